@@ -1,0 +1,34 @@
+-- The inbox is the deduplication ledger: one row per distinct HubSpot event ever accepted.
+-- The key is 16 bytes of SHA-256 over the event's identity (HUBSPOT.md §2.3), so a
+-- redelivery inserts nothing. Pruned after the dedup window (>= HubSpot's 24 h retry span).
+CREATE TABLE inbox (
+    dedup_key      BLOB    NOT NULL PRIMARY KEY,
+    portal_id      INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE INDEX inbox_received ON inbox (received_at_ms);
+
+-- The job queue. A job belongs to a lane (`queue`) and a key (`portal:objectType:object`);
+-- at most one job of a key runs at a time, in occurred_at_ms order.
+CREATE TABLE jobs (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue          TEXT    NOT NULL,
+    job_key        TEXT    NOT NULL,
+    kind           TEXT    NOT NULL,
+    payload        TEXT    NOT NULL,
+    occurred_at_ms INTEGER NOT NULL,
+    run_at_ms      INTEGER NOT NULL,
+    status         TEXT    NOT NULL DEFAULT 'ready'
+                   CHECK (status IN ('ready', 'leased', 'done', 'dead')),
+    attempts       INTEGER NOT NULL DEFAULT 0,
+    max_attempts   INTEGER NOT NULL DEFAULT 10,
+    lease_until_ms INTEGER,
+    lease_owner    TEXT,
+    last_error     TEXT,
+    created_at_ms  INTEGER NOT NULL,
+    updated_at_ms  INTEGER NOT NULL
+);
+
+CREATE INDEX jobs_ready ON jobs (queue, status, run_at_ms);
+CREATE INDEX jobs_by_key ON jobs (job_key, occurred_at_ms);

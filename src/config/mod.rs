@@ -1,0 +1,105 @@
+//! One typed configuration tree. `config/default.toml` (compiled in, fully commented) is the
+//! lowest layer, then the admin's files, then `HANDOFF__SECTION__KEY` environment variables.
+//! [`load`] reports every problem at once, with its key path and where it came from.
+
+mod load;
+mod validate;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+pub use load::{ConfigSources, LoadedConfig, load};
+pub use validate::{Problem, Report};
+
+/// The compiled-in defaults: the very file `config/default.toml` of this repository.
+pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
+
+/// Top-level sections; unknown keys anywhere are reported by [`load`], not silently ignored.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub store: StoreSettings,
+    pub webhook: WebhookSettings,
+    pub hubspot: HubspotSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub listen: SocketAddr,
+    pub request_timeout_ms: u64,
+    pub shutdown_grace_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StoreSettings {
+    pub url: String,
+    pub sqlite_synchronous: SqliteSynchronous,
+    pub busy_timeout_ms: u64,
+    pub max_connections: u32,
+    pub commit_timeout_ms: u64,
+    pub max_group_deliveries: usize,
+}
+
+/// SQLite's `synchronous` pragma for the WAL: `full` fsyncs every commit, so an acknowledged
+/// event survives power loss; `normal` survives a process crash only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SqliteSynchronous {
+    Full,
+    Normal,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookSettings {
+    pub path: String,
+    pub public_url: String,
+    pub app_id: Option<i64>,
+    pub client_secret: Option<SecretString>,
+    pub client_secret_file: Option<PathBuf>,
+    pub legacy_signatures: Vec<LegacySignature>,
+    pub timestamp_tolerance_ms: i64,
+    pub max_body_bytes: usize,
+    #[serde(default)]
+    pub apps: Vec<WebhookApp>,
+}
+
+/// A further HubSpot app posting to the same receiver.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WebhookApp {
+    pub app_id: i64,
+    /// Name of the environment variable holding this app's client secret.
+    pub client_secret_env: Option<String>,
+    /// File holding this app's client secret (e.g. a mounted Kubernetes Secret).
+    pub client_secret_file: Option<PathBuf>,
+    #[serde(default)]
+    pub legacy_signatures: Vec<LegacySignature>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LegacySignature {
+    V1,
+    V2,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HubspotSettings {
+    pub base_url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}

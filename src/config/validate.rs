@@ -1,0 +1,260 @@
+//! Semantic checks on a typed configuration: every problem is collected, none stops the pass.
+
+use std::fmt;
+use std::path::Path;
+
+use secrecy::SecretString;
+
+use super::load::ConfigSources;
+use super::{LegacySignature, Settings};
+use crate::hubspot::signature::AppKey;
+
+/// One configuration problem: where (file or environment), which key, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub origin: Option<String>,
+    pub key: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub(crate) fn new(origin: Option<String>, key: &str, message: String) -> Self {
+        Self {
+            origin,
+            key: key.to_owned(),
+            message,
+        }
+    }
+
+    pub(crate) fn file(path: &Path, message: String) -> Self {
+        Self {
+            origin: Some(path.display().to_string()),
+            key: String::new(),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(origin) = &self.origin {
+            write!(f, "{origin}: ")?;
+        }
+        if !self.key.is_empty() {
+            write!(f, "{}: ", self.key)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Every problem found in one load; printed by `check-config` and by `serve` before refusing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Report {
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    pub(crate) fn new(problems: Vec<Problem>) -> Self {
+        Self { problems }
+    }
+}
+
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        writeln!(
+            f,
+            "configuration has {n} problem{}:",
+            if n == 1 { "" } else { "s" }
+        )?;
+        for problem in &self.problems {
+            writeln!(f, "  - {problem}")?;
+        }
+        Ok(())
+    }
+}
+
+type Origin<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// Checks what types cannot, and resolves the webhook secrets from the environment or files.
+pub(crate) fn validate(
+    settings: &Settings,
+    sources: &ConfigSources,
+    origin: Origin<'_>,
+    problems: &mut Vec<Problem>,
+) -> Vec<AppKey> {
+    let mut p = |key: &str, message: String| problems.push(Problem::new(origin(key), key, message));
+    let server = &settings.server;
+    if !(100..=600_000).contains(&server.request_timeout_ms) {
+        p(
+            "server.request_timeout_ms",
+            "must be between 100 and 600000".into(),
+        );
+    }
+    if server.shutdown_grace_ms > 600_000 {
+        p("server.shutdown_grace_ms", "must be at most 600000".into());
+    }
+    let store = &settings.store;
+    if !store.url.starts_with("sqlite://") && !store.url.starts_with("sqlite:") {
+        let hint = if store.url.starts_with("postgres") {
+            "PostgreSQL is not supported by this build yet; use sqlite://PATH"
+        } else {
+            "must be sqlite://PATH"
+        };
+        p("store.url", format!("{hint} (got {:?})", store.url));
+    }
+    if !(1..=64).contains(&store.max_connections) {
+        p("store.max_connections", "must be between 1 and 64".into());
+    }
+    if !(100..=60_000).contains(&store.commit_timeout_ms) {
+        p(
+            "store.commit_timeout_ms",
+            "must be between 100 and 60000".into(),
+        );
+    }
+    if !(1..=1024).contains(&store.max_group_deliveries) {
+        p(
+            "store.max_group_deliveries",
+            "must be between 1 and 1024".into(),
+        );
+    }
+    let webhook = &settings.webhook;
+    if !webhook.path.starts_with('/') {
+        p(
+            "webhook.path",
+            format!("must start with '/' (got {:?})", webhook.path),
+        );
+    }
+    match check_url(&webhook.public_url) {
+        Ok(()) => {}
+        Err(msg) => p("webhook.public_url", msg),
+    }
+    if !(1_000..=3_600_000).contains(&webhook.timestamp_tolerance_ms) {
+        p(
+            "webhook.timestamp_tolerance_ms",
+            "must be between 1000 and 3600000".into(),
+        );
+    }
+    if !(1024..=64 * 1024 * 1024).contains(&webhook.max_body_bytes) {
+        p(
+            "webhook.max_body_bytes",
+            "must be between 1024 and 67108864".into(),
+        );
+    }
+    if let Err(msg) = check_url(&settings.hubspot.base_url) {
+        p("hubspot.base_url", msg);
+    }
+    if let Err(err) = tracing_subscriber::EnvFilter::try_new(&settings.log.filter) {
+        p("log.filter", format!("not a valid tracing filter: {err}"));
+    }
+    resolve_apps(settings, sources, &mut p)
+}
+
+fn check_url(url: &str) -> Result<(), String> {
+    if url.is_empty() {
+        return Err("is required".into());
+    }
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+        .ok_or_else(|| format!("must be an absolute http:// or https:// URL (got {url:?})"))?;
+    if rest.is_empty() || rest.starts_with('/') {
+        return Err(format!("has no host (got {url:?})"));
+    }
+    if url.contains('#') || url.chars().any(char::is_whitespace) {
+        return Err(format!(
+            "must not contain a fragment or spaces (got {url:?})"
+        ));
+    }
+    Ok(())
+}
+
+fn resolve_apps(
+    settings: &Settings,
+    sources: &ConfigSources,
+    p: &mut dyn FnMut(&str, String),
+) -> Vec<AppKey> {
+    let webhook = &settings.webhook;
+    let mut apps = Vec::new();
+    let default_secret = match (&webhook.client_secret, &webhook.client_secret_file) {
+        (Some(_), Some(_)) => {
+            p(
+                "webhook.client_secret_file",
+                "set either client_secret or client_secret_file, not both".into(),
+            );
+            None
+        }
+        (Some(secret), None) => Some(secret.clone()),
+        (None, Some(path)) => read_secret(path)
+            .map_err(|e| p("webhook.client_secret_file", e))
+            .ok(),
+        (None, None) => None,
+    };
+    if let Some(secret) = default_secret {
+        apps.push(app_key(webhook.app_id, secret, &webhook.legacy_signatures));
+    }
+    for (i, app) in webhook.apps.iter().enumerate() {
+        let key = format!("webhook.apps[{i}]");
+        let secret = match (&app.client_secret_env, &app.client_secret_file) {
+            (Some(name), None) => match sources.env_var(name) {
+                Some(value) if !value.trim().is_empty() => Some(SecretString::from(value.trim())),
+                _ => {
+                    p(
+                        &format!("{key}.client_secret_env"),
+                        format!("environment variable {name} is not set"),
+                    );
+                    None
+                }
+            },
+            (None, Some(path)) => read_secret(path)
+                .map_err(|e| p(&format!("{key}.client_secret_file"), e))
+                .ok(),
+            _ => {
+                p(
+                    &key,
+                    "set exactly one of client_secret_env or client_secret_file".into(),
+                );
+                None
+            }
+        };
+        if webhook.app_id == Some(app.app_id)
+            || webhook.apps[..i].iter().any(|a| a.app_id == app.app_id)
+        {
+            p(
+                &format!("{key}.app_id"),
+                format!("app {} is configured twice", app.app_id),
+            );
+        }
+        if let Some(secret) = secret {
+            apps.push(app_key(Some(app.app_id), secret, &app.legacy_signatures));
+        }
+    }
+    if apps.is_empty() && webhook.apps.is_empty() {
+        p(
+            "webhook.client_secret",
+            "no client secret: set HANDOFF__WEBHOOK__CLIENT_SECRET or webhook.client_secret_file"
+                .into(),
+        );
+    }
+    apps
+}
+
+fn app_key(app_id: Option<i64>, secret: SecretString, legacy: &[LegacySignature]) -> AppKey {
+    AppKey {
+        app_id,
+        secret,
+        allow_v1: legacy.contains(&LegacySignature::V1),
+        allow_v2: legacy.contains(&LegacySignature::V2),
+    }
+}
+
+/// Reads a secret file; the message names the file but never its content.
+fn read_secret(path: &Path) -> Result<SecretString, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| format!("cannot read secret file {}: {err}", path.display()))?;
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(format!("secret file {} is empty", path.display()));
+    }
+    Ok(SecretString::from(trimmed))
+}

@@ -1,0 +1,367 @@
+//! HubSpot webhook deliveries (HUBSPOT.md §2): a JSON array of at most 100 events, parsed once
+//! at the boundary into [`HubspotEvent`]s. Only verified bytes reach [`parse_delivery`].
+
+use serde::{Deserialize, Deserializer, Serialize};
+use sha2::{Digest, Sha256};
+
+/// HubSpot sends "up to 100 events" per request (HUBSPOT.md §2.1, §2.5).
+pub const MAX_EVENTS_PER_DELIVERY: usize = 100;
+
+/// Object type id of contacts in the generic `object.*` format (HUBSPOT.md §2.2).
+pub const CONTACT_OBJECT_TYPE: &str = "0-1";
+
+/// What happened to the object; the part of the subscription type after the dot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EventAction {
+    Creation,
+    Deletion,
+    Merge,
+    AssociationChange,
+    Restore,
+    PrivacyDeletion,
+    PropertyChange,
+}
+
+impl EventAction {
+    fn from_suffix(suffix: &str) -> Option<Self> {
+        Some(match suffix {
+            "creation" => Self::Creation,
+            "deletion" => Self::Deletion,
+            "merge" => Self::Merge,
+            "associationChange" => Self::AssociationChange,
+            "restore" => Self::Restore,
+            "privacyDeletion" => Self::PrivacyDeletion,
+            "propertyChange" => Self::PropertyChange,
+            _ => return None,
+        })
+    }
+}
+
+/// One event handoff acts on: a classic `contact.*` event or a generic `object.*` event.
+/// Serialized (camelCase, HubSpot's own field names) as the payload of its job.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HubspotEvent {
+    pub event_id: i64,
+    pub subscription_id: i64,
+    pub portal_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<i64>,
+    pub occurred_at: i64,
+    pub subscription_type: String,
+    pub action: EventAction,
+    /// `0-1` for classic `contact.*` events; as sent for `object.*` events.
+    pub object_type_id: String,
+    /// The record the event is about: `objectId`, else the merge winner, else `fromObjectId`.
+    pub object_id: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub attempt_number: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub property_value: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_source: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_flag: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub primary_object_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub merged_object_ids: Option<Vec<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new_object_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub association_type: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from_object_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to_object_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub association_removed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_primary_association: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_sensitive: Option<bool>,
+}
+
+impl HubspotEvent {
+    /// The per-object serialisation key of its job: `portal:objectType:object`.
+    pub fn object_key(&self) -> String {
+        format!(
+            "{}:{}:{}",
+            self.portal_id, self.object_type_id, self.object_id
+        )
+    }
+
+    /// The deduplication key (HUBSPOT.md §2.3): portal, subscription, type, event id,
+    /// occurredAt, object, property name and value — not `attemptNumber`, which changes on
+    /// every retry. Fields are length-prefixed so no two different events share an encoding;
+    /// the first 16 bytes of SHA-256 keep the ledger index small.
+    pub fn dedup_key(&self) -> [u8; 16] {
+        let mut hash = Sha256::new();
+        for n in [
+            self.portal_id,
+            self.subscription_id,
+            self.event_id,
+            self.occurred_at,
+            self.object_id,
+        ] {
+            hash.update(n.to_le_bytes());
+        }
+        for text in [
+            Some(self.subscription_type.as_str()),
+            Some(self.object_type_id.as_str()),
+            self.property_name.as_deref(),
+            self.property_value.as_deref(),
+        ] {
+            match text {
+                Some(t) => {
+                    hash.update([1]);
+                    hash.update((t.len() as u64).to_le_bytes());
+                    hash.update(t.as_bytes());
+                }
+                None => hash.update([0]),
+            }
+        }
+        let digest = hash.finalize();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&digest[..16]);
+        key
+    }
+}
+
+/// A verified delivery, parsed: the events to enqueue and the subscription types it ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedDelivery {
+    pub events: Vec<HubspotEvent>,
+    /// Events whose subscription type handoff does not act on (e.g. `deal.creation`). They are
+    /// acknowledged so HubSpot does not retry them for 24 hours, counted, and not enqueued.
+    pub ignored: usize,
+}
+
+/// Why a delivery body was refused; the message says what and where (`[3].portalId`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    #[error("body is not valid JSON: {0}")]
+    Json(String),
+    #[error("{path}: {message}")]
+    Schema { path: String, message: String },
+    #[error("delivery has {0} events; HubSpot sends at most {MAX_EVENTS_PER_DELIVERY}")]
+    TooManyEvents(usize),
+}
+
+impl DeliveryError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Json(_) => "malformed_json",
+            Self::Schema { .. } => "invalid_event",
+            Self::TooManyEvents(_) => "too_many_events",
+        }
+    }
+}
+
+/// The wire shape; fields HubSpot may add later are ignored, not rejected.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WireEvent {
+    event_id: i64,
+    subscription_id: i64,
+    portal_id: i64,
+    app_id: Option<i64>,
+    occurred_at: i64,
+    subscription_type: Option<String>,
+    /// The docs' field table and one example use `eventType` (HUBSPOT.md §2.1, §7.4).
+    event_type: Option<String>,
+    attempt_number: Option<i64>,
+    object_id: Option<i64>,
+    object_type_id: Option<String>,
+    property_name: Option<String>,
+    #[serde(default, deserialize_with = "scalar_as_string")]
+    property_value: Option<String>,
+    change_source: Option<String>,
+    source_id: Option<String>,
+    change_flag: Option<String>,
+    primary_object_id: Option<i64>,
+    merged_object_ids: Option<Vec<i64>>,
+    new_object_id: Option<i64>,
+    association_type: Option<String>,
+    from_object_id: Option<i64>,
+    to_object_id: Option<i64>,
+    association_removed: Option<bool>,
+    is_primary_association: Option<bool>,
+    is_sensitive: Option<bool>,
+}
+
+/// `propertyValue` is documented as a string; a number or boolean is kept as its text rather
+/// than refused, since a refusal makes HubSpot retry the whole batch for a day.
+fn scalar_as_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::Bool(b) => Some(b.to_string()),
+        _ => return Err(serde::de::Error::custom("expected a string")),
+    })
+}
+
+/// Parses a delivery body. Every event is checked; the first problem is reported with its
+/// position, and nothing of a refused delivery is kept.
+pub fn parse_delivery(body: &[u8]) -> Result<ParsedDelivery, DeliveryError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let wire: Vec<WireEvent> = serde_path_to_error::deserialize(&mut de).map_err(|err| {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            DeliveryError::Json(inner.to_string())
+        } else {
+            DeliveryError::Schema {
+                path: display_path(&path),
+                message: strip_position(&inner),
+            }
+        }
+    })?;
+    de.end().map_err(|e| DeliveryError::Json(e.to_string()))?;
+    if wire.len() > MAX_EVENTS_PER_DELIVERY {
+        return Err(DeliveryError::TooManyEvents(wire.len()));
+    }
+    let mut events = Vec::with_capacity(wire.len());
+    let mut ignored = 0;
+    for (index, event) in wire.into_iter().enumerate() {
+        match classify(index, event)? {
+            Some(event) => events.push(event),
+            None => ignored += 1,
+        }
+    }
+    Ok(ParsedDelivery { events, ignored })
+}
+
+fn display_path(path: &str) -> String {
+    if path == "." {
+        "body".to_owned()
+    } else {
+        path.to_owned()
+    }
+}
+
+fn strip_position(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    match text.find(" at line ") {
+        Some(pos) => text[..pos].to_owned(),
+        None => text,
+    }
+}
+
+fn schema(index: usize, field: &str, message: impl Into<String>) -> DeliveryError {
+    DeliveryError::Schema {
+        path: format!("[{index}].{field}"),
+        message: message.into(),
+    }
+}
+
+/// Maps a wire event to a [`HubspotEvent`], or `None` for a subscription type handoff ignores.
+fn classify(index: usize, w: WireEvent) -> Result<Option<HubspotEvent>, DeliveryError> {
+    let subscription_type = match (w.subscription_type, w.event_type) {
+        (Some(t), _) | (None, Some(t)) => t,
+        (None, None) => {
+            return Err(schema(
+                index,
+                "subscriptionType",
+                "missing (neither subscriptionType nor eventType is set)",
+            ));
+        }
+    };
+    let Some((family, suffix)) = subscription_type.split_once('.') else {
+        return Ok(None);
+    };
+    let action = match EventAction::from_suffix(suffix) {
+        Some(action) if family == "contact" || family == "object" => action,
+        _ => return Ok(None),
+    };
+    // Generic events carry objectTypeId (HUBSPOT.md §2.2); classic contact events do not.
+    let object_type_id = if family == "object" {
+        match w.object_type_id {
+            Some(t) if !t.trim().is_empty() => t,
+            _ => {
+                return Err(schema(
+                    index,
+                    "objectTypeId",
+                    "missing on a generic object.* event",
+                ));
+            }
+        }
+    } else {
+        CONTACT_OBJECT_TYPE.to_owned()
+    };
+    let object_id = w
+        .object_id
+        .or(w.primary_object_id)
+        .or(w.from_object_id)
+        .ok_or_else(|| {
+            schema(
+                index,
+                "objectId",
+                "missing (and no primaryObjectId or fromObjectId)",
+            )
+        })?;
+    for (field, id) in [
+        ("eventId", w.event_id),
+        ("subscriptionId", w.subscription_id),
+        ("portalId", w.portal_id),
+        ("objectId", object_id),
+    ] {
+        if id <= 0 {
+            return Err(schema(
+                index,
+                field,
+                format!("must be a positive id, got {id}"),
+            ));
+        }
+    }
+    if w.occurred_at < 0 {
+        return Err(schema(
+            index,
+            "occurredAt",
+            "must be epoch milliseconds, not negative",
+        ));
+    }
+    if action == EventAction::PropertyChange && w.property_name.is_none() {
+        return Err(schema(
+            index,
+            "propertyName",
+            "missing on a propertyChange event",
+        ));
+    }
+    Ok(Some(HubspotEvent {
+        event_id: w.event_id,
+        subscription_id: w.subscription_id,
+        portal_id: w.portal_id,
+        app_id: w.app_id,
+        occurred_at: w.occurred_at,
+        subscription_type,
+        action,
+        object_type_id,
+        object_id,
+        attempt_number: w.attempt_number,
+        property_name: w.property_name,
+        property_value: w.property_value,
+        change_source: w.change_source,
+        source_id: w.source_id,
+        change_flag: w.change_flag,
+        primary_object_id: w.primary_object_id,
+        merged_object_ids: w.merged_object_ids,
+        new_object_id: w.new_object_id,
+        association_type: w.association_type,
+        from_object_id: w.from_object_id,
+        to_object_id: w.to_object_id,
+        association_removed: w.association_removed,
+        is_primary_association: w.is_primary_association,
+        is_sensitive: w.is_sensitive,
+    }))
+}
+
+#[cfg(test)]
+#[path = "event_tests.rs"]
+mod tests;

@@ -1,0 +1,25 @@
+//! `/metrics`: Prometheus text, with queue depth read from the store at scrape time.
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+
+use super::state::{AppState, now_ms};
+
+pub(super) fn router() -> Router<AppState> {
+    Router::new().route("/metrics", get(render))
+}
+
+async fn render(State(state): State<AppState>) -> impl IntoResponse {
+    match state.store().queue_depth().await {
+        Ok(depth) => state.metrics().set_queue_depth(&depth, now_ms()),
+        Err(err) => tracing::warn!(error = %err, "queue depth unavailable for metrics"),
+    }
+    let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    (
+        [(header::CONTENT_TYPE, content_type)],
+        state.metrics().render(),
+    )
+}

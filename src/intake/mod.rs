@@ -1,0 +1,48 @@
+//! HTTP intake: the webhook route, health probes and metrics. Handlers are thin: extract typed
+//! input, call one function, map the result to a status.
+
+mod error;
+mod health;
+mod metrics;
+mod state;
+mod verified;
+mod webhook;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderName, StatusCode, header};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
+use tower_http::timeout::TimeoutLayer;
+
+pub use error::ApiError;
+pub use state::{AppState, IntakeSettings};
+
+/// All routes of the public listener.
+pub fn router(state: AppState, request_timeout: Duration) -> Router {
+    let webhook_path = state.settings().path.clone();
+    let sensitive: [HeaderName; 3] = [
+        header::AUTHORIZATION,
+        HeaderName::from_static(crate::hubspot::signature::HEADER_V3),
+        HeaderName::from_static(crate::hubspot::signature::HEADER_LEGACY),
+    ];
+    Router::new()
+        .merge(webhook::router(&webhook_path))
+        .merge(health::router())
+        .merge(metrics::router())
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(SetSensitiveRequestHeadersLayer::new(sensitive))
+                .layer(CatchPanicLayer::new())
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::REQUEST_TIMEOUT,
+                    request_timeout,
+                )),
+        )
+        .with_state(state)
+}

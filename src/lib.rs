@@ -1,0 +1,23 @@
+//! handoff: predictable lead handoff from marketing to sales for HubSpot portals.
+//!
+//! HubSpot posts signed webhooks; handoff verifies them over the raw bytes, records every new
+//! event durably (inbox + job queue, one transaction) before it answers 2xx, and later turns a
+//! contact's events into a handoff: score, owner, task, SLA.
+//!
+//! # Layout
+//! One straight pipe, one folder per stage (see `shared/STYLE.md`):
+//! - [`intake`]: HTTP routes, the verified-webhook extractor, thin handlers.
+//! - [`hubspot`]: HubSpot's protocol: signature check (pure) and event parsing.
+//! - [`store`]: the `Store` seam (inbox + jobs) and its SQLite implementation, migrations.
+//! - [`config`]: one typed tree, layered loading, validation that reports every problem.
+//! - [`metrics`], [`telemetry`]: what on-call sees.
+//! - [`startup`]: builds the service and serves a listener until shutdown.
+//! - `main.rs`: the CLI shell.
+
+pub mod config;
+pub mod hubspot;
+pub mod intake;
+pub mod metrics;
+pub mod startup;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,130 @@
+//! The `handoff` command: parses arguments, loads configuration, installs logging and calls
+//! the library. No logic lives here.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use handoff::config::{self, ConfigSources, LoadedConfig};
+use handoff::startup::Application;
+use handoff::store::Store;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "handoff",
+    version,
+    about = "Predictable lead handoff from marketing to sales for HubSpot"
+)]
+struct Cli {
+    /// Directory of admin config files: every DIR/*.toml is loaded in lexical order over the
+    /// built-in defaults. Without it, config/local.toml is loaded if present.
+    #[arg(long, global = true, env = "HANDOFF_CONFIG_DIR", value_name = "DIR")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the service: receive HubSpot webhooks on the configured listener, verify and store
+    /// every event before answering 2xx. Stops gracefully on SIGTERM or ctrl-c.
+    Serve,
+    /// Check the configuration and list every problem with its key and file; exits non-zero
+    /// when there is any. Reads the same layers as `serve`.
+    CheckConfig,
+    /// Create or upgrade the store's schema (also done at every `serve` start).
+    Migrate,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let sources = ConfigSources {
+        dir: cli.config.clone(),
+        env: None,
+    };
+    let loaded = match config::load(&sources) {
+        Ok(loaded) => loaded,
+        Err(report) => {
+            eprint!("{report}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match cli.command {
+        Command::CheckConfig => {
+            println!("configuration OK; layers, lowest first:");
+            for layer in &loaded.layers {
+                println!("  - {layer}");
+            }
+            ExitCode::SUCCESS
+        }
+        Command::Serve => run_async(serve(loaded)),
+        Command::Migrate => run_async(migrate(loaded)),
+    }
+}
+
+fn run_async(task: impl Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(task) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(loaded: LoadedConfig) -> anyhow::Result<()> {
+    handoff::telemetry::init(&loaded.settings.log);
+    let listen = loaded.settings.server.listen;
+    let layers = loaded.layers.join(", ");
+    let app = Application::build(loaded).await?;
+    let listener = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(listen = %listener.local_addr()?, layers, "handoff serving");
+    let shutdown = CancellationToken::new();
+    tokio::spawn(wait_for_signal(shutdown.clone()));
+    app.serve(listener, shutdown).await?;
+    tracing::info!("handoff stopped");
+    Ok(())
+}
+
+async fn migrate(loaded: LoadedConfig) -> anyhow::Result<()> {
+    let store = Store::connect(&loaded.settings.store).await?;
+    store.migrate().await?;
+    store.close().await;
+    println!("migrations applied");
+    Ok(())
+}
+
+/// Cancels `token` on SIGTERM or ctrl-c.
+async fn wait_for_signal(token: CancellationToken) {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+    tracing::info!("shutdown signal received");
+    token.cancel();
+}

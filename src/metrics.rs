@@ -1,0 +1,137 @@
+//! Prometheus metrics, owned by the application (no global recorder), rendered at `/metrics`.
+
+use std::sync::atomic::AtomicU64;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use crate::store::QueueDepth;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    pub reason: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct QueueLabel {
+    pub queue: String,
+    pub status: String,
+}
+
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    /// Deliveries answered 2xx.
+    pub deliveries_accepted: Counter,
+    /// Events in accepted deliveries, whatever became of them.
+    pub events_received: Counter,
+    pub events_enqueued: Counter,
+    pub events_duplicate: Counter,
+    /// Events of subscription types handoff does not act on.
+    pub events_ignored: Counter,
+    pub deliveries_rejected: Family<ReasonLabel, Counter>,
+    /// Time from request start to the answer, for accepted deliveries (commit included).
+    pub ack_seconds: Histogram,
+    pub queue_jobs: Family<QueueLabel, Gauge>,
+    pub queue_oldest_age_seconds: Family<QueueLabel, Gauge<f64, AtomicU64>>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Metrics {
+    pub fn new() -> Self {
+        let mut registry = Registry::with_prefix("handoff");
+        let m = Self {
+            deliveries_accepted: Counter::default(),
+            events_received: Counter::default(),
+            events_enqueued: Counter::default(),
+            events_duplicate: Counter::default(),
+            events_ignored: Counter::default(),
+            deliveries_rejected: Family::default(),
+            ack_seconds: Histogram::new(exponential_buckets(0.000_25, 2.0, 16)),
+            queue_jobs: Family::default(),
+            queue_oldest_age_seconds: Family::default(),
+            registry: Registry::default(),
+        };
+        let r = &mut registry;
+        r.register(
+            "webhook_deliveries_accepted",
+            "Webhook deliveries answered 2xx",
+            m.deliveries_accepted.clone(),
+        );
+        r.register(
+            "webhook_events_received",
+            "Events in accepted deliveries",
+            m.events_received.clone(),
+        );
+        r.register(
+            "webhook_events_enqueued",
+            "New events stored and queued",
+            m.events_enqueued.clone(),
+        );
+        r.register(
+            "webhook_events_duplicate",
+            "Events already in the inbox (redeliveries)",
+            m.events_duplicate.clone(),
+        );
+        r.register(
+            "webhook_events_ignored",
+            "Events of subscription types handoff does not handle",
+            m.events_ignored.clone(),
+        );
+        r.register(
+            "webhook_deliveries_rejected",
+            "Webhook deliveries refused, by reason",
+            m.deliveries_rejected.clone(),
+        );
+        r.register(
+            "webhook_ack_seconds",
+            "Time to answer an accepted delivery",
+            m.ack_seconds.clone(),
+        );
+        r.register(
+            "queue_jobs",
+            "Jobs per lane and status",
+            m.queue_jobs.clone(),
+        );
+        r.register(
+            "queue_oldest_age_seconds",
+            "Age of the oldest job per lane and status, from its run_at",
+            m.queue_oldest_age_seconds.clone(),
+        );
+        Self { registry, ..m }
+    }
+
+    /// Replaces the queue gauges with a fresh reading, so lanes that emptied do not linger.
+    pub fn set_queue_depth(&self, depth: &[QueueDepth], now_ms: i64) {
+        self.queue_jobs.clear();
+        self.queue_oldest_age_seconds.clear();
+        for row in depth {
+            let label = QueueLabel {
+                queue: row.queue.clone(),
+                status: row.status.clone(),
+            };
+            self.queue_jobs.get_or_create(&label).set(row.jobs);
+            if let Some(oldest) = row.oldest_run_at_ms {
+                let age = (now_ms - oldest).max(0) as f64 / 1000.0;
+                self.queue_oldest_age_seconds.get_or_create(&label).set(age);
+            }
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Err(err) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %err, "could not encode metrics");
+        }
+        out
+    }
+}

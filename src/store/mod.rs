@@ -1,0 +1,140 @@
+//! The store seam: the inbox (dedup ledger) and the job queue. One `Store` type, backed by
+//! SQLite (embedded default) and designed for a PostgreSQL backend beside it. Knows neither HTTP
+//! nor HubSpot: callers hand it ready-made [`InboxEntry`]s.
+
+mod group_commit;
+mod sqlite;
+
+use std::sync::Arc;
+
+pub use sqlite::SqliteStore;
+
+use crate::config::StoreSettings;
+
+/// A lane of the job queue, so a backlog in one does not starve the other.
+pub const QUEUE_EVENTS: &str = "events";
+
+/// The kind of job an incoming webhook event becomes; its payload is versioned JSON.
+pub const KIND_HUBSPOT_EVENT: &str = "hubspot_event.v1";
+
+/// One accepted event: its ledger row and the job it becomes if it is new.
+#[derive(Debug, Clone)]
+pub struct InboxEntry {
+    pub dedup_key: [u8; 16],
+    pub portal_id: i64,
+    pub job: NewJob,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewJob {
+    pub queue: &'static str,
+    pub key: String,
+    pub kind: &'static str,
+    pub payload: String,
+    pub occurred_at_ms: i64,
+}
+
+/// All events of one webhook delivery; committed together or not at all.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub received_at_ms: i64,
+    pub entries: Vec<InboxEntry>,
+}
+
+/// What a committed delivery added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct EnqueueReceipt {
+    pub enqueued: usize,
+    pub duplicates: usize,
+}
+
+/// Job counts per lane and status, for `/metrics` and `queue stats`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueDepth {
+    pub queue: String,
+    pub status: String,
+    pub jobs: i64,
+    /// `run_at_ms` of the oldest job in this lane and status.
+    pub oldest_run_at_ms: Option<i64>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("store url is not usable: {0}")]
+    Config(String),
+    #[error("store is unavailable: {0}")]
+    Unavailable(#[from] sqlx::Error),
+    #[error("migrations failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("store did not commit within {0} ms")]
+    Timeout(u64),
+    #[error("store is shutting down")]
+    Closed,
+}
+
+/// Handle to the store; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    backend: Arc<Backend>,
+}
+
+#[derive(Debug)]
+enum Backend {
+    Sqlite(SqliteStore),
+}
+
+impl Store {
+    /// Opens (creating if missing) the store the settings name. Does not migrate.
+    pub async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
+        let sqlite = SqliteStore::connect(settings).await?;
+        Ok(Self {
+            backend: Arc::new(Backend::Sqlite(sqlite)),
+        })
+    }
+
+    /// Applies the embedded migrations of this engine; safe to run on every start.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.migrate().await,
+        }
+    }
+
+    /// Durably records a delivery: its new events go into the inbox and the job queue in one
+    /// transaction; events already in the inbox count as duplicates and add nothing. Returns
+    /// only after the commit.
+    pub async fn enqueue_delivery(
+        &self,
+        delivery: NewDelivery,
+    ) -> Result<EnqueueReceipt, StoreError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.enqueue_delivery(delivery).await,
+        }
+    }
+
+    /// Succeeds when the store answers a query.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.ping().await,
+        }
+    }
+
+    pub async fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.queue_depth().await,
+        }
+    }
+
+    /// Number of events in the dedup ledger.
+    pub async fn inbox_len(&self) -> Result<i64, StoreError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.inbox_len().await,
+        }
+    }
+
+    /// Finishes pending commits, then closes every connection.
+    pub async fn close(&self) {
+        match &*self.backend {
+            Backend::Sqlite(s) => s.close().await,
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! SQLite backend: WAL, `synchronous=FULL` by default, one writer connection fed by the group
+//! committer, and a small pool for reads. Every write transaction is `BEGIN IMMEDIATE` so a
+//! read-to-write upgrade can never fail with SQLITE_BUSY (STACK.md §1).
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous as Sync,
+};
+
+use super::group_commit::GroupWriter;
+use super::{EnqueueReceipt, NewDelivery, QueueDepth, StoreError};
+use crate::config::{SqliteSynchronous, StoreSettings};
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+
+#[derive(Debug)]
+pub struct SqliteStore {
+    write_pool: SqlitePool,
+    read_pool: SqlitePool,
+    writer: GroupWriter,
+    commit_timeout_ms: u64,
+}
+
+impl SqliteStore {
+    pub(super) async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
+        let options = connect_options(settings)?;
+        let write_pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_millis(settings.busy_timeout_ms.max(1000)))
+            .connect_with(options.clone())
+            .await?;
+        let read_pool = SqlitePoolOptions::new()
+            .max_connections(settings.max_connections)
+            .acquire_timeout(Duration::from_millis(settings.busy_timeout_ms.max(1000)))
+            .connect_with(options)
+            .await?;
+        let writer = GroupWriter::start(write_pool.clone(), settings.max_group_deliveries);
+        Ok(Self {
+            write_pool,
+            read_pool,
+            writer,
+            commit_timeout_ms: settings.commit_timeout_ms,
+        })
+    }
+
+    pub(super) async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATIONS.run(&self.write_pool).await?;
+        Ok(())
+    }
+
+    pub(super) async fn enqueue_delivery(
+        &self,
+        delivery: NewDelivery,
+    ) -> Result<EnqueueReceipt, StoreError> {
+        let timeout = Duration::from_millis(self.commit_timeout_ms);
+        match tokio::time::timeout(timeout, self.writer.submit(delivery)).await {
+            Ok(result) => result,
+            Err(_) => Err(StoreError::Timeout(self.commit_timeout_ms)),
+        }
+    }
+
+    pub(super) async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.read_pool).await?;
+        Ok(())
+    }
+
+    pub(super) async fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError> {
+        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT queue, status, COUNT(*), MIN(run_at_ms) FROM jobs \
+             WHERE status IN ('ready', 'leased', 'dead') GROUP BY queue, status ORDER BY queue, status",
+        )
+        .fetch_all(&self.read_pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(queue, status, jobs, oldest_run_at_ms)| QueueDepth {
+                queue,
+                status,
+                jobs,
+                oldest_run_at_ms,
+            })
+            .collect())
+    }
+
+    pub(super) async fn inbox_len(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbox")
+            .fetch_one(&self.read_pool)
+            .await?)
+    }
+
+    pub(super) async fn close(&self) {
+        self.writer.close().await;
+        self.read_pool.close().await;
+        self.write_pool.close().await;
+    }
+}
+
+fn connect_options(settings: &StoreSettings) -> Result<SqliteConnectOptions, StoreError> {
+    let url = &settings.url;
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .ok_or_else(|| StoreError::Config("expected sqlite://PATH".into()))?;
+    let path = path.split('?').next().unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        // An in-memory database would lose every acknowledged event on restart.
+        return Err(StoreError::Config(
+            "a file path is required (in-memory loses events)".into(),
+        ));
+    }
+    if let Some(parent) = Path::new(path)
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent).map_err(|err| {
+            StoreError::Config(format!("cannot create {}: {err}", parent.display()))
+        })?;
+    }
+    let synchronous = match settings.sqlite_synchronous {
+        SqliteSynchronous::Full => Sync::Full,
+        SqliteSynchronous::Normal => Sync::Normal,
+    };
+    Ok(SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(synchronous)
+        .busy_timeout(Duration::from_millis(settings.busy_timeout_ms))
+        .foreign_keys(true))
+}

@@ -1,0 +1,175 @@
+//! The configuration an admin writes: layers, overrides, and a report of every problem.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use handoff::config::{ConfigSources, load};
+use secrecy::ExposeSecret;
+
+use crate::helpers::*;
+
+fn sources(dir: &Path, env: &[(&str, &str)]) -> ConfigSources {
+    let mut map: HashMap<String, String> = base_env(dir);
+    for (k, v) in env {
+        map.insert((*k).into(), (*v).into());
+    }
+    ConfigSources {
+        dir: Some(dir.to_path_buf()),
+        env: Some(map),
+    }
+}
+
+#[test]
+fn every_file_shipped_in_config_loads_cleanly() {
+    let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("config");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut env = base_env(tmp.path());
+    env.insert("HANDOFF__WEBHOOK__PUBLIC_URL".into(), PUBLIC_URL.into());
+    let loaded = load(&ConfigSources {
+        dir: Some(shipped),
+        env: Some(env),
+    })
+    .unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(loaded.settings.server.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(loaded.settings.hubspot.base_url, "https://api.hubapi.com");
+    assert!(
+        loaded
+            .layers
+            .iter()
+            .any(|l| l.ends_with("config/default.toml"))
+    );
+}
+
+#[test]
+fn files_load_in_lexical_order_and_the_environment_wins() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("20-site.toml"),
+        "[server]\nlisten = \"0.0.0.0:9200\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("10-base.toml"),
+        "[server]\nlisten = \"0.0.0.0:9100\"\nrequest_timeout_ms = 2000\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "not config").unwrap();
+    let loaded = load(&sources(dir.path(), &[])).unwrap();
+    assert_eq!(loaded.settings.server.listen.to_string(), "0.0.0.0:9200");
+    assert_eq!(loaded.settings.server.request_timeout_ms, 2000);
+    let env = [
+        ("HANDOFF__SERVER__LISTEN", "127.0.0.1:9300"),
+        ("HANDOFF__HUBSPOT__BASE_URL", "http://127.0.0.1:4010"),
+        ("HANDOFF__STORE__SQLITE_SYNCHRONOUS", "normal"),
+    ];
+    let loaded = load(&sources(dir.path(), &env)).unwrap();
+    assert_eq!(loaded.settings.server.listen.to_string(), "127.0.0.1:9300");
+    assert_eq!(loaded.settings.hubspot.base_url, "http://127.0.0.1:4010");
+    assert_eq!(
+        loaded.settings.store.sqlite_synchronous,
+        handoff::config::SqliteSynchronous::Normal
+    );
+    assert_eq!(loaded.webhook_apps[0].secret.expose_secret(), SECRET);
+}
+
+#[test]
+fn every_problem_is_reported_at_once_with_its_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("local.toml");
+    std::fs::write(
+        &local,
+        "[server]\nlisten = \"127.0.0.1:8080\"\nlistn = \"oops\"\n\n[store]\nbusy_timeout_ms = \"soon\"\n\n\
+         [hubspott]\nbase_url = \"x\"\n\n[log]\nformat = \"xml\"\n",
+    )
+    .unwrap();
+    let env = [
+        ("HANDOFF__WEBHOOK__PUBLIC_URL", "ftp://example.com/hook"),
+        ("HANDOFF__SERVER__COLOUR", "red"),
+    ];
+    let report = load(&sources(dir.path(), &env)).unwrap_err();
+    let text = report.to_string();
+    let local = local.display().to_string();
+    for expected in [
+        format!("{local}: hubspott: unknown section"),
+        format!("{local}: server.listn: unknown key"),
+        "server.colour: unknown key".to_string(),
+        format!("{local}: store.busy_timeout_ms: invalid type"),
+        "log.format".to_string(),
+    ] {
+        assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(report.problems.len() >= 5, "{text}");
+}
+
+#[test]
+fn semantic_problems_are_all_reported_once_types_are_right() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("local.toml"),
+        "[webhook]\npath = \"hooks\"\ntimestamp_tolerance_ms = 0\n\n[store]\nurl = \"postgres://db/handoff\"\n",
+    )
+    .unwrap();
+    let env = [
+        ("HANDOFF__WEBHOOK__PUBLIC_URL", ""),
+        ("HANDOFF__WEBHOOK__CLIENT_SECRET", ""),
+    ];
+    let mut sources = sources(dir.path(), &env);
+    sources
+        .env
+        .as_mut()
+        .unwrap()
+        .remove("HANDOFF__WEBHOOK__CLIENT_SECRET");
+    sources.env.as_mut().unwrap().remove("HANDOFF__STORE__URL");
+    let report = load(&sources).unwrap_err();
+    let keys: Vec<&str> = report.problems.iter().map(|p| p.key.as_str()).collect();
+    for key in [
+        "webhook.path",
+        "webhook.public_url",
+        "webhook.timestamp_tolerance_ms",
+        "store.url",
+        "webhook.client_secret",
+    ] {
+        assert!(keys.contains(&key), "{key} not in {keys:?}");
+    }
+}
+
+#[test]
+fn secrets_come_from_files_and_never_show_in_debug_or_reports() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, "file-secret-value\n").unwrap();
+    std::fs::write(
+        dir.path().join("local.toml"),
+        format!(
+            "[webhook]\nclient_secret_file = {:?}\n",
+            secret_file.display().to_string()
+        ),
+    )
+    .unwrap();
+    let mut sources = sources(dir.path(), &[]);
+    sources
+        .env
+        .as_mut()
+        .unwrap()
+        .remove("HANDOFF__WEBHOOK__CLIENT_SECRET");
+    let loaded = load(&sources).unwrap();
+    assert_eq!(
+        loaded.webhook_apps[0].secret.expose_secret(),
+        "file-secret-value"
+    );
+    let debug = format!("{loaded:?}");
+    assert!(!debug.contains("file-secret-value"));
+
+    // Both a secret and a secret file: refused, and the report does not print the secret.
+    sources
+        .env
+        .as_mut()
+        .unwrap()
+        .insert("HANDOFF__WEBHOOK__CLIENT_SECRET".into(), SECRET.into());
+    let report = load(&sources).unwrap_err();
+    assert!(report.to_string().contains("webhook.client_secret_file"));
+    assert!(!report.to_string().contains(SECRET));
+    assert!(!format!("{report:?}").contains(SECRET));
+    let with_env = load(&self::sources(dir.path(), &[])).unwrap_err();
+    assert!(!format!("{with_env:?}").contains("file-secret-value"));
+}

@@ -1,0 +1,13 @@
+//! Integration tests through real HTTP: one binary, a `spawn_app()` harness on port 0 with its
+//! own temporary database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod binary;
+mod config_loading;
+mod health_and_metrics;
+mod rejections;
+mod store_failure;
+mod webhook_intake;
