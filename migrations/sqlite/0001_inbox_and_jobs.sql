@@ -1,10 +1,15 @@
 -- The inbox is the deduplication ledger: one row per distinct HubSpot event ever accepted.
 -- The key is 16 bytes of SHA-256 over the event's identity (HUBSPOT.md §2.3), so a
 -- redelivery inserts nothing. Pruned after the dedup window (>= HubSpot's 24 h retry span).
+-- occurredAt leads the primary key: a redelivery carries the same occurredAt, and events of
+-- one burst land on neighbouring pages instead of one random page each (hash order would
+-- dirty a page per event and multiply what every commit writes to the WAL).
 CREATE TABLE inbox (
-    dedup_key      BLOB    NOT NULL PRIMARY KEY,
+    occurred_at_ms INTEGER NOT NULL,
+    dedup_key      BLOB    NOT NULL,
     portal_id      INTEGER NOT NULL,
-    received_at_ms INTEGER NOT NULL
+    received_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (occurred_at_ms, dedup_key)
 ) WITHOUT ROWID;
 
 CREATE INDEX inbox_received ON inbox (received_at_ms);
@@ -12,7 +17,7 @@ CREATE INDEX inbox_received ON inbox (received_at_ms);
 -- The job queue. A job belongs to a lane (`queue`) and a key (`portal:objectType:object`);
 -- at most one job of a key runs at a time, in occurred_at_ms order.
 CREATE TABLE jobs (
-    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    id             INTEGER PRIMARY KEY,
     queue          TEXT    NOT NULL,
     job_key        TEXT    NOT NULL,
     kind           TEXT    NOT NULL,

@@ -114,7 +114,7 @@ async fn accept(
         .events
         .iter()
         .map(|event| inbox_entry(event, request_id))
-        .collect();
+        .collect::<Result<Vec<_>, _>>()?;
     let delivery = NewDelivery {
         received_at_ms: now_ms(),
         entries,
@@ -166,10 +166,18 @@ struct JobPayload<'a> {
     event: &'a HubspotEvent,
 }
 
-fn inbox_entry(event: &HubspotEvent, request_id: &str) -> InboxEntry {
-    // Serializing a struct of strings and integers cannot fail.
-    let payload = serde_json::to_string(&JobPayload { request_id, event }).unwrap_or_default();
-    InboxEntry {
+fn inbox_entry(event: &HubspotEvent, request_id: &str) -> Result<InboxEntry, ApiError> {
+    let payload =
+        serde_json::value::to_raw_value(&JobPayload { request_id, event }).map_err(|err| {
+            // Strings and integers always serialize; this is here so nothing can panic.
+            tracing::error!(request_id, error = %err, "could not encode a job payload");
+            ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
+        })?;
+    Ok(InboxEntry {
         dedup_key: event.dedup_key(),
         portal_id: event.portal_id,
         job: NewJob {
@@ -179,5 +187,5 @@ fn inbox_entry(event: &HubspotEvent, request_id: &str) -> InboxEntry {
             payload,
             occurred_at_ms: event.occurred_at,
         },
-    }
+    })
 }

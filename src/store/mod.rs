@@ -30,7 +30,8 @@ pub struct NewJob {
     pub queue: &'static str,
     pub key: String,
     pub kind: &'static str,
-    pub payload: String,
+    /// The job's input, JSON by construction (`serde_json::value::to_raw_value`).
+    pub payload: Box<serde_json::value::RawValue>,
     pub occurred_at_ms: i64,
 }
 
