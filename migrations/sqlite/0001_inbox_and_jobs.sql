@@ -31,9 +31,15 @@ CREATE TABLE jobs (
     lease_until_ms INTEGER,
     lease_owner    TEXT,
     last_error     TEXT,
+    -- Earlier lives of a replayed dead job: [{"replayed_at_ms", "attempts", "error"}, ...].
+    history        TEXT    NOT NULL DEFAULT '[]',
     created_at_ms  INTEGER NOT NULL,
     updated_at_ms  INTEGER NOT NULL
 );
 
-CREATE INDEX jobs_ready ON jobs (queue, status, run_at_ms);
-CREATE INDEX jobs_by_key ON jobs (job_key, occurred_at_ms);
+-- Claiming scans ready jobs of a lane by due time; partial indexes keep finished jobs out.
+CREATE INDEX jobs_ready ON jobs (queue, run_at_ms) WHERE status = 'ready';
+-- Per-key order: the open (ready or leased) jobs of a key, oldest event first.
+CREATE INDEX jobs_open_by_key ON jobs (job_key, occurred_at_ms, id) WHERE status IN ('ready', 'leased');
+CREATE INDEX jobs_leased ON jobs (lease_until_ms) WHERE status = 'leased';
+CREATE INDEX jobs_finished ON jobs (status, updated_at_ms) WHERE status IN ('done', 'dead');

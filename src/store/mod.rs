@@ -3,13 +3,16 @@
 //! nor HubSpot: callers hand it ready-made [`InboxEntry`]s.
 
 mod group_commit;
+pub mod queue;
 mod sqlite;
+mod sqlite_queue;
 
 use std::sync::Arc;
 
 pub use sqlite::SqliteStore;
 
 use crate::config::StoreSettings;
+use queue::{ClaimedJob, DeadFilter, DeadJob, OnExisting, Outcome, QueueError, Scheduled};
 
 /// A lane of the job queue, so a backlog in one does not starve the other.
 pub const QUEUE_EVENTS: &str = "events";
@@ -129,6 +132,116 @@ impl Store {
     pub async fn inbox_len(&self) -> Result<i64, StoreError> {
         match &*self.backend {
             Backend::Sqlite(s) => s.inbox_len().await,
+        }
+    }
+
+    /// Returns expired leases to `ready` (or `dead` when attempts are spent): `(ready, dead)`.
+    pub async fn release_expired(&self, now_ms: i64) -> Result<(u64, u64), QueueError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => sqlite_queue::release_expired(s.writer(), now_ms).await,
+        }
+    }
+
+    /// Leases up to `limit` due jobs of lane `queue` to `owner` for `lease_ms`; each is the
+    /// oldest open job of its key, and no key has two jobs leased at once.
+    pub async fn claim(
+        &self,
+        queue: &str,
+        owner: &str,
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedJob>, QueueError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => {
+                sqlite_queue::claim(s.writer(), queue, owner, now_ms, lease_ms, limit).await
+            }
+        }
+    }
+
+    pub async fn extend_lease(
+        &self,
+        id: i64,
+        owner: &str,
+        now_ms: i64,
+        until_ms: i64,
+    ) -> Result<(), QueueError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => {
+                sqlite_queue::extend_lease(s.writer(), id, owner, now_ms, until_ms).await
+            }
+        }
+    }
+
+    /// Records a run's outcome; [`QueueError::LeaseLost`] if `owner` no longer holds the job.
+    pub async fn finish(
+        &self,
+        id: i64,
+        owner: &str,
+        outcome: &Outcome,
+        now_ms: i64,
+    ) -> Result<(), QueueError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => {
+                sqlite_queue::finish(s.writer(), id, owner, outcome, now_ms).await
+            }
+        }
+    }
+
+    pub async fn schedule(
+        &self,
+        job: &Scheduled,
+        on_existing: OnExisting,
+        now_ms: i64,
+    ) -> Result<i64, QueueError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => {
+                sqlite_queue::schedule(s.writer(), job, on_existing, now_ms).await
+            }
+        }
+    }
+
+    /// Removes pending jobs of a lane and key (e.g. `sla:portal:contact` once touched).
+    pub async fn cancel(&self, queue: &str, key: &str) -> Result<u64, QueueError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => sqlite_queue::cancel(s.writer(), queue, key).await,
+        }
+    }
+
+    /// Retention: `(done jobs, inbox rows)` deleted.
+    pub async fn prune(
+        &self,
+        done_before_ms: i64,
+        inbox_before_ms: i64,
+    ) -> Result<(u64, u64), QueueError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => {
+                sqlite_queue::prune(s.writer(), done_before_ms, inbox_before_ms).await
+            }
+        }
+    }
+
+    pub async fn dead_jobs(&self, filter: &DeadFilter) -> Result<Vec<DeadJob>, QueueError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => sqlite_queue::dead_jobs(s.reader(), filter).await,
+        }
+    }
+
+    /// Puts dead jobs back to ready (one by `id`, or all the filter matches), history kept.
+    pub async fn replay(
+        &self,
+        filter: &DeadFilter,
+        id: Option<i64>,
+        now_ms: i64,
+    ) -> Result<u64, QueueError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => sqlite_queue::replay(s.writer(), filter, id, now_ms).await,
+        }
+    }
+
+    pub async fn purge(&self, filter: &DeadFilter, id: Option<i64>) -> Result<u64, QueueError> {
+        match &*self.backend {
+            Backend::Sqlite(s) => sqlite_queue::purge(s.writer(), filter, id).await,
         }
     }
 

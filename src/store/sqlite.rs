@@ -92,6 +92,15 @@ impl SqliteStore {
             .await?)
     }
 
+    /// The single writer connection's pool, for the queue's short write transactions.
+    pub(super) fn writer(&self) -> &SqlitePool {
+        &self.write_pool
+    }
+
+    pub(super) fn reader(&self) -> &SqlitePool {
+        &self.read_pool
+    }
+
     pub(super) async fn close(&self) {
         self.writer.close().await;
         self.read_pool.close().await;

@@ -8,6 +8,7 @@ mod helpers;
 mod binary;
 mod config_loading;
 mod health_and_metrics;
+mod queue_contract;
 mod rejections;
 mod store_failure;
 mod webhook_intake;
