@@ -210,20 +210,12 @@ fn scalar_as_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D
 /// Parses a delivery body. Every event is checked; the first problem is reported with its
 /// position, and nothing of a refused delivery is kept.
 pub fn parse_delivery(body: &[u8]) -> Result<ParsedDelivery, DeliveryError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let wire: Vec<WireEvent> = serde_path_to_error::deserialize(&mut de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            DeliveryError::Json(inner.to_string())
-        } else {
-            DeliveryError::Schema {
-                path: display_path(&path),
-                message: strip_position(&inner),
-            }
-        }
-    })?;
-    de.end().map_err(|e| DeliveryError::Json(e.to_string()))?;
+    // The fast path parses plainly; only a body that fails is parsed again with path tracking,
+    // to say where it is wrong.
+    let wire: Vec<WireEvent> = match serde_json::from_slice(body) {
+        Ok(wire) => wire,
+        Err(_) => return Err(locate_error(body)),
+    };
     if wire.len() > MAX_EVENTS_PER_DELIVERY {
         return Err(DeliveryError::TooManyEvents(wire.len()));
     }
@@ -236,6 +228,29 @@ pub fn parse_delivery(body: &[u8]) -> Result<ParsedDelivery, DeliveryError> {
         }
     }
     Ok(ParsedDelivery { events, ignored })
+}
+
+/// Parses a body known to be wrong again, tracking the path, to name the place and the fault.
+fn locate_error(body: &[u8]) -> DeliveryError {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let result: Result<Vec<WireEvent>, _> = serde_path_to_error::deserialize(&mut de);
+    let err = match result {
+        Ok(_) => match de.end() {
+            Ok(()) => return DeliveryError::Json("body could not be parsed".into()),
+            Err(e) => return DeliveryError::Json(e.to_string()),
+        },
+        Err(err) => err,
+    };
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        DeliveryError::Json(inner.to_string())
+    } else {
+        DeliveryError::Schema {
+            path: display_path(&path),
+            message: strip_position(&inner),
+        }
+    }
 }
 
 fn display_path(path: &str) -> String {

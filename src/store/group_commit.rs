@@ -4,11 +4,11 @@
 
 use std::collections::HashSet;
 
-use sqlx::{Connection, SqlitePool};
+use sqlx::{Connection, QueryBuilder, Sqlite, SqlitePool};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use super::{EnqueueReceipt, NewDelivery, StoreError};
+use super::{EnqueueReceipt, InboxEntry, NewDelivery, StoreError};
 
 struct Request {
     delivery: Prepared,
@@ -43,10 +43,7 @@ impl GroupWriter {
         }
     }
 
-    pub(super) async fn submit(
-        &self,
-        delivery: &NewDelivery,
-    ) -> Result<EnqueueReceipt, StoreError> {
+    pub(super) async fn submit(&self, delivery: NewDelivery) -> Result<EnqueueReceipt, StoreError> {
         let delivery = Prepared::new(delivery);
         let (reply, answer) = oneshot::channel();
         self.tx
@@ -134,57 +131,20 @@ async fn commit_group(pool: &SqlitePool, group: &mut Vec<Request>) {
     }
 }
 
-/// A delivery in the form the writer needs: each event's rows already rendered as JSON array
-/// elements, so that work happens in the request's task (on any core), not in the one writer.
+/// A delivery in the form the writer needs, built in the request's task (on any core) so the
+/// single writer does as little as possible.
 #[derive(Debug)]
 pub(super) struct Prepared {
-    entries: Vec<PreparedEntry>,
-}
-
-#[derive(Debug)]
-struct PreparedEntry {
-    dedup_key: [u8; 16],
-    /// `[occurred_at_ms,"hex key"]`
-    key_json: String,
-    /// `[occurred_at_ms,"hex key",portal_id,received_at_ms]`
-    inbox_json: String,
-    /// `["queue","key","kind",{payload},occurred_at_ms,received_at_ms]`; the payload is
-    /// embedded as JSON, not as an escaped string, and SQLite stores its text.
-    job_json: String,
+    received_at_ms: i64,
+    entries: Vec<InboxEntry>,
 }
 
 impl Prepared {
-    pub(super) fn new(delivery: &NewDelivery) -> Self {
-        let at = delivery.received_at_ms;
-        let entries = delivery
-            .entries
-            .iter()
-            .map(|e| {
-                let job = &e.job;
-                let key_json = format!("[{},\"{}\"]", job.occurred_at_ms, hex::encode(e.dedup_key));
-                let inbox_json = format!(
-                    "{},{},{}]",
-                    &key_json[..key_json.len() - 1],
-                    e.portal_id,
-                    at
-                );
-                let payload = job.payload.get();
-                let job_json = format!(
-                    "[{},{},{},{payload},{},{at}]",
-                    json_string(job.queue),
-                    json_string(&job.key),
-                    json_string(job.kind),
-                    job.occurred_at_ms
-                );
-                PreparedEntry {
-                    dedup_key: e.dedup_key,
-                    key_json,
-                    inbox_json,
-                    job_json,
-                }
-            })
-            .collect();
-        Self { entries }
+    pub(super) fn new(delivery: NewDelivery) -> Self {
+        Self {
+            received_at_ms: delivery.received_at_ms,
+            entries: delivery.entries,
+        }
     }
 
     pub(super) fn len(&self) -> usize {
@@ -192,74 +152,79 @@ impl Prepared {
     }
 }
 
-fn json_string(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
-}
+/// Rows per multi-row INSERT: a full HubSpot delivery. Chunks of the same size share one
+/// cached prepared statement.
+const ROWS_PER_INSERT: usize = 100;
 
-fn json_array<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::from("[");
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push(',');
-        }
-        out.push_str(item);
-    }
-    out.push(']');
-    out
-}
-
-/// One transaction for all deliveries of a group. Rows travel as one JSON array per table and
-/// are unpacked by SQLite's `json_each`, so each statement has a constant text (prepared once)
-/// and 1,000 rows cost one bound parameter instead of 8,000.
+/// One transaction for all deliveries of a group.
 async fn write(
     pool: &SqlitePool,
     deliveries: &[&Prepared],
 ) -> Result<Vec<EnqueueReceipt>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    let all = || deliveries.iter().flat_map(|d| d.entries.iter());
     // Inside this IMMEDIATE transaction no one else writes, so "not in the inbox now" stays
     // true until the commit. Redeliveries are rare: this normally returns no rows.
-    let existing: Vec<Vec<u8>> = sqlx::query_scalar(
-        "SELECT i.dedup_key FROM json_each(?1) AS k JOIN inbox AS i \
-         ON i.occurred_at_ms = k.value->>0 AND i.dedup_key = unhex(k.value->>1)",
-    )
-    .bind(json_array(all().map(|e| e.key_json.as_str())))
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut seen: HashSet<Vec<u8>> = existing.into_iter().collect();
+    let all: Vec<&InboxEntry> = deliveries.iter().flat_map(|d| d.entries.iter()).collect();
+    let mut seen: HashSet<[u8; 16]> = HashSet::new();
+    for chunk in all.chunks(ROWS_PER_INSERT) {
+        let mut lookup = QueryBuilder::<Sqlite>::new(
+            "SELECT dedup_key FROM inbox WHERE (occurred_at_ms, dedup_key) IN (",
+        );
+        lookup.push_values(chunk, |mut row, entry| {
+            row.push_bind(entry.job.occurred_at_ms)
+                .push_bind(entry.dedup_key.to_vec());
+        });
+        lookup.push(")");
+        let existing: Vec<Vec<u8>> = lookup.build_query_scalar().fetch_all(&mut *tx).await?;
+        seen.extend(
+            existing
+                .iter()
+                .filter_map(|k| <[u8; 16]>::try_from(k.as_slice()).ok()),
+        );
+    }
     let mut receipts = Vec::with_capacity(deliveries.len());
-    let mut new_entries = Vec::new();
+    let mut new_rows: Vec<(i64, &InboxEntry)> = Vec::new();
     for delivery in deliveries {
         let mut receipt = EnqueueReceipt::default();
         for entry in &delivery.entries {
             // Of two identical events in one group, the earlier delivery's is the new one.
-            if seen.insert(entry.dedup_key.to_vec()) {
+            if seen.insert(entry.dedup_key) {
                 receipt.enqueued += 1;
-                new_entries.push(entry);
+                new_rows.push((delivery.received_at_ms, entry));
             } else {
                 receipt.duplicates += 1;
             }
         }
         receipts.push(receipt);
     }
-    if !new_entries.is_empty() {
-        sqlx::query(
-            "INSERT INTO inbox (occurred_at_ms, dedup_key, portal_id, received_at_ms) \
-             SELECT value->>0, unhex(value->>1), value->>2, value->>3 FROM json_each(?1) WHERE true \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(json_array(new_entries.iter().map(|e| e.inbox_json.as_str())))
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO jobs (queue, job_key, kind, payload, occurred_at_ms, run_at_ms, created_at_ms, updated_at_ms) \
-             SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>5, value->>5 \
-             FROM json_each(?1)",
-        )
-        .bind(json_array(new_entries.iter().map(|e| e.job_json.as_str())))
-        .execute(&mut *tx)
-        .await?;
+    for chunk in new_rows.chunks(ROWS_PER_INSERT) {
+        let mut inbox = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO inbox (occurred_at_ms, dedup_key, portal_id, received_at_ms) ",
+        );
+        inbox.push_values(chunk, |mut row, (at, entry)| {
+            row.push_bind(entry.job.occurred_at_ms)
+                .push_bind(entry.dedup_key.to_vec())
+                .push_bind(entry.portal_id)
+                .push_bind(*at);
+        });
+        inbox.push(" ON CONFLICT DO NOTHING");
+        inbox.build().execute(&mut *tx).await?;
+        let mut jobs = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO jobs (queue, job_key, kind, payload, occurred_at_ms, run_at_ms, created_at_ms, updated_at_ms) ",
+        );
+        jobs.push_values(chunk, |mut row, (at, entry)| {
+            let job = &entry.job;
+            row.push_bind(job.queue)
+                .push_bind(job.key.clone())
+                .push_bind(job.kind)
+                .push_bind(job.payload.get().to_owned())
+                .push_bind(job.occurred_at_ms)
+                .push_bind(*at)
+                .push_bind(*at)
+                .push_bind(*at);
+        });
+        jobs.build().execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(receipts)

@@ -57,7 +57,7 @@ impl SqliteStore {
         delivery: NewDelivery,
     ) -> Result<EnqueueReceipt, StoreError> {
         let timeout = Duration::from_millis(self.commit_timeout_ms);
-        match tokio::time::timeout(timeout, self.writer.submit(&delivery)).await {
+        match tokio::time::timeout(timeout, self.writer.submit(delivery)).await {
             Ok(result) => result,
             Err(_) => Err(StoreError::Timeout(self.commit_timeout_ms)),
         }
