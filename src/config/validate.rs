@@ -95,13 +95,13 @@ pub(crate) fn validate(
         p("server.shutdown_grace_ms", "must be at most 600000".into());
     }
     let store = &settings.store;
-    if !store.url.starts_with("sqlite://") && !store.url.starts_with("sqlite:") {
-        let hint = if store.url.starts_with("postgres") {
-            "PostgreSQL is not supported by this build yet; use sqlite://PATH"
-        } else {
-            "must be sqlite://PATH"
-        };
-        p("store.url", format!("{hint} (got {:?})", store.url));
+    if crate::store::Engine::of_url(&store.url).is_none() {
+        // Only the scheme is echoed: a postgres URL may carry a password.
+        let scheme = store.url.split("://").next().unwrap_or_default();
+        p(
+            "store.url",
+            format!("must be sqlite://PATH or postgres://USER@HOST/DB (got a {scheme:?} URL)"),
+        );
     }
     if !(1..=64).contains(&store.max_connections) {
         p("store.max_connections", "must be between 1 and 64".into());

@@ -3,12 +3,15 @@
 //! nor HubSpot: callers hand it ready-made [`InboxEntry`]s.
 
 mod group_commit;
+mod postgres;
+mod postgres_queue;
 pub mod queue;
 mod sqlite;
 mod sqlite_queue;
 
 use std::sync::Arc;
 
+pub use postgres::{NOTIFY_CHANNEL, PostgresStore};
 pub use sqlite::SqliteStore;
 
 use crate::config::StoreSettings;
@@ -85,21 +88,57 @@ pub struct Store {
 #[derive(Debug)]
 enum Backend {
     Sqlite(SqliteStore),
+    Postgres(PostgresStore),
+}
+
+/// Which engine a store URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+impl Engine {
+    pub fn of_url(url: &str) -> Option<Self> {
+        if url.starts_with("sqlite:") {
+            Some(Self::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Some(Self::Postgres)
+        } else {
+            None
+        }
+    }
 }
 
 impl Store {
     /// Opens (creating if missing) the store the settings name. Does not migrate.
     pub async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
-        let sqlite = SqliteStore::connect(settings).await?;
+        let backend = match Engine::of_url(&settings.url) {
+            Some(Engine::Sqlite) => Backend::Sqlite(SqliteStore::connect(settings).await?),
+            Some(Engine::Postgres) => Backend::Postgres(PostgresStore::connect(settings).await?),
+            None => {
+                return Err(StoreError::Config(
+                    "expected sqlite://PATH or postgres://...".into(),
+                ));
+            }
+        };
         Ok(Self {
-            backend: Arc::new(Backend::Sqlite(sqlite)),
+            backend: Arc::new(backend),
         })
+    }
+
+    pub fn engine(&self) -> Engine {
+        match &*self.backend {
+            Backend::Sqlite(_) => Engine::Sqlite,
+            Backend::Postgres(_) => Engine::Postgres,
+        }
     }
 
     /// Applies the embedded migrations of this engine; safe to run on every start.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &*self.backend {
             Backend::Sqlite(s) => s.migrate().await,
+            Backend::Postgres(s) => s.migrate().await,
         }
     }
 
@@ -112,6 +151,7 @@ impl Store {
     ) -> Result<EnqueueReceipt, StoreError> {
         match &*self.backend {
             Backend::Sqlite(s) => s.enqueue_delivery(delivery).await,
+            Backend::Postgres(s) => s.enqueue_delivery(delivery).await,
         }
     }
 
@@ -119,12 +159,14 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         match &*self.backend {
             Backend::Sqlite(s) => s.ping().await,
+            Backend::Postgres(s) => s.ping().await,
         }
     }
 
     pub async fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError> {
         match &*self.backend {
             Backend::Sqlite(s) => s.queue_depth().await,
+            Backend::Postgres(s) => s.queue_depth().await,
         }
     }
 
@@ -132,6 +174,7 @@ impl Store {
     pub async fn inbox_len(&self) -> Result<i64, StoreError> {
         match &*self.backend {
             Backend::Sqlite(s) => s.inbox_len().await,
+            Backend::Postgres(s) => s.inbox_len().await,
         }
     }
 
@@ -139,6 +182,7 @@ impl Store {
     pub async fn release_expired(&self, now_ms: i64) -> Result<(u64, u64), QueueError> {
         match &*self.backend {
             Backend::Sqlite(s) => sqlite_queue::release_expired(s.writer(), now_ms).await,
+            Backend::Postgres(s) => postgres_queue::release_expired(s.pool(), now_ms).await,
         }
     }
 
@@ -156,6 +200,9 @@ impl Store {
             Backend::Sqlite(s) => {
                 sqlite_queue::claim(s.writer(), queue, owner, now_ms, lease_ms, limit).await
             }
+            Backend::Postgres(s) => {
+                postgres_queue::claim(s.pool(), queue, owner, now_ms, lease_ms, limit).await
+            }
         }
     }
 
@@ -169,6 +216,9 @@ impl Store {
         match &*self.backend {
             Backend::Sqlite(s) => {
                 sqlite_queue::extend_lease(s.writer(), id, owner, now_ms, until_ms).await
+            }
+            Backend::Postgres(s) => {
+                postgres_queue::extend_lease(s.pool(), id, owner, now_ms, until_ms).await
             }
         }
     }
@@ -185,6 +235,9 @@ impl Store {
             Backend::Sqlite(s) => {
                 sqlite_queue::finish(s.writer(), id, owner, outcome, now_ms).await
             }
+            Backend::Postgres(s) => {
+                postgres_queue::finish(s.pool(), id, owner, outcome, now_ms).await
+            }
         }
     }
 
@@ -198,6 +251,9 @@ impl Store {
             Backend::Sqlite(s) => {
                 sqlite_queue::schedule(s.writer(), job, on_existing, now_ms).await
             }
+            Backend::Postgres(s) => {
+                postgres_queue::schedule(s.pool(), job, on_existing, now_ms).await
+            }
         }
     }
 
@@ -205,6 +261,7 @@ impl Store {
     pub async fn cancel(&self, queue: &str, key: &str) -> Result<u64, QueueError> {
         match &*self.backend {
             Backend::Sqlite(s) => sqlite_queue::cancel(s.writer(), queue, key).await,
+            Backend::Postgres(s) => postgres_queue::cancel(s.pool(), queue, key).await,
         }
     }
 
@@ -218,12 +275,16 @@ impl Store {
             Backend::Sqlite(s) => {
                 sqlite_queue::prune(s.writer(), done_before_ms, inbox_before_ms).await
             }
+            Backend::Postgres(s) => {
+                postgres_queue::prune(s.pool(), done_before_ms, inbox_before_ms).await
+            }
         }
     }
 
     pub async fn dead_jobs(&self, filter: &DeadFilter) -> Result<Vec<DeadJob>, QueueError> {
         match &*self.backend {
             Backend::Sqlite(s) => sqlite_queue::dead_jobs(s.reader(), filter).await,
+            Backend::Postgres(s) => postgres_queue::dead_jobs(s.pool(), filter).await,
         }
     }
 
@@ -236,12 +297,14 @@ impl Store {
     ) -> Result<u64, QueueError> {
         match &*self.backend {
             Backend::Sqlite(s) => sqlite_queue::replay(s.writer(), filter, id, now_ms).await,
+            Backend::Postgres(s) => postgres_queue::replay(s.pool(), filter, id, now_ms).await,
         }
     }
 
     pub async fn purge(&self, filter: &DeadFilter, id: Option<i64>) -> Result<u64, QueueError> {
         match &*self.backend {
             Backend::Sqlite(s) => sqlite_queue::purge(s.writer(), filter, id).await,
+            Backend::Postgres(s) => postgres_queue::purge(s.pool(), filter, id).await,
         }
     }
 
@@ -249,6 +312,7 @@ impl Store {
     pub async fn close(&self) {
         match &*self.backend {
             Backend::Sqlite(s) => s.close().await,
+            Backend::Postgres(s) => s.close().await,
         }
     }
 }

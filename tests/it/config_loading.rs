@@ -106,7 +106,7 @@ fn semantic_problems_are_all_reported_once_types_are_right() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("local.toml"),
-        "[webhook]\npath = \"hooks\"\ntimestamp_tolerance_ms = 0\n\n[store]\nurl = \"postgres://db/handoff\"\n",
+        "[webhook]\npath = \"hooks\"\ntimestamp_tolerance_ms = 0\n\n[store]\nurl = \"mysql://db/handoff\"\n",
     )
     .unwrap();
     let env = [

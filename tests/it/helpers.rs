@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use handoff::config::{ConfigSources, LoadedConfig, load};
 use handoff::hubspot::signature::{sign_v1, sign_v2, sign_v3};
 use handoff::startup::Application;
-use handoff::store::Store;
+use handoff::store::{Engine, Store};
 use secrecy::SecretString;
 use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
@@ -59,8 +59,16 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(toml: &str, extra_env: &[(&str, &str)]) -> TestApp {
+    spawn_app_on(Engine::Sqlite, toml, extra_env).await
+}
+
+/// A server on the given store engine (PostgreSQL: a fresh database per test).
+pub async fn spawn_app_on(engine: Engine, toml: &str, extra_env: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let config = load_config(dir.path(), toml, extra_env);
+    let url = crate::engines::fresh_url(engine, dir.path()).await;
+    let mut env: Vec<(&str, &str)> = vec![("HANDOFF__STORE__URL", url.as_str())];
+    env.extend_from_slice(extra_env);
+    let config = load_config(dir.path(), toml, &env);
     let db_url = config.settings.store.url.clone();
     let app = Application::build(config).await.unwrap();
     let store = app.store().clone();
@@ -174,14 +182,15 @@ impl TestApp {
         self.store.inbox_len().await.unwrap()
     }
 
+    /// Jobs not yet done, on any engine.
     pub async fn job_rows(&self) -> i64 {
-        let pool = self.pool().await;
-        let n = sqlx::query_scalar("SELECT COUNT(*) FROM jobs")
-            .fetch_one(&pool)
+        self.store
+            .queue_depth()
             .await
-            .unwrap();
-        pool.close().await;
-        n
+            .unwrap()
+            .iter()
+            .map(|d| d.jobs)
+            .sum()
     }
 
     /// `(job_key, payload)` of every job, oldest first.

@@ -3,11 +3,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod engines;
 mod helpers;
 
 mod binary;
 mod config_loading;
 mod health_and_metrics;
+mod intake_on_postgres;
 mod queue_contract;
 mod rejections;
 mod store_failure;

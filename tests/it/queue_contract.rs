@@ -3,29 +3,11 @@
 
 use std::collections::HashMap;
 
-use handoff::config::StoreSettings;
 use handoff::store::queue::{DeadFilter, OnExisting, Outcome, QueueError, Scheduled};
 use handoff::store::{NewJob, Store};
 
-pub struct TestStore {
-    pub store: Store,
-    _dir: tempfile::TempDir,
-}
-
-pub async fn open_store() -> TestStore {
-    let dir = tempfile::tempdir().unwrap();
-    let settings = StoreSettings {
-        url: format!("sqlite://{}/queue.db", dir.path().display()),
-        sqlite_synchronous: handoff::config::SqliteSynchronous::Normal,
-        busy_timeout_ms: 5_000,
-        max_connections: 4,
-        commit_timeout_ms: 4_000,
-        max_group_deliveries: 64,
-    };
-    let store = Store::connect(&settings).await.unwrap();
-    store.migrate().await.unwrap();
-    TestStore { store, _dir: dir }
-}
+use crate::engines::open_store;
+use handoff::store::Engine;
 
 fn job(queue: &'static str, key: &str, occurred_at_ms: i64) -> NewJob {
     NewJob {
@@ -62,9 +44,8 @@ async fn add(
 const T0: i64 = 1_000_000;
 const LEASE: i64 = 30_000;
 
-#[tokio::test]
-async fn each_key_hands_out_its_oldest_event_first_and_one_at_a_time() {
-    let t = open_store().await;
+async fn each_key_hands_out_its_oldest_event_first_and_one_at_a_time(engine: Engine) {
+    let t = open_store(engine).await;
     let s = &t.store;
     add(s, "events", "p:c:1", 300, T0, 5).await;
     let first = add(s, "events", "p:c:1", 100, T0, 5).await;
@@ -91,9 +72,8 @@ async fn each_key_hands_out_its_oldest_event_first_and_one_at_a_time() {
     assert_eq!(next[0].attempts, 1);
 }
 
-#[tokio::test]
-async fn a_job_due_later_is_not_handed_out_early_and_blocks_its_key() {
-    let t = open_store().await;
+async fn a_job_due_later_is_not_handed_out_early_and_blocks_its_key(engine: Engine) {
+    let t = open_store(engine).await;
     let s = &t.store;
     add(s, "events", "k", 1, T0 + 60_000, 5).await;
     add(s, "events", "k", 2, T0, 5).await;
@@ -110,9 +90,8 @@ async fn a_job_due_later_is_not_handed_out_early_and_blocks_its_key() {
     assert_eq!(due[0].occurred_at_ms, 1);
 }
 
-#[tokio::test]
-async fn an_expired_lease_returns_the_job_and_the_old_owner_cannot_finish_it() {
-    let t = open_store().await;
+async fn an_expired_lease_returns_the_job_and_the_old_owner_cannot_finish_it(engine: Engine) {
+    let t = open_store(engine).await;
     let s = &t.store;
     let id = add(s, "events", "k", 1, T0, 5).await;
     s.claim("events", "crashed", T0, 1_000, 10).await.unwrap();
@@ -151,9 +130,8 @@ async fn an_expired_lease_returns_the_job_and_the_old_owner_cannot_finish_it() {
     );
 }
 
-#[tokio::test]
-async fn a_lease_past_its_end_cannot_be_finished_even_before_the_sweep() {
-    let t = open_store().await;
+async fn a_lease_past_its_end_cannot_be_finished_even_before_the_sweep(engine: Engine) {
+    let t = open_store(engine).await;
     let s = &t.store;
     let id = add(s, "events", "k", 1, T0, 5).await;
     s.claim("events", "slow", T0, 1_000, 1).await.unwrap();
@@ -164,9 +142,8 @@ async fn a_lease_past_its_end_cannot_be_finished_even_before_the_sweep() {
     );
 }
 
-#[tokio::test]
-async fn retries_wait_for_their_time_and_die_after_max_attempts() {
-    let t = open_store().await;
+async fn retries_wait_for_their_time_and_die_after_max_attempts(engine: Engine) {
+    let t = open_store(engine).await;
     let s = &t.store;
     let id = add(s, "events", "k", 1, T0, 2).await;
     s.claim("events", "w", T0, LEASE, 1).await.unwrap();
@@ -198,9 +175,8 @@ async fn retries_wait_for_their_time_and_die_after_max_attempts() {
     );
 }
 
-#[tokio::test]
-async fn a_lease_that_expires_on_the_last_attempt_is_a_dead_letter() {
-    let t = open_store().await;
+async fn a_lease_that_expires_on_the_last_attempt_is_a_dead_letter(engine: Engine) {
+    let t = open_store(engine).await;
     let s = &t.store;
     add(s, "events", "k", 1, T0, 1).await;
     s.claim("events", "w", T0, 100, 1).await.unwrap();
@@ -215,9 +191,8 @@ async fn a_lease_that_expires_on_the_last_attempt_is_a_dead_letter() {
     );
 }
 
-#[tokio::test]
-async fn dead_letters_are_listed_by_filter_replayed_with_history_and_purged() {
-    let t = open_store().await;
+async fn dead_letters_are_listed_by_filter_replayed_with_history_and_purged(engine: Engine) {
+    let t = open_store(engine).await;
     let s = &t.store;
     let a = add(s, "events", "111:0-1:5", 1, T0, 3).await;
     let b = add(s, "events", "222:0-1:6", 1, T0, 3).await;
@@ -292,9 +267,10 @@ async fn dead_letters_are_listed_by_filter_replayed_with_history_and_purged() {
     assert_eq!(s.dead_jobs(&DeadFilter::default()).await.unwrap().len(), 1);
 }
 
-#[tokio::test]
-async fn scheduled_jobs_are_replaced_and_cancelled_by_key_but_a_running_one_is_kept() {
-    let t = open_store().await;
+async fn scheduled_jobs_are_replaced_and_cancelled_by_key_but_a_running_one_is_kept(
+    engine: Engine,
+) {
+    let t = open_store(engine).await;
     let s = &t.store;
     let at = T0 + 3_600_000;
     let first = Scheduled {
@@ -324,9 +300,8 @@ async fn scheduled_jobs_are_replaced_and_cancelled_by_key_but_a_running_one_is_k
     );
 }
 
-#[tokio::test]
-async fn a_backlog_in_one_lane_does_not_starve_another() {
-    let t = open_store().await;
+async fn a_backlog_in_one_lane_does_not_starve_another(engine: Engine) {
+    let t = open_store(engine).await;
     let s = &t.store;
     for i in 0..200 {
         add(s, "events", &format!("k{i}"), i, T0, 5).await;
@@ -336,9 +311,8 @@ async fn a_backlog_in_one_lane_does_not_starve_another() {
     assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![sla]);
 }
 
-#[tokio::test]
-async fn retention_prunes_old_done_jobs_and_inbox_rows_but_keeps_dead_and_pending() {
-    let t = open_store().await;
+async fn retention_prunes_old_done_jobs_and_inbox_rows_but_keeps_dead_and_pending(engine: Engine) {
+    let t = open_store(engine).await;
     let s = &t.store;
     let done = add(s, "events", "a", 1, T0, 5).await;
     let dead = add(s, "events", "b", 1, T0, 5).await;
@@ -360,9 +334,8 @@ async fn retention_prunes_old_done_jobs_and_inbox_rows_but_keeps_dead_and_pendin
     );
 }
 
-#[tokio::test]
-async fn concurrent_workers_run_every_job_once_and_in_order_per_key() {
-    let t = open_store().await;
+async fn concurrent_workers_run_every_job_once_and_in_order_per_key(engine: Engine) {
+    let t = open_store(engine).await;
     let s = t.store.clone();
     for i in 0..600i64 {
         // Interleave keys and insert each key's events out of order.
@@ -414,3 +387,31 @@ async fn concurrent_workers_run_every_job_once_and_in_order_per_key() {
         );
     }
 }
+
+/// Every contract test, once per engine.
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() { super::$name(handoff::store::Engine::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() { super::$name(handoff::store::Engine::Postgres).await })*
+        }
+    };
+}
+
+on_both_engines!(
+    each_key_hands_out_its_oldest_event_first_and_one_at_a_time,
+    a_job_due_later_is_not_handed_out_early_and_blocks_its_key,
+    an_expired_lease_returns_the_job_and_the_old_owner_cannot_finish_it,
+    a_lease_past_its_end_cannot_be_finished_even_before_the_sweep,
+    retries_wait_for_their_time_and_die_after_max_attempts,
+    a_lease_that_expires_on_the_last_attempt_is_a_dead_letter,
+    dead_letters_are_listed_by_filter_replayed_with_history_and_purged,
+    scheduled_jobs_are_replaced_and_cancelled_by_key_but_a_running_one_is_kept,
+    a_backlog_in_one_lane_does_not_starve_another,
+    retention_prunes_old_done_jobs_and_inbox_rows_but_keeps_dead_and_pending,
+    concurrent_workers_run_every_job_once_and_in_order_per_key,
+);

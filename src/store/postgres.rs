@@ -1,0 +1,179 @@
+//! PostgreSQL backend, for several replicas on one database. Each delivery is its own
+//! transaction (PostgreSQL groups concurrent WAL flushes itself); rows go in as arrays through
+//! `UNNEST`, and a `NOTIFY` at commit wakes idle workers.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+
+use super::{EnqueueReceipt, NewDelivery, QueueDepth, StoreError};
+use crate::config::StoreSettings;
+
+static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// The channel `NOTIFY` uses when jobs become ready; the payload is the lane.
+pub const NOTIFY_CHANNEL: &str = "handoff_jobs";
+
+#[derive(Debug)]
+pub struct PostgresStore {
+    pool: PgPool,
+    commit_timeout_ms: u64,
+}
+
+impl PostgresStore {
+    pub(super) async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(&settings.url)
+            .map_err(|_| StoreError::Config("not a valid postgres:// URL".into()))?
+            .application_name("handoff")
+            // A statement that hangs must not hold a pool slot forever (STACK.md §1, sqlx#4349).
+            .options([("statement_timeout", "30s")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.max_connections.max(2) * 2)
+            .acquire_timeout(Duration::from_millis(settings.busy_timeout_ms.max(1000)))
+            .connect_with(options)
+            .await?;
+        Ok(Self {
+            pool,
+            commit_timeout_ms: settings.commit_timeout_ms,
+        })
+    }
+
+    pub(super) fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    pub(super) async fn migrate(&self) -> Result<(), StoreError> {
+        MIGRATIONS.run(&self.pool).await?;
+        Ok(())
+    }
+
+    pub(super) async fn enqueue_delivery(
+        &self,
+        delivery: NewDelivery,
+    ) -> Result<EnqueueReceipt, StoreError> {
+        let timeout = Duration::from_millis(self.commit_timeout_ms);
+        match tokio::time::timeout(timeout, self.write(delivery)).await {
+            Ok(result) => Ok(result?),
+            Err(_) => Err(StoreError::Timeout(self.commit_timeout_ms)),
+        }
+    }
+
+    async fn write(&self, delivery: NewDelivery) -> Result<EnqueueReceipt, sqlx::Error> {
+        let at = delivery.received_at_ms;
+        let mut tx = self.pool.begin().await?;
+        let occurred: Vec<i64> = delivery
+            .entries
+            .iter()
+            .map(|e| e.job.occurred_at_ms)
+            .collect();
+        let keys: Vec<Vec<u8>> = delivery
+            .entries
+            .iter()
+            .map(|e| e.dedup_key.to_vec())
+            .collect();
+        let portals: Vec<i64> = delivery.entries.iter().map(|e| e.portal_id).collect();
+        // A concurrent delivery of the same event waits on the unique key, then does nothing.
+        let inserted: Vec<Vec<u8>> = sqlx::query_scalar(
+            "INSERT INTO inbox (occurred_at_ms, dedup_key, portal_id, received_at_ms) \
+             SELECT o, k, p, $4 FROM UNNEST($1::bigint[], $2::bytea[], $3::bigint[]) AS t(o, k, p) \
+             ON CONFLICT DO NOTHING RETURNING dedup_key",
+        )
+        .bind(&occurred)
+        .bind(&keys)
+        .bind(&portals)
+        .bind(at)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut fresh: std::collections::HashSet<Vec<u8>> = inserted.into_iter().collect();
+        let mut receipt = EnqueueReceipt::default();
+        let mut jobs = JobColumns::default();
+        for entry in &delivery.entries {
+            if fresh.remove(&entry.dedup_key[..]) {
+                receipt.enqueued += 1;
+                jobs.push(entry);
+            } else {
+                receipt.duplicates += 1;
+            }
+        }
+        if receipt.enqueued > 0 {
+            sqlx::query(
+                "INSERT INTO jobs (queue, job_key, kind, payload, occurred_at_ms, run_at_ms, created_at_ms, updated_at_ms) \
+                 SELECT q, k, kd, p, o, $6, $6, $6 \
+                 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS t(q, k, kd, p, o)",
+            )
+            .bind(&jobs.queue)
+            .bind(&jobs.key)
+            .bind(&jobs.kind)
+            .bind(&jobs.payload)
+            .bind(&jobs.occurred)
+            .bind(at)
+            .execute(&mut *tx)
+            .await?;
+            let mut lanes = jobs.queue.clone();
+            lanes.dedup();
+            for lane in lanes {
+                sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(NOTIFY_CHANNEL)
+                    .bind(lane)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(receipt)
+    }
+
+    pub(super) async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub(super) async fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError> {
+        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT queue, status, COUNT(*), MIN(run_at_ms) FROM jobs \
+             WHERE status IN ('ready', 'leased', 'dead') GROUP BY queue, status ORDER BY queue, status",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(queue, status, jobs, oldest_run_at_ms)| QueueDepth {
+                queue,
+                status,
+                jobs,
+                oldest_run_at_ms,
+            })
+            .collect())
+    }
+
+    pub(super) async fn inbox_len(&self) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbox")
+            .fetch_one(&self.pool)
+            .await?)
+    }
+
+    pub(super) async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[derive(Default)]
+struct JobColumns {
+    queue: Vec<String>,
+    key: Vec<String>,
+    kind: Vec<String>,
+    payload: Vec<String>,
+    occurred: Vec<i64>,
+}
+
+impl JobColumns {
+    fn push(&mut self, entry: &super::InboxEntry) {
+        let job = &entry.job;
+        self.queue.push(job.queue.to_owned());
+        self.key.push(job.key.clone());
+        self.kind.push(job.kind.to_owned());
+        self.payload.push(job.payload.get().to_owned());
+        self.occurred.push(job.occurred_at_ms);
+    }
+}

@@ -1,0 +1,81 @@
+//! Both store engines for tests: a temporary SQLite file, or a fresh database on the
+//! PostgreSQL that `scripts/test` starts (pg_virtualenv exports PGHOST/PGPORT/PGUSER/PGPASSWORD).
+//! Tests that need PostgreSQL fail, not skip, when it is not there.
+
+use handoff::config::{SqliteSynchronous, StoreSettings};
+use handoff::store::{Engine, Store};
+
+pub struct TestStore {
+    pub store: Store,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh, empty database URL for `engine`.
+pub async fn fresh_url(engine: Engine, dir: &std::path::Path) -> String {
+    match engine {
+        Engine::Sqlite => format!("sqlite://{}/handoff.db", dir.display()),
+        Engine::Postgres => fresh_postgres_database().await,
+    }
+}
+
+pub fn settings(url: &str) -> StoreSettings {
+    StoreSettings {
+        url: url.to_owned(),
+        sqlite_synchronous: SqliteSynchronous::Normal,
+        busy_timeout_ms: 5_000,
+        max_connections: 4,
+        commit_timeout_ms: 4_000,
+        max_group_deliveries: 64,
+    }
+}
+
+pub async fn open_store(engine: Engine) -> TestStore {
+    let dir = tempfile::tempdir().unwrap();
+    let url = fresh_url(engine, dir.path()).await;
+    let store = Store::connect(&settings(&url)).await.unwrap();
+    store.migrate().await.unwrap();
+    TestStore { store, _dir: dir }
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+async fn fresh_postgres_database() -> String {
+    let host = env("PGHOST").unwrap_or_else(|| {
+        panic!("PostgreSQL is not available (PGHOST is unset): run the tests with scripts/test, which starts a throwaway cluster")
+    });
+    let port = env("PGPORT").unwrap_or_else(|| "5432".into());
+    let user = env("PGUSER").unwrap_or_else(|| "postgres".into());
+    let password = env("PGPASSWORD")
+        .map(|p| format!("&password={}", encode(&p)))
+        .unwrap_or_default();
+    let base = format!(
+        "postgres:///?host={}&port={port}&user={}{password}",
+        encode(&host),
+        encode(&user)
+    );
+    let admin_db = env("PGDATABASE").unwrap_or_else(|| "postgres".into());
+    let admin_url = base.replacen("postgres:///", &format!("postgres:///{admin_db}"), 1);
+    let name = format!("handoff_test_{}", uuid::Uuid::now_v7().simple());
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {host}:{port}: {e}"));
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    base.replacen("postgres:///", &format!("postgres:///{name}"), 1)
+}
