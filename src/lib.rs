@@ -8,6 +8,8 @@
 //! One straight pipe, one folder per stage (see `shared/STYLE.md`):
 //! - [`intake`]: HTTP routes, the verified-webhook extractor, thin handlers.
 //! - [`hubspot`]: HubSpot's protocol: signature check (pure) and event parsing.
+//! - [`engine`]: the pure lead engine: playbooks, scoring, readiness, routing, business
+//!   calendars, SLA ladder, dispositions, explanations. No I/O, clock or randomness inside.
 //! - [`store`]: the `Store` seam (inbox + jobs) and its SQLite implementation, migrations.
 //! - [`config`]: one typed tree, layered loading, validation that reports every problem.
 //! - [`metrics`], [`telemetry`]: what on-call sees.
@@ -15,6 +17,7 @@
 //! - `main.rs`: the CLI shell.
 
 pub mod config;
+pub mod engine;
 pub mod hubspot;
 pub mod intake;
 pub mod metrics;

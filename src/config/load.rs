@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use config::{Config, ConfigError, Environment, File, FileFormat};
 use serde::de::DeserializeOwned;
 
+use super::engine;
 use super::validate::{Problem, Report, validate};
 use super::{DEFAULT_TOML, Settings};
 use crate::hubspot::signature::AppKey;
@@ -37,16 +38,20 @@ pub struct LoadedConfig {
     pub webhook_apps: Vec<AppKey>,
     /// The layers read, lowest first, for the startup log and `check-config`.
     pub layers: Vec<String>,
+    /// The compiled playbook and the roster it routes to (see `[playbook]`, `[roster]`).
+    pub playbook: std::sync::Arc<crate::engine::Playbook>,
+    pub roster: std::sync::Arc<crate::engine::Roster>,
 }
 
 const DEFAULT_ORIGIN: &str = "config/default.toml (built in)";
-const SECTIONS: [&str; 5] = ["server", "store", "webhook", "hubspot", "log"];
+const SECTIONS: [&str; 6] = ["server", "store", "webhook", "hubspot", "log", "engine"];
 
 /// Loads and checks the configuration; on failure the report names every problem.
 pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, Report> {
     let mut problems = Vec::new();
     let files = admin_files(sources, &mut problems);
     let mut layers = vec![DEFAULT_ORIGIN.to_owned()];
+    let mut texts = vec![(DEFAULT_ORIGIN.to_owned(), DEFAULT_TOML.to_owned())];
     let mut origins = Origins::default();
     let default = File::from_str(DEFAULT_TOML, FileFormat::Toml);
     origins.add(
@@ -64,6 +69,10 @@ pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, Report> {
                 builder = builder.add_source(File::from(path.as_path()));
                 layers.push(path.display().to_string());
                 origins.add(&path.display().to_string(), Some(alone));
+                texts.push((
+                    path.display().to_string(),
+                    std::fs::read_to_string(path).unwrap_or_default(),
+                ));
             }
             Err(err) => problems.push(Problem::file(path, err.to_string())),
         }
@@ -90,14 +99,16 @@ pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, Report> {
     };
     let origin = |key: &str| origins.of(key);
     let apps = validate(&settings, sources, &origin, &mut problems);
-    if problems.is_empty() {
-        Ok(LoadedConfig {
+    let engine = engine::load(&texts, &settings.engine, &mut problems);
+    match engine {
+        Some((playbook, roster)) if problems.is_empty() => Ok(LoadedConfig {
             settings,
             webhook_apps: apps,
             layers,
-        })
-    } else {
-        Err(Report::new(problems))
+            playbook: std::sync::Arc::new(playbook),
+            roster: std::sync::Arc::new(roster),
+        }),
+        _ => Err(Report::new(problems)),
     }
 }
 
@@ -146,7 +157,7 @@ fn typed_settings(
     };
     let mut names: Vec<_> = top
         .keys()
-        .filter(|k| !SECTIONS.contains(&k.as_str()))
+        .filter(|k| !SECTIONS.contains(&k.as_str()) && !engine::SECTIONS.contains(&k.as_str()))
         .collect();
     names.sort();
     for name in names {
@@ -161,6 +172,7 @@ fn typed_settings(
     let webhook = section(origins, &top, "webhook", problems);
     let hubspot = section(origins, &top, "hubspot", problems);
     let log = section(origins, &top, "log", problems);
+    let engine = section(origins, &top, "engine", problems);
     // Unknown keys are reported but do not stop the semantic checks; a type error does.
     Some(Settings {
         server: server?,
@@ -168,6 +180,7 @@ fn typed_settings(
         webhook: webhook?,
         hubspot: hubspot?,
         log: log?,
+        engine: engine?,
     })
 }
 

@@ -2,6 +2,7 @@
 //! lowest layer, then the admin's files, then `HANDOFF__SECTION__KEY` environment variables.
 //! [`load`] reports every problem at once, with its key path and where it came from.
 
+mod engine;
 mod load;
 mod validate;
 
@@ -25,6 +26,13 @@ pub struct Settings {
     pub webhook: WebhookSettings,
     pub hubspot: HubspotSettings,
     pub log: LogSettings,
+    pub engine: EngineSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EngineSettings {
+    /// Example contacts every rule is run against by `check-config`; "" skips that check.
+    pub examples_dir: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

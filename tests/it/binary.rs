@@ -18,6 +18,8 @@ fn handoff(dir: &Path) -> Command {
     for (k, v) in base_env(dir) {
         cmd.env(k, v);
     }
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/contacts");
+    cmd.env("HANDOFF__ENGINE__EXAMPLES_DIR", examples);
     cmd
 }
 

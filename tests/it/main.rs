@@ -1,7 +1,7 @@
 //! Integration tests through real HTTP: one binary, a `spawn_app()` harness on port 0 with its
 //! own temporary database.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod engines;
 mod helpers;

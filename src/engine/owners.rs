@@ -1,0 +1,254 @@
+//! The roster: owners (HubSpot owner ids) and teams the playbook routes to. The worker fills it
+//! from HubSpot's owners API plus config (`config/owners.example.toml` shows the shape).
+
+use std::collections::BTreeMap;
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+
+use super::hours::{WeeklyHours, WeeklyHoursDoc};
+use super::validate::Problem;
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RosterDoc {
+    #[serde(default)]
+    pub owners: Vec<Owner>,
+    #[serde(default)]
+    pub teams: Vec<Team>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Owner {
+    /// HubSpot owner id.
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    #[serde(default)]
+    pub teams: Vec<String>,
+    /// IANA zone, e.g. "Europe/Berlin".
+    pub time_zone: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub working_hours: Option<WeeklyHoursDoc>,
+    #[serde(default)]
+    pub out_of_office: Vec<DateRange>,
+    #[serde(default)]
+    pub paused: bool,
+    #[serde(default = "yes")]
+    pub active: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Inclusive local dates in the owner's zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DateRange {
+    pub from: Date,
+    pub to: Date,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    pub id: String,
+    pub name: String,
+    /// Receives escalation tasks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
+    /// Takes the team's leads when no pool member can.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback_owner: Option<String>,
+}
+
+/// An owner with zone and hours parsed.
+#[derive(Clone, Debug)]
+pub struct RosterOwner {
+    pub owner: Owner,
+    pub tz: TimeZone,
+    pub hours: Option<WeeklyHours>,
+}
+
+/// Owners and teams by id, checked.
+#[derive(Clone, Debug, Default)]
+pub struct Roster {
+    owners: BTreeMap<String, RosterOwner>,
+    teams: BTreeMap<String, Team>,
+}
+
+impl Roster {
+    pub fn from_toml_str(text: &str) -> Result<Roster, Vec<Problem>> {
+        let doc: RosterDoc =
+            toml::from_str(text).map_err(|e| vec![Problem::new("owners", e.message())])?;
+        Roster::new(doc)
+    }
+
+    /// Checks zones, hours, ranges, duplicate ids and team references; reports all problems.
+    pub fn new(doc: RosterDoc) -> Result<Roster, Vec<Problem>> {
+        let mut problems = Vec::new();
+        let mut roster = Roster::default();
+        for (i, t) in doc.teams.into_iter().enumerate() {
+            if roster.teams.contains_key(&t.id) {
+                problems.push(Problem::new(
+                    format!("owners.teams[{i}].id"),
+                    format!("duplicate team `{}`", t.id),
+                ));
+            }
+            roster.teams.insert(t.id.clone(), t);
+        }
+        for (i, o) in doc.owners.into_iter().enumerate() {
+            let at = format!("owners.owners[{i}]");
+            let tz = TimeZone::get(&o.time_zone).unwrap_or_else(|_| {
+                problems.push(Problem::new(
+                    format!("{at}.time_zone"),
+                    format!("unknown time zone `{}`", o.time_zone),
+                ));
+                TimeZone::UTC
+            });
+            let hours = match o.working_hours.as_ref().map(WeeklyHoursDoc::parse) {
+                Some(Err(ps)) => {
+                    problems.extend(
+                        ps.into_iter()
+                            .map(|(p, m)| Problem::new(format!("{at}.working_hours.{p}"), m)),
+                    );
+                    None
+                }
+                Some(Ok(h)) => Some(h),
+                None => None,
+            };
+            for (j, r) in o.out_of_office.iter().enumerate() {
+                if r.to < r.from {
+                    problems.push(Problem::new(
+                        format!("{at}.out_of_office[{j}]"),
+                        "`to` is before `from`",
+                    ));
+                }
+            }
+            for (j, t) in o.teams.iter().enumerate() {
+                if !roster.teams.contains_key(t) {
+                    problems.push(Problem::new(
+                        format!("{at}.teams[{j}]"),
+                        format!("unknown team `{t}`"),
+                    ));
+                }
+            }
+            if roster.owners.contains_key(&o.id) {
+                problems.push(Problem::new(
+                    format!("{at}.id"),
+                    format!("duplicate owner `{}`", o.id),
+                ));
+            }
+            roster.owners.insert(
+                o.id.clone(),
+                RosterOwner {
+                    owner: o,
+                    tz,
+                    hours,
+                },
+            );
+        }
+        for (id, t) in &roster.teams {
+            for (field, v) in [
+                ("manager", &t.manager),
+                ("fallback_owner", &t.fallback_owner),
+            ] {
+                if let Some(o) = v.as_ref().filter(|o| !roster.owners.contains_key(*o)) {
+                    problems.push(Problem::new(
+                        format!("owners.teams.{id}.{field}"),
+                        format!("unknown owner `{o}`"),
+                    ));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(roster)
+        } else {
+            Err(problems)
+        }
+    }
+
+    pub fn owner(&self, id: &str) -> Option<&RosterOwner> {
+        self.owners.get(id)
+    }
+
+    pub fn team(&self, id: &str) -> Option<&Team> {
+        self.teams.get(id)
+    }
+
+    pub fn owners(&self) -> impl Iterator<Item = &RosterOwner> {
+        self.owners.values()
+    }
+
+    pub fn teams(&self) -> impl Iterator<Item = &Team> {
+        self.teams.values()
+    }
+
+    /// Replaces or adds an owner (tests and the worker's refresh); the zone falls back to UTC
+    /// and bad hours to none when invalid, so this never fails.
+    pub fn upsert(&mut self, owner: Owner) {
+        let tz = TimeZone::get(&owner.time_zone).unwrap_or(TimeZone::UTC);
+        let hours = owner.working_hours.as_ref().and_then(|h| h.parse().ok());
+        self.owners
+            .insert(owner.id.clone(), RosterOwner { owner, tz, hours });
+    }
+
+    pub fn upsert_team(&mut self, team: Team) {
+        self.teams.insert(team.id.clone(), team);
+    }
+}
+
+impl Owner {
+    /// A plain available owner, for tests and benches.
+    pub fn simple(id: &str, zone: &str) -> Owner {
+        Owner {
+            id: id.to_string(),
+            email: format!("{id}@example.com"),
+            name: format!("Owner {id}"),
+            teams: Vec::new(),
+            time_zone: zone.to_string(),
+            working_hours: None,
+            out_of_office: Vec::new(),
+            paused: false,
+            active: true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_every_roster_problem() {
+        let text = r#"
+            [[teams]]
+            id = "dach"
+            name = "DACH"
+            manager = "nobody"
+            [[owners]]
+            id = "1"
+            email = "a@x.de"
+            name = "A"
+            teams = ["dach", "uk"]
+            time_zone = "Europe/Berlni"
+            working_hours = { mon = ["9-17"] }
+            out_of_office = [{ from = "2026-12-24", to = "2026-12-20" }]
+        "#;
+        let problems = Roster::from_toml_str(text).err().unwrap_or_default();
+        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "owners.owners[0].time_zone",
+                "owners.owners[0].working_hours.mon[0]",
+                "owners.owners[0].out_of_office[0]",
+                "owners.owners[0].teams[1]",
+                "owners.teams.dach.manager"
+            ]
+        );
+    }
+}
