@@ -16,6 +16,7 @@ pub(super) const SECTIONS: [&str; 2] = ["playbook", "roster"];
 pub(super) fn load(
     layers: &[(String, String)],
     settings: &EngineSettings,
+    portals: &[crate::hubspot::client::PortalConfig],
     problems: &mut Vec<Problem>,
 ) -> Option<(Playbook, Roster)> {
     let before = problems.len();
@@ -32,6 +33,20 @@ pub(super) fn load(
             .map(|r| (origin, r))
     });
     let ((origin, playbook), (_, roster)) = (playbook?, roster?);
+    for (i, portal) in portals.iter().enumerate() {
+        if portal.playbook != playbook.name() {
+            let message = format!(
+                "names playbook {:?}, but the playbook is {:?}",
+                portal.playbook,
+                playbook.name()
+            );
+            problems.push(Problem::new(
+                None,
+                &format!("hubspot.portals[{i}].playbook"),
+                message,
+            ));
+        }
+    }
     if !settings.examples_dir.is_empty() {
         let examples = examples(Path::new(&settings.examples_dir), problems);
         push(

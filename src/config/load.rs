@@ -99,7 +99,12 @@ pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, Report> {
     };
     let origin = |key: &str| origins.of(key);
     let apps = validate(&settings, sources, &origin, &mut problems);
-    let engine = engine::load(&texts, &settings.engine, &mut problems);
+    let engine = engine::load(
+        &texts,
+        &settings.engine,
+        &settings.hubspot.portals,
+        &mut problems,
+    );
     match engine {
         Some((playbook, roster)) if problems.is_empty() => Ok(LoadedConfig {
             settings,

@@ -24,7 +24,7 @@ pub struct Settings {
     pub server: ServerSettings,
     pub store: StoreSettings,
     pub webhook: WebhookSettings,
-    pub hubspot: HubspotSettings,
+    pub hubspot: crate::hubspot::client::HubspotConfig,
     pub log: LogSettings,
     pub engine: EngineSettings,
 }
@@ -92,11 +92,6 @@ pub struct WebhookApp {
 pub enum LegacySignature {
     V1,
     V2,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct HubspotSettings {
-    pub base_url: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -144,6 +144,11 @@ pub(crate) fn validate(
     if let Err(msg) = check_url(&settings.hubspot.base_url) {
         p("hubspot.base_url", msg);
     }
+    if let Err(crate::hubspot::client::ConfigError::Invalid(issues)) = settings.hubspot.validate() {
+        for issue in issues {
+            p(&format!("hubspot.{}", issue.path), issue.message);
+        }
+    }
     if let Err(err) = tracing_subscriber::EnvFilter::try_new(&settings.log.filter) {
         p("log.filter", format!("not a valid tracing filter: {err}"));
     }

@@ -162,6 +162,11 @@ impl Playbook {
 
     /// Stable hash of the playbook's content (`sha256:` + hex): independent of comments,
     /// whitespace and key order in the TOML, changed by any semantic edit.
+    /// The playbook's `name`, which portals refer to (`hubspot.portals[].playbook`).
+    pub fn name(&self) -> &str {
+        &self.doc.name
+    }
+
     pub fn hash(&self) -> &str {
         &self.hash
     }

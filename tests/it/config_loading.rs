@@ -173,3 +173,39 @@ fn secrets_come_from_files_and_never_show_in_debug_or_reports() {
     let with_env = load(&self::sources(dir.path(), &[])).unwrap_err();
     assert!(!format!("{with_env:?}").contains("file-secret-value"));
 }
+
+#[test]
+fn portals_are_configured_under_hubspot_and_checked_against_the_playbook() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("local.toml"),
+        "[[hubspot.portals]]\nid = 62515\nplaybook = \"example-b2b-saas\"\ntime_zone = \"Europe/Berlin\"\n\
+         auth = { kind = \"private_app\", token_env = \"HUBSPOT_TOKEN_62515\", tier = \"professional\" }\n\n\
+         [[hubspot.portals]]\nid = 62515\nplaybook = \"other\"\ntime_zone = \"Mars/Base\"\n\
+         auth = { kind = \"private_app\", token_env = \"T\" }\nquota = { requests = 0, colour = 1 }\n",
+    )
+    .unwrap();
+    let report = load(&sources(dir.path(), &[])).unwrap_err();
+    let text = report.to_string();
+    for expected in [
+        "hubspot.portals[1].quota.colour: unknown key",
+        "hubspot.portals[1].id",
+        "hubspot.portals[1].time_zone",
+        "hubspot.portals[1].playbook: names playbook \"other\"",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    // The first portal alone is fine.
+    std::fs::write(
+        dir.path().join("local.toml"),
+        "[[hubspot.portals]]\nid = 62515\nplaybook = \"example-b2b-saas\"\ntime_zone = \"Europe/Berlin\"\n\
+         auth = { kind = \"private_app\", token_env = \"HUBSPOT_TOKEN_62515\", tier = \"professional\" }\n",
+    )
+    .unwrap();
+    let loaded = load(&sources(dir.path(), &[])).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(
+        loaded.settings.hubspot.portals[0].id,
+        handoff::hubspot::client::PortalId(62515)
+    );
+    assert_eq!(loaded.playbook.name(), "example-b2b-saas");
+}

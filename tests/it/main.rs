@@ -9,6 +9,7 @@ mod helpers;
 mod binary;
 mod config_loading;
 mod health_and_metrics;
+mod hubspot_client;
 mod intake_on_postgres;
 mod queue_contract;
 mod rejections;

@@ -1,0 +1,224 @@
+//! The HubSpot CRM client: the last stage of the pipe (worker → **hubspot client** → HubSpot).
+//!
+//! [`HubspotClient`] is built once from [`HubspotConfig`] and one shared `reqwest::Client`, and is
+//! cheap to clone. Every call names its portal; each portal has its own rate budget
+//! (`budget.rs`), credentials (`auth.rs`) and owner cache (`owners.rs`). Failures come back as
+//! [`HubspotError`], a closed set the worker maps to `Retry { at }`, `Dead` or "pause portal".
+//!
+//! Endpoints: `contacts.rs`, `associations.rs`, `companies.rs`, `tasks.rs`, `owners.rs`,
+//! `search.rs`; batching in `batch.rs`; the request loop in `transport.rs`.
+
+mod associations;
+mod auth;
+mod batch;
+pub mod budget;
+pub mod clock;
+mod companies;
+pub mod config;
+mod config_check;
+mod contacts;
+pub mod error;
+mod owners;
+mod pacing;
+pub mod retry;
+mod search;
+mod tasks;
+pub mod token_store;
+mod transport;
+pub mod types;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use associations::CompanyLink;
+pub use batch::{BatchItem, MAX_OBJECT_BATCH};
+pub use budget::Priority;
+pub use clock::{Clock, ManualClock, SystemClock, TokioClock};
+pub use companies::Company;
+pub use config::{AuthConfig, ConfigError, HubspotConfig, PortalConfig};
+pub use contacts::{Contact, ContactUpdate};
+pub use error::{AuthFailure, ErrorDetail, HubspotError, ItemError, RateLimitPolicy};
+pub use owners::{Owner, OwnerType};
+pub use retry::Jitter;
+pub use search::{Filter, FilterGroup, SearchObject, SearchPage, SearchRequest, Sort};
+pub use tasks::{NewTask, Task};
+pub use token_store::{InMemoryTokenStore, TokenCipher, TokenStore};
+pub use types::{CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};
+
+use auth::{Auth, AuthDeps, Credentials};
+use budget::{Budget, PortalQuota};
+use owners::OwnerCache;
+use retry::RetryPolicy;
+
+/// What the client needs besides config; `Default` is production (system clock, in-memory
+/// token store until the real one exists, OS-random jitter).
+#[derive(Debug, Clone)]
+pub struct ClientDeps {
+    /// Time source.
+    pub clock: Arc<dyn Clock>,
+    /// Where refreshed OAuth tokens are persisted (encrypted).
+    pub token_store: Arc<dyn TokenStore>,
+    /// Backoff jitter.
+    pub jitter: Jitter,
+}
+
+impl Default for ClientDeps {
+    fn default() -> Self {
+        Self {
+            clock: Arc::new(SystemClock),
+            token_store: Arc::new(InMemoryTokenStore::default()),
+            jitter: Jitter::random(),
+        }
+    }
+}
+
+/// HubSpot CRM client for every configured portal.
+#[derive(Clone)]
+pub struct HubspotClient {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for HubspotClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HubspotClient")
+            .field("base_url", &self.inner.base_url)
+            .field("portals", &self.inner.playbooks.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct Inner {
+    http: reqwest::Client,
+    base_url: String,
+    clock: Arc<dyn Clock>,
+    budget: Budget,
+    auth: Auth,
+    retry: RetryPolicy,
+    owners: OwnerCache,
+    playbooks: HashMap<PortalId, String>,
+    chunk_concurrency: usize,
+}
+
+impl HubspotClient {
+    /// The one shared HTTP client (STACK.md §2: timeouts set, rustls, HTTP/2).
+    pub fn http_client(cfg: &HubspotConfig) -> Result<reqwest::Client, ConfigError> {
+        reqwest::Client::builder()
+            .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
+            .timeout(Duration::from_millis(cfg.request_timeout_ms))
+            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_keepalive(Duration::from_secs(60))
+            .user_agent(concat!("handoff/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| ConfigError::Http(e.to_string()))
+    }
+
+    /// Validates `cfg`, loads every secret it references, and builds the client.
+    pub fn new(
+        cfg: &HubspotConfig,
+        http: reqwest::Client,
+        deps: ClientDeps,
+    ) -> Result<Self, ConfigError> {
+        cfg.validate()?;
+        let base_url = cfg.base_url.trim_end_matches('/').to_owned();
+        let cipher = match cfg.token_key_ref() {
+            Some(key)
+                if cfg
+                    .portals
+                    .iter()
+                    .any(|p| matches!(p.auth, AuthConfig::Oauth { .. })) =>
+            {
+                Some(Arc::new(TokenCipher::from_ref(&key)?))
+            }
+            _ => None,
+        };
+        let mut quotas = Vec::new();
+        let mut creds = Vec::new();
+        let mut playbooks = HashMap::new();
+        for p in &cfg.portals {
+            let time_zone = jiff::tz::TimeZone::get(&p.time_zone).map_err(|_| {
+                ConfigError::Invalid(vec![config::ConfigIssue {
+                    path: format!("portals.{}.time_zone", p.id),
+                    message: "unknown IANA time zone".into(),
+                }])
+            })?;
+            quotas.push(PortalQuota {
+                portal: p.id,
+                quota: p.resolved_quota(cfg.replicas),
+                search: p.search_quota.clone(),
+                time_zone,
+            });
+            creds.push((p.id, load_credentials(p)?));
+            playbooks.insert(p.id, p.playbook.clone());
+        }
+        let retry = RetryPolicy::new(&cfg.retry, deps.jitter.clone());
+        let budget = Budget::new(quotas, deps.clock.clone(), retry.max_inline_wait);
+        let auth = Auth::new(
+            creds,
+            AuthDeps {
+                http: http.clone(),
+                token_url: format!("{base_url}/oauth/v3/token"),
+                clock: deps.clock.clone(),
+                store: deps.token_store.clone(),
+                cipher,
+                refresh_skew: Duration::from_millis(cfg.token_refresh_skew_ms),
+            },
+        );
+        let owners = OwnerCache::new(Duration::from_millis(cfg.owners_refresh_ms));
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base_url,
+                clock: deps.clock,
+                budget,
+                auth,
+                retry,
+                owners,
+                playbooks,
+                chunk_concurrency: usize::try_from(cfg.chunk_concurrency).unwrap_or(1).max(1),
+            }),
+        })
+    }
+
+    /// The configured portals.
+    pub fn portals(&self) -> Vec<PortalId> {
+        self.inner.playbooks.keys().copied().collect()
+    }
+
+    /// Which playbook applies to a portal.
+    pub fn playbook(&self, portal: PortalId) -> Option<&str> {
+        self.inner.playbooks.get(&portal).map(String::as_str)
+    }
+
+    /// Lifts an auth pause after an operator fixed the portal's credentials.
+    pub fn resume_portal(&self, portal: PortalId) {
+        self.inner.auth.resume(portal);
+        tracing::info!(portal_id = %portal, "hubspot portal resumed");
+    }
+
+    /// `(requests per window, window)` this replica currently allows itself for a portal.
+    pub fn enforced_budget(&self, portal: PortalId) -> Option<(u32, Duration)> {
+        self.inner.budget.enforced(portal)
+    }
+}
+
+fn load_credentials(p: &PortalConfig) -> Result<Credentials, ConfigError> {
+    let missing = || ConfigError::SecretUnavailable {
+        source_name: format!("portal {} credentials", p.id),
+    };
+    match &p.auth {
+        AuthConfig::PrivateApp { .. } => {
+            let r = p.auth.token_ref().ok_or_else(missing)?;
+            Ok(Credentials::PrivateApp(r.load()?))
+        }
+        AuthConfig::Oauth { client_id, .. } => {
+            let (secret, refresh) = p.auth.oauth_refs().ok_or_else(missing)?;
+            Ok(Credentials::OAuth {
+                client_id: client_id.clone(),
+                client_secret: secret.ok_or_else(missing)?.load()?,
+                refresh_token: refresh.ok_or_else(missing)?.load()?,
+            })
+        }
+    }
+}

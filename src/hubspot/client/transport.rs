@@ -1,0 +1,236 @@
+//! One HubSpot request, end to end: wait for budget → attach the token → send → read rate-limit
+//! headers → classify → retry in place or return an error from the closed set.
+
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use super::Inner;
+use super::budget::{Lane, Priority, RateHeaders};
+use super::error::{
+    AuthFailure, ErrorDetail, HubspotError, RateLimitPolicy, TransientReason, truncate,
+};
+use super::retry::{Next, StatusClass, classify_status, parse_retry_after};
+use super::types::PortalId;
+
+/// A request to send, before auth.
+pub(crate) struct Call {
+    pub(crate) portal: PortalId,
+    pub(crate) method: reqwest::Method,
+    pub(crate) path: String,
+    pub(crate) query: Vec<(&'static str, String)>,
+    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) lane: Lane,
+    pub(crate) priority: Priority,
+    /// Safe to resend after an ambiguous failure (reads, property updates). Creates are not.
+    pub(crate) idempotent: bool,
+}
+
+impl Call {
+    pub(crate) fn get(portal: PortalId, path: String, priority: Priority) -> Self {
+        Self {
+            portal,
+            method: reqwest::Method::GET,
+            path,
+            query: Vec::new(),
+            body: None,
+            lane: Lane::General,
+            priority,
+            idempotent: true,
+        }
+    }
+
+    pub(crate) fn post<B: serde::Serialize>(
+        portal: PortalId,
+        path: String,
+        body: &B,
+        priority: Priority,
+        idempotent: bool,
+    ) -> Result<Self, HubspotError> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| HubspotError::local(portal, "encode", e.to_string()))?;
+        Ok(Self {
+            portal,
+            method: reqwest::Method::POST,
+            path,
+            query: Vec::new(),
+            body: Some(bytes),
+            lane: Lane::General,
+            priority,
+            idempotent,
+        })
+    }
+}
+
+/// HubSpot's error body (HUBSPOT.md §3.7); every field optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorBody {
+    #[serde(default)]
+    message: Option<String>,
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    correlation_id: Option<String>,
+    #[serde(default)]
+    policy_name: Option<String>,
+}
+
+fn header_num<T: std::str::FromStr>(h: &HeaderMap, name: &str) -> Option<T> {
+    h.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+fn rate_headers(h: &HeaderMap) -> RateHeaders {
+    RateHeaders {
+        max: header_num(h, "x-hubspot-ratelimit-max"),
+        remaining: header_num(h, "x-hubspot-ratelimit-remaining"),
+        interval_ms: header_num(h, "x-hubspot-ratelimit-interval-milliseconds"),
+    }
+}
+
+impl Inner {
+    /// Sends `call` with budget, auth and retries; decodes a 2xx body (200, 201 or 207) as `T`.
+    pub(crate) async fn send<T: DeserializeOwned>(&self, call: &Call) -> Result<T, HubspotError> {
+        let portal = call.portal;
+        let url = format!("{}{}", self.base_url, call.path);
+        let mut attempt = 0u32;
+        let mut reauthed = false;
+        loop {
+            attempt += 1;
+            self.budget
+                .acquire(portal, call.lane, call.priority)
+                .await?;
+            let bearer = self.auth.bearer(portal).await?;
+            let mut rb = self
+                .http
+                .request(call.method.clone(), &url)
+                .bearer_auth(bearer.token.expose_secret());
+            if !call.query.is_empty() {
+                rb = rb.query(&call.query);
+            }
+            if let Some(body) = &call.body {
+                rb = rb
+                    .header(CONTENT_TYPE, "application/json")
+                    .body(body.clone());
+            }
+            let sent = rb.send().await;
+            let now = self.clock.now();
+            let resp = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    let reason = if e.is_timeout() {
+                        TransientReason::Timeout
+                    } else if e.is_connect() {
+                        TransientReason::Connect
+                    } else {
+                        TransientReason::Other
+                    };
+                    // A connect error never reached HubSpot; anything else may have been applied.
+                    let in_place = call.idempotent || reason == TransientReason::Connect;
+                    let detail = ErrorDetail {
+                        message: truncate(e.without_url().to_string()),
+                        ..ErrorDetail::default()
+                    };
+                    match self
+                        .retry
+                        .next(attempt, now, Duration::ZERO, None, in_place)
+                    {
+                        Next::RetryIn(wait) => {
+                            tracing::debug!(portal_id = %portal, attempt, reason = reason.as_str(), "hubspot request failed; retrying");
+                            tokio::time::sleep(wait).await;
+                            continue;
+                        }
+                        Next::GiveUp { retry_at } => {
+                            return Err(HubspotError::Transient {
+                                portal,
+                                reason,
+                                detail,
+                                retry_at,
+                                maybe_applied: !in_place,
+                            });
+                        }
+                    }
+                }
+            };
+            let status = resp.status().as_u16();
+            if call.lane == Lane::General {
+                self.budget.observe(portal, rate_headers(resp.headers()));
+            }
+            let retry_after = resp
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| parse_retry_after(v, now));
+            let body = resp.bytes().await.unwrap_or_default();
+            if (200..300).contains(&status) {
+                return serde_json::from_slice(&body).map_err(|e| {
+                    HubspotError::local(portal, "decode", format!("status {status}: {e}"))
+                });
+            }
+            let parsed: ErrorBody = serde_json::from_slice(&body).unwrap_or_default();
+            let detail = ErrorDetail {
+                status: Some(status),
+                category: parsed.category.clone(),
+                message: truncate(parsed.message.clone().unwrap_or_default()),
+                correlation_id: parsed.correlation_id.clone(),
+            };
+            match classify_status(status) {
+                StatusClass::Unauthorized => {
+                    if reauthed {
+                        return Err(self.auth.pause(portal, AuthFailure::TokenRejected));
+                    }
+                    self.auth.after_401(portal, bearer.generation).await?;
+                    reauthed = true;
+                    attempt -= 1;
+                }
+                StatusClass::RateLimited => {
+                    let (policy, at) = self.budget.on_429(
+                        portal,
+                        call.lane,
+                        parsed.policy_name.as_deref(),
+                        retry_after,
+                    );
+                    let in_place = policy != RateLimitPolicy::Daily;
+                    // The cooldown itself is waited out in `acquire`.
+                    if let Next::GiveUp { .. } =
+                        self.retry
+                            .next(attempt, now, Duration::ZERO, Some(at), in_place)
+                    {
+                        return Err(HubspotError::RateLimited {
+                            portal,
+                            policy,
+                            retry_at: at,
+                        });
+                    }
+                }
+                StatusClass::Transient { reason, min_wait } => {
+                    let in_place = call.idempotent || reason == TransientReason::Locked;
+                    match self
+                        .retry
+                        .next(attempt, now, min_wait, retry_after, in_place)
+                    {
+                        Next::RetryIn(wait) => {
+                            tracing::debug!(portal_id = %portal, attempt, status, "hubspot request failed; retrying");
+                            tokio::time::sleep(wait).await;
+                        }
+                        Next::GiveUp { retry_at } => {
+                            return Err(HubspotError::Transient {
+                                portal,
+                                reason,
+                                detail,
+                                retry_at,
+                                maybe_applied: !in_place,
+                            });
+                        }
+                    }
+                }
+                StatusClass::Permanent => {
+                    return Err(HubspotError::Permanent { portal, detail });
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! The HubSpot CRM client against a fake HubSpot (wiremock): batching, rate budget, retries,
+//! auth and secrets.
+
+mod auth;
+mod batch;
+mod budget_burst;
+pub mod helpers;
+mod owners;
+mod rate_limits;
+mod retries;
+mod search;
+mod secrets;
