@@ -14,8 +14,10 @@
 //! - [`config`]: one typed tree, layered loading, validation that reports every problem.
 //! - [`metrics`], [`telemetry`]: what on-call sees.
 //! - [`startup`]: builds the service and serves a listener until shutdown.
+//! - [`admin`]: offline tools (`explain`, `simulate`) over the engine and files.
 //! - `main.rs`: the CLI shell.
 
+pub mod admin;
 pub mod config;
 pub mod engine;
 pub mod hubspot;

@@ -1,10 +1,11 @@
 //! The `handoff` command: parses arguments, loads configuration, installs logging and calls
 //! the library. No logic lives here.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use handoff::admin;
 use handoff::config::{self, ConfigSources, LoadedConfig};
 use handoff::startup::Application;
 use handoff::store::Store;
@@ -35,6 +36,42 @@ enum Command {
     CheckConfig,
     /// Create or upgrade the store's schema (also done at every `serve` start).
     Migrate,
+    /// Show the full decision for one contact, offline: score with every matched rule, tier,
+    /// readiness, the routing path (rules tried, candidates excluded and why), owner, SLA due
+    /// time and escalation ladder. Uses the configured playbook and roster.
+    Explain {
+        /// Contact JSON: {"id": "...", "properties": {...}, "company": {...}}.
+        #[arg(long, value_name = "FILE.json")]
+        contact: PathBuf,
+        /// Roster TOML to use instead of the configured [roster].
+        #[arg(long, value_name = "FILE")]
+        owners: Option<PathBuf>,
+        /// Decision time, RFC 3339 (default: now).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Print the decision as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a batch of contacts through a candidate playbook and a baseline and print how
+    /// outcomes, tiers, teams and owners change, and each lead that moves with why.
+    Simulate {
+        /// One contact JSON per line.
+        #[arg(long, value_name = "FILE.jsonl")]
+        contacts: PathBuf,
+        /// The candidate playbook: a TOML file with a [playbook] table (or a bare playbook).
+        #[arg(long, value_name = "NEW")]
+        playbook: PathBuf,
+        /// The playbook to compare against (default: the configured one).
+        #[arg(long, value_name = "OLD")]
+        baseline: Option<PathBuf>,
+        /// Decision time, RFC 3339 (default: now).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Print the comparison as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -60,7 +97,94 @@ fn main() -> ExitCode {
         }
         Command::Serve => run_async(serve(loaded)),
         Command::Migrate => run_async(migrate(loaded)),
+        Command::Explain {
+            contact,
+            owners,
+            at,
+            json,
+        } => report(explain(
+            &loaded,
+            &contact,
+            owners.as_deref(),
+            at.as_deref(),
+            json,
+        )),
+        Command::Simulate {
+            contacts,
+            playbook,
+            baseline,
+            at,
+            json,
+        } => report(simulate(
+            &loaded,
+            &contacts,
+            &playbook,
+            baseline.as_deref(),
+            at.as_deref(),
+            json,
+        )),
     }
+}
+
+fn report(result: anyhow::Result<String>) -> ExitCode {
+    match result {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn explain(
+    loaded: &LoadedConfig,
+    contact: &Path,
+    owners: Option<&Path>,
+    at: Option<&str>,
+    json: bool,
+) -> anyhow::Result<String> {
+    let contact = admin::load_contact(contact)?;
+    let roster = match owners {
+        Some(path) => std::sync::Arc::new(admin::load_roster(path)?),
+        None => loaded.roster.clone(),
+    };
+    let decision = admin::explain(&contact, &loaded.playbook, &roster, admin::parse_at(at)?);
+    Ok(if json {
+        serde_json::to_string_pretty(&decision)?
+    } else {
+        decision.to_string()
+    })
+}
+
+fn simulate(
+    loaded: &LoadedConfig,
+    contacts: &Path,
+    candidate: &Path,
+    baseline: Option<&Path>,
+    at: Option<&str>,
+    json: bool,
+) -> anyhow::Result<String> {
+    let contacts = admin::load_contacts_jsonl(contacts)?;
+    let candidate = admin::load_playbook(candidate)?;
+    let baseline = match baseline {
+        Some(path) => std::sync::Arc::new(admin::load_playbook(path)?),
+        None => loaded.playbook.clone(),
+    };
+    let sim = admin::compare(
+        &contacts,
+        &loaded.roster,
+        &baseline,
+        &candidate,
+        admin::parse_at(at)?,
+    );
+    Ok(if json {
+        serde_json::to_string_pretty(&sim)?
+    } else {
+        sim.to_string()
+    })
 }
 
 fn run_async(task: impl Future<Output = anyhow::Result<()>>) -> ExitCode {

@@ -111,7 +111,12 @@ fn routing(f: &mut Formatter<'_>, t: &RoutingTrace) -> fmt::Result {
         .as_deref()
         .map(|n| format!(" ({n})"))
         .unwrap_or_default();
-    writeln!(f, "Owner {}{name} via {:?}", a.owner_id, a.via)?;
+    writeln!(
+        f,
+        "Owner {}{name} via {}",
+        a.owner_id,
+        super::simulate::describe_via(&a.via)
+    )?;
     for s in &t.steps {
         writeln!(f, "  {:<24} {:?}: {}", s.stage, s.result, s.detail)?;
         for c in &s.candidates {

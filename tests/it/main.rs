@@ -6,6 +6,7 @@
 mod engines;
 mod helpers;
 
+mod admin_commands;
 mod binary;
 mod config_loading;
 mod health_and_metrics;
