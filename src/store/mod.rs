@@ -6,12 +6,14 @@ mod group_commit;
 mod postgres;
 mod postgres_queue;
 pub mod queue;
+mod secrets;
 mod sqlite;
 mod sqlite_queue;
 
 use std::sync::Arc;
 
 pub use postgres::{NOTIFY_CHANNEL, PostgresStore};
+pub use secrets::SealedRecord;
 pub use sqlite::SqliteStore;
 
 use crate::config::StoreSettings;

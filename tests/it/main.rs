@@ -15,4 +15,5 @@ mod intake_on_postgres;
 mod queue_contract;
 mod rejections;
 mod store_failure;
+mod token_persistence;
 mod webhook_intake;

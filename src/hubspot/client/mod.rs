@@ -44,7 +44,7 @@ pub use owners::{Owner, OwnerType};
 pub use retry::Jitter;
 pub use search::{Filter, FilterGroup, SearchObject, SearchPage, SearchRequest, Sort};
 pub use tasks::{NewTask, Task};
-pub use token_store::{InMemoryTokenStore, TokenCipher, TokenStore};
+pub use token_store::{InMemoryTokenStore, PersistentTokenStore, TokenCipher, TokenStore};
 pub use types::{CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};
 
 use auth::{Auth, AuthDeps, Credentials};
