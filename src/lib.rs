@@ -11,6 +11,7 @@
 //! - [`engine`]: the pure lead engine: playbooks, scoring, readiness, routing, business
 //!   calendars, SLA ladder, dispositions, explanations. No I/O, clock or randomness inside.
 //! - [`store`]: the `Store` seam (inbox + jobs) and its SQLite implementation, migrations.
+//! - [`worker`]: what runs jobs and keeps the queue healthy (lease sweeps, retention).
 //! - [`config`]: one typed tree, layered loading, validation that reports every problem.
 //! - [`metrics`], [`telemetry`]: what on-call sees.
 //! - [`startup`]: builds the service and serves a listener until shutdown.
@@ -26,3 +27,4 @@ pub mod metrics;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
+pub mod worker;

@@ -9,6 +9,7 @@ use handoff::admin;
 use handoff::config::{self, ConfigSources, LoadedConfig};
 use handoff::startup::Application;
 use handoff::store::Store;
+use handoff::store::queue::DeadFilter;
 use tokio_util::sync::CancellationToken;
 
 #[derive(Debug, Parser)]
@@ -53,6 +54,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Inspect the job queue.
+    Queue {
+        #[command(subcommand)]
+        command: QueueCommand,
+    },
+    /// Dead letters: jobs that failed for good (permanent error or attempts used up). They stay
+    /// until replayed or purged.
+    Dlq {
+        #[command(subcommand)]
+        command: DlqCommand,
+    },
     /// Run a batch of contacts through a candidate playbook and a baseline and print how
     /// outcomes, tiers, teams and owners change, and each lead that moves with why.
     Simulate {
@@ -72,6 +84,79 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum QueueCommand {
+    /// Jobs per lane and status (ready, leased, dead), with the age of the oldest.
+    Stats,
+}
+
+#[derive(Debug, Subcommand)]
+enum DlqCommand {
+    /// List dead jobs: id, key, kind, attempts, last error.
+    List {
+        #[command(flatten)]
+        filter: DeadArgs,
+        /// At most this many.
+        #[arg(long)]
+        limit: Option<i64>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one dead job in full: payload, last error and the history of earlier replays.
+    Show { id: i64 },
+    /// Put dead jobs back to run now with fresh attempts; their history is kept.
+    Replay {
+        /// One job; or use --all with filters.
+        #[arg(conflicts_with = "all")]
+        id: Option<i64>,
+        /// Every dead job the filters match.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        filter: DeadArgs,
+    },
+    /// Delete dead jobs for good.
+    Purge {
+        /// One job; or use --all with filters.
+        #[arg(conflicts_with = "all")]
+        id: Option<i64>,
+        /// Every dead job the filters match.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        filter: DeadArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct DeadArgs {
+    /// Only jobs of this HubSpot portal.
+    #[arg(long)]
+    portal: Option<i64>,
+    /// Only jobs of this kind (e.g. hubspot_event.v1).
+    #[arg(long)]
+    kind: Option<String>,
+    /// Only jobs that died since this: a duration back (7d, 24h, 90m) or an RFC 3339 time.
+    #[arg(long)]
+    since: Option<String>,
+}
+
+impl DeadArgs {
+    fn filter(&self, limit: Option<i64>) -> anyhow::Result<DeadFilter> {
+        let since_ms = match &self.since {
+            Some(text) => Some(admin::parse_since(text, jiff::Timestamp::now())?),
+            None => None,
+        };
+        Ok(DeadFilter {
+            portal_id: self.portal,
+            kind: self.kind.clone(),
+            since_ms,
+            limit,
+        })
+    }
 }
 
 fn main() -> ExitCode {
@@ -97,6 +182,8 @@ fn main() -> ExitCode {
         }
         Command::Serve => run_async(serve(loaded)),
         Command::Migrate => run_async(migrate(loaded)),
+        Command::Queue { command } => run_async(print(queue(loaded, command))),
+        Command::Dlq { command } => run_async(print(dlq(loaded, command))),
         Command::Explain {
             contact,
             owners,
@@ -124,6 +211,57 @@ fn main() -> ExitCode {
             json,
         )),
     }
+}
+
+async fn print(task: impl Future<Output = anyhow::Result<String>>) -> anyhow::Result<()> {
+    println!("{}", task.await?);
+    Ok(())
+}
+
+async fn open_store(loaded: &LoadedConfig) -> anyhow::Result<Store> {
+    let store = Store::connect(&loaded.settings.store).await?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+async fn queue(loaded: LoadedConfig, command: QueueCommand) -> anyhow::Result<String> {
+    let store = open_store(&loaded).await?;
+    let out = match command {
+        QueueCommand::Stats => admin::queue_stats(&store, jiff::Timestamp::now()).await?,
+    };
+    store.close().await;
+    Ok(out)
+}
+
+async fn dlq(loaded: LoadedConfig, command: DlqCommand) -> anyhow::Result<String> {
+    let store = open_store(&loaded).await?;
+    let now = jiff::Timestamp::now();
+    let out = match command {
+        DlqCommand::List {
+            filter,
+            limit,
+            json,
+        } => admin::dead_letters(&store, &filter.filter(limit)?, json).await?,
+        DlqCommand::Show { id } => admin::show_dead(&store, id).await?,
+        DlqCommand::Replay { id, all, filter } => {
+            let selection = admin::DeadSelection {
+                id,
+                all,
+                filter: filter.filter(None)?,
+            };
+            admin::replay_dead(&store, &selection, now).await?
+        }
+        DlqCommand::Purge { id, all, filter } => {
+            let selection = admin::DeadSelection {
+                id,
+                all,
+                filter: filter.filter(None)?,
+            };
+            admin::purge_dead(&store, &selection).await?
+        }
+    };
+    store.close().await;
+    Ok(out)
 }
 
 fn report(result: anyhow::Result<String>) -> ExitCode {

@@ -37,6 +37,11 @@ pub struct Metrics {
     /// Time from request start to the answer, for accepted deliveries (commit included).
     pub ack_seconds: Histogram,
     pub queue_jobs: Family<QueueLabel, Gauge>,
+    /// Leases that ran out (a worker crashed or hung) and were swept.
+    pub queue_lease_expiries: Counter,
+    pub queue_dead_letters: Counter,
+    pub queue_pruned_jobs: Counter,
+    pub inbox_pruned: Counter,
     pub queue_oldest_age_seconds: Family<QueueLabel, Gauge<f64, AtomicU64>>,
 }
 
@@ -58,6 +63,10 @@ impl Metrics {
             deliveries_rejected: Family::default(),
             ack_seconds: Histogram::new(exponential_buckets(0.000_25, 2.0, 16)),
             queue_jobs: Family::default(),
+            queue_lease_expiries: Counter::default(),
+            queue_dead_letters: Counter::default(),
+            queue_pruned_jobs: Counter::default(),
+            inbox_pruned: Counter::default(),
             queue_oldest_age_seconds: Family::default(),
             registry: Registry::default(),
         };
@@ -101,6 +110,26 @@ impl Metrics {
             "queue_jobs",
             "Jobs per lane and status",
             m.queue_jobs.clone(),
+        );
+        r.register(
+            "queue_lease_expiries",
+            "Leases that ran out and were swept",
+            m.queue_lease_expiries.clone(),
+        );
+        r.register(
+            "queue_dead_letters",
+            "Jobs moved to the dead letters",
+            m.queue_dead_letters.clone(),
+        );
+        r.register(
+            "queue_pruned_jobs",
+            "Finished jobs deleted by retention",
+            m.queue_pruned_jobs.clone(),
+        );
+        r.register(
+            "inbox_pruned",
+            "Inbox rows deleted after the dedup window",
+            m.inbox_pruned.clone(),
         );
         r.register(
             "queue_oldest_age_seconds",

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::LoadedConfig;
+use crate::config::{LoadedConfig, QueueSettings};
 use crate::intake::{self, AppState, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
@@ -25,6 +25,8 @@ pub enum StartupError {
 #[derive(Debug)]
 pub struct Application {
     state: AppState,
+    metrics: Arc<Metrics>,
+    queue: QueueSettings,
     request_timeout: Duration,
     shutdown_grace: Duration,
 }
@@ -42,9 +44,12 @@ impl Application {
             timestamp_tolerance_ms: settings.webhook.timestamp_tolerance_ms,
             max_body_bytes: settings.webhook.max_body_bytes,
         };
-        let state = AppState::new(intake, store, Arc::new(Metrics::new()));
+        let metrics = Arc::new(Metrics::new());
+        let state = AppState::new(intake, store, metrics.clone());
         Ok(Self {
             state,
+            metrics,
+            queue: settings.queue.clone(),
             request_timeout: Duration::from_millis(settings.server.request_timeout_ms),
             shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),
         })
@@ -62,6 +67,12 @@ impl Application {
         shutdown: CancellationToken,
     ) -> Result<(), StartupError> {
         let router = intake::router(self.state.clone(), self.request_timeout);
+        let maintenance = tokio::spawn(crate::worker::maintenance::run(
+            self.state.store().clone(),
+            self.queue.clone(),
+            self.metrics.clone(),
+            shutdown.child_token(),
+        ));
         let server = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let mut server = tokio::spawn(async move { server.await });
@@ -79,6 +90,8 @@ impl Application {
                 }
             }
         };
+        maintenance.abort();
+        let _ = maintenance.await;
         self.state.store().close().await;
         tracing::info!("store closed");
         match result {

@@ -44,7 +44,9 @@ pub struct LoadedConfig {
 }
 
 const DEFAULT_ORIGIN: &str = "config/default.toml (built in)";
-const SECTIONS: [&str; 6] = ["server", "store", "webhook", "hubspot", "log", "engine"];
+const SECTIONS: [&str; 7] = [
+    "server", "store", "webhook", "hubspot", "log", "engine", "queue",
+];
 
 /// Loads and checks the configuration; on failure the report names every problem.
 pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, Report> {
@@ -178,6 +180,7 @@ fn typed_settings(
     let hubspot = section(origins, &top, "hubspot", problems);
     let log = section(origins, &top, "log", problems);
     let engine = section(origins, &top, "engine", problems);
+    let queue = section(origins, &top, "queue", problems);
     // Unknown keys are reported but do not stop the semantic checks; a type error does.
     Some(Settings {
         server: server?,
@@ -186,6 +189,7 @@ fn typed_settings(
         hubspot: hubspot?,
         log: log?,
         engine: engine?,
+        queue: queue?,
     })
 }
 

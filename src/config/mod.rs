@@ -27,6 +27,15 @@ pub struct Settings {
     pub hubspot: crate::hubspot::client::HubspotConfig,
     pub log: LogSettings,
     pub engine: EngineSettings,
+    pub queue: QueueSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct QueueSettings {
+    pub lease_ms: i64,
+    pub maintenance_interval_ms: u64,
+    pub keep_done_ms: i64,
+    pub dedup_window_ms: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

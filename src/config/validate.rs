@@ -118,6 +118,27 @@ pub(crate) fn validate(
             "must be between 1 and 1024".into(),
         );
     }
+    let queue = &settings.queue;
+    if !(1_000..=3_600_000).contains(&queue.lease_ms) {
+        p("queue.lease_ms", "must be between 1000 and 3600000".into());
+    }
+    if !(1_000..=86_400_000).contains(&queue.maintenance_interval_ms) {
+        p(
+            "queue.maintenance_interval_ms",
+            "must be between 1000 and 86400000".into(),
+        );
+    }
+    if queue.keep_done_ms < 0 {
+        p("queue.keep_done_ms", "must not be negative".into());
+    }
+    // HubSpot retries a delivery for up to 24 hours (HUBSPOT.md §2.4): a shorter window would
+    // let a late retry through as a new event.
+    if queue.dedup_window_ms < 86_400_000 {
+        p(
+            "queue.dedup_window_ms",
+            "must be at least 86400000 (24 h, HubSpot's retry window)".into(),
+        );
+    }
     let webhook = &settings.webhook;
     if !webhook.path.starts_with('/') {
         p(

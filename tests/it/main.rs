@@ -12,6 +12,7 @@ mod config_loading;
 mod health_and_metrics;
 mod hubspot_client;
 mod intake_on_postgres;
+mod queue_cli;
 mod queue_contract;
 mod rejections;
 mod store_failure;

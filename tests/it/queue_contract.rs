@@ -388,6 +388,40 @@ async fn concurrent_workers_run_every_job_once_and_in_order_per_key(engine: Engi
     }
 }
 
+async fn maintenance_returns_expired_leases_and_applies_retention(engine: Engine) {
+    use handoff::config::QueueSettings;
+    use handoff::worker::maintenance::{Swept, run_once};
+    let t = open_store(engine).await;
+    let s = &t.store;
+    let settings = QueueSettings {
+        lease_ms: 60_000,
+        maintenance_interval_ms: 60_000,
+        keep_done_ms: 1_000_000,
+        dedup_window_ms: 86_400_000,
+    };
+    let done = add(s, "events", "a", 1, T0, 5).await;
+    add(s, "events", "b", 1, T0, 5).await;
+    s.claim("events", "w", T0, 1_000, 10).await.unwrap();
+    s.finish(done, "w", &Outcome::Done, T0 + 1).await.unwrap();
+    let swept = run_once(s, &settings, T0 + 2_000).await.unwrap();
+    assert_eq!(
+        swept,
+        Swept {
+            leases_returned: 1,
+            ..Swept::default()
+        }
+    );
+    let later = run_once(s, &settings, T0 + 2_000_000).await.unwrap();
+    assert_eq!(later.done_pruned, 1);
+    assert_eq!(
+        s.claim("events", "w2", T0 + 2_000_000, LEASE, 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}
+
 /// Every contract test, once per engine.
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
@@ -403,6 +437,7 @@ macro_rules! on_both_engines {
 }
 
 on_both_engines!(
+    maintenance_returns_expired_leases_and_applies_retention,
     each_key_hands_out_its_oldest_event_first_and_one_at_a_time,
     a_job_due_later_is_not_handed_out_early_and_blocks_its_key,
     an_expired_lease_returns_the_job_and_the_old_owner_cannot_finish_it,

@@ -1,28 +1,14 @@
-//! Offline admin tools behind `handoff explain` and `handoff simulate`: read contacts, rosters
-//! and playbooks from files, run the pure engine, render the result. Every error names the file
-//! (and line or key path) it is about.
+//! `handoff explain` and `handoff simulate`: read contacts, rosters and playbooks from files,
+//! run the pure engine, render the result.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use jiff::Timestamp;
 
 use crate::engine::simulate::{Simulation, simulate};
 use crate::engine::{Contact, DecideInput, Decision, Playbook, Roster, RoutingState, decide};
 
-#[derive(Debug, thiserror::Error)]
-pub enum AdminError {
-    #[error("{path}: {message}")]
-    File { path: PathBuf, message: String },
-    #[error("--at {0:?} is not an RFC 3339 time (e.g. 2026-11-24T09:00:00Z)")]
-    At(String),
-}
-
-fn file_error(path: &Path, message: impl Into<String>) -> AdminError {
-    AdminError::File {
-        path: path.to_path_buf(),
-        message: message.into(),
-    }
-}
+use super::{AdminError, file_error};
 
 fn read(path: &Path) -> Result<String, AdminError> {
     std::fs::read_to_string(path).map_err(|e| file_error(path, format!("cannot read: {e}")))

@@ -1,0 +1,40 @@
+//! Operator and admin tools behind the CLI: the engine's offline `explain` and `simulate`, and
+//! the queue's `queue stats` and `dlq` commands. Every error names what it is about (file and
+//! line, key path, job id).
+
+mod engine;
+mod queue;
+
+use std::path::{Path, PathBuf};
+
+pub use engine::{
+    compare, explain, load_contact, load_contacts_jsonl, load_playbook, load_roster, parse_at,
+};
+pub use queue::{
+    DeadSelection, dead_letters, parse_since, purge_dead, queue_stats, replay_dead, show_dead,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    #[error("{path}: {message}")]
+    File { path: PathBuf, message: String },
+    #[error("--at {0:?} is not an RFC 3339 time (e.g. 2026-11-24T09:00:00Z)")]
+    At(String),
+    #[error("--since {0:?} is neither a duration (e.g. 7d, 24h) nor an RFC 3339 time")]
+    Since(String),
+    #[error("no dead job with id {0}")]
+    NoSuchJob(i64),
+    #[error("give a job id or --all (with any filters) to say which dead jobs")]
+    NothingSelected,
+    #[error(transparent)]
+    Queue(#[from] crate::store::queue::QueueError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+fn file_error(path: &Path, message: impl Into<String>) -> AdminError {
+    AdminError::File {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}

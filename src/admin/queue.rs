@@ -1,0 +1,186 @@
+//! `handoff queue stats` and `handoff dlq list|show|replay|purge`.
+
+use std::fmt::Write as _;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::AdminError;
+use crate::store::Store;
+use crate::store::queue::{DeadFilter, DeadJob};
+
+/// `--since`: a duration back from now (`7d`, `24h`, `90m`) or an RFC 3339 time.
+pub fn parse_since(text: &str, now: Timestamp) -> Result<i64, AdminError> {
+    if let Ok(at) = text.parse::<Timestamp>() {
+        return Ok(at.as_millisecond());
+    }
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: i64 = number
+        .parse()
+        .map_err(|_| AdminError::Since(text.to_owned()))?;
+    let secs = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        "w" => 604_800,
+        _ => return Err(AdminError::Since(text.to_owned())),
+    };
+    let back = SignedDuration::from_secs(n.saturating_mul(secs));
+    Ok(now.as_millisecond() - back.as_millis() as i64)
+}
+
+/// Depth and oldest age per lane and status, as a table.
+pub async fn queue_stats(store: &Store, now: Timestamp) -> Result<String, AdminError> {
+    let rows = store.queue_depth().await?;
+    let mut out = format!(
+        "{:<10} {:<8} {:>8} {:>14}\n",
+        "lane", "status", "jobs", "oldest"
+    );
+    if rows.is_empty() {
+        out.push_str("(no pending, running or dead jobs)\n");
+    }
+    for row in rows {
+        let age = row
+            .oldest_run_at_ms
+            .map(|at| human_age((now.as_millisecond() - at).max(0)))
+            .unwrap_or_else(|| "-".into());
+        let _ = writeln!(
+            out,
+            "{:<10} {:<8} {:>8} {:>14}",
+            row.queue, row.status, row.jobs, age
+        );
+    }
+    Ok(out)
+}
+
+fn human_age(ms: i64) -> String {
+    let s = ms / 1000;
+    match s {
+        0..=119 => format!("{s}s"),
+        120..=7_199 => format!("{}m", s / 60),
+        7_200..=172_799 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+/// Which dead jobs a `dlq` command acts on: one id, or every job the filter matches (`--all`).
+#[derive(Debug, Clone, Default)]
+pub struct DeadSelection {
+    pub id: Option<i64>,
+    pub all: bool,
+    pub filter: DeadFilter,
+}
+
+pub async fn dead_letters(
+    store: &Store,
+    filter: &DeadFilter,
+    json: bool,
+) -> Result<String, AdminError> {
+    let jobs = store.dead_jobs(filter).await?;
+    if json {
+        return Ok(serde_json::to_string_pretty(&jobs).unwrap_or_default());
+    }
+    let mut out = format!(
+        "{:>8}  {:<28} {:<18} {:>8}  {}\n",
+        "id", "key", "kind", "attempts", "last error"
+    );
+    for job in &jobs {
+        let error = job.last_error.as_deref().unwrap_or("");
+        let _ = writeln!(
+            out,
+            "{:>8}  {:<28} {:<18} {:>8}  {}",
+            job.id, job.key, job.kind, job.attempts, error
+        );
+    }
+    let _ = write!(out, "{} dead job(s)", jobs.len());
+    Ok(out)
+}
+
+pub async fn show_dead(store: &Store, id: i64) -> Result<String, AdminError> {
+    let job = find(store, id).await?;
+    let mut value = serde_json::to_value(&job).unwrap_or_default();
+    // Show payload and history as JSON, not as strings of JSON.
+    for field in ["payload", "history"] {
+        if let Some(text) = value.get(field).and_then(|v| v.as_str()).map(str::to_owned)
+            && let Ok(parsed) = serde_json::from_str::<serde_json::Value>(&text)
+        {
+            value[field] = parsed;
+        }
+    }
+    Ok(serde_json::to_string_pretty(&value).unwrap_or_default())
+}
+
+async fn find(store: &Store, id: i64) -> Result<DeadJob, AdminError> {
+    let all = store.dead_jobs(&DeadFilter::default()).await?;
+    all.into_iter()
+        .find(|j| j.id == id)
+        .ok_or(AdminError::NoSuchJob(id))
+}
+
+fn check(selection: &DeadSelection) -> Result<(), AdminError> {
+    if selection.id.is_none() && !selection.all {
+        return Err(AdminError::NothingSelected);
+    }
+    Ok(())
+}
+
+/// Puts dead jobs back to run now, attempts reset, their history kept.
+pub async fn replay_dead(
+    store: &Store,
+    selection: &DeadSelection,
+    now: Timestamp,
+) -> Result<String, AdminError> {
+    check(selection)?;
+    if let Some(id) = selection.id {
+        find(store, id).await?;
+    }
+    let n = store
+        .replay(&selection.filter, selection.id, now.as_millisecond())
+        .await?;
+    Ok(format!("replayed {n} dead job(s)"))
+}
+
+pub async fn purge_dead(store: &Store, selection: &DeadSelection) -> Result<String, AdminError> {
+    check(selection)?;
+    if let Some(id) = selection.id {
+        find(store, id).await?;
+    }
+    let n = store.purge(&selection.filter, selection.id).await?;
+    Ok(format!("purged {n} dead job(s)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn since_takes_durations_back_from_now_or_a_time() {
+        let now: Timestamp = "2026-11-24T12:00:00Z".parse().unwrap();
+        assert_eq!(
+            parse_since("24h", now).unwrap(),
+            now.as_millisecond() - 86_400_000
+        );
+        assert_eq!(
+            parse_since("7d", now).unwrap(),
+            now.as_millisecond() - 7 * 86_400_000
+        );
+        let at: Timestamp = "2026-11-20T00:00:00Z".parse().unwrap();
+        assert_eq!(
+            parse_since("2026-11-20T00:00:00Z", now).unwrap(),
+            at.as_millisecond()
+        );
+        assert!(parse_since("soon", now).is_err());
+        assert!(parse_since("5y", now).is_err());
+    }
+
+    #[test]
+    fn ages_read_like_a_person_would_say_them() {
+        assert_eq!(human_age(59_000), "59s");
+        assert_eq!(human_age(600_000), "10m");
+        assert_eq!(human_age(3 * 3_600_000), "3h");
+        assert_eq!(human_age(4 * 86_400_000), "4d");
+    }
+}
