@@ -9,6 +9,7 @@ mod helpers;
 mod admin_commands;
 mod binary;
 mod config_loading;
+mod deploy_files;
 mod health_and_metrics;
 mod hubspot_client;
 mod intake_on_postgres;
