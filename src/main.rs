@@ -32,6 +32,9 @@ enum Command {
     /// Run the service: receive HubSpot webhooks on the configured listener, verify and store
     /// every event before answering 2xx. Stops gracefully on SIGTERM or ctrl-c.
     Serve,
+    /// Run only the worker and queue maintenance (no HTTP listener), for split deployments.
+    /// Stops on SIGTERM or ctrl-c after running jobs drain.
+    Work,
     /// Check the configuration and list every problem with its key and file; exits non-zero
     /// when there is any. Reads the same layers as `serve`.
     CheckConfig,
@@ -90,6 +93,21 @@ enum Command {
 enum QueueCommand {
     /// Jobs per lane and status (ready, leased, dead), with the age of the oldest.
     Stats,
+    /// Enqueue canary jobs in the `probe` lane to check that workers run jobs end to end; with
+    /// --wait, report how many ran and the enqueue→start latency.
+    Probe {
+        #[arg(long, default_value_t = 10)]
+        jobs: u32,
+        /// Spread over this many keys (jobs of one key run one at a time, in order).
+        #[arg(long, default_value_t = 10)]
+        keys: u32,
+        /// How long each probe pretends to work.
+        #[arg(long, default_value_t = 0)]
+        work_ms: u64,
+        /// Wait up to this many seconds for the runs.
+        #[arg(long)]
+        wait: Option<u64>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,6 +199,7 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Serve => run_async(serve(loaded)),
+        Command::Work => run_async(work(loaded)),
         Command::Migrate => run_async(migrate(loaded)),
         Command::Queue { command } => run_async(print(queue(loaded, command))),
         Command::Dlq { command } => run_async(print(dlq(loaded, command))),
@@ -228,6 +247,15 @@ async fn queue(loaded: LoadedConfig, command: QueueCommand) -> anyhow::Result<St
     let store = open_store(&loaded).await?;
     let out = match command {
         QueueCommand::Stats => admin::queue_stats(&store, jiff::Timestamp::now()).await?,
+        QueueCommand::Probe {
+            jobs,
+            keys,
+            work_ms,
+            wait,
+        } => {
+            let wait = wait.map(std::time::Duration::from_secs);
+            admin::probe(&store, jobs, keys, work_ms, wait).await?
+        }
     };
     store.close().await;
     Ok(out)
@@ -356,6 +384,16 @@ async fn serve(loaded: LoadedConfig) -> anyhow::Result<()> {
     tokio::spawn(wait_for_signal(shutdown.clone()));
     app.serve(listener, shutdown).await?;
     tracing::info!("handoff stopped");
+    Ok(())
+}
+
+async fn work(loaded: LoadedConfig) -> anyhow::Result<()> {
+    handoff::telemetry::init(&loaded.settings.log);
+    let app = Application::build(loaded).await?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(wait_for_signal(shutdown.clone()));
+    app.work(shutdown).await;
+    tracing::info!("handoff worker stopped");
     Ok(())
 }
 

@@ -17,6 +17,12 @@ pub struct ReasonLabel {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct JobLabel {
+    pub kind: String,
+    pub outcome: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct QueueLabel {
     pub queue: String,
     pub status: String,
@@ -37,6 +43,10 @@ pub struct Metrics {
     /// Time from request start to the answer, for accepted deliveries (commit included).
     pub ack_seconds: Histogram,
     pub queue_jobs: Family<QueueLabel, Gauge>,
+    /// Jobs handed to this process's workers.
+    pub queue_claims: Counter,
+    /// Job runs by kind and outcome (done, retry, dead, lease_lost, store_error).
+    pub jobs_finished: Family<JobLabel, Counter>,
     /// Leases that ran out (a worker crashed or hung) and were swept.
     pub queue_lease_expiries: Counter,
     pub queue_dead_letters: Counter,
@@ -63,6 +73,8 @@ impl Metrics {
             deliveries_rejected: Family::default(),
             ack_seconds: Histogram::new(exponential_buckets(0.000_25, 2.0, 16)),
             queue_jobs: Family::default(),
+            queue_claims: Counter::default(),
+            jobs_finished: Family::default(),
             queue_lease_expiries: Counter::default(),
             queue_dead_letters: Counter::default(),
             queue_pruned_jobs: Counter::default(),
@@ -110,6 +122,16 @@ impl Metrics {
             "queue_jobs",
             "Jobs per lane and status",
             m.queue_jobs.clone(),
+        );
+        r.register(
+            "queue_claims",
+            "Jobs claimed by this process",
+            m.queue_claims.clone(),
+        );
+        r.register(
+            "jobs_finished",
+            "Job runs by kind and outcome",
+            m.jobs_finished.clone(),
         );
         r.register(
             "queue_lease_expiries",

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{LoadedConfig, QueueSettings};
+use crate::config::{LoadedConfig, QueueSettings, WorkerSettings};
 use crate::intake::{self, AppState, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
@@ -27,6 +27,7 @@ pub struct Application {
     state: AppState,
     metrics: Arc<Metrics>,
     queue: QueueSettings,
+    worker: WorkerSettings,
     request_timeout: Duration,
     shutdown_grace: Duration,
 }
@@ -50,6 +51,7 @@ impl Application {
             state,
             metrics,
             queue: settings.queue.clone(),
+            worker: settings.worker.clone(),
             request_timeout: Duration::from_millis(settings.server.request_timeout_ms),
             shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),
         })
@@ -57,6 +59,36 @@ impl Application {
 
     pub fn store(&self) -> &Store {
         self.state.store()
+    }
+
+    /// The worker and queue maintenance, stopped by `shutdown`.
+    fn spawn_background(&self, shutdown: &CancellationToken) -> Background {
+        let store = self.state.store().clone();
+        let worker = crate::worker::Worker::new(
+            store.clone(),
+            self.worker.clone(),
+            &self.queue,
+            self.metrics.clone(),
+        );
+        Background {
+            worker: tokio::spawn(worker.run(shutdown.child_token())),
+            maintenance: tokio::spawn(crate::worker::maintenance::run(
+                store,
+                self.queue.clone(),
+                self.metrics.clone(),
+                shutdown.child_token(),
+            )),
+        }
+    }
+
+    /// `handoff work`: the worker and queue maintenance without the HTTP listener, until
+    /// `shutdown`; running jobs drain within `worker.drain_ms`.
+    pub async fn work(self, shutdown: CancellationToken) {
+        let background = self.spawn_background(&shutdown);
+        shutdown.cancelled().await;
+        background.finish().await;
+        self.state.store().close().await;
+        tracing::info!("store closed");
     }
 
     /// Serves until `shutdown` fires: then stops accepting, lets in-flight requests finish
@@ -67,12 +99,7 @@ impl Application {
         shutdown: CancellationToken,
     ) -> Result<(), StartupError> {
         let router = intake::router(self.state.clone(), self.request_timeout);
-        let maintenance = tokio::spawn(crate::worker::maintenance::run(
-            self.state.store().clone(),
-            self.queue.clone(),
-            self.metrics.clone(),
-            shutdown.child_token(),
-        ));
+        let background = self.spawn_background(&shutdown);
         let server = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let mut server = tokio::spawn(async move { server.await });
@@ -90,13 +117,28 @@ impl Application {
                 }
             }
         };
-        maintenance.abort();
-        let _ = maintenance.await;
+        shutdown.cancel();
+        background.finish().await;
         self.state.store().close().await;
         tracing::info!("store closed");
         match result {
             Ok(served) => Ok(served?),
             Err(join) => Err(StartupError::Serve(std::io::Error::other(join.to_string()))),
         }
+    }
+}
+
+/// Background tasks of a running service.
+#[derive(Debug)]
+struct Background {
+    worker: tokio::task::JoinHandle<()>,
+    maintenance: tokio::task::JoinHandle<()>,
+}
+
+impl Background {
+    /// Waits for the worker to drain (it stops on its own once the token is cancelled).
+    async fn finish(self) {
+        let _ = self.worker.await;
+        let _ = self.maintenance.await;
     }
 }

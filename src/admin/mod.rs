@@ -11,7 +11,8 @@ pub use engine::{
     compare, explain, load_contact, load_contacts_jsonl, load_playbook, load_roster, parse_at,
 };
 pub use queue::{
-    DeadSelection, dead_letters, parse_since, purge_dead, queue_stats, replay_dead, show_dead,
+    DeadSelection, dead_letters, parse_since, probe, purge_dead, queue_stats, replay_dead,
+    show_dead,
 };
 
 #[derive(Debug, thiserror::Error)]

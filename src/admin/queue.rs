@@ -152,6 +152,86 @@ pub async fn purge_dead(store: &Store, selection: &DeadSelection) -> Result<Stri
     Ok(format!("purged {n} dead job(s)"))
 }
 
+/// `handoff queue probe`: canary jobs over `keys` keys in the probe lane; with `wait`, waits for
+/// the workers (any replica) to run them all and reports enqueue→start latency.
+pub async fn probe(
+    store: &Store,
+    jobs: u32,
+    keys: u32,
+    work_ms: u64,
+    wait: Option<std::time::Duration>,
+) -> Result<String, AdminError> {
+    use crate::store::NewJob;
+    use crate::store::queue::{OnExisting, Scheduled};
+    use crate::worker::jobs::{KIND_PROBE, LANE_PROBE, Probe};
+    let batch = uuid::Uuid::now_v7().simple().to_string();
+    let mut first = None;
+    for n in 0..jobs {
+        let now = Timestamp::now().as_millisecond();
+        // A struct of integers always serializes.
+        let Ok(payload) = serde_json::value::to_raw_value(&Probe {
+            enqueued_at_ms: now,
+            work_ms,
+        }) else {
+            continue;
+        };
+        let key = format!("probe:{batch}:{}", n % keys.max(1));
+        let job = NewJob {
+            queue: LANE_PROBE,
+            key,
+            kind: KIND_PROBE,
+            payload,
+            occurred_at_ms: i64::from(n),
+        };
+        let id = store
+            .schedule(
+                &Scheduled {
+                    job,
+                    run_at_ms: now,
+                    max_attempts: 5,
+                },
+                OnExisting::Keep,
+                now,
+            )
+            .await?;
+        first.get_or_insert(id);
+    }
+    let mut out = format!("enqueued {jobs} probe job(s) over {keys} key(s) (batch {batch})");
+    let (Some(wait), Some(first)) = (wait, first) else {
+        return Ok(out);
+    };
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        let runs: Vec<_> = store
+            .probe_runs()
+            .await?
+            .into_iter()
+            .filter(|r| r.job_id >= first)
+            .collect();
+        if runs.len() as u32 >= jobs || std::time::Instant::now() >= deadline {
+            let mut latency: Vec<i64> = runs
+                .iter()
+                .map(|r| r.started_at_ms - r.enqueued_at_ms)
+                .collect();
+            latency.sort_unstable();
+            let pct = |p: f64| {
+                latency
+                    .get(((latency.len() as f64 * p) as usize).min(latency.len().saturating_sub(1)))
+                    .copied()
+            };
+            let _ = write!(
+                out,
+                "\nran {}/{jobs}; enqueue→start ms p50={} p99={}",
+                runs.len(),
+                pct(0.5).unwrap_or(0),
+                pct(0.99).unwrap_or(0)
+            );
+            return Ok(out);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -44,8 +44,8 @@ pub struct LoadedConfig {
 }
 
 const DEFAULT_ORIGIN: &str = "config/default.toml (built in)";
-const SECTIONS: [&str; 7] = [
-    "server", "store", "webhook", "hubspot", "log", "engine", "queue",
+const SECTIONS: [&str; 8] = [
+    "server", "store", "webhook", "hubspot", "log", "engine", "queue", "worker",
 ];
 
 /// Loads and checks the configuration; on failure the report names every problem.
@@ -82,6 +82,9 @@ pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, Report> {
     let env = Environment::with_prefix("HANDOFF")
         .prefix_separator("__")
         .separator("__")
+        // Lists from the environment are comma-separated: HANDOFF__WORKER__LANES=probe,events
+        .list_separator(",")
+        .with_list_parse_key("worker.lanes")
         .source(sources.env.clone());
     origins.add(
         ENV_ORIGIN,
@@ -181,6 +184,7 @@ fn typed_settings(
     let log = section(origins, &top, "log", problems);
     let engine = section(origins, &top, "engine", problems);
     let queue = section(origins, &top, "queue", problems);
+    let worker = section(origins, &top, "worker", problems);
     // Unknown keys are reported but do not stop the semantic checks; a type error does.
     Some(Settings {
         server: server?,
@@ -190,6 +194,7 @@ fn typed_settings(
         log: log?,
         engine: engine?,
         queue: queue?,
+        worker: worker?,
     })
 }
 

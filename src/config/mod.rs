@@ -28,6 +28,15 @@ pub struct Settings {
     pub log: LogSettings,
     pub engine: EngineSettings,
     pub queue: QueueSettings,
+    pub worker: WorkerSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WorkerSettings {
+    pub lanes: Vec<String>,
+    pub concurrency: usize,
+    pub poll_interval_ms: u64,
+    pub drain_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -139,6 +139,25 @@ pub(crate) fn validate(
             "must be at least 86400000 (24 h, HubSpot's retry window)".into(),
         );
     }
+    let worker = &settings.worker;
+    if !(1..=256).contains(&worker.concurrency) {
+        p("worker.concurrency", "must be between 1 and 256".into());
+    }
+    if !(10..=60_000).contains(&worker.poll_interval_ms) {
+        p(
+            "worker.poll_interval_ms",
+            "must be between 10 and 60000".into(),
+        );
+    }
+    for (i, lane) in worker.lanes.iter().enumerate() {
+        if !crate::worker::KNOWN_LANES.contains(&lane.as_str()) {
+            let known = crate::worker::KNOWN_LANES.join(", ");
+            p(
+                &format!("worker.lanes[{i}]"),
+                format!("unknown lane {lane:?}; this build runs: {known}"),
+            );
+        }
+    }
     let webhook = &settings.webhook;
     if !webhook.path.starts_with('/') {
         p(

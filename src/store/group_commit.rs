@@ -32,10 +32,10 @@ impl std::fmt::Debug for Request {
 }
 
 impl GroupWriter {
-    pub(super) fn start(pool: SqlitePool, max_group: usize) -> Self {
+    pub(super) fn start(pool: SqlitePool, max_group: usize, wake: super::wake::Wake) -> Self {
         let (tx, rx) = mpsc::channel(max_group.max(1) * 4);
         let close = tokio_util::sync::CancellationToken::new();
-        let task = tokio::spawn(run(pool, rx, max_group.max(1), close.clone()));
+        let task = tokio::spawn(run(pool, rx, max_group.max(1), close.clone(), wake));
         Self {
             tx,
             close,
@@ -71,6 +71,7 @@ async fn run(
     mut rx: mpsc::Receiver<Request>,
     max_group: usize,
     close: tokio_util::sync::CancellationToken,
+    wake: super::wake::Wake,
 ) {
     let mut group = Vec::with_capacity(max_group);
     loop {
@@ -92,6 +93,8 @@ async fn run(
             }
         }
         commit_group(&pool, &mut group).await;
+        // Idle workers of this process look for the new jobs now, not at their next poll.
+        wake.signal();
     }
 }
 

@@ -5,14 +5,17 @@
 mod group_commit;
 mod postgres;
 mod postgres_queue;
+mod probes;
 pub mod queue;
 mod secrets;
 mod sqlite;
 mod sqlite_queue;
+mod wake;
 
 use std::sync::Arc;
 
 pub use postgres::{NOTIFY_CHANNEL, PostgresStore};
+pub use probes::ProbeRun;
 pub use secrets::SealedRecord;
 pub use sqlite::SqliteStore;
 
@@ -85,6 +88,8 @@ pub enum StoreError {
 #[derive(Debug, Clone)]
 pub struct Store {
     backend: Arc<Backend>,
+    wake: wake::Wake,
+    listener: Arc<tokio::sync::OnceCell<tokio::task::AbortHandle>>,
 }
 
 #[derive(Debug)]
@@ -115,8 +120,11 @@ impl Engine {
 impl Store {
     /// Opens (creating if missing) the store the settings name. Does not migrate.
     pub async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
+        let wake = wake::Wake::default();
         let backend = match Engine::of_url(&settings.url) {
-            Some(Engine::Sqlite) => Backend::Sqlite(SqliteStore::connect(settings).await?),
+            Some(Engine::Sqlite) => {
+                Backend::Sqlite(SqliteStore::connect(settings, wake.clone()).await?)
+            }
             Some(Engine::Postgres) => Backend::Postgres(PostgresStore::connect(settings).await?),
             None => {
                 return Err(StoreError::Config(
@@ -126,7 +134,23 @@ impl Store {
         };
         Ok(Self {
             backend: Arc::new(backend),
+            wake,
+            listener: Arc::default(),
         })
+    }
+
+    /// A receiver that changes whenever new jobs may be ready (committed here, or announced by
+    /// another PostgreSQL replica). Workers wait on it instead of polling hot.
+    pub async fn wakeups(&self) -> tokio::sync::watch::Receiver<u64> {
+        if let Backend::Postgres(s) = &*self.backend {
+            let (pool, wake) = (s.pool().clone(), self.wake.clone());
+            self.listener
+                .get_or_init(|| async move {
+                    tokio::spawn(wake::listen_postgres(pool, wake)).abort_handle()
+                })
+                .await;
+        }
+        self.wake.subscribe()
     }
 
     pub fn engine(&self) -> Engine {
@@ -249,14 +273,18 @@ impl Store {
         on_existing: OnExisting,
         now_ms: i64,
     ) -> Result<i64, QueueError> {
-        match &*self.backend {
+        let id = match &*self.backend {
             Backend::Sqlite(s) => {
                 sqlite_queue::schedule(s.writer(), job, on_existing, now_ms).await
             }
             Backend::Postgres(s) => {
                 postgres_queue::schedule(s.pool(), job, on_existing, now_ms).await
             }
+        }?;
+        if job.run_at_ms <= now_ms {
+            self.wake.signal();
         }
+        Ok(id)
     }
 
     /// Removes pending jobs of a lane and key (e.g. `sla:portal:contact` once touched).
@@ -312,6 +340,9 @@ impl Store {
 
     /// Finishes pending commits, then closes every connection.
     pub async fn close(&self) {
+        if let Some(listener) = self.listener.get() {
+            listener.abort();
+        }
         match &*self.backend {
             Backend::Sqlite(s) => s.close().await,
             Backend::Postgres(s) => s.close().await,

@@ -26,7 +26,10 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    pub(super) async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
+    pub(super) async fn connect(
+        settings: &StoreSettings,
+        wake: super::wake::Wake,
+    ) -> Result<Self, StoreError> {
         let options = connect_options(settings)?;
         let write_pool = SqlitePoolOptions::new()
             .max_connections(1)
@@ -38,7 +41,7 @@ impl SqliteStore {
             .acquire_timeout(Duration::from_millis(settings.busy_timeout_ms.max(1000)))
             .connect_with(options)
             .await?;
-        let writer = GroupWriter::start(write_pool.clone(), settings.max_group_deliveries);
+        let writer = GroupWriter::start(write_pool.clone(), settings.max_group_deliveries, wake);
         Ok(Self {
             write_pool,
             read_pool,

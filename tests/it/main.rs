@@ -16,6 +16,8 @@ mod intake_on_postgres;
 mod queue_cli;
 mod queue_contract;
 mod rejections;
+mod replicas;
 mod store_failure;
 mod token_persistence;
 mod webhook_intake;
+mod worker;

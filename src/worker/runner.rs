@@ -1,0 +1,233 @@
+//! The job loop. Each lane runs up to `worker.concurrency` jobs at once: claim as many as there
+//! are free slots, run each with a lease heartbeat, record the outcome; when nothing is due,
+//! wait for a wake-up (new work committed here or announced by another replica), a poll tick,
+//! or a slot to free up. On shutdown, running jobs get `worker.drain_ms` to finish.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::jobs::{Job, Probe};
+use crate::config::{QueueSettings, WorkerSettings};
+use crate::metrics::{JobLabel, Metrics};
+use crate::store::Store;
+use crate::store::queue::{ClaimedJob, Outcome, QueueError};
+
+/// Dependencies of every job run, in one place.
+#[derive(Debug)]
+struct Ctx {
+    store: Store,
+    settings: WorkerSettings,
+    lease_ms: i64,
+    metrics: Arc<Metrics>,
+    owner: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Worker {
+    ctx: Arc<Ctx>,
+}
+
+fn now_ms() -> i64 {
+    Timestamp::now().as_millisecond()
+}
+
+impl Worker {
+    pub fn new(
+        store: Store,
+        settings: WorkerSettings,
+        queue: &QueueSettings,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        // Unique per process: a restarted process must not finish its predecessor's leases.
+        let owner = format!("{}-{}", std::process::id(), uuid::Uuid::now_v7().simple());
+        Self {
+            ctx: Arc::new(Ctx {
+                store,
+                settings,
+                lease_ms: queue.lease_ms,
+                metrics,
+                owner,
+            }),
+        }
+    }
+
+    pub fn owner(&self) -> &str {
+        &self.ctx.owner
+    }
+
+    /// Runs every configured lane until `shutdown`, then drains.
+    pub async fn run(self, shutdown: CancellationToken) {
+        tracing::info!(owner = %self.ctx.owner, lanes = ?self.ctx.settings.lanes, "worker started");
+        let mut lanes = JoinSet::new();
+        for lane in self.ctx.settings.lanes.clone() {
+            lanes.spawn(lane_loop(self.ctx.clone(), lane, shutdown.clone()));
+        }
+        while lanes.join_next().await.is_some() {}
+        tracing::info!(owner = %self.ctx.owner, "worker stopped");
+    }
+}
+
+async fn lane_loop(ctx: Arc<Ctx>, lane: String, shutdown: CancellationToken) {
+    let slots = Arc::new(Semaphore::new(ctx.settings.concurrency));
+    let mut running = JoinSet::new();
+    let mut wake = ctx.store.wakeups().await;
+    let poll = Duration::from_millis(ctx.settings.poll_interval_ms);
+    while !shutdown.is_cancelled() {
+        while running.try_join_next().is_some() {}
+        let free = slots.available_permits();
+        let mut claimed = 0;
+        if free > 0 {
+            match ctx
+                .store
+                .claim(&lane, &ctx.owner, now_ms(), ctx.lease_ms, free as i64)
+                .await
+            {
+                Ok(jobs) => {
+                    claimed = jobs.len();
+                    ctx.metrics.queue_claims.inc_by(claimed as u64);
+                    for job in jobs {
+                        let Ok(permit) = slots.clone().acquire_owned().await else {
+                            break;
+                        };
+                        let ctx = ctx.clone();
+                        running.spawn(async move {
+                            run_one(&ctx, job).await;
+                            drop(permit);
+                        });
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(lane, error = %err, "claim failed; retrying after the poll interval")
+                }
+            }
+        }
+        if claimed > 0 && claimed == free {
+            continue; // there may be more due right now
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            _ = wake.changed() => {}
+            () = tokio::time::sleep(poll) => {}
+            Some(_) = running.join_next(), if !running.is_empty() => {}
+        }
+    }
+    drain(&ctx, &lane, running).await;
+}
+
+async fn drain(ctx: &Ctx, lane: &str, mut running: JoinSet<()>) {
+    if running.is_empty() {
+        return;
+    }
+    tracing::info!(lane, jobs = running.len(), "draining running jobs");
+    let all = async { while running.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_millis(ctx.settings.drain_ms), all)
+        .await
+        .is_err()
+    {
+        // Their leases run out and another worker (or the next start) takes them over.
+        tracing::warn!(
+            lane,
+            jobs = running.len(),
+            "drain time elapsed; leaving jobs to lease expiry"
+        );
+        running.abort_all();
+    }
+}
+
+/// Runs one claimed job with a lease heartbeat and records how it ended.
+async fn run_one(ctx: &Ctx, job: ClaimedJob) {
+    let started_at_ms = now_ms();
+    let heartbeat = tokio::spawn(heartbeat(
+        ctx.store.clone(),
+        job.id,
+        ctx.owner.clone(),
+        ctx.lease_ms,
+    ));
+    let result = execute(ctx, &job, started_at_ms).await;
+    heartbeat.abort();
+    let outcome = match &result {
+        Ok(outcome) => *outcome,
+        Err(QueueError::LeaseLost(_)) => "lease_lost",
+        Err(QueueError::Store(_)) => "store_error",
+    };
+    ctx.metrics
+        .jobs_finished
+        .get_or_create(&JobLabel {
+            kind: job.kind.clone(),
+            outcome,
+        })
+        .inc();
+    match result {
+        Ok(outcome) => {
+            tracing::debug!(job_id = job.id, kind = %job.kind, attempt = job.attempts, outcome, "job finished")
+        }
+        Err(QueueError::LeaseLost(_)) => tracing::warn!(
+            job_id = job.id,
+            kind = %job.kind,
+            attempt = job.attempts,
+            "lease lost before the job finished; another worker owns it now"
+        ),
+        Err(err) => {
+            tracing::error!(job_id = job.id, kind = %job.kind, error = %err, "could not record a job's outcome")
+        }
+    }
+}
+
+/// Extends the lease every third of its length while the job runs.
+async fn heartbeat(store: Store, id: i64, owner: String, lease_ms: i64) {
+    let every = Duration::from_millis((lease_ms / 3).max(100) as u64);
+    loop {
+        tokio::time::sleep(every).await;
+        let now = now_ms();
+        if store
+            .extend_lease(id, &owner, now, now + lease_ms)
+            .await
+            .is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// One step: parse, run, record. Returns the outcome's name for metrics and logs.
+async fn execute(
+    ctx: &Ctx,
+    job: &ClaimedJob,
+    started_at_ms: i64,
+) -> Result<&'static str, QueueError> {
+    match Job::parse(job) {
+        Ok(Job::Probe(probe)) => run_probe(ctx, job, &probe, started_at_ms).await,
+        Err(reason) => {
+            ctx.store
+                .finish(job.id, &ctx.owner, &Outcome::Dead { reason }, now_ms())
+                .await?;
+            ctx.metrics.queue_dead_letters.inc();
+            Ok("dead")
+        }
+    }
+}
+
+async fn run_probe(
+    ctx: &Ctx,
+    job: &ClaimedJob,
+    probe: &Probe,
+    started_at_ms: i64,
+) -> Result<&'static str, QueueError> {
+    tokio::time::sleep(Duration::from_millis(probe.work_ms.min(60_000))).await;
+    let store = &ctx.store;
+    store
+        .finish_probe(
+            job,
+            &ctx.owner,
+            probe.enqueued_at_ms,
+            started_at_ms,
+            now_ms(),
+        )
+        .await?;
+    Ok("done")
+}
