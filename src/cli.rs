@@ -1,0 +1,172 @@
+//! The command line: every subcommand and flag, with the help text users see.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use handoff::admin;
+use handoff::store::queue::DeadFilter;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "handoff",
+    version,
+    about = "Predictable lead handoff from marketing to sales for HubSpot"
+)]
+pub struct Cli {
+    /// Directory of admin config files: every DIR/*.toml is loaded in lexical order over the
+    /// built-in defaults. Without it, config/local.toml is loaded if present.
+    #[arg(long, global = true, env = "HANDOFF_CONFIG_DIR", value_name = "DIR")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service: receive HubSpot webhooks on the configured listener, verify and store
+    /// every event before answering 2xx. Stops gracefully on SIGTERM or ctrl-c.
+    Serve,
+    /// Run only the worker and queue maintenance (no HTTP listener), for split deployments.
+    /// Stops on SIGTERM or ctrl-c after running jobs drain.
+    Work,
+    /// Check the configuration and list every problem with its key and file; exits non-zero
+    /// when there is any. Reads the same layers as `serve`.
+    CheckConfig,
+    /// Create or upgrade the store's schema (also done at every `serve` start).
+    Migrate,
+    /// Show the full decision for one contact, offline: score with every matched rule, tier,
+    /// readiness, the routing path (rules tried, candidates excluded and why), owner, SLA due
+    /// time and escalation ladder. Uses the configured playbook and roster.
+    Explain {
+        /// Contact JSON: {"id": "...", "properties": {...}, "company": {...}}.
+        #[arg(long, value_name = "FILE.json")]
+        contact: PathBuf,
+        /// Roster TOML to use instead of the configured [roster].
+        #[arg(long, value_name = "FILE")]
+        owners: Option<PathBuf>,
+        /// Decision time, RFC 3339 (default: now).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Print the decision as JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inspect the job queue.
+    Queue {
+        #[command(subcommand)]
+        command: QueueCommand,
+    },
+    /// Dead letters: jobs that failed for good (permanent error or attempts used up). They stay
+    /// until replayed or purged.
+    Dlq {
+        #[command(subcommand)]
+        command: DlqCommand,
+    },
+    /// Run a batch of contacts through a candidate playbook and a baseline and print how
+    /// outcomes, tiers, teams and owners change, and each lead that moves with why.
+    Simulate {
+        /// One contact JSON per line.
+        #[arg(long, value_name = "FILE.jsonl")]
+        contacts: PathBuf,
+        /// The candidate playbook: a TOML file with a [playbook] table (or a bare playbook).
+        #[arg(long, value_name = "NEW")]
+        playbook: PathBuf,
+        /// The playbook to compare against (default: the configured one).
+        #[arg(long, value_name = "OLD")]
+        baseline: Option<PathBuf>,
+        /// Decision time, RFC 3339 (default: now).
+        #[arg(long, value_name = "TIME")]
+        at: Option<String>,
+        /// Print the comparison as JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QueueCommand {
+    /// Jobs per lane and status (ready, leased, dead), with the age of the oldest.
+    Stats,
+    /// Enqueue canary jobs in the `probe` lane to check that workers run jobs end to end; with
+    /// --wait, report how many ran and the enqueue→start latency.
+    Probe {
+        #[arg(long, default_value_t = 10)]
+        jobs: u32,
+        /// Spread over this many keys (jobs of one key run one at a time, in order).
+        #[arg(long, default_value_t = 10)]
+        keys: u32,
+        /// How long each probe pretends to work.
+        #[arg(long, default_value_t = 0)]
+        work_ms: u64,
+        /// Wait up to this many seconds for the runs.
+        #[arg(long)]
+        wait: Option<u64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DlqCommand {
+    /// List dead jobs: id, key, kind, attempts, last error.
+    List {
+        #[command(flatten)]
+        filter: DeadArgs,
+        /// At most this many.
+        #[arg(long)]
+        limit: Option<i64>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one dead job in full: payload, last error and the history of earlier replays.
+    Show { id: i64 },
+    /// Put dead jobs back to run now with fresh attempts; their history is kept.
+    Replay {
+        /// One job; or use --all with filters.
+        #[arg(conflicts_with = "all")]
+        id: Option<i64>,
+        /// Every dead job the filters match.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        filter: DeadArgs,
+    },
+    /// Delete dead jobs for good.
+    Purge {
+        /// One job; or use --all with filters.
+        #[arg(conflicts_with = "all")]
+        id: Option<i64>,
+        /// Every dead job the filters match.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        filter: DeadArgs,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DeadArgs {
+    /// Only jobs of this HubSpot portal.
+    #[arg(long)]
+    pub portal: Option<i64>,
+    /// Only jobs of this kind (e.g. hubspot_event.v1).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Only jobs that died since this: a duration back (7d, 24h, 90m) or an RFC 3339 time.
+    #[arg(long)]
+    pub since: Option<String>,
+}
+
+impl DeadArgs {
+    pub fn filter(&self, limit: Option<i64>) -> anyhow::Result<DeadFilter> {
+        let since_ms = match &self.since {
+            Some(text) => Some(admin::parse_since(text, jiff::Timestamp::now())?),
+            None => None,
+        };
+        Ok(DeadFilter {
+            portal_id: self.portal,
+            kind: self.kind.clone(),
+            since_ms,
+            limit,
+        })
+    }
+}
