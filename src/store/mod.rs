@@ -7,6 +7,7 @@ mod postgres;
 mod postgres_queue;
 mod probes;
 pub mod queue;
+mod queue_common;
 mod secrets;
 mod sqlite;
 mod sqlite_queue;
@@ -20,7 +21,7 @@ pub use secrets::SealedRecord;
 pub use sqlite::SqliteStore;
 
 use crate::config::StoreSettings;
-use queue::{ClaimedJob, DeadFilter, DeadJob, OnExisting, Outcome, QueueError, Scheduled};
+use queue::{ClaimedJob, DeadFilter, OnExisting, QueueError, Scheduled};
 
 /// A lane of the job queue, so a backlog in one does not starve the other.
 pub const QUEUE_EVENTS: &str = "events";
@@ -204,14 +205,6 @@ impl Store {
         }
     }
 
-    /// Returns expired leases to `ready` (or `dead` when attempts are spent): `(ready, dead)`.
-    pub async fn release_expired(&self, now_ms: i64) -> Result<(u64, u64), QueueError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => sqlite_queue::release_expired(s.writer(), now_ms).await,
-            Backend::Postgres(s) => postgres_queue::release_expired(s.pool(), now_ms).await,
-        }
-    }
-
     /// Leases up to `limit` due jobs of lane `queue` to `owner` for `lease_ms`; each is the
     /// oldest open job of its key, and no key has two jobs leased at once.
     pub async fn claim(
@@ -228,41 +221,6 @@ impl Store {
             }
             Backend::Postgres(s) => {
                 postgres_queue::claim(s.pool(), queue, owner, now_ms, lease_ms, limit).await
-            }
-        }
-    }
-
-    pub async fn extend_lease(
-        &self,
-        id: i64,
-        owner: &str,
-        now_ms: i64,
-        until_ms: i64,
-    ) -> Result<(), QueueError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => {
-                sqlite_queue::extend_lease(s.writer(), id, owner, now_ms, until_ms).await
-            }
-            Backend::Postgres(s) => {
-                postgres_queue::extend_lease(s.pool(), id, owner, now_ms, until_ms).await
-            }
-        }
-    }
-
-    /// Records a run's outcome; [`QueueError::LeaseLost`] if `owner` no longer holds the job.
-    pub async fn finish(
-        &self,
-        id: i64,
-        owner: &str,
-        outcome: &Outcome,
-        now_ms: i64,
-    ) -> Result<(), QueueError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => {
-                sqlite_queue::finish(s.writer(), id, owner, outcome, now_ms).await
-            }
-            Backend::Postgres(s) => {
-                postgres_queue::finish(s.pool(), id, owner, outcome, now_ms).await
             }
         }
     }
@@ -287,37 +245,6 @@ impl Store {
         Ok(id)
     }
 
-    /// Removes pending jobs of a lane and key (e.g. `sla:portal:contact` once touched).
-    pub async fn cancel(&self, queue: &str, key: &str) -> Result<u64, QueueError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => sqlite_queue::cancel(s.writer(), queue, key).await,
-            Backend::Postgres(s) => postgres_queue::cancel(s.pool(), queue, key).await,
-        }
-    }
-
-    /// Retention: `(done jobs, inbox rows)` deleted.
-    pub async fn prune(
-        &self,
-        done_before_ms: i64,
-        inbox_before_ms: i64,
-    ) -> Result<(u64, u64), QueueError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => {
-                sqlite_queue::prune(s.writer(), done_before_ms, inbox_before_ms).await
-            }
-            Backend::Postgres(s) => {
-                postgres_queue::prune(s.pool(), done_before_ms, inbox_before_ms).await
-            }
-        }
-    }
-
-    pub async fn dead_jobs(&self, filter: &DeadFilter) -> Result<Vec<DeadJob>, QueueError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => sqlite_queue::dead_jobs(s.reader(), filter).await,
-            Backend::Postgres(s) => postgres_queue::dead_jobs(s.pool(), filter).await,
-        }
-    }
-
     /// Puts dead jobs back to ready (one by `id`, or all the filter matches), history kept.
     pub async fn replay(
         &self,
@@ -328,13 +255,6 @@ impl Store {
         match &*self.backend {
             Backend::Sqlite(s) => sqlite_queue::replay(s.writer(), filter, id, now_ms).await,
             Backend::Postgres(s) => postgres_queue::replay(s.pool(), filter, id, now_ms).await,
-        }
-    }
-
-    pub async fn purge(&self, filter: &DeadFilter, id: Option<i64>) -> Result<u64, QueueError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => sqlite_queue::purge(s.writer(), filter, id).await,
-            Backend::Postgres(s) => postgres_queue::purge(s.pool(), filter, id).await,
         }
     }
 

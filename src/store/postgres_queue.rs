@@ -7,30 +7,7 @@ use sqlx::PgPool;
 
 use super::NewJob;
 use super::postgres::NOTIFY_CHANNEL;
-use super::queue::{ClaimedJob, DeadFilter, DeadJob, OnExisting, Outcome, QueueError, Scheduled};
-
-pub(super) async fn release_expired(pool: &PgPool, now_ms: i64) -> Result<(u64, u64), QueueError> {
-    let mut tx = pool.begin().await?;
-    let dead = sqlx::query(
-        "UPDATE jobs SET status = 'dead', lease_owner = NULL, lease_until_ms = NULL, updated_at_ms = $1, \
-         last_error = 'lease expired on its last attempt (worker crashed or hung)' \
-         WHERE status = 'leased' AND lease_until_ms < $1 AND attempts >= max_attempts",
-    )
-    .bind(now_ms)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    let ready = sqlx::query(
-        "UPDATE jobs SET status = 'ready', lease_owner = NULL, lease_until_ms = NULL, updated_at_ms = $1 \
-         WHERE status = 'leased' AND lease_until_ms < $1",
-    )
-    .bind(now_ms)
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    tx.commit().await?;
-    Ok((ready, dead))
-}
+use super::queue::{ClaimedJob, DeadFilter, OnExisting, QueueError, Scheduled};
 
 pub(super) async fn claim(
     pool: &PgPool,
@@ -66,79 +43,6 @@ pub(super) async fn claim(
     .await?;
     jobs.sort_by_key(|j| j.id);
     Ok(jobs)
-}
-
-pub(super) async fn extend_lease(
-    pool: &PgPool,
-    id: i64,
-    owner: &str,
-    now_ms: i64,
-    until_ms: i64,
-) -> Result<(), QueueError> {
-    let affected = sqlx::query(
-        "UPDATE jobs SET lease_until_ms = $1, updated_at_ms = $2 \
-         WHERE id = $3 AND status = 'leased' AND lease_owner = $4 AND lease_until_ms >= $2",
-    )
-    .bind(until_ms)
-    .bind(now_ms)
-    .bind(id)
-    .bind(owner)
-    .execute(pool)
-    .await?
-    .rows_affected();
-    if affected == 1 {
-        Ok(())
-    } else {
-        Err(QueueError::LeaseLost(id))
-    }
-}
-
-pub(super) async fn finish(
-    pool: &PgPool,
-    id: i64,
-    owner: &str,
-    outcome: &Outcome,
-    now_ms: i64,
-) -> Result<(), QueueError> {
-    const HELD: &str =
-        "WHERE id = $1 AND status = 'leased' AND lease_owner = $2 AND lease_until_ms >= $3";
-    let (set, at_ms, text) = match outcome {
-        Outcome::Done => (
-            "status = 'done', run_at_ms = COALESCE($4, run_at_ms), last_error = COALESCE($5, last_error)",
-            None,
-            None,
-        ),
-        Outcome::Retry { at_ms, error } => (
-            "status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END, \
-             run_at_ms = COALESCE($4, run_at_ms), \
-             last_error = CASE WHEN attempts >= max_attempts \
-                          THEN 'gave up after ' || attempts || ' attempts: ' || $5 ELSE $5 END",
-            Some(*at_ms),
-            Some(error.as_str()),
-        ),
-        Outcome::Dead { reason } => (
-            "status = 'dead', run_at_ms = COALESCE($4, run_at_ms), last_error = $5",
-            None,
-            Some(reason.as_str()),
-        ),
-    };
-    let sql = format!(
-        "UPDATE jobs SET {set}, lease_owner = NULL, lease_until_ms = NULL, updated_at_ms = $3 {HELD}"
-    );
-    let affected = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .bind(owner)
-        .bind(now_ms)
-        .bind(at_ms)
-        .bind(text)
-        .execute(pool)
-        .await?
-        .rows_affected();
-    if affected == 1 {
-        Ok(())
-    } else {
-        Err(QueueError::LeaseLost(id))
-    }
 }
 
 pub(super) async fn schedule(
@@ -185,11 +89,6 @@ async fn insert(
     .await?)
 }
 
-pub(super) async fn cancel(pool: &PgPool, queue: &str, key: &str) -> Result<u64, QueueError> {
-    let mut conn = pool.acquire().await?;
-    cancel_in(&mut conn, queue, key).await
-}
-
 async fn cancel_in(
     conn: &mut sqlx::PgConnection,
     queue: &str,
@@ -205,47 +104,10 @@ async fn cancel_in(
     )
 }
 
-pub(super) async fn prune(
-    pool: &PgPool,
-    done_before_ms: i64,
-    inbox_before_ms: i64,
-) -> Result<(u64, u64), QueueError> {
-    let mut tx = pool.begin().await?;
-    let jobs = sqlx::query("DELETE FROM jobs WHERE status = 'done' AND updated_at_ms < $1")
-        .bind(done_before_ms)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    let inbox = sqlx::query("DELETE FROM inbox WHERE received_at_ms < $1")
-        .bind(inbox_before_ms)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-    tx.commit().await?;
-    Ok((jobs, inbox))
-}
-
 const DEAD_WHERE: &str = "status = 'dead' \
     AND ($1::text IS NULL OR job_key LIKE $1 || ':%') \
     AND ($2::text IS NULL OR kind = $2) \
     AND ($3::bigint IS NULL OR updated_at_ms >= $3)";
-
-pub(super) async fn dead_jobs(
-    pool: &PgPool,
-    filter: &DeadFilter,
-) -> Result<Vec<DeadJob>, QueueError> {
-    let sql = format!(
-        "SELECT id, queue, job_key, kind, attempts, last_error, history, payload, updated_at_ms \
-         FROM jobs WHERE {DEAD_WHERE} ORDER BY id LIMIT $4"
-    );
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(filter.portal_id.map(|p| p.to_string()))
-        .bind(filter.kind.as_deref())
-        .bind(filter.since_ms)
-        .bind(filter.limit)
-        .fetch_all(pool)
-        .await?)
-}
 
 pub(super) async fn replay(
     pool: &PgPool,
@@ -266,22 +128,6 @@ pub(super) async fn replay(
         .bind(filter.since_ms)
         .bind(id)
         .bind(now_ms)
-        .execute(pool)
-        .await?
-        .rows_affected())
-}
-
-pub(super) async fn purge(
-    pool: &PgPool,
-    filter: &DeadFilter,
-    id: Option<i64>,
-) -> Result<u64, QueueError> {
-    let sql = format!("DELETE FROM jobs WHERE {DEAD_WHERE} AND ($4::bigint IS NULL OR id = $4)");
-    Ok(sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(filter.portal_id.map(|p| p.to_string()))
-        .bind(filter.kind.as_deref())
-        .bind(filter.since_ms)
-        .bind(id)
         .execute(pool)
         .await?
         .rows_affected())
