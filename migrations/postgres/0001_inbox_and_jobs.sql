@@ -32,7 +32,7 @@ CREATE TABLE jobs (
     updated_at_ms  BIGINT  NOT NULL
 );
 
-CREATE INDEX jobs_ready ON jobs (queue, run_at_ms) WHERE status = 'ready';
+CREATE INDEX jobs_ready ON jobs (queue, run_at_ms, id) WHERE status = 'ready';
 CREATE INDEX jobs_open_by_key ON jobs (job_key, occurred_at_ms, id) WHERE status IN ('ready', 'leased');
 CREATE INDEX jobs_leased ON jobs (lease_until_ms) WHERE status = 'leased';
 CREATE INDEX jobs_finished ON jobs (status, updated_at_ms) WHERE status IN ('done', 'dead');

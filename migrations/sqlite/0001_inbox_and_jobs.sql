@@ -37,8 +37,10 @@ CREATE TABLE jobs (
     updated_at_ms  INTEGER NOT NULL
 );
 
--- Claiming scans ready jobs of a lane by due time; partial indexes keep finished jobs out.
-CREATE INDEX jobs_ready ON jobs (queue, run_at_ms) WHERE status = 'ready';
+-- Claiming scans ready jobs of a lane in (run_at_ms, id) order, the claim's ORDER BY, so a
+-- claim reads only the head of the index even before the planner has statistics (after a bulk
+-- load); partial indexes keep finished jobs out.
+CREATE INDEX jobs_ready ON jobs (queue, run_at_ms, id) WHERE status = 'ready';
 -- Per-key order: the open (ready or leased) jobs of a key, oldest event first.
 CREATE INDEX jobs_open_by_key ON jobs (job_key, occurred_at_ms, id) WHERE status IN ('ready', 'leased');
 CREATE INDEX jobs_leased ON jobs (lease_until_ms) WHERE status = 'leased';

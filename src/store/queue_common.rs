@@ -138,6 +138,45 @@ impl Store {
         }
     }
 
+    /// Marks many jobs done in one transaction (one commit for a claimed batch whose runs all
+    /// succeeded). Returns the ids actually finished; an id missing from the answer had lost its
+    /// lease, as [`Store::finish`] would have said.
+    pub async fn finish_done_many(
+        &self,
+        owner: &str,
+        ids: &[i64],
+        now_ms: i64,
+    ) -> Result<Vec<i64>, QueueError> {
+        const SET: &str = "UPDATE jobs SET status = 'done', lease_owner = NULL, lease_until_ms = NULL, \
+             updated_at_ms = $2 WHERE status = 'leased' AND lease_owner = $1 AND lease_until_ms >= $2";
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut done: Vec<i64> = match &*self.backend {
+            Backend::Sqlite(s) => {
+                let list = serde_json::to_string(ids).unwrap_or_else(|_| "[]".into());
+                let sql = format!("{SET} AND id IN (SELECT value FROM json_each($3)) RETURNING id");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(owner)
+                    .bind(now_ms)
+                    .bind(list)
+                    .fetch_all(s.writer())
+                    .await?
+            }
+            Backend::Postgres(s) => {
+                let sql = format!("{SET} AND id = ANY($3) RETURNING id");
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .bind(owner)
+                    .bind(now_ms)
+                    .bind(ids)
+                    .fetch_all(s.pool())
+                    .await?
+            }
+        };
+        done.sort_unstable();
+        Ok(done)
+    }
+
     /// Removes the pending (ready) jobs of a lane and key (e.g. `sla:portal:contact` once
     /// touched); a running job is left to finish.
     pub async fn cancel(&self, queue: &str, key: &str) -> Result<u64, QueueError> {

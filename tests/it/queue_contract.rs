@@ -422,6 +422,44 @@ async fn maintenance_returns_expired_leases_and_applies_retention(engine: Engine
     );
 }
 
+async fn a_batch_of_successes_finishes_in_one_call_and_skips_lost_leases(engine: Engine) {
+    let t = open_store(engine).await;
+    let s = &t.store;
+    for key in ["a", "b", "c"] {
+        add(s, "events", key, 1, T0, 5).await;
+    }
+    let claimed = s.claim("events", "w", T0, 1_000, 10).await.unwrap();
+    let ids: Vec<i64> = claimed.iter().map(|j| j.id).collect();
+    // The third job's lease is taken over by another worker before the batch is recorded.
+    s.release_expired(T0 + 2_000).await.unwrap();
+    let again = s
+        .claim("events", "w2", T0 + 2_000, LEASE, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 3);
+    s.extend_lease(ids[0], "w2", T0 + 2_001, T0 + 90_000)
+        .await
+        .unwrap();
+    let done = s
+        .finish_done_many("w2", &ids[..2], T0 + 2_002)
+        .await
+        .unwrap();
+    assert_eq!(done, ids[..2].to_vec());
+    // The old owner can finish nothing; the remaining job is still running for w2.
+    assert!(
+        s.finish_done_many("w", &ids, T0 + 2_003)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        s.finish(ids[2], "w2", &Outcome::Done, T0 + 2_004)
+            .await
+            .is_ok()
+    );
+    assert!(s.finish_done_many("w2", &[], T0).await.unwrap().is_empty());
+}
+
 /// Every contract test, once per engine.
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
@@ -437,6 +475,7 @@ macro_rules! on_both_engines {
 }
 
 on_both_engines!(
+    a_batch_of_successes_finishes_in_one_call_and_skips_lost_leases,
     maintenance_returns_expired_leases_and_applies_retention,
     each_key_hands_out_its_oldest_event_first_and_one_at_a_time,
     a_job_due_later_is_not_handed_out_early_and_blocks_its_key,
