@@ -15,6 +15,7 @@ mod hubspot_client;
 mod intake_on_postgres;
 mod queue_cli;
 mod queue_contract;
+mod queue_model;
 mod rejections;
 mod replicas;
 mod store_failure;
