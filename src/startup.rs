@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{LoadedConfig, QueueSettings, WorkerSettings};
+use crate::hubspot::client::{ClientDeps, HubspotClient, PersistentTokenStore};
 use crate::intake::{self, AppState, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
@@ -17,6 +18,8 @@ use crate::store::{Store, StoreError};
 pub enum StartupError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("HubSpot client: {0}")]
+    Hubspot(#[from] crate::hubspot::client::ConfigError),
     #[error("server error: {0}")]
     Serve(#[from] std::io::Error),
 }
@@ -28,6 +31,9 @@ pub struct Application {
     metrics: Arc<Metrics>,
     queue: QueueSettings,
     worker: WorkerSettings,
+    /// The CRM client, when portals are configured.
+    hubspot: Option<HubspotClient>,
+    owners_refresh: Duration,
     request_timeout: Duration,
     shutdown_grace: Duration,
 }
@@ -45,6 +51,16 @@ impl Application {
             timestamp_tolerance_ms: settings.webhook.timestamp_tolerance_ms,
             max_body_bytes: settings.webhook.max_body_bytes,
         };
+        let hubspot = if settings.hubspot.portals.is_empty() {
+            None
+        } else {
+            let http = HubspotClient::http_client(&settings.hubspot)?;
+            let deps = ClientDeps {
+                token_store: Arc::new(PersistentTokenStore::new(store.clone())),
+                ..ClientDeps::default()
+            };
+            Some(HubspotClient::new(&settings.hubspot, http, deps)?)
+        };
         let metrics = Arc::new(Metrics::new());
         let state = AppState::new(intake, store, metrics.clone());
         Ok(Self {
@@ -52,6 +68,8 @@ impl Application {
             metrics,
             queue: settings.queue.clone(),
             worker: settings.worker.clone(),
+            hubspot,
+            owners_refresh: Duration::from_millis(settings.hubspot.owners_refresh_ms.max(1_000)),
             request_timeout: Duration::from_millis(settings.server.request_timeout_ms),
             shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),
         })
@@ -70,7 +88,15 @@ impl Application {
             &self.queue,
             self.metrics.clone(),
         );
+        let owners = self.hubspot.clone().map(|client| {
+            tokio::spawn(crate::worker::owners::refresh_loop(
+                client,
+                self.owners_refresh,
+                shutdown.child_token(),
+            ))
+        });
         Background {
+            owners,
             worker: tokio::spawn(worker.run(shutdown.child_token())),
             maintenance: tokio::spawn(crate::worker::maintenance::run(
                 store,
@@ -131,6 +157,7 @@ impl Application {
 /// Background tasks of a running service.
 #[derive(Debug)]
 struct Background {
+    owners: Option<tokio::task::JoinHandle<()>>,
     worker: tokio::task::JoinHandle<()>,
     maintenance: tokio::task::JoinHandle<()>,
 }
@@ -140,5 +167,8 @@ impl Background {
     async fn finish(self) {
         let _ = self.worker.await;
         let _ = self.maintenance.await;
+        if let Some(owners) = self.owners {
+            let _ = owners.await;
+        }
     }
 }

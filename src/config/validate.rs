@@ -189,10 +189,55 @@ pub(crate) fn validate(
             p(&format!("hubspot.{}", issue.path), issue.message);
         }
     }
+    check_portal_secrets(settings, sources, &mut p);
     if let Err(err) = tracing_subscriber::EnvFilter::try_new(&settings.log.filter) {
         p("log.filter", format!("not a valid tracing filter: {err}"));
     }
     resolve_apps(settings, sources, &mut p)
+}
+
+/// Every secret a portal names must be there now, so `serve` does not fail later on a missing
+/// token. Only the variable or file is named in a problem, never a value.
+fn check_portal_secrets(
+    settings: &Settings,
+    sources: &ConfigSources,
+    p: &mut dyn FnMut(&str, String),
+) {
+    use crate::hubspot::client::config::SecretRef;
+    let present = |r: &SecretRef| match r {
+        SecretRef::Env(name) => sources
+            .env_var(name)
+            .filter(|v| !v.trim().is_empty())
+            .map(|_| ())
+            .ok_or_else(|| format!("environment variable {name} is not set")),
+        SecretRef::File(path) => match std::fs::read_to_string(path) {
+            Ok(text) if !text.trim().is_empty() => Ok(()),
+            Ok(_) => Err(format!("secret file {} is empty", path.display())),
+            Err(err) => Err(format!("cannot read secret file {}: {err}", path.display())),
+        },
+    };
+    for (i, portal) in settings.hubspot.portals.iter().enumerate() {
+        let refs = match portal.auth.oauth_refs() {
+            Some((secret, refresh)) => vec![("client_secret", secret), ("refresh_token", refresh)],
+            None => vec![("token", portal.auth.token_ref())],
+        };
+        for (what, r) in refs {
+            if let Some(Err(message)) = r.as_ref().map(present) {
+                p(&format!("hubspot.portals[{i}].auth.{what}"), message);
+            }
+        }
+    }
+    let any_oauth = settings
+        .hubspot
+        .portals
+        .iter()
+        .any(|p| p.auth.oauth_refs().is_some());
+    if let (true, Some(Err(message))) = (
+        any_oauth,
+        settings.hubspot.token_key_ref().as_ref().map(present),
+    ) {
+        p("hubspot.token_key_env", message);
+    }
 }
 
 fn check_url(url: &str) -> Result<(), String> {

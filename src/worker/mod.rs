@@ -4,6 +4,7 @@
 
 pub mod jobs;
 pub mod maintenance;
+pub mod owners;
 pub mod runner;
 
 /// Lanes this build can run. `events` (webhook events) joins when the handoff pipeline lands.

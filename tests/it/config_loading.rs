@@ -188,6 +188,7 @@ fn portals_are_configured_under_hubspot_and_checked_against_the_playbook() {
     let report = load(&sources(dir.path(), &[])).unwrap_err();
     let text = report.to_string();
     for expected in [
+        "hubspot.portals[0].auth.token: environment variable HUBSPOT_TOKEN_62515 is not set",
         "hubspot.portals[1].quota.colour: unknown key",
         "hubspot.portals[1].id",
         "hubspot.portals[1].time_zone",
@@ -202,7 +203,9 @@ fn portals_are_configured_under_hubspot_and_checked_against_the_playbook() {
          auth = { kind = \"private_app\", token_env = \"HUBSPOT_TOKEN_62515\", tier = \"professional\" }\n",
     )
     .unwrap();
-    let loaded = load(&sources(dir.path(), &[])).unwrap_or_else(|r| panic!("{r}"));
+    let with_token = [("HUBSPOT_TOKEN_62515", "pat-na1-test")];
+    let loaded = load(&sources(dir.path(), &with_token)).unwrap_or_else(|r| panic!("{r}"));
+    assert!(!format!("{loaded:?}").contains("pat-na1-test"));
     assert_eq!(
         loaded.settings.hubspot.portals[0].id,
         handoff::hubspot::client::PortalId(62515)

@@ -12,6 +12,7 @@ mod config_loading;
 mod deploy_files;
 mod health_and_metrics;
 mod hubspot_client;
+mod hubspot_in_serve;
 mod intake_on_postgres;
 mod queue_cli;
 mod queue_contract;
