@@ -14,6 +14,7 @@ mod health_and_metrics;
 mod hubspot_client;
 mod hubspot_in_serve;
 mod intake_on_postgres;
+mod operations_doc;
 mod queue_cli;
 mod queue_contract;
 mod queue_model;
