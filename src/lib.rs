@@ -24,6 +24,7 @@ pub mod engine;
 pub mod hubspot;
 pub mod intake;
 pub mod metrics;
+pub mod metrics_pipeline;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -53,6 +53,7 @@ pub struct Metrics {
     pub queue_pruned_jobs: Counter,
     pub inbox_pruned: Counter,
     pub queue_oldest_age_seconds: Family<QueueLabel, Gauge<f64, AtomicU64>>,
+    pub pipeline: crate::metrics_pipeline::PipelineMetrics,
 }
 
 impl Default for Metrics {
@@ -64,7 +65,9 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("handoff");
+        let pipeline = crate::metrics_pipeline::PipelineMetrics::new(&mut registry);
         let m = Self {
+            pipeline,
             deliveries_accepted: Counter::default(),
             events_received: Counter::default(),
             events_enqueued: Counter::default(),

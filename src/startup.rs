@@ -13,6 +13,7 @@ use crate::hubspot::client::{ClientDeps, HubspotClient, PersistentTokenStore};
 use crate::intake::{self, AppState, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
+use crate::worker::pipeline::{Pipeline, Rules, RulesHandle};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -33,6 +34,8 @@ pub struct Application {
     worker: WorkerSettings,
     /// The CRM client, when portals are configured.
     hubspot: Option<HubspotClient>,
+    /// The handoff pipeline (needs the client).
+    pipeline: Option<Arc<Pipeline>>,
     owners_refresh: Duration,
     request_timeout: Duration,
     shutdown_grace: Duration,
@@ -62,6 +65,22 @@ impl Application {
             Some(HubspotClient::new(&settings.hubspot, http, deps)?)
         };
         let metrics = Arc::new(Metrics::new());
+        let rules = RulesHandle::new(
+            Rules {
+                playbook: config.playbook.clone(),
+                roster: config.roster.clone(),
+            },
+            config.sources.clone(),
+        );
+        let pipeline = hubspot.clone().map(|client| {
+            Arc::new(Pipeline {
+                store: store.clone(),
+                client,
+                rules: rules.clone(),
+                settings: settings.pipeline.clone(),
+                metrics: metrics.clone(),
+            })
+        });
         let state = AppState::new(intake, store, metrics.clone());
         Ok(Self {
             state,
@@ -69,6 +88,7 @@ impl Application {
             queue: settings.queue.clone(),
             worker: settings.worker.clone(),
             hubspot,
+            pipeline,
             owners_refresh: Duration::from_millis(settings.hubspot.owners_refresh_ms.max(1_000)),
             request_timeout: Duration::from_millis(settings.server.request_timeout_ms),
             shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),
@@ -82,12 +102,19 @@ impl Application {
     /// The worker and queue maintenance, stopped by `shutdown`.
     fn spawn_background(&self, shutdown: &CancellationToken) -> Background {
         let store = self.state.store().clone();
-        let worker = crate::worker::Worker::new(
+        let mut worker = crate::worker::Worker::new(
             store.clone(),
             self.worker.clone(),
             &self.queue,
             self.metrics.clone(),
         );
+        if let Some(pipeline) = &self.pipeline {
+            worker = worker.with_pipeline(pipeline.clone());
+        }
+        let reload = self
+            .pipeline
+            .clone()
+            .map(|p| tokio::spawn(reload_on_hangup(p, shutdown.child_token())));
         let owners = self.hubspot.clone().map(|client| {
             tokio::spawn(crate::worker::owners::refresh_loop(
                 client,
@@ -96,6 +123,7 @@ impl Application {
             ))
         });
         Background {
+            reload,
             owners,
             worker: tokio::spawn(worker.run(shutdown.child_token())),
             maintenance: tokio::spawn(crate::worker::maintenance::run(
@@ -157,6 +185,7 @@ impl Application {
 /// Background tasks of a running service.
 #[derive(Debug)]
 struct Background {
+    reload: Option<tokio::task::JoinHandle<()>>,
     owners: Option<tokio::task::JoinHandle<()>>,
     worker: tokio::task::JoinHandle<()>,
     maintenance: tokio::task::JoinHandle<()>,
@@ -169,6 +198,53 @@ impl Background {
         let _ = self.maintenance.await;
         if let Some(owners) = self.owners {
             let _ = owners.await;
+        }
+        if let Some(reload) = self.reload {
+            reload.abort();
+        }
+    }
+}
+
+/// Reloads the rules on SIGHUP: a configuration that fails the checks is refused with the
+/// same report as `check-config`, and the rules in force stay.
+async fn reload_on_hangup(pipeline: Arc<Pipeline>, shutdown: CancellationToken) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+        tracing::warn!("SIGHUP handler could not be installed; reload by restart");
+        return;
+    };
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            Some(()) = hangups.recv() => { let _ = reload_rules(&pipeline); }
+        }
+    }
+}
+
+/// Reloads the rules now and logs the outcome; `Err` carries the report.
+pub fn reload_rules(pipeline: &Pipeline) -> Result<String, crate::config::Report> {
+    let label = |outcome: &str| crate::metrics_pipeline::OutcomeLabel {
+        outcome: outcome.into(),
+    };
+    match pipeline.rules.reload() {
+        Ok(hash) => {
+            pipeline
+                .metrics
+                .pipeline
+                .rules_reloads
+                .get_or_create(&label("ok"))
+                .inc();
+            Ok(hash)
+        }
+        Err(report) => {
+            pipeline
+                .metrics
+                .pipeline
+                .rules_reloads
+                .get_or_create(&label("rejected"))
+                .inc();
+            tracing::error!(problems = %report, "rules reload refused; the previous rules stay");
+            Err(report)
         }
     }
 }

@@ -13,12 +13,27 @@ use super::{DEFAULT_TOML, Settings};
 use crate::hubspot::signature::AppKey;
 
 /// Where configuration comes from. Tests pass their own environment instead of the process's.
-#[derive(Debug, Clone, Default)]
+/// `Debug` names the variables but never prints their values (they hold secrets).
+#[derive(Clone, Default)]
 pub struct ConfigSources {
     /// `--config DIR`: every `DIR/*.toml`, in lexical order. `None`: `config/local.toml` if present.
     pub dir: Option<PathBuf>,
     /// Environment variables; `None` reads the process environment.
     pub env: Option<HashMap<String, String>>,
+}
+
+impl std::fmt::Debug for ConfigSources {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Option<Vec<&String>> = self.env.as_ref().map(|e| {
+            let mut names: Vec<&String> = e.keys().collect();
+            names.sort();
+            names
+        });
+        f.debug_struct("ConfigSources")
+            .field("dir", &self.dir)
+            .field("env_names", &names)
+            .finish()
+    }
 }
 
 impl ConfigSources {
@@ -41,11 +56,13 @@ pub struct LoadedConfig {
     /// The compiled playbook and the roster it routes to (see `[playbook]`, `[roster]`).
     pub playbook: std::sync::Arc<crate::engine::Playbook>,
     pub roster: std::sync::Arc<crate::engine::Roster>,
+    /// Where it was loaded from, so a reload reads the same layers.
+    pub sources: ConfigSources,
 }
 
 const DEFAULT_ORIGIN: &str = "config/default.toml (built in)";
-const SECTIONS: [&str; 8] = [
-    "server", "store", "webhook", "hubspot", "log", "engine", "queue", "worker",
+const SECTIONS: [&str; 9] = [
+    "server", "store", "webhook", "hubspot", "log", "engine", "queue", "worker", "pipeline",
 ];
 
 /// Loads and checks the configuration; on failure the report names every problem.
@@ -85,6 +102,7 @@ pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, Report> {
         // Lists from the environment are comma-separated: HANDOFF__WORKER__LANES=probe,events
         .list_separator(",")
         .with_list_parse_key("worker.lanes")
+        .with_list_parse_key("pipeline.touch_properties")
         .source(sources.env.clone());
     origins.add(
         ENV_ORIGIN,
@@ -112,6 +130,7 @@ pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, Report> {
     );
     match engine {
         Some((playbook, roster)) if problems.is_empty() => Ok(LoadedConfig {
+            sources: sources.clone(),
             settings,
             webhook_apps: apps,
             layers,
@@ -185,6 +204,7 @@ fn typed_settings(
     let engine = section(origins, &top, "engine", problems);
     let queue = section(origins, &top, "queue", problems);
     let worker = section(origins, &top, "worker", problems);
+    let pipeline = section(origins, &top, "pipeline", problems);
     // Unknown keys are reported but do not stop the semantic checks; a type error does.
     Some(Settings {
         server: server?,
@@ -195,6 +215,7 @@ fn typed_settings(
         engine: engine?,
         queue: queue?,
         worker: worker?,
+        pipeline: pipeline?,
     })
 }
 

@@ -29,6 +29,30 @@ pub struct Settings {
     pub engine: EngineSettings,
     pub queue: QueueSettings,
     pub worker: WorkerSettings,
+    pub pipeline: PipelineSettings,
+}
+
+/// `[pipeline]`: how events become handoffs (batching, touch detection, write-back).
+#[derive(Debug, Clone, Deserialize)]
+pub struct PipelineSettings {
+    pub batch_window_ms: u64,
+    pub batch_max_contacts: usize,
+    pub batches_in_flight: usize,
+    pub touch_properties: Vec<String>,
+    pub source_property: String,
+    pub deal_amount_property: String,
+    pub task_lookup_delay_ms: i64,
+    pub write_back: WriteBack,
+}
+
+/// Contact properties written at handoff; "" skips one.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WriteBack {
+    pub owner: String,
+    pub score: String,
+    pub tier: String,
+    pub handed_off_at: String,
+    pub sla_due_at: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -158,6 +158,37 @@ pub(crate) fn validate(
             );
         }
     }
+    let pipeline = &settings.pipeline;
+    if pipeline.batch_window_ms > 10_000 {
+        p(
+            "pipeline.batch_window_ms",
+            "must be at most 10000 (a lead waits this long before its handoff starts)".into(),
+        );
+    }
+    if !(1..=100).contains(&pipeline.batch_max_contacts) {
+        p(
+            "pipeline.batch_max_contacts",
+            "must be between 1 and 100 (HubSpot batch endpoints take 100 inputs)".into(),
+        );
+    }
+    if !(1..=64).contains(&pipeline.batches_in_flight) {
+        p(
+            "pipeline.batches_in_flight",
+            "must be between 1 and 64".into(),
+        );
+    }
+    if pipeline.write_back.owner.trim().is_empty() {
+        p(
+            "pipeline.write_back.owner",
+            "must name the owner property (HubSpot's is hubspot_owner_id)".into(),
+        );
+    }
+    if !(0..=3_600_000).contains(&pipeline.task_lookup_delay_ms) {
+        p(
+            "pipeline.task_lookup_delay_ms",
+            "must be between 0 and 3600000".into(),
+        );
+    }
     let webhook = &settings.webhook;
     if !webhook.path.starts_with('/') {
         p(

@@ -22,6 +22,7 @@ pub mod routing;
 pub mod scoring;
 pub mod simulate;
 mod sla;
+pub mod tasks;
 pub mod validate;
 mod validate_routing;
 

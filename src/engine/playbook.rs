@@ -30,6 +30,9 @@ pub struct PlaybookDoc {
     pub ladder: Vec<LadderStepDoc>,
     #[serde(default)]
     pub dispositions: DispositionsDoc,
+    /// Follow-up task templates per offer/source (the "context package").
+    #[serde(default)]
+    pub tasks: Vec<super::tasks::TaskTemplateDoc>,
 }
 
 /// The properties conditions may read, with their types. A condition naming anything else fails

@@ -2,7 +2,9 @@
 //! SQLite (embedded default) and designed for a PostgreSQL backend beside it. Knows neither HTTP
 //! nor HubSpot: callers hand it ready-made [`InboxEntry`]s.
 
+mod coalesce;
 mod group_commit;
+pub mod ledger;
 mod postgres;
 mod postgres_queue;
 mod probes;
@@ -15,6 +17,7 @@ mod wake;
 
 use std::sync::Arc;
 
+pub use coalesce::Sibling;
 pub use postgres::{NOTIFY_CHANNEL, PostgresStore};
 pub use probes::ProbeRun;
 pub use secrets::SealedRecord;

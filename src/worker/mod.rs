@@ -5,9 +5,10 @@
 pub mod jobs;
 pub mod maintenance;
 pub mod owners;
+pub mod pipeline;
 pub mod runner;
 
-/// Lanes this build can run. `events` (webhook events) joins when the handoff pipeline lands.
-pub const KNOWN_LANES: [&str; 1] = [jobs::LANE_PROBE];
+/// Lanes this build can run: webhook events, SLA checks, canary probes.
+pub const KNOWN_LANES: [&str; 3] = [jobs::LANE_EVENTS, jobs::LANE_SLA, jobs::LANE_PROBE];
 
 pub use runner::Worker;

@@ -11,20 +11,23 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::jobs::{Job, Probe};
+use super::jobs::{Job, LANE_EVENTS, LANE_SLA, Probe};
+use super::pipeline::{self, Pipeline};
 use crate::config::{QueueSettings, WorkerSettings};
 use crate::metrics::{JobLabel, Metrics};
 use crate::store::Store;
 use crate::store::queue::{ClaimedJob, Outcome, QueueError};
 
 /// Dependencies of every job run, in one place.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Ctx {
     store: Store,
     settings: WorkerSettings,
     lease_ms: i64,
     metrics: Arc<Metrics>,
     owner: String,
+    /// The handoff pipeline, when HubSpot portals are configured.
+    pipeline: Option<Arc<Pipeline>>,
 }
 
 #[derive(Debug, Clone)]
@@ -52,8 +55,16 @@ impl Worker {
                 lease_ms: queue.lease_ms,
                 metrics,
                 owner,
+                pipeline: None,
             }),
         }
+    }
+
+    /// Runs the `events` and `sla` lanes with this pipeline.
+    pub fn with_pipeline(self, pipeline: Arc<Pipeline>) -> Self {
+        let mut ctx = (*self.ctx).clone();
+        ctx.pipeline = Some(pipeline);
+        Self { ctx: Arc::new(ctx) }
     }
 
     pub fn owner(&self) -> &str {
@@ -65,7 +76,24 @@ impl Worker {
         tracing::info!(owner = %self.ctx.owner, lanes = ?self.ctx.settings.lanes, "worker started");
         let mut lanes = JoinSet::new();
         for lane in self.ctx.settings.lanes.clone() {
-            lanes.spawn(lane_loop(self.ctx.clone(), lane, shutdown.clone()));
+            let needs_pipeline = lane == LANE_EVENTS || lane == LANE_SLA;
+            match (&self.ctx.pipeline, lane.as_str()) {
+                (None, _) if needs_pipeline => {
+                    tracing::warn!(lane, "no HubSpot portals configured; this lane's jobs wait");
+                }
+                (Some(p), LANE_EVENTS) => {
+                    let settings = pipeline::lane::LaneSettings {
+                        owner: self.ctx.owner.clone(),
+                        lease_ms: self.ctx.lease_ms,
+                        poll: Duration::from_millis(self.ctx.settings.poll_interval_ms),
+                        drain: Duration::from_millis(self.ctx.settings.drain_ms),
+                    };
+                    lanes.spawn(pipeline::lane::run(p.clone(), settings, shutdown.clone()));
+                }
+                _ => {
+                    lanes.spawn(lane_loop(self.ctx.clone(), lane, shutdown.clone()));
+                }
+            }
         }
         while lanes.join_next().await.is_some() {}
         tracing::info!(owner = %self.ctx.owner, "worker stopped");
@@ -202,6 +230,32 @@ async fn execute(
 ) -> Result<&'static str, QueueError> {
     match Job::parse(job) {
         Ok(Job::Probe(probe)) => run_probe(ctx, job, &probe, started_at_ms).await,
+        Ok(Job::Sla(check)) if ctx.pipeline.is_some() => {
+            let outcome = match &ctx.pipeline {
+                Some(p) => pipeline::sla::run(p, &check, job.attempts).await,
+                None => crate::store::queue::Outcome::Done,
+            };
+            let name = match &outcome {
+                Outcome::Done => "done",
+                Outcome::Retry { .. } => "retry",
+                Outcome::Dead { .. } => "dead",
+            };
+            if matches!(outcome, Outcome::Dead { .. }) {
+                ctx.metrics.queue_dead_letters.inc();
+            }
+            ctx.store
+                .finish(job.id, &ctx.owner, &outcome, now_ms())
+                .await?;
+            Ok(name)
+        }
+        Ok(Job::Event(_) | Job::Sla(_)) => {
+            let reason = "this job kind runs in its own lane with a HubSpot client".to_string();
+            ctx.store
+                .finish(job.id, &ctx.owner, &Outcome::Dead { reason }, now_ms())
+                .await?;
+            ctx.metrics.queue_dead_letters.inc();
+            Ok("dead")
+        }
         Err(reason) => {
             ctx.store
                 .finish(job.id, &ctx.owner, &Outcome::Dead { reason }, now_ms())

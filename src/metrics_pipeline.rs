@@ -1,0 +1,126 @@
+//! The pipeline's counters (events → decisions → handoffs → tasks → SLA → dispositions),
+//! registered under `handoff_pipeline_*`. The KPI gauges of `handoff report` are set from the
+//! ledger by the report module.
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ActionLabel {
+    pub action: &'static str,
+}
+
+#[derive(Debug)]
+pub struct PipelineMetrics {
+    /// Events acted on together with an earlier event of the same contact.
+    pub events_coalesced: Counter,
+    /// Events that could not change anything (no HubSpot call spent).
+    pub events_skipped: Counter,
+    /// Contacts per micro-batch.
+    pub batch_contacts: Histogram,
+    pub decisions: Family<OutcomeLabel, Counter>,
+    pub contacts_written: Counter,
+    pub tasks_created: Counter,
+    pub ladders_scheduled: Counter,
+    /// Webhook received → task created, for new handoffs.
+    pub handoff_seconds: Histogram,
+    pub sla_actions: Family<ActionLabel, Counter>,
+    pub touches: Family<OutcomeLabel, Counter>,
+    pub dispositions: Family<OutcomeLabel, Counter>,
+    pub erasures: Counter,
+    pub merges: Counter,
+    pub rules_reloads: Family<OutcomeLabel, Counter>,
+}
+
+impl PipelineMetrics {
+    pub fn new(r: &mut Registry) -> Self {
+        let m = Self {
+            events_coalesced: Counter::default(),
+            events_skipped: Counter::default(),
+            batch_contacts: Histogram::new(exponential_buckets(1.0, 2.0, 8)),
+            decisions: Family::default(),
+            contacts_written: Counter::default(),
+            tasks_created: Counter::default(),
+            ladders_scheduled: Counter::default(),
+            handoff_seconds: Histogram::new(exponential_buckets(0.01, 2.0, 14)),
+            sla_actions: Family::default(),
+            touches: Family::default(),
+            dispositions: Family::default(),
+            erasures: Counter::default(),
+            merges: Counter::default(),
+            rules_reloads: Family::default(),
+        };
+        let p = r.sub_registry_with_prefix("pipeline");
+        p.register(
+            "events_coalesced",
+            "Events acted on with an earlier event of the same contact",
+            m.events_coalesced.clone(),
+        );
+        p.register(
+            "events_skipped",
+            "Events that could not change a decision (no HubSpot call)",
+            m.events_skipped.clone(),
+        );
+        p.register(
+            "batch_contacts",
+            "Contacts per micro-batch",
+            m.batch_contacts.clone(),
+        );
+        p.register("decisions", "Decisions by outcome", m.decisions.clone());
+        p.register(
+            "contacts_written",
+            "Contacts written back (owner, score, tier, times)",
+            m.contacts_written.clone(),
+        );
+        p.register(
+            "tasks_created",
+            "Follow-up, reminder and escalation tasks created",
+            m.tasks_created.clone(),
+        );
+        p.register(
+            "ladders_scheduled",
+            "SLA ladders scheduled",
+            m.ladders_scheduled.clone(),
+        );
+        p.register(
+            "handoff_seconds",
+            "Webhook received to task created",
+            m.handoff_seconds.clone(),
+        );
+        p.register(
+            "sla_actions",
+            "SLA ladder steps taken, by action",
+            m.sla_actions.clone(),
+        );
+        p.register(
+            "touches",
+            "First touches, by SLA outcome (met, missed)",
+            m.touches.clone(),
+        );
+        p.register(
+            "dispositions",
+            "Dispositions recorded, by outcome",
+            m.dispositions.clone(),
+        );
+        p.register(
+            "erasures",
+            "Contacts erased after a deletion",
+            m.erasures.clone(),
+        );
+        p.register("merges", "Merges folded into one handoff", m.merges.clone());
+        p.register(
+            "rules_reloads",
+            "Rule reloads, by result (ok, rejected)",
+            m.rules_reloads.clone(),
+        );
+        m
+    }
+}

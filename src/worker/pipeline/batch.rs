@@ -1,0 +1,500 @@
+//! One portal's micro-batch: erase and merge what the events say, read every contact to
+//! evaluate with one batch read (companies with one association read and one company read),
+//! decide the ones without a handoff (routing state locked, decisions recorded with it), look
+//! for touches and dispositions on the ones with one, then run the handoff steps for all.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use super::intent::Plan;
+use super::steps::{self, Failures, StoredPlan, StoredStep, StoredTask};
+use super::touch::{self, Observed};
+use super::{Pipeline, Rules, contact, now_ms, portal, retry_later};
+use crate::engine::playbook::LadderAction;
+use crate::engine::tasks::TaskContext;
+use crate::engine::{self, DecideInput, Decision, Outcome as Decided, Roster};
+use crate::hubspot::client::{CompanyId, ItemError};
+use crate::store::ledger::{HandoffRow, NewDecision, NewHandoff};
+use crate::worker::jobs::SlaAction;
+
+/// One contact's share of the batch.
+#[derive(Debug, Clone)]
+pub struct ContactWork {
+    pub contact_id: i64,
+    pub plan: Plan,
+    /// Runs of the contact's head job so far (for backoff).
+    pub attempts: i64,
+    /// When its oldest event happened (for the handoff latency metric).
+    pub first_event_ms: i64,
+}
+
+/// Runs one portal's batch; the contacts missing from the answer are done.
+pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures {
+    let mut failures = Failures::new();
+    let now = now_ms();
+    for w in work {
+        if w.plan.erase {
+            match p.store.erase_contact(portal_id, w.contact_id, now).await {
+                Ok(()) => {
+                    p.metrics.pipeline.erasures.inc();
+                    tracing::info!(
+                        portal_id,
+                        contact_id = w.contact_id,
+                        "contact erased after deletion"
+                    );
+                }
+                Err(err) => {
+                    failures.insert(w.contact_id, retry_later(w.attempts, err.to_string()));
+                }
+            }
+        } else if !w.plan.merged.is_empty() {
+            match p
+                .store
+                .merge_handoffs(portal_id, w.contact_id, &w.plan.merged, now)
+                .await
+            {
+                Ok(_) => {
+                    p.metrics.pipeline.merges.inc();
+                    tracing::info!(portal_id, contact_id = w.contact_id, merged = ?w.plan.merged, "merge folded into one handoff");
+                }
+                Err(err) => {
+                    failures.insert(w.contact_id, retry_later(w.attempts, err.to_string()));
+                }
+            }
+        }
+    }
+    let evaluate: Vec<&ContactWork> = work
+        .iter()
+        .filter(|w| w.plan.evaluate && !failures.contains_key(&w.contact_id))
+        .collect();
+    if evaluate.is_empty() {
+        return failures;
+    }
+    let rules = p.rules.current();
+    let attempts: HashMap<i64, i64> = evaluate
+        .iter()
+        .map(|w| (w.contact_id, w.attempts))
+        .collect();
+    let ids: Vec<i64> = evaluate.iter().map(|w| w.contact_id).collect();
+    let existing: HashMap<i64, HandoffRow> = match p.store.handoffs_for(portal_id, &ids).await {
+        Ok(rows) => rows.into_iter().map(|r| (r.contact_id, r)).collect(),
+        Err(err) => {
+            for id in ids {
+                failures.insert(id, retry_later(1, err.to_string()));
+            }
+            return failures;
+        }
+    };
+    let contacts = read_contacts(
+        p,
+        &rules,
+        portal_id,
+        &ids,
+        &existing,
+        &attempts,
+        &mut failures,
+    )
+    .await;
+    let mut fresh = Vec::new();
+    let mut known = Vec::new();
+    for c in contacts {
+        let id = c.id.parse::<i64>().unwrap_or_default();
+        match existing.get(&id) {
+            Some(row) => known.push((c, row.clone())),
+            None => fresh.push(c),
+        }
+    }
+    let mut rows = decide(p, &rules, portal_id, fresh, work)
+        .await
+        .unwrap_or_else(|err| {
+            for w in work {
+                failures
+                    .entry(w.contact_id)
+                    .or_insert_with(|| retry_later(w.attempts, err.to_string()));
+            }
+            Vec::new()
+        });
+    for (c, row) in known {
+        observe(p, &rules, &c, &row).await;
+        rows.push(row);
+    }
+    let max_attempts = work.iter().map(|w| w.attempts).max().unwrap_or(1);
+    let new_ids: Vec<i64> = rows
+        .iter()
+        .filter(|r| r.task_id.is_none())
+        .map(|r| r.contact_id)
+        .collect();
+    for (id, outcome) in steps::advance(p, portal_id, rows, max_attempts).await {
+        failures.insert(id, outcome);
+    }
+    let first: HashMap<i64, i64> = work
+        .iter()
+        .map(|w| (w.contact_id, w.first_event_ms))
+        .collect();
+    let done_at = now_ms();
+    for id in new_ids.iter().filter(|id| !failures.contains_key(id)) {
+        if let Some(at) = first.get(id) {
+            p.metrics
+                .pipeline
+                .handoff_seconds
+                .observe((done_at - at).max(0) as f64 / 1000.0);
+        }
+    }
+    failures
+}
+
+/// Reads the contacts (and, for those without a handoff, their primary companies) as the
+/// engine's input. Contacts HubSpot no longer has are left out (their jobs are done).
+async fn read_contacts(
+    p: &Pipeline,
+    rules: &Rules,
+    portal_id: i64,
+    ids: &[i64],
+    existing: &HashMap<i64, HandoffRow>,
+    attempts: &HashMap<i64, i64>,
+    failures: &mut Failures,
+) -> Vec<engine::Contact> {
+    let props = p.contact_properties(rules);
+    let props: Vec<&str> = props.iter().map(String::as_str).collect();
+    let hs_ids: Vec<_> = ids.iter().map(|id| contact(*id)).collect();
+    let mut out = Vec::new();
+    for item in p
+        .client
+        .batch_read_contacts(portal(portal_id), &hs_ids, &props)
+        .await
+    {
+        let id = i64::try_from(item.key.0).unwrap_or_default();
+        match item.result {
+            Ok(c) if !c.archived => out.push(engine::Contact {
+                id: id.to_string(),
+                properties: c.properties,
+                company: None,
+                event: None,
+            }),
+            Ok(_) | Err(ItemError::NotFound) => {
+                tracing::info!(
+                    portal_id,
+                    contact_id = id,
+                    "contact gone from HubSpot; nothing to hand off"
+                );
+            }
+            Err(e) => {
+                let n = attempts.get(&id).copied().unwrap_or(1);
+                failures.insert(id, steps::item_outcome(&e, n, "contact read"));
+            }
+        }
+    }
+    let need: Vec<_> = out
+        .iter()
+        .filter_map(|c| c.id.parse::<i64>().ok())
+        .filter(|id| !existing.contains_key(id))
+        .map(contact)
+        .collect();
+    if need.is_empty() {
+        return out;
+    }
+    let mut primary: HashMap<String, CompanyId> = HashMap::new();
+    for item in p.client.contact_companies(portal(portal_id), &need).await {
+        if let Ok(links) = item.result
+            && let Some(link) = links.iter().find(|l| l.primary).or(links.first())
+        {
+            primary.insert(item.key.0.to_string(), link.company_id);
+        }
+    }
+    let mut company_ids: Vec<CompanyId> = primary.values().copied().collect();
+    company_ids.sort_unstable();
+    company_ids.dedup();
+    let company_props = Pipeline::company_properties(rules);
+    let company_props: Vec<&str> = company_props.iter().map(String::as_str).collect();
+    let mut companies = HashMap::new();
+    if !company_ids.is_empty() {
+        for item in p
+            .client
+            .batch_read_companies(portal(portal_id), &company_ids, &company_props)
+            .await
+        {
+            if let Ok(company) = item.result {
+                companies.insert(item.key, company.properties);
+            }
+        }
+    }
+    for c in &mut out {
+        if let Some(props) = primary
+            .get(&c.id)
+            .and_then(|cid| companies.get(cid).map(|p| (cid, p)))
+        {
+            c.company = Some(engine::contact::Company {
+                id: Some(props.0.to_string()),
+                properties: props.1.clone(),
+            });
+        }
+    }
+    out
+}
+
+/// The roster with HubSpot's view applied: owners HubSpot no longer lists as assignable
+/// (deactivated, archived) are inactive. Without an answer from HubSpot, the roster as written.
+pub(crate) async fn live_roster(p: &Pipeline, rules: &Rules, portal_id: i64) -> Arc<Roster> {
+    let Ok(owners) = p.client.assignable_owners(portal(portal_id)).await else {
+        return rules.roster.clone();
+    };
+    let ids: std::collections::HashSet<String> = owners.iter().map(|o| o.id.to_string()).collect();
+    let mut roster = (*rules.roster).clone();
+    let inactive: Vec<_> = roster
+        .owners()
+        .filter(|o| o.owner.active && !ids.contains(&o.owner.id))
+        .map(|o| o.owner.clone())
+        .collect();
+    for mut owner in inactive {
+        owner.active = false;
+        roster.upsert(owner);
+    }
+    Arc::new(roster)
+}
+
+/// Decides the contacts without a handoff; returns the handoffs created.
+async fn decide(
+    p: &Pipeline,
+    rules: &Rules,
+    portal_id: i64,
+    contacts: Vec<engine::Contact>,
+    work: &[ContactWork],
+) -> Result<Vec<HandoffRow>, crate::store::StoreError> {
+    if contacts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let roster = live_roster(p, rules, portal_id).await;
+    let triggers: HashMap<String, String> = work
+        .iter()
+        .map(|w| (w.contact_id.to_string(), w.plan.trigger.clone()))
+        .collect();
+    let now = Timestamp::now();
+    let mut outcomes = Vec::new();
+    let created = p
+        .store
+        .record_decisions(portal_id, now.as_millisecond(), |state| {
+            contacts
+                .iter()
+                .map(|c| {
+                    let input = DecideInput {
+                        contact: c,
+                        roster: &roster,
+                        missed_sla_by: &[],
+                    };
+                    let d = engine::decide_in_place(&input, &rules.playbook, now, state);
+                    outcomes.push(outcome_name(d.outcome));
+                    let trigger = triggers.get(&c.id).cloned().unwrap_or_default();
+                    record(p, rules, c, &d, trigger)
+                })
+                .collect()
+        })
+        .await?;
+    for (c, outcome) in contacts.iter().zip(&outcomes) {
+        p.metrics
+            .pipeline
+            .decisions
+            .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
+                outcome: (*outcome).into(),
+            })
+            .inc();
+        tracing::info!(portal_id, contact_id = %c.id, outcome, "lead decided");
+    }
+    let ids: Vec<i64> = created.iter().map(|(_, id)| *id).collect();
+    let contact_ids: Vec<i64> = created.iter().map(|(c, _)| *c).collect();
+    let rows = p.store.handoffs_for(portal_id, &contact_ids).await?;
+    Ok(rows.into_iter().filter(|r| ids.contains(&r.id)).collect())
+}
+
+pub(crate) fn outcome_name(o: Decided) -> &'static str {
+    match o {
+        Decided::HandOff => "handed_off",
+        Decided::NotReady => "not_ready",
+        Decided::Disqualified => "disqualified",
+    }
+}
+
+/// The ledger entry for one decision (and its handoff, when it hands off).
+pub(crate) fn record(
+    p: &Pipeline,
+    rules: &Rules,
+    c: &engine::Contact,
+    d: &Decision,
+    trigger: String,
+) -> NewDecision {
+    let owner = d.routing.as_ref().map(|r| r.assignment.owner_id.clone());
+    let handoff = match (&d.routing, d.outcome) {
+        (Some(routing), Decided::HandOff) => Some(new_handoff(p, rules, c, d, routing)),
+        _ => None,
+    };
+    NewDecision {
+        contact_id: c.id.parse().unwrap_or_default(),
+        decided_at_ms: d.decided_at.as_millisecond(),
+        trigger,
+        outcome: outcome_name(d.outcome).into(),
+        owner_id: owner,
+        explanation: serde_json::to_string(d).unwrap_or_else(|_| "{}".into()),
+        handoff,
+    }
+}
+
+fn new_handoff(
+    p: &Pipeline,
+    rules: &Rules,
+    c: &engine::Contact,
+    d: &Decision,
+    routing: &engine::routing::RoutingTrace,
+) -> NewHandoff {
+    let plan = stored_plan(d);
+    let a = &routing.assignment;
+    let source = (!p.settings.source_property.is_empty())
+        .then(|| c.get(&p.settings.source_property))
+        .flatten();
+    let due_text = d.sla.as_ref().map(|s| {
+        let zone = rules
+            .roster
+            .owner(&a.owner_id)
+            .map(|o| o.tz.clone())
+            .unwrap_or(jiff::tz::TimeZone::UTC);
+        zone.to_datetime(s.due_at)
+            .strftime("%a %d %b %H:%M")
+            .to_string()
+            + " "
+            + &zone_name(&zone)
+    });
+    let ctx = TaskContext {
+        source,
+        offer: c.get("recent_conversion_event_name"),
+        due: due_text,
+        owner: a.owner_name.as_deref(),
+    };
+    let text = engine::tasks::render(&rules.playbook.doc.tasks, d, c, &ctx);
+    let task = StoredTask {
+        subject: text.subject,
+        body: text.body,
+        priority: text.priority,
+        task_type: text.task_type,
+    };
+    NewHandoff {
+        owner_id: a.owner_id.clone(),
+        team: a.team.clone(),
+        score: d.score.total,
+        tier: d.score.tier.clone(),
+        sla_tier: d.sla.as_ref().map(|s| s.tier.clone()),
+        source: source.map(str::to_string),
+        trace_id: uuid::Uuid::now_v7().simple().to_string(),
+        handed_off_at_ms: d.decided_at.as_millisecond(),
+        sla_due_at_ms: d.sla.as_ref().map(|s| s.due_at.as_millisecond()),
+        close_loop_due_ms: plan.close_loop_due_ms,
+        sla_plan: serde_json::to_string(&plan).ok(),
+        task_text: serde_json::to_string(&task).ok(),
+    }
+}
+
+fn zone_name(zone: &jiff::tz::TimeZone) -> String {
+    zone.iana_name().unwrap_or("UTC").to_string()
+}
+
+/// The decision's SLA ladder as stored.
+pub(crate) fn stored_plan(d: &Decision) -> StoredPlan {
+    let Some(sla) = &d.sla else {
+        return StoredPlan::default();
+    };
+    StoredPlan {
+        ladder: sla
+            .ladder
+            .iter()
+            .map(|s| StoredStep {
+                action: match s.action {
+                    LadderAction::Remind => SlaAction::Remind,
+                    LadderAction::Escalate => SlaAction::Escalate,
+                    LadderAction::Reassign => SlaAction::Reassign,
+                    LadderAction::FallbackQueue => SlaAction::FallbackQueue,
+                },
+                at_ms: s.at.as_millisecond(),
+            })
+            .collect(),
+        close_loop_due_ms: sla.close_loop_due.map(|t| t.as_millisecond()),
+    }
+}
+
+/// A handed-off contact changed: record its first touch and disposition.
+async fn observe(p: &Pipeline, rules: &Rules, c: &engine::Contact, row: &HandoffRow) {
+    let now = now_ms();
+    let seen = touch::observe(
+        c,
+        row,
+        &rules.playbook,
+        &p.settings.touch_properties,
+        &p.settings.deal_amount_property,
+        now,
+    );
+    apply_observed(p, row, &seen, now).await;
+}
+
+/// Records what a contact shows (touch, disposition, deal amount); shared with SLA checks.
+/// Returns whether the lead has been touched.
+pub(crate) async fn apply_observed(
+    p: &Pipeline,
+    row: &HandoffRow,
+    seen: &Observed,
+    now: i64,
+) -> bool {
+    let mut touched = row.first_touch_at_ms.is_some();
+    if let (None, Some(at)) = (row.first_touch_at_ms, seen.touched_at_ms) {
+        let met = row.sla_due_at_ms.is_none_or(|due| at <= due);
+        if let Ok(true) = p.store.record_touch(row.id, at, met, now).await {
+            let label = if met { "met" } else { "missed" };
+            p.metrics
+                .pipeline
+                .touches
+                .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
+                    outcome: label.into(),
+                })
+                .inc();
+            tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, sla = label, "first touch recorded; SLA ladder stopped");
+            // Only the close-the-loop check stays, unless a disposition closes that too.
+            let keep: Vec<_> = row
+                .close_loop_due_ms
+                .filter(|_| seen.disposition.is_none() && row.disposition.is_none())
+                .and_then(|at| steps::check_job(row, SlaAction::CloseLoop, usize::MAX, at.max(now)))
+                .into_iter()
+                .collect();
+            if row.step() >= crate::store::ledger::Step::SlaScheduled {
+                let _ = p.store.schedule_ladder(row, &keep, now).await;
+            }
+        }
+        touched = true;
+    }
+    if let Some((outcome, reason)) = &seen.disposition
+        && (row.disposition.as_deref() != Some(outcome) || row.disposition_reason != *reason)
+    {
+        if p.store
+            .record_disposition(row, outcome, reason.as_deref(), seen.deal_amount, now)
+            .await
+            .is_ok()
+        {
+            p.metrics
+                .pipeline
+                .dispositions
+                .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
+                    outcome: (*outcome).into(),
+                })
+                .inc();
+            tracing::info!(
+                portal_id = row.portal_id,
+                contact_id = row.contact_id,
+                disposition = outcome,
+                reason = reason.as_deref().unwrap_or(""),
+                "disposition recorded"
+            );
+        }
+        touched = true;
+    } else if let Some(amount) = seen.deal_amount
+        && row.deal_amount != Some(amount)
+    {
+        let _ = p.store.record_deal_amount(row.id, amount, now).await;
+    }
+    touched
+}

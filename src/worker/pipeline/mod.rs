@@ -1,0 +1,122 @@
+//! The handoff pipeline: a contact's events become a handoff — decided by the engine, written
+//! back to HubSpot (owner, score, tier, times), given one follow-up task and an SLA ladder — and
+//! the ladder's checks, touches and dispositions close the loop. Every effect is recorded in
+//! the ledger step by step (`store::ledger`) so a retry resumes and never duplicates.
+//!
+//! - `lane.rs`: the events lane (claim, micro-batch window, coalescing, outcomes);
+//! - `intent.rs`: what a contact's events ask for (decide, erase, merge, nothing);
+//! - `batch.rs`: one portal's batch (batch reads, decisions, touches);
+//! - `steps.rs`: the resumable steps (write contact, create task, schedule ladder);
+//! - `sla.rs`: SLA checks (remind, escalate, reassign, fallback queue, close the loop);
+//! - `touch.rs`: touches and dispositions read from contact properties.
+
+mod batch;
+mod intent;
+pub mod lane;
+pub mod rules;
+pub mod sla;
+mod steps;
+mod touch;
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+
+use crate::config::PipelineSettings;
+use crate::hubspot::client::{HubspotClient, HubspotError, PortalId};
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::store::queue::{Outcome, backoff_ms};
+
+pub use rules::{Rules, RulesHandle};
+
+/// Everything the pipeline's jobs need, in one place.
+#[derive(Debug)]
+pub struct Pipeline {
+    pub store: Store,
+    pub client: HubspotClient,
+    pub rules: RulesHandle,
+    pub settings: PipelineSettings,
+    pub metrics: Arc<Metrics>,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    Timestamp::now().as_millisecond()
+}
+
+impl Pipeline {
+    /// Contact properties every read asks for: what the playbook declares, plus touches,
+    /// source, offer, deal amount and the owner.
+    pub(crate) fn contact_properties(&self, rules: &Rules) -> Vec<String> {
+        let mut set: BTreeSet<String> = rules
+            .playbook
+            .doc
+            .properties
+            .contact
+            .keys()
+            .cloned()
+            .collect();
+        let s = &self.settings;
+        set.extend(s.touch_properties.iter().cloned());
+        for p in [
+            &s.source_property,
+            &s.deal_amount_property,
+            &s.write_back.owner,
+        ] {
+            if !p.is_empty() {
+                set.insert(p.clone());
+            }
+        }
+        set.insert("recent_conversion_event_name".into());
+        set.into_iter().collect()
+    }
+
+    /// Company properties the playbook reads.
+    pub(crate) fn company_properties(rules: &Rules) -> Vec<String> {
+        rules
+            .playbook
+            .doc
+            .properties
+            .company
+            .keys()
+            .cloned()
+            .collect()
+    }
+}
+
+/// How a failed HubSpot call ends the job: retried at the client's time (rate limit reset,
+/// backoff), or dead when retrying cannot help (HubSpot refused; auth needs an operator).
+pub(crate) fn outcome_of(err: &HubspotError, attempts: i64) -> Outcome {
+    match err.retry_at() {
+        Some(at) => Outcome::Retry {
+            at_ms: at.as_millisecond().max(now_ms() + 100),
+            error: format!("{}: {err}", err.detail_code()),
+        },
+        None if matches!(err, HubspotError::Auth { .. }) => Outcome::Retry {
+            // The portal is paused until an operator fixes its credentials; keep the work.
+            at_ms: now_ms() + backoff_ms(attempts, 60_000, 3_600_000, 0.5),
+            error: format!("{}: {err}", err.detail_code()),
+        },
+        None => Outcome::Dead {
+            reason: format!("{}: {err}", err.detail_code()),
+        },
+    }
+}
+
+/// A retry with backoff for failures that are not HubSpot's (store errors, lookups pending).
+pub(crate) fn retry_later(attempts: i64, error: impl Into<String>) -> Outcome {
+    Outcome::Retry {
+        at_ms: now_ms() + backoff_ms(attempts, 1_000, 300_000, 0.7),
+        error: error.into(),
+    }
+}
+
+/// The portal id as the client wants it (store ids are positive `i64`s).
+pub(crate) fn portal(id: i64) -> PortalId {
+    PortalId(u64::try_from(id).unwrap_or_default())
+}
+
+pub(crate) fn contact(id: i64) -> crate::hubspot::client::ContactId {
+    crate::hubspot::client::ContactId(u64::try_from(id).unwrap_or_default())
+}
