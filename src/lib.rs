@@ -16,6 +16,8 @@
 //! - [`metrics`], [`telemetry`]: what on-call sees.
 //! - [`startup`]: builds the service and serves a listener until shutdown.
 //! - [`admin`]: offline tools (`explain`, `simulate`) over the engine and files.
+//! - [`sandbox`]: a local HubSpot-compatible server (`handoff sandbox`) for development, tests,
+//!   benchmarks and the demo: the CRM endpoints the client uses, rate limits, faults, control API.
 //! - `main.rs`: the CLI shell.
 
 pub mod admin;
@@ -24,6 +26,7 @@ pub mod engine;
 pub mod hubspot;
 pub mod intake;
 pub mod metrics;
+pub mod sandbox;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
