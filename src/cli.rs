@@ -81,6 +81,49 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Run a local HubSpot-compatible server for development, tests, benchmarks and the demo:
+    /// the CRM endpoints handoff calls, POST /oauth/v3/token, bearer auth, HubSpot's rate limits
+    /// with their headers and 429 bodies, and fault injection. Point `hubspot.base_url` at it.
+    /// Control API (JSON, no auth) under /_sandbox/: stats, contacts, tasks, faults,
+    /// rate-limit, reset. Stops on SIGTERM or ctrl-c.
+    Sandbox(SandboxArgs),
+}
+
+/// `handoff sandbox` flags.
+#[derive(Debug, clap::Args)]
+pub struct SandboxArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8090", value_name = "ADDR")]
+    pub listen: std::net::SocketAddr,
+    /// Seed from DIR/owners.json, companies.json and contacts.json (e.g. fixtures/sandbox);
+    /// without it the CRM starts empty.
+    #[arg(long, value_name = "DIR")]
+    pub seed: Option<PathBuf>,
+    /// Burst limit per private-app token (per account for OAuth tokens) over a rolling
+    /// window; append ",daily=N" or ",search=N/WINDOW" to change those limits.
+    #[arg(long, default_value = "110/10s", value_name = "N/WINDOW")]
+    pub rate: handoff::sandbox::RateLimit,
+    /// Faults from the start, comma-separated: error_rate=0.1, statuses=500|503, fail_next=3,
+    /// status=503, path=/crm/v3/objects/tasks, latency_ms=200, storm_ms=5000,
+    /// daily_exhausted, seed=42. Change them at run time with PUT /_sandbox/faults.
+    #[arg(long, value_name = "SPEC")]
+    pub faults: Option<handoff::sandbox::FaultConfig>,
+    /// Accept only this bearer token (repeatable); default: any non-empty token.
+    #[arg(long = "token", value_name = "TOKEN")]
+    pub tokens: Vec<String>,
+}
+
+impl SandboxArgs {
+    pub fn config(self) -> handoff::sandbox::SandboxConfig {
+        handoff::sandbox::SandboxConfig {
+            listen: self.listen,
+            seed_dir: self.seed,
+            rate_limit: self.rate,
+            faults: self.faults.unwrap_or_default(),
+            tokens: self.tokens,
+            ..handoff::sandbox::SandboxConfig::default()
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

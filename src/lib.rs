@@ -16,15 +16,20 @@
 //! - [`metrics`], [`telemetry`]: what on-call sees.
 //! - [`startup`]: builds the service and serves a listener until shutdown.
 //! - [`admin`]: offline tools (`explain`, `simulate`) over the engine and files.
+//! - [`sandbox`]: a local HubSpot-compatible server (`handoff sandbox`) for development, tests,
+//!   benchmarks and the demo: the CRM endpoints the client uses, rate limits, faults, control API.
+//! - [`demo`]: `handoff demo`: sandbox + serve + signed webhooks on an accelerated clock.
 //! - `main.rs`: the CLI shell.
 
 pub mod admin;
 pub mod config;
+pub mod demo;
 pub mod engine;
 pub mod hubspot;
 pub mod intake;
 pub mod metrics;
 pub mod metrics_pipeline;
+pub mod sandbox;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -66,6 +66,7 @@ fn main() -> ExitCode {
             at.as_deref(),
             json,
         )),
+        Command::Sandbox(args) => run_async(sandbox(loaded, args)),
     }
 }
 
@@ -231,6 +232,16 @@ async fn work(loaded: LoadedConfig) -> anyhow::Result<()> {
     tokio::spawn(wait_for_signal(shutdown.clone()));
     app.work(shutdown).await;
     tracing::info!("handoff worker stopped");
+    Ok(())
+}
+
+async fn sandbox(loaded: LoadedConfig, args: cli::SandboxArgs) -> anyhow::Result<()> {
+    handoff::telemetry::init(&loaded.settings.log);
+    let config = args.config();
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let shutdown = CancellationToken::new();
+    tokio::spawn(wait_for_signal(shutdown.clone()));
+    handoff::sandbox::serve(config, listener, shutdown).await?;
     Ok(())
 }
 

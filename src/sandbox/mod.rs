@@ -1,0 +1,197 @@
+//! `handoff sandbox`: a local HubSpot-compatible server for development, tests, benchmarks and
+//! the demo — the far end of the pipe (hubspot client → **HubSpot**), played locally.
+//!
+//! It answers exactly the endpoints [`crate::hubspot::client`] calls, in HubSpot's shapes
+//! (HUBSPOT.md §3–§5, §8): contacts (get, batch read/update, search), companies (batch read),
+//! contact → company associations (v4 batch read), tasks (batch create/read, search), owners
+//! (paged), and `POST /oauth/v3/token`. Around them sit HubSpot's behaviours that handoff must
+//! survive: bearer auth with 401 bodies, the rolling burst limit with its headers and 429
+//! bodies, daily and search limits, merged contact ids, and injected faults (5xx, latency, 429
+//! storms, daily exhaustion) that are deterministic given a seed.
+//!
+//! A control API under `/_sandbox/` (no auth) lets tests, the demo and benchmarks create leads,
+//! touch or merge contacts, complete tasks, change faults and limits at run time, read stats,
+//! and reset to the seed. Files: `state.rs` (records), `seed.rs` (fixtures), `routes/` (one
+//! file per resource), `gate.rs` (auth, limits, faults per request), `ratelimit.rs`,
+//! `faults.rs`, `control.rs` + `views.rs` (control API).
+
+mod config;
+mod control;
+mod error;
+mod faults;
+mod gate;
+mod ratelimit;
+mod routes;
+mod seed;
+mod state;
+mod views;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+pub use config::{FaultConfig, RateLimit, SandboxConfig};
+pub use error::SandboxError;
+pub use gate::Stats;
+pub use views::{CompanyInput, ContactInput, ContactView, ControlError, MergeInput, TaskView};
+
+use faults::Faults;
+use gate::Gate;
+use ratelimit::Limiter;
+use state::Crm;
+
+/// A running sandbox's state; cheap to clone. Tests use it for assertions and set-up, the
+/// control API calls the same methods.
+#[derive(Clone)]
+pub struct Sandbox {
+    inner: Arc<Shared>,
+}
+
+struct Shared {
+    config: SandboxConfig,
+    /// The seeded CRM, restored by a reset.
+    seeded: Crm,
+    crm: Mutex<Crm>,
+    gate: Mutex<Gate>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Sandbox {
+    /// Validates `config` and loads the seed.
+    pub fn new(config: SandboxConfig) -> Result<Self, SandboxError> {
+        config
+            .rate_limit
+            .validate()
+            .and_then(|()| config.faults.validate())
+            .map_err(SandboxError::Config)?;
+        let started = state::now_ms();
+        let seeded = match &config.seed_dir {
+            Some(dir) => seed::load(dir, started)?,
+            None => Crm::new(started),
+        };
+        let gate = Gate::new(
+            config.tokens.clone(),
+            Limiter::new(config.rate_limit.clone()),
+            Faults::new(config.faults.clone(), Instant::now()),
+        );
+        Ok(Self {
+            inner: Arc::new(Shared {
+                crm: Mutex::new(seeded.clone()),
+                seeded,
+                gate: Mutex::new(gate),
+                config,
+            }),
+        })
+    }
+
+    pub(crate) fn crm(&self) -> MutexGuard<'_, Crm> {
+        lock(&self.inner.crm)
+    }
+
+    pub(crate) fn gate(&self) -> MutexGuard<'_, Gate> {
+        lock(&self.inner.gate)
+    }
+
+    pub(crate) fn config(&self) -> &SandboxConfig {
+        &self.inner.config
+    }
+
+    /// Back to the start: the seeded records, the configured limits and faults, zero stats,
+    /// empty windows, no issued tokens.
+    pub fn reset(&self) {
+        *self.crm() = self.inner.seeded.clone();
+        let cfg = &self.inner.config;
+        *self.gate() = Gate::new(
+            cfg.tokens.clone(),
+            Limiter::new(cfg.rate_limit.clone()),
+            Faults::new(cfg.faults.clone(), Instant::now()),
+        );
+    }
+
+    /// Builds the router: HubSpot's routes behind the gate, plus `/_sandbox/`.
+    pub fn router(&self) -> Router {
+        routes::router(self.clone())
+            .nest("/_sandbox", control::router(self.clone()))
+            .fallback(routes::unknown_route)
+    }
+}
+
+/// Serves a sandbox built from `config` on `listener` until `shutdown` is cancelled.
+pub async fn serve(
+    config: SandboxConfig,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), SandboxError> {
+    serve_sandbox(Sandbox::new(config)?, listener, shutdown).await
+}
+
+/// Serves an existing sandbox (so the caller keeps a handle for assertions).
+pub async fn serve_sandbox(
+    sandbox: Sandbox,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), SandboxError> {
+    let listen = listener.local_addr()?;
+    let (owners, companies, contacts) = sandbox.counts();
+    tracing::info!(listen = %listen, owners, companies, contacts, "sandbox listening");
+    axum::serve(listener, sandbox.router())
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await?;
+    tracing::info!("sandbox stopped");
+    Ok(())
+}
+
+/// A sandbox serving in the background, stopped when dropped.
+pub struct RunningSandbox {
+    /// `http://127.0.0.1:PORT`: the client's `base_url`.
+    pub base_url: String,
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The state, for assertions and set-up.
+    pub sandbox: Sandbox,
+    shutdown: CancellationToken,
+    task: Option<JoinHandle<Result<(), SandboxError>>>,
+}
+
+impl RunningSandbox {
+    /// Stops serving and waits for the server to finish.
+    pub async fn stop(mut self) -> Result<(), SandboxError> {
+        self.shutdown.cancel();
+        match self.task.take() {
+            Some(task) => task
+                .await
+                .map_err(|e| SandboxError::Io(std::io::Error::other(e)))?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningSandbox {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+/// Binds `config.listen` (default `127.0.0.1:0`) and serves in a background task.
+pub async fn spawn(config: SandboxConfig) -> Result<RunningSandbox, SandboxError> {
+    let sandbox = Sandbox::new(config)?;
+    let listener = TcpListener::bind(sandbox.config().listen).await?;
+    let addr = listener.local_addr()?;
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(serve_sandbox(sandbox.clone(), listener, shutdown.clone()));
+    Ok(RunningSandbox {
+        base_url: format!("http://{addr}"),
+        addr,
+        sandbox,
+        shutdown,
+        task: Some(task),
+    })
+}

@@ -1,0 +1,164 @@
+//! Contacts (HUBSPOT.md §3.1, §3.3): `GET /crm/v3/objects/contacts/{id}` with properties and
+//! company associations, and `POST …/contacts/batch/update` (≤ 100, `""` clears a value,
+//! `hubspot_owner_id` must name an owner, computed properties are read-only).
+
+use std::collections::{BTreeMap, HashSet};
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{IdStr, batch_response, check_inputs, de_props, not_found_error};
+use crate::sandbox::Sandbox;
+use crate::sandbox::error::{ApiError, HsJson, HsQuery, parse_id};
+use crate::sandbox::state::{Kind, Record, Select, check_writable, now_ms, render};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct GetQuery {
+    #[serde(default)]
+    properties: Option<String>,
+    #[serde(default)]
+    associations: Option<String>,
+    #[serde(default)]
+    archived: bool,
+    #[serde(default)]
+    id_property: Option<String>,
+}
+
+fn comma_list(v: Option<&str>) -> Vec<String> {
+    v.unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `{"companies":{"results":[{"id":"55","type":"contact_to_company"}, …]}}`: the primary
+/// company appears twice, labelled and unlabeled, as HubSpot lists both association types.
+pub(crate) fn company_associations(rec: &Record) -> Value {
+    let mut results = Vec::new();
+    for (i, company) in rec.links.iter().enumerate() {
+        if i == 0 {
+            results.push(json!({"id": company.to_string(), "type": "contact_to_company"}));
+        }
+        results.push(json!({"id": company.to_string(), "type": "contact_to_company_unlabeled"}));
+    }
+    json!({"companies": {"results": results}})
+}
+
+pub(super) async fn get_one(
+    State(sb): State<Sandbox>,
+    Path(raw): Path<String>,
+    HsQuery(q): HsQuery<GetQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let crm = sb.crm();
+    let rec = match q.id_property.as_deref() {
+        None | Some("hs_object_id") => {
+            let id = parse_id(&raw)?;
+            crm.find(Kind::Contact, id, q.archived)
+        }
+        Some("email") => crm.table(Kind::Contact).values().find(|r| {
+            r.archived() == q.archived
+                && r.properties
+                    .get("email")
+                    .is_some_and(|e| e.eq_ignore_ascii_case(&raw))
+        }),
+        Some(other) => {
+            return Err(ApiError::validation(format!(
+                "idProperty {other} is not supported by the sandbox"
+            )));
+        }
+    }
+    .ok_or_else(|| ApiError::not_found(&raw))?;
+    let props = comma_list(q.properties.as_deref());
+    let mut o = render(Kind::Contact, rec, Select::Requested(&props));
+    let wants_companies = comma_list(q.associations.as_deref())
+        .iter()
+        .any(|a| a == "companies" || a == "company");
+    if wants_companies && !rec.links.is_empty() {
+        o["associations"] = company_associations(rec);
+    }
+    Ok(Json(o))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct UpdateBody {
+    inputs: Vec<UpdateInput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateInput {
+    id: IdStr,
+    #[serde(default, deserialize_with = "de_props")]
+    properties: BTreeMap<String, String>,
+    #[serde(default)]
+    object_write_trace_id: Option<String>,
+}
+
+/// Whole-batch checks HubSpot answers with 400: duplicates, read-only properties, bad owners.
+fn validate(sb: &Sandbox, inputs: &[UpdateInput]) -> Result<(), ApiError> {
+    check_inputs(inputs.len(), 100)?;
+    let mut seen = HashSet::new();
+    let dupes: Vec<String> = inputs
+        .iter()
+        .filter(|i| !seen.insert(i.id.0.clone()))
+        .map(|i| i.id.0.clone())
+        .collect();
+    if !dupes.is_empty() {
+        return Err(ApiError::validation(format!(
+            "Duplicate IDs found in batch input: {dupes:?}. IDs must be unique"
+        )));
+    }
+    let crm = sb.crm();
+    for input in inputs {
+        check_writable(Kind::Contact, &input.properties)
+            .and_then(|()| crm.check_owner(&input.properties))
+            .map_err(|why| {
+                ApiError::validation(format!("Property values were not valid: {why}"))
+                    .with_context("id", vec![input.id.0.clone()])
+            })?;
+    }
+    Ok(())
+}
+
+pub(super) async fn batch_update(
+    State(sb): State<Sandbox>,
+    HsJson(body): HsJson<UpdateBody>,
+) -> Result<Response, ApiError> {
+    let started = now_ms();
+    validate(&sb, &body.inputs)?;
+    let mut crm = sb.crm();
+    let mut results = Vec::new();
+    let mut errors = Vec::new();
+    for input in body.inputs {
+        let names: Vec<String> = input.properties.keys().cloned().collect();
+        let found = input
+            .id
+            .parse()
+            .and_then(|id| crm.find_mut(Kind::Contact, id));
+        match found {
+            Some(rec) => {
+                rec.set(input.properties, started);
+                let mut o = render(Kind::Contact, rec, Select::Requested(&names));
+                if let Some(trace) = input.object_write_trace_id {
+                    o["objectWriteTraceId"] = json!(trace);
+                }
+                results.push(o);
+            }
+            None => {
+                let mut e = not_found_error("CONTACT", vec![input.id.0.clone()]);
+                if let Some(trace) = input.object_write_trace_id {
+                    e["context"]["objectWriteTraceId"] = json!([trace]);
+                }
+                errors.push(e);
+            }
+        }
+    }
+    Ok(batch_response(StatusCode::OK, results, errors, started))
+}

@@ -1,0 +1,174 @@
+//! HubSpot's routes, exactly those `hubspot::client` calls, one file per resource, behind the
+//! gate; plus the wire pieces they share: string-or-number ids, string property values, batch
+//! input limits and the 200/201/207 batch envelope (HUBSPOT.md §3.2).
+
+mod associations;
+mod contacts;
+mod filter;
+mod oauth;
+mod objects;
+mod owners;
+mod search;
+mod tasks;
+
+use std::collections::BTreeMap;
+
+use axum::Router;
+use axum::http::{Method, StatusCode, Uri};
+use axum::middleware::from_fn_with_state;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::{Deserialize, Deserializer};
+use serde_json::{Value, json};
+
+pub(crate) use tasks::check_task_properties;
+
+use super::Sandbox;
+use super::error::ApiError;
+use super::gate;
+use super::state::{iso, now_ms};
+
+/// The HubSpot API: CRM routes behind [`gate::crm`], the token endpoint behind [`gate::oauth`].
+pub(super) fn router(sb: Sandbox) -> Router {
+    let crm = Router::new()
+        .route("/crm/v3/objects/contacts/{id}", get(contacts::get_one))
+        .route(
+            "/crm/v3/objects/contacts/batch/read",
+            post(objects::read_contacts),
+        )
+        .route(
+            "/crm/v3/objects/contacts/batch/update",
+            post(contacts::batch_update),
+        )
+        .route("/crm/v3/objects/contacts/search", post(search::contacts))
+        .route(
+            "/crm/v3/objects/companies/batch/read",
+            post(objects::read_companies),
+        )
+        .route(
+            "/crm/v3/objects/tasks/batch/create",
+            post(tasks::batch_create),
+        )
+        .route(
+            "/crm/v3/objects/tasks/batch/read",
+            post(objects::read_tasks),
+        )
+        .route("/crm/v3/objects/tasks/search", post(search::tasks))
+        .route(
+            "/crm/v4/associations/contacts/companies/batch/read",
+            post(associations::batch_read),
+        )
+        .route("/crm/v3/owners", get(owners::list))
+        .route_layer(from_fn_with_state(sb.clone(), gate::crm));
+    let token = Router::new()
+        .route("/oauth/v3/token", post(oauth::token))
+        .route_layer(from_fn_with_state(sb.clone(), gate::oauth));
+    crm.merge(token).with_state(sb)
+}
+
+/// Anything else: 404 in HubSpot's error shape.
+pub(super) async fn unknown_route(method: Method, uri: Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "OBJECT_NOT_FOUND",
+        format!("the sandbox has no route {method} {}", uri.path()),
+    )
+}
+
+/// An id sent as `"123"` or `123`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct IdStr(pub(crate) String);
+
+impl<'de> Deserialize<'de> for IdStr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            Value::String(s) => Ok(Self(s)),
+            Value::Number(n) => Ok(Self(n.to_string())),
+            other => Err(serde::de::Error::custom(format!(
+                "expected an id, got {other}"
+            ))),
+        }
+    }
+}
+
+impl IdStr {
+    pub(crate) fn parse(&self) -> Option<u64> {
+        self.0.trim().parse().ok()
+    }
+}
+
+/// `{"id": "…"}` batch input.
+#[derive(Debug, Deserialize)]
+pub(crate) struct IdInput {
+    pub(crate) id: IdStr,
+}
+
+/// Property values are strings; numbers and booleans are taken as their text, `null` clears.
+pub(crate) fn de_props<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    let raw = BTreeMap::<String, Value>::deserialize(d)?;
+    raw.into_iter()
+        .map(|(k, v)| {
+            let text = match v {
+                Value::String(s) => s,
+                Value::Null => String::new(),
+                Value::Bool(b) => b.to_string(),
+                Value::Number(n) => n.to_string(),
+                other => {
+                    return Err(serde::de::Error::custom(format!(
+                        "property {k}: expected a string, got {other}"
+                    )));
+                }
+            };
+            Ok((k, text))
+        })
+        .collect()
+}
+
+/// HUBSPOT.md §3.2: "limited to 100 records per request" (1000 for v4 associations, §8).
+pub(crate) fn check_inputs(len: usize, max: usize) -> Result<(), ApiError> {
+    if len > max {
+        return Err(ApiError::validation(format!(
+            "Batch input contains {len} inputs; the limit is {max}"
+        )));
+    }
+    Ok(())
+}
+
+/// The batch envelope: `ok` (200 or 201) when every input succeeded, else 207 with
+/// `numErrors` and `errors`.
+pub(crate) fn batch_response(
+    ok: StatusCode,
+    results: Vec<Value>,
+    errors: Vec<Value>,
+    started_ms: i64,
+) -> Response {
+    let mut body = json!({
+        "status": "COMPLETE",
+        "results": results,
+        "startedAt": iso(started_ms),
+        "completedAt": iso(now_ms()),
+    });
+    let status = if errors.is_empty() {
+        ok
+    } else {
+        body["numErrors"] = json!(errors.len());
+        body["errors"] = json!(errors);
+        StatusCode::MULTI_STATUS
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+/// `OBJECT_NOT_FOUND` for the ids a batch could not find (the 207 body HUBSPOT.md §3.2 quotes).
+pub(crate) fn not_found_error(label: &str, ids: Vec<String>) -> Value {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "OBJECT_NOT_FOUND",
+        format!(
+            "Could not get some {label} objects, they may be deleted or not exist. Check that ids are valid."
+        ),
+    )
+    .with_context("ids", ids)
+    .body()
+}
