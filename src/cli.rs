@@ -87,6 +87,16 @@ pub enum Command {
     /// Control API (JSON, no auth) under /_sandbox/: stats, contacts, tasks, faults,
     /// rate-limit, reset. Stops on SIGTERM or ctrl-c.
     Sandbox(SandboxArgs),
+    /// The whole product on this machine in about a minute: starts the HubSpot sandbox and
+    /// `serve` on a temporary SQLite store, creates the example leads of fixtures/contacts and
+    /// sends the signed webhooks HubSpot would send. The logs show decisions, owners, tasks
+    /// and, on an accelerated clock (SLAs of seconds), reminders, escalations and
+    /// reassignments; it ends with the scoreboard. Needs no configuration or network.
+    Demo {
+        /// Seconds the accelerated clock runs before the scoreboard.
+        #[arg(long, default_value_t = 60)]
+        run_s: u64,
+    },
 }
 
 /// `handoff sandbox` flags.

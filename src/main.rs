@@ -16,6 +16,10 @@ use cli::{Cli, Command, DlqCommand, QueueCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The demo brings its own configuration (sandbox, temporary store, accelerated clock).
+    if let Command::Demo { run_s } = cli.command {
+        return run_async(demo(run_s));
+    }
     let sources = ConfigSources {
         dir: cli.config.clone(),
         env: None,
@@ -67,6 +71,7 @@ fn main() -> ExitCode {
             json,
         )),
         Command::Sandbox(args) => run_async(sandbox(loaded, args)),
+        Command::Demo { .. } => ExitCode::SUCCESS,
     }
 }
 
@@ -243,6 +248,29 @@ async fn sandbox(loaded: LoadedConfig, args: cli::SandboxArgs) -> anyhow::Result
     tokio::spawn(wait_for_signal(shutdown.clone()));
     handoff::sandbox::serve(config, listener, shutdown).await?;
     Ok(())
+}
+
+async fn demo(run_s: u64) -> anyhow::Result<()> {
+    handoff::telemetry::init(&config::LogSettings {
+        format: config::LogFormat::Pretty,
+        filter: "info,sqlx=warn,tower_http=warn".into(),
+    });
+    let dir = tempfile_dir()?;
+    let options = handoff::demo::DemoOptions {
+        run_s,
+        ..handoff::demo::DemoOptions::default()
+    };
+    let board = handoff::demo::run(&dir, options).await?;
+    println!("{board}");
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(())
+}
+
+/// A fresh directory for the demo's store, under the system's temporary directory.
+fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
+    let dir = std::env::temp_dir().join(format!("handoff-demo-{}", uuid::Uuid::now_v7().simple()));
+    std::fs::create_dir_all(&dir)?;
+    Ok(dir)
 }
 
 async fn migrate(loaded: LoadedConfig) -> anyhow::Result<()> {

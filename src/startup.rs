@@ -37,6 +37,7 @@ pub struct Application {
     /// The handoff pipeline (needs the client).
     pipeline: Option<Arc<Pipeline>>,
     owners_refresh: Duration,
+    admin_token: Option<secrecy::SecretString>,
     request_timeout: Duration,
     shutdown_grace: Duration,
 }
@@ -89,6 +90,14 @@ impl Application {
             worker: settings.worker.clone(),
             hubspot,
             pipeline,
+            admin_token: match (
+                &settings.server.admin_token,
+                &settings.server.admin_token_file,
+            ) {
+                (Some(token), _) => Some(token.clone()),
+                (None, Some(path)) => crate::config::read_secret(path).ok(),
+                (None, None) => None,
+            },
             owners_refresh: Duration::from_millis(settings.hubspot.owners_refresh_ms.max(1_000)),
             request_timeout: Duration::from_millis(settings.server.request_timeout_ms),
             shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),
@@ -152,7 +161,11 @@ impl Application {
         listener: TcpListener,
         shutdown: CancellationToken,
     ) -> Result<(), StartupError> {
-        let router = intake::router(self.state.clone(), self.request_timeout);
+        let mut router = intake::router(self.state.clone(), self.request_timeout);
+        if let Some(admin) = intake::admin::router(self.admin_token.clone(), self.pipeline.clone())
+        {
+            router = router.merge(admin);
+        }
         let background = self.spawn_background(&shutdown);
         let server = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());

@@ -13,7 +13,7 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 pub use load::{ConfigSources, LoadedConfig, load};
-pub use validate::{Problem, Report};
+pub use validate::{Problem, Report, read_secret};
 
 /// The compiled-in defaults: the very file `config/default.toml` of this repository.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
@@ -82,6 +82,9 @@ pub struct ServerSettings {
     pub listen: SocketAddr,
     pub request_timeout_ms: u64,
     pub shutdown_grace_ms: u64,
+    /// Bearer token of the admin routes; unset = no admin routes.
+    pub admin_token: Option<SecretString>,
+    pub admin_token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

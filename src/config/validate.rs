@@ -158,6 +158,23 @@ pub(crate) fn validate(
             );
         }
     }
+    let server = &settings.server;
+    match (&server.admin_token, &server.admin_token_file) {
+        (Some(_), Some(_)) => p(
+            "server.admin_token_file",
+            "set either admin_token or admin_token_file, not both".into(),
+        ),
+        (None, Some(path)) => {
+            if let Err(e) = read_secret(path) {
+                p("server.admin_token_file", e);
+            }
+        }
+        (Some(t), None) if secrecy::ExposeSecret::expose_secret(t).trim().len() < 16 => p(
+            "server.admin_token",
+            "must be at least 16 characters".into(),
+        ),
+        _ => {}
+    }
     let pipeline = &settings.pipeline;
     if pipeline.batch_window_ms > 10_000 {
         p(
@@ -370,7 +387,7 @@ fn app_key(app_id: Option<i64>, secret: SecretString, legacy: &[LegacySignature]
 }
 
 /// Reads a secret file; the message names the file but never its content.
-fn read_secret(path: &Path) -> Result<SecretString, String> {
+pub fn read_secret(path: &Path) -> Result<SecretString, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|err| format!("cannot read secret file {}: {err}", path.display()))?;
     let trimmed = text.trim();

@@ -1,6 +1,7 @@
 //! HTTP intake: the webhook route, health probes and metrics. Handlers are thin: extract typed
 //! input, call one function, map the result to a status.
 
+pub mod admin;
 mod error;
 mod health;
 mod metrics;

@@ -15,6 +15,7 @@ mod hubspot_client;
 mod hubspot_in_serve;
 mod intake_on_postgres;
 mod operations_doc;
+mod pipeline_e2e;
 mod queue_cli;
 mod queue_contract;
 mod queue_model;

@@ -145,6 +145,32 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
     failures
 }
 
+/// Reads one contact with its primary company, as the engine sees it (SLA reassignments).
+pub(crate) async fn read_one(
+    p: &Pipeline,
+    rules: &Rules,
+    portal_id: i64,
+    contact_id: i64,
+    attempts: i64,
+) -> Result<Option<engine::Contact>, crate::store::queue::Outcome> {
+    let mut failures = Failures::new();
+    let tries: HashMap<i64, i64> = [(contact_id, attempts)].into();
+    let mut found = read_contacts(
+        p,
+        rules,
+        portal_id,
+        &[contact_id],
+        &HashMap::new(),
+        &tries,
+        &mut failures,
+    )
+    .await;
+    match failures.remove(&contact_id) {
+        Some(outcome) => Err(outcome),
+        None => Ok(found.pop()),
+    }
+}
+
 /// Reads the contacts (and, for those without a handoff, their primary companies) as the
 /// engine's input. Contacts HubSpot no longer has are left out (their jobs are done).
 async fn read_contacts(

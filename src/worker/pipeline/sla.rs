@@ -193,20 +193,11 @@ async fn reassign(
     attempts: i64,
 ) -> Outcome {
     let rules = p.rules.current();
-    let props = p.contact_properties(&rules);
-    let props: Vec<&str> = props.iter().map(String::as_str).collect();
-    let c = match p
-        .client
-        .get_contact(portal(row.portal_id), contact(row.contact_id), &props)
-        .await
-    {
-        Ok(c) => engine::Contact {
-            id: row.contact_id.to_string(),
-            properties: c.properties,
-            company: None,
-            event: None,
-        },
-        Err(e) => return outcome_of(&e, attempts),
+    // With its company: readiness and routing read company fields.
+    let c = match super::batch::read_one(p, &rules, row.portal_id, row.contact_id, attempts).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return Outcome::Done,
+        Err(outcome) => return outcome,
     };
     let mut missed = row.missed_by();
     if !missed.contains(&row.owner_id) {
@@ -244,6 +235,11 @@ async fn reassign(
     }
     let Some((owner, team, h, plan)) = chosen else {
         // The lead is no longer ready (or was disqualified): the ladder ends here.
+        tracing::info!(
+            portal_id = row.portal_id,
+            contact_id = row.contact_id,
+            "lead no longer ready; SLA ladder ended"
+        );
         return Outcome::Done;
     };
     let change = Reassignment {

@@ -1,0 +1,260 @@
+//! A running demo world: the HubSpot sandbox, `serve` on its own SQLite store pointed at it,
+//! and helpers to act like HubSpot and like a sales rep — create a lead, send the signed
+//! webhook HubSpot would send, touch or qualify a lead. The demo command and the end-to-end
+//! tests both drive it.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use secrecy::SecretString;
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use super::setup::{self, PORTAL_ID, Speed, WEBHOOK_SECRET};
+use crate::sandbox::{self, RunningSandbox, SandboxConfig};
+use crate::startup::Application;
+use crate::store::Store;
+
+/// Options of a demo world.
+#[derive(Debug, Clone)]
+pub struct EnvOptions {
+    pub speed: Speed,
+    /// Seed directory of the sandbox (owners, companies, contacts).
+    pub seed_dir: Option<std::path::PathBuf>,
+    /// The sandbox's burst limit: requests per 10 s.
+    pub requests_per_10s: u32,
+    pub log_format: &'static str,
+}
+
+impl Default for EnvOptions {
+    fn default() -> Self {
+        Self {
+            speed: Speed::default(),
+            seed_dir: Some("fixtures/sandbox".into()),
+            requests_per_10s: 110,
+            log_format: "pretty",
+        }
+    }
+}
+
+pub struct DemoEnv {
+    pub sandbox: RunningSandbox,
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub http: reqwest::Client,
+    shutdown: CancellationToken,
+    server: JoinHandle<()>,
+    next_event_id: std::sync::atomic::AtomicI64,
+}
+
+impl DemoEnv {
+    /// Starts the sandbox and the service (store under `dir`).
+    pub async fn start(dir: &Path, options: EnvOptions) -> anyhow::Result<Self> {
+        let mut config = SandboxConfig {
+            seed_dir: options.seed_dir.clone(),
+            ..SandboxConfig::default()
+        };
+        config.rate_limit.requests = options.requests_per_10s;
+        config.rate_limit.interval_ms = 10_000;
+        let sandbox = sandbox::spawn(config).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let public_url = format!("http://{addr}/webhooks/hubspot");
+        let loaded = setup::load(
+            dir,
+            &sandbox.base_url,
+            &public_url,
+            options.speed,
+            options.log_format,
+        )
+        .map_err(|r| anyhow::anyhow!("demo configuration: {r}"))?;
+        let app = Application::build(loaded).await?;
+        let store = app.store().clone();
+        let shutdown = CancellationToken::new();
+        let token = shutdown.clone();
+        let server = tokio::spawn(async move {
+            if let Err(err) = app.serve(listener, token).await {
+                tracing::error!(error = %err, "demo server stopped with an error");
+            }
+        });
+        Ok(Self {
+            sandbox,
+            addr,
+            store,
+            http: reqwest::Client::new(),
+            shutdown,
+            server,
+            next_event_id: std::sync::atomic::AtomicI64::new(1),
+        })
+    }
+
+    /// Creates (or updates) a contact in the sandbox; returns its id.
+    pub async fn upsert_contact(
+        &self,
+        id: Option<&str>,
+        properties: &Value,
+        company_id: Option<&str>,
+    ) -> anyhow::Result<i64> {
+        let mut body = json!({ "properties": properties });
+        if let Some(id) = id {
+            body["id"] = json!(id);
+        }
+        if let Some(c) = company_id {
+            body["companyId"] = json!(c);
+        }
+        let resp: Value = self
+            .http
+            .post(format!("{}/_sandbox/contacts", self.sandbox.base_url))
+            .json(&body)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let id = resp["id"]
+            .as_str()
+            .and_then(|s| s.parse().ok())
+            .or(resp["id"].as_i64());
+        id.ok_or_else(|| anyhow::anyhow!("sandbox answered without an id: {resp}"))
+    }
+
+    /// Creates (or updates) a company in the sandbox; returns its id.
+    pub async fn upsert_company(
+        &self,
+        id: Option<&str>,
+        properties: &Value,
+    ) -> anyhow::Result<String> {
+        let mut body = json!({ "properties": properties });
+        if let Some(id) = id {
+            body["id"] = json!(id);
+        }
+        let resp: Value = self
+            .http
+            .post(format!("{}/_sandbox/companies", self.sandbox.base_url))
+            .json(&body)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(resp["id"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| resp["id"].to_string()))
+    }
+
+    /// One webhook event as HubSpot sends it.
+    pub fn event(&self, subscription_type: &str, contact_id: i64, extra: Value) -> Value {
+        let id = self
+            .next_event_id
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut e = json!({
+            "eventId": id,
+            "subscriptionId": 4001,
+            "portalId": PORTAL_ID,
+            "appId": 54321,
+            "occurredAt": jiff::Timestamp::now().as_millisecond(),
+            "subscriptionType": subscription_type,
+            "attemptNumber": 0,
+            "objectId": contact_id,
+            "changeSource": "CRM",
+        });
+        if let (Some(e), Some(extra)) = (e.as_object_mut(), extra.as_object()) {
+            e.extend(extra.clone());
+        }
+        e
+    }
+
+    /// Posts a signed (v3) delivery; returns the HTTP status.
+    pub async fn deliver(&self, events: &[Value]) -> anyhow::Result<u16> {
+        let body = serde_json::to_vec(events)?;
+        let url = format!("http://{}/webhooks/hubspot", self.addr);
+        let ts = jiff::Timestamp::now().as_millisecond().to_string();
+        let secret = SecretString::from(WEBHOOK_SECRET);
+        let sig = crate::hubspot::signature::sign_v3(&secret, "POST", &url, &body, &ts);
+        let resp = self
+            .http
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("X-HubSpot-Signature-v3", sig)
+            .header("X-HubSpot-Request-Timestamp", ts)
+            .body(body)
+            .send()
+            .await?;
+        Ok(resp.status().as_u16())
+    }
+
+    /// Sets properties on a contact in the sandbox and sends the property-change events
+    /// HubSpot would send for them.
+    pub async fn change(&self, contact_id: i64, properties: &Value) -> anyhow::Result<u16> {
+        let id = contact_id.to_string();
+        self.upsert_contact(Some(&id), properties, None).await?;
+        let events: Vec<Value> = properties
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| {
+                self.event(
+                    "contact.propertyChange",
+                    contact_id,
+                    json!({ "propertyName": k, "propertyValue": v.as_str().unwrap_or_default() }),
+                )
+            })
+            .collect();
+        self.deliver(&events).await
+    }
+
+    /// Tasks the sandbox holds (optionally of one contact).
+    pub async fn tasks(&self, contact_id: Option<i64>) -> anyhow::Result<Vec<Value>> {
+        let mut url = format!("{}/_sandbox/tasks", self.sandbox.base_url);
+        if let Some(c) = contact_id {
+            url.push_str(&format!("?contactId={c}"));
+        }
+        let v: Value = self
+            .http
+            .get(url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(match v {
+            Value::Array(items) => items,
+            other => other["results"].as_array().cloned().unwrap_or_default(),
+        })
+    }
+
+    /// A contact as the sandbox holds it.
+    pub async fn contact(&self, contact_id: i64) -> anyhow::Result<Value> {
+        let url = format!("{}/_sandbox/contacts/{contact_id}", self.sandbox.base_url);
+        Ok(self
+            .http
+            .get(url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?)
+    }
+
+    /// The sandbox's request statistics.
+    pub async fn stats(&self) -> anyhow::Result<Value> {
+        let url = format!("{}/_sandbox/stats", self.sandbox.base_url);
+        Ok(self
+            .http
+            .get(url)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?)
+    }
+
+    /// Stops the service (draining) and the sandbox.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = self.server.await;
+        let _ = self.sandbox.stop().await;
+    }
+}
