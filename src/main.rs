@@ -16,6 +16,10 @@ use cli::{Cli, Command, DlqCommand, QueueCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // The sandbox stands in for HubSpot: it needs none of handoff's configuration.
+    if let Command::Sandbox(args) = &cli.command {
+        return run_async(sandbox(args.config()));
+    }
     let sources = ConfigSources {
         dir: cli.config.clone(),
         env: None,
@@ -66,7 +70,7 @@ fn main() -> ExitCode {
             at.as_deref(),
             json,
         )),
-        Command::Sandbox(args) => run_async(sandbox(loaded, args)),
+        Command::Sandbox(_) => ExitCode::SUCCESS, // served above, before configuration
     }
 }
 
@@ -235,9 +239,11 @@ async fn work(loaded: LoadedConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn sandbox(loaded: LoadedConfig, args: cli::SandboxArgs) -> anyhow::Result<()> {
-    handoff::telemetry::init(&loaded.settings.log);
-    let config = args.config();
+async fn sandbox(config: handoff::sandbox::SandboxConfig) -> anyhow::Result<()> {
+    handoff::telemetry::init(&config::LogSettings {
+        format: config::LogFormat::Json,
+        filter: "info".into(),
+    });
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
