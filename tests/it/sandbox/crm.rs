@@ -73,6 +73,23 @@ async fn get_contact_returns_requested_properties_and_its_primary_company() {
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err}");
+
+    let path = "/crm/v3/objects/contacts/51003?properties=email&properties=country,zip";
+    let v = json(raw(&sb, Method::GET, path, Some("t"), None).await).await;
+    assert_eq!(
+        v["properties"]["zip"], "94105",
+        "repeated and comma-listed properties"
+    );
+    assert_eq!(
+        v["properties"]["email"],
+        "j.alvarez@pinecrest-analytics.com"
+    );
+    assert!(v.get("associations").is_none(), "not asked for");
+    assert_eq!(
+        v["createdAt"].as_str().map(str::len),
+        Some(24),
+        "ISO-8601 with ms"
+    );
 }
 
 #[tokio::test]

@@ -122,6 +122,33 @@ async fn injected_5xx_on_a_read_are_retried_and_the_call_succeeds() {
 }
 
 #[tokio::test]
+async fn injected_latency_delays_only_the_paths_it_names() {
+    let sb = start(seeded()).await;
+    let faults = json!({"latencyMs": 300, "pathPrefix": "/crm/v3/owners"});
+    raw(&sb, Method::PUT, "/_sandbox/faults", None, Some(faults)).await;
+    let started = Instant::now();
+    let resp = raw(&sb, Method::GET, "/crm/v3/owners", Some("t"), None).await;
+    assert_eq!(resp.status(), 200);
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    let started = Instant::now();
+    raw(
+        &sb,
+        Method::GET,
+        "/crm/v3/objects/contacts/51001",
+        Some("t"),
+        None,
+    )
+    .await;
+    assert!(started.elapsed() < Duration::from_millis(300));
+    raw(&sb, Method::PUT, "/_sandbox/faults", None, Some(json!({}))).await;
+    assert_eq!(
+        sb.sandbox.faults(),
+        FaultConfig::default(),
+        "PUT replaces the whole set"
+    );
+}
+
+#[tokio::test]
 async fn an_injected_5xx_on_a_create_is_not_resent_and_may_have_applied() {
     let sb = start(seeded()).await;
     sb.sandbox
