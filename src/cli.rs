@@ -85,7 +85,8 @@ pub enum Command {
     /// the CRM endpoints handoff calls, POST /oauth/v3/token, bearer auth, HubSpot's rate limits
     /// with their headers and 429 bodies, and fault injection. Point `hubspot.base_url` at it.
     /// Control API (JSON, no auth) under /_sandbox/: stats, contacts, tasks, faults,
-    /// rate-limit, reset. Stops on SIGTERM or ctrl-c.
+    /// rate-limit, reset. Needs no handoff configuration; logs JSON lines (RUST_LOG filters).
+    /// Stops on SIGTERM or ctrl-c.
     Sandbox(SandboxArgs),
     /// The whole product on this machine in about a minute: starts the HubSpot sandbox and
     /// `serve` on a temporary SQLite store, creates the example leads of fixtures/contacts and
@@ -124,13 +125,13 @@ pub struct SandboxArgs {
 }
 
 impl SandboxArgs {
-    pub fn config(self) -> handoff::sandbox::SandboxConfig {
+    pub fn config(&self) -> handoff::sandbox::SandboxConfig {
         handoff::sandbox::SandboxConfig {
             listen: self.listen,
-            seed_dir: self.seed,
-            rate_limit: self.rate,
-            faults: self.faults.unwrap_or_default(),
-            tokens: self.tokens,
+            seed_dir: self.seed.clone(),
+            rate_limit: self.rate.clone(),
+            faults: self.faults.clone().unwrap_or_default(),
+            tokens: self.tokens.clone(),
             ..handoff::sandbox::SandboxConfig::default()
         }
     }

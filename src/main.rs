@@ -20,6 +20,10 @@ fn main() -> ExitCode {
     if let Command::Demo { run_s } = cli.command {
         return run_async(demo(run_s));
     }
+    // The sandbox stands in for HubSpot: it needs none of handoff's configuration.
+    if let Command::Sandbox(args) = &cli.command {
+        return run_async(sandbox(args.clone().config()));
+    }
     let sources = ConfigSources {
         dir: cli.config.clone(),
         env: None,
@@ -70,8 +74,8 @@ fn main() -> ExitCode {
             at.as_deref(),
             json,
         )),
-        Command::Sandbox(args) => run_async(sandbox(loaded, args)),
-        Command::Demo { .. } => ExitCode::SUCCESS,
+        // Both run above, before configuration.
+        Command::Sandbox(_) | Command::Demo { .. } => ExitCode::SUCCESS,
     }
 }
 
@@ -240,9 +244,11 @@ async fn work(loaded: LoadedConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn sandbox(loaded: LoadedConfig, args: cli::SandboxArgs) -> anyhow::Result<()> {
-    handoff::telemetry::init(&loaded.settings.log);
-    let config = args.config();
+async fn sandbox(config: handoff::sandbox::SandboxConfig) -> anyhow::Result<()> {
+    handoff::telemetry::init(&config::LogSettings {
+        format: config::LogFormat::Json,
+        filter: "info".into(),
+    });
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));

@@ -15,7 +15,7 @@ use serde_json::json;
 use super::Sandbox;
 use super::config::{FaultConfig, RateLimit};
 use super::error::{ApiError, HsJson, HsQuery};
-use super::gate::Stats;
+use super::stats::Stats;
 use super::views::{CompanyInput, ContactInput, ContactView, ControlError, MergeInput, TaskView};
 
 pub(super) fn router(sb: Sandbox) -> Router {

@@ -3,14 +3,13 @@
 //! limits, maybe answered with an injected 5xx, and gets the `X-HubSpot-RateLimit-*` headers
 //! (HUBSPOT.md §4: not on search; the daily ones not for OAuth tokens).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::Duration;
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::Sandbox;
@@ -19,30 +18,7 @@ use super::error::{ApiError, Policy, too_many};
 use super::faults::Faults;
 use super::ratelimit::{Lane, Limiter, Verdict, utc_day};
 use super::state::now_ms;
-
-/// What the sandbox has seen since start or reset (`GET /_sandbox/stats`).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Stats {
-    /// HubSpot API requests (CRM and OAuth), whatever their answer.
-    pub requests: u64,
-    /// Per route, e.g. `"POST /crm/v3/objects/contacts/batch/read"`.
-    pub by_route: BTreeMap<String, u64>,
-    /// 429s served (limits and injected).
-    pub rate_limited: u64,
-    /// 429s per policy: `TEN_SECONDLY_ROLLING`, `DAILY`, `SEARCH`.
-    pub rate_limited_by_policy: BTreeMap<String, u64>,
-    /// Injected 5xx answers.
-    #[serde(rename = "injected5xx")]
-    pub injected_5xx: u64,
-    /// 401s.
-    pub unauthorized: u64,
-    /// Most authenticated non-search requests that arrived for one key within any window of
-    /// the configured interval (429'd ones included).
-    pub max_in_window: u64,
-    /// Access tokens issued by `POST /oauth/v3/token`.
-    pub tokens_issued: u64,
-}
+use super::stats::Stats;
 
 /// Who is calling: the rate-limit key and whether daily headers apply.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,17 +13,19 @@
 //! touch or merge contacts, complete tasks, change faults and limits at run time, read stats,
 //! and reset to the seed. Files: `state.rs` (records), `seed.rs` (fixtures), `routes/` (one
 //! file per resource), `gate.rs` (auth, limits, faults per request), `ratelimit.rs`,
-//! `faults.rs`, `control.rs` + `views.rs` (control API).
+//! `faults.rs`, `stats.rs`, `owners.rs`, `control.rs` + `views.rs` (control API).
 
 mod config;
 mod control;
 mod error;
 mod faults;
 mod gate;
+mod owners;
 mod ratelimit;
 mod routes;
 mod seed;
 mod state;
+mod stats;
 mod views;
 
 use std::net::SocketAddr;
@@ -37,7 +39,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use config::{FaultConfig, RateLimit, SandboxConfig};
 pub use error::SandboxError;
-pub use gate::Stats;
+pub use stats::Stats;
 pub use views::{CompanyInput, ContactInput, ContactView, ControlError, MergeInput, TaskView};
 
 use faults::Faults;

@@ -10,8 +10,9 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::error::SandboxError;
+use super::owners::Owner;
 use super::routes::IdStr;
-use super::state::{Crm, Kind, Owner, Record};
+use super::state::{Crm, Kind, Record};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

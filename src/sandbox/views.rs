@@ -11,9 +11,9 @@ use tokio::time::Instant;
 use super::Sandbox;
 use super::config::{FaultConfig, RateLimit};
 use super::faults::Faults;
-use super::gate::Stats;
 use super::routes::check_task_properties;
 use super::state::{Crm, Kind, Record, check_writable, iso, now_ms};
+use super::stats::Stats;
 
 /// A contact with everything the sandbox knows (`GET /_sandbox/contacts/{id}`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

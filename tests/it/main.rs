@@ -21,6 +21,7 @@ mod queue_contract;
 mod queue_model;
 mod rejections;
 mod replicas;
+mod sandbox;
 mod store_failure;
 mod token_persistence;
 mod webhook_intake;

@@ -16,26 +16,40 @@ use crate::sandbox::Sandbox;
 use crate::sandbox::error::{ApiError, HsJson, HsQuery, parse_id};
 use crate::sandbox::state::{Kind, Record, Select, check_writable, now_ms, render};
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct GetQuery {
-    #[serde(default)]
-    properties: Option<String>,
-    #[serde(default)]
-    associations: Option<String>,
-    #[serde(default)]
+/// The query; `properties` and `associations` may be comma lists, repeated, or both.
+#[derive(Debug, Default)]
+struct GetQuery {
+    properties: Vec<String>,
+    associations: Vec<String>,
     archived: bool,
-    #[serde(default)]
     id_property: Option<String>,
 }
 
-fn comma_list(v: Option<&str>) -> Vec<String> {
-    v.unwrap_or_default()
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+impl GetQuery {
+    fn from_pairs(pairs: Vec<(String, String)>) -> Result<Self, ApiError> {
+        let mut q = Self::default();
+        let list = |v: &str| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        for (k, v) in pairs {
+            match k.as_str() {
+                "properties" => q.properties.extend(list(&v)),
+                "associations" => q.associations.extend(list(&v)),
+                "archived" => {
+                    q.archived = v.parse().map_err(|_| {
+                        ApiError::validation(format!("archived: `{v}` is not a boolean"))
+                    })?;
+                }
+                "idProperty" => q.id_property = Some(v),
+                _ => {}
+            }
+        }
+        Ok(q)
+    }
 }
 
 /// `{"companies":{"results":[{"id":"55","type":"contact_to_company"}, …]}}`: the primary
@@ -54,8 +68,9 @@ pub(crate) fn company_associations(rec: &Record) -> Value {
 pub(super) async fn get_one(
     State(sb): State<Sandbox>,
     Path(raw): Path<String>,
-    HsQuery(q): HsQuery<GetQuery>,
+    HsQuery(pairs): HsQuery<Vec<(String, String)>>,
 ) -> Result<Json<Value>, ApiError> {
+    let q = GetQuery::from_pairs(pairs)?;
     let crm = sb.crm();
     let rec = match q.id_property.as_deref() {
         None | Some("hs_object_id") => {
@@ -75,9 +90,9 @@ pub(super) async fn get_one(
         }
     }
     .ok_or_else(|| ApiError::not_found(&raw))?;
-    let props = comma_list(q.properties.as_deref());
-    let mut o = render(Kind::Contact, rec, Select::Requested(&props));
-    let wants_companies = comma_list(q.associations.as_deref())
+    let mut o = render(Kind::Contact, rec, Select::Requested(&q.properties));
+    let wants_companies = q
+        .associations
         .iter()
         .any(|a| a == "companies" || a == "company");
     if wants_companies && !rec.links.is_empty() {

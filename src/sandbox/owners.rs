@@ -1,0 +1,68 @@
+//! Owners as the sandbox holds them: HubSpot's `PublicOwner` (HUBSPOT.md §3.5), seeded from
+//! `owners.json` and rendered for `GET /crm/v3/owners`.
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::state::iso;
+
+/// A team membership of an owner.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Team {
+    id: String,
+    name: String,
+    #[serde(default)]
+    primary: bool,
+}
+
+/// `PublicOwner` as seeded (HUBSPOT.md §3.5).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub(crate) struct Owner {
+    #[serde(deserialize_with = "crate::hubspot::client::types::de_u64")]
+    pub(crate) id: u64,
+    #[serde(default)]
+    pub(crate) email: Option<String>,
+    #[serde(default)]
+    first_name: Option<String>,
+    #[serde(default)]
+    last_name: Option<String>,
+    /// Kept for archived owners too; rendered as `userIdIncludingInactive`.
+    #[serde(default)]
+    user_id: Option<u64>,
+    #[serde(default)]
+    pub(crate) archived: bool,
+    #[serde(rename = "type", default = "person")]
+    owner_type: String,
+    #[serde(default)]
+    teams: Vec<Team>,
+}
+
+fn person() -> String {
+    "PERSON".into()
+}
+
+impl Owner {
+    /// Archived owners have `userId: null`; the id stays in `userIdIncludingInactive`.
+    pub(crate) fn render(&self, created_ms: i64) -> Value {
+        let teams: Vec<Value> = self
+            .teams
+            .iter()
+            .map(|t| json!({"id": t.id, "name": t.name, "primary": t.primary}))
+            .collect();
+        json!({
+            "id": self.id.to_string(),
+            "email": self.email,
+            "type": self.owner_type,
+            "firstName": self.first_name,
+            "lastName": self.last_name,
+            "userId": if self.archived { None } else { self.user_id },
+            "userIdIncludingInactive": self.user_id,
+            "createdAt": iso(created_ms),
+            "updatedAt": iso(created_ms),
+            "archived": self.archived,
+            "teams": teams,
+        })
+    }
+}

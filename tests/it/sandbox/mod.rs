@@ -1,0 +1,10 @@
+//! The sandbox (`handoff sandbox`), driven by the real HubSpot client: CRM reads and writes,
+//! search, owners paging, rate limits, faults, auth, the control API, seeding and the CLI.
+
+mod cli;
+mod control;
+mod crm;
+pub mod helpers;
+mod limits;
+mod search;
+mod seed;
