@@ -22,7 +22,7 @@ fn main() -> ExitCode {
     }
     // The sandbox stands in for HubSpot: it needs none of handoff's configuration.
     if let Command::Sandbox(args) = &cli.command {
-        return run_async(sandbox(args.clone().config()));
+        return run_async(sandbox(args.config()));
     }
     let sources = ConfigSources {
         dir: cli.config.clone(),
