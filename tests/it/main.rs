@@ -20,6 +20,8 @@ mod queue_contract;
 mod queue_model;
 mod rejections;
 mod replicas;
+mod report;
+mod report_cli;
 mod store_failure;
 mod token_persistence;
 mod webhook_intake;
