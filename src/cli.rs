@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use handoff::admin;
+use handoff::report::{Format, GroupBy};
 use handoff::store::queue::DeadFilter;
 
 #[derive(Debug, Parser)]
@@ -34,22 +35,61 @@ pub enum Command {
     CheckConfig,
     /// Create or upgrade the store's schema (also done at every `serve` start).
     Migrate,
-    /// Show the full decision for one contact, offline: score with every matched rule, tier,
-    /// readiness, the routing path (rules tried, candidates excluded and why), owner, SLA due
-    /// time and escalation ladder. Uses the configured playbook and roster.
+    /// Explain one lead: the engine's decision for a contact file (--contact), or the stored
+    /// history of a lead (--contact-id with --portal); the two modes exclude each other.
+    ///
+    /// With --contact FILE: the full decision for that contact, offline — score
+    /// with every matched rule, tier, readiness, the routing path (rules tried, candidates
+    /// excluded and why), owner, SLA due time and escalation ladder, using the configured
+    /// playbook and roster. With --contact-id ID --portal P: what the store recorded about that
+    /// lead — every decision (time, trigger, outcome, owner, explanation) and its handoff
+    /// (owner, step, task, SLA due, first touch, escalations, disposition).
+    #[command(group(clap::ArgGroup::new("lead").required(true).args(["contact", "contact_id"])))]
     Explain {
         /// Contact JSON: {"id": "...", "properties": {...}, "company": {...}}.
         #[arg(long, value_name = "FILE.json")]
-        contact: PathBuf,
-        /// Roster TOML to use instead of the configured [roster].
-        #[arg(long, value_name = "FILE")]
+        contact: Option<PathBuf>,
+        /// HubSpot contact id whose stored history to show (needs --portal).
+        #[arg(long, value_name = "ID", requires = "portal")]
+        contact_id: Option<i64>,
+        /// HubSpot portal (hub) id of --contact-id.
+        #[arg(long, value_name = "P", requires = "contact_id")]
+        portal: Option<i64>,
+        /// Roster TOML to use instead of the configured [roster] (with --contact).
+        #[arg(long, value_name = "FILE", conflicts_with = "contact_id")]
         owners: Option<PathBuf>,
-        /// Decision time, RFC 3339 (default: now).
-        #[arg(long, value_name = "TIME")]
+        /// Decision time, RFC 3339 (default: now; with --contact).
+        #[arg(long, value_name = "TIME", conflicts_with = "contact_id")]
         at: Option<String>,
-        /// Print the decision as JSON instead of text.
+        /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+    /// The lead handoff scoreboard from the ledger: KPIs over handoffs made in the period,
+    /// optionally per source, tier, team or owner.
+    ///
+    /// KPIs (merged handoffs are counted apart and left out of every KPI):
+    ///   lead acceptance      accepted ÷ handoffs with a disposition
+    ///   assignment coverage  ready leads (contacts with a handed_off decision in the period,
+    ///                        once each) that have an owner in the ledger ÷ ready leads
+    ///   time to first touch  p50 / p90 of first touch − handoff, touched handoffs only
+    ///   SLA compliance       touched before due ÷ handoffs with an SLA that were touched or
+    ///                        are past due (untouched past due = missed; not yet due = pending)
+    ///   escalations, reassignments, disposition mix (by outcome and reason), pipeline per
+    ///   accepted lead by source (deal amounts of accepted handoffs, where there are any),
+    ///   decisions by outcome, handoffs open and closed.
+    /// A KPI with nothing to divide by shows n/a (an empty CSV cell, null in JSON).
+    #[command(verbatim_doc_comment)]
+    Report {
+        /// How far back: a number and a unit — 30m, 24h, 7d, 2w.
+        #[arg(long, default_value = "7d", value_name = "AGE", value_parser = handoff::report::Window::parse)]
+        since: handoff::report::Window,
+        /// Also show the KPIs per group.
+        #[arg(long, value_enum, value_name = "GROUP")]
+        by: Option<ByArg>,
+        /// table: aligned text; json: everything, machine-readable; csv: one row per group.
+        #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+        format: FormatArg,
     },
     /// Inspect the job queue.
     Queue {
@@ -133,6 +173,44 @@ impl SandboxArgs {
             faults: self.faults.clone().unwrap_or_default(),
             tokens: self.tokens.clone(),
             ..handoff::sandbox::SandboxConfig::default()
+        }
+    }
+}
+
+/// `handoff report --by`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ByArg {
+    Source,
+    Tier,
+    Team,
+    Owner,
+}
+
+impl From<ByArg> for GroupBy {
+    fn from(by: ByArg) -> Self {
+        match by {
+            ByArg::Source => GroupBy::Source,
+            ByArg::Tier => GroupBy::Tier,
+            ByArg::Team => GroupBy::Team,
+            ByArg::Owner => GroupBy::Owner,
+        }
+    }
+}
+
+/// `handoff report --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    Table,
+    Json,
+    Csv,
+}
+
+impl From<FormatArg> for Format {
+    fn from(format: FormatArg) -> Self {
+        match format {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+            FormatArg::Csv => Format::Csv,
         }
     }
 }

@@ -12,8 +12,10 @@
 //!   calendars, SLA ladder, dispositions, explanations. No I/O, clock or randomness inside.
 //! - [`store`]: the `Store` seam (inbox + jobs) and its SQLite implementation, migrations.
 //! - [`worker`]: what runs jobs and keeps the queue healthy (lease sweeps, retention).
+//! - [`report`]: KPIs from the ledger (`handoff report`, the `handoff_kpi_*` gauges) and a
+//!   lead's stored history (`handoff explain --contact-id`). Reads only.
 //! - [`config`]: one typed tree, layered loading, validation that reports every problem.
-//! - [`metrics`], [`telemetry`]: what on-call sees.
+//! - [`metrics`], [`metrics_pipeline`], [`metrics_kpi`], [`telemetry`]: what on-call sees.
 //! - [`startup`]: builds the service and serves a listener until shutdown.
 //! - [`admin`]: offline tools (`explain`, `simulate`) over the engine and files.
 //! - [`sandbox`]: a local HubSpot-compatible server (`handoff sandbox`) for development, tests,
@@ -28,7 +30,9 @@ pub mod engine;
 pub mod hubspot;
 pub mod intake;
 pub mod metrics;
+pub mod metrics_kpi;
 pub mod metrics_pipeline;
+pub mod report;
 pub mod sandbox;
 pub mod startup;
 pub mod store;

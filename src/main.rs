@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use handoff::admin;
 use handoff::config::{self, ConfigSources, LoadedConfig};
+use handoff::report;
 use handoff::startup::Application;
 use handoff::store::Store;
 use tokio_util::sync::CancellationToken;
@@ -50,16 +51,32 @@ fn main() -> ExitCode {
         Command::Dlq { command } => run_async(print(dlq(loaded, command))),
         Command::Explain {
             contact,
+            contact_id,
+            portal,
             owners,
             at,
             json,
-        } => report(explain(
-            &loaded,
-            &contact,
-            owners.as_deref(),
-            at.as_deref(),
-            json,
-        )),
+        } => match (contact, contact_id.zip(portal)) {
+            (_, Some((contact_id, portal))) => {
+                run_async(print(history(loaded, portal, contact_id, json)))
+            }
+            (Some(contact), None) => report(explain(
+                &loaded,
+                &contact,
+                owners.as_deref(),
+                at.as_deref(),
+                json,
+            )),
+            (None, None) => report(Err(anyhow::anyhow!(
+                "give --contact FILE.json or --contact-id ID --portal P"
+            ))),
+        },
+        Command::Report { since, by, format } => run_async(print(scoreboard(
+            loaded,
+            since,
+            by.map(Into::into),
+            format.into(),
+        ))),
         Command::Simulate {
             contacts,
             playbook,
@@ -137,6 +154,37 @@ async fn dlq(loaded: LoadedConfig, command: DlqCommand) -> anyhow::Result<String
     };
     store.close().await;
     Ok(out)
+}
+
+async fn scoreboard(
+    loaded: LoadedConfig,
+    since: report::Window,
+    by: Option<report::GroupBy>,
+    format: report::Format,
+) -> anyhow::Result<String> {
+    let store = open_store(&loaded).await?;
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let board = report::scoreboard(&store, &since, by, now_ms).await;
+    store.close().await;
+    Ok(report::render(&board?, format).trim_end().to_owned())
+}
+
+async fn history(
+    loaded: LoadedConfig,
+    portal: i64,
+    contact_id: i64,
+    json: bool,
+) -> anyhow::Result<String> {
+    let store = open_store(&loaded).await?;
+    let history = report::History::load(&store, portal, contact_id).await;
+    store.close().await;
+    let history = history?;
+    Ok(if json {
+        history.to_json()
+    } else {
+        let now_ms = jiff::Timestamp::now().as_millisecond();
+        history.to_text(now_ms).trim_end().to_owned()
+    })
 }
 
 fn report(result: anyhow::Result<String>) -> ExitCode {

@@ -54,6 +54,7 @@ pub struct Metrics {
     pub inbox_pruned: Counter,
     pub queue_oldest_age_seconds: Family<QueueLabel, Gauge<f64, AtomicU64>>,
     pub pipeline: crate::metrics_pipeline::PipelineMetrics,
+    pub kpi: crate::metrics_kpi::KpiMetrics,
 }
 
 impl Default for Metrics {
@@ -66,8 +67,10 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("handoff");
         let pipeline = crate::metrics_pipeline::PipelineMetrics::new(&mut registry);
+        let kpi = crate::metrics_kpi::KpiMetrics::new(&mut registry);
         let m = Self {
             pipeline,
+            kpi,
             deliveries_accepted: Counter::default(),
             events_received: Counter::default(),
             events_enqueued: Counter::default(),

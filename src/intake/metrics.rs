@@ -1,4 +1,5 @@
-//! `/metrics`: Prometheus text, with queue depth read from the store at scrape time.
+//! `/metrics`: Prometheus text, with queue depth read from the store at scrape time and the KPI
+//! gauges recomputed from the ledger at most every 30 s.
 
 use axum::Router;
 use axum::extract::State;
@@ -16,6 +17,10 @@ async fn render(State(state): State<AppState>) -> impl IntoResponse {
     match state.store().queue_depth().await {
         Ok(depth) => state.metrics().set_queue_depth(&depth, now_ms()),
         Err(err) => tracing::warn!(error = %err, "queue depth unavailable for metrics"),
+    }
+    let refreshed = crate::report::refresh_gauges(state.store(), state.metrics(), now_ms()).await;
+    if let Err(err) = refreshed {
+        tracing::warn!(error = %err, "KPI gauges not refreshed; the last values stay");
     }
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     (

@@ -201,6 +201,10 @@ macro_rules! on_writer {
     };
 }
 
+// After the macros, so the read queries can use `on_reader!`.
+mod read;
+pub use read::{KpiHandoff, ReadyLead};
+
 /// The SLA lane's key for a contact: it starts with the portal like every key, so
 /// `dlq --portal` finds it, and differs from the events key so the lanes never block each other.
 pub fn sla_key(portal_id: i64, contact_id: i64) -> String {

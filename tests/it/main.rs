@@ -21,6 +21,8 @@ mod queue_contract;
 mod queue_model;
 mod rejections;
 mod replicas;
+mod report;
+mod report_cli;
 mod sandbox;
 mod store_failure;
 mod token_persistence;

@@ -1,0 +1,153 @@
+//! The KPI gauges (`handoff_kpi_*{window}`): the scoreboard of `handoff report` for the last 7
+//! and 30 days, set from the ledger by `report::refresh_gauges` at most every 30 s. A KPI with
+//! nothing to divide by has no series until it has.
+
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::Registry;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WindowLabel {
+    pub window: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct QuantileLabel {
+    pub window: String,
+    pub quantile: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct WindowOutcomeLabel {
+    pub window: String,
+    pub outcome: String,
+}
+
+type Ratio = Family<WindowLabel, Gauge<f64, AtomicU64>>;
+type Count = Family<WindowLabel, Gauge>;
+
+#[derive(Debug, Default)]
+pub struct KpiMetrics {
+    pub handoffs: Count,
+    pub open_handoffs: Count,
+    pub acceptance_ratio: Ratio,
+    pub assignment_coverage_ratio: Ratio,
+    pub first_touch_seconds: Family<QuantileLabel, Gauge<f64, AtomicU64>>,
+    pub sla_compliance_ratio: Ratio,
+    pub escalations: Count,
+    pub reassignments: Count,
+    pub decisions: Family<WindowOutcomeLabel, Gauge>,
+    pub dispositions: Family<WindowOutcomeLabel, Gauge>,
+    /// When the gauges were last computed (Unix seconds): stale KPIs show here.
+    pub computed_at_seconds: Gauge<f64, AtomicU64>,
+    last_refresh_ms: AtomicI64,
+}
+
+impl KpiMetrics {
+    pub fn new(r: &mut Registry) -> Self {
+        let m = Self {
+            last_refresh_ms: AtomicI64::new(i64::MIN),
+            ..Self::default()
+        };
+        let k = r.sub_registry_with_prefix("kpi");
+        k.register(
+            "handoffs",
+            "Handoffs in the window (merged ones not counted)",
+            m.handoffs.clone(),
+        );
+        k.register(
+            "open_handoffs",
+            "Handoffs in the window still open",
+            m.open_handoffs.clone(),
+        );
+        k.register(
+            "acceptance_ratio",
+            "Accepted handoffs / handoffs with a disposition",
+            m.acceptance_ratio.clone(),
+        );
+        k.register(
+            "assignment_coverage_ratio",
+            "Ready leads with an owner in the ledger / ready leads",
+            m.assignment_coverage_ratio.clone(),
+        );
+        k.register(
+            "first_touch_seconds",
+            "Handoff to first sales touch, touched handoffs, by quantile",
+            m.first_touch_seconds.clone(),
+        );
+        k.register(
+            "sla_compliance_ratio",
+            "Touched within SLA / handoffs touched or past due",
+            m.sla_compliance_ratio.clone(),
+        );
+        k.register(
+            "escalations",
+            "Escalations of handoffs in the window",
+            m.escalations.clone(),
+        );
+        k.register(
+            "reassignments",
+            "Reassignments of handoffs in the window",
+            m.reassignments.clone(),
+        );
+        k.register(
+            "decisions",
+            "Decisions in the window, by outcome",
+            m.decisions.clone(),
+        );
+        k.register(
+            "dispositions",
+            "Handoffs in the window by disposition",
+            m.dispositions.clone(),
+        );
+        k.register(
+            "computed_timestamp_seconds",
+            "When the KPI gauges were last computed",
+            m.computed_at_seconds.clone(),
+        );
+        m
+    }
+
+    /// True for exactly one caller once `every_ms` has passed since the last refresh; that
+    /// caller refreshes, concurrent scrapes keep the gauges they have.
+    pub fn claim_refresh(&self, now_ms: i64, every_ms: i64) -> bool {
+        let last = self.last_refresh_ms.load(Ordering::Acquire);
+        if last != i64::MIN && now_ms.saturating_sub(last) < every_ms {
+            return false;
+        }
+        self.last_refresh_ms
+            .compare_exchange(last, now_ms, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Drops every series, so a window whose KPI became n/a shows none.
+    pub fn clear(&self) {
+        self.handoffs.clear();
+        self.open_handoffs.clear();
+        self.acceptance_ratio.clear();
+        self.assignment_coverage_ratio.clear();
+        self.first_touch_seconds.clear();
+        self.sla_compliance_ratio.clear();
+        self.escalations.clear();
+        self.reassignments.clear();
+        self.decisions.clear();
+        self.dispositions.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_refresh_per_interval_whoever_asks() {
+        let m = KpiMetrics::new(&mut Registry::default());
+        assert!(m.claim_refresh(1_000, 30_000), "the first scrape refreshes");
+        assert!(!m.claim_refresh(1_000, 30_000));
+        assert!(!m.claim_refresh(30_999, 30_000));
+        assert!(m.claim_refresh(31_000, 30_000));
+    }
+}

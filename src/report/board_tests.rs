@@ -1,0 +1,167 @@
+use super::*;
+use crate::report::fixtures::{NOW, handoff, ready};
+use crate::report::kpi::Ratio;
+use crate::report::render::{Format, render};
+
+fn team(contact_id: i64, team: &str, owner: &str) -> KpiHandoff {
+    let mut h = handoff(contact_id);
+    h.team = Some(team.into());
+    h.owner_id = owner.into();
+    h
+}
+
+/// Three dach handoffs (one accepted), one uk, one without a team; a ready lead nobody holds.
+fn rows() -> LedgerRows {
+    let mut accepted = team(1, "dach", "101");
+    accepted.status = "closed".into();
+    accepted.disposition = Some("accepted".into());
+    let mut no_team = team(5, "x", "301");
+    no_team.team = None;
+    let mut orphan = ready(9, None);
+    orphan.decided_owner = Some("201".into());
+    LedgerRows {
+        handoffs: vec![
+            accepted,
+            team(2, "dach", "102"),
+            team(3, "dach", "101"),
+            team(4, "uk", "201"),
+            no_team,
+        ],
+        ready: vec![ready(1, Some("101")), orphan],
+        decisions: vec![("handed_off".into(), 6), ("not_ready".into(), 3)],
+    }
+}
+
+fn board(by: Option<GroupBy>) -> Scoreboard {
+    Scoreboard::build(&rows(), &Window::days(7), by, NOW)
+}
+
+#[test]
+fn without_grouping_there_is_one_total_and_the_decision_counts() {
+    let b = board(None);
+    assert!(b.groups.is_empty());
+    assert_eq!(b.total.handoffs, 5);
+    assert_eq!(
+        (
+            b.decided("handed_off"),
+            b.decided("not_ready"),
+            b.decided("disqualified")
+        ),
+        (6, 3, 0)
+    );
+    assert_eq!(b.since_ms, NOW - 7 * 86_400_000);
+    assert_eq!(b.window, "7d");
+}
+
+#[test]
+fn groups_by_team_put_the_most_handoffs_first_and_missing_teams_under_none() {
+    let b = board(Some(GroupBy::Team));
+    let keys: Vec<(&str, u64)> = b
+        .groups
+        .iter()
+        .map(|g| (g.key.as_str(), g.kpis.handoffs))
+        .collect();
+    assert_eq!(keys, [("dach", 3), ("(none)", 1), ("uk", 1)]);
+    let dach = &b.groups[0].kpis;
+    assert_eq!(dach.acceptance, Ratio::new(1, 1));
+    assert_eq!(dach.coverage, Ratio::new(1, 1));
+    // The ready lead without a handoff has no team: it lowers coverage under (none).
+    assert_eq!(b.groups[1].kpis.coverage, Ratio::new(0, 1));
+    assert_eq!(b.total.coverage, Ratio::new(1, 2));
+}
+
+#[test]
+fn groups_by_owner_place_an_unheld_ready_lead_with_the_owner_its_decision_named() {
+    let b = board(Some(GroupBy::Owner));
+    let owner = |key: &str| b.groups.iter().find(|g| g.key == key).map(|g| &g.kpis);
+    assert_eq!(owner("101").map(|k| k.handoffs), Some(2));
+    let uk = owner("201").unwrap();
+    assert_eq!((uk.handoffs, uk.coverage), (1, Ratio::new(0, 1)));
+}
+
+#[test]
+fn groups_by_source_and_tier_read_the_handoff() {
+    let b = board(Some(GroupBy::Source));
+    assert_eq!(b.groups[0].key, "webinar");
+    let b = board(Some(GroupBy::Tier));
+    assert_eq!(b.groups[0].key, "A");
+}
+
+#[test]
+fn the_table_is_aligned_and_says_n_a_where_nothing_can_be_divided() {
+    let empty = Scoreboard::build(
+        &LedgerRows::default(),
+        &Window::days(7),
+        Some(GroupBy::Team),
+        NOW,
+    );
+    let text = render(&empty, Format::Table);
+    assert!(
+        text.contains("lead acceptance       n/a (0 accepted of 0 with a disposition)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("time to first touch   p50 n/a, p90 n/a (0 touched)"),
+        "{text}"
+    );
+    assert!(text.contains("decisions             none"), "{text}");
+    assert!(
+        text.contains("(no handoffs or ready leads in this period)"),
+        "{text}"
+    );
+
+    let text = render(&board(Some(GroupBy::Team)), Format::Table);
+    let table: Vec<&str> = text
+        .lines()
+        .skip_while(|l| !l.starts_with("team"))
+        .collect();
+    assert_eq!(table.len(), 4, "{text}");
+    let width = table[0].len();
+    assert!(
+        table.iter().all(|l| l.chars().count() == width),
+        "aligned:\n{text}"
+    );
+    assert!(table[1].starts_with("dach  "), "{text}");
+    assert!(
+        text.contains("decisions             handed_off 6, not_ready 3"),
+        "{text}"
+    );
+}
+
+#[test]
+fn csv_has_one_row_per_group_with_empty_cells_for_n_a() {
+    let csv = render(&board(Some(GroupBy::Team)), Format::Csv);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 4, "header and three groups:\n{csv}");
+    let columns = lines[0].split(',').count();
+    assert!(
+        lines.iter().all(|l| l.split(',').count() == columns),
+        "{csv}"
+    );
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let uk: Vec<&str> = lines[3].split(',').collect();
+    let cell = |name: &str| uk[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(cell("group"), "uk");
+    assert_eq!(cell("handoffs"), "1");
+    assert_eq!(cell("acceptance_ratio"), "", "n/a is an empty cell");
+    assert_eq!(cell("sla_compliance_ratio"), "0.0000");
+
+    let all = render(&board(None), Format::Csv);
+    let row: Vec<&str> = all.lines().nth(1).unwrap().split(',').collect();
+    assert_eq!(row[0], "(all)");
+    assert_eq!(&row[row.len() - 3..], ["6", "3", "0"]);
+}
+
+#[test]
+fn json_carries_ratios_with_their_parts_and_null_for_n_a() {
+    let json: serde_json::Value =
+        serde_json::from_str(&render(&board(Some(GroupBy::Team)), Format::Json)).unwrap();
+    assert_eq!(json["by"], "team");
+    assert_eq!(json["total"]["coverage"]["num"], 1);
+    assert_eq!(json["total"]["coverage"]["value"], 0.5);
+    assert_eq!(
+        json["groups"][2]["kpis"]["acceptance"]["value"],
+        serde_json::Value::Null
+    );
+    assert_eq!(json["decisions"]["handed_off"], 6);
+}

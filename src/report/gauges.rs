@@ -1,0 +1,99 @@
+//! The scoreboard as Prometheus gauges: the last 7 and 30 days (`window` label), recomputed at
+//! most every 30 s when `/metrics` is scraped. One 30-day load of handoffs serves both windows.
+
+use super::ReportError;
+use super::board::{LedgerRows, Scoreboard};
+use super::window::Window;
+use crate::metrics::Metrics;
+use crate::metrics_kpi::{KpiMetrics, QuantileLabel, WindowLabel, WindowOutcomeLabel};
+use crate::store::Store;
+
+/// How often the gauges are recomputed at most.
+pub const REFRESH_EVERY_MS: i64 = 30_000;
+
+/// The windows the gauges cover, longest first.
+const WINDOW_DAYS: [i64; 2] = [30, 7];
+
+/// Recomputes the KPI gauges if the last refresh is older than [`REFRESH_EVERY_MS`]. On a store
+/// error the gauges keep their last values (`handoff_kpi_computed_timestamp_seconds` ages).
+pub async fn refresh_gauges(
+    store: &Store,
+    metrics: &Metrics,
+    now_ms: i64,
+) -> Result<(), ReportError> {
+    if !metrics.kpi.claim_refresh(now_ms, REFRESH_EVERY_MS) {
+        return Ok(());
+    }
+    let since_longest = Window::days(WINDOW_DAYS[0]).since_ms(now_ms);
+    let handoffs = store.kpi_handoffs_since(since_longest).await?;
+    let mut boards = Vec::with_capacity(WINDOW_DAYS.len());
+    for days in WINDOW_DAYS {
+        let window = Window::days(days);
+        let since = window.since_ms(now_ms);
+        let rows = LedgerRows {
+            handoffs: handoffs
+                .iter()
+                .filter(|h| h.handed_off_at_ms >= since)
+                .cloned()
+                .collect(),
+            ready: store.ready_leads_since(since).await?,
+            decisions: store.decision_counts_since(since).await?,
+        };
+        boards.push(Scoreboard::build(&rows, &window, None, now_ms));
+    }
+    metrics.kpi.clear();
+    for board in &boards {
+        set(&metrics.kpi, board);
+    }
+    metrics.kpi.computed_at_seconds.set(now_ms as f64 / 1000.0);
+    Ok(())
+}
+
+fn set(m: &KpiMetrics, board: &Scoreboard) {
+    let window = || WindowLabel {
+        window: board.window.clone(),
+    };
+    let k = &board.total;
+    m.handoffs.get_or_create(&window()).set(as_i64(k.handoffs));
+    m.open_handoffs.get_or_create(&window()).set(as_i64(k.open));
+    m.escalations.get_or_create(&window()).set(k.escalations);
+    m.reassignments
+        .get_or_create(&window())
+        .set(k.reassignments);
+    for (family, ratio) in [
+        (&m.acceptance_ratio, &k.acceptance),
+        (&m.assignment_coverage_ratio, &k.coverage),
+        (&m.sla_compliance_ratio, &k.sla.compliance),
+    ] {
+        if let Some(v) = ratio.value {
+            family.get_or_create(&window()).set(v);
+        }
+    }
+    for (quantile, ms) in [("0.5", k.first_touch.p50_ms), ("0.9", k.first_touch.p90_ms)] {
+        if let Some(ms) = ms {
+            let label = QuantileLabel {
+                window: board.window.clone(),
+                quantile,
+            };
+            m.first_touch_seconds
+                .get_or_create(&label)
+                .set(ms as f64 / 1000.0);
+        }
+    }
+    let outcome = |outcome: &str| WindowOutcomeLabel {
+        window: board.window.clone(),
+        outcome: outcome.to_owned(),
+    };
+    for (o, n) in &board.decisions {
+        m.decisions.get_or_create(&outcome(o)).set(as_i64(*n));
+    }
+    for d in &k.dispositions {
+        m.dispositions
+            .get_or_create(&outcome(&d.disposition))
+            .set(as_i64(d.count));
+    }
+}
+
+fn as_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,224 @@
+//! `handoff explain --contact-id ID --portal P`: what the ledger holds about one lead — its
+//! handoff (owner, step, task, SLA, touch, escalations, disposition) and every decision with
+//! its explanation — as text or JSON.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::ReportError;
+use super::render::{human_ms, time};
+use crate::store::Store;
+use crate::store::ledger::{DecisionRow, HandoffRow};
+
+/// The stored history of one lead.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    pub portal_id: i64,
+    pub contact_id: i64,
+    pub handoff: Option<HandoffRow>,
+    /// Oldest first.
+    pub decisions: Vec<DecisionRow>,
+}
+
+impl History {
+    /// Loads the history; a lead the ledger knows nothing about is an error.
+    pub async fn load(store: &Store, portal_id: i64, contact_id: i64) -> Result<Self, ReportError> {
+        let decisions = store.decisions_of(portal_id, contact_id).await?;
+        let handoff = store.handoff_of(portal_id, contact_id).await?;
+        if decisions.is_empty() && handoff.is_none() {
+            return Err(ReportError::UnknownLead {
+                portal_id,
+                contact_id,
+            });
+        }
+        Ok(Self {
+            portal_id,
+            contact_id,
+            handoff,
+            decisions,
+        })
+    }
+
+    /// The history as JSON: stored JSON columns (explanations, SLA plan, task text) are
+    /// nested as JSON, not as strings of JSON.
+    pub fn to_json(&self) -> String {
+        let handoff = self.handoff.as_ref().map(|h| {
+            let mut v = serde_json::to_value(h).unwrap_or_default();
+            for field in ["sla_plan", "task_text", "missed_by"] {
+                if let Some(parsed) = v.get(field).and_then(Value::as_str).and_then(parse) {
+                    v[field] = parsed;
+                }
+            }
+            v
+        });
+        let decisions: Vec<StoredDecision<'_>> = self
+            .decisions
+            .iter()
+            .map(|d| StoredDecision {
+                id: d.id,
+                decided_at: time(d.decided_at_ms),
+                decided_at_ms: d.decided_at_ms,
+                trigger: &d.trigger,
+                outcome: &d.outcome,
+                owner_id: d.owner_id.as_deref(),
+                explanation: parse(&d.explanation).unwrap_or(Value::Null),
+            })
+            .collect();
+        let doc = serde_json::json!({
+            "portal_id": self.portal_id,
+            "contact_id": self.contact_id,
+            "handoff": handoff,
+            "decisions": decisions,
+        });
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    }
+
+    /// The history as text; `now_ms` tells a pending SLA from a missed one.
+    pub fn to_text(&self, now_ms: i64) -> String {
+        let state = match &self.handoff {
+            Some(_) => "handed off",
+            None => "never handed off",
+        };
+        let mut out = format!(
+            "Contact {} in portal {}: {} decision(s), {state}\n",
+            self.contact_id,
+            self.portal_id,
+            self.decisions.len()
+        );
+        if let Some(h) = &self.handoff {
+            handoff_text(&mut out, h, now_ms);
+        }
+        if self.decisions.is_empty() {
+            out.push_str(
+                "\nNo decisions stored (erased with the contact, or recorded elsewhere).\n",
+            );
+        }
+        let n = self.decisions.len();
+        for (i, d) in self.decisions.iter().enumerate() {
+            let owner = d
+                .owner_id
+                .as_deref()
+                .map(|o| format!(", owner {o}"))
+                .unwrap_or_default();
+            let _ = writeln!(
+                out,
+                "\nDecision {} of {n}: {} at {} (trigger {}){owner}",
+                i + 1,
+                d.outcome,
+                time(d.decided_at_ms),
+                if d.trigger.is_empty() {
+                    "-"
+                } else {
+                    &d.trigger
+                },
+            );
+            match parse(&d.explanation) {
+                Some(e) => out.push_str(&super::explanation::render(&e, "  ")),
+                None => out.push_str("  (explanation unreadable)\n"),
+            }
+        }
+        out
+    }
+}
+
+#[derive(Serialize)]
+struct StoredDecision<'a> {
+    id: i64,
+    decided_at: String,
+    decided_at_ms: i64,
+    trigger: &'a str,
+    outcome: &'a str,
+    owner_id: Option<&'a str>,
+    explanation: Value,
+}
+
+fn parse(text: &str) -> Option<Value> {
+    serde_json::from_str(text).ok()
+}
+
+fn row(out: &mut String, label: &str, value: &str) {
+    let _ = writeln!(out, "  {label:<16}{value}");
+}
+
+fn handoff_text(out: &mut String, h: &HandoffRow, now_ms: i64) {
+    let _ = writeln!(out, "\nHandoff ({}, step {})", h.status, h.step);
+    let team = h
+        .team
+        .as_deref()
+        .map(|t| format!(", team {t}"))
+        .unwrap_or_default();
+    row(out, "owner", &format!("{}{team}", h.owner_id));
+    let tier = h.tier.as_deref().unwrap_or("none");
+    let sla_tier = h.sla_tier.as_deref().unwrap_or("none");
+    row(
+        out,
+        "score",
+        &format!("{}, tier {tier}, SLA tier {sla_tier}", h.score),
+    );
+    row(out, "source", h.source.as_deref().unwrap_or("-"));
+    row(out, "handed off", &time(h.handed_off_at_ms));
+    row(
+        out,
+        "task",
+        h.task_id.as_deref().unwrap_or("not created yet"),
+    );
+    row(
+        out,
+        "SLA due",
+        &h.sla_due_at_ms.map_or("no SLA".into(), time),
+    );
+    row(out, "first touch", &touch(h, now_ms));
+    let missed = h.missed_by();
+    let missed = if missed.is_empty() {
+        String::new()
+    } else {
+        format!("; missed by {}", missed.join(", "))
+    };
+    row(
+        out,
+        "escalations",
+        &format!(
+            "{} (reassignments {}{missed})",
+            h.escalations, h.reassignments
+        ),
+    );
+    row(out, "disposition", &disposition(h));
+}
+
+fn touch(h: &HandoffRow, now_ms: i64) -> String {
+    match (h.first_touch_at_ms, h.sla_due_at_ms) {
+        (Some(at), _) => {
+            let sla = match h.sla_met {
+                Some(1) => ", SLA met",
+                Some(_) => ", SLA missed",
+                None => "",
+            };
+            let wait = human_ms(at - h.handed_off_at_ms);
+            format!("{} ({wait} after handoff{sla})", time(at))
+        }
+        (None, Some(due)) if due <= now_ms => "none yet (SLA missed: past due)".into(),
+        (None, _) => "none yet".into(),
+    }
+}
+
+fn disposition(h: &HandoffRow) -> String {
+    let Some(d) = h.disposition.as_deref() else {
+        return "none yet".into();
+    };
+    let reason = h
+        .disposition_reason
+        .as_deref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    let at = h
+        .disposition_at_ms
+        .map(|t| format!(" at {}", time(t)))
+        .unwrap_or_default();
+    let amount = h
+        .deal_amount
+        .map(|a| format!("; deal amount {a:.2}"))
+        .unwrap_or_default();
+    format!("{d}{reason}{at}{amount}")
+}

@@ -1,0 +1,72 @@
+//! Reports from the ledger, the end of the pipe: the seed scoreboard (`handoff report`), the
+//! same KPIs as `handoff_kpi_*` gauges, and one lead's stored history (`handoff explain
+//! --contact-id`). Reads only: computing is pure (`kpi`, `board`), loading is a thin layer over
+//! the store's read queries.
+//!
+//! # KPI definitions
+//! Over handoffs made in the period (merged ones — a duplicate contact folded into one that
+//! kept its own handoff — are counted apart and left out of every KPI):
+//! - **lead acceptance** = accepted ÷ handoffs with a disposition;
+//! - **assignment coverage** = ready leads (contacts with a `handed_off` decision in the
+//!   period, once each) that have an owner in the ledger ÷ ready leads;
+//! - **time to first touch** p50/p90 = first touch − handoff, touched handoffs only (nearest
+//!   rank);
+//! - **SLA compliance** = touched before due ÷ handoffs with an SLA that were touched or are
+//!   past due (untouched past due count as missed; untouched not yet due are pending);
+//! - escalations and reassignments (sums), disposition mix (per outcome and reason), pipeline
+//!   per accepted lead by source (sum and mean of deal amounts over accepted handoffs with one),
+//!   decisions by outcome, handoffs open and closed.
+
+mod board;
+mod explanation;
+#[cfg(test)]
+mod fixtures;
+mod gauges;
+mod history;
+mod kpi;
+mod render;
+mod window;
+
+pub use board::{Group, GroupBy, LedgerRows, Scoreboard};
+pub use gauges::{REFRESH_EVERY_MS, refresh_gauges};
+pub use history::History;
+pub use kpi::{DispositionCount, FirstTouch, Kpis, Ratio, Sla, SourcePipeline, percentile};
+pub use render::{Format, render};
+pub use window::Window;
+
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("{0:?} is not a period: give a number and a unit, e.g. 30m, 24h, 7d or 2w")]
+    Window(String),
+    #[error("the ledger has no decision or handoff for contact {contact_id} in portal {portal_id}")]
+    UnknownLead { portal_id: i64, contact_id: i64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Loads what the scoreboard of `window` (ending at `now_ms`) reads.
+pub async fn load_rows(
+    store: &Store,
+    window: &Window,
+    now_ms: i64,
+) -> Result<LedgerRows, ReportError> {
+    let since = window.since_ms(now_ms);
+    Ok(LedgerRows {
+        handoffs: store.kpi_handoffs_since(since).await?,
+        ready: store.ready_leads_since(since).await?,
+        decisions: store.decision_counts_since(since).await?,
+    })
+}
+
+/// `handoff report`: the scoreboard of `window` back from `now_ms`, optionally by group.
+pub async fn scoreboard(
+    store: &Store,
+    window: &Window,
+    by: Option<GroupBy>,
+    now_ms: i64,
+) -> Result<Scoreboard, ReportError> {
+    let rows = load_rows(store, window, now_ms).await?;
+    Ok(Scoreboard::build(&rows, window, by, now_ms))
+}
