@@ -103,14 +103,8 @@ impl DemoEnv {
         if let Some(c) = company_id {
             body["companyId"] = json!(c);
         }
-        let resp: Value = self
-            .http
-            .post(format!("{}/_sandbox/contacts", self.sandbox.base_url))
-            .json(&body)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
+        let resp = self
+            .control(reqwest::Method::POST, "contacts", Some(&body))
             .await?;
         let id = resp["id"]
             .as_str()
@@ -129,14 +123,8 @@ impl DemoEnv {
         if let Some(id) = id {
             body["id"] = json!(id);
         }
-        let resp: Value = self
-            .http
-            .post(format!("{}/_sandbox/companies", self.sandbox.base_url))
-            .json(&body)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
+        let resp = self
+            .control(reqwest::Method::POST, "companies", Some(&body))
             .await?;
         Ok(resp["id"]
             .as_str()
@@ -207,18 +195,11 @@ impl DemoEnv {
 
     /// Tasks the sandbox holds (optionally of one contact).
     pub async fn tasks(&self, contact_id: Option<i64>) -> anyhow::Result<Vec<Value>> {
-        let mut url = format!("{}/_sandbox/tasks", self.sandbox.base_url);
-        if let Some(c) = contact_id {
-            url.push_str(&format!("?contactId={c}"));
-        }
-        let v: Value = self
-            .http
-            .get(url)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let path = match contact_id {
+            Some(c) => format!("tasks?contactId={c}"),
+            None => "tasks".to_string(),
+        };
+        let v = self.control(reqwest::Method::GET, &path, None).await?;
         Ok(match v {
             Value::Array(items) => items,
             other => other["results"].as_array().cloned().unwrap_or_default(),
@@ -227,28 +208,32 @@ impl DemoEnv {
 
     /// A contact as the sandbox holds it.
     pub async fn contact(&self, contact_id: i64) -> anyhow::Result<Value> {
-        let url = format!("{}/_sandbox/contacts/{contact_id}", self.sandbox.base_url);
-        Ok(self
-            .http
-            .get(url)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?)
+        self.control(
+            reqwest::Method::GET,
+            &format!("contacts/{contact_id}"),
+            None,
+        )
+        .await
     }
 
     /// The sandbox's request statistics.
     pub async fn stats(&self) -> anyhow::Result<Value> {
-        let url = format!("{}/_sandbox/stats", self.sandbox.base_url);
-        Ok(self
-            .http
-            .get(url)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?)
+        self.control(reqwest::Method::GET, "stats", None).await
+    }
+
+    /// One call of the sandbox's control API (`/_sandbox/{path}`), its JSON answer.
+    async fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<Value> {
+        let url = format!("{}/_sandbox/{path}", self.sandbox.base_url);
+        let mut request = self.http.request(method, url);
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        Ok(request.send().await?.error_for_status()?.json().await?)
     }
 
     /// Stops the service (draining) and the sandbox.

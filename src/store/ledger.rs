@@ -146,62 +146,6 @@ const INSERT_JOB: &str = "INSERT INTO jobs (queue, job_key, kind, payload, occur
 const CANCEL_PENDING: &str =
     "DELETE FROM jobs WHERE queue = $1 AND job_key = $2 AND status = 'ready'";
 
-/// Runs `$body` with `$tx` an open write transaction on either engine, then commits.
-macro_rules! in_tx {
-    ($store:expr, |$tx:ident| $body:expr) => {
-        match &*$store.backend {
-            Backend::Sqlite(s) => {
-                let mut conn = s.writer().acquire().await.map_err(StoreError::from)?;
-                let mut $tx = sqlx::Connection::begin_with(&mut *conn, "BEGIN IMMEDIATE")
-                    .await
-                    .map_err(StoreError::from)?;
-                let out = $body;
-                $tx.commit().await.map_err(StoreError::from)?;
-                out
-            }
-            Backend::Postgres(s) => {
-                let mut $tx = s.pool().begin().await.map_err(StoreError::from)?;
-                let out = $body;
-                $tx.commit().await.map_err(StoreError::from)?;
-                out
-            }
-        }
-    };
-}
-
-/// Runs `$body` with `$pool` the engine's pool for reads.
-macro_rules! on_reader {
-    ($store:expr, |$pool:ident| $body:expr) => {
-        match &*$store.backend {
-            Backend::Sqlite(s) => {
-                let $pool = s.reader();
-                $body
-            }
-            Backend::Postgres(s) => {
-                let $pool = s.pool();
-                $body
-            }
-        }
-    };
-}
-
-/// Runs `$body` with `$pool` the engine's pool for single-statement writes.
-macro_rules! on_writer {
-    ($store:expr, |$pool:ident| $body:expr) => {
-        match &*$store.backend {
-            Backend::Sqlite(s) => {
-                let $pool = s.writer();
-                $body
-            }
-            Backend::Postgres(s) => {
-                let $pool = s.pool();
-                $body
-            }
-        }
-    };
-}
-
-// After the macros, so the read queries can use `on_reader!`.
 mod read;
 pub use read::{KpiHandoff, ReadyLead};
 
@@ -479,8 +423,8 @@ impl Store {
         Ok(())
     }
 
-    /// Records the first sales touch; the ladder's pending steps are cancelled except the
-    /// close-the-loop check (`keep_kind`), which still expects a disposition.
+    /// Records the first sales touch (once); `true` if this call recorded it. The caller
+    /// replaces the pending ladder (only the close-the-loop check stays).
     pub async fn record_touch(
         &self,
         id: i64,

@@ -2,6 +2,8 @@
 //! SQLite (embedded default) and designed for a PostgreSQL backend beside it. Knows neither HTTP
 //! nor HubSpot: callers hand it ready-made [`InboxEntry`]s.
 
+#[macro_use]
+mod macros;
 mod coalesce;
 mod group_commit;
 pub mod ledger;

@@ -41,6 +41,17 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// `done`, `retry` or `dead`, for metrics and logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Retry { .. } => "retry",
+            Outcome::Dead { .. } => "dead",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
     /// The job is no longer leased to this owner (its lease expired, or it was reclaimed).

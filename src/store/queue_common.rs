@@ -7,22 +7,6 @@
 use super::queue::{DeadFilter, DeadJob, Outcome, QueueError};
 use super::{Backend, Store};
 
-/// Runs `$body` with `$pool` bound to the engine's pool for writes.
-macro_rules! on_writer {
-    ($store:expr, |$pool:ident| $body:expr) => {
-        match &*$store.backend {
-            Backend::Sqlite(s) => {
-                let $pool = s.writer();
-                $body
-            }
-            Backend::Postgres(s) => {
-                let $pool = s.pool();
-                $body
-            }
-        }
-    };
-}
-
 const HELD: &str =
     "WHERE id = $1 AND status = 'leased' AND lease_owner = $2 AND lease_until_ms >= $3";
 

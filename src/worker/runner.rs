@@ -172,7 +172,7 @@ async fn run_one(ctx: &Ctx, job: ClaimedJob) {
     let started_at_ms = now_ms();
     let heartbeat = tokio::spawn(heartbeat(
         ctx.store.clone(),
-        job.id,
+        vec![job.id],
         ctx.owner.clone(),
         ctx.lease_ms,
     ));
@@ -206,19 +206,24 @@ async fn run_one(ctx: &Ctx, job: ClaimedJob) {
     }
 }
 
-/// Extends the lease every third of its length while the job runs.
-async fn heartbeat(store: Store, id: i64, owner: String, lease_ms: i64) {
+/// Extends the leases every third of their length while the jobs run; a job whose lease was
+/// lost (another worker owns it now) drops out, and the heartbeat ends when none is left.
+pub(super) async fn heartbeat(store: Store, mut ids: Vec<i64>, owner: String, lease_ms: i64) {
     let every = Duration::from_millis((lease_ms / 3).max(100) as u64);
-    loop {
+    while !ids.is_empty() {
         tokio::time::sleep(every).await;
         let now = now_ms();
-        if store
-            .extend_lease(id, &owner, now, now + lease_ms)
-            .await
-            .is_err()
-        {
-            return;
+        let mut held = Vec::with_capacity(ids.len());
+        for id in ids {
+            if store
+                .extend_lease(id, &owner, now, now + lease_ms)
+                .await
+                .is_ok()
+            {
+                held.push(id);
+            }
         }
+        ids = held;
     }
 }
 
@@ -235,11 +240,7 @@ async fn execute(
                 Some(p) => pipeline::sla::run(p, &check, job.attempts).await,
                 None => crate::store::queue::Outcome::Done,
             };
-            let name = match &outcome {
-                Outcome::Done => "done",
-                Outcome::Retry { .. } => "retry",
-                Outcome::Dead { .. } => "dead",
-            };
+            let name = outcome.name();
             if matches!(outcome, Outcome::Dead { .. }) {
                 ctx.metrics.queue_dead_letters.inc();
             }

@@ -123,7 +123,7 @@ struct Unit {
 
 async fn process(p: &Pipeline, lane: &LaneSettings, jobs: Vec<ClaimedJob>) {
     let ids: Vec<i64> = jobs.iter().map(|j| j.id).collect();
-    let heartbeat = tokio::spawn(heartbeat(
+    let heartbeat = tokio::spawn(crate::worker::runner::heartbeat(
         p.store.clone(),
         ids,
         lane.owner.clone(),
@@ -255,11 +255,7 @@ async fn finish(
         Err(err) => tracing::error!(error = %err, "could not record a job's outcome"),
     }
     for (job, outcome) in failed {
-        let name = match &outcome {
-            Outcome::Done => "done",
-            Outcome::Retry { .. } => "retry",
-            Outcome::Dead { .. } => "dead",
-        };
+        let name = outcome.name();
         if let Outcome::Dead { reason } = &outcome {
             tracing::warn!(job_id = job.id, key = %job.key, reason = %reason, "event job dead-lettered");
             p.metrics.queue_dead_letters.inc();
@@ -282,17 +278,5 @@ fn count(p: &Pipeline, outcome: &'static str, n: u64) {
                 outcome,
             })
             .inc_by(n);
-    }
-}
-
-/// Extends every lease of the batch while it runs.
-async fn heartbeat(store: crate::store::Store, ids: Vec<i64>, owner: String, lease_ms: i64) {
-    let every = Duration::from_millis((lease_ms / 3).max(100) as u64);
-    loop {
-        tokio::time::sleep(every).await;
-        let now = now_ms();
-        for id in &ids {
-            let _ = store.extend_lease(*id, &owner, now, now + lease_ms).await;
-        }
     }
 }
