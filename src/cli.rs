@@ -155,7 +155,8 @@ pub struct SandboxArgs {
     #[arg(long, default_value = "110/10s", value_name = "N/WINDOW")]
     pub rate: handoff::sandbox::RateLimit,
     /// Faults from the start, comma-separated: error_rate=0.1, statuses=500|503, fail_next=3,
-    /// status=503, path=/crm/v3/objects/tasks, latency_ms=200, storm_ms=5000,
+    /// status=503, path=/crm/v3/objects/tasks, latency_ms=200, latency_rate=0.05 (spikes),
+    /// response_delay_ms=3000 (answer held back after the effect), storm_ms=5000,
     /// daily_exhausted, seed=42. Change them at run time with PUT /_sandbox/faults.
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<handoff::sandbox::FaultConfig>,

@@ -6,15 +6,13 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use secrecy::SecretString;
-use serde_json::{Value, json};
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
-
+use super::service::{ChildService, Service, ServiceMode};
 use super::setup::{self, PORTAL_ID, Speed, WEBHOOK_SECRET};
 use crate::sandbox::{self, RunningSandbox, SandboxConfig};
 use crate::startup::Application;
 use crate::store::Store;
+use secrecy::SecretString;
+use serde_json::{Value, json};
 
 /// Options of a demo world.
 #[derive(Debug, Clone)]
@@ -25,6 +23,9 @@ pub struct EnvOptions {
     /// The sandbox's burst limit: requests per 10 s.
     pub requests_per_10s: u32,
     pub log_format: &'static str,
+    /// TOML added as the last configuration layer (queue leases, batch sizes, ...).
+    pub extra_settings: String,
+    pub service: ServiceMode,
 }
 
 impl Default for EnvOptions {
@@ -34,6 +35,8 @@ impl Default for EnvOptions {
             seed_dir: Some("fixtures/sandbox".into()),
             requests_per_10s: 110,
             log_format: "pretty",
+            extra_settings: String::new(),
+            service: ServiceMode::InProcess,
         }
     }
 }
@@ -43,8 +46,7 @@ pub struct DemoEnv {
     pub addr: SocketAddr,
     pub store: Store,
     pub http: reqwest::Client,
-    shutdown: CancellationToken,
-    server: JoinHandle<()>,
+    service: Service,
     next_event_id: std::sync::atomic::AtomicI64,
 }
 
@@ -61,30 +63,39 @@ impl DemoEnv {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let public_url = format!("http://{addr}/webhooks/hubspot");
-        let loaded = setup::load(
+        let sources = setup::write(
             dir,
             &sandbox.base_url,
             &public_url,
             options.speed,
             options.log_format,
+            &options.extra_settings,
         )
         .map_err(|r| anyhow::anyhow!("demo configuration: {r}"))?;
-        let app = Application::build(loaded).await?;
-        let store = app.store().clone();
-        let shutdown = CancellationToken::new();
-        let token = shutdown.clone();
-        let server = tokio::spawn(async move {
-            if let Err(err) = app.serve(listener, token).await {
-                tracing::error!(error = %err, "demo server stopped with an error");
+        let loaded = crate::config::load(&sources)
+            .map_err(|r| anyhow::anyhow!("demo configuration: {r}"))?;
+        let (service, store) = match &options.service {
+            ServiceMode::InProcess => {
+                let app = Application::build(loaded).await?;
+                let store = app.store().clone();
+                (Service::in_process(app, listener).await, store)
             }
-        });
+            ServiceMode::Binary(binary) => {
+                // The child binds the port itself (and again after every restart).
+                drop(listener);
+                let child =
+                    ChildService::start(binary.clone(), sources, addr, dir.join("serve.log"))
+                        .await?;
+                let store = Store::connect(&loaded.settings.store).await?;
+                (Service::Child(Box::new(child)), store)
+            }
+        };
         Ok(Self {
             sandbox,
             addr,
             store,
             http: reqwest::Client::new(),
-            shutdown,
-            server,
+            service,
             next_event_id: std::sync::atomic::AtomicI64::new(1),
         })
     }
@@ -221,8 +232,21 @@ impl DemoEnv {
         self.control(reqwest::Method::GET, "stats", None).await
     }
 
+    /// Sets the sandbox's injected faults (`PUT /_sandbox/faults`; `{}` clears them).
+    pub async fn set_faults(&self, faults: &Value) -> anyhow::Result<Value> {
+        self.control(reqwest::Method::PUT, "faults", Some(faults))
+            .await
+    }
+
+    /// `serve` as a child process, when the world runs it that way (kill, restart, peak RSS).
+    pub fn child(&mut self) -> anyhow::Result<&mut ChildService> {
+        self.service
+            .child()
+            .ok_or_else(|| anyhow::anyhow!("serve runs in this process, not as a child"))
+    }
+
     /// One call of the sandbox's control API (`/_sandbox/{path}`), its JSON answer.
-    async fn control(
+    pub async fn control(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -238,8 +262,8 @@ impl DemoEnv {
 
     /// Stops the service (draining) and the sandbox.
     pub async fn stop(self) {
-        self.shutdown.cancel();
-        let _ = self.server.await;
+        self.service.stop().await;
+        self.store.close().await;
         let _ = self.sandbox.stop().await;
     }
 }

@@ -6,6 +6,7 @@
 //! the escalation ladder (reminder, manager task, reassignment). It ends with the scoreboard.
 
 pub mod env;
+pub mod service;
 pub mod setup;
 
 use std::path::Path;
@@ -95,26 +96,52 @@ pub async fn run(dir: &Path, options: DemoOptions) -> anyhow::Result<String> {
     Ok(board)
 }
 
-/// Creates the example contacts (and their companies) in the sandbox.
-async fn create_leads(env: &DemoEnv, dir: &Path) -> anyhow::Result<Vec<i64>> {
+/// An example lead of `fixtures/contacts/`: its properties and its company's, as strings.
+#[derive(Debug, Clone)]
+pub struct LeadTemplate {
+    pub name: String,
+    pub properties: Value,
+    pub company: Option<Value>,
+}
+
+/// The example leads of `dir`, in file-name order.
+pub fn lead_templates(dir: &Path) -> anyhow::Result<Vec<LeadTemplate>> {
     let mut files: Vec<_> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
-    let mut ids = Vec::new();
+    let mut out = Vec::new();
     for path in files {
         let c: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
-        let props = strings(&c["properties"]);
-        let company = match c.get("company") {
-            Some(co) if co.is_object() => Some(
-                env.upsert_company(None, &strings(&co["properties"]))
-                    .await?,
-            ),
-            _ => None,
+        out.push(LeadTemplate {
+            name: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            properties: strings(&c["properties"]),
+            company: c
+                .get("company")
+                .filter(|co| co.is_object())
+                .map(|co| strings(&co["properties"])),
+        });
+    }
+    Ok(out)
+}
+
+/// Creates the example contacts (and their companies) in the sandbox.
+async fn create_leads(env: &DemoEnv, dir: &Path) -> anyhow::Result<Vec<i64>> {
+    let mut ids = Vec::new();
+    for t in lead_templates(dir)? {
+        let company = match &t.company {
+            Some(co) => Some(env.upsert_company(None, co).await?),
+            None => None,
         };
-        ids.push(env.upsert_contact(None, &props, company.as_deref()).await?);
+        ids.push(
+            env.upsert_contact(None, &t.properties, company.as_deref())
+                .await?,
+        );
     }
     Ok(ids)
 }
@@ -135,52 +162,21 @@ fn strings(v: &Value) -> Value {
     Value::Object(map)
 }
 
-/// The scoreboard of everything the demo handed off.
+/// The scoreboard of the demo's day — the same one `handoff report` prints — and what it cost
+/// in HubSpot requests.
 async fn scoreboard(env: &DemoEnv) -> String {
-    match env.store.handoffs_since(0).await {
-        Ok(rows) => {
-            let decisions = env.store.decision_counts_since(0).await.unwrap_or_default();
-            let stats = env.stats().await.unwrap_or(Value::Null);
-            summary(&rows, &decisions, &stats)
-        }
-        Err(err) => format!("could not read the ledger: {err}"),
-    }
-}
-
-fn summary(
-    rows: &[crate::store::ledger::HandoffRow],
-    decisions: &[(String, i64)],
-    stats: &Value,
-) -> String {
-    let touched = rows
-        .iter()
-        .filter(|r| r.first_touch_at_ms.is_some())
-        .count();
-    let met = rows.iter().filter(|r| r.sla_met == Some(1)).count();
-    let escalations: i64 = rows.iter().map(|r| r.escalations).sum();
-    let reassigned: i64 = rows.iter().map(|r| r.reassignments).sum();
-    let accepted = rows
-        .iter()
-        .filter(|r| r.disposition.as_deref() == Some("accepted"))
-        .count();
-    let disposed = rows.iter().filter(|r| r.disposition.is_some()).count();
-    let mut out = String::from("\nhandoff demo — scoreboard\n");
-    for (outcome, n) in decisions {
-        out.push_str(&format!("  decisions {outcome:<14} {n}\n"));
-    }
-    out.push_str(&format!("  handoffs                 {}\n", rows.len()));
-    out.push_str(&format!("  touched / SLA met        {touched} / {met}\n"));
-    out.push_str(&format!(
-        "  accepted / dispositions  {accepted} / {disposed}\n"
-    ));
-    out.push_str(&format!("  escalations              {escalations}\n"));
-    out.push_str(&format!("  reassignments            {reassigned}\n"));
-    out.push_str(&format!(
-        "  HubSpot requests         {}\n",
-        stats["requestsTotal"]
-            .as_u64()
-            .or(stats["requests_total"].as_u64())
-            .unwrap_or(0)
-    ));
-    out
+    let now = jiff::Timestamp::now().as_millisecond();
+    let board = match crate::report::Window::parse("1d") {
+        Ok(window) => crate::report::scoreboard(&env.store, &window, None, now)
+            .await
+            .map(|b| crate::report::render(&b, crate::report::Format::Table))
+            .unwrap_or_else(|err| format!("could not read the ledger: {err}")),
+        Err(err) => err.to_string(),
+    };
+    let stats = env.stats().await.unwrap_or(Value::Null);
+    format!(
+        "\n{board}\nHubSpot requests spent: {} (429s: {})\n",
+        stats["requests"].as_u64().unwrap_or(0),
+        stats["rateLimited"].as_u64().unwrap_or(0)
+    )
 }

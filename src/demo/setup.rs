@@ -100,6 +100,21 @@ pub fn load(
     speed: Speed,
     log_format: &str,
 ) -> Result<LoadedConfig, Report> {
+    let sources = write(dir, sandbox_url, public_url, speed, log_format, "")?;
+    crate::config::load(&sources)
+}
+
+/// Writes the demo configuration under `dir` (`conf/`, the token file) and returns where it
+/// is: the directory and the environment `serve` needs, for this process or a child. `extra`
+/// is TOML appended as the last layer (tests and benchmarks tune the queue or pipeline).
+pub fn write(
+    dir: &Path,
+    sandbox_url: &str,
+    public_url: &str,
+    speed: Speed,
+    log_format: &str,
+    extra: &str,
+) -> Result<ConfigSources, Report> {
     let problem = |m: String| Report {
         problems: vec![crate::config::Problem::new(None, "demo", m)],
     };
@@ -148,6 +163,7 @@ quota = {{ requests = 110, interval_ms = 10000, safety_margin_pct = 10 }}
     std::fs::create_dir_all(&conf).map_err(|e| problem(e.to_string()))?;
     std::fs::write(conf.join("10-demo.toml"), settings).map_err(|e| problem(e.to_string()))?;
     std::fs::write(conf.join("20-playbook.toml"), playbook).map_err(|e| problem(e.to_string()))?;
+    std::fs::write(conf.join("30-extra.toml"), extra).map_err(|e| problem(e.to_string()))?;
     let env: HashMap<String, String> = [
         ("HANDOFF__WEBHOOK__CLIENT_SECRET", WEBHOOK_SECRET),
         ("HANDOFF__WEBHOOK__PUBLIC_URL", public_url),
@@ -155,7 +171,7 @@ quota = {{ requests = 110, interval_ms = 10000, safety_margin_pct = 10 }}
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
-    crate::config::load(&ConfigSources {
+    Ok(ConfigSources {
         dir: Some(conf),
         env: Some(env),
     })

@@ -153,6 +153,11 @@ pub struct FaultConfig {
     pub path_prefix: Option<String>,
     /// Added to every affected request, before anything else.
     pub latency_ms: u64,
+    /// When above 0, only this fraction (0–1) of affected requests gets `latency_ms`: spikes.
+    pub latency_rate: f64,
+    /// Added after an affected request was handled, before its answer goes out: the effect
+    /// happened but the caller waits, or times out — an ambiguous outcome.
+    pub response_delay_ms: u64,
     /// A 429 `TEN_SECONDLY_ROLLING` storm for this long from when the faults are set.
     pub storm_ms: u64,
     /// Every affected CRM request gets 429 `DAILY`.
@@ -166,6 +171,9 @@ impl FaultConfig {
     pub fn validate(&self) -> Result<(), String> {
         if !(0.0..=1.0).contains(&self.error_rate) {
             return Err("errorRate must be within 0..=1".into());
+        }
+        if !(0.0..=1.0).contains(&self.latency_rate) {
+            return Err("latencyRate must be within 0..=1".into());
         }
         let bad = |s: &u16| !(500..=599).contains(s);
         if self.error_statuses.iter().any(bad) || (self.fail_status != 0 && bad(&self.fail_status))
@@ -186,8 +194,9 @@ impl FromStr for FaultConfig {
     type Err = String;
 
     /// Comma-separated `key=value`: `error_rate=0.1`, `statuses=500|503`, `fail_next=3`,
-    /// `status=503`, `path=/crm/v3/objects/tasks`, `latency_ms=200`, `storm_ms=5000`,
-    /// `daily_exhausted`, `seed=42`. An empty spec means no faults.
+    /// `status=503`, `path=/crm/v3/objects/tasks`, `latency_ms=200`, `latency_rate=0.05`,
+    /// `response_delay_ms=3000`, `storm_ms=5000`, `daily_exhausted`, `seed=42`. An empty spec
+    /// means no faults.
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
         let mut f = Self::default();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -208,6 +217,8 @@ impl FromStr for FaultConfig {
                 "status" => f.fail_status = number(key, value)?,
                 "path" => f.path_prefix = value.map(str::to_owned),
                 "latency_ms" => f.latency_ms = number(key, value)?,
+                "latency_rate" => f.latency_rate = number(key, value)?,
+                "response_delay_ms" => f.response_delay_ms = number(key, value)?,
                 "storm_ms" => f.storm_ms = number(key, value)?,
                 "daily_exhausted" => f.daily_exhausted = value.is_none_or(|v| v == "true"),
                 "seed" => f.seed = Some(number(key, value)?),
@@ -239,7 +250,7 @@ mod tests {
     #[test]
     fn fault_specs_parse_every_key() {
         let f: FaultConfig =
-            "error_rate=0.25,statuses=502|504,fail_next=2,status=503,path=/crm/v3/objects/tasks,latency_ms=20,storm_ms=1000,daily_exhausted,seed=7"
+            "error_rate=0.25,statuses=502|504,fail_next=2,status=503,path=/crm/v3/objects/tasks,latency_ms=20,latency_rate=0.5,response_delay_ms=30,storm_ms=1000,daily_exhausted,seed=7"
                 .parse()
                 .unwrap();
         assert_eq!(f.error_rate, 0.25);
@@ -247,9 +258,16 @@ mod tests {
         assert_eq!((f.fail_next, f.fail_status), (2, 503));
         assert_eq!(f.path_prefix.as_deref(), Some("/crm/v3/objects/tasks"));
         assert_eq!((f.latency_ms, f.storm_ms, f.seed), (20, 1000, Some(7)));
+        assert_eq!((f.latency_rate, f.response_delay_ms), (0.5, 30));
         assert!(f.daily_exhausted);
         assert_eq!("".parse::<FaultConfig>().unwrap(), FaultConfig::default());
-        for bad in ["error_rate=2", "status=404", "explode", "fail_next=many"] {
+        for bad in [
+            "error_rate=2",
+            "latency_rate=1.5",
+            "status=404",
+            "explode",
+            "fail_next=many",
+        ] {
             assert!(bad.parse::<FaultConfig>().is_err(), "{bad}");
         }
     }

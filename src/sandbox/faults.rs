@@ -64,10 +64,19 @@ impl Faults {
             .is_none_or(|p| path.starts_with(p))
     }
 
-    /// Extra latency for this request.
-    pub(crate) fn latency(&self, path: &str) -> Option<Duration> {
-        (self.cfg.latency_ms > 0 && self.applies(path))
-            .then(|| Duration::from_millis(self.cfg.latency_ms))
+    /// Extra latency for this request: every affected one, or a `latency_rate` share (spikes).
+    pub(crate) fn latency(&mut self, path: &str) -> Option<Duration> {
+        if self.cfg.latency_ms == 0 || !self.applies(path) {
+            return None;
+        }
+        let spike = self.cfg.latency_rate <= 0.0 || self.rng.unit() < self.cfg.latency_rate;
+        spike.then(|| Duration::from_millis(self.cfg.latency_ms))
+    }
+
+    /// How long the answer to this (already handled) request is held back.
+    pub(crate) fn response_delay(&self, path: &str) -> Option<Duration> {
+        (self.cfg.response_delay_ms > 0 && self.applies(path))
+            .then(|| Duration::from_millis(self.cfg.response_delay_ms))
     }
 
     /// A 429 answered before the real limiter: `DAILY` when exhausted, else the storm's.
@@ -157,11 +166,30 @@ mod tests {
         let f = Faults::new("storm_ms=1000".parse().unwrap(), now);
         assert_eq!(f.rate_fault("/x", now), Some(Policy::TenSecondly));
         assert_eq!(f.rate_fault("/x", now + Duration::from_millis(1000)), None);
-        let f = faults("daily_exhausted,latency_ms=5");
+        let mut f = faults("daily_exhausted,latency_ms=5");
         assert_eq!(
             f.rate_fault("/x", now + Duration::from_secs(9_999)),
             Some(Policy::Daily)
         );
         assert_eq!(f.latency("/x"), Some(Duration::from_millis(5)));
+    }
+
+    #[test]
+    fn latency_spikes_hit_about_their_share_and_delays_only_their_paths() {
+        let mut f = faults("latency_ms=2000,latency_rate=0.2,seed=3");
+        let spikes = (0..500).filter(|_| f.latency("/crm").is_some()).count();
+        assert!(
+            (60..=140).contains(&spikes),
+            "about 20 % of 500, got {spikes}"
+        );
+        let f = faults("response_delay_ms=50,path=/crm/v3/objects/tasks");
+        assert_eq!(
+            f.response_delay("/crm/v3/objects/tasks/batch/create"),
+            Some(Duration::from_millis(50))
+        );
+        assert_eq!(
+            f.response_delay("/crm/v3/objects/contacts/batch/read"),
+            None
+        );
     }
 }

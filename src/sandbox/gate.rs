@@ -270,7 +270,14 @@ pub(crate) async fn crm(
         Ok(pass) => {
             let resp = match pass.injected {
                 Some(status) => injected_error(status),
-                None => next.run(req).await,
+                None => {
+                    let resp = next.run(req).await;
+                    let delay = sb.gate().faults.response_delay(&path);
+                    if let Some(wait) = delay {
+                        tokio::time::sleep(wait).await;
+                    }
+                    resp
+                }
             };
             with_headers(resp, pass.headers)
         }

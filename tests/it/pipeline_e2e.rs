@@ -3,81 +3,9 @@
 
 use std::time::Duration;
 
-use handoff::demo::setup::Speed;
-use handoff::demo::{DemoEnv, EnvOptions};
-use serde_json::{Value, json};
+use serde_json::json;
 
-fn speed() -> Speed {
-    Speed {
-        first_touch_s: 3,
-        reassign_after_s: 2,
-        close_loop_s: 600,
-    }
-}
-
-async fn start(dir: &std::path::Path) -> DemoEnv {
-    // Logs appear in a failing test's output.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter("info,sqlx=warn")
-        .with_test_writer()
-        .try_init();
-    let options = EnvOptions {
-        speed: speed(),
-        seed_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sandbox").into()),
-        requests_per_10s: 110,
-        log_format: "json",
-    };
-    DemoEnv::start(dir, options).await.unwrap()
-}
-
-/// A ready US lead (tier A/B), as the example playbook routes it to the us-sdr pool.
-fn us_lead(email: &str) -> Value {
-    json!({
-        "email": email, "firstname": "Julia", "lastname": "Alvarez",
-        "jobtitle": "Director of Marketing", "phone": "+1 415 555 0134",
-        "country": "US", "state": "CA", "company": "Pinecrest Analytics",
-        "hs_analytics_num_page_views": "22", "num_conversion_events": "4",
-        "recent_conversion_date": jiff::Timestamp::now().to_string(),
-        "recent_conversion_event_name": "Pricing demo",
-    })
-}
-
-async fn new_lead(env: &DemoEnv, email: &str) -> i64 {
-    let company = env
-        .upsert_company(None, &json!({"name": "Pinecrest Analytics Inc.", "domain": "pinecrest-analytics.com",
-            "industry": "INFORMATION_TECHNOLOGY_AND_SERVICES", "numberofemployees": "85", "country": "US"}))
-        .await
-        .unwrap();
-    env.upsert_contact(None, &us_lead(email), Some(&company))
-        .await
-        .unwrap()
-}
-
-/// Polls until `check` holds or `secs` pass.
-async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
-    while std::time::Instant::now() < deadline {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting for: {what}");
-}
-
-fn follow_ups(tasks: &[Value]) -> Vec<&Value> {
-    tasks
-        .iter()
-        .filter(|t| {
-            let s = t["properties"]["hs_task_subject"].as_str().unwrap_or("");
-            !s.starts_with("Reminder") && !s.starts_with("Escalation")
-        })
-        .collect()
-}
+use super::pipeline_world::{eventually, follow_ups, new_lead, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_creation_hands_the_lead_off_with_one_task_and_the_owner_written_back() {

@@ -1,0 +1,84 @@
+//! HubSpot misbehaving: a 429 storm and a steady share of 5xx answers from the sandbox while a
+//! batch of leads arrives. Everything completes, once: no lead lost, none dead-lettered, one task
+//! each, the owner written.
+
+use handoff::demo::EnvOptions;
+use handoff::demo::setup::Speed;
+use handoff::store::ledger::Step;
+use handoff::store::queue::DeadFilter;
+use serde_json::{Value, json};
+
+use super::pipeline_world::{eventually, follow_ups, new_lead, start_with};
+
+const LEADS: usize = 24;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_storm_and_5xx_answers_delay_handoffs_but_lose_or_double_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start_with(
+        dir.path(),
+        EnvOptions {
+            // No SLA step runs during the test: only the handoffs spend requests.
+            speed: Speed {
+                first_touch_s: 3600,
+                reassign_after_s: 600,
+                close_loop_s: 7200,
+            },
+            ..EnvOptions::default()
+        },
+    )
+    .await;
+    let mut ids = Vec::new();
+    for i in 0..LEADS {
+        ids.push(new_lead(&env, &format!("storm{i}@pinecrest-analytics.com")).await);
+    }
+    env.set_faults(&json!({
+        "stormMs": 4000,
+        "errorRate": 0.3,
+        "seed": 11,
+        "pathPrefix": "/crm/",
+    }))
+    .await
+    .unwrap();
+    // Two deliveries, the second one twice (a HubSpot retry), and out of order.
+    let events: Vec<Value> = ids
+        .iter()
+        .map(|id| env.event("contact.creation", *id, json!({})))
+        .collect();
+    let (first, second) = events.split_at(LEADS / 2);
+    assert_eq!(env.deliver(second).await.unwrap(), 200);
+    assert_eq!(env.deliver(first).await.unwrap(), 200);
+    assert_eq!(env.deliver(second).await.unwrap(), 200);
+
+    eventually(120, "every lead handed off", || async {
+        let rows = env.store.handoffs_for(62515, &ids).await.unwrap();
+        rows.len() == LEADS && rows.iter().all(|r| r.step() == Step::SlaScheduled)
+    })
+    .await;
+    let stats = env.stats().await.unwrap();
+    assert!(
+        stats["rateLimited"].as_u64().unwrap() > 0 && stats["injected5xx"].as_u64().unwrap() > 0,
+        "the faults were met: {stats}"
+    );
+    env.set_faults(&json!({})).await.unwrap();
+
+    let dead = env.store.dead_jobs(&DeadFilter::default()).await.unwrap();
+    assert!(dead.is_empty(), "nothing dead-lettered: {dead:#?}");
+    for id in &ids {
+        let own = env.tasks(Some(*id)).await.unwrap();
+        assert_eq!(follow_ups(&own).len(), 1, "one task for {id}: {own:#?}");
+        let row = env
+            .store
+            .handoffs_for(62515, &[*id])
+            .await
+            .unwrap()
+            .remove(0);
+        assert_eq!(
+            env.contact(*id).await.unwrap()["properties"]["hubspot_owner_id"],
+            json!(row.owner_id),
+            "owner of {id} written back"
+        );
+        assert_eq!(row.task_id.as_deref(), follow_ups(&own)[0]["id"].as_str());
+    }
+    env.stop().await;
+}
