@@ -41,6 +41,8 @@ impl Default for EnvOptions {
 pub struct DemoEnv {
     pub sandbox: RunningSandbox,
     pub addr: SocketAddr,
+    /// The admin listener (loopback, no token).
+    pub admin_addr: SocketAddr,
     pub store: Store,
     pub http: reqwest::Client,
     shutdown: CancellationToken,
@@ -60,6 +62,8 @@ impl DemoEnv {
         let sandbox = sandbox::spawn(config).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
+        let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let admin_addr = admin.local_addr()?;
         let public_url = format!("http://{addr}/webhooks/hubspot");
         let loaded = setup::load(
             dir,
@@ -74,13 +78,14 @@ impl DemoEnv {
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let server = tokio::spawn(async move {
-            if let Err(err) = app.serve(listener, token).await {
+            if let Err(err) = app.serve(listener, Some(admin), token).await {
                 tracing::error!(error = %err, "demo server stopped with an error");
             }
         });
         Ok(Self {
             sandbox,
             addr,
+            admin_addr,
             store,
             http: reqwest::Client::new(),
             shutdown,

@@ -16,13 +16,18 @@ fn speed() -> Speed {
 }
 
 async fn start(dir: &std::path::Path) -> DemoEnv {
+    start_at(dir, speed()).await
+}
+
+/// The sandbox and `serve` (with its admin listener), SLAs at `speed`.
+pub(crate) async fn start_at(dir: &std::path::Path, speed: Speed) -> DemoEnv {
     // Logs appear in a failing test's output.
     let _ = tracing_subscriber::fmt()
         .with_env_filter("info,sqlx=warn")
         .with_test_writer()
         .try_init();
     let options = EnvOptions {
-        speed: speed(),
+        speed,
         seed_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sandbox").into()),
         requests_per_10s: 110,
         log_format: "json",
@@ -42,7 +47,7 @@ fn us_lead(email: &str) -> Value {
     })
 }
 
-async fn new_lead(env: &DemoEnv, email: &str) -> i64 {
+pub(crate) async fn new_lead(env: &DemoEnv, email: &str) -> i64 {
     let company = env
         .upsert_company(None, &json!({"name": "Pinecrest Analytics Inc.", "domain": "pinecrest-analytics.com",
             "industry": "INFORMATION_TECHNOLOGY_AND_SERVICES", "numberofemployees": "85", "country": "US"}))
@@ -53,8 +58,26 @@ async fn new_lead(env: &DemoEnv, email: &str) -> i64 {
         .unwrap()
 }
 
+/// A new lead whose creation webhook has run through to a handoff with its SLA ladder.
+pub(crate) async fn handed_off_lead(env: &DemoEnv, email: &str) -> i64 {
+    let id = new_lead(env, email).await;
+    env.deliver(&[env.event("contact.creation", id, json!({}))])
+        .await
+        .unwrap();
+    eventually(15, "the handoff with its SLA ladder", || async {
+        env.store
+            .handoffs_for(62515, &[id])
+            .await
+            .unwrap()
+            .first()
+            .is_some_and(|r| r.step == "sla_scheduled")
+    })
+    .await;
+    id
+}
+
 /// Polls until `check` holds or `secs` pass.
-async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
+pub(crate) async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
@@ -203,19 +226,7 @@ async fn a_missed_sla_reminds_escalates_and_reassigns_to_another_rep() {
 async fn a_touch_stops_the_ladder_and_a_disposition_closes_the_loop() {
     let dir = tempfile::tempdir().unwrap();
     let env = start(dir.path()).await;
-    let id = new_lead(&env, "kim@pinecrest-analytics.com").await;
-    env.deliver(&[env.event("contact.creation", id, json!({}))])
-        .await
-        .unwrap();
-    eventually(15, "the handoff", || async {
-        env.store
-            .handoffs_for(62515, &[id])
-            .await
-            .unwrap()
-            .first()
-            .is_some_and(|r| r.step == "sla_scheduled")
-    })
-    .await;
+    let id = handed_off_lead(&env, "kim@pinecrest-analytics.com").await;
     let now = jiff::Timestamp::now().as_millisecond().to_string();
     env.change(id, &json!({"hs_last_sales_activity_timestamp": now}))
         .await
