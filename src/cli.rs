@@ -102,6 +102,14 @@ pub enum Command {
         #[command(subcommand)]
         command: DlqCommand,
     },
+    /// Pause or resume a HubSpot portal, straight on the store (works while the service is
+    /// down; a running service sees the change at its next batch). A paused portal's webhooks
+    /// are still accepted and queued; its jobs wait without HubSpot calls and without spending
+    /// attempts. The same as the admin endpoints /admin/portals/... .
+    Portal {
+        #[command(subcommand)]
+        command: PortalCommand,
+    },
     /// Run a batch of contacts through a candidate playbook and a baseline and print how
     /// outcomes, tiers, teams and owners change, and each lead that moves with why.
     Simulate {
@@ -273,6 +281,35 @@ pub enum DlqCommand {
         all: bool,
         #[command(flatten)]
         filter: DeadArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PortalCommand {
+    /// Stop running a portal's jobs until it is resumed (survives restarts, holds on every
+    /// replica).
+    Pause {
+        /// HubSpot portal (hub) id, one of [[hubspot.portals]].
+        #[arg(long, value_name = "P")]
+        portal: i64,
+        /// Why, for whoever looks next (shown by `portal list` and GET /admin/portals).
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
+    },
+    /// Run a portal's jobs again: the ones that waited for the pause (or for an auth failure)
+    /// become due now.
+    Resume {
+        #[arg(long, value_name = "P")]
+        portal: i64,
+    },
+    /// Each configured portal: running or paused, since when, why.
+    List {
+        /// Only this portal.
+        #[arg(long, value_name = "P")]
+        portal: Option<i64>,
+        /// Print JSON (as GET /admin/portals, without the auth state only the service knows).
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -6,7 +6,8 @@
 //!
 //! # Layout
 //! One straight pipe, one folder per stage (see `shared/STYLE.md`):
-//! - [`intake`]: HTTP routes, the verified-webhook extractor, thin handlers.
+//! - [`intake`]: HTTP routes, the verified-webhook extractor, thin handlers; the admin routes,
+//!   served on their own listener.
 //! - [`hubspot`]: HubSpot's protocol: signature check (pure) and event parsing.
 //! - [`engine`]: the pure lead engine: playbooks, scoring, readiness, routing, business
 //!   calendars, SLA ladder, dispositions, explanations. No I/O, clock or randomness inside.
@@ -17,7 +18,8 @@
 //! - [`config`]: one typed tree, layered loading, validation that reports every problem.
 //! - [`metrics`], [`metrics_pipeline`], [`metrics_kpi`], [`telemetry`]: what on-call sees.
 //! - [`startup`]: builds the service and serves a listener until shutdown.
-//! - [`admin`]: offline tools (`explain`, `simulate`) over the engine and files.
+//! - [`admin`]: operator tools behind the CLI and the admin routes: `explain`, `simulate`, the
+//!   queue and dead letters, portal pauses.
 //! - [`sandbox`]: a local HubSpot-compatible server (`handoff sandbox`) for development, tests,
 //!   benchmarks and the demo: the CRM endpoints the client uses, rate limits, faults, control API.
 //! - [`demo`]: `handoff demo`: sandbox + serve + signed webhooks on an accelerated clock.

@@ -13,7 +13,7 @@ use handoff::store::Store;
 use tokio_util::sync::CancellationToken;
 
 mod cli;
-use cli::{Cli, Command, DlqCommand, QueueCommand};
+use cli::{Cli, Command, DlqCommand, PortalCommand, QueueCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -49,6 +49,7 @@ fn main() -> ExitCode {
         Command::Migrate => run_async(migrate(loaded)),
         Command::Queue { command } => run_async(print(queue(loaded, command))),
         Command::Dlq { command } => run_async(print(dlq(loaded, command))),
+        Command::Portal { command } => run_async(print(portal(loaded, command))),
         Command::Explain {
             contact,
             contact_id,
@@ -154,6 +155,50 @@ async fn dlq(loaded: LoadedConfig, command: DlqCommand) -> anyhow::Result<String
     };
     store.close().await;
     Ok(out)
+}
+
+async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<String> {
+    let configured: Vec<i64> = loaded
+        .settings
+        .hubspot
+        .portals
+        .iter()
+        .map(|p| i64::try_from(p.id.0).unwrap_or_default())
+        .collect();
+    let store = open_store(&loaded).await?;
+    let now = jiff::Timestamp::now();
+    let out = match command {
+        PortalCommand::Pause { portal, reason } => {
+            admin::pause_portal(&store, &configured, portal, reason.as_deref(), now)
+                .await
+                .map(|s| {
+                    format!(
+                        "portal {} paused since {}",
+                        s.portal_id,
+                        s.since.unwrap_or_default()
+                    )
+                })
+        }
+        PortalCommand::Resume { portal } => admin::resume_portal(&store, &configured, portal, now)
+            .await
+            .map(|(s, due)| {
+                format!(
+                    "portal {} resumed; {due} waiting job(s) due now",
+                    s.portal_id
+                )
+            }),
+        PortalCommand::List { portal, json } => admin::portal_statuses(&store, &configured, portal)
+            .await
+            .map(|list| {
+                if json {
+                    serde_json::json!({ "portals": list }).to_string()
+                } else {
+                    admin::render_statuses(&list)
+                }
+            }),
+    };
+    store.close().await;
+    Ok(out?)
 }
 
 async fn scoreboard(
@@ -271,23 +316,27 @@ fn run_async(task: impl Future<Output = anyhow::Result<()>>) -> ExitCode {
 async fn serve(loaded: LoadedConfig) -> anyhow::Result<()> {
     handoff::telemetry::init(&loaded.settings.log);
     let listen = loaded.settings.server.listen;
+    let admin_bind = loaded.settings.server.admin_bind;
     let layers = loaded.layers.join(", ");
     let app = Application::build(loaded).await?;
     let listener = tokio::net::TcpListener::bind(listen).await?;
+    let admin = Application::bind_admin(admin_bind).await?;
     tracing::info!(listen = %listener.local_addr()?, layers, "handoff serving");
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
-    app.serve(listener, shutdown).await?;
+    app.serve(listener, admin, shutdown).await?;
     tracing::info!("handoff stopped");
     Ok(())
 }
 
 async fn work(loaded: LoadedConfig) -> anyhow::Result<()> {
     handoff::telemetry::init(&loaded.settings.log);
+    let admin_bind = loaded.settings.server.admin_bind;
     let app = Application::build(loaded).await?;
+    let admin = Application::bind_admin(admin_bind).await?;
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
-    app.work(shutdown).await;
+    app.work(admin, shutdown).await;
     tracing::info!("handoff worker stopped");
     Ok(())
 }

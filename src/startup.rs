@@ -1,6 +1,7 @@
-//! Building and running the service: the store is opened and migrated, then the listener a
-//! caller hands in is served until the shutdown token fires. Tests pass port 0 and their own
-//! token; `main` passes the configured address and a signal-driven token.
+//! Building and running the service: the store is opened and migrated, then the listeners a
+//! caller hands in (public, and admin apart from it) are served until the shutdown token fires.
+//! Tests pass port 0 and their own token; `main` binds the configured addresses and passes a
+//! signal-driven token.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,8 +9,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{LoadedConfig, QueueSettings, WorkerSettings};
+use crate::config::{AdminBind, LoadedConfig, QueueSettings, WorkerSettings};
 use crate::hubspot::client::{ClientDeps, HubspotClient, PersistentTokenStore};
+use crate::intake::admin::AdminState;
 use crate::intake::{self, AppState, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
@@ -23,6 +25,13 @@ pub enum StartupError {
     Hubspot(#[from] crate::hubspot::client::ConfigError),
     #[error("server error: {0}")]
     Serve(#[from] std::io::Error),
+    #[error("server.admin_token_file: {0}")]
+    AdminToken(String),
+    #[error("cannot bind the admin listener {addr} (server.admin_bind)")]
+    AdminBind {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// A built service, ready to serve.
@@ -38,6 +47,8 @@ pub struct Application {
     pipeline: Option<Arc<Pipeline>>,
     owners_refresh: Duration,
     admin_token: Option<secrecy::SecretString>,
+    /// The configured portals, for the admin routes.
+    portals: Vec<i64>,
     request_timeout: Duration,
     shutdown_grace: Duration,
 }
@@ -80,6 +91,9 @@ impl Application {
                 rules: rules.clone(),
                 settings: settings.pipeline.clone(),
                 metrics: metrics.clone(),
+                pauses: crate::worker::pipeline::pause::Pauses::new(
+                    jiff::Timestamp::now().as_millisecond(),
+                ),
             })
         });
         let state = AppState::new(intake, store, metrics.clone());
@@ -90,14 +104,16 @@ impl Application {
             worker: settings.worker.clone(),
             hubspot,
             pipeline,
-            admin_token: match (
-                &settings.server.admin_token,
-                &settings.server.admin_token_file,
-            ) {
-                (Some(token), _) => Some(token.clone()),
-                (None, Some(path)) => crate::config::read_secret(path).ok(),
-                (None, None) => None,
-            },
+            // Read again here: a token file that became unreadable since the checks must not
+            // leave the admin routes open.
+            admin_token: crate::config::admin_token(&settings.server)
+                .map_err(StartupError::AdminToken)?,
+            portals: settings
+                .hubspot
+                .portals
+                .iter()
+                .map(|p| i64::try_from(p.id.0).unwrap_or_default())
+                .collect(),
             owners_refresh: Duration::from_millis(settings.hubspot.owners_refresh_ms.max(1_000)),
             request_timeout: Duration::from_millis(settings.server.request_timeout_ms),
             shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),
@@ -144,29 +160,61 @@ impl Application {
         }
     }
 
-    /// `handoff work`: the worker and queue maintenance without the HTTP listener, until
-    /// `shutdown`; running jobs drain within `worker.drain_ms`.
-    pub async fn work(self, shutdown: CancellationToken) {
+    /// Binds the admin listener `server.admin_bind` names (`None` when it is `off`).
+    pub async fn bind_admin(bind: AdminBind) -> Result<Option<TcpListener>, StartupError> {
+        let Some(addr) = bind.addr() else {
+            return Ok(None);
+        };
+        TcpListener::bind(addr)
+            .await
+            .map(Some)
+            .map_err(|source| StartupError::AdminBind { addr, source })
+    }
+
+    /// Serves the admin routes on `listener` until `shutdown`.
+    fn spawn_admin(&self, listener: TcpListener, shutdown: &CancellationToken) -> Server {
+        let state = AdminState::new(
+            self.admin_token.clone(),
+            self.state.store().clone(),
+            self.pipeline.clone(),
+            self.portals.clone(),
+        );
+        let router = intake::admin::router(state, self.request_timeout);
+        if let Ok(addr) = listener.local_addr() {
+            tracing::info!(listen = %addr, token_required = self.admin_token.is_some(), "admin listener serving");
+        }
+        let server = axum::serve(listener, router)
+            .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+        tokio::spawn(async move { server.await })
+    }
+
+    /// `handoff work`: the worker and queue maintenance (and the admin listener, if given)
+    /// without the public listener, until `shutdown`; running jobs drain within
+    /// `worker.drain_ms`.
+    pub async fn work(self, admin: Option<TcpListener>, shutdown: CancellationToken) {
         let background = self.spawn_background(&shutdown);
+        let admin = admin.map(|l| self.spawn_admin(l, &shutdown));
         shutdown.cancelled().await;
+        if let Some(admin) = admin {
+            let _ = stop(admin, self.shutdown_grace).await;
+        }
         background.finish().await;
         self.state.store().close().await;
         tracing::info!("store closed");
     }
 
-    /// Serves until `shutdown` fires: then stops accepting, lets in-flight requests finish
-    /// (at most the configured grace), and closes the store after its last commit.
+    /// Serves the public routes on `listener` and the admin routes on `admin` until `shutdown`
+    /// fires: then stops accepting, lets in-flight requests finish (at most the configured
+    /// grace), and closes the store after its last commit.
     pub async fn serve(
         self,
         listener: TcpListener,
+        admin: Option<TcpListener>,
         shutdown: CancellationToken,
     ) -> Result<(), StartupError> {
-        let mut router = intake::router(self.state.clone(), self.request_timeout);
-        if let Some(admin) = intake::admin::router(self.admin_token.clone(), self.pipeline.clone())
-        {
-            router = router.merge(admin);
-        }
+        let router = intake::router(self.state.clone(), self.request_timeout);
         let background = self.spawn_background(&shutdown);
+        let admin = admin.map(|l| self.spawn_admin(l, &shutdown));
         let server = axum::serve(listener, router)
             .with_graceful_shutdown(shutdown.clone().cancelled_owned());
         let mut server = tokio::spawn(async move { server.await });
@@ -174,23 +222,37 @@ impl Application {
             result = &mut server => result,
             () = shutdown.cancelled() => {
                 tracing::info!(grace_ms = self.shutdown_grace.as_millis() as u64, "shutting down: draining in-flight requests");
-                match tokio::time::timeout(self.shutdown_grace, &mut server).await {
-                    Ok(result) => result,
-                    Err(_) => {
-                        tracing::warn!("shutdown grace elapsed; closing remaining connections");
-                        server.abort();
-                        Ok(Ok(()))
-                    }
-                }
+                stop(server, self.shutdown_grace).await
             }
         };
         shutdown.cancel();
+        if let Some(admin) = admin {
+            let _ = stop(admin, self.shutdown_grace).await;
+        }
         background.finish().await;
         self.state.store().close().await;
         tracing::info!("store closed");
         match result {
             Ok(served) => Ok(served?),
             Err(join) => Err(StartupError::Serve(std::io::Error::other(join.to_string()))),
+        }
+    }
+}
+
+/// A running HTTP server.
+type Server = tokio::task::JoinHandle<std::io::Result<()>>;
+
+/// Waits for a server that was told to shut down, at most `grace`; then cuts what is left.
+async fn stop(
+    mut server: Server,
+    grace: Duration,
+) -> Result<std::io::Result<()>, tokio::task::JoinError> {
+    match tokio::time::timeout(grace, &mut server).await {
+        Ok(result) => result,
+        Err(_) => {
+            tracing::warn!("shutdown grace elapsed; closing remaining connections");
+            server.abort();
+            Ok(Ok(()))
         }
     }
 }

@@ -1,8 +1,9 @@
-//! Operator and admin tools behind the CLI: the engine's offline `explain` and `simulate`, and
-//! the queue's `queue stats` and `dlq` commands. Every error names what it is about (file and
-//! line, key path, job id).
+//! Operator and admin tools behind the CLI and the admin endpoints: the engine's offline
+//! `explain` and `simulate`, the queue's `queue stats` and `dlq` commands, and portal pauses.
+//! Every error names what it is about (file and line, key path, job id, portal).
 
 mod engine;
+mod portals;
 mod queue;
 
 use std::path::{Path, PathBuf};
@@ -10,9 +11,10 @@ use std::path::{Path, PathBuf};
 pub use engine::{
     compare, explain, load_contact, load_contacts_jsonl, load_playbook, load_roster, parse_at,
 };
+pub use portals::{PortalStatus, pause_portal, portal_statuses, render_statuses, resume_portal};
 pub use queue::{
-    DeadSelection, dead_letters, parse_since, probe, purge_dead, queue_stats, replay_dead,
-    show_dead,
+    DeadSelection, dead_json, dead_letters, find_dead, parse_since, probe, purge_dead, queue_stats,
+    replay, replay_dead, show_dead,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -27,6 +29,10 @@ pub enum AdminError {
     NoSuchJob(i64),
     #[error("give a job id or --all (with any filters) to say which dead jobs")]
     NothingSelected,
+    #[error("portal {0} is not configured ([[hubspot.portals]])")]
+    UnknownPortal(i64),
+    #[error("the reason is longer than {0} characters")]
+    Reason(usize),
     #[error(transparent)]
     Queue(#[from] crate::store::queue::QueueError),
     #[error(transparent)]

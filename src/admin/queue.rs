@@ -100,9 +100,14 @@ pub async fn dead_letters(
 }
 
 pub async fn show_dead(store: &Store, id: i64) -> Result<String, AdminError> {
-    let job = find(store, id).await?;
-    let mut value = serde_json::to_value(&job).unwrap_or_default();
-    // Show payload and history as JSON, not as strings of JSON.
+    let job = find_dead(store, id).await?;
+    Ok(serde_json::to_string_pretty(&dead_json(&job)).unwrap_or_default())
+}
+
+/// A dead job as JSON, its payload and history as JSON rather than strings of JSON
+/// (`handoff dlq show` and the admin endpoints).
+pub fn dead_json(job: &DeadJob) -> serde_json::Value {
+    let mut value = serde_json::to_value(job).unwrap_or_default();
     for field in ["payload", "history"] {
         if let Some(text) = value.get(field).and_then(|v| v.as_str()).map(str::to_owned)
             && let Ok(parsed) = serde_json::from_str::<serde_json::Value>(&text)
@@ -110,10 +115,11 @@ pub async fn show_dead(store: &Store, id: i64) -> Result<String, AdminError> {
             value[field] = parsed;
         }
     }
-    Ok(serde_json::to_string_pretty(&value).unwrap_or_default())
+    value
 }
 
-async fn find(store: &Store, id: i64) -> Result<DeadJob, AdminError> {
+/// One dead job by id; [`AdminError::NoSuchJob`] if there is none.
+pub async fn find_dead(store: &Store, id: i64) -> Result<DeadJob, AdminError> {
     let all = store.dead_jobs(&DeadFilter::default()).await?;
     all.into_iter()
         .find(|j| j.id == id)
@@ -127,26 +133,35 @@ fn check(selection: &DeadSelection) -> Result<(), AdminError> {
     Ok(())
 }
 
-/// Puts dead jobs back to run now, attempts reset, their history kept.
+/// Puts dead jobs back to run now, attempts reset, their history kept; how many.
+pub async fn replay(
+    store: &Store,
+    selection: &DeadSelection,
+    now: Timestamp,
+) -> Result<u64, AdminError> {
+    check(selection)?;
+    if let Some(id) = selection.id {
+        find_dead(store, id).await?;
+    }
+    Ok(store
+        .replay(&selection.filter, selection.id, now.as_millisecond())
+        .await?)
+}
+
+/// `handoff dlq replay`.
 pub async fn replay_dead(
     store: &Store,
     selection: &DeadSelection,
     now: Timestamp,
 ) -> Result<String, AdminError> {
-    check(selection)?;
-    if let Some(id) = selection.id {
-        find(store, id).await?;
-    }
-    let n = store
-        .replay(&selection.filter, selection.id, now.as_millisecond())
-        .await?;
+    let n = replay(store, selection, now).await?;
     Ok(format!("replayed {n} dead job(s)"))
 }
 
 pub async fn purge_dead(store: &Store, selection: &DeadSelection) -> Result<String, AdminError> {
     check(selection)?;
     if let Some(id) = selection.id {
-        find(store, id).await?;
+        find_dead(store, id).await?;
     }
     let n = store.purge(&selection.filter, selection.id).await?;
     Ok(format!("purged {n} dead job(s)"))

@@ -2,6 +2,7 @@
 //! lowest layer, then the admin's files, then `HANDOFF__SECTION__KEY` environment variables.
 //! [`load`] reports every problem at once, with its key path and where it came from.
 
+mod admin;
 mod engine;
 mod load;
 mod validate;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+pub use admin::admin_token;
 pub use load::{ConfigSources, LoadedConfig, load};
 pub use validate::{Problem, Report, read_secret};
 
@@ -82,9 +84,43 @@ pub struct ServerSettings {
     pub listen: SocketAddr,
     pub request_timeout_ms: u64,
     pub shutdown_grace_ms: u64,
-    /// Bearer token of the admin routes; unset = no admin routes.
+    /// Where the admin routes listen, apart from `listen`.
+    pub admin_bind: AdminBind,
+    /// Bearer token of the admin routes: optional on a loopback `admin_bind` (required when
+    /// set), required on any other address.
     pub admin_token: Option<SecretString>,
     pub admin_token_file: Option<PathBuf>,
+}
+
+/// `server.admin_bind`: an address for the admin listener, or `"off"` for none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdminBind {
+    Off,
+    At(SocketAddr),
+}
+
+impl AdminBind {
+    /// The address, unless the admin listener is off.
+    pub fn addr(self) -> Option<SocketAddr> {
+        match self {
+            AdminBind::Off => None,
+            AdminBind::At(addr) => Some(addr),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for AdminBind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.trim().eq_ignore_ascii_case("off") {
+            return Ok(AdminBind::Off);
+        }
+        text.trim().parse().map(AdminBind::At).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "admin_bind {text:?} is neither ADDRESS:PORT (e.g. 127.0.0.1:9091) nor \"off\""
+            ))
+        })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

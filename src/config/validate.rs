@@ -158,23 +158,7 @@ pub(crate) fn validate(
             );
         }
     }
-    let server = &settings.server;
-    match (&server.admin_token, &server.admin_token_file) {
-        (Some(_), Some(_)) => p(
-            "server.admin_token_file",
-            "set either admin_token or admin_token_file, not both".into(),
-        ),
-        (None, Some(path)) => {
-            if let Err(e) = read_secret(path) {
-                p("server.admin_token_file", e);
-            }
-        }
-        (Some(t), None) if secrecy::ExposeSecret::expose_secret(t).trim().len() < 16 => p(
-            "server.admin_token",
-            "must be at least 16 characters".into(),
-        ),
-        _ => {}
-    }
+    super::admin::validate(&settings.server, &mut p);
     let pipeline = &settings.pipeline;
     if pipeline.batch_window_ms > 10_000 {
         p(

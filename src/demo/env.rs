@@ -44,6 +44,8 @@ impl Default for EnvOptions {
 pub struct DemoEnv {
     pub sandbox: RunningSandbox,
     pub addr: SocketAddr,
+    /// The admin listener (loopback, no token).
+    pub admin_addr: SocketAddr,
     pub store: Store,
     pub http: reqwest::Client,
     service: Service,
@@ -62,6 +64,8 @@ impl DemoEnv {
         let sandbox = sandbox::spawn(config).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
+        let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let admin_addr = admin.local_addr()?;
         let public_url = format!("http://{addr}/webhooks/hubspot");
         let sources = setup::write(
             dir,
@@ -78,14 +82,18 @@ impl DemoEnv {
             ServiceMode::InProcess => {
                 let app = Application::build(loaded).await?;
                 let store = app.store().clone();
-                (Service::in_process(app, listener).await, store)
+                (Service::in_process(app, listener, admin).await, store)
             }
             ServiceMode::Binary(binary) => {
-                // The child binds the port itself (and again after every restart).
-                drop(listener);
-                let child =
-                    ChildService::start(binary.clone(), sources, addr, dir.join("serve.log"))
-                        .await?;
+                // The child binds the ports itself (and again after every restart).
+                drop((listener, admin));
+                let child = ChildService::start(
+                    binary.clone(),
+                    sources,
+                    (addr, admin_addr),
+                    dir.join("serve.log"),
+                )
+                .await?;
                 let store = Store::connect(&loaded.settings.store).await?;
                 (Service::Child(Box::new(child)), store)
             }
@@ -93,6 +101,7 @@ impl DemoEnv {
         Ok(Self {
             sandbox,
             addr,
+            admin_addr,
             store,
             http: reqwest::Client::new(),
             service,

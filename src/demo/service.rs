@@ -38,6 +38,7 @@ pub struct ChildService {
     binary: PathBuf,
     sources: ConfigSources,
     addr: SocketAddr,
+    admin_addr: SocketAddr,
     log: PathBuf,
     child: Option<Child>,
     /// Peak resident memory (kB) of every run so far, the largest.
@@ -46,11 +47,15 @@ pub struct ChildService {
 
 impl Service {
     /// Starts `serve` in this process on `listener`.
-    pub async fn in_process(app: Application, listener: tokio::net::TcpListener) -> Self {
+    pub async fn in_process(
+        app: Application,
+        listener: tokio::net::TcpListener,
+        admin: tokio::net::TcpListener,
+    ) -> Self {
         let shutdown = CancellationToken::new();
         let token = shutdown.clone();
         let join = tokio::spawn(async move {
-            if let Err(err) = app.serve(listener, token).await {
+            if let Err(err) = app.serve(listener, Some(admin), token).await {
                 tracing::error!(error = %err, "demo server stopped with an error");
             }
         });
@@ -78,17 +83,19 @@ impl Service {
 }
 
 impl ChildService {
-    /// Starts `binary serve` with `sources` listening on `addr`, and waits until it is ready.
+    /// Starts `binary serve` with `sources` listening on `addrs` (public, admin), and waits
+    /// until it is ready.
     pub async fn start(
         binary: PathBuf,
         sources: ConfigSources,
-        addr: SocketAddr,
+        (addr, admin_addr): (SocketAddr, SocketAddr),
         log: PathBuf,
     ) -> anyhow::Result<Self> {
         let mut service = Self {
             binary,
             sources,
             addr,
+            admin_addr,
             log,
             child: None,
             peak_rss_kb: 0,
@@ -102,7 +109,8 @@ impl ChildService {
         cmd.arg("serve")
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HANDOFF__SERVER__LISTEN", self.addr.to_string());
+            .env("HANDOFF__SERVER__LISTEN", self.addr.to_string())
+            .env("HANDOFF__SERVER__ADMIN_BIND", self.admin_addr.to_string());
         if let Some(dir) = &self.sources.dir {
             cmd.env("HANDOFF_CONFIG_DIR", dir);
         }

@@ -1,5 +1,6 @@
-//! HTTP intake: the webhook route, health probes and metrics. Handlers are thin: extract typed
-//! input, call one function, map the result to a status.
+//! HTTP intake: the webhook route, health probes and metrics on the public listener, and the
+//! admin routes (`admin`) on a listener of their own. Handlers are thin: extract typed input,
+//! call one function, map the result to a status.
 
 pub mod admin;
 mod error;

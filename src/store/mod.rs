@@ -7,6 +7,7 @@ mod macros;
 mod coalesce;
 mod group_commit;
 pub mod ledger;
+mod pauses;
 mod postgres;
 mod postgres_queue;
 mod probes;
@@ -20,6 +21,7 @@ mod wake;
 use std::sync::Arc;
 
 pub use coalesce::Sibling;
+pub use pauses::{PAUSED_ERROR, PortalPause};
 pub use postgres::{NOTIFY_CHANNEL, PostgresStore};
 pub use probes::ProbeRun;
 pub use secrets::SealedRecord;

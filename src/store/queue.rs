@@ -39,15 +39,22 @@ pub enum Outcome {
     Dead {
         reason: String,
     },
+    /// Not run at all (its portal is paused): back to the queue at `at_ms`, the claim's attempt
+    /// given back, so waiting never leads to a dead letter. `reason` shows as its last error.
+    Defer {
+        at_ms: i64,
+        reason: String,
+    },
 }
 
 impl Outcome {
-    /// `done`, `retry` or `dead`, for metrics and logs.
+    /// `done`, `retry`, `dead` or `deferred`, for metrics and logs.
     pub fn name(&self) -> &'static str {
         match self {
             Outcome::Done => "done",
             Outcome::Retry { .. } => "retry",
             Outcome::Dead { .. } => "dead",
+            Outcome::Defer { .. } => "deferred",
         }
     }
 }

@@ -92,6 +92,13 @@ impl Store {
                 None,
                 Some(reason.as_str()),
             ),
+            // The claim counted an attempt; a job that was not run gives it back.
+            Outcome::Defer { at_ms, reason } => (
+                "status = 'ready', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+                 run_at_ms = CAST($4 AS BIGINT), last_error = $5",
+                Some(*at_ms),
+                Some(reason.as_str()),
+            ),
         };
         // Every variant binds $4 and $5; the ones that do not use them compare them to NULL.
         let unused = if at_ms.is_none() && text.is_none() {

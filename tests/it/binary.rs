@@ -20,6 +20,8 @@ fn handoff(dir: &Path) -> Command {
     }
     let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/contacts");
     cmd.env("HANDOFF__ENGINE__EXAMPLES_DIR", examples);
+    // Tests run side by side: each admin listener takes a free port.
+    cmd.env("HANDOFF__SERVER__ADMIN_BIND", "127.0.0.1:0");
     cmd
 }
 

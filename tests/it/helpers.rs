@@ -18,12 +18,14 @@ pub const PUBLIC_URL: &str = "https://handoff.test/webhooks/hubspot";
 
 pub struct TestApp {
     pub addr: SocketAddr,
+    /// The admin listener, apart from the public one.
+    pub admin_addr: SocketAddr,
     pub client: reqwest::Client,
     pub store: Store,
     pub db_url: String,
     pub shutdown: CancellationToken,
     pub server: tokio::task::JoinHandle<()>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 /// The environment every test server gets: a secret, the public URL and its own database.
@@ -66,25 +68,42 @@ pub async fn spawn_app_with(toml: &str, extra_env: &[(&str, &str)]) -> TestApp {
 pub async fn spawn_app_on(engine: Engine, toml: &str, extra_env: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = crate::engines::fresh_url(engine, dir.path()).await;
-    let mut env: Vec<(&str, &str)> = vec![("HANDOFF__STORE__URL", url.as_str())];
+    let mut app = spawn_app_in(dir.path(), &url, toml, extra_env).await;
+    app._dir = Some(dir);
+    app
+}
+
+/// A server whose configuration and store live in `dir` (the caller keeps it, e.g. to start
+/// the service again on the same store).
+pub async fn spawn_app_in(
+    dir: &Path,
+    url: &str,
+    toml: &str,
+    extra_env: &[(&str, &str)],
+) -> TestApp {
+    let mut env: Vec<(&str, &str)> = vec![("HANDOFF__STORE__URL", url)];
     env.extend_from_slice(extra_env);
-    let config = load_config(dir.path(), toml, &env);
+    let config = load_config(dir, toml, &env);
     let db_url = config.settings.store.url.clone();
     let app = Application::build(config).await.unwrap();
     let store = app.store().clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let admin_addr = admin.local_addr().unwrap();
     let shutdown = CancellationToken::new();
     let token = shutdown.clone();
-    let server = tokio::spawn(async move { app.serve(listener, token).await.unwrap() });
+    let server =
+        tokio::spawn(async move { app.serve(listener, Some(admin), token).await.unwrap() });
     TestApp {
         addr,
+        admin_addr,
         client: reqwest::Client::new(),
         store,
         db_url,
         shutdown,
         server,
-        _dir: dir,
+        _dir: None,
     }
 }
 
@@ -138,6 +157,11 @@ pub fn v2_headers(secret: &str, body: &[u8]) -> Vec<(String, String)> {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
+    }
+
+    /// A URL on the admin listener.
+    pub fn admin_url(&self, path: &str) -> String {
+        format!("http://{}{}", self.admin_addr, path)
     }
 
     pub fn request(&self, body: &[u8], headers: &[(String, String)]) -> reqwest::RequestBuilder {

@@ -6,6 +6,7 @@
 mod engines;
 mod helpers;
 
+mod admin_api;
 mod admin_commands;
 mod binary;
 mod config_loading;
@@ -27,6 +28,7 @@ mod replicas;
 mod report;
 mod report_cli;
 mod sandbox;
+mod sqlite_to_postgres;
 mod store_failure;
 mod token_persistence;
 mod webhook_intake;

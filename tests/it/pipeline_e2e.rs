@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::pipeline_world::{eventually, follow_ups, new_lead, start};
+use super::pipeline_world::{eventually, follow_ups, handed_off_lead, new_lead, start};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_creation_hands_the_lead_off_with_one_task_and_the_owner_written_back() {
@@ -131,19 +131,7 @@ async fn a_missed_sla_reminds_escalates_and_reassigns_to_another_rep() {
 async fn a_touch_stops_the_ladder_and_a_disposition_closes_the_loop() {
     let dir = tempfile::tempdir().unwrap();
     let env = start(dir.path()).await;
-    let id = new_lead(&env, "kim@pinecrest-analytics.com").await;
-    env.deliver(&[env.event("contact.creation", id, json!({}))])
-        .await
-        .unwrap();
-    eventually(15, "the handoff", || async {
-        env.store
-            .handoffs_for(62515, &[id])
-            .await
-            .unwrap()
-            .first()
-            .is_some_and(|r| r.step == "sla_scheduled")
-    })
-    .await;
+    let id = handed_off_lead(&env, "kim@pinecrest-analytics.com").await;
     let now = jiff::Timestamp::now().as_millisecond().to_string();
     env.change(id, &json!({"hs_last_sales_activity_timestamp": now}))
         .await

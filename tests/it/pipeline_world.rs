@@ -16,10 +16,15 @@ pub fn speed() -> Speed {
 }
 
 pub async fn start(dir: &std::path::Path) -> DemoEnv {
+    start_at(dir, speed()).await
+}
+
+/// The sandbox and `serve` (with its admin listener), SLAs at `speed`.
+pub async fn start_at(dir: &std::path::Path, speed: Speed) -> DemoEnv {
     start_with(
         dir,
         EnvOptions {
-            speed: speed(),
+            speed,
             ..EnvOptions::default()
         },
     )
@@ -63,6 +68,24 @@ pub async fn new_lead(env: &DemoEnv, email: &str) -> i64 {
     env.upsert_contact(None, &us_lead(email), Some(&company))
         .await
         .unwrap()
+}
+
+/// A new lead whose creation webhook has run through to a handoff with its SLA ladder.
+pub async fn handed_off_lead(env: &DemoEnv, email: &str) -> i64 {
+    let id = new_lead(env, email).await;
+    env.deliver(&[env.event("contact.creation", id, json!({}))])
+        .await
+        .unwrap();
+    eventually(15, "the handoff with its SLA ladder", || async {
+        env.store
+            .handoffs_for(62515, &[id])
+            .await
+            .unwrap()
+            .first()
+            .is_some_and(|r| r.step == "sla_scheduled")
+    })
+    .await;
+    id
 }
 
 /// Polls until `check` holds or `secs` pass.

@@ -101,8 +101,14 @@ enum Op {
 #[derive(Debug, Clone)]
 enum End {
     Done,
-    Retry { in_ms: i64 },
+    Retry {
+        in_ms: i64,
+    },
     Dead,
+    /// Not run (a paused portal): back to ready, the attempt given back.
+    Defer {
+        in_ms: i64,
+    },
 }
 
 /// Mostly the first lane, so claims find work; the second still competes for the same keys.
@@ -138,6 +144,7 @@ fn op() -> impl Strategy<Value = Op> {
         2 => Just(End::Done),
         3 => prop_oneof![Just(0i64), 0..2_000i64].prop_map(|in_ms| End::Retry { in_ms }),
         1 => Just(End::Dead),
+        1 => (0..2_000i64).prop_map(|in_ms| End::Defer { in_ms }),
     ];
     let finish = (any::<Index>(), prop::bool::weighted(0.9), 0..OWNERS, end).prop_map(
         |(job, as_holder, owner, end)| Op::Finish {
@@ -276,6 +283,12 @@ impl Model {
             }
             Outcome::Dead { reason } => {
                 job.status = Status::Dead;
+                job.last_error = Some(reason.clone());
+            }
+            Outcome::Defer { at_ms, reason } => {
+                job.run_at_ms = *at_ms;
+                job.attempts = (job.attempts - 1).max(0);
+                job.status = Status::Ready;
                 job.last_error = Some(reason.clone());
             }
         }
@@ -612,6 +625,10 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
                 },
                 End::Dead => Outcome::Dead {
                     reason: "broken".to_owned(),
+                },
+                End::Defer { in_ms } => Outcome::Defer {
+                    at_ms: now + in_ms,
+                    reason: "paused".to_owned(),
                 },
             };
             let got = accepted(

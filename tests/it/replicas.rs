@@ -36,6 +36,7 @@ fn replica(dir: &Path, url: &str) -> (Child, u16) {
         )
         .env("HANDOFF__STORE__URL", url)
         .env("HANDOFF__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("HANDOFF__SERVER__ADMIN_BIND", "127.0.0.1:0")
         .env("HANDOFF__HUBSPOT__REPLICAS", "3")
         .env("HANDOFF__QUEUE__LEASE_MS", "2000")
         .env("HANDOFF__QUEUE__MAINTENANCE_INTERVAL_MS", "1000")

@@ -194,6 +194,12 @@ impl Auth {
         HubspotError::Auth { portal, reason }
     }
 
+    /// Why the portal is paused after an auth failure, if it is (for `GET /admin/portals`).
+    pub(crate) fn paused_reason(&self, portal: PortalId) -> Option<AuthFailure> {
+        let pa = self.portals.get(&portal)?;
+        pa.paused.lock().ok().and_then(|p| *p)
+    }
+
     /// Lifts a pause after an operator fixed the credentials.
     pub(crate) fn resume(&self, portal: PortalId) {
         if let Some(pa) = self.portals.get(&portal)

@@ -191,6 +191,15 @@ impl HubspotClient {
         self.inner.playbooks.get(&portal).map(String::as_str)
     }
 
+    /// The portal's auth pause in this process (`token_rejected`, `refresh_rejected`,
+    /// `token_store`), if it has one.
+    pub fn auth_pause(&self, portal: PortalId) -> Option<&'static str> {
+        self.inner
+            .auth
+            .paused_reason(portal)
+            .map(AuthFailure::as_str)
+    }
+
     /// Lifts an auth pause after an operator fixed the portal's credentials.
     pub fn resume_portal(&self, portal: PortalId) {
         self.inner.auth.resume(portal);

@@ -12,8 +12,8 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use super::batch::{self, ContactWork};
-use super::intent;
-use super::{Pipeline, now_ms};
+use super::{Pipeline, now_ms, retry_later};
+use super::{intent, pause};
 use crate::hubspot::event::HubspotEvent;
 use crate::metrics::JobLabel;
 use crate::store::queue::{ClaimedJob, Outcome};
@@ -160,9 +160,23 @@ async fn process(p: &Pipeline, lane: &LaneSettings, jobs: Vec<ClaimedJob>) {
             .push(u.work.clone());
     }
     let mut failures = std::collections::HashMap::new();
+    let paused = p.pauses.paused(p).await;
     for (portal_id, work) in by_portal {
-        for (contact_id, outcome) in batch::run(p, portal_id, &work).await {
-            failures.insert((portal_id, contact_id), outcome);
+        let key = |w: &ContactWork| (portal_id, w.contact_id);
+        match &paused {
+            // A paused portal's contacts wait, without a HubSpot call.
+            Ok(paused) if paused.contains(&portal_id) => {
+                failures.extend(work.iter().map(|w| (key(w), pause::deferred())));
+            }
+            Ok(_) => {
+                for (contact_id, outcome) in batch::run(p, portal_id, &work).await {
+                    failures.insert((portal_id, contact_id), outcome);
+                }
+            }
+            Err(err) => failures.extend(
+                work.iter()
+                    .map(|w| (key(w), retry_later(w.attempts, err.to_string()))),
+            ),
         }
     }
     heartbeat.abort();

@@ -8,11 +8,13 @@
 //! - `batch.rs`: one portal's batch (batch reads, decisions, touches);
 //! - `steps.rs`: the resumable steps (write contact, create task, schedule ladder);
 //! - `sla.rs`: SLA checks (remind, escalate, reassign, fallback queue, close the loop);
+//! - `pause.rs`: operator pauses (a paused portal's jobs wait, no HubSpot call);
 //! - `touch.rs`: touches and dispositions read from contact properties.
 
 mod batch;
 mod intent;
 pub mod lane;
+pub mod pause;
 pub mod rules;
 pub mod sla;
 mod steps;
@@ -39,6 +41,7 @@ pub struct Pipeline {
     pub rules: RulesHandle,
     pub settings: PipelineSettings,
     pub metrics: Arc<Metrics>,
+    pub pauses: pause::Pauses,
 }
 
 pub(crate) fn now_ms() -> i64 {

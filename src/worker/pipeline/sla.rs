@@ -17,8 +17,13 @@ use crate::store::ledger::{HandoffRow, Reassignment, Step};
 use crate::store::queue::Outcome;
 use crate::worker::jobs::{SlaAction, SlaCheck};
 
-/// Runs one check; the outcome finishes its job.
+/// Runs one check; the outcome finishes its job. A paused portal's check waits (not run).
 pub async fn run(p: &Pipeline, check: &SlaCheck, attempts: i64) -> Outcome {
+    match p.pauses.paused(p).await {
+        Ok(paused) if paused.contains(&check.portal_id) => return super::pause::deferred(),
+        Ok(_) => {}
+        Err(err) => return retry_later(attempts, err.to_string()),
+    }
     match p.store.handoff(check.handoff_id).await {
         // A reassignment that has not finished its steps (checks exist only once a ladder was
         // scheduled): finish them first.

@@ -310,6 +310,7 @@ fn the_image_healthcheck_script_passes_against_a_running_server_and_fails_withou
         .current_dir(dir.path())
         .env("HANDOFF_CONFIG_DIR", dir.path())
         .env("HANDOFF__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("HANDOFF__SERVER__ADMIN_BIND", "127.0.0.1:0")
         .env(
             "HANDOFF__STORE__URL",
             format!("sqlite://{}/h.db", dir.path().display()),

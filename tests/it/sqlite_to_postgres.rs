@@ -1,0 +1,153 @@
+//! `scripts/sqlite-to-postgres` (docs/operations.md, "Move from SQLite to PostgreSQL"): a store
+//! that has handed off a lead, holds a pause, a dead letter and sealed tokens reads the same on
+//! PostgreSQL after the copy, and new rows continue after the copied ids.
+
+use std::path::Path;
+use std::process::Command;
+
+use handoff::store::queue::{DeadFilter, OnExisting, Outcome, Scheduled};
+use handoff::store::{Engine, NewJob, SealedRecord, Store};
+use serde_json::json;
+
+use crate::engines::{fresh_url, settings};
+use crate::pipeline_world::{handed_off_lead, start_at};
+
+const PORTAL: i64 = 62515;
+
+fn copy(db: &Path, url: &str) -> std::process::Output {
+    Command::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scripts/sqlite-to-postgres"
+    ))
+    .arg(db)
+    .arg(url)
+    .output()
+    .unwrap()
+}
+
+/// A job that died, in a lane no worker runs.
+async fn dead_letter(store: &Store) {
+    let now = jiff::Timestamp::now().as_millisecond();
+    let job = NewJob {
+        queue: "parked",
+        key: format!("{PORTAL}:0-1:1"),
+        kind: "hubspot_event.v1",
+        payload: serde_json::value::to_raw_value(
+            &json!({"note": "a \"quoted\", multi\nline payload"}),
+        )
+        .unwrap(),
+        occurred_at_ms: 1,
+    };
+    let scheduled = Scheduled {
+        job,
+        run_at_ms: now,
+        max_attempts: 1,
+    };
+    store
+        .schedule(&scheduled, OnExisting::Keep, now)
+        .await
+        .unwrap();
+    let claimed = store.claim("parked", "w", now, 60_000, 1).await.unwrap();
+    let reason = "hubspot.permanent.rejected: \"\" and, commas".to_string();
+    store
+        .finish(claimed[0].id, "w", &Outcome::Dead { reason }, now)
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start_at(dir.path(), handoff::demo::setup::Speed::default()).await;
+    let id = handed_off_lead(&env, "lena@pinecrest-analytics.com").await;
+    env.store
+        .pause_portal(PORTAL, Some("moving to PostgreSQL"), 1_000)
+        .await
+        .unwrap();
+    dead_letter(&env.store).await;
+    let sealed = SealedRecord {
+        nonce: vec![0, 1, 2, 255],
+        ciphertext: vec![9; 40],
+    };
+    env.store
+        .save_sealed_tokens(PORTAL, &sealed, 2_000)
+        .await
+        .unwrap();
+    env.stop().await;
+
+    let db = dir.path().join("handoff-demo.db");
+    let url = fresh_url(Engine::Postgres, dir.path()).await;
+    let target = Store::connect(&settings(&url)).await.unwrap();
+    target.migrate().await.unwrap();
+    let out = copy(&db, &url);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("handoffs"), "{printed}");
+
+    let source = Store::connect(&settings(&format!("sqlite://{}", db.display())))
+        .await
+        .unwrap();
+    assert_eq!(
+        target.inbox_len().await.unwrap(),
+        source.inbox_len().await.unwrap()
+    );
+    assert_eq!(
+        target.queue_depth().await.unwrap(),
+        source.queue_depth().await.unwrap(),
+        "the same queue, scheduled SLA checks included"
+    );
+    let dead = source.dead_jobs(&DeadFilter::default()).await.unwrap();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        target.dead_jobs(&DeadFilter::default()).await.unwrap(),
+        dead
+    );
+    assert_eq!(
+        target.portal_pauses().await.unwrap(),
+        source.portal_pauses().await.unwrap()
+    );
+    assert_eq!(
+        target.load_sealed_tokens(PORTAL).await.unwrap(),
+        Some(sealed)
+    );
+    let handoffs = source.handoffs_for(PORTAL, &[id]).await.unwrap();
+    assert_eq!(handoffs.len(), 1);
+    assert_eq!(target.handoffs_for(PORTAL, &[id]).await.unwrap(), handoffs);
+    assert_eq!(
+        target.decisions_of(PORTAL, id).await.unwrap(),
+        source.decisions_of(PORTAL, id).await.unwrap()
+    );
+
+    // New jobs continue after the copied ids.
+    let now = jiff::Timestamp::now().as_millisecond();
+    let job = NewJob {
+        queue: "parked",
+        key: "1:0-1:2".into(),
+        kind: "probe.v1",
+        payload: serde_json::value::to_raw_value(&json!({})).unwrap(),
+        occurred_at_ms: 1,
+    };
+    let scheduled = Scheduled {
+        job,
+        run_at_ms: now + 3_600_000,
+        max_attempts: 1,
+    };
+    let new_id = target
+        .schedule(&scheduled, OnExisting::Keep, now)
+        .await
+        .unwrap();
+    assert!(new_id > dead[0].id, "new id {new_id} after {}", dead[0].id);
+
+    let again = copy(&db, &url);
+    assert!(
+        !again.status.success(),
+        "a second copy into a full database"
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already has"));
+    source.close().await;
+    target.close().await;
+}
