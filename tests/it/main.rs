@@ -5,6 +5,7 @@
 
 mod engines;
 mod helpers;
+mod scrape;
 
 mod admin_commands;
 mod binary;
@@ -13,6 +14,7 @@ mod deploy_files;
 mod health_and_metrics;
 mod hubspot_client;
 mod hubspot_in_serve;
+mod hubspot_metrics;
 mod intake_on_postgres;
 mod operations_doc;
 mod pipeline_e2e;
@@ -26,5 +28,6 @@ mod report_cli;
 mod sandbox;
 mod store_failure;
 mod token_persistence;
+mod unassigned_leads;
 mod webhook_intake;
 mod worker;

@@ -8,9 +8,11 @@
 //! - `batch.rs`: one portal's batch (batch reads, decisions, touches);
 //! - `steps.rs`: the resumable steps (write contact, create task, schedule ladder);
 //! - `sla.rs`: SLA checks (remind, escalate, reassign, fallback queue, close the loop);
+//! - `breach.rs`: which check or touch counts a missed first-touch SLA (once per assignment);
 //! - `touch.rs`: touches and dispositions read from contact properties.
 
 mod batch;
+mod breach;
 mod intent;
 pub mod lane;
 pub mod rules;
