@@ -16,7 +16,8 @@
 //! - [`report`]: KPIs from the ledger (`handoff report`, the `handoff_kpi_*` gauges) and a
 //!   lead's stored history (`handoff explain --contact-id`). Reads only.
 //! - [`config`]: one typed tree, layered loading, validation that reports every problem.
-//! - [`metrics`], [`metrics_pipeline`], [`metrics_kpi`], [`telemetry`]: what on-call sees.
+//! - [`metrics`], [`metrics_pipeline`], [`metrics_kpi`], [`metrics_hubspot`], [`telemetry`]: what
+//!   on-call sees.
 //! - [`startup`]: builds the service and serves a listener until shutdown.
 //! - [`admin`]: operator tools behind the CLI and the admin routes: `explain`, `simulate`, the
 //!   queue and dead letters, portal pauses.
@@ -32,6 +33,7 @@ pub mod engine;
 pub mod hubspot;
 pub mod intake;
 pub mod metrics;
+pub mod metrics_hubspot;
 pub mod metrics_kpi;
 pub mod metrics_pipeline;
 pub mod report;

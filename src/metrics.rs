@@ -55,6 +55,8 @@ pub struct Metrics {
     pub queue_oldest_age_seconds: Family<QueueLabel, Gauge<f64, AtomicU64>>,
     pub pipeline: crate::metrics_pipeline::PipelineMetrics,
     pub kpi: crate::metrics_kpi::KpiMetrics,
+    /// Handed to the HubSpot client at startup.
+    pub hubspot: crate::metrics_hubspot::HubspotMetrics,
 }
 
 impl Default for Metrics {
@@ -68,9 +70,11 @@ impl Metrics {
         let mut registry = Registry::with_prefix("handoff");
         let pipeline = crate::metrics_pipeline::PipelineMetrics::new(&mut registry);
         let kpi = crate::metrics_kpi::KpiMetrics::new(&mut registry);
+        let hubspot = crate::metrics_hubspot::HubspotMetrics::new(&mut registry);
         let m = Self {
             pipeline,
             kpi,
+            hubspot,
             deliveries_accepted: Counter::default(),
             events_received: Counter::default(),
             events_enqueued: Counter::default(),

@@ -15,6 +15,11 @@ pub struct WindowLabel {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct StageLabel {
+    pub stage: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct QuantileLabel {
     pub window: String,
     pub quantile: &'static str,
@@ -37,10 +42,15 @@ pub struct KpiMetrics {
     pub assignment_coverage_ratio: Ratio,
     pub first_touch_seconds: Family<QuantileLabel, Gauge<f64, AtomicU64>>,
     pub sla_compliance_ratio: Ratio,
+    /// Handoffs touched late, or untouched past due.
+    pub sla_missed: Count,
     pub escalations: Count,
     pub reassignments: Count,
     pub decisions: Family<WindowOutcomeLabel, Gauge>,
     pub dispositions: Family<WindowOutcomeLabel, Gauge>,
+    /// Ready leads without an owner's task after the grace period, by where they stopped
+    /// (not windowed: must stay 0).
+    pub unassigned_leads: Family<StageLabel, Gauge>,
     /// When the gauges were last computed (Unix seconds): stale KPIs show here.
     pub computed_at_seconds: Gauge<f64, AtomicU64>,
     last_refresh_ms: AtomicI64,
@@ -82,6 +92,16 @@ impl KpiMetrics {
             "sla_compliance_ratio",
             "Touched within SLA / handoffs touched or past due",
             m.sla_compliance_ratio.clone(),
+        );
+        k.register(
+            "sla_missed",
+            "Handoffs in the window touched late or untouched past due",
+            m.sla_missed.clone(),
+        );
+        k.register(
+            "unassigned_leads",
+            "Ready leads still without an owner's task after the grace period, by stage",
+            m.unassigned_leads.clone(),
         );
         k.register(
             "escalations",
@@ -131,6 +151,7 @@ impl KpiMetrics {
         self.assignment_coverage_ratio.clear();
         self.first_touch_seconds.clear();
         self.sla_compliance_ratio.clear();
+        self.sla_missed.clear();
         self.escalations.clear();
         self.reassignments.clear();
         self.decisions.clear();

@@ -18,6 +18,12 @@ pub struct ActionLabel {
     pub action: &'static str,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TierLabel {
+    /// The SLA tier's id in the playbook.
+    pub tier: String,
+}
+
 #[derive(Debug)]
 pub struct PipelineMetrics {
     /// Events acted on together with an earlier event of the same contact.
@@ -34,6 +40,9 @@ pub struct PipelineMetrics {
     pub handoff_seconds: Histogram,
     pub sla_actions: Family<ActionLabel, Counter>,
     pub touches: Family<OutcomeLabel, Counter>,
+    /// First-touch deadlines that passed without a touch, once per assignment
+    /// (`worker::pipeline::breach`).
+    pub sla_breaches: Family<TierLabel, Counter>,
     pub dispositions: Family<OutcomeLabel, Counter>,
     pub erasures: Counter,
     pub merges: Counter,
@@ -53,6 +62,7 @@ impl PipelineMetrics {
             handoff_seconds: Histogram::new(exponential_buckets(0.01, 2.0, 14)),
             sla_actions: Family::default(),
             touches: Family::default(),
+            sla_breaches: Family::default(),
             dispositions: Family::default(),
             erasures: Counter::default(),
             merges: Counter::default(),
@@ -106,6 +116,11 @@ impl PipelineMetrics {
             m.touches.clone(),
         );
         p.register(
+            "sla_breaches",
+            "First-touch SLAs missed, by SLA tier (once per assignment)",
+            m.sla_breaches.clone(),
+        );
+        p.register(
             "dispositions",
             "Dispositions recorded, by outcome",
             m.dispositions.clone(),
@@ -121,6 +136,45 @@ impl PipelineMetrics {
             "Rule reloads, by result (ok, rejected)",
             m.rules_reloads.clone(),
         );
+        m.start_at_zero();
         m
+    }
+
+    /// Series whose label values are known in advance exist from the start at 0, so that
+    /// `increase()` sees their first event and alerts have a series to evaluate.
+    fn start_at_zero(&self) {
+        let outcome = |o: &str| OutcomeLabel {
+            outcome: o.to_owned(),
+        };
+        for o in ["handed_off", "not_ready", "disqualified"] {
+            let _ = self.decisions.get_or_create(&outcome(o));
+        }
+        for o in ["met", "missed"] {
+            let _ = self.touches.get_or_create(&outcome(o));
+        }
+        for o in ["accepted", "nurture", "disqualified"] {
+            let _ = self.dispositions.get_or_create(&outcome(o));
+        }
+        for o in ["ok", "rejected"] {
+            let _ = self.rules_reloads.get_or_create(&outcome(o));
+        }
+        for action in [
+            "remind",
+            "escalate",
+            "reassign",
+            "fallback_queue",
+            "close_loop",
+        ] {
+            let _ = self.sla_actions.get_or_create(&ActionLabel { action });
+        }
+    }
+
+    /// Breach counters at 0 for the playbook's SLA tiers.
+    pub fn sla_tiers<'a>(&self, tiers: impl IntoIterator<Item = &'a str>) {
+        for tier in tiers {
+            let _ = self.sla_breaches.get_or_create(&TierLabel {
+                tier: tier.to_owned(),
+            });
+        }
     }
 }

@@ -66,6 +66,11 @@ impl Application {
             timestamp_tolerance_ms: settings.webhook.timestamp_tolerance_ms,
             max_body_bytes: settings.webhook.max_body_bytes,
         };
+        let metrics = Arc::new(Metrics::new());
+        let tiers = &config.playbook.doc.sla.tiers;
+        metrics
+            .pipeline
+            .sla_tiers(tiers.iter().map(|t| t.id.as_str()));
         let hubspot = if settings.hubspot.portals.is_empty() {
             None
         } else {
@@ -74,9 +79,14 @@ impl Application {
                 token_store: Arc::new(PersistentTokenStore::new(store.clone())),
                 ..ClientDeps::default()
             };
-            Some(HubspotClient::new(&settings.hubspot, http, deps)?)
+            let client_metrics = metrics.hubspot.clone();
+            Some(HubspotClient::with_metrics(
+                &settings.hubspot,
+                http,
+                deps,
+                client_metrics,
+            )?)
         };
-        let metrics = Arc::new(Metrics::new());
         let rules = RulesHandle::new(
             Rules {
                 playbook: config.playbook.clone(),

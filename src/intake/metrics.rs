@@ -1,5 +1,6 @@
-//! `/metrics`: Prometheus text, with queue depth read from the store at scrape time and the KPI
-//! gauges recomputed from the ledger at most every 30 s.
+//! `/metrics`: Prometheus text, with queue depth read from the store and the HubSpot portals
+//! still waiting counted at scrape time, and the KPI gauges recomputed from the ledger at most
+//! every 30 s.
 
 use axum::Router;
 use axum::extract::State;
@@ -22,6 +23,10 @@ async fn render(State(state): State<AppState>) -> impl IntoResponse {
     if let Err(err) = refreshed {
         tracing::warn!(error = %err, "KPI gauges not refreshed; the last values stay");
     }
+    state
+        .metrics()
+        .hubspot
+        .refresh_blocked(jiff::Timestamp::now());
     let content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8";
     (
         [(header::CONTENT_TYPE, content_type)],

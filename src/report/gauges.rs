@@ -1,11 +1,12 @@
 //! The scoreboard as Prometheus gauges: the last 7 and 30 days (`window` label), recomputed at
 //! most every 30 s when `/metrics` is scraped. One 30-day load of handoffs serves both windows.
+//! The unassigned-lead count comes with them (the last 30 days of ready decisions).
 
 use super::ReportError;
 use super::board::{LedgerRows, Scoreboard};
 use super::window::Window;
 use crate::metrics::Metrics;
-use crate::metrics_kpi::{KpiMetrics, QuantileLabel, WindowLabel, WindowOutcomeLabel};
+use crate::metrics_kpi::{KpiMetrics, QuantileLabel, StageLabel, WindowLabel, WindowOutcomeLabel};
 use crate::store::Store;
 
 /// How often the gauges are recomputed at most.
@@ -13,6 +14,10 @@ pub const REFRESH_EVERY_MS: i64 = 30_000;
 
 /// The windows the gauges cover, longest first.
 const WINDOW_DAYS: [i64; 2] = [30, 7];
+
+/// How long a ready lead may take to get its owner's task before it counts as unassigned:
+/// the pipeline normally needs seconds; this leaves room for a retry or a short cooldown.
+pub const UNASSIGNED_GRACE_MS: i64 = 5 * 60_000;
 
 /// Recomputes the KPI gauges if the last refresh is older than [`REFRESH_EVERY_MS`]. On a store
 /// error the gauges keep their last values (`handoff_kpi_computed_timestamp_seconds` ages).
@@ -41,9 +46,24 @@ pub async fn refresh_gauges(
         };
         boards.push(Scoreboard::build(&rows, &window, None, now_ms));
     }
+    let unassigned = store
+        .unassigned_leads(since_longest, now_ms - UNASSIGNED_GRACE_MS)
+        .await?;
     metrics.kpi.clear();
     for board in &boards {
         set(&metrics.kpi, board);
+    }
+    for (stage, leads) in [
+        ("not_handed_off", unassigned.not_handed_off),
+        ("decided", unassigned.decided),
+        ("contact_written", unassigned.contact_written),
+    ] {
+        let label = StageLabel { stage };
+        metrics
+            .kpi
+            .unassigned_leads
+            .get_or_create(&label)
+            .set(leads);
     }
     metrics.kpi.computed_at_seconds.set(now_ms as f64 / 1000.0);
     Ok(())
@@ -57,6 +77,9 @@ fn set(m: &KpiMetrics, board: &Scoreboard) {
     m.handoffs.get_or_create(&window()).set(as_i64(k.handoffs));
     m.open_handoffs.get_or_create(&window()).set(as_i64(k.open));
     m.escalations.get_or_create(&window()).set(k.escalations);
+    m.sla_missed
+        .get_or_create(&window())
+        .set(as_i64(k.sla.missed));
     m.reassignments
         .get_or_create(&window())
         .set(k.reassignments);

@@ -28,7 +28,7 @@ mod render;
 mod window;
 
 pub use board::{Group, GroupBy, LedgerRows, Scoreboard};
-pub use gauges::{REFRESH_EVERY_MS, refresh_gauges};
+pub use gauges::{REFRESH_EVERY_MS, UNASSIGNED_GRACE_MS, refresh_gauges};
 pub use history::History;
 pub use kpi::{DispositionCount, FirstTouch, Kpis, Ratio, Sla, SourcePipeline, percentile};
 pub use render::{Format, render};

@@ -147,7 +147,7 @@ const CANCEL_PENDING: &str =
     "DELETE FROM jobs WHERE queue = $1 AND job_key = $2 AND status = 'ready'";
 
 mod read;
-pub use read::{KpiHandoff, ReadyLead};
+pub use read::{KpiHandoff, ReadyLead, Unassigned};
 
 /// The SLA lane's key for a contact: it starts with the portal like every key, so
 /// `dlq --portal` finds it, and differs from the events key so the lanes never block each other.

@@ -5,6 +5,7 @@
 
 mod engines;
 mod helpers;
+mod scrape;
 
 mod admin_api;
 mod admin_commands;
@@ -14,6 +15,7 @@ mod deploy_files;
 mod health_and_metrics;
 mod hubspot_client;
 mod hubspot_in_serve;
+mod hubspot_metrics;
 mod intake_on_postgres;
 mod operations_doc;
 mod pipeline_crash;
@@ -31,5 +33,6 @@ mod sandbox;
 mod sqlite_to_postgres;
 mod store_failure;
 mod token_persistence;
+mod unassigned_leads;
 mod webhook_intake;
 mod worker;

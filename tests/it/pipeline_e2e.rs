@@ -101,6 +101,12 @@ async fn a_missed_sla_reminds_escalates_and_reassigns_to_another_rep() {
         "never back to the rep who missed it"
     );
     assert!(row.escalations >= 1);
+    let m = crate::scrape::scrape(&format!("http://{}", env.addr)).await;
+    assert!(
+        m.sum("handoff_pipeline_sla_breaches_total") >= 1.0,
+        "the first owner's missed SLA is a breach:\n{}",
+        m.text
+    );
     let tasks = env.tasks(Some(id)).await.unwrap();
     let subjects: Vec<&str> = tasks
         .iter()
@@ -153,6 +159,12 @@ async fn a_touch_stops_the_ladder_and_a_disposition_closes_the_loop() {
     assert_eq!(
         (row.escalations, row.reassignments, row.sla_met),
         (0, 0, Some(1))
+    );
+    let m = crate::scrape::scrape(&format!("http://{}", env.addr)).await;
+    assert_eq!(m.sum("handoff_pipeline_sla_breaches_total"), 0.0);
+    assert_eq!(
+        m.value("handoff_pipeline_touches_total{outcome=\"met\"}"),
+        1.0
     );
     let tasks = env.tasks(Some(id)).await.unwrap();
     assert_eq!(tasks.len(), 1, "no reminder or escalation after a touch");

@@ -18,7 +18,7 @@ pub fn examples() -> String {
 }
 
 /// The engine's real explanation for the shipped DACH enterprise demo contact.
-fn explanation(dir: &Path) -> String {
+pub(crate) fn explanation(dir: &Path) -> String {
     let loaded = crate::helpers::load_config(
         dir,
         "",
@@ -90,7 +90,7 @@ fn not_handed_off(now: i64, contact_id: i64, outcome: &str) -> NewDecision {
 /// - 4 uk/201/ads: untouched, due in an hour (pending);
 /// - 5 not ready, 6 disqualified by the engine, 8 ready but never handed off (no owner);
 /// - 7 dach/101/webinar: handed off ten days ago (only in a 30-day window).
-async fn seed(store: &Store, now: i64, explanation: &str) {
+pub(crate) async fn seed(store: &Store, now: i64, explanation: &str) {
     let mut decisions: Vec<NewDecision> = LEADS
         .iter()
         .map(|l| decision(now, l, explanation))
@@ -233,6 +233,8 @@ async fn the_metrics_endpoint_shows_the_kpi_gauges(engine: Engine) {
         3600.0
     );
     assert_eq!(value("handoff_kpi_escalations{window=\"7d\"}"), 1.0);
+    assert_eq!(value("handoff_kpi_sla_missed{window=\"7d\"}"), 2.0);
+    assert_eq!(value("handoff_kpi_sla_missed{window=\"30d\"}"), 3.0);
     assert_eq!(
         value("handoff_kpi_decisions{window=\"7d\",outcome=\"not_ready\"}"),
         1.0

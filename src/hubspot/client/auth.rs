@@ -20,6 +20,7 @@ use super::clock::{Clock, add};
 use super::error::{AuthFailure, ErrorDetail, HubspotError, TransientReason};
 use super::token_store::{PlainTokens, TokenCipher, TokenStore};
 use super::types::PortalId;
+use crate::metrics_hubspot::HubspotMetrics;
 
 /// A token to send, tagged with the generation it came from (to spot concurrent refreshes).
 pub(crate) struct Bearer {
@@ -66,6 +67,7 @@ pub(crate) struct AuthDeps {
     pub(crate) store: Arc<dyn TokenStore>,
     pub(crate) cipher: Option<Arc<TokenCipher>>,
     pub(crate) refresh_skew: Duration,
+    pub(crate) metrics: HubspotMetrics,
 }
 
 pub(crate) struct Auth {
@@ -189,6 +191,7 @@ impl Auth {
             && p.is_none()
         {
             *p = Some(reason);
+            self.deps.metrics.paused(reason.as_str());
             tracing::error!(portal_id = %portal, error.code = reason.as_str(), "hubspot credentials rejected; portal paused until resumed");
         }
         HubspotError::Auth { portal, reason }
@@ -204,8 +207,9 @@ impl Auth {
     pub(crate) fn resume(&self, portal: PortalId) {
         if let Some(pa) = self.portals.get(&portal)
             && let Ok(mut p) = pa.paused.lock()
+            && p.take().is_some()
         {
-            *p = None;
+            self.deps.metrics.resumed();
         }
     }
 
@@ -231,7 +235,22 @@ impl Auth {
         Ok(())
     }
 
+    /// One refresh, counted as `ok` or `failed` (refused, unreachable, or an unreadable answer).
     async fn refresh(
+        &self,
+        portal: PortalId,
+        client_id: &str,
+        client_secret: &SecretString,
+        st: &mut OAuthState,
+    ) -> Result<Bearer, HubspotError> {
+        let refreshed = self
+            .refresh_once(portal, client_id, client_secret, st)
+            .await;
+        self.deps.metrics.token_refresh(refreshed.is_ok());
+        refreshed
+    }
+
+    async fn refresh_once(
         &self,
         portal: PortalId,
         client_id: &str,

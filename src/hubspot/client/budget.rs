@@ -42,6 +42,7 @@ use super::error::{HubspotError, RateLimitPolicy};
 pub(crate) use super::pacing::per_replica_share;
 use super::pacing::{new_limiter, next_midnight};
 use super::types::PortalId;
+use crate::metrics_hubspot::{Block, HubspotMetrics};
 
 pub(crate) type Limiter =
     RateLimiter<NotKeyed, InMemoryState, GovernorClock, NoOpMiddleware<governor::nanos::Nanos>>;
@@ -114,6 +115,7 @@ pub(crate) struct Budget {
     portals: HashMap<PortalId, PortalBudget>,
     clock: Arc<dyn Clock>,
     max_wait: Duration,
+    metrics: HubspotMetrics,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -141,6 +143,7 @@ impl Budget {
         portals: Vec<PortalQuota>,
         clock: Arc<dyn Clock>,
         max_wait: Duration,
+        metrics: HubspotMetrics,
     ) -> Self {
         let gclock = GovernorClock(clock.clone());
         let mut map = HashMap::new();
@@ -186,6 +189,7 @@ impl Budget {
             portals: map,
             clock,
             max_wait,
+            metrics,
         }
     }
 
@@ -306,7 +310,7 @@ impl Budget {
             g.limit = max;
             g.interval = interval;
             // The new limiter knows nothing of the requests of the last window: let them age out.
-            pb.cool_down(add(now, interval));
+            self.cool_down(portal, pb, "limit_changed", now, add(now, interval));
         }
         if let (Some(remaining), Some(max)) = (h.remaining, h.max) {
             let low_water = u64::from(max) * u64::from(pb.margin_pct) / 200;
@@ -317,7 +321,7 @@ impl Budget {
                 let pause = Duration::try_from_secs_f64(g.interval.as_secs_f64() * ratio)
                     .unwrap_or(g.interval);
                 tracing::debug!(portal_id = %portal, remaining, "hubspot budget nearly spent; cooling down");
-                pb.cool_down(add(now, pause));
+                self.cool_down(portal, pb, "budget_low", now, add(now, pause));
             }
         }
     }
@@ -342,6 +346,8 @@ impl Budget {
             let mut b = lock(&pb.blocks);
             let newly = b.daily_until.is_none_or(|t| t <= now);
             b.daily_until = Some(b.daily_until.map_or(reset, |t| t.max(reset)));
+            self.metrics
+                .blocked_until(portal, Block::Parked, "daily_limit", now, reset);
             if newly {
                 tracing::error!(portal_id = %portal, retry_at = %reset, error.code = "hubspot.rate_limited.daily", "hubspot daily limit reached; portal parked until reset");
             }
@@ -352,16 +358,39 @@ impl Budget {
                 let at = retry_after.unwrap_or_else(|| add(now, pb.search_interval));
                 let mut b = lock(&pb.blocks);
                 b.search_until = Some(b.search_until.map_or(at, |t| t.max(at)));
+                self.metrics.blocked_until(
+                    portal,
+                    Block::SearchCoolingDown,
+                    "search_rate_limited",
+                    now,
+                    at,
+                );
                 (RateLimitPolicy::Search, at)
             }
             Lane::General => {
                 let interval = lock(&pb.general).interval;
                 let at = retry_after.unwrap_or_else(|| add(now, interval));
                 tracing::warn!(portal_id = %portal, retry_at = %at, "hubspot burst limit hit; portal cooling down");
-                pb.cool_down(at);
+                self.cool_down(portal, pb, "rate_limited", now, at);
                 (RateLimitPolicy::TenSecondly, at)
             }
         }
+    }
+}
+
+impl Budget {
+    /// Cools the whole portal down until `until`, and says so on `/metrics`.
+    fn cool_down(
+        &self,
+        portal: PortalId,
+        pb: &PortalBudget,
+        reason: &'static str,
+        now: Timestamp,
+        until: Timestamp,
+    ) {
+        pb.cool_down(until);
+        self.metrics
+            .blocked_until(portal, Block::CoolingDown, reason, now, until);
     }
 }
 

@@ -47,6 +47,7 @@ pub use tasks::{NewTask, Task};
 pub use token_store::{InMemoryTokenStore, PersistentTokenStore, TokenCipher, TokenStore};
 pub use types::{CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};
 
+use crate::metrics_hubspot::HubspotMetrics;
 use auth::{Auth, AuthDeps, Credentials};
 use budget::{Budget, PortalQuota};
 use owners::OwnerCache;
@@ -99,6 +100,7 @@ pub(crate) struct Inner {
     owners: OwnerCache,
     playbooks: HashMap<PortalId, String>,
     chunk_concurrency: usize,
+    metrics: HubspotMetrics,
 }
 
 impl HubspotClient {
@@ -114,11 +116,22 @@ impl HubspotClient {
             .map_err(|e| ConfigError::Http(e.to_string()))
     }
 
-    /// Validates `cfg`, loads every secret it references, and builds the client.
+    /// Validates `cfg`, loads every secret it references, and builds the client; it counts
+    /// into metrics of its own (see [`HubspotClient::metrics`]).
     pub fn new(
         cfg: &HubspotConfig,
         http: reqwest::Client,
         deps: ClientDeps,
+    ) -> Result<Self, ConfigError> {
+        Self::with_metrics(cfg, http, deps, HubspotMetrics::default())
+    }
+
+    /// [`HubspotClient::new`], counting into `metrics` (the app's, registered for `/metrics`).
+    pub fn with_metrics(
+        cfg: &HubspotConfig,
+        http: reqwest::Client,
+        deps: ClientDeps,
+        metrics: HubspotMetrics,
     ) -> Result<Self, ConfigError> {
         cfg.validate()?;
         let base_url = cfg.base_url.trim_end_matches('/').to_owned();
@@ -153,7 +166,12 @@ impl HubspotClient {
             playbooks.insert(p.id, p.playbook.clone());
         }
         let retry = RetryPolicy::new(&cfg.retry, deps.jitter.clone());
-        let budget = Budget::new(quotas, deps.clock.clone(), retry.max_inline_wait);
+        let budget = Budget::new(
+            quotas,
+            deps.clock.clone(),
+            retry.max_inline_wait,
+            metrics.clone(),
+        );
         let auth = Auth::new(
             creds,
             AuthDeps {
@@ -163,6 +181,7 @@ impl HubspotClient {
                 store: deps.token_store.clone(),
                 cipher,
                 refresh_skew: Duration::from_millis(cfg.token_refresh_skew_ms),
+                metrics: metrics.clone(),
             },
         );
         let owners = OwnerCache::new(Duration::from_millis(cfg.owners_refresh_ms));
@@ -177,6 +196,7 @@ impl HubspotClient {
                 owners,
                 playbooks,
                 chunk_concurrency: usize::try_from(cfg.chunk_concurrency).unwrap_or(1).max(1),
+                metrics,
             }),
         })
     }
@@ -204,6 +224,11 @@ impl HubspotClient {
     pub fn resume_portal(&self, portal: PortalId) {
         self.inner.auth.resume(portal);
         tracing::info!(portal_id = %portal, "hubspot portal resumed");
+    }
+
+    /// What this client has counted (requests, 429s, cooldowns, refreshes, pauses).
+    pub fn metrics(&self) -> &HubspotMetrics {
+        &self.inner.metrics
     }
 
     /// `(requests per window, window)` this replica currently allows itself for a portal.

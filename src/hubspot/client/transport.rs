@@ -116,11 +116,15 @@ impl Inner {
                     .header(CONTENT_TYPE, "application/json")
                     .body(body.clone());
             }
+            let started = std::time::Instant::now();
             let sent = rb.send().await;
             let now = self.clock.now();
             let resp = match sent {
                 Ok(r) => r,
                 Err(e) => {
+                    let seconds = started.elapsed().as_secs_f64();
+                    self.metrics
+                        .request(&call.method, &call.path, None, seconds);
                     let reason = if e.is_timeout() {
                         TransientReason::Timeout
                     } else if e.is_connect() {
@@ -139,6 +143,7 @@ impl Inner {
                         .next(attempt, now, Duration::ZERO, None, in_place)
                     {
                         Next::RetryIn(wait) => {
+                            self.metrics.retry(reason.as_str());
                             tracing::debug!(portal_id = %portal, attempt, reason = reason.as_str(), "hubspot request failed; retrying");
                             tokio::time::sleep(wait).await;
                             continue;
@@ -165,6 +170,9 @@ impl Inner {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| parse_retry_after(v, now));
             let body = resp.bytes().await.unwrap_or_default();
+            let seconds = started.elapsed().as_secs_f64();
+            self.metrics
+                .request(&call.method, &call.path, Some(status), seconds);
             if (200..300).contains(&status) {
                 return serde_json::from_slice(&body).map_err(|e| {
                     HubspotError::local(portal, "decode", format!("status {status}: {e}"))
@@ -183,6 +191,7 @@ impl Inner {
                         return Err(self.auth.pause(portal, AuthFailure::TokenRejected));
                     }
                     self.auth.after_401(portal, bearer.generation).await?;
+                    self.metrics.retry("unauthorized");
                     reauthed = true;
                     attempt -= 1;
                 }
@@ -193,6 +202,7 @@ impl Inner {
                         parsed.policy_name.as_deref(),
                         retry_after,
                     );
+                    self.metrics.rate_limited(policy.as_str());
                     let in_place = policy != RateLimitPolicy::Daily;
                     // The cooldown itself is waited out in `acquire`.
                     if let Next::GiveUp { .. } =
@@ -205,6 +215,7 @@ impl Inner {
                             retry_at: at,
                         });
                     }
+                    self.metrics.retry("rate_limited");
                 }
                 StatusClass::Transient { reason, min_wait } => {
                     let in_place = call.idempotent || reason == TransientReason::Locked;
@@ -213,6 +224,7 @@ impl Inner {
                         .next(attempt, now, min_wait, retry_after, in_place)
                     {
                         Next::RetryIn(wait) => {
+                            self.metrics.retry(reason.as_str());
                             tracing::debug!(portal_id = %portal, attempt, status, "hubspot request failed; retrying");
                             tokio::time::sleep(wait).await;
                         }

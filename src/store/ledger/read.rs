@@ -43,6 +43,18 @@ pub struct ReadyLead {
     pub source: Option<String>,
 }
 
+/// Ready leads still without an owner's task, by where they stopped (see
+/// [`Store::unassigned_leads`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Unassigned {
+    /// A ready decision, but no handoff holds the lead.
+    pub not_handed_off: i64,
+    /// An open handoff whose owner is not written to HubSpot yet.
+    pub decided: i64,
+    /// Owner written, follow-up task not created yet.
+    pub contact_written: i64,
+}
+
 impl Store {
     /// Handoffs decided at or after `since_ms`, oldest first, with only what the KPIs read.
     pub async fn kpi_handoffs_since(&self, since_ms: i64) -> Result<Vec<KpiHandoff>, StoreError> {
@@ -69,6 +81,40 @@ impl Store {
             .bind(since_ms)
             .fetch_all(pool)
             .await?))
+    }
+
+    /// Ready leads nobody was given yet: contacts with a `handed_off` decision made in
+    /// `[since_ms, before_ms)` that no handoff holds, and open handoffs made before
+    /// `before_ms` that have not reached `task_created`. `before_ms` leaves the pipeline its
+    /// normal time to finish; a reassigned handoff counts again until its new task exists.
+    pub async fn unassigned_leads(
+        &self,
+        since_ms: i64,
+        before_ms: i64,
+    ) -> Result<Unassigned, StoreError> {
+        const SQL: &str = "SELECT 'not_handed_off' AS stage, COUNT(*) AS leads FROM \
+             (SELECT d.portal_id, d.contact_id FROM decisions d \
+              LEFT JOIN handoffs h ON h.portal_id = d.portal_id AND h.contact_id = d.contact_id \
+              WHERE d.outcome = 'handed_off' AND d.decided_at_ms >= $1 AND d.decided_at_ms < $2 \
+              AND h.id IS NULL GROUP BY d.portal_id, d.contact_id) r \
+             UNION ALL SELECT step AS stage, COUNT(*) AS leads FROM handoffs \
+             WHERE status = 'open' AND step IN ('decided', 'contact_written') \
+             AND handed_off_at_ms < $2 GROUP BY step";
+        let rows: Vec<(String, i64)> = on_reader!(self, |pool| sqlx::query_as(SQL)
+            .bind(since_ms)
+            .bind(before_ms)
+            .fetch_all(pool)
+            .await?);
+        let mut out = Unassigned::default();
+        for (stage, leads) in rows {
+            match stage.as_str() {
+                "not_handed_off" => out.not_handed_off = leads,
+                "decided" => out.decided = leads,
+                "contact_written" => out.contact_written = leads,
+                _ => {}
+            }
+        }
+        Ok(out)
     }
 
     /// The handoff of one contact, if it has one.

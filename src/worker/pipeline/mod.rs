@@ -9,9 +9,11 @@
 //! - `steps.rs`: the resumable steps (write contact, create task, schedule ladder);
 //! - `sla.rs`: SLA checks (remind, escalate, reassign, fallback queue, close the loop);
 //! - `pause.rs`: operator pauses (a paused portal's jobs wait, no HubSpot call);
+//! - `breach.rs`: which check or touch counts a missed first-touch SLA (once per assignment);
 //! - `touch.rs`: touches and dispositions read from contact properties.
 
 mod batch;
+mod breach;
 mod intent;
 pub mod lane;
 pub mod pause;

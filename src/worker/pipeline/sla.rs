@@ -8,6 +8,7 @@
 use jiff::Timestamp;
 
 use super::batch::{apply_observed, live_roster, record, stored_plan};
+use super::breach;
 use super::steps::{self, StoredTask};
 use super::touch;
 use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
@@ -87,6 +88,10 @@ async fn act(p: &Pipeline, check: &SlaCheck, row: &HandoffRow, attempts: i64) ->
         }
     }
     let touched = apply_observed(p, row, &seen, now).await;
+    let touched_at = row.first_touch_at_ms.or(seen.touched_at_ms);
+    if touched && breach::overdue_check_counts(row, check.step, touched_at) {
+        breach::count(p, row);
+    }
     match check.action {
         SlaAction::CloseLoop if seen.disposition.is_some() || row.disposition.is_some() => {
             Outcome::Done
@@ -100,7 +105,13 @@ async fn act(p: &Pipeline, check: &SlaCheck, row: &HandoffRow, attempts: i64) ->
     }
 }
 
-fn counted(p: &Pipeline, row: &HandoffRow, action: SlaAction) {
+/// A step taken on an untouched lead: counted, and if it is the first step past the due time,
+/// the SLA breach too (after the step succeeded, so a retried check counts once).
+fn counted(p: &Pipeline, row: &HandoffRow, check: &SlaCheck) {
+    let action = check.action;
+    if breach::overdue_check_counts(row, check.step, None) {
+        breach::count(p, row);
+    }
     p.metrics
         .pipeline
         .sla_actions
@@ -157,7 +168,7 @@ async fn remind(p: &Pipeline, row: &HandoffRow, check: &SlaCheck, attempts: i64)
     if let Err(o) = extra_task(p, row, check, Some(&row.owner_id), subject, attempts).await {
         return o;
     }
-    counted(p, row, SlaAction::Remind);
+    counted(p, row, check);
     Outcome::Done
 }
 
@@ -185,7 +196,7 @@ async fn escalate(
     if let Err(err) = p.store.note_escalation(row.id, now_ms()).await {
         return retry_later(attempts, err.to_string());
     }
-    counted(p, row, check.action);
+    counted(p, row, check);
     Outcome::Done
 }
 
@@ -239,7 +250,11 @@ async fn reassign(
         return retry_later(attempts, err.to_string());
     }
     let Some((owner, team, h, plan)) = chosen else {
-        // The lead is no longer ready (or was disqualified): the ladder ends here.
+        // The lead is no longer ready (or was disqualified): the ladder ends here, the
+        // deadline was missed all the same.
+        if breach::overdue_check_counts(row, check.step, None) {
+            breach::count(p, row);
+        }
         tracing::info!(
             portal_id = row.portal_id,
             contact_id = row.contact_id,
@@ -265,7 +280,7 @@ async fn reassign(
     {
         return retry_later(attempts, err.to_string());
     }
-    counted(p, row, check.action);
+    counted(p, row, check);
     tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, from = %row.owner_id, to = %change.owner_id, "lead reassigned after a missed SLA");
     resume(p, row.id, attempts).await
 }

@@ -259,13 +259,62 @@ fn the_pod_is_non_root_with_a_read_only_root_and_a_writable_tmp() {
     assert_eq!(container["args"], Value::from(vec!["serve"]));
 }
 
+/// The intake benchmark's peak RSS in MB, as BENCHMARKS.md reports it ("peak RSS ... **92 MB**").
+fn benchmark_peak_rss_mb() -> u64 {
+    let text = read(&repo().join("BENCHMARKS.md"));
+    let line = text
+        .lines()
+        .find(|l| l.contains("peak RSS"))
+        .expect("BENCHMARKS.md reports a peak RSS");
+    let before_mb = &line[..line.find(" MB**").expect("peak RSS as **N MB**")];
+    before_mb
+        .rsplit("**")
+        .next()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number in {line:?}"))
+}
+
+/// Kubernetes memory quantities in MB (Mi and Gi).
+fn mb(quantity: &str) -> u64 {
+    let (n, unit) = quantity.split_at(quantity.find(|c: char| !c.is_ascii_digit()).unwrap());
+    let mib: u64 = match unit {
+        "Mi" => n.parse().unwrap(),
+        "Gi" => n.parse::<u64>().unwrap() * 1024,
+        other => panic!("unexpected unit {other}"),
+    };
+    mib * 1_048_576 / 1_000_000
+}
+
 #[test]
-fn resources_leave_headroom_over_the_benchmark_peak() {
+fn resources_are_sized_from_the_benchmark_peak_with_headroom() {
+    let peak = benchmark_peak_rss_mb();
     let resources = &container()["resources"];
-    assert_eq!(resources["requests"]["memory"], "128Mi");
-    assert_eq!(resources["limits"]["memory"], "256Mi");
+    let request = mb(str_of(&resources["requests"]["memory"], "memory request"));
+    let limit = mb(str_of(&resources["limits"]["memory"], "memory limit"));
+    assert!(
+        request >= peak,
+        "request {request} MB below the {peak} MB peak"
+    );
+    assert!(
+        limit >= 2 * peak,
+        "limit {limit} MB leaves no room over {peak} MB"
+    );
     assert_eq!(resources["requests"]["cpu"], "100m");
     assert_eq!(scalar(&resources["limits"]["cpu"]), "1");
+    let text = read(&deploy().join("kubernetes/deployment.yaml"));
+    assert!(
+        text.contains("BENCHMARKS.md") && text.contains(&format!("{peak} MB")),
+        "the comment says where the numbers come from"
+    );
+}
+
+#[test]
+fn the_pod_annotations_point_prometheus_at_the_metrics_endpoint() {
+    let annotations = string_map(&deployment()["spec"]["template"]["metadata"]["annotations"]);
+    assert_eq!(annotations["prometheus.io/scrape"], "true");
+    assert_eq!(annotations["prometheus.io/path"], "/metrics");
+    let port: u16 = annotations["prometheus.io/port"].parse().unwrap();
+    assert_eq!(port, listen_port(&k8s_env()));
 }
 
 #[test]

@@ -1,10 +1,15 @@
-//! The deployment artifacts under deploy/ (Dockerfile, compose files, Kubernetes manifests),
-//! validated by parsing them: nothing here needs a container engine or a cluster. Where a file
-//! configures handoff, the resulting environment is fed to the real `handoff check-config`.
+//! The deployment artifacts under deploy/ (Dockerfile, compose files, Kubernetes manifests,
+//! Prometheus and Grafana files), validated by parsing them: nothing here needs a container
+//! engine or a cluster. Where a file configures handoff, the resulting environment is fed to
+//! the real `handoff check-config`; where it queries handoff's metrics, they are checked
+//! against a running handoff's `/metrics`.
 
 mod compose;
 mod docker;
 mod kubernetes;
+mod monitoring;
+mod monitoring_wiring;
+mod promql;
 mod secrets;
 
 use docker::repo_path_in_image;
