@@ -77,6 +77,18 @@ impl HandoffRow {
         Step::parse(&self.step)
     }
 
+    /// Whether its remaining steps (owner written, task created, SLA scheduled) still run:
+    /// open, or closed by a disposition that came before they were done — the owner must still
+    /// reach HubSpot. Not when merged into another, nor erased (which drops the task text).
+    pub fn steps_pending(&self) -> bool {
+        self.step() < Step::SlaScheduled
+            && match self.status.as_str() {
+                "open" => true,
+                "closed" => self.disposition.is_some() && self.task_text.is_some(),
+                _ => false,
+            }
+    }
+
     /// Owners who already missed this lead's SLA.
     pub fn missed_by(&self) -> Vec<String> {
         serde_json::from_str(&self.missed_by).unwrap_or_default()

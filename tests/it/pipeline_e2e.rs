@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::pipeline_world::{eventually, follow_ups, handed_off_lead, new_lead, start};
+use handoff::demo::setup::Speed;
+
+use super::pipeline_world::{eventually, follow_ups, handed_off_lead, new_lead, start, start_at};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_creation_hands_the_lead_off_with_one_task_and_the_owner_written_back() {
@@ -246,5 +248,69 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
         (row.status.as_str(), row.task_text.as_deref()),
         ("closed", None)
     );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_status_set_before_the_handoff_is_not_taken_for_sales_acting_on_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start_at(
+        dir.path(),
+        Speed {
+            first_touch_s: 600,
+            reassign_after_s: 60,
+            close_loop_s: 1200,
+        },
+    )
+    .await;
+    let id = new_lead(&env, "already@pinecrest-analytics.com").await;
+    // Marketing's import carried a lead status that reads as "accepted" in the playbook.
+    env.upsert_contact(
+        Some(&id.to_string()),
+        &json!({"hs_lead_status": "CONNECTED"}),
+        None,
+    )
+    .await
+    .unwrap();
+    env.deliver(&[env.event("contact.creation", id, json!({}))])
+        .await
+        .unwrap();
+    eventually(15, "the handoff", || async {
+        let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+        rows.first().is_some_and(|r| r.step == "sla_scheduled")
+    })
+    .await;
+    // A later change makes handoff read the contact again: still no news from sales.
+    env.change(id, &json!({"hs_analytics_num_page_views": "30"}))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let row = env
+        .store
+        .handoffs_for(62515, &[id])
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(row.status, "open", "the ladder still runs");
+    assert_eq!(row.disposition, None);
+    assert_eq!(row.first_touch_at_ms, None);
+    assert_eq!(follow_ups(&env.tasks(Some(id)).await.unwrap()).len(), 1);
+    // Sales does act: that is recorded.
+    env.change(
+        id,
+        &json!({"hs_lead_status": "UNQUALIFIED", "hs_lead_disqualification_reason": "student"}),
+    )
+    .await
+    .unwrap();
+    eventually(15, "the disposition", || async {
+        let row = env
+            .store
+            .handoffs_for(62515, &[id])
+            .await
+            .unwrap()
+            .remove(0);
+        row.disposition.as_deref() == Some("disqualified")
+    })
+    .await;
     env.stop().await;
 }

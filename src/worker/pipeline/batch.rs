@@ -14,7 +14,7 @@ use super::touch::{self, Observed};
 use super::{Pipeline, Rules, contact, now_ms, portal, retry_later};
 use crate::engine::playbook::LadderAction;
 use crate::engine::tasks::TaskContext;
-use crate::engine::{self, DecideInput, Decision, Outcome as Decided, Roster};
+use crate::engine::{self, DecideInput, Decision, Outcome as Decided, Playbook, Roster};
 use crate::hubspot::client::{CompanyId, ItemError};
 use crate::store::ledger::{HandoffRow, NewDecision, NewHandoff};
 use crate::worker::jobs::SlaAction;
@@ -372,7 +372,7 @@ fn new_handoff(
     d: &Decision,
     routing: &engine::routing::RoutingTrace,
 ) -> NewHandoff {
-    let plan = stored_plan(d);
+    let plan = stored_plan(d, c, &rules.playbook);
     let a = &routing.assignment;
     let source = (!p.settings.source_property.is_empty())
         .then(|| c.get(&p.settings.source_property))
@@ -422,12 +422,18 @@ fn zone_name(zone: &jiff::tz::TimeZone) -> String {
     zone.iana_name().unwrap_or("UTC").to_string()
 }
 
-/// The decision's SLA ladder as stored.
-pub(crate) fn stored_plan(d: &Decision) -> StoredPlan {
+/// The decision's SLA ladder as stored, with the disposition `c` already shows.
+pub(crate) fn stored_plan(d: &Decision, c: &engine::Contact, playbook: &Playbook) -> StoredPlan {
+    let disposition_at_handoff = engine::disposition::classify(playbook, c)
+        .map(|d| (touch::outcome_name(d.outcome).to_owned(), d.reason));
     let Some(sla) = &d.sla else {
-        return StoredPlan::default();
+        return StoredPlan {
+            disposition_at_handoff,
+            ..StoredPlan::default()
+        };
     };
     StoredPlan {
+        disposition_at_handoff,
         ladder: sla
             .ladder
             .iter()

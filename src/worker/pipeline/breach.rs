@@ -72,6 +72,7 @@ mod tests {
                 .map(|&(action, at_ms)| StoredStep { action, at_ms })
                 .collect(),
             close_loop_due_ms: None,
+            disposition_at_handoff: None,
         };
         HandoffRow {
             id: 1,

@@ -28,9 +28,7 @@ pub async fn run(p: &Pipeline, check: &SlaCheck, attempts: i64) -> Outcome {
     match p.store.handoff(check.handoff_id).await {
         // A reassignment that has not finished its steps (checks exist only once a ladder was
         // scheduled): finish them first.
-        Ok(Some(row)) if row.status == "open" && row.step() < Step::SlaScheduled => {
-            resume(p, row.id, attempts).await
-        }
+        Ok(Some(row)) if row.steps_pending() => resume(p, row.id, attempts).await,
         Ok(Some(row)) if is_current(&row, check) => act(p, check, &row, attempts).await,
         // Reassigned, merged, closed or erased since: this check is stale.
         Ok(_) => Outcome::Done,
@@ -241,7 +239,7 @@ async fn reassign(
                 && d.outcome == Decided::HandOff
             {
                 let team = if fallback { None } else { h.team.clone() };
-                chosen = Some((owner, team, h, stored_plan(&d)));
+                chosen = Some((owner, team, h, stored_plan(&d, &c, &rules.playbook)));
             }
             vec![rec]
         })

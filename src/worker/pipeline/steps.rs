@@ -22,6 +22,10 @@ use crate::worker::jobs::{KIND_SLA, LANE_SLA, SlaAction, SlaCheck};
 pub struct StoredPlan {
     pub ladder: Vec<StoredStep>,
     pub close_loop_due_ms: Option<i64>,
+    /// The disposition (outcome, reason) the contact already showed when it was handed off —
+    /// e.g. a lead status set before: only a different one is news from sales.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disposition_at_handoff: Option<(String, Option<String>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,10 +60,7 @@ pub async fn advance(
     attempts: i64,
 ) -> Failures {
     let mut failures = Failures::new();
-    let mut rows: Vec<HandoffRow> = rows
-        .into_iter()
-        .filter(|r| r.status == "open" && r.step() < Step::SlaScheduled)
-        .collect();
+    let mut rows: Vec<HandoffRow> = rows.into_iter().filter(HandoffRow::steps_pending).collect();
     write_contacts(p, portal_id, &mut rows, &mut failures).await;
     create_tasks(p, portal_id, &mut rows, attempts, &mut failures).await;
     for row in rows.iter().filter(|r| r.step() == Step::TaskCreated) {
@@ -303,11 +304,18 @@ pub async fn schedule(
         .unwrap_or_default();
     let mut jobs = Vec::new();
     let now = now_ms();
-    for (i, step) in plan.ladder.iter().enumerate() {
+    // Sales got there before the last step: a touch ends the ladder, a disposition the
+    // close-the-loop check too.
+    let touched = row.first_touch_at_ms.is_some() || row.disposition.is_some();
+    for (i, step) in plan.ladder.iter().enumerate().filter(|_| !touched) {
         // A step whose time has passed (a slow resume) runs now, in order.
         jobs.extend(check_job(row, step.action, i, step.at_ms.max(now)));
     }
-    if let Some(at) = plan.close_loop_due_ms.or(row.close_loop_due_ms) {
+    if let Some(at) = plan
+        .close_loop_due_ms
+        .or(row.close_loop_due_ms)
+        .filter(|_| row.disposition.is_none())
+    {
         jobs.extend(check_job(
             row,
             SlaAction::CloseLoop,

@@ -8,6 +8,8 @@ use crate::engine::playbook::DispositionOutcome;
 use crate::engine::{Contact, Playbook};
 use crate::store::ledger::HandoffRow;
 
+use super::steps::StoredPlan;
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observed {
     pub touched_at_ms: Option<i64>,
@@ -39,8 +41,19 @@ pub fn observe(
         .filter_map(|v| parse_epoch_ms(v).ok())
         .filter(|at| *at >= handoff.handed_off_at_ms)
         .min();
+    // A disposition the contact already showed at handoff is not news (HandoffRow::sla_plan).
+    let before = handoff
+        .sla_plan
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<StoredPlan>(t).ok())
+        .and_then(|plan| plan.disposition_at_handoff);
     let disposition = crate::engine::disposition::classify(playbook, contact)
-        .map(|d| (outcome_name(d.outcome), d.reason));
+        .map(|d| (outcome_name(d.outcome), d.reason))
+        .filter(|(outcome, reason)| {
+            before
+                .as_ref()
+                .is_none_or(|(o, r)| o != outcome || r != reason)
+        });
     let touched_at_ms = touched.or(disposition.as_ref().map(|_| now_ms));
     let deal_amount = (!deal_amount_property.is_empty())
         .then(|| contact.get(deal_amount_property))
