@@ -71,6 +71,7 @@ pub async fn run() -> anyhow::Result<()> {
     let (http, url) = (w.http.clone(), w.webhook.clone());
     // The sender: like HubSpot, a delivery without a 2xx is sent again.
     let sender = tokio::spawn(async move {
+        let begun = Instant::now();
         let mut unanswered = 0usize;
         for d in &deliveries {
             loop {
@@ -84,7 +85,7 @@ pub async fn run() -> anyhow::Result<()> {
             }
             tokio::time::sleep(Duration::from_millis(40)).await;
         }
-        unanswered
+        (unanswered, begun.elapsed())
     });
     let mut points: Vec<f64> = draws(seed, kills)
         .into_iter()
@@ -102,9 +103,9 @@ pub async fn run() -> anyhow::Result<()> {
         );
         w.env.child()?.restart().await?;
     }
-    let unanswered = sender.await?;
-    let sent = start.elapsed();
-    let took = w.until_settled(n, start, Duration::from_secs(3600)).await?;
+    let (unanswered, sent) = sender.await?;
+    w.until_settled(n, start, Duration::from_secs(3600)).await?;
+    let took = w.until_drained(start, Duration::from_secs(3600)).await?;
     // Every acknowledged event is in the inbox, and no job is left but scheduled SLA checks.
     let inbox = w.env.store.inbox_len().await?;
     anyhow::ensure!(
@@ -135,7 +136,7 @@ pub async fn run() -> anyhow::Result<()> {
         sent.as_secs_f64()
     );
     println!(
-        "  all decided and handed off                  {:.1} s",
+        "  every event handled, all handed off         {:.1} s",
         took.as_secs_f64()
     );
     println!(

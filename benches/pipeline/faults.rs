@@ -49,7 +49,10 @@ pub async fn run() -> anyhow::Result<()> {
             count += 1;
         }
     });
-    let settled = w.until_settled(n, start, Duration::from_secs(3600)).await;
+    let settled = match w.until_settled(n, start, Duration::from_secs(3600)).await {
+        Ok(_) => w.until_drained(start, Duration::from_secs(3600)).await,
+        Err(e) => Err(e),
+    };
     storms.abort();
     let took = settled?;
     let after = w.stats().await?;

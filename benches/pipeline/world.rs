@@ -226,6 +226,30 @@ impl World {
     }
 }
 
+impl World {
+    /// Waits until no event job is waiting or running (every acknowledged event handled).
+    pub async fn until_drained(&self, since: Instant, limit: Duration) -> anyhow::Result<Duration> {
+        loop {
+            let open: i64 = self
+                .env
+                .store
+                .queue_depth()
+                .await?
+                .iter()
+                .filter(|d| d.queue == "events" && d.status != "done")
+                .map(|d| d.jobs)
+                .sum();
+            if open == 0 {
+                return Ok(since.elapsed());
+            }
+            if since.elapsed() > limit {
+                anyhow::bail!("{open} event jobs still open after {limit:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
 pub struct Progress {
     pub decisions: i64,
     pub steps: BTreeMap<&'static str, usize>,

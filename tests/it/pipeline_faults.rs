@@ -82,3 +82,45 @@ async fn a_429_storm_and_5xx_answers_delay_handoffs_but_lose_or_double_none() {
     }
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_whose_company_cannot_be_read_waits_instead_of_being_decided_without_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start_with(dir.path(), EnvOptions::default()).await;
+    let id = new_lead(&env, "company@pinecrest-analytics.com").await;
+    env.set_faults(&json!({
+        "pathPrefix": "/crm/v3/objects/companies/batch/read",
+        "errorRate": 1.0,
+        "errorStatuses": [503],
+    }))
+    .await
+    .unwrap();
+    env.deliver(&[env.event("contact.creation", id, json!({}))])
+        .await
+        .unwrap();
+    eventually(30, "the company read to fail", || async {
+        let stats = env.stats().await.unwrap();
+        stats["injected5xx"].as_u64().unwrap_or(0) > 0
+    })
+    .await;
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    assert!(
+        env.store.decisions_of(62515, id).await.unwrap().is_empty(),
+        "no decision on partial data"
+    );
+    env.set_faults(&json!({})).await.unwrap();
+    eventually(90, "the handoff once the company can be read", || async {
+        let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+        rows.first().is_some_and(|r| r.step() == Step::SlaScheduled)
+    })
+    .await;
+    let decisions = env.store.decisions_of(62515, id).await.unwrap();
+    assert_eq!(decisions.len(), 1);
+    // The ICP flag needs the company's size and industry.
+    assert!(
+        decisions[0].explanation.contains(r#""flags":["icp"]"#),
+        "decided with its company: {}",
+        decisions[0].explanation
+    );
+    env.stop().await;
+}

@@ -11,11 +11,10 @@ use jiff::Timestamp;
 use super::intent::Plan;
 use super::steps::{self, Failures, StoredPlan, StoredStep, StoredTask};
 use super::touch::{self, Observed};
-use super::{Pipeline, Rules, contact, now_ms, portal, retry_later};
+use super::{Pipeline, Rules, now_ms, portal, retry_later};
 use crate::engine::playbook::LadderAction;
 use crate::engine::tasks::TaskContext;
 use crate::engine::{self, DecideInput, Decision, Outcome as Decided, Playbook, Roster};
-use crate::hubspot::client::{CompanyId, ItemError};
 use crate::store::ledger::{HandoffRow, NewDecision, NewHandoff};
 use crate::worker::jobs::SlaAction;
 
@@ -87,7 +86,7 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
             return failures;
         }
     };
-    let contacts = read_contacts(
+    let contacts = super::read::read_contacts(
         p,
         &rules,
         portal_id,
@@ -143,121 +142,6 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
         }
     }
     failures
-}
-
-/// Reads one contact with its primary company, as the engine sees it (SLA reassignments).
-pub(crate) async fn read_one(
-    p: &Pipeline,
-    rules: &Rules,
-    portal_id: i64,
-    contact_id: i64,
-    attempts: i64,
-) -> Result<Option<engine::Contact>, crate::store::queue::Outcome> {
-    let mut failures = Failures::new();
-    let tries: HashMap<i64, i64> = [(contact_id, attempts)].into();
-    let mut found = read_contacts(
-        p,
-        rules,
-        portal_id,
-        &[contact_id],
-        &HashMap::new(),
-        &tries,
-        &mut failures,
-    )
-    .await;
-    match failures.remove(&contact_id) {
-        Some(outcome) => Err(outcome),
-        None => Ok(found.pop()),
-    }
-}
-
-/// Reads the contacts (and, for those without a handoff, their primary companies) as the
-/// engine's input. Contacts HubSpot no longer has are left out (their jobs are done).
-async fn read_contacts(
-    p: &Pipeline,
-    rules: &Rules,
-    portal_id: i64,
-    ids: &[i64],
-    existing: &HashMap<i64, HandoffRow>,
-    attempts: &HashMap<i64, i64>,
-    failures: &mut Failures,
-) -> Vec<engine::Contact> {
-    let props = p.contact_properties(rules);
-    let props: Vec<&str> = props.iter().map(String::as_str).collect();
-    let hs_ids: Vec<_> = ids.iter().map(|id| contact(*id)).collect();
-    let mut out = Vec::new();
-    for item in p
-        .client
-        .batch_read_contacts(portal(portal_id), &hs_ids, &props)
-        .await
-    {
-        let id = i64::try_from(item.key.0).unwrap_or_default();
-        match item.result {
-            Ok(c) if !c.archived => out.push(engine::Contact {
-                id: id.to_string(),
-                properties: c.properties,
-                company: None,
-                event: None,
-            }),
-            Ok(_) | Err(ItemError::NotFound) => {
-                tracing::info!(
-                    portal_id,
-                    contact_id = id,
-                    "contact gone from HubSpot; nothing to hand off"
-                );
-            }
-            Err(e) => {
-                let n = attempts.get(&id).copied().unwrap_or(1);
-                failures.insert(id, steps::item_outcome(&e, n, "contact read"));
-            }
-        }
-    }
-    let need: Vec<_> = out
-        .iter()
-        .filter_map(|c| c.id.parse::<i64>().ok())
-        .filter(|id| !existing.contains_key(id))
-        .map(contact)
-        .collect();
-    if need.is_empty() {
-        return out;
-    }
-    let mut primary: HashMap<String, CompanyId> = HashMap::new();
-    for item in p.client.contact_companies(portal(portal_id), &need).await {
-        if let Ok(links) = item.result
-            && let Some(link) = links.iter().find(|l| l.primary).or(links.first())
-        {
-            primary.insert(item.key.0.to_string(), link.company_id);
-        }
-    }
-    let mut company_ids: Vec<CompanyId> = primary.values().copied().collect();
-    company_ids.sort_unstable();
-    company_ids.dedup();
-    let company_props = Pipeline::company_properties(rules);
-    let company_props: Vec<&str> = company_props.iter().map(String::as_str).collect();
-    let mut companies = HashMap::new();
-    if !company_ids.is_empty() {
-        for item in p
-            .client
-            .batch_read_companies(portal(portal_id), &company_ids, &company_props)
-            .await
-        {
-            if let Ok(company) = item.result {
-                companies.insert(item.key, company.properties);
-            }
-        }
-    }
-    for c in &mut out {
-        if let Some(props) = primary
-            .get(&c.id)
-            .and_then(|cid| companies.get(cid).map(|p| (cid, p)))
-        {
-            c.company = Some(engine::contact::Company {
-                id: Some(props.0.to_string()),
-                properties: props.1.clone(),
-            });
-        }
-    }
-    out
 }
 
 /// The roster with HubSpot's view applied: owners HubSpot no longer lists as assignable

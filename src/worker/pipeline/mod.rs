@@ -6,6 +6,7 @@
 //! - `lane.rs`: the events lane (claim, micro-batch window, coalescing, outcomes);
 //! - `intent.rs`: what a contact's events ask for (decide, erase, merge, nothing);
 //! - `batch.rs`: one portal's batch (batch reads, decisions, touches);
+//! - `read.rs`: contacts and their companies as the engine reads them;
 //! - `steps.rs`: the resumable steps (write contact, create task, schedule ladder);
 //! - `sla.rs`: SLA checks (remind, escalate, reassign, fallback queue, close the loop);
 //! - `pause.rs`: operator pauses (a paused portal's jobs wait, no HubSpot call);
@@ -17,6 +18,7 @@ mod breach;
 mod intent;
 pub mod lane;
 pub mod pause;
+mod read;
 pub mod rules;
 pub mod sla;
 mod steps;

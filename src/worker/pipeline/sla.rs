@@ -208,7 +208,7 @@ async fn reassign(
 ) -> Outcome {
     let rules = p.rules.current();
     // With its company: readiness and routing read company fields.
-    let c = match super::batch::read_one(p, &rules, row.portal_id, row.contact_id, attempts).await {
+    let c = match super::read::read_one(p, &rules, row.portal_id, row.contact_id, attempts).await {
         Ok(Some(c)) => c,
         Ok(None) => return Outcome::Done,
         Err(outcome) => return outcome,

@@ -1,0 +1,162 @@
+//! Reading contacts for a batch: the contacts with the properties the rules need, and for
+//! contacts without a handoff their primary company. A contact or company that could not be
+//! read (a request failed) is not decided on partial data: its job is retried.
+
+use std::collections::HashMap;
+
+use super::steps::{self, Failures};
+use super::{Pipeline, Rules, contact, portal};
+use crate::engine;
+use crate::hubspot::client::{CompanyId, ItemError};
+use crate::store::ledger::HandoffRow;
+
+/// Reads one contact with its primary company, as the engine sees it (SLA reassignments).
+pub(crate) async fn read_one(
+    p: &Pipeline,
+    rules: &Rules,
+    portal_id: i64,
+    contact_id: i64,
+    attempts: i64,
+) -> Result<Option<engine::Contact>, crate::store::queue::Outcome> {
+    let mut failures = Failures::new();
+    let tries: HashMap<i64, i64> = [(contact_id, attempts)].into();
+    let mut found = read_contacts(
+        p,
+        rules,
+        portal_id,
+        &[contact_id],
+        &HashMap::new(),
+        &tries,
+        &mut failures,
+    )
+    .await;
+    match failures.remove(&contact_id) {
+        Some(outcome) => Err(outcome),
+        None => Ok(found.pop()),
+    }
+}
+
+/// Reads the contacts (and, for those without a handoff, their primary companies) as the
+/// engine's input. Contacts HubSpot no longer has are left out (their jobs are done).
+pub(crate) async fn read_contacts(
+    p: &Pipeline,
+    rules: &Rules,
+    portal_id: i64,
+    ids: &[i64],
+    existing: &HashMap<i64, HandoffRow>,
+    attempts: &HashMap<i64, i64>,
+    failures: &mut Failures,
+) -> Vec<engine::Contact> {
+    let props = p.contact_properties(rules);
+    let props: Vec<&str> = props.iter().map(String::as_str).collect();
+    let hs_ids: Vec<_> = ids.iter().map(|id| contact(*id)).collect();
+    let mut out = Vec::new();
+    for item in p
+        .client
+        .batch_read_contacts(portal(portal_id), &hs_ids, &props)
+        .await
+    {
+        let id = i64::try_from(item.key.0).unwrap_or_default();
+        match item.result {
+            Ok(c) if !c.archived => out.push(engine::Contact {
+                id: id.to_string(),
+                properties: c.properties,
+                company: None,
+                event: None,
+            }),
+            Ok(_) | Err(ItemError::NotFound) => {
+                tracing::info!(
+                    portal_id,
+                    contact_id = id,
+                    "contact gone from HubSpot; nothing to hand off"
+                );
+            }
+            Err(e) => {
+                let n = attempts.get(&id).copied().unwrap_or(1);
+                failures.insert(id, steps::item_outcome(&e, n, "contact read"));
+            }
+        }
+    }
+    let need: Vec<_> = out
+        .iter()
+        .filter_map(|c| c.id.parse::<i64>().ok())
+        .filter(|id| !existing.contains_key(id))
+        .map(contact)
+        .collect();
+    if need.is_empty() {
+        return out;
+    }
+    // A contact whose company could not be read is not decided without it (the company
+    // decides fit and routing): it waits for a retry like a failed contact read.
+    let attempts_of = |id: &str| {
+        id.parse::<i64>()
+            .ok()
+            .and_then(|id| attempts.get(&id).copied())
+            .unwrap_or(1)
+    };
+    let mut primary: HashMap<String, CompanyId> = HashMap::new();
+    let mut unread: HashMap<String, crate::store::queue::Outcome> = HashMap::new();
+    for item in p.client.contact_companies(portal(portal_id), &need).await {
+        let id = item.key.0.to_string();
+        match item.result {
+            Ok(links) => {
+                if let Some(link) = links.iter().find(|l| l.primary).or(links.first()) {
+                    primary.insert(id, link.company_id);
+                }
+            }
+            Err(ItemError::Request(err)) => {
+                let outcome = super::outcome_of(&err, attempts_of(&id));
+                unread.insert(id, outcome);
+            }
+            // No associations (or an input HubSpot refuses): decided without a company.
+            Err(_) => {}
+        }
+    }
+    let mut company_ids: Vec<CompanyId> = primary.values().copied().collect();
+    company_ids.sort_unstable();
+    company_ids.dedup();
+    let company_props = Pipeline::company_properties(rules);
+    let company_props: Vec<&str> = company_props.iter().map(String::as_str).collect();
+    let mut companies = HashMap::new();
+    if !company_ids.is_empty() {
+        for item in p
+            .client
+            .batch_read_companies(portal(portal_id), &company_ids, &company_props)
+            .await
+        {
+            match item.result {
+                Ok(company) => {
+                    companies.insert(item.key, company.properties);
+                }
+                Err(ItemError::Request(err)) => {
+                    for (id, _) in primary.iter().filter(|(_, c)| **c == item.key) {
+                        unread.insert(id.clone(), super::outcome_of(&err, attempts_of(id)));
+                    }
+                }
+                // Deleted since it was associated: decided without it.
+                Err(_) => {}
+            }
+        }
+    }
+    out.retain(|c| match unread.remove(&c.id) {
+        Some(outcome) => {
+            if let Ok(id) = c.id.parse::<i64>() {
+                failures.insert(id, outcome);
+            }
+            false
+        }
+        None => true,
+    });
+    for c in &mut out {
+        if let Some(props) = primary
+            .get(&c.id)
+            .and_then(|cid| companies.get(cid).map(|p| (cid, p)))
+        {
+            c.company = Some(engine::contact::Company {
+                id: Some(props.0.to_string()),
+                properties: props.1.clone(),
+            });
+        }
+    }
+    out
+}
