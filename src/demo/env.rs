@@ -6,12 +6,13 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::setup::{self, PORTAL_ID, Speed, WEBHOOK_SECRET};
+use super::secrets::{DemoAuth, DemoSecrets};
+use super::setup::{self, PORTAL_ID, Speed};
 use crate::sandbox::{self, RunningSandbox, SandboxConfig};
 use crate::startup::Application;
 use crate::store::Store;
@@ -25,6 +26,8 @@ pub struct EnvOptions {
     /// The sandbox's burst limit: requests per 10 s.
     pub requests_per_10s: u32,
     pub log_format: &'static str,
+    /// The credentials; the sandbox accepts only these.
+    pub secrets: DemoSecrets,
 }
 
 impl Default for EnvOptions {
@@ -34,6 +37,7 @@ impl Default for EnvOptions {
             seed_dir: Some("fixtures/sandbox".into()),
             requests_per_10s: 110,
             log_format: "pretty",
+            secrets: DemoSecrets::default(),
         }
     }
 }
@@ -43,6 +47,7 @@ pub struct DemoEnv {
     pub addr: SocketAddr,
     pub store: Store,
     pub http: reqwest::Client,
+    webhook_secret: SecretString,
     shutdown: CancellationToken,
     server: JoinHandle<()>,
     next_event_id: std::sync::atomic::AtomicI64,
@@ -55,6 +60,15 @@ impl DemoEnv {
             seed_dir: options.seed_dir.clone(),
             ..SandboxConfig::default()
         };
+        // The sandbox accepts only the demo's credentials, so a miswired secret shows.
+        match &options.secrets.auth {
+            DemoAuth::PrivateApp { token } => {
+                config.tokens = vec![token.expose_secret().to_owned()]
+            }
+            DemoAuth::OAuth { refresh_token, .. } => {
+                config.refresh_tokens = vec![refresh_token.expose_secret().to_owned()];
+            }
+        }
         config.rate_limit.requests = options.requests_per_10s;
         config.rate_limit.interval_ms = 10_000;
         let sandbox = sandbox::spawn(config).await?;
@@ -67,6 +81,7 @@ impl DemoEnv {
             &public_url,
             options.speed,
             options.log_format,
+            &options.secrets,
         )
         .map_err(|r| anyhow::anyhow!("demo configuration: {r}"))?;
         let app = Application::build(loaded).await?;
@@ -83,6 +98,7 @@ impl DemoEnv {
             addr,
             store,
             http: reqwest::Client::new(),
+            webhook_secret: options.secrets.webhook_secret.clone(),
             shutdown,
             server,
             next_event_id: std::sync::atomic::AtomicI64::new(1),
@@ -159,8 +175,8 @@ impl DemoEnv {
         let body = serde_json::to_vec(events)?;
         let url = format!("http://{}/webhooks/hubspot", self.addr);
         let ts = jiff::Timestamp::now().as_millisecond().to_string();
-        let secret = SecretString::from(WEBHOOK_SECRET);
-        let sig = crate::hubspot::signature::sign_v3(&secret, "POST", &url, &body, &ts);
+        let sig =
+            crate::hubspot::signature::sign_v3(&self.webhook_secret, "POST", &url, &body, &ts);
         let resp = self
             .http
             .post(&url)

@@ -6,6 +6,7 @@
 //! the escalation ladder (reminder, manager task, reassignment). It ends with the scoreboard.
 
 pub mod env;
+pub mod secrets;
 pub mod setup;
 
 use std::path::Path;
@@ -14,6 +15,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub use env::{DemoEnv, EnvOptions};
+pub use secrets::{DemoAuth, DemoSecrets};
 
 /// What the demo does, tunable for tests.
 #[derive(Debug, Clone)]

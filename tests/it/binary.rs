@@ -31,21 +31,28 @@ fn free_port() -> u16 {
         .port()
 }
 
-struct Running {
-    child: Child,
-    port: u16,
+/// A `handoff serve` process; its stderr (the JSON log) is in `DIR/serve-PORT.log`.
+pub(crate) struct Running {
+    pub(crate) child: Child,
+    pub(crate) port: u16,
 }
 
 impl Running {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 }
 
 async fn start(dir: &Path) -> Running {
+    start_with(dir, &[]).await
+}
+
+/// Starts `handoff serve` in `dir` with the test environment plus `env`; returns once ready.
+pub(crate) async fn start_with(dir: &Path, env: &[(&str, &str)]) -> Running {
     let port = free_port();
     let log = std::fs::File::create(dir.join(format!("serve-{port}.log"))).unwrap();
     let child = handoff(dir)
+        .envs(env.iter().copied())
         .arg("serve")
         .env("HANDOFF__SERVER__LISTEN", format!("127.0.0.1:{port}"))
         .stdout(Stdio::null())
@@ -152,7 +159,8 @@ async fn no_acknowledged_event_is_lost_when_the_process_is_killed() {
     stop(server).await;
 }
 
-async fn stop(mut server: Running) -> std::process::ExitStatus {
+/// SIGTERM, then waits (at most 15 s) for the exit.
+pub(crate) async fn stop(mut server: Running) -> std::process::ExitStatus {
     let pid = server.child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);

@@ -26,6 +26,7 @@ async fn start(dir: &std::path::Path) -> DemoEnv {
         seed_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sandbox").into()),
         requests_per_10s: 110,
         log_format: "json",
+        ..EnvOptions::default()
     };
     DemoEnv::start(dir, options).await.unwrap()
 }
