@@ -359,8 +359,14 @@ async fn demo(run_s: u64) -> anyhow::Result<()> {
         filter: "info,sqlx=warn,tower_http=warn".into(),
     });
     let dir = tempfile_dir()?;
+    // Credentials: HANDOFF_DEMO_* if set (see src/demo/secrets.rs), generated otherwise.
+    let secrets = handoff::demo::DemoSecrets::from_lookup(|name| std::env::var(name).ok());
     let options = handoff::demo::DemoOptions {
         run_s,
+        env: handoff::demo::EnvOptions {
+            secrets,
+            ..handoff::demo::EnvOptions::default()
+        },
         ..handoff::demo::DemoOptions::default()
     };
     let board = handoff::demo::run(&dir, options).await?;

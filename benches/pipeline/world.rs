@@ -7,8 +7,8 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use handoff::demo::service::ServiceMode;
-use handoff::demo::setup::{PORTAL_ID, Speed, WEBHOOK_SECRET};
-use handoff::demo::{DemoEnv, EnvOptions, LeadTemplate, lead_templates};
+use handoff::demo::setup::{PORTAL_ID, Speed};
+use handoff::demo::{DemoEnv, DemoSecrets, EnvOptions, LeadTemplate, lead_templates};
 use handoff::store::ledger::Step;
 use secrecy::SecretString;
 use serde_json::{Value, json};
@@ -23,6 +23,9 @@ pub fn arg(name: &str, default: u64) -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
 }
+
+/// The webhook secret of the load scripts' portal (the crash script signs from its own tasks).
+const WEBHOOK_SECRET: &str = "pipeline-bench-webhook-secret";
 
 pub struct World {
     pub env: DemoEnv,
@@ -54,6 +57,10 @@ impl World {
             log_format: "json",
             extra_settings: format!("[pipeline]\nbatch_window_ms = 200\n{extra}"),
             service: ServiceMode::Binary(env!("CARGO_BIN_EXE_handoff").into()),
+            secrets: DemoSecrets {
+                webhook_secret: SecretString::from(WEBHOOK_SECRET),
+                ..DemoSecrets::default()
+            },
         };
         let env = DemoEnv::start(dir.path(), options).await?;
         let sandbox = env.sandbox.base_url.clone();

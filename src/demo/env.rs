@@ -6,12 +6,13 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
+use super::secrets::{DemoAuth, DemoSecrets};
 use super::service::{ChildService, Service, ServiceMode};
-use super::setup::{self, PORTAL_ID, Speed, WEBHOOK_SECRET};
+use super::setup::{self, PORTAL_ID, Speed};
 use crate::sandbox::{self, RunningSandbox, SandboxConfig};
 use crate::startup::Application;
 use crate::store::Store;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
 /// Options of a demo world.
@@ -26,6 +27,8 @@ pub struct EnvOptions {
     /// TOML added as the last configuration layer (queue leases, batch sizes, ...).
     pub extra_settings: String,
     pub service: ServiceMode,
+    /// The credentials; the sandbox accepts only these.
+    pub secrets: DemoSecrets,
 }
 
 impl Default for EnvOptions {
@@ -37,6 +40,7 @@ impl Default for EnvOptions {
             log_format: "pretty",
             extra_settings: String::new(),
             service: ServiceMode::InProcess,
+            secrets: DemoSecrets::default(),
         }
     }
 }
@@ -49,6 +53,7 @@ pub struct DemoEnv {
     pub store: Store,
     pub http: reqwest::Client,
     service: Service,
+    webhook_secret: SecretString,
     next_event_id: std::sync::atomic::AtomicI64,
 }
 
@@ -59,6 +64,15 @@ impl DemoEnv {
             seed_dir: options.seed_dir.clone(),
             ..SandboxConfig::default()
         };
+        // The sandbox accepts only the demo's credentials, so a miswired secret shows.
+        match &options.secrets.auth {
+            DemoAuth::PrivateApp { token } => {
+                config.tokens = vec![token.expose_secret().to_owned()]
+            }
+            DemoAuth::OAuth { refresh_token, .. } => {
+                config.refresh_tokens = vec![refresh_token.expose_secret().to_owned()];
+            }
+        }
         config.rate_limit.requests = options.requests_per_10s;
         config.rate_limit.interval_ms = 10_000;
         let sandbox = sandbox::spawn(config).await?;
@@ -74,6 +88,7 @@ impl DemoEnv {
             options.speed,
             options.log_format,
             &options.extra_settings,
+            &options.secrets,
         )
         .map_err(|r| anyhow::anyhow!("demo configuration: {r}"))?;
         let loaded = crate::config::load(&sources)
@@ -105,6 +120,7 @@ impl DemoEnv {
             store,
             http: reqwest::Client::new(),
             service,
+            webhook_secret: options.secrets.webhook_secret.clone(),
             next_event_id: std::sync::atomic::AtomicI64::new(1),
         })
     }
@@ -179,8 +195,8 @@ impl DemoEnv {
         let body = serde_json::to_vec(events)?;
         let url = format!("http://{}/webhooks/hubspot", self.addr);
         let ts = jiff::Timestamp::now().as_millisecond().to_string();
-        let secret = SecretString::from(WEBHOOK_SECRET);
-        let sig = crate::hubspot::signature::sign_v3(&secret, "POST", &url, &body, &ts);
+        let sig =
+            crate::hubspot::signature::sign_v3(&self.webhook_secret, "POST", &url, &body, &ts);
         let resp = self
             .http
             .post(&url)

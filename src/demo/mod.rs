@@ -6,6 +6,7 @@
 //! the escalation ladder (reminder, manager task, reassignment). It ends with the scoreboard.
 
 pub mod env;
+pub mod secrets;
 pub mod service;
 pub mod setup;
 
@@ -15,6 +16,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub use env::{DemoEnv, EnvOptions};
+pub use secrets::{DemoAuth, DemoSecrets};
 
 /// What the demo does, tunable for tests.
 #[derive(Debug, Clone)]
@@ -38,7 +40,7 @@ impl Default for DemoOptions {
 /// Runs the demo in `dir` and returns the scoreboard text.
 pub async fn run(dir: &Path, options: DemoOptions) -> anyhow::Result<String> {
     let env = DemoEnv::start(dir, options.env.clone()).await?;
-    tracing::info!(listen = %env.addr, sandbox = %env.sandbox.base_url, "demo started: sandbox and serve are up");
+    tracing::info!(listen = %env.addr, admin = %env.admin_addr, sandbox = %env.sandbox.base_url, "demo started: sandbox and serve are up");
     let leads = create_leads(&env, &options.contacts_dir).await?;
     let events: Vec<Value> = leads
         .iter()

@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use secrecy::{ExposeSecret, SecretString};
+
+use super::secrets::{DemoAuth, DemoSecrets};
 use crate::config::{ConfigSources, DEFAULT_TOML, LoadedConfig, Report};
 
-/// The demo portal and its credentials (local only).
+/// The demo portal (the sandbox's).
 pub const PORTAL_ID: i64 = 62515;
-pub const WEBHOOK_SECRET: &str = "demo-webhook-secret";
-pub const TOKEN: &str = "demo-private-app-token";
 
 /// SLA timings of the accelerated playbook, seconds.
 #[derive(Debug, Clone, Copy)]
@@ -92,6 +93,48 @@ hours = { mon = ["00:00-24:00"], tue = ["00:00-24:00"], wed = ["00:00-24:00"], t
     Ok(pb)
 }
 
+/// Writes one secret to `dir/name` (owner-only where the OS has modes); returns the path.
+fn secret_file(dir: &Path, name: &str, secret: &SecretString) -> std::io::Result<String> {
+    let path = dir.join(name);
+    std::fs::write(&path, secret.expose_secret())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(path.display().to_string())
+}
+
+/// The portal's `auth` and the `[hubspot]` key lines for `secrets`, their files written.
+fn auth_settings(dir: &Path, auth: &DemoAuth) -> std::io::Result<(String, String)> {
+    Ok(match auth {
+        DemoAuth::PrivateApp { token } => {
+            let token = secret_file(dir, "hubspot-token", token)?;
+            (
+                format!(
+                    r#"{{ kind = "private_app", token_file = "{token}", tier = "professional" }}"#
+                ),
+                String::new(),
+            )
+        }
+        DemoAuth::OAuth {
+            client_secret,
+            refresh_token,
+            token_key,
+        } => {
+            let secret = secret_file(dir, "oauth-client-secret", client_secret)?;
+            let refresh = secret_file(dir, "oauth-refresh-token", refresh_token)?;
+            let key = secret_file(dir, "token-key", token_key)?;
+            (
+                format!(
+                    r#"{{ kind = "oauth", client_id = "demo-client", client_secret_file = "{secret}", refresh_token_file = "{refresh}" }}"#
+                ),
+                format!(r#"token_key_file = "{key}""#),
+            )
+        }
+    })
+}
+
 /// The whole demo configuration, loaded and checked like any other.
 pub fn load(
     dir: &Path,
@@ -99,8 +142,9 @@ pub fn load(
     public_url: &str,
     speed: Speed,
     log_format: &str,
+    secrets: &DemoSecrets,
 ) -> Result<LoadedConfig, Report> {
-    let sources = write(dir, sandbox_url, public_url, speed, log_format, "")?;
+    let sources = write(dir, sandbox_url, public_url, speed, log_format, "", secrets)?;
     crate::config::load(&sources)
 }
 
@@ -114,6 +158,7 @@ pub fn write(
     speed: Speed,
     log_format: &str,
     extra: &str,
+    secrets: &DemoSecrets,
 ) -> Result<ConfigSources, Report> {
     let problem = |m: String| Report {
         problems: vec![crate::config::Problem::new(None, "demo", m)],
@@ -123,9 +168,8 @@ pub fn write(
     top.insert("playbook".into(), toml::Value::Table(pb));
     let playbook = toml::to_string(&top).map_err(|e| problem(e.to_string()))?;
     let db = dir.join("handoff-demo.db");
-    // A file, not the environment: the demo never touches the process environment.
-    let token_file = dir.join("hubspot-token");
-    std::fs::write(&token_file, TOKEN).map_err(|e| problem(e.to_string()))?;
+    // Files, not the environment: the demo never touches the process environment.
+    let (auth, key_line) = auth_settings(dir, &secrets.auth).map_err(|e| problem(e.to_string()))?;
     let settings = format!(
         r#"
 [store]
@@ -148,29 +192,38 @@ examples_dir = ""
 [hubspot]
 base_url = "{sandbox_url}"
 owners_refresh_ms = 60000
+{key_line}
 
 [[hubspot.portals]]
 id = {PORTAL_ID}
 playbook = "example-b2b-saas"
 time_zone = "UTC"
-auth = {{ kind = "private_app", token_file = "{token}", tier = "professional" }}
+auth = {auth}
 quota = {{ requests = 110, interval_ms = 10000, safety_margin_pct = 10 }}
 "#,
         db = db.display(),
-        token = token_file.display(),
     );
     let conf = dir.join("conf");
     std::fs::create_dir_all(&conf).map_err(|e| problem(e.to_string()))?;
     std::fs::write(conf.join("10-demo.toml"), settings).map_err(|e| problem(e.to_string()))?;
     std::fs::write(conf.join("20-playbook.toml"), playbook).map_err(|e| problem(e.to_string()))?;
     std::fs::write(conf.join("30-extra.toml"), extra).map_err(|e| problem(e.to_string()))?;
-    let env: HashMap<String, String> = [
-        ("HANDOFF__WEBHOOK__CLIENT_SECRET", WEBHOOK_SECRET),
+    let mut env: HashMap<String, String> = [
+        (
+            "HANDOFF__WEBHOOK__CLIENT_SECRET",
+            secrets.webhook_secret.expose_secret(),
+        ),
         ("HANDOFF__WEBHOOK__PUBLIC_URL", public_url),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect();
+    if let Some(token) = &secrets.admin_token {
+        env.insert(
+            "HANDOFF__SERVER__ADMIN_TOKEN".into(),
+            token.expose_secret().to_owned(),
+        );
+    }
     Ok(ConfigSources {
         dir: Some(conf),
         env: Some(env),
@@ -190,9 +243,37 @@ mod tests {
             "http://127.0.0.1:8080/webhooks/hubspot",
             Speed::default(),
             "pretty",
+            &DemoSecrets::default(),
         )
         .unwrap_or_else(|r| panic!("{r}"));
         assert_eq!(loaded.settings.hubspot.portals.len(), 1);
         assert_eq!(loaded.playbook.name(), "example-b2b-saas");
+    }
+
+    #[test]
+    fn the_oauth_variant_with_an_admin_token_passes_every_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = DemoSecrets::from_lookup(|name| match name {
+            "HANDOFF_DEMO_OAUTH_CLIENT_SECRET" => Some("cs".into()),
+            "HANDOFF_DEMO_OAUTH_REFRESH_TOKEN" => Some("rt".into()),
+            "HANDOFF_DEMO_ADMIN_TOKEN" => Some("demo-admin-token-0123".into()),
+            _ => None,
+        });
+        let loaded = load(
+            dir.path(),
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:8080/webhooks/hubspot",
+            Speed::default(),
+            "pretty",
+            &secrets,
+        )
+        .unwrap_or_else(|r| panic!("{r}"));
+        let portal = &loaded.settings.hubspot.portals[0];
+        assert!(matches!(
+            portal.auth,
+            crate::hubspot::client::AuthConfig::Oauth { .. }
+        ));
+        assert!(loaded.settings.hubspot.token_key_file.is_some());
+        assert!(loaded.settings.server.admin_token.is_some());
     }
 }

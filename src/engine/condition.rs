@@ -20,6 +20,12 @@ use regex::{Regex, RegexBuilder};
 /// descent parser could overflow the stack, which no `catch_unwind` can stop.
 const MAX_SOURCE_LEN: usize = 4_000;
 const MAX_NESTING: usize = 40;
+/// Syntax trees deeper than this are refused after parsing: the cel interpreter evaluates
+/// recursively, and a chain like `x + 1 + … + 1` without brackets (990 terms in a release
+/// build, about 50 in a debug build) overflowed a 2 MiB tokio worker stack — where a rules
+/// reload runs — when evaluated (found with the `cel_compile` fuzz target, docs/fuzzing.md).
+/// The shipped playbook's conditions are at most 5 levels deep.
+pub const MAX_DEPTH: usize = 24;
 
 /// The variables conditions may use.
 pub const VARIABLES: [&str; 8] = [
@@ -101,6 +107,9 @@ impl Condition {
             ));
         }
         match catch_unwind(AssertUnwindSafe(|| env.compile(source))) {
+            Ok(Ok(program)) if depth(program.expression()) > MAX_DEPTH => Err(format!(
+                "condition nests more than {MAX_DEPTH} levels deep (a long chain of operators?); split it into flags"
+            )),
             Ok(Ok(program)) => Ok(Condition {
                 source: source.to_string(),
                 program,
@@ -165,6 +174,52 @@ pub enum EvalError {
     NotBool(String),
     #[error("{0}")]
     Failed(String),
+}
+
+/// How deep the syntax tree goes, measured without recursion (a deep tree is what is being
+/// looked for).
+fn depth(root: &IdedExpr) -> usize {
+    let mut max = 0;
+    let mut stack = vec![(root, 1usize)];
+    while let Some((e, d)) = stack.pop() {
+        max = max.max(d);
+        let mut children: Vec<&IdedExpr> = Vec::new();
+        match &e.expr {
+            Expr::Select(sel) => children.push(&sel.operand),
+            Expr::Call(call) => {
+                children.extend(call.target.as_deref());
+                children.extend(&call.args);
+            }
+            Expr::Comprehension(c) => {
+                children.extend([
+                    &c.iter_range,
+                    &c.accu_init,
+                    &c.loop_cond,
+                    &c.loop_step,
+                    &c.result,
+                ]);
+            }
+            Expr::List(l) => children.extend(&l.elements),
+            Expr::Map(m) => m
+                .entries
+                .iter()
+                .for_each(|e| entry_children(&e.expr, &mut children)),
+            Expr::Struct(st) => st
+                .entries
+                .iter()
+                .for_each(|e| entry_children(&e.expr, &mut children)),
+            Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+        }
+        stack.extend(children.into_iter().map(|c| (c, d + 1)));
+    }
+    max
+}
+
+fn entry_children<'a>(e: &'a EntryExpr, out: &mut Vec<&'a IdedExpr>) {
+    match e {
+        EntryExpr::MapEntry(m) => out.extend([&m.key, &m.value]),
+        EntryExpr::StructField(f) => out.push(&f.value),
+    }
 }
 
 fn walk(e: &IdedExpr, bound: &mut Vec<String>, refs: &mut References) {
@@ -402,6 +457,40 @@ mod tests {
         ] {
             assert!(Condition::compile(&env, bad).is_err(), "{bad}");
         }
+    }
+
+    /// Found by the `cel_compile` fuzz target (docs/fuzzing.md): a long operator chain without
+    /// brackets passed the length and nesting checks and overflowed the interpreter's stack.
+    #[test]
+    fn operator_chains_too_deep_to_evaluate_are_refused_and_the_deepest_allowed_runs_on_a_worker_stack()
+     {
+        let env = environment();
+        let chain = |terms: usize| format!("contact.n{} > 0", " + 1".repeat(terms));
+        let refused = Condition::compile(&env, &chain(990));
+        assert!(
+            refused.as_ref().is_err_and(|e| e.contains("levels deep")),
+            "{:?}",
+            refused.map(|c| c.source.len())
+        );
+        let deepest = (1..MAX_DEPTH)
+            .rev()
+            .find(|&n| Condition::compile(&env, &chain(n)).is_ok())
+            .unwrap_or(0);
+        assert!(deepest > MAX_DEPTH - 5, "only {deepest} terms compile");
+        let source = chain(deepest);
+        // A rules reload compiles and checks on a tokio worker thread (2 MiB of stack).
+        let answer = std::thread::Builder::new()
+            .stack_size(2 * 1024 * 1024)
+            .spawn(move || {
+                let condition = Condition::compile(&environment(), &source)?;
+                condition
+                    .eval(&scope(&[("n", Value::Int(1))]))
+                    .map_err(|e| e.to_string())
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(answer, Ok(true));
     }
 
     #[test]

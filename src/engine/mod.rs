@@ -1,6 +1,9 @@
 //! The pure lead engine (see the crate doc): playbook in, decision out. No I/O, clock or
 //! randomness: `now`, the roster and the routing state are inputs; the new state is an output.
 
+// Native vs interpreter agreement: for the property tests and the `cel_compile` fuzz target.
+#[cfg(any(test, fuzzing))]
+pub mod agreement;
 pub mod calendar;
 pub mod check;
 pub mod compile;

@@ -4,10 +4,9 @@
 
 use proptest::prelude::*;
 
+use super::agreement;
 use super::compile::Playbook;
-use super::condition::{EvalError, Scope, ScopeValues};
-use super::contact::{self, Contact};
-use super::evaluator::Evaluator;
+use super::contact::Contact;
 use super::tests::{example, ts};
 
 const TRICKY: [&str; 24] = [
@@ -53,45 +52,9 @@ fn tricky_playbook() -> Playbook {
     Playbook::from_toml_str(&text).unwrap_or_else(|p| unreachable!("{p:#?}"))
 }
 
-fn class(r: &Result<bool, EvalError>) -> String {
-    match r {
-        Ok(b) => format!("{b}"),
-        Err(EvalError::Missing(_)) => "missing".into(),
-        Err(_) => "error".into(),
-    }
-}
-
 fn compare_all(pb: &Playbook, c: &Contact) -> Result<(), TestCaseError> {
     let now = ts("2026-11-24T09:00:00Z");
-    let mut warnings = Vec::new();
-    let mut ev = Evaluator::new(pb, c, now, &mut warnings);
-    let (contact, company) = contact::build_view(c, &pb.schema, &mut Vec::new());
-    let scope = Scope::new(
-        pb.env.clone(),
-        &pb.regexes,
-        ScopeValues {
-            contact,
-            company,
-            event: contact::event_value(c.event.as_ref()),
-            lists: pb.lists.clone(),
-            email_domain: c.email_domain(),
-            now_ms: now.as_millisecond(),
-        },
-    );
-    for (path, cond) in pb.conditions() {
-        let fast = ev.eval(cond);
-        let slow = cond.eval(&scope);
-        prop_assert_eq!(
-            class(&fast),
-            class(&slow),
-            "{} `{}` native={:?} cel={:?}",
-            path,
-            cond.source,
-            fast,
-            slow
-        );
-    }
-    Ok(())
+    agreement::check(pb, c, now).map_err(TestCaseError::fail)
 }
 
 fn value() -> impl Strategy<Value = Option<String>> {

@@ -186,13 +186,16 @@ fn check_timestamp(timestamp: &str, now_ms: i64, window_ms: i64) -> Result<(), S
     let ts: i64 = timestamp
         .parse()
         .map_err(|_| SignatureError::MalformedTimestamp)?;
+    // Both differences saturate: no clock or header value can overflow them (the fuzzer found
+    // `-age_ms` overflowing for a clock at i64::MIN; regression test in signature_tests.rs).
     let age_ms = now_ms.saturating_sub(ts);
     if age_ms > window_ms {
         return Err(SignatureError::Stale { age_ms, window_ms });
     }
-    if -age_ms > window_ms {
+    let ahead_ms = ts.saturating_sub(now_ms);
+    if ahead_ms > window_ms {
         return Err(SignatureError::Future {
-            ahead_ms: -age_ms,
+            ahead_ms,
             window_ms,
         });
     }

@@ -143,6 +143,44 @@ fn v3_vector_verifies_within_the_window_and_not_outside() {
     assert!(matches!(future, Err(SignatureError::Future { .. })));
 }
 
+/// Found by the `signature_headers` fuzz target (docs/fuzzing.md): a clock at `i64::MIN`
+/// overflowed the "how far ahead" computation. Extreme clocks and timestamps now get an answer.
+#[test]
+fn timestamps_at_the_ends_of_the_clock_are_judged_without_overflow() {
+    let apps = [app(false, false)];
+    for (now_ms, ts, window_ms) in [
+        (i64::MIN, "0", 0),
+        (i64::MIN, "9223372036854775807", 300_000),
+        (i64::MAX, "0", 300_000),
+        (0, "9223372036854775807", i64::MAX),
+    ] {
+        let sig = sign_v3(&secret(), "POST", URL, b"[]", ts);
+        let req = v3_request("POST", URL, b"[]", &sig, ts);
+        let answer = verify(&req, &apps, now_ms, window_ms);
+        assert!(
+            matches!(
+                answer,
+                Err(SignatureError::Stale { .. } | SignatureError::Future { .. }) | Ok(_)
+            ),
+            "now {now_ms}, ts {ts}: {answer:?}"
+        );
+    }
+    let sig = sign_v3(&secret(), "POST", URL, b"[]", "0");
+    let future = verify(
+        &v3_request("POST", URL, b"[]", &sig, "0"),
+        &apps,
+        i64::MIN,
+        0,
+    );
+    assert_eq!(
+        future,
+        Err(SignatureError::Future {
+            ahead_ms: i64::MAX,
+            window_ms: 0
+        })
+    );
+}
+
 #[test]
 fn v3_picks_the_app_whose_secret_signed() {
     let sig = sign_v3(&secret(), "POST", URL, b"[]", "1000");

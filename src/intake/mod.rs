@@ -35,6 +35,8 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
         .merge(webhook::router(&webhook_path))
         .merge(health::router())
         .merge(metrics::router())
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(
             ServiceBuilder::new()
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -47,4 +49,19 @@ pub fn router(state: AppState, request_timeout: Duration) -> Router {
                 )),
         )
         .with_state(state)
+}
+
+/// An unknown path gets the same JSON refusal as every other answer (not an empty 404), so a
+/// client can always read a `code`.
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no route at this path")
+}
+
+/// A known path with the wrong method (e.g. `GET /webhooks/hubspot`); axum adds `Allow`.
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this path does not accept that method",
+    )
 }

@@ -25,38 +25,61 @@ fn handoff(dir: &Path) -> Command {
     cmd
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-struct Running {
-    child: Child,
-    port: u16,
+/// A `handoff serve` process; its stderr (the JSON log) is in `log`.
+pub(crate) struct Running {
+    pub(crate) child: Child,
+    pub(crate) port: u16,
+    pub(crate) log: std::path::PathBuf,
 }
 
 impl Running {
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 }
 
 async fn start(dir: &Path) -> Running {
-    let port = free_port();
-    let log = std::fs::File::create(dir.join(format!("serve-{port}.log"))).unwrap();
-    let child = handoff(dir)
+    start_with(dir, &[]).await
+}
+
+/// Starts `handoff serve` in `dir` with the test environment plus `env`; returns once ready.
+pub(crate) async fn start_with(dir: &Path, env: &[(&str, &str)]) -> Running {
+    static STARTS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let log = dir.join(format!("serve-{n}.log"));
+    // Port 0: the server picks a free port and logs it, so tests running side by side never
+    // race for one (a port picked here and released could be taken before `serve` binds it).
+    let mut child = handoff(dir)
+        .envs(env.iter().copied())
         .arg("serve")
-        .env("HANDOFF__SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("HANDOFF__SERVER__LISTEN", "127.0.0.1:0")
         .stdout(Stdio::null())
-        .stderr(log)
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let running = Running { child, port };
-    let client = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(20);
+    let port = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let port = text
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .find(|l| l["message"] == "handoff serving")
+            .and_then(|l| l["listen"].as_str()?.parse::<std::net::SocketAddr>().ok())
+            .map(|a| a.port());
+        if let Some(port) = port {
+            break port;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("handoff serve exited ({status}) before it listened:\n{text}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "handoff serve never listened:\n{text}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let running = Running { child, port, log };
+    let client = reqwest::Client::new();
     while Instant::now() < deadline {
         if let Ok(r) = client.get(running.url("/readyz")).send().await
             && r.status() == 200
@@ -154,7 +177,8 @@ async fn no_acknowledged_event_is_lost_when_the_process_is_killed() {
     stop(server).await;
 }
 
-async fn stop(mut server: Running) -> std::process::ExitStatus {
+/// SIGTERM, then waits (at most 15 s) for the exit.
+pub(crate) async fn stop(mut server: Running) -> std::process::ExitStatus {
     let pid = server.child.id().to_string();
     Command::new("kill").args(["-TERM", &pid]).status().unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
@@ -171,7 +195,7 @@ async fn stop(mut server: Running) -> std::process::ExitStatus {
 async fn sigterm_stops_the_server_cleanly_and_logs_one_json_line_per_delivery() {
     let dir = tempfile::tempdir().unwrap();
     let server = start(dir.path()).await;
-    let port = server.port;
+    let log = server.log.clone();
     let client = reqwest::Client::new();
     let body = fixture("contact_property_change.json");
     let mut request = client
@@ -189,7 +213,7 @@ async fn sigterm_stops_the_server_cleanly_and_logs_one_json_line_per_delivery() 
     let status = stop(server).await;
     assert!(status.success(), "exit status {status}");
 
-    let log = std::fs::read_to_string(dir.path().join(format!("serve-{port}.log"))).unwrap();
+    let log = std::fs::read_to_string(log).unwrap();
     let lines: Vec<serde_json::Value> = log
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())

@@ -1,0 +1,49 @@
+//! The native fast path must give the cel interpreter's answer: same boolean, same error class
+//! ("no value" vs any other failure). Compiled only for the property tests and the
+//! `cel_compile` fuzz target (`cargo fuzz` builds with `--cfg fuzzing`), never in the product.
+
+use jiff::Timestamp;
+
+use super::compile::Playbook;
+use super::condition::{EvalError, Scope, ScopeValues};
+use super::contact::{self, Contact};
+use super::evaluator::Evaluator;
+
+fn class(r: &Result<bool, EvalError>) -> &'static str {
+    match r {
+        Ok(true) => "true",
+        Ok(false) => "false",
+        Err(EvalError::Missing(_)) => "missing",
+        Err(_) => "error",
+    }
+}
+
+/// Evaluates every condition of `pb` for `c` both ways; the first disagreement, described.
+pub fn check(pb: &Playbook, c: &Contact, now: Timestamp) -> Result<(), String> {
+    let mut warnings = Vec::new();
+    let mut ev = Evaluator::new(pb, c, now, &mut warnings);
+    let (contact, company) = contact::build_view(c, &pb.schema, &mut Vec::new());
+    let scope = Scope::new(
+        pb.env.clone(),
+        &pb.regexes,
+        ScopeValues {
+            contact,
+            company,
+            event: contact::event_value(c.event.as_ref()),
+            lists: pb.lists.clone(),
+            email_domain: c.email_domain(),
+            now_ms: now.as_millisecond(),
+        },
+    );
+    for (path, cond) in pb.conditions() {
+        let fast = ev.eval(cond);
+        let slow = cond.eval(&scope);
+        if class(&fast) != class(&slow) {
+            return Err(format!(
+                "{path} `{}`: native={fast:?} cel={slow:?}",
+                cond.source
+            ));
+        }
+    }
+    Ok(())
+}
