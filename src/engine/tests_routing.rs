@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use jiff::civil::date;
 use proptest::prelude::*;
 
-use super::owners::DateRange;
+use super::owners::{DateRange, Source};
 use super::routing::{Exclusion, Via};
 use super::tests::{example, ts};
 use super::*;
@@ -96,7 +96,8 @@ fn out_of_office_paused_and_inactive_owners_are_excluded_with_reasons() {
         ex.contains(&(
             "101".into(),
             Exclusion::OutOfOffice {
-                until: date(2026, 11, 27)
+                until: date(2026, 11, 27),
+                source: Source::Config,
             }
         )),
         "{d}"
@@ -144,7 +145,12 @@ fn outside_working_hours_and_the_global_fallback_queue() {
         &[],
     );
     assert!(
-        exclusions(&d).contains(&("201".into(), Exclusion::OutsideWorkingHours)),
+        exclusions(&d).contains(&(
+            "201".into(),
+            Exclusion::OutsideWorkingHours {
+                source: Source::Config
+            }
+        )),
         "{d}"
     );
     assert!(d.to_string().contains("outside territory dach"), "{d}");
