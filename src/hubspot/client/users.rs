@@ -139,7 +139,8 @@ impl HubspotClient {
 
     /// The portal's CRM users from the cache, refreshed first when older than its
     /// `availability.refresh_ms`; `None` when the portal does not read availability from
-    /// HubSpot. A failed refresh serves the cached list when there is one (and logs it).
+    /// HubSpot. A refresh that failed for a while (rate limit, 5xx, timeout) serves the cached
+    /// list when there is one (and logs it); a refusal (403 missing scope, 4xx, auth) drops it.
     pub async fn crm_users(
         &self,
         portal: PortalId,
@@ -165,6 +166,19 @@ impl HubspotClient {
                     users: users.clone(),
                 });
                 Ok(Some(users))
+            }
+            Err(e)
+                if matches!(
+                    e,
+                    HubspotError::Permanent { .. } | HubspotError::Auth { .. }
+                ) =>
+            {
+                // Refused (e.g. 403: the app lost `crm.objects.users.read`): what we hold is no
+                // longer HubSpot's word; routing falls back to the roster as written.
+                if snap.take().is_some() {
+                    tracing::warn!(portal_id = %portal, error.code = e.code(), "hubspot users refused; cached availability dropped");
+                }
+                Err(e)
             }
             Err(e) => match snap.as_ref() {
                 Some(s) => {
