@@ -159,3 +159,52 @@ async fn reps_away_or_out_of_office_in_hubspot_get_no_new_leads_unless_config_sa
     assert!(!text.contains("301 excluded"), "{text}");
     env.stop().await;
 }
+
+#[test]
+fn the_availability_switch_is_checked_with_its_key_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = |availability: &str| {
+        format!(
+            "[[hubspot.portals]]\nid = 62515\nplaybook = \"example-b2b-saas\"\ntime_zone = \"UTC\"\n\
+             auth = {{ kind = \"private_app\", token_env = \"HUBSPOT_TOKEN_62515\" }}\n{availability}\n"
+        )
+    };
+    let sources = handoff::config::ConfigSources {
+        dir: Some(dir.path().to_owned()),
+        env: Some(
+            [
+                ("HUBSPOT_TOKEN_62515", "pat-na1-test"),
+                ("HANDOFF__WEBHOOK__CLIENT_SECRET", "test-secret"),
+                (
+                    "HANDOFF__WEBHOOK__PUBLIC_URL",
+                    "https://handoff.example.com/webhooks/hubspot",
+                ),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        ),
+    };
+    let write = |text: String| std::fs::write(dir.path().join("local.toml"), text).unwrap();
+    write(portal(
+        "availability = { from_hubspot = true, refresh_ms = 10, colour = 1 }",
+    ));
+    let text = handoff::config::load(&sources).unwrap_err().to_string();
+    assert!(
+        text.contains("hubspot.portals[0].availability.colour: unknown key"),
+        "{text}"
+    );
+    write(portal(
+        "availability = { from_hubspot = true, refresh_ms = 10 }",
+    ));
+    let text = handoff::config::load(&sources).unwrap_err().to_string();
+    assert!(
+        text.contains("hubspot.portals[0].availability.refresh_ms: must be at least 1000"),
+        "{text}"
+    );
+    write(portal("availability = { from_hubspot = true }"));
+    let loaded = handoff::config::load(&sources).unwrap_or_else(|r| panic!("{r}"));
+    let a = &loaded.settings.hubspot.portals[0].availability;
+    assert!(a.from_hubspot);
+    assert_eq!(a.refresh_ms, 60_000);
+}

@@ -126,7 +126,7 @@ pub struct PortalConfig {
 /// `availability = { from_hubspot = true, refresh_ms = 60000 }` on a portal: routing skips reps
 /// HubSpot shows away, out of office or (where the pool respects them) outside working hours.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(default)]
 pub struct AvailabilityConfig {
     /// Read `/crm/v3/objects/users` (scope `crm.objects.users.read`) and apply it to the roster.
     pub from_hubspot: bool,

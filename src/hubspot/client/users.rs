@@ -76,7 +76,18 @@ struct Snapshot {
     users: Arc<[CrmUser]>,
 }
 
-type Slot = Arc<tokio::sync::Mutex<Option<Snapshot>>>;
+/// One portal's cache: the last users read, when a read was last tried, and how it failed.
+#[derive(Default)]
+struct CacheState {
+    snapshot: Option<Snapshot>,
+    tried_at: Option<Timestamp>,
+    failure: Option<HubspotError>,
+}
+
+type Slot = Arc<tokio::sync::Mutex<CacheState>>;
+
+/// After this many intervals without a successful read, cached availability is dropped.
+const MAX_STALE_REFRESHES: u32 = 10;
 
 /// Per-portal user caches for the portals that read availability from HubSpot; the async
 /// mutex makes refreshes single-flight.
@@ -137,10 +148,12 @@ impl HubspotClient {
         self.inner.users.ttl.values().min().copied()
     }
 
-    /// The portal's CRM users from the cache, refreshed first when older than its
-    /// `availability.refresh_ms`; `None` when the portal does not read availability from
-    /// HubSpot. A refresh that failed for a while (rate limit, 5xx, timeout) serves the cached
-    /// list when there is one (and logs it); a refusal (403 missing scope, 4xx, auth) drops it.
+    /// The portal's CRM users from the cache, refreshed first when the last read was tried
+    /// more than `availability.refresh_ms` ago; `None` when the portal does not read
+    /// availability from HubSpot. A read that fails (rate limit, 5xx, timeout) serves the cached
+    /// list, up to [`MAX_STALE_REFRESHES`] intervals old, and logs it; a refusal (403 missing
+    /// scope, other 4xx, auth) drops it. Either way the next try waits one interval, so an
+    /// outage costs one read per interval, not one per batch.
     pub async fn crm_users(
         &self,
         portal: PortalId,
@@ -149,45 +162,56 @@ impl HubspotClient {
             return Ok(None);
         };
         let slot = self.inner.users.slot(portal);
-        let mut snap = slot.lock().await;
+        let mut state = slot.lock().await;
         let now = self.inner.clock.now();
-        if let Some(s) = snap.as_ref()
-            && add(s.fetched_at, ttl) > now
+        if let Some(tried) = state.tried_at
+            && add(tried, ttl) > now
         {
-            return Ok(Some(s.users.clone()));
+            return match (&state.snapshot, &state.failure) {
+                (Some(s), _) => Ok(Some(s.users.clone())),
+                (None, Some(e)) => Err(e.clone()),
+                (None, None) => Ok(Some(Arc::from(Vec::new()))),
+            };
         }
+        state.tried_at = Some(now);
         match self.list_users(portal).await {
             Ok(all) => {
                 let users: Arc<[CrmUser]> = all.into();
                 tracing::debug!(portal_id = %portal, count = users.len(), "hubspot users refreshed");
                 log_unreadable(portal, &users);
-                *snap = Some(Snapshot {
+                state.snapshot = Some(Snapshot {
                     fetched_at: now,
                     users: users.clone(),
                 });
+                state.failure = None;
                 Ok(Some(users))
             }
-            Err(e)
-                if matches!(
+            Err(e) => {
+                let refused = matches!(
                     e,
                     HubspotError::Permanent { .. } | HubspotError::Auth { .. }
-                ) =>
-            {
-                // Refused (e.g. 403: the app lost `crm.objects.users.read`): what we hold is no
-                // longer HubSpot's word; routing falls back to the roster as written.
-                if snap.take().is_some() {
-                    tracing::warn!(portal_id = %portal, error.code = e.code(), "hubspot users refused; cached availability dropped");
+                );
+                let too_old = state.snapshot.as_ref().is_some_and(|s| {
+                    until(s.fetched_at, now) > ttl.saturating_mul(MAX_STALE_REFRESHES)
+                });
+                state.failure = Some(e.clone());
+                if refused || too_old {
+                    // Refused (e.g. 403: the app lost `crm.objects.users.read`) or too old to
+                    // be HubSpot's word any more: routing falls back to the roster as written.
+                    if state.snapshot.take().is_some() {
+                        tracing::warn!(portal_id = %portal, error.code = e.code(), refused, "hubspot users refused; cached availability dropped");
+                    }
+                    return Err(e);
                 }
-                Err(e)
+                match &state.snapshot {
+                    Some(s) => {
+                        let age_s = until(s.fetched_at, now).as_secs();
+                        tracing::warn!(portal_id = %portal, error.code = e.code(), age_s, "hubspot user refresh failed; serving cached availability");
+                        Ok(Some(s.users.clone()))
+                    }
+                    None => Err(e),
+                }
             }
-            Err(e) => match snap.as_ref() {
-                Some(s) => {
-                    let age_s = until(s.fetched_at, now).as_secs();
-                    tracing::warn!(portal_id = %portal, error.code = e.code(), age_s, "hubspot user refresh failed; serving cached availability");
-                    Ok(Some(s.users.clone()))
-                }
-                None => Err(e),
-            },
         }
     }
 

@@ -185,6 +185,53 @@ async fn the_client_caches_users_per_portal_and_sees_a_change_after_the_refresh_
 }
 
 #[tokio::test]
+async fn a_failing_refresh_serves_the_cached_users_and_a_refused_one_drops_them() {
+    let sb = start(seeded()).await;
+    let limit = sb.sandbox.rate_limit();
+    let cfg = private_app_config(
+        &sb.base_url,
+        "",
+        &format!(
+            "quota = {{ requests = {}, interval_ms = {} }}\navailability = {{ from_hubspot = true, refresh_ms = 60000 }}",
+            limit.requests, limit.interval_ms
+        ),
+    );
+    let clock = Arc::new(ManualClock::new("2026-11-24T10:00:00Z".parse().unwrap()));
+    let c = client_with(&cfg, deps_with_clock(clock.clone()));
+    let first = c.crm_users(PORTAL).await.unwrap().unwrap();
+    // HubSpot answers 503 to every try: the cached users are served.
+    sb.sandbox
+        .set_faults(handoff::sandbox::FaultConfig {
+            fail_next: 100,
+            fail_status: 503,
+            path_prefix: Some("/crm/v3/objects/users".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    clock.advance(Duration::from_secs(61));
+    let served = c.crm_users(PORTAL).await.unwrap().unwrap();
+    assert_eq!(served, first);
+    // HubSpot refuses (403 missing scope): the cache is dropped, the error surfaces.
+    sb.sandbox
+        .set_faults(handoff::sandbox::FaultConfig::default())
+        .unwrap();
+    sb.sandbox.set_users_scope(false);
+    assert_eq!(
+        c.crm_users(PORTAL).await.unwrap().unwrap(),
+        first,
+        "the next try waits one interval"
+    );
+    clock.advance(Duration::from_secs(61));
+    let err = c.crm_users(PORTAL).await.unwrap_err();
+    assert_eq!(err.code(), "hubspot.permanent");
+    assert_eq!(
+        c.refresh_stale_users().await.len(),
+        1,
+        "nothing cached any more"
+    );
+}
+
+#[tokio::test]
 async fn a_portal_without_the_switch_reads_no_users() {
     let sb = start(seeded()).await;
     let c = client_for(&sb);
