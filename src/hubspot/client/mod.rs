@@ -23,6 +23,7 @@ mod owners;
 mod pacing;
 pub mod retry;
 mod search;
+mod slots;
 mod tasks;
 pub mod token_store;
 mod transport;

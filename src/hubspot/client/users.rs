@@ -5,7 +5,7 @@
 //! refreshed when older than `availability.refresh_ms` (no change event exists: poll, §4.5).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -15,6 +15,7 @@ use super::HubspotClient;
 use super::budget::Priority;
 use super::clock::{add, until};
 use super::error::HubspotError;
+use super::slots::PortalSlots;
 use super::transport::Call;
 use super::types::{Paging, PortalId};
 use super::user_availability::{Status, UserAvailability};
@@ -84,8 +85,6 @@ struct CacheState {
     failure: Option<HubspotError>,
 }
 
-type Slot = Arc<tokio::sync::Mutex<CacheState>>;
-
 /// After this many intervals without a successful read, cached availability is dropped.
 const MAX_STALE_REFRESHES: u32 = 10;
 
@@ -93,7 +92,7 @@ const MAX_STALE_REFRESHES: u32 = 10;
 /// mutex makes refreshes single-flight.
 pub(crate) struct UserCache {
     ttl: HashMap<PortalId, Duration>,
-    portals: Mutex<HashMap<PortalId, Slot>>,
+    portals: PortalSlots<CacheState>,
 }
 
 impl UserCache {
@@ -101,16 +100,8 @@ impl UserCache {
     pub(crate) fn new(ttl: HashMap<PortalId, Duration>) -> Self {
         Self {
             ttl,
-            portals: Mutex::new(HashMap::new()),
+            portals: PortalSlots::new(),
         }
-    }
-
-    fn slot(&self, portal: PortalId) -> Slot {
-        let mut map = self
-            .portals
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.entry(portal).or_default().clone()
     }
 }
 
@@ -161,7 +152,7 @@ impl HubspotClient {
         let Some(ttl) = self.inner.users.ttl.get(&portal).copied() else {
             return Ok(None);
         };
-        let slot = self.inner.users.slot(portal);
+        let slot = self.inner.users.portals.get(portal);
         let mut state = slot.lock().await;
         let now = self.inner.clock.now();
         if let Some(tried) = state.tried_at

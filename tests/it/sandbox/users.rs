@@ -13,6 +13,23 @@ use serde_json::json;
 use super::helpers::*;
 use crate::hubspot_client::helpers::{client_with, deps_with_clock, private_app_config};
 
+/// A client whose portal reads availability every minute, on a clock the test moves.
+fn reading_availability(
+    sb: &handoff::sandbox::RunningSandbox,
+) -> (handoff::hubspot::client::HubspotClient, Arc<ManualClock>) {
+    let limit = sb.sandbox.rate_limit();
+    let cfg = private_app_config(
+        &sb.base_url,
+        "",
+        &format!(
+            "quota = {{ requests = {}, interval_ms = {} }}\navailability = {{ from_hubspot = true, refresh_ms = 60000 }}",
+            limit.requests, limit.interval_ms
+        ),
+    );
+    let clock = Arc::new(ManualClock::new("2026-11-24T10:00:00Z".parse().unwrap()));
+    (client_with(&cfg, deps_with_clock(clock.clone())), clock)
+}
+
 #[tokio::test]
 async fn every_active_seeded_owner_has_a_crm_user_joined_by_user_id() {
     let sb = start(seeded()).await;
@@ -146,17 +163,7 @@ async fn without_the_users_scope_reads_are_refused_with_missing_scopes_until_gra
 #[tokio::test]
 async fn the_client_caches_users_per_portal_and_sees_a_change_after_the_refresh_interval() {
     let sb = start(seeded()).await;
-    let limit = sb.sandbox.rate_limit();
-    let cfg = private_app_config(
-        &sb.base_url,
-        "",
-        &format!(
-            "quota = {{ requests = {}, interval_ms = {} }}\navailability = {{ from_hubspot = true, refresh_ms = 60000 }}",
-            limit.requests, limit.interval_ms
-        ),
-    );
-    let clock = Arc::new(ManualClock::new("2026-11-24T10:00:00Z".parse().unwrap()));
-    let c = client_with(&cfg, deps_with_clock(clock.clone()));
+    let (c, clock) = reading_availability(&sb);
     assert_eq!(c.availability_refresh(), Some(Duration::from_secs(60)));
     let status = |users: &[handoff::hubspot::client::CrmUser]| {
         users
@@ -187,17 +194,7 @@ async fn the_client_caches_users_per_portal_and_sees_a_change_after_the_refresh_
 #[tokio::test]
 async fn a_failing_refresh_serves_the_cached_users_and_a_refused_one_drops_them() {
     let sb = start(seeded()).await;
-    let limit = sb.sandbox.rate_limit();
-    let cfg = private_app_config(
-        &sb.base_url,
-        "",
-        &format!(
-            "quota = {{ requests = {}, interval_ms = {} }}\navailability = {{ from_hubspot = true, refresh_ms = 60000 }}",
-            limit.requests, limit.interval_ms
-        ),
-    );
-    let clock = Arc::new(ManualClock::new("2026-11-24T10:00:00Z".parse().unwrap()));
-    let c = client_with(&cfg, deps_with_clock(clock.clone()));
+    let (c, clock) = reading_availability(&sb);
     let first = c.crm_users(PORTAL).await.unwrap().unwrap();
     // HubSpot answers 503 to every try: the cached users are served.
     sb.sandbox
