@@ -86,7 +86,7 @@ pub(crate) fn apply(
             next.out_of_office = current_out_of_office(&a, &tz, now);
             next.from_hubspot.out_of_office = !next.out_of_office.is_empty();
         }
-        if next != *o || next.from_hubspot != o.from_hubspot {
+        if next != *o {
             changed.push(next);
         }
     }
