@@ -38,10 +38,59 @@ pub struct Owner {
     pub paused: bool,
     #[serde(default = "yes")]
     pub active: bool,
+    /// Whether HubSpot's user availability (away, out of office, working hours) may apply to
+    /// this owner when the portal reads it (`availability.from_hubspot`). `false` keeps this
+    /// owner's availability to this file alone.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub hubspot_availability: bool,
+    /// Which availability inputs came from HubSpot rather than this file (set by the worker,
+    /// never read from or written to TOML): decisions name the source.
+    #[serde(skip)]
+    pub from_hubspot: FromHubspot,
 }
 
 fn yes() -> bool {
     true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// Availability the worker took from HubSpot's CRM user (HUBSPOT-NEXT.md §4) for one owner.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FromHubspot {
+    /// `hs_availability_status` is `away`.
+    pub away: bool,
+    /// `out_of_office` holds HubSpot's ranges, not the file's.
+    pub out_of_office: bool,
+    /// `working_hours` (and `time_zone`) are HubSpot's, not the file's.
+    pub working_hours: bool,
+}
+
+/// Where an availability input came from, named in decisions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The roster in the configuration.
+    #[default]
+    Config,
+    /// HubSpot's CRM user record.
+    Hubspot,
+}
+
+impl Source {
+    pub fn is_config(&self) -> bool {
+        *self == Source::Config
+    }
+
+    /// `in config` / `per HubSpot`, as explanations say it.
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Source::Config => "in config",
+            Source::Hubspot => "per HubSpot",
+        }
+    }
 }
 
 /// Inclusive local dates in the owner's zone.
@@ -214,6 +263,8 @@ impl Owner {
             out_of_office: Vec::new(),
             paused: false,
             active: true,
+            hubspot_availability: true,
+            from_hubspot: FromHubspot::default(),
         }
     }
 }

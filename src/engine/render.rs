@@ -134,10 +134,15 @@ fn exclusion(x: &Exclusion) -> String {
     match x {
         Exclusion::NotInRoster => "not in roster".into(),
         Exclusion::Inactive => "inactive".into(),
-        Exclusion::Paused => "paused".into(),
+        Exclusion::Paused => "paused in config".into(),
+        Exclusion::Away => "away in HubSpot".into(),
         Exclusion::MissedSla => "already missed this lead's SLA".into(),
-        Exclusion::OutOfOffice { until } => format!("out of office until {until}"),
-        Exclusion::OutsideWorkingHours => "outside working hours".into(),
+        Exclusion::OutOfOffice { until, source } => {
+            format!("out of office until {until} {}", source.phrase())
+        }
+        Exclusion::OutsideWorkingHours { source } => {
+            format!("outside working hours {}", source.phrase())
+        }
         Exclusion::AtCapacity {
             period,
             count,

@@ -4,7 +4,7 @@ use jiff::Timestamp;
 use jiff::civil::date;
 use proptest::prelude::*;
 
-use super::owners::DateRange;
+use super::owners::{DateRange, Source};
 use super::routing::{Exclusion, Via};
 use super::tests::{example, ts};
 use super::*;
@@ -96,7 +96,8 @@ fn out_of_office_paused_and_inactive_owners_are_excluded_with_reasons() {
         ex.contains(&(
             "101".into(),
             Exclusion::OutOfOffice {
-                until: date(2026, 11, 27)
+                until: date(2026, 11, 27),
+                source: Source::Config,
             }
         )),
         "{d}"
@@ -104,6 +105,41 @@ fn out_of_office_paused_and_inactive_owners_are_excluded_with_reasons() {
     assert!(ex.contains(&("102".into(), Exclusion::Paused)), "{d}");
     assert!(ex.contains(&("103".into(), Exclusion::Inactive)), "{d}");
     assert_eq!(d.routing.map(|r| r.assignment.owner_id), Some("104".into()));
+}
+
+#[test]
+fn hubspot_availability_excludes_with_its_source_and_out_of_office_says_more_than_away() {
+    let (pb, roster, cs) = example();
+    let c = fixture(&cs, "51001");
+    let roster = with_owner(&roster, "101", |o| o.from_hubspot.away = true);
+    let roster = with_owner(&roster, "102", |o| {
+        o.from_hubspot.away = true;
+        o.from_hubspot.out_of_office = true;
+        o.out_of_office = vec![DateRange {
+            from: date(2026, 11, 24),
+            to: date(2026, 12, 1),
+        }];
+    });
+    let (d, _) = decide_one(&pb, &roster, &c, ts(NOW), &RoutingState::default(), &[]);
+    let ex = exclusions(&d);
+    assert!(ex.contains(&("101".into(), Exclusion::Away)), "{d}");
+    assert!(
+        ex.contains(&(
+            "102".into(),
+            Exclusion::OutOfOffice {
+                until: date(2026, 12, 1),
+                source: Source::Hubspot,
+            }
+        )),
+        "{d}"
+    );
+    let text = d.to_string();
+    assert!(text.contains("away in HubSpot"), "{text}");
+    assert!(
+        text.contains("out of office until 2026-12-01 per HubSpot"),
+        "{text}"
+    );
+    assert_ne!(d.routing.map(|r| r.assignment.owner_id), Some("101".into()));
 }
 
 #[test]
@@ -144,7 +180,12 @@ fn outside_working_hours_and_the_global_fallback_queue() {
         &[],
     );
     assert!(
-        exclusions(&d).contains(&("201".into(), Exclusion::OutsideWorkingHours)),
+        exclusions(&d).contains(&(
+            "201".into(),
+            Exclusion::OutsideWorkingHours {
+                source: Source::Config
+            }
+        )),
         "{d}"
     );
     assert!(d.to_string().contains("outside territory dach"), "{d}");

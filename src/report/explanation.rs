@@ -147,8 +147,23 @@ fn route(out: &mut String, routing: &Value) {
 }
 
 /// `{"reason": "at_capacity", "count": 5, "limit": 5, "period": "day"}` → `at capacity
-/// (count=5, limit=5, period=day)`.
+/// (count=5, limit=5, period=day)`; availability names its source (`away in HubSpot`, `out of
+/// office until 2026-12-01 per HubSpot`, `paused in config`).
 fn exclusion(x: &Value) -> String {
+    let per = match str_of(x, "source") {
+        Some("hubspot") => "per HubSpot",
+        _ => "in config",
+    };
+    match str_of(x, "reason") {
+        Some("away") => return "away in HubSpot".into(),
+        Some("paused") => return "paused in config".into(),
+        Some("out_of_office") => {
+            let until = str_of(x, "until").unwrap_or("?");
+            return format!("out of office until {until} {per}");
+        }
+        Some("outside_working_hours") => return format!("outside working hours {per}"),
+        _ => {}
+    }
     let reason = str_of(x, "reason").unwrap_or("?").replace('_', " ");
     let details: Vec<String> = x
         .as_object()
@@ -228,6 +243,27 @@ mod tests {
             "remind at 2026-11-24T09:05:00Z",
             "disposition expected by 2026-12-01T09:00:00Z",
             "warning: phone unparseable",
+        ] {
+            assert!(text.contains(expected), "missing {expected:?} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn availability_exclusions_name_their_source() {
+        let e = json!({"routing": {"steps": [{"stage": "pool us", "result": "matched", "detail": "",
+            "candidates": [
+                {"owner_id": "301", "excluded": {"reason": "away"}},
+                {"owner_id": "302", "excluded": {"reason": "out_of_office", "until": "2026-12-01", "source": "hubspot"}},
+                {"owner_id": "303", "excluded": {"reason": "paused"}},
+                {"owner_id": "304", "excluded": {"reason": "out_of_office", "until": "2026-12-02"}},
+                {"owner_id": "305", "excluded": {"reason": "outside_working_hours", "source": "hubspot"}}]}]}});
+        let text = render(&e, "");
+        for expected in [
+            "301 excluded: away in HubSpot",
+            "302 excluded: out of office until 2026-12-01 per HubSpot",
+            "303 excluded: paused in config",
+            "304 excluded: out of office until 2026-12-02 in config",
+            "305 excluded: outside working hours per HubSpot",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }

@@ -8,7 +8,7 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -31,6 +31,9 @@ pub(super) fn router(sb: Sandbox) -> Router {
         .route("/rate-limit", get(rate_limit).put(set_rate_limit))
         .route("/oauth/expire", post(expire_tokens))
         .route("/reset", post(reset))
+        .route("/users", get(users))
+        .route("/users/scope", put(users_scope))
+        .route("/users/{id}", patch(update_user))
         .with_state(sb)
 }
 
@@ -165,5 +168,42 @@ async fn expire_tokens(State(sb): State<Sandbox>) -> StatusCode {
 
 async fn reset(State(sb): State<Sandbox>) -> StatusCode {
     sb.reset();
+    StatusCode::NO_CONTENT
+}
+
+async fn users(State(sb): State<Sandbox>) -> Json<serde_json::Value> {
+    Json(json!({ "results": sb.users() }))
+}
+
+/// `{"properties": {"hs_availability_status": "away"}, "verbatim": false}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UserPatch {
+    properties: BTreeMap<String, String>,
+    #[serde(default)]
+    verbatim: bool,
+}
+
+async fn update_user(
+    State(sb): State<Sandbox>,
+    Path(raw): Path<String>,
+    HsJson(patch): HsJson<UserPatch>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(sb.set_user_properties(
+        id(&raw)?,
+        patch.properties,
+        patch.verbatim,
+    )?))
+}
+
+/// `{"granted": false}`: user reads answer 403 until granted again (or a reset).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Scope {
+    granted: bool,
+}
+
+async fn users_scope(State(sb): State<Sandbox>, HsJson(scope): HsJson<Scope>) -> StatusCode {
+    sb.set_users_scope(scope.granted);
     StatusCode::NO_CONTENT
 }

@@ -44,6 +44,11 @@ fn person() -> String {
 }
 
 impl Owner {
+    /// The user id, archived owners' too (joins the CRM user, `users.rs`).
+    pub(crate) fn user_id(&self) -> Option<u64> {
+        self.user_id
+    }
+
     /// Archived owners have `userId: null`; the id stays in `userIdIncludingInactive`.
     pub(crate) fn render(&self, created_ms: i64) -> Value {
         let teams: Vec<Value> = self

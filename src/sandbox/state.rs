@@ -153,6 +153,8 @@ pub(crate) struct Crm {
     companies: BTreeMap<u64, Record>,
     tasks: BTreeMap<u64, Record>,
     pub(crate) owners: Vec<Owner>,
+    /// CRM users (`0-115`): availability (`users.rs`).
+    pub(crate) users: super::users::Users,
     /// Merged contact id → the contact it was merged into.
     merged: HashMap<u64, u64>,
     next_id: u64,

@@ -9,6 +9,7 @@ mod scrape;
 
 mod admin_api;
 mod admin_commands;
+mod availability_e2e;
 mod binary;
 mod config_loading;
 mod demo_secrets;

@@ -1,24 +1,34 @@
-//! Whether an owner can take a lead now, and if not, why: inactive, paused, already missed this
-//! lead's SLA, out of office (local dates), outside working hours (owner's zone), at capacity.
+//! Whether an owner can take a lead now, and if not, why: inactive, paused (config), away (HubSpot),
+//! already missed this lead's SLA, out of office (local dates), outside working hours (owner's
+//! zone), at capacity. Out of office and working hours say whether they came from the config or
+//! from HubSpot's user record.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
 
 use super::state::{RoutingState, week_of};
-use crate::engine::owners::RosterOwner;
+use crate::engine::owners::{RosterOwner, Source};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Exclusion {
     NotInRoster,
     Inactive,
+    /// Paused in the roster (config).
     Paused,
+    /// `hs_availability_status` is `away` in HubSpot.
+    Away,
     MissedSla,
     OutOfOffice {
         until: Date,
+        #[serde(skip_serializing_if = "Source::is_config")]
+        source: Source,
     },
-    OutsideWorkingHours,
+    OutsideWorkingHours {
+        #[serde(skip_serializing_if = "Source::is_config")]
+        source: Source,
+    },
     AtCapacity {
         period: &'static str,
         count: u32,
@@ -60,13 +70,23 @@ pub fn exclusion(
         .iter()
         .find(|r| r.from <= local.date() && local.date() <= r.to)
     {
-        return Some(Exclusion::OutOfOffice { until: r.to });
+        return Some(Exclusion::OutOfOffice {
+            until: r.to,
+            source: source(o.owner.from_hubspot.out_of_office),
+        });
+    }
+    // After out of office: HubSpot sets a rep away when an out-of-office period starts
+    // (HUBSPOT-NEXT.md §4.2), and "out of office until …" says more than "away".
+    if o.owner.from_hubspot.away {
+        return Some(Exclusion::Away);
     }
     if checks.working_hours
         && let Some(h) = &o.hours
         && !h.contains(local.date().weekday(), local.time())
     {
-        return Some(Exclusion::OutsideWorkingHours);
+        return Some(Exclusion::OutsideWorkingHours {
+            source: source(o.owner.from_hubspot.working_hours),
+        });
     }
     let (day, week) = week_of(local.date());
     let (d, w) = state.load_in(&o.owner.id, day, week);
@@ -85,4 +105,12 @@ pub fn exclusion(
         });
     }
     None
+}
+
+fn source(from_hubspot: bool) -> Source {
+    if from_hubspot {
+        Source::Hubspot
+    } else {
+        Source::Config
+    }
 }

@@ -118,6 +118,29 @@ pub struct PortalConfig {
     /// Search budget; HubSpot allows 5 requests/s per token (HUBSPOT.md §3.4).
     #[serde(default)]
     pub search_quota: SearchQuotaConfig,
+    /// Rep availability read from HubSpot's CRM users (HUBSPOT-NEXT.md §4); off by default.
+    #[serde(default)]
+    pub availability: AvailabilityConfig,
+}
+
+/// `availability = { from_hubspot = true, refresh_ms = 60000 }` on a portal: routing skips reps
+/// HubSpot shows away, out of office or (where the pool respects them) outside working hours.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default)]
+pub struct AvailabilityConfig {
+    /// Read `/crm/v3/objects/users` (scope `crm.objects.users.read`) and apply it to the roster.
+    pub from_hubspot: bool,
+    /// How old the cached users may get before a refresh (a few requests per refresh).
+    pub refresh_ms: u64,
+}
+
+impl Default for AvailabilityConfig {
+    fn default() -> Self {
+        Self {
+            from_hubspot: false,
+            refresh_ms: 60_000,
+        }
+    }
 }
 
 /// How a portal authenticates (HUBSPOT.md §5).

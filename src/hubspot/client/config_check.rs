@@ -71,6 +71,9 @@ impl HubspotConfig {
                     }
                 }
             }
+            if p.availability.from_hubspot && p.availability.refresh_ms < 1_000 {
+                push(at("availability.refresh_ms"), "must be at least 1000");
+            }
             let q = p.resolved_quota(self.replicas);
             if q.interval_ms == 0 {
                 push(at("quota.interval_ms"), "must be positive");

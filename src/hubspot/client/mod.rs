@@ -6,7 +6,8 @@
 //! [`HubspotError`], a closed set the worker maps to `Retry { at }`, `Dead` or "pause portal".
 //!
 //! Endpoints: `contacts.rs`, `associations.rs`, `companies.rs`, `tasks.rs`, `owners.rs`,
-//! `search.rs`; batching in `batch.rs`; the request loop in `transport.rs`.
+//! `search.rs`, `users.rs` (availability, parsed in `user_availability.rs`); batching in
+//! `batch.rs`; the request loop in `transport.rs`.
 
 mod associations;
 mod auth;
@@ -22,10 +23,13 @@ mod owners;
 mod pacing;
 pub mod retry;
 mod search;
+mod slots;
 mod tasks;
 pub mod token_store;
 mod transport;
 pub mod types;
+pub mod user_availability;
+mod users;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -46,12 +50,14 @@ pub use search::{Filter, FilterGroup, SearchObject, SearchPage, SearchRequest, S
 pub use tasks::{NewTask, Task};
 pub use token_store::{InMemoryTokenStore, PersistentTokenStore, TokenCipher, TokenStore};
 pub use types::{CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};
+pub use users::CrmUser;
 
 use crate::metrics_hubspot::HubspotMetrics;
 use auth::{Auth, AuthDeps, Credentials};
 use budget::{Budget, PortalQuota};
 use owners::OwnerCache;
 use retry::RetryPolicy;
+use users::UserCache;
 
 /// What the client needs besides config; `Default` is production (system clock, in-memory
 /// token store until the real one exists, OS-random jitter).
@@ -98,6 +104,7 @@ pub(crate) struct Inner {
     auth: Auth,
     retry: RetryPolicy,
     owners: OwnerCache,
+    users: UserCache,
     playbooks: HashMap<PortalId, String>,
     chunk_concurrency: usize,
     metrics: HubspotMetrics,
@@ -185,6 +192,13 @@ impl HubspotClient {
             },
         );
         let owners = OwnerCache::new(Duration::from_millis(cfg.owners_refresh_ms));
+        let users = UserCache::new(
+            cfg.portals
+                .iter()
+                .filter(|p| p.availability.from_hubspot)
+                .map(|p| (p.id, Duration::from_millis(p.availability.refresh_ms)))
+                .collect(),
+        );
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
@@ -194,6 +208,7 @@ impl HubspotClient {
                 auth,
                 retry,
                 owners,
+                users,
                 playbooks,
                 chunk_concurrency: usize::try_from(cfg.chunk_concurrency).unwrap_or(1).max(1),
                 metrics,

@@ -2,8 +2,7 @@
 //! cache refreshed when older than `owners_refresh_ms` (the schedule) and on demand (an owner id
 //! we have not seen). Archived or deactivated owners are never returned as assignable.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
@@ -13,6 +12,7 @@ use super::HubspotClient;
 use super::budget::Priority;
 use super::clock::{add, until};
 use super::error::HubspotError;
+use super::slots::PortalSlots;
 use super::transport::Call;
 use super::types::{OwnerId, Paging, PortalId};
 
@@ -104,23 +104,19 @@ struct Snapshot {
 /// Per-portal owner caches; the async mutex makes refreshes single-flight.
 pub(crate) struct OwnerCache {
     ttl: Duration,
-    portals: Mutex<HashMap<PortalId, Arc<tokio::sync::Mutex<Option<Snapshot>>>>>,
+    portals: PortalSlots<Option<Snapshot>>,
 }
 
 impl OwnerCache {
     pub(crate) fn new(ttl: Duration) -> Self {
         Self {
             ttl,
-            portals: Mutex::new(HashMap::new()),
+            portals: PortalSlots::new(),
         }
     }
 
     fn slot(&self, portal: PortalId) -> Arc<tokio::sync::Mutex<Option<Snapshot>>> {
-        let mut map = self
-            .portals
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.entry(portal).or_default().clone()
+        self.portals.get(portal)
     }
 }
 

@@ -10,6 +10,7 @@ mod objects;
 mod owners;
 mod search;
 mod tasks;
+mod users;
 
 use std::collections::BTreeMap;
 
@@ -59,6 +60,7 @@ pub(super) fn router(sb: Sandbox) -> Router {
             post(associations::batch_read),
         )
         .route("/crm/v3/owners", get(owners::list))
+        .route("/crm/v3/objects/users", get(users::list))
         .route_layer(from_fn_with_state(sb.clone(), gate::crm));
     let token = Router::new()
         .route("/oauth/v3/token", post(oauth::token))

@@ -145,7 +145,9 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
 }
 
 /// The roster with HubSpot's view applied: owners HubSpot no longer lists as assignable
-/// (deactivated, archived) are inactive. Without an answer from HubSpot, the roster as written.
+/// (deactivated, archived) are inactive, and, where the portal reads availability from HubSpot,
+/// away and out-of-office reps are marked so (`availability.rs`). Without an answer from
+/// HubSpot, the roster as written.
 pub(crate) async fn live_roster(p: &Pipeline, rules: &Rules, portal_id: i64) -> Arc<Roster> {
     let Ok(owners) = p.client.assignable_owners(portal(portal_id)).await else {
         return rules.roster.clone();
@@ -161,6 +163,7 @@ pub(crate) async fn live_roster(p: &Pipeline, rules: &Rules, portal_id: i64) -> 
         owner.active = false;
         roster.upsert(owner);
     }
+    super::availability::apply_live(p, &mut roster, &owners, portal_id).await;
     Arc::new(roster)
 }
 

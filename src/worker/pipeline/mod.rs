@@ -6,6 +6,7 @@
 //! - `lane.rs`: the events lane (claim, micro-batch window, coalescing, outcomes);
 //! - `intent.rs`: what a contact's events ask for (decide, erase, merge, nothing);
 //! - `batch.rs`: one portal's batch (batch reads, decisions, touches);
+//! - `availability.rs`: rep availability from HubSpot's CRM users applied to the roster;
 //! - `read.rs`: contacts and their companies as the engine reads them;
 //! - `steps.rs`: the resumable steps (write contact, create task, schedule ladder);
 //! - `sla.rs`: SLA checks (remind, escalate, reassign, fallback queue, close the loop);
@@ -13,6 +14,7 @@
 //! - `breach.rs`: which check or touch counts a missed first-touch SLA (once per assignment);
 //! - `touch.rs`: touches and dispositions read from contact properties.
 
+mod availability;
 mod batch;
 mod breach;
 mod intent;
