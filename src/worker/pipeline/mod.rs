@@ -8,6 +8,7 @@
 //! - `batch.rs`: one portal's batch (batch reads, decisions, touches);
 //! - `read.rs`: contacts and their companies as the engine reads them;
 //! - `steps.rs`: the resumable steps (write contact, create task, schedule ladder);
+//! - `sequence.rs`: first-touch sequence enrollment after the task (never blocks the handoff);
 //! - `sla.rs`: SLA checks (remind, escalate, reassign, fallback queue, close the loop);
 //! - `pause.rs`: operator pauses (a paused portal's jobs wait, no HubSpot call);
 //! - `breach.rs`: which check or touch counts a missed first-touch SLA (once per assignment);
@@ -20,6 +21,7 @@ pub mod lane;
 pub mod pause;
 mod read;
 pub mod rules;
+mod sequence;
 pub mod sla;
 mod steps;
 mod touch;
