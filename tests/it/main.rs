@@ -30,6 +30,7 @@ mod replicas;
 mod report;
 mod report_cli;
 mod sandbox;
+mod sequence_e2e;
 mod sqlite_to_postgres;
 mod store_failure;
 mod token_persistence;

@@ -98,6 +98,9 @@ pub fn refusal_reason(err: &HubspotError) -> Option<&'static str> {
     let has = |s: &str| message.contains(s);
     Some(if has("already_enrolled") || has("already enrolled") {
         "already_enrolled"
+    } else if has("scope") {
+        // The app lacks automation.sequences.* (§2.2): an install problem, not the rep's.
+        "missing_scope"
     } else if detail.status == Some(403) || has("seat") {
         "no_seat"
     } else if has("inbox") || has("senderemail") || has("sender email") {
@@ -146,6 +149,11 @@ mod tests {
             ),
             (404, "Sequence 123 not found", "unknown_sequence"),
             (400, "BLOCKED_DOMAIN", "refused"),
+            (
+                403,
+                "This app hasn't been granted all required scopes to make this call.",
+                "missing_scope",
+            ),
         ];
         for (status, message, want) in cases {
             assert_eq!(

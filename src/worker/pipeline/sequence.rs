@@ -51,7 +51,8 @@ fn sequence_of(row: &HandoffRow) -> Option<String> {
         .and_then(|t| t.sequence_id)
 }
 
-/// Enrolls each row whose task exists and whose sequence is not settled yet.
+/// Enrolls each row whose task exists and whose sequence is not settled yet, when the portal
+/// is in `pipeline.sequence_portals`.
 pub(super) async fn enroll(
     p: &Pipeline,
     portal_id: i64,
@@ -59,6 +60,10 @@ pub(super) async fn enroll(
     attempts: i64,
     failures: &mut Failures,
 ) {
+    let on = u64::try_from(portal_id).is_ok_and(|id| p.settings.sequence_portals.contains(&id));
+    if !on {
+        return;
+    }
     let due: Vec<(&HandoffRow, String)> = rows
         .iter()
         .filter(|r| r.step() == Step::TaskCreated && !failures.contains_key(&r.contact_id))
