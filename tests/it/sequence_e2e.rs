@@ -195,3 +195,42 @@ async fn an_owner_without_a_sales_seat_still_gets_the_task_and_the_reason_is_rec
     assert_eq!(counted(&env, "skipped", "no_seat").await, 1.0);
     assert_eq!(counted(&env, "enrolled", "none").await, 0.0);
 }
+
+#[test]
+fn check_config_names_a_sequence_portal_that_is_not_configured_and_a_bad_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    // The example playbook with one more rule, whose sequence id and tier are wrong.
+    let default =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml"))
+            .unwrap();
+    let playbook_at = default.find("[playbook]\n").unwrap();
+    let roster_at = default.find("[[roster.teams]]").unwrap();
+    let playbook = format!(
+        "{}\n[[playbook.sequences]]\ntiers = [\"Z\"]\nsequence_id = \"welcome\"\n",
+        &default[playbook_at..roster_at]
+    );
+    std::fs::write(
+        dir.path().join("local.toml"),
+        format!(
+            "[pipeline]\nsequence_portals = [62515, 7]\n\n\
+             [[hubspot.portals]]\nid = 62515\nplaybook = \"example-b2b-saas\"\n\
+             auth = {{ kind = \"private_app\", token_env = \"HUBSPOT_TOKEN_62515\" }}\n\n{playbook}"
+        ),
+    )
+    .unwrap();
+    let mut env: std::collections::HashMap<String, String> = crate::helpers::base_env(dir.path());
+    env.insert("HUBSPOT_TOKEN_62515".into(), "pat-na1-test".into());
+    let sources = handoff::config::ConfigSources {
+        dir: Some(dir.path().to_path_buf()),
+        env: Some(env),
+    };
+    let text = handoff::config::load(&sources).unwrap_err().to_string();
+    for expected in [
+        "pipeline.sequence_portals[1]: portal 7 is not configured in [[hubspot.portals]]",
+        "playbook.sequences[1].sequence_id",
+        "playbook.sequences[1].tiers[0]: unknown tier `Z`",
+    ] {
+        assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
+    }
+    assert!(!text.contains("sequence_portals[0]"), "{text}");
+}
