@@ -41,7 +41,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use config::{FaultConfig, RateLimit, SandboxConfig};
 pub use error::SandboxError;
-pub use sequences::{EnrollmentView, SequenceUsers};
+pub use sequences::{EnrollElsewhere, EnrollmentView, LostAnswers, SequenceUsers};
 pub use stats::Stats;
 pub use views::{CompanyInput, ContactInput, ContactView, ControlError, MergeInput, TaskView};
 

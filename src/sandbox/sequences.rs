@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::get;
+use axum::routing::{get, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +70,9 @@ pub(crate) struct Sequences {
     /// Contact id → its current enrollment.
     pub(crate) enrolled: BTreeMap<u64, EnrollmentView>,
     pub(crate) users: SequenceUsers,
+    /// The next this many enrollments are made but answered 502: the caller cannot know
+    /// whether its call landed (an ambiguous outcome).
+    pub(crate) lose_answers: u32,
     next_id: u64,
 }
 
@@ -254,8 +257,17 @@ impl Sandbox {
     }
 }
 
+/// `PUT /_sandbox/sequences/lost-answers`: how many of the next enrollments are made but
+/// answered 502.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LostAnswers {
+    pub count: u32,
+}
+
 /// The control routes: `GET`/`POST /_sandbox/sequences/enrollments` (list; enroll elsewhere),
-/// `GET`/`PUT /_sandbox/sequences/users` (users without a seat or inbox).
+/// `GET`/`PUT /_sandbox/sequences/users` (users without a seat or inbox),
+/// `PUT /_sandbox/sequences/lost-answers` (enrollments made but answered 502).
 pub(super) fn control_routes() -> Router<Sandbox> {
     Router::new()
         .route(
@@ -263,6 +275,15 @@ pub(super) fn control_routes() -> Router<Sandbox> {
             get(list_enrollments).post(post_enrollment),
         )
         .route("/sequences/users", get(get_users).put(put_users))
+        .route("/sequences/lost-answers", put(put_lost_answers))
+}
+
+async fn put_lost_answers(
+    State(sb): State<Sandbox>,
+    HsJson(lost): HsJson<LostAnswers>,
+) -> Json<LostAnswers> {
+    sb.crm().sequences.lose_answers = lost.count;
+    Json(lost)
 }
 
 async fn list_enrollments(State(sb): State<Sandbox>) -> Json<serde_json::Value> {

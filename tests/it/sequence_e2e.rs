@@ -117,6 +117,38 @@ async fn a_matching_lead_is_enrolled_once_on_behalf_of_its_owner() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enrollment_whose_answer_was_lost_is_found_on_the_retry_not_sent_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start(dir.path()).await;
+    // HubSpot enrolls the contact, but the answer is a 502: did it land? The job retries.
+    env.control(
+        reqwest::Method::PUT,
+        "sequences/lost-answers",
+        Some(&json!({"count": 1})),
+    )
+    .await
+    .unwrap();
+    let id = handed_off_lead(&env, "lost.answer@pinecrest-analytics.com").await;
+    let rec = ledger(&env, id).await;
+    assert_eq!(rec.sequence_state.as_deref(), Some("enrolled"));
+    let list = enrollments(&env).await;
+    assert_eq!(list.len(), 1, "{list:?}");
+    assert_eq!(
+        rec.sequence_enrollment_id.as_deref(),
+        list[0]["id"].as_str()
+    );
+    let stats = env.stats().await.unwrap();
+    assert_eq!(
+        stats["byRoute"]["POST /automation/sequences/2026-09/enrollments"].as_u64(),
+        Some(1),
+        "the retry read the enrollment instead of enrolling again"
+    );
+    assert_eq!(follow_ups(&env.tasks(Some(id)).await.unwrap()).len(), 1);
+    assert_eq!(counted(&env, "enrolled", "none").await, 1.0);
+    assert_eq!(counted(&env, "skipped", "already_enrolled").await, 0.0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_contact_already_in_a_sequence_still_gets_its_task_and_the_reason_is_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let env = start(dir.path()).await;

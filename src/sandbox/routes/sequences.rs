@@ -88,6 +88,14 @@ pub(super) async fn enroll(
         },
         now_ms(),
     )?;
+    if crm.sequences.lose_answers > 0 {
+        crm.sequences.lose_answers -= 1;
+        return Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "INTERNAL_ERROR",
+            "Bad gateway (the sandbox made the enrollment and dropped this answer)",
+        ));
+    }
     // `PublicSequenceEnrollmentLiteResponse`.
     Ok(Json(json!({
         "id": view.id,
