@@ -23,14 +23,19 @@ async fn start(dir: &std::path::Path) -> DemoEnv {
     .await
 }
 
-/// The seeded owner `id`: (user id, email).
-fn owner_user(owner_id: &str) -> (String, String) {
+/// The sandbox's seeded owners (`PublicOwner`s).
+fn seeded_owners() -> Vec<Value> {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/fixtures/sandbox/owners.json"
     ))
     .unwrap();
-    let owners: Vec<Value> = serde_json::from_str(&text).unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// The seeded owner `id`: (user id, email).
+fn owner_user(owner_id: &str) -> (String, String) {
+    let owners = seeded_owners();
     let o = owners.iter().find(|o| o["id"] == owner_id).unwrap();
     (
         o["userId"].as_u64().unwrap().to_string(),
@@ -196,13 +201,7 @@ async fn an_owner_without_a_sales_seat_still_gets_the_task_and_the_reason_is_rec
     let dir = tempfile::tempdir().unwrap();
     let env = start(dir.path()).await;
     // No user of the portal has a Sales Hub Professional seat.
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/sandbox/owners.json"
-    ))
-    .unwrap();
-    let users: Vec<u64> = serde_json::from_str::<Vec<Value>>(&text)
-        .unwrap()
+    let users: Vec<u64> = seeded_owners()
         .iter()
         .filter_map(|o| o["userId"].as_u64())
         .collect();
