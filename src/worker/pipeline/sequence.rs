@@ -2,8 +2,9 @@
 //! chose, on behalf of its owner (the owner's user id and email, HUBSPOT-NEXT.md §2.5), once the
 //! task exists. It never blocks the handoff: a contact already in a sequence, an owner without
 //! a seat or inbox, an unknown sequence or any other refusal is recorded as `skipped` with its
-//! reason, logged and counted, and the ladder is scheduled as usual. Only a rate limit or an
-//! outage (no answer yet) retries the job, a few times, before it is skipped too.
+//! reason, logged and counted, and the ladder is scheduled as usual. Only a burst rate limit or
+//! an outage (no answer yet) retries the job, a few times, before it is skipped too
+//! (`api_unavailable`); the DAILY limit skips at once.
 //!
 //! Never twice: `attempted` is in the ledger before the enroll call; every run reads the
 //! contact's enrollment first (`GET …/enrollments/contact/{id}`), so a retry after a lost answer
@@ -15,7 +16,9 @@ use std::collections::HashMap;
 
 use super::steps::{Failures, StoredTask};
 use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
-use crate::hubspot::client::{EnrollmentRequest, HubspotError, OwnerId, refusal_reason};
+use crate::hubspot::client::{
+    EnrollmentRequest, HubspotError, OwnerId, RateLimitPolicy, refusal_reason,
+};
 use crate::metrics_pipeline::SequenceLabel;
 use crate::store::StoreError;
 use crate::store::ledger::{HandoffRow, Step};
@@ -87,9 +90,7 @@ pub(super) async fn enroll(
             continue;
         };
         let result = match enroll_one(p, portal_id, row, &seq, rec.attempted()).await {
-            Err(Failed::Hubspot(err))
-                if attempts >= GIVE_UP_AT_ATTEMPT && !matches!(err, HubspotError::Auth { .. }) =>
-            {
+            Err(Failed::Hubspot(err)) if give_up(&err, attempts) => {
                 Ok(Some(skipped("api_unavailable", Some(err.to_string()))))
             }
             other => other,
@@ -108,6 +109,20 @@ pub(super) async fn enroll(
                 failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
             }
         }
+    }
+}
+
+/// Whether a rate limit or outage ends the enrollment now: from [`GIVE_UP_AT_ATTEMPT`] on, or
+/// at once for the DAILY limit (its retry is hours away, and the SLA ladder would wait for it).
+/// An auth failure never does: the portal is paused and every step waits for the operator.
+fn give_up(err: &HubspotError, attempts: i64) -> bool {
+    match err {
+        HubspotError::Auth { .. } => false,
+        HubspotError::RateLimited {
+            policy: RateLimitPolicy::Daily,
+            ..
+        } => true,
+        _ => attempts >= GIVE_UP_AT_ATTEMPT,
     }
 }
 
@@ -218,4 +233,36 @@ async fn finish(
         .get_or_create(&label)
         .inc();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hubspot::client::{AuthFailure, PortalId};
+
+    fn limited(policy: RateLimitPolicy) -> HubspotError {
+        HubspotError::RateLimited {
+            portal: PortalId(1),
+            policy,
+            retry_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_burst_limit_is_retried_a_few_times_the_daily_limit_gives_up_at_once() {
+        let burst = limited(RateLimitPolicy::TenSecondly);
+        assert!(!give_up(&burst, 1));
+        assert!(!give_up(&burst, GIVE_UP_AT_ATTEMPT - 1));
+        assert!(give_up(&burst, GIVE_UP_AT_ATTEMPT));
+        assert!(give_up(&limited(RateLimitPolicy::Daily), 1));
+    }
+
+    #[test]
+    fn an_auth_failure_never_gives_up_the_enrollment() {
+        let auth = HubspotError::Auth {
+            portal: PortalId(1),
+            reason: AuthFailure::TokenRejected,
+        };
+        assert!(!give_up(&auth, GIVE_UP_AT_ATTEMPT + 10));
+    }
 }
