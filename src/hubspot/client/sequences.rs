@@ -46,7 +46,34 @@ pub struct ContactEnrollment {
     pub enrolled_by: Option<String>,
 }
 
+/// `PublicSequenceResponse`, the parts handoff reads (§2.3).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Sequence {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
 impl HubspotClient {
+    /// `GET …/{sequenceId}?userId=`: the sequence as `user_id` may use it; `None` on 404. The
+    /// id is digits (checked with the playbook), so it cannot change the path.
+    #[tracing::instrument(skip_all, fields(portal_id = %portal))]
+    pub async fn sequence(
+        &self,
+        portal: PortalId,
+        sequence_id: &str,
+        user_id: u64,
+    ) -> Result<Option<Sequence>, HubspotError> {
+        let mut call = Call::get(portal, format!("{BASE}/{sequence_id}"), Priority::Read);
+        call.query.push(("userId", user_id.to_string()));
+        match self.inner.send(&call).await {
+            Ok(s) => Ok(Some(s)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// `POST …/enrollments?userId=`: enrolls the contact on behalf of `user_id`. Not idempotent:
     /// after an unknown outcome read [`Self::sequence_enrollment`] before sending again.
     #[tracing::instrument(skip_all, fields(portal_id = %portal))]

@@ -8,3 +8,4 @@ pub mod helpers;
 mod limits;
 mod search;
 mod seed;
+mod sequences;
