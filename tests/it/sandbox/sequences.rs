@@ -94,3 +94,17 @@ async fn a_sequence_is_read_by_id_and_an_unknown_one_is_none() {
     assert_eq!(s.name.as_deref(), Some("Demo request: first touch"));
     assert_eq!(c.sequence(PORTAL, "999", USER).await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn the_start_check_finds_a_seeded_sequence_and_reports_a_missing_one() {
+    use handoff::worker::pipeline::sequence_check::{Checked, check_sequences};
+    let sb = start(seeded()).await;
+    let c = client_for(&sb);
+    let ids = ["4001".to_owned(), "999".to_owned()];
+    let found: Vec<Checked> = check_sequences(&c, &[PORTAL.0], &ids)
+        .await
+        .into_iter()
+        .map(|(_, _, checked)| checked)
+        .collect();
+    assert_eq!(found, [Checked::Found, Checked::Missing]);
+}
