@@ -34,15 +34,22 @@ fn decision(at: i64) -> NewDecision {
     }
 }
 
-async fn a_final_enrollment_outcome_is_never_replaced(engine: Engine) {
+/// A store of `engine` with one handoff: (store, handoff id, its time).
+async fn one_handoff(engine: Engine) -> (crate::engines::TestStore, i64, i64) {
     let t = crate::engines::open_store(engine).await;
-    let store = &t.store;
     let now = jiff::Timestamp::now().as_millisecond();
-    let created = store
+    let created = t
+        .store
         .record_decisions(PORTAL, now, move |_| vec![decision(now)])
         .await
         .unwrap();
     let id = created[0].1;
+    (t, id, now)
+}
+
+async fn a_final_enrollment_outcome_is_never_replaced(engine: Engine) {
+    let (t, id, now) = one_handoff(engine).await;
+    let store = &t.store;
     let state = |r: &handoff::store::sequences::SequenceRecord| {
         (
             r.sequence_state.clone(),
@@ -95,14 +102,8 @@ async fn a_final_enrollment_outcome_is_never_replaced(engine: Engine) {
 }
 
 async fn a_skip_is_recorded_with_its_reason(engine: Engine) {
-    let t = crate::engines::open_store(engine).await;
+    let (t, id, now) = one_handoff(engine).await;
     let store = &t.store;
-    let now = jiff::Timestamp::now().as_millisecond();
-    let created = store
-        .record_decisions(PORTAL, now, move |_| vec![decision(now)])
-        .await
-        .unwrap();
-    let id = created[0].1;
     let skipped = SequenceOutcome::Skipped { reason: "no_seat" };
     store
         .sequence_finished(id, "4001", &skipped, now)
