@@ -24,6 +24,13 @@ pub struct TierLabel {
     pub tier: String,
 }
 
+/// A first-touch enrollment's outcome (`enrolled`, `skipped`) and reason (`none` when enrolled).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SequenceLabel {
+    pub outcome: &'static str,
+    pub reason: &'static str,
+}
+
 #[derive(Debug)]
 pub struct PipelineMetrics {
     /// Events acted on together with an earlier event of the same contact.
@@ -47,6 +54,8 @@ pub struct PipelineMetrics {
     pub erasures: Counter,
     pub merges: Counter,
     pub rules_reloads: Family<OutcomeLabel, Counter>,
+    /// First-touch sequence enrollments, by outcome and reason (`worker::pipeline::sequence`).
+    pub sequence_enrollments: Family<SequenceLabel, Counter>,
 }
 
 impl PipelineMetrics {
@@ -67,6 +76,7 @@ impl PipelineMetrics {
             erasures: Counter::default(),
             merges: Counter::default(),
             rules_reloads: Family::default(),
+            sequence_enrollments: Family::default(),
         };
         let p = r.sub_registry_with_prefix("pipeline");
         p.register(
@@ -135,6 +145,11 @@ impl PipelineMetrics {
             "rules_reloads",
             "Rule reloads, by result (ok, rejected)",
             m.rules_reloads.clone(),
+        );
+        p.register(
+            "sequence_enrollments",
+            "First-touch sequence enrollments, by outcome (enrolled, skipped) and reason",
+            m.sequence_enrollments.clone(),
         );
         m.start_at_zero();
         m

@@ -150,6 +150,9 @@ impl Application {
             .pipeline
             .clone()
             .map(|p| tokio::spawn(reload_on_hangup(p, shutdown.child_token())));
+        if let Some(p) = self.pipeline.clone() {
+            tokio::spawn(crate::worker::pipeline::sequence_check::check_at_start(p));
+        }
         let owners = self.hubspot.clone().map(|client| {
             tokio::spawn(crate::worker::owners::refresh_loop(
                 client,

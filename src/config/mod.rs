@@ -45,6 +45,10 @@ pub struct PipelineSettings {
     pub deal_amount_property: String,
     pub task_lookup_delay_ms: i64,
     pub write_back: WriteBack,
+    /// Portals whose handoffs are enrolled in the sequence `[[playbook.sequences]]` chooses
+    /// (first touch, `worker::pipeline::sequence`). Empty: no enrollment anywhere.
+    #[serde(default)]
+    pub sequence_portals: Vec<u64>,
 }
 
 /// Contact properties written at handoff; "" skips one.

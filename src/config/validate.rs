@@ -190,6 +190,14 @@ pub(crate) fn validate(
             "must be between 0 and 3600000".into(),
         );
     }
+    for (i, id) in pipeline.sequence_portals.iter().enumerate() {
+        if !settings.hubspot.portals.iter().any(|c| c.id.0 == *id) {
+            p(
+                &format!("pipeline.sequence_portals[{i}]"),
+                format!("portal {id} is not configured in [[hubspot.portals]]"),
+            );
+        }
+    }
     let webhook = &settings.webhook;
     if !webhook.path.starts_with('/') {
         p(

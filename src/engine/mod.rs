@@ -23,6 +23,7 @@ pub mod readiness;
 mod render;
 pub mod routing;
 pub mod scoring;
+pub mod sequences;
 pub mod simulate;
 mod sla;
 pub mod tasks;

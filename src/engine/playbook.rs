@@ -33,6 +33,9 @@ pub struct PlaybookDoc {
     /// Follow-up task templates per offer/source (the "context package").
     #[serde(default)]
     pub tasks: Vec<super::tasks::TaskTemplateDoc>,
+    /// First touch: offer/source/tier → sales sequence (first match wins).
+    #[serde(default)]
+    pub sequences: Vec<super::sequences::SequenceRuleDoc>,
 }
 
 /// The properties conditions may read, with their types. A condition naming anything else fails

@@ -34,6 +34,7 @@ pub(super) fn router(sb: Sandbox) -> Router {
         .route("/users", get(users))
         .route("/users/scope", put(users_scope))
         .route("/users/{id}", patch(update_user))
+        .merge(super::sequences::control_routes())
         .with_state(sb)
 }
 

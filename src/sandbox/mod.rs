@@ -4,7 +4,9 @@
 //! It answers exactly the endpoints [`crate::hubspot::client`] calls, in HubSpot's shapes
 //! (HUBSPOT.md §3–§5, §8): contacts (get, batch read/update, search), companies (batch read),
 //! contact → company associations (v4 batch read), tasks (batch create/read, search), owners
-//! (paged), CRM users with their availability (paged, `users.rs`), and `POST /oauth/v3/token`. Around them sit HubSpot's behaviours that handoff must
+//! (paged), CRM users with their availability (paged, `users.rs`), sales sequences (enroll, a
+//! contact's enrollment, one sequence; `sequences.rs`, HUBSPOT-NEXT.md §2), and
+//! `POST /oauth/v3/token`. Around them sit HubSpot's behaviours that handoff must
 //! survive: bearer auth with 401 bodies, the rolling burst limit with its headers and 429
 //! bodies, daily and search limits, merged contact ids, and injected faults (5xx, latency, 429
 //! storms, daily exhaustion) that are deterministic given a seed.
@@ -24,6 +26,7 @@ mod owners;
 mod ratelimit;
 mod routes;
 mod seed;
+mod sequences;
 mod state;
 mod stats;
 mod users;
@@ -40,6 +43,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use config::{FaultConfig, RateLimit, SandboxConfig};
 pub use error::SandboxError;
+pub use sequences::{EnrollElsewhere, EnrollmentView, LostAnswers, SequenceUsers};
 pub use stats::Stats;
 pub use views::{CompanyInput, ContactInput, ContactView, ControlError, MergeInput, TaskView};
 

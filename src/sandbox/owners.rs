@@ -30,7 +30,7 @@ pub(crate) struct Owner {
     last_name: Option<String>,
     /// Kept for archived owners too; rendered as `userIdIncludingInactive`.
     #[serde(default)]
-    user_id: Option<u64>,
+    pub(crate) user_id: Option<u64>,
     #[serde(default)]
     pub(crate) archived: bool,
     #[serde(rename = "type", default = "person")]

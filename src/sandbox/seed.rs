@@ -1,8 +1,8 @@
 //! Seeding from fixtures: `owners.json` (HubSpot `PublicOwner`s), `companies.json` and
 //! `contacts.json` (`{"id", "properties", "companyIds"?, "createdAt"?}`, the first company is
-//! the primary), and the optional `users.json` (CRM users, `users.rs`). Every other file is
-//! required; a missing or malformed file, a duplicate id or a dangling company reference is an
-//! error that names the file (and the JSON path).
+//! the primary), and the optional `users.json` (CRM users, `users.rs`) and `sequences.json`.
+//! Every other file is required; a missing or malformed file, a duplicate id or a dangling
+//! company reference is an error that names the file (and the JSON path).
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -56,7 +56,35 @@ fn record(o: SeedObject, now: i64, links: Vec<u64>) -> Result<Record, String> {
     Ok(r)
 }
 
-/// Loads the three files from `dir` into a fresh CRM.
+/// `sequences.json` (`[{"id","name","userId"}]`, HUBSPOT-NEXT.md §2.3) is optional: a seed
+/// without it has no sequences, so every enrollment is refused as an unknown sequence.
+fn sequences(dir: &Path) -> Result<Vec<super::sequences::Sequence>, SandboxError> {
+    const NAME: &str = "sequences.json";
+    if !dir.join(NAME).exists() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<super::sequences::Sequence> = read(dir, NAME)?;
+    let mut seen = HashSet::new();
+    for s in &list {
+        if s.id.parse().is_none() || s.user_id.parse().is_none() {
+            let message = format!("sequence {}: id and userId must be numeric", s.id.0);
+            return Err(SandboxError::Seed {
+                file: dir.join(NAME),
+                message,
+            });
+        }
+        if !seen.insert(s.id.0.clone()) {
+            let message = format!("sequence id {} appears twice", s.id.0);
+            return Err(SandboxError::Seed {
+                file: dir.join(NAME),
+                message,
+            });
+        }
+    }
+    Ok(list)
+}
+
+/// Loads the three files (and the optional `sequences.json`) from `dir` into a fresh CRM.
 pub(crate) fn load(dir: &Path, now: i64) -> Result<Crm, SandboxError> {
     let fail = |name: &str, message: String| SandboxError::Seed {
         file: dir.join(name),
@@ -73,6 +101,7 @@ pub(crate) fn load(dir: &Path, now: i64) -> Result<Crm, SandboxError> {
     }
     crm.owners = owners;
     super::users::seed(dir, now, &mut crm)?;
+    crm.sequences.list = sequences(dir)?;
     for o in read::<SeedObject>(dir, "companies.json")? {
         let rec = record(o, now, Vec::new()).map_err(|m| fail("companies.json", m))?;
         if crm.table(Kind::Company).contains_key(&rec.id) {

@@ -160,6 +160,8 @@ pub(crate) struct Crm {
     next_id: u64,
     /// When the sandbox started: `createdAt` of owners.
     pub(crate) started_ms: i64,
+    /// Sales sequences and enrollments (`sequences.rs`).
+    pub(crate) sequences: super::sequences::Sequences,
 }
 
 impl Crm {

@@ -14,6 +14,7 @@ mod probes;
 pub mod queue;
 mod queue_common;
 mod secrets;
+pub mod sequences;
 mod sqlite;
 mod sqlite_queue;
 mod wake;

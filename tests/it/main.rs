@@ -33,6 +33,8 @@ mod replicas;
 mod report;
 mod report_cli;
 mod sandbox;
+mod sequence_e2e;
+mod sequence_ledger;
 mod sqlite_to_postgres;
 mod store_failure;
 mod token_persistence;

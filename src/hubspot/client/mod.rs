@@ -24,6 +24,7 @@ mod pacing;
 pub mod retry;
 mod search;
 mod slots;
+mod sequences;
 mod tasks;
 pub mod token_store;
 mod transport;
@@ -47,6 +48,7 @@ pub use error::{AuthFailure, ErrorDetail, HubspotError, ItemError, RateLimitPoli
 pub use owners::{Owner, OwnerType};
 pub use retry::Jitter;
 pub use search::{Filter, FilterGroup, SearchObject, SearchPage, SearchRequest, Sort};
+pub use sequences::{ContactEnrollment, Enrollment, EnrollmentRequest, Sequence, refusal_reason};
 pub use tasks::{NewTask, Task};
 pub use token_store::{InMemoryTokenStore, PersistentTokenStore, TokenCipher, TokenStore};
 pub use types::{CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};

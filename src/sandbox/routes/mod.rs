@@ -9,6 +9,7 @@ mod oauth;
 mod objects;
 mod owners;
 mod search;
+mod sequences;
 mod tasks;
 mod users;
 
@@ -61,6 +62,18 @@ pub(super) fn router(sb: Sandbox) -> Router {
         )
         .route("/crm/v3/owners", get(owners::list))
         .route("/crm/v3/objects/users", get(users::list))
+        .route(
+            "/automation/sequences/2026-09/enrollments",
+            post(sequences::enroll),
+        )
+        .route(
+            "/automation/sequences/2026-09/enrollments/contact/{id}",
+            get(sequences::contact_enrollment),
+        )
+        .route(
+            "/automation/sequences/2026-09/{id}",
+            get(sequences::get_one),
+        )
         .route_layer(from_fn_with_state(sb.clone(), gate::crm));
     let token = Router::new()
         .route("/oauth/v3/token", post(oauth::token))

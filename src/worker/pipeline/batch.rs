@@ -288,6 +288,15 @@ fn new_handoff(
         body: text.body,
         priority: text.priority,
         task_type: text.task_type,
+        sequence_id: engine::sequences::pick(
+            &rules.playbook.doc.sequences,
+            &engine::sequences::SequenceContext {
+                source,
+                offer: ctx.offer,
+                tier: d.score.tier.as_deref(),
+            },
+        )
+        .map(str::to_owned),
     };
     NewHandoff {
         owner_id: a.owner_id.clone(),

@@ -9,6 +9,8 @@
 //! - `availability.rs`: rep availability from HubSpot's CRM users applied to the roster;
 //! - `read.rs`: contacts and their companies as the engine reads them;
 //! - `steps.rs`: the resumable steps (write contact, create task, schedule ladder);
+//! - `sequence.rs`: first-touch sequence enrollment after the task (never blocks the handoff);
+//!   `sequence_check.rs`: the playbook's sequence ids read from HubSpot at start;
 //! - `sla.rs`: SLA checks (remind, escalate, reassign, fallback queue, close the loop);
 //! - `pause.rs`: operator pauses (a paused portal's jobs wait, no HubSpot call);
 //! - `breach.rs`: which check or touch counts a missed first-touch SLA (once per assignment);
@@ -22,6 +24,8 @@ pub mod lane;
 pub mod pause;
 mod read;
 pub mod rules;
+mod sequence;
+pub mod sequence_check;
 pub mod sla;
 mod steps;
 mod touch;

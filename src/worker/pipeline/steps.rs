@@ -1,5 +1,6 @@
 //! The resumable steps of a handoff, each recorded in the ledger before the next starts:
-//! decided → contact written (owner, score, tier, times) → task created → SLA scheduled.
+//! decided → contact written (owner, score, tier, times) → task created → (sequence enrollment,
+//! `sequence.rs`, never blocking) → SLA scheduled.
 //! Run for a batch of one portal's handoffs with HubSpot's batch endpoints. A task create whose
 //! result is unknown (timeout, 5xx, no answer for the input) is looked up by its marker before
 //! it is ever sent again, so a handoff never gets a second task.
@@ -41,6 +42,9 @@ pub struct StoredTask {
     pub body: String,
     pub priority: Option<String>,
     pub task_type: Option<String>,
+    /// The first-touch sequence `[[playbook.sequences]]` chose (`sequence.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence_id: Option<String>,
 }
 
 /// The token a handoff's task body carries: letters and digits only, so HubSpot's search
@@ -63,7 +67,13 @@ pub async fn advance(
     let mut rows: Vec<HandoffRow> = rows.into_iter().filter(HandoffRow::steps_pending).collect();
     write_contacts(p, portal_id, &mut rows, &mut failures).await;
     create_tasks(p, portal_id, &mut rows, attempts, &mut failures).await;
-    for row in rows.iter().filter(|r| r.step() == Step::TaskCreated) {
+    super::sequence::enroll(p, portal_id, &rows, attempts, &mut failures).await;
+    // A contact whose enrollment must be retried keeps its ladder for that retry.
+    let ready: Vec<&HandoffRow> = rows
+        .iter()
+        .filter(|r| r.step() == Step::TaskCreated && !failures.contains_key(&r.contact_id))
+        .collect();
+    for row in ready {
         if let Err(err) = schedule(p, row).await {
             failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
         }

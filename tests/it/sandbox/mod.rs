@@ -9,3 +9,4 @@ mod limits;
 mod search;
 mod seed;
 mod users;
+mod sequences;

@@ -1,0 +1,268 @@
+//! First touch: enrolls a handed-off contact in the sales sequence `[[playbook.sequences]]`
+//! chose, on behalf of its owner (the owner's user id and email, HUBSPOT-NEXT.md §2.5), once the
+//! task exists. It never blocks the handoff: a contact already in a sequence, an owner without
+//! a seat or inbox, an unknown sequence or any other refusal is recorded as `skipped` with its
+//! reason, logged and counted, and the ladder is scheduled as usual. Only a burst rate limit or
+//! an outage (no answer yet) retries the job, a few times, before it is skipped too
+//! (`api_unavailable`); the DAILY limit skips at once.
+//!
+//! Never twice: `attempted` is in the ledger before the enroll call; every run reads the
+//! contact's enrollment first (`GET …/enrollments/contact/{id}`), so a retry after a lost answer
+//! or a crash finds the enrollment it made instead of sending again — and HubSpot itself allows
+//! one sequence per contact at a time (§2.4). A final outcome is never overwritten, also not
+//! after a reassignment.
+
+use std::collections::HashMap;
+
+use super::steps::{Failures, StoredTask};
+use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
+use crate::hubspot::client::{
+    EnrollmentRequest, HubspotError, OwnerId, RateLimitPolicy, refusal_reason,
+};
+use crate::metrics_pipeline::SequenceLabel;
+use crate::store::StoreError;
+use crate::store::ledger::{HandoffRow, Step};
+use crate::store::sequences::SequenceOutcome;
+
+/// From this job attempt on, a rate limit or outage skips the enrollment (`api_unavailable`)
+/// instead of holding back the SLA ladder any longer.
+const GIVE_UP_AT_ATTEMPT: i64 = 5;
+
+enum Failed {
+    Hubspot(HubspotError),
+    Store(StoreError),
+}
+
+/// An outcome and what HubSpot said, for the log.
+struct Finished {
+    outcome: SequenceOutcome,
+    detail: Option<String>,
+}
+
+fn skipped(reason: &'static str, detail: Option<String>) -> Finished {
+    Finished {
+        outcome: SequenceOutcome::Skipped { reason },
+        detail,
+    }
+}
+
+/// The sequence chosen at decision time, if any.
+fn sequence_of(row: &HandoffRow) -> Option<String> {
+    row.task_text
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<StoredTask>(t).ok())
+        .and_then(|t| t.sequence_id)
+}
+
+/// Enrolls each row whose task exists and whose sequence is not settled yet, when the portal
+/// is in `pipeline.sequence_portals`.
+pub(super) async fn enroll(
+    p: &Pipeline,
+    portal_id: i64,
+    rows: &[HandoffRow],
+    attempts: i64,
+    failures: &mut Failures,
+) {
+    let on = u64::try_from(portal_id).is_ok_and(|id| p.settings.sequence_portals.contains(&id));
+    if !on {
+        return;
+    }
+    let due: Vec<(&HandoffRow, String)> = rows
+        .iter()
+        .filter(|r| r.step() == Step::TaskCreated && !failures.contains_key(&r.contact_id))
+        .filter_map(|r| sequence_of(r).map(|s| (r, s)))
+        .collect();
+    if due.is_empty() {
+        return;
+    }
+    let ids: Vec<i64> = due.iter().map(|(r, _)| r.id).collect();
+    let records: HashMap<i64, _> = match p.store.sequence_records(&ids).await {
+        Ok(list) => list.into_iter().map(|r| (r.handoff_id, r)).collect(),
+        Err(err) => {
+            for (r, _) in &due {
+                failures.insert(r.contact_id, retry_later(attempts, err.to_string()));
+            }
+            return;
+        }
+    };
+    for (row, seq) in due {
+        let Some(rec) = records.get(&row.id).filter(|r| !r.is_final()) else {
+            continue;
+        };
+        let result = match enroll_one(p, portal_id, row, &seq, rec.attempted()).await {
+            Err(Failed::Hubspot(err)) if give_up(&err, attempts) => {
+                Ok(Some(skipped("api_unavailable", Some(err.to_string()))))
+            }
+            other => other,
+        };
+        match result {
+            Ok(Some(done)) => {
+                if let Err(err) = finish(p, row, &seq, done).await {
+                    failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
+                }
+            }
+            Ok(None) => {}
+            Err(Failed::Hubspot(err)) => {
+                failures.insert(row.contact_id, outcome_of(&err, attempts));
+            }
+            Err(Failed::Store(err)) => {
+                failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
+            }
+        }
+    }
+}
+
+/// Whether a rate limit or outage ends the enrollment now: from [`GIVE_UP_AT_ATTEMPT`] on, or
+/// at once for the DAILY limit (its retry is hours away, and the SLA ladder would wait for it).
+/// An auth failure never does: the portal is paused and every step waits for the operator.
+fn give_up(err: &HubspotError, attempts: i64) -> bool {
+    match err {
+        HubspotError::Auth { .. } => false,
+        HubspotError::RateLimited {
+            policy: RateLimitPolicy::Daily,
+            ..
+        } => true,
+        _ => attempts >= GIVE_UP_AT_ATTEMPT,
+    }
+}
+
+/// A refusal becomes `skipped`; anything else (rate limit, outage, auth) is returned.
+fn refused(err: HubspotError) -> Result<Option<Finished>, Failed> {
+    match refusal_reason(&err) {
+        Some(reason) => Ok(Some(skipped(reason, Some(err.to_string())))),
+        None => Err(Failed::Hubspot(err)),
+    }
+}
+
+async fn enroll_one(
+    p: &Pipeline,
+    portal_id: i64,
+    row: &HandoffRow,
+    sequence_id: &str,
+    attempted: bool,
+) -> Result<Option<Finished>, Failed> {
+    let portal = portal(portal_id);
+    match p
+        .client
+        .sequence_enrollment(portal, contact(row.contact_id))
+        .await
+    {
+        // Our earlier call landed; its answer was lost.
+        Ok(Some(e)) if attempted && e.sequence_id == sequence_id => {
+            return Ok(Some(Finished {
+                outcome: SequenceOutcome::Enrolled {
+                    enrollment_id: e.id,
+                },
+                detail: None,
+            }));
+        }
+        Ok(Some(e)) => {
+            let detail = format!("contact is in sequence {}", e.sequence_id);
+            return Ok(Some(skipped("already_enrolled", Some(detail))));
+        }
+        Ok(None) => {}
+        Err(err) => return refused(err),
+    }
+    let Ok(owner_id) = row.owner_id.parse::<OwnerId>() else {
+        return Ok(Some(skipped("no_user", None)));
+    };
+    let owner = match p.client.assignable_owner(portal, owner_id).await {
+        Ok(o) => o,
+        Err(err) => return refused(err),
+    };
+    let Some((user_id, email)) = owner.as_ref().and_then(|o| o.user_id.zip(o.email.clone())) else {
+        let reason = match owner.and_then(|o| o.user_id) {
+            None => "no_user",
+            Some(_) => "no_sender",
+        };
+        return Ok(Some(skipped(reason, None)));
+    };
+    if !p
+        .store
+        .sequence_attempted(row.id, sequence_id, now_ms())
+        .await
+        .map_err(Failed::Store)?
+    {
+        return Ok(None);
+    }
+    let request = EnrollmentRequest {
+        contact_id: row.contact_id.to_string(),
+        sequence_id: sequence_id.to_owned(),
+        sender_email: email,
+    };
+    match p.client.enroll_in_sequence(portal, user_id, &request).await {
+        Ok(e) => Ok(Some(Finished {
+            outcome: SequenceOutcome::Enrolled {
+                enrollment_id: e.id,
+            },
+            detail: None,
+        })),
+        Err(err) => refused(err),
+    }
+}
+
+/// Records the outcome, counts it and logs it.
+async fn finish(
+    p: &Pipeline,
+    row: &HandoffRow,
+    sequence_id: &str,
+    done: Finished,
+) -> Result<(), StoreError> {
+    p.store
+        .sequence_finished(row.id, sequence_id, &done.outcome, now_ms())
+        .await?;
+    let label = match &done.outcome {
+        SequenceOutcome::Enrolled { enrollment_id } => {
+            tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, sequence_id, enrollment_id = %enrollment_id, "contact enrolled in sequence");
+            SequenceLabel {
+                outcome: "enrolled",
+                reason: "none",
+            }
+        }
+        SequenceOutcome::Skipped { reason } => {
+            tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, sequence_id, reason, detail = done.detail.as_deref().unwrap_or(""), "sequence enrollment skipped");
+            SequenceLabel {
+                outcome: "skipped",
+                reason,
+            }
+        }
+    };
+    p.metrics
+        .pipeline
+        .sequence_enrollments
+        .get_or_create(&label)
+        .inc();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hubspot::client::{AuthFailure, PortalId};
+
+    fn limited(policy: RateLimitPolicy) -> HubspotError {
+        HubspotError::RateLimited {
+            portal: PortalId(1),
+            policy,
+            retry_at: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
+    #[test]
+    fn a_burst_limit_is_retried_a_few_times_the_daily_limit_gives_up_at_once() {
+        let burst = limited(RateLimitPolicy::TenSecondly);
+        assert!(!give_up(&burst, 1));
+        assert!(!give_up(&burst, GIVE_UP_AT_ATTEMPT - 1));
+        assert!(give_up(&burst, GIVE_UP_AT_ATTEMPT));
+        assert!(give_up(&limited(RateLimitPolicy::Daily), 1));
+    }
+
+    #[test]
+    fn an_auth_failure_never_gives_up_the_enrollment() {
+        let auth = HubspotError::Auth {
+            portal: PortalId(1),
+            reason: AuthFailure::TokenRejected,
+        };
+        assert!(!give_up(&auth, GIVE_UP_AT_ATTEMPT + 10));
+    }
+}
