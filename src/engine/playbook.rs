@@ -33,6 +33,9 @@ pub struct PlaybookDoc {
     /// Follow-up task templates per offer/source (the "context package").
     #[serde(default)]
     pub tasks: Vec<super::tasks::TaskTemplateDoc>,
+    /// HubSpot Lead records per handoff (off unless `enabled`).
+    #[serde(default)]
+    pub leads: super::leads::LeadsDoc,
 }
 
 /// The properties conditions may read, with their types. A condition naming anything else fails

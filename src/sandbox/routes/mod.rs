@@ -5,6 +5,7 @@
 mod associations;
 mod contacts;
 mod filter;
+mod leads;
 mod oauth;
 mod objects;
 mod owners;
@@ -21,6 +22,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
+pub(crate) use leads::STAGES as LEAD_STAGES;
 pub(crate) use tasks::check_task_properties;
 
 use super::Sandbox;
@@ -59,6 +61,20 @@ pub(super) fn router(sb: Sandbox) -> Router {
             post(associations::batch_read),
         )
         .route("/crm/v3/owners", get(owners::list))
+        .route(
+            "/crm/v3/objects/leads/batch/create",
+            post(leads::batch_create),
+        )
+        .route(
+            "/crm/v3/objects/leads/batch/update",
+            post(leads::batch_update),
+        )
+        .route(
+            "/crm/v3/objects/leads/batch/read",
+            post(objects::read_leads),
+        )
+        .route("/crm/v3/objects/leads/search", post(search::leads))
+        .route("/crm/v3/pipelines/{object}", get(leads::pipelines))
         .route_layer(from_fn_with_state(sb.clone(), gate::crm));
     let token = Router::new()
         .route("/oauth/v3/token", post(oauth::token))

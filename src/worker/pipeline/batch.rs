@@ -285,6 +285,13 @@ fn new_handoff(
         body: text.body,
         priority: text.priority,
         task_type: text.task_type,
+        lead_name: engine::leads::name(
+            &rules.playbook.doc.leads,
+            d,
+            c,
+            &ctx,
+            c.id.parse().unwrap_or_default(),
+        ),
     };
     NewHandoff {
         owner_id: a.owner_id.clone(),

@@ -41,6 +41,9 @@ pub struct StoredTask {
     pub body: String,
     pub priority: Option<String>,
     pub task_type: Option<String>,
+    /// The HubSpot Lead's name when the playbook creates leads (`[playbook.leads]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_name: Option<String>,
 }
 
 /// The token a handoff's task body carries: letters and digits only, so HubSpot's search
@@ -63,7 +66,13 @@ pub async fn advance(
     let mut rows: Vec<HandoffRow> = rows.into_iter().filter(HandoffRow::steps_pending).collect();
     write_contacts(p, portal_id, &mut rows, &mut failures).await;
     create_tasks(p, portal_id, &mut rows, attempts, &mut failures).await;
-    for row in rows.iter().filter(|r| r.step() == Step::TaskCreated) {
+    super::leads::create_leads(p, portal_id, &rows, attempts, &mut failures).await;
+    // A lead still being created holds the ladder back until its retry.
+    let ready: Vec<&HandoffRow> = rows
+        .iter()
+        .filter(|r| r.step() == Step::TaskCreated && !failures.contains_key(&r.contact_id))
+        .collect();
+    for row in ready {
         if let Err(err) = schedule(p, row).await {
             failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
         }

@@ -1,0 +1,333 @@
+//! The Lead step (`[playbook.leads]`, HUBSPOT-NEXT.md §3): once a handoff's task exists, a
+//! HubSpot Lead (object 0-136) is created for its contact, owned by the assigned rep — exactly
+//! once: the ledger marks the lead `attempted` before the create is sent, and an attempted lead
+//! without an id is looked up on the contact (by name) before it is ever sent again. A lead is
+//! an extra: a refused create (no Sales Hub Pro seat, leads not set up, missing scope) is
+//! logged and counted and the handoff goes on; a transient failure retries the job a few times,
+//! then gives up the same way. Reassignment moves the lead's owner: a reassigned handoff runs
+//! its steps again, and a created lead whose recorded owner is not the handoff's is updated.
+
+use std::collections::HashMap;
+
+use super::steps::{Failures, StoredTask};
+use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
+use crate::hubspot::client::{
+    Filter, FilterGroup, HubspotError, ItemError, LeadOwnerUpdate, NewLead, OwnerId, SearchObject,
+    SearchRequest,
+};
+use crate::metrics_pipeline::OutcomeLabel;
+use crate::store::ledger::{HandoffRow, LeadRow, LeadSettled, Step};
+use crate::store::queue::Outcome;
+
+/// Job attempts after which a lead that still failed transiently is given up (`failed`).
+const MAX_LEAD_ATTEMPTS: i64 = 3;
+
+fn lead_name(row: &HandoffRow) -> Option<String> {
+    row.task_text
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<StoredTask>(t).ok())
+        .and_then(|t| t.lead_name)
+}
+
+/// A batch input's failure, for logs and the ledger (no personal data: HubSpot's message).
+fn why(e: &ItemError) -> String {
+    match e {
+        ItemError::Rejected(std) => std.message.clone().unwrap_or_default(),
+        ItemError::Request(err) => err.to_string(),
+        ItemError::NotFound => "not found in HubSpot".into(),
+        ItemError::Unconfirmed => "HubSpot did not confirm the write".into(),
+    }
+}
+
+fn count(p: &Pipeline, outcome: &str) {
+    p.metrics
+        .pipeline
+        .leads
+        .get_or_create(&OutcomeLabel {
+            outcome: outcome.into(),
+        })
+        .inc();
+}
+
+/// Creates the leads still due for `rows` (one portal). Failures it records only ever retry
+/// the job; a lead never makes a handoff dead.
+pub async fn create_leads(
+    p: &Pipeline,
+    portal_id: i64,
+    rows: &[HandoffRow],
+    attempts: i64,
+    failures: &mut Failures,
+) {
+    if !p.rules.current().playbook.doc.leads.on_for(portal_id) {
+        return;
+    }
+    let due: Vec<(&HandoffRow, String)> = rows
+        .iter()
+        .filter(|r| r.step() == Step::TaskCreated && !failures.contains_key(&r.contact_id))
+        .filter_map(|r| lead_name(r).map(|n| (r, n)))
+        .collect();
+    if due.is_empty() {
+        return;
+    }
+    let ids: Vec<i64> = due.iter().map(|(r, _)| r.id).collect();
+    let known = match p.store.handoff_leads(&ids).await {
+        Ok(k) => k,
+        Err(err) => {
+            tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
+            return;
+        }
+    };
+    let now = now_ms();
+    let mut to_create = Vec::new();
+    let mut moved = Vec::new();
+    for (row, name) in due {
+        match known.get(&row.id) {
+            None => to_create.push((row, name)),
+            Some(l) if l.state == "attempted" => {
+                look_up(
+                    p,
+                    portal_id,
+                    row,
+                    name,
+                    l,
+                    attempts,
+                    failures,
+                    &mut to_create,
+                )
+                .await;
+            }
+            Some(l) if l.state == "created" && l.owner_id.as_deref() != Some(&row.owner_id) => {
+                if let Some(lead_id) = &l.lead_id {
+                    moved.push((row, lead_id.clone()));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    move_owners(p, portal_id, &moved, attempts, failures).await;
+    if to_create.is_empty() {
+        return;
+    }
+    let ids: Vec<i64> = to_create.iter().map(|(r, _)| r.id).collect();
+    if let Err(err) = p.store.lead_attempted(portal_id, &ids, now).await {
+        tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
+        return;
+    }
+    let leads: Vec<NewLead> = to_create
+        .iter()
+        .map(|(r, name)| NewLead {
+            trace_id: format!("{}-lead", r.trace_id),
+            contact_id: contact(r.contact_id),
+            owner_id: r.owner_id.parse::<OwnerId>().ok(),
+            name: name.clone(),
+            extra: lead_type(p),
+        })
+        .collect();
+    let by_trace: HashMap<String, &HandoffRow> = to_create
+        .iter()
+        .map(|(r, _)| (format!("{}-lead", r.trace_id), *r))
+        .collect();
+    for item in p.client.create_leads(portal(portal_id), leads).await {
+        let Some(row) = by_trace.get(&item.key) else {
+            continue;
+        };
+        match item.result {
+            Ok(lead) => settle_created(p, row, &lead.id).await,
+            Err(e) => create_failed(p, row, &e, attempts, failures).await,
+        }
+    }
+}
+
+fn lead_type(p: &Pipeline) -> std::collections::BTreeMap<String, String> {
+    let rules = p.rules.current();
+    rules
+        .playbook
+        .doc
+        .leads
+        .lead_type
+        .iter()
+        .map(|t| ("hs_lead_type".to_owned(), t.clone()))
+        .collect()
+}
+
+/// An earlier create may have landed: look for the contact's lead by name before re-sending.
+#[allow(clippy::too_many_arguments)]
+async fn look_up<'a>(
+    p: &Pipeline,
+    portal_id: i64,
+    row: &'a HandoffRow,
+    name: String,
+    lead: &LeadRow,
+    attempts: i64,
+    failures: &mut Failures,
+    to_create: &mut Vec<(&'a HandoffRow, String)>,
+) {
+    let request = SearchRequest {
+        filter_groups: vec![FilterGroup {
+            filters: vec![
+                Filter::eq("associations.contact", row.contact_id.to_string()),
+                Filter::eq("hs_lead_name", name.clone()),
+            ],
+        }],
+        sorts: Vec::new(),
+        properties: vec!["hs_lead_name".into()],
+        limit: 10,
+        after: None,
+    };
+    let found = p
+        .client
+        .search(portal(portal_id), SearchObject::Leads, &request)
+        .await;
+    match found {
+        Ok(page) => match page.results.first() {
+            Some(l) => settle_created(p, row, &l.id).await,
+            // HubSpot's search index lags; look again once it has caught up.
+            None if now_ms() < lead.attempted_at_ms + p.settings.task_lookup_delay_ms
+                && attempts < MAX_LEAD_ATTEMPTS =>
+            {
+                failures.insert(
+                    row.contact_id,
+                    Outcome::Retry {
+                        at_ms: lead.attempted_at_ms + p.settings.task_lookup_delay_ms,
+                        error: "lead create unconfirmed; looking it up again".into(),
+                    },
+                );
+            }
+            None => to_create.push((row, name)),
+        },
+        Err(err) => {
+            give_up_or_retry(p, row, &err.to_string(), attempts, failures, || {
+                outcome_of(&err, attempts)
+            })
+            .await
+        }
+    }
+}
+
+async fn settle_created(p: &Pipeline, row: &HandoffRow, lead_id: &str) {
+    let settled = LeadSettled::Created {
+        lead_id,
+        owner_id: &row.owner_id,
+    };
+    match p.store.lead_settled(row.id, settled, now_ms()).await {
+        Ok(()) => {
+            count(p, "created");
+            tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, lead_id, "lead created");
+        }
+        Err(err) => {
+            tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, lead_id, error = %err, "lead created but not recorded; it is looked up on the next run");
+        }
+    }
+}
+
+async fn create_failed(
+    p: &Pipeline,
+    row: &HandoffRow,
+    e: &ItemError,
+    attempts: i64,
+    failures: &mut Failures,
+) {
+    let retry_at = now_ms() + p.settings.task_lookup_delay_ms;
+    match e {
+        ItemError::Unconfirmed
+        | ItemError::Request(HubspotError::Transient { .. } | HubspotError::RateLimited { .. }) => {
+            give_up_or_retry(p, row, &why(e), attempts, failures, || Outcome::Retry {
+                at_ms: retry_at,
+                error: "lead create unconfirmed; looking it up before creating again".into(),
+            })
+            .await;
+        }
+        other => {
+            let why = why(other);
+            let _ = p
+                .store
+                .lead_settled(row.id, LeadSettled::Refused(&why), now_ms())
+                .await;
+            count(p, "refused");
+            tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why, "lead create refused; the handoff goes on without a lead");
+        }
+    }
+}
+
+/// Retries the job while attempts remain, else records the lead as `failed` and lets the
+/// handoff go on.
+async fn give_up_or_retry(
+    p: &Pipeline,
+    row: &HandoffRow,
+    why: &str,
+    attempts: i64,
+    failures: &mut Failures,
+    retry: impl FnOnce() -> Outcome,
+) {
+    if attempts < MAX_LEAD_ATTEMPTS {
+        failures.insert(row.contact_id, retry());
+        return;
+    }
+    let _ = p
+        .store
+        .lead_settled(row.id, LeadSettled::Failed(why), now_ms())
+        .await;
+    count(p, "failed");
+    tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why, "lead create failed; the handoff goes on without a lead");
+}
+
+/// After a reassignment: each lead gets its handoff's new owner. A transient failure retries
+/// the job a few times; after that, or when HubSpot refuses, the lead keeps its old owner
+/// (logged and counted) and the handoff goes on.
+async fn move_owners(
+    p: &Pipeline,
+    portal_id: i64,
+    moved: &[(&HandoffRow, String)],
+    attempts: i64,
+    failures: &mut Failures,
+) {
+    let updates: Vec<LeadOwnerUpdate> = moved
+        .iter()
+        .filter_map(|(row, lead_id)| {
+            Some(LeadOwnerUpdate {
+                lead_id: lead_id.clone(),
+                owner_id: row.owner_id.parse::<OwnerId>().ok()?,
+            })
+        })
+        .collect();
+    if updates.is_empty() {
+        return;
+    }
+    let by_lead: HashMap<&str, &HandoffRow> = moved.iter().map(|(r, l)| (l.as_str(), *r)).collect();
+    for item in p
+        .client
+        .update_lead_owners(portal(portal_id), updates)
+        .await
+    {
+        let Some(row) = by_lead.get(item.key.as_str()) else {
+            continue;
+        };
+        let lead_id = item.key.as_str();
+        match item.result {
+            Ok(_) => {
+                let _ = p
+                    .store
+                    .lead_owner_written(row.id, &row.owner_id, now_ms())
+                    .await;
+                count(p, "owner_updated");
+                tracing::info!(portal_id, contact_id = row.contact_id, lead_id, owner_id = %row.owner_id, "lead owner updated");
+            }
+            Err(e) => {
+                let transient = matches!(
+                    e,
+                    ItemError::Unconfirmed
+                        | ItemError::Request(
+                            HubspotError::Transient { .. } | HubspotError::RateLimited { .. }
+                        )
+                );
+                if transient && attempts < MAX_LEAD_ATTEMPTS {
+                    failures.insert(row.contact_id, retry_later(attempts, why(&e)));
+                    continue;
+                }
+                // The lead keeps the owner HubSpot has; the next reassignment tries again.
+                count(p, "owner_update_failed");
+                tracing::warn!(portal_id, contact_id = row.contact_id, lead_id, error = %why(&e), "lead owner update failed; the lead keeps its previous owner");
+            }
+        }
+    }
+}
