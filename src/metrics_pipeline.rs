@@ -130,7 +130,7 @@ impl PipelineMetrics {
         );
         p.register(
             "leads",
-            "HubSpot Lead records: created, refused, failed, owner_updated, owner_update_failed",
+            "HubSpot Lead records: created, unconfirmed, refused, failed, owner_updated, owner_update_failed",
             m.leads.clone(),
         );
         p.register(

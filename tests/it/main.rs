@@ -21,6 +21,7 @@ mod operations_doc;
 mod pipeline_crash;
 mod pipeline_e2e;
 mod pipeline_faults;
+mod pipeline_leads;
 mod pipeline_world;
 mod queue_cli;
 mod queue_contract;

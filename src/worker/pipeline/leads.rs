@@ -231,6 +231,8 @@ async fn create_failed(
     match e {
         ItemError::Unconfirmed
         | ItemError::Request(HubspotError::Transient { .. } | HubspotError::RateLimited { .. }) => {
+            count(p, "unconfirmed");
+            tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why(e), "lead create unconfirmed; it is looked up before it is sent again");
             give_up_or_retry(p, row, &why(e), attempts, failures, || Outcome::Retry {
                 at_ms: retry_at,
                 error: "lead create unconfirmed; looking it up before creating again".into(),
