@@ -154,6 +154,53 @@ async fn a_handoff_creates_one_lead_and_its_disqualified_stage_becomes_a_disposi
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_working_stage_and_a_lead_handoff_did_not_create_record_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start(dir.path(), calm(), "").await;
+    let id = handed_off(&env, "working@pinecrest-analytics.com").await;
+    let lead_id = leads_of(&env, id).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    env.control(
+        reqwest::Method::POST,
+        &format!("leads/{lead_id}/stage"),
+        Some(&json!({"stage": "attempting-stage-id"})),
+    )
+    .await
+    .unwrap();
+    let status = env
+        .deliver(&[
+            stage_event(&env, &lead_id, "attempting-stage-id"),
+            // A lead handoff did not create (made by hand in HubSpot): not handoff's.
+            stage_event(&env, "987654321", "unqualified-stage-id"),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(status, 200);
+    eventually(15, "the lead events handled", || async {
+        let depth = env.store.queue_depth().await.unwrap();
+        !depth
+            .iter()
+            .any(|d| d.queue == "events" && (d.status == "ready" || d.status == "leased"))
+    })
+    .await;
+    let row = env
+        .store
+        .handoffs_for(62515, &[id])
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(
+        row.disposition, None,
+        "Attempting is the rep working the lead"
+    );
+    assert_eq!(row.status, "open");
+    assert_eq!(row.first_touch_at_ms, None);
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lead_create_whose_answer_is_lost_is_looked_up_not_sent_again() {
     let dir = tempfile::tempdir().unwrap();
     // The client gives up on an answer after 1 s; HubSpot's answer takes 4 s.
