@@ -1,11 +1,14 @@
 //! HubSpot Lead records (`[playbook.leads]`, issue #8 capability 2) end to end: signed
 //! deliveries into `serve`, the pipeline against the sandbox's Leads and pipelines endpoints.
-//! A handoff creates exactly one lead (also when HubSpot's answer to the create is lost), a
+//! A handoff creates exactly one lead (also when HubSpot's answer to the create is lost or the
+//! process is killed while the create is in flight), a
 //! lead stage webhook becomes a disposition, a reassignment moves the lead's owner, and a
 //! portal that refuses leads still gets its task.
 
+use handoff::demo::service::ServiceMode;
 use handoff::demo::setup::{Speed, accelerated_playbook};
 use handoff::demo::{DemoEnv, EnvOptions};
+use handoff::store::ledger::Step;
 use serde_json::{Value, json};
 
 use super::pipeline_world::{eventually, follow_ups, new_lead, speed, start_with};
@@ -315,6 +318,68 @@ async fn a_reassignment_after_a_missed_sla_moves_the_lead_to_the_new_owner() {
     assert_eq!(
         stored[&row.id].owner_id.as_deref(),
         Some(row.owner_id.as_str())
+    );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sigkill_while_the_lead_create_is_in_flight_leaves_one_lead() {
+    let dir = tempfile::tempdir().unwrap();
+    let extra = "[queue]\nlease_ms = 2000\nmaintenance_interval_ms = 1000\n";
+    let mut env = start_with(
+        dir.path(),
+        EnvOptions {
+            speed: calm(),
+            extra_settings: leads_on(calm(), extra),
+            service: ServiceMode::Binary(env!("CARGO_BIN_EXE_handoff").into()),
+            ..EnvOptions::default()
+        },
+    )
+    .await;
+    // HubSpot creates the lead but its answer never arrives before the crash.
+    env.set_faults(&json!({
+        "pathPrefix": "/crm/v3/objects/leads/batch/create",
+        "responseDelayMs": 120_000,
+    }))
+    .await
+    .unwrap();
+    let id = new_lead(&env, "killed@pinecrest-analytics.com").await;
+    env.deliver(&[env.event("contact.creation", id, json!({}))])
+        .await
+        .unwrap();
+    eventually(20, "the lead created in HubSpot", || async {
+        !leads_of(&env, id).await.is_empty()
+    })
+    .await;
+    let row = env
+        .store
+        .handoffs_for(62515, &[id])
+        .await
+        .unwrap()
+        .remove(0);
+    let stored = env.store.handoff_leads(&[row.id]).await.unwrap();
+    assert_eq!(
+        stored[&row.id].state, "attempted",
+        "the crash comes before the answer"
+    );
+
+    env.child().unwrap().kill().await.unwrap();
+    env.set_faults(&json!({})).await.unwrap();
+    env.child().unwrap().restart().await.unwrap();
+
+    eventually(30, "the handoff to resume and finish", || async {
+        let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+        rows.first().is_some_and(|r| r.step() == Step::SlaScheduled)
+    })
+    .await;
+    let leads = leads_of(&env, id).await;
+    assert_eq!(leads.len(), 1, "one lead, not two: {leads:#?}");
+    let stored = env.store.handoff_leads(&[row.id]).await.unwrap();
+    assert_eq!(stored[&row.id].state, "created");
+    assert_eq!(
+        stored[&row.id].lead_id.as_deref(),
+        leads[0]["id"].as_str(),
+        "the ledger found the lead created before the crash"
     );
     env.stop().await;
 }
