@@ -1,5 +1,5 @@
 //! The ledger's Lead rows (`handoff_leads`, migration 0007) on both engines: marked before the
-//! create is sent and kept on a second mark, never overwritten once created, found by lead id
+//! create is sent (again when it is sent again), never overwritten once created, found by lead id
 //! for stage webhooks, and the owner recorded after a reassignment.
 
 use handoff::store::Engine;
@@ -16,8 +16,8 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Engine) 
         .lead_attempted(PORTAL, &[1, 2, 3], 1_000)
         .await
         .unwrap();
-    // A retry marks again: the first attempt time stays (the lookup waits from it).
-    store.lead_attempted(PORTAL, &[1], 9_000).await.unwrap();
+    // Sent again after a lookup found nothing: the lookup waits from the latest send.
+    store.lead_attempted(PORTAL, &[1], 1_500).await.unwrap();
     let created = LeadSettled::Created {
         lead_id: "777",
         owner_id: "301",
@@ -37,7 +37,7 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Engine) 
     assert_eq!(rows[&1].state, "created");
     assert_eq!(rows[&1].lead_id.as_deref(), Some("777"));
     assert_eq!(rows[&1].owner_id.as_deref(), Some("301"));
-    assert_eq!(rows[&1].attempted_at_ms, 1_000);
+    assert_eq!(rows[&1].attempted_at_ms, 1_500);
     assert_eq!(rows[&2].state, "refused");
     assert_eq!(rows[&2].error.as_deref(), Some("leads not set up"));
     assert_eq!(rows[&3].state, "attempted");
@@ -48,6 +48,18 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Engine) 
     assert!(
         store.handoffs_by_lead(7, &[777]).await.unwrap().is_empty(),
         "another portal's lead with the same id is not this one"
+    );
+
+    // A settled lead is never marked again.
+    store.lead_attempted(PORTAL, &[1, 2], 3_500).await.unwrap();
+    let rows = store.handoff_leads(&[1, 2]).await.unwrap();
+    assert_eq!(
+        (rows[&1].state.as_str(), rows[&1].attempted_at_ms),
+        ("created", 1_500)
+    );
+    assert_eq!(
+        (rows[&2].state.as_str(), rows[&2].attempted_at_ms),
+        ("refused", 1_000)
     );
 
     store.lead_owner_written(1, "302", 4_000).await.unwrap();

@@ -1,9 +1,9 @@
 //! HubSpot Lead records (`[playbook.leads]`, issue #8 capability 2) end to end: signed
 //! deliveries into `serve`, the pipeline against the sandbox's Leads and pipelines endpoints.
 //! A handoff creates exactly one lead (also when HubSpot's answer to the create is lost or the
-//! process is killed while the create is in flight), a
-//! lead stage webhook becomes a disposition, a reassignment moves the lead's owner, and a
-//! portal that refuses leads still gets its task.
+//! process is killed while the create is in flight), a lead stage webhook becomes a
+//! disposition (a working stage or a lead handoff did not create records nothing), a
+//! reassignment moves the lead's owner, and a portal that refuses leads still gets its task.
 
 use handoff::demo::service::ServiceMode;
 use handoff::demo::setup::{Speed, accelerated_playbook};

@@ -55,7 +55,9 @@ impl Store {
         Ok(out)
     }
 
-    /// Marks the leads of these handoffs as being created (kept if already marked).
+    /// Marks the leads of these handoffs as being created, now. A lead marked before and not
+    /// found since is being sent again: its attempt time moves, since the lookup after a lost
+    /// answer must wait for HubSpot's search from the latest send. Settled leads stay.
     pub async fn lead_attempted(
         &self,
         portal_id: i64,
@@ -64,7 +66,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO handoff_leads (handoff_id, portal_id, state, \
              attempted_at_ms, updated_at_ms) VALUES ($1, $2, 'attempted', $3, $3) \
-             ON CONFLICT (handoff_id) DO NOTHING";
+             ON CONFLICT (handoff_id) DO UPDATE SET attempted_at_ms = excluded.attempted_at_ms, \
+             updated_at_ms = excluded.updated_at_ms WHERE handoff_leads.state = 'attempted'";
         for id in ids {
             on_writer!(self, |pool| sqlx::query(SQL)
                 .bind(id)

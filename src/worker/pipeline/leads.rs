@@ -74,6 +74,9 @@ pub async fn create_leads(
         Ok(k) => k,
         Err(err) => {
             tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
+            for (row, _) in &due {
+                failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
+            }
             return;
         }
     };
@@ -83,19 +86,22 @@ pub async fn create_leads(
     for (row, name) in due {
         match known.get(&row.id) {
             None => to_create.push((row, name)),
-            Some(l) if l.state == "attempted" => {
-                look_up(
-                    p,
-                    portal_id,
-                    row,
-                    name,
-                    l,
-                    attempts,
-                    failures,
-                    &mut to_create,
-                )
-                .await;
-            }
+            Some(l) if l.state == "attempted" => match look_up(p, row, &name, l, attempts).await {
+                Lookup::Found(id) => settle_created(p, row, &id).await,
+                Lookup::Later(outcome) => {
+                    failures.insert(row.contact_id, outcome);
+                }
+                Lookup::Resend => to_create.push((row, name)),
+                Lookup::Failed(err) => {
+                    // A refused search (not a lag or a limit) will not pass on a retry.
+                    let tries = match outcome_of(&err, attempts) {
+                        Outcome::Dead { .. } => MAX_LEAD_ATTEMPTS,
+                        _ => attempts,
+                    };
+                    let retry = || outcome_of(&err, attempts);
+                    give_up_or_retry(p, row, &err.to_string(), tries, failures, retry).await;
+                }
+            },
             Some(l) if l.state == "created" && l.owner_id.as_deref() != Some(&row.owner_id) => {
                 if let Some(lead_id) = &l.lead_id {
                     moved.push((row, lead_id.clone()));
@@ -111,6 +117,9 @@ pub async fn create_leads(
     let ids: Vec<i64> = to_create.iter().map(|(r, _)| r.id).collect();
     if let Err(err) = p.store.lead_attempted(portal_id, &ids, now).await {
         tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
+        for (row, _) in &to_create {
+            failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
+        }
         return;
     }
     let leads: Vec<NewLead> = to_create
@@ -150,23 +159,31 @@ fn lead_type(p: &Pipeline) -> std::collections::BTreeMap<String, String> {
         .collect()
 }
 
+/// What the lookup of an `attempted` lead found.
+enum Lookup {
+    /// The earlier create landed: this lead.
+    Found(String),
+    /// Not yet visible; HubSpot's search index lags, so look again later.
+    Later(Outcome),
+    /// Not there after the lag: send the create again.
+    Resend,
+    /// The search failed.
+    Failed(HubspotError),
+}
+
 /// An earlier create may have landed: look for the contact's lead by name before re-sending.
-#[allow(clippy::too_many_arguments)]
-async fn look_up<'a>(
+async fn look_up(
     p: &Pipeline,
-    portal_id: i64,
-    row: &'a HandoffRow,
-    name: String,
+    row: &HandoffRow,
+    name: &str,
     lead: &LeadRow,
     attempts: i64,
-    failures: &mut Failures,
-    to_create: &mut Vec<(&'a HandoffRow, String)>,
-) {
+) -> Lookup {
     let request = SearchRequest {
         filter_groups: vec![FilterGroup {
             filters: vec![
                 Filter::eq("associations.contact", row.contact_id.to_string()),
-                Filter::eq("hs_lead_name", name.clone()),
+                Filter::eq("hs_lead_name", name.to_owned()),
             ],
         }],
         sorts: Vec::new(),
@@ -174,33 +191,23 @@ async fn look_up<'a>(
         limit: 10,
         after: None,
     };
-    let found = p
+    let visible_at = lead.attempted_at_ms + p.settings.task_lookup_delay_ms;
+    match p
         .client
-        .search(portal(portal_id), SearchObject::Leads, &request)
-        .await;
-    match found {
+        .search(portal(row.portal_id), SearchObject::Leads, &request)
+        .await
+    {
         Ok(page) => match page.results.first() {
-            Some(l) => settle_created(p, row, &l.id).await,
-            // HubSpot's search index lags; look again once it has caught up.
-            None if now_ms() < lead.attempted_at_ms + p.settings.task_lookup_delay_ms
-                && attempts < MAX_LEAD_ATTEMPTS =>
-            {
-                failures.insert(
-                    row.contact_id,
-                    Outcome::Retry {
-                        at_ms: lead.attempted_at_ms + p.settings.task_lookup_delay_ms,
-                        error: "lead create unconfirmed; looking it up again".into(),
-                    },
-                );
+            Some(l) => Lookup::Found(l.id.clone()),
+            None if now_ms() < visible_at && attempts < MAX_LEAD_ATTEMPTS => {
+                Lookup::Later(Outcome::Retry {
+                    at_ms: visible_at,
+                    error: "lead create unconfirmed; looking it up again".into(),
+                })
             }
-            None => to_create.push((row, name)),
+            None => Lookup::Resend,
         },
-        Err(err) => {
-            give_up_or_retry(p, row, &err.to_string(), attempts, failures, || {
-                outcome_of(&err, attempts)
-            })
-            .await
-        }
+        Err(err) => Lookup::Failed(err),
     }
 }
 
@@ -229,8 +236,13 @@ async fn create_failed(
 ) {
     let retry_at = now_ms() + p.settings.task_lookup_delay_ms;
     match e {
+        // Auth: the portal is paused until its credentials are fixed; the lead can wait.
         ItemError::Unconfirmed
-        | ItemError::Request(HubspotError::Transient { .. } | HubspotError::RateLimited { .. }) => {
+        | ItemError::Request(
+            HubspotError::Transient { .. }
+            | HubspotError::RateLimited { .. }
+            | HubspotError::Auth { .. },
+        ) => {
             count(p, "unconfirmed");
             tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why(e), "lead create unconfirmed; it is looked up before it is sent again");
             give_up_or_retry(p, row, &why(e), attempts, failures, || Outcome::Retry {
