@@ -16,6 +16,7 @@ use super::steps::Failures;
 use super::touch::{Observed, outcome_name};
 use super::{Pipeline, now_ms, outcome_of, portal, retry_later};
 use crate::engine::leads::{Stage, stage_outcomes};
+use crate::engine::playbook::DispositionOutcome;
 use crate::hubspot::client::ItemError;
 use crate::hubspot::event::{EventAction, HubspotEvent};
 use crate::store::StoreError;
@@ -117,92 +118,113 @@ async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures {
         }
     };
     // A lead handoff did not create (made by hand, or by another tool) is not ours.
-    let ours: Vec<&ContactWork> = asked
-        .into_iter()
-        .filter(|w| handoffs.contains_key(&w.contact_id))
-        .collect();
-    if ours.is_empty() {
-        return failures;
-    }
-    let rules = p.rules.current();
-    let doc = &rules.playbook.doc.leads;
-    let lead_ids: Vec<u64> = ours
+    let attempts: HashMap<i64, i64> = asked
         .iter()
-        .filter_map(|w| u64::try_from(w.contact_id).ok())
+        .filter(|w| handoffs.contains_key(&w.contact_id))
+        .map(|w| (w.contact_id, w.attempts))
         .collect();
-    let props = vec!["hs_pipeline_stage".to_owned(), doc.reason_property.clone()];
-    let read = p
-        .client
-        .read_leads(portal(portal_id), &lead_ids, props)
-        .await;
-    let attempts: HashMap<i64, i64> = ours.iter().map(|w| (w.contact_id, w.attempts)).collect();
-    let mut seen = Vec::new();
-    for item in read {
-        let lead_id = i64::try_from(item.key).unwrap_or_default();
-        let tries = attempts.get(&lead_id).copied().unwrap_or(1);
-        match item.result {
-            Ok(lead) => {
-                let stage = lead.property("hs_pipeline_stage").unwrap_or("").to_owned();
-                let reason = lead
-                    .property(&doc.reason_property)
-                    .map(str::trim)
-                    .filter(|r| !r.is_empty())
-                    .map(str::to_owned);
-                seen.push((lead_id, stage, reason));
-            }
-            // Deleted since the event: nothing to record.
-            Err(ItemError::NotFound) => {}
-            Err(ItemError::Request(err)) => {
-                failures.insert(lead_id, outcome_of(&err, tries));
-            }
-            Err(_) => {
-                failures.insert(lead_id, retry_later(tries, "lead read unanswered"));
-            }
-        }
-    }
+    let seen = read(p, portal_id, &attempts, &mut failures).await;
     if seen.is_empty() {
         return failures;
     }
-    let stages = match stages_for(p, portal_id, seen.iter().map(|(_, s, _)| s.as_str())).await {
+    let stages = match stages_for(p, portal_id, seen.iter().map(|l| l.stage.as_str())).await {
         Ok(s) => s,
         Err(outcome) => {
-            for (lead_id, _, _) in &seen {
-                failures.insert(*lead_id, outcome.clone());
+            for l in &seen {
+                failures.insert(l.id, outcome.clone());
             }
             return failures;
         }
     };
-    let (outcomes, _) = stage_outcomes(doc, &stages);
-    for (lead_id, stage, reason) in seen {
-        let Some(outcome) = outcomes.get(&stage) else {
-            // New, Attempting, Connected…: the rep is working the lead; not a disposition.
+    let rules = p.rules.current();
+    let (outcomes, _) = stage_outcomes(&rules.playbook.doc.leads, &stages);
+    for lead in seen {
+        // New, Attempting, Connected…: the rep is working the lead; not a disposition.
+        let (Some(outcome), Some(handoff_id)) = (outcomes.get(&lead.stage), handoffs.get(&lead.id))
+        else {
             continue;
         };
-        let Some(handoff_id) = handoffs.get(&lead_id) else {
-            continue;
-        };
-        let row = match p.store.handoff(*handoff_id).await {
-            Ok(Some(row)) => row,
-            Ok(None) => continue,
-            Err(err) => {
-                let tries = attempts.get(&lead_id).copied().unwrap_or(1);
-                failures.insert(lead_id, retry_later(tries, err.to_string()));
-                continue;
-            }
-        };
-        let name = outcome_name(*outcome);
-        let reason = reason.filter(|_| name == "disqualified");
-        tracing::info!(portal_id, contact_id = row.contact_id, lead_id, stage = %stage, disposition = name, "lead stage read as a disposition");
-        let now = now_ms();
-        let observed = Observed {
-            // A disposition counts as a touch: sales has acted on the lead (as in touch.rs).
-            touched_at_ms: Some(now),
-            disposition: Some((name, reason)),
-            deal_amount: None,
-        };
-        apply_observed(p, &row, &observed, now).await;
+        if let Err(err) = record(p, portal_id, *handoff_id, &lead, *outcome).await {
+            let tries = attempts.get(&lead.id).copied().unwrap_or(1);
+            failures.insert(lead.id, retry_later(tries, err.to_string()));
+        }
     }
     failures
+}
+
+/// A lead as read after its webhook.
+struct SeenLead {
+    id: i64,
+    stage: String,
+    reason: Option<String>,
+}
+
+/// Reads the leads (lead id → job attempts): their current stage and reason.
+async fn read(
+    p: &Pipeline,
+    portal_id: i64,
+    attempts: &HashMap<i64, i64>,
+    failures: &mut Failures,
+) -> Vec<SeenLead> {
+    if attempts.is_empty() {
+        return Vec::new();
+    }
+    let rules = p.rules.current();
+    let reason_property = &rules.playbook.doc.leads.reason_property;
+    let ids: Vec<u64> = attempts
+        .keys()
+        .filter_map(|id| u64::try_from(*id).ok())
+        .collect();
+    let props = vec!["hs_pipeline_stage".to_owned(), reason_property.clone()];
+    let mut seen = Vec::new();
+    for item in p.client.read_leads(portal(portal_id), &ids, props).await {
+        let id = i64::try_from(item.key).unwrap_or_default();
+        let tries = attempts.get(&id).copied().unwrap_or(1);
+        match item.result {
+            Ok(lead) => seen.push(SeenLead {
+                id,
+                stage: lead.property("hs_pipeline_stage").unwrap_or("").to_owned(),
+                reason: lead
+                    .property(reason_property)
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_owned),
+            }),
+            // Deleted since the event: nothing to record.
+            Err(ItemError::NotFound) => {}
+            Err(ItemError::Request(err)) => {
+                failures.insert(id, outcome_of(&err, tries));
+            }
+            Err(_) => {
+                failures.insert(id, retry_later(tries, "lead read unanswered"));
+            }
+        }
+    }
+    seen
+}
+
+/// Records the lead's stage as its handoff's disposition (a touch too, as in `touch.rs`).
+async fn record(
+    p: &Pipeline,
+    portal_id: i64,
+    handoff_id: i64,
+    lead: &SeenLead,
+    outcome: DispositionOutcome,
+) -> Result<(), StoreError> {
+    let Some(row) = p.store.handoff(handoff_id).await? else {
+        return Ok(());
+    };
+    let name = outcome_name(outcome);
+    let reason = lead.reason.clone().filter(|_| name == "disqualified");
+    tracing::info!(portal_id, contact_id = row.contact_id, lead_id = lead.id, stage = %lead.stage, disposition = name, "lead stage read as a disposition");
+    let now = now_ms();
+    let observed = Observed {
+        touched_at_ms: Some(now),
+        disposition: Some((name, reason)),
+        deal_amount: None,
+    };
+    apply_observed(p, &row, &observed, now).await;
+    Ok(())
 }
 
 /// The portal's lead stages, read again when one of `current` is unknown and the last read

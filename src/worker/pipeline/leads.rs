@@ -80,7 +80,6 @@ pub async fn create_leads(
             return;
         }
     };
-    let now = now_ms();
     let mut to_create = Vec::new();
     let mut moved = Vec::new();
     for (row, name) in due {
@@ -92,15 +91,7 @@ pub async fn create_leads(
                     failures.insert(row.contact_id, outcome);
                 }
                 Lookup::Resend => to_create.push((row, name)),
-                Lookup::Failed(err) => {
-                    // A refused search (not a lag or a limit) will not pass on a retry.
-                    let tries = match outcome_of(&err, attempts) {
-                        Outcome::Dead { .. } => MAX_LEAD_ATTEMPTS,
-                        _ => attempts,
-                    };
-                    let retry = || outcome_of(&err, attempts);
-                    give_up_or_retry(p, row, &err.to_string(), tries, failures, retry).await;
-                }
+                Lookup::Failed(err) => search_failed(p, row, &err, attempts, failures).await,
             },
             Some(l) if l.state == "created" && l.owner_id.as_deref() != Some(&row.owner_id) => {
                 if let Some(lead_id) = &l.lead_id {
@@ -111,13 +102,25 @@ pub async fn create_leads(
         }
     }
     move_owners(p, portal_id, &moved, attempts, failures).await;
+    send_creates(p, portal_id, &to_create, attempts, failures).await;
+}
+
+/// Marks the leads, then sends their creates in batches and records each answer.
+async fn send_creates(
+    p: &Pipeline,
+    portal_id: i64,
+    to_create: &[(&HandoffRow, String)],
+    attempts: i64,
+    failures: &mut Failures,
+) {
     if to_create.is_empty() {
         return;
     }
+    let now = now_ms();
     let ids: Vec<i64> = to_create.iter().map(|(r, _)| r.id).collect();
     if let Err(err) = p.store.lead_attempted(portal_id, &ids, now).await {
         tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
-        for (row, _) in &to_create {
+        for (row, _) in to_create {
             failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
         }
         return;
@@ -209,6 +212,23 @@ async fn look_up(
         },
         Err(err) => Lookup::Failed(err),
     }
+}
+
+/// A failed lookup search: retried while attempts remain, unless HubSpot refused it (not a lag
+/// or a limit), which a retry will not change: then the lead is given up at once.
+async fn search_failed(
+    p: &Pipeline,
+    row: &HandoffRow,
+    err: &HubspotError,
+    attempts: i64,
+    failures: &mut Failures,
+) {
+    let tries = match outcome_of(err, attempts) {
+        Outcome::Dead { .. } => MAX_LEAD_ATTEMPTS,
+        _ => attempts,
+    };
+    let retry = || outcome_of(err, attempts);
+    give_up_or_retry(p, row, &err.to_string(), tries, failures, retry).await;
 }
 
 async fn settle_created(p: &Pipeline, row: &HandoffRow, lead_id: &str) {
