@@ -8,10 +8,10 @@
 use handoff::demo::service::ServiceMode;
 use handoff::demo::setup::{Speed, accelerated_playbook};
 use handoff::demo::{DemoEnv, EnvOptions};
-use handoff::store::ledger::Step;
+use handoff::store::ledger::{HandoffRow, Step};
 use serde_json::{Value, json};
 
-use super::pipeline_world::{eventually, follow_ups, new_lead, speed, start_with};
+use super::pipeline_world::{eventually, follow_ups, handed_off_lead, new_lead, speed, start_with};
 
 /// The demo playbook with leads on; `extra` is appended (other sections) as the last layer.
 fn leads_on(speed: Speed, extra: &str) -> String {
@@ -63,21 +63,13 @@ async fn leads_of(env: &DemoEnv, contact: i64) -> Vec<Value> {
     list["results"].as_array().cloned().unwrap_or_default()
 }
 
-async fn handed_off(env: &DemoEnv, email: &str) -> i64 {
-    let id = new_lead(env, email).await;
-    env.deliver(&[env.event("contact.creation", id, json!({}))])
+/// The contact's handoff as the ledger has it now.
+async fn handoff_row(env: &DemoEnv, id: i64) -> HandoffRow {
+    env.store
+        .handoffs_for(62515, &[id])
         .await
-        .unwrap();
-    eventually(20, "the handoff with its SLA ladder", || async {
-        env.store
-            .handoffs_for(62515, &[id])
-            .await
-            .unwrap()
-            .first()
-            .is_some_and(|r| r.step == "sla_scheduled")
-    })
-    .await;
-    id
+        .unwrap()
+        .remove(0)
 }
 
 /// The generic webhook HubSpot sends when a lead's stage changes (HUBSPOT-NEXT.md §3.6).
@@ -93,17 +85,12 @@ fn stage_event(env: &DemoEnv, lead_id: &str, stage: &str) -> Value {
 async fn a_handoff_creates_one_lead_and_its_disqualified_stage_becomes_a_disposition() {
     let dir = tempfile::tempdir().unwrap();
     let env = start(dir.path(), calm(), "").await;
-    let id = handed_off(&env, "lena@pinecrest-analytics.com").await;
+    let id = handed_off_lead(&env, "lena@pinecrest-analytics.com").await;
     // HubSpot redelivers the creation: still one handoff, one lead.
     env.deliver(&[env.event("contact.creation", id, json!({}))])
         .await
         .unwrap();
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let row = handoff_row(&env, id).await;
     let leads = leads_of(&env, id).await;
     assert_eq!(leads.len(), 1, "one lead per handoff: {leads:#?}");
     let lead = &leads[0];
@@ -133,21 +120,11 @@ async fn a_handoff_creates_one_lead_and_its_disqualified_stage_becomes_a_disposi
         .unwrap();
     assert_eq!(status, 200);
     eventually(15, "the disposition from the lead's stage", || async {
-        let r = env
-            .store
-            .handoffs_for(62515, &[id])
-            .await
-            .unwrap()
-            .remove(0);
+        let r = handoff_row(&env, id).await;
         r.disposition.as_deref() == Some("disqualified")
     })
     .await;
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let row = handoff_row(&env, id).await;
     assert_eq!(row.disposition_reason.as_deref(), Some("NOT_A_GOOD_FIT"));
     assert_eq!(row.status, "closed", "a disposition closes the handoff");
     assert!(row.first_touch_at_ms.is_some(), "a disposition is a touch");
@@ -160,7 +137,7 @@ async fn a_handoff_creates_one_lead_and_its_disqualified_stage_becomes_a_disposi
 async fn a_working_stage_and_a_lead_handoff_did_not_create_record_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let env = start(dir.path(), calm(), "").await;
-    let id = handed_off(&env, "working@pinecrest-analytics.com").await;
+    let id = handed_off_lead(&env, "working@pinecrest-analytics.com").await;
     let lead_id = leads_of(&env, id).await[0]["id"]
         .as_str()
         .unwrap()
@@ -188,12 +165,7 @@ async fn a_working_stage_and_a_lead_handoff_did_not_create_record_nothing() {
             .any(|d| d.queue == "events" && (d.status == "ready" || d.status == "leased"))
     })
     .await;
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let row = handoff_row(&env, id).await;
     assert_eq!(
         row.disposition, None,
         "Attempting is the rep working the lead"
@@ -214,13 +186,8 @@ async fn a_lead_create_whose_answer_is_lost_is_looked_up_not_sent_again() {
     }))
     .await
     .unwrap();
-    let id = handed_off(&env, "lost@pinecrest-analytics.com").await;
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let id = handed_off_lead(&env, "lost@pinecrest-analytics.com").await;
+    let row = handoff_row(&env, id).await;
     let stored = env.store.handoff_leads(&[row.id]).await.unwrap();
     assert_eq!(stored[&row.id].state, "created");
     let leads = leads_of(&env, id).await;
@@ -250,16 +217,11 @@ async fn a_portal_that_refuses_leads_still_gets_its_task_and_the_refusal_is_coun
     )
     .await
     .unwrap();
-    let id = handed_off(&env, "refused@pinecrest-analytics.com").await;
+    let id = handed_off_lead(&env, "refused@pinecrest-analytics.com").await;
     let tasks = env.tasks(Some(id)).await.unwrap();
     assert_eq!(follow_ups(&tasks).len(), 1, "the task is there: {tasks:#?}");
     assert!(leads_of(&env, id).await.is_empty());
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let row = handoff_row(&env, id).await;
     let stored = env.store.handoff_leads(&[row.id]).await.unwrap();
     assert_eq!(stored[&row.id].state, "refused");
     assert!(
@@ -299,12 +261,7 @@ async fn a_reassignment_after_a_missed_sla_moves_the_lead_to_the_new_owner() {
                 .is_some_and(|l| l["properties"]["hubspot_owner_id"] == json!(r.owner_id))
     })
     .await;
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let row = handoff_row(&env, id).await;
     let first = row.missed_by()[0].clone();
     assert_ne!(row.owner_id, first);
     let leads = leads_of(&env, id).await;
@@ -351,12 +308,7 @@ async fn a_sigkill_while_the_lead_create_is_in_flight_leaves_one_lead() {
         !leads_of(&env, id).await.is_empty()
     })
     .await;
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let row = handoff_row(&env, id).await;
     let stored = env.store.handoff_leads(&[row.id]).await.unwrap();
     assert_eq!(
         stored[&row.id].state, "attempted",

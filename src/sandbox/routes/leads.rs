@@ -15,6 +15,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::tasks::{CreateBody, CreateInput};
 use super::{IdStr, batch_response, check_inputs, de_props, not_found_error};
 use crate::sandbox::Sandbox;
 use crate::sandbox::error::{ApiError, HsJson};
@@ -31,40 +32,6 @@ pub(crate) const STAGES: [(&str, &str); 5] = [
     ("unqualified-stage-id", "Disqualified"),
 ];
 pub(crate) const PIPELINE_ID: &str = "lead-pipeline-id";
-
-#[derive(Debug, Deserialize)]
-pub(super) struct CreateBody {
-    inputs: Vec<CreateInput>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CreateInput {
-    #[serde(default, deserialize_with = "de_props")]
-    properties: BTreeMap<String, String>,
-    #[serde(default)]
-    associations: Vec<AssociationSpec>,
-    #[serde(default)]
-    object_write_trace_id: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-struct AssociationSpec {
-    to: To,
-    types: Vec<AssociationType>,
-}
-
-#[derive(Debug, Deserialize)]
-struct To {
-    id: IdStr,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AssociationType {
-    association_category: String,
-    association_type_id: u32,
-}
 
 /// Stage values a lead may take: the default pipeline's.
 fn check_stage(props: &BTreeMap<String, String>) -> Result<(), String> {
