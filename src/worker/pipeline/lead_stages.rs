@@ -4,8 +4,9 @@
 //! here: the lead is found in the ledger (`handoff_leads`), read from HubSpot (its current
 //! stage and reason: events may arrive out of order, the record is the truth), and its stage
 //! mapped to accepted / nurture / disqualified by the playbook's stage names resolved against
-//! the portal's lead stages, which are read from the pipelines API on first use and again when
-//! a lead shows a stage id not seen before (at most once a minute per portal).
+//! the portal's lead stages, which are read from the pipelines API when the process creates the
+//! portal's first lead (or on its first lead event) and again when a lead shows a stage id not
+//! seen before (at most once a minute per portal).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
@@ -225,6 +226,14 @@ async fn record(
     };
     apply_observed(p, &row, &observed, now).await;
     Ok(())
+}
+
+/// Reads the portal's lead stages once per process, when it creates its first lead: a playbook
+/// stage name that matches no stage is logged then, not only when a rep moves a lead.
+pub async fn warm(p: &Pipeline, portal_id: i64) {
+    if p.lead_stages.get(portal_id).is_none() {
+        let _ = stages_for(p, portal_id, std::iter::empty()).await;
+    }
 }
 
 /// The portal's lead stages, read again when one of `current` is unknown and the last read

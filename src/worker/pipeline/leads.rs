@@ -139,14 +139,21 @@ async fn send_creates(
         .iter()
         .map(|(r, _)| (format!("{}-lead", r.trace_id), *r))
         .collect();
+    let mut created = false;
     for item in p.client.create_leads(portal(portal_id), leads).await {
         let Some(row) = by_trace.get(&item.key) else {
             continue;
         };
         match item.result {
-            Ok(lead) => settle_created(p, row, &lead.id).await,
+            Ok(lead) => {
+                created = true;
+                settle_created(p, row, &lead.id).await;
+            }
             Err(e) => create_failed(p, row, &e, attempts, failures).await,
         }
+    }
+    if created {
+        super::lead_stages::warm(p, portal_id).await;
     }
 }
 
