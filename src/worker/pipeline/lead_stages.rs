@@ -287,3 +287,45 @@ async fn stages_for<'a>(
     p.lead_stages.put(portal_id, stages.clone());
     Ok(stages)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(action: EventAction, property: Option<&str>) -> HubspotEvent {
+        let mut e: HubspotEvent = serde_json::from_value(serde_json::json!({
+            "eventId": 1, "subscriptionId": 1, "portalId": 7, "occurredAt": 1,
+            "subscriptionType": "object.propertyChange", "action": "propertyChange",
+            "objectTypeId": "0-136", "objectId": 5,
+        }))
+        .unwrap();
+        e.action = action;
+        e.property_name = property.map(str::to_owned);
+        e
+    }
+
+    #[test]
+    fn only_stage_and_reason_changes_ask_for_a_read() {
+        let reason = "hs_lead_disqualification_reason";
+        let p = plan(
+            &[event(
+                EventAction::PropertyChange,
+                Some("hs_pipeline_stage"),
+            )],
+            reason,
+        );
+        assert!(p.evaluate);
+        assert_eq!(p.trigger, "object.propertyChange:hs_pipeline_stage");
+        let p = plan(&[event(EventAction::PropertyChange, Some(reason))], reason);
+        assert!(p.evaluate);
+        let p = plan(
+            &[
+                event(EventAction::PropertyChange, Some("hs_lead_label")),
+                event(EventAction::Creation, None),
+            ],
+            reason,
+        );
+        assert!(!p.evaluate);
+        assert_eq!(p.skipped, 2);
+    }
+}
