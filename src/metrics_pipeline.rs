@@ -51,6 +51,8 @@ pub struct PipelineMetrics {
     /// (`worker::pipeline::breach`).
     pub sla_breaches: Family<TierLabel, Counter>,
     pub dispositions: Family<OutcomeLabel, Counter>,
+    /// HubSpot Lead records, by outcome (`[playbook.leads]`).
+    pub leads: Family<OutcomeLabel, Counter>,
     pub erasures: Counter,
     pub merges: Counter,
     pub rules_reloads: Family<OutcomeLabel, Counter>,
@@ -73,6 +75,7 @@ impl PipelineMetrics {
             touches: Family::default(),
             sla_breaches: Family::default(),
             dispositions: Family::default(),
+            leads: Family::default(),
             erasures: Counter::default(),
             merges: Counter::default(),
             rules_reloads: Family::default(),
@@ -134,6 +137,11 @@ impl PipelineMetrics {
             "dispositions",
             "Dispositions recorded, by outcome",
             m.dispositions.clone(),
+        );
+        p.register(
+            "leads",
+            "HubSpot Lead records: created, unconfirmed, refused, failed, owner_updated, owner_update_failed",
+            m.leads.clone(),
         );
         p.register(
             "erasures",

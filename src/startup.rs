@@ -104,6 +104,7 @@ impl Application {
                 pauses: crate::worker::pipeline::pause::Pauses::new(
                     jiff::Timestamp::now().as_millisecond(),
                 ),
+                lead_stages: crate::worker::pipeline::StageCache::default(),
             })
         });
         let state = AppState::new(intake, store, metrics.clone());

@@ -16,6 +16,7 @@ mod evaluator;
 pub mod fastpath;
 pub mod hours;
 mod ladder;
+pub mod leads;
 pub mod owners;
 pub mod playbook;
 pub mod playbook_routing;

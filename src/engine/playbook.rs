@@ -36,6 +36,9 @@ pub struct PlaybookDoc {
     /// First touch: offer/source/tier → sales sequence (first match wins).
     #[serde(default)]
     pub sequences: Vec<super::sequences::SequenceRuleDoc>,
+    /// HubSpot Lead records per handoff (off unless `enabled`).
+    #[serde(default)]
+    pub leads: super::leads::LeadsDoc,
 }
 
 /// The properties conditions may read, with their types. A condition naming anything else fails

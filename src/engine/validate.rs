@@ -107,6 +107,7 @@ pub fn validate(doc: &PlaybookDoc) -> Vec<Problem> {
     super::validate_routing::routing(&mut |path, m| c.push(path, m), doc, &tiers);
     super::tasks::validate(&doc.tasks, &mut |path, m| c.push(path, m));
     super::sequences::validate(&doc.sequences, &tiers, &mut |path, m| c.push(path, m));
+    super::leads::validate(&doc.leads, &mut |path, m| c.push(path, m));
     calendars_and_sla(&mut c, doc, &tiers);
     for (i, r) in doc.dispositions.map.iter().enumerate() {
         if !props(&r.property) {

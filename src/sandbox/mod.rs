@@ -22,6 +22,7 @@ mod control;
 mod error;
 mod faults;
 mod gate;
+mod leads;
 mod owners;
 mod ratelimit;
 mod routes;
@@ -126,7 +127,10 @@ impl Sandbox {
     /// Builds the router: HubSpot's routes behind the gate, plus `/_sandbox/`.
     pub fn router(&self) -> Router {
         routes::router(self.clone())
-            .nest("/_sandbox", control::router(self.clone()))
+            .nest(
+                "/_sandbox",
+                control::router(self.clone()).merge(leads::control(self.clone())),
+            )
             .fallback(routes::unknown_route)
     }
 }

@@ -14,6 +14,8 @@ pub(crate) enum Kind {
     Contact,
     Company,
     Task,
+    /// HubSpot's Lead object (0-136, HUBSPOT-NEXT.md §3); links: its primary contact.
+    Lead,
 }
 
 impl Kind {
@@ -23,6 +25,7 @@ impl Kind {
             Self::Contact => "CONTACT",
             Self::Company => "COMPANY",
             Self::Task => "TASK",
+            Self::Lead => "LEAD",
         }
     }
 
@@ -30,7 +33,7 @@ impl Kind {
     pub(crate) fn always(self) -> &'static [&'static str] {
         match self {
             Self::Contact | Self::Company => &["createdate", "hs_object_id", "lastmodifieddate"],
-            Self::Task => &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
+            Self::Task | Self::Lead => &["hs_createdate", "hs_lastmodifieddate", "hs_object_id"],
         }
     }
 
@@ -40,6 +43,7 @@ impl Kind {
             Self::Contact => &["email", "firstname", "lastname"],
             Self::Company => &["domain", "name"],
             Self::Task => &["hs_task_subject", "hs_task_status", "hs_timestamp"],
+            Self::Lead => &["hs_lead_name", "hs_pipeline", "hs_pipeline_stage"],
         }
     }
 }
@@ -152,6 +156,9 @@ pub(crate) struct Crm {
     contacts: BTreeMap<u64, Record>,
     companies: BTreeMap<u64, Record>,
     tasks: BTreeMap<u64, Record>,
+    leads: BTreeMap<u64, Record>,
+    /// Lead creates are refused (a portal without leads set up, HUBSPOT-NEXT.md §3.7).
+    pub(crate) leads_refused: bool,
     pub(crate) owners: Vec<Owner>,
     /// CRM users (`0-115`): availability (`users.rs`).
     pub(crate) users: super::users::Users,
@@ -178,6 +185,7 @@ impl Crm {
             Kind::Contact => &self.contacts,
             Kind::Company => &self.companies,
             Kind::Task => &self.tasks,
+            Kind::Lead => &self.leads,
         }
     }
 
@@ -186,6 +194,7 @@ impl Crm {
             Kind::Contact => &mut self.contacts,
             Kind::Company => &mut self.companies,
             Kind::Task => &mut self.tasks,
+            Kind::Lead => &mut self.leads,
         }
     }
 
@@ -276,7 +285,7 @@ impl Crm {
         keep.properties
             .insert("hs_merged_object_ids".into(), ids.join(";"));
         keep.updated_ms = now;
-        for task in self.tasks.values_mut() {
+        for task in self.tasks.values_mut().chain(self.leads.values_mut()) {
             for c in task.links.iter_mut().filter(|c| **c == merged) {
                 *c = primary;
             }

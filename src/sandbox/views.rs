@@ -115,7 +115,7 @@ fn contact_view(crm: &Crm, rec: &Record) -> ContactView {
     }
 }
 
-fn task_view(rec: &Record) -> TaskView {
+pub(crate) fn task_view(rec: &Record) -> TaskView {
     TaskView {
         id: rec.id.to_string(),
         properties: rec.properties.clone(),

@@ -158,7 +158,9 @@ const INSERT_JOB: &str = "INSERT INTO jobs (queue, job_key, kind, payload, occur
 const CANCEL_PENDING: &str =
     "DELETE FROM jobs WHERE queue = $1 AND job_key = $2 AND status = 'ready'";
 
+mod leads;
 mod read;
+pub use leads::{LeadRow, LeadSettled};
 pub use read::{KpiHandoff, ReadyLead, Unassigned};
 
 /// The SLA lane's key for a contact: it starts with the portal like every key, so

@@ -73,6 +73,19 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         .save_sealed_tokens(PORTAL, &sealed, 2_000)
         .await
         .unwrap();
+    let handoff_id = env.store.handoffs_for(PORTAL, &[id]).await.unwrap()[0].id;
+    env.store
+        .lead_attempted(PORTAL, &[handoff_id], 3_000)
+        .await
+        .unwrap();
+    let lead = handoff::store::ledger::LeadSettled::Created {
+        lead_id: "4242",
+        owner_id: "301",
+    };
+    env.store
+        .lead_settled(handoff_id, lead, 3_000)
+        .await
+        .unwrap();
     env.stop().await;
 
     let db = dir.path().join("handoff-demo.db");
@@ -120,6 +133,12 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
     assert_eq!(
         target.decisions_of(PORTAL, id).await.unwrap(),
         source.decisions_of(PORTAL, id).await.unwrap()
+    );
+    let leads = source.handoff_leads(&[handoffs[0].id]).await.unwrap();
+    assert_eq!(leads.len(), 1, "the handoff's lead row");
+    assert_eq!(
+        target.handoff_leads(&[handoffs[0].id]).await.unwrap(),
+        leads
     );
 
     // New jobs continue after the copied ids.

@@ -6,8 +6,8 @@
 //! [`HubspotError`], a closed set the worker maps to `Retry { at }`, `Dead` or "pause portal".
 //!
 //! Endpoints: `contacts.rs`, `associations.rs`, `companies.rs`, `tasks.rs`, `owners.rs`,
-//! `search.rs`, `users.rs` (availability, parsed in `user_availability.rs`); batching in
-//! `batch.rs`; the request loop in `transport.rs`.
+//! `search.rs`, `users.rs` (availability, parsed in `user_availability.rs`), `sequences.rs`,
+//! `leads.rs`; batching in `batch.rs`; the request loop in `transport.rs`.
 
 mod associations;
 mod auth;
@@ -19,6 +19,7 @@ pub mod config;
 mod config_check;
 mod contacts;
 pub mod error;
+mod leads;
 mod owners;
 mod pacing;
 pub mod retry;
@@ -45,6 +46,7 @@ pub use companies::Company;
 pub use config::{AuthConfig, ConfigError, HubspotConfig, PortalConfig};
 pub use contacts::{Contact, ContactUpdate};
 pub use error::{AuthFailure, ErrorDetail, HubspotError, ItemError, RateLimitPolicy};
+pub use leads::{LEAD_OBJECT_TYPE, LeadOwnerUpdate, LeadPipeline, LeadStage, NewLead};
 pub use owners::{Owner, OwnerType};
 pub use retry::Jitter;
 pub use search::{Filter, FilterGroup, SearchObject, SearchPage, SearchRequest, Sort};

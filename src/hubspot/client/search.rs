@@ -25,6 +25,8 @@ pub enum SearchObject {
     Contacts,
     /// `/crm/v3/objects/tasks/search`.
     Tasks,
+    /// `/crm/v3/objects/leads/search` (HUBSPOT-NEXT.md §3.1).
+    Leads,
 }
 
 /// One filter; build with the constructors.
@@ -209,6 +211,7 @@ impl HubspotClient {
         let path = match object {
             SearchObject::Contacts => "/crm/v3/objects/contacts/search",
             SearchObject::Tasks => "/crm/v3/objects/tasks/search",
+            SearchObject::Leads => "/crm/v3/objects/leads/search",
         };
         let mut call = Call::post(portal, path.to_owned(), request, Priority::Read, true)?;
         call.lane = Lane::Search;

@@ -5,6 +5,7 @@
 mod associations;
 mod contacts;
 mod filter;
+mod leads;
 mod oauth;
 mod objects;
 mod owners;
@@ -23,6 +24,7 @@ use axum::routing::{get, post};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
+pub(crate) use leads::STAGES as LEAD_STAGES;
 pub(crate) use tasks::check_task_properties;
 
 use super::Sandbox;
@@ -74,6 +76,20 @@ pub(super) fn router(sb: Sandbox) -> Router {
             "/automation/sequences/2026-09/{id}",
             get(sequences::get_one),
         )
+        .route(
+            "/crm/v3/objects/leads/batch/create",
+            post(leads::batch_create),
+        )
+        .route(
+            "/crm/v3/objects/leads/batch/update",
+            post(leads::batch_update),
+        )
+        .route(
+            "/crm/v3/objects/leads/batch/read",
+            post(objects::read_leads),
+        )
+        .route("/crm/v3/objects/leads/search", post(search::leads))
+        .route("/crm/v3/pipelines/{object}", get(leads::pipelines))
         .route_layer(from_fn_with_state(sb.clone(), gate::crm));
     let token = Router::new()
         .route("/oauth/v3/token", post(oauth::token))

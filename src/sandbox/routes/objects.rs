@@ -77,6 +77,14 @@ pub(super) async fn read_companies(
     read(&sb, Kind::Company, body, q.archived)
 }
 
+pub(super) async fn read_leads(
+    State(sb): State<Sandbox>,
+    HsQuery(q): HsQuery<ArchivedQuery>,
+    HsJson(body): HsJson<ReadBody>,
+) -> Result<Response, ApiError> {
+    read(&sb, Kind::Lead, body, q.archived)
+}
+
 pub(super) async fn read_tasks(
     State(sb): State<Sandbox>,
     HsQuery(q): HsQuery<ArchivedQuery>,

@@ -19,6 +19,7 @@ fn searchable(kind: Kind) -> &'static [&'static str] {
         Kind::Contact => &["email", "firstname", "lastname", "phone", "company"],
         Kind::Company => &["name", "domain"],
         Kind::Task => &["hs_task_subject", "hs_task_body"],
+        Kind::Lead => &["hs_lead_name"],
     }
 }
 
@@ -26,7 +27,7 @@ fn searchable(kind: Kind) -> &'static [&'static str] {
 fn values(kind: Kind, rec: &Record, name: &str) -> Vec<String> {
     let linked = matches!(
         (kind, name),
-        (Kind::Task, "associations.contact") | (Kind::Contact, "associations.company")
+        (Kind::Task | Kind::Lead, "associations.contact") | (Kind::Contact, "associations.company")
     );
     if linked {
         return rec.links.iter().map(u64::to_string).collect();
@@ -128,4 +129,13 @@ pub(super) async fn tasks(
 ) -> Result<Json<Value>, ApiError> {
     check_json(&headers)?;
     search(&sb, Kind::Task, &raw)
+}
+
+pub(super) async fn leads(
+    State(sb): State<Sandbox>,
+    headers: axum::http::HeaderMap,
+    raw: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    check_json(&headers)?;
+    search(&sb, Kind::Lead, &raw)
 }

@@ -29,38 +29,39 @@ const STATUSES: [&str; 5] = [
 const PRIORITIES: [&str; 4] = ["NONE", "LOW", "MEDIUM", "HIGH"];
 const TYPES: [&str; 3] = ["EMAIL", "CALL", "TODO"];
 
+/// A batch create body with associations (tasks here, leads in `leads.rs`).
 #[derive(Debug, Deserialize)]
 pub(super) struct CreateBody {
-    inputs: Vec<CreateInput>,
+    pub(super) inputs: Vec<CreateInput>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct CreateInput {
+pub(super) struct CreateInput {
     #[serde(default, deserialize_with = "de_props")]
-    properties: BTreeMap<String, String>,
+    pub(super) properties: BTreeMap<String, String>,
     #[serde(default)]
-    associations: Vec<AssociationSpec>,
+    pub(super) associations: Vec<AssociationSpec>,
     #[serde(default)]
-    object_write_trace_id: Option<String>,
+    pub(super) object_write_trace_id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
-struct AssociationSpec {
-    to: To,
-    types: Vec<AssociationType>,
+pub(super) struct AssociationSpec {
+    pub(super) to: To,
+    pub(super) types: Vec<AssociationType>,
 }
 
 #[derive(Debug, Deserialize)]
-struct To {
-    id: IdStr,
+pub(super) struct To {
+    pub(super) id: IdStr,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct AssociationType {
-    association_category: String,
-    association_type_id: u32,
+pub(super) struct AssociationType {
+    pub(super) association_category: String,
+    pub(super) association_type_id: u32,
 }
 
 /// `hs_timestamp` as Unix ms or ISO-8601, normalised to ISO with milliseconds.

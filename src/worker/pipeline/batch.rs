@@ -297,6 +297,13 @@ fn new_handoff(
             },
         )
         .map(str::to_owned),
+        lead_name: engine::leads::name(
+            &rules.playbook.doc.leads,
+            d,
+            c,
+            &ctx,
+            c.id.parse().unwrap_or_default(),
+        ),
     };
     NewHandoff {
         owner_id: a.owner_id.clone(),

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use super::batch::{self, ContactWork};
 use super::{Pipeline, now_ms, retry_later};
 use super::{intent, pause};
+use crate::hubspot::client::LEAD_OBJECT_TYPE;
 use crate::hubspot::event::HubspotEvent;
 use crate::metrics::JobLabel;
 use crate::store::queue::{ClaimedJob, Outcome};
@@ -119,6 +120,8 @@ struct Unit {
     siblings: Vec<i64>,
     portal_id: i64,
     work: ContactWork,
+    /// A Lead's events (`work.contact_id` is the lead id): `lead_stages.rs` runs it.
+    lead: bool,
 }
 
 async fn process(p: &Pipeline, lane: &LaneSettings, jobs: Vec<ClaimedJob>) {
@@ -152,6 +155,7 @@ async fn process(p: &Pipeline, lane: &LaneSettings, jobs: Vec<ClaimedJob>) {
         .pipeline
         .batch_contacts
         .observe(units.len() as f64);
+    let (leads, units): (Vec<Unit>, Vec<Unit>) = units.into_iter().partition(|u| u.lead);
     let mut by_portal: BTreeMap<i64, Vec<ContactWork>> = BTreeMap::new();
     for u in &units {
         by_portal
@@ -179,10 +183,18 @@ async fn process(p: &Pipeline, lane: &LaneSettings, jobs: Vec<ClaimedJob>) {
             ),
         }
     }
+    let lead_work = leads.iter().map(|u| (u.portal_id, u.work.clone()));
+    let mut lead_failures = super::lead_stages::run_all(p, &paused, lead_work.collect()).await;
     heartbeat.abort();
     let mut done = Vec::new();
     for u in units {
         match failures.remove(&(u.portal_id, u.work.contact_id)) {
+            Some(outcome) => outcomes.push((u.head, outcome)),
+            None => done.push(u),
+        }
+    }
+    for u in leads {
+        match lead_failures.remove(&(u.portal_id, u.work.contact_id)) {
             Some(outcome) => outcomes.push((u.head, outcome)),
             None => done.push(u),
         }
@@ -227,7 +239,13 @@ async fn unit(
     let first = &events[0];
     let (portal_id, contact_id, first_event_ms) =
         (first.portal_id, first.object_id, first.occurred_at);
-    let plan = intent::plan(&events, relevant);
+    let lead = first.object_type_id == LEAD_OBJECT_TYPE;
+    let plan = if lead {
+        let rules = p.rules.current();
+        super::lead_stages::plan(&events, &rules.playbook.doc.leads.reason_property)
+    } else {
+        intent::plan(&events, relevant)
+    };
     p.metrics
         .pipeline
         .events_skipped
@@ -242,6 +260,7 @@ async fn unit(
         head,
         siblings,
         portal_id,
+        lead,
     })
 }
 

@@ -14,13 +14,17 @@
 //! - `sla.rs`: SLA checks (remind, escalate, reassign, fallback queue, close the loop);
 //! - `pause.rs`: operator pauses (a paused portal's jobs wait, no HubSpot call);
 //! - `breach.rs`: which check or touch counts a missed first-touch SLA (once per assignment);
-//! - `touch.rs`: touches and dispositions read from contact properties.
+//! - `touch.rs`: touches and dispositions read from contact properties;
+//! - `leads.rs`: the HubSpot Lead of each handoff (`[playbook.leads]`), created once;
+//! - `lead_stages.rs`: lead stage webhooks read as dispositions.
 
 mod availability;
 mod batch;
 mod breach;
 mod intent;
 pub mod lane;
+mod lead_stages;
+mod leads;
 pub mod pause;
 mod read;
 pub mod rules;
@@ -41,6 +45,7 @@ use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::store::queue::{Outcome, backoff_ms};
 
+pub use lead_stages::StageCache;
 pub use rules::{Rules, RulesHandle};
 
 /// Everything the pipeline's jobs need, in one place.
@@ -52,6 +57,8 @@ pub struct Pipeline {
     pub settings: PipelineSettings,
     pub metrics: Arc<Metrics>,
     pub pauses: pause::Pauses,
+    /// Each portal's lead stages (`lead_stages.rs`).
+    pub lead_stages: lead_stages::StageCache,
 }
 
 pub(crate) fn now_ms() -> i64 {

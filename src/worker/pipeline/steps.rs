@@ -45,6 +45,9 @@ pub struct StoredTask {
     /// The first-touch sequence `[[playbook.sequences]]` chose (`sequence.rs`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sequence_id: Option<String>,
+    /// The HubSpot Lead's name when the playbook creates leads (`[playbook.leads]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead_name: Option<String>,
 }
 
 /// The token a handoff's task body carries: letters and digits only, so HubSpot's search
@@ -68,7 +71,9 @@ pub async fn advance(
     write_contacts(p, portal_id, &mut rows, &mut failures).await;
     create_tasks(p, portal_id, &mut rows, attempts, &mut failures).await;
     super::sequence::enroll(p, portal_id, &rows, attempts, &mut failures).await;
-    // A contact whose enrollment must be retried keeps its ladder for that retry.
+    super::leads::create_leads(p, portal_id, &rows, attempts, &mut failures).await;
+    // A contact whose enrollment must be retried, or whose lead is still being created, keeps
+    // its ladder for that retry.
     let ready: Vec<&HandoffRow> = rows
         .iter()
         .filter(|r| r.step() == Step::TaskCreated && !failures.contains_key(&r.contact_id))

@@ -5,6 +5,7 @@ mod auth;
 mod batch;
 mod budget_burst;
 pub mod helpers;
+mod leads;
 mod owners;
 mod rate_limits;
 mod retries;

@@ -1,10 +1,12 @@
 //! The sandbox (`handoff sandbox`), driven by the real HubSpot client: CRM reads and writes,
-//! search, owners paging, rate limits, faults, auth, the control API, seeding and the CLI.
+//! search, owners paging, leads and their pipeline, rate limits, faults, auth, the control API,
+//! seeding and the CLI.
 
 mod cli;
 mod control;
 mod crm;
 pub mod helpers;
+mod leads;
 mod limits;
 mod search;
 mod seed;

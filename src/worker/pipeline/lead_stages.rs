@@ -1,0 +1,331 @@
+//! Lead stage webhooks become dispositions (`[playbook.leads]`, HUBSPOT-NEXT.md §3.4, §3.6): a
+//! generic `object.propertyChange` event on a Lead (`objectTypeId` `0-136`) for
+//! `hs_pipeline_stage` or the reason property names only the lead, so the lane hands such jobs
+//! here: the lead is found in the ledger (`handoff_leads`), read from HubSpot (its current
+//! stage and reason: events may arrive out of order, the record is the truth), and its stage
+//! mapped to accepted / nurture / disqualified by the playbook's stage names resolved against
+//! the portal's lead stages, which are read from the pipelines API when the process creates the
+//! portal's first lead (or on its first lead event) and again when a lead shows a stage id not
+//! seen before (at most once a minute per portal).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Mutex;
+
+use super::batch::{ContactWork, apply_observed};
+use super::intent::Plan;
+use super::steps::Failures;
+use super::touch::{Observed, outcome_name};
+use super::{Pipeline, now_ms, outcome_of, portal, retry_later};
+use crate::engine::leads::{Stage, stage_outcomes};
+use crate::engine::playbook::DispositionOutcome;
+use crate::hubspot::client::ItemError;
+use crate::hubspot::event::{EventAction, HubspotEvent};
+use crate::store::StoreError;
+use crate::store::queue::Outcome;
+
+/// A portal's stages are read again for an unknown stage id no sooner than this.
+const RELOAD_AFTER_MS: i64 = 60_000;
+
+/// The lead stages of each portal, as last read from HubSpot.
+#[derive(Debug, Default)]
+pub struct StageCache {
+    portals: Mutex<HashMap<i64, (i64, Vec<Stage>)>>,
+}
+
+impl StageCache {
+    fn get(&self, portal_id: i64) -> Option<(i64, Vec<Stage>)> {
+        self.portals
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&portal_id).cloned())
+    }
+
+    fn put(&self, portal_id: i64, stages: Vec<Stage>) {
+        if let Ok(mut m) = self.portals.lock() {
+            m.insert(portal_id, (now_ms(), stages));
+        }
+    }
+}
+
+/// What a lead's coalesced events ask for: read the lead when its stage or reason changed.
+pub fn plan(events: &[HubspotEvent], reason_property: &str) -> Plan {
+    let mut p = Plan::default();
+    for e in events {
+        let asks = e.action == EventAction::PropertyChange
+            && e.property_name
+                .as_deref()
+                .is_some_and(|n| n == "hs_pipeline_stage" || n == reason_property);
+        if asks {
+            p.evaluate = true;
+            p.trigger = format!(
+                "{}:{}",
+                e.subscription_type,
+                e.property_name.as_deref().unwrap_or_default()
+            );
+        } else {
+            p.skipped += 1;
+        }
+    }
+    p
+}
+
+/// Runs the lane's lead jobs, per portal; a paused portal's wait (as its contacts' do).
+pub async fn run_all(
+    p: &Pipeline,
+    paused: &Result<BTreeSet<i64>, StoreError>,
+    work: Vec<(i64, ContactWork)>,
+) -> HashMap<(i64, i64), Outcome> {
+    let mut by_portal: BTreeMap<i64, Vec<ContactWork>> = BTreeMap::new();
+    for (portal_id, w) in work {
+        by_portal.entry(portal_id).or_default().push(w);
+    }
+    let mut out = HashMap::new();
+    for (portal_id, work) in by_portal {
+        let key = |w: &ContactWork| (portal_id, w.contact_id);
+        match paused {
+            Ok(paused) if paused.contains(&portal_id) => {
+                out.extend(work.iter().map(|w| (key(w), super::pause::deferred())));
+            }
+            Ok(_) => {
+                for (lead_id, outcome) in run(p, portal_id, &work).await {
+                    out.insert((portal_id, lead_id), outcome);
+                }
+            }
+            Err(err) => out.extend(
+                work.iter()
+                    .map(|w| (key(w), retry_later(w.attempts, err.to_string()))),
+            ),
+        }
+    }
+    out
+}
+
+/// Runs one portal's lead jobs (`ContactWork::contact_id` is the lead id); the leads missing
+/// from the answer are done.
+async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures {
+    let mut failures = Failures::new();
+    let asked: Vec<&ContactWork> = work.iter().filter(|w| w.plan.evaluate).collect();
+    if asked.is_empty() {
+        return failures;
+    }
+    let ids: Vec<i64> = asked.iter().map(|w| w.contact_id).collect();
+    let handoffs = match p.store.handoffs_by_lead(portal_id, &ids).await {
+        Ok(h) => h,
+        Err(err) => {
+            for w in &asked {
+                failures.insert(w.contact_id, retry_later(w.attempts, err.to_string()));
+            }
+            return failures;
+        }
+    };
+    // A lead handoff did not create (made by hand, or by another tool) is not ours.
+    let attempts: HashMap<i64, i64> = asked
+        .iter()
+        .filter(|w| handoffs.contains_key(&w.contact_id))
+        .map(|w| (w.contact_id, w.attempts))
+        .collect();
+    let seen = read(p, portal_id, &attempts, &mut failures).await;
+    if seen.is_empty() {
+        return failures;
+    }
+    let stages = match stages_for(p, portal_id, seen.iter().map(|l| l.stage.as_str())).await {
+        Ok(s) => s,
+        Err(outcome) => {
+            for l in &seen {
+                failures.insert(l.id, outcome.clone());
+            }
+            return failures;
+        }
+    };
+    let rules = p.rules.current();
+    let (outcomes, _) = stage_outcomes(&rules.playbook.doc.leads, &stages);
+    for lead in seen {
+        // New, Attempting, Connected…: the rep is working the lead; not a disposition.
+        let (Some(outcome), Some(handoff_id)) = (outcomes.get(&lead.stage), handoffs.get(&lead.id))
+        else {
+            continue;
+        };
+        if let Err(err) = record(p, portal_id, *handoff_id, &lead, *outcome).await {
+            let tries = attempts.get(&lead.id).copied().unwrap_or(1);
+            failures.insert(lead.id, retry_later(tries, err.to_string()));
+        }
+    }
+    failures
+}
+
+/// A lead as read after its webhook.
+struct SeenLead {
+    id: i64,
+    stage: String,
+    reason: Option<String>,
+}
+
+/// Reads the leads (lead id → job attempts): their current stage and reason.
+async fn read(
+    p: &Pipeline,
+    portal_id: i64,
+    attempts: &HashMap<i64, i64>,
+    failures: &mut Failures,
+) -> Vec<SeenLead> {
+    if attempts.is_empty() {
+        return Vec::new();
+    }
+    let rules = p.rules.current();
+    let reason_property = &rules.playbook.doc.leads.reason_property;
+    let ids: Vec<u64> = attempts
+        .keys()
+        .filter_map(|id| u64::try_from(*id).ok())
+        .collect();
+    let props = vec!["hs_pipeline_stage".to_owned(), reason_property.clone()];
+    let mut seen = Vec::new();
+    for item in p.client.read_leads(portal(portal_id), &ids, props).await {
+        let id = i64::try_from(item.key).unwrap_or_default();
+        let tries = attempts.get(&id).copied().unwrap_or(1);
+        match item.result {
+            Ok(lead) => seen.push(SeenLead {
+                id,
+                stage: lead.property("hs_pipeline_stage").unwrap_or("").to_owned(),
+                reason: lead
+                    .property(reason_property)
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .map(str::to_owned),
+            }),
+            // Deleted since the event: nothing to record.
+            Err(ItemError::NotFound) => {}
+            Err(ItemError::Request(err)) => {
+                failures.insert(id, outcome_of(&err, tries));
+            }
+            Err(_) => {
+                failures.insert(id, retry_later(tries, "lead read unanswered"));
+            }
+        }
+    }
+    seen
+}
+
+/// Records the lead's stage as its handoff's disposition (a touch too, as in `touch.rs`).
+async fn record(
+    p: &Pipeline,
+    portal_id: i64,
+    handoff_id: i64,
+    lead: &SeenLead,
+    outcome: DispositionOutcome,
+) -> Result<(), StoreError> {
+    let Some(row) = p.store.handoff(handoff_id).await? else {
+        return Ok(());
+    };
+    let name = outcome_name(outcome);
+    let reason = lead.reason.clone().filter(|_| name == "disqualified");
+    tracing::info!(portal_id, contact_id = row.contact_id, lead_id = lead.id, stage = %lead.stage, disposition = name, "lead stage read as a disposition");
+    let now = now_ms();
+    let observed = Observed {
+        touched_at_ms: Some(now),
+        disposition: Some((name, reason)),
+        deal_amount: None,
+    };
+    apply_observed(p, &row, &observed, now).await;
+    Ok(())
+}
+
+/// Reads the portal's lead stages once per process, when it creates its first lead: a playbook
+/// stage name that matches no stage is logged then, not only when a rep moves a lead.
+pub async fn warm(p: &Pipeline, portal_id: i64) {
+    if p.lead_stages.get(portal_id).is_none() {
+        let _ = stages_for(p, portal_id, std::iter::empty()).await;
+    }
+}
+
+/// The portal's lead stages, read again when one of `current` is unknown and the last read
+/// is old enough. Logs the playbook's stage names that match no stage once per read.
+async fn stages_for<'a>(
+    p: &Pipeline,
+    portal_id: i64,
+    mut current: impl Iterator<Item = &'a str>,
+) -> Result<Vec<Stage>, Outcome> {
+    let cached = p.lead_stages.get(portal_id);
+    let fresh_enough = cached.as_ref().is_some_and(|(at, stages)| {
+        now_ms() - at < RELOAD_AFTER_MS || current.all(|s| stages.iter().any(|st| st.id == s))
+    });
+    if let (true, Some((_, stages))) = (fresh_enough, &cached) {
+        return Ok(stages.clone());
+    }
+    let pipelines = match p.client.lead_pipelines(portal(portal_id)).await {
+        Ok(list) => list,
+        // Without a fresh read, the stages known before still map what they can.
+        Err(err) => {
+            return match cached {
+                Some((_, stages)) => Ok(stages),
+                None => Err(outcome_of(&err, 1)),
+            };
+        }
+    };
+    let stages: Vec<Stage> = pipelines
+        .iter()
+        .flat_map(|pl| &pl.stages)
+        .map(|s| Stage {
+            id: s.id.clone(),
+            label: s.label.clone(),
+        })
+        .collect();
+    if stages.is_empty() {
+        tracing::warn!(
+            portal_id,
+            "lead pipelines list no stages; lead stages cannot become dispositions"
+        );
+    }
+    let rules = p.rules.current();
+    let (_, unmatched) = stage_outcomes(&rules.playbook.doc.leads, &stages);
+    if !unmatched.is_empty() {
+        let known: Vec<String> = stages
+            .iter()
+            .map(|s| format!("{} ({})", s.label, s.id))
+            .collect();
+        let unmatched: Vec<&str> = unmatched.into_iter().map(outcome_name).collect();
+        tracing::warn!(portal_id, outcomes = ?unmatched, stages = ?known, "playbook lead stage names match no stage of the portal");
+    }
+    p.lead_stages.put(portal_id, stages.clone());
+    Ok(stages)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(action: EventAction, property: Option<&str>) -> HubspotEvent {
+        let mut e: HubspotEvent = serde_json::from_value(serde_json::json!({
+            "eventId": 1, "subscriptionId": 1, "portalId": 7, "occurredAt": 1,
+            "subscriptionType": "object.propertyChange", "action": "propertyChange",
+            "objectTypeId": "0-136", "objectId": 5,
+        }))
+        .unwrap();
+        e.action = action;
+        e.property_name = property.map(str::to_owned);
+        e
+    }
+
+    #[test]
+    fn only_stage_and_reason_changes_ask_for_a_read() {
+        let reason = "hs_lead_disqualification_reason";
+        let p = plan(
+            &[event(
+                EventAction::PropertyChange,
+                Some("hs_pipeline_stage"),
+            )],
+            reason,
+        );
+        assert!(p.evaluate);
+        assert_eq!(p.trigger, "object.propertyChange:hs_pipeline_stage");
+        let p = plan(&[event(EventAction::PropertyChange, Some(reason))], reason);
+        assert!(p.evaluate);
+        let p = plan(
+            &[
+                event(EventAction::PropertyChange, Some("hs_lead_label")),
+                event(EventAction::Creation, None),
+            ],
+            reason,
+        );
+        assert!(!p.evaluate);
+        assert_eq!(p.skipped, 2);
+    }
+}

@@ -1,0 +1,374 @@
+//! The Lead step (`[playbook.leads]`, HUBSPOT-NEXT.md §3): once a handoff's task exists, a
+//! HubSpot Lead (object 0-136) is created for its contact, owned by the assigned rep — exactly
+//! once: the ledger marks the lead `attempted` before the create is sent, and an attempted lead
+//! without an id is looked up on the contact (by name) before it is ever sent again. A lead is
+//! an extra: a refused create (no Sales Hub Pro seat, leads not set up, missing scope) is
+//! logged and counted and the handoff goes on; a transient failure retries the job a few times,
+//! then gives up the same way. Reassignment moves the lead's owner: a reassigned handoff runs
+//! its steps again, and a created lead whose recorded owner is not the handoff's is updated.
+
+use std::collections::HashMap;
+
+use super::steps::{Failures, StoredTask};
+use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
+use crate::hubspot::client::{
+    Filter, FilterGroup, HubspotError, ItemError, LeadOwnerUpdate, NewLead, OwnerId, SearchObject,
+    SearchRequest,
+};
+use crate::metrics_pipeline::OutcomeLabel;
+use crate::store::ledger::{HandoffRow, LeadRow, LeadSettled, Step};
+use crate::store::queue::Outcome;
+
+/// Job attempts after which a lead that still failed transiently is given up (`failed`).
+const MAX_LEAD_ATTEMPTS: i64 = 3;
+
+fn lead_name(row: &HandoffRow) -> Option<String> {
+    row.task_text
+        .as_deref()
+        .and_then(|t| serde_json::from_str::<StoredTask>(t).ok())
+        .and_then(|t| t.lead_name)
+}
+
+/// A batch input's failure, for logs and the ledger (no personal data: HubSpot's message).
+fn why(e: &ItemError) -> String {
+    match e {
+        ItemError::Rejected(std) => std.message.clone().unwrap_or_default(),
+        ItemError::Request(err) => err.to_string(),
+        ItemError::NotFound => "not found in HubSpot".into(),
+        ItemError::Unconfirmed => "HubSpot did not confirm the write".into(),
+    }
+}
+
+fn count(p: &Pipeline, outcome: &str) {
+    p.metrics
+        .pipeline
+        .leads
+        .get_or_create(&OutcomeLabel {
+            outcome: outcome.into(),
+        })
+        .inc();
+}
+
+/// Creates the leads still due for `rows` (one portal). Failures it records only ever retry
+/// the job; a lead never makes a handoff dead.
+pub async fn create_leads(
+    p: &Pipeline,
+    portal_id: i64,
+    rows: &[HandoffRow],
+    attempts: i64,
+    failures: &mut Failures,
+) {
+    if !p.rules.current().playbook.doc.leads.on_for(portal_id) {
+        return;
+    }
+    let due: Vec<(&HandoffRow, String)> = rows
+        .iter()
+        .filter(|r| r.step() == Step::TaskCreated && !failures.contains_key(&r.contact_id))
+        .filter_map(|r| lead_name(r).map(|n| (r, n)))
+        .collect();
+    if due.is_empty() {
+        return;
+    }
+    let ids: Vec<i64> = due.iter().map(|(r, _)| r.id).collect();
+    let known = match p.store.handoff_leads(&ids).await {
+        Ok(k) => k,
+        Err(err) => {
+            tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
+            for (row, _) in &due {
+                failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
+            }
+            return;
+        }
+    };
+    let mut to_create = Vec::new();
+    let mut moved = Vec::new();
+    for (row, name) in due {
+        match known.get(&row.id) {
+            None => to_create.push((row, name)),
+            Some(l) if l.state == "attempted" => match look_up(p, row, &name, l, attempts).await {
+                Lookup::Found(id) => settle_created(p, row, &id).await,
+                Lookup::Later(outcome) => {
+                    failures.insert(row.contact_id, outcome);
+                }
+                Lookup::Resend => to_create.push((row, name)),
+                Lookup::Failed(err) => search_failed(p, row, &err, attempts, failures).await,
+            },
+            Some(l) if l.state == "created" && l.owner_id.as_deref() != Some(&row.owner_id) => {
+                if let Some(lead_id) = &l.lead_id {
+                    moved.push((row, lead_id.clone()));
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    move_owners(p, portal_id, &moved, attempts, failures).await;
+    send_creates(p, portal_id, &to_create, attempts, failures).await;
+}
+
+/// Marks the leads, then sends their creates in batches and records each answer.
+async fn send_creates(
+    p: &Pipeline,
+    portal_id: i64,
+    to_create: &[(&HandoffRow, String)],
+    attempts: i64,
+    failures: &mut Failures,
+) {
+    if to_create.is_empty() {
+        return;
+    }
+    let now = now_ms();
+    let ids: Vec<i64> = to_create.iter().map(|(r, _)| r.id).collect();
+    if let Err(err) = p.store.lead_attempted(portal_id, &ids, now).await {
+        tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
+        for (row, _) in to_create {
+            failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
+        }
+        return;
+    }
+    let leads: Vec<NewLead> = to_create
+        .iter()
+        .map(|(r, name)| NewLead {
+            trace_id: format!("{}-lead", r.trace_id),
+            contact_id: contact(r.contact_id),
+            owner_id: r.owner_id.parse::<OwnerId>().ok(),
+            name: name.clone(),
+            extra: lead_type(p),
+        })
+        .collect();
+    let by_trace: HashMap<String, &HandoffRow> = to_create
+        .iter()
+        .map(|(r, _)| (format!("{}-lead", r.trace_id), *r))
+        .collect();
+    let mut created = false;
+    for item in p.client.create_leads(portal(portal_id), leads).await {
+        let Some(row) = by_trace.get(&item.key) else {
+            continue;
+        };
+        match item.result {
+            Ok(lead) => {
+                created = true;
+                settle_created(p, row, &lead.id).await;
+            }
+            Err(e) => create_failed(p, row, &e, attempts, failures).await,
+        }
+    }
+    if created {
+        super::lead_stages::warm(p, portal_id).await;
+    }
+}
+
+fn lead_type(p: &Pipeline) -> std::collections::BTreeMap<String, String> {
+    let rules = p.rules.current();
+    rules
+        .playbook
+        .doc
+        .leads
+        .lead_type
+        .iter()
+        .map(|t| ("hs_lead_type".to_owned(), t.clone()))
+        .collect()
+}
+
+/// What the lookup of an `attempted` lead found.
+enum Lookup {
+    /// The earlier create landed: this lead.
+    Found(String),
+    /// Not yet visible; HubSpot's search index lags, so look again later.
+    Later(Outcome),
+    /// Not there after the lag: send the create again.
+    Resend,
+    /// The search failed.
+    Failed(HubspotError),
+}
+
+/// An earlier create may have landed: look for the contact's lead by name before re-sending.
+async fn look_up(
+    p: &Pipeline,
+    row: &HandoffRow,
+    name: &str,
+    lead: &LeadRow,
+    attempts: i64,
+) -> Lookup {
+    let request = SearchRequest {
+        filter_groups: vec![FilterGroup {
+            filters: vec![
+                Filter::eq("associations.contact", row.contact_id.to_string()),
+                Filter::eq("hs_lead_name", name.to_owned()),
+            ],
+        }],
+        sorts: Vec::new(),
+        properties: vec!["hs_lead_name".into()],
+        limit: 10,
+        after: None,
+    };
+    let visible_at = lead.attempted_at_ms + p.settings.task_lookup_delay_ms;
+    match p
+        .client
+        .search(portal(row.portal_id), SearchObject::Leads, &request)
+        .await
+    {
+        Ok(page) => match page.results.first() {
+            Some(l) => Lookup::Found(l.id.clone()),
+            None if now_ms() < visible_at && attempts < MAX_LEAD_ATTEMPTS => {
+                Lookup::Later(Outcome::Retry {
+                    at_ms: visible_at,
+                    error: "lead create unconfirmed; looking it up again".into(),
+                })
+            }
+            None => Lookup::Resend,
+        },
+        Err(err) => Lookup::Failed(err),
+    }
+}
+
+/// A failed lookup search: retried while attempts remain, unless HubSpot refused it (not a lag
+/// or a limit), which a retry will not change: then the lead is given up at once.
+async fn search_failed(
+    p: &Pipeline,
+    row: &HandoffRow,
+    err: &HubspotError,
+    attempts: i64,
+    failures: &mut Failures,
+) {
+    let tries = match outcome_of(err, attempts) {
+        Outcome::Dead { .. } => MAX_LEAD_ATTEMPTS,
+        _ => attempts,
+    };
+    let retry = || outcome_of(err, attempts);
+    give_up_or_retry(p, row, &err.to_string(), tries, failures, retry).await;
+}
+
+async fn settle_created(p: &Pipeline, row: &HandoffRow, lead_id: &str) {
+    let settled = LeadSettled::Created {
+        lead_id,
+        owner_id: &row.owner_id,
+    };
+    match p.store.lead_settled(row.id, settled, now_ms()).await {
+        Ok(()) => {
+            count(p, "created");
+            tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, lead_id, "lead created");
+        }
+        Err(err) => {
+            tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, lead_id, error = %err, "lead created but not recorded; it is looked up on the next run");
+        }
+    }
+}
+
+async fn create_failed(
+    p: &Pipeline,
+    row: &HandoffRow,
+    e: &ItemError,
+    attempts: i64,
+    failures: &mut Failures,
+) {
+    let retry_at = now_ms() + p.settings.task_lookup_delay_ms;
+    match e {
+        // Auth: the portal is paused until its credentials are fixed; the lead can wait.
+        ItemError::Unconfirmed
+        | ItemError::Request(
+            HubspotError::Transient { .. }
+            | HubspotError::RateLimited { .. }
+            | HubspotError::Auth { .. },
+        ) => {
+            count(p, "unconfirmed");
+            tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why(e), "lead create unconfirmed; it is looked up before it is sent again");
+            give_up_or_retry(p, row, &why(e), attempts, failures, || Outcome::Retry {
+                at_ms: retry_at,
+                error: "lead create unconfirmed; looking it up before creating again".into(),
+            })
+            .await;
+        }
+        other => {
+            let why = why(other);
+            let _ = p
+                .store
+                .lead_settled(row.id, LeadSettled::Refused(&why), now_ms())
+                .await;
+            count(p, "refused");
+            tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why, "lead create refused; the handoff goes on without a lead");
+        }
+    }
+}
+
+/// Retries the job while attempts remain, else records the lead as `failed` and lets the
+/// handoff go on.
+async fn give_up_or_retry(
+    p: &Pipeline,
+    row: &HandoffRow,
+    why: &str,
+    attempts: i64,
+    failures: &mut Failures,
+    retry: impl FnOnce() -> Outcome,
+) {
+    if attempts < MAX_LEAD_ATTEMPTS {
+        failures.insert(row.contact_id, retry());
+        return;
+    }
+    let _ = p
+        .store
+        .lead_settled(row.id, LeadSettled::Failed(why), now_ms())
+        .await;
+    count(p, "failed");
+    tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why, "lead create failed; the handoff goes on without a lead");
+}
+
+/// After a reassignment: each lead gets its handoff's new owner. A transient failure retries
+/// the job a few times; after that, or when HubSpot refuses, the lead keeps its old owner
+/// (logged and counted) and the handoff goes on.
+async fn move_owners(
+    p: &Pipeline,
+    portal_id: i64,
+    moved: &[(&HandoffRow, String)],
+    attempts: i64,
+    failures: &mut Failures,
+) {
+    let updates: Vec<LeadOwnerUpdate> = moved
+        .iter()
+        .filter_map(|(row, lead_id)| {
+            Some(LeadOwnerUpdate {
+                lead_id: lead_id.clone(),
+                owner_id: row.owner_id.parse::<OwnerId>().ok()?,
+            })
+        })
+        .collect();
+    if updates.is_empty() {
+        return;
+    }
+    let by_lead: HashMap<&str, &HandoffRow> = moved.iter().map(|(r, l)| (l.as_str(), *r)).collect();
+    for item in p
+        .client
+        .update_lead_owners(portal(portal_id), updates)
+        .await
+    {
+        let Some(row) = by_lead.get(item.key.as_str()) else {
+            continue;
+        };
+        let lead_id = item.key.as_str();
+        match item.result {
+            Ok(_) => {
+                let _ = p
+                    .store
+                    .lead_owner_written(row.id, &row.owner_id, now_ms())
+                    .await;
+                count(p, "owner_updated");
+                tracing::info!(portal_id, contact_id = row.contact_id, lead_id, owner_id = %row.owner_id, "lead owner updated");
+            }
+            Err(e) => {
+                let transient = matches!(
+                    e,
+                    ItemError::Unconfirmed
+                        | ItemError::Request(
+                            HubspotError::Transient { .. } | HubspotError::RateLimited { .. }
+                        )
+                );
+                if transient && attempts < MAX_LEAD_ATTEMPTS {
+                    failures.insert(row.contact_id, retry_later(attempts, why(&e)));
+                    continue;
+                }
+                // The lead keeps the owner HubSpot has; the next reassignment tries again.
+                count(p, "owner_update_failed");
+                tracing::warn!(portal_id, contact_id = row.contact_id, lead_id, error = %why(&e), "lead owner update failed; the lead keeps its previous owner");
+            }
+        }
+    }
+}

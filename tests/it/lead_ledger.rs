@@ -1,0 +1,84 @@
+//! The ledger's Lead rows (`handoff_leads`, migration 0007) on both engines: marked before the
+//! create is sent (again when it is sent again), never overwritten once created, found by lead id
+//! for stage webhooks, and the owner recorded after a reassignment.
+
+use handoff::store::Engine;
+use handoff::store::ledger::LeadSettled;
+
+use super::engines::open_store;
+
+const PORTAL: i64 = 62515;
+
+async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Engine) {
+    let t = open_store(engine).await;
+    let store = &t.store;
+    store
+        .lead_attempted(PORTAL, &[1, 2, 3], 1_000)
+        .await
+        .unwrap();
+    // Sent again after a lookup found nothing: the lookup waits from the latest send.
+    store.lead_attempted(PORTAL, &[1], 1_500).await.unwrap();
+    let created = LeadSettled::Created {
+        lead_id: "777",
+        owner_id: "301",
+    };
+    store.lead_settled(1, created, 2_000).await.unwrap();
+    store
+        .lead_settled(2, LeadSettled::Refused("leads not set up"), 2_000)
+        .await
+        .unwrap();
+    // A late failure report cannot undo a created lead.
+    store
+        .lead_settled(1, LeadSettled::Failed("timeout"), 3_000)
+        .await
+        .unwrap();
+    let rows = store.handoff_leads(&[1, 2, 3, 4]).await.unwrap();
+    assert_eq!(rows.len(), 3);
+    assert_eq!(rows[&1].state, "created");
+    assert_eq!(rows[&1].lead_id.as_deref(), Some("777"));
+    assert_eq!(rows[&1].owner_id.as_deref(), Some("301"));
+    assert_eq!(rows[&1].attempted_at_ms, 1_500);
+    assert_eq!(rows[&2].state, "refused");
+    assert_eq!(rows[&2].error.as_deref(), Some("leads not set up"));
+    assert_eq!(rows[&3].state, "attempted");
+
+    let found = store.handoffs_by_lead(PORTAL, &[777, 888]).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[&777], 1);
+    assert!(
+        store.handoffs_by_lead(7, &[777]).await.unwrap().is_empty(),
+        "another portal's lead with the same id is not this one"
+    );
+
+    // A settled lead is never marked again.
+    store.lead_attempted(PORTAL, &[1, 2], 3_500).await.unwrap();
+    let rows = store.handoff_leads(&[1, 2]).await.unwrap();
+    assert_eq!(
+        (rows[&1].state.as_str(), rows[&1].attempted_at_ms),
+        ("created", 1_500)
+    );
+    assert_eq!(
+        (rows[&2].state.as_str(), rows[&2].attempted_at_ms),
+        ("refused", 1_000)
+    );
+
+    store.lead_owner_written(1, "302", 4_000).await.unwrap();
+    let rows = store.handoff_leads(&[1]).await.unwrap();
+    assert_eq!(rows[&1].owner_id.as_deref(), Some("302"));
+    assert_eq!(rows[&1].updated_at_ms, 4_000);
+}
+
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() { super::$name(handoff::store::Engine::Sqlite).await })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() { super::$name(handoff::store::Engine::Postgres).await })*
+        }
+    };
+}
+
+on_both_engines!(a_lead_is_marked_once_settled_once_and_found_by_its_id);
