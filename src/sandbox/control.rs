@@ -31,6 +31,7 @@ pub(super) fn router(sb: Sandbox) -> Router {
         .route("/rate-limit", get(rate_limit).put(set_rate_limit))
         .route("/oauth/expire", post(expire_tokens))
         .route("/reset", post(reset))
+        .merge(super::journal::control_routes())
         .with_state(sb)
 }
 

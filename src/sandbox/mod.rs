@@ -13,13 +13,15 @@
 //! touch or merge contacts, complete tasks, change faults and limits at run time, read stats,
 //! and reset to the seed. Files: `state.rs` (records), `seed.rs` (fixtures), `routes/` (one
 //! file per resource), `gate.rs` (auth, limits, faults per request), `ratelimit.rs`,
-//! `faults.rs`, `stats.rs`, `owners.rs`, `control.rs` + `views.rs` (control API).
+//! `faults.rs`, `stats.rs`, `owners.rs`, `control.rs` + `views.rs` (control API), `journal.rs`
+//! (the Webhooks Journal, fed from contact changes).
 
 mod config;
 mod control;
 mod error;
 mod faults;
 mod gate;
+mod journal;
 mod owners;
 mod ratelimit;
 mod routes;
@@ -60,6 +62,8 @@ struct Shared {
     seeded: Crm,
     crm: Mutex<Crm>,
     gate: Mutex<Gate>,
+    /// Webhooks Journal subscriptions and files (`journal.rs`).
+    journal: Mutex<journal::Journal>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -89,6 +93,7 @@ impl Sandbox {
                 crm: Mutex::new(seeded.clone()),
                 seeded,
                 gate: Mutex::new(gate),
+                journal: Mutex::default(),
                 config,
             }),
         })
@@ -102,6 +107,10 @@ impl Sandbox {
         lock(&self.inner.gate)
     }
 
+    pub(crate) fn journal(&self) -> MutexGuard<'_, journal::Journal> {
+        lock(&self.inner.journal)
+    }
+
     pub(crate) fn config(&self) -> &SandboxConfig {
         &self.inner.config
     }
@@ -110,6 +119,7 @@ impl Sandbox {
     /// empty windows, no issued tokens.
     pub fn reset(&self) {
         *self.crm() = self.inner.seeded.clone();
+        *self.journal() = journal::Journal::default();
         let cfg = &self.inner.config;
         *self.gate() = Gate::new(
             cfg.tokens.clone(),

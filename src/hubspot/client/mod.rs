@@ -18,6 +18,7 @@ pub mod config;
 mod config_check;
 mod contacts;
 pub mod error;
+mod journal;
 mod owners;
 mod pacing;
 pub mod retry;
@@ -40,6 +41,10 @@ pub use companies::Company;
 pub use config::{AuthConfig, ConfigError, HubspotConfig, PortalConfig};
 pub use contacts::{Contact, ContactUpdate};
 pub use error::{AuthFailure, ErrorDetail, HubspotError, ItemError, RateLimitPolicy};
+pub use journal::{
+    JournalConfig, JournalFrom, JournalPointer, JournalRead, JournalSubscription,
+    NewJournalSubscription,
+};
 pub use owners::{Owner, OwnerType};
 pub use retry::Jitter;
 pub use search::{Filter, FilterGroup, SearchObject, SearchPage, SearchRequest, Sort};

@@ -174,7 +174,14 @@ impl Inner {
             self.metrics
                 .request(&call.method, &call.path, Some(status), seconds);
             if (200..300).contains(&status) {
-                return serde_json::from_slice(&body).map_err(|e| {
+                // 204 has no body (the journal's "nothing newer", HUBSPOT-NEXT.md §1.6): it
+                // decodes as `null`, i.e. `None` for an `Option<T>`.
+                let body: &[u8] = if status == 204 && body.is_empty() {
+                    b"null"
+                } else {
+                    &body
+                };
+                return serde_json::from_slice(body).map_err(|e| {
                     HubspotError::local(portal, "decode", format!("status {status}: {e}"))
                 });
             }

@@ -59,6 +59,7 @@ pub(super) fn router(sb: Sandbox) -> Router {
             post(associations::batch_read),
         )
         .route("/crm/v3/owners", get(owners::list))
+        .merge(super::journal::routes())
         .route_layer(from_fn_with_state(sb.clone(), gate::crm));
     let token = Router::new()
         .route("/oauth/v3/token", post(oauth::token))

@@ -1,0 +1,321 @@
+//! Backfill from the Webhooks Journal (HUBSPOT-NEXT.md §1.10): the durable path beside push.
+//! Reads the portal's local journal from its stored offset, maps each entry to the event the
+//! push receiver would have produced, and enqueues it through the same inbox (same dedup key,
+//! same job), so an event is handled once whichever path brought it first. A stored offset
+//! older than the journal's retention, or one HubSpot no longer knows (404), is a gap: reported
+//! with its time range, logged at error, counted — never skipped silently.
+//!
+//! Order per file: enqueue its events (one transaction), then advance the offset. A crash in
+//! between reads the file again; the inbox drops its events as duplicates.
+
+use serde::Serialize;
+
+use crate::hubspot::client::{
+    HubspotClient, HubspotError, JournalConfig, JournalFrom, JournalRead, PortalId,
+};
+use crate::hubspot::journal::map_entries;
+use crate::intake::webhook::event_entry;
+use crate::metrics_journal::JournalMetrics;
+use crate::store::{NewDelivery, Store, StoreError};
+
+/// Files read in one run at most: a safety stop, far above 3 days of journal.
+const MAX_FILES: usize = 100_000;
+
+/// What to backfill.
+#[derive(Debug, Clone)]
+pub struct BackfillRequest {
+    pub portal: PortalId,
+    pub config: JournalConfig,
+    /// Read from the earliest retained entry and keep entries that occurred at or after this,
+    /// whatever the stored offset says.
+    pub since_ms: Option<i64>,
+    pub now_ms: i64,
+}
+
+/// Events the journal still had but handoff had not: what one run recovered.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BackfillReport {
+    pub portal_id: i64,
+    /// Whether this run created the portal's journal subscription.
+    pub subscription_created: bool,
+    pub files: usize,
+    pub entries: usize,
+    /// New events, now queued for the pipeline.
+    pub enqueued: usize,
+    /// Events the inbox already had (push brought them, or an earlier run).
+    pub duplicates: usize,
+    /// Entries of other objects, portals or actions, before `--since`, or malformed.
+    pub skipped: usize,
+    pub gap: Option<Gap>,
+    /// The stored offset after the run.
+    pub offset: Option<String>,
+}
+
+/// A stretch of time whose events the journal no longer holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gap {
+    /// Why: `offset_expired` (HubSpot answered 404) or `beyond_retention` (older than 3 days).
+    pub reason: &'static str,
+    pub from_ms: i64,
+    /// The first entry the journal still had (its file's publish time), or the run's time.
+    pub to_ms: i64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BackfillError {
+    #[error(transparent)]
+    Hubspot(#[from] HubspotError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("could not encode a job payload: {0}")]
+    Encode(#[from] serde_json::Error),
+    #[error("the journal answered 404 for the earliest offset too")]
+    Expired,
+}
+
+impl BackfillError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Hubspot(e) => e.code(),
+            Self::Store(_) => "store",
+            Self::Encode(_) => "internal",
+            Self::Expired => "journal.expired",
+        }
+    }
+}
+
+/// Creates the portal's contact subscription unless the app already has one for it.
+pub async fn ensure_subscription(
+    client: &HubspotClient,
+    portal: PortalId,
+    config: &JournalConfig,
+) -> Result<bool, HubspotError> {
+    let id = i64::try_from(portal.0).unwrap_or_default();
+    let existing = client.journal_subscriptions(portal).await?;
+    let want = config.subscription(id);
+    if existing.iter().any(|s| {
+        s.subscription_type == "OBJECT"
+            && s.object_type_id == want.object_type_id
+            && s.portal_id == Some(id)
+    }) {
+        return Ok(false);
+    }
+    client.create_journal_subscription(portal, &want).await?;
+    tracing::info!(portal_id = id, "journal subscription created");
+    Ok(true)
+}
+
+/// Reads the journal from the stored offset to its end; see the module doc.
+#[tracing::instrument(skip_all, fields(portal_id = %req.portal))]
+pub async fn backfill(
+    store: &Store,
+    client: &HubspotClient,
+    metrics: Option<&JournalMetrics>,
+    req: &BackfillRequest,
+) -> Result<BackfillReport, BackfillError> {
+    let portal_id = i64::try_from(req.portal.0).unwrap_or_default();
+    let mut report = BackfillReport {
+        portal_id,
+        subscription_created: ensure_subscription(client, req.portal, &req.config).await?,
+        ..BackfillReport::default()
+    };
+    let retained_from = req.now_ms - req.config.retention_ms;
+    let checkpoint = store.journal_offset(portal_id).await?;
+    let mut gap_from: Option<(&'static str, i64)> = None;
+    let mut from = match (req.since_ms, &checkpoint) {
+        (Some(since), _) => {
+            if since < retained_from {
+                gap_from = Some(("beyond_retention", since));
+            }
+            JournalFrom::Earliest
+        }
+        (None, Some(cp)) if cp.published_at_ms < retained_from => {
+            gap_from = Some(("beyond_retention", cp.published_at_ms));
+            JournalFrom::Earliest
+        }
+        (None, Some(cp)) => JournalFrom::After(cp.journal_offset.clone()),
+        (None, None) => JournalFrom::Earliest,
+    };
+    report.offset = checkpoint.as_ref().map(|c| c.journal_offset.clone());
+    let mut caught_up = false;
+    let mut last_published_ms = checkpoint.as_ref().map(|c| c.published_at_ms);
+    for _ in 0..MAX_FILES {
+        let pointer = match client.journal_read(req.portal, &from).await? {
+            JournalRead::File(p) => p,
+            JournalRead::CaughtUp => {
+                caught_up = true;
+                break;
+            }
+            JournalRead::OffsetExpired if gap_from.is_none() => {
+                let since = checkpoint
+                    .as_ref()
+                    .map_or(req.now_ms, |c| c.published_at_ms);
+                gap_from = Some(("offset_expired", since));
+                from = JournalFrom::Earliest;
+                continue;
+            }
+            JournalRead::OffsetExpired => return Err(BackfillError::Expired),
+        };
+        let file = client.journal_file(req.portal, &pointer).await?;
+        let published_at_ms = file.published_at.unwrap_or(req.now_ms);
+        if let Some((reason, from_ms)) = gap_from.take() {
+            report.gap = Some(record_gap(
+                metrics,
+                portal_id,
+                reason,
+                from_ms,
+                published_at_ms,
+            ));
+        }
+        apply_file(store, &file.journal_events, req, &mut report).await?;
+        store
+            .set_journal_offset(
+                portal_id,
+                &pointer.current_offset,
+                published_at_ms,
+                req.now_ms,
+            )
+            .await?;
+        report.files += 1;
+        last_published_ms = Some(published_at_ms);
+        report.offset = Some(pointer.current_offset.clone());
+        from = JournalFrom::After(pointer.current_offset);
+    }
+    if let Some((reason, from_ms)) = gap_from {
+        report.gap = Some(record_gap(metrics, portal_id, reason, from_ms, req.now_ms));
+    }
+    if let Some(m) = metrics {
+        // Caught up: nothing newer is waiting. Otherwise: how old the newest applied file is.
+        let lag_ms = match (caught_up, last_published_ms) {
+            (true, _) | (false, None) => 0,
+            (false, Some(at)) => (req.now_ms - at).max(0),
+        };
+        m.record(portal_id, &report, lag_ms);
+    }
+    tracing::info!(
+        portal_id,
+        files = report.files,
+        entries = report.entries,
+        enqueued = report.enqueued,
+        duplicates = report.duplicates,
+        skipped = report.skipped,
+        gap = report.gap.is_some(),
+        "journal backfill finished"
+    );
+    Ok(report)
+}
+
+/// Enqueues one file's events through the inbox, like a webhook delivery.
+async fn apply_file(
+    store: &Store,
+    entries: &[crate::hubspot::journal::JournalEntry],
+    req: &BackfillRequest,
+    report: &mut BackfillReport,
+) -> Result<(), BackfillError> {
+    let portal_id = report.portal_id;
+    let mapped = map_entries(portal_id, entries);
+    report.entries += entries.len();
+    report.skipped += mapped.skipped + mapped.malformed;
+    if mapped.malformed > 0 {
+        tracing::warn!(
+            portal_id,
+            malformed = mapped.malformed,
+            "journal entries without occurredAt, objectId or action skipped"
+        );
+    }
+    let mut batch = Vec::with_capacity(mapped.events.len());
+    for event in &mapped.events {
+        if req.since_ms.is_some_and(|since| event.occurred_at < since) {
+            report.skipped += 1;
+            continue;
+        }
+        batch.push(event_entry(event, "journal")?);
+    }
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let receipt = store
+        .enqueue_delivery(NewDelivery {
+            received_at_ms: req.now_ms,
+            entries: batch,
+        })
+        .await?;
+    report.enqueued += receipt.enqueued;
+    report.duplicates += receipt.duplicates;
+    Ok(())
+}
+
+fn record_gap(
+    metrics: Option<&JournalMetrics>,
+    portal_id: i64,
+    reason: &'static str,
+    from_ms: i64,
+    to_ms: i64,
+) -> Gap {
+    tracing::error!(
+        portal_id,
+        reason,
+        from_ms,
+        to_ms,
+        "journal gap: events in this range are no longer in the journal"
+    );
+    if let Some(m) = metrics {
+        m.gap(portal_id);
+    }
+    Gap {
+        reason,
+        from_ms,
+        to_ms,
+    }
+}
+
+/// The start catch-up (and the optional poll) of every portal with `journal.enabled` and
+/// `catch_up_at_start`: one backfill each at start, then one every `poll_interval_ms` when set,
+/// until `shutdown`. A failed run is logged and tried again at the next poll (or next start).
+pub async fn catch_up_loop(
+    store: Store,
+    client: HubspotClient,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+    portals: Vec<(PortalId, JournalConfig)>,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    let portals: Vec<_> = portals
+        .into_iter()
+        .filter(|(_, c)| c.enabled && c.catch_up_at_start)
+        .collect();
+    let mut set = tokio::task::JoinSet::new();
+    for (portal, config) in portals {
+        let (store, client, metrics, shutdown) = (
+            store.clone(),
+            client.clone(),
+            metrics.clone(),
+            shutdown.clone(),
+        );
+        set.spawn(async move {
+            let poll = std::time::Duration::from_millis(config.poll_interval_ms);
+            loop {
+                let req = BackfillRequest {
+                    portal,
+                    config: config.clone(),
+                    since_ms: None,
+                    now_ms: jiff::Timestamp::now().as_millisecond(),
+                };
+                let run = backfill(&store, &client, Some(&metrics.journal), &req);
+                tokio::select! {
+                    result = run => if let Err(err) = result {
+                        tracing::error!(portal_id = %portal, error.code = err.code(), error = %err, "journal catch-up failed");
+                    },
+                    () = shutdown.cancelled() => return,
+                }
+                if poll.is_zero() {
+                    return;
+                }
+                tokio::select! {
+                    () = tokio::time::sleep(poll) => {}
+                    () = shutdown.cancelled() => return,
+                }
+            }
+        });
+    }
+    while set.join_next().await.is_some() {}
+}
