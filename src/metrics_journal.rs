@@ -15,13 +15,14 @@ pub struct PortalLabel {
 
 #[derive(Debug, Default)]
 pub struct JournalMetrics {
-    /// Seconds the applied journal is behind: 0 when the last read reached the end.
+    /// Seconds the applied journal is behind (now − applied-through time; 0 when the last read
+    /// reached the end). Set at the start of each run too, so failing runs show a growing lag.
     pub lag_seconds: Family<PortalLabel, Gauge>,
     pub entries_read: Family<PortalLabel, Counter>,
     /// Events only the journal brought (push missed them).
     pub events_recovered: Family<PortalLabel, Counter>,
     pub events_duplicate: Family<PortalLabel, Counter>,
-    /// Offsets older than the retention or unknown to HubSpot.
+    /// Checkpoints whose events reach back past the journal's retention.
     pub gaps: Family<PortalLabel, Counter>,
 }
 
@@ -31,7 +32,7 @@ impl JournalMetrics {
         let j = r.sub_registry_with_prefix("journal");
         j.register(
             "lag_seconds",
-            "How far the applied journal is behind (0 when the last read reached the end)",
+            "Seconds the applied journal is behind: now minus the time up to which every journal event is queued (0 when the last read reached the end)",
             m.lag_seconds.clone(),
         );
         j.register(
@@ -51,15 +52,21 @@ impl JournalMetrics {
         );
         j.register(
             "gaps",
-            "Journal offsets older than the retention or unknown to HubSpot",
+            "Journal gaps: checkpoints (or --since) older than the journal retention",
             m.gaps.clone(),
         );
         m
     }
 
-    pub(crate) fn record(&self, portal_id: i64, report: &BackfillReport, lag_ms: i64) {
+    /// Seconds behind: now − the time up to which every journal event is applied.
+    pub(crate) fn lag(&self, portal_id: i64, lag_ms: i64) {
+        self.lag_seconds
+            .get_or_create(&PortalLabel { portal_id })
+            .set(lag_ms.max(0) / 1000);
+    }
+
+    pub(crate) fn record(&self, portal_id: i64, report: &BackfillReport) {
         let l = PortalLabel { portal_id };
-        self.lag_seconds.get_or_create(&l).set(lag_ms / 1000);
         self.entries_read
             .get_or_create(&l)
             .inc_by(report.entries as u64);

@@ -25,7 +25,7 @@ pub enum EventAction {
 
 impl EventAction {
     /// The suffix HubSpot uses after the dot (`creation`, `propertyChange`, ...).
-    pub fn as_str(self) -> &'static str {
+    pub fn suffix(self) -> &'static str {
         match self {
             Self::Creation => "creation",
             Self::Deletion => "deletion",
@@ -124,7 +124,7 @@ impl HubspotEvent {
             hash.update(n.to_le_bytes());
         }
         for text in [
-            Some(self.action.as_str()),
+            Some(self.action.suffix()),
             Some(self.object_type_id.as_str()),
             self.property_name.as_deref(),
             self.property_value.as_deref(),

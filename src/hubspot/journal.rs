@@ -100,7 +100,7 @@ pub fn map_entries(portal: i64, entries: &[JournalEntry]) -> MappedEntries {
             portal_id: portal,
             app_id: None,
             occurred_at,
-            subscription_type: format!("contact.{}", action.as_str()),
+            subscription_type: format!("contact.{}", action.suffix()),
             action,
             object_type_id: CONTACT_OBJECT_TYPE.to_owned(),
             object_id,

@@ -12,12 +12,13 @@ pub struct JournalOffset {
     pub portal_id: i64,
     /// HubSpot's `currentOffset` of the last applied file.
     pub journal_offset: String,
-    /// When that file was published (or read, when HubSpot did not say).
-    pub published_at_ms: i64,
+    /// Every journal event up to this time is enqueued: the last applied file's publish time,
+    /// or the time a read found nothing newer.
+    pub applied_through_ms: i64,
     pub updated_at_ms: i64,
 }
 
-const COLUMNS: &str = "portal_id, journal_offset, published_at_ms, updated_at_ms";
+const COLUMNS: &str = "portal_id, journal_offset, applied_through_ms, updated_at_ms";
 
 impl Store {
     /// The portal's checkpoint, if it has read the journal before.
@@ -41,18 +42,18 @@ impl Store {
         &self,
         portal_id: i64,
         offset: &str,
-        published_at_ms: i64,
+        applied_through_ms: i64,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         const SQL: &str = "INSERT INTO journal_offsets \
-             (portal_id, journal_offset, published_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4) \
+             (portal_id, journal_offset, applied_through_ms, updated_at_ms) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (portal_id) DO UPDATE SET journal_offset = excluded.journal_offset, \
-             published_at_ms = excluded.published_at_ms, updated_at_ms = excluded.updated_at_ms";
+             applied_through_ms = excluded.applied_through_ms, updated_at_ms = excluded.updated_at_ms";
         on_writer!(self, |pool| {
             sqlx::query(SQL)
                 .bind(portal_id)
                 .bind(offset)
-                .bind(published_at_ms)
+                .bind(applied_through_ms)
                 .bind(now_ms)
                 .execute(pool)
                 .await?;

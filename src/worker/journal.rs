@@ -16,7 +16,7 @@ use crate::hubspot::client::{
 use crate::hubspot::journal::map_entries;
 use crate::intake::webhook::event_entry;
 use crate::metrics_journal::JournalMetrics;
-use crate::store::{NewDelivery, Store, StoreError};
+use crate::store::{JournalOffset, NewDelivery, Store, StoreError};
 
 /// Files read in one run at most: a safety stop, far above 3 days of journal.
 const MAX_FILES: usize = 100_000;
@@ -54,7 +54,8 @@ pub struct BackfillReport {
 /// A stretch of time whose events the journal no longer holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Gap {
-    /// Why: `offset_expired` (HubSpot answered 404) or `beyond_retention` (older than 3 days).
+    /// Why: `beyond_retention` (the events since the checkpoint, or since `--since`, reach back
+    /// past the journal's retention).
     pub reason: &'static str,
     pub from_ms: i64,
     /// The first entry the journal still had (its file's publish time), or the run's time.
@@ -119,26 +120,16 @@ pub async fn backfill(
         subscription_created: ensure_subscription(client, req.portal, &req.config).await?,
         ..BackfillReport::default()
     };
-    let retained_from = req.now_ms - req.config.retention_ms;
     let checkpoint = store.journal_offset(portal_id).await?;
-    let mut gap_from: Option<(&'static str, i64)> = None;
-    let mut from = match (req.since_ms, &checkpoint) {
-        (Some(since), _) => {
-            if since < retained_from {
-                gap_from = Some(("beyond_retention", since));
-            }
-            JournalFrom::Earliest
-        }
-        (None, Some(cp)) if cp.published_at_ms < retained_from => {
-            gap_from = Some(("beyond_retention", cp.published_at_ms));
-            JournalFrom::Earliest
-        }
-        (None, Some(cp)) => JournalFrom::After(cp.journal_offset.clone()),
-        (None, None) => JournalFrom::Earliest,
-    };
+    let mut applied_through = checkpoint.as_ref().map(|c| c.applied_through_ms);
+    if let (Some(m), Some(at)) = (metrics, applied_through) {
+        // Set before reading, so a run that fails keeps showing a growing lag.
+        m.lag(portal_id, req.now_ms - at);
+    }
     report.offset = checkpoint.as_ref().map(|c| c.journal_offset.clone());
+    let (mut from, mut gap_from) = start(req, checkpoint.as_ref());
+    let mut restarted = false;
     let mut caught_up = false;
-    let mut last_published_ms = checkpoint.as_ref().map(|c| c.published_at_ms);
     for _ in 0..MAX_FILES {
         let pointer = match client.journal_read(req.portal, &from).await? {
             JournalRead::File(p) => p,
@@ -146,11 +137,15 @@ pub async fn backfill(
                 caught_up = true;
                 break;
             }
-            JournalRead::OffsetExpired if gap_from.is_none() => {
-                let since = checkpoint
-                    .as_ref()
-                    .map_or(req.now_ms, |c| c.published_at_ms);
-                gap_from = Some(("offset_expired", since));
+            JournalRead::OffsetExpired if !restarted => {
+                // HubSpot no longer knows the offset, but everything after `applied_through` is
+                // within the retention (else `start` had read from the earliest entry already):
+                // read from the earliest entry; the inbox drops what is already queued.
+                tracing::warn!(
+                    portal_id,
+                    "journal offset unknown to HubSpot; reading from the earliest entry"
+                );
+                restarted = true;
                 from = JournalFrom::Earliest;
                 continue;
             }
@@ -168,29 +163,32 @@ pub async fn backfill(
             ));
         }
         apply_file(store, &file.journal_events, req, &mut report).await?;
+        let through = applied_through.map_or(published_at_ms, |t| t.max(published_at_ms));
         store
-            .set_journal_offset(
-                portal_id,
-                &pointer.current_offset,
-                published_at_ms,
-                req.now_ms,
-            )
+            .set_journal_offset(portal_id, &pointer.current_offset, through, req.now_ms)
             .await?;
+        applied_through = Some(through);
         report.files += 1;
-        last_published_ms = Some(published_at_ms);
         report.offset = Some(pointer.current_offset.clone());
         from = JournalFrom::After(pointer.current_offset);
     }
     if let Some((reason, from_ms)) = gap_from {
         report.gap = Some(record_gap(metrics, portal_id, reason, from_ms, req.now_ms));
     }
+    if caught_up && let Some(offset) = &report.offset {
+        // Nothing newer: every event up to now is applied.
+        store
+            .set_journal_offset(portal_id, offset, req.now_ms, req.now_ms)
+            .await?;
+        applied_through = Some(req.now_ms);
+    }
     if let Some(m) = metrics {
-        // Caught up: nothing newer is waiting. Otherwise: how old the newest applied file is.
-        let lag_ms = match (caught_up, last_published_ms) {
+        let lag_ms = match (caught_up, applied_through) {
             (true, _) | (false, None) => 0,
-            (false, Some(at)) => (req.now_ms - at).max(0),
+            (false, Some(at)) => req.now_ms - at,
         };
-        m.record(portal_id, &report, lag_ms);
+        m.lag(portal_id, lag_ms);
+        m.record(portal_id, &report);
     }
     tracing::info!(
         portal_id,
@@ -203,6 +201,26 @@ pub async fn backfill(
         "journal backfill finished"
     );
     Ok(report)
+}
+
+/// Where to read from, and the start of a gap when the events since the checkpoint (or since
+/// `--since`) reach back past the retention: then the earliest entry is the best there is.
+fn start(
+    req: &BackfillRequest,
+    checkpoint: Option<&JournalOffset>,
+) -> (JournalFrom, Option<(&'static str, i64)>) {
+    let retained_from = req.now_ms - req.config.retention_ms;
+    match (req.since_ms, checkpoint) {
+        (Some(since), _) if since < retained_from => {
+            (JournalFrom::Earliest, Some(("beyond_retention", since)))
+        }
+        (Some(_), _) | (None, None) => (JournalFrom::Earliest, None),
+        (None, Some(cp)) if cp.applied_through_ms < retained_from => (
+            JournalFrom::Earliest,
+            Some(("beyond_retention", cp.applied_through_ms)),
+        ),
+        (None, Some(cp)) => (JournalFrom::After(cp.journal_offset.clone()), None),
+    }
 }
 
 /// Enqueues one file's events through the inbox, like a webhook delivery.
