@@ -5,6 +5,7 @@ mod cli;
 mod control;
 mod crm;
 pub mod helpers;
+mod journal;
 mod limits;
 mod search;
 mod seed;
