@@ -3,10 +3,11 @@
 //! subscriptions (list, create). Requests go through the same path as every CRM call (budget,
 //! auth, retries, metrics).
 //!
-//! Auth: HubSpot documents a client-credentials app token for these endpoints (§1.4). handoff
-//! sends the portal's configured credentials, the token it already holds for that install; an
-//! app that needs the client-credentials grant must be configured so that HubSpot accepts that
-//! token (see docs/operations.md, "Journal backfill").
+//! Auth: HubSpot documents a client-credentials app token for these endpoints (§1.4). An OAuth
+//! portal's calls carry one (requested with its client id and secret, scopes [`SCOPES`], cached
+//! until expiry); a private-app portal has no client secret, so its calls carry its token, which
+//! HubSpot may refuse (unverified, §5.5). Either way a 401 here is an error of the journal call
+//! alone: it neither refreshes nor pauses the portal's CRM credentials.
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +19,9 @@ use super::types::PortalId;
 use crate::hubspot::journal::{JournalFile, parse_file};
 
 const VERSION: &str = "2026-03";
+
+/// The scopes of the app token (HUBSPOT-NEXT.md §1.4, the documented names).
+pub const SCOPES: &str = "developer.webhooks_journal.read developer.webhooks_journal.subscriptions.read developer.webhooks_journal.subscriptions.write";
 
 /// A journal pointer: where the file is and the offset it ends at (§1.6).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -82,6 +86,26 @@ struct SubscriptionList {
 }
 
 impl HubspotClient {
+    /// Sends `call` with the journal's auth: the app token when the portal has one (asked again
+    /// once after a 401: it may have been revoked), and a 401 that stays with this call.
+    async fn journal_send<T: serde::de::DeserializeOwned>(
+        &self,
+        mut call: Call,
+    ) -> Result<T, HubspotError> {
+        call.isolated_auth = true;
+        call.app_bearer = self.inner.auth.app_bearer(call.portal, SCOPES).await?;
+        match self.inner.send(&call).await {
+            Err(HubspotError::Permanent { detail, .. })
+                if detail.status == Some(401) && call.app_bearer.is_some() =>
+            {
+                self.inner.auth.forget_app_token(call.portal).await;
+                call.app_bearer = self.inner.auth.app_bearer(call.portal, SCOPES).await?;
+                self.inner.send(&call).await
+            }
+            other => other,
+        }
+    }
+
     /// Reads one pointer of the portal's local journal.
     #[tracing::instrument(skip_all, fields(portal_id = %portal))]
     pub async fn journal_read(
@@ -100,7 +124,7 @@ impl HubspotClient {
             Priority::Read,
         );
         call.query.push(("installPortalId", portal.to_string()));
-        match self.inner.send::<Option<JournalPointer>>(&call).await {
+        match self.journal_send::<Option<JournalPointer>>(call).await {
             Ok(Some(p)) => Ok(JournalRead::File(p)),
             Ok(None) => Ok(JournalRead::CaughtUp),
             Err(HubspotError::Permanent { detail, .. })
@@ -162,7 +186,7 @@ impl HubspotClient {
             format!("/webhooks-journal/subscriptions/{VERSION}"),
             Priority::Read,
         );
-        let list: SubscriptionList = self.inner.send(&call).await?;
+        let list: SubscriptionList = self.journal_send(call).await?;
         Ok(list.results)
     }
 
@@ -179,7 +203,7 @@ impl HubspotClient {
             Priority::Read,
             true,
         )?;
-        self.inner.send(&call).await
+        self.journal_send(call).await
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::Inner;
+use super::auth::Bearer;
 use super::budget::{Lane, Priority, RateHeaders};
 use super::error::{
     AuthFailure, ErrorDetail, HubspotError, RateLimitPolicy, TransientReason, truncate,
@@ -27,6 +28,11 @@ pub(crate) struct Call {
     pub(crate) priority: Priority,
     /// Safe to resend after an ambiguous failure (reads, property updates). Creates are not.
     pub(crate) idempotent: bool,
+    /// Sent instead of the portal's token (the Webhooks Journal's app token).
+    pub(crate) app_bearer: Option<secrecy::SecretString>,
+    /// A 401 here says nothing about the portal's CRM token: it is returned as a permanent
+    /// error, without a refresh and without pausing the portal (Webhooks Journal calls).
+    pub(crate) isolated_auth: bool,
 }
 
 impl Call {
@@ -40,6 +46,8 @@ impl Call {
             lane: Lane::General,
             priority,
             idempotent: true,
+            app_bearer: None,
+            isolated_auth: false,
         }
     }
 
@@ -61,6 +69,8 @@ impl Call {
             lane: Lane::General,
             priority,
             idempotent,
+            app_bearer: None,
+            isolated_auth: false,
         })
     }
 }
@@ -103,7 +113,13 @@ impl Inner {
             self.budget
                 .acquire(portal, call.lane, call.priority)
                 .await?;
-            let bearer = self.auth.bearer(portal).await?;
+            let bearer = match &call.app_bearer {
+                Some(token) => Bearer {
+                    token: token.clone(),
+                    generation: 0,
+                },
+                None => self.auth.bearer(portal).await?,
+            };
             let mut rb = self
                 .http
                 .request(call.method.clone(), &url)
@@ -193,6 +209,9 @@ impl Inner {
                 correlation_id: parsed.correlation_id.clone(),
             };
             match classify_status(status) {
+                StatusClass::Unauthorized if call.isolated_auth => {
+                    return Err(HubspotError::Permanent { portal, detail });
+                }
                 StatusClass::Unauthorized => {
                     if reauthed {
                         return Err(self.auth.pause(portal, AuthFailure::TokenRejected));

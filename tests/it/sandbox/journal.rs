@@ -13,6 +13,7 @@ use serde_json::json;
 
 use super::helpers::{PORTAL, client_for, json, raw, seeded, start};
 use crate::engines::open_store;
+use crate::hubspot_client::helpers::{client, oauth_config};
 
 fn contact(id: Option<&str>, props: &[(&str, &str)]) -> ContactInput {
     ContactInput {
@@ -122,6 +123,27 @@ async fn the_journal_holds_subscribed_changes_and_answers_caught_up_and_unknown_
     assert_eq!(json(resp).await["category"], "VALIDATION_ERROR");
     let resp = raw(&sb, reqwest::Method::GET, path, None, None).await;
     assert_eq!(resp.status(), 401);
+}
+
+#[tokio::test]
+async fn an_oauth_portal_reads_the_journal_with_an_app_token_whose_refusal_does_not_pause_the_portal()
+ {
+    let sb = start(seeded()).await;
+    let c = client(&oauth_config(&sb.base_url));
+    // Two journal calls: one client-credentials token, cached.
+    assert!(c.journal_subscriptions(PORTAL).await.unwrap().is_empty());
+    assert!(c.journal_subscriptions(PORTAL).await.unwrap().is_empty());
+    assert_eq!(sb.sandbox.stats().tokens_issued, 1);
+    // The CRM calls get the portal's own token (refresh grant): a second token.
+    c.list_owners(PORTAL).await.unwrap();
+    assert_eq!(sb.sandbox.stats().tokens_issued, 2);
+
+    // HubSpot revokes the tokens: the journal call asks for a new app token once and goes on,
+    // and the portal's CRM calls are not paused by it.
+    sb.sandbox.expire_tokens();
+    assert!(c.journal_subscriptions(PORTAL).await.unwrap().is_empty());
+    assert_eq!(sb.sandbox.stats().tokens_issued, 3);
+    c.list_owners(PORTAL).await.unwrap();
 }
 
 async fn backfill_keeps_its_offset_and_reports_lag_and_gaps(engine: Engine) {
