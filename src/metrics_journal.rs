@@ -78,6 +78,20 @@ impl JournalMetrics {
             .inc_by(report.duplicates as u64);
     }
 
+    /// Creates the portal's series (at zero), so they are on `/metrics` before the first run.
+    pub(crate) fn init(&self, portal_id: i64) {
+        let l = PortalLabel { portal_id };
+        self.lag_seconds.get_or_create(&l).set(0);
+        for family in [
+            &self.entries_read,
+            &self.events_recovered,
+            &self.events_duplicate,
+            &self.gaps,
+        ] {
+            family.get_or_create(&l).inc_by(0);
+        }
+    }
+
     pub(crate) fn gap(&self, portal_id: i64) {
         self.gaps.get_or_create(&PortalLabel { portal_id }).inc();
     }

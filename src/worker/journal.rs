@@ -297,10 +297,13 @@ pub async fn catch_up_loop(
     portals: Vec<(PortalId, JournalConfig)>,
     shutdown: tokio_util::sync::CancellationToken,
 ) {
-    let portals: Vec<_> = portals
-        .into_iter()
-        .filter(|(_, c)| c.enabled && c.catch_up_at_start)
-        .collect();
+    let portals: Vec<_> = portals.into_iter().filter(|(_, c)| c.enabled).collect();
+    for (portal, _) in &portals {
+        metrics
+            .journal
+            .init(i64::try_from(portal.0).unwrap_or_default());
+    }
+    let portals = portals.into_iter().filter(|(_, c)| c.catch_up_at_start);
     let mut set = tokio::task::JoinSet::new();
     for (portal, config) in portals {
         let (store, client, metrics, shutdown) = (
