@@ -340,3 +340,57 @@ pub async fn catch_up_loop(
     }
     while set.join_next().await.is_some() {}
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: i64 = 86_400_000;
+
+    fn req(since_ms: Option<i64>) -> BackfillRequest {
+        BackfillRequest {
+            portal: PortalId(1),
+            config: JournalConfig::default(),
+            since_ms,
+            now_ms: 10 * DAY,
+        }
+    }
+
+    fn checkpoint(applied_through_ms: i64) -> JournalOffset {
+        JournalOffset {
+            portal_id: 1,
+            journal_offset: "off-1".into(),
+            applied_through_ms,
+            updated_at_ms: applied_through_ms,
+        }
+    }
+
+    #[test]
+    fn a_recent_checkpoint_reads_after_its_offset_and_an_old_one_is_a_gap_from_its_time() {
+        let recent = checkpoint(9 * DAY);
+        assert_eq!(
+            start(&req(None), Some(&recent)),
+            (JournalFrom::After("off-1".into()), None)
+        );
+        let old = checkpoint(6 * DAY);
+        assert_eq!(
+            start(&req(None), Some(&old)),
+            (JournalFrom::Earliest, Some(("beyond_retention", 6 * DAY)))
+        );
+        // No checkpoint: the journal holds only what came after the subscription, all of it.
+        assert_eq!(start(&req(None), None), (JournalFrom::Earliest, None));
+    }
+
+    #[test]
+    fn since_reads_from_the_earliest_entry_and_is_a_gap_only_past_the_retention() {
+        let recent = checkpoint(9 * DAY);
+        assert_eq!(
+            start(&req(Some(8 * DAY)), Some(&recent)),
+            (JournalFrom::Earliest, None)
+        );
+        assert_eq!(
+            start(&req(Some(5 * DAY)), None),
+            (JournalFrom::Earliest, Some(("beyond_retention", 5 * DAY)))
+        );
+    }
+}

@@ -306,3 +306,54 @@ impl JournalConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{ConfigError, HubspotConfig};
+    use super::*;
+
+    #[test]
+    fn journal_settings_are_checked_with_their_key_paths_and_off_by_default() {
+        let text = r#"
+[[portals]]
+id = 1
+playbook = "x"
+auth = { kind = "private_app", token_env = "A" }
+[[portals]]
+id = 2
+playbook = "x"
+auth = { kind = "private_app", token_env = "A" }
+journal = { enabled = true, retention_ms = 0, poll_interval_ms = 10, properties = [" "] }
+"#;
+        let cfg: HubspotConfig = toml::from_str(text).unwrap();
+        assert!(!cfg.portals[0].journal.enabled);
+        assert!(cfg.portals[1].journal.catch_up_at_start);
+        let Err(ConfigError::Invalid(issues)) = cfg.validate() else {
+            panic!("expected invalid config");
+        };
+        let paths: Vec<&str> = issues.iter().map(|i| i.path.as_str()).collect();
+        for want in [
+            "portals[1].journal.retention_ms",
+            "portals[1].journal.poll_interval_ms",
+            "portals[1].journal.properties",
+        ] {
+            assert!(paths.contains(&want), "missing {want} in {paths:?}");
+        }
+        let unknown = toml::from_str::<JournalConfig>("enable = true");
+        assert!(unknown.is_err(), "a misspelled key is refused");
+    }
+
+    #[test]
+    fn the_subscription_watches_contacts_and_the_configured_properties() {
+        let sub = JournalConfig::default().subscription(62515);
+        let body = serde_json::to_value(&sub).unwrap();
+        assert_eq!(body["subscriptionType"], "OBJECT");
+        assert_eq!(body["objectTypeId"], "0-1");
+        assert_eq!(body["portalId"], 62515);
+        assert_eq!(
+            body["actions"],
+            serde_json::json!(["CREATE", "UPDATE", "DELETE", "MERGE", "RESTORE"])
+        );
+        assert_eq!(urlencode("a/b c"), "a%2Fb%20c");
+    }
+}
