@@ -19,8 +19,7 @@ use crate::sandbox::state::{iso, now_ms};
 pub(in crate::sandbox) fn routes() -> Router<Sandbox> {
     const BASE: &str = "/webhooks-journal/journal-local/2026-03";
     Router::new()
-        .route(&format!("{BASE}/earliest"), get(earliest))
-        .route(&format!("{BASE}/latest"), get(latest))
+        .route(&format!("{BASE}/{{end}}"), get(end))
         .route(&format!("{BASE}/offset/{{offset}}/next"), get(next))
         .route(
             "/webhooks-journal/subscriptions/2026-03",
@@ -79,26 +78,28 @@ fn pointer(headers: &HeaderMap, file: Option<&JournalFile>) -> Response {
     .into_response()
 }
 
-async fn earliest(
+/// `…/earliest` and `…/latest`: a pointer to that end's file, 204 when the journal is empty.
+async fn end(
     State(sb): State<Sandbox>,
     headers: HeaderMap,
+    Path(end): Path<String>,
     HsQuery(q): HsQuery<InstallQuery>,
 ) -> Result<Response, ApiError> {
     check_portal(&sb, &q)?;
     let mut j = sb.journal();
     j.prune(now_ms());
-    Ok(pointer(&headers, j.files.first()))
-}
-
-async fn latest(
-    State(sb): State<Sandbox>,
-    headers: HeaderMap,
-    HsQuery(q): HsQuery<InstallQuery>,
-) -> Result<Response, ApiError> {
-    check_portal(&sb, &q)?;
-    let mut j = sb.journal();
-    j.prune(now_ms());
-    Ok(pointer(&headers, j.files.last()))
+    let file = match end.as_str() {
+        "earliest" => j.files.first(),
+        "latest" => j.files.last(),
+        other => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "OBJECT_NOT_FOUND",
+                format!("no journal route {other}"),
+            ));
+        }
+    };
+    Ok(pointer(&headers, file))
 }
 
 /// The file after `offset`; 204 when it is the newest; 404 when it expired or never existed.
