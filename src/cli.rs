@@ -168,8 +168,9 @@ pub enum Command {
     /// Run a local HubSpot-compatible server for development, tests, benchmarks and the demo:
     /// the CRM endpoints handoff calls, POST /oauth/v3/token, bearer auth, HubSpot's rate limits
     /// with their headers and 429 bodies, and fault injection. Point `hubspot.base_url` at it.
+    /// Also the Webhooks Journal (subscriptions, journal reads), fed from contact changes.
     /// Control API (JSON, no auth) under /_sandbox/: stats, contacts, tasks, faults,
-    /// rate-limit, reset. Needs no handoff configuration; logs JSON lines (RUST_LOG filters).
+    /// rate-limit, journal, reset. Needs no handoff configuration; logs JSON lines (RUST_LOG filters).
     /// Stops on SIGTERM or ctrl-c.
     Sandbox(SandboxArgs),
     /// The whole product on this machine in about a minute: starts the HubSpot sandbox and

@@ -4,7 +4,7 @@
 //! It answers exactly the endpoints [`crate::hubspot::client`] calls, in HubSpot's shapes
 //! (HUBSPOT.md §3–§5, §8): contacts (get, batch read/update, search), companies (batch read),
 //! contact → company associations (v4 batch read), tasks (batch create/read, search), owners
-//! (paged), and `POST /oauth/v3/token`. Around them sit HubSpot's behaviours that handoff must
+//! (paged), `POST /oauth/v3/token`, and the Webhooks Journal (subscriptions, journal reads). Around them sit HubSpot's behaviours that handoff must
 //! survive: bearer auth with 401 bodies, the rolling burst limit with its headers and 429
 //! bodies, daily and search limits, merged contact ids, and injected faults (5xx, latency, 429
 //! storms, daily exhaustion) that are deterministic given a seed.
