@@ -1,7 +1,8 @@
 //! Webhooks Journal, 2026-03 (HUBSPOT-NEXT.md §1.2–§1.6): the local (per installed portal)
 //! journal read from an offset, `earliest` or `latest`; the file behind a pointer; and journal
-//! subscriptions (list, create). Requests go through the same path as every CRM call (budget,
-//! auth, retries, metrics).
+//! subscriptions (list, create). Requests go through the same path as every CRM call (retries,
+//! metrics), but outside the portal's rate budget: HubSpot exempts journal calls from the
+//! portal's limits (§1.3, §1.8), and a 429 of the journal's own limit is waited out in place.
 //!
 //! Auth: HubSpot documents a client-credentials app token for these endpoints (§1.4). An OAuth
 //! portal's calls carry one (requested with its client id and secret, scopes [`SCOPES`], cached
@@ -93,6 +94,7 @@ impl HubspotClient {
         mut call: Call,
     ) -> Result<T, HubspotError> {
         call.isolated_auth = true;
+        call.budget_exempt = true;
         call.app_bearer = self.inner.auth.app_bearer(call.portal, SCOPES).await?;
         match self.inner.send(&call).await {
             Err(HubspotError::Permanent { detail, .. })

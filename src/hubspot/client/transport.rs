@@ -33,6 +33,9 @@ pub(crate) struct Call {
     /// A 401 here says nothing about the portal's CRM token: it is returned as a permanent
     /// error, without a refresh and without pausing the portal (Webhooks Journal calls).
     pub(crate) isolated_auth: bool,
+    /// Not paced by the portal's budget, and a 429 does not cool the portal down: HubSpot
+    /// exempts the call from the portal's limits (Webhooks Journal, HUBSPOT-NEXT.md §1.3).
+    pub(crate) budget_exempt: bool,
 }
 
 impl Call {
@@ -48,6 +51,7 @@ impl Call {
             idempotent: true,
             app_bearer: None,
             isolated_auth: false,
+            budget_exempt: false,
         }
     }
 
@@ -71,6 +75,7 @@ impl Call {
             idempotent,
             app_bearer: None,
             isolated_auth: false,
+            budget_exempt: false,
         })
     }
 }
@@ -110,9 +115,11 @@ impl Inner {
         let mut reauthed = false;
         loop {
             attempt += 1;
-            self.budget
-                .acquire(portal, call.lane, call.priority)
-                .await?;
+            if !call.budget_exempt {
+                self.budget
+                    .acquire(portal, call.lane, call.priority)
+                    .await?;
+            }
             let bearer = match &call.app_bearer {
                 Some(token) => Bearer {
                     token: token.clone(),
@@ -220,6 +227,27 @@ impl Inner {
                     self.metrics.retry("unauthorized");
                     reauthed = true;
                     attempt -= 1;
+                }
+                StatusClass::RateLimited if call.budget_exempt => {
+                    // The call's own limit, not the portal's: wait it out here, no cooldown.
+                    match self
+                        .retry
+                        .next(attempt, now, Duration::ZERO, retry_after, true)
+                    {
+                        Next::RetryIn(wait) => {
+                            self.metrics.retry("rate_limited");
+                            tokio::time::sleep(wait).await;
+                        }
+                        Next::GiveUp { retry_at } => {
+                            return Err(HubspotError::Transient {
+                                portal,
+                                reason: TransientReason::Other,
+                                detail,
+                                retry_at,
+                                maybe_applied: false,
+                            });
+                        }
+                    }
                 }
                 StatusClass::RateLimited => {
                     let (policy, at) = self.budget.on_429(

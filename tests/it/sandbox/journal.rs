@@ -146,6 +146,29 @@ async fn an_oauth_portal_reads_the_journal_with_an_app_token_whose_refusal_does_
     c.list_owners(PORTAL).await.unwrap();
 }
 
+#[tokio::test]
+async fn journal_calls_spend_none_of_the_portals_rate_budget() {
+    let sb = start(handoff::sandbox::SandboxConfig {
+        rate_limit: "3/10s".parse().unwrap(),
+        ..seeded()
+    })
+    .await;
+    let client = client_for(&sb);
+    for _ in 0..10 {
+        assert_eq!(
+            client
+                .journal_read(PORTAL, &JournalFrom::Latest)
+                .await
+                .unwrap(),
+            JournalRead::CaughtUp
+        );
+    }
+    assert_eq!(sb.sandbox.stats().rate_limited, 0);
+    // The CRM budget is whole: its next call goes through at once.
+    client.list_owners(PORTAL).await.unwrap();
+    assert_eq!(sb.sandbox.stats().rate_limited, 0);
+}
+
 async fn backfill_keeps_its_offset_and_reports_lag_and_gaps(engine: Engine) {
     let sb = start(seeded()).await;
     let client = client_for(&sb);
