@@ -9,7 +9,9 @@ use crate::hubspot::client::{
     ClientDeps, HubspotClient, JournalConfig, PersistentTokenStore, PortalId,
 };
 use crate::store::Store;
-use crate::worker::journal::{BackfillReport, BackfillRequest, backfill, ensure_subscription};
+use crate::worker::journal::{
+    BackfillReport, BackfillRequest, SubscriptionChange, backfill, ensure_subscription,
+};
 
 use super::AdminError;
 
@@ -66,14 +68,10 @@ pub async fn journal_subscribe(
     let client = client(loaded, store)?;
     let mut out = String::new();
     for (id, config) in portals(loaded, portal)? {
-        let created = ensure_subscription(&client, id, &config)
+        let change = ensure_subscription(&client, id, &config)
             .await
             .map_err(|e| AdminError::Journal(format!("portal {id}: {e}")))?;
-        let what = if created {
-            "created"
-        } else {
-            "already present"
-        };
+        let what = subscription_text(change);
         let _ = writeln!(out, "portal {id}: journal subscription {what}");
     }
     Ok(out.trim_end().to_owned())
@@ -123,13 +121,22 @@ pub fn render_backfill(reports: &[BackfillReport]) -> String {
                 time(gap.to_ms)
             );
         }
-        if r.subscription_created {
-            let _ = writeln!(out, "portal {}: journal subscription created", r.portal_id);
+        if r.subscription != SubscriptionChange::Present {
+            let what = subscription_text(r.subscription);
+            let _ = writeln!(out, "portal {}: journal subscription {what}", r.portal_id);
         }
         let offset = r.offset.as_deref().unwrap_or("none yet");
         let _ = writeln!(out, "portal {}: offset {offset}", r.portal_id);
     }
     out.trim_end().to_owned()
+}
+
+fn subscription_text(change: SubscriptionChange) -> &'static str {
+    match change {
+        SubscriptionChange::Present => "already present",
+        SubscriptionChange::Created => "created",
+        SubscriptionChange::Updated => "updated to the configured actions and properties",
+    }
 }
 
 fn time(ms: i64) -> String {

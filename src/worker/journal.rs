@@ -1,9 +1,10 @@
 //! Backfill from the Webhooks Journal (HUBSPOT-NEXT.md §1.10): the durable path beside push.
 //! Reads the portal's local journal from its stored offset, maps each entry to the event the
 //! push receiver would have produced, and enqueues it through the same inbox (same dedup key,
-//! same job), so an event is handled once whichever path brought it first. A stored offset
-//! older than the journal's retention, or one HubSpot no longer knows (404), is a gap: reported
-//! with its time range, logged at error, counted — never skipped silently.
+//! same job), so an event is handled once whichever path brought it first. A checkpoint (or
+//! `--since`) older than the journal's retention is a gap: reported with its time range, logged
+//! at error, counted — never skipped silently. An offset HubSpot no longer knows (404) while the
+//! checkpoint is within the retention is read again from the journal's earliest entry.
 //!
 //! Order per file: enqueue its events (one transaction), then advance the offset. A crash in
 //! between reads the file again; the inbox drops its events as duplicates.
@@ -36,8 +37,8 @@ pub struct BackfillRequest {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct BackfillReport {
     pub portal_id: i64,
-    /// Whether this run created the portal's journal subscription.
-    pub subscription_created: bool,
+    /// What this run did to the portal's journal subscription.
+    pub subscription: SubscriptionChange,
     pub files: usize,
     pub entries: usize,
     /// New events, now queued for the pipeline.
@@ -70,7 +71,9 @@ pub enum BackfillError {
     Store(#[from] StoreError),
     #[error("could not encode a job payload: {0}")]
     Encode(#[from] serde_json::Error),
-    #[error("the journal answered 404 for the earliest offset too")]
+    #[error(
+        "HubSpot answered 404 for a journal offset again after re-reading from the earliest entry"
+    )]
     Expired,
 }
 
@@ -85,25 +88,57 @@ impl BackfillError {
     }
 }
 
-/// Creates the portal's contact subscription unless the app already has one for it.
+/// What [`ensure_subscription`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionChange {
+    /// The subscription was there as configured.
+    #[default]
+    Present,
+    Created,
+    /// It had other actions or properties: updated.
+    Updated,
+}
+
+/// Creates the portal's contact subscription unless the app already has one for it, and brings
+/// an existing one up to date when its actions or properties differ from the configuration
+/// (HubSpot's POST is an upsert, HUBSPOT-NEXT.md §1.5).
 pub async fn ensure_subscription(
     client: &HubspotClient,
     portal: PortalId,
     config: &JournalConfig,
-) -> Result<bool, HubspotError> {
+) -> Result<SubscriptionChange, HubspotError> {
     let id = i64::try_from(portal.0).unwrap_or_default();
     let existing = client.journal_subscriptions(portal).await?;
     let want = config.subscription(id);
-    if existing.iter().any(|s| {
+    let sorted = |v: &[String]| {
+        let mut v = v.to_vec();
+        v.sort();
+        v
+    };
+    let found = existing.iter().find(|s| {
         s.subscription_type == "OBJECT"
             && s.object_type_id == want.object_type_id
             && s.portal_id == Some(id)
-    }) {
-        return Ok(false);
+    });
+    match found {
+        Some(s)
+            if sorted(&s.actions) == sorted(&want.actions)
+                && sorted(&s.properties) == sorted(&want.properties) =>
+        {
+            Ok(SubscriptionChange::Present)
+        }
+        Some(_) => {
+            client.create_journal_subscription(portal, &want).await?;
+            tracing::info!(portal_id = id, "journal subscription updated");
+            Ok(SubscriptionChange::Updated)
+        }
+        None => {
+            client.create_journal_subscription(portal, &want).await?;
+            tracing::info!(portal_id = id, "journal subscription created");
+            Ok(SubscriptionChange::Created)
+        }
     }
-    client.create_journal_subscription(portal, &want).await?;
-    tracing::info!(portal_id = id, "journal subscription created");
-    Ok(true)
 }
 
 /// Reads the journal from the stored offset to its end; see the module doc.
@@ -117,7 +152,7 @@ pub async fn backfill(
     let portal_id = i64::try_from(req.portal.0).unwrap_or_default();
     let mut report = BackfillReport {
         portal_id,
-        subscription_created: ensure_subscription(client, req.portal, &req.config).await?,
+        subscription: ensure_subscription(client, req.portal, &req.config).await?,
         ..BackfillReport::default()
     };
     let checkpoint = store.journal_offset(portal_id).await?;

@@ -8,7 +8,7 @@ use handoff::hubspot::client::{
 use handoff::metrics::Metrics;
 use handoff::sandbox::ContactInput;
 use handoff::store::Engine;
-use handoff::worker::journal::{BackfillRequest, backfill};
+use handoff::worker::journal::{BackfillRequest, SubscriptionChange, backfill};
 use serde_json::json;
 
 use super::helpers::{PORTAL, client_for, json, raw, seeded, start};
@@ -188,7 +188,16 @@ async fn backfill_keeps_its_offset_and_reports_lag_and_gaps(engine: Engine) {
     let first = backfill(&db.store, &client, Some(&metrics.journal), &req(now))
         .await
         .unwrap();
-    assert!(first.subscription_created);
+    assert_eq!(first.subscription, SubscriptionChange::Created);
+    let other = BackfillRequest {
+        config: JournalConfig {
+            properties: vec!["email".into()],
+            ..config.clone()
+        },
+        ..req(now)
+    };
+    let changed = backfill(&db.store, &client, None, &other).await.unwrap();
+    assert_eq!(changed.subscription, SubscriptionChange::Updated);
     sb.sandbox
         .upsert_contact(contact(None, &[("email", "b@x.com")]))
         .unwrap();
