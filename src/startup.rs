@@ -129,12 +129,18 @@ impl Application {
                 .iter()
                 .map(|p| i64::try_from(p.id.0).unwrap_or_default())
                 .collect(),
-            journals: settings
-                .hubspot
-                .portals
-                .iter()
-                .map(|p| (p.id, p.journal.clone()))
-                .collect(),
+            journals: {
+                let watched = crate::worker::journal::watched_properties(
+                    &config.playbook,
+                    &settings.pipeline,
+                );
+                settings
+                    .hubspot
+                    .portals
+                    .iter()
+                    .map(|p| (p.id, p.journal.clone().with_default_properties(&watched)))
+                    .collect()
+            },
             owners_refresh: Duration::from_millis(settings.hubspot.owners_refresh_ms.max(1_000)),
             request_timeout: Duration::from_millis(settings.server.request_timeout_ms),
             shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),

@@ -11,6 +11,7 @@ use crate::hubspot::client::{
 use crate::store::Store;
 use crate::worker::journal::{
     BackfillReport, BackfillRequest, SubscriptionChange, backfill, ensure_subscription,
+    watched_properties,
 };
 
 use super::AdminError;
@@ -21,6 +22,7 @@ fn portals(
     portal: Option<i64>,
 ) -> Result<Vec<(PortalId, JournalConfig)>, AdminError> {
     let all = &loaded.settings.hubspot.portals;
+    let watched = watched_properties(&loaded.playbook, &loaded.settings.pipeline);
     let enabled: Vec<_> = match portal {
         Some(id) => {
             let p = all
@@ -32,12 +34,12 @@ fn portals(
                     "portal {id} does not use the journal: set journal = {{ enabled = true }} in its [[hubspot.portals]] table"
                 )));
             }
-            vec![(p.id, p.journal.clone())]
+            vec![(p.id, p.journal.clone().with_default_properties(&watched))]
         }
         None => all
             .iter()
             .filter(|p| p.journal.enabled)
-            .map(|p| (p.id, p.journal.clone()))
+            .map(|p| (p.id, p.journal.clone().with_default_properties(&watched)))
             .collect(),
     };
     if enabled.is_empty() {

@@ -88,6 +88,27 @@ impl BackfillError {
     }
 }
 
+/// The contact properties the pipeline reads (and so what the journal subscription watches
+/// when `journal.properties` is empty): those of every read, plus the disposition properties.
+pub fn watched_properties(
+    playbook: &crate::engine::Playbook,
+    settings: &crate::config::PipelineSettings,
+) -> Vec<String> {
+    let mut set: std::collections::BTreeSet<String> =
+        crate::worker::pipeline::contact_properties_of(playbook, settings)
+            .into_iter()
+            .collect();
+    set.extend(
+        playbook
+            .doc
+            .dispositions
+            .map
+            .iter()
+            .map(|d| d.property.clone()),
+    );
+    set.into_iter().collect()
+}
+
 /// What [`ensure_subscription`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

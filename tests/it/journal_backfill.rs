@@ -102,6 +102,21 @@ async fn handed_off_once(env: &DemoEnv, id: i64) {
 async fn a_lead_created_while_no_webhook_arrived_is_recovered_by_backfill_and_handed_off_once() {
     let dir = tempfile::tempdir().unwrap();
     let env = world(dir.path(), ServiceMode::InProcess, false).await;
+    // By default the subscription watches what the pipeline reads: the playbook's properties.
+    let journal = env
+        .control(reqwest::Method::GET, "journal", None)
+        .await
+        .unwrap();
+    let watched = journal["subscriptions"][0]["properties"]
+        .as_array()
+        .unwrap();
+    for p in [
+        "num_conversion_events",
+        "hubspot_owner_id",
+        "hs_lead_status",
+    ] {
+        assert!(watched.contains(&json!(p)), "{p} not in {watched:?}");
+    }
     // HubSpot could not push: the contact exists, no webhook was delivered.
     let id = new_lead(&env, "journal-missed@pinecrest-analytics.com").await;
 

@@ -237,9 +237,10 @@ pub struct JournalConfig {
     /// After the start catch-up, read the journal again every this many ms (0 = only at start).
     #[serde(default)]
     pub poll_interval_ms: u64,
-    /// Contact properties the journal subscription carries (the properties handoff's push
-    /// subscriptions watch).
-    #[serde(default = "default_journal_properties")]
+    /// Contact properties the journal subscription carries (UPDATE entries). Empty (the
+    /// default) = the contact properties the pipeline reads: the playbook's declared
+    /// properties, touch, source, deal amount, owner and disposition properties.
+    #[serde(default)]
     pub properties: Vec<String>,
     /// HubSpot keeps journal entries this long (3 days, HUBSPOT-NEXT.md §1.1); a stored offset
     /// older than this is reported as a gap.
@@ -253,7 +254,7 @@ impl Default for JournalConfig {
             enabled: false,
             catch_up_at_start: true,
             poll_interval_ms: 0,
-            properties: default_journal_properties(),
+            properties: Vec::new(),
             retention_ms: default_retention_ms(),
         }
     }
@@ -261,17 +262,6 @@ impl Default for JournalConfig {
 
 fn yes() -> bool {
     true
-}
-
-fn default_journal_properties() -> Vec<String> {
-    [
-        "email",
-        "lifecyclestage",
-        "hubspot_owner_id",
-        "hs_lead_status",
-    ]
-    .map(String::from)
-    .to_vec()
 }
 
 fn default_retention_ms() -> i64 {
@@ -292,6 +282,14 @@ impl JournalConfig {
             out.push(("poll_interval_ms", "must be 0 (off) or at least 1000"));
         }
         out
+    }
+
+    /// This configuration with `properties` filled in from `watched` when it is empty.
+    pub fn with_default_properties(mut self, watched: &[String]) -> Self {
+        if self.properties.is_empty() {
+            self.properties = watched.to_vec();
+        }
+        self
     }
 
     /// The `OBJECT` subscription for contacts of `portal` (HUBSPOT-NEXT.md §1.5, §1.7).
