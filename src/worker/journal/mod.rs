@@ -19,6 +19,10 @@ use crate::intake::webhook::event_entry;
 use crate::metrics_journal::JournalMetrics;
 use crate::store::{JournalOffset, NewDelivery, Store, StoreError};
 
+mod catch_up;
+
+pub use catch_up::{catch_up_loop, watched_properties};
+
 /// Files read in one run at most: a safety stop, far above 3 days of journal.
 const MAX_FILES: usize = 100_000;
 
@@ -86,27 +90,6 @@ impl BackfillError {
             Self::Expired => "journal.expired",
         }
     }
-}
-
-/// The contact properties the pipeline reads (and so what the journal subscription watches
-/// when `journal.properties` is empty): those of every read, plus the disposition properties.
-pub fn watched_properties(
-    playbook: &crate::engine::Playbook,
-    settings: &crate::config::PipelineSettings,
-) -> Vec<String> {
-    let mut set: std::collections::BTreeSet<String> =
-        crate::worker::pipeline::contact_properties_of(playbook, settings)
-            .into_iter()
-            .collect();
-    set.extend(
-        playbook
-            .doc
-            .dispositions
-            .map
-            .iter()
-            .map(|d| d.property.clone()),
-    );
-    set.into_iter().collect()
 }
 
 /// What [`ensure_subscription`] did.
@@ -341,60 +324,6 @@ fn record_gap(
         from_ms,
         to_ms,
     }
-}
-
-/// The start catch-up (and the optional poll) of every portal with `journal.enabled` and
-/// `catch_up_at_start`: one backfill each at start, then one every `poll_interval_ms` when set,
-/// until `shutdown`. A failed run is logged and tried again at the next poll (or next start).
-pub async fn catch_up_loop(
-    store: Store,
-    client: HubspotClient,
-    metrics: std::sync::Arc<crate::metrics::Metrics>,
-    portals: Vec<(PortalId, JournalConfig)>,
-    shutdown: tokio_util::sync::CancellationToken,
-) {
-    let portals: Vec<_> = portals.into_iter().filter(|(_, c)| c.enabled).collect();
-    for (portal, _) in &portals {
-        metrics
-            .journal
-            .init(i64::try_from(portal.0).unwrap_or_default());
-    }
-    let portals = portals.into_iter().filter(|(_, c)| c.catch_up_at_start);
-    let mut set = tokio::task::JoinSet::new();
-    for (portal, config) in portals {
-        let (store, client, metrics, shutdown) = (
-            store.clone(),
-            client.clone(),
-            metrics.clone(),
-            shutdown.clone(),
-        );
-        set.spawn(async move {
-            let poll = std::time::Duration::from_millis(config.poll_interval_ms);
-            loop {
-                let req = BackfillRequest {
-                    portal,
-                    config: config.clone(),
-                    since_ms: None,
-                    now_ms: jiff::Timestamp::now().as_millisecond(),
-                };
-                let run = backfill(&store, &client, Some(&metrics.journal), &req);
-                tokio::select! {
-                    result = run => if let Err(err) = result {
-                        tracing::error!(portal_id = %portal, error.code = err.code(), error = %err, "journal catch-up failed");
-                    },
-                    () = shutdown.cancelled() => return,
-                }
-                if poll.is_zero() {
-                    return;
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(poll) => {}
-                    () = shutdown.cancelled() => return,
-                }
-            }
-        });
-    }
-    while set.join_next().await.is_some() {}
 }
 
 #[cfg(test)]
