@@ -23,6 +23,18 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum JournalCommand {
+    /// Create the portal's journal subscription (contacts: create, update of the configured
+    /// properties, delete, merge, restore) unless it exists. Events are journaled only from
+    /// then on, so subscribe before you need a backfill.
+    Subscribe {
+        /// Only this portal (default: every portal with the journal enabled).
+        #[arg(long, value_name = "P")]
+        portal: Option<i64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the service: receive HubSpot webhooks on the configured listener, verify and store
     /// every event before answering 2xx. Stops gracefully on SIGTERM or ctrl-c.
@@ -110,6 +122,30 @@ pub enum Command {
         #[command(subcommand)]
         command: PortalCommand,
     },
+    /// Recover events HubSpot could not push (an outage longer than its 24 h retry window)
+    /// from the Webhooks Journal: read each portal's journal from its stored offset (or from
+    /// --since), queue every event the inbox does not already have (the same deduplication as
+    /// webhooks: nothing is handled twice), store the new offset, and print what was read,
+    /// recovered and already received. An offset older than the journal's 3-day retention is
+    /// printed as a GAP with its time range (see docs/operations.md, "Journal gap"). Needs
+    /// journal = { enabled = true } on the portal; creates its subscription if missing.
+    Backfill {
+        /// Only this portal (default: every portal with the journal enabled).
+        #[arg(long, value_name = "P")]
+        portal: Option<i64>,
+        /// Read from the journal's earliest entry and keep events from this time on, whatever
+        /// the stored offset: an RFC 3339 time or an age (30m, 24h, 3d).
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        /// Print the reports as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The Webhooks Journal's subscriptions.
+    Journal {
+        #[command(subcommand)]
+        command: JournalCommand,
+    },
     /// Run a batch of contacts through a candidate playbook and a baseline and print how
     /// outcomes, tiers, teams and owners change, and each lead that moves with why.
     Simulate {
@@ -132,8 +168,9 @@ pub enum Command {
     /// Run a local HubSpot-compatible server for development, tests, benchmarks and the demo:
     /// the CRM endpoints handoff calls, POST /oauth/v3/token, bearer auth, HubSpot's rate limits
     /// with their headers and 429 bodies, and fault injection. Point `hubspot.base_url` at it.
+    /// Also the Webhooks Journal (subscriptions, journal reads), fed from contact changes.
     /// Control API (JSON, no auth) under /_sandbox/: stats, contacts, tasks, faults,
-    /// rate-limit, reset. Needs no handoff configuration; logs JSON lines (RUST_LOG filters).
+    /// rate-limit, journal, reset. Needs no handoff configuration; logs JSON lines (RUST_LOG filters).
     /// Stops on SIGTERM or ctrl-c.
     Sandbox(SandboxArgs),
     /// The whole product on this machine in about a minute: starts the HubSpot sandbox and

@@ -34,6 +34,7 @@ pub mod hubspot;
 pub mod intake;
 pub mod metrics;
 pub mod metrics_hubspot;
+pub mod metrics_journal;
 pub mod metrics_kpi;
 pub mod metrics_pipeline;
 pub mod report;

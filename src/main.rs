@@ -13,7 +13,7 @@ use handoff::store::Store;
 use tokio_util::sync::CancellationToken;
 
 mod cli;
-use cli::{Cli, Command, DlqCommand, PortalCommand, QueueCommand};
+use cli::{Cli, Command, DlqCommand, JournalCommand, PortalCommand, QueueCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -50,6 +50,14 @@ fn main() -> ExitCode {
         Command::Queue { command } => run_async(print(queue(loaded, command))),
         Command::Dlq { command } => run_async(print(dlq(loaded, command))),
         Command::Portal { command } => run_async(print(portal(loaded, command))),
+        Command::Journal {
+            command: JournalCommand::Subscribe { portal },
+        } => run_async(print(journal_subscribe(loaded, portal))),
+        Command::Backfill {
+            portal,
+            since,
+            json,
+        } => run_async(backfill(loaded, portal, since, json)),
         Command::Explain {
             contact,
             contact_id,
@@ -199,6 +207,44 @@ async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<
     };
     store.close().await;
     Ok(out?)
+}
+
+async fn journal_subscribe(loaded: LoadedConfig, portal: Option<i64>) -> anyhow::Result<String> {
+    let store = open_store(&loaded).await?;
+    let out = admin::journal_subscribe(&loaded, &store, portal).await;
+    store.close().await;
+    Ok(out?)
+}
+
+/// Prints the reports; a gap makes the command fail (after printing it).
+async fn backfill(
+    loaded: LoadedConfig,
+    portal: Option<i64>,
+    since: Option<String>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let now = jiff::Timestamp::now();
+    let since_ms = since
+        .as_deref()
+        .map(|s| admin::parse_since(s, now))
+        .transpose()?;
+    let store = open_store(&loaded).await?;
+    let reports =
+        admin::journal_backfill(&loaded, &store, portal, since_ms, now.as_millisecond()).await;
+    store.close().await;
+    let reports = reports?;
+    if json {
+        println!("{}", serde_json::json!({ "portals": reports }));
+    } else {
+        println!("{}", admin::render_backfill(&reports));
+    }
+    let gaps = reports.iter().filter(|r| r.gap.is_some()).count();
+    if gaps > 0 {
+        anyhow::bail!(
+            "{gaps} portal(s) have a journal gap: recover it as docs/operations.md \"Journal gap\" says"
+        );
+    }
+    Ok(())
 }
 
 async fn scoreboard(

@@ -57,6 +57,8 @@ pub struct Metrics {
     pub kpi: crate::metrics_kpi::KpiMetrics,
     /// Handed to the HubSpot client at startup.
     pub hubspot: crate::metrics_hubspot::HubspotMetrics,
+    /// Webhooks Journal backfill (`worker::journal`).
+    pub journal: crate::metrics_journal::JournalMetrics,
 }
 
 impl Default for Metrics {
@@ -71,7 +73,9 @@ impl Metrics {
         let pipeline = crate::metrics_pipeline::PipelineMetrics::new(&mut registry);
         let kpi = crate::metrics_kpi::KpiMetrics::new(&mut registry);
         let hubspot = crate::metrics_hubspot::HubspotMetrics::new(&mut registry);
+        let journal = crate::metrics_journal::JournalMetrics::new(&mut registry);
         let m = Self {
+            journal,
             pipeline,
             kpi,
             hubspot,

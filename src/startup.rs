@@ -49,6 +49,11 @@ pub struct Application {
     admin_token: Option<secrecy::SecretString>,
     /// The configured portals, for the admin routes.
     portals: Vec<i64>,
+    /// Each portal's Webhooks Journal settings (`worker::journal`).
+    journals: Vec<(
+        crate::hubspot::client::PortalId,
+        crate::hubspot::client::JournalConfig,
+    )>,
     request_timeout: Duration,
     shutdown_grace: Duration,
 }
@@ -125,6 +130,18 @@ impl Application {
                 .iter()
                 .map(|p| i64::try_from(p.id.0).unwrap_or_default())
                 .collect(),
+            journals: {
+                let watched = crate::worker::journal::watched_properties(
+                    &config.playbook,
+                    &settings.pipeline,
+                );
+                settings
+                    .hubspot
+                    .portals
+                    .iter()
+                    .map(|p| (p.id, p.journal.clone().with_default_properties(&watched)))
+                    .collect()
+            },
             owners_refresh: Duration::from_millis(settings.hubspot.owners_refresh_ms.max(1_000)),
             request_timeout: Duration::from_millis(settings.server.request_timeout_ms),
             shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),
@@ -161,9 +178,19 @@ impl Application {
                 shutdown.child_token(),
             ))
         });
+        let journal = self.hubspot.clone().map(|client| {
+            tokio::spawn(crate::worker::journal::catch_up_loop(
+                store.clone(),
+                client,
+                self.metrics.clone(),
+                self.journals.clone(),
+                shutdown.child_token(),
+            ))
+        });
         Background {
             reload,
             owners,
+            journal,
             worker: tokio::spawn(worker.run(shutdown.child_token())),
             maintenance: tokio::spawn(crate::worker::maintenance::run(
                 store,
@@ -276,6 +303,7 @@ async fn stop(
 struct Background {
     reload: Option<tokio::task::JoinHandle<()>>,
     owners: Option<tokio::task::JoinHandle<()>>,
+    journal: Option<tokio::task::JoinHandle<()>>,
     worker: tokio::task::JoinHandle<()>,
     maintenance: tokio::task::JoinHandle<()>,
 }
@@ -287,6 +315,9 @@ impl Background {
         let _ = self.maintenance.await;
         if let Some(owners) = self.owners {
             let _ = owners.await;
+        }
+        if let Some(journal) = self.journal {
+            let _ = journal.await;
         }
         if let Some(reload) = self.reload {
             reload.abort();

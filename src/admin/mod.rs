@@ -1,8 +1,10 @@
 //! Operator and admin tools behind the CLI and the admin endpoints: the engine's offline
-//! `explain` and `simulate`, the queue's `queue stats` and `dlq` commands, and portal pauses.
+//! `explain` and `simulate`, the queue's `queue stats` and `dlq` commands, portal pauses, and the
+//! Webhooks Journal commands (`journal subscribe`, `backfill`).
 //! Every error names what it is about (file and line, key path, job id, portal).
 
 mod engine;
+mod journal;
 mod portals;
 mod queue;
 
@@ -11,6 +13,7 @@ use std::path::{Path, PathBuf};
 pub use engine::{
     compare, explain, load_contact, load_contacts_jsonl, load_playbook, load_roster, parse_at,
 };
+pub use journal::{journal_backfill, journal_subscribe, render_backfill};
 pub use portals::{PortalStatus, pause_portal, portal_statuses, render_statuses, resume_portal};
 pub use queue::{
     DeadSelection, dead_json, dead_letters, find_dead, parse_since, probe, purge_dead, queue_stats,
@@ -33,6 +36,8 @@ pub enum AdminError {
     UnknownPortal(i64),
     #[error("the reason is longer than {0} characters")]
     Reason(usize),
+    #[error("journal: {0}")]
+    Journal(String),
     #[error(transparent)]
     Queue(#[from] crate::store::queue::QueueError),
     #[error(transparent)]

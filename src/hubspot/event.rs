@@ -24,6 +24,19 @@ pub enum EventAction {
 }
 
 impl EventAction {
+    /// The suffix HubSpot uses after the dot (`creation`, `propertyChange`, ...).
+    pub fn suffix(self) -> &'static str {
+        match self {
+            Self::Creation => "creation",
+            Self::Deletion => "deletion",
+            Self::Merge => "merge",
+            Self::AssociationChange => "associationChange",
+            Self::Restore => "restore",
+            Self::PrivacyDeletion => "privacyDeletion",
+            Self::PropertyChange => "propertyChange",
+        }
+    }
+
     fn from_suffix(suffix: &str) -> Option<Self> {
         Some(match suffix {
             "creation" => Self::Creation,
@@ -96,23 +109,22 @@ impl HubspotEvent {
         )
     }
 
-    /// The deduplication key (HUBSPOT.md §2.3): portal, subscription, type, event id,
-    /// occurredAt, object, property name and value — not `attemptNumber`, which changes on
-    /// every retry. Fields are length-prefixed so no two different events share an encoding;
-    /// the first 16 bytes of SHA-256 keep the ledger index small.
+    /// The deduplication key (HUBSPOT.md §2.3): portal, object type, object, action,
+    /// occurredAt, property name and value — not `attemptNumber`, which changes on every retry.
+    /// It leaves out `eventId`, `subscriptionId` and the `contact.`/`object.` family on purpose:
+    /// journal entries carry none of them (HUBSPOT-NEXT.md §1.7), and the same change must get
+    /// the same key whether push or the journal brought it, so that it is handled once. Two push
+    /// events that differ only in those ids (e.g. a `contact.creation` and an `object.creation`
+    /// subscription firing for one record) describe the same change and count once. Fields are
+    /// length-prefixed so no two different events share an encoding; the first 16 bytes of
+    /// SHA-256 keep the ledger index small.
     pub fn dedup_key(&self) -> [u8; 16] {
         let mut hash = Sha256::new();
-        for n in [
-            self.portal_id,
-            self.subscription_id,
-            self.event_id,
-            self.occurred_at,
-            self.object_id,
-        ] {
+        for n in [self.portal_id, self.occurred_at, self.object_id] {
             hash.update(n.to_le_bytes());
         }
         for text in [
-            Some(self.subscription_type.as_str()),
+            Some(self.action.suffix()),
             Some(self.object_type_id.as_str()),
             self.property_name.as_deref(),
             self.property_value.as_deref(),

@@ -194,3 +194,23 @@ proptest! {
         let _ = parse_delivery(text.as_bytes());
     }
 }
+
+#[test]
+fn dedup_key_is_the_same_for_one_change_whichever_subscription_or_event_id_brought_it() {
+    let parsed = parse_delivery(fixture!("contact_property_change.json")).unwrap();
+    let push = parsed.events[0].clone();
+    // The journal carries no eventId or subscriptionId (HUBSPOT-NEXT.md §1.7).
+    let from_journal = HubspotEvent {
+        event_id: 0,
+        subscription_id: 0,
+        subscription_type: "object.propertyChange".into(),
+        app_id: None,
+        ..push.clone()
+    };
+    assert_eq!(push.dedup_key(), from_journal.dedup_key());
+    let later = HubspotEvent {
+        occurred_at: push.occurred_at + 1,
+        ..push.clone()
+    };
+    assert_ne!(push.dedup_key(), later.dedup_key());
+}

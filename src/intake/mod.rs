@@ -8,7 +8,7 @@ mod health;
 mod metrics;
 mod state;
 mod verified;
-mod webhook;
+pub(crate) mod webhook;
 
 use std::time::Duration;
 

@@ -167,16 +167,24 @@ struct JobPayload<'a> {
 }
 
 fn inbox_entry(event: &HubspotEvent, request_id: &str) -> Result<InboxEntry, ApiError> {
-    let payload =
-        serde_json::value::to_raw_value(&JobPayload { request_id, event }).map_err(|err| {
-            // Strings and integers always serialize; this is here so nothing can panic.
-            tracing::error!(request_id, error = %err, "could not encode a job payload");
-            ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "internal error",
-            )
-        })?;
+    event_entry(event, request_id).map_err(|err| {
+        // Strings and integers always serialize; this is here so nothing can panic.
+        tracing::error!(request_id, error = %err, "could not encode a job payload");
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error",
+        )
+    })
+}
+
+/// The inbox row and job of one event, as every path that brings events builds it (push here,
+/// the journal backfill in `worker::journal`): same dedup key, same job.
+pub(crate) fn event_entry(
+    event: &HubspotEvent,
+    request_id: &str,
+) -> Result<InboxEntry, serde_json::Error> {
+    let payload = serde_json::value::to_raw_value(&JobPayload { request_id, event })?;
     Ok(InboxEntry {
         dedup_key: event.dedup_key(),
         portal_id: event.portal_id,

@@ -35,6 +35,7 @@ pub(super) fn router(sb: Sandbox) -> Router {
         .route("/users/scope", put(users_scope))
         .route("/users/{id}", patch(update_user))
         .merge(super::sequences::control_routes())
+        .merge(super::journal::control_routes())
         .with_state(sb)
 }
 

@@ -167,14 +167,25 @@ impl Gate {
             Lane::General => rate_headers(&cfg, &caller, remaining, daily_left),
             Lane::Search => Vec::new(),
         };
-        if lane == Lane::General {
+        // Journal calls are exempt from the daily and burst limits (HUBSPOT-NEXT.md §1.3).
+        let exempt = path.starts_with("/webhooks-journal/");
+        if lane == Lane::General && !exempt {
             self.limiter.arrive(caller.key(), now);
             self.stats.max_in_window = self.limiter.max_in_window();
         }
         if let Some(policy) = self.faults.rate_fault(path, now) {
             return Err(self.limited(policy, headers_for(0, 0)));
         }
-        let headers = match self.limiter.admit(caller.key(), lane, now, day) {
+        let verdict = if exempt {
+            Verdict::Admitted {
+                remaining: 0,
+                daily_remaining: 0,
+            }
+        } else {
+            self.limiter.admit(caller.key(), lane, now, day)
+        };
+        let headers = match verdict {
+            Verdict::Admitted { .. } if exempt => Vec::new(),
             Verdict::Limited(policy) => return Err(self.limited(policy, headers_for(0, 0))),
             Verdict::Admitted {
                 remaining,

@@ -5,8 +5,9 @@
 //! (HUBSPOT.md §3–§5, §8): contacts (get, batch read/update, search), companies (batch read),
 //! contact → company associations (v4 batch read), tasks (batch create/read, search), owners
 //! (paged), CRM users with their availability (paged, `users.rs`), sales sequences (enroll, a
-//! contact's enrollment, one sequence; `sequences.rs`, HUBSPOT-NEXT.md §2), and
-//! `POST /oauth/v3/token`. Around them sit HubSpot's behaviours that handoff must
+//! contact's enrollment, one sequence; `sequences.rs`, HUBSPOT-NEXT.md §2), Leads,
+//! `POST /oauth/v3/token` and the Webhooks Journal (subscriptions, journal reads). Around
+//! them sit HubSpot's behaviours that handoff must
 //! survive: bearer auth with 401 bodies, the rolling burst limit with its headers and 429
 //! bodies, daily and search limits, merged contact ids, and injected faults (5xx, latency, 429
 //! storms, daily exhaustion) that are deterministic given a seed.
@@ -15,13 +16,15 @@
 //! touch or merge contacts, complete tasks, change faults and limits at run time, read stats,
 //! and reset to the seed. Files: `state.rs` (records), `seed.rs` (fixtures), `routes/` (one
 //! file per resource), `gate.rs` (auth, limits, faults per request), `ratelimit.rs`,
-//! `faults.rs`, `stats.rs`, `owners.rs`, `control.rs` + `views.rs` (control API).
+//! `faults.rs`, `stats.rs`, `owners.rs`, `control.rs` + `views.rs` (control API), `journal.rs`
+//! (the Webhooks Journal, fed from contact changes).
 
 mod config;
 mod control;
 mod error;
 mod faults;
 mod gate;
+mod journal;
 mod leads;
 mod owners;
 mod ratelimit;
@@ -66,6 +69,8 @@ struct Shared {
     seeded: Crm,
     crm: Mutex<Crm>,
     gate: Mutex<Gate>,
+    /// Webhooks Journal subscriptions and files (`journal.rs`).
+    journal: Mutex<journal::Journal>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -95,6 +100,7 @@ impl Sandbox {
                 crm: Mutex::new(seeded.clone()),
                 seeded,
                 gate: Mutex::new(gate),
+                journal: Mutex::default(),
                 config,
             }),
         })
@@ -108,6 +114,10 @@ impl Sandbox {
         lock(&self.inner.gate)
     }
 
+    pub(crate) fn journal(&self) -> MutexGuard<'_, journal::Journal> {
+        lock(&self.inner.journal)
+    }
+
     pub(crate) fn config(&self) -> &SandboxConfig {
         &self.inner.config
     }
@@ -116,6 +126,7 @@ impl Sandbox {
     /// empty windows, no issued tokens.
     pub fn reset(&self) {
         *self.crm() = self.inner.seeded.clone();
+        *self.journal() = journal::Journal::default();
         let cfg = &self.inner.config;
         *self.gate() = Gate::new(
             cfg.tokens.clone(),

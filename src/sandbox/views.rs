@@ -11,6 +11,7 @@ use tokio::time::Instant;
 use super::Sandbox;
 use super::config::{FaultConfig, RateLimit};
 use super::faults::Faults;
+use super::journal::Change;
 use super::routes::check_task_properties;
 use super::state::{Crm, Kind, Record, check_writable, iso, now_ms};
 use super::stats::Stats;
@@ -187,6 +188,9 @@ impl Sandbox {
             None => crm.allocate(),
         };
         let created = crm.find_mut(Kind::Contact, id).is_none();
+        let before = crm
+            .find(Kind::Contact, id, false)
+            .map(|r| r.properties.clone());
         if created {
             if crm.table(Kind::Contact).contains_key(&id) {
                 return Err(ControlError::Invalid(format!("contact {id} is archived")));
@@ -202,6 +206,14 @@ impl Sandbox {
             rec.links.insert(0, c);
         }
         let rec = rec.clone();
+        let change = match &before {
+            None => Change::Created(&rec.properties),
+            Some(before) => Change::Updated {
+                before,
+                after: &rec.properties,
+            },
+        };
+        self.journal_change(id, &change);
         Ok((contact_view(&crm, &rec), created))
     }
 
@@ -235,6 +247,8 @@ impl Sandbox {
         let now = now_ms();
         rec.archived_ms = Some(now);
         rec.updated_ms = now;
+        let id = rec.id;
+        self.journal_change(id, &Change::Deleted);
         Ok(())
     }
 
@@ -249,6 +263,7 @@ impl Sandbox {
             }
         })?;
         let id = crm.resolve(Kind::Contact, primary);
+        self.journal_change(id, &Change::Merged(merged));
         crm.table(Kind::Contact)
             .get(&id)
             .map(|r| contact_view(&crm, r))

@@ -6,6 +6,7 @@
 mod macros;
 mod coalesce;
 mod group_commit;
+mod journal_offsets;
 pub mod ledger;
 mod pauses;
 mod postgres;
@@ -22,6 +23,7 @@ mod wake;
 use std::sync::Arc;
 
 pub use coalesce::Sibling;
+pub use journal_offsets::JournalOffset;
 pub use pauses::{PAUSED_ERROR, PortalPause};
 pub use postgres::{NOTIFY_CHANNEL, PostgresStore};
 pub use probes::ProbeRun;

@@ -3,6 +3,7 @@
 //! calls, records.
 
 pub mod jobs;
+pub mod journal;
 pub mod maintenance;
 pub mod owners;
 pub mod pipeline;

@@ -20,6 +20,7 @@ mod hubspot_client;
 mod hubspot_in_serve;
 mod hubspot_metrics;
 mod intake_on_postgres;
+mod journal_backfill;
 mod lead_ledger;
 mod operations_doc;
 mod pipeline_crash;

@@ -73,6 +73,8 @@ pub(crate) struct AuthDeps {
 pub(crate) struct Auth {
     portals: HashMap<PortalId, PortalAuth>,
     deps: AuthDeps,
+    /// Client-credentials (app) tokens per client id, with their expiry (Webhooks Journal).
+    app_tokens: tokio::sync::Mutex<HashMap<String, (SecretString, Timestamp)>>,
 }
 
 /// `AccessTokenResponse` of `/oauth/v3/token` (HUBSPOT.md §5), only the fields we use.
@@ -113,7 +115,11 @@ impl Auth {
                 (id, auth)
             })
             .collect();
-        Self { portals, deps }
+        Self {
+            portals,
+            deps,
+            app_tokens: tokio::sync::Mutex::default(),
+        }
     }
 
     fn portal(&self, portal: PortalId) -> Result<&PortalAuth, HubspotError> {
@@ -330,5 +336,79 @@ impl Auth {
         if let Err(e) = saved {
             tracing::warn!(portal_id = %portal, error = %e, "hubspot refreshed token not persisted");
         }
+    }
+}
+
+impl Auth {
+    /// Drops the portal's cached app token (after HubSpot refused it).
+    pub(crate) async fn forget_app_token(&self, portal: PortalId) {
+        if let Some(PortalCreds::OAuth { client_id, .. }) =
+            self.portals.get(&portal).map(|p| &p.creds)
+        {
+            self.app_tokens.lock().await.remove(client_id.as_str());
+        }
+    }
+
+    /// A client-credentials token of the portal's app, for the Webhooks Journal
+    /// (HUBSPOT-NEXT.md §1.4: "uses a client credentials token"; no refresh token, re-requested
+    /// before `expires_in`). `None` for a private-app portal: it has no client secret, and the
+    /// journal calls go with its token. Cached per client id; never pauses the portal.
+    pub(crate) async fn app_bearer(
+        &self,
+        portal: PortalId,
+        scope: &str,
+    ) -> Result<Option<SecretString>, HubspotError> {
+        let PortalCreds::OAuth {
+            client_id,
+            client_secret,
+            ..
+        } = &self.portal(portal)?.creds
+        else {
+            return Ok(None);
+        };
+        let mut cache = self.app_tokens.lock().await;
+        let now = self.deps.clock.now();
+        if let Some((token, expires_at)) = cache.get(client_id.as_str())
+            && add(now, self.deps.refresh_skew) < *expires_at
+        {
+            return Ok(Some(token.clone()));
+        }
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id.as_str()),
+            ("client_secret", client_secret.expose_secret()),
+            ("scope", scope),
+        ];
+        let failed = |status: Option<u16>, message: &str| HubspotError::Permanent {
+            portal,
+            detail: ErrorDetail {
+                status,
+                category: Some("handoff.app_token".into()),
+                message: message.into(),
+                correlation_id: None,
+            },
+        };
+        let resp = self
+            .deps
+            .http
+            .post(&self.deps.token_url)
+            .form(&form)
+            .send()
+            .await
+            .map_err(|_| failed(None, "client-credentials token request failed"))?;
+        let status = resp.status().as_u16();
+        if !resp.status().is_success() {
+            return Err(failed(
+                Some(status),
+                "client-credentials token refused (check the app's journal scopes)",
+            ));
+        }
+        let body: TokenResponse = resp
+            .json()
+            .await
+            .map_err(|_| failed(Some(status), "client-credentials token answer unreadable"))?;
+        let expires_at = add(now, Duration::from_secs(body.expires_in));
+        cache.insert(client_id.clone(), (body.access_token.clone(), expires_at));
+        Ok(Some(body.access_token))
     }
 }

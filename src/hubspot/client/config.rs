@@ -118,6 +118,9 @@ pub struct PortalConfig {
     /// Search budget; HubSpot allows 5 requests/s per token (HUBSPOT.md §3.4).
     #[serde(default)]
     pub search_quota: SearchQuotaConfig,
+    /// Webhooks Journal backfill for this portal (HUBSPOT-NEXT.md §1; off by default).
+    #[serde(default)]
+    pub journal: super::journal::JournalConfig,
     /// Rep availability read from HubSpot's CRM users (HUBSPOT-NEXT.md §4); off by default.
     #[serde(default)]
     pub availability: AvailabilityConfig,

@@ -96,6 +96,9 @@ impl HubspotConfig {
                     "requests and interval_ms must be positive",
                 );
             }
+            for (key, message) in p.journal.problems() {
+                push(at(&format!("journal.{key}")), message);
+            }
         }
         if any_oauth && self.token_key_ref().is_none() {
             push(

@@ -19,13 +19,14 @@ pub mod config;
 mod config_check;
 mod contacts;
 pub mod error;
+mod journal;
 mod leads;
 mod owners;
 mod pacing;
 pub mod retry;
 mod search;
-mod slots;
 mod sequences;
+mod slots;
 mod tasks;
 pub mod token_store;
 mod transport;
@@ -46,6 +47,10 @@ pub use companies::Company;
 pub use config::{AuthConfig, ConfigError, HubspotConfig, PortalConfig};
 pub use contacts::{Contact, ContactUpdate};
 pub use error::{AuthFailure, ErrorDetail, HubspotError, ItemError, RateLimitPolicy};
+pub use journal::{
+    JournalConfig, JournalFrom, JournalPointer, JournalRead, JournalSubscription,
+    NewJournalSubscription,
+};
 pub use leads::{LEAD_OBJECT_TYPE, LeadOwnerUpdate, LeadPipeline, LeadStage, NewLead};
 pub use owners::{Owner, OwnerType};
 pub use retry::Jitter;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::Inner;
+use super::auth::Bearer;
 use super::budget::{Lane, Priority, RateHeaders};
 use super::error::{
     AuthFailure, ErrorDetail, HubspotError, RateLimitPolicy, TransientReason, truncate,
@@ -27,6 +28,14 @@ pub(crate) struct Call {
     pub(crate) priority: Priority,
     /// Safe to resend after an ambiguous failure (reads, property updates). Creates are not.
     pub(crate) idempotent: bool,
+    /// Sent instead of the portal's token (the Webhooks Journal's app token).
+    pub(crate) app_bearer: Option<secrecy::SecretString>,
+    /// A 401 here says nothing about the portal's CRM token: it is returned as a permanent
+    /// error, without a refresh and without pausing the portal (Webhooks Journal calls).
+    pub(crate) isolated_auth: bool,
+    /// Not paced by the portal's budget, and a 429 does not cool the portal down: HubSpot
+    /// exempts the call from the portal's limits (Webhooks Journal, HUBSPOT-NEXT.md §1.3).
+    pub(crate) budget_exempt: bool,
 }
 
 impl Call {
@@ -40,6 +49,9 @@ impl Call {
             lane: Lane::General,
             priority,
             idempotent: true,
+            app_bearer: None,
+            isolated_auth: false,
+            budget_exempt: false,
         }
     }
 
@@ -61,6 +73,9 @@ impl Call {
             lane: Lane::General,
             priority,
             idempotent,
+            app_bearer: None,
+            isolated_auth: false,
+            budget_exempt: false,
         })
     }
 }
@@ -100,10 +115,18 @@ impl Inner {
         let mut reauthed = false;
         loop {
             attempt += 1;
-            self.budget
-                .acquire(portal, call.lane, call.priority)
-                .await?;
-            let bearer = self.auth.bearer(portal).await?;
+            if !call.budget_exempt {
+                self.budget
+                    .acquire(portal, call.lane, call.priority)
+                    .await?;
+            }
+            let bearer = match &call.app_bearer {
+                Some(token) => Bearer {
+                    token: token.clone(),
+                    generation: 0,
+                },
+                None => self.auth.bearer(portal).await?,
+            };
             let mut rb = self
                 .http
                 .request(call.method.clone(), &url)
@@ -174,7 +197,14 @@ impl Inner {
             self.metrics
                 .request(&call.method, &call.path, Some(status), seconds);
             if (200..300).contains(&status) {
-                return serde_json::from_slice(&body).map_err(|e| {
+                // 204 has no body (the journal's "nothing newer", HUBSPOT-NEXT.md §1.6): it
+                // decodes as `null`, i.e. `None` for an `Option<T>`.
+                let body: &[u8] = if status == 204 && body.is_empty() {
+                    b"null"
+                } else {
+                    &body
+                };
+                return serde_json::from_slice(body).map_err(|e| {
                     HubspotError::local(portal, "decode", format!("status {status}: {e}"))
                 });
             }
@@ -186,6 +216,9 @@ impl Inner {
                 correlation_id: parsed.correlation_id.clone(),
             };
             match classify_status(status) {
+                StatusClass::Unauthorized if call.isolated_auth => {
+                    return Err(HubspotError::Permanent { portal, detail });
+                }
                 StatusClass::Unauthorized => {
                     if reauthed {
                         return Err(self.auth.pause(portal, AuthFailure::TokenRejected));
@@ -194,6 +227,27 @@ impl Inner {
                     self.metrics.retry("unauthorized");
                     reauthed = true;
                     attempt -= 1;
+                }
+                StatusClass::RateLimited if call.budget_exempt => {
+                    // The call's own limit, not the portal's: wait it out here, no cooldown.
+                    match self
+                        .retry
+                        .next(attempt, now, Duration::ZERO, retry_after, true)
+                    {
+                        Next::RetryIn(wait) => {
+                            self.metrics.retry("rate_limited");
+                            tokio::time::sleep(wait).await;
+                        }
+                        Next::GiveUp { retry_at } => {
+                            return Err(HubspotError::Transient {
+                                portal,
+                                reason: TransientReason::Other,
+                                detail,
+                                retry_at,
+                                maybe_applied: false,
+                            });
+                        }
+                    }
                 }
                 StatusClass::RateLimited => {
                     let (policy, at) = self.budget.on_429(

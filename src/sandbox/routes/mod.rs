@@ -90,6 +90,7 @@ pub(super) fn router(sb: Sandbox) -> Router {
         )
         .route("/crm/v3/objects/leads/search", post(search::leads))
         .route("/crm/v3/pipelines/{object}", get(leads::pipelines))
+        .merge(super::journal::routes())
         .route_layer(from_fn_with_state(sb.clone(), gate::crm));
     let token = Router::new()
         .route("/oauth/v3/token", post(oauth::token))

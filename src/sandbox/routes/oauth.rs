@@ -1,6 +1,7 @@
 //! `POST /oauth/v3/token` (HUBSPOT.md §5): a form body with `grant_type=refresh_token`,
 //! `refresh_token`, `client_id` and `client_secret`; answers `AccessTokenResponse` with a fresh
-//! access token that the CRM routes then accept until `expires_in` runs out.
+//! access token that the CRM routes then accept until `expires_in` runs out. Also
+//! `grant_type=client_credentials` (an app token, HUBSPOT-NEXT.md §1.4).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -33,16 +34,20 @@ pub(super) async fn token(
         );
     };
     let field = |k: &str| form.get(k).map(String::as_str).filter(|v| !v.is_empty());
-    if field("grant_type") != Some("refresh_token") {
+    let grant = field("grant_type");
+    if !matches!(grant, Some("refresh_token" | "client_credentials")) {
         return oauth_error(
             "BAD_GRANT_TYPE",
-            "the sandbox supports grant_type=refresh_token",
+            "the sandbox supports grant_type=refresh_token and client_credentials",
         );
     }
     if field("client_id").is_none() || field("client_secret").is_none() {
         return oauth_error("BAD_CLIENT_ID", "missing client_id or client_secret");
     }
     let cfg = sb.config();
+    if grant == Some("client_credentials") {
+        return app_token(&sb, field("scope").unwrap_or_default());
+    }
     let Some(refresh) = field("refresh_token")
         .filter(|r| cfg.refresh_tokens.is_empty() || cfg.refresh_tokens.iter().any(|t| t == r))
     else {
@@ -58,6 +63,22 @@ pub(super) async fn token(
         "hub_id": cfg.portal_id,
         "scopes": ["crm.objects.contacts.read", "crm.objects.contacts.write",
                    "crm.objects.companies.read", "crm.objects.owners.read"],
+    }))
+    .into_response()
+}
+
+/// `grant_type=client_credentials` (the Webhooks Journal's app token, HUBSPOT-NEXT.md §1.4):
+/// `ClientCredentialsTokenResponse`, no refresh token.
+fn app_token(sb: &Sandbox, scope: &str) -> Response {
+    let ttl = sb.config().token_ttl_s;
+    let access = sb.gate().issue(Duration::from_secs(ttl), Instant::now());
+    let scopes: Vec<&str> = scope.split_whitespace().collect();
+    Json(json!({
+        "token_type": "bearer",
+        "token_use": "client_credentials",
+        "access_token": access,
+        "expires_in": ttl,
+        "scopes": scopes,
     }))
     .into_response()
 }

@@ -69,27 +69,7 @@ impl Pipeline {
     /// Contact properties every read asks for: what the playbook declares, plus touches,
     /// source, offer, deal amount and the owner.
     pub(crate) fn contact_properties(&self, rules: &Rules) -> Vec<String> {
-        let mut set: BTreeSet<String> = rules
-            .playbook
-            .doc
-            .properties
-            .contact
-            .keys()
-            .cloned()
-            .collect();
-        let s = &self.settings;
-        set.extend(s.touch_properties.iter().cloned());
-        for p in [
-            &s.source_property,
-            &s.deal_amount_property,
-            &s.write_back.owner,
-        ] {
-            if !p.is_empty() {
-                set.insert(p.clone());
-            }
-        }
-        set.insert("recent_conversion_event_name".into());
-        set.into_iter().collect()
+        contact_properties_of(&rules.playbook, &self.settings)
     }
 
     /// Company properties the playbook reads.
@@ -139,4 +119,25 @@ pub(crate) fn portal(id: i64) -> PortalId {
 
 pub(crate) fn contact(id: i64) -> crate::hubspot::client::ContactId {
     crate::hubspot::client::ContactId(u64::try_from(id).unwrap_or_default())
+}
+
+/// [`Pipeline::contact_properties`] for a playbook and settings (also what the journal
+/// subscription watches by default, `worker::journal`).
+pub fn contact_properties_of(
+    playbook: &crate::engine::Playbook,
+    s: &PipelineSettings,
+) -> Vec<String> {
+    let mut set: BTreeSet<String> = playbook.doc.properties.contact.keys().cloned().collect();
+    set.extend(s.touch_properties.iter().cloned());
+    for p in [
+        &s.source_property,
+        &s.deal_amount_property,
+        &s.write_back.owner,
+    ] {
+        if !p.is_empty() {
+            set.insert(p.clone());
+        }
+    }
+    set.insert("recent_conversion_event_name".into());
+    set.into_iter().collect()
 }

@@ -218,7 +218,8 @@ async fn busy_handoff() -> (
     std::fs::write(&token, "pat-sandbox").unwrap();
     let toml = format!(
         "[hubspot]\nbase_url = {:?}\n\n[[hubspot.portals]]\nid = 62515\n\
-         playbook = \"example-b2b-saas\"\nauth = {{ kind = \"private_app\", token_file = {:?} }}\n",
+         playbook = \"example-b2b-saas\"\nauth = {{ kind = \"private_app\", token_file = {:?} }}\n\
+         journal = {{ enabled = true }}\n",
         sb.base_url,
         token.display().to_string()
     );
