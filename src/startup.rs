@@ -169,7 +169,10 @@ impl Application {
             .clone()
             .map(|p| tokio::spawn(reload_on_hangup(p, shutdown.child_token())));
         if let Some(p) = self.pipeline.clone() {
-            tokio::spawn(crate::worker::pipeline::sequence_check::check_at_start(p));
+            tokio::spawn(crate::worker::pipeline::sequence_check::check_at_start(
+                p.clone(),
+            ));
+            tokio::spawn(crate::worker::pipeline::lead_stages::read_at_start(p));
         }
         let owners = self.hubspot.clone().map(|client| {
             tokio::spawn(crate::worker::owners::refresh_loop(

@@ -82,6 +82,29 @@ fn stage_event(env: &DemoEnv, lead_id: &str, stage: &str) -> Value {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_portals_lead_stages_are_read_when_the_service_starts_before_any_lead() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start(dir.path(), calm(), "").await;
+    eventually(10, "the lead pipelines read at start", || async {
+        let stats = env.stats().await.unwrap();
+        stats["byRoute"]["GET /crm/v3/pipelines/{object}"].as_u64() == Some(1)
+    })
+    .await;
+    let stats = env.stats().await.unwrap();
+    let creates = stats["byRoute"]["POST /crm/v3/objects/leads/batch/create"].as_u64();
+    assert_eq!(creates, None, "no lead was created yet: {stats}");
+    // The first lead finds the stages known: no second read.
+    let id = handed_off_lead(&env, "early@pinecrest-analytics.com").await;
+    eventually(15, "the lead", || async {
+        leads_of(&env, id).await.len() == 1
+    })
+    .await;
+    let stats = env.stats().await.unwrap();
+    assert_eq!(stats["byRoute"]["GET /crm/v3/pipelines/{object}"], 1);
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_handoff_creates_one_lead_and_its_disqualified_stage_becomes_a_disposition() {
     let dir = tempfile::tempdir().unwrap();
     let env = start(dir.path(), calm(), "").await;

@@ -4,12 +4,12 @@
 //! here: the lead is found in the ledger (`handoff_leads`), read from HubSpot (its current
 //! stage and reason: events may arrive out of order, the record is the truth), and its stage
 //! mapped to accepted / nurture / disqualified by the playbook's stage names resolved against
-//! the portal's lead stages, which are read from the pipelines API when the process creates the
-//! portal's first lead (or on its first lead event) and again when a lead shows a stage id not
-//! seen before (at most once a minute per portal).
+//! the portal's lead stages, which are read from the pipelines API when the service starts
+//! (`read_at_start`; again with the portal's first lead or lead event if that read failed) and
+//! again when a lead shows a stage id not seen before (at most once a minute per portal).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use super::batch::{ContactWork, apply_observed};
 use super::intent::Plan;
@@ -226,6 +226,29 @@ async fn record(
     };
     apply_observed(p, &row, &observed, now).await;
     Ok(())
+}
+
+/// At start, reads the lead stages of every configured portal that creates leads: stage ids
+/// differ per portal (HUBSPOT-NEXT.md §3.4), so a playbook stage name that matches none of them
+/// is logged when the service starts, before a rep moves a lead. A failed read is logged and
+/// left to the portal's first lead ([`warm`]).
+pub async fn read_at_start(p: Arc<Pipeline>) {
+    let leads = p.rules.current().playbook.doc.leads.clone();
+    for id in p.client.portals() {
+        let Ok(portal_id) = i64::try_from(id.0) else {
+            continue;
+        };
+        if !leads.on_for(portal_id) {
+            continue;
+        }
+        if let Err(outcome) = stages_for(&p, portal_id, std::iter::empty()).await {
+            tracing::warn!(
+                portal_id,
+                outcome = outcome.name(),
+                "lead stages not read at start; read again with the portal's first lead"
+            );
+        }
+    }
 }
 
 /// Reads the portal's lead stages once per process, when it creates its first lead: a playbook

@@ -23,7 +23,7 @@ mod batch;
 mod breach;
 mod intent;
 pub mod lane;
-mod lead_stages;
+pub mod lead_stages;
 mod leads;
 pub mod pause;
 mod read;
