@@ -378,11 +378,15 @@ async fn serve(loaded: LoadedConfig) -> anyhow::Result<()> {
 async fn work(loaded: LoadedConfig) -> anyhow::Result<()> {
     handoff::telemetry::init(&loaded.settings.log);
     let admin_bind = loaded.settings.server.admin_bind;
+    let listen = loaded.settings.server.listen;
     let app = Application::build(loaded).await?;
     let admin = Application::bind_admin(admin_bind).await?;
+    // Probes and metrics on server.listen, like serve's, without the webhook route.
+    let probes = tokio::net::TcpListener::bind(listen).await?;
+    tracing::info!(listen = %probes.local_addr()?, "handoff worker: probes and metrics serving");
     let shutdown = CancellationToken::new();
     tokio::spawn(wait_for_signal(shutdown.clone()));
-    app.work(admin, shutdown).await;
+    app.work(Some(probes), admin, shutdown).await;
     tracing::info!("handoff worker stopped");
     Ok(())
 }

@@ -232,15 +232,26 @@ impl Application {
         tokio::spawn(async move { server.await })
     }
 
-    /// `handoff work`: the worker and queue maintenance (and the admin listener, if given)
-    /// without the public listener, until `shutdown`; running jobs drain within
-    /// `worker.drain_ms`.
-    pub async fn work(self, admin: Option<TcpListener>, shutdown: CancellationToken) {
+    /// `handoff work`: the worker and queue maintenance, with `/healthz`, `/readyz` and
+    /// `/metrics` (no webhook route) on `probes` and the admin routes on `admin`, if given,
+    /// until `shutdown`; running jobs drain within `worker.drain_ms`.
+    pub async fn work(
+        self,
+        probes: Option<TcpListener>,
+        admin: Option<TcpListener>,
+        shutdown: CancellationToken,
+    ) {
         let background = self.spawn_background(&shutdown);
         let admin = admin.map(|l| self.spawn_admin(l, &shutdown));
+        let probes = probes.map(|listener| {
+            let router = intake::probes_router(self.state.clone(), self.request_timeout);
+            let server = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+            tokio::spawn(async move { server.await })
+        });
         shutdown.cancelled().await;
-        if let Some(admin) = admin {
-            let _ = stop(admin, self.shutdown_grace).await;
+        for server in [admin, probes].into_iter().flatten() {
+            let _ = stop(server, self.shutdown_grace).await;
         }
         background.finish().await;
         self.state.store().close().await;

@@ -26,13 +26,23 @@ pub use state::{AppState, IntakeSettings};
 /// All routes of the public listener.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let webhook_path = state.settings().path.clone();
+    common(webhook::router(&webhook_path), state, request_timeout)
+}
+
+/// The listener of `handoff work`: health probes and metrics, no webhook route (a worker
+/// takes no deliveries; a request to the webhook path gets the JSON 404).
+pub fn probes_router(state: AppState, request_timeout: Duration) -> Router {
+    common(Router::new(), state, request_timeout)
+}
+
+/// `routes` plus the health probes, metrics, JSON 404/405 and the shared layers.
+fn common(routes: Router<AppState>, state: AppState, request_timeout: Duration) -> Router {
     let sensitive: [HeaderName; 3] = [
         header::AUTHORIZATION,
         HeaderName::from_static(crate::hubspot::signature::HEADER_V3),
         HeaderName::from_static(crate::hubspot::signature::HEADER_LEGACY),
     ];
-    Router::new()
-        .merge(webhook::router(&webhook_path))
+    routes
         .merge(health::router())
         .merge(metrics::router())
         .fallback(not_found)

@@ -44,6 +44,16 @@ async fn start(dir: &Path) -> Running {
 
 /// Starts `handoff serve` in `dir` with the test environment plus `env`; returns once ready.
 pub(crate) async fn start_with(dir: &Path, env: &[(&str, &str)]) -> Running {
+    start_process(dir, "serve", "handoff serving", env).await
+}
+
+/// Starts `handoff COMMAND`; its port is the `listen` of the log line `listening`.
+async fn start_process(
+    dir: &Path,
+    command: &str,
+    listening: &str,
+    env: &[(&str, &str)],
+) -> Running {
     static STARTS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let log = dir.join(format!("serve-{n}.log"));
@@ -51,7 +61,7 @@ pub(crate) async fn start_with(dir: &Path, env: &[(&str, &str)]) -> Running {
     // race for one (a port picked here and released could be taken before `serve` binds it).
     let mut child = handoff(dir)
         .envs(env.iter().copied())
-        .arg("serve")
+        .arg(command)
         .env("HANDOFF__SERVER__LISTEN", "127.0.0.1:0")
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())
@@ -63,18 +73,18 @@ pub(crate) async fn start_with(dir: &Path, env: &[(&str, &str)]) -> Running {
         let port = text
             .lines()
             .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .find(|l| l["message"] == "handoff serving")
+            .find(|l| l["message"] == listening)
             .and_then(|l| l["listen"].as_str()?.parse::<std::net::SocketAddr>().ok())
             .map(|a| a.port());
         if let Some(port) = port {
             break port;
         }
         if let Ok(Some(status)) = child.try_wait() {
-            panic!("handoff serve exited ({status}) before it listened:\n{text}");
+            panic!("handoff {command} exited ({status}) before it listened:\n{text}");
         }
         assert!(
             Instant::now() < deadline,
-            "handoff serve never listened:\n{text}"
+            "handoff {command} never listened:\n{text}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
@@ -88,7 +98,42 @@ pub(crate) async fn start_with(dir: &Path, env: &[(&str, &str)]) -> Running {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    panic!("handoff serve did not become ready");
+    panic!("handoff {command} did not become ready");
+}
+
+#[tokio::test]
+async fn a_split_worker_answers_probes_and_metrics_but_takes_no_deliveries() {
+    let dir = tempfile::tempdir().unwrap();
+    let worker = start_process(
+        dir.path(),
+        "work",
+        "handoff worker: probes and metrics serving",
+        &[],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let health = client.get(worker.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    let metrics = client.get(worker.url("/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    for family in ["handoff_queue_claims", "handoff_pipeline_decisions"] {
+        assert!(
+            text.contains(&format!("# TYPE {family} ")),
+            "the worker's {family}: {text}"
+        );
+    }
+    let body = fixture("contact_creation.json");
+    let mut request = client
+        .post(worker.url("/webhooks/hubspot"))
+        .body(body.clone());
+    for (k, v) in v3_headers(SECRET, &body, now_ms()) {
+        request = request.header(k, v);
+    }
+    let refused = request.send().await.unwrap();
+    assert_eq!(refused.status(), 404, "a worker takes no deliveries");
+    let status = stop(worker).await;
+    assert!(status.success(), "exit status {status}");
 }
 
 fn delivery(first_object: i64, events: i64) -> Vec<u8> {
