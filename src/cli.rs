@@ -39,7 +39,8 @@ pub enum Command {
     /// Run the service: receive HubSpot webhooks on the configured listener, verify and store
     /// every event before answering 2xx. Stops gracefully on SIGTERM or ctrl-c.
     Serve,
-    /// Run only the worker and queue maintenance (no HTTP listener), for split deployments.
+    /// Run only the worker and queue maintenance, for split deployments: no webhook route;
+    /// /healthz, /readyz and /metrics on the configured listener, the admin routes on theirs.
     /// Stops on SIGTERM or ctrl-c after running jobs drain.
     Work,
     /// Check the configuration and list every problem with its key and file; exits non-zero
