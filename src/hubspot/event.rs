@@ -101,6 +101,44 @@ pub struct HubspotEvent {
 }
 
 impl HubspotEvent {
+    /// An event with the fields every event has and none of the optional ones (ids 0: events
+    /// that did not come from a webhook, e.g. the journal's, carry no `eventId`).
+    pub fn new(
+        portal_id: i64,
+        occurred_at: i64,
+        subscription_type: String,
+        action: EventAction,
+        object_type_id: String,
+        object_id: i64,
+    ) -> Self {
+        Self {
+            event_id: 0,
+            subscription_id: 0,
+            portal_id,
+            app_id: None,
+            occurred_at,
+            subscription_type,
+            action,
+            object_type_id,
+            object_id,
+            attempt_number: None,
+            property_name: None,
+            property_value: None,
+            change_source: None,
+            source_id: None,
+            change_flag: None,
+            primary_object_id: None,
+            merged_object_ids: None,
+            new_object_id: None,
+            association_type: None,
+            from_object_id: None,
+            to_object_id: None,
+            association_removed: None,
+            is_primary_association: None,
+            is_sensitive: None,
+        }
+    }
+
     /// The per-object serialisation key of its job: `portal:objectType:object`.
     pub fn object_key(&self) -> String {
         format!(

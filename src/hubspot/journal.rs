@@ -93,32 +93,16 @@ pub fn map_entries(portal: i64, entries: &[JournalEntry]) -> MappedEntries {
             out.skipped += 1;
             continue;
         }
-        let base = |action: EventAction| HubspotEvent {
-            // The journal has no eventId or subscriptionId (§1.7); the dedup key does not use them.
-            event_id: 0,
-            subscription_id: 0,
-            portal_id: portal,
-            app_id: None,
-            occurred_at,
-            subscription_type: format!("contact.{}", action.suffix()),
-            action,
-            object_type_id: CONTACT_OBJECT_TYPE.to_owned(),
-            object_id,
-            attempt_number: None,
-            property_name: None,
-            property_value: None,
-            change_source: None,
-            source_id: None,
-            change_flag: None,
-            primary_object_id: None,
-            merged_object_ids: None,
-            new_object_id: None,
-            association_type: None,
-            from_object_id: None,
-            to_object_id: None,
-            association_removed: None,
-            is_primary_association: None,
-            is_sensitive: None,
+        // The journal has no eventId or subscriptionId (§1.7); the dedup key does not use them.
+        let base = |action: EventAction| {
+            HubspotEvent::new(
+                portal,
+                occurred_at,
+                format!("contact.{}", action.suffix()),
+                action,
+                CONTACT_OBJECT_TYPE.to_owned(),
+                object_id,
+            )
         };
         match action {
             "CREATE" => out.events.push(base(EventAction::Creation)),

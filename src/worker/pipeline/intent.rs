@@ -76,30 +76,15 @@ mod tests {
 
     fn event(action: EventAction, property: Option<&str>) -> HubspotEvent {
         HubspotEvent {
-            event_id: 1,
-            subscription_id: 1,
-            portal_id: 7,
-            app_id: None,
-            occurred_at: 1,
-            subscription_type: "contact.x".into(),
-            action,
-            object_type_id: CONTACT_OBJECT_TYPE.into(),
-            object_id: 5,
-            attempt_number: None,
             property_name: property.map(str::to_string),
-            property_value: None,
-            change_source: None,
-            source_id: None,
-            change_flag: None,
-            primary_object_id: None,
-            merged_object_ids: None,
-            new_object_id: None,
-            association_type: None,
-            from_object_id: None,
-            to_object_id: None,
-            association_removed: None,
-            is_primary_association: None,
-            is_sensitive: None,
+            ..HubspotEvent::new(
+                7,
+                1,
+                "contact.x".into(),
+                action,
+                CONTACT_OBJECT_TYPE.into(),
+                5,
+            )
         }
     }
 
