@@ -1,6 +1,6 @@
 //! `handoff explain --contact-id ID --portal P`: what the ledger holds about one lead — its
-//! handoff (owner, step, task, SLA, touch, escalations, disposition) and every decision with
-//! its explanation — as text or JSON.
+//! handoff (owner, step, task, SLA, touch, escalations, disposition, first-touch sequence,
+//! HubSpot Lead record) and every decision with its explanation — as text or JSON.
 
 use std::fmt::Write as _;
 
@@ -10,7 +10,8 @@ use serde_json::Value;
 use super::ReportError;
 use super::render::{human_ms, time};
 use crate::store::Store;
-use crate::store::ledger::{DecisionRow, HandoffRow};
+use crate::store::ledger::{DecisionRow, HandoffRow, LeadRow};
+use crate::store::sequences::SequenceRecord;
 
 /// The stored history of one lead.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +19,10 @@ pub struct History {
     pub portal_id: i64,
     pub contact_id: i64,
     pub handoff: Option<HandoffRow>,
+    /// The handoff's first-touch enrollment (`[[playbook.sequences]]`), if one was chosen.
+    pub sequence: Option<SequenceRecord>,
+    /// The handoff's HubSpot Lead record (`[playbook.leads]`), if one was attempted.
+    pub lead: Option<LeadRow>,
     /// Oldest first.
     pub decisions: Vec<DecisionRow>,
 }
@@ -33,10 +38,19 @@ impl History {
                 contact_id,
             });
         }
+        let ids: Vec<i64> = handoff.iter().map(|h| h.id).collect();
+        let sequence = store
+            .sequence_records(&ids)
+            .await?
+            .into_iter()
+            .find(|s| s.sequence_id.is_some() || s.sequence_state.is_some());
+        let lead = store.handoff_leads(&ids).await?.into_values().next();
         Ok(Self {
             portal_id,
             contact_id,
             handoff,
+            sequence,
+            lead,
             decisions,
         })
     }
@@ -70,6 +84,8 @@ impl History {
             "portal_id": self.portal_id,
             "contact_id": self.contact_id,
             "handoff": handoff,
+            "sequence": self.sequence,
+            "lead": self.lead,
             "decisions": decisions,
         });
         serde_json::to_string_pretty(&doc).unwrap_or_default()
@@ -89,6 +105,12 @@ impl History {
         );
         if let Some(h) = &self.handoff {
             handoff_text(&mut out, h, now_ms);
+        }
+        if let Some(s) = &self.sequence {
+            row(&mut out, "sequence", &sequence_text(s));
+        }
+        if let Some(l) = &self.lead {
+            row(&mut out, "HubSpot lead", &lead_text(l));
         }
         if self.decisions.is_empty() {
             out.push_str(
@@ -185,6 +207,42 @@ fn handoff_text(out: &mut String, h: &HandoffRow, now_ms: i64) {
         ),
     );
     row(out, "disposition", &disposition(h));
+}
+
+/// `4001: enrolled (enrollment 77) at …`, `4001: skipped (no_seat)`, `4001: attempted …`.
+fn sequence_text(s: &SequenceRecord) -> String {
+    let id = s.sequence_id.as_deref().unwrap_or("-");
+    let state = s.sequence_state.as_deref().unwrap_or("not yet");
+    let detail = match (&s.sequence_enrollment_id, &s.sequence_reason) {
+        (Some(e), _) => format!(" (enrollment {e})"),
+        (None, Some(r)) => format!(" ({r})"),
+        (None, None) => String::new(),
+    };
+    let at = s
+        .sequence_at_ms
+        .map(|t| format!(" at {}", time(t)))
+        .unwrap_or_default();
+    format!("{id}: {state}{detail}{at}")
+}
+
+/// `created 5501, owner 101`, `refused (…)`, `attempted …`.
+fn lead_text(l: &LeadRow) -> String {
+    let id = l
+        .lead_id
+        .as_deref()
+        .map(|i| format!(" {i}"))
+        .unwrap_or_default();
+    let owner = l
+        .owner_id
+        .as_deref()
+        .map(|o| format!(", owner {o}"))
+        .unwrap_or_default();
+    let error = l
+        .error
+        .as_deref()
+        .map(|e| format!(" ({e})"))
+        .unwrap_or_default();
+    format!("{}{id}{owner}{error} at {}", l.state, time(l.updated_at_ms))
 }
 
 fn touch(h: &HandoffRow, now_ms: i64) -> String {

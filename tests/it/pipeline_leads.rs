@@ -128,6 +128,13 @@ async fn a_handoff_creates_one_lead_and_its_disqualified_stage_becomes_a_disposi
     let stored = env.store.handoff_leads(&[row.id]).await.unwrap();
     assert_eq!(stored[&row.id].state, "created");
     assert_eq!(stored[&row.id].lead_id.as_deref(), Some(lead_id.as_str()));
+    // `handoff explain --contact-id` shows the lead with the handoff.
+    let history = handoff::report::History::load(&env.store, 62515, id)
+        .await
+        .unwrap();
+    let text = history.to_text(jiff::Timestamp::now().as_millisecond());
+    let shown = format!("HubSpot lead    created {lead_id}, owner {}", row.owner_id);
+    assert!(text.contains(&shown), "{text}");
 
     // The rep disqualifies the lead in HubSpot's workspace; HubSpot sends the stage change.
     env.control(
