@@ -6,12 +6,11 @@
 use std::time::Duration;
 
 use handoff::demo::EnvOptions;
-use handoff::demo::setup::Speed;
 use handoff::report::History;
 use reqwest::Method;
 use serde_json::json;
 
-use super::pipeline_world::{eventually, new_lead, start_with};
+use super::pipeline_world::{calm, eventually, new_lead, start_with};
 
 /// How long the availability cache lives in these tests.
 const REFRESH_MS: u64 = 1_000;
@@ -84,11 +83,7 @@ async fn reps_away_or_out_of_office_in_hubspot_get_no_new_leads_unless_config_sa
         dir.path(),
         EnvOptions {
             // No SLA step runs during the test: only first decisions are looked at.
-            speed: Speed {
-                first_touch_s: 3600,
-                reassign_after_s: 600,
-                close_loop_s: 7200,
-            },
+            speed: calm(),
             extra_settings: settings(dir.path()),
             ..EnvOptions::default()
         },

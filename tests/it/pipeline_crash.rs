@@ -3,11 +3,10 @@
 
 use handoff::demo::EnvOptions;
 use handoff::demo::service::ServiceMode;
-use handoff::demo::setup::Speed;
 use handoff::store::ledger::Step;
 use serde_json::json;
 
-use super::pipeline_world::{eventually, follow_ups, new_lead, start_with};
+use super::pipeline_world::{calm, eventually, follow_ups, handoff_row, new_lead, start_with};
 
 /// Short leases so the restarted process picks up the killed one's job within seconds, and a
 /// first touch far away so no SLA step runs during the test.
@@ -23,11 +22,7 @@ async fn a_sigkill_after_the_owner_is_written_and_the_task_sent_leaves_one_task(
     let mut env = start_with(
         dir.path(),
         EnvOptions {
-            speed: Speed {
-                first_touch_s: 3600,
-                reassign_after_s: 600,
-                close_loop_s: 7200,
-            },
+            speed: calm(),
             extra_settings: EXTRA.into(),
             service: ServiceMode::Binary(env!("CARGO_BIN_EXE_handoff").into()),
             ..EnvOptions::default()
@@ -57,12 +52,7 @@ async fn a_sigkill_after_the_owner_is_written_and_the_task_sent_leaves_one_task(
         },
     )
     .await;
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let row = handoff_row(&env, id).await;
     assert_eq!(
         row.step(),
         Step::ContactWritten,
@@ -82,12 +72,7 @@ async fn a_sigkill_after_the_owner_is_written_and_the_task_sent_leaves_one_task(
     let tasks = env.tasks(Some(id)).await.unwrap();
     let follow = follow_ups(&tasks);
     assert_eq!(follow.len(), 1, "one task, not two: {tasks:#?}");
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let row = handoff_row(&env, id).await;
     assert_eq!(
         row.task_id.as_deref(),
         follow[0]["id"].as_str(),

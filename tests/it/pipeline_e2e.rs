@@ -7,7 +7,9 @@ use serde_json::json;
 
 use handoff::demo::setup::Speed;
 
-use super::pipeline_world::{eventually, follow_ups, handed_off_lead, new_lead, start, start_at};
+use super::pipeline_world::{
+    eventually, follow_ups, handed_off_lead, handoff_row, new_lead, start, start_at,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_creation_hands_the_lead_off_with_one_task_and_the_owner_written_back() {
@@ -90,12 +92,7 @@ async fn a_missed_sla_reminds_escalates_and_reassigns_to_another_rep() {
             .is_some_and(|r| r.reassignments >= 1 && r.step == "sla_scheduled")
     })
     .await;
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let row = handoff_row(&env, id).await;
     let missed = row.missed_by();
     assert_eq!(missed.len(), 1);
     assert_ne!(
@@ -152,12 +149,7 @@ async fn a_touch_stops_the_ladder_and_a_disposition_closes_the_loop() {
     .await;
     // Long past the SLA: nothing escalates.
     tokio::time::sleep(Duration::from_secs(8)).await;
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let row = handoff_row(&env, id).await;
     assert_eq!(
         (row.escalations, row.reassignments, row.sla_met),
         (0, 0, Some(1))
@@ -182,12 +174,7 @@ async fn a_touch_stops_the_ladder_and_a_disposition_closes_the_loop() {
             .is_some()
     })
     .await;
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let row = handoff_row(&env, id).await;
     assert_eq!(row.disposition.as_deref(), Some("disqualified"));
     assert_eq!(row.disposition_reason.as_deref(), Some("no budget"));
     assert_eq!(row.status, "closed");
@@ -285,12 +272,7 @@ async fn a_lead_status_set_before_the_handoff_is_not_taken_for_sales_acting_on_i
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let row = env
-        .store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0);
+    let row = handoff_row(&env, id).await;
     assert_eq!(row.status, "open", "the ladder still runs");
     assert_eq!(row.disposition, None);
     assert_eq!(row.first_touch_at_ms, None);
@@ -303,12 +285,7 @@ async fn a_lead_status_set_before_the_handoff_is_not_taken_for_sales_acting_on_i
     .await
     .unwrap();
     eventually(15, "the disposition", || async {
-        let row = env
-            .store
-            .handoffs_for(62515, &[id])
-            .await
-            .unwrap()
-            .remove(0);
+        let row = handoff_row(&env, id).await;
         row.disposition.as_deref() == Some("disqualified")
     })
     .await;

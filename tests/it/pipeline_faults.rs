@@ -3,12 +3,11 @@
 //! each, the owner written.
 
 use handoff::demo::EnvOptions;
-use handoff::demo::setup::Speed;
 use handoff::store::ledger::Step;
 use handoff::store::queue::DeadFilter;
 use serde_json::{Value, json};
 
-use super::pipeline_world::{eventually, follow_ups, new_lead, start_with};
+use super::pipeline_world::{calm, eventually, follow_ups, new_lead, start_with};
 
 const LEADS: usize = 24;
 
@@ -19,11 +18,7 @@ async fn a_429_storm_and_5xx_answers_delay_handoffs_but_lose_or_double_none() {
         dir.path(),
         EnvOptions {
             // No SLA step runs during the test: only the handoffs spend requests.
-            speed: Speed {
-                first_touch_s: 3600,
-                reassign_after_s: 600,
-                close_loop_s: 7200,
-            },
+            speed: calm(),
             ..EnvOptions::default()
         },
     )

@@ -8,10 +8,12 @@
 use handoff::demo::service::ServiceMode;
 use handoff::demo::setup::{Speed, accelerated_playbook};
 use handoff::demo::{DemoEnv, EnvOptions};
-use handoff::store::ledger::{HandoffRow, Step};
+use handoff::store::ledger::Step;
 use serde_json::{Value, json};
 
-use super::pipeline_world::{eventually, follow_ups, handed_off_lead, new_lead, speed, start_with};
+use super::pipeline_world::{
+    calm, eventually, follow_ups, handed_off_lead, handoff_row, new_lead, speed, start_with,
+};
 
 /// The demo playbook with leads on; `extra` is appended (other sections) as the last layer.
 fn leads_on(speed: Speed, extra: &str) -> String {
@@ -42,15 +44,6 @@ async fn start(dir: &std::path::Path, speed: Speed, extra: &str) -> DemoEnv {
     .await
 }
 
-/// A first touch far away, so no SLA step runs during the test.
-fn calm() -> Speed {
-    Speed {
-        first_touch_s: 3600,
-        reassign_after_s: 600,
-        close_loop_s: 7200,
-    }
-}
-
 async fn leads_of(env: &DemoEnv, contact: i64) -> Vec<Value> {
     let list = env
         .control(
@@ -61,15 +54,6 @@ async fn leads_of(env: &DemoEnv, contact: i64) -> Vec<Value> {
         .await
         .unwrap();
     list["results"].as_array().cloned().unwrap_or_default()
-}
-
-/// The contact's handoff as the ledger has it now.
-async fn handoff_row(env: &DemoEnv, id: i64) -> HandoffRow {
-    env.store
-        .handoffs_for(62515, &[id])
-        .await
-        .unwrap()
-        .remove(0)
 }
 
 /// The generic webhook HubSpot sends when a lead's stage changes (HUBSPOT-NEXT.md §3.6).

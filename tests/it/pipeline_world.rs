@@ -15,6 +15,24 @@ pub fn speed() -> Speed {
     }
 }
 
+/// A first touch far away: no SLA step runs during a test, only handoffs spend requests.
+pub fn calm() -> Speed {
+    Speed {
+        first_touch_s: 3600,
+        reassign_after_s: 600,
+        close_loop_s: 7200,
+    }
+}
+
+/// The contact's handoff in the demo portal, as the ledger has it now.
+pub async fn handoff_row(env: &DemoEnv, id: i64) -> handoff::store::ledger::HandoffRow {
+    env.store
+        .handoffs_for(handoff::demo::setup::PORTAL_ID, &[id])
+        .await
+        .unwrap()
+        .remove(0)
+}
+
 pub async fn start(dir: &std::path::Path) -> DemoEnv {
     start_at(dir, speed()).await
 }
