@@ -31,6 +31,29 @@ pub struct SequenceLabel {
     pub reason: &'static str,
 }
 
+/// Outcomes of `handoff_pipeline_leads_total` (`worker::pipeline::leads`).
+pub const LEAD_OUTCOMES: [&str; 6] = [
+    "created",
+    "unconfirmed",
+    "refused",
+    "failed",
+    "owner_updated",
+    "owner_update_failed",
+];
+
+/// Reasons of a skipped enrollment (`worker::pipeline::sequence`, docs/operations.md).
+pub const SEQUENCE_SKIP_REASONS: [&str; 9] = [
+    "already_enrolled",
+    "no_user",
+    "no_sender",
+    "no_seat",
+    "no_inbox",
+    "missing_scope",
+    "unknown_sequence",
+    "refused",
+    "api_unavailable",
+];
+
 #[derive(Debug)]
 pub struct PipelineMetrics {
     /// Events acted on together with an earlier event of the same contact.
@@ -81,6 +104,19 @@ impl PipelineMetrics {
             rules_reloads: Family::default(),
             sequence_enrollments: Family::default(),
         };
+        // The series of the optional steps exist from start at 0, so a dashboard and `rate()`
+        // see them before the first lead or enrollment.
+        for outcome in LEAD_OUTCOMES {
+            let _ = m.leads.get_or_create(&OutcomeLabel {
+                outcome: outcome.to_owned(),
+            });
+        }
+        let skipped = SEQUENCE_SKIP_REASONS.map(|reason| ("skipped", reason));
+        for (outcome, reason) in std::iter::once(("enrolled", "none")).chain(skipped) {
+            let _ = m
+                .sequence_enrollments
+                .get_or_create(&SequenceLabel { outcome, reason });
+        }
         let p = r.sub_registry_with_prefix("pipeline");
         p.register(
             "events_coalesced",
