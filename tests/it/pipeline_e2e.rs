@@ -291,3 +291,44 @@ async fn a_lead_status_set_before_the_handoff_is_not_taken_for_sales_acting_on_i
     .await;
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_creation_delivered_after_a_later_change_still_makes_one_handoff_and_one_task() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start(dir.path()).await;
+    let id = new_lead(&env, "late-creation@pinecrest-analytics.com").await;
+    let now = jiff::Timestamp::now().as_millisecond();
+    // HubSpot does not keep order: a property change that happened after the creation
+    // arrives first, the creation five seconds of occurredAt later, then the change again.
+    let change = env.event(
+        "contact.propertyChange",
+        id,
+        json!({"propertyName": "hs_analytics_num_page_views", "propertyValue": "23", "occurredAt": now}),
+    );
+    let creation = env.event(
+        "contact.creation",
+        id,
+        json!({"changeFlag": "NEW", "occurredAt": now - 5_000}),
+    );
+    assert_eq!(
+        env.deliver(std::slice::from_ref(&change)).await.unwrap(),
+        200
+    );
+    assert_eq!(env.deliver(&[creation]).await.unwrap(), 200);
+    assert_eq!(env.deliver(&[change]).await.unwrap(), 200);
+    eventually(15, "the handoff's steps done", || async {
+        let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+        rows.first().is_some_and(|r| r.step == "sla_scheduled")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let tasks = env.tasks(Some(id)).await.unwrap();
+    assert_eq!(follow_ups(&tasks).len(), 1, "one task: {tasks:#?}");
+    let row = handoff_row(&env, id).await;
+    assert_eq!(row.task_id.as_deref(), follow_ups(&tasks)[0]["id"].as_str());
+    assert_eq!(
+        env.contact(id).await.unwrap()["properties"]["hubspot_owner_id"],
+        json!(row.owner_id)
+    );
+    env.stop().await;
+}
