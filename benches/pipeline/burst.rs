@@ -4,8 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
-
 use crate::verify;
 use crate::world::{World, arg};
 
@@ -20,14 +18,7 @@ pub async fn run() -> anyhow::Result<()> {
     );
     let before = w.stats().await?;
     let start = Instant::now();
-    for chunk in ids.chunks(100) {
-        let events: Vec<Value> = chunk
-            .iter()
-            .map(|id| w.event("contact.creation", *id, json!({})))
-            .collect();
-        let status = w.deliver(&events).await;
-        anyhow::ensure!(status == Some(200), "delivery answered {status:?}");
-    }
+    w.deliver_creations(&ids).await?;
     let accepted = start.elapsed();
     let took = w.until_settled(n, start, Duration::from_secs(3600)).await?;
     let after = w.stats().await?;

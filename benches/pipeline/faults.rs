@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use handoff::store::queue::DeadFilter;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::verify;
 use crate::world::{World, arg};
@@ -29,14 +29,7 @@ pub async fn run() -> anyhow::Result<()> {
         .error_for_status()?;
     let before = w.stats().await?;
     let start = Instant::now();
-    for chunk in ids.chunks(100) {
-        let events: Vec<Value> = chunk
-            .iter()
-            .map(|id| w.event("contact.creation", *id, json!({})))
-            .collect();
-        let status = w.deliver(&events).await;
-        anyhow::ensure!(status == Some(200), "delivery answered {status:?}");
-    }
+    w.deliver_creations(&ids).await?;
     // A new storm every 30 s while the run lasts.
     let (http, storm_url, storm) = (w.http.clone(), url.clone(), faults.clone());
     let storms = tokio::spawn(async move {

@@ -159,6 +159,20 @@ impl World {
         deliver_to(&self.http, &self.webhook, events).await
     }
 
+    /// Sends a creation event for each of `ids`, in deliveries of 100 as HubSpot does; every
+    /// delivery must be answered 200.
+    pub async fn deliver_creations(&mut self, ids: &[i64]) -> anyhow::Result<()> {
+        for chunk in ids.chunks(100) {
+            let events: Vec<Value> = chunk
+                .iter()
+                .map(|id| self.event("contact.creation", *id, json!({})))
+                .collect();
+            let status = self.deliver(&events).await;
+            anyhow::ensure!(status == Some(200), "delivery answered {status:?}");
+        }
+        Ok(())
+    }
+
     /// Sandbox request statistics.
     pub async fn stats(&self) -> anyhow::Result<Value> {
         let url = format!("{}/_sandbox/stats", self.sandbox);

@@ -5,8 +5,8 @@
 use jiff::Timestamp;
 
 use super::compile::Playbook;
-use super::condition::{EvalError, Scope, ScopeValues};
-use super::contact::{self, Contact};
+use super::condition::EvalError;
+use super::contact::Contact;
 use super::evaluator::Evaluator;
 
 fn class(r: &Result<bool, EvalError>) -> &'static str {
@@ -22,19 +22,7 @@ fn class(r: &Result<bool, EvalError>) -> &'static str {
 pub fn check(pb: &Playbook, c: &Contact, now: Timestamp) -> Result<(), String> {
     let mut warnings = Vec::new();
     let mut ev = Evaluator::new(pb, c, now, &mut warnings);
-    let (contact, company) = contact::build_view(c, &pb.schema, &mut Vec::new());
-    let scope = Scope::new(
-        pb.env.clone(),
-        &pb.regexes,
-        ScopeValues {
-            contact,
-            company,
-            event: contact::event_value(c.event.as_ref()),
-            lists: pb.lists.clone(),
-            email_domain: c.email_domain(),
-            now_ms: now.as_millisecond(),
-        },
-    );
+    let scope = pb.scope_for(c, now.as_millisecond(), &mut Vec::new());
     for (path, cond) in pb.conditions() {
         let fast = ev.eval(cond);
         let slow = cond.eval(&scope);

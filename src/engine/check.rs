@@ -8,8 +8,8 @@ use std::collections::BTreeSet;
 use jiff::Timestamp;
 
 use super::compile::Playbook;
-use super::condition::{EvalError, Scope, ScopeValues};
-use super::contact::{self, Contact};
+use super::condition::EvalError;
+use super::contact::Contact;
 use super::evaluator::Evaluator;
 use super::owners::Roster;
 use super::playbook::LadderAction;
@@ -97,22 +97,10 @@ fn references(pb: &Playbook, roster: &Roster) -> Vec<Problem> {
 /// problems (type errors, unknown functions, non-bool results).
 fn run_conditions(pb: &Playbook, c: &Contact, problems: &mut Vec<Problem>) {
     let mut warnings = Vec::new();
-    let (contact, company) = contact::build_view(c, &pb.schema, &mut warnings);
+    let mut scope = pb.scope_for(c, 0, &mut warnings);
     for w in warnings {
         problems.push(Problem::new(format!("example contact {}", c.id), w));
     }
-    let mut scope = Scope::new(
-        pb.env.clone(),
-        &pb.regexes,
-        ScopeValues {
-            contact,
-            company,
-            event: contact::event_value(c.event.as_ref()),
-            lists: pb.lists.clone(),
-            email_domain: c.email_domain(),
-            now_ms: 0,
-        },
-    );
     // Flags as if all held, so every later condition reading them gets a bool.
     let flags: Vec<(String, bool)> = pb
         .doc

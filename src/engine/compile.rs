@@ -51,6 +51,29 @@ impl std::fmt::Debug for Playbook {
 }
 
 impl Playbook {
+    /// The CEL scope of contact `c` at `now_ms` (its view, company, event, lists, email
+    /// domain); the view's data warnings go to `warnings`.
+    pub fn scope_for(
+        &self,
+        c: &super::contact::Contact,
+        now_ms: i64,
+        warnings: &mut Vec<super::contact::ViewWarning>,
+    ) -> super::condition::Scope<'static> {
+        let (contact, company) = super::contact::build_view(c, &self.schema, warnings);
+        super::condition::Scope::new(
+            Arc::clone(&self.env),
+            &self.regexes,
+            super::condition::ScopeValues {
+                contact,
+                company,
+                event: super::contact::event_value(c.event.as_ref()),
+                lists: self.lists.clone(),
+                email_domain: c.email_domain(),
+                now_ms,
+            },
+        )
+    }
+
     /// Parses and compiles a playbook; on failure, every problem found.
     pub fn from_toml_str(text: &str) -> Result<Playbook, Vec<Problem>> {
         let doc: PlaybookDoc = toml::from_str(text).map_err(|e| {
