@@ -137,9 +137,9 @@ async fn main() {
         requests: Arc::new(AtomicU64::new(0)),
     };
     for p in [
-        "/crm/v3/objects/contacts/batch/read",
-        "/crm/v3/objects/contacts/batch/update",
-        "/crm/v3/objects/tasks/batch/create",
+        "/crm/objects/2026-09/contacts/batch/read",
+        "/crm/objects/2026-09/contacts/batch/update",
+        "/crm/objects/2026-09/tasks/batch/create",
     ] {
         Mock::given(method("POST"))
             .and(path(p))
@@ -148,7 +148,7 @@ async fn main() {
             .await;
     }
     Mock::given(method("GET"))
-        .and(path_regex("^/crm/v3/objects/contacts/[0-9]+$"))
+        .and(path_regex("^/crm/objects/2026-09/contacts/[0-9]+$"))
         .respond_with(echo.clone())
         .mount(&server)
         .await;

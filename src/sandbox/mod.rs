@@ -1,16 +1,17 @@
 //! `handoff sandbox`: a local HubSpot-compatible server for development, tests, benchmarks and
 //! the demo — the far end of the pipe (hubspot client → **HubSpot**), played locally.
 //!
-//! It answers exactly the endpoints [`crate::hubspot::client`] calls, in HubSpot's shapes
-//! (HUBSPOT.md §3–§5, §8): contacts (get, batch read/update, search), companies (batch read),
-//! contact → company associations (v4 batch read), tasks (batch create/read, search), owners
-//! (paged), CRM users with their availability (paged, `users.rs`), sales sequences (enroll, a
-//! contact's enrollment, one sequence; `sequences.rs`, HUBSPOT-NEXT.md §2), Leads,
-//! `POST /oauth/v3/token` and the Webhooks Journal (subscriptions, journal reads). Around
-//! them sit HubSpot's behaviours that handoff must
-//! survive: bearer auth with 401 bodies, the rolling burst limit with its headers and 429
-//! bodies, daily and search limits, merged contact ids, and injected faults (5xx, latency, 429
-//! storms, daily exhaustion) that are deterministic given a seed.
+//! It answers exactly the endpoints [`crate::hubspot::client`] calls, on both API versions
+//! (`/crm/v3/…` and `/crm/…/2026-09/…`, each in its own batch shape; docs/hubspot.md
+//! "Date-versioned API and write validation"), in HubSpot's shapes (HUBSPOT.md §3–§5, §8):
+//! contacts (get, batch read/update, search), companies (batch read), contact → company
+//! associations (batch read), tasks (batch create/read, search), owners (paged), CRM users with
+//! their availability (paged, `users.rs`), sales sequences (enroll, a contact's enrollment, one
+//! sequence; `sequences.rs`, HUBSPOT-NEXT.md §2), Leads, `POST /oauth/v3/token` and the
+//! Webhooks Journal (subscriptions, journal reads). Around them sit HubSpot's behaviours that
+//! handoff must survive: bearer auth with 401 bodies, the rolling burst limit with its headers
+//! and 429 bodies, daily and search limits, merged contact ids, and injected faults (5xx, 429
+//! storms, latency, daily exhaustion) that are deterministic given a seed.
 //!
 //! A control API under `/_sandbox/` (no auth) lets tests, the demo and benchmarks create leads,
 //! touch or merge contacts, complete tasks, change faults and limits at run time, read stats,

@@ -242,7 +242,7 @@ async fn crm_calls(env: &handoff::demo::DemoEnv) -> u64 {
         .as_object()
         .unwrap()
         .iter()
-        .filter(|(route, _)| !route.contains("/crm/v3/owners"))
+        .filter(|(route, _)| !route.contains("/crm/owners/2026-09"))
         .map(|(_, n)| n.as_u64().unwrap())
         .sum()
 }

@@ -102,6 +102,34 @@ fn every_problem_is_reported_at_once_with_its_file_and_key() {
 }
 
 #[test]
+fn the_hubspot_api_version_defaults_to_2026_09_and_an_unknown_one_is_named_with_its_file() {
+    use handoff::hubspot::client::ApiVersion;
+    let dir = tempfile::tempdir().unwrap();
+    let loaded = load(&sources(dir.path(), &[])).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(
+        loaded.settings.hubspot.api_version,
+        ApiVersion::Dated2026_09
+    );
+    let env = [("HANDOFF__HUBSPOT__API_VERSION", "v3")];
+    let loaded = load(&sources(dir.path(), &env)).unwrap_or_else(|r| panic!("{r}"));
+    assert_eq!(loaded.settings.hubspot.api_version, ApiVersion::V3);
+
+    let local = dir.path().join("local.toml");
+    std::fs::write(&local, "[hubspot]\napi_version = \"2026-03\"\n").unwrap();
+    let report = load(&sources(dir.path(), &[])).unwrap_err();
+    let text = report.to_string();
+    let expected = format!(
+        "{}: hubspot.api_version: unknown HubSpot API version `2026-03`",
+        local.display()
+    );
+    assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
+    assert!(
+        text.contains("\"2026-09\"") && text.contains("\"v3\""),
+        "{text}"
+    );
+}
+
+#[test]
 fn semantic_problems_are_all_reported_once_types_are_right() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(

@@ -12,7 +12,7 @@ use crate::helpers::spawn_app_with;
 async fn serve_refreshes_each_portals_owners_from_hubspot_in_the_background() {
     let hubspot = MockServer::start().await;
     Mock::given(method("GET"))
-        .and(path("/crm/v3/owners"))
+        .and(path("/crm/owners/2026-09"))
         .and(header("authorization", "Bearer pat-test-token"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
             "results": [{"id": "101", "email": "jonas.becker@example.com", "type": "PERSON",
@@ -34,7 +34,10 @@ async fn serve_refreshes_each_portals_owners_from_hubspot_in_the_background() {
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let requests = hubspot.received_requests().await.unwrap_or_default();
-        if requests.iter().any(|r| r.url.path() == "/crm/v3/owners") {
+        if requests
+            .iter()
+            .any(|r| r.url.path() == "/crm/owners/2026-09")
+        {
             break;
         }
         assert!(

@@ -66,7 +66,7 @@ async fn a_429_storm_shows_as_rate_limits_and_a_portal_cooling_down() {
     );
     assert!(
         m.value(
-            "handoff_hubspot_requests_total{method=\"GET\",endpoint=\"/crm/v3/owners\",status=\"4xx\"}"
+            "handoff_hubspot_requests_total{method=\"GET\",endpoint=\"/crm/owners/2026-09\",status=\"4xx\"}"
         ) >= 1.0
     );
     assert_eq!(m.value("handoff_hubspot_portals_paused"), 0.0);
@@ -119,7 +119,7 @@ async fn requests_are_counted_by_endpoint_and_status_class_and_5xx_retries_by_re
         m.requests
             .get_or_create(&RequestLabel {
                 method: "GET",
-                endpoint: "/crm/v3/objects/contacts/{id}".into(),
+                endpoint: "/crm/objects/2026-09/contacts/{id}".into(),
                 status,
             })
             .get()

@@ -31,7 +31,7 @@ async fn a_sigkill_after_the_owner_is_written_and_the_task_sent_leaves_one_task(
     .await;
     // HubSpot creates the task but its answer never arrives before the crash.
     env.set_faults(&json!({
-        "pathPrefix": "/crm/v3/objects/tasks/batch/create",
+        "pathPrefix": "/crm/objects/2026-09/tasks/batch/create",
         "responseDelayMs": 120_000,
     }))
     .await

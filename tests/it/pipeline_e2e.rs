@@ -5,16 +5,37 @@ use std::time::Duration;
 
 use serde_json::json;
 
+use handoff::demo::EnvOptions;
 use handoff::demo::setup::Speed;
+use handoff::hubspot::client::ApiVersion;
 
 use super::pipeline_world::{
-    eventually, follow_ups, handed_off_lead, handoff_row, new_lead, start, start_at,
+    eventually, follow_ups, handed_off_lead, handoff_row, new_lead, speed, start, start_at,
+    start_with,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_signed_creation_hands_the_lead_off_with_one_task_and_the_owner_written_back() {
+    hands_off_one_lead(ApiVersion::Dated2026_09).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_the_v3_api_a_signed_creation_hands_the_lead_off_the_same_way() {
+    hands_off_one_lead(ApiVersion::V3).await;
+}
+
+/// A lead from delivery to task on API version `v`; every HubSpot call used `v`'s paths.
+async fn hands_off_one_lead(v: ApiVersion) {
     let dir = tempfile::tempdir().unwrap();
-    let env = start(dir.path()).await;
+    let env = start_with(
+        dir.path(),
+        EnvOptions {
+            speed: speed(),
+            extra_settings: format!("[hubspot]\napi_version = \"{v}\"\n"),
+            ..EnvOptions::default()
+        },
+    )
+    .await;
     let id = new_lead(&env, "julia@pinecrest-analytics.com").await;
     let creation = env.event("contact.creation", id, json!({}));
     let status = env.deliver(std::slice::from_ref(&creation)).await.unwrap();
@@ -74,6 +95,27 @@ async fn a_signed_creation_hands_the_lead_off_with_one_task_and_the_owner_writte
         history.len(),
         1,
         "the redelivery and the irrelevant change decided nothing"
+    );
+    let routes = env.sandbox.sandbox.stats().by_route;
+    let family = match v {
+        ApiVersion::Dated2026_09 => "/2026-09",
+        ApiVersion::V3 => "/crm/v",
+    };
+    for route in [
+        "contacts/batch/read",
+        "contacts/batch/update",
+        "tasks/batch/create",
+    ] {
+        assert!(
+            routes
+                .keys()
+                .any(|r| r.contains(family) && r.ends_with(route)),
+            "{v}: no {route} in {routes:?}"
+        );
+    }
+    assert!(
+        routes.keys().all(|r| r.contains(family)),
+        "{v} called another family: {routes:?}"
     );
     env.stop().await;
 }

@@ -84,7 +84,7 @@ async fn a_lead_whose_company_cannot_be_read_waits_instead_of_being_decided_with
     let env = start_with(dir.path(), EnvOptions::default()).await;
     let id = new_lead(&env, "company@pinecrest-analytics.com").await;
     env.set_faults(&json!({
-        "pathPrefix": "/crm/v3/objects/companies/batch/read",
+        "pathPrefix": "/crm/objects/2026-09/companies/batch/read",
         "errorRate": 1.0,
         "errorStatuses": [503],
     }))

@@ -71,11 +71,11 @@ async fn the_portals_lead_stages_are_read_when_the_service_starts_before_any_lea
     let env = start(dir.path(), calm(), "").await;
     eventually(10, "the lead pipelines read at start", || async {
         let stats = env.stats().await.unwrap();
-        stats["byRoute"]["GET /crm/v3/pipelines/{object}"].as_u64() == Some(1)
+        stats["byRoute"]["GET /crm/pipelines/2026-09/{object}"].as_u64() == Some(1)
     })
     .await;
     let stats = env.stats().await.unwrap();
-    let creates = stats["byRoute"]["POST /crm/v3/objects/leads/batch/create"].as_u64();
+    let creates = stats["byRoute"]["POST /crm/objects/2026-09/leads/batch/create"].as_u64();
     assert_eq!(creates, None, "no lead was created yet: {stats}");
     // The first lead finds the stages known: no second read.
     let id = handed_off_lead(&env, "early@pinecrest-analytics.com").await;
@@ -84,7 +84,7 @@ async fn the_portals_lead_stages_are_read_when_the_service_starts_before_any_lea
     })
     .await;
     let stats = env.stats().await.unwrap();
-    assert_eq!(stats["byRoute"]["GET /crm/v3/pipelines/{object}"], 1);
+    assert_eq!(stats["byRoute"]["GET /crm/pipelines/2026-09/{object}"], 1);
     env.stop().await;
 }
 
@@ -195,7 +195,7 @@ async fn a_lead_create_whose_answer_is_lost_is_looked_up_not_sent_again() {
     // The client gives up on an answer after 1 s; HubSpot's answer takes 4 s.
     let env = start(dir.path(), calm(), "[hubspot]\nrequest_timeout_ms = 1000\n").await;
     env.set_faults(&json!({
-        "pathPrefix": "/crm/v3/objects/leads/batch/create",
+        "pathPrefix": "/crm/objects/2026-09/leads/batch/create",
         "responseDelayMs": 4000,
     }))
     .await
@@ -309,7 +309,7 @@ async fn a_sigkill_while_the_lead_create_is_in_flight_leaves_one_lead() {
     .await;
     // HubSpot creates the lead but its answer never arrives before the crash.
     env.set_faults(&json!({
-        "pathPrefix": "/crm/v3/objects/leads/batch/create",
+        "pathPrefix": "/crm/objects/2026-09/leads/batch/create",
         "responseDelayMs": 120_000,
     }))
     .await

@@ -10,6 +10,7 @@ use super::HubspotClient;
 use super::batch::{BatchItem, ChunkResults, attribute, batched};
 use super::budget::Priority;
 use super::error::{HubspotError, ItemError};
+use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, CompanyId, ContactId, Paging, PortalId};
 
@@ -109,7 +110,9 @@ impl HubspotClient {
                 })
                 .collect();
             let body = serde_json::json!({ "inputs": inputs });
-            let path = "/crm/v4/associations/contacts/companies/batch/read".to_owned();
+            let path = self
+                .inner
+                .path(Api::Associations, "contacts/companies/batch/read");
             let call = Call::post(portal, path, &body, Priority::Read, true)?;
             let resp: BatchResponse<ResultWire> = self.inner.send(&call).await?;
             let keys: Vec<ContactId> = pending.iter().map(|(id, _)| *id).collect();

@@ -14,6 +14,7 @@ use std::str::FromStr;
 use super::HubspotClient;
 use super::budget::Priority;
 use super::error::{HubspotError, ItemError};
+use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, CrmObject, IdInput, PortalId, StandardError};
 
@@ -140,8 +141,8 @@ pub(crate) fn attribute<K: Clone + Eq + Hash, T>(
     out
 }
 
-/// `POST /crm/v3/objects/{object}/batch/read` for any number of ids (HUBSPOT.md §3.2: ≤ 100 per
-/// request, 207 with per-id errors, no associations).
+/// `POST …/objects/…/{object}/batch/read` for any number of ids (HUBSPOT.md §3.2: ≤ 100 per
+/// request, per-id errors in a 207 on v3 or inside the 200 on 2026-09, no associations).
 pub(crate) async fn read_objects<K>(
     client: &HubspotClient,
     portal: PortalId,
@@ -156,11 +157,14 @@ where
     batched(client, portal, ids.to_vec(), |k| *k, MAX_OBJECT_BATCH, move |c, chunk: Vec<K>| {
         let properties = properties.clone();
         async move {
+            // `propertiesWithHistory` is required by the batch-read schema of every version;
+            // HubSpot answers without it, but `[]` is what the schema asks for (docs/hubspot.md).
             let body = serde_json::json!({
                 "properties": &*properties,
+                "propertiesWithHistory": [],
                 "inputs": chunk.iter().map(|id| IdInput { id: id.to_string() }).collect::<Vec<_>>(),
             });
-            let path = format!("/crm/v3/objects/{object}/batch/read");
+            let path = c.inner.path(Api::Objects, &format!("{object}/batch/read"));
             let call = Call::post(portal, path, &body, Priority::Read, true)?;
             let resp: BatchResponse<CrmObject> = c.inner.send(&call).await?;
             Ok(attribute(&chunk, resp.results, resp.errors, |r| r.id.parse().ok(), |s| {

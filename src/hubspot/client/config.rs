@@ -7,6 +7,7 @@
 //!
 //! ```toml
 //! base_url = "https://api.hubapi.com"
+//! api_version = "2026-09"           # or "v3" (legacy paths, unsupported from September 2027)
 //! replicas = 2                      # how many worker replicas share each portal's budget
 //! token_key_env = "HANDOFF_TOKEN_KEY"
 //!
@@ -41,6 +42,10 @@ pub struct HubspotConfig {
     /// CRM API base URL; tests point it at a local fake. (HUBSPOT.md §3)
     #[serde(default = "default_base_url")]
     pub base_url: String,
+    /// Which path family every call uses: `"2026-09"` (date-versioned, the default) or `"v3"`
+    /// (`paths.rs`; docs/hubspot.md "Date-versioned API and write validation").
+    #[serde(default)]
+    pub api_version: super::paths::ApiVersion,
     /// TCP connect timeout for every HubSpot request.
     #[serde(default = "default_connect_timeout_ms")]
     pub connect_timeout_ms: u64,

@@ -9,6 +9,7 @@ use super::HubspotClient;
 use super::batch::{BatchItem, MAX_OBJECT_BATCH, attribute, batched, read_objects};
 use super::budget::Priority;
 use super::error::HubspotError;
+use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, CompanyId, ContactId, CrmObject, PortalId, Properties};
 
@@ -99,7 +100,7 @@ impl HubspotClient {
     ) -> Result<Contact, HubspotError> {
         let mut call = Call::get(
             portal,
-            format!("/crm/v3/objects/contacts/{id}"),
+            self.inner.path(Api::Objects, &format!("contacts/{id}")),
             Priority::Read,
         );
         if !properties.is_empty() {
@@ -180,7 +181,7 @@ impl HubspotClient {
                     })
                     .collect();
                 let body = serde_json::json!({ "inputs": inputs });
-                let path = "/crm/v3/objects/contacts/batch/update".to_owned();
+                let path = c.inner.path(Api::Objects, "contacts/batch/update");
                 let call = Call::post(portal, path, &body, Priority::Write, true)?;
                 let resp: BatchResponse<CrmObject> = c.inner.send(&call).await?;
                 let keys: Vec<ContactId> = chunk.iter().map(|u| u.id).collect();

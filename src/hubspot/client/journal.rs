@@ -19,7 +19,7 @@ use super::transport::Call;
 use super::types::PortalId;
 use crate::hubspot::journal::{JournalFile, parse_file};
 
-const VERSION: &str = "2026-03";
+use super::paths::JOURNAL_VERSION as VERSION;
 
 /// The scopes of the app token (HUBSPOT-NEXT.md §1.4, the documented names).
 pub const SCOPES: &str = "developer.webhooks_journal.read developer.webhooks_journal.subscriptions.read developer.webhooks_journal.subscriptions.write";

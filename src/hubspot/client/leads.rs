@@ -15,6 +15,7 @@ use super::HubspotClient;
 use super::batch::{BatchItem, ChunkResults, MAX_OBJECT_BATCH, attribute, batched, read_objects};
 use super::budget::Priority;
 use super::error::HubspotError;
+use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, ContactId, CrmObject, OwnerId, PortalId};
 
@@ -22,7 +23,6 @@ use super::types::{BatchResponse, ContactId, CrmObject, OwnerId, PortalId};
 pub const LEAD_OBJECT_TYPE: &str = "0-136";
 /// `LEAD_TO_PRIMARY_CONTACT` (HUBSPOT-NEXT.md §3.2, from the official guide's example).
 const LEAD_TO_PRIMARY_CONTACT: u32 = 578;
-const PATH: &str = "/crm/v3/objects/leads";
 
 /// A lead to create for one contact.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -135,7 +135,7 @@ impl HubspotClient {
         let body = serde_json::json!({ "inputs": inputs });
         let call = Call::post(
             portal,
-            format!("{PATH}/batch/create"),
+            self.inner.path(Api::Objects, "leads/batch/create"),
             &body,
             Priority::Write,
             false,
@@ -167,7 +167,11 @@ impl HubspotClient {
         &self,
         portal: PortalId,
     ) -> Result<Vec<LeadPipeline>, HubspotError> {
-        let call = Call::get(portal, "/crm/v3/pipelines/leads".to_owned(), Priority::Read);
+        let call = Call::get(
+            portal,
+            self.inner.path(Api::Pipelines, "leads"),
+            Priority::Read,
+        );
         let page: Pipelines = self.inner.send(&call).await?;
         Ok(page.results)
     }
@@ -209,7 +213,7 @@ impl HubspotClient {
                 let body = serde_json::json!({ "inputs": inputs });
                 let call = Call::post(
                     portal,
-                    format!("{PATH}/batch/update"),
+                    c.inner.path(Api::Objects, "leads/batch/update"),
                     &body,
                     Priority::Write,
                     true,

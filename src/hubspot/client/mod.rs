@@ -5,6 +5,7 @@
 //! (`budget.rs`), credentials (`auth.rs`) and owner cache (`owners.rs`). Failures come back as
 //! [`HubspotError`], a closed set the worker maps to `Retry { at }`, `Dead` or "pause portal".
 //!
+//! Paths: `paths.rs` maps each call to its path for `hubspot.api_version` (2026-09 or v3).
 //! Endpoints: `contacts.rs`, `associations.rs`, `companies.rs`, `tasks.rs`, `owners.rs`,
 //! `search.rs`, `users.rs` (availability, parsed in `user_availability.rs`), `sequences.rs`,
 //! `leads.rs`; batching in `batch.rs`; the request loop in `transport.rs`.
@@ -23,6 +24,7 @@ mod journal;
 mod leads;
 mod owners;
 mod pacing;
+pub mod paths;
 pub mod retry;
 mod search;
 mod sequences;
@@ -53,6 +55,7 @@ pub use journal::{
 };
 pub use leads::{LEAD_OBJECT_TYPE, LeadOwnerUpdate, LeadPipeline, LeadStage, NewLead};
 pub use owners::{Owner, OwnerType};
+pub use paths::{Api, ApiVersion};
 pub use retry::Jitter;
 pub use search::{Filter, FilterGroup, SearchObject, SearchPage, SearchRequest, Sort};
 pub use sequences::{ContactEnrollment, Enrollment, EnrollmentRequest, Sequence, refusal_reason};
@@ -108,6 +111,8 @@ impl fmt::Debug for HubspotClient {
 pub(crate) struct Inner {
     http: reqwest::Client,
     base_url: String,
+    /// The path family of every call (`paths.rs`).
+    api: ApiVersion,
     clock: Arc<dyn Clock>,
     budget: Budget,
     auth: Auth,
@@ -192,7 +197,7 @@ impl HubspotClient {
             creds,
             AuthDeps {
                 http: http.clone(),
-                token_url: format!("{base_url}/oauth/v3/token"),
+                token_url: format!("{base_url}{}", paths::OAUTH_TOKEN),
                 clock: deps.clock.clone(),
                 store: deps.token_store.clone(),
                 cipher,
@@ -212,6 +217,7 @@ impl HubspotClient {
             inner: Arc::new(Inner {
                 http,
                 base_url,
+                api: cfg.api_version,
                 clock: deps.clock,
                 budget,
                 auth,
@@ -223,6 +229,11 @@ impl HubspotClient {
                 metrics,
             }),
         })
+    }
+
+    /// The HubSpot API version every call uses.
+    pub fn api_version(&self) -> ApiVersion {
+        self.inner.api
     }
 
     /// The configured portals.
@@ -258,6 +269,13 @@ impl HubspotClient {
     /// `(requests per window, window)` this replica currently allows itself for a portal.
     pub fn enforced_budget(&self, portal: PortalId) -> Option<(u32, Duration)> {
         self.inner.budget.enforced(portal)
+    }
+}
+
+impl Inner {
+    /// The path of `resource` in `api` for the configured version (`paths.rs`).
+    pub(crate) fn path(&self, api: Api, resource: &str) -> String {
+        paths::path(self.api, api, resource)
     }
 }
 

@@ -12,6 +12,7 @@ use super::HubspotClient;
 use super::budget::Priority;
 use super::clock::{add, until};
 use super::error::HubspotError;
+use super::paths::Api;
 use super::slots::PortalSlots;
 use super::transport::Call;
 use super::types::{OwnerId, Paging, PortalId};
@@ -127,7 +128,7 @@ impl HubspotClient {
         let mut owners = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..MAX_PAGES {
-            let mut call = Call::get(portal, "/crm/v3/owners".to_owned(), Priority::Read);
+            let mut call = Call::get(portal, self.inner.path(Api::Owners, ""), Priority::Read);
             call.query.push(("limit", "100".to_owned()));
             call.query.push(("archived", "false".to_owned()));
             if let Some(a) = &after {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::HubspotClient;
 use super::budget::{Lane, Priority};
 use super::error::HubspotError;
+use super::paths::Api;
 use super::transport::Call;
 use super::types::{CrmObject, Paging, PortalId};
 
@@ -21,11 +22,11 @@ const MAX_RESULTS: u64 = 10_000;
 /// Which objects to search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SearchObject {
-    /// `/crm/v3/objects/contacts/search`.
+    /// `…/objects/…/contacts/search`.
     Contacts,
-    /// `/crm/v3/objects/tasks/search`.
+    /// `…/objects/…/tasks/search`.
     Tasks,
-    /// `/crm/v3/objects/leads/search` (HUBSPOT-NEXT.md §3.1).
+    /// `…/objects/…/leads/search` (HUBSPOT-NEXT.md §3.1).
     Leads,
 }
 
@@ -208,12 +209,13 @@ impl HubspotClient {
         object: SearchObject,
         request: &SearchRequest,
     ) -> Result<SearchPage, HubspotError> {
-        let path = match object {
-            SearchObject::Contacts => "/crm/v3/objects/contacts/search",
-            SearchObject::Tasks => "/crm/v3/objects/tasks/search",
-            SearchObject::Leads => "/crm/v3/objects/leads/search",
+        let resource = match object {
+            SearchObject::Contacts => "contacts/search",
+            SearchObject::Tasks => "tasks/search",
+            SearchObject::Leads => "leads/search",
         };
-        let mut call = Call::post(portal, path.to_owned(), request, Priority::Read, true)?;
+        let path = self.inner.path(Api::Objects, resource);
+        let mut call = Call::post(portal, path, request, Priority::Read, true)?;
         call.lane = Lane::Search;
         let body_len = call.body.as_ref().map_or(0, Vec::len);
         request

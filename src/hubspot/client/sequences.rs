@@ -13,7 +13,7 @@ use super::error::HubspotError;
 use super::transport::Call;
 use super::types::{ContactId, PortalId};
 
-const BASE: &str = "/automation/sequences/2026-09";
+use super::paths::SEQUENCES as BASE;
 
 /// `PublicSequenceEnrollmentRequest` (§2.3).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -11,6 +11,7 @@ use super::HubspotClient;
 use super::batch::{BatchItem, ChunkResults, MAX_OBJECT_BATCH, attribute, batched, read_objects};
 use super::budget::Priority;
 use super::error::HubspotError;
+use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, ContactId, CrmObject, OwnerId, PortalId, Properties, TaskId};
 
@@ -212,7 +213,7 @@ impl HubspotClient {
             })
             .collect();
         let body = serde_json::json!({ "inputs": inputs });
-        let path = "/crm/v3/objects/tasks/batch/create".to_owned();
+        let path = self.inner.path(Api::Objects, "tasks/batch/create");
         let call = Call::post(portal, path, &body, Priority::Write, false)?;
         let resp: BatchResponse<CrmObject> = self.inner.send(&call).await?;
         let keys: Vec<String> = chunk.iter().map(|t| t.trace_id.clone()).collect();

@@ -94,6 +94,42 @@ struct ErrorBody {
     policy_name: Option<String>,
 }
 
+/// `warnings[]` of a 2xx answer (`{category, message, context}`), optional on every version:
+/// HubSpot reports a value it normalised (`PROPERTY_VALUE_NORMALIZED`) without failing the
+/// write (docs/hubspot.md "Date-versioned API and write validation").
+#[derive(Deserialize)]
+struct Warnings {
+    #[serde(default)]
+    warnings: Vec<Warning>,
+}
+
+#[derive(Deserialize)]
+struct Warning {
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+fn log_warnings(portal: PortalId, path: &str, body: &[u8]) {
+    const KEY: &[u8] = b"\"warnings\"";
+    if !body.windows(KEY.len()).any(|w| w == KEY) {
+        return;
+    }
+    let Ok(found) = serde_json::from_slice::<Warnings>(body) else {
+        return;
+    };
+    for w in found.warnings {
+        tracing::info!(
+            portal_id = %portal,
+            endpoint = %crate::metrics_hubspot::endpoint_of(path),
+            category = w.category.as_deref().unwrap_or(""),
+            message = %truncate(w.message.unwrap_or_default()),
+            "hubspot accepted a write with a warning"
+        );
+    }
+}
+
 fn header_num<T: std::str::FromStr>(h: &HeaderMap, name: &str) -> Option<T> {
     h.get(name)?.to_str().ok()?.trim().parse().ok()
 }
@@ -204,6 +240,7 @@ impl Inner {
                 } else {
                     &body
                 };
+                log_warnings(portal, &call.path, body);
                 return serde_json::from_slice(body).map_err(|e| {
                     HubspotError::local(portal, "decode", format!("status {status}: {e}"))
                 });

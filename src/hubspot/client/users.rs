@@ -15,6 +15,7 @@ use super::HubspotClient;
 use super::budget::Priority;
 use super::clock::{add, until};
 use super::error::HubspotError;
+use super::paths::Api;
 use super::slots::PortalSlots;
 use super::transport::Call;
 use super::types::{Paging, PortalId};
@@ -112,7 +113,11 @@ impl HubspotClient {
         let mut users = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..MAX_PAGES {
-            let mut call = Call::get(portal, "/crm/v3/objects/users".to_owned(), Priority::Read);
+            let mut call = Call::get(
+                portal,
+                self.inner.path(Api::Objects, "users"),
+                Priority::Read,
+            );
             call.query.push(("limit", "100".to_owned()));
             call.query.push(("archived", "false".to_owned()));
             call.query.push(("properties", PROPERTIES.to_owned()));

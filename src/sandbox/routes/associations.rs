@@ -3,6 +3,7 @@
 //! with 279 — paged per record by `after`. Unknown contacts come back in one
 //! `OBJECT_NOT_FOUND` error. A contact without companies gets an empty `to` list.
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -10,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{IdStr, batch_response, check_inputs, not_found_error};
+use crate::hubspot::client::ApiVersion;
 use crate::sandbox::Sandbox;
 use crate::sandbox::error::{ApiError, HsJson};
 use crate::sandbox::state::{Kind, now_ms};
@@ -45,6 +47,7 @@ fn link(company: u64, primary: bool) -> Value {
 
 pub(super) async fn batch_read(
     State(sb): State<Sandbox>,
+    Extension(v): Extension<ApiVersion>,
     HsJson(body): HsJson<ReadBody>,
 ) -> Result<Response, ApiError> {
     let started = now_ms();
@@ -86,5 +89,5 @@ pub(super) async fn batch_read(
     } else {
         vec![not_found_error("CONTACT", missing)]
     };
-    Ok(batch_response(StatusCode::OK, results, errors, started))
+    Ok(batch_response(v, StatusCode::OK, results, errors, started))
 }

@@ -4,6 +4,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{IdStr, batch_response, check_inputs, de_props, not_found_error};
+use crate::hubspot::client::ApiVersion;
 use crate::sandbox::Sandbox;
 use crate::sandbox::error::{ApiError, HsJson, HsQuery, parse_id};
 use crate::sandbox::state::{Kind, Record, Select, check_writable, now_ms, render};
@@ -144,6 +146,7 @@ fn validate(sb: &Sandbox, inputs: &[UpdateInput]) -> Result<(), ApiError> {
 
 pub(super) async fn batch_update(
     State(sb): State<Sandbox>,
+    Extension(v): Extension<ApiVersion>,
     HsJson(body): HsJson<UpdateBody>,
 ) -> Result<Response, ApiError> {
     let started = now_ms();
@@ -175,5 +178,5 @@ pub(super) async fn batch_update(
             }
         }
     }
-    Ok(batch_response(StatusCode::OK, results, errors, started))
+    Ok(batch_response(v, StatusCode::OK, results, errors, started))
 }

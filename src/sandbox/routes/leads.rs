@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,6 +18,7 @@ use serde_json::{Value, json};
 
 use super::tasks::{CreateBody, CreateInput};
 use super::{IdStr, batch_response, check_inputs, de_props, not_found_error};
+use crate::hubspot::client::ApiVersion;
 use crate::sandbox::Sandbox;
 use crate::sandbox::error::{ApiError, HsJson};
 use crate::sandbox::state::{Crm, Kind, Record, Select, check_writable, iso, now_ms, render};
@@ -93,6 +95,7 @@ fn build(crm: &mut Crm, mut input: CreateInput, now: i64) -> Result<Record, Stri
 
 pub(super) async fn batch_create(
     State(sb): State<Sandbox>,
+    Extension(v): Extension<ApiVersion>,
     HsJson(body): HsJson<CreateBody>,
 ) -> Result<Response, ApiError> {
     let started = now_ms();
@@ -125,6 +128,7 @@ pub(super) async fn batch_create(
         }
     }
     Ok(batch_response(
+        v,
         StatusCode::CREATED,
         results,
         errors,
@@ -146,6 +150,7 @@ struct UpdateInput {
 
 pub(super) async fn batch_update(
     State(sb): State<Sandbox>,
+    Extension(v): Extension<ApiVersion>,
     HsJson(body): HsJson<UpdateBody>,
 ) -> Result<Response, ApiError> {
     let started = now_ms();
@@ -169,7 +174,7 @@ pub(super) async fn batch_update(
             None => errors.push(not_found_error("LEAD", vec![input.id.0.clone()])),
         }
     }
-    Ok(batch_response(StatusCode::OK, results, errors, started))
+    Ok(batch_response(v, StatusCode::OK, results, errors, started))
 }
 
 /// `GET /crm/v3/pipelines/{objectType}` for `leads` / `0-136`: the default lead pipeline.

@@ -1,6 +1,7 @@
 //! HubSpot's routes, exactly those `hubspot::client` calls, one file per resource, behind the
-//! gate; plus the wire pieces they share: string-or-number ids, string property values, batch
-//! input limits and the 200/201/207 batch envelope (HUBSPOT.md §3.2).
+//! gate, served on both API versions (`/crm/v3/…` and `/crm/…/2026-09/…`, the paths of
+//! `hubspot::client::paths`); plus the wire pieces they share: string-or-number ids, string
+//! property values, batch input limits and each version's batch envelope (HUBSPOT.md §3.2).
 
 mod associations;
 mod contacts;
@@ -16,11 +17,11 @@ mod users;
 
 use std::collections::BTreeMap;
 
-use axum::Router;
 use axum::http::{Method, StatusCode, Uri};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use serde::{Deserialize, Deserializer};
 use serde_json::{Value, json};
 
@@ -31,71 +32,63 @@ use super::Sandbox;
 use super::error::ApiError;
 use super::gate;
 use super::state::{iso, now_ms};
+use crate::hubspot::client::paths::{Api, ApiVersion, OAUTH_TOKEN, SEQUENCES, path};
 
-/// The HubSpot API: CRM routes behind [`gate::crm`], the token endpoint behind [`gate::oauth`].
+/// The HubSpot API: CRM routes behind [`gate::crm`] (every versioned route once per API
+/// version, `versioned`), the token endpoint behind [`gate::oauth`].
 pub(super) fn router(sb: Sandbox) -> Router {
-    let crm = Router::new()
-        .route("/crm/v3/objects/contacts/{id}", get(contacts::get_one))
+    let mut crm = Router::new()
+        .route(&format!("{SEQUENCES}/enrollments"), post(sequences::enroll))
         .route(
-            "/crm/v3/objects/contacts/batch/read",
+            &format!("{SEQUENCES}/enrollments/contact/{{id}}"),
+            get(sequences::contact_enrollment),
+        )
+        .route(&format!("{SEQUENCES}/{{id}}"), get(sequences::get_one))
+        .merge(super::journal::routes());
+    for v in ApiVersion::ALL {
+        crm = crm.merge(versioned(v));
+    }
+    let crm = crm.route_layer(from_fn_with_state(sb.clone(), gate::crm));
+    let token = Router::new()
+        .route(OAUTH_TOKEN, post(oauth::token))
+        .route_layer(from_fn_with_state(sb.clone(), gate::oauth));
+    crm.merge(token).with_state(sb)
+}
+
+/// The CRM routes of one API version, each path from `hubspot::client::paths` (the table the
+/// client calls with); handlers read the version to answer in its shape.
+fn versioned(v: ApiVersion) -> Router<Sandbox> {
+    let objects = |resource: &str| path(v, Api::Objects, resource);
+    Router::new()
+        .route(&objects("contacts/{id}"), get(contacts::get_one))
+        .route(
+            &objects("contacts/batch/read"),
             post(objects::read_contacts),
         )
         .route(
-            "/crm/v3/objects/contacts/batch/update",
+            &objects("contacts/batch/update"),
             post(contacts::batch_update),
         )
-        .route("/crm/v3/objects/contacts/search", post(search::contacts))
+        .route(&objects("contacts/search"), post(search::contacts))
         .route(
-            "/crm/v3/objects/companies/batch/read",
+            &objects("companies/batch/read"),
             post(objects::read_companies),
         )
+        .route(&objects("tasks/batch/create"), post(tasks::batch_create))
+        .route(&objects("tasks/batch/read"), post(objects::read_tasks))
+        .route(&objects("tasks/search"), post(search::tasks))
         .route(
-            "/crm/v3/objects/tasks/batch/create",
-            post(tasks::batch_create),
-        )
-        .route(
-            "/crm/v3/objects/tasks/batch/read",
-            post(objects::read_tasks),
-        )
-        .route("/crm/v3/objects/tasks/search", post(search::tasks))
-        .route(
-            "/crm/v4/associations/contacts/companies/batch/read",
+            &path(v, Api::Associations, "contacts/companies/batch/read"),
             post(associations::batch_read),
         )
-        .route("/crm/v3/owners", get(owners::list))
-        .route("/crm/v3/objects/users", get(users::list))
-        .route(
-            "/automation/sequences/2026-09/enrollments",
-            post(sequences::enroll),
-        )
-        .route(
-            "/automation/sequences/2026-09/enrollments/contact/{id}",
-            get(sequences::contact_enrollment),
-        )
-        .route(
-            "/automation/sequences/2026-09/{id}",
-            get(sequences::get_one),
-        )
-        .route(
-            "/crm/v3/objects/leads/batch/create",
-            post(leads::batch_create),
-        )
-        .route(
-            "/crm/v3/objects/leads/batch/update",
-            post(leads::batch_update),
-        )
-        .route(
-            "/crm/v3/objects/leads/batch/read",
-            post(objects::read_leads),
-        )
-        .route("/crm/v3/objects/leads/search", post(search::leads))
-        .route("/crm/v3/pipelines/{object}", get(leads::pipelines))
-        .merge(super::journal::routes())
-        .route_layer(from_fn_with_state(sb.clone(), gate::crm));
-    let token = Router::new()
-        .route("/oauth/v3/token", post(oauth::token))
-        .route_layer(from_fn_with_state(sb.clone(), gate::oauth));
-    crm.merge(token).with_state(sb)
+        .route(&path(v, Api::Owners, ""), get(owners::list))
+        .route(&objects("users"), get(users::list))
+        .route(&objects("leads/batch/create"), post(leads::batch_create))
+        .route(&objects("leads/batch/update"), post(leads::batch_update))
+        .route(&objects("leads/batch/read"), post(objects::read_leads))
+        .route(&objects("leads/search"), post(search::leads))
+        .route(&path(v, Api::Pipelines, "{object}"), get(leads::pipelines))
+        .layer(Extension(v))
 }
 
 /// Anything else: 404 in HubSpot's error shape.
@@ -168,9 +161,11 @@ pub(crate) fn check_inputs(len: usize, max: usize) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The batch envelope: `ok` (200 or 201) when every input succeeded, else 207 with
-/// `numErrors` and `errors`.
+/// The batch envelope: `ok` (200 or 201) when every input succeeded. Partial failure is a 207
+/// with `numErrors` and `errors` on v3, and the same fields inside the `ok` answer on 2026-09
+/// (whose batch schemas have no 207; docs/hubspot.md "Date-versioned API and write validation").
 pub(crate) fn batch_response(
+    v: ApiVersion,
     ok: StatusCode,
     results: Vec<Value>,
     errors: Vec<Value>,
@@ -187,7 +182,10 @@ pub(crate) fn batch_response(
     } else {
         body["numErrors"] = json!(errors.len());
         body["errors"] = json!(errors);
-        StatusCode::MULTI_STATUS
+        match v {
+            ApiVersion::V3 => StatusCode::MULTI_STATUS,
+            ApiVersion::Dated2026_09 => ok,
+        }
     };
     (status, axum::Json(body)).into_response()
 }

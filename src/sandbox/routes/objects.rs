@@ -1,15 +1,17 @@
-//! `POST /crm/v3/objects/{contacts|companies|tasks}/batch/read` (HUBSPOT.md §3.2): up to 100
+//! `POST …/objects/…/{contacts|companies|tasks|leads}/batch/read` (HUBSPOT.md §3.2): up to 100
 //! ids, the requested properties, 207 with one `OBJECT_NOT_FOUND` error naming every missing
 //! id. A merged contact id returns the contact it was merged into, under that contact's id.
 
 use std::collections::HashSet;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::{IdInput, batch_response, check_inputs, not_found_error};
+use crate::hubspot::client::ApiVersion;
 use crate::sandbox::Sandbox;
 use crate::sandbox::error::{ApiError, HsJson, HsQuery};
 use crate::sandbox::state::{Kind, Select, now_ms, render};
@@ -31,7 +33,13 @@ pub(super) struct ArchivedQuery {
     archived: bool,
 }
 
-fn read(sb: &Sandbox, kind: Kind, body: ReadBody, archived: bool) -> Result<Response, ApiError> {
+fn read(
+    sb: &Sandbox,
+    v: ApiVersion,
+    kind: Kind,
+    body: ReadBody,
+    archived: bool,
+) -> Result<Response, ApiError> {
     let started = now_ms();
     check_inputs(body.inputs.len(), 100)?;
     if let Some(p) = body.id_property.filter(|p| p != "hs_object_id") {
@@ -58,37 +66,41 @@ fn read(sb: &Sandbox, kind: Kind, body: ReadBody, archived: bool) -> Result<Resp
     } else {
         vec![not_found_error(kind.label(), missing)]
     };
-    Ok(batch_response(StatusCode::OK, results, errors, started))
+    Ok(batch_response(v, StatusCode::OK, results, errors, started))
 }
 
 pub(super) async fn read_contacts(
     State(sb): State<Sandbox>,
+    Extension(v): Extension<ApiVersion>,
     HsQuery(q): HsQuery<ArchivedQuery>,
     HsJson(body): HsJson<ReadBody>,
 ) -> Result<Response, ApiError> {
-    read(&sb, Kind::Contact, body, q.archived)
+    read(&sb, v, Kind::Contact, body, q.archived)
 }
 
 pub(super) async fn read_companies(
     State(sb): State<Sandbox>,
+    Extension(v): Extension<ApiVersion>,
     HsQuery(q): HsQuery<ArchivedQuery>,
     HsJson(body): HsJson<ReadBody>,
 ) -> Result<Response, ApiError> {
-    read(&sb, Kind::Company, body, q.archived)
+    read(&sb, v, Kind::Company, body, q.archived)
 }
 
 pub(super) async fn read_leads(
     State(sb): State<Sandbox>,
+    Extension(v): Extension<ApiVersion>,
     HsQuery(q): HsQuery<ArchivedQuery>,
     HsJson(body): HsJson<ReadBody>,
 ) -> Result<Response, ApiError> {
-    read(&sb, Kind::Lead, body, q.archived)
+    read(&sb, v, Kind::Lead, body, q.archived)
 }
 
 pub(super) async fn read_tasks(
     State(sb): State<Sandbox>,
+    Extension(v): Extension<ApiVersion>,
     HsQuery(q): HsQuery<ArchivedQuery>,
     HsJson(body): HsJson<ReadBody>,
 ) -> Result<Response, ApiError> {
-    read(&sb, Kind::Task, body, q.archived)
+    read(&sb, v, Kind::Task, body, q.archived)
 }

@@ -1,9 +1,10 @@
-//! `GET /crm/v3/owners` (HUBSPOT.md §3.5): `limit` (default 100, at most 500 here), `after`
-//! (an opaque cursor), `archived` (false: active owners; true: archived ones) and `email`;
-//! `paging.next.after` while more remain.
+//! `GET …/owners` (`/crm/v3/owners`, `/crm/owners/2026-09`; HUBSPOT.md §3.5): `limit`
+//! (default 100, at most 500 here), `after` (an opaque cursor), `archived` (false: active
+//! owners; true: archived ones) and `email`; `paging.next.after` while more remain.
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::Uri;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -27,6 +28,7 @@ pub(super) struct OwnersQuery {
 
 pub(super) async fn list(
     State(sb): State<Sandbox>,
+    uri: Uri,
     HsQuery(q): HsQuery<OwnersQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let limit = q.limit.unwrap_or(DEFAULT_LIMIT);
@@ -65,7 +67,7 @@ pub(super) async fn list(
     if next < matching.len() {
         body["paging"] = json!({"next": {
             "after": next.to_string(),
-            "link": format!("/crm/v3/owners?after={next}&limit={limit}"),
+            "link": format!("{}?after={next}&limit={limit}", uri.path()),
         }});
     }
     Ok(Json(body))

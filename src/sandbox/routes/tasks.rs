@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::Extension;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -13,6 +14,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::{IdStr, batch_response, check_inputs, de_props};
+use crate::hubspot::client::ApiVersion;
 use crate::sandbox::Sandbox;
 use crate::sandbox::error::{ApiError, HsJson};
 use crate::sandbox::state::{Crm, Kind, Record, Select, check_writable, iso, now_ms, render};
@@ -145,6 +147,7 @@ impl To {
 
 pub(super) async fn batch_create(
     State(sb): State<Sandbox>,
+    Extension(v): Extension<ApiVersion>,
     HsJson(body): HsJson<CreateBody>,
 ) -> Result<Response, ApiError> {
     let started = now_ms();
@@ -179,6 +182,7 @@ pub(super) async fn batch_create(
         }
     }
     Ok(batch_response(
+        v,
         StatusCode::CREATED,
         results,
         errors,

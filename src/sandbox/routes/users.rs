@@ -1,11 +1,11 @@
-//! `GET /crm/v3/objects/users` (HUBSPOT-NEXT.md §4.1, scope `crm.objects.users.read`): `limit`
+//! `GET …/objects/users` (HUBSPOT-NEXT.md §4.1, scope `crm.objects.users.read`): `limit`
 //! (default 10 as HubSpot's, at most 100), `after` (an opaque cursor), `properties` (comma
 //! list or repeated), `archived` (the sandbox keeps no archived users: `true` lists none);
 //! `paging.next.after` while more remain. Without the scope (control API), 403 `MISSING_SCOPES`.
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use serde_json::{Value, json};
 
 use crate::sandbox::Sandbox;
@@ -18,6 +18,7 @@ const SCOPE: &str = "crm.objects.users.read";
 
 pub(super) async fn list(
     State(sb): State<Sandbox>,
+    uri: Uri,
     HsQuery(pairs): HsQuery<Vec<(String, String)>>,
 ) -> Result<Json<Value>, ApiError> {
     let mut limit = DEFAULT_LIMIT;
@@ -78,7 +79,7 @@ pub(super) async fn list(
     if next < total {
         body["paging"] = json!({"next": {
             "after": next.to_string(),
-            "link": format!("/crm/v3/objects/users?after={next}&limit={limit}"),
+            "link": format!("{}?after={next}&limit={limit}", uri.path()),
         }});
     }
     Ok(Json(body))

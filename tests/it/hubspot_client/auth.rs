@@ -36,7 +36,7 @@ async fn mount_contact_for(server: &MockServer, bearer: &str, status: u16) {
             "category": "INVALID_AUTHENTICATION", "correlationId": "5e4a3b1c-0000-4000-8000-000000000000"}))
     };
     Mock::given(method("GET"))
-        .and(path("/crm/v3/objects/contacts/1"))
+        .and(path("/crm/objects/2026-09/contacts/1"))
         .and(header("Authorization", format!("Bearer {bearer}").as_str()))
         .respond_with(resp)
         .mount(server)

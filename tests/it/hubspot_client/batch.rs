@@ -13,7 +13,7 @@ use crate::hubspot_client::helpers::*;
 async fn batch_read_of_250_contacts_is_split_into_100_100_50_and_mapped_back() {
     let server = fake().await;
     Mock::given(method("POST"))
-        .and(path("/crm/v3/objects/contacts/batch/read"))
+        .and(path("/crm/objects/2026-09/contacts/batch/read"))
         .respond_with(EchoBatchRead { missing: vec![] })
         .expect(3)
         .mount(&server)
@@ -49,7 +49,7 @@ async fn batch_read_of_250_contacts_is_split_into_100_100_50_and_mapped_back() {
 async fn a_207_gives_each_input_its_own_outcome() {
     let server = fake().await;
     Mock::given(method("POST"))
-        .and(path("/crm/v3/objects/contacts/batch/read"))
+        .and(path("/crm/objects/2026-09/contacts/batch/read"))
         .respond_with(EchoBatchRead {
             missing: vec!["2".into(), "99999".into()],
         })
@@ -65,10 +65,62 @@ async fn a_207_gives_each_input_its_own_outcome() {
 }
 
 #[tokio::test]
+async fn errors_inside_a_200_the_2026_09_shape_give_each_input_its_outcome_and_warnings_are_optional()
+ {
+    let server = fake().await;
+    Mock::given(method("POST"))
+        .and(path("/crm/objects/2026-09/contacts/batch/read"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "status": "COMPLETE",
+            "results": [{"id": "1", "properties": {"email": "a@b.com"}, "archived": false}],
+            "numErrors": 1,
+            "errors": [{"status": "error", "category": "OBJECT_NOT_FOUND", "message": "gone",
+                        "context": {"ids": ["2"]}}],
+            "warnings": [{"category": "PROPERTY_VALUE_NORMALIZED", "message": "date normalised",
+                          "context": {"propertyName": ["closedate"]}}],
+            "startedAt": "2026-12-01T10:00:00.000Z", "completedAt": "2026-12-01T10:00:00.050Z"
+        })))
+        .mount(&server)
+        .await;
+    let c = client(&private_app_config(&server.uri(), "", ""));
+    let out = c
+        .batch_read_contacts(PORTAL, &[ContactId(1), ContactId(2)], &["email"])
+        .await;
+    assert_eq!(
+        out[0].result.as_ref().unwrap().property("email"),
+        Some("a@b.com")
+    );
+    assert!(matches!(out[1].result, Err(ItemError::NotFound)));
+}
+
+#[tokio::test]
+async fn the_v3_paths_are_called_when_configured() {
+    let server = fake().await;
+    Mock::given(method("POST"))
+        .and(path("/crm/v3/objects/contacts/batch/read"))
+        .respond_with(EchoBatchRead {
+            missing: vec!["2".into()],
+        })
+        .expect(1)
+        .mount(&server)
+        .await;
+    let c = client(&private_app_config(
+        &server.uri(),
+        "api_version = \"v3\"",
+        "",
+    ));
+    let out = c
+        .batch_read_contacts(PORTAL, &[ContactId(1), ContactId(2)], &[])
+        .await;
+    assert!(out[0].result.is_ok());
+    assert!(matches!(out[1].result, Err(ItemError::NotFound)));
+}
+
+#[tokio::test]
 async fn batch_update_maps_per_input_validation_errors_and_merges_duplicates() {
     let server = fake().await;
     Mock::given(method("POST"))
-        .and(path("/crm/v3/objects/contacts/batch/update"))
+        .and(path("/crm/objects/2026-09/contacts/batch/update"))
         .respond_with(ResponseTemplate::new(207).set_body_json(json!({
             "status": "COMPLETE",
             "results": [{"id": "1", "properties": {"hubspot_owner_id": "41629779"}, "archived": false}],
@@ -158,7 +210,7 @@ async fn task_batch_create_associates_each_task_with_its_contact_and_maps_result
     for echo in [true, false] {
         let server = fake().await;
         Mock::given(method("POST"))
-            .and(path("/crm/v3/objects/tasks/batch/create"))
+            .and(path("/crm/objects/2026-09/tasks/batch/create"))
             .respond_with(TaskCreate { echo })
             .expect(2)
             .mount(&server)
@@ -208,7 +260,7 @@ async fn task_batch_create_associates_each_task_with_its_contact_and_maps_result
 async fn task_batch_read_parses_status_owner_and_due_time() {
     let server = fake().await;
     Mock::given(method("POST"))
-        .and(path("/crm/v3/objects/tasks/batch/read"))
+        .and(path("/crm/objects/2026-09/tasks/batch/read"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "COMPLETE", "results": [
             {"id": "17687016786", "properties": {"hs_task_status": "COMPLETED", "hubspot_owner_id": "64492917",
              "hs_timestamp": "2019-10-30T03:30:17.883Z"}, "archived": false}]})))
@@ -228,12 +280,12 @@ async fn task_batch_read_parses_status_owner_and_due_time() {
 async fn get_contact_returns_properties_and_companies_and_404_is_not_found() {
     let server = fake().await;
     Mock::given(method("GET"))
-        .and(path("/crm/v3/objects/contacts/512"))
+        .and(path("/crm/objects/2026-09/contacts/512"))
         .respond_with(ResponseTemplate::new(200).set_body_json(contact_json("512")))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/crm/v3/objects/contacts/513"))
+        .and(path("/crm/objects/2026-09/contacts/513"))
         .respond_with(ResponseTemplate::new(404).set_body_json(json!({"status": "error", "message": "Object not found",
             "category": "OBJECT_NOT_FOUND", "correlationId": "a43683b0-5717-4ceb-80b4-104d02915d8c"})))
         .mount(&server)
@@ -277,7 +329,9 @@ async fn contact_companies_follow_paging_per_record() {
             {"from": {"id": "1001"}, "to": [{"toObjectId": 56, "associationTypes": [{"category": "HUBSPOT_DEFINED", "typeId": 279}]}]}]})),
     ]);
     Mock::given(method("POST"))
-        .and(path("/crm/v4/associations/contacts/companies/batch/read"))
+        .and(path(
+            "/crm/associations/2026-09/contacts/companies/batch/read",
+        ))
         .respond_with(pages)
         .expect(2)
         .mount(&server)
@@ -298,7 +352,7 @@ async fn contact_companies_follow_paging_per_record() {
 async fn companies_batch_read_exposes_owner_and_domain() {
     let server = fake().await;
     Mock::given(method("POST"))
-        .and(path("/crm/v3/objects/companies/batch/read"))
+        .and(path("/crm/objects/2026-09/companies/batch/read"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "COMPLETE", "results": [
             {"id": "55", "properties": {"domain": "Example.COM", "hubspot_owner_id": "41629779", "name": "Ex"}, "archived": false}]})))
         .mount(&server)

@@ -34,7 +34,7 @@ async fn burst(replicas: u32) -> (usize, Duration) {
     let server = fake().await;
     let recorder = Recorder::default();
     Mock::given(method("GET"))
-        .and(path_regex("^/crm/v3/objects/contacts/[0-9]+$"))
+        .and(path_regex("^/crm/objects/2026-09/contacts/[0-9]+$"))
         .respond_with(recorder.clone())
         .mount(&server)
         .await;

@@ -50,7 +50,7 @@ fn lead(trace: &str, contact: u64) -> NewLead {
 async fn lead_results_without_trace_ids_are_matched_by_contact_and_never_by_position() {
     let server = fake().await;
     Mock::given(method("POST"))
-        .and(path("/crm/v3/objects/leads/batch/create"))
+        .and(path("/crm/objects/2026-09/leads/batch/create"))
         .respond_with(LeadCreate)
         .expect(1)
         .mount(&server)

@@ -3,6 +3,7 @@
 
 mod auth;
 mod batch;
+mod bodies;
 mod budget_burst;
 pub mod helpers;
 mod leads;

@@ -19,7 +19,7 @@ fn owner(id: &str, user_id: Option<u64>, archived: bool) -> serde_json::Value {
 
 async fn mount_two_pages(server: &wiremock::MockServer) {
     Mock::given(method("GET"))
-        .and(path("/crm/v3/owners"))
+        .and(path("/crm/owners/2026-09"))
         .and(query_param("after", "page2"))
         .respond_with(ResponseTemplate::new(200).set_body_json(
             json!({"results": [owner("3", Some(3), false), owner("4", Some(4), true)]}),
@@ -27,9 +27,9 @@ async fn mount_two_pages(server: &wiremock::MockServer) {
         .mount(server)
         .await;
     Mock::given(method("GET"))
-        .and(path("/crm/v3/owners"))
+        .and(path("/crm/owners/2026-09"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"results": [owner("1", Some(1), false), owner("2", None, false)],
-            "paging": {"next": {"after": "page2", "link": "https://api.hubapi.com/crm/v3/owners?after=page2"}}})))
+            "paging": {"next": {"after": "page2", "link": "https://api.hubapi.com/crm/owners/2026-09?after=page2"}}})))
         .mount(server)
         .await;
 }

@@ -19,7 +19,7 @@ fn too_many(policy: &str) -> ResponseTemplate {
 async fn ten_secondly_429_waits_for_the_window_then_succeeds() {
     let server = fake().await;
     Mock::given(method("GET"))
-        .and(path("/crm/v3/objects/contacts/1"))
+        .and(path("/crm/objects/2026-09/contacts/1"))
         .respond_with(Sequence::new(vec![
             too_many("TEN_SECONDLY_ROLLING"),
             ResponseTemplate::new(200).set_body_json(contact_json("1")),
@@ -46,7 +46,7 @@ async fn ten_secondly_429_waits_for_the_window_then_succeeds() {
 async fn ten_secondly_429_beyond_the_inline_wait_returns_retry_at() {
     let server = fake().await;
     Mock::given(method("GET"))
-        .and(path("/crm/v3/objects/contacts/1"))
+        .and(path("/crm/objects/2026-09/contacts/1"))
         .respond_with(too_many("TEN_SECONDLY_ROLLING").insert_header("Retry-After", "30"))
         .expect(1)
         .mount(&server)
@@ -72,7 +72,7 @@ async fn ten_secondly_429_beyond_the_inline_wait_returns_retry_at() {
 async fn daily_429_parks_the_portal_until_midnight_without_more_requests() {
     let server = fake().await;
     Mock::given(method("GET"))
-        .and(path("/crm/v3/objects/contacts/1"))
+        .and(path("/crm/objects/2026-09/contacts/1"))
         .respond_with(too_many("DAILY"))
         .expect(1)
         .mount(&server)

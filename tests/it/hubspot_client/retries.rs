@@ -13,7 +13,7 @@ use crate::hubspot_client::helpers::*;
 async fn a_5xx_then_success_is_retried_in_place() {
     let server = fake().await;
     Mock::given(method("GET"))
-        .and(path("/crm/v3/objects/contacts/1"))
+        .and(path("/crm/objects/2026-09/contacts/1"))
         .respond_with(Sequence::new(vec![
             ResponseTemplate::new(500),
             ResponseTemplate::new(200).set_body_json(contact_json("1")),
@@ -29,7 +29,7 @@ async fn a_5xx_then_success_is_retried_in_place() {
 async fn persistent_5xx_gives_up_with_retry_at_after_max_attempts() {
     let server = fake().await;
     Mock::given(method("GET"))
-        .and(path("/crm/v3/objects/contacts/1"))
+        .and(path("/crm/objects/2026-09/contacts/1"))
         .respond_with(ResponseTemplate::new(500))
         .expect(3)
         .mount(&server)
@@ -44,7 +44,7 @@ async fn persistent_5xx_gives_up_with_retry_at_after_max_attempts() {
 async fn a_timeout_then_success_is_retried_for_reads() {
     let server = fake().await;
     Mock::given(method("GET"))
-        .and(path("/crm/v3/objects/contacts/1"))
+        .and(path("/crm/objects/2026-09/contacts/1"))
         .respond_with(Sequence::new(vec![
             ResponseTemplate::new(200)
                 .set_body_json(contact_json("1"))
@@ -65,7 +65,7 @@ async fn a_timeout_then_success_is_retried_for_reads() {
 async fn a_timed_out_task_create_is_not_resent_and_says_it_may_have_applied() {
     let server = fake().await;
     Mock::given(method("POST"))
-        .and(path("/crm/v3/objects/tasks/batch/create"))
+        .and(path("/crm/objects/2026-09/tasks/batch/create"))
         .respond_with(ResponseTemplate::new(201).set_delay(Duration::from_secs(3)))
         .expect(1)
         .mount(&server)
@@ -94,7 +94,7 @@ async fn a_timed_out_task_create_is_not_resent_and_says_it_may_have_applied() {
 async fn other_4xx_are_permanent_with_hubspot_details() {
     let server = fake().await;
     Mock::given(method("GET"))
-        .and(path("/crm/v3/objects/contacts/1"))
+        .and(path("/crm/objects/2026-09/contacts/1"))
         .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({"status": "error",
             "message": "This app hasn't been granted all required scopes", "category": "MISSING_SCOPES",
             "correlationId": "9bd4b1bc-0000-4000-8000-000000000000"})))

@@ -27,7 +27,7 @@ fn open_tasks_for(contact: &str) -> SearchRequest {
 async fn search_sends_hubspot_shaped_filters_and_retries_a_search_429() {
     let server = fake().await;
     Mock::given(method("POST"))
-        .and(path("/crm/v3/objects/tasks/search"))
+        .and(path("/crm/objects/2026-09/tasks/search"))
         .respond_with(Sequence::new(vec![
             ResponseTemplate::new(429).set_body_json(json!({"status": "error", "message": "You have reached your secondly limit.",
                 "errorType": "RATE_LIMIT", "correlationId": "c033cdaa-2c40-4a64-ae48-b4cec88dad24"})),

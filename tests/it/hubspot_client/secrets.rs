@@ -16,7 +16,7 @@ fn assert_clean(what: &str, text: &str) {
 async fn secrets_never_appear_in_debug_output_or_errors() {
     let server = fake().await;
     Mock::given(method("GET"))
-        .and(path("/crm/v3/objects/contacts/1"))
+        .and(path("/crm/objects/2026-09/contacts/1"))
         .respond_with(ResponseTemplate::new(401))
         .mount(&server)
         .await;

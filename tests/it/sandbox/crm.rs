@@ -261,7 +261,7 @@ async fn owners_are_paged_past_one_hundred_and_archived_ones_are_left_out() {
     assert_eq!(owners[0].id, OwnerId(1001));
     assert!(owners.iter().all(|o| o.is_assignable()));
     assert_eq!(
-        sb.sandbox.stats().by_route["GET /crm/v3/owners"],
+        sb.sandbox.stats().by_route["GET /crm/owners/2026-09"],
         3,
         "100 + 100 + 50"
     );

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use handoff::hubspot::client::HubspotClient;
+use handoff::hubspot::client::{ApiVersion, HubspotClient};
 use handoff::sandbox::{RunningSandbox, SandboxConfig, spawn};
 use serde_json::Value;
 
@@ -55,4 +55,15 @@ pub async fn raw(
 
 pub async fn json(resp: reqwest::Response) -> Value {
     resp.json().await.unwrap()
+}
+
+/// [`client_for`] calling the paths of API version `v` (`hubspot.api_version`).
+pub fn client_for_version(sb: &RunningSandbox, v: ApiVersion) -> HubspotClient {
+    let limit = sb.sandbox.rate_limit();
+    let quota = format!(
+        "quota = {{ requests = {}, interval_ms = {} }}",
+        limit.requests, limit.interval_ms
+    );
+    let top = format!("api_version = \"{v}\"");
+    client(&private_app_config(&sb.base_url, &top, &quota))
 }

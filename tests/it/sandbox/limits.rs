@@ -105,7 +105,7 @@ async fn the_clients_budget_keeps_a_burst_under_the_limit() {
 #[tokio::test]
 async fn injected_5xx_on_a_read_are_retried_and_the_call_succeeds() {
     let sb = start(seeded()).await;
-    let faults = json!({"failNext": 2, "failStatus": 500, "pathPrefix": "/crm/v3/objects/contacts/batch/read"});
+    let faults = json!({"failNext": 2, "failStatus": 500, "pathPrefix": "/crm/objects/2026-09/contacts/batch/read"});
     let resp = raw(&sb, Method::PUT, "/_sandbox/faults", None, Some(faults)).await;
     assert_eq!(resp.status(), 200);
     let c = client_for(&sb);
@@ -116,7 +116,7 @@ async fn injected_5xx_on_a_read_are_retried_and_the_call_succeeds() {
     let stats = sb.sandbox.stats();
     assert_eq!(stats.injected_5xx, 2);
     assert_eq!(
-        stats.by_route["POST /crm/v3/objects/contacts/batch/read"],
+        stats.by_route["POST /crm/objects/2026-09/contacts/batch/read"],
         3
     );
 }

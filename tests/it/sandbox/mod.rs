@@ -13,3 +13,4 @@ mod search;
 mod seed;
 mod sequences;
 mod users;
+mod versions;

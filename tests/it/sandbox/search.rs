@@ -101,6 +101,9 @@ async fn contacts_are_filtered_with_or_groups_and_sorted() {
     assert_eq!(page.total, 4);
 
     let stats = sb.sandbox.stats();
-    assert_eq!(stats.by_route["POST /crm/v3/objects/contacts/search"], 1);
+    assert_eq!(
+        stats.by_route["POST /crm/objects/2026-09/contacts/search"],
+        1
+    );
     assert_eq!(stats.max_in_window, 0, "search is not in the burst window");
 }
