@@ -32,7 +32,7 @@ pub mod validate;
 mod validate_routing;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 #[cfg(test)]
 mod tests_fastpath;
 #[cfg(test)]

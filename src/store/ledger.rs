@@ -72,6 +72,44 @@ pub struct HandoffRow {
     pub updated_at_ms: i64,
 }
 
+#[cfg(test)]
+impl HandoffRow {
+    /// An open handoff of contact 1 to owner 101, handed off at 0 and due at 10 s.
+    pub(crate) fn example() -> Self {
+        HandoffRow {
+            id: 1,
+            portal_id: 1,
+            contact_id: 1,
+            status: "open".into(),
+            step: "sla_scheduled".into(),
+            owner_id: "101".into(),
+            team: None,
+            score: 80,
+            tier: None,
+            sla_tier: Some("A".into()),
+            source: None,
+            trace_id: "t".into(),
+            task_id: None,
+            task_attempted_at_ms: None,
+            handed_off_at_ms: 0,
+            sla_due_at_ms: Some(10_000),
+            close_loop_due_ms: None,
+            sla_plan: None,
+            task_text: None,
+            first_touch_at_ms: None,
+            sla_met: None,
+            escalations: 0,
+            reassignments: 0,
+            missed_by: "[]".into(),
+            disposition: None,
+            disposition_reason: None,
+            disposition_at_ms: None,
+            deal_amount: None,
+            updated_at_ms: 0,
+        }
+    }
+}
+
 impl HandoffRow {
     pub fn step(&self) -> Step {
         Step::parse(&self.step)

@@ -334,6 +334,102 @@ async fn a_lead_status_set_before_the_handoff_is_not_taken_for_sales_acting_on_i
     env.stop().await;
 }
 
+/// SLA checks still waiting in the queue (none once a disposition closed the handoff).
+async fn sla_checks_waiting(env: &handoff::demo::DemoEnv) -> i64 {
+    env.store
+        .queue_depth()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|d| d.queue == "sla" && d.status != "dead")
+        .map(|d| d.jobs)
+        .sum()
+}
+
+/// The lead was accepted by sales: closed, touched, with its one task and no ladder left.
+async fn assert_accepted_without_ladder(env: &handoff::demo::DemoEnv, id: i64) {
+    eventually(15, "the disposition and the finished steps", || async {
+        let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+        rows.first()
+            .is_some_and(|r| r.disposition.is_some() && r.step == "sla_scheduled")
+    })
+    .await;
+    let row = handoff_row(env, id).await;
+    assert_eq!(row.disposition.as_deref(), Some("accepted"));
+    assert_eq!(row.disposition_reason.as_deref(), Some("sales engaged"));
+    assert_eq!(row.status, "closed");
+    let touched = row.first_touch_at_ms.expect("a disposition is a touch");
+    assert!(
+        touched >= row.handed_off_at_ms,
+        "a touch never precedes the handoff"
+    );
+    assert_eq!(sla_checks_waiting(env).await, 0, "the ladder stopped");
+    assert_eq!(follow_ups(&env.tasks(Some(id)).await.unwrap()).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_change_in_the_creations_batch_is_a_disposition() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start(dir.path()).await;
+    let id = new_lead(&env, "quick@pinecrest-analytics.com").await;
+    env.upsert_contact(
+        Some(&id.to_string()),
+        &json!({"hs_lead_status": "CONNECTED"}),
+        None,
+    )
+    .await
+    .unwrap();
+    // The rep set the status 200 ms after the creation; both arrive in one delivery, and the
+    // worker reads the contact with the status already set.
+    let creation = env.event("contact.creation", id, json!({}));
+    let at = creation["occurredAt"].as_i64().unwrap() + 200;
+    let change = env.event(
+        "contact.propertyChange",
+        id,
+        json!({"propertyName": "hs_lead_status", "propertyValue": "CONNECTED", "occurredAt": at}),
+    );
+    env.deliver(&[creation, change]).await.unwrap();
+    assert_accepted_without_ladder(&env, id).await;
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_change_that_happened_before_the_decision_was_recorded_is_a_disposition() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start(dir.path()).await;
+    let id = new_lead(&env, "race@pinecrest-analytics.com").await;
+    env.upsert_contact(
+        Some(&id.to_string()),
+        &json!({"hs_lead_status": "CONNECTED"}),
+        None,
+    )
+    .await
+    .unwrap();
+    let creation = env.event("contact.creation", id, json!({}));
+    let at = creation["occurredAt"].as_i64().unwrap() + 1;
+    env.deliver(&[creation]).await.unwrap();
+    // The decision read the status already set; its change event arrives only afterwards.
+    eventually(15, "the decision", || async {
+        !env.store
+            .handoffs_for(62515, &[id])
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    let decided_at = handoff_row(&env, id).await.handed_off_at_ms;
+    assert!(at < decided_at, "the change happened before the decision");
+    env.deliver(&[env.event(
+        "contact.propertyChange",
+        id,
+        json!({"propertyName": "hs_lead_status", "propertyValue": "CONNECTED", "occurredAt": at}),
+    )])
+    .await
+    .unwrap();
+    assert_accepted_without_ladder(&env, id).await;
+    env.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_creation_delivered_after_a_later_change_still_makes_one_handoff_and_one_task() {
     let dir = tempfile::tempdir().unwrap();

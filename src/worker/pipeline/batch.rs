@@ -10,7 +10,7 @@ use jiff::Timestamp;
 
 use super::intent::Plan;
 use super::steps::{self, Failures, StoredPlan, StoredStep, StoredTask};
-use super::touch::{self, Observed};
+use super::touch::{self, ChangeWindow, Observed, disposition_news};
 use super::{Pipeline, Rules, now_ms, portal, retry_later};
 use crate::engine::playbook::LadderAction;
 use crate::engine::tasks::TaskContext;
@@ -105,7 +105,8 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
             None => fresh.push(c),
         }
     }
-    let mut rows = decide(p, &rules, portal_id, fresh, work)
+    let plans: HashMap<i64, &Plan> = work.iter().map(|w| (w.contact_id, &w.plan)).collect();
+    let mut rows = decide(p, &rules, portal_id, &fresh, &plans)
         .await
         .unwrap_or_else(|err| {
             for w in work {
@@ -115,11 +116,24 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
             }
             Vec::new()
         });
+    if let Err(err) = observe_fresh(p, &rules, portal_id, &fresh, &plans, &mut rows).await {
+        for r in &rows {
+            failures
+                .entry(r.contact_id)
+                .or_insert_with(|| retry_later(max_attempts(work), err.to_string()));
+        }
+    }
     for (c, row) in known {
-        observe(p, &rules, &c, &row).await;
+        let since = StoredPlan::of(&row)
+            .window_start_ms
+            .unwrap_or(row.handed_off_at_ms);
+        let news = plans
+            .get(&row.contact_id)
+            .and_then(|plan| disposition_news(plan, &c, since));
+        observe(p, &rules, &c, &row, news).await;
         rows.push(row);
     }
-    let max_attempts = work.iter().map(|w| w.attempts).max().unwrap_or(1);
+    let max_attempts = max_attempts(work);
     let new_ids: Vec<i64> = rows
         .iter()
         .filter(|r| r.task_id.is_none())
@@ -142,6 +156,43 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
         }
     }
     failures
+}
+
+fn max_attempts(work: &[ContactWork]) -> i64 {
+    work.iter().map(|w| w.attempts).max().unwrap_or(1)
+}
+
+/// New handoffs whose run carried a disposition change: sales acted before the decision was
+/// recorded, so the disposition is recorded now, and `rows` are read again so the steps see it
+/// (a closed handoff gets its owner and task, but no ladder).
+async fn observe_fresh(
+    p: &Pipeline,
+    rules: &Rules,
+    portal_id: i64,
+    fresh: &[engine::Contact],
+    plans: &HashMap<i64, &Plan>,
+    rows: &mut [HandoffRow],
+) -> Result<(), crate::store::StoreError> {
+    let mut changed = Vec::new();
+    for row in rows.iter() {
+        let Some(c) = fresh.iter().find(|c| c.id == row.contact_id.to_string()) else {
+            continue;
+        };
+        if let Some(at) = ChangeWindow::of(plans.get(&row.contact_id), c).changed_at_ms {
+            observe(p, rules, c, row, Some(at)).await;
+            changed.push(row.contact_id);
+        }
+    }
+    if changed.is_empty() {
+        return Ok(());
+    }
+    let again = p.store.handoffs_for(portal_id, &changed).await?;
+    for row in rows.iter_mut() {
+        if let Some(new) = again.iter().find(|r| r.id == row.id) {
+            *row = new.clone();
+        }
+    }
+    Ok(())
 }
 
 /// The roster with HubSpot's view applied: owners HubSpot no longer lists as assignable
@@ -172,17 +223,13 @@ async fn decide(
     p: &Pipeline,
     rules: &Rules,
     portal_id: i64,
-    contacts: Vec<engine::Contact>,
-    work: &[ContactWork],
+    contacts: &[engine::Contact],
+    plans: &HashMap<i64, &Plan>,
 ) -> Result<Vec<HandoffRow>, crate::store::StoreError> {
     if contacts.is_empty() {
         return Ok(Vec::new());
     }
     let roster = live_roster(p, rules, portal_id).await;
-    let triggers: HashMap<String, String> = work
-        .iter()
-        .map(|w| (w.contact_id.to_string(), w.plan.trigger.clone()))
-        .collect();
     let now = Timestamp::now();
     let mut outcomes = Vec::new();
     let created = p
@@ -198,8 +245,9 @@ async fn decide(
                     };
                     let d = engine::decide_in_place(&input, &rules.playbook, now, state);
                     outcomes.push(outcome_name(d.outcome));
-                    let trigger = triggers.get(&c.id).cloned().unwrap_or_default();
-                    record(p, rules, c, &d, trigger)
+                    let plan = c.id.parse::<i64>().ok().and_then(|id| plans.get(&id));
+                    let trigger = plan.map(|w| w.trigger.clone()).unwrap_or_default();
+                    record(p, rules, c, &d, trigger, ChangeWindow::of(plan, c))
                 })
                 .collect()
         })
@@ -235,10 +283,11 @@ pub(crate) fn record(
     c: &engine::Contact,
     d: &Decision,
     trigger: String,
+    window: ChangeWindow,
 ) -> NewDecision {
     let owner = d.routing.as_ref().map(|r| r.assignment.owner_id.clone());
     let handoff = match (&d.routing, d.outcome) {
-        (Some(routing), Decided::HandOff) => Some(new_handoff(p, rules, c, d, routing)),
+        (Some(routing), Decided::HandOff) => Some(new_handoff(p, rules, c, d, routing, window)),
         _ => None,
     };
     NewDecision {
@@ -258,8 +307,9 @@ fn new_handoff(
     c: &engine::Contact,
     d: &Decision,
     routing: &engine::routing::RoutingTrace,
+    window: ChangeWindow,
 ) -> NewHandoff {
-    let plan = stored_plan(d, c, &rules.playbook);
+    let plan = stored_plan(d, c, &rules.playbook, window);
     let a = &routing.assignment;
     let source = (!p.settings.source_property.is_empty())
         .then(|| c.get(&p.settings.source_property))
@@ -325,18 +375,27 @@ fn zone_name(zone: &jiff::tz::TimeZone) -> String {
     zone.iana_name().unwrap_or("UTC").to_string()
 }
 
-/// The decision's SLA ladder as stored, with the disposition `c` already shows.
-pub(crate) fn stored_plan(d: &Decision, c: &engine::Contact, playbook: &Playbook) -> StoredPlan {
+/// The decision's SLA ladder as stored, with the disposition `c` already shows — unless the
+/// run that decided it carried a change of that disposition (`window`): then it is news.
+pub(crate) fn stored_plan(
+    d: &Decision,
+    c: &engine::Contact,
+    playbook: &Playbook,
+    window: ChangeWindow,
+) -> StoredPlan {
     let disposition_at_handoff = engine::disposition::classify(playbook, c)
+        .filter(|_| window.changed_at_ms.is_none())
         .map(|d| (touch::outcome_name(d.outcome).to_owned(), d.reason));
     let Some(sla) = &d.sla else {
         return StoredPlan {
             disposition_at_handoff,
+            window_start_ms: window.start_ms,
             ..StoredPlan::default()
         };
     };
     StoredPlan {
         disposition_at_handoff,
+        window_start_ms: window.start_ms,
         ladder: sla
             .ladder
             .iter()
@@ -354,17 +413,18 @@ pub(crate) fn stored_plan(d: &Decision, c: &engine::Contact, playbook: &Playbook
     }
 }
 
-/// A handed-off contact changed: record its first touch and disposition.
-async fn observe(p: &Pipeline, rules: &Rules, c: &engine::Contact, row: &HandoffRow) {
+/// A handed-off contact changed: record its first touch and disposition. `changed_at_ms`: when
+/// a disposition property changed, if that change is news (`disposition_news`).
+async fn observe(
+    p: &Pipeline,
+    rules: &Rules,
+    c: &engine::Contact,
+    row: &HandoffRow,
+    changed_at_ms: Option<i64>,
+) {
     let now = now_ms();
-    let seen = touch::observe(
-        c,
-        row,
-        &rules.playbook,
-        &p.settings.touch_properties,
-        &p.settings.deal_amount_property,
-        now,
-    );
+    let settings = touch::Settings::of(&p.settings);
+    let seen = touch::observe(c, row, &rules.playbook, &settings, changed_at_ms, now);
     apply_observed(p, row, &seen, now).await;
 }
 

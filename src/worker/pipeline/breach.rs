@@ -71,39 +71,11 @@ mod tests {
                 .iter()
                 .map(|&(action, at_ms)| StoredStep { action, at_ms })
                 .collect(),
-            close_loop_due_ms: None,
-            disposition_at_handoff: None,
+            ..StoredPlan::default()
         };
         HandoffRow {
-            id: 1,
-            portal_id: 1,
-            contact_id: 1,
-            status: "open".into(),
-            step: "sla_scheduled".into(),
-            owner_id: "101".into(),
-            team: None,
-            score: 80,
-            tier: None,
-            sla_tier: Some("A".into()),
-            source: None,
-            trace_id: "t".into(),
-            task_id: None,
-            task_attempted_at_ms: None,
-            handed_off_at_ms: 0,
-            sla_due_at_ms: Some(DUE),
-            close_loop_due_ms: None,
             sla_plan: serde_json::to_string(&plan).ok(),
-            task_text: None,
-            first_touch_at_ms: None,
-            sla_met: None,
-            escalations: 0,
-            reassignments: 0,
-            missed_by: "[]".into(),
-            disposition: None,
-            disposition_reason: None,
-            disposition_at_ms: None,
-            deal_amount: None,
-            updated_at_ms: 0,
+            ..HandoffRow::example()
         }
     }
 

@@ -133,20 +133,24 @@ async fn process(p: &Pipeline, lane: &LaneSettings, jobs: Vec<ClaimedJob>) {
         lane.lease_ms,
     ));
     let rules = p.rules.current();
+    let dispositions: BTreeSet<String> = rules
+        .playbook
+        .doc
+        .dispositions
+        .map
+        .iter()
+        .map(|d| d.property.clone())
+        .collect();
     let mut relevant: BTreeSet<String> = p.contact_properties(&rules).into_iter().collect();
-    relevant.extend(
-        rules
-            .playbook
-            .doc
-            .dispositions
-            .map
-            .iter()
-            .map(|d| d.property.clone()),
-    );
+    relevant.extend(dispositions.iter().cloned());
+    let watched = intent::Watched {
+        relevant,
+        dispositions,
+    };
     let mut units = Vec::new();
     let mut outcomes: Vec<(ClaimedJob, Outcome)> = Vec::new();
     for job in jobs {
-        match unit(p, job, &relevant).await {
+        match unit(p, job, &watched).await {
             Ok(u) => units.push(u),
             Err((job, outcome)) => outcomes.push((job, outcome)),
         }
@@ -206,7 +210,7 @@ async fn process(p: &Pipeline, lane: &LaneSettings, jobs: Vec<ClaimedJob>) {
 async fn unit(
     p: &Pipeline,
     head: ClaimedJob,
-    relevant: &BTreeSet<String>,
+    watched: &intent::Watched,
 ) -> Result<Unit, (ClaimedJob, Outcome)> {
     let event = match Job::parse(&head) {
         Ok(Job::Event(e)) => e.event,
@@ -244,7 +248,7 @@ async fn unit(
         let rules = p.rules.current();
         super::lead_stages::plan(&events, &rules.playbook.doc.leads.reason_property)
     } else {
-        intent::plan(&events, relevant)
+        intent::plan(&events, watched)
     };
     p.metrics
         .pipeline

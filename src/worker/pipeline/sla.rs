@@ -9,8 +9,9 @@ use jiff::Timestamp;
 
 use super::batch::{apply_observed, live_roster, record, stored_plan};
 use super::breach;
-use super::steps::{self, StoredTask};
+use super::steps::{self, StoredPlan, StoredTask};
 use super::touch;
+use super::touch::ChangeWindow;
 use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
 use crate::engine::{self, DecideInput, Outcome as Decided};
 use crate::hubspot::client::{NewTask, OwnerId, TaskId};
@@ -63,8 +64,8 @@ async fn act(p: &Pipeline, check: &SlaCheck, row: &HandoffRow, attempts: i64) ->
         &c,
         row,
         &rules.playbook,
-        &p.settings.touch_properties,
-        &p.settings.deal_amount_property,
+        &touch::Settings::of(&p.settings),
+        None,
         now,
     );
     if check.action != SlaAction::CloseLoop && seen.touched_at_ms.is_none() {
@@ -229,7 +230,13 @@ async fn reassign(
                 missed_sla_by: &missed,
             };
             let d = engine::decide_in_place(&input, &rules.playbook, now, state);
-            let mut rec = record(p, &rules, &c, &d, format!("sla.{}", check.action.as_str()));
+            // The reassigned handoff keeps the window its disposition changes are judged by.
+            let window = ChangeWindow {
+                start_ms: StoredPlan::of(row).window_start_ms,
+                changed_at_ms: None,
+            };
+            let trigger = format!("sla.{}", check.action.as_str());
+            let mut rec = record(p, &rules, &c, &d, trigger, window);
             let owner = if fallback {
                 Some(rules.playbook.doc.routing.fallback_owner.clone())
             } else {
@@ -239,7 +246,7 @@ async fn reassign(
                 && d.outcome == Decided::HandOff
             {
                 let team = if fallback { None } else { h.team.clone() };
-                chosen = Some((owner, team, h, stored_plan(&d, &c, &rules.playbook)));
+                chosen = Some((owner, team, h, stored_plan(&d, &c, &rules.playbook, window)));
             }
             vec![rec]
         })

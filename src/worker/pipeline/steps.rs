@@ -27,6 +27,20 @@ pub struct StoredPlan {
     /// e.g. a lead status set before: only a different one is news from sales.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disposition_at_handoff: Option<(String, Option<String>)>,
+    /// When the oldest event of the run that decided the handoff happened: a disposition
+    /// property change from then on is news from sales, whenever the worker sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window_start_ms: Option<i64>,
+}
+
+impl StoredPlan {
+    /// The plan a handoff row carries (empty for a row without one).
+    pub fn of(row: &HandoffRow) -> StoredPlan {
+        row.sla_plan
+            .as_deref()
+            .and_then(|t| serde_json::from_str(t).ok())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -312,11 +326,7 @@ pub async fn schedule(
     p: &Pipeline,
     row: &HandoffRow,
 ) -> Result<(), crate::store::queue::QueueError> {
-    let plan: StoredPlan = row
-        .sla_plan
-        .as_deref()
-        .and_then(|t| serde_json::from_str(t).ok())
-        .unwrap_or_default();
+    let plan = StoredPlan::of(row);
     let mut jobs = Vec::new();
     let now = now_ms();
     // Sales got there before the last step: a touch ends the ladder, a disposition the
