@@ -240,3 +240,30 @@ pub(crate) fn event_entry(
         },
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids_of(fixture: &str) -> (String, Option<String>) {
+        let path = format!(
+            "{}/fixtures/hubspot/webhooks/{fixture}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let parsed = parse_delivery(&std::fs::read(path).unwrap()).unwrap();
+        object_ids(&parsed.events)
+    }
+
+    #[test]
+    fn the_delivery_line_names_each_contact_once_and_leads_apart() {
+        // Two property changes of one contact.
+        assert_eq!(
+            ids_of("contact_property_change.json"),
+            ("1246965".into(), None)
+        );
+        assert_eq!(
+            ids_of("generic_object_property_change.json"),
+            ("546500061938,546500061939".into(), Some("88001".into()))
+        );
+    }
+}

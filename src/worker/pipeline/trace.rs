@@ -167,3 +167,65 @@ fn reason(d: &Decision) -> Option<String> {
         Decided::NotReady => Some(format!("missing {}", d.readiness.missing_fields.join(", "))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Contact, DecideInput, Playbook, RoutingState, decide};
+
+    fn section(name: &str) -> String {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml");
+        let table: toml::Table = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        toml::to_string(&table[name]).unwrap()
+    }
+
+    /// The line for a fixture contact under the shipped playbook, Tuesday 10:00 in Berlin.
+    fn line(fixture: &str) -> DecisionLine {
+        let pb = Playbook::from_toml_str(&section("playbook")).unwrap();
+        let roster = crate::engine::Roster::from_toml_str(&section("roster")).unwrap();
+        let path = format!("{}/fixtures/contacts/{fixture}", env!("CARGO_MANIFEST_DIR"));
+        let contact = Contact::from_json(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let input = DecideInput {
+            contact: &contact,
+            roster: &roster,
+            missed_sla_by: &[],
+        };
+        let now = "2026-11-24T09:00:00Z".parse().unwrap();
+        let (d, _) = decide(&input, &pb, now, &RoutingState::default());
+        DecisionLine::of(&d)
+    }
+
+    #[test]
+    fn the_decision_line_names_the_rule_and_pool_that_routed_a_handed_off_lead() {
+        let l = line("dach-enterprise-demo.json");
+        assert_eq!(l.outcome, "handed_off");
+        assert_eq!(l.owner_id.as_deref(), Some("101"));
+        assert_eq!(l.owner_name.as_deref(), Some("Jonas Becker"));
+        assert_eq!((l.score, l.tier.as_deref()), (110, Some("A")));
+        assert_eq!(l.route, Some("pool"));
+        assert_eq!(l.rule.as_deref(), Some("dach-enterprise"));
+        assert_eq!(l.pool.as_deref(), Some("dach-ae"));
+        assert_eq!(l.reason, None);
+        // US reps are asleep: the `us` rule's pool falls back to the inbound pool.
+        let l = line("us-west-director.json");
+        assert_eq!(
+            (l.rule.as_deref(), l.pool.as_deref()),
+            (Some("us"), Some("inbound-sdr"))
+        );
+        let l = line("sticky-owner-connected.json");
+        assert_eq!((l.route, l.rule), (Some("sticky"), None));
+    }
+
+    #[test]
+    fn the_decision_line_says_why_a_lead_was_not_handed_off() {
+        let l = line("competitor.json");
+        assert_eq!(l.outcome, "disqualified");
+        assert_eq!(l.reason.as_deref(), Some("disqualified by competitor"));
+        assert_eq!((l.owner_id, l.route), (None, None));
+        let l = line("tier-a-missing-phone.json");
+        assert_eq!(l.outcome, "not_ready");
+        assert_eq!(l.reason.as_deref(), Some("missing phone"));
+        let l = line("nurture-unqualified.json");
+        assert_eq!(l.reason.as_deref(), Some("score 10 below threshold 50"));
+    }
+}
