@@ -1,5 +1,13 @@
 //! `POST /webhooks/hubspot`: verify → parse → store (one transaction) → 2xx. A refused
 //! delivery stores nothing; an accepted one is durable before the answer leaves.
+//!
+//! Logs: one info line per delivery, which names the delivery's contacts (`contact_ids`, and
+//! `lead_ids` for Lead events) as one comma-separated string, and one debug line per event
+//! (`portal_id`, `contact_id`, `event_id`, `request_id`). Not an info line per event: a delivery
+//! carries up to 100 events, and a burst of property changes nothing reads would multiply the
+//! log volume while the worker logs nothing for them. Every worker line about a contact
+//! carries the `request_id` and `event_id` of the event that brought its job, which leads
+//! back to this line (docs/operations.md, "Follow one lead").
 
 use std::time::Instant;
 
@@ -13,6 +21,7 @@ use serde::Serialize;
 use super::error::ApiError;
 use super::state::{AppState, now_ms};
 use super::verified::VerifiedWebhook;
+use crate::hubspot::client::LEAD_OBJECT_TYPE;
 use crate::hubspot::event::{HubspotEvent, parse_delivery};
 use crate::hubspot::signature::SignatureVersion;
 use crate::metrics::ReasonLabel;
@@ -35,6 +44,11 @@ struct Accepted {
     portal_id: Option<i64>,
     #[serde(skip)]
     signature: &'static str,
+    /// The delivery's contacts and leads, distinct, comma-separated (for the log line).
+    #[serde(skip)]
+    contact_ids: String,
+    #[serde(skip)]
+    lead_ids: Option<String>,
 }
 
 async fn receive(
@@ -65,6 +79,8 @@ async fn receive(
                 enqueued = accepted.enqueued,
                 duplicates = accepted.duplicates,
                 ignored = accepted.ignored,
+                contact_ids = %accepted.contact_ids,
+                lead_ids = accepted.lead_ids.as_deref(),
                 signature = accepted.signature,
                 status = 200,
                 ack_ms = started.elapsed().as_millis() as u64,
@@ -107,6 +123,7 @@ async fn accept(
         },
         ..Accepted::default()
     };
+    (accepted.contact_ids, accepted.lead_ids) = object_ids(&parsed.events);
     if parsed.events.is_empty() {
         return Ok(accepted);
     }
@@ -132,7 +149,33 @@ async fn accept(
         })?;
     accepted.enqueued = enqueued;
     accepted.duplicates = duplicates;
+    for e in &parsed.events {
+        if e.object_type_id == LEAD_OBJECT_TYPE {
+            tracing::debug!(request_id, portal_id = e.portal_id, lead_id = e.object_id, event_id = e.event_id, subscription_type = %e.subscription_type, "webhook event received");
+        } else {
+            tracing::debug!(request_id, portal_id = e.portal_id, contact_id = e.object_id, event_id = e.event_id, subscription_type = %e.subscription_type, "webhook event received");
+        }
+    }
     Ok(accepted)
+}
+
+/// The distinct contact ids and lead ids of `events`, each list comma-separated in order of
+/// appearance (at most 100 events per delivery, so the line stays short).
+fn object_ids(events: &[HubspotEvent]) -> (String, Option<String>) {
+    let (mut contacts, mut leads): (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
+    for e in events {
+        let list = if e.object_type_id == LEAD_OBJECT_TYPE {
+            &mut leads
+        } else {
+            &mut contacts
+        };
+        if !list.contains(&e.object_id) {
+            list.push(e.object_id);
+        }
+    }
+    let join = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let leads = (!leads.is_empty()).then(|| join(&leads));
+    (join(&contacts), leads)
 }
 
 /// When the signing app has a configured id, every event must name that app: a secret of one
@@ -196,4 +239,31 @@ pub(crate) fn event_entry(
             occurred_at_ms: event.occurred_at,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids_of(fixture: &str) -> (String, Option<String>) {
+        let path = format!(
+            "{}/fixtures/hubspot/webhooks/{fixture}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let parsed = parse_delivery(&std::fs::read(path).unwrap()).unwrap();
+        object_ids(&parsed.events)
+    }
+
+    #[test]
+    fn the_delivery_line_names_each_contact_once_and_leads_apart() {
+        // Two property changes of one contact.
+        assert_eq!(
+            ids_of("contact_property_change.json"),
+            ("1246965".into(), None)
+        );
+        assert_eq!(
+            ids_of("generic_object_property_change.json"),
+            ("546500061938,546500061939".into(), Some("88001".into()))
+        );
+    }
 }

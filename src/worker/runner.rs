@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 use super::jobs::{Job, LANE_EVENTS, LANE_SLA, Probe};
 use super::pipeline::{self, Pipeline};
@@ -237,7 +238,11 @@ async fn execute(
         Ok(Job::Probe(probe)) => run_probe(ctx, job, &probe, started_at_ms).await,
         Ok(Job::Sla(check)) if ctx.pipeline.is_some() => {
             let outcome = match &ctx.pipeline {
-                Some(p) => pipeline::sla::run(p, &check, job.attempts).await,
+                Some(p) => {
+                    pipeline::sla::run(p, &check, job.attempts)
+                        .instrument(pipeline::trace::sla_check(&check, job.id))
+                        .await
+                }
                 None => crate::store::queue::Outcome::Done,
             };
             let name = outcome.name();

@@ -22,6 +22,7 @@ mod hubspot_metrics;
 mod intake_on_postgres;
 mod journal_backfill;
 mod lead_ledger;
+mod lead_story;
 mod operations_doc;
 mod pipeline_crash;
 mod pipeline_e2e;

@@ -198,7 +198,11 @@ impl Auth {
         {
             *p = Some(reason);
             self.deps.metrics.paused(reason.as_str());
-            tracing::error!(portal_id = %portal, error.code = reason.as_str(), "hubspot credentials rejected; portal paused until resumed");
+            tracing::error!(
+                portal_id = portal.0,
+                error.code = reason.as_str(),
+                "hubspot credentials rejected; portal paused until resumed"
+            );
         }
         HubspotError::Auth { portal, reason }
     }
@@ -234,7 +238,7 @@ impl Auth {
             }
             Ok(None) => {}
             Err(e) => {
-                tracing::warn!(portal_id = %portal, error = %e, "hubspot token store unavailable; using configured refresh token");
+                tracing::warn!(portal_id = portal.0, error = %e, "hubspot token store unavailable; using configured refresh token");
             }
         }
         st.loaded = true;
@@ -312,7 +316,11 @@ impl Auth {
         }
         st.access = Some((body.access_token.clone(), expires_at));
         st.generation += 1;
-        tracing::info!(portal_id = %portal, expires_in_s = body.expires_in, "hubspot oauth token refreshed");
+        tracing::info!(
+            portal_id = portal.0,
+            expires_in_s = body.expires_in,
+            "hubspot oauth token refreshed"
+        );
         self.persist(portal, st, expires_at).await;
         Ok(Bearer {
             token: body.access_token,
@@ -334,7 +342,7 @@ impl Auth {
             Err(e) => Err(e),
         };
         if let Err(e) = saved {
-            tracing::warn!(portal_id = %portal, error = %e, "hubspot refreshed token not persisted");
+            tracing::warn!(portal_id = portal.0, error = %e, "hubspot refreshed token not persisted");
         }
     }
 }

@@ -91,7 +91,7 @@ struct UpdateInput<'a> {
 impl HubspotClient {
     /// `GET /crm/v3/objects/contacts/{id}?properties=…&associations=companies`. A missing
     /// contact is `Permanent` with status 404 (`is_not_found()`).
-    #[tracing::instrument(skip_all, fields(portal_id = %portal, contact_id = %id))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0, contact_id = id.0))]
     pub async fn get_contact(
         &self,
         portal: PortalId,
@@ -125,7 +125,7 @@ impl HubspotClient {
     }
 
     /// Batch read of any number of contacts; one result per input id, in input order.
-    #[tracing::instrument(skip_all, fields(portal_id = %portal, count = ids.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = ids.len()))]
     pub async fn batch_read_contacts(
         &self,
         portal: PortalId,
@@ -145,7 +145,7 @@ impl HubspotClient {
 
     /// Batch update of any number of contacts (a handoff write: goes before enrichment reads).
     /// Several updates of one contact are merged, later values winning.
-    #[tracing::instrument(skip_all, fields(portal_id = %portal, count = updates.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = updates.len()))]
     pub async fn batch_update_contacts(
         &self,
         portal: PortalId,

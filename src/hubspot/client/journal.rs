@@ -109,7 +109,7 @@ impl HubspotClient {
     }
 
     /// Reads one pointer of the portal's local journal.
-    #[tracing::instrument(skip_all, fields(portal_id = %portal))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
     pub async fn journal_read(
         &self,
         portal: PortalId,

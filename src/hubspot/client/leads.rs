@@ -96,7 +96,7 @@ impl HubspotClient {
     /// Creates leads in batches of 100, each associated with its contact; one result per input,
     /// keyed by trace id. Not resent after an ambiguous failure (`maybe_applied`): look the
     /// contact's leads up first.
-    #[tracing::instrument(skip_all, fields(portal_id = %portal, count = leads.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = leads.len()))]
     pub async fn create_leads(
         &self,
         portal: PortalId,
@@ -162,7 +162,7 @@ impl HubspotClient {
     }
 
     /// The Lead object's pipelines and their stages.
-    #[tracing::instrument(skip_all, fields(portal_id = %portal))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
     pub async fn lead_pipelines(
         &self,
         portal: PortalId,
@@ -177,7 +177,7 @@ impl HubspotClient {
     }
 
     /// Batch read of leads (`properties` plus HubSpot's defaults); one result per id.
-    #[tracing::instrument(skip_all, fields(portal_id = %portal, count = ids.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = ids.len()))]
     pub async fn read_leads(
         &self,
         portal: PortalId,
@@ -188,7 +188,7 @@ impl HubspotClient {
     }
 
     /// Sets the owner of leads (reassignment); one result per lead id.
-    #[tracing::instrument(skip_all, fields(portal_id = %portal, count = updates.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = updates.len()))]
     pub async fn update_lead_owners(
         &self,
         portal: PortalId,

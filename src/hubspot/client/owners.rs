@@ -123,7 +123,7 @@ impl OwnerCache {
 
 impl HubspotClient {
     /// Every owner, following `paging.next.after` (`GET /crm/v3/owners`, 100 per page).
-    #[tracing::instrument(skip_all, fields(portal_id = %portal))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
     pub async fn list_owners(&self, portal: PortalId) -> Result<Vec<Owner>, HubspotError> {
         let mut owners = Vec::new();
         let mut after: Option<String> = None;
@@ -210,7 +210,11 @@ impl HubspotClient {
         match self.list_owners(portal).await {
             Ok(all) => {
                 let owners: Arc<[Owner]> = all.into_iter().filter(Owner::is_assignable).collect();
-                tracing::debug!(portal_id = %portal, count = owners.len(), "hubspot owners refreshed");
+                tracing::debug!(
+                    portal_id = portal.0,
+                    count = owners.len(),
+                    "hubspot owners refreshed"
+                );
                 *snap = Some(Snapshot {
                     fetched_at: now,
                     owners: owners.clone(),
@@ -220,7 +224,12 @@ impl HubspotClient {
             Err(e) => match snap.as_ref() {
                 Some(s) => {
                     let age_s = until(s.fetched_at, now).as_secs();
-                    tracing::warn!(portal_id = %portal, error.code = e.code(), age_s, "hubspot owner refresh failed; serving cached owners");
+                    tracing::warn!(
+                        portal_id = portal.0,
+                        error.code = e.code(),
+                        age_s,
+                        "hubspot owner refresh failed; serving cached owners"
+                    );
                     Ok(s.owners.clone())
                 }
                 None => Err(e),

@@ -202,7 +202,7 @@ impl SearchRequest {
 
 impl HubspotClient {
     /// One page of a search, paced by the portal's search budget.
-    #[tracing::instrument(skip_all, fields(portal_id = %portal))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
     pub async fn search(
         &self,
         portal: PortalId,

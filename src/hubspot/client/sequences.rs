@@ -58,7 +58,7 @@ pub struct Sequence {
 impl HubspotClient {
     /// `GET …/{sequenceId}?userId=`: the sequence as `user_id` may use it; `None` on 404. The
     /// id is digits (checked with the playbook), so it cannot change the path.
-    #[tracing::instrument(skip_all, fields(portal_id = %portal))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
     pub async fn sequence(
         &self,
         portal: PortalId,
@@ -76,7 +76,7 @@ impl HubspotClient {
 
     /// `POST …/enrollments?userId=`: enrolls the contact on behalf of `user_id`. Not idempotent:
     /// after an unknown outcome read [`Self::sequence_enrollment`] before sending again.
-    #[tracing::instrument(skip_all, fields(portal_id = %portal))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
     pub async fn enroll_in_sequence(
         &self,
         portal: PortalId,
@@ -96,7 +96,7 @@ impl HubspotClient {
 
     /// `GET …/enrollments/contact/{contactId}`: the contact's current enrollment; `None` when
     /// HubSpot answers 404 (not enrolled).
-    #[tracing::instrument(skip_all, fields(portal_id = %portal))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
     pub async fn sequence_enrollment(
         &self,
         portal: PortalId,

@@ -174,7 +174,7 @@ impl HubspotClient {
     /// Creates tasks in batches of 100, each associated with its contact; one result per input,
     /// keyed by trace id. Creates are not idempotent: after a timeout or 5xx they are *not*
     /// resent in place, and the error says `maybe_applied` (STACK.md §2).
-    #[tracing::instrument(skip_all, fields(portal_id = %portal, count = tasks.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = tasks.len()))]
     pub async fn create_tasks(
         &self,
         portal: PortalId,
@@ -262,7 +262,7 @@ impl HubspotClient {
     }
 
     /// Batch read of tasks (status, owner, due time, subject); one result per input id.
-    #[tracing::instrument(skip_all, fields(portal_id = %portal, count = ids.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = ids.len()))]
     pub async fn batch_read_tasks(
         &self,
         portal: PortalId,

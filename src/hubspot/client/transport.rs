@@ -121,7 +121,7 @@ fn log_warnings(portal: PortalId, path: &str, body: &[u8]) {
     };
     for w in found.warnings {
         tracing::info!(
-            portal_id = %portal,
+            portal_id = portal.0,
             endpoint = %crate::metrics_hubspot::endpoint_of(path),
             category = w.category.as_deref().unwrap_or(""),
             message = %truncate(w.message.unwrap_or_default()),
@@ -203,7 +203,12 @@ impl Inner {
                     {
                         Next::RetryIn(wait) => {
                             self.metrics.retry(reason.as_str());
-                            tracing::debug!(portal_id = %portal, attempt, reason = reason.as_str(), "hubspot request failed; retrying");
+                            tracing::debug!(
+                                portal_id = portal.0,
+                                attempt,
+                                reason = reason.as_str(),
+                                "hubspot request failed; retrying"
+                            );
                             tokio::time::sleep(wait).await;
                             continue;
                         }
@@ -316,7 +321,12 @@ impl Inner {
                     {
                         Next::RetryIn(wait) => {
                             self.metrics.retry(reason.as_str());
-                            tracing::debug!(portal_id = %portal, attempt, status, "hubspot request failed; retrying");
+                            tracing::debug!(
+                                portal_id = portal.0,
+                                attempt,
+                                status,
+                                "hubspot request failed; retrying"
+                            );
                             tokio::time::sleep(wait).await;
                         }
                         Next::GiveUp { retry_at } => {

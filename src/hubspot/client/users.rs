@@ -108,7 +108,7 @@ impl UserCache {
 
 impl HubspotClient {
     /// Every active CRM user with the availability properties, following `paging.next.after`.
-    #[tracing::instrument(skip_all, fields(portal_id = %portal))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
     pub async fn list_users(&self, portal: PortalId) -> Result<Vec<CrmUser>, HubspotError> {
         let mut users = Vec::new();
         let mut after: Option<String> = None;
@@ -173,7 +173,11 @@ impl HubspotClient {
         match self.list_users(portal).await {
             Ok(all) => {
                 let users: Arc<[CrmUser]> = all.into();
-                tracing::debug!(portal_id = %portal, count = users.len(), "hubspot users refreshed");
+                tracing::debug!(
+                    portal_id = portal.0,
+                    count = users.len(),
+                    "hubspot users refreshed"
+                );
                 log_unreadable(portal, &users);
                 state.snapshot = Some(Snapshot {
                     fetched_at: now,
@@ -195,14 +199,24 @@ impl HubspotClient {
                     // Refused (e.g. 403: the app lost `crm.objects.users.read`) or too old to
                     // be HubSpot's word any more: routing falls back to the roster as written.
                     if state.snapshot.take().is_some() {
-                        tracing::warn!(portal_id = %portal, error.code = e.code(), refused, "hubspot users refused; cached availability dropped");
+                        tracing::warn!(
+                            portal_id = portal.0,
+                            error.code = e.code(),
+                            refused,
+                            "hubspot users refused; cached availability dropped"
+                        );
                     }
                     return Err(e);
                 }
                 match &state.snapshot {
                     Some(s) => {
                         let age_s = until(s.fetched_at, now).as_secs();
-                        tracing::warn!(portal_id = %portal, error.code = e.code(), age_s, "hubspot user refresh failed; serving cached availability");
+                        tracing::warn!(
+                            portal_id = portal.0,
+                            error.code = e.code(),
+                            age_s,
+                            "hubspot user refresh failed; serving cached availability"
+                        );
                         Ok(Some(s.users.clone()))
                     }
                     None => Err(e),
@@ -232,10 +246,10 @@ fn log_unreadable(portal: PortalId, users: &[CrmUser]) {
     for u in users {
         let a = u.availability();
         if let Status::Unknown(status) = &a.status {
-            tracing::warn!(portal_id = %portal, user_id = %u.id, status = %status, "hubspot user status unknown; treated as available");
+            tracing::warn!(portal_id = portal.0, user_id = %u.id, status = %status, "hubspot user status unknown; treated as available");
         }
         for problem in &a.problems {
-            tracing::warn!(portal_id = %portal, user_id = %u.id, problem = %problem, "hubspot user availability unreadable; that part is ignored");
+            tracing::warn!(portal_id = portal.0, user_id = %u.id, problem = %problem, "hubspot user availability unreadable; that part is ignored");
         }
     }
 }

@@ -65,7 +65,7 @@ pub async fn catch_up_loop(
                 let run = backfill(&store, &client, Some(&metrics.journal), &req);
                 tokio::select! {
                     result = run => if let Err(err) = result {
-                        tracing::error!(portal_id = %portal, error.code = err.code(), error = %err, "journal catch-up failed");
+                        tracing::error!(portal_id = portal.0, error.code = err.code(), error = %err, "journal catch-up failed");
                     },
                     () = shutdown.cancelled() => return,
                 }

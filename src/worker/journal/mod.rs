@@ -146,7 +146,7 @@ pub async fn ensure_subscription(
 }
 
 /// Reads the journal from the stored offset to its end; see the module doc.
-#[tracing::instrument(skip_all, fields(portal_id = %req.portal))]
+#[tracing::instrument(skip_all, fields(portal_id = req.portal.0))]
 pub async fn backfill(
     store: &Store,
     client: &HubspotClient,

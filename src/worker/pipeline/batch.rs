@@ -7,10 +7,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::Timestamp;
+use tracing::Instrument;
 
 use super::intent::Plan;
 use super::steps::{self, Failures, StoredPlan, StoredStep, StoredTask};
 use super::touch::{self, ChangeWindow, Observed, disposition_news};
+use super::trace::{Contacts, DecisionLine};
 use super::{Pipeline, Rules, now_ms, portal, retry_later};
 use crate::engine::playbook::LadderAction;
 use crate::engine::tasks::TaskContext;
@@ -27,6 +29,8 @@ pub struct ContactWork {
     pub attempts: i64,
     /// When its oldest event happened (for the handoff latency metric).
     pub first_event_ms: i64,
+    /// Its log lines' span: portal, contact, job, request and event ids (`trace.rs`).
+    pub span: tracing::Span,
 }
 
 /// Runs one portal's batch; the contacts missing from the answer are done.
@@ -38,11 +42,8 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
             match p.store.erase_contact(portal_id, w.contact_id, now).await {
                 Ok(()) => {
                     p.metrics.pipeline.erasures.inc();
-                    tracing::info!(
-                        portal_id,
-                        contact_id = w.contact_id,
-                        "contact erased after deletion"
-                    );
+                    w.span
+                        .in_scope(|| tracing::info!("contact erased after deletion"));
                 }
                 Err(err) => {
                     failures.insert(w.contact_id, retry_later(w.attempts, err.to_string()));
@@ -56,7 +57,9 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
             {
                 Ok(_) => {
                     p.metrics.pipeline.merges.inc();
-                    tracing::info!(portal_id, contact_id = w.contact_id, merged = ?w.plan.merged, "merge folded into one handoff");
+                    w.span.in_scope(|| {
+                        tracing::info!(merged = ?w.plan.merged, "merge folded into one handoff");
+                    });
                 }
                 Err(err) => {
                     failures.insert(w.contact_id, retry_later(w.attempts, err.to_string()));
@@ -72,10 +75,10 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
         return failures;
     }
     let rules = p.rules.current();
-    let attempts: HashMap<i64, i64> = evaluate
-        .iter()
-        .map(|w| (w.contact_id, w.attempts))
-        .collect();
+    let mut each = Contacts::default();
+    for w in work {
+        each.insert(w.contact_id, w.attempts, w.span.clone());
+    }
     let ids: Vec<i64> = evaluate.iter().map(|w| w.contact_id).collect();
     let existing: HashMap<i64, HandoffRow> = match p.store.handoffs_for(portal_id, &ids).await {
         Ok(rows) => rows.into_iter().map(|r| (r.contact_id, r)).collect(),
@@ -86,16 +89,9 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
             return failures;
         }
     };
-    let contacts = super::read::read_contacts(
-        p,
-        &rules,
-        portal_id,
-        &ids,
-        &existing,
-        &attempts,
-        &mut failures,
-    )
-    .await;
+    let contacts =
+        super::read::read_contacts(p, &rules, portal_id, &ids, &existing, &each, &mut failures)
+            .await;
     let mut fresh = Vec::new();
     let mut known = Vec::new();
     for c in contacts {
@@ -106,7 +102,7 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
         }
     }
     let plans: HashMap<i64, &Plan> = work.iter().map(|w| (w.contact_id, &w.plan)).collect();
-    let mut rows = decide(p, &rules, portal_id, &fresh, &plans)
+    let mut rows = decide(p, &rules, portal_id, &fresh, &plans, &each)
         .await
         .unwrap_or_else(|err| {
             for w in work {
@@ -116,7 +112,8 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
             }
             Vec::new()
         });
-    if let Err(err) = observe_fresh(p, &rules, portal_id, &fresh, &plans, &mut rows).await {
+    if let Err(err) = observe_fresh(p, &rules, (portal_id, &each), &fresh, &plans, &mut rows).await
+    {
         for r in &rows {
             failures
                 .entry(r.contact_id)
@@ -130,7 +127,9 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
         let news = plans
             .get(&row.contact_id)
             .and_then(|plan| disposition_news(plan, &c, since));
-        observe(p, &rules, &c, &row, news).await;
+        observe(p, &rules, &c, &row, news)
+            .instrument(each.span(row.contact_id))
+            .await;
         rows.push(row);
     }
     let max_attempts = max_attempts(work);
@@ -139,7 +138,7 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
         .filter(|r| r.task_id.is_none())
         .map(|r| r.contact_id)
         .collect();
-    for (id, outcome) in steps::advance(p, portal_id, rows, max_attempts).await {
+    for (id, outcome) in steps::advance(p, portal_id, rows, max_attempts, &each).await {
         failures.insert(id, outcome);
     }
     let first: HashMap<i64, i64> = work
@@ -168,7 +167,7 @@ fn max_attempts(work: &[ContactWork]) -> i64 {
 async fn observe_fresh(
     p: &Pipeline,
     rules: &Rules,
-    portal_id: i64,
+    (portal_id, each): (i64, &Contacts),
     fresh: &[engine::Contact],
     plans: &HashMap<i64, &Plan>,
     rows: &mut [HandoffRow],
@@ -179,7 +178,9 @@ async fn observe_fresh(
             continue;
         };
         if let Some(at) = ChangeWindow::of(plans.get(&row.contact_id), c).changed_at_ms {
-            observe(p, rules, c, row, Some(at)).await;
+            observe(p, rules, c, row, Some(at))
+                .instrument(each.span(row.contact_id))
+                .await;
             changed.push(row.contact_id);
         }
     }
@@ -225,6 +226,7 @@ async fn decide(
     portal_id: i64,
     contacts: &[engine::Contact],
     plans: &HashMap<i64, &Plan>,
+    each: &Contacts,
 ) -> Result<Vec<HandoffRow>, crate::store::StoreError> {
     if contacts.is_empty() {
         return Ok(Vec::new());
@@ -244,7 +246,7 @@ async fn decide(
                         missed_sla_by: &[],
                     };
                     let d = engine::decide_in_place(&input, &rules.playbook, now, state);
-                    outcomes.push(outcome_name(d.outcome));
+                    outcomes.push(DecisionLine::of(&d));
                     let plan = c.id.parse::<i64>().ok().and_then(|id| plans.get(&id));
                     let trigger = plan.map(|w| w.trigger.clone()).unwrap_or_default();
                     record(p, rules, c, &d, trigger, ChangeWindow::of(plan, c))
@@ -252,15 +254,22 @@ async fn decide(
                 .collect()
         })
         .await?;
-    for (c, outcome) in contacts.iter().zip(&outcomes) {
+    for (c, line) in contacts.iter().zip(&outcomes) {
         p.metrics
             .pipeline
             .decisions
             .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
-                outcome: (*outcome).into(),
+                outcome: line.outcome.into(),
             })
             .inc();
-        tracing::info!(portal_id, contact_id = %c.id, outcome, "lead decided");
+        // In the contact's span (`trace.rs`): its portal, contact, job and request ids.
+        let id = c.id.parse::<i64>().ok();
+        let handoff_id = created
+            .iter()
+            .find(|(c, _)| Some(*c) == id)
+            .map(|(_, h)| *h);
+        let span = id.map_or_else(tracing::Span::none, |id| each.span(id));
+        span.in_scope(|| line.log(handoff_id));
     }
     let ids: Vec<i64> = created.iter().map(|(_, id)| *id).collect();
     let contact_ids: Vec<i64> = created.iter().map(|(c, _)| *c).collect();

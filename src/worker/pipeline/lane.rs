@@ -10,10 +10,11 @@ use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
+use tracing::Span;
 
 use super::batch::{self, ContactWork};
 use super::{Pipeline, now_ms, retry_later};
-use super::{intent, pause};
+use super::{intent, pause, trace};
 use crate::hubspot::client::LEAD_OBJECT_TYPE;
 use crate::hubspot::event::HubspotEvent;
 use crate::metrics::JobLabel;
@@ -148,11 +149,11 @@ async fn process(p: &Pipeline, lane: &LaneSettings, jobs: Vec<ClaimedJob>) {
         dispositions,
     };
     let mut units = Vec::new();
-    let mut outcomes: Vec<(ClaimedJob, Outcome)> = Vec::new();
+    let mut outcomes: Vec<(ClaimedJob, Outcome, Span)> = Vec::new();
     for job in jobs {
         match unit(p, job, &watched).await {
             Ok(u) => units.push(u),
-            Err((job, outcome)) => outcomes.push((job, outcome)),
+            Err((job, outcome)) => outcomes.push((job, outcome, Span::none())),
         }
     }
     p.metrics
@@ -193,13 +194,13 @@ async fn process(p: &Pipeline, lane: &LaneSettings, jobs: Vec<ClaimedJob>) {
     let mut done = Vec::new();
     for u in units {
         match failures.remove(&(u.portal_id, u.work.contact_id)) {
-            Some(outcome) => outcomes.push((u.head, outcome)),
+            Some(outcome) => outcomes.push((u.head, outcome, u.work.span)),
             None => done.push(u),
         }
     }
     for u in leads {
         match lead_failures.remove(&(u.portal_id, u.work.contact_id)) {
-            Some(outcome) => outcomes.push((u.head, outcome)),
+            Some(outcome) => outcomes.push((u.head, outcome, u.work.span)),
             None => done.push(u),
         }
     }
@@ -212,8 +213,8 @@ async fn unit(
     head: ClaimedJob,
     watched: &intent::Watched,
 ) -> Result<Unit, (ClaimedJob, Outcome)> {
-    let event = match Job::parse(&head) {
-        Ok(Job::Event(e)) => e.event,
+    let (event, request_id) = match Job::parse(&head) {
+        Ok(Job::Event(e)) => (e.event, e.request_id),
         Ok(_) => {
             return Err((
                 head,
@@ -244,6 +245,14 @@ async fn unit(
     let (portal_id, contact_id, first_event_ms) =
         (first.portal_id, first.object_id, first.occurred_at);
     let lead = first.object_type_id == LEAD_OBJECT_TYPE;
+    let span = trace::event_job(
+        portal_id,
+        contact_id,
+        lead,
+        head.id,
+        &request_id,
+        first.event_id,
+    );
     let plan = if lead {
         let rules = p.rules.current();
         super::lead_stages::plan(&events, &rules.playbook.doc.leads.reason_property)
@@ -260,6 +269,7 @@ async fn unit(
             plan,
             attempts: head.attempts,
             first_event_ms,
+            span,
         },
         head,
         siblings,
@@ -272,7 +282,7 @@ async fn finish(
     p: &Pipeline,
     lane: &LaneSettings,
     done: Vec<Unit>,
-    failed: Vec<(ClaimedJob, Outcome)>,
+    failed: Vec<(ClaimedJob, Outcome, Span)>,
 ) {
     let now = now_ms();
     let ids: Vec<i64> = done.iter().map(|u| u.head.id).collect();
@@ -291,10 +301,12 @@ async fn finish(
         }
         Err(err) => tracing::error!(error = %err, "could not record a job's outcome"),
     }
-    for (job, outcome) in failed {
+    for (job, outcome, span) in failed {
         let name = outcome.name();
         if let Outcome::Dead { reason } = &outcome {
-            tracing::warn!(job_id = job.id, key = %job.key, reason = %reason, "event job dead-lettered");
+            span.in_scope(|| {
+                tracing::warn!(job_id = job.id, key = %job.key, reason = %reason, "event job dead-lettered");
+            });
             p.metrics.queue_dead_letters.inc();
         }
         match p.store.finish(job.id, &lane.owner, &outcome, now).await {

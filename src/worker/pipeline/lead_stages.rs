@@ -11,6 +11,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
+use tracing::Instrument;
+
 use super::batch::{ContactWork, apply_observed};
 use super::intent::Plan;
 use super::steps::Failures;
@@ -145,7 +147,14 @@ async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures {
         else {
             continue;
         };
-        if let Err(err) = record(p, portal_id, *handoff_id, &lead, *outcome).await {
+        let span = work
+            .iter()
+            .find(|w| w.contact_id == lead.id)
+            .map_or_else(tracing::Span::none, |w| w.span.clone());
+        if let Err(err) = record(p, portal_id, *handoff_id, &lead, *outcome)
+            .instrument(span)
+            .await
+        {
             let tries = attempts.get(&lead.id).copied().unwrap_or(1);
             failures.insert(lead.id, retry_later(tries, err.to_string()));
         }
@@ -215,6 +224,8 @@ async fn record(
     let Some(row) = p.store.handoff(handoff_id).await? else {
         return Ok(());
     };
+    // The lead event's span learns its contact (`trace::event_job`).
+    tracing::Span::current().record("contact_id", row.contact_id);
     let name = outcome_name(outcome);
     let reason = lead.reason.clone().filter(|_| name == "disqualified");
     tracing::info!(portal_id, contact_id = row.contact_id, lead_id = lead.id, stage = %lead.stage, disposition = name, "lead stage read as a disposition");

@@ -9,7 +9,10 @@
 
 use std::collections::HashMap;
 
+use tracing::Instrument;
+
 use super::steps::{Failures, StoredTask};
+use super::trace::Contacts;
 use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
 use crate::hubspot::client::{
     Filter, FilterGroup, HubspotError, ItemError, LeadOwnerUpdate, NewLead, OwnerId, SearchObject,
@@ -57,6 +60,7 @@ pub async fn create_leads(
     rows: &[HandoffRow],
     attempts: i64,
     failures: &mut Failures,
+    each: &Contacts,
 ) {
     if !p.rules.current().playbook.doc.leads.on_for(portal_id) {
         return;
@@ -83,15 +87,23 @@ pub async fn create_leads(
     let mut to_create = Vec::new();
     let mut moved = Vec::new();
     for (row, name) in due {
+        let span = each.span(row.contact_id);
         match known.get(&row.id) {
             None => to_create.push((row, name)),
-            Some(l) if l.state == "attempted" => match look_up(p, row, &name, l, attempts).await {
-                Lookup::Found(id) => settle_created(p, row, &id).await,
+            Some(l) if l.state == "attempted" => match look_up(p, row, &name, l, attempts)
+                .instrument(span.clone())
+                .await
+            {
+                Lookup::Found(id) => settle_created(p, row, &id).instrument(span).await,
                 Lookup::Later(outcome) => {
                     failures.insert(row.contact_id, outcome);
                 }
                 Lookup::Resend => to_create.push((row, name)),
-                Lookup::Failed(err) => search_failed(p, row, &err, attempts, failures).await,
+                Lookup::Failed(err) => {
+                    search_failed(p, row, &err, attempts, failures)
+                        .instrument(span)
+                        .await
+                }
             },
             Some(l) if l.state == "created" && l.owner_id.as_deref() != Some(&row.owner_id) => {
                 if let Some(lead_id) = &l.lead_id {
@@ -101,8 +113,8 @@ pub async fn create_leads(
             Some(_) => {}
         }
     }
-    move_owners(p, portal_id, &moved, attempts, failures).await;
-    send_creates(p, portal_id, &to_create, attempts, failures).await;
+    move_owners(p, portal_id, &moved, attempts, failures, each).await;
+    send_creates(p, portal_id, &to_create, attempts, failures, each).await;
 }
 
 /// Marks the leads, then sends their creates in batches and records each answer.
@@ -112,6 +124,7 @@ async fn send_creates(
     to_create: &[(&HandoffRow, String)],
     attempts: i64,
     failures: &mut Failures,
+    each: &Contacts,
 ) {
     if to_create.is_empty() {
         return;
@@ -144,12 +157,17 @@ async fn send_creates(
         let Some(row) = by_trace.get(&item.key) else {
             continue;
         };
+        let span = each.span(row.contact_id);
         match item.result {
             Ok(lead) => {
                 created = true;
-                settle_created(p, row, &lead.id).await;
+                settle_created(p, row, &lead.id).instrument(span).await;
             }
-            Err(e) => create_failed(p, row, &e, attempts, failures).await,
+            Err(e) => {
+                create_failed(p, row, &e, attempts, failures)
+                    .instrument(span)
+                    .await
+            }
         }
     }
     if created {
@@ -321,6 +339,7 @@ async fn move_owners(
     moved: &[(&HandoffRow, String)],
     attempts: i64,
     failures: &mut Failures,
+    each: &Contacts,
 ) {
     let updates: Vec<LeadOwnerUpdate> = moved
         .iter()
@@ -344,6 +363,7 @@ async fn move_owners(
             continue;
         };
         let lead_id = item.key.as_str();
+        let span = each.span(row.contact_id);
         match item.result {
             Ok(_) => {
                 let _ = p
@@ -351,7 +371,9 @@ async fn move_owners(
                     .lead_owner_written(row.id, &row.owner_id, now_ms())
                     .await;
                 count(p, "owner_updated");
-                tracing::info!(portal_id, contact_id = row.contact_id, lead_id, owner_id = %row.owner_id, "lead owner updated");
+                span.in_scope(|| {
+                    tracing::info!(portal_id, contact_id = row.contact_id, lead_id, owner_id = %row.owner_id, "lead owner updated");
+                });
             }
             Err(e) => {
                 let transient = matches!(
@@ -367,7 +389,9 @@ async fn move_owners(
                 }
                 // The lead keeps the owner HubSpot has; the next reassignment tries again.
                 count(p, "owner_update_failed");
-                tracing::warn!(portal_id, contact_id = row.contact_id, lead_id, error = %why(&e), "lead owner update failed; the lead keeps its previous owner");
+                span.in_scope(|| {
+                    tracing::warn!(portal_id, contact_id = row.contact_id, lead_id, error = %why(&e), "lead owner update failed; the lead keeps its previous owner");
+                });
             }
         }
     }

@@ -16,7 +16,8 @@
 //! - `breach.rs`: which check or touch counts a missed first-touch SLA (once per assignment);
 //! - `touch.rs`: touches and dispositions read from contact properties;
 //! - `leads.rs`: the HubSpot Lead of each handoff (`[playbook.leads]`), created once;
-//! - `lead_stages.rs`: lead stage webhooks read as dispositions.
+//! - `lead_stages.rs`: lead stage webhooks read as dispositions;
+//! - `trace.rs`: the spans that put a lead's ids on every log line about it.
 
 mod availability;
 mod batch;
@@ -33,6 +34,7 @@ pub mod sequence_check;
 pub mod sla;
 mod steps;
 mod touch;
+pub(crate) mod trace;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

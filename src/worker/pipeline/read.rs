@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::steps::{self, Failures};
+use super::trace::Contacts;
 use super::{Pipeline, Rules, contact, portal};
 use crate::engine;
 use crate::hubspot::client::{CompanyId, ItemError};
@@ -19,7 +20,9 @@ pub(crate) async fn read_one(
     attempts: i64,
 ) -> Result<Option<engine::Contact>, crate::store::queue::Outcome> {
     let mut failures = Failures::new();
-    let tries: HashMap<i64, i64> = [(contact_id, attempts)].into();
+    // Its lines go in the SLA check's span.
+    let mut tries = Contacts::default();
+    tries.insert(contact_id, attempts, tracing::Span::none());
     let mut found = read_contacts(
         p,
         rules,
@@ -44,7 +47,7 @@ pub(crate) async fn read_contacts(
     portal_id: i64,
     ids: &[i64],
     existing: &HashMap<i64, HandoffRow>,
-    attempts: &HashMap<i64, i64>,
+    each: &Contacts,
     failures: &mut Failures,
 ) -> Vec<engine::Contact> {
     let props = p.contact_properties(rules);
@@ -65,14 +68,16 @@ pub(crate) async fn read_contacts(
                 event: None,
             }),
             Ok(_) | Err(ItemError::NotFound) => {
-                tracing::info!(
-                    portal_id,
-                    contact_id = id,
-                    "contact gone from HubSpot; nothing to hand off"
-                );
+                each.span(id).in_scope(|| {
+                    tracing::info!(
+                        portal_id,
+                        contact_id = id,
+                        "contact gone from HubSpot; nothing to hand off"
+                    );
+                });
             }
             Err(e) => {
-                let n = attempts.get(&id).copied().unwrap_or(1);
+                let n = each.attempts(id);
                 failures.insert(id, steps::item_outcome(&e, n, "contact read"));
             }
         }
@@ -88,12 +93,7 @@ pub(crate) async fn read_contacts(
     }
     // A contact whose company could not be read is not decided without it (the company
     // decides fit and routing): it waits for a retry like a failed contact read.
-    let attempts_of = |id: &str| {
-        id.parse::<i64>()
-            .ok()
-            .and_then(|id| attempts.get(&id).copied())
-            .unwrap_or(1)
-    };
+    let attempts_of = |id: &str| id.parse::<i64>().map_or(1, |id| each.attempts(id));
     let mut primary: HashMap<String, CompanyId> = HashMap::new();
     let mut unread: HashMap<String, crate::store::queue::Outcome> = HashMap::new();
     for item in p.client.contact_companies(portal(portal_id), &need).await {

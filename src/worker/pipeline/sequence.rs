@@ -14,7 +14,10 @@
 
 use std::collections::HashMap;
 
+use tracing::Instrument;
+
 use super::steps::{Failures, StoredTask};
+use super::trace::Contacts;
 use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
 use crate::hubspot::client::{
     EnrollmentRequest, HubspotError, OwnerId, RateLimitPolicy, refusal_reason,
@@ -62,6 +65,7 @@ pub(super) async fn enroll(
     rows: &[HandoffRow],
     attempts: i64,
     failures: &mut Failures,
+    each: &Contacts,
 ) {
     let on = u64::try_from(portal_id).is_ok_and(|id| p.settings.sequence_portals.contains(&id));
     if !on {
@@ -89,7 +93,11 @@ pub(super) async fn enroll(
         let Some(rec) = records.get(&row.id).filter(|r| !r.is_final()) else {
             continue;
         };
-        let result = match enroll_one(p, portal_id, row, &seq, rec.attempted()).await {
+        let span = each.span(row.contact_id);
+        let result = match enroll_one(p, portal_id, row, &seq, rec.attempted())
+            .instrument(span.clone())
+            .await
+        {
             Err(Failed::Hubspot(err)) if give_up(&err, attempts) => {
                 Ok(Some(skipped("api_unavailable", Some(err.to_string()))))
             }
@@ -97,7 +105,7 @@ pub(super) async fn enroll(
         };
         match result {
             Ok(Some(done)) => {
-                if let Err(err) = finish(p, row, &seq, done).await {
+                if let Err(err) = finish(p, row, &seq, done).instrument(span).await {
                     failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
                 }
             }

@@ -300,7 +300,9 @@ pub async fn resume(p: &Pipeline, handoff_id: i64, attempts: i64) -> Outcome {
     if row.step() == Step::SlaScheduled {
         return Outcome::Done;
     }
-    let failures = steps::advance(p, row.portal_id, vec![row.clone()], attempts).await;
+    // One contact: its lines go in the check's span (`trace::sla_check`).
+    let each = super::trace::Contacts::default();
+    let failures = steps::advance(p, row.portal_id, vec![row.clone()], attempts, &each).await;
     match failures.into_values().next() {
         // The SLA job is finished, but the handoff must still complete: its steps resume
         // from the ledger on the contact's next event or check.

@@ -8,7 +8,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
+use tracing::Instrument;
 
+use super::trace::Contacts;
 use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
 use crate::hubspot::client::{
     ContactUpdate, Filter, FilterGroup, ItemError, NewTask, OwnerId, SearchObject, SearchRequest,
@@ -73,19 +75,21 @@ pub fn marker(trace_id: &str) -> String {
 /// Failures by contact id: how each contact's job ends instead of `Done`.
 pub type Failures = HashMap<i64, Outcome>;
 
-/// Runs every step still due for `rows` (one portal), as far as each gets.
+/// Runs every step still due for `rows` (one portal), as far as each gets; each contact's
+/// lines go in its span from `each`.
 pub async fn advance(
     p: &Pipeline,
     portal_id: i64,
     rows: Vec<HandoffRow>,
     attempts: i64,
+    each: &Contacts,
 ) -> Failures {
     let mut failures = Failures::new();
     let mut rows: Vec<HandoffRow> = rows.into_iter().filter(HandoffRow::steps_pending).collect();
-    write_contacts(p, portal_id, &mut rows, &mut failures).await;
-    create_tasks(p, portal_id, &mut rows, attempts, &mut failures).await;
-    super::sequence::enroll(p, portal_id, &rows, attempts, &mut failures).await;
-    super::leads::create_leads(p, portal_id, &rows, attempts, &mut failures).await;
+    write_contacts(p, portal_id, &mut rows, &mut failures, each).await;
+    create_tasks(p, portal_id, &mut rows, attempts, &mut failures, each).await;
+    super::sequence::enroll(p, portal_id, &rows, attempts, &mut failures, each).await;
+    super::leads::create_leads(p, portal_id, &rows, attempts, &mut failures, each).await;
     // A contact whose enrollment must be retried, or whose lead is still being created, keeps
     // its ladder for that retry.
     let ready: Vec<&HandoffRow> = rows
@@ -105,6 +109,7 @@ async fn write_contacts(
     portal_id: i64,
     rows: &mut [HandoffRow],
     failures: &mut Failures,
+    each: &Contacts,
 ) {
     let wb = &p.settings.write_back;
     let updates: Vec<ContactUpdate> = rows
@@ -161,6 +166,9 @@ async fn write_contacts(
     }
     for r in rows.iter_mut().filter(|r| written.contains(&r.id)) {
         r.step = Step::ContactWritten.as_str().into();
+        each.span(r.contact_id).in_scope(|| {
+            tracing::info!(owner_id = %r.owner_id, score = r.score, tier = r.tier.as_deref(), "owner written to the contact");
+        });
     }
     p.metrics
         .pipeline
@@ -174,6 +182,7 @@ async fn create_tasks(
     rows: &mut [HandoffRow],
     attempts: i64,
     failures: &mut Failures,
+    each: &Contacts,
 ) {
     let now = now_ms();
     let mut to_create = Vec::new();
@@ -186,7 +195,10 @@ async fn create_tasks(
             continue;
         };
         // An earlier create may have landed: look before creating again.
-        match find_task(p, portal_id, row).await {
+        match find_task(p, portal_id, row)
+            .instrument(each.span(row.contact_id))
+            .await
+        {
             Ok(Some(task_id)) => {
                 if p.store.task_created(row.id, &task_id, now).await.is_ok() {
                     row.step = Step::TaskCreated.as_str().into();
@@ -243,7 +255,9 @@ async fn create_tasks(
                     row.step = Step::TaskCreated.as_str().into();
                     row.task_id = Some(task.id.to_string());
                     p.metrics.pipeline.tasks_created.inc();
-                    tracing::info!(portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, task_id = %task.id, "task created");
+                    each.span(row.contact_id).in_scope(|| {
+                        tracing::info!(owner_id = %row.owner_id, task_id = %task.id, "task created");
+                    });
                 }
                 Err(err) => {
                     failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
