@@ -23,7 +23,19 @@ pub(super) fn validate(server: &ServerSettings, p: &mut impl FnMut(&str, String)
     if server.admin_token.is_some() && server.admin_token_file.is_some() {
         p(
             "server.admin_token_file",
-            "set either admin_token or admin_token_file, not both".into(),
+            "set either HANDOFF__SERVER__ADMIN_TOKEN or server.admin_token_file, not both".into(),
+        );
+        return;
+    }
+    // A token can only come from the environment (a file's inline one is refused earlier).
+    if server
+        .admin_token
+        .as_ref()
+        .is_some_and(|t| t.expose_secret().trim().is_empty())
+    {
+        p(
+            "server.admin_token",
+            "is empty (HANDOFF__SERVER__ADMIN_TOKEN is set to nothing)".into(),
         );
         return;
     }

@@ -4,108 +4,122 @@
 
 use std::path::Path;
 
+use serde::Deserialize;
+
 use super::EngineSettings;
-use super::validate::Problem;
+use super::report::Problem;
+use crate::engine::owners::RosterDoc;
+use crate::engine::playbook::PlaybookDoc;
+use crate::engine::toml_doc::from_toml;
 use crate::engine::{Contact, Playbook, Roster, check_playbook};
 
 /// Sections handled here rather than by the typed settings tree.
 pub(super) const SECTIONS: [&str; 2] = ["playbook", "roster"];
 
+/// A layer's `[playbook]`, read from the layer's own text so a problem points at its line.
+#[derive(Deserialize)]
+struct PlaybookLayer {
+    playbook: PlaybookDoc,
+}
+
+#[derive(Deserialize)]
+struct RosterLayer {
+    roster: RosterDoc,
+}
+
 /// Compiles the playbook and roster from the layers (lowest first, as `(origin, toml text)`);
-/// every problem is pushed with its file and key path.
+/// every problem is pushed with its file and key path. `origin` says which layer set a key.
 pub(super) fn load(
     layers: &[(String, String)],
     settings: &EngineSettings,
     portals: &[crate::hubspot::client::PortalConfig],
+    origin: &dyn Fn(&str) -> Option<String>,
     problems: &mut Vec<Problem>,
 ) -> Option<(Playbook, Roster)> {
     let before = problems.len();
     let playbook = section(layers, "playbook", problems).and_then(|(origin, text)| {
-        Playbook::from_toml_str(&text)
-            .map_err(|found| push(problems, &origin, "", found))
+        from_toml::<PlaybookLayer>(text, "")
+            .map_err(|e| problems.push(doc_problem(origin, e)))
             .ok()
+            .and_then(|layer| {
+                Playbook::from_doc(layer.playbook)
+                    .map_err(|found| push(problems, origin, found))
+                    .ok()
+            })
             .map(|p| (origin, p))
     });
     let roster = section(layers, "roster", problems).and_then(|(origin, text)| {
-        Roster::from_toml_str(&text)
-            .map_err(|found| push(problems, &origin, "roster.", found))
+        from_toml::<RosterLayer>(text, "")
+            .map_err(|e| problems.push(doc_problem(origin, e)))
             .ok()
-            .map(|r| (origin, r))
+            .and_then(|layer| {
+                Roster::new(layer.roster)
+                    .map_err(|found| push(problems, origin, found))
+                    .ok()
+            })
     });
-    let ((origin, playbook), (_, roster)) = (playbook?, roster?);
+    let ((pb_origin, playbook), roster) = (playbook?, roster?);
     for (i, portal) in portals.iter().enumerate() {
         if portal.playbook != playbook.name() {
+            let key = format!("hubspot.portals[{i}].playbook");
             let message = format!(
-                "names playbook {:?}, but the playbook is {:?}",
+                "names playbook {:?}, but the [playbook] in force ({pb_origin}) is named {:?}",
                 portal.playbook,
                 playbook.name()
             );
-            problems.push(Problem::new(
-                None,
-                &format!("hubspot.portals[{i}].playbook"),
-                message,
-            ));
+            problems.push(Problem::new(origin(&key), &key, message));
         }
     }
     if !settings.examples_dir.is_empty() {
         let examples = examples(Path::new(&settings.examples_dir), problems);
         push(
             problems,
-            &origin,
-            "",
+            pb_origin,
             check_playbook(&playbook, &roster, &examples),
         );
     }
     (problems.len() == before).then_some((playbook, roster))
 }
 
-/// The section's TOML text from the highest layer that has it, with that layer's name.
-fn section(
-    layers: &[(String, String)],
+/// The highest layer that has the section, as `(origin, whole text)`: a section is taken
+/// whole from one layer.
+fn section<'a>(
+    layers: &'a [(String, String)],
     name: &str,
     problems: &mut Vec<Problem>,
-) -> Option<(String, String)> {
-    for (origin, text) in layers.iter().rev() {
-        let table: toml::Table = match toml::from_str(text) {
-            Ok(table) => table,
-            // Syntax errors are reported by the layered loader already.
-            Err(_) => continue,
-        };
-        if let Some(value) = table.get(name) {
-            return match toml::to_string(value) {
-                Ok(text) => Some((origin.clone(), text)),
-                Err(err) => {
-                    problems.push(Problem::new(Some(origin.clone()), name, err.to_string()));
-                    None
-                }
-            };
-        }
+) -> Option<(&'a str, &'a str)> {
+    let found = layers.iter().rev().find(|(_, text)| {
+        // Syntax errors are reported by the layered loader already.
+        toml::from_str::<toml::Table>(text).is_ok_and(|table| table.contains_key(name))
+    });
+    if found.is_none() {
+        problems.push(Problem::new(
+            None,
+            name,
+            "section is missing from every layer".into(),
+        ));
     }
-    problems.push(Problem::new(
-        None,
-        name,
-        "section is missing from every layer".into(),
-    ));
-    None
+    found.map(|(origin, text)| (origin.as_str(), text.as_str()))
 }
 
-fn push(
-    problems: &mut Vec<Problem>,
-    origin: &str,
-    prefix: &str,
-    found: Vec<crate::engine::Problem>,
-) {
+fn doc_problem(origin: &str, err: crate::engine::toml_doc::DocError) -> Problem {
+    let mut problem = Problem::new(
+        Some(origin.to_owned()),
+        &err.problem.path,
+        err.problem.message,
+    );
+    problem.at = err.at;
+    problem
+}
+
+/// The engine names roster paths `owners.…`; in the configuration they are `roster.…`.
+fn push(problems: &mut Vec<Problem>, origin: &str, found: Vec<crate::engine::Problem>) {
     for p in found {
-        let key = if p.path.starts_with(prefix) {
-            p.path.clone()
-        } else {
-            format!("{prefix}{}", p.path)
+        let key = match p.path.strip_prefix("owners.") {
+            Some(rest) => format!("roster.{rest}"),
+            None => p.path,
         };
-        problems.push(Problem::new(
-            Some(origin.to_owned()),
-            &key,
-            p.message.clone(),
-        ));
+        problems.push(Problem::new(Some(origin.to_owned()), &key, p.message));
     }
 }
 

@@ -1,14 +1,18 @@
-//! Layered loading: built-in defaults → admin files → environment, then one pass that collects
-//! every unknown key, every type error (one per section) and every semantic problem.
+//! Layered loading: built-in defaults → admin files → environment. Each file must parse and
+//! hold no secret (else that is reported alone); then one pass collects every unknown key,
+//! every type error (one per section) and every semantic problem, each at its file:line:column.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use config::{Config, ConfigError, Environment, File, FileFormat};
-use serde::de::DeserializeOwned;
+use config::{Config, Environment, File, FileFormat};
 
 use super::engine;
-use super::validate::{Problem, Report, validate};
+use super::redact::Redactor;
+use super::report::{Problem, Report};
+use super::source;
+use super::typed::{ENV_ORIGIN, Origins, typed_settings};
+use super::validate::validate;
 use super::{DEFAULT_TOML, Settings};
 use crate::hubspot::signature::AppKey;
 
@@ -61,40 +65,55 @@ pub struct LoadedConfig {
 }
 
 const DEFAULT_ORIGIN: &str = "config/default.toml (built in)";
-const SECTIONS: [&str; 9] = [
-    "server", "store", "webhook", "hubspot", "log", "engine", "queue", "worker", "pipeline",
-];
 
-/// Loads and checks the configuration; on failure the report names every problem.
+/// Loads and checks the configuration; on failure the report names every problem, with no
+/// secret value in it.
 pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, Report> {
     let mut problems = Vec::new();
-    let files = admin_files(sources, &mut problems);
-    let mut layers = vec![DEFAULT_ORIGIN.to_owned()];
+    let texts = read_layers(sources, &mut problems);
+    // A file that cannot be read or parsed, or that holds a secret, is reported alone: what
+    // the later checks would say without it (a key it sets "is required") is noise.
+    if problems.is_empty()
+        && let Some(loaded) = check(sources, &texts, &mut problems)
+        && problems.is_empty()
+    {
+        return Ok(loaded);
+    }
+    Err(finish(problems, &texts, sources))
+}
+
+/// The layers as `(origin, TOML text)`, built-in defaults first; each admin file is checked
+/// alone, so one broken file does not hide the others' problems.
+fn read_layers(sources: &ConfigSources, problems: &mut Vec<Problem>) -> Vec<(String, String)> {
     let mut texts = vec![(DEFAULT_ORIGIN.to_owned(), DEFAULT_TOML.to_owned())];
-    let mut origins = Origins::default();
-    let default = File::from_str(DEFAULT_TOML, FileFormat::Toml);
-    origins.add(
-        DEFAULT_ORIGIN,
-        Config::builder().add_source(default.clone()).build().ok(),
-    );
-    let mut builder = Config::builder().add_source(default);
-    for path in &files {
-        // Parse each file alone first so one broken file does not hide the others' problems.
-        match Config::builder()
-            .add_source(File::from(path.as_path()))
-            .build()
-        {
-            Ok(alone) => {
-                builder = builder.add_source(File::from(path.as_path()));
-                layers.push(path.display().to_string());
-                origins.add(&path.display().to_string(), Some(alone));
-                texts.push((
-                    path.display().to_string(),
-                    std::fs::read_to_string(path).unwrap_or_default(),
-                ));
+    for path in admin_files(sources, problems) {
+        let origin = path.display().to_string();
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                source::check_file(&origin, &text, problems);
+                texts.push((origin, text));
             }
-            Err(err) => problems.push(Problem::file(path, err.to_string())),
+            Err(err) => problems.push(Problem::file(&path, format!("cannot read: {err}"))),
         }
+    }
+    texts
+}
+
+/// Merges the layers and the environment, types every section and runs every check.
+fn check(
+    sources: &ConfigSources,
+    texts: &[(String, String)],
+    problems: &mut Vec<Problem>,
+) -> Option<LoadedConfig> {
+    let mut origins = Origins::default();
+    let mut builder = Config::builder();
+    for (origin, text) in texts {
+        let file = File::from_str(text, FileFormat::Toml);
+        origins.add(
+            origin,
+            Config::builder().add_source(file.clone()).build().ok(),
+        );
+        builder = builder.add_source(file);
     }
     let env = Environment::with_prefix("HANDOFF")
         .prefix_separator("__")
@@ -108,39 +127,88 @@ pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, Report> {
         ENV_ORIGIN,
         Config::builder().add_source(env.clone()).build().ok(),
     );
-    layers.push("environment (HANDOFF__*)".to_owned());
     let config = match builder.add_source(env).build() {
         Ok(config) => config,
         Err(err) => {
             problems.push(Problem::new(None, "", err.to_string()));
-            return Err(Report::new(problems));
+            return None;
         }
     };
-    let settings = typed_settings(&config, &origins, &mut problems);
-    let Some(settings) = settings else {
-        return Err(Report::new(problems));
-    };
+    let settings = typed_settings(&config, &origins, problems)?;
     let origin = |key: &str| origins.of(key);
-    let apps = validate(&settings, sources, &origin, &mut problems);
-    let engine = engine::load(
-        &texts,
-        &settings.engine,
-        &settings.hubspot.portals,
-        &mut problems,
-    );
-    match engine {
-        Some((playbook, roster)) if problems.is_empty() => Ok(LoadedConfig {
-            sources: sources.clone(),
-            settings,
-            webhook_apps: apps,
-            layers,
-            playbook: std::sync::Arc::new(playbook),
-            roster: std::sync::Arc::new(roster),
-        }),
-        _ => Err(Report::new(problems)),
+    let apps = validate(&settings, sources, &origin, problems);
+    let portals = &settings.hubspot.portals;
+    let (playbook, roster) = engine::load(texts, &settings.engine, portals, &origin, problems)?;
+    let mut layers: Vec<String> = texts.iter().map(|(origin, _)| origin.clone()).collect();
+    layers.push("environment (HANDOFF__*)".to_owned());
+    Some(LoadedConfig {
+        sources: sources.clone(),
+        settings,
+        webhook_apps: apps,
+        layers,
+        playbook: std::sync::Arc::new(playbook),
+        roster: std::sync::Arc::new(roster),
+    })
+}
+
+/// The report as shown: each problem at the line and column of its key (or of the nearest
+/// table holding it) in its file, and every secret value masked.
+fn finish(
+    mut problems: Vec<Problem>,
+    texts: &[(String, String)],
+    sources: &ConfigSources,
+) -> Report {
+    let mut redactor = Redactor::default();
+    for (_, text) in texts {
+        redactor.add_source(text);
+    }
+    let vars: Vec<(String, String)> = match &sources.env {
+        Some(env) => env.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        None => std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect(),
+    };
+    redactor.add_env(vars.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let mut spans = HashMap::new();
+    for problem in &mut problems {
+        locate(problem, texts, &mut spans);
+        problem.message = redactor.apply(&problem.message);
+        problem.key = redactor.apply(&problem.key);
+        problem.origin = problem.origin.as_deref().map(|o| redactor.apply(o));
+    }
+    Report::new(problems)
+}
+
+type KeySpans = Vec<(String, std::ops::Range<usize>)>;
+
+/// Sets `problem.at` from where its key (or the nearest table holding it) is written in its
+/// file; `spans` keeps each file's keys between problems.
+fn locate<'a>(
+    problem: &mut Problem,
+    texts: &'a [(String, String)],
+    spans: &mut HashMap<&'a str, KeySpans>,
+) {
+    let file = problem
+        .origin
+        .as_deref()
+        .and_then(|o| texts.iter().find(|(origin, _)| origin == o));
+    let (None, Some((origin, text))) = (problem.at, file) else {
+        return;
+    };
+    let spans = spans
+        .entry(origin)
+        .or_insert_with(|| source::key_spans(text));
+    let mut key = problem.key.as_str();
+    while !key.is_empty() && problem.at.is_none() {
+        problem.at = spans
+            .iter()
+            .find(|(path, _)| path == key)
+            .map(|(_, span)| source::line_col(text, span.start));
+        key = key.rfind(['.', '[']).map_or("", |end| &key[..end]);
     }
 }
 
+/// The admin files: every `DIR/*.toml` of `--config DIR`, or `config/local.toml`.
 fn admin_files(sources: &ConfigSources, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
     let Some(dir) = &sources.dir else {
         let local = Path::new("config/local.toml");
@@ -164,174 +232,28 @@ fn admin_files(sources: &ConfigSources, problems: &mut Vec<Problem>) -> Vec<Path
         .filter_map(Result::ok)
         .map(|entry| entry.path())
         .filter(|path| path.extension().is_some_and(|ext| ext == "toml") && path.is_file())
+        .filter(|path| !is_the_defaults(path, problems))
         .collect();
     files.sort();
     files
 }
 
-/// Deserializes each section on its own, so a type error in one does not hide another's, and
-/// records every key no section knows (serde_ignored sees them all; `deny_unknown_fields`
-/// would stop at the first).
-fn typed_settings(
-    config: &Config,
-    origins: &Origins,
-    problems: &mut Vec<Problem>,
-) -> Option<Settings> {
-    let top: HashMap<String, config::Value> = match config.clone().try_deserialize() {
-        Ok(top) => top,
-        Err(err) => {
-            problems.push(Problem::new(None, "", err.to_string()));
-            return None;
-        }
-    };
-    let mut names: Vec<_> = top
-        .keys()
-        .filter(|k| !SECTIONS.contains(&k.as_str()) && !engine::SECTIONS.contains(&k.as_str()))
-        .collect();
-    names.sort();
-    for name in names {
-        problems.push(Problem::new(
-            origins.of(name),
-            name,
-            "unknown section".to_owned(),
-        ));
+/// `default.toml` is compiled in as the lowest layer. Read again from the directory (as with
+/// `--config config`) it would override every file sorted before it, so it is never an admin
+/// layer: a copy is skipped, and an edited one is refused (its edits would not be read).
+fn is_the_defaults(path: &Path, problems: &mut Vec<Problem>) -> bool {
+    if path.file_name().is_none_or(|name| name != "default.toml") {
+        return false;
     }
-    let server = section(origins, &top, "server", problems);
-    let store = section(origins, &top, "store", problems);
-    let webhook = section(origins, &top, "webhook", problems);
-    let hubspot = section(origins, &top, "hubspot", problems);
-    let log = section(origins, &top, "log", problems);
-    let engine = section(origins, &top, "engine", problems);
-    let queue = section(origins, &top, "queue", problems);
-    let worker = section(origins, &top, "worker", problems);
-    let pipeline = section(origins, &top, "pipeline", problems);
-    // Unknown keys are reported but do not stop the semantic checks; a type error does.
-    Some(Settings {
-        server: server?,
-        store: store?,
-        webhook: webhook?,
-        hubspot: hubspot?,
-        log: log?,
-        engine: engine?,
-        queue: queue?,
-        worker: worker?,
-        pipeline: pipeline?,
-    })
-}
-
-fn section<T: DeserializeOwned>(
-    origins: &Origins,
-    top: &HashMap<String, config::Value>,
-    name: &str,
-    problems: &mut Vec<Problem>,
-) -> Option<T> {
-    let value = top.get(name)?.clone();
-    let mut unknown = Vec::new();
-    let result: Result<T, ConfigError> = serde_ignored::deserialize(value, |path| {
-        unknown.push(config_path(name, &path.to_string()))
-    });
-    for key in unknown {
-        problems.push(Problem::new(
-            origins.of(&key),
-            &key,
-            "unknown key".to_owned(),
-        ));
+    if std::fs::read_to_string(path).is_ok_and(|text| text == DEFAULT_TOML) {
+        return true;
     }
-    match result {
-        Ok(value) => Some(value),
-        Err(err) => {
-            problems.push(type_problem(origins, name, err));
-            None
-        }
-    }
-}
-
-fn type_problem(origins: &Origins, section: &str, err: ConfigError) -> Problem {
-    match err {
-        ConfigError::Type {
-            origin,
-            unexpected,
-            expected,
-            key,
-        } => {
-            let key = match key {
-                Some(k) if !k.is_empty() => config_path(section, &k),
-                _ => section.to_owned(),
-            };
-            let origin = origins.of(&key).or(origin);
-            Problem::new(
-                origin,
-                &key,
-                format!("invalid type: {unexpected}, expected {expected}"),
-            )
-        }
-        other => {
-            let mut text = other.to_string();
-            // config-rs appends "for key `x`" to custom errors; serde's "missing field `x`"
-            // names it too. Point the problem at that key.
-            let mut key = section.to_owned();
-            if let Some((message, rest)) = text.split_once(" for key `") {
-                key = config_path(section, rest.trim_end_matches('`'));
-                text = message.to_owned();
-            } else if let Some(field) = text
-                .strip_prefix("missing field `")
-                .and_then(|r| r.split('`').next())
-            {
-                key = format!("{section}.{field}");
-            }
-            if let Some((_, value)) = text.split_once("does not have variant constructor ") {
-                text = format!("{value:?} is not one of the allowed values");
-            }
-            Problem::new(origins.of(&key), &key, text)
-        }
-    }
-}
-
-/// Turns serde_ignored's `apps.0.name` into the config path `webhook.apps[0].name`.
-fn config_path(section: &str, path: &str) -> String {
-    let mut out = section.to_owned();
-    for part in path.split('.').filter(|p| !p.is_empty() && *p != "?") {
-        if part.bytes().all(|b| b.is_ascii_digit()) {
-            out.push_str(&format!("[{part}]"));
-        } else {
-            out.push('.');
-            out.push_str(part);
-        }
-    }
-    out
-}
-
-const ENV_ORIGIN: &str = "environment";
-
-/// Each layer alone, to say which one a key came from: the highest layer holding it wins,
-/// as it does when the layers are merged.
-#[derive(Default)]
-struct Origins {
-    layers: Vec<(String, Config)>,
-}
-
-impl Origins {
-    fn add(&mut self, name: &str, config: Option<Config>) {
-        if let Some(config) = config {
-            self.layers.push((name.to_owned(), config));
-        }
-    }
-
-    fn of(&self, key: &str) -> Option<String> {
-        let (name, _) = self
-            .layers
-            .iter()
-            .rev()
-            .find(|(_, c)| c.get::<config::Value>(key).is_ok())?;
-        Some(if name == ENV_ORIGIN {
-            format!("environment variable {}", env_var_name(key))
-        } else {
-            name.clone()
-        })
-    }
-}
-
-/// `webhook.public_url` → `HANDOFF__WEBHOOK__PUBLIC_URL`.
-fn env_var_name(key: &str) -> String {
-    format!("HANDOFF__{}", key.replace('.', "__").to_uppercase())
+    problems.push(Problem::file(
+        path,
+        "differs from the config/default.toml built into this binary, and is not read: \
+         the built-in defaults are always the lowest layer; put overrides in another file \
+         of this directory (e.g. local.toml)"
+            .into(),
+    ));
+    true
 }

@@ -1,10 +1,16 @@
 //! One typed configuration tree. `config/default.toml` (compiled in, fully commented) is the
 //! lowest layer, then the admin's files, then `HANDOFF__SECTION__KEY` environment variables.
-//! [`load`] reports every problem at once, with its key path and where it came from.
+//! [`load`] reports every problem at once, with its key path and where it came from
+//! (file:line:column or variable). Secrets come only from the environment or files: a file
+//! holding one inline is refused, and no report ever shows a secret value (`redact.rs`).
 
 mod admin;
 mod engine;
 mod load;
+mod redact;
+mod report;
+mod source;
+mod typed;
 mod validate;
 
 use std::net::SocketAddr;
@@ -15,7 +21,8 @@ use serde::Deserialize;
 
 pub use admin::admin_token;
 pub use load::{ConfigSources, LoadedConfig, load};
-pub use validate::{Problem, Report, read_secret};
+pub use report::{Problem, Report};
+pub use validate::read_secret;
 
 /// The compiled-in defaults: the very file `config/default.toml` of this repository.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
@@ -91,7 +98,8 @@ pub struct ServerSettings {
     /// Where the admin routes listen, apart from `listen`.
     pub admin_bind: AdminBind,
     /// Bearer token of the admin routes: optional on a loopback `admin_bind` (required when
-    /// set), required on any other address.
+    /// set), required on any other address. Only from the environment
+    /// (`HANDOFF__SERVER__ADMIN_TOKEN`): a file that sets it is refused (`source.rs`).
     pub admin_token: Option<SecretString>,
     pub admin_token_file: Option<PathBuf>,
 }
@@ -151,6 +159,8 @@ pub struct WebhookSettings {
     pub path: String,
     pub public_url: String,
     pub app_id: Option<i64>,
+    /// Only from the environment (`HANDOFF__WEBHOOK__CLIENT_SECRET`): a file that sets it is
+    /// refused (`source.rs`).
     pub client_secret: Option<SecretString>,
     pub client_secret_file: Option<PathBuf>,
     pub legacy_signatures: Vec<LegacySignature>,

@@ -1,78 +1,13 @@
 //! Semantic checks on a typed configuration: every problem is collected, none stops the pass.
 
-use std::fmt;
 use std::path::Path;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::load::ConfigSources;
+use super::report::Problem;
 use super::{LegacySignature, Settings};
 use crate::hubspot::signature::AppKey;
-
-/// One configuration problem: where (file or environment), which key, and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    pub origin: Option<String>,
-    pub key: String,
-    pub message: String,
-}
-
-impl Problem {
-    pub(crate) fn new(origin: Option<String>, key: &str, message: String) -> Self {
-        Self {
-            origin,
-            key: key.to_owned(),
-            message,
-        }
-    }
-
-    pub(crate) fn file(path: &Path, message: String) -> Self {
-        Self {
-            origin: Some(path.display().to_string()),
-            key: String::new(),
-            message,
-        }
-    }
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(origin) = &self.origin {
-            write!(f, "{origin}: ")?;
-        }
-        if !self.key.is_empty() {
-            write!(f, "{}: ", self.key)?;
-        }
-        f.write_str(&self.message)
-    }
-}
-
-/// Every problem found in one load; printed by `check-config` and by `serve` before refusing.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub struct Report {
-    pub problems: Vec<Problem>,
-}
-
-impl Report {
-    pub(crate) fn new(problems: Vec<Problem>) -> Self {
-        Self { problems }
-    }
-}
-
-impl fmt::Display for Report {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let n = self.problems.len();
-        writeln!(
-            f,
-            "configuration has {n} problem{}:",
-            if n == 1 { "" } else { "s" }
-        )?;
-        for problem in &self.problems {
-            writeln!(f, "  - {problem}")?;
-        }
-        Ok(())
-    }
-}
 
 type Origin<'a> = &'a dyn Fn(&str) -> Option<String>;
 
@@ -245,16 +180,17 @@ fn check_portal_secrets(
 ) {
     use crate::hubspot::client::config::SecretRef;
     let present = |r: &SecretRef| match r {
-        SecretRef::Env(name) => sources
-            .env_var(name)
-            .filter(|v| !v.trim().is_empty())
-            .map(|_| ())
-            .ok_or_else(|| format!("environment variable {name} is not set")),
+        SecretRef::Env(name) => env_secret(sources, name).map(|_| ()),
         SecretRef::File(path) => match std::fs::read_to_string(path) {
             Ok(text) if !text.trim().is_empty() => Ok(()),
             Ok(_) => Err(format!("secret file {} is empty", path.display())),
             Err(err) => Err(format!("cannot read secret file {}: {err}", path.display())),
         },
+    };
+    // The key that names the variable or file, so the problem points at its line.
+    let key = |what: &str, r: &SecretRef| match r {
+        SecretRef::Env(_) => format!("{what}_env"),
+        SecretRef::File(_) => format!("{what}_file"),
     };
     for (i, portal) in settings.hubspot.portals.iter().enumerate() {
         let refs = match portal.auth.oauth_refs() {
@@ -262,8 +198,11 @@ fn check_portal_secrets(
             None => vec![("token", portal.auth.token_ref())],
         };
         for (what, r) in refs {
-            if let Some(Err(message)) = r.as_ref().map(present) {
-                p(&format!("hubspot.portals[{i}].auth.{what}"), message);
+            if let Some((r, Err(message))) = r.as_ref().map(|r| (r, present(r))) {
+                p(
+                    &format!("hubspot.portals[{i}].auth.{}", key(what, r)),
+                    message,
+                );
             }
         }
     }
@@ -272,11 +211,10 @@ fn check_portal_secrets(
         .portals
         .iter()
         .any(|p| p.auth.oauth_refs().is_some());
-    if let (true, Some(Err(message))) = (
-        any_oauth,
-        settings.hubspot.token_key_ref().as_ref().map(present),
-    ) {
-        p("hubspot.token_key_env", message);
+    if let (true, Some(r)) = (any_oauth, settings.hubspot.token_key_ref())
+        && let Err(message) = present(&r)
+    {
+        p(&format!("hubspot.{}", key("token_key", &r)), message);
     }
 }
 
@@ -306,36 +244,16 @@ fn resolve_apps(
 ) -> Vec<AppKey> {
     let webhook = &settings.webhook;
     let mut apps = Vec::new();
-    let default_secret = match (&webhook.client_secret, &webhook.client_secret_file) {
-        (Some(_), Some(_)) => {
-            p(
-                "webhook.client_secret_file",
-                "set either client_secret or client_secret_file, not both".into(),
-            );
-            None
-        }
-        (Some(secret), None) => Some(secret.clone()),
-        (None, Some(path)) => read_secret(path)
-            .map_err(|e| p("webhook.client_secret_file", e))
-            .ok(),
-        (None, None) => None,
-    };
+    let default_secret = default_secret(webhook, p);
     if let Some(secret) = default_secret {
         apps.push(app_key(webhook.app_id, secret, &webhook.legacy_signatures));
     }
     for (i, app) in webhook.apps.iter().enumerate() {
         let key = format!("webhook.apps[{i}]");
         let secret = match (&app.client_secret_env, &app.client_secret_file) {
-            (Some(name), None) => match sources.env_var(name) {
-                Some(value) if !value.trim().is_empty() => Some(SecretString::from(value.trim())),
-                _ => {
-                    p(
-                        &format!("{key}.client_secret_env"),
-                        format!("environment variable {name} is not set"),
-                    );
-                    None
-                }
-            },
+            (Some(name), None) => env_secret(sources, name)
+                .map_err(|e| p(&format!("{key}.client_secret_env"), e))
+                .ok(),
             (None, Some(path)) => read_secret(path)
                 .map_err(|e| p(&format!("{key}.client_secret_file"), e))
                 .ok(),
@@ -359,7 +277,10 @@ fn resolve_apps(
             apps.push(app_key(Some(app.app_id), secret, &app.legacy_signatures));
         }
     }
-    if apps.is_empty() && webhook.apps.is_empty() {
+    // Only when none is given at all: a secret given twice, empty or unreadable has its own
+    // problem above, and "no client secret" would contradict it.
+    let given = webhook.client_secret.is_some() || webhook.client_secret_file.is_some();
+    if !given && webhook.apps.is_empty() {
         p(
             "webhook.client_secret",
             "no client secret: set HANDOFF__WEBHOOK__CLIENT_SECRET or webhook.client_secret_file"
@@ -369,12 +290,53 @@ fn resolve_apps(
     apps
 }
 
+/// The default app's secret, from HANDOFF__WEBHOOK__CLIENT_SECRET or `client_secret_file`.
+fn default_secret(
+    webhook: &super::WebhookSettings,
+    p: &mut dyn FnMut(&str, String),
+) -> Option<SecretString> {
+    match (&webhook.client_secret, &webhook.client_secret_file) {
+        (Some(_), Some(_)) => {
+            p(
+                "webhook.client_secret_file",
+                "set either HANDOFF__WEBHOOK__CLIENT_SECRET or webhook.client_secret_file, not both"
+                    .into(),
+            );
+            None
+        }
+        (Some(secret), None) if secret.expose_secret().trim().is_empty() => {
+            p(
+                "webhook.client_secret",
+                "is empty (HANDOFF__WEBHOOK__CLIENT_SECRET is set to nothing)".into(),
+            );
+            None
+        }
+        (Some(secret), None) => Some(secret.clone()),
+        (None, Some(path)) => read_secret(path)
+            .map_err(|e| p("webhook.client_secret_file", e))
+            .ok(),
+        (None, None) => None,
+    }
+}
+
 fn app_key(app_id: Option<i64>, secret: SecretString, legacy: &[LegacySignature]) -> AppKey {
     AppKey {
         app_id,
         secret,
         allow_v1: legacy.contains(&LegacySignature::V1),
         allow_v2: legacy.contains(&LegacySignature::V2),
+    }
+}
+
+/// Reads a secret from the environment variable `name`; the message says whether it is unset
+/// or empty, never its value.
+fn env_secret(sources: &ConfigSources, name: &str) -> Result<SecretString, String> {
+    match sources.env_var(name) {
+        None => Err(format!("environment variable {name} is not set")),
+        Some(value) if value.trim().is_empty() => {
+            Err(format!("environment variable {name} is empty"))
+        }
+        Some(value) => Ok(SecretString::from(value.trim())),
     }
 }
 

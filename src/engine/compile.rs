@@ -76,12 +76,14 @@ impl Playbook {
 
     /// Parses and compiles a playbook; on failure, every problem found.
     pub fn from_toml_str(text: &str) -> Result<Playbook, Vec<Problem>> {
-        let doc: PlaybookDoc = toml::from_str(text).map_err(|e| {
-            let at = e
-                .span()
-                .map(|s| format!(" (at byte {})", s.start))
-                .unwrap_or_default();
-            vec![Problem::new("playbook", format!("{}{at}", e.message()))]
+        let doc: PlaybookDoc = super::toml_doc::from_toml(text, "playbook").map_err(|e| {
+            let at =
+                e.at.map(|(line, column)| format!(" (line {line}, column {column})"))
+                    .unwrap_or_default();
+            vec![Problem::new(
+                e.problem.path,
+                format!("{}{at}", e.problem.message),
+            )]
         })?;
         Playbook::from_doc(doc)
     }
@@ -287,7 +289,9 @@ impl Compiler<'_> {
             if !known {
                 let hint = match var.as_str() {
                     "contact" | "company" => {
-                        format!("; declare it under [properties.{var}] if it exists in HubSpot")
+                        format!(
+                            "; declare it under [playbook.properties.{var}] if it exists in HubSpot"
+                        )
                     }
                     _ => String::new(),
                 };

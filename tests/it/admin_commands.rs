@@ -190,10 +190,15 @@ fn check_config_catches_a_misspelled_property_before_production() {
     );
     assert!(!out.status.success());
     let text = stderr(&out);
-    assert!(
-        text.contains("local.toml: playbook."),
-        "the file and key path are named: {text}"
-    );
+    let named = text.lines().any(|l| {
+        l.split_once("local.toml:")
+            .and_then(|(_, rest)| rest.split_once(": playbook."))
+            .is_some_and(|(line_col, _)| {
+                line_col.split(':').count() == 2
+                    && line_col.split(':').all(|n| n.parse::<u32>().is_ok())
+            })
+    });
+    assert!(named, "the file:line:column and key path are named: {text}");
     assert!(text.contains("jobtitel"), "{text}");
     // The unedited candidate passes, and replaces the built-in playbook whole.
     std::fs::write(conf.join("local.toml"), playbook).unwrap();

@@ -32,11 +32,11 @@ fn every_file_shipped_in_config_loads_cleanly() {
     .unwrap_or_else(|r| panic!("{r}"));
     assert_eq!(loaded.settings.server.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(loaded.settings.hubspot.base_url, "https://api.hubapi.com");
-    assert!(
-        loaded
-            .layers
-            .iter()
-            .any(|l| l.ends_with("config/default.toml"))
+    // The checked-in defaults are the built-in layer: `--config config` does not read them a
+    // second time as an admin layer (which would undo any file sorted before it).
+    assert_eq!(
+        loaded.layers,
+        ["config/default.toml (built in)", "environment (HANDOFF__*)"]
     );
 }
 
@@ -90,10 +90,10 @@ fn every_problem_is_reported_at_once_with_its_file_and_key() {
     let text = report.to_string();
     let local = local.display().to_string();
     for expected in [
-        format!("{local}: hubspott: unknown section"),
-        format!("{local}: server.listn: unknown key"),
-        "server.colour: unknown key".to_string(),
-        format!("{local}: store.busy_timeout_ms: invalid type"),
+        format!("{local}:8:2: hubspott: unknown section"),
+        format!("{local}:3:1: server.listn: unknown key"),
+        "environment variable HANDOFF__SERVER__COLOUR: server.colour: unknown key".to_string(),
+        format!("{local}:6:1: store.busy_timeout_ms: invalid type"),
         "log.format".to_string(),
     ] {
         assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
@@ -119,7 +119,7 @@ fn the_hubspot_api_version_defaults_to_2026_09_and_an_unknown_one_is_named_with_
     let report = load(&sources(dir.path(), &[])).unwrap_err();
     let text = report.to_string();
     let expected = format!(
-        "{}: hubspot.api_version: unknown HubSpot API version `2026-03`",
+        "{}:2:1: hubspot.api_version: unknown HubSpot API version `2026-03`",
         local.display()
     );
     assert!(text.contains(&expected), "missing {expected:?} in:\n{text}");
@@ -216,11 +216,11 @@ fn portals_are_configured_under_hubspot_and_checked_against_the_playbook() {
     let report = load(&sources(dir.path(), &[])).unwrap_err();
     let text = report.to_string();
     for expected in [
-        "hubspot.portals[0].auth.token: environment variable HUBSPOT_TOKEN_62515 is not set",
-        "hubspot.portals[1].quota.colour: unknown key",
-        "hubspot.portals[1].id",
-        "hubspot.portals[1].time_zone",
-        "hubspot.portals[1].playbook: names playbook \"other\"",
+        ":5:32: hubspot.portals[0].auth.token_env: environment variable HUBSPOT_TOKEN_62515 is not set",
+        ":12:25: hubspot.portals[1].quota.colour: unknown key",
+        ":8:1: hubspot.portals[1].id",
+        ":10:1: hubspot.portals[1].time_zone",
+        ":9:1: hubspot.portals[1].playbook: names playbook \"other\"",
     ] {
         assert!(text.contains(expected), "missing {expected:?} in:\n{text}");
     }

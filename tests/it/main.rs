@@ -12,6 +12,8 @@ mod admin_commands;
 mod availability_e2e;
 mod binary;
 mod config_loading;
+mod config_precision;
+mod config_secrets;
 mod demo_secrets;
 mod deploy_files;
 mod health_and_metrics;
