@@ -264,7 +264,9 @@ impl From<FormatArg> for Format {
 
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
-    /// Jobs per lane and status (ready, leased, dead), with the age of the oldest.
+    /// Jobs per lane and status: due (can run now), held (was due, waits to run again),
+    /// paused, scheduled (not due yet), leased, dead; how long the oldest has been due, and
+    /// when the next waiting one runs.
     Stats,
     /// Enqueue canary jobs in the `probe` lane to check that workers run jobs end to end; with
     /// --wait, report how many ran and the enqueue→start latency.
@@ -340,12 +342,13 @@ pub enum PortalCommand {
         #[arg(long, value_name = "P")]
         portal: i64,
     },
-    /// Each configured portal: running or paused, since when, why.
+    /// Each configured portal: running, paused by an operator, or auth-paused (HubSpot refused
+    /// its credentials, as the service recorded it), since when, why, and how many jobs wait.
     List {
         /// Only this portal.
         #[arg(long, value_name = "P")]
         portal: Option<i64>,
-        /// Print JSON (as GET /admin/portals, without the auth state only the service knows).
+        /// Print JSON (as GET /admin/portals).
         #[arg(long)]
         json: bool,
     },

@@ -195,15 +195,17 @@ async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<
                     s.portal_id
                 )
             }),
-        PortalCommand::List { portal, json } => admin::portal_statuses(&store, &configured, portal)
-            .await
-            .map(|list| {
-                if json {
-                    serde_json::json!({ "portals": list }).to_string()
-                } else {
-                    admin::render_statuses(&list)
-                }
-            }),
+        PortalCommand::List { portal, json } => {
+            admin::portal_statuses(&store, &configured, portal, now)
+                .await
+                .map(|list| {
+                    if json {
+                        serde_json::json!({ "portals": list }).to_string()
+                    } else {
+                        admin::render_statuses(&list)
+                    }
+                })
+        }
     };
     store.close().await;
     Ok(out?)

@@ -9,6 +9,7 @@ mod scrape;
 
 mod admin_api;
 mod admin_commands;
+mod auth_hold;
 mod availability_e2e;
 mod binary;
 mod config_loading;
@@ -34,6 +35,7 @@ mod pipeline_world;
 mod queue_cli;
 mod queue_contract;
 mod queue_model;
+mod queue_views;
 mod rejections;
 mod replicas;
 mod report;
