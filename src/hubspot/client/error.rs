@@ -6,7 +6,8 @@ use std::fmt;
 
 use jiff::Timestamp;
 
-use super::types::{PortalId, StandardError};
+use super::types::{Context, ErrorEntry, PortalId, StandardError};
+use super::validation::WriteRefusal;
 
 /// Which limit was hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +101,10 @@ pub struct ErrorDetail {
     pub message: String,
     /// HubSpot's correlation id, for support tickets.
     pub correlation_id: Option<String>,
+    /// The body's `context`, e.g. the inputs a refusal names.
+    pub context: Context,
+    /// The body's `errors[]`: the rules a write broke (docs/hubspot.md "Write validation").
+    pub errors: Vec<ErrorEntry>,
 }
 
 impl fmt::Display for ErrorDetail {
@@ -113,6 +118,9 @@ impl fmt::Display for ErrorDetail {
             self.category.as_deref().unwrap_or("UNKNOWN"),
             self.message
         )?;
+        if let Some(r) = WriteRefusal::of_detail(self) {
+            write!(f, " [{r}]")?;
+        }
         if let Some(c) = &self.correlation_id {
             write!(f, " (correlationId {c})")?;
         }
@@ -179,6 +187,9 @@ impl HubspotError {
 
     /// Stable finer code, e.g. `hubspot.rate_limited.daily`.
     pub fn detail_code(&self) -> String {
+        if let Some(r) = self.refusal() {
+            return format!("{}.{}", self.code(), r.code.slug());
+        }
         let sub = match self {
             Self::RateLimited { policy, .. } => policy.as_str(),
             Self::Transient { reason, .. } => reason.as_str(),
@@ -209,6 +220,15 @@ impl HubspotError {
         }
     }
 
+    /// HubSpot refused the whole request for a write-validation rule (a required or
+    /// conditionally required property missing; docs/hubspot.md "Write validation").
+    pub fn refusal(&self) -> Option<WriteRefusal> {
+        match self {
+            Self::Permanent { detail, .. } => WriteRefusal::of_detail(detail),
+            _ => None,
+        }
+    }
+
     /// HubSpot answered 404.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::Permanent { detail, .. } if detail.status == Some(404))
@@ -224,6 +244,7 @@ impl HubspotError {
                 category: Some(format!("handoff.{category}")),
                 message: message.into(),
                 correlation_id: None,
+                ..ErrorDetail::default()
             },
         }
     }
@@ -244,6 +265,16 @@ pub enum ItemError {
 }
 
 impl ItemError {
+    /// The write-validation rule HubSpot refused this input for, from a per-input error or
+    /// from the error of the request that carried it (docs/hubspot.md "Write validation").
+    pub fn refusal(&self) -> Option<WriteRefusal> {
+        match self {
+            Self::Rejected(e) => WriteRefusal::of_standard(e),
+            Self::Request(e) => e.refusal(),
+            Self::NotFound | Self::Unconfirmed => None,
+        }
+    }
+
     pub(crate) fn from_standard(e: &StandardError) -> Self {
         if e.category.as_deref() == Some("OBJECT_NOT_FOUND") {
             Self::NotFound

@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::HubspotClient;
-use super::batch::{BatchItem, ChunkResults, MAX_OBJECT_BATCH, attribute, batched, read_objects};
+use super::batch::{
+    BatchItem, ChunkResults, MAX_OBJECT_BATCH, attribute, batched, isolate_refusals, read_objects,
+};
 use super::budget::Priority;
 use super::error::HubspotError;
 use super::paths::Api;
@@ -108,7 +110,16 @@ impl HubspotClient {
             leads,
             |l| l.trace_id.clone(),
             MAX_OBJECT_BATCH,
-            move |c, chunk| async move { c.create_lead_chunk(portal, chunk).await },
+            move |c, chunk| async move {
+                let send = |part| {
+                    let c = c.clone();
+                    async move { c.create_lead_chunk(portal, part).await }
+                };
+                let lacks = |l: &NewLead, p: &str| {
+                    l.properties().get(p).is_none_or(|v| v.trim().is_empty())
+                };
+                Ok(isolate_refusals(chunk, |l| l.trace_id.clone(), lacks, send).await)
+            },
         )
         .await
     }

@@ -8,7 +8,8 @@
 //! Paths: `paths.rs` maps each call to its path for `hubspot.api_version` (2026-09 or v3).
 //! Endpoints: `contacts.rs`, `associations.rs`, `companies.rs`, `tasks.rs`, `owners.rs`,
 //! `search.rs`, `users.rs` (availability, parsed in `user_availability.rs`), `sequences.rs`,
-//! `leads.rs`; batching in `batch.rs`; the request loop in `transport.rs`.
+//! `leads.rs`; batching in `batch.rs`; the request loop in `transport.rs`; write-validation
+//! refusals (`MISSING_*REQUIRED_PROPERTY`) read in `validation.rs`.
 
 mod associations;
 mod auth;
@@ -35,6 +36,7 @@ mod transport;
 pub mod types;
 pub mod user_availability;
 mod users;
+pub mod validation;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -63,6 +65,7 @@ pub use tasks::{NewTask, Task};
 pub use token_store::{InMemoryTokenStore, PersistentTokenStore, TokenCipher, TokenStore};
 pub use types::{CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};
 pub use users::CrmUser;
+pub use validation::{RefusalCode, WriteRefusal};
 
 use crate::metrics_hubspot::HubspotMetrics;
 use auth::{Auth, AuthDeps, Credentials};

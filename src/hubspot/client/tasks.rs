@@ -8,7 +8,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::HubspotClient;
-use super::batch::{BatchItem, ChunkResults, MAX_OBJECT_BATCH, attribute, batched, read_objects};
+use super::batch::{
+    BatchItem, ChunkResults, MAX_OBJECT_BATCH, attribute, batched, isolate_refusals, read_objects,
+};
 use super::budget::Priority;
 use super::error::HubspotError;
 use super::paths::Api;
@@ -85,6 +87,13 @@ impl NewTask {
             }
         }
         p
+    }
+
+    /// Whether the task would be created without a value for `property`.
+    fn lacks(&self, property: &str) -> bool {
+        self.properties()
+            .get(property)
+            .is_none_or(|v| v.trim().is_empty())
     }
 
     /// What identifies the task among the results when HubSpot does not echo the trace id.
@@ -186,7 +195,13 @@ impl HubspotClient {
             tasks,
             |t| t.trace_id.clone(),
             MAX_OBJECT_BATCH,
-            move |c, chunk| async move { c.create_chunk(portal, chunk).await },
+            move |c, chunk| async move {
+                let send = |part| {
+                    let c = c.clone();
+                    async move { c.create_chunk(portal, part).await }
+                };
+                Ok(isolate_refusals(chunk, |t| t.trace_id.clone(), NewTask::lacks, send).await)
+            },
         )
         .await
     }

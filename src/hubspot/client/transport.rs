@@ -92,6 +92,11 @@ struct ErrorBody {
     correlation_id: Option<String>,
     #[serde(default)]
     policy_name: Option<String>,
+    #[serde(default, deserialize_with = "super::types::de_context")]
+    context: super::types::Context,
+    /// The rules a write broke (`MISSING_REQUIRED_PROPERTY`, …; `validation.rs`).
+    #[serde(default, deserialize_with = "super::types::de_entries")]
+    errors: Vec<super::types::ErrorEntry>,
 }
 
 /// `warnings[]` of a 2xx answer (`{category, message, context}`), optional on every version:
@@ -256,6 +261,8 @@ impl Inner {
                 category: parsed.category.clone(),
                 message: truncate(parsed.message.clone().unwrap_or_default()),
                 correlation_id: parsed.correlation_id.clone(),
+                context: parsed.context.clone(),
+                errors: parsed.errors.clone(),
             };
             match classify_status(status) {
                 StatusClass::Unauthorized if call.isolated_auth => {
