@@ -9,6 +9,8 @@
 //! - `availability.rs`: rep availability from HubSpot's CRM users applied to the roster;
 //! - `read.rs`: contacts and their companies as the engine reads them;
 //! - `steps.rs`: the resumable steps (write contact, create task, schedule ladder);
+//!   `stored.rs`: what a handoff keeps between them; `refusals.rs`: writes HubSpot refused
+//!   for a missing required property (a named, permanent error);
 //! - `sequence.rs`: first-touch sequence enrollment after the task (never blocks the handoff);
 //!   `sequence_check.rs`: the playbook's sequence ids read from HubSpot at start;
 //! - `sla.rs`: SLA checks (remind, escalate, reassign, fallback queue, close the loop);
@@ -28,11 +30,13 @@ pub mod lead_stages;
 mod leads;
 pub mod pause;
 mod read;
+mod refusals;
 pub mod rules;
 mod sequence;
 pub mod sequence_check;
 pub mod sla;
 mod steps;
+mod stored;
 mod touch;
 pub(crate) mod trace;
 
