@@ -14,9 +14,10 @@
 //! storms, latency, daily exhaustion) that are deterministic given a seed.
 //!
 //! A control API under `/_sandbox/` (no auth) lets tests, the demo and benchmarks create leads,
-//! touch or merge contacts, complete tasks, change faults and limits at run time, read stats,
-//! and reset to the seed. Files: `state.rs` (records), `seed.rs` (fixtures), `routes/` (one
-//! file per resource), `gate.rs` (auth, limits, faults per request), `ratelimit.rs`,
+//! touch or merge contacts, complete tasks, change faults and limits at run time, require
+//! properties as a portal's admins would (`validation.rs`, HubSpot's 2026-09 write validation),
+//! read stats, and reset to the seed. Files: `state.rs` (records), `seed.rs` (fixtures),
+//! `routes/` (one file per resource), `gate.rs` (auth, limits, faults per request), `ratelimit.rs`,
 //! `faults.rs`, `stats.rs`, `owners.rs`, `control.rs` + `views.rs` (control API), `journal.rs`
 //! (the Webhooks Journal, fed from contact changes).
 
@@ -35,6 +36,7 @@ mod sequences;
 mod state;
 mod stats;
 mod users;
+mod validation;
 mod views;
 
 use std::net::SocketAddr;
@@ -50,6 +52,7 @@ pub use config::{FaultConfig, RateLimit, SandboxConfig};
 pub use error::SandboxError;
 pub use sequences::{EnrollElsewhere, EnrollmentView, LostAnswers, SequenceUsers};
 pub use stats::Stats;
+pub use validation::{ConditionalRule, ValidationInput};
 pub use views::{CompanyInput, ContactInput, ContactView, ControlError, MergeInput, TaskView};
 
 use faults::Faults;
@@ -141,7 +144,9 @@ impl Sandbox {
         routes::router(self.clone())
             .nest(
                 "/_sandbox",
-                control::router(self.clone()).merge(leads::control(self.clone())),
+                control::router(self.clone())
+                    .merge(leads::control(self.clone()))
+                    .merge(validation::control(self.clone())),
             )
             .fallback(routes::unknown_route)
     }

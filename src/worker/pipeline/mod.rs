@@ -73,7 +73,7 @@ pub(crate) fn now_ms() -> i64 {
 
 impl Pipeline {
     /// Contact properties every read asks for: what the playbook declares, plus touches,
-    /// source, offer, deal amount and the owner.
+    /// source, offer, deal amount, the owner and the primary company's id.
     pub(crate) fn contact_properties(&self, rules: &Rules) -> Vec<String> {
         contact_properties_of(&rules.playbook, &self.settings)
     }
@@ -145,5 +145,10 @@ pub fn contact_properties_of(
         }
     }
     set.insert("recent_conversion_event_name".into());
+    set.insert(ASSOCIATED_COMPANY.into());
     set.into_iter().collect()
 }
+
+/// The contact property with the primary company's id: read with the contact so that only
+/// contacts without it cost an association read (docs/hubspot.md "associatedcompanyid").
+pub(crate) const ASSOCIATED_COMPANY: &str = "associatedcompanyid";
