@@ -13,4 +13,5 @@ mod search;
 mod seed;
 mod sequences;
 mod users;
+mod validation;
 mod versions;
