@@ -322,7 +322,7 @@ mod tests {
     /// `code` naming property `p` (and the input, when `name_input`); counts requests.
     async fn run(
         inputs: Vec<Input>,
-        code: &str,
+        code: RefusalCode,
         name_input: bool,
     ) -> (ChunkResults<u64, ()>, usize) {
         let sent = std::cell::Cell::new(0);
@@ -333,26 +333,25 @@ mod tests {
                 .filter(|i| i.2)
                 .map(|i| i.0.to_string())
                 .collect();
-            let code = code.to_owned();
             async move {
                 let Some(first) = refused.first() else {
                     return Ok(part.iter().map(|i| (i.0, Ok(()))).collect());
                 };
-                let mut context = BTreeMap::new();
-                if name_input {
-                    context.insert("objectWriteTraceId".to_owned(), vec![first.clone()]);
-                }
-                let entry = crate::hubspot::client::types::ErrorEntry {
-                    code: Some(code),
-                    message: Some("p is required".into()),
-                    context: BTreeMap::from([("propertyName".to_owned(), vec!["p".to_owned()])]),
+                let refusal = WriteRefusal {
+                    code,
+                    properties: vec!["p".into()],
+                    message: "p is required".into(),
+                    inputs: if name_input {
+                        vec![first.clone()]
+                    } else {
+                        Vec::new()
+                    },
                 };
                 Err(HubspotError::Permanent {
                     portal: PortalId(1),
                     detail: crate::hubspot::client::ErrorDetail {
                         status: Some(400),
-                        context,
-                        errors: vec![entry],
+                        refusal: Some(Box::new(refusal)),
                         ..Default::default()
                     },
                 })
@@ -375,7 +374,7 @@ mod tests {
     #[tokio::test]
     async fn a_whole_batch_refusal_naming_its_input_refuses_that_input_and_sends_the_rest_again() {
         let inputs = vec![(1, true, false), (2, false, true), (3, true, false)];
-        let (out, sent) = run(inputs, "MISSING_CONDITIONAL_REQUIRED_PROPERTY", true).await;
+        let (out, sent) = run(inputs, RefusalCode::MissingConditionalRequired, true).await;
         assert_eq!(refused(&out), [2]);
         assert!(matches!(out[&1], Ok(())) && matches!(out[&3], Ok(())));
         assert_eq!(sent, 2);
@@ -389,7 +388,7 @@ mod tests {
             (3, false, true),
             (4, true, false),
         ];
-        let (out, sent) = run(inputs, "MISSING_REQUIRED_PROPERTY", false).await;
+        let (out, sent) = run(inputs, RefusalCode::MissingRequired, false).await;
         assert_eq!(refused(&out), [1, 3]);
         assert!(matches!(out[&2], Ok(())) && matches!(out[&4], Ok(())));
         assert_eq!(sent, 2, "the batch, then the inputs that have the property");
@@ -400,7 +399,7 @@ mod tests {
         // 1..=8 lack `p`; only 6 meets the rule's condition.
         let mut inputs: Vec<Input> = (1..=8).map(|k| (k, false, k == 6)).collect();
         inputs.push((9, true, false));
-        let (out, sent) = run(inputs, "MISSING_CONDITIONAL_REQUIRED_PROPERTY", false).await;
+        let (out, sent) = run(inputs, RefusalCode::MissingConditionalRequired, false).await;
         assert_eq!(refused(&out), [6]);
         assert_eq!(out.len(), 9);
         assert_eq!(out.values().filter(|r| r.is_ok()).count(), 8);

@@ -6,7 +6,7 @@ use std::fmt;
 
 use jiff::Timestamp;
 
-use super::types::{Context, ErrorEntry, PortalId, StandardError};
+use super::types::{PortalId, StandardError};
 use super::validation::WriteRefusal;
 
 /// Which limit was hit.
@@ -101,10 +101,9 @@ pub struct ErrorDetail {
     pub message: String,
     /// HubSpot's correlation id, for support tickets.
     pub correlation_id: Option<String>,
-    /// The body's `context`, e.g. the inputs a refusal names.
-    pub context: Context,
-    /// The body's `errors[]`: the rules a write broke (docs/hubspot.md "Write validation").
-    pub errors: Vec<ErrorEntry>,
+    /// The write-validation rule the body names (`errors[].code`, docs/hubspot.md "Write
+    /// validation"); boxed, as most errors have none.
+    pub refusal: Option<Box<WriteRefusal>>,
 }
 
 impl fmt::Display for ErrorDetail {
@@ -118,7 +117,7 @@ impl fmt::Display for ErrorDetail {
             self.category.as_deref().unwrap_or("UNKNOWN"),
             self.message
         )?;
-        if let Some(r) = WriteRefusal::of_detail(self) {
+        if let Some(r) = &self.refusal {
             write!(f, " [{r}]")?;
         }
         if let Some(c) = &self.correlation_id {
@@ -224,7 +223,7 @@ impl HubspotError {
     /// conditionally required property missing; docs/hubspot.md "Write validation").
     pub fn refusal(&self) -> Option<WriteRefusal> {
         match self {
-            Self::Permanent { detail, .. } => WriteRefusal::of_detail(detail),
+            Self::Permanent { detail, .. } => detail.refusal.as_deref().cloned(),
             _ => None,
         }
     }

@@ -16,6 +16,7 @@ use super::error::{
 };
 use super::retry::{Next, StatusClass, classify_status, parse_retry_after};
 use super::types::PortalId;
+use super::validation::WriteRefusal;
 
 /// A request to send, before auth.
 pub(crate) struct Call {
@@ -261,8 +262,12 @@ impl Inner {
                 category: parsed.category.clone(),
                 message: truncate(parsed.message.clone().unwrap_or_default()),
                 correlation_id: parsed.correlation_id.clone(),
-                context: parsed.context.clone(),
-                errors: parsed.errors.clone(),
+                refusal: WriteRefusal::of_request(
+                    parsed.message.as_deref(),
+                    &parsed.context,
+                    &parsed.errors,
+                )
+                .map(Box::new),
             };
             match classify_status(status) {
                 StatusClass::Unauthorized if call.isolated_auth => {

@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use super::error::{ErrorDetail, truncate};
+use super::error::truncate;
 use super::types::{Context, ErrorEntry, StandardError};
 
 /// Which rule refused the write.
@@ -71,9 +71,13 @@ impl WriteRefusal {
         )
     }
 
-    /// From a whole-request error body (HTTP 400).
-    pub fn of_detail(d: &ErrorDetail) -> Option<Self> {
-        Self::of_parts(None, Some(&d.message), &d.context, &d.errors)
+    /// From a whole-request error body (HTTP 400): its `message`, `context` and `errors[]`.
+    pub(crate) fn of_request(
+        message: Option<&str>,
+        context: &Context,
+        entries: &[ErrorEntry],
+    ) -> Option<Self> {
+        Self::of_parts(None, message, context, entries)
     }
 
     /// The first refusal code among the error and its entries decides the kind; the
@@ -142,40 +146,39 @@ impl fmt::Display for WriteRefusal {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hubspot::client::ErrorDetail;
 
-    fn detail(body: &str) -> ErrorDetail {
+    /// The refusal in a whole-request error body, as the transport reads it.
+    fn refusal(body: &str) -> Option<WriteRefusal> {
         #[derive(serde::Deserialize)]
         struct Body {
             #[serde(default)]
-            message: String,
+            message: Option<String>,
             #[serde(
                 default,
                 deserialize_with = "crate::hubspot::client::types::de_context"
             )]
             context: Context,
-            #[serde(default)]
+            #[serde(
+                default,
+                deserialize_with = "crate::hubspot::client::types::de_entries"
+            )]
             errors: Vec<ErrorEntry>,
         }
         let b: Body = serde_json::from_str(body).unwrap();
-        ErrorDetail {
-            status: Some(400),
-            message: b.message,
-            context: b.context,
-            errors: b.errors,
-            ..ErrorDetail::default()
-        }
+        WriteRefusal::of_request(b.message.as_deref(), &b.context, &b.errors)
     }
 
     // The three bodies HubSpot's changelog shows for 2026-09 write validation
     // (docs/hubspot.md "Write validation").
     #[test]
     fn a_conditional_rule_names_its_property() {
-        let d = detail(
+        let r = refusal(
             r#"{"category":"VALIDATION_ERROR","errors":[{"code":"MISSING_CONDITIONAL_REQUIRED_PROPERTY",
             "message":"my_property is required because of a conditional property rule based on [country]",
             "context":{"propertyName":["my_property"]}}]}"#,
-        );
-        let r = WriteRefusal::of_detail(&d).unwrap();
+        )
+        .unwrap();
         assert_eq!(r.code, RefusalCode::MissingConditionalRequired);
         assert_eq!(r.properties, ["my_property"]);
         assert!(r.message.contains("based on [country]"), "{r:?}");
@@ -183,6 +186,11 @@ mod tests {
             r.to_string(),
             "MISSING_CONDITIONAL_REQUIRED_PROPERTY my_property"
         );
+        let d = ErrorDetail {
+            status: Some(400),
+            refusal: Some(Box::new(r)),
+            ..ErrorDetail::default()
+        };
         assert!(
             d.to_string()
                 .contains("[MISSING_CONDITIONAL_REQUIRED_PROPERTY my_property]")
@@ -191,12 +199,12 @@ mod tests {
 
     #[test]
     fn a_create_record_requirement_names_its_property() {
-        let d = detail(
+        let r = refusal(
             r#"{"status":"error","category":"VALIDATION_ERROR","message":"The property values provided are invalid",
             "errors":[{"code":"MISSING_REQUIRED_PROPERTY","message":"A value for firstname must be provided",
             "context":{"propertyName":["firstname"]}}]}"#,
-        );
-        let r = WriteRefusal::of_detail(&d).unwrap();
+        )
+        .unwrap();
         assert_eq!(r.code, RefusalCode::MissingRequired);
         assert_eq!(r.property_list(), "firstname");
         assert_eq!(r.message, "A value for firstname must be provided");
@@ -205,10 +213,10 @@ mod tests {
 
     #[test]
     fn a_missing_association_permission_is_not_a_missing_property() {
-        let d = detail(
+        let r = refusal(
             r#"{"status":"error","message":"Missing 'Edit Associations' permission.","category":"VALIDATION_ERROR"}"#,
         );
-        assert_eq!(WriteRefusal::of_detail(&d), None);
+        assert_eq!(r, None);
     }
 
     #[test]
@@ -246,8 +254,7 @@ mod tests {
 
     #[test]
     fn a_refusal_without_a_property_says_so() {
-        let d = detail(r#"{"errors":[{"code":"MISSING_REQUIRED_PROPERTY"}]}"#);
-        let r = WriteRefusal::of_detail(&d).unwrap();
+        let r = refusal(r#"{"errors":[{"code":"MISSING_REQUIRED_PROPERTY"}]}"#).unwrap();
         assert_eq!(r.property_list(), "unknown");
         assert_eq!(
             r.to_string(),
