@@ -221,7 +221,7 @@ pub fn validate(doc: &LeadsDoc, push: &mut dyn FnMut(String, String)) {
         ("hs_lead_type", "use `lead_type`"),
         ("hubspot_owner_id", "the routed owner"),
     ];
-    super::tasks::validate_properties("playbook.leads", &doc.properties, &reserved, push);
+    super::template_properties::validate("playbook.leads", &doc.properties, &reserved, push);
 }
 
 #[cfg(test)]

@@ -364,13 +364,6 @@ mod tests {
         assert_eq!(o["properties"]["createdate"], "2019-10-30T03:30:17.883Z");
         assert!(o["properties"].get("unknown").is_none());
         assert_eq!(o["archived"], false);
-        r.links = vec![55, 56];
-        let want = ["associatedcompanyid".to_owned()];
-        let o = render(Kind::Contact, &r, Select::Requested(&want));
-        assert_eq!(
-            o["properties"]["associatedcompanyid"], "55",
-            "the primary company"
-        );
     }
 
     #[test]

@@ -12,11 +12,10 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::HubspotClient;
-use super::batch::{
-    BatchItem, ChunkResults, MAX_OBJECT_BATCH, attribute, batched, isolate_refusals, read_objects,
-};
+use super::batch::{BatchItem, ChunkResults, MAX_OBJECT_BATCH, attribute, batched, read_objects};
 use super::budget::Priority;
 use super::error::HubspotError;
+use super::isolate::isolate_refusals;
 use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, ContactId, CrmObject, OwnerId, PortalId};

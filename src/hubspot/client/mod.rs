@@ -8,7 +8,7 @@
 //! Paths: `paths.rs` maps each call to its path for `hubspot.api_version` (2026-09 or v3).
 //! Endpoints: `contacts.rs`, `associations.rs`, `companies.rs`, `tasks.rs`, `owners.rs`,
 //! `search.rs`, `users.rs` (availability, parsed in `user_availability.rs`), `sequences.rs`,
-//! `leads.rs`; batching in `batch.rs`; the request loop in `transport.rs`; write-validation
+//! `leads.rs`; batching in `batch.rs` (a batch refused as a whole for one input: `isolate.rs`); the request loop in `transport.rs`; write-validation
 //! refusals (`MISSING_*REQUIRED_PROPERTY`) read in `validation.rs`.
 
 mod associations;
@@ -21,6 +21,7 @@ pub mod config;
 mod config_check;
 mod contacts;
 pub mod error;
+mod isolate;
 mod journal;
 mod leads;
 mod owners;

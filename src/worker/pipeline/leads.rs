@@ -179,7 +179,7 @@ fn lead_properties(p: &Pipeline, row: &HandoffRow) -> std::collections::BTreeMap
     let rules = p.rules.current();
     let doc = &rules.playbook.doc.leads;
     let mut props =
-        crate::engine::tasks::render_properties(&doc.properties, &StoredTask::of(row).values);
+        crate::engine::template_properties::render(&doc.properties, &StoredTask::of(row).values);
     if let Some(t) = &doc.lead_type {
         props.insert("hs_lead_type".to_owned(), t.clone());
     }

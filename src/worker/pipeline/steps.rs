@@ -263,7 +263,7 @@ fn new_task(r: &HandoffRow, templates: &[TaskTemplateDoc]) -> NewTask {
     let extra = templates
         .iter()
         .find(|t| Some(&t.id) == text.template.as_ref())
-        .map(|t| crate::engine::tasks::render_properties(&t.properties, &text.values))
+        .map(|t| crate::engine::template_properties::render(&t.properties, &text.values))
         .unwrap_or_default();
     let due = r.sla_due_at_ms.unwrap_or(r.handed_off_at_ms);
     let due = jiff::Timestamp::from_millisecond(due).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
