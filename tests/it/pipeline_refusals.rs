@@ -225,3 +225,92 @@ async fn when_hubspot_refuses_the_whole_batch_the_other_task_is_still_created() 
     assert_eq!(creates(&env), 3);
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_refused_for_a_required_property_is_recorded_with_the_property_and_the_handoff_goes_on()
+ {
+    use handoff::demo::setup::accelerated_playbook;
+    let mut pb = accelerated_playbook(calm()).unwrap();
+    let leads: toml::Table = toml::from_str("enabled = true\nname = \"{name}\"").unwrap();
+    pb.insert("leads".into(), toml::Value::Table(leads));
+    let mut top = toml::Table::new();
+    top.insert("playbook".into(), toml::Value::Table(pb));
+    let dir = tempfile::tempdir().unwrap();
+    let env = start_with(
+        dir.path(),
+        EnvOptions {
+            speed: calm(),
+            extra_settings: toml::to_string(&top).unwrap(),
+            ..EnvOptions::default()
+        },
+    )
+    .await;
+    let rule = json!({"object": "leads", "required": ["hs_lead_source_x"]});
+    env.control(reqwest::Method::POST, "validation", Some(&rule))
+        .await
+        .unwrap();
+    let id = super::pipeline_world::handed_off_lead(&env, "lead@pinecrest-analytics.com").await;
+    let row = env
+        .store
+        .handoffs_for(PORTAL_ID, &[id])
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(row.task_id.is_some(), "the task is created");
+    eventually(10, "the lead recorded as refused", || async {
+        let leads = env.store.handoff_leads(&[row.id]).await.unwrap();
+        leads.get(&row.id).is_some_and(|l| l.state == "refused")
+    })
+    .await;
+    let lead = env
+        .store
+        .handoff_leads(&[row.id])
+        .await
+        .unwrap()
+        .remove(&row.id)
+        .unwrap();
+    let error = lead.error.unwrap_or_default();
+    for part in [
+        "lead create refused by HubSpot: MISSING_REQUIRED_PROPERTY hs_lead_source_x",
+        "[playbook.leads] properties = { hs_lead_source_x = \"…\" }",
+    ] {
+        assert!(error.contains(part), "`{part}` not in {error}");
+    }
+    assert!(
+        env.store
+            .dead_jobs(&DeadFilter::default())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    env.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_contact_write_back_refused_by_a_conditional_rule_dead_letters_with_the_property_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start(dir.path(), ApiVersion::V3, false).await;
+    let rule = json!({"object": "contacts",
+        "conditional": [{"property": "hs_region_x", "when": {"country": "US"}}]});
+    env.control(reqwest::Method::POST, "validation", Some(&rule))
+        .await
+        .unwrap();
+    let id = super::pipeline_world::new_lead(&env, "write@pinecrest-analytics.com").await;
+    env.deliver(&[env.event("contact.creation", id, json!({}))])
+        .await
+        .unwrap();
+    eventually(15, "the dead letter", || async {
+        !dead_reasons(&env).await.is_empty()
+    })
+    .await;
+    let reason = dead_reasons(&env).await.remove(0).1;
+    assert!(
+        reason.starts_with("contact write-back (owner, score, tier, handoff times) refused by HubSpot: MISSING_CONDITIONAL_REQUIRED_PROPERTY hs_region_x"),
+        "{reason}"
+    );
+    assert!(
+        env.tasks(Some(id)).await.unwrap().is_empty(),
+        "no task before the owner is written"
+    );
+    env.stop().await;
+}
