@@ -203,7 +203,7 @@ async fn read(
             // Deleted since the event: nothing to record.
             Err(ItemError::NotFound) => {}
             Err(ItemError::Request(err)) => {
-                failures.insert(id, outcome_of(&err, tries));
+                failures.insert(id, outcome_of(&err));
             }
             Err(_) => {
                 failures.insert(id, retry_later(tries, "lead read unanswered"));
@@ -290,7 +290,7 @@ async fn stages_for<'a>(
         Err(err) => {
             return match cached {
                 Some((_, stages)) => Ok(stages),
-                None => Err(outcome_of(&err, 1)),
+                None => Err(outcome_of(&err)),
             };
         }
     };

@@ -58,7 +58,7 @@ async fn act(p: &Pipeline, check: &SlaCheck, row: &HandoffRow, attempts: i64) ->
             event: None,
         },
         Err(e) if e.is_not_found() => return Outcome::Done,
-        Err(e) => return outcome_of(&e, attempts),
+        Err(e) => return outcome_of(&e),
     };
     let mut seen = touch::observe(
         &c,

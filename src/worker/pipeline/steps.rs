@@ -217,7 +217,7 @@ async fn create_tasks(
             }
             Ok(None) => to_create.push(row.id),
             Err(err) => {
-                failures.insert(row.contact_id, outcome_of(&err, attempts));
+                failures.insert(row.contact_id, outcome_of(&err));
             }
         }
     }
@@ -400,7 +400,7 @@ pub fn check_job(
 /// How a failed batch input ends its contact's job.
 pub fn item_outcome(e: &ItemError, attempts: i64, what: &str) -> Outcome {
     match e {
-        ItemError::Request(err) => outcome_of(err, attempts),
+        ItemError::Request(err) => outcome_of(err),
         ItemError::NotFound => Outcome::Dead {
             reason: format!("{what}: the contact no longer exists in HubSpot"),
         },
