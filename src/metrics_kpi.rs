@@ -46,7 +46,8 @@ pub struct KpiMetrics {
     pub sla_missed: Count,
     pub escalations: Count,
     pub reassignments: Count,
-    pub decisions: Family<WindowOutcomeLabel, Gauge>,
+    /// Leads decided in the window, each once (see `report::LeadCounts`).
+    pub leads: Family<WindowOutcomeLabel, Gauge>,
     pub dispositions: Family<WindowOutcomeLabel, Gauge>,
     /// Ready leads without an owner's task after the grace period, by where they stopped
     /// (not windowed: must stay 0).
@@ -114,9 +115,9 @@ impl KpiMetrics {
             m.reassignments.clone(),
         );
         k.register(
-            "decisions",
-            "Decisions in the window, by outcome",
-            m.decisions.clone(),
+            "leads",
+            "Leads decided in the window, each once, by outcome (handed_off if ready at least once)",
+            m.leads.clone(),
         );
         k.register(
             "dispositions",
@@ -154,7 +155,7 @@ impl KpiMetrics {
         self.sla_missed.clear();
         self.escalations.clear();
         self.reassignments.clear();
-        self.decisions.clear();
+        self.leads.clear();
         self.dispositions.clear();
     }
 }

@@ -24,6 +24,7 @@ mod fixtures;
 mod gauges;
 mod history;
 mod kpi;
+mod leads;
 mod render;
 mod window;
 
@@ -31,7 +32,8 @@ pub use board::{Group, GroupBy, LedgerRows, Scoreboard};
 pub use gauges::{REFRESH_EVERY_MS, UNASSIGNED_GRACE_MS, refresh_gauges};
 pub use history::History;
 pub use kpi::{DispositionCount, FirstTouch, Kpis, Ratio, Sla, SourcePipeline, percentile};
-pub use render::{Format, render};
+pub use leads::{LeadCounts, outcome_per_lead};
+pub use render::{Format, human_ms, render};
 pub use window::Window;
 
 use crate::store::{Store, StoreError};
@@ -46,6 +48,15 @@ pub enum ReportError {
     Store(#[from] StoreError),
 }
 
+/// `101 (Jonas Becker)`: an owner id with its roster name, or the bare id when the roster does
+/// not know the owner. The form `explain` and the demo use for every owner they print.
+pub fn owner_label(roster: &crate::engine::Roster, id: &str) -> String {
+    match roster.owner(id) {
+        Some(o) if !o.owner.name.is_empty() => format!("{id} ({})", o.owner.name),
+        _ => id.to_owned(),
+    }
+}
+
 /// Loads what the scoreboard of `window` (ending at `now_ms`) reads.
 pub async fn load_rows(
     store: &Store,
@@ -56,7 +67,7 @@ pub async fn load_rows(
     Ok(LedgerRows {
         handoffs: store.kpi_handoffs_since(since).await?,
         ready: store.ready_leads_since(since).await?,
-        decisions: store.decision_counts_since(since).await?,
+        leads: store.lead_outcomes_since(since).await?,
     })
 }
 

@@ -12,6 +12,7 @@ mod admin_commands;
 mod availability_e2e;
 mod binary;
 mod config_loading;
+mod demo_cli;
 mod demo_secrets;
 mod deploy_files;
 mod health_and_metrics;

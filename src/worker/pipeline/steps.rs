@@ -229,7 +229,7 @@ async fn create_tasks(
                     row.step = Step::TaskCreated.as_str().into();
                     row.task_id = Some(task.id.to_string());
                     p.metrics.pipeline.tasks_created.inc();
-                    tracing::info!(portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, task_id = %task.id, "task created");
+                    tracing::info!(portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, owner_name = %p.owner_name(&row.owner_id), task_id = %task.id, "task created");
                 }
                 Err(err) => {
                     failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
