@@ -81,12 +81,12 @@ impl KpiMetrics {
         );
         k.register(
             "assignment_coverage_ratio",
-            "Ready leads with an owner in the ledger / ready leads",
+            "handed_off leads (handoff_kpi_leads) with an owner in the ledger / handed_off leads",
             m.assignment_coverage_ratio.clone(),
         );
         k.register(
             "first_touch_seconds",
-            "Handoff to first sales touch, touched handoffs, by quantile",
+            "Handoff to first sales touch, touched handoffs only (no series before the first touch), by quantile",
             m.first_touch_seconds.clone(),
         );
         k.register(

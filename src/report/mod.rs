@@ -4,18 +4,23 @@
 //! the store's read queries.
 //!
 //! # KPI definitions
-//! Over handoffs made in the period (merged ones — a duplicate contact folded into one that
-//! kept its own handoff — are counted apart and left out of every KPI):
+//! One definition each, the same in `handoff report`, the demo's scoreboard, the
+//! `handoff_kpi_*` gauges, `handoff report --help` and the README. Over handoffs made in the
+//! period (merged ones — a duplicate contact folded into one that kept its own handoff — are
+//! counted apart and left out of every KPI):
+//! - **leads** = each lead decided in the period once, by outcome: `handed_off` when any of its
+//!   decisions found it ready, else its latest outcome (`leads.rs`); the decisions behind
+//!   them are counted apart, since a lead is decided again on every change it reads;
 //! - **lead acceptance** = accepted ÷ handoffs with a disposition;
-//! - **assignment coverage** = ready leads (contacts with a `handed_off` decision in the
-//!   period, once each) that have an owner in the ledger ÷ ready leads;
+//! - **assignment coverage** = `handed_off` leads that have an owner in the ledger ÷
+//!   `handed_off` leads (the same leads as above: `ready_leads_since` and `leads.rs` agree);
 //! - **time to first touch** p50/p90 = first touch − handoff, touched handoffs only (nearest
-//!   rank);
+//!   rank); none when nothing was touched ("no touches yet", never 0s);
 //! - **SLA compliance** = touched before due ÷ handoffs with an SLA that were touched or are
 //!   past due (untouched past due count as missed; untouched not yet due are pending);
 //! - escalations and reassignments (sums), disposition mix (per outcome and reason), pipeline
 //!   per accepted lead by source (sum and mean of deal amounts over accepted handoffs with one),
-//!   decisions by outcome, handoffs open and closed.
+//!   handoffs open and closed.
 
 mod board;
 mod explanation;
