@@ -17,9 +17,9 @@ use cli::{Cli, Command, DlqCommand, JournalCommand, PortalCommand, QueueCommand}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The demo brings its own configuration (sandbox, temporary store, accelerated clock).
-    if let Command::Demo { run_s } = cli.command {
-        return run_async(demo(run_s));
+    // The demo brings its own configuration (sandbox, its own store, accelerated clock).
+    if let Command::Demo { run_s, dir } = cli.command {
+        return run_async(demo(run_s, dir));
     }
     // The sandbox stands in for HubSpot: it needs none of handoff's configuration.
     if let Command::Sandbox(args) = &cli.command {
@@ -259,7 +259,8 @@ async fn scoreboard(
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let board = report::scoreboard(&store, &since, by, now_ms).await;
     store.close().await;
-    Ok(report::render(&board?, format).trim_end().to_owned())
+    let board = board?.named(&loaded.roster);
+    Ok(report::render(&board, format).trim_end().to_owned())
 }
 
 async fn history(
@@ -271,7 +272,7 @@ async fn history(
     let store = open_store(&loaded).await?;
     let history = report::History::load(&store, portal, contact_id).await;
     store.close().await;
-    let history = history?;
+    let history = history?.named(&loaded.roster);
     Ok(if json {
         history.to_json()
     } else {
@@ -405,33 +406,46 @@ async fn sandbox(config: handoff::sandbox::SandboxConfig) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn demo(run_s: u64) -> anyhow::Result<()> {
+async fn demo(run_s: u64, dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     handoff::telemetry::init(&config::LogSettings {
         format: config::LogFormat::Pretty,
         filter: "info,sqlx=warn,tower_http=warn".into(),
     });
-    let dir = tempfile_dir()?;
+    let dir = handoff::demo::workdir(dir, jiff::Timestamp::now())?;
     // Credentials: HANDOFF_DEMO_* if set (see src/demo/secrets.rs), generated otherwise.
     let secrets = handoff::demo::DemoSecrets::from_lookup(|name| std::env::var(name).ok());
     let options = handoff::demo::DemoOptions {
         run_s,
+        command: this_command(),
         env: handoff::demo::EnvOptions {
             secrets,
             ..handoff::demo::EnvOptions::default()
         },
         ..handoff::demo::DemoOptions::default()
     };
-    let board = handoff::demo::run(&dir, options).await?;
-    println!("{board}");
-    let _ = std::fs::remove_dir_all(&dir);
+    // The store stays in `dir` (the closing lines say where and how to open it).
+    let text = handoff::demo::run(&dir, options).await?;
+    println!("{text}");
     Ok(())
 }
 
-/// A fresh directory for the demo's store, under the system's temporary directory.
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("handoff-demo-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+/// This binary as a person would run it from here: relative to the current directory when it
+/// is below it (`target/release/handoff`), else its full path.
+fn this_command() -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return "handoff".into();
+    };
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| exe.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    match relative {
+        // `./handoff`, not `handoff`: a bare name would be looked up on PATH.
+        Some(r) if r.parent().is_some_and(|p| p.as_os_str().is_empty()) => {
+            format!("./{}", r.display())
+        }
+        Some(r) => r.display().to_string(),
+        None => exe.display().to_string(),
+    }
 }
 
 async fn migrate(loaded: LoadedConfig) -> anyhow::Result<()> {

@@ -15,6 +15,7 @@ mod binary;
 mod config_loading;
 mod config_precision;
 mod config_secrets;
+mod demo_cli;
 mod demo_secrets;
 mod deploy_files;
 mod health_and_metrics;

@@ -68,6 +68,17 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 impl Pipeline {
+    /// The roster's name for `owner_id`, for the `owner_name` field of log lines; empty when
+    /// the roster does not know the owner.
+    pub(crate) fn owner_name(&self, owner_id: &str) -> String {
+        self.rules
+            .current()
+            .roster
+            .owner(owner_id)
+            .map(|o| o.owner.name.clone())
+            .unwrap_or_default()
+    }
+
     /// Contact properties every read asks for: what the playbook declares, plus touches,
     /// source, offer, deal amount and the owner.
     pub(crate) fn contact_properties(&self, rules: &Rules) -> Vec<String> {
@@ -167,7 +178,10 @@ mod tests {
         match outcome_of(&err) {
             Outcome::Defer { at_ms, reason } => {
                 assert!(at_ms > now_ms(), "looked at again later, not spun");
-                assert!(reason.starts_with("hubspot.auth.token_rejected"), "{reason}");
+                assert!(
+                    reason.starts_with("hubspot.auth.token_rejected"),
+                    "{reason}"
+                );
             }
             other => panic!("an auth failure must defer, not {other:?}"),
         }

@@ -256,7 +256,7 @@ async fn create_tasks(
                     row.task_id = Some(task.id.to_string());
                     p.metrics.pipeline.tasks_created.inc();
                     each.span(row.contact_id).in_scope(|| {
-                        tracing::info!(owner_id = %row.owner_id, task_id = %task.id, "task created");
+                        tracing::info!(owner_id = %row.owner_id, owner_name = %p.owner_name(&row.owner_id), task_id = %task.id, "task created");
                     });
                 }
                 Err(err) => {
