@@ -167,7 +167,10 @@ mod tests {
         match outcome_of(&err) {
             Outcome::Defer { at_ms, reason } => {
                 assert!(at_ms > now_ms(), "looked at again later, not spun");
-                assert!(reason.starts_with("hubspot.auth.token_rejected"), "{reason}");
+                assert!(
+                    reason.starts_with("hubspot.auth.token_rejected"),
+                    "{reason}"
+                );
             }
             other => panic!("an auth failure must defer, not {other:?}"),
         }
