@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use handoff::admin;
+use handoff::config::Purpose;
 use handoff::report::{Format, GroupBy};
 use handoff::store::queue::DeadFilter;
 
@@ -422,6 +423,29 @@ impl DeadArgs {
             since_ms,
             limit,
         })
+    }
+}
+
+impl Command {
+    /// What the command uses of the configuration (each command needs only that).
+    pub fn purpose(&self) -> Purpose {
+        match self {
+            Command::Serve | Command::Work | Command::CheckConfig => Purpose::Service,
+            Command::Journal { .. } | Command::Backfill { .. } => Purpose::Hubspot,
+            Command::Explain {
+                contact_id: Some(_),
+                ..
+            }
+            | Command::Migrate
+            | Command::Queue { .. }
+            | Command::Dlq { .. }
+            | Command::Portal { .. }
+            | Command::Report { .. } => Purpose::Store,
+            Command::Explain { .. }
+            | Command::Simulate { .. }
+            | Command::Sandbox(_)
+            | Command::Demo { .. } => Purpose::Rules,
+        }
     }
 }
 

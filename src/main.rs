@@ -29,7 +29,7 @@ fn main() -> ExitCode {
         dir: cli.config.clone(),
         env: None,
     };
-    let loaded = match config::load(&sources) {
+    let loaded = match config::load_for(&sources, cli.command.purpose()) {
         Ok(loaded) => loaded,
         Err(report) => {
             eprint!("{report}");
@@ -38,10 +38,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::CheckConfig => {
-            println!("configuration OK; layers, lowest first:");
-            for layer in &loaded.layers {
-                println!("  - {layer}");
-            }
+            println!("{}", admin::describe_config(&loaded));
             ExitCode::SUCCESS
         }
         Command::Serve => run_async(serve(loaded)),
@@ -110,10 +107,12 @@ async fn print(task: impl Future<Output = anyhow::Result<String>>) -> anyhow::Re
     Ok(())
 }
 
+/// Opens the store a command reads or changes; it must exist (`serve` and `migrate` create
+/// it). Says which one on stderr, so the output on stdout stays the command's own.
 async fn open_store(loaded: &LoadedConfig) -> anyhow::Result<Store> {
-    let store = Store::connect(&loaded.settings.store).await?;
-    store.migrate().await?;
-    Ok(store)
+    let url = &loaded.settings.store.url;
+    eprintln!("store: {}", handoff::store::describe_location(url));
+    Ok(Store::open_existing(&loaded.settings.store).await?)
 }
 
 async fn queue(loaded: LoadedConfig, command: QueueCommand) -> anyhow::Result<String> {
@@ -452,7 +451,10 @@ async fn migrate(loaded: LoadedConfig) -> anyhow::Result<()> {
     let store = Store::connect(&loaded.settings.store).await?;
     store.migrate().await?;
     store.close().await;
-    println!("migrations applied");
+    println!(
+        "migrations applied to {}",
+        handoff::store::describe_location(&loaded.settings.store.url)
+    );
     Ok(())
 }
 

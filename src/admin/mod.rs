@@ -3,6 +3,7 @@
 //! Webhooks Journal commands (`journal subscribe`, `backfill`).
 //! Every error names what it is about (file and line, key path, job id, portal).
 
+mod config_view;
 mod engine;
 mod journal;
 mod portals;
@@ -10,6 +11,7 @@ mod queue;
 
 use std::path::{Path, PathBuf};
 
+pub use config_view::describe_config;
 pub use engine::{
     compare, explain, load_contact, load_contacts_jsonl, load_playbook, load_roster, parse_at,
 };

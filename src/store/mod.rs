@@ -8,6 +8,7 @@ mod coalesce;
 mod group_commit;
 mod journal_offsets;
 pub mod ledger;
+mod location;
 mod pauses;
 mod postgres;
 mod postgres_queue;
@@ -19,6 +20,8 @@ pub mod sequences;
 mod sqlite;
 mod sqlite_queue;
 mod wake;
+
+pub use location::describe as describe_location;
 
 use std::sync::Arc;
 
@@ -99,6 +102,9 @@ pub enum StoreError {
     Timeout(u64),
     #[error("store is shutting down")]
     Closed,
+    /// A command that reads an existing store found none where the URL points.
+    #[error("{0}")]
+    Missing(String),
 }
 
 /// Handle to the store; cheap to clone.

@@ -9,6 +9,7 @@ mod scrape;
 
 mod admin_api;
 mod admin_commands;
+mod anywhere;
 mod auth_hold;
 mod availability_e2e;
 mod binary;
