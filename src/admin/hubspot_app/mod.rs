@@ -97,6 +97,8 @@ pub struct AppProject {
     pub notes: Vec<String>,
     /// The files, relative to the project directory, with their contents.
     pub files: Vec<(&'static str, String)>,
+    /// The configured portals, for the next steps (where each credential goes).
+    pub portals: Vec<PortalConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -143,6 +145,7 @@ pub fn generate(src: &AppSource<'_>, req: &AppRequest) -> Result<AppProject, Hub
         target_url,
         notes,
         files,
+        portals: src.portals.to_vec(),
     })
 }
 

@@ -35,7 +35,7 @@ const BASE: [(&str, &str); 7] = [
     ),
     (
         "crm.schemas.contacts.read",
-        "read contact property definitions (`handoff doctor` checks the handoff properties exist)",
+        "read contact property definitions (`handoff portal setup` and `handoff doctor` look up the handoff properties)",
     ),
     (
         "crm.schemas.contacts.write",

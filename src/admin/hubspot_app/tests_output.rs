@@ -72,9 +72,34 @@ fn the_summary_gives_one_line_per_scope_with_its_reason_and_the_next_steps() {
         text.contains("1. cd hubspot-app && hs project upload"),
         "{text}"
     );
+    // Each credential goes where the portal's configuration says.
     assert!(
-        text.contains("handoff portal setup --portal ID --dry-run"),
+        text.contains(
+            "Show the access token: portal 62515: the environment variable T (auth.token_env)"
+        ),
         "{text}"
     );
-    assert!(text.contains("handoff doctor --portal ID"), "{text}");
+    assert!(
+        text.contains("handoff portal setup --portal 62515 --dry-run"),
+        "{text}"
+    );
+    assert!(text.contains("handoff doctor --portal 62515"), "{text}");
+}
+
+#[test]
+fn the_oauth_next_steps_name_the_portals_client_secret_and_refresh_token_variables() {
+    let oauth = "auth = { kind = \"oauth\", client_id = \"c\", client_secret_env = \"HUBSPOT_CLIENT_SECRET\", refresh_token_file = \"/run/secrets/refresh\" }";
+    let fx = Fixture::new(|_| {}, &[]);
+    let mut project = fx.generate(Some(AppAuth::Oauth));
+    let text = render(&project, std::path::Path::new("p"), &[]);
+    assert!(text.contains("auth = { kind = \"oauth\""), "{text}");
+    assert!(text.contains("--portal ID"), "{text}");
+    let with_portal = format!("id = 62515\nplaybook = \"example-b2b-saas\"\n{oauth}");
+    project.portals = vec![toml::from_str(&with_portal).unwrap()];
+    let text = render(&project, std::path::Path::new("p"), &[]);
+    assert!(
+        text.contains("portal 62515: client id in auth.client_id, client secret in the environment variable HUBSPOT_CLIENT_SECRET (auth.client_secret_env), refresh token in the file /run/secrets/refresh (auth.refresh_token_file)"),
+        "{text}"
+    );
+    assert!(text.contains("http://localhost:3000/?code="), "{text}");
 }
