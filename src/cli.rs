@@ -166,6 +166,29 @@ pub enum Command {
         #[command(subcommand)]
         command: JournalCommand,
     },
+    /// Write the HubSpot developer project handoff runs as, from the configuration
+    ///
+    /// Writes DIR/hsproject.json, DIR/src/app/app-hsmeta.json and
+    /// DIR/src/app/webhooks/webhooks-hsmeta.json (platform 2026.03, a private app): the required
+    /// scopes are exactly what the enabled features use, the webhooks are the contact events
+    /// the pipeline acts on and one property change per property it reads (never one it writes
+    /// back). Prints what it wrote, why each scope is there and the next steps (README "Connect
+    /// your portal"). Other files in DIR are left alone; an app of the other auth type there is
+    /// refused, since HubSpot cannot change it after the first upload.
+    HubspotApp {
+        /// The project directory (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// static: one account, its access token shown in HubSpot; oauth: installed through
+        /// HubSpot's OAuth flow, needed by the Webhooks Journal. Default: oauth when a portal
+        /// has journal.enabled, else static.
+        #[arg(long, value_enum, value_name = "AUTH")]
+        auth: Option<AuthArg>,
+        /// Where HubSpot posts the webhooks: an https:// URL (http:// only for localhost).
+        /// Default: webhook.public_url, which must be this exact URL (HubSpot signs it).
+        #[arg(long, value_name = "URL")]
+        target_url: Option<String>,
+    },
     /// Compare a candidate playbook with the configured one on a batch of contacts
     ///
     /// Runs every contact through the candidate and the baseline and prints how outcomes,
@@ -252,6 +275,22 @@ impl SandboxArgs {
             faults: self.faults.clone().unwrap_or_default(),
             tokens: self.tokens.clone(),
             ..handoff::sandbox::SandboxConfig::default()
+        }
+    }
+}
+
+/// `handoff hubspot-app --auth`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum AuthArg {
+    Static,
+    Oauth,
+}
+
+impl From<AuthArg> for admin::hubspot_app::AppAuth {
+    fn from(auth: AuthArg) -> Self {
+        match auth {
+            AuthArg::Static => Self::Static,
+            AuthArg::Oauth => Self::Oauth,
         }
     }
 }
@@ -443,6 +482,7 @@ impl Command {
             | Command::Report { .. } => Purpose::Store,
             Command::Explain { .. }
             | Command::Simulate { .. }
+            | Command::HubspotApp { .. }
             | Command::Sandbox(_)
             | Command::Demo { .. } => Purpose::Rules,
         }

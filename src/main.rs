@@ -77,6 +77,11 @@ fn main() -> ExitCode {
                 "give --contact FILE.json or --contact-id ID --portal P"
             ))),
         },
+        Command::HubspotApp {
+            out,
+            auth,
+            target_url,
+        } => report(hubspot_app(&loaded, &out, auth, target_url)),
         Command::Report { since, by, format } => run_async(print(scoreboard(
             loaded,
             since,
@@ -311,6 +316,22 @@ fn explain(
     } else {
         decision.to_string()
     })
+}
+
+fn hubspot_app(
+    loaded: &LoadedConfig,
+    out: &Path,
+    auth: Option<cli::AuthArg>,
+    target_url: Option<String>,
+) -> anyhow::Result<String> {
+    use admin::hubspot_app::{AppRequest, AppSource, generate, render, write_project};
+    let req = AppRequest {
+        auth: auth.map(Into::into),
+        target_url,
+    };
+    let project = generate(&AppSource::of(loaded), &req)?;
+    let changes = write_project(&project, out)?;
+    Ok(render(&project, out, &changes))
 }
 
 fn simulate(

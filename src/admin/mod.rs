@@ -1,10 +1,12 @@
 //! Operator and admin tools behind the CLI and the admin endpoints: the engine's offline
 //! `explain` and `simulate`, the queue's `queue stats` and `dlq` commands, portal pauses, and the
-//! Webhooks Journal commands (`journal subscribe`, `backfill`).
+//! Webhooks Journal commands (`journal subscribe`, `backfill`), and the HubSpot project app
+//! handoff runs as (`hubspot-app`).
 //! Every error names what it is about (file and line, key path, job id, portal).
 
 mod config_view;
 mod engine;
+pub mod hubspot_app;
 mod journal;
 mod portals;
 mod queue;

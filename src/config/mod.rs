@@ -99,6 +99,23 @@ pub struct WriteBack {
     pub sla_due_at: String,
 }
 
+impl WriteBack {
+    /// The contact properties handoff writes, without the skipped ("") ones.
+    pub fn properties(&self) -> Vec<&str> {
+        [
+            &self.owner,
+            &self.score,
+            &self.tier,
+            &self.handed_off_at,
+            &self.sla_due_at,
+        ]
+        .into_iter()
+        .map(String::as_str)
+        .filter(|p| !p.is_empty())
+        .collect()
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct WorkerSettings {
     pub lanes: Vec<String>,
