@@ -12,6 +12,20 @@ use handoff::startup::Application;
 use handoff::store::Store;
 use tokio_util::sync::CancellationToken;
 
+/// `println!` that ends quietly when stdout is closed (`handoff report | head`): a closed
+/// pipe is the reader's choice, not an error, and must not panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        if let Err(err) = writeln!(out, $($arg)*)
+            && err.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            eprintln!("error: cannot write to stdout: {err}");
+        }
+    }};
+}
+
 mod cli;
 use cli::{Cli, Command, DlqCommand, JournalCommand, PortalCommand, QueueCommand};
 
@@ -38,7 +52,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::CheckConfig => {
-            println!("{}", admin::describe_config(&loaded));
+            say!("{}", admin::describe_config(&loaded));
             ExitCode::SUCCESS
         }
         Command::Serve => run_async(serve(loaded)),
@@ -108,7 +122,7 @@ fn main() -> ExitCode {
 }
 
 async fn print(task: impl Future<Output = anyhow::Result<String>>) -> anyhow::Result<()> {
-    println!("{}", task.await?);
+    say!("{}", task.await?);
     Ok(())
 }
 
@@ -240,9 +254,9 @@ async fn backfill(
     store.close().await;
     let reports = reports?;
     if json {
-        println!("{}", serde_json::json!({ "portals": reports }));
+        say!("{}", serde_json::json!({ "portals": reports }));
     } else {
-        println!("{}", admin::render_backfill(&reports));
+        say!("{}", admin::render_backfill(&reports));
     }
     let gaps = reports.iter().filter(|r| r.gap.is_some()).count();
     if gaps > 0 {
@@ -288,7 +302,7 @@ async fn history(
 fn report(result: anyhow::Result<String>) -> ExitCode {
     match result {
         Ok(text) => {
-            println!("{text}");
+            say!("{text}");
             ExitCode::SUCCESS
         }
         Err(err) => {
@@ -445,7 +459,7 @@ async fn demo(run_s: u64, dir: Option<std::path::PathBuf>) -> anyhow::Result<()>
     };
     // The store stays in `dir` (the closing lines say where and how to open it).
     let text = handoff::demo::run(&dir, options).await?;
-    println!("{text}");
+    say!("{text}");
     Ok(())
 }
 
@@ -472,7 +486,7 @@ async fn migrate(loaded: LoadedConfig) -> anyhow::Result<()> {
     let store = Store::connect(&loaded.settings.store).await?;
     store.migrate().await?;
     store.close().await;
-    println!(
+    say!(
         "migrations applied to {}",
         handoff::store::describe_location(&loaded.settings.store.url)
     );

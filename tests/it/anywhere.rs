@@ -206,3 +206,29 @@ fn store_commands_need_no_portal_token_but_check_config_does() {
         "the missing token is named:\n{err}"
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_output_quietly() {
+    use std::io::Read as _;
+    let dir = tempfile::tempdir().unwrap();
+    let root = env!("CARGO_MANIFEST_DIR");
+    // Far more output than a pipe holds, so the writer meets the closed pipe.
+    let one = std::fs::read_to_string(format!("{root}/fixtures/simulate/contacts.jsonl")).unwrap();
+    let contacts = dir.path().join("many.jsonl");
+    std::fs::write(&contacts, one.repeat(200)).unwrap();
+    let playbook = format!("{root}/fixtures/simulate/playbook-stricter.toml");
+    // `handoff simulate … --json | head -c 1`: the reader takes one byte and closes the pipe.
+    let mut child = handoff(dir.path(), &[])
+        .args(["simulate", "--json", "--playbook", &playbook, "--contacts"])
+        .arg(&contacts)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = text(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
+}
