@@ -448,14 +448,17 @@ async fn demo(run_s: u64, dir: Option<std::path::PathBuf>) -> anyhow::Result<()>
     let dir = handoff::demo::workdir(dir, jiff::Timestamp::now())?;
     // Credentials: HANDOFF_DEMO_* if set (see src/demo/secrets.rs), generated otherwise.
     let secrets = handoff::demo::DemoSecrets::from_lookup(|name| std::env::var(name).ok());
+    // The example leads and the sandbox's seed are built in: the demo runs from anywhere.
+    let data = handoff::demo::data::unpack(&dir)?;
     let options = handoff::demo::DemoOptions {
         run_s,
         command: this_command(),
+        contacts_dir: data.contacts,
         env: handoff::demo::EnvOptions {
             secrets,
+            seed_dir: Some(data.sandbox),
             ..handoff::demo::EnvOptions::default()
         },
-        ..handoff::demo::DemoOptions::default()
     };
     // The store stays in `dir` (the closing lines say where and how to open it).
     let text = handoff::demo::run(&dir, options).await?;

@@ -7,6 +7,7 @@
 //! scoreboard, one line per lead, and the `explain` and `report` commands that open the store
 //! it keeps.
 
+pub mod data;
 pub mod env;
 pub mod secrets;
 pub mod service;

@@ -4,16 +4,12 @@
 
 use std::process::Command;
 
-fn manifest_dir() -> &'static str {
-    env!("CARGO_MANIFEST_DIR")
-}
-
-/// Runs `line` through `sh` from the repository root with an empty environment (PATH only).
-fn run_as_printed(line: &str) -> String {
+/// Runs `line` through `sh` from `cwd` with an empty environment (PATH only).
+fn run_as_printed(cwd: &std::path::Path, line: &str) -> String {
     let out = Command::new("sh")
         .arg("-c")
         .arg(line)
-        .current_dir(manifest_dir())
+        .current_dir(cwd)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .output()
@@ -37,8 +33,11 @@ fn number_after(text: &str, label: &str) -> Option<u64> {
 fn the_demo_keeps_its_store_and_its_closing_commands_run_as_printed() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo run");
+    // From an empty directory, as the installed binary: the demo's data is built in.
+    let cwd = tmp.path().join("elsewhere");
+    std::fs::create_dir(&cwd).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_handoff"))
-        .current_dir(manifest_dir())
+        .current_dir(&cwd)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("NO_COLOR", "1")
@@ -93,6 +92,13 @@ fn the_demo_keeps_its_store_and_its_closing_commands_run_as_printed() {
         .unwrap();
     assert!(!touch.contains(" 0s"), "{touch}");
 
+    // The rep who qualifies the second lead is counted: its ladder stopped, it is accepted.
+    let acceptance = stdout
+        .lines()
+        .find(|l| l.starts_with("lead acceptance"))
+        .unwrap();
+    assert!(acceptance.contains("(1 accepted of 2"), "{acceptance}");
+
     // The store is kept where the demo says, and its closing commands work as printed.
     assert!(dir.join("handoff-demo.db").exists());
     assert!(
@@ -107,17 +113,17 @@ fn the_demo_keeps_its_store_and_its_closing_commands_run_as_printed() {
         .collect();
     assert_eq!(commands.len(), 3, "two explains and a report:\n{stdout}");
     for line in &commands[..2] {
-        let text = run_as_printed(line);
+        let text = run_as_printed(&cwd, line);
         assert!(text.contains("in portal 62515: "), "{line}:\n{text}");
     }
-    let handed = run_as_printed(commands[0]);
+    let handed = run_as_printed(&cwd, commands[0]);
     assert!(handed.contains("handed off"), "{handed}");
     let owner = handed
         .lines()
         .find(|l| l.trim_start().starts_with("owner"))
         .unwrap();
     assert!(owner.contains(" ("), "the owner reads with a name: {owner}");
-    let report = run_as_printed(commands[2]);
+    let report = run_as_printed(&cwd, commands[2]);
     assert!(report.contains("By owner:"), "{report}");
     assert_eq!(
         number_after(&report, "handoffs"),
