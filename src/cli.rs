@@ -166,6 +166,13 @@ pub enum Command {
         #[command(subcommand)]
         command: JournalCommand,
     },
+    /// Sign and send a HubSpot-shaped webhook delivery to a receiver
+    ///
+    /// For trying a setup against `handoff serve` and for on-call checks: builds one contact
+    /// event (or sends the delivery in --event FILE as it is), signs it as HubSpot does (v3,
+    /// over --signed-url, default --url) with the app's client secret from --secret-env VAR or
+    /// --secret-file FILE, posts it and prints the receiver's answer. Exits 1 unless it is 2xx.
+    SendWebhook(SendWebhookArgs),
     /// Write the HubSpot developer project handoff runs as, from the configuration
     ///
     /// Writes DIR/hsproject.json, DIR/src/app/app-hsmeta.json and
@@ -275,6 +282,70 @@ impl SandboxArgs {
             faults: self.faults.clone().unwrap_or_default(),
             tokens: self.tokens.clone(),
             ..handoff::sandbox::SandboxConfig::default()
+        }
+    }
+}
+
+/// `handoff send-webhook` flags.
+#[derive(Debug, clap::Args)]
+pub struct SendWebhookArgs {
+    /// Where to post, e.g. http://127.0.0.1:8080/webhooks/hubspot.
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// The URL the signature covers, when --url reaches the service another way than
+    /// HubSpot does (past a proxy): the service's webhook.public_url. Default: --url.
+    #[arg(long, value_name = "URL")]
+    pub signed_url: Option<String>,
+    /// Environment variable holding the app's client secret.
+    #[arg(
+        long,
+        value_name = "VAR",
+        conflicts_with = "secret_file",
+        required_unless_present = "secret_file"
+    )]
+    pub secret_env: Option<String>,
+    /// File holding the app's client secret (trailing newline ignored).
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
+    /// Send this delivery as it is: a JSON array of events, or one event object.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["contact", "property", "value"], required_unless_present = "contact")]
+    pub event: Option<PathBuf>,
+    /// The contact the built event is about (its objectId).
+    #[arg(long, value_name = "ID")]
+    pub contact: Option<i64>,
+    /// The built event's kind.
+    #[arg(long, value_enum, default_value = "creation")]
+    pub kind: KindArg,
+    /// For --kind property-change: the property's name.
+    #[arg(long, value_name = "NAME", requires = "value")]
+    pub property: Option<String>,
+    /// For --kind property-change: its new value.
+    #[arg(long, value_name = "VALUE", requires = "property")]
+    pub value: Option<String>,
+    /// The portal (hub) id of the built event. Default: the one configured portal.
+    #[arg(long, value_name = "P")]
+    pub portal: Option<i64>,
+    /// The app id the built event carries (needed when the receiver sets webhook.app_id).
+    #[arg(long, value_name = "ID")]
+    pub app_id: Option<i64>,
+}
+
+/// `handoff send-webhook --kind`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum KindArg {
+    Creation,
+    Deletion,
+    PrivacyDeletion,
+    PropertyChange,
+}
+
+impl From<KindArg> for admin::send_webhook::EventKind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::Creation => Self::Creation,
+            KindArg::Deletion => Self::Deletion,
+            KindArg::PrivacyDeletion => Self::PrivacyDeletion,
+            KindArg::PropertyChange => Self::PropertyChange,
         }
     }
 }
@@ -483,6 +554,7 @@ impl Command {
             Command::Explain { .. }
             | Command::Simulate { .. }
             | Command::HubspotApp { .. }
+            | Command::SendWebhook(_)
             | Command::Sandbox(_)
             | Command::Demo { .. } => Purpose::Rules,
         }

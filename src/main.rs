@@ -91,6 +91,7 @@ fn main() -> ExitCode {
                 "give --contact FILE.json or --contact-id ID --portal P"
             ))),
         },
+        Command::SendWebhook(args) => run_async(send_webhook(&loaded, args)),
         Command::HubspotApp {
             out,
             auth,
@@ -464,6 +465,55 @@ async fn demo(run_s: u64, dir: Option<std::path::PathBuf>) -> anyhow::Result<()>
     let text = handoff::demo::run(&dir, options).await?;
     say!("{text}");
     Ok(())
+}
+
+/// Signs and posts one delivery; fails (exit 1) unless the receiver answered 2xx.
+async fn send_webhook(loaded: &LoadedConfig, args: cli::SendWebhookArgs) -> anyhow::Result<()> {
+    use admin::send_webhook::{Delivery, SendWebhook};
+    let secret = match (&args.secret_env, &args.secret_file) {
+        (Some(var), _) => match std::env::var(var) {
+            Ok(v) if !v.trim().is_empty() => secrecy::SecretString::from(v.trim()),
+            Ok(_) => anyhow::bail!("--secret-env {var}: the variable is empty"),
+            Err(_) => anyhow::bail!("--secret-env {var}: the variable is not set"),
+        },
+        (None, Some(path)) => config::read_secret(path).map_err(anyhow::Error::msg)?,
+        (None, None) => anyhow::bail!("give --secret-env VAR or --secret-file FILE"),
+    };
+    let delivery = match (args.event, args.contact) {
+        (Some(path), _) => Delivery::File(path),
+        (None, Some(contact_id)) => Delivery::Event {
+            portal_id: match args.portal {
+                Some(p) => p,
+                None => the_portal(loaded)?,
+            },
+            contact_id,
+            kind: args.kind.into(),
+            property: args.property.zip(args.value),
+            app_id: args.app_id,
+        },
+        (None, None) => anyhow::bail!("give --event FILE or --contact ID"),
+    };
+    let req = SendWebhook {
+        url: args.url,
+        signed_url: args.signed_url,
+        secret,
+        delivery,
+    };
+    let answer = admin::send_webhook::send_webhook(&req).await?;
+    say!("{}", answer.render(&req.url));
+    if !answer.accepted() {
+        anyhow::bail!("the receiver refused the delivery ({})", answer.status);
+    }
+    Ok(())
+}
+
+/// The one configured portal, for commands whose `--portal` may be left out.
+fn the_portal(loaded: &LoadedConfig) -> anyhow::Result<i64> {
+    match loaded.settings.hubspot.portals.as_slice() {
+        [one] => Ok(i64::try_from(one.id.0)?),
+        [] => anyhow::bail!("no [[hubspot.portals]] is configured: give --portal P"),
+        _ => anyhow::bail!("several portals are configured: give --portal P"),
+    }
 }
 
 /// This binary as a person would run it from here: relative to the current directory when it

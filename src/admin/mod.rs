@@ -10,6 +10,7 @@ pub mod hubspot_app;
 mod journal;
 mod portals;
 mod queue;
+pub mod send_webhook;
 
 use std::path::{Path, PathBuf};
 

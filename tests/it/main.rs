@@ -43,6 +43,7 @@ mod replicas;
 mod report;
 mod report_cli;
 mod sandbox;
+mod send_webhook;
 mod sequence_e2e;
 mod sequence_ledger;
 mod sqlite_to_postgres;
