@@ -1,6 +1,7 @@
-//! The store seam: the inbox (dedup ledger) and the job queue. One `Store` type, backed by
-//! SQLite (embedded default) and designed for a PostgreSQL backend beside it. Knows neither HTTP
-//! nor HubSpot: callers hand it ready-made [`InboxEntry`]s.
+//! The store seam: the inbox (dedup ledger), the job queue, the handoff ledger, portal pauses
+//! and stored tokens. One `Store` type, backed by SQLite (embedded default) or PostgreSQL (for
+//! several replicas). Knows neither HTTP nor HubSpot: callers hand it ready-made
+//! [`InboxEntry`]s.
 
 #[macro_use]
 mod macros;

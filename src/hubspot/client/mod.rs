@@ -74,8 +74,9 @@ use owners::OwnerCache;
 use retry::RetryPolicy;
 use users::UserCache;
 
-/// What the client needs besides config; `Default` is production (system clock, in-memory
-/// token store until the real one exists, OS-random jitter).
+/// What the client needs besides config. `Default`: the system clock, an in-memory token store
+/// (tests and tools; the service passes the store-backed `PersistentTokenStore`) and OS-random
+/// jitter.
 #[derive(Debug, Clone)]
 pub struct ClientDeps {
     /// Time source.

@@ -123,13 +123,21 @@ pub(crate) fn outcome_of(err: &HubspotError) -> Outcome {
     }
 }
 
+/// A uniform draw in `[0, 1)` from the OS random source: the jitter of `retry_later`, so the
+/// retries of many contacts that failed together spread out instead of firing in lock-step.
+fn random_unit() -> f64 {
+    use chacha20poly1305::aead::rand_core::RngCore;
+    // 53 random bits: every f64 step in [0, 1).
+    (chacha20poly1305::aead::OsRng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
 /// How long a job held by refused credentials waits before it looks again.
 const AUTH_RECHECK_MS: i64 = 60_000;
 
 /// A retry with backoff for failures that are not HubSpot's (store errors, lookups pending).
 pub(crate) fn retry_later(attempts: i64, error: impl Into<String>) -> Outcome {
     Outcome::Retry {
-        at_ms: now_ms() + backoff_ms(attempts, 1_000, 300_000, 0.7),
+        at_ms: now_ms() + backoff_ms(attempts, 1_000, 300_000, random_unit()),
         error: error.into(),
     }
 }
@@ -168,6 +176,36 @@ pub fn contact_properties_of(
 mod tests {
     use super::*;
     use crate::hubspot::client::{AuthFailure, PortalId};
+
+    #[test]
+    fn retries_of_contacts_that_failed_together_spread_out() {
+        let at: Vec<i64> = (0..200)
+            .map(|_| match retry_later(4, "store busy") {
+                Outcome::Retry { at_ms, .. } => at_ms,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let now = now_ms();
+        // Attempt 4: full jitter over [500 ms, 8 s].
+        let waits: Vec<i64> = at.iter().map(|t| t - now).collect();
+        assert!(
+            waits.iter().all(|w| (-1_000..=8_000).contains(w)),
+            "{waits:?}"
+        );
+        let (min, max) = (waits.iter().min().unwrap(), waits.iter().max().unwrap());
+        assert!(
+            max - min > 4_000,
+            "retries fire in lock-step: {min}..{max} ms"
+        );
+        let mut distinct = waits.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert!(
+            distinct.len() > 100,
+            "{} distinct waits of 200",
+            distinct.len()
+        );
+    }
 
     #[test]
     fn refused_credentials_hold_the_job_without_spending_an_attempt() {
