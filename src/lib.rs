@@ -5,14 +5,17 @@
 //! contact's events into a handoff: score, owner, task, SLA.
 //!
 //! # Layout
-//! One straight pipe, one folder per stage (see `shared/STYLE.md`):
+//! One straight pipe, one folder per stage:
 //! - [`intake`]: HTTP routes, the verified-webhook extractor, thin handlers; the admin routes,
 //!   served on their own listener.
-//! - [`hubspot`]: HubSpot's protocol: signature check (pure) and event parsing.
+//! - [`hubspot`]: HubSpot's protocol: signature check (pure), event parsing, and the CRM client
+//!   (batching, one rate budget per portal, auth, retries; `hubspot::client`).
 //! - [`engine`]: the pure lead engine: playbooks, scoring, readiness, routing, business
 //!   calendars, SLA ladder, dispositions, explanations. No I/O, clock or randomness inside.
-//! - [`store`]: the `Store` seam (inbox + jobs) and its SQLite implementation, migrations.
-//! - [`worker`]: what runs jobs and keeps the queue healthy (lease sweeps, retention).
+//! - [`store`]: the `Store` seam (inbox, job queue, handoff ledger, portal pauses, stored
+//!   tokens) on SQLite (embedded default) or PostgreSQL (several replicas), with migrations.
+//! - [`worker`]: the pipeline that turns events into handoffs (claim, batch, decide, write back,
+//!   task, SLA ladder) and what keeps the queue healthy (lease sweeps, retention).
 //! - [`report`]: KPIs from the ledger (`handoff report`, the `handoff_kpi_*` gauges) and a
 //!   lead's stored history (`handoff explain --contact-id`). Reads only.
 //! - [`config`]: one typed tree, layered loading, validation that reports every problem.

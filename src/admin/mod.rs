@@ -1,15 +1,20 @@
 //! Operator and admin tools behind the CLI and the admin endpoints: the engine's offline
 //! `explain` and `simulate`, the queue's `queue stats` and `dlq` commands, portal pauses, and the
-//! Webhooks Journal commands (`journal subscribe`, `backfill`).
+//! Webhooks Journal commands (`journal subscribe`, `backfill`), and the HubSpot project app
+//! handoff runs as (`hubspot-app`).
 //! Every error names what it is about (file and line, key path, job id, portal).
 
+mod config_view;
 mod engine;
+pub mod hubspot_app;
 mod journal;
 mod portals;
 mod queue;
+pub mod send_webhook;
 
 use std::path::{Path, PathBuf};
 
+pub use config_view::describe_config;
 pub use engine::{
     compare, explain, load_contact, load_contacts_jsonl, load_playbook, load_roster, parse_at,
 };

@@ -1,6 +1,7 @@
-//! The store seam: the inbox (dedup ledger) and the job queue. One `Store` type, backed by
-//! SQLite (embedded default) and designed for a PostgreSQL backend beside it. Knows neither HTTP
-//! nor HubSpot: callers hand it ready-made [`InboxEntry`]s.
+//! The store seam: the inbox (dedup ledger), the job queue, the handoff ledger, portal pauses
+//! and stored tokens. One `Store` type, backed by SQLite (embedded default) or PostgreSQL (for
+//! several replicas). Knows neither HTTP nor HubSpot: callers hand it ready-made
+//! [`InboxEntry`]s.
 
 #[macro_use]
 mod macros;
@@ -8,6 +9,7 @@ mod coalesce;
 mod group_commit;
 mod journal_offsets;
 pub mod ledger;
+mod location;
 mod pauses;
 mod postgres;
 mod postgres_queue;
@@ -19,6 +21,8 @@ pub mod sequences;
 mod sqlite;
 mod sqlite_queue;
 mod wake;
+
+pub use location::describe as describe_location;
 
 use std::sync::Arc;
 
@@ -99,6 +103,9 @@ pub enum StoreError {
     Timeout(u64),
     #[error("store is shutting down")]
     Closed,
+    /// A command that reads an existing store found none where the URL points.
+    #[error("{0}")]
+    Missing(String),
 }
 
 /// Handle to the store; cheap to clone.

@@ -52,11 +52,14 @@ pub use companies::Company;
 pub use config::{AuthConfig, ConfigError, HubspotConfig, PortalConfig};
 pub use contacts::{Contact, ContactUpdate};
 pub use error::{AuthFailure, ErrorDetail, HubspotError, ItemError, RateLimitPolicy};
+pub use journal::SCOPES as JOURNAL_SCOPES;
 pub use journal::{
     JournalConfig, JournalFrom, JournalPointer, JournalRead, JournalSubscription,
     NewJournalSubscription,
 };
-pub use leads::{LEAD_OBJECT_TYPE, LeadOwnerUpdate, LeadPipeline, LeadStage, NewLead};
+pub use leads::{
+    LEAD_OBJECT_TYPE, LEAD_STAGE_PROPERTY, LeadOwnerUpdate, LeadPipeline, LeadStage, NewLead,
+};
 pub use owners::{Owner, OwnerType};
 pub use paths::{Api, ApiVersion};
 pub use retry::Jitter;
@@ -75,8 +78,9 @@ use owners::OwnerCache;
 use retry::RetryPolicy;
 use users::UserCache;
 
-/// What the client needs besides config; `Default` is production (system clock, in-memory
-/// token store until the real one exists, OS-random jitter).
+/// What the client needs besides config. `Default`: the system clock, an in-memory token store
+/// (tests and tools; the service passes the store-backed `PersistentTokenStore`) and OS-random
+/// jitter.
 #[derive(Debug, Clone)]
 pub struct ClientDeps {
     /// Time source.

@@ -72,8 +72,19 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 impl Pipeline {
+    /// The roster's name for `owner_id`, for the `owner_name` field of log lines; empty when
+    /// the roster does not know the owner.
+    pub(crate) fn owner_name(&self, owner_id: &str) -> String {
+        self.rules
+            .current()
+            .roster
+            .owner(owner_id)
+            .map(|o| o.owner.name.clone())
+            .unwrap_or_default()
+    }
+
     /// Contact properties every read asks for: what the playbook declares, plus touches,
-    /// source, offer, deal amount, the owner and the primary company's id.
+    /// source, offer, deal amount and the owner.
     pub(crate) fn contact_properties(&self, rules: &Rules) -> Vec<String> {
         contact_properties_of(&rules.playbook, &self.settings)
     }
@@ -92,17 +103,23 @@ impl Pipeline {
 }
 
 /// How a failed HubSpot call ends the job: retried at the client's time (rate limit reset,
-/// backoff), or dead when retrying cannot help (HubSpot refused; auth needs an operator).
-pub(crate) fn outcome_of(err: &HubspotError, attempts: i64) -> Outcome {
+/// backoff), held while the portal's credentials are refused, or dead when retrying cannot
+/// help (HubSpot refused the input).
+///
+/// An auth failure pauses the portal in the client until an operator fixes its credentials
+/// (`handoff portal resume` or a restart); its jobs are deferred like an operator pause's:
+/// back to the queue without spending an attempt, looked at again every minute (the paused
+/// client answers without a HubSpot call), so a token refused over a weekend dead-letters
+/// no lead.
+pub(crate) fn outcome_of(err: &HubspotError) -> Outcome {
     match err.retry_at() {
         Some(at) => Outcome::Retry {
             at_ms: at.as_millisecond().max(now_ms() + 100),
             error: format!("{}: {err}", err.detail_code()),
         },
-        None if matches!(err, HubspotError::Auth { .. }) => Outcome::Retry {
-            // The portal is paused until an operator fixes its credentials; keep the work.
-            at_ms: now_ms() + backoff_ms(attempts, 60_000, 3_600_000, 0.5),
-            error: format!("{}: {err}", err.detail_code()),
+        None if matches!(err, HubspotError::Auth { .. }) => Outcome::Defer {
+            at_ms: now_ms() + AUTH_RECHECK_MS,
+            reason: format!("{}: {err}", err.detail_code()),
         },
         None => Outcome::Dead {
             reason: format!("{}: {err}", err.detail_code()),
@@ -110,10 +127,21 @@ pub(crate) fn outcome_of(err: &HubspotError, attempts: i64) -> Outcome {
     }
 }
 
+/// A uniform draw in `[0, 1)` from the OS random source: the jitter of `retry_later`, so the
+/// retries of many contacts that failed together spread out instead of firing in lock-step.
+fn random_unit() -> f64 {
+    use chacha20poly1305::aead::rand_core::RngCore;
+    // 53 random bits: every f64 step in [0, 1).
+    (chacha20poly1305::aead::OsRng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// How long a job held by refused credentials waits before it looks again.
+const AUTH_RECHECK_MS: i64 = 60_000;
+
 /// A retry with backoff for failures that are not HubSpot's (store errors, lookups pending).
 pub(crate) fn retry_later(attempts: i64, error: impl Into<String>) -> Outcome {
     Outcome::Retry {
-        at_ms: now_ms() + backoff_ms(attempts, 1_000, 300_000, 0.7),
+        at_ms: now_ms() + backoff_ms(attempts, 1_000, 300_000, random_unit()),
         error: error.into(),
     }
 }
@@ -145,10 +173,65 @@ pub fn contact_properties_of(
         }
     }
     set.insert("recent_conversion_event_name".into());
-    set.insert(ASSOCIATED_COMPANY.into());
     set.into_iter().collect()
 }
 
-/// The contact property with the primary company's id: read with the contact so that only
-/// contacts without it cost an association read (docs/hubspot.md "associatedcompanyid").
+/// The contact property with the primary company's id: read with the contacts of a batch so
+/// that only contacts without it cost an association read (docs/hubspot.md
+/// "associatedcompanyid"). Not in [`contact_properties_of`]: HubSpot derives it, so it is not
+/// a property whose change the webhooks or the journal subscribe to.
 pub(crate) const ASSOCIATED_COMPANY: &str = "associatedcompanyid";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hubspot::client::{AuthFailure, PortalId};
+
+    #[test]
+    fn retries_of_contacts_that_failed_together_spread_out() {
+        let at: Vec<i64> = (0..200)
+            .map(|_| match retry_later(4, "store busy") {
+                Outcome::Retry { at_ms, .. } => at_ms,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        let now = now_ms();
+        // Attempt 4: full jitter over [500 ms, 8 s].
+        let waits: Vec<i64> = at.iter().map(|t| t - now).collect();
+        assert!(
+            waits.iter().all(|w| (-1_000..=8_000).contains(w)),
+            "{waits:?}"
+        );
+        let (min, max) = (waits.iter().min().unwrap(), waits.iter().max().unwrap());
+        assert!(
+            max - min > 4_000,
+            "retries fire in lock-step: {min}..{max} ms"
+        );
+        let mut distinct = waits.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        assert!(
+            distinct.len() > 100,
+            "{} distinct waits of 200",
+            distinct.len()
+        );
+    }
+
+    #[test]
+    fn refused_credentials_hold_the_job_without_spending_an_attempt() {
+        let err = HubspotError::Auth {
+            portal: PortalId(7),
+            reason: AuthFailure::TokenRejected,
+        };
+        match outcome_of(&err) {
+            Outcome::Defer { at_ms, reason } => {
+                assert!(at_ms > now_ms(), "looked at again later, not spun");
+                assert!(
+                    reason.starts_with("hubspot.auth.token_rejected"),
+                    "{reason}"
+                );
+            }
+            other => panic!("an auth failure must defer, not {other:?}"),
+        }
+    }
+}

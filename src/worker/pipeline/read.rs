@@ -51,7 +51,8 @@ pub(crate) async fn read_contacts(
     each: &Contacts,
     failures: &mut Failures,
 ) -> Vec<engine::Contact> {
-    let props = p.contact_properties(rules);
+    let mut props = p.contact_properties(rules);
+    props.push(super::ASSOCIATED_COMPANY.into());
     let props: Vec<&str> = props.iter().map(String::as_str).collect();
     let hs_ids: Vec<_> = ids.iter().map(|id| contact(*id)).collect();
     let mut out = Vec::new();
@@ -103,7 +104,6 @@ pub(crate) async fn read_contacts(
     }
     // A contact whose company could not be read is not decided without it (the company
     // decides fit and routing): it waits for a retry like a failed contact read.
-    let attempts_of = |id: &str| id.parse::<i64>().map_or(1, |id| each.attempts(id));
     let mut unread: HashMap<String, crate::store::queue::Outcome> = HashMap::new();
     let links = match need.is_empty() {
         true => Vec::new(),
@@ -118,7 +118,7 @@ pub(crate) async fn read_contacts(
                 }
             }
             Err(ItemError::Request(err)) => {
-                let outcome = super::outcome_of(&err, attempts_of(&id));
+                let outcome = super::outcome_of(&err);
                 unread.insert(id, outcome);
             }
             // No associations (or an input HubSpot refuses): decided without a company.
@@ -143,7 +143,7 @@ pub(crate) async fn read_contacts(
                 }
                 Err(ItemError::Request(err)) => {
                     for (id, _) in primary.iter().filter(|(_, c)| **c == item.key) {
-                        unread.insert(id.clone(), super::outcome_of(&err, attempts_of(id)));
+                        unread.insert(id.clone(), super::outcome_of(&err));
                     }
                 }
                 // Deleted since it was associated: decided without it.
