@@ -144,6 +144,11 @@ impl Sandbox {
         );
     }
 
+    /// Zero stats, nothing else changed (tests count the requests of one step).
+    pub fn reset_stats(&self) {
+        self.gate().stats = Stats::default();
+    }
+
     /// Builds the router: HubSpot's routes behind the gate, plus `/_sandbox/`.
     pub fn router(&self) -> Router {
         routes::router(self.clone())

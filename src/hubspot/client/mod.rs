@@ -54,7 +54,7 @@ pub use contacts::{Contact, ContactUpdate};
 pub use error::{AuthFailure, ErrorDetail, HubspotError, ItemError, RateLimitPolicy};
 pub use journal::{
     JournalConfig, JournalFrom, JournalPointer, JournalRead, JournalSubscription,
-    NewJournalSubscription,
+    NewJournalSubscription, SCOPES as JOURNAL_SCOPES,
 };
 pub use leads::{LEAD_OBJECT_TYPE, LeadOwnerUpdate, LeadPipeline, LeadStage, NewLead};
 pub use owners::{Owner, OwnerType};
