@@ -63,6 +63,21 @@ impl Roster {
     }
 }
 
+impl Roster {
+    /// Whether an owner is given by email alone and not resolved.
+    pub fn has_unresolved(&self) -> bool {
+        self.owners.values().any(|o| o.owner.id.is_empty())
+    }
+
+    /// Takes the owners still without an id out of rotation (no HubSpot answer to resolve
+    /// them with): an email is never assigned as an owner id.
+    pub fn park_unresolved(&mut self) {
+        for o in self.owners.values_mut().filter(|o| o.owner.id.is_empty()) {
+            o.owner.active = false;
+        }
+    }
+}
+
 /// What HubSpot's owners list says about one roster owner.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "finding", rename_all = "snake_case")]
@@ -190,6 +205,17 @@ mod tests {
             "the email still finds it"
         );
         assert_eq!(r.owners().count(), 2);
+    }
+
+    #[test]
+    fn without_an_answer_from_hubspot_an_unresolved_owner_is_out_of_rotation() {
+        let mut r = roster(ROSTER);
+        assert!(r.has_unresolved());
+        r.park_unresolved();
+        assert!(!r.owner("boss@x.com").unwrap().owner.active);
+        assert!(r.owner("1").unwrap().owner.active);
+        r.resolve_emails(&[live("7", "boss@x.com")]);
+        assert!(!r.has_unresolved());
     }
 
     #[test]

@@ -122,7 +122,7 @@ pub(crate) async fn check(ctx: &Ctx<'_>) -> Vec<Check> {
                     ids.len(),
                     ids.join(", ")
                 ),
-                "HubSpot has no API to read these rules: in HubSpot, relax the rule (Settings → Objects → the object → conditional properties or Create Record) or have the playbook fill the property, then `handoff dlq replay --all --portal <id>`",
+                format!("HubSpot has no API to read these rules: in HubSpot, relax the rule (Settings → Objects → the object → conditional properties or Create Record) or have the playbook fill the property, then `handoff dlq replay --all --portal {}`", ctx.id.0),
             )
         })
         .collect()

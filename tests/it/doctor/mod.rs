@@ -6,6 +6,7 @@
 //! without one write to HubSpot (`checks.rs`). This file is the harness.
 
 mod checks;
+mod features;
 mod setup;
 
 use std::process::Output;
@@ -27,10 +28,15 @@ pub struct Live {
 
 impl Live {
     pub async fn start() -> Self {
+        Self::start_with(SandboxConfig::default()).await
+    }
+
+    /// A sandbox from `config` (its seed and accepted token are the harness's).
+    pub async fn start_with(config: SandboxConfig) -> Self {
         let sb = handoff::sandbox::spawn(SandboxConfig {
             seed_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/sandbox").into()),
             tokens: vec![TOKEN.into()],
-            ..SandboxConfig::default()
+            ..config
         })
         .await
         .unwrap();
