@@ -326,11 +326,11 @@ async fn throughput(
     if !capped {
         let open: i64 = fresh
             .store
-            .queue_depth()
+            .queue_depth(jiff::Timestamp::now().as_millisecond())
             .await
             .unwrap()
             .iter()
-            .filter(|d| d.status == "ready" || d.status == "leased")
+            .filter(|d| d.status != "dead")
             .map(|d| d.jobs)
             .sum();
         assert_eq!(open, 0, "jobs left open after the run");

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 use handoff::admin;
+use handoff::config::Purpose;
 use handoff::report::{Format, GroupBy};
 use handoff::store::queue::DeadFilter;
 
@@ -24,9 +25,11 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum JournalCommand {
-    /// Create the portal's journal subscription (contacts: create, update of the configured
-    /// properties, delete, merge, restore) unless it exists. Events are journaled only from
-    /// then on, so subscribe before you need a backfill.
+    /// Create each portal's Webhooks Journal subscription unless it exists
+    ///
+    /// The subscription covers contacts: create, update of the configured properties, delete,
+    /// merge, restore. Events are journaled only from then on, so subscribe before you need a
+    /// backfill.
     Subscribe {
         /// Only this portal (default: every portal with the journal enabled).
         #[arg(long, value_name = "P")]
@@ -36,27 +39,33 @@ pub enum JournalCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the service: receive HubSpot webhooks on the configured listener, verify and store
-    /// every event before answering 2xx. Stops gracefully on SIGTERM or ctrl-c.
-    Serve,
-    /// Run only the worker and queue maintenance, for split deployments: no webhook route;
-    /// /healthz, /readyz and /metrics on the configured listener, the admin routes on theirs.
-    /// Stops on SIGTERM or ctrl-c after running jobs drain.
-    Work,
-    /// Check the configuration and list every problem with its key and file; exits non-zero
-    /// when there is any. Reads the same layers as `serve`.
-    CheckConfig,
-    /// Create or upgrade the store's schema (also done at every `serve` start).
-    Migrate,
-    /// Explain one lead: the engine's decision for a contact file (--contact), or the stored
-    /// history of a lead (--contact-id with --portal); the two modes exclude each other.
+    /// Run the service: receive and store webhooks, hand leads off
     ///
-    /// With --contact FILE: the full decision for that contact, offline — score
-    /// with every matched rule, tier, readiness, the routing path (rules tried, candidates
-    /// excluded and why), owner, SLA due time and escalation ladder, using the configured
-    /// playbook and roster. With --contact-id ID --portal P: what the store recorded about that
-    /// lead — every decision (time, trigger, outcome, owner, explanation) and its handoff
-    /// (owner, step, task, SLA due, first touch, escalations, disposition).
+    /// Receives HubSpot webhooks on server.listen, verifies and stores every event before
+    /// answering 2xx, and runs the worker on the stored jobs (decide, write back, task, SLA
+    /// ladder). Migrates the store at start. Stops gracefully on SIGTERM or ctrl-c.
+    Serve,
+    /// Run only the worker and queue maintenance, for split deployments
+    ///
+    /// No webhook route: /healthz, /readyz and /metrics on server.listen, the admin routes on
+    /// server.admin_bind. Stops on SIGTERM or ctrl-c after running jobs drain.
+    Work,
+    /// Check the configuration and list every problem at once
+    ///
+    /// Reads the same layers as `serve`, prints each problem with its file (or environment
+    /// variable) and key path, and exits non-zero when there is any.
+    CheckConfig,
+    /// Create or upgrade the store's schema (also done at every `serve` start)
+    Migrate,
+    /// Explain one lead: a contact file's decision, or a stored lead's history
+    ///
+    /// The two modes exclude each other. With --contact FILE: the full decision for that
+    /// contact, offline — score with every matched rule, tier, readiness, the routing path
+    /// (rules tried, candidates excluded and why), owner, SLA due time and escalation ladder,
+    /// using the configured playbook and roster. With --contact-id ID --portal P: what the
+    /// store recorded about that lead — every decision (time, trigger, outcome, owner,
+    /// explanation) and its handoff (owner, step, task, SLA due, first touch, escalations,
+    /// disposition), owners with their roster names.
     #[command(group(clap::ArgGroup::new("lead").required(true).args(["contact", "contact_id"])))]
     Explain {
         /// Contact JSON: {"id": "...", "properties": {...}, "company": {...}}.
@@ -78,20 +87,25 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// The lead handoff scoreboard from the ledger: KPIs over handoffs made in the period,
-    /// optionally per source, tier, team or owner.
+    /// Print the lead handoff scoreboard: the KPIs of the period from the ledger
     ///
-    /// KPIs (merged handoffs are counted apart and left out of every KPI):
+    /// KPIs over handoffs made in the period, optionally per source, tier, team or owner
+    /// (merged handoffs are counted apart and left out of every KPI):
+    ///   leads                each lead decided in the period once, by outcome: handed_off
+    ///                        if any decision found it ready, else its latest outcome
+    ///                        (not_ready, disqualified); the decisions behind them apart
     ///   lead acceptance      accepted ÷ handoffs with a disposition
-    ///   assignment coverage  ready leads (contacts with a handed_off decision in the period,
-    ///                        once each) that have an owner in the ledger ÷ ready leads
+    ///   assignment coverage  handed_off leads that have an owner in the ledger ÷
+    ///                        handed_off leads
     ///   time to first touch  p50 / p90 of first touch − handoff, touched handoffs only
+    ///                        ("no touches yet" when none is)
     ///   SLA compliance       touched before due ÷ handoffs with an SLA that were touched or
     ///                        are past due (untouched past due = missed; not yet due = pending)
     ///   escalations, reassignments, disposition mix (by outcome and reason), pipeline per
     ///   accepted lead by source (deal amounts of accepted handoffs, where there are any),
-    ///   decisions by outcome, handoffs open and closed.
-    /// A KPI with nothing to divide by shows n/a (an empty CSV cell, null in JSON).
+    ///   handoffs open and closed.
+    /// A KPI with nothing to divide by shows n/a (an empty CSV cell, null in JSON). Owners
+    /// show with their roster names.
     #[command(verbatim_doc_comment)]
     Report {
         /// How far back: a number and a unit — 30m, 24h, 7d, 2w.
@@ -104,32 +118,37 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
-    /// Inspect the job queue.
+    /// Inspect the job queue: counts per lane, canary jobs
     Queue {
         #[command(subcommand)]
         command: QueueCommand,
     },
-    /// Dead letters: jobs that failed for good (permanent error or attempts used up). They stay
-    /// until replayed or purged.
+    /// List, show, replay or purge dead letters
+    ///
+    /// Dead letters are jobs that failed for good (a permanent error, or attempts used up).
+    /// They stay until replayed or purged.
     Dlq {
         #[command(subcommand)]
         command: DlqCommand,
     },
-    /// Pause or resume a HubSpot portal, straight on the store (works while the service is
-    /// down; a running service sees the change at its next batch). A paused portal's webhooks
-    /// are still accepted and queued; its jobs wait without HubSpot calls and without spending
-    /// attempts. The same as the admin endpoints /admin/portals/... .
+    /// Pause, resume or list HubSpot portals, straight on the store
+    ///
+    /// Works while the service is down; a running service sees the change at its next batch.
+    /// A paused portal's webhooks are still accepted and queued; its jobs wait without HubSpot
+    /// calls and without spending attempts. The same as the admin endpoints /admin/portals/….
     Portal {
         #[command(subcommand)]
         command: PortalCommand,
     },
-    /// Recover events HubSpot could not push (an outage longer than its 24 h retry window)
-    /// from the Webhooks Journal: read each portal's journal from its stored offset (or from
-    /// --since), queue every event the inbox does not already have (the same deduplication as
-    /// webhooks: nothing is handled twice), store the new offset, and print what was read,
-    /// recovered and already received. An offset older than the journal's 3-day retention is
-    /// printed as a GAP with its time range (see docs/operations.md, "Journal gap"). Needs
-    /// journal = { enabled = true } on the portal; creates its subscription if missing.
+    /// Recover events HubSpot could not push from the Webhooks Journal
+    ///
+    /// For an outage longer than HubSpot's 24 h retry window: reads each portal's journal from
+    /// its stored offset (or from --since), queues every event the inbox does not already have
+    /// (the same deduplication as webhooks: nothing is handled twice), stores the new offset,
+    /// and prints what was read, recovered and already received. An offset older than the
+    /// journal's 3-day retention is printed as a GAP with its time range (see
+    /// docs/operations.md, "Journal gap"). Needs journal = { enabled = true } on the portal;
+    /// creates its subscription if missing.
     Backfill {
         /// Only this portal (default: every portal with the journal enabled).
         #[arg(long, value_name = "P")]
@@ -142,19 +161,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    #[command(
-        about = "Check each portal against live HubSpot before going live (read-only)",
-        long_about = "Check each configured portal (or --portal) against live HubSpot, read-only, and \
-print a checklist grouped like `brew doctor`: every item passes, warns or fails, with the reason \
-and the fix. Groups: Token & scopes (the token works; its scopes cover what the configuration \
-turns on), Owners (every roster owner exists, is active and has its email; owners given by email \
-alone resolve), Properties (every property the playbook and pipeline read exists with a \
-compatible type), Write-back (the [pipeline.write_back] properties exist: else run `handoff \
-portal setup`), Leads & sequences (when turned on: the stages and sequences named exist), Webhook \
-URL (webhook.public_url is HTTPS and is the served route), Refused writes (writes HubSpot refused \
-in the last 24 h for rules no API can read). Exits 1 when any item fails, 0 otherwise (warnings \
-allowed)."
-    )]
+    /// Check each portal against live HubSpot before going live (read-only)
+    ///
+    /// Checks each configured portal (or --portal) against live HubSpot, read-only, and prints
+    /// a checklist grouped like `brew doctor`: every item passes, warns or fails, with the
+    /// reason and the fix. Groups: Token & scopes (the token works; its scopes cover what the
+    /// configuration turns on), Owners (every roster owner exists, is active and has its email;
+    /// owners given by email alone resolve), Properties (every property the playbook and
+    /// pipeline read exists with a compatible type), Write-back (the [pipeline.write_back]
+    /// properties exist: else run `handoff portal setup`), Leads & sequences (when turned on:
+    /// the stages and sequences named exist), Webhook URL (webhook.public_url is HTTPS and is
+    /// the served route), Refused writes (writes HubSpot refused in the last 24 h for rules no
+    /// API can read). Exits 1 when any item fails, 0 otherwise (warnings allowed).
     Doctor {
         /// Only this portal (default: every configured portal).
         #[arg(long, value_name = "P")]
@@ -163,13 +181,45 @@ allowed)."
         #[arg(long)]
         json: bool,
     },
-    /// The Webhooks Journal's subscriptions.
+    /// Manage the Webhooks Journal subscriptions
     Journal {
         #[command(subcommand)]
         command: JournalCommand,
     },
-    /// Run a batch of contacts through a candidate playbook and a baseline and print how
-    /// outcomes, tiers, teams and owners change, and each lead that moves with why.
+    /// Sign and send a HubSpot-shaped webhook delivery to a receiver
+    ///
+    /// For trying a setup against `handoff serve` and for on-call checks: builds one contact
+    /// event (or sends the delivery in --event FILE as it is), signs it as HubSpot does (v3,
+    /// over --signed-url, default --url) with the app's client secret from --secret-env VAR or
+    /// --secret-file FILE, posts it and prints the receiver's answer. Exits 1 unless it is 2xx.
+    SendWebhook(SendWebhookArgs),
+    /// Write the HubSpot developer project handoff runs as, from the configuration
+    ///
+    /// Writes DIR/hsproject.json, DIR/src/app/app-hsmeta.json and
+    /// DIR/src/app/webhooks/webhooks-hsmeta.json (platform 2026.03, a private app): the required
+    /// scopes are exactly what the enabled features use, the webhooks are the contact events
+    /// the pipeline acts on and one property change per property it reads (never one it writes
+    /// back). Prints what it wrote, why each scope is there and the next steps (README "Connect
+    /// your portal"). Other files in DIR are left alone; an app of the other auth type there is
+    /// refused, since HubSpot cannot change it after the first upload.
+    HubspotApp {
+        /// The project directory (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// static: one account, its access token shown in HubSpot; oauth: installed through
+        /// HubSpot's OAuth flow, needed by the Webhooks Journal. Default: oauth when a portal
+        /// has journal.enabled, else static.
+        #[arg(long, value_enum, value_name = "AUTH")]
+        auth: Option<AuthArg>,
+        /// Where HubSpot posts the webhooks: an https:// URL (http:// only for localhost).
+        /// Default: webhook.public_url, which must be this exact URL (HubSpot signs it).
+        #[arg(long, value_name = "URL")]
+        target_url: Option<String>,
+    },
+    /// Compare a candidate playbook with the configured one on a batch of contacts
+    ///
+    /// Runs every contact through the candidate and the baseline and prints how outcomes,
+    /// tiers, teams and owners change, and each lead that moves, with why.
     Simulate {
         /// One contact JSON per line.
         #[arg(long, value_name = "FILE.jsonl")]
@@ -187,23 +237,33 @@ allowed)."
         #[arg(long)]
         json: bool,
     },
-    /// Run a local HubSpot-compatible server for development, tests, benchmarks and the demo:
-    /// the CRM endpoints handoff calls, POST /oauth/v3/token, bearer auth, HubSpot's rate limits
-    /// with their headers and 429 bodies, and fault injection. Point `hubspot.base_url` at it.
-    /// Also the Webhooks Journal (subscriptions, journal reads), fed from contact changes.
-    /// Control API (JSON, no auth) under /_sandbox/: stats, contacts, tasks, faults,
-    /// rate-limit, journal, reset. Needs no handoff configuration; logs JSON lines (RUST_LOG filters).
+    /// Run a local HubSpot stand-in for development, tests, benchmarks and the demo
+    ///
+    /// Serves the CRM endpoints handoff calls, POST /oauth/v3/token, bearer auth, HubSpot's
+    /// rate limits with their headers and 429 bodies, fault injection, and the Webhooks
+    /// Journal (subscriptions, journal reads) fed from contact changes. Point
+    /// hubspot.base_url at it. A control API (JSON, no auth) under /_sandbox/ drives
+    /// scenarios: stats, contacts, tasks, faults, rate-limit, users, sequences, leads,
+    /// journal, reset. Needs no handoff configuration; logs JSON lines (RUST_LOG filters).
     /// Stops on SIGTERM or ctrl-c.
     Sandbox(SandboxArgs),
-    /// The whole product on this machine in about a minute: starts the HubSpot sandbox and
-    /// `serve` on a temporary SQLite store, creates the example leads of fixtures/contacts and
-    /// sends the signed webhooks HubSpot would send. The logs show decisions, owners, tasks
-    /// and, on an accelerated clock (SLAs of seconds), reminders, escalations and
-    /// reassignments; it ends with the scoreboard. Needs no configuration or network.
+    /// Run the whole product on this machine in about a minute
+    ///
+    /// Starts the HubSpot sandbox and `serve` on its own SQLite store, creates the example
+    /// leads of fixtures/contacts and sends the signed webhooks HubSpot would send. The logs
+    /// show decisions, owners (by name), tasks and, on an accelerated clock (SLAs of seconds),
+    /// reminders, escalations and reassignments. It ends with the scoreboard, one line per
+    /// lead, where the store was kept and the `explain` and `report` commands that open it.
+    /// Needs no configuration or network; run it from the repository root (it reads
+    /// fixtures/).
     Demo {
         /// Seconds the accelerated clock runs before the scoreboard.
         #[arg(long, default_value_t = 60)]
         run_s: u64,
+        /// Keep the store and configuration here (new or empty; default: a new
+        /// handoff-demo-… directory under the system's temporary directory).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
 }
 
@@ -221,10 +281,11 @@ pub struct SandboxArgs {
     /// window; append ",daily=N" or ",search=N/WINDOW" to change those limits.
     #[arg(long, default_value = "110/10s", value_name = "N/WINDOW")]
     pub rate: handoff::sandbox::RateLimit,
-    /// Faults from the start, comma-separated: error_rate=0.1, statuses=500|503, fail_next=3,
-    /// status=503, path=/crm/v3/objects/tasks, latency_ms=200, latency_rate=0.05 (spikes),
-    /// response_delay_ms=3000 (answer held back after the effect), storm_ms=5000,
-    /// daily_exhausted, seed=42. Change them at run time with PUT /_sandbox/faults.
+    /// Faults from the start, comma-separated: error_rate=0.1, error_statuses=500|503,
+    /// fail_next=3, fail_status=503, path_prefix=/crm/objects/2026-09/tasks, latency_ms=200,
+    /// latency_rate=0.05 (spikes), response_delay_ms=3000 (answer held back after the
+    /// effect), storm_ms=5000, daily_exhausted, seed=42. The same keys in camelCase change
+    /// them at run time: PUT /_sandbox/faults.
     #[arg(long, value_name = "SPEC")]
     pub faults: Option<handoff::sandbox::FaultConfig>,
     /// Accept only this bearer token (repeatable); default: any non-empty token.
@@ -241,6 +302,86 @@ impl SandboxArgs {
             faults: self.faults.clone().unwrap_or_default(),
             tokens: self.tokens.clone(),
             ..handoff::sandbox::SandboxConfig::default()
+        }
+    }
+}
+
+/// `handoff send-webhook` flags.
+#[derive(Debug, clap::Args)]
+pub struct SendWebhookArgs {
+    /// Where to post, e.g. http://127.0.0.1:8080/webhooks/hubspot.
+    #[arg(long, value_name = "URL")]
+    pub url: String,
+    /// The URL the signature covers, when --url reaches the service another way than
+    /// HubSpot does (past a proxy): the service's webhook.public_url. Default: --url.
+    #[arg(long, value_name = "URL")]
+    pub signed_url: Option<String>,
+    /// Environment variable holding the app's client secret.
+    #[arg(
+        long,
+        value_name = "VAR",
+        conflicts_with = "secret_file",
+        required_unless_present = "secret_file"
+    )]
+    pub secret_env: Option<String>,
+    /// File holding the app's client secret (trailing newline ignored).
+    #[arg(long, value_name = "FILE")]
+    pub secret_file: Option<PathBuf>,
+    /// Send this delivery as it is: a JSON array of events, or one event object.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["contact", "property", "value"], required_unless_present = "contact")]
+    pub event: Option<PathBuf>,
+    /// The contact the built event is about (its objectId).
+    #[arg(long, value_name = "ID")]
+    pub contact: Option<i64>,
+    /// The built event's kind.
+    #[arg(long, value_enum, default_value = "creation")]
+    pub kind: KindArg,
+    /// For --kind property-change: the property's name.
+    #[arg(long, value_name = "NAME", requires = "value")]
+    pub property: Option<String>,
+    /// For --kind property-change: its new value.
+    #[arg(long, value_name = "VALUE", requires = "property")]
+    pub value: Option<String>,
+    /// The portal (hub) id of the built event. Default: the one configured portal.
+    #[arg(long, value_name = "P")]
+    pub portal: Option<i64>,
+    /// The app id the built event carries (needed when the receiver sets webhook.app_id).
+    #[arg(long, value_name = "ID")]
+    pub app_id: Option<i64>,
+}
+
+/// `handoff send-webhook --kind`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum KindArg {
+    Creation,
+    Deletion,
+    PrivacyDeletion,
+    PropertyChange,
+}
+
+impl From<KindArg> for admin::send_webhook::EventKind {
+    fn from(kind: KindArg) -> Self {
+        match kind {
+            KindArg::Creation => Self::Creation,
+            KindArg::Deletion => Self::Deletion,
+            KindArg::PrivacyDeletion => Self::PrivacyDeletion,
+            KindArg::PropertyChange => Self::PropertyChange,
+        }
+    }
+}
+
+/// `handoff hubspot-app --auth`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum AuthArg {
+    Static,
+    Oauth,
+}
+
+impl From<AuthArg> for admin::hubspot_app::AppAuth {
+    fn from(auth: AuthArg) -> Self {
+        match auth {
+            AuthArg::Static => Self::Static,
+            AuthArg::Oauth => Self::Oauth,
         }
     }
 }
@@ -285,11 +426,17 @@ impl From<FormatArg> for Format {
 
 #[derive(Debug, Subcommand)]
 pub enum QueueCommand {
-    /// Jobs per lane and status (ready, leased, dead), with the age of the oldest.
+    /// Show jobs per lane and status, and how long the oldest has been due
+    ///
+    /// Statuses: due (can run now), held (was due, waits to run again), paused, scheduled (not
+    /// due yet), leased and dead; also when the next waiting job runs.
     Stats,
-    /// Enqueue canary jobs in the `probe` lane to check that workers run jobs end to end; with
-    /// --wait, report how many ran and the enqueue→start latency.
+    /// Enqueue canary jobs to check that workers run jobs end to end
+    ///
+    /// The jobs go to the `probe` lane; with --wait, reports how many ran and the
+    /// enqueue→start latency.
     Probe {
+        /// How many canary jobs.
         #[arg(long, default_value_t = 10)]
         jobs: u32,
         /// Spread over this many keys (jobs of one key run one at a time, in order).
@@ -306,7 +453,7 @@ pub enum QueueCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum DlqCommand {
-    /// List dead jobs: id, key, kind, attempts, last error.
+    /// List dead jobs: id, key, kind, attempts, last error
     List {
         #[command(flatten)]
         filter: DeadArgs,
@@ -317,9 +464,12 @@ pub enum DlqCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Show one dead job in full: payload, last error and the history of earlier replays.
-    Show { id: i64 },
-    /// Put dead jobs back to run now with fresh attempts; their history is kept.
+    /// Show one dead job in full: payload, last error, earlier replays
+    Show {
+        /// The dead job's id (from `dlq list`).
+        id: i64,
+    },
+    /// Run dead jobs again now with fresh attempts; their history is kept
     Replay {
         /// One job; or use --all with filters.
         #[arg(conflicts_with = "all")]
@@ -330,7 +480,7 @@ pub enum DlqCommand {
         #[command(flatten)]
         filter: DeadArgs,
     },
-    /// Delete dead jobs for good.
+    /// Delete dead jobs for good
     Purge {
         /// One job; or use --all with filters.
         #[arg(conflicts_with = "all")]
@@ -345,8 +495,9 @@ pub enum DlqCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum PortalCommand {
-    /// Stop running a portal's jobs until it is resumed (survives restarts, holds on every
-    /// replica).
+    /// Stop running a portal's jobs until it is resumed
+    ///
+    /// The pause survives restarts and holds on every replica.
     Pause {
         /// HubSpot portal (hub) id, one of [[hubspot.portals]].
         #[arg(long, value_name = "P")]
@@ -355,22 +506,24 @@ pub enum PortalCommand {
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
-    /// Run a portal's jobs again: the ones that waited for the pause (or for an auth failure)
-    /// become due now.
+    /// Run a portal's jobs again
+    ///
+    /// The jobs that waited for the pause (or for an auth failure) become due now.
     Resume {
+        /// HubSpot portal (hub) id, one of [[hubspot.portals]].
         #[arg(long, value_name = "P")]
         portal: i64,
     },
-    #[command(
-        about = "Create the handoff property group and write-back properties in a portal",
-        long_about = "Create what handoff writes into a portal that is not there yet: the `handoff` \
-contact property group and the contact properties of [pipeline.write_back] (score: number, tier: \
-a select of the playbook's tiers, handed_off_at and sla_due_at: datetime; the owner is HubSpot's \
-own hubspot_owner_id, checked, never created). Idempotent: everything is read first and a \
-property that already exists is left alone; one that exists with a type handoff cannot write is \
-reported as a conflict, never changed. Prints created / present / conflict per item; exits \
-non-zero on a conflict or failure. Needs the scope crm.schemas.contacts.write."
-    )]
+    /// Create the handoff property group and write-back properties in a portal
+    ///
+    /// Creates what handoff writes into a portal that is not there yet: the `handoff` contact
+    /// property group and the contact properties of [pipeline.write_back] (score: number, tier:
+    /// a select of the playbook's tiers, handed_off_at and sla_due_at: datetime; the owner is
+    /// HubSpot's own hubspot_owner_id, checked, never created). Idempotent: everything is read
+    /// first and a property that already exists is left alone; one that exists with a type
+    /// handoff cannot write is reported as a conflict, never changed. Prints created / present /
+    /// conflict per item; exits non-zero on a conflict or failure. Needs the scope
+    /// crm.schemas.contacts.write.
     Setup {
         /// HubSpot portal (hub) id, one of [[hubspot.portals]].
         #[arg(long, value_name = "P")]
@@ -379,12 +532,15 @@ non-zero on a conflict or failure. Needs the scope crm.schemas.contacts.write."
         #[arg(long)]
         dry_run: bool,
     },
-    /// Each configured portal: running or paused, since when, why.
+    /// List each configured portal: running, paused or auth-paused, since when, why
+    ///
+    /// Auth-paused: HubSpot refused the portal's credentials, as the service recorded it. Also
+    /// how many jobs wait for the portal.
     List {
         /// Only this portal.
         #[arg(long, value_name = "P")]
         portal: Option<i64>,
-        /// Print JSON (as GET /admin/portals, without the auth state only the service knows).
+        /// Print JSON (as GET /admin/portals).
         #[arg(long)]
         json: bool,
     },
@@ -417,3 +573,37 @@ impl DeadArgs {
         })
     }
 }
+
+impl Command {
+    /// What the command uses of the configuration (each command needs only that).
+    pub fn purpose(&self) -> Purpose {
+        match self {
+            Command::Serve | Command::Work | Command::CheckConfig => Purpose::Service,
+            Command::Journal { .. }
+            | Command::Backfill { .. }
+            | Command::Doctor { .. }
+            | Command::Portal {
+                command: PortalCommand::Setup { .. },
+            } => Purpose::Hubspot,
+            Command::Explain {
+                contact_id: Some(_),
+                ..
+            }
+            | Command::Migrate
+            | Command::Queue { .. }
+            | Command::Dlq { .. }
+            | Command::Portal { .. }
+            | Command::Report { .. } => Purpose::Store,
+            Command::Explain { .. }
+            | Command::Simulate { .. }
+            | Command::HubspotApp { .. }
+            | Command::SendWebhook(_)
+            | Command::Sandbox(_)
+            | Command::Demo { .. } => Purpose::Rules,
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "cli_tests.rs"]
+mod tests;

@@ -12,14 +12,28 @@ use handoff::startup::Application;
 use handoff::store::Store;
 use tokio_util::sync::CancellationToken;
 
+/// `println!` that ends quietly when stdout is closed (`handoff report | head`): a closed
+/// pipe is the reader's choice, not an error, and must not panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let mut out = std::io::stdout().lock();
+        if let Err(err) = writeln!(out, $($arg)*)
+            && err.kind() != std::io::ErrorKind::BrokenPipe
+        {
+            eprintln!("error: cannot write to stdout: {err}");
+        }
+    }};
+}
+
 mod cli;
 use cli::{Cli, Command, DlqCommand, JournalCommand, PortalCommand, QueueCommand};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The demo brings its own configuration (sandbox, temporary store, accelerated clock).
-    if let Command::Demo { run_s } = cli.command {
-        return run_async(demo(run_s));
+    // The demo brings its own configuration (sandbox, its own store, accelerated clock).
+    if let Command::Demo { run_s, dir } = cli.command {
+        return run_async(demo(run_s, dir));
     }
     // The sandbox stands in for HubSpot: it needs none of handoff's configuration.
     if let Command::Sandbox(args) = &cli.command {
@@ -29,7 +43,7 @@ fn main() -> ExitCode {
         dir: cli.config.clone(),
         env: None,
     };
-    let loaded = match config::load(&sources) {
+    let loaded = match config::load_for(&sources, cli.command.purpose()) {
         Ok(loaded) => loaded,
         Err(report) => {
             eprint!("{report}");
@@ -38,10 +52,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::CheckConfig => {
-            println!("configuration OK; layers, lowest first:");
-            for layer in &loaded.layers {
-                println!("  - {layer}");
-            }
+            say!("{}", admin::describe_config(&loaded));
             ExitCode::SUCCESS
         }
         Command::Serve => run_async(serve(loaded)),
@@ -84,6 +95,12 @@ fn main() -> ExitCode {
                 "give --contact FILE.json or --contact-id ID --portal P"
             ))),
         },
+        Command::SendWebhook(args) => run_async(send_webhook(&loaded, args)),
+        Command::HubspotApp {
+            out,
+            auth,
+            target_url,
+        } => report(hubspot_app(&loaded, &out, auth, target_url)),
         Command::Report { since, by, format } => run_async(print(scoreboard(
             loaded,
             since,
@@ -110,14 +127,16 @@ fn main() -> ExitCode {
 }
 
 async fn print(task: impl Future<Output = anyhow::Result<String>>) -> anyhow::Result<()> {
-    println!("{}", task.await?);
+    say!("{}", task.await?);
     Ok(())
 }
 
+/// Opens the store a command reads or changes; it must exist (`serve` and `migrate` create
+/// it). Says which one on stderr, so the output on stdout stays the command's own.
 async fn open_store(loaded: &LoadedConfig) -> anyhow::Result<Store> {
-    let store = Store::connect(&loaded.settings.store).await?;
-    store.migrate().await?;
-    Ok(store)
+    let url = &loaded.settings.store.url;
+    eprintln!("store: {}", handoff::store::describe_location(url));
+    Ok(Store::open_existing(&loaded.settings.store).await?)
 }
 
 async fn queue(loaded: LoadedConfig, command: QueueCommand) -> anyhow::Result<String> {
@@ -201,15 +220,17 @@ async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<
             }),
         // Handled by `portal_setup`.
         PortalCommand::Setup { .. } => Ok(String::new()),
-        PortalCommand::List { portal, json } => admin::portal_statuses(&store, &configured, portal)
-            .await
-            .map(|list| {
-                if json {
-                    serde_json::json!({ "portals": list }).to_string()
-                } else {
-                    admin::render_statuses(&list)
-                }
-            }),
+        PortalCommand::List { portal, json } => {
+            admin::portal_statuses(&store, &configured, portal, now)
+                .await
+                .map(|list| {
+                    if json {
+                        serde_json::json!({ "portals": list }).to_string()
+                    } else {
+                        admin::render_statuses(&list)
+                    }
+                })
+        }
     };
     store.close().await;
     Ok(out?)
@@ -222,7 +243,7 @@ async fn portal_setup(
     dry_run: bool,
 ) -> anyhow::Result<ExitCode> {
     let (text, ok) = admin::setup::command(&loaded, portal, dry_run).await?;
-    println!("{text}");
+    say!("{text}");
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
@@ -233,7 +254,7 @@ async fn portal_setup(
 /// `doctor`: the checklist; exit 1 when any item failed.
 async fn doctor(loaded: LoadedConfig, portal: Option<i64>, json: bool) -> anyhow::Result<ExitCode> {
     let (text, ok) = admin::doctor::command(&loaded, portal, json).await?;
-    println!("{text}");
+    say!("{text}");
     Ok(if ok {
         ExitCode::SUCCESS
     } else {
@@ -266,9 +287,9 @@ async fn backfill(
     store.close().await;
     let reports = reports?;
     if json {
-        println!("{}", serde_json::json!({ "portals": reports }));
+        say!("{}", serde_json::json!({ "portals": reports }));
     } else {
-        println!("{}", admin::render_backfill(&reports));
+        say!("{}", admin::render_backfill(&reports));
     }
     let gaps = reports.iter().filter(|r| r.gap.is_some()).count();
     if gaps > 0 {
@@ -289,7 +310,8 @@ async fn scoreboard(
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let board = report::scoreboard(&store, &since, by, now_ms).await;
     store.close().await;
-    Ok(report::render(&board?, format).trim_end().to_owned())
+    let board = board?.named(&loaded.roster);
+    Ok(report::render(&board, format).trim_end().to_owned())
 }
 
 async fn history(
@@ -301,7 +323,7 @@ async fn history(
     let store = open_store(&loaded).await?;
     let history = report::History::load(&store, portal, contact_id).await;
     store.close().await;
-    let history = history?;
+    let history = history?.named(&loaded.roster);
     Ok(if json {
         history.to_json()
     } else {
@@ -313,7 +335,7 @@ async fn history(
 fn report(result: anyhow::Result<String>) -> ExitCode {
     match result {
         Ok(text) => {
-            println!("{text}");
+            say!("{text}");
             ExitCode::SUCCESS
         }
         Err(err) => {
@@ -341,6 +363,22 @@ fn explain(
     } else {
         decision.to_string()
     })
+}
+
+fn hubspot_app(
+    loaded: &LoadedConfig,
+    out: &Path,
+    auth: Option<cli::AuthArg>,
+    target_url: Option<String>,
+) -> anyhow::Result<String> {
+    use admin::hubspot_app::{AppRequest, AppSource, generate, render, write_project};
+    let req = AppRequest {
+        auth: auth.map(Into::into),
+        target_url,
+    };
+    let project = generate(&AppSource::of(loaded), &req)?;
+    let changes = write_project(&project, out)?;
+    Ok(render(&project, out, &changes))
 }
 
 fn simulate(
@@ -449,40 +487,108 @@ async fn sandbox(config: handoff::sandbox::SandboxConfig) -> anyhow::Result<()> 
     Ok(())
 }
 
-async fn demo(run_s: u64) -> anyhow::Result<()> {
+async fn demo(run_s: u64, dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     handoff::telemetry::init(&config::LogSettings {
         format: config::LogFormat::Pretty,
         filter: "info,sqlx=warn,tower_http=warn".into(),
     });
-    let dir = tempfile_dir()?;
+    let dir = handoff::demo::workdir(dir, jiff::Timestamp::now())?;
     // Credentials: HANDOFF_DEMO_* if set (see src/demo/secrets.rs), generated otherwise.
     let secrets = handoff::demo::DemoSecrets::from_lookup(|name| std::env::var(name).ok());
+    // The example leads and the sandbox's seed are built in: the demo runs from anywhere.
+    let data = handoff::demo::data::unpack(&dir)?;
     let options = handoff::demo::DemoOptions {
         run_s,
+        command: this_command(),
+        contacts_dir: data.contacts,
         env: handoff::demo::EnvOptions {
             secrets,
+            seed_dir: Some(data.sandbox),
             ..handoff::demo::EnvOptions::default()
         },
-        ..handoff::demo::DemoOptions::default()
     };
-    let board = handoff::demo::run(&dir, options).await?;
-    println!("{board}");
-    let _ = std::fs::remove_dir_all(&dir);
+    // The store stays in `dir` (the closing lines say where and how to open it).
+    let text = handoff::demo::run(&dir, options).await?;
+    say!("{text}");
     Ok(())
 }
 
-/// A fresh directory for the demo's store, under the system's temporary directory.
-fn tempfile_dir() -> anyhow::Result<std::path::PathBuf> {
-    let dir = std::env::temp_dir().join(format!("handoff-demo-{}", uuid::Uuid::now_v7().simple()));
-    std::fs::create_dir_all(&dir)?;
-    Ok(dir)
+/// Signs and posts one delivery; fails (exit 1) unless the receiver answered 2xx.
+async fn send_webhook(loaded: &LoadedConfig, args: cli::SendWebhookArgs) -> anyhow::Result<()> {
+    use admin::send_webhook::{Delivery, SendWebhook};
+    let secret = match (&args.secret_env, &args.secret_file) {
+        (Some(var), _) => match std::env::var(var) {
+            Ok(v) if !v.trim().is_empty() => secrecy::SecretString::from(v.trim()),
+            Ok(_) => anyhow::bail!("--secret-env {var}: the variable is empty"),
+            Err(_) => anyhow::bail!("--secret-env {var}: the variable is not set"),
+        },
+        (None, Some(path)) => config::read_secret(path).map_err(anyhow::Error::msg)?,
+        (None, None) => anyhow::bail!("give --secret-env VAR or --secret-file FILE"),
+    };
+    let delivery = match (args.event, args.contact) {
+        (Some(path), _) => Delivery::File(path),
+        (None, Some(contact_id)) => Delivery::Event {
+            portal_id: match args.portal {
+                Some(p) => p,
+                None => the_portal(loaded)?,
+            },
+            contact_id,
+            kind: args.kind.into(),
+            property: args.property.zip(args.value),
+            app_id: args.app_id,
+        },
+        (None, None) => anyhow::bail!("give --event FILE or --contact ID"),
+    };
+    let req = SendWebhook {
+        url: args.url,
+        signed_url: args.signed_url,
+        secret,
+        delivery,
+    };
+    let answer = admin::send_webhook::send_webhook(&req).await?;
+    say!("{}", answer.render(&req.url));
+    if !answer.accepted() {
+        anyhow::bail!("the receiver refused the delivery ({})", answer.status);
+    }
+    Ok(())
+}
+
+/// The one configured portal, for commands whose `--portal` may be left out.
+fn the_portal(loaded: &LoadedConfig) -> anyhow::Result<i64> {
+    match loaded.settings.hubspot.portals.as_slice() {
+        [one] => Ok(i64::try_from(one.id.0)?),
+        [] => anyhow::bail!("no [[hubspot.portals]] is configured: give --portal P"),
+        _ => anyhow::bail!("several portals are configured: give --portal P"),
+    }
+}
+
+/// This binary as a person would run it from here: relative to the current directory when it
+/// is below it (`target/release/handoff`), else its full path.
+fn this_command() -> String {
+    let Ok(exe) = std::env::current_exe() else {
+        return "handoff".into();
+    };
+    let relative = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| exe.strip_prefix(cwd).ok().map(Path::to_path_buf));
+    match relative {
+        // `./handoff`, not `handoff`: a bare name would be looked up on PATH.
+        Some(r) if r.parent().is_some_and(|p| p.as_os_str().is_empty()) => {
+            format!("./{}", r.display())
+        }
+        Some(r) => r.display().to_string(),
+        None => exe.display().to_string(),
+    }
 }
 
 async fn migrate(loaded: LoadedConfig) -> anyhow::Result<()> {
     let store = Store::connect(&loaded.settings.store).await?;
     store.migrate().await?;
     store.close().await;
-    println!("migrations applied");
+    say!(
+        "migrations applied to {}",
+        handoff::store::describe_location(&loaded.settings.store.url)
+    );
     Ok(())
 }
 

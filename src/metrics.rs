@@ -134,7 +134,7 @@ impl Metrics {
         );
         r.register(
             "queue_jobs",
-            "Jobs per lane and status",
+            "Jobs per lane and status: due, held, paused, scheduled, leased, dead",
             m.queue_jobs.clone(),
         );
         r.register(
@@ -169,13 +169,15 @@ impl Metrics {
         );
         r.register(
             "queue_oldest_age_seconds",
-            "Age of the oldest job per lane and status, from its run_at",
+            "Age of the oldest job per lane and status, from when it first became due (scheduled jobs have none)",
             m.queue_oldest_age_seconds.clone(),
         );
         Self { registry, ..m }
     }
 
-    /// Replaces the queue gauges with a fresh reading, so lanes that emptied do not linger.
+    /// Replaces the queue gauges with a fresh reading, so lanes that emptied do not linger. A
+    /// job put back to wait (retry, auth failure, pause) keeps ageing from when it first became
+    /// due; jobs not due yet (`scheduled`) have no age.
     pub fn set_queue_depth(&self, depth: &[QueueDepth], now_ms: i64) {
         self.queue_jobs.clear();
         self.queue_oldest_age_seconds.clear();
@@ -185,7 +187,7 @@ impl Metrics {
                 status: row.status.clone(),
             };
             self.queue_jobs.get_or_create(&label).set(row.jobs);
-            if let Some(oldest) = row.oldest_run_at_ms {
+            if let Some(oldest) = row.oldest_due_ms {
                 let age = (now_ms - oldest).max(0) as f64 / 1000.0;
                 self.queue_oldest_age_seconds.get_or_create(&label).set(age);
             }

@@ -46,7 +46,8 @@ pub struct KpiMetrics {
     pub sla_missed: Count,
     pub escalations: Count,
     pub reassignments: Count,
-    pub decisions: Family<WindowOutcomeLabel, Gauge>,
+    /// Leads decided in the window, each once (see `report::LeadCounts`).
+    pub leads: Family<WindowOutcomeLabel, Gauge>,
     pub dispositions: Family<WindowOutcomeLabel, Gauge>,
     /// Ready leads without an owner's task after the grace period, by where they stopped
     /// (not windowed: must stay 0).
@@ -80,12 +81,12 @@ impl KpiMetrics {
         );
         k.register(
             "assignment_coverage_ratio",
-            "Ready leads with an owner in the ledger / ready leads",
+            "handed_off leads (handoff_kpi_leads) with an owner in the ledger / handed_off leads",
             m.assignment_coverage_ratio.clone(),
         );
         k.register(
             "first_touch_seconds",
-            "Handoff to first sales touch, touched handoffs, by quantile",
+            "Handoff to first sales touch, touched handoffs only (no series before the first touch), by quantile",
             m.first_touch_seconds.clone(),
         );
         k.register(
@@ -114,9 +115,9 @@ impl KpiMetrics {
             m.reassignments.clone(),
         );
         k.register(
-            "decisions",
-            "Decisions in the window, by outcome",
-            m.decisions.clone(),
+            "leads",
+            "Leads decided in the window, each once, by outcome (handed_off if ready at least once)",
+            m.leads.clone(),
         );
         k.register(
             "dispositions",
@@ -154,7 +155,7 @@ impl KpiMetrics {
         self.sla_missed.clear();
         self.escalations.clear();
         self.reassignments.clear();
-        self.decisions.clear();
+        self.leads.clear();
         self.dispositions.clear();
     }
 }

@@ -112,6 +112,16 @@ impl Application {
                 lead_stages: crate::worker::pipeline::StageCache::default(),
             })
         });
+        let portals: Vec<i64> = settings
+            .hubspot
+            .portals
+            .iter()
+            .filter_map(|p| i64::try_from(p.id.0).ok())
+            .collect();
+        if pipeline.is_some() {
+            let now = jiff::Timestamp::now().as_millisecond();
+            crate::worker::pipeline::pause::fresh_start(&store, &portals, now).await;
+        }
         let state = AppState::new(intake, store, metrics.clone());
         Ok(Self {
             state,
@@ -124,12 +134,7 @@ impl Application {
             // leave the admin routes open.
             admin_token: crate::config::admin_token(&settings.server)
                 .map_err(StartupError::AdminToken)?,
-            portals: settings
-                .hubspot
-                .portals
-                .iter()
-                .map(|p| i64::try_from(p.id.0).unwrap_or_default())
-                .collect(),
+            portals,
             journals: {
                 let watched = crate::worker::journal::watched_properties(
                     &config.playbook,
@@ -169,6 +174,10 @@ impl Application {
             .clone()
             .map(|p| tokio::spawn(reload_on_hangup(p, shutdown.child_token())));
         if let Some(p) = self.pipeline.clone() {
+            tokio::spawn(crate::worker::pipeline::pause::watch_auth_pauses(
+                p.clone(),
+                shutdown.child_token(),
+            ));
             tokio::spawn(crate::worker::pipeline::sequence_check::check_at_start(
                 p.clone(),
             ));

@@ -112,7 +112,11 @@ pub async fn run() -> anyhow::Result<()> {
         usize::try_from(inbox)? == events,
         "inbox holds {inbox} events, {events} were acknowledged"
     );
-    let depth = w.env.store.queue_depth().await?;
+    let depth = w
+        .env
+        .store
+        .queue_depth(jiff::Timestamp::now().as_millisecond())
+        .await?;
     let open: Vec<_> = depth
         .iter()
         .filter(|d| d.queue != "sla" && d.status != "done" && d.jobs > 0)

@@ -254,7 +254,7 @@ impl World {
             let open: i64 = self
                 .env
                 .store
-                .queue_depth()
+                .queue_depth(jiff::Timestamp::now().as_millisecond())
                 .await?
                 .iter()
                 .filter(|d| d.queue == "events" && d.status != "done")

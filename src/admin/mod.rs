@@ -1,20 +1,25 @@
 //! Operator and admin tools behind the CLI and the admin endpoints: the engine's offline
 //! `explain` and `simulate`, the queue's `queue stats` and `dlq` commands, portal pauses, the
-//! Webhooks Journal commands (`journal subscribe`, `backfill`), and going live on a portal:
-//! `portal setup` (`setup.rs`, `write_back.rs`) and `doctor` (`doctor/`, `scopes.rs`).
+//! Webhooks Journal commands (`journal subscribe`, `backfill`), the HubSpot project app handoff
+//! runs as (`hubspot-app`), and going live on a portal: `portal setup` (`setup.rs`,
+//! `write_back.rs`) and `doctor` (`doctor/`, `scopes.rs`).
 //! Every error names what it is about (file and line, key path, job id, portal).
 
+mod config_view;
 pub mod doctor;
 mod engine;
+pub mod hubspot_app;
 mod journal;
 mod portals;
 mod queue;
 pub mod scopes;
+pub mod send_webhook;
 pub mod setup;
 pub mod write_back;
 
 use std::path::{Path, PathBuf};
 
+pub use config_view::describe_config;
 pub use engine::{
     compare, explain, load_contact, load_contacts_jsonl, load_playbook, load_roster, parse_at,
 };
@@ -58,19 +63,20 @@ fn file_error(path: &Path, message: impl Into<String>) -> AdminError {
     }
 }
 
-/// A HubSpot client for the CLI, its OAuth tokens kept in `store` as `serve` keeps them.
+/// A HubSpot client for the CLI, its OAuth tokens kept in `store` as `serve` keeps them (in
+/// memory when there is no store yet).
 pub fn portal_client(
     loaded: &crate::config::LoadedConfig,
-    store: &crate::store::Store,
+    store: Option<&crate::store::Store>,
 ) -> Result<crate::hubspot::client::HubspotClient, AdminError> {
     use crate::hubspot::client::{ClientDeps, HubspotClient, PersistentTokenStore};
     let hubspot = &loaded.settings.hubspot;
     let http =
         HubspotClient::http_client(hubspot).map_err(|e| AdminError::Hubspot(e.to_string()))?;
-    let deps = ClientDeps {
-        token_store: std::sync::Arc::new(PersistentTokenStore::new(store.clone())),
-        ..ClientDeps::default()
-    };
+    let mut deps = ClientDeps::default();
+    if let Some(store) = store {
+        deps.token_store = std::sync::Arc::new(PersistentTokenStore::new(store.clone()));
+    }
     HubspotClient::new(hubspot, http, deps).map_err(|e| AdminError::Hubspot(e.to_string()))
 }
 

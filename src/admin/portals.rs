@@ -25,26 +25,67 @@ pub struct PortalStatus {
     pub reason: Option<String>,
     /// The last resume (RFC 3339).
     pub resumed_at: Option<String>,
-    /// The HubSpot client's auth state in the answering process: `ok`, or why it paused the
-    /// portal (`token_rejected`, `refresh_rejected`, `token_store`). Only the running service
-    /// knows it; the CLI leaves it out.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub auth: Option<String>,
+    /// The HubSpot auth state: `ok`, or why a client paused the portal (`token_rejected`,
+    /// `refresh_rejected`, `token_store`). The answering process's own state when it is paused,
+    /// else what the store recorded (another replica's, or the last run's until a resume or
+    /// restart), so the CLI shows it too.
+    pub auth: String,
+    /// Since when the recorded auth failure holds (RFC 3339).
+    pub auth_since: Option<String>,
+    /// Jobs of the portal waiting for the pause or out an auth failure.
+    pub held_jobs: i64,
+}
+
+fn time(ms: Option<i64>) -> Option<String> {
+    ms.and_then(|ms| Timestamp::from_millisecond(ms).ok())
+        .map(|t| t.to_string())
 }
 
 impl PortalStatus {
+    /// The state a portal's record says, and how many of its jobs wait at `now`.
+    async fn read(
+        store: &Store,
+        portal_id: i64,
+        row: Option<&PortalPause>,
+        now: Timestamp,
+    ) -> Result<Self, AdminError> {
+        let mut status = Self::of(portal_id, row);
+        status.held_jobs = store.held_jobs(portal_id, now.as_millisecond()).await?;
+        Ok(status)
+    }
+
     fn of(portal_id: i64, row: Option<&PortalPause>) -> Self {
-        let time = |ms: Option<i64>| {
-            ms.and_then(|ms| Timestamp::from_millisecond(ms).ok())
-                .map(|t| t.to_string())
-        };
         Self {
             portal_id,
             paused: row.is_some_and(PortalPause::is_paused),
             since: time(row.and_then(|r| r.paused_at_ms)),
             reason: row.and_then(|r| r.reason.clone()),
             resumed_at: time(row.and_then(|r| r.resumed_at_ms)),
-            auth: None,
+            auth: row
+                .and_then(|r| r.auth_failure.clone())
+                .unwrap_or_else(|| "ok".into()),
+            auth_since: time(row.and_then(|r| r.auth_failed_at_ms)),
+            held_jobs: 0,
+        }
+    }
+
+    /// The answering process's own auth pause, which wins over the recorded state.
+    pub fn with_live_auth(mut self, failure: Option<&str>, now: Timestamp) -> Self {
+        if let Some(failure) = failure
+            && self.auth != failure
+        {
+            self.auth = failure.to_owned();
+            self.auth_since = self.auth_since.or_else(|| Some(now.to_string()));
+        }
+        self
+    }
+
+    /// `running`, `paused` (by an operator) or `auth-paused` (HubSpot refused the credentials).
+    fn state(&self) -> &'static str {
+        match (self.paused, self.auth.as_str()) {
+            (true, _) => "paused",
+            (false, "ok") => "running",
+            (false, _) => "auth-paused",
         }
     }
 }
@@ -79,7 +120,7 @@ pub async fn pause_portal(
         reason = reason.unwrap_or(""),
         "portal paused by an operator"
     );
-    Ok(PortalStatus::of(portal_id, Some(&row)))
+    PortalStatus::read(store, portal_id, Some(&row), now).await
 }
 
 /// Resumes a configured portal (paused or not: a resume also lifts the auth pause of every
@@ -94,44 +135,64 @@ pub async fn resume_portal(
     known(configured, portal_id)?;
     let (row, due) = store.resume_portal(portal_id, now.as_millisecond()).await?;
     tracing::info!(portal_id, jobs_due = due, "portal resumed by an operator");
-    Ok((PortalStatus::of(portal_id, Some(&row)), due))
+    Ok((
+        PortalStatus::read(store, portal_id, Some(&row), now).await?,
+        due,
+    ))
 }
 
-/// Every configured portal's state (or one's), in configuration order.
+/// Every configured portal's state (or one's) at `now`, in configuration order.
 pub async fn portal_statuses(
     store: &Store,
     configured: &[i64],
     only: Option<i64>,
+    now: Timestamp,
 ) -> Result<Vec<PortalStatus>, AdminError> {
     if let Some(portal_id) = only {
         known(configured, portal_id)?;
     }
     let rows = store.portal_pauses().await?;
-    Ok(configured
+    let mut out = Vec::new();
+    for id in configured
         .iter()
         .filter(|id| only.is_none_or(|o| o == **id))
-        .map(|id| PortalStatus::of(*id, rows.iter().find(|r| r.portal_id == *id)))
-        .collect())
+    {
+        let row = rows.iter().find(|r| r.portal_id == *id);
+        out.push(PortalStatus::read(store, *id, row, now).await?);
+    }
+    Ok(out)
 }
 
-/// `handoff portal list` as a table.
+/// `handoff portal list` as a table: a portal paused by an operator or by an auth failure says
+/// so, with what it waits for.
 pub fn render_statuses(statuses: &[PortalStatus]) -> String {
     let mut out = format!(
-        "{:<14} {:<8} {:<26} {}\n",
-        "portal", "state", "since", "reason"
+        "{:<14} {:<11} {:<16} {:<26} {:>5}  {}\n",
+        "portal", "state", "auth", "since", "held", "reason"
     );
     if statuses.is_empty() {
         out.push_str("(no portals configured: [[hubspot.portals]])\n");
     }
     for s in statuses {
-        let state = if s.paused { "paused" } else { "running" };
+        let since = s.since.as_deref().or(s.auth_since.as_deref());
+        let reason = match (&s.reason, s.state()) {
+            (Some(reason), _) => reason.clone(),
+            (None, "auth-paused") => format!(
+                "HubSpot refused the credentials; fix them, then restart handoff \
+                 (or `handoff portal resume --portal {}` if HubSpot's side was at fault)",
+                s.portal_id
+            ),
+            (None, _) => String::new(),
+        };
         let _ = writeln!(
             out,
-            "{:<14} {:<8} {:<26} {}",
+            "{:<14} {:<11} {:<16} {:<26} {:>5}  {}",
             s.portal_id,
-            state,
-            s.since.as_deref().unwrap_or("-"),
-            s.reason.as_deref().unwrap_or("")
+            s.state(),
+            s.auth,
+            since.unwrap_or("-"),
+            s.held_jobs,
+            reason
         );
     }
     out.trim_end().to_owned()
@@ -141,22 +202,70 @@ pub fn render_statuses(statuses: &[PortalStatus]) -> String {
 mod tests {
     use super::*;
 
+    fn record(paused_at_ms: Option<i64>, auth_failure: Option<&str>) -> PortalPause {
+        PortalPause {
+            portal_id: 1,
+            paused_at_ms,
+            reason: paused_at_ms.map(|_| "CRM cleanup".into()),
+            resumed_at_ms: None,
+            auth_failure: auth_failure.map(str::to_owned),
+            auth_failed_at_ms: auth_failure.map(|_| 1_764_000_060_000),
+        }
+    }
+
     #[test]
     fn a_portal_without_a_record_runs_and_a_record_with_a_start_is_paused() {
         let running = PortalStatus::of(1, None);
         assert!(!running.paused && running.since.is_none());
-        let row = PortalPause {
-            portal_id: 1,
-            paused_at_ms: Some(1_764_000_000_000),
-            reason: Some("CRM cleanup".into()),
-            resumed_at_ms: None,
-        };
-        let paused = PortalStatus::of(1, Some(&row));
+        assert_eq!(running.auth, "ok");
+        let paused = PortalStatus::of(1, Some(&record(Some(1_764_000_000_000), None)));
         assert!(paused.paused);
         assert_eq!(paused.since.as_deref(), Some("2025-11-24T16:00:00Z"));
         let table = render_statuses(&[running, paused]);
-        assert!(table.contains("running"), "{table}");
-        assert!(table.contains("paused   2025-11-24T16:00:00Z"), "{table}");
+        assert!(table.contains("1              running     ok"), "{table}");
+        assert!(
+            table.contains("paused      ok               2025-11-24T16:00:00Z"),
+            "{table}"
+        );
         assert!(table.contains("CRM cleanup"), "{table}");
+    }
+
+    #[test]
+    fn a_portal_paused_by_rejected_credentials_does_not_read_as_running() {
+        let mut held = PortalStatus::of(1, Some(&record(None, Some("token_rejected"))));
+        held.held_jobs = 2;
+        assert!(!held.paused, "no operator pause");
+        assert_eq!(held.auth, "token_rejected");
+        assert_eq!(held.auth_since.as_deref(), Some("2025-11-24T16:01:00Z"));
+        let table = render_statuses(&[held.clone()]);
+        let line = table.lines().nth(1).unwrap();
+        let columns: Vec<&str> = line.split_whitespace().take(5).collect();
+        assert_eq!(
+            columns,
+            [
+                "1",
+                "auth-paused",
+                "token_rejected",
+                "2025-11-24T16:01:00Z",
+                "2"
+            ],
+            "{table}"
+        );
+        assert!(line.contains("HubSpot refused the credentials"), "{table}");
+        let json = serde_json::to_value(&held).unwrap();
+        assert_eq!(json["auth"], "token_rejected");
+        assert_eq!(json["authSince"], "2025-11-24T16:01:00Z");
+        assert_eq!(json["heldJobs"], 2);
+    }
+
+    #[test]
+    fn the_answering_process_s_own_auth_pause_wins_over_the_record() {
+        let now: Timestamp = "2025-11-24T17:00:00Z".parse().unwrap();
+        let running = PortalStatus::of(1, None).with_live_auth(Some("refresh_rejected"), now);
+        assert_eq!(running.auth, "refresh_rejected");
+        assert_eq!(running.auth_since.as_deref(), Some("2025-11-24T17:00:00Z"));
+        let recorded = PortalStatus::of(1, Some(&record(None, Some("token_rejected"))));
+        let kept = recorded.clone().with_live_auth(None, now);
+        assert_eq!(kept, recorded, "another replica's pause stays visible");
     }
 }

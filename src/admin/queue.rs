@@ -32,27 +32,44 @@ pub fn parse_since(text: &str, now: Timestamp) -> Result<i64, AdminError> {
     Ok(now.as_millisecond() - back.as_millis() as i64)
 }
 
-/// Depth and oldest age per lane and status, as a table.
+/// The order `queue stats` lists a lane's states in: what needs work first.
+const STATES: [&str; 6] = ["due", "held", "paused", "scheduled", "leased", "dead"];
+
+/// Depth per lane and state, how long the oldest job has been due, and when the next waiting
+/// one runs, as a table with a legend.
 pub async fn queue_stats(store: &Store, now: Timestamp) -> Result<String, AdminError> {
-    let rows = store.queue_depth().await?;
+    let now_ms = now.as_millisecond();
+    let mut rows = store.queue_depth(now_ms).await?;
+    let rank = |s: &str| STATES.iter().position(|x| *x == s).unwrap_or(STATES.len());
+    rows.sort_by(|a, b| (&a.queue, rank(&a.status)).cmp(&(&b.queue, rank(&b.status))));
     let mut out = format!(
-        "{:<10} {:<8} {:>8} {:>14}\n",
-        "lane", "status", "jobs", "oldest"
+        "{:<10} {:<10} {:>8} {:>10} {:>12}\n",
+        "lane", "status", "jobs", "oldest", "next run"
     );
     if rows.is_empty() {
         out.push_str("(no pending, running or dead jobs)\n");
     }
     for row in rows {
-        let age = row
-            .oldest_run_at_ms
-            .map(|at| human_age((now.as_millisecond() - at).max(0)))
+        let oldest = row
+            .oldest_due_ms
+            .map(|at| human_age((now_ms - at).max(0)))
             .unwrap_or_else(|| "-".into());
+        let next = match (row.status.as_str(), row.next_run_at_ms) {
+            ("paused", _) => "on resume".to_owned(),
+            ("held" | "scheduled", Some(at)) => format!("in {}", human_age((at - now_ms).max(0))),
+            _ => "-".to_owned(),
+        };
         let _ = writeln!(
             out,
-            "{:<10} {:<8} {:>8} {:>14}",
-            row.queue, row.status, row.jobs, age
+            "{:<10} {:<10} {:>8} {:>10} {:>12}",
+            row.queue, row.status, row.jobs, oldest, next
         );
     }
+    out.push_str(
+        "\ndue: can run now. held: was due, waits to run again (retry backoff, HubSpot auth failure).\n\
+         paused: its portal is paused. scheduled: not due yet (e.g. SLA checks).\n\
+         oldest: how long the oldest job has been due, time held or paused included.",
+    );
     Ok(out)
 }
 

@@ -260,20 +260,26 @@ pub fn planned_properties(loaded: &LoadedConfig) -> Vec<WriteBackProperty> {
     write_back::properties(&loaded.settings.pipeline.write_back, &loaded.playbook)
 }
 
-/// `handoff portal setup`: opens the store (OAuth tokens live there) and a client, sets the
-/// portal up; the report as text and whether it had no conflict or failure.
+/// `handoff portal setup`: opens the store if there is one (OAuth tokens live there) and a
+/// client, sets the portal up; the report as text and whether it had no conflict or failure.
 pub async fn command(
     loaded: &LoadedConfig,
     portal: i64,
     dry_run: bool,
 ) -> Result<(String, bool), AdminError> {
-    let store = Store::connect(&loaded.settings.store).await?;
-    store.migrate().await?;
-    let report = match super::portal_client(loaded, &store) {
+    // The store only keeps OAuth tokens here: without one yet, they stay in memory.
+    let store = match Store::open_existing(&loaded.settings.store).await {
+        Ok(store) => Some(store),
+        Err(crate::store::StoreError::Missing(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let report = match super::portal_client(loaded, store.as_ref()) {
         Ok(client) => super::setup_portal(loaded, &client, portal, dry_run).await,
         Err(e) => Err(e),
     };
-    store.close().await;
+    if let Some(store) = store {
+        store.close().await;
+    }
     let report = report?;
     Ok((render_setup(&report), !report.has_problems()))
 }

@@ -35,7 +35,7 @@ pub(super) fn load(
     portals: &[crate::hubspot::client::PortalConfig],
     origin: &dyn Fn(&str) -> Option<String>,
     problems: &mut Vec<Problem>,
-) -> Option<(Playbook, Roster)> {
+) -> Option<Compiled> {
     let before = problems.len();
     let playbook = section(layers, "playbook", problems).and_then(|(origin, text)| {
         from_toml::<PlaybookLayer>(text, "")
@@ -70,15 +70,44 @@ pub(super) fn load(
             problems.push(Problem::new(origin(&key), &key, message));
         }
     }
-    if !settings.examples_dir.is_empty() {
-        let examples = examples(Path::new(&settings.examples_dir), problems);
+    let mut checked = None;
+    if let Some(dir) = examples_dir(settings, origin) {
+        let examples = examples(dir, problems);
         push(
             problems,
             pb_origin,
             check_playbook(&playbook, &roster, &examples),
         );
+        checked = Some((dir.to_path_buf(), examples.len()));
     }
-    (problems.len() == before).then_some((playbook, roster))
+    (problems.len() == before).then_some(Compiled {
+        playbook,
+        roster,
+        examples: checked,
+    })
+}
+
+/// The playbook and roster in force, and the example contacts every rule ran against.
+pub(super) struct Compiled {
+    pub playbook: Playbook,
+    pub roster: Roster,
+    pub examples: Option<(std::path::PathBuf, usize)>,
+}
+
+/// Where the example contacts are, if they are to be read: the directory an admin set (it must
+/// be readable), or the built-in default `fixtures/contacts` when it exists here — run from a
+/// checkout it checks every rule, and the installed binary, anywhere else, starts without it.
+fn examples_dir<'a>(
+    settings: &'a EngineSettings,
+    origin: &dyn Fn(&str) -> Option<String>,
+) -> Option<&'a Path> {
+    let dir = Path::new(&settings.examples_dir);
+    let built_in = origin("engine.examples_dir").as_deref() == Some(super::load::DEFAULT_ORIGIN);
+    match (settings.examples_dir.is_empty(), built_in) {
+        (true, _) => None,
+        (false, true) if !dir.is_dir() => None,
+        (false, _) => Some(dir),
+    }
 }
 
 /// The highest layer that has the section, as `(origin, whole text)`: a section is taken

@@ -13,7 +13,7 @@ use super::report::{Problem, Report};
 use super::source;
 use super::typed::{ENV_ORIGIN, Origins, typed_settings};
 use super::validate::validate;
-use super::{DEFAULT_TOML, Settings};
+use super::{DEFAULT_TOML, Purpose, Settings};
 use crate::hubspot::signature::AppKey;
 
 /// Where configuration comes from. Tests pass their own environment instead of the process's.
@@ -62,19 +62,28 @@ pub struct LoadedConfig {
     pub roster: std::sync::Arc<crate::engine::Roster>,
     /// Where it was loaded from, so a reload reads the same layers.
     pub sources: ConfigSources,
+    /// The example contacts every rule ran against (`engine.examples_dir`) and how many there
+    /// were; `None` when the check was skipped.
+    pub examples: Option<(std::path::PathBuf, usize)>,
 }
 
-const DEFAULT_ORIGIN: &str = "config/default.toml (built in)";
+/// How the compiled-in layer is named in reports and `origin` answers.
+pub(super) const DEFAULT_ORIGIN: &str = "config/default.toml (built in)";
 
-/// Loads and checks the configuration; on failure the report names every problem, with no
-/// secret value in it.
+/// Loads and checks the whole configuration, as `serve` needs it; on failure the report names
+/// every problem, with no secret value in it.
 pub fn load(sources: &ConfigSources) -> Result<LoadedConfig, Report> {
+    load_for(sources, Purpose::Service)
+}
+
+/// Loads the configuration and checks what `purpose` uses (see [`Purpose`]).
+pub fn load_for(sources: &ConfigSources, purpose: Purpose) -> Result<LoadedConfig, Report> {
     let mut problems = Vec::new();
     let texts = read_layers(sources, &mut problems);
     // A file that cannot be read or parsed, or that holds a secret, is reported alone: what
     // the later checks would say without it (a key it sets "is required") is noise.
     if problems.is_empty()
-        && let Some(loaded) = check(sources, &texts, &mut problems)
+        && let Some(loaded) = check(sources, purpose, &texts, &mut problems)
         && problems.is_empty()
     {
         return Ok(loaded);
@@ -102,6 +111,7 @@ fn read_layers(sources: &ConfigSources, problems: &mut Vec<Problem>) -> Vec<(Str
 /// Merges the layers and the environment, types every section and runs every check.
 fn check(
     sources: &ConfigSources,
+    purpose: Purpose,
     texts: &[(String, String)],
     problems: &mut Vec<Problem>,
 ) -> Option<LoadedConfig> {
@@ -136,9 +146,9 @@ fn check(
     };
     let settings = typed_settings(&config, &origins, problems)?;
     let origin = |key: &str| origins.of(key);
-    let apps = validate(&settings, sources, &origin, problems);
+    let apps = validate(&settings, (sources, purpose), &origin, problems);
     let portals = &settings.hubspot.portals;
-    let (playbook, roster) = engine::load(texts, &settings.engine, portals, &origin, problems)?;
+    let compiled = engine::load(texts, &settings.engine, portals, &origin, problems)?;
     let mut layers: Vec<String> = texts.iter().map(|(origin, _)| origin.clone()).collect();
     layers.push("environment (HANDOFF__*)".to_owned());
     Some(LoadedConfig {
@@ -146,8 +156,9 @@ fn check(
         settings,
         webhook_apps: apps,
         layers,
-        playbook: std::sync::Arc::new(playbook),
-        roster: std::sync::Arc::new(roster),
+        playbook: std::sync::Arc::new(compiled.playbook),
+        roster: std::sync::Arc::new(compiled.roster),
+        examples: compiled.examples,
     })
 }
 

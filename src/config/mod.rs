@@ -20,9 +20,40 @@ use secrecy::SecretString;
 use serde::Deserialize;
 
 pub use admin::admin_token;
-pub use load::{ConfigSources, LoadedConfig, load};
+pub use load::{ConfigSources, LoadedConfig, load, load_for};
 pub use report::{Problem, Report};
 pub use validate::read_secret;
+
+/// What a command uses, so its configuration is checked for that and nothing more: a RevOps
+/// admin tries a rule on a laptop without the webhook's secret, and `report` reads a store
+/// without a portal's token. Every purpose checks the whole tree's shape (types, unknown keys,
+/// ranges, the playbook and roster); they differ in which secrets and URLs must be present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// `serve`, `work`, `check-config`: everything, every secret resolved and present.
+    Service,
+    /// Commands that call HubSpot for a portal (`backfill`, `journal subscribe`, `portal
+    /// setup`, `doctor`): the portals' credentials, not the webhook's secret or URL.
+    Hubspot,
+    /// Commands that read or change the store (`report`, `queue`, `dlq`, `portal
+    /// list|pause|resume`, `explain --contact-id`, `migrate`): no secret at all.
+    Store,
+    /// Commands that only evaluate rules (`explain --contact`, `simulate`, `hubspot-app`):
+    /// the playbook and roster.
+    Rules,
+}
+
+impl Purpose {
+    /// The webhook receiver runs: its URL and every app's secret are required.
+    pub(crate) fn receives_webhooks(self) -> bool {
+        self == Purpose::Service
+    }
+
+    /// HubSpot is called: every portal's credentials must be there.
+    pub(crate) fn calls_hubspot(self) -> bool {
+        matches!(self, Purpose::Service | Purpose::Hubspot)
+    }
+}
 
 /// The compiled-in defaults: the very file `config/default.toml` of this repository.
 pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
@@ -66,6 +97,23 @@ pub struct WriteBack {
     pub tier: String,
     pub handed_off_at: String,
     pub sla_due_at: String,
+}
+
+impl WriteBack {
+    /// The contact properties handoff writes, without the skipped ("") ones.
+    pub fn properties(&self) -> Vec<&str> {
+        [
+            &self.owner,
+            &self.score,
+            &self.tier,
+            &self.handed_off_at,
+            &self.sla_due_at,
+        ]
+        .into_iter()
+        .map(String::as_str)
+        .filter(|p| !p.is_empty())
+        .collect()
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

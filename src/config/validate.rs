@@ -6,15 +6,17 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::load::ConfigSources;
 use super::report::Problem;
-use super::{LegacySignature, Settings};
+use super::{LegacySignature, Purpose, Settings};
 use crate::hubspot::signature::AppKey;
 
 type Origin<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 /// Checks what types cannot, and resolves the webhook secrets from the environment or files.
+/// Secrets and URLs are required only where `purpose` uses them; a value that is set is
+/// checked whatever the purpose.
 pub(crate) fn validate(
     settings: &Settings,
-    sources: &ConfigSources,
+    (sources, purpose): (&ConfigSources, Purpose),
     origin: Origin<'_>,
     problems: &mut Vec<Problem>,
 ) -> Vec<AppKey> {
@@ -93,7 +95,10 @@ pub(crate) fn validate(
             );
         }
     }
-    super::admin::validate(&settings.server, &mut p);
+    if purpose.receives_webhooks() {
+        // The admin listener runs with the service only.
+        super::admin::validate(&settings.server, &mut p);
+    }
     let pipeline = &settings.pipeline;
     if pipeline.batch_window_ms > 10_000 {
         p(
@@ -140,9 +145,10 @@ pub(crate) fn validate(
             format!("must start with '/' (got {:?})", webhook.path),
         );
     }
-    match check_url(&webhook.public_url) {
-        Ok(()) => {}
-        Err(msg) => p("webhook.public_url", msg),
+    if (purpose.receives_webhooks() || !webhook.public_url.is_empty())
+        && let Err(msg) = check_url(&webhook.public_url)
+    {
+        p("webhook.public_url", msg);
     }
     if !(1_000..=3_600_000).contains(&webhook.timestamp_tolerance_ms) {
         p(
@@ -164,9 +170,14 @@ pub(crate) fn validate(
             p(&format!("hubspot.{}", issue.path), issue.message);
         }
     }
-    check_portal_secrets(settings, sources, &mut p);
+    if purpose.calls_hubspot() {
+        check_portal_secrets(settings, sources, &mut p);
+    }
     if let Err(err) = tracing_subscriber::EnvFilter::try_new(&settings.log.filter) {
         p("log.filter", format!("not a valid tracing filter: {err}"));
+    }
+    if !purpose.receives_webhooks() {
+        return Vec::new();
     }
     resolve_apps(settings, sources, &mut p)
 }

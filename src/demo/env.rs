@@ -52,6 +52,11 @@ pub struct DemoEnv {
     pub admin_addr: SocketAddr,
     pub store: Store,
     pub http: reqwest::Client,
+    /// The configuration directory `serve` runs with; `handoff --config DIR` opens the same
+    /// store afterwards (`explain`, `report`).
+    pub config_dir: std::path::PathBuf,
+    /// The roster `serve` routes to (owner names for the narration).
+    pub roster: std::sync::Arc<crate::engine::Roster>,
     service: Service,
     webhook_secret: SecretString,
     next_event_id: std::sync::atomic::AtomicI64,
@@ -93,6 +98,8 @@ impl DemoEnv {
         .map_err(|r| anyhow::anyhow!("demo configuration: {r}"))?;
         let loaded = crate::config::load(&sources)
             .map_err(|r| anyhow::anyhow!("demo configuration: {r}"))?;
+        let config_dir = sources.dir.clone().unwrap_or_else(|| dir.join("conf"));
+        let roster = loaded.roster.clone();
         let (service, store) = match &options.service {
             ServiceMode::InProcess => {
                 let app = Application::build(loaded).await?;
@@ -119,6 +126,8 @@ impl DemoEnv {
             admin_addr,
             store,
             http: reqwest::Client::new(),
+            config_dir,
+            roster,
             service,
             webhook_secret: options.secrets.webhook_secret.clone(),
             next_event_id: std::sync::atomic::AtomicI64::new(1),

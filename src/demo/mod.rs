@@ -1,22 +1,27 @@
-//! `handoff demo`: the whole product on one machine in about two minutes. It starts the HubSpot
+//! `handoff demo`: the whole product on one machine in about a minute. It starts the HubSpot
 //! sandbox, `serve` on the embedded SQLite store, creates the example leads of
 //! `fixtures/contacts/` in the sandbox and sends the signed webhooks HubSpot would send. The
-//! logs show decisions, owners, tasks; on an accelerated clock (SLAs of seconds) one rep
-//! touches a lead in time, one qualifies a lead, one disqualifies, and the untouched leads walk
-//! the escalation ladder (reminder, manager task, reassignment). It ends with the scoreboard.
+//! logs show decisions, owners (by name), tasks; on an accelerated clock (SLAs of seconds) one
+//! rep touches a lead in time, one qualifies a lead, one disqualifies, and the untouched leads
+//! walk the escalation ladder (reminder, manager task, reassignment). It ends with the
+//! scoreboard, one line per lead, and the `explain` and `report` commands that open the store
+//! it keeps.
 
+pub mod data;
 pub mod env;
 pub mod secrets;
 pub mod service;
 pub mod setup;
+pub mod summary;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
 pub use env::{DemoEnv, EnvOptions};
 pub use secrets::{DemoAuth, DemoSecrets};
+pub use summary::DemoLead;
 
 /// What the demo does, tunable for tests.
 #[derive(Debug, Clone)]
@@ -24,6 +29,9 @@ pub struct DemoOptions {
     pub contacts_dir: std::path::PathBuf,
     /// How long the accelerated clock runs before the scoreboard, seconds.
     pub run_s: u64,
+    /// How a person runs this `handoff` (e.g. `target/release/handoff`), for the closing
+    /// commands.
+    pub command: String,
     pub env: EnvOptions,
 }
 
@@ -32,19 +40,58 @@ impl Default for DemoOptions {
         Self {
             contacts_dir: "fixtures/contacts".into(),
             run_s: 60,
+            command: "handoff".into(),
             env: EnvOptions::default(),
         }
     }
 }
 
-/// Runs the demo in `dir` and returns the scoreboard text.
+/// The directory the demo keeps its store and configuration in: `dir` when given (created if
+/// missing, refused unless empty, so two runs never mix), else a new
+/// `handoff-demo-YYYYMMDD-HHMMSS` under the system's temporary directory (outside any
+/// repository).
+pub fn workdir(dir: Option<PathBuf>, now: jiff::Timestamp) -> anyhow::Result<PathBuf> {
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(&dir)?;
+        if std::fs::read_dir(&dir)?.next().is_some() {
+            anyhow::bail!(
+                "{} is not empty: give a new or empty directory for the demo's store",
+                dir.display()
+            );
+        }
+        return Ok(dir);
+    }
+    let stamp = now.strftime("%Y%m%d-%H%M%S").to_string();
+    let base = std::env::temp_dir();
+    for n in 1..1000 {
+        let name = match n {
+            1 => format!("handoff-demo-{stamp}"),
+            n => format!("handoff-demo-{stamp}-{n}"),
+        };
+        match std::fs::create_dir(base.join(&name)) {
+            Ok(()) => return Ok(base.join(name)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    anyhow::bail!("no free handoff-demo directory under {}", base.display())
+}
+
+/// Runs the demo in `dir` and returns what it ends with: the scoreboard, the leads, and the
+/// commands that open the store kept in `dir`.
 pub async fn run(dir: &Path, options: DemoOptions) -> anyhow::Result<String> {
     let env = DemoEnv::start(dir, options.env.clone()).await?;
     tracing::info!(listen = %env.addr, admin = %env.admin_addr, sandbox = %env.sandbox.base_url, "demo started: sandbox and serve are up");
     let leads = create_leads(&env, &options.contacts_dir).await?;
     let events: Vec<Value> = leads
         .iter()
-        .map(|id| env.event("contact.creation", *id, json!({ "changeFlag": "NEW" })))
+        .map(|l| {
+            env.event(
+                "contact.creation",
+                l.contact_id,
+                json!({ "changeFlag": "NEW" }),
+            )
+        })
         .collect();
     let status = env.deliver(&events).await?;
     tracing::info!(
@@ -54,48 +101,60 @@ pub async fn run(dir: &Path, options: DemoOptions) -> anyhow::Result<String> {
     );
     // A redelivery, as HubSpot does after a timeout: harmless.
     env.deliver(&events).await?;
-    // Wait for the handoffs, then act like sales on the first three.
-    let mut handed: Vec<i64> = Vec::new();
-    for _ in 0..100 {
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        handed = env
-            .store
-            .handoffs_since(0)
-            .await?
-            .iter()
-            .map(|r| r.contact_id)
-            .collect();
-        if handed.len() >= 3 {
-            break;
-        }
-    }
-    let now = jiff::Timestamp::now().as_millisecond().to_string();
-    if let Some(id) = handed.first() {
-        tracing::info!(contact_id = id, "demo: a rep calls the first lead in time");
-        env.change(*id, &json!({ "hs_last_sales_activity_timestamp": now }))
-            .await?;
-    }
-    if let Some(id) = handed.get(1) {
-        tracing::info!(contact_id = id, "demo: a rep qualifies the second lead");
-        env.change(
-            *id,
-            &json!({ "hs_lead_status": "CONNECTED", "recent_deal_amount": "24000" }),
-        )
-        .await?;
-    }
-    if let Some(id) = handed.get(2) {
-        tracing::info!(contact_id = id, "demo: a rep disqualifies the third lead");
-        env.change(*id, &json!({ "hs_lead_status": "UNQUALIFIED", "hs_lead_disqualification_reason": "no budget this year" }))
-            .await?;
-    }
+    act_like_sales(&env).await?;
     tracing::info!(
         run_s = options.run_s,
         "demo: the other leads wait — watch the SLA ladder"
     );
     tokio::time::sleep(Duration::from_secs(options.run_s)).await;
     let board = scoreboard(&env).await;
+    let (table, picks) = summary::leads(&env, &leads).await?;
+    let next = summary::next_steps(dir, &env.config_dir, &options.command, &picks);
     env.stop().await;
-    Ok(board)
+    Ok(format!("{board}\n{table}\n{next}"))
+}
+
+/// Waits for the handoffs, then acts like sales on the first three, a few seconds after their
+/// handoff (as a rep would, well within the accelerated SLA): a call, a qualification, a
+/// disqualification. The log names each lead's owner.
+async fn act_like_sales(env: &DemoEnv) -> anyhow::Result<()> {
+    let mut handed = Vec::new();
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        handed = env.store.handoffs_since(0).await?;
+        if handed.len() >= 3 {
+            break;
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let owner = |i: usize| {
+        handed.get(i).map(|h| {
+            (
+                h.contact_id,
+                crate::report::owner_label(&env.roster, &h.owner_id),
+            )
+        })
+    };
+    if let Some((id, owner)) = owner(0) {
+        tracing::info!(contact_id = id, owner = %owner, "demo: a rep calls the first lead in time");
+        let now = jiff::Timestamp::now().as_millisecond().to_string();
+        env.change(id, &json!({ "hs_last_sales_activity_timestamp": now }))
+            .await?;
+    }
+    if let Some((id, owner)) = owner(1) {
+        tracing::info!(contact_id = id, owner = %owner, "demo: a rep qualifies the second lead");
+        env.change(
+            id,
+            &json!({ "hs_lead_status": "CONNECTED", "recent_deal_amount": "24000" }),
+        )
+        .await?;
+    }
+    if let Some((id, owner)) = owner(2) {
+        tracing::info!(contact_id = id, owner = %owner, "demo: a rep disqualifies the third lead");
+        env.change(id, &json!({ "hs_lead_status": "UNQUALIFIED", "hs_lead_disqualification_reason": "no budget this year" }))
+            .await?;
+    }
+    Ok(())
 }
 
 /// An example lead of `fixtures/contacts/`: its properties and its company's, as strings.
@@ -133,19 +192,46 @@ pub fn lead_templates(dir: &Path) -> anyhow::Result<Vec<LeadTemplate>> {
 }
 
 /// Creates the example contacts (and their companies) in the sandbox.
-async fn create_leads(env: &DemoEnv, dir: &Path) -> anyhow::Result<Vec<i64>> {
-    let mut ids = Vec::new();
+async fn create_leads(env: &DemoEnv, dir: &Path) -> anyhow::Result<Vec<DemoLead>> {
+    let mut leads = Vec::new();
     for t in lead_templates(dir)? {
         let company = match &t.company {
             Some(co) => Some(env.upsert_company(None, co).await?),
             None => None,
         };
-        ids.push(
-            env.upsert_contact(None, &t.properties, company.as_deref())
-                .await?,
-        );
+        let contact_id = env
+            .upsert_contact(None, &t.properties, company.as_deref())
+            .await?;
+        leads.push(DemoLead {
+            contact_id,
+            label: t.label(),
+        });
     }
-    Ok(ids)
+    Ok(leads)
+}
+
+impl LeadTemplate {
+    /// `Anna Schmidt, Nordwerk Software GmbH`; the file name when the contact has no name.
+    pub fn label(&self) -> String {
+        let p = |k: &str| self.properties[k].as_str().unwrap_or("").trim().to_owned();
+        let person = format!("{} {}", p("firstname"), p("lastname"))
+            .trim()
+            .to_owned();
+        let who = if person.is_empty() {
+            p("email")
+        } else {
+            person
+        };
+        let who = if who.is_empty() {
+            self.name.clone()
+        } else {
+            who
+        };
+        match p("company") {
+            c if c.is_empty() => who,
+            c => format!("{who}, {c}"),
+        }
+    }
 }
 
 /// Keeps the non-null properties, as strings (HubSpot's shape).
@@ -181,4 +267,36 @@ async fn scoreboard(env: &DemoEnv) -> String {
         stats["requests"].as_u64().unwrap_or(0),
         stats["rateLimited"].as_u64().unwrap_or(0)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_keeps_its_store_in_a_new_directory_and_never_reuses_a_full_one() {
+        let tmp = tempfile::tempdir().unwrap();
+        let fresh = tmp.path().join("a/b");
+        assert_eq!(
+            workdir(Some(fresh.clone()), jiff::Timestamp::UNIX_EPOCH).unwrap(),
+            fresh
+        );
+        assert!(fresh.is_dir());
+        std::fs::write(fresh.join("handoff-demo.db"), "x").unwrap();
+        let err = workdir(Some(fresh.clone()), jiff::Timestamp::UNIX_EPOCH).unwrap_err();
+        assert!(err.to_string().contains("is not empty"), "{err}");
+    }
+
+    #[test]
+    fn a_lead_reads_as_person_and_company() {
+        let t = |properties: Value| LeadTemplate {
+            name: "file-stem".into(),
+            properties,
+            company: None,
+        };
+        let full = t(json!({ "firstname": "Anna", "lastname": "Schmidt", "company": "Nordwerk" }));
+        assert_eq!(full.label(), "Anna Schmidt, Nordwerk");
+        assert_eq!(t(json!({ "email": "a@b.test" })).label(), "a@b.test");
+        assert_eq!(t(json!({})).label(), "file-stem");
+    }
 }

@@ -148,9 +148,11 @@ pub fn load(
     crate::config::load(&sources)
 }
 
-/// Writes the demo configuration under `dir` (`conf/`, the token file) and returns where it
-/// is: the directory and the environment `serve` needs, for this process or a child. `extra`
-/// is TOML appended as the last layer (tests and benchmarks tune the queue or pipeline).
+/// Writes the demo configuration under `dir` (`conf/`, the secret files) and returns where it
+/// is: the directory and the environment `serve` needs (the admin token, when one is set),
+/// for this process or a child. `conf/` alone opens the demo's store (`--config DIR/conf`).
+/// `extra` is TOML appended as the last layer (tests and benchmarks tune the queue or
+/// pipeline).
 pub fn write(
     dir: &Path,
     sandbox_url: &str,
@@ -168,12 +170,19 @@ pub fn write(
     top.insert("playbook".into(), toml::Value::Table(pb));
     let playbook = toml::to_string(&top).map_err(|e| problem(e.to_string()))?;
     let db = dir.join("handoff-demo.db");
-    // Files, not the environment: the demo never touches the process environment.
+    // Files, not the environment: the demo never touches the process environment, and
+    // `handoff --config DIR/conf explain|report` opens the kept store with nothing else.
     let (auth, key_line) = auth_settings(dir, &secrets.auth).map_err(|e| problem(e.to_string()))?;
+    let webhook_secret = secret_file(dir, "webhook-secret", &secrets.webhook_secret)
+        .map_err(|e| problem(e.to_string()))?;
     let settings = format!(
         r#"
 [store]
 url = "sqlite://{db}"
+
+[webhook]
+public_url = "{public_url}"
+client_secret_file = "{webhook_secret}"
 
 [log]
 format = "{log_format}"
@@ -208,16 +217,8 @@ quota = {{ requests = 110, interval_ms = 10000, safety_margin_pct = 10 }}
     std::fs::write(conf.join("10-demo.toml"), settings).map_err(|e| problem(e.to_string()))?;
     std::fs::write(conf.join("20-playbook.toml"), playbook).map_err(|e| problem(e.to_string()))?;
     std::fs::write(conf.join("30-extra.toml"), extra).map_err(|e| problem(e.to_string()))?;
-    let mut env: HashMap<String, String> = [
-        (
-            "HANDOFF__WEBHOOK__CLIENT_SECRET",
-            secrets.webhook_secret.expose_secret(),
-        ),
-        ("HANDOFF__WEBHOOK__PUBLIC_URL", public_url),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    // Only `serve` needs the admin token: it stays out of the files a later `report` reads.
+    let mut env: HashMap<String, String> = HashMap::new();
     if let Some(token) = &secrets.admin_token {
         env.insert(
             "HANDOFF__SERVER__ADMIN_TOKEN".into(),
@@ -248,6 +249,45 @@ mod tests {
         .unwrap_or_else(|r| panic!("{r}"));
         assert_eq!(loaded.settings.hubspot.portals.len(), 1);
         assert_eq!(loaded.playbook.name(), "example-b2b-saas");
+    }
+
+    #[test]
+    fn the_configuration_directory_alone_opens_the_demo_store_afterwards() {
+        // What the demo's closing `handoff --config DIR/conf explain|report` commands load:
+        // no environment at all, yet the same store, and no secret in the files' text.
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = DemoSecrets::from_lookup(|name| match name {
+            "HANDOFF_DEMO_WEBHOOK_SECRET" => Some("whsec-kept-out-of-conf".into()),
+            "HANDOFF_DEMO_ADMIN_TOKEN" => Some("demo-admin-token-0123".into()),
+            _ => None,
+        });
+        let sources = write(
+            dir.path(),
+            "http://127.0.0.1:9",
+            "http://127.0.0.1:8080/webhooks/hubspot",
+            Speed::default(),
+            "pretty",
+            "",
+            &secrets,
+        )
+        .unwrap_or_else(|r| panic!("{r}"));
+        let conf = sources.dir.clone().unwrap();
+        let alone = ConfigSources {
+            dir: Some(conf.clone()),
+            env: Some(HashMap::new()),
+        };
+        let loaded = crate::config::load(&alone).unwrap_or_else(|r| panic!("{r}"));
+        let db = dir.path().join("handoff-demo.db").display().to_string();
+        assert!(
+            loaded.settings.store.url.contains(&db),
+            "{}",
+            loaded.settings.store.url
+        );
+        for file in std::fs::read_dir(&conf).unwrap() {
+            let text = std::fs::read_to_string(file.unwrap().path()).unwrap();
+            assert!(!text.contains("whsec-kept-out-of-conf"));
+            assert!(!text.contains("demo-admin-token-0123"));
+        }
     }
 
     #[test]

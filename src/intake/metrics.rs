@@ -15,8 +15,9 @@ pub(super) fn router() -> Router<AppState> {
 }
 
 async fn render(State(state): State<AppState>) -> impl IntoResponse {
-    match state.store().queue_depth().await {
-        Ok(depth) => state.metrics().set_queue_depth(&depth, now_ms()),
+    let now = now_ms();
+    match state.store().queue_depth(now).await {
+        Ok(depth) => state.metrics().set_queue_depth(&depth, now),
         Err(err) => tracing::warn!(error = %err, "queue depth unavailable for metrics"),
     }
     let refreshed = crate::report::refresh_gauges(state.store(), state.metrics(), now_ms()).await;

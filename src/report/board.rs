@@ -1,13 +1,16 @@
-//! The scoreboard: the period, decision counts, the KPIs of every handoff in it and, when asked,
-//! of each group (`--by source|tier|team|owner`). Pure: built from rows already loaded.
+//! The scoreboard: the period, the leads decided in it (each once), the KPIs of every handoff in
+//! it and, when asked, of each group (`--by source|tier|team|owner`). Pure: built from rows
+//! already loaded.
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::kpi::{Kpis, NONE};
+use super::leads::LeadCounts;
 use super::window::Window;
-use crate::store::ledger::{KpiHandoff, ReadyLead};
+use crate::engine::Roster;
+use crate::store::ledger::{KpiHandoff, LeadOutcome, ReadyLead};
 
 /// What the scoreboard is split by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -57,14 +60,17 @@ impl GroupBy {
 pub struct LedgerRows {
     pub handoffs: Vec<KpiHandoff>,
     pub ready: Vec<ReadyLead>,
-    /// `(outcome, count)` of decisions made in the period.
-    pub decisions: Vec<(String, i64)>,
+    /// The outcomes of the decisions made in the period, per contact.
+    pub leads: Vec<LeadOutcome>,
 }
 
 /// The KPIs of one group.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Group {
     pub key: String,
+    /// With `--by owner`: the owner's name from the roster (see [`Scoreboard::named`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub kpis: Kpis,
 }
 
@@ -75,8 +81,9 @@ pub struct Scoreboard {
     pub since_ms: i64,
     pub until_ms: i64,
     pub by: Option<GroupBy>,
-    /// Decisions made in the period, by outcome (`handed_off`, `not_ready`, `disqualified`).
-    pub decisions: BTreeMap<String, u64>,
+    /// Leads decided in the period, each once, by outcome (`handed_off`, `not_ready`,
+    /// `disqualified`).
+    pub leads: LeadCounts,
     pub total: Kpis,
     /// Empty without `by`; else most handoffs first.
     pub groups: Vec<Group>,
@@ -87,25 +94,25 @@ impl Scoreboard {
     pub fn build(rows: &LedgerRows, window: &Window, by: Option<GroupBy>, now_ms: i64) -> Self {
         let handoffs: Vec<&KpiHandoff> = rows.handoffs.iter().collect();
         let ready: Vec<&ReadyLead> = rows.ready.iter().collect();
-        let decisions = rows
-            .decisions
-            .iter()
-            .map(|(outcome, n)| (outcome.clone(), u64::try_from(*n).unwrap_or(0)))
-            .collect();
         Self {
             window: window.text().to_owned(),
             since_ms: window.since_ms(now_ms),
             until_ms: now_ms,
             by,
-            decisions,
+            leads: LeadCounts::from_rows(&rows.leads),
             total: Kpis::compute(&handoffs, &ready, now_ms),
             groups: by.map(|by| groups(rows, by, now_ms)).unwrap_or_default(),
         }
     }
 
-    /// Decisions of one outcome in the period.
-    pub fn decided(&self, outcome: &str) -> u64 {
-        self.decisions.get(outcome).copied().unwrap_or(0)
+    /// Names the owner groups from `roster` (`101` reads `101 (Jonas Becker)` in the table).
+    pub fn named(mut self, roster: &Roster) -> Self {
+        if self.by == Some(GroupBy::Owner) {
+            for g in &mut self.groups {
+                g.name = roster.owner(&g.key).map(|o| o.owner.name.clone());
+            }
+        }
+        self
     }
 }
 
@@ -122,6 +129,7 @@ fn groups(rows: &LedgerRows, by: GroupBy, now_ms: i64) -> Vec<Group> {
         .into_iter()
         .map(|(key, (handoffs, ready))| Group {
             key,
+            name: None,
             kpis: Kpis::compute(&handoffs, &ready, now_ms),
         })
         .collect();

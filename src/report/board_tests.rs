@@ -1,7 +1,9 @@
 use super::*;
+use crate::engine::Roster;
 use crate::report::fixtures::{NOW, handoff, ready};
 use crate::report::kpi::Ratio;
 use crate::report::render::{Format, render};
+use crate::store::ledger::LeadOutcome;
 
 fn team(contact_id: i64, team: &str, owner: &str) -> KpiHandoff {
     let mut h = handoff(contact_id);
@@ -28,7 +30,22 @@ fn rows() -> LedgerRows {
             no_team,
         ],
         ready: vec![ready(1, Some("101")), orphan],
-        decisions: vec![("handed_off".into(), 6), ("not_ready".into(), 3)],
+        leads: vec![
+            outcome(1, "handed_off", 2),
+            outcome(9, "handed_off", 1),
+            outcome(10, "not_ready", 3),
+        ],
+    }
+}
+
+/// `decisions` decisions about `contact_id`, all with `outcome`.
+fn outcome(contact_id: i64, outcome: &str, decisions: i64) -> LeadOutcome {
+    LeadOutcome {
+        portal_id: 62515,
+        contact_id,
+        outcome: outcome.into(),
+        decisions,
+        last_decided_at_ms: NOW,
     }
 }
 
@@ -37,17 +54,24 @@ fn board(by: Option<GroupBy>) -> Scoreboard {
 }
 
 #[test]
-fn without_grouping_there_is_one_total_and_the_decision_counts() {
+fn without_grouping_there_is_one_total_and_the_leads_decided() {
     let b = board(None);
     assert!(b.groups.is_empty());
     assert_eq!(b.total.handoffs, 5);
+    let l = &b.leads;
     assert_eq!(
         (
-            b.decided("handed_off"),
-            b.decided("not_ready"),
-            b.decided("disqualified")
+            l.with("handed_off"),
+            l.with("not_ready"),
+            l.with("disqualified")
         ),
-        (6, 3, 0)
+        (2, 1, 0)
+    );
+    assert_eq!((l.total, l.decisions), (3, 6));
+    assert_eq!(
+        l.with("handed_off"),
+        b.total.coverage.den,
+        "the handed_off leads are the base of assignment coverage"
     );
     assert_eq!(b.since_ms, NOW - 7 * 86_400_000);
     assert_eq!(b.window, "7d");
@@ -80,6 +104,42 @@ fn groups_by_owner_place_an_unheld_ready_lead_with_the_owner_its_decision_named(
 }
 
 #[test]
+fn owner_groups_carry_the_roster_name_in_the_table_and_json() {
+    let doc = r#"
+[[teams]]
+id = "dach"
+name = "DACH"
+
+[[owners]]
+id = "101"
+email = "jonas@example.com"
+name = "Jonas Becker"
+teams = ["dach"]
+time_zone = "Europe/Berlin"
+"#;
+    let roster = Roster::from_toml_str(doc).unwrap_or_else(|p| panic!("{p:?}"));
+    let b = board(Some(GroupBy::Owner)).named(&roster);
+    let text = render(&b, Format::Table);
+    assert!(
+        text.lines().any(|l| l.starts_with("101 (Jonas Becker)  ")),
+        "{text}"
+    );
+    assert!(
+        text.lines().any(|l| l.starts_with("102 ")),
+        "an owner the roster lacks stays an id:\n{text}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&render(&b, Format::Json)).unwrap();
+    let g = json["groups"].as_array().unwrap();
+    let jonas = g.iter().find(|g| g["key"] == "101").unwrap();
+    assert_eq!(jonas["name"], "Jonas Becker");
+    let csv = render(&b, Format::Csv);
+    assert!(
+        csv.lines().any(|l| l.starts_with("101,")),
+        "CSV keeps the id:\n{csv}"
+    );
+}
+
+#[test]
 fn groups_by_source_and_tier_read_the_handoff() {
     let b = board(Some(GroupBy::Source));
     assert_eq!(b.groups[0].key, "webinar");
@@ -101,10 +161,17 @@ fn the_table_is_aligned_and_says_n_a_where_nothing_can_be_divided() {
         "{text}"
     );
     assert!(
-        text.contains("time to first touch   p50 n/a, p90 n/a (0 touched)"),
+        text.contains("time to first touch   n/a (no touches yet)"),
         "{text}"
     );
-    assert!(text.contains("decisions             none"), "{text}");
+    assert!(
+        !text.contains("0s"),
+        "no wait is shown without a touch:\n{text}"
+    );
+    assert!(
+        text.contains("leads                 none decided"),
+        "{text}"
+    );
     assert!(
         text.contains("(no handoffs or ready leads in this period)"),
         "{text}"
@@ -123,7 +190,25 @@ fn the_table_is_aligned_and_says_n_a_where_nothing_can_be_divided() {
     );
     assert!(table[1].starts_with("dach  "), "{text}");
     assert!(
-        text.contains("decisions             handed_off 6, not_ready 3"),
+        text.contains("leads                 3 decided: handed_off 2, not_ready 1 (6 decisions)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("(1 of 2 handed_off leads have an owner)"),
+        "the coverage line names the same leads:\n{text}"
+    );
+}
+
+#[test]
+fn sub_second_touches_do_not_read_as_no_wait() {
+    let mut rows = rows();
+    rows.handoffs[1].first_touch_at_ms = Some(rows.handoffs[1].handed_off_at_ms + 300);
+    let text = render(
+        &Scoreboard::build(&rows, &Window::days(7), None, NOW),
+        Format::Table,
+    );
+    assert!(
+        text.contains("time to first touch   p50 <1s, p90 <1s (1 touched)"),
         "{text}"
     );
 }
@@ -147,9 +232,20 @@ fn csv_has_one_row_per_group_with_empty_cells_for_n_a() {
     assert_eq!(cell("sla_compliance_ratio"), "0.0000");
 
     let all = render(&board(None), Format::Csv);
+    let header: Vec<&str> = all.lines().next().unwrap().split(',').collect();
     let row: Vec<&str> = all.lines().nth(1).unwrap().split(',').collect();
     assert_eq!(row[0], "(all)");
-    assert_eq!(&row[row.len() - 3..], ["6", "3", "0"]);
+    let tail: Vec<&str> = header[header.len() - 4..].to_vec();
+    assert_eq!(
+        tail,
+        [
+            "leads_handed_off",
+            "leads_not_ready",
+            "leads_disqualified",
+            "decisions"
+        ]
+    );
+    assert_eq!(&row[row.len() - 4..], ["2", "1", "0", "6"]);
 }
 
 #[test]
@@ -163,5 +259,7 @@ fn json_carries_ratios_with_their_parts_and_null_for_n_a() {
         json["groups"][2]["kpis"]["acceptance"]["value"],
         serde_json::Value::Null
     );
-    assert_eq!(json["decisions"]["handed_off"], 6);
+    assert_eq!(json["leads"]["by_outcome"]["handed_off"], 2);
+    assert_eq!(json["leads"]["total"], 3);
+    assert_eq!(json["leads"]["decisions"], 6);
 }

@@ -42,7 +42,7 @@ pub async fn refresh_gauges(
                 .cloned()
                 .collect(),
             ready: store.ready_leads_since(since).await?,
-            decisions: store.decision_counts_since(since).await?,
+            leads: store.lead_outcomes_since(since).await?,
         };
         boards.push(Scoreboard::build(&rows, &window, None, now_ms));
     }
@@ -107,8 +107,8 @@ fn set(m: &KpiMetrics, board: &Scoreboard) {
         window: board.window.clone(),
         outcome: outcome.to_owned(),
     };
-    for (o, n) in &board.decisions {
-        m.decisions.get_or_create(&outcome(o)).set(as_i64(*n));
+    for (o, n) in &board.leads.by_outcome {
+        m.leads.get_or_create(&outcome(o)).set(as_i64(*n));
     }
     for d in &k.dispositions {
         m.dispositions

@@ -2,6 +2,7 @@
 //! handoff (owner, step, task, SLA, touch, escalations, disposition, first-touch sequence,
 //! HubSpot Lead record) and every decision with its explanation — as text or JSON.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -9,6 +10,7 @@ use serde_json::Value;
 
 use super::ReportError;
 use super::render::{human_ms, time};
+use crate::engine::Roster;
 use crate::store::Store;
 use crate::store::ledger::{DecisionRow, HandoffRow, LeadRow};
 use crate::store::sequences::SequenceRecord;
@@ -25,6 +27,8 @@ pub struct History {
     pub lead: Option<LeadRow>,
     /// Oldest first.
     pub decisions: Vec<DecisionRow>,
+    /// Owner names from the roster, by owner id (see [`History::named`]).
+    pub names: BTreeMap<String, String>,
 }
 
 impl History {
@@ -52,7 +56,37 @@ impl History {
             sequence,
             lead,
             decisions,
+            names: BTreeMap::new(),
         })
+    }
+
+    /// Adds the roster's names of the owners this history mentions, so the text reads
+    /// `101 (Jonas Becker)` where the ledger has `101`. Owners the roster does not know stay ids.
+    pub fn named(mut self, roster: &Roster) -> Self {
+        let mut ids: Vec<String> = self
+            .decisions
+            .iter()
+            .filter_map(|d| d.owner_id.clone())
+            .collect();
+        if let Some(h) = &self.handoff {
+            ids.push(h.owner_id.clone());
+            ids.extend(h.missed_by());
+        }
+        ids.extend(self.lead.iter().filter_map(|l| l.owner_id.clone()));
+        for id in ids {
+            if let Some(o) = roster.owner(&id) {
+                self.names.insert(id, o.owner.name.clone());
+            }
+        }
+        self
+    }
+
+    /// `101 (Jonas Becker)`, or `101` when the roster does not name the owner.
+    fn owner(&self, id: &str) -> String {
+        match self.names.get(id) {
+            Some(name) => format!("{id} ({name})"),
+            None => id.to_owned(),
+        }
     }
 
     /// The history as JSON: stored JSON columns (explanations, SLA plan, task text) are
@@ -104,13 +138,13 @@ impl History {
             self.decisions.len()
         );
         if let Some(h) = &self.handoff {
-            handoff_text(&mut out, h, now_ms);
+            self.handoff_text(&mut out, h, now_ms);
         }
         if let Some(s) = &self.sequence {
             row(&mut out, "sequence", &sequence_text(s));
         }
         if let Some(l) = &self.lead {
-            row(&mut out, "HubSpot lead", &lead_text(l));
+            row(&mut out, "HubSpot lead", &self.lead_text(l));
         }
         if self.decisions.is_empty() {
             out.push_str(
@@ -122,7 +156,7 @@ impl History {
             let owner = d
                 .owner_id
                 .as_deref()
-                .map(|o| format!(", owner {o}"))
+                .map(|o| format!(", owner {}", self.owner(o)))
                 .unwrap_or_default();
             let _ = writeln!(
                 out,
@@ -164,14 +198,45 @@ fn row(out: &mut String, label: &str, value: &str) {
     let _ = writeln!(out, "  {label:<16}{value}");
 }
 
-fn handoff_text(out: &mut String, h: &HandoffRow, now_ms: i64) {
-    let _ = writeln!(out, "\nHandoff ({}, step {})", h.status, h.step);
-    let team = h
-        .team
-        .as_deref()
-        .map(|t| format!(", team {t}"))
-        .unwrap_or_default();
-    row(out, "owner", &format!("{}{team}", h.owner_id));
+impl History {
+    fn handoff_text(&self, out: &mut String, h: &HandoffRow, now_ms: i64) {
+        let _ = writeln!(out, "\nHandoff ({}, step {})", h.status, h.step);
+        let team = h
+            .team
+            .as_deref()
+            .map(|t| format!(", team {t}"))
+            .unwrap_or_default();
+        row(out, "owner", &format!("{}{team}", self.owner(&h.owner_id)));
+        handoff_rest(out, h, now_ms, &self.owners(&h.missed_by()));
+    }
+
+    /// `created 5501, owner 101 (Jonas Becker)`, `refused (…)`, `attempted …`.
+    fn lead_text(&self, l: &LeadRow) -> String {
+        let id = l
+            .lead_id
+            .as_deref()
+            .map(|i| format!(" {i}"))
+            .unwrap_or_default();
+        let owner = l
+            .owner_id
+            .as_deref()
+            .map(|o| format!(", owner {}", self.owner(o)))
+            .unwrap_or_default();
+        let error = l
+            .error
+            .as_deref()
+            .map(|e| format!(" ({e})"))
+            .unwrap_or_default();
+        format!("{}{id}{owner}{error} at {}", l.state, time(l.updated_at_ms))
+    }
+
+    fn owners(&self, ids: &[String]) -> Vec<String> {
+        ids.iter().map(|id| self.owner(id)).collect()
+    }
+}
+
+/// The handoff's lines after its owner; `missed` names the owners who missed its SLA.
+fn handoff_rest(out: &mut String, h: &HandoffRow, now_ms: i64, missed: &[String]) {
     let tier = h.tier.as_deref().unwrap_or("none");
     let sla_tier = h.sla_tier.as_deref().unwrap_or("none");
     row(
@@ -192,7 +257,6 @@ fn handoff_text(out: &mut String, h: &HandoffRow, now_ms: i64) {
         &h.sla_due_at_ms.map_or("no SLA".into(), time),
     );
     row(out, "first touch", &touch(h, now_ms));
-    let missed = h.missed_by();
     let missed = if missed.is_empty() {
         String::new()
     } else {
@@ -223,26 +287,6 @@ fn sequence_text(s: &SequenceRecord) -> String {
         .map(|t| format!(" at {}", time(t)))
         .unwrap_or_default();
     format!("{id}: {state}{detail}{at}")
-}
-
-/// `created 5501, owner 101`, `refused (…)`, `attempted …`.
-fn lead_text(l: &LeadRow) -> String {
-    let id = l
-        .lead_id
-        .as_deref()
-        .map(|i| format!(" {i}"))
-        .unwrap_or_default();
-    let owner = l
-        .owner_id
-        .as_deref()
-        .map(|o| format!(", owner {o}"))
-        .unwrap_or_default();
-    let error = l
-        .error
-        .as_deref()
-        .map(|e| format!(" ({e})"))
-        .unwrap_or_default();
-    format!("{}{id}{owner}{error} at {}", l.state, time(l.updated_at_ms))
 }
 
 fn touch(h: &HandoffRow, now_ms: i64) -> String {
@@ -280,3 +324,7 @@ fn disposition(h: &HandoffRow) -> String {
         .unwrap_or_default();
     format!("{d}{reason}{at}{amount}")
 }
+
+#[cfg(test)]
+#[path = "history_tests.rs"]
+mod tests;

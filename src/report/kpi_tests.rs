@@ -208,3 +208,32 @@ fn merged_handoffs_are_counted_apart_and_left_out_of_every_kpi() {
     assert_eq!(k.escalations, 0);
     assert!(k.pipeline.is_empty());
 }
+
+#[test]
+fn handoffs_nobody_touched_have_no_first_touch_time_at_all() {
+    // Three handoffs, none touched (one disqualified without a recorded touch): the percentile
+    // is over zero waits, so it is n/a — never 0s.
+    let k = kpis(
+        &[
+            handoff(1),
+            handoff(2),
+            disposed(handoff(3), "disqualified", Some("no budget"), None),
+        ],
+        &[
+            ready(1, Some("101")),
+            ready(2, Some("101")),
+            ready(3, Some("101")),
+        ],
+    );
+    assert_eq!(k.handoffs, 3);
+    assert_eq!(
+        k.first_touch,
+        FirstTouch {
+            touched: 0,
+            p50_ms: None,
+            p90_ms: None
+        }
+    );
+    // Untouched and past due: missed, so compliance is 0 of 3 (not n/a).
+    assert_eq!(k.sla.compliance, Ratio::new(0, 3));
+}

@@ -4,18 +4,23 @@
 //! the store's read queries.
 //!
 //! # KPI definitions
-//! Over handoffs made in the period (merged ones — a duplicate contact folded into one that
-//! kept its own handoff — are counted apart and left out of every KPI):
+//! One definition each, the same in `handoff report`, the demo's scoreboard, the
+//! `handoff_kpi_*` gauges, `handoff report --help` and the README. Over handoffs made in the
+//! period (merged ones — a duplicate contact folded into one that kept its own handoff — are
+//! counted apart and left out of every KPI):
+//! - **leads** = each lead decided in the period once, by outcome: `handed_off` when any of its
+//!   decisions found it ready, else its latest outcome (`leads.rs`); the decisions behind
+//!   them are counted apart, since a lead is decided again on every change it reads;
 //! - **lead acceptance** = accepted ÷ handoffs with a disposition;
-//! - **assignment coverage** = ready leads (contacts with a `handed_off` decision in the
-//!   period, once each) that have an owner in the ledger ÷ ready leads;
+//! - **assignment coverage** = `handed_off` leads that have an owner in the ledger ÷
+//!   `handed_off` leads (the same leads as above: `ready_leads_since` and `leads.rs` agree);
 //! - **time to first touch** p50/p90 = first touch − handoff, touched handoffs only (nearest
-//!   rank);
+//!   rank); none when nothing was touched ("no touches yet", never 0s);
 //! - **SLA compliance** = touched before due ÷ handoffs with an SLA that were touched or are
 //!   past due (untouched past due count as missed; untouched not yet due are pending);
 //! - escalations and reassignments (sums), disposition mix (per outcome and reason), pipeline
 //!   per accepted lead by source (sum and mean of deal amounts over accepted handoffs with one),
-//!   decisions by outcome, handoffs open and closed.
+//!   handoffs open and closed.
 
 mod board;
 mod explanation;
@@ -24,6 +29,7 @@ mod fixtures;
 mod gauges;
 mod history;
 mod kpi;
+mod leads;
 mod render;
 mod window;
 
@@ -31,7 +37,8 @@ pub use board::{Group, GroupBy, LedgerRows, Scoreboard};
 pub use gauges::{REFRESH_EVERY_MS, UNASSIGNED_GRACE_MS, refresh_gauges};
 pub use history::History;
 pub use kpi::{DispositionCount, FirstTouch, Kpis, Ratio, Sla, SourcePipeline, percentile};
-pub use render::{Format, render};
+pub use leads::{LeadCounts, outcome_per_lead};
+pub use render::{Format, human_ms, render};
 pub use window::Window;
 
 use crate::store::{Store, StoreError};
@@ -46,6 +53,15 @@ pub enum ReportError {
     Store(#[from] StoreError),
 }
 
+/// `101 (Jonas Becker)`: an owner id with its roster name, or the bare id when the roster does
+/// not know the owner. The form `explain` and the demo use for every owner they print.
+pub fn owner_label(roster: &crate::engine::Roster, id: &str) -> String {
+    match roster.owner(id) {
+        Some(o) if !o.owner.name.is_empty() => format!("{id} ({})", o.owner.name),
+        _ => id.to_owned(),
+    }
+}
+
 /// Loads what the scoreboard of `window` (ending at `now_ms`) reads.
 pub async fn load_rows(
     store: &Store,
@@ -56,7 +72,7 @@ pub async fn load_rows(
     Ok(LedgerRows {
         handoffs: store.kpi_handoffs_since(since).await?,
         ready: store.ready_leads_since(since).await?,
-        decisions: store.decision_counts_since(since).await?,
+        leads: store.lead_outcomes_since(since).await?,
     })
 }
 

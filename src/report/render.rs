@@ -8,6 +8,7 @@ use jiff::Timestamp;
 
 use super::board::{Group, Scoreboard};
 use super::kpi::{Kpis, Ratio};
+use super::leads::LeadCounts;
 
 /// Output format of `handoff report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,9 +33,14 @@ pub fn time(ms: i64) -> String {
         .unwrap_or_else(|_| ms.to_string())
 }
 
-/// A wait as a person says it: `45s`, `12m 30s`, `3h 05m`, `2d 04h`.
+/// A wait as a person says it: `<1s`, `45s`, `12m 30s`, `3h 05m`, `2d 04h` (`0s` only for
+/// no wait at all, so a touch 300 ms after the handoff does not read as none).
 pub fn human_ms(ms: i64) -> String {
-    let s = ms.max(0) / 1000;
+    let ms = ms.max(0);
+    if (1..1000).contains(&ms) {
+        return "<1s".into();
+    }
+    let s = ms / 1000;
     match s {
         0..60 => format!("{s}s"),
         60..3_600 => format!("{}m {:02}s", s / 60, s % 60),
@@ -64,23 +70,31 @@ fn table(board: &Scoreboard) -> String {
         time(board.since_ms),
         time(board.until_ms)
     );
-    let decisions = if board.decisions.is_empty() {
-        "none".to_owned()
-    } else {
-        let parts: Vec<String> = board
-            .decisions
-            .iter()
-            .map(|(outcome, n)| format!("{outcome} {n}"))
-            .collect();
-        parts.join(", ")
-    };
-    line(&mut out, "decisions", &decisions);
+    line(&mut out, "leads", &leads(&board.leads));
     summary(&mut out, &board.total);
     if let Some(by) = board.by {
         let _ = writeln!(out, "\nBy {}:", by.as_str());
         group_table(&mut out, by.as_str(), &board.groups);
     }
     out
+}
+
+/// `9 decided: handed_off 4, disqualified 3, not_ready 2 (11 decisions)`.
+fn leads(l: &LeadCounts) -> String {
+    if l.total == 0 {
+        return "none decided".to_owned();
+    }
+    let parts: Vec<String> = l
+        .by_outcome
+        .iter()
+        .map(|(outcome, n)| format!("{outcome} {n}"))
+        .collect();
+    format!(
+        "{} decided: {} ({} decisions)",
+        l.total,
+        parts.join(", "),
+        l.decisions
+    )
 }
 
 fn line(out: &mut String, label: &str, value: &str) {
@@ -103,19 +117,23 @@ fn summary(out: &mut String, k: &Kpis) {
     line(out, "lead acceptance", &acceptance);
     let c = &k.coverage;
     let coverage = format!(
-        "{} ({} of {} ready leads have an owner)",
+        "{} ({} of {} handed_off leads have an owner)",
         percent(c),
         c.num,
         c.den
     );
     line(out, "assignment coverage", &coverage);
     let t = &k.first_touch;
-    let touch = format!(
-        "p50 {}, p90 {} ({} touched)",
-        wait(t.p50_ms),
-        wait(t.p90_ms),
-        t.touched
-    );
+    let touch = if t.touched == 0 {
+        "n/a (no touches yet)".to_owned()
+    } else {
+        format!(
+            "p50 {}, p90 {} ({} touched)",
+            wait(t.p50_ms),
+            wait(t.p90_ms),
+            t.touched
+        )
+    };
     line(out, "time to first touch", &touch);
     let s = &k.sla;
     let sla = format!(
@@ -176,7 +194,13 @@ const COLUMNS: [&str; 10] = [
 fn group_table(out: &mut String, name: &str, groups: &[Group]) {
     let rows: Vec<(String, [String; 10])> = groups
         .iter()
-        .map(|g| (g.key.clone(), group_cells(&g.kpis)))
+        .map(|g| {
+            let key = match &g.name {
+                Some(name) => format!("{} ({name})", g.key),
+                None => g.key.clone(),
+            };
+            (key, group_cells(&g.kpis))
+        })
         .collect();
     let key_width = rows
         .iter()
@@ -232,15 +256,21 @@ const CSV_HEADER: &str = "group,handoffs,open,closed,merged,with_disposition,acc
 acceptance_ratio,ready_leads,ready_with_owner,assignment_coverage_ratio,touched,\
 first_touch_p50_seconds,first_touch_p90_seconds,sla_met,sla_missed,sla_pending,\
 sla_compliance_ratio,escalations,reassignments,disposition_accepted,disposition_nurture,\
-disposition_disqualified,deals,pipeline_sum,pipeline_per_accepted_lead,decisions_handed_off,\
-decisions_not_ready,decisions_disqualified";
+disposition_disqualified,deals,pipeline_sum,pipeline_per_accepted_lead,leads_handed_off,\
+leads_not_ready,leads_disqualified,decisions";
 
-/// One row per group (`(all)` without `--by`); decision counts only on `(all)`, since a
-/// decision that handed nothing off belongs to no group.
+/// One row per group (`(all)` without `--by`); lead counts only on `(all)`, since a lead that
+/// was not handed off belongs to no group.
 fn csv(board: &Scoreboard) -> String {
     let mut out = format!("{CSV_HEADER}\n");
     if board.by.is_none() {
-        let decided = ["handed_off", "not_ready", "disqualified"].map(|o| board.decided(o));
+        let l = &board.leads;
+        let decided = [
+            l.with("handed_off"),
+            l.with("not_ready"),
+            l.with("disqualified"),
+            l.decisions,
+        ];
         csv_row(&mut out, "(all)", &board.total, Some(decided));
     }
     for g in &board.groups {
@@ -249,7 +279,7 @@ fn csv(board: &Scoreboard) -> String {
     out
 }
 
-fn csv_row(out: &mut String, key: &str, k: &Kpis, decided: Option<[u64; 3]>) {
+fn csv_row(out: &mut String, key: &str, k: &Kpis, decided: Option<[u64; 4]>) {
     let ratio = |r: &Ratio| r.value.map(|v| format!("{v:.4}")).unwrap_or_default();
     let secs = |ms: Option<i64>| {
         ms.map(|ms| format!("{:.3}", ms as f64 / 1000.0))

@@ -193,10 +193,12 @@ fn number<T: FromStr>(key: &str, value: Option<&str>) -> Result<T, String> {
 impl FromStr for FaultConfig {
     type Err = String;
 
-    /// Comma-separated `key=value`: `error_rate=0.1`, `statuses=500|503`, `fail_next=3`,
-    /// `status=503`, `path=/crm/v3/objects/tasks`, `latency_ms=200`, `latency_rate=0.05`,
-    /// `response_delay_ms=3000`, `storm_ms=5000`, `daily_exhausted`, `seed=42`. An empty spec
-    /// means no faults.
+    /// Comma-separated `key=value`, each key the snake_case of the control API's camelCase
+    /// field (`PUT /_sandbox/faults`): `error_rate=0.1`, `error_statuses=500|503`,
+    /// `fail_next=3`, `fail_status=503`, `path_prefix=/crm/v3/objects/tasks`, `latency_ms=200`,
+    /// `latency_rate=0.05`, `response_delay_ms=3000`, `storm_ms=5000`, `daily_exhausted`,
+    /// `seed=42`. The older short names `statuses`, `status` and `path` are still accepted. An
+    /// empty spec means no faults.
     fn from_str(spec: &str) -> Result<Self, Self::Err> {
         let mut f = Self::default();
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -206,7 +208,7 @@ impl FromStr for FaultConfig {
             };
             match key {
                 "error_rate" => f.error_rate = number(key, value)?,
-                "statuses" => {
+                "error_statuses" | "statuses" => {
                     f.error_statuses = value
                         .unwrap_or_default()
                         .split('|')
@@ -214,8 +216,8 @@ impl FromStr for FaultConfig {
                         .collect::<Result<_, _>>()?;
                 }
                 "fail_next" => f.fail_next = number(key, value)?,
-                "status" => f.fail_status = number(key, value)?,
-                "path" => f.path_prefix = value.map(str::to_owned),
+                "fail_status" | "status" => f.fail_status = number(key, value)?,
+                "path_prefix" | "path" => f.path_prefix = value.map(str::to_owned),
                 "latency_ms" => f.latency_ms = number(key, value)?,
                 "latency_rate" => f.latency_rate = number(key, value)?,
                 "response_delay_ms" => f.response_delay_ms = number(key, value)?,
@@ -250,7 +252,7 @@ mod tests {
     #[test]
     fn fault_specs_parse_every_key() {
         let f: FaultConfig =
-            "error_rate=0.25,statuses=502|504,fail_next=2,status=503,path=/crm/v3/objects/tasks,latency_ms=20,latency_rate=0.5,response_delay_ms=30,storm_ms=1000,daily_exhausted,seed=7"
+            "error_rate=0.25,error_statuses=502|504,fail_next=2,fail_status=503,path_prefix=/crm/v3/objects/tasks,latency_ms=20,latency_rate=0.5,response_delay_ms=30,storm_ms=1000,daily_exhausted,seed=7"
                 .parse()
                 .unwrap();
         assert_eq!(f.error_rate, 0.25);
@@ -261,6 +263,17 @@ mod tests {
         assert_eq!((f.latency_rate, f.response_delay_ms), (0.5, 30));
         assert!(f.daily_exhausted);
         assert_eq!("".parse::<FaultConfig>().unwrap(), FaultConfig::default());
+        let old_names: FaultConfig = "statuses=502|504,status=503,path=/crm/v3/objects/tasks"
+            .parse()
+            .unwrap();
+        assert_eq!(
+            (old_names.error_statuses, old_names.fail_status),
+            (vec![502, 504], 503)
+        );
+        assert_eq!(
+            old_names.path_prefix.as_deref(),
+            Some("/crm/v3/objects/tasks")
+        );
         for bad in [
             "error_rate=2",
             "latency_rate=1.5",
@@ -270,5 +283,37 @@ mod tests {
         ] {
             assert!(bad.parse::<FaultConfig>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn every_fault_spec_key_is_the_snake_case_of_its_control_api_field() {
+        let spec = "error_rate=0.25,error_statuses=502,fail_next=2,fail_status=503,\
+                    path_prefix=/crm,latency_ms=20,latency_rate=0.5,response_delay_ms=30,\
+                    storm_ms=1000,daily_exhausted,seed=7";
+        let parsed: FaultConfig = spec.parse().unwrap();
+        let json = serde_json::to_value(&parsed).unwrap();
+        let mut fields: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
+        fields.sort();
+        let mut keys: Vec<String> = spec
+            .split(',')
+            .map(|part| {
+                let key = part.split('=').next().unwrap();
+                // snake_case → camelCase, as serde renames the fields.
+                let mut words = key.split('_');
+                let first = words.next().unwrap().to_owned();
+                words.fold(first, |acc, w| {
+                    let mut c = w.chars();
+                    let head = c.next().map(|h| h.to_ascii_uppercase()).unwrap();
+                    format!("{acc}{head}{}", c.as_str())
+                })
+            })
+            .collect();
+        keys.sort();
+        assert_eq!(
+            keys, fields,
+            "one name per fault, on the command line and in JSON"
+        );
+        let from_json: FaultConfig = serde_json::from_value(json).unwrap();
+        assert_eq!(from_json, parsed);
     }
 }

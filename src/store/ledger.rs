@@ -199,7 +199,7 @@ const CANCEL_PENDING: &str =
 mod leads;
 mod read;
 pub use leads::{LeadRow, LeadSettled};
-pub use read::{KpiHandoff, ReadyLead, Unassigned};
+pub use read::{KpiHandoff, LeadOutcome, ReadyLead, Unassigned};
 
 /// The SLA lane's key for a contact: it starts with the portal like every key, so
 /// `dlq --portal` finds it, and differs from the events key so the lanes never block each other.

@@ -8,6 +8,7 @@ mod coalesce;
 mod group_commit;
 mod journal_offsets;
 pub mod ledger;
+mod location;
 mod pauses;
 mod postgres;
 mod postgres_queue;
@@ -19,6 +20,8 @@ pub mod sequences;
 mod sqlite;
 mod sqlite_queue;
 mod wake;
+
+pub use location::describe as describe_location;
 
 use std::sync::Arc;
 
@@ -71,14 +74,20 @@ pub struct EnqueueReceipt {
     pub duplicates: usize,
 }
 
-/// Job counts per lane and status, for `/metrics` and `queue stats`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Job counts per lane and state, for `/metrics` and `queue stats` ([`Store::queue_depth`]).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueueDepth {
     pub queue: String,
+    /// `due` (can run now), `held` (was due, put back to wait: a retry's backoff, an auth
+    /// failure), `paused` (waits for its portal's resume), `scheduled` (not due yet, e.g. SLA
+    /// checks), `leased` (running) or `dead`.
     pub status: String,
     pub jobs: i64,
-    /// `run_at_ms` of the oldest job in this lane and status.
-    pub oldest_run_at_ms: Option<i64>,
+    /// When the oldest of these jobs first became due; kept while a job is put back, so a job
+    /// held back keeps ageing. `None` for scheduled jobs, which are not due yet.
+    pub oldest_due_ms: Option<i64>,
+    /// The earliest time one of them is set to run (for held and scheduled jobs: the next run).
+    pub next_run_at_ms: Option<i64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +102,9 @@ pub enum StoreError {
     Timeout(u64),
     #[error("store is shutting down")]
     Closed,
+    /// A command that reads an existing store found none where the URL points.
+    #[error("{0}")]
+    Missing(String),
 }
 
 /// Handle to the store; cheap to clone.
@@ -197,13 +209,6 @@ impl Store {
         match &*self.backend {
             Backend::Sqlite(s) => s.ping().await,
             Backend::Postgres(s) => s.ping().await,
-        }
-    }
-
-    pub async fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => s.queue_depth().await,
-            Backend::Postgres(s) => s.queue_depth().await,
         }
     }
 

@@ -1,6 +1,8 @@
-//! Operator pauses per portal (`portal_pauses`). The store keeps the state; the worker reads it
-//! before a portal's jobs run (`worker::pipeline::pause`), and the admin endpoints and
-//! `handoff portal` change it. SQL is shared by both engines (`$N` placeholders).
+//! Operator pauses per portal (`portal_pauses`), and the HubSpot auth pause the service last
+//! saw. The store keeps the state; the worker reads it before a portal's jobs run
+//! (`worker::pipeline::pause`) and records its client's auth pauses in it, and the admin
+//! endpoints and `handoff portal` change and show it. SQL is shared by both engines (`$N`
+//! placeholders).
 
 use serde::Serialize;
 
@@ -19,6 +21,11 @@ pub struct PortalPause {
     pub reason: Option<String>,
     /// The last resume.
     pub resumed_at_ms: Option<i64>,
+    /// Why a handoff process's HubSpot client paused the portal (`token_rejected`,
+    /// `refresh_rejected`, `token_store`), until a resume or a start clears it.
+    pub auth_failure: Option<String>,
+    /// Since when, as first recorded.
+    pub auth_failed_at_ms: Option<i64>,
 }
 
 impl PortalPause {
@@ -27,7 +34,13 @@ impl PortalPause {
     }
 }
 
-const COLUMNS: &str = "portal_id, paused_at_ms, reason, resumed_at_ms";
+const COLUMNS: &str =
+    "portal_id, paused_at_ms, reason, resumed_at_ms, auth_failure, auth_failed_at_ms";
+
+/// The ready jobs of portal `$1` waiting for a pause (`$2` is [`PAUSED_ERROR`]) or out an auth
+/// failure. Keys start with the portal (`store::ledger::contact_key`, `sla_key`).
+const HELD: &str = "status = 'ready' AND job_key LIKE $1 || ':%' \
+    AND (last_error = $2 OR last_error LIKE 'hubspot.auth.%')";
 
 impl Store {
     /// Every portal's pause record, by portal id.
@@ -79,13 +92,13 @@ impl Store {
             "INSERT INTO portal_pauses (portal_id, resumed_at_ms, updated_at_ms) \
              VALUES ($1, $2, $2) ON CONFLICT (portal_id) DO UPDATE \
              SET paused_at_ms = NULL, reason = NULL, resumed_at_ms = excluded.resumed_at_ms, \
+                 auth_failure = NULL, auth_failed_at_ms = NULL, \
                  updated_at_ms = excluded.updated_at_ms \
              RETURNING {COLUMNS}"
         );
-        // Keys start with the portal (`store::ledger::contact_key`, `sla_key`).
-        const DUE_NOW: &str = "UPDATE jobs SET run_at_ms = $2, updated_at_ms = $2 \
-             WHERE status = 'ready' AND run_at_ms > $2 AND job_key LIKE $1 || ':%' \
-               AND (last_error = $3 OR last_error LIKE 'hubspot.auth.%')";
+        let due_now = format!(
+            "UPDATE jobs SET run_at_ms = $3, updated_at_ms = $3 WHERE {HELD} AND run_at_ms > $3"
+        );
         let portal = portal_id.to_string();
         let out = in_tx!(self, |tx| {
             let row: PortalPause = sqlx::query_as(sqlx::AssertSqlSafe(resume.clone()))
@@ -93,10 +106,10 @@ impl Store {
                 .bind(now_ms)
                 .fetch_one(&mut *tx)
                 .await?;
-            let due = sqlx::query(DUE_NOW)
+            let due = sqlx::query(sqlx::AssertSqlSafe(due_now.clone()))
                 .bind(&portal)
-                .bind(now_ms)
                 .bind(PAUSED_ERROR)
+                .bind(now_ms)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -106,5 +119,89 @@ impl Store {
             self.wake.signal();
         }
         Ok(out)
+    }
+
+    /// Records that a process's HubSpot client paused the portal for `failure`, unless the
+    /// portal was resumed since the caller read its record (`seen_resume_ms`: its
+    /// `resumed_at_ms` then), as that resume lifts the pause. The first record's time is kept
+    /// while the failure lasts. Returns whether it was recorded.
+    pub async fn record_auth_failure(
+        &self,
+        portal_id: i64,
+        failure: &str,
+        seen_resume_ms: Option<i64>,
+        now_ms: i64,
+    ) -> Result<bool, StoreError> {
+        const SQL: &str = "INSERT INTO portal_pauses \
+               (portal_id, auth_failure, auth_failed_at_ms, updated_at_ms) VALUES ($1, $2, $3, $3) \
+             ON CONFLICT (portal_id) DO UPDATE SET auth_failure = excluded.auth_failure, \
+               auth_failed_at_ms = COALESCE(portal_pauses.auth_failed_at_ms, excluded.auth_failed_at_ms), \
+               updated_at_ms = excluded.updated_at_ms \
+             WHERE COALESCE(portal_pauses.resumed_at_ms, -1) = COALESCE(CAST($4 AS BIGINT), -1)";
+        let recorded = on_writer!(self, |pool| {
+            sqlx::query(SQL)
+                .bind(portal_id)
+                .bind(failure)
+                .bind(now_ms)
+                .bind(seen_resume_ms)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(recorded == 1)
+    }
+
+    /// A process started with the portal's credentials loaded afresh: clears the recorded auth
+    /// failure and makes the jobs waiting out an auth failure due now (one transaction).
+    /// Returns the failure cleared, if any, and how many jobs became due.
+    pub async fn auth_fresh_start(
+        &self,
+        portal_id: i64,
+        now_ms: i64,
+    ) -> Result<(Option<String>, u64), StoreError> {
+        const FAILURE: &str = "SELECT auth_failure FROM portal_pauses WHERE portal_id = $1";
+        const CLEAR: &str = "UPDATE portal_pauses SET auth_failure = NULL, \
+             auth_failed_at_ms = NULL, updated_at_ms = $2 \
+             WHERE portal_id = $1 AND auth_failure IS NOT NULL";
+        const DUE_NOW: &str = "UPDATE jobs SET run_at_ms = $2, updated_at_ms = $2 \
+             WHERE status = 'ready' AND run_at_ms > $2 AND job_key LIKE $1 || ':%' \
+               AND last_error LIKE 'hubspot.auth.%'";
+        let portal = portal_id.to_string();
+        let out = in_tx!(self, |tx| {
+            let failure: Option<Option<String>> = sqlx::query_scalar(FAILURE)
+                .bind(portal_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            sqlx::query(CLEAR)
+                .bind(portal_id)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?;
+            let due = sqlx::query(DUE_NOW)
+                .bind(&portal)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            (failure.flatten(), due)
+        });
+        if out.1 > 0 {
+            self.wake.signal();
+        }
+        Ok(out)
+    }
+
+    /// How many of the portal's jobs wait, at `now_ms`, to run later for its pause or out an
+    /// auth failure.
+    pub async fn held_jobs(&self, portal_id: i64, now_ms: i64) -> Result<i64, StoreError> {
+        let sql = format!("SELECT COUNT(*) FROM jobs WHERE {HELD} AND run_at_ms > $3");
+        Ok(on_reader!(self, |pool| sqlx::query_scalar(
+            sqlx::AssertSqlSafe(sql.clone())
+        )
+        .bind(portal_id.to_string())
+        .bind(PAUSED_ERROR)
+        .bind(now_ms)
+        .fetch_one(pool)
+        .await?))
     }
 }

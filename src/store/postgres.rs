@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
-use super::{EnqueueReceipt, NewDelivery, QueueDepth, StoreError};
+use super::{EnqueueReceipt, NewDelivery, StoreError};
 use crate::config::StoreSettings;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -127,24 +127,6 @@ impl PostgresStore {
     pub(super) async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
-    }
-
-    pub(super) async fn queue_depth(&self) -> Result<Vec<QueueDepth>, StoreError> {
-        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT queue, status, COUNT(*), MIN(run_at_ms) FROM jobs \
-             WHERE status IN ('ready', 'leased', 'dead') GROUP BY queue, status ORDER BY queue, status",
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(queue, status, jobs, oldest_run_at_ms)| QueueDepth {
-                queue,
-                status,
-                jobs,
-                oldest_run_at_ms,
-            })
-            .collect())
     }
 
     pub(super) async fn inbox_len(&self) -> Result<i64, StoreError> {

@@ -116,7 +116,7 @@ pub(super) async fn replay(
     now_ms: i64,
 ) -> Result<u64, QueueError> {
     let sql = format!(
-        "UPDATE jobs SET status = 'ready', run_at_ms = $5, updated_at_ms = $5, \
+        "UPDATE jobs SET status = 'ready', run_at_ms = $5, due_since_ms = NULL, updated_at_ms = $5, \
            history = (history::jsonb || jsonb_build_array(jsonb_build_object( \
              'replayed_at_ms', $5::bigint, 'attempts', attempts, 'error', last_error)))::text, \
            attempts = 0, last_error = NULL \

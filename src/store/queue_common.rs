@@ -5,7 +5,7 @@
 //! differ per engine.
 
 use super::queue::{DeadFilter, DeadJob, Outcome, QueueError};
-use super::{Backend, Store};
+use super::{Backend, PAUSED_ERROR, QueueDepth, Store, StoreError};
 
 const HELD: &str =
     "WHERE id = $1 AND status = 'leased' AND lease_owner = $2 AND lease_until_ms >= $3";
@@ -16,7 +16,38 @@ const DEAD_WHERE: &str = "status = 'dead' \
     AND (CAST($2 AS TEXT) IS NULL OR kind = $2) \
     AND (CAST($3 AS BIGINT) IS NULL OR updated_at_ms >= $3)";
 
+/// Jobs per lane and state at `$1` (see [`QueueDepth`]); `$2` is [`PAUSED_ERROR`]. A waiting
+/// job's age runs from `due_since_ms` (when it first became due), else from its `run_at_ms`.
+const DEPTH: &str = "SELECT queue, \
+      CASE WHEN status <> 'ready' THEN status \
+           WHEN run_at_ms <= $1 THEN 'due' \
+           WHEN last_error = $2 THEN 'paused' \
+           WHEN due_since_ms IS NOT NULL THEN 'held' \
+           ELSE 'scheduled' END AS status, \
+      COUNT(*) AS jobs, MIN(COALESCE(due_since_ms, run_at_ms)) AS oldest_due_ms, \
+      MIN(run_at_ms) AS next_run_at_ms \
+    FROM jobs WHERE status IN ('ready', 'leased', 'dead') GROUP BY 1, 2 ORDER BY 1, 2";
+
 impl Store {
+    /// Jobs per lane and state at `now_ms`: ready jobs are told apart by whether they can run
+    /// now (`due`), were due and wait to run again (`held`, `paused`) or are not due yet
+    /// (`scheduled`).
+    pub async fn queue_depth(&self, now_ms: i64) -> Result<Vec<QueueDepth>, StoreError> {
+        let rows: Vec<QueueDepth> = on_reader!(self, |pool| sqlx::query_as(DEPTH)
+            .bind(now_ms)
+            .bind(PAUSED_ERROR)
+            .fetch_all(pool)
+            .await?);
+        Ok(rows
+            .into_iter()
+            .map(|row| QueueDepth {
+                // Not due yet: no age.
+                oldest_due_ms: row.oldest_due_ms.filter(|_| row.status != "scheduled"),
+                ..row
+            })
+            .collect())
+    }
+
     /// Returns expired leases to `ready`, or to the dead letters once their attempts are spent:
     /// `(ready, dead)`. Each statement stands alone: the second only takes jobs with attempts
     /// left, so no transaction is needed between them.
@@ -81,6 +112,7 @@ impl Store {
             Outcome::Done => ("status = 'done'", None, None),
             Outcome::Retry { at_ms, error } => (
                 "status = CASE WHEN attempts >= max_attempts THEN 'dead' ELSE 'ready' END, \
+                 due_since_ms = COALESCE(due_since_ms, run_at_ms), \
                  run_at_ms = COALESCE(CAST($4 AS BIGINT), run_at_ms), \
                  last_error = CASE WHEN attempts >= max_attempts \
                               THEN 'gave up after ' || attempts || ' attempts: ' || $5 ELSE $5 END",
@@ -93,8 +125,10 @@ impl Store {
                 Some(reason.as_str()),
             ),
             // The claim counted an attempt; a job that was not run gives it back.
+            // Put back, a job keeps the time it first became due (its age goes on growing).
             Outcome::Defer { at_ms, reason } => (
                 "status = 'ready', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+                 due_since_ms = COALESCE(due_since_ms, run_at_ms), \
                  run_at_ms = CAST($4 AS BIGINT), last_error = $5",
                 Some(*at_ms),
                 Some(reason.as_str()),

@@ -116,7 +116,7 @@ pub(super) async fn replay(
     now_ms: i64,
 ) -> Result<u64, QueueError> {
     let sql = format!(
-        "UPDATE jobs SET status = 'ready', run_at_ms = ?5, updated_at_ms = ?5, \
+        "UPDATE jobs SET status = 'ready', run_at_ms = ?5, due_since_ms = NULL, updated_at_ms = ?5, \
            history = json_insert(history, '$[#]', \
              json_object('replayed_at_ms', ?5, 'attempts', attempts, 'error', last_error)), \
            attempts = 0, last_error = NULL \

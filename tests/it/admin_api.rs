@@ -447,13 +447,13 @@ async fn dead_letters_over_http(engine: Engine) {
     assert_eq!(none["jobs"], json!([]));
     let ready = app
         .store
-        .queue_depth()
+        .queue_depth(jiff::Timestamp::now().as_millisecond())
         .await
         .unwrap()
         .into_iter()
-        .find(|d| d.status == "ready")
+        .find(|d| d.status == "due")
         .unwrap();
-    assert_eq!(ready.jobs, 2, "both back in the queue");
+    assert_eq!(ready.jobs, 2, "both back in the queue, due now");
     app.stop().await;
 }
 

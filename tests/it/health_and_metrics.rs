@@ -34,7 +34,7 @@ async fn metrics_count_accepted_rejected_duplicate_and_queued_events() {
         "handoff_webhook_events_ignored_total 2",
         "handoff_webhook_deliveries_rejected_total{reason=\"signature_mismatch\"} 1",
         "handoff_webhook_deliveries_rejected_total{reason=\"timestamp_stale\"} 1",
-        "handoff_queue_jobs{queue=\"events\",status=\"ready\"} 3",
+        "handoff_queue_jobs{queue=\"events\",status=\"due\"} 3",
         "handoff_webhook_ack_seconds_count 3",
     ] {
         assert!(

@@ -209,7 +209,7 @@ impl TestApp {
     /// Jobs not yet done, on any engine.
     pub async fn job_rows(&self) -> i64 {
         self.store
-            .queue_depth()
+            .queue_depth(now_ms())
             .await
             .unwrap()
             .iter()

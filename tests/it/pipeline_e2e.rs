@@ -337,7 +337,7 @@ async fn a_lead_status_set_before_the_handoff_is_not_taken_for_sales_acting_on_i
 /// SLA checks still waiting in the queue (none once a disposition closed the handoff).
 async fn sla_checks_waiting(env: &handoff::demo::DemoEnv) -> i64 {
     env.store
-        .queue_depth()
+        .queue_depth(jiff::Timestamp::now().as_millisecond())
         .await
         .unwrap()
         .iter()

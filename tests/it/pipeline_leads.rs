@@ -173,10 +173,11 @@ async fn a_working_stage_and_a_lead_handoff_did_not_create_record_nothing() {
         .unwrap();
     assert_eq!(status, 200);
     eventually(15, "the lead events handled", || async {
-        let depth = env.store.queue_depth().await.unwrap();
+        let now = jiff::Timestamp::now().as_millisecond();
+        let depth = env.store.queue_depth(now).await.unwrap();
         !depth
             .iter()
-            .any(|d| d.queue == "events" && (d.status == "ready" || d.status == "leased"))
+            .any(|d| d.queue == "events" && d.status != "dead")
     })
     .await;
     let row = handoff_row(&env, id).await;

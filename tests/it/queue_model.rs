@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use handoff::store::queue::{DeadFilter, OnExisting, Outcome, QueueError, Scheduled};
-use handoff::store::{Engine, NewJob, Store};
+use handoff::store::{Engine, NewJob, PAUSED_ERROR, Store};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -197,6 +197,8 @@ struct Job {
     key: usize,
     occurred_at_ms: i64,
     run_at_ms: i64,
+    /// When a job put back (retry, defer) first became due; `None` until then.
+    due_since_ms: Option<i64>,
     max_attempts: i64,
     attempts: i64,
     status: Status,
@@ -271,6 +273,7 @@ impl Model {
         match outcome {
             Outcome::Done => job.status = Status::Done,
             Outcome::Retry { at_ms, error } => {
+                job.due_since_ms = job.due_since_ms.or(Some(job.run_at_ms));
                 job.run_at_ms = *at_ms;
                 if job.attempts >= job.max_attempts {
                     job.status = Status::Dead;
@@ -286,6 +289,7 @@ impl Model {
                 job.last_error = Some(reason.clone());
             }
             Outcome::Defer { at_ms, reason } => {
+                job.due_since_ms = job.due_since_ms.or(Some(job.run_at_ms));
                 job.run_at_ms = *at_ms;
                 job.attempts = (job.attempts - 1).max(0);
                 job.status = Status::Ready;
@@ -368,6 +372,7 @@ struct Row {
     attempts: i64,
     max_attempts: i64,
     run_at_ms: i64,
+    due_since_ms: Option<i64>,
     lease_owner: Option<String>,
     lease_until_ms: Option<i64>,
     last_error: Option<String>,
@@ -381,13 +386,14 @@ type RawRow = (
     i64,
     i64,
     i64,
+    Option<i64>,
     Option<String>,
     Option<i64>,
     Option<String>,
 );
 
 const SNAPSHOT: &str = "SELECT id, queue, job_key, status, attempts, max_attempts, run_at_ms, \
-                        lease_owner, lease_until_ms, last_error FROM jobs ORDER BY id";
+                        due_since_ms, lease_owner, lease_until_ms, last_error FROM jobs ORDER BY id";
 
 /// A second connection straight to the database, to read every job's state.
 enum Reader {
@@ -403,7 +409,19 @@ impl Reader {
         };
         raw.into_iter()
             .map(
-                |(id, queue, key, status, attempts, max_attempts, run_at_ms, owner, until, err)| {
+                |(
+                    id,
+                    queue,
+                    key,
+                    status,
+                    attempts,
+                    max_attempts,
+                    run_at_ms,
+                    due,
+                    owner,
+                    until,
+                    err,
+                )| {
                     Row {
                         id,
                         queue,
@@ -412,6 +430,7 @@ impl Reader {
                         attempts,
                         max_attempts,
                         run_at_ms,
+                        due_since_ms: due,
                         lease_owner: owner,
                         lease_until_ms: until,
                         last_error: err,
@@ -445,6 +464,7 @@ fn expected_row(job: &Job) -> Row {
         attempts: job.attempts,
         max_attempts: job.max_attempts,
         run_at_ms: job.run_at_ms,
+        due_since_ms: job.due_since_ms,
         lease_owner,
         lease_until_ms,
         last_error: job.last_error.clone(),
@@ -574,6 +594,7 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
                 key,
                 occurred_at_ms,
                 run_at_ms: now + delay_ms,
+                due_since_ms: None,
                 max_attempts,
                 attempts: 0,
                 status: Status::Ready,
@@ -628,7 +649,7 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
                 },
                 End::Defer { in_ms } => Outcome::Defer {
                     at_ms: now + in_ms,
-                    reason: "paused".to_owned(),
+                    reason: PAUSED_ERROR.to_owned(),
                 },
             };
             let got = accepted(
@@ -689,6 +710,18 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
 }
 
 /// Every job's state, the dead-letter listing and the queue depth must match the model.
+/// A job's state in `queue_depth`: ready jobs by whether they can run now, wait for a pause,
+/// were due and wait to run again, or are not due yet.
+fn depth_state(r: &Row, now_ms: i64) -> &str {
+    match r.status.as_str() {
+        "ready" if r.run_at_ms <= now_ms => "due",
+        "ready" if r.last_error.as_deref() == Some(PAUSED_ERROR) => "paused",
+        "ready" if r.due_since_ms.is_some() => "held",
+        "ready" => "scheduled",
+        other => other,
+    }
+}
+
 async fn compare_state(store: &Store, reader: &mut Reader, model: &Model) -> Result<(), String> {
     let rows = reader.rows().await;
     let mut jobs: Vec<&Job> = model.jobs.iter().collect();
@@ -730,21 +763,29 @@ async fn compare_state(store: &Store, reader: &mut Reader, model: &Model) -> Res
         ));
     }
 
+    let now = model.now_ms;
     let depth = store
-        .queue_depth()
+        .queue_depth(now)
         .await
         .map_err(|e| format!("queue_depth failed: {e}"))?;
-    let got: BTreeMap<(String, String), (i64, Option<i64>)> = depth
+    type Depth = (i64, Option<i64>, Option<i64>);
+    let got: BTreeMap<(String, String), Depth> = depth
         .into_iter()
-        .map(|d| ((d.queue, d.status), (d.jobs, d.oldest_run_at_ms)))
+        .map(|d| {
+            let counts = (d.jobs, d.oldest_due_ms, d.next_run_at_ms);
+            ((d.queue, d.status), counts)
+        })
         .collect();
-    let mut want: BTreeMap<(String, String), (i64, Option<i64>)> = BTreeMap::new();
+    let mut want: BTreeMap<(String, String), Depth> = BTreeMap::new();
     for row in expected.iter().filter(|r| r.status != "done") {
+        let state = depth_state(row, now);
+        let due = (state != "scheduled").then(|| row.due_since_ms.unwrap_or(row.run_at_ms));
         let entry = want
-            .entry((row.queue.clone(), row.status.clone()))
-            .or_insert((0, Some(row.run_at_ms)));
+            .entry((row.queue.clone(), state.to_owned()))
+            .or_insert((0, due, Some(row.run_at_ms)));
         entry.0 += 1;
-        entry.1 = entry.1.min(Some(row.run_at_ms));
+        entry.1 = entry.1.min(due); // all Some, or (scheduled) all None
+        entry.2 = entry.2.min(Some(row.run_at_ms));
     }
     if got != want {
         return Err(format!("queue depth {got:?}, the model {want:?}"));

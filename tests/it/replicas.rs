@@ -166,7 +166,10 @@ async fn three_replicas_run_every_job_once_in_key_order_and_survive_a_killed_pee
             "job {id} held by the killed replica was finished by {owner}"
         );
     }
-    let depth = store.queue_depth().await.unwrap();
+    let depth = store
+        .queue_depth(jiff::Timestamp::now().as_millisecond())
+        .await
+        .unwrap();
     assert!(
         depth.iter().all(|d| d.queue != LANE_PROBE),
         "nothing left ready, leased or dead: {depth:?}"

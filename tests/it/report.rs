@@ -173,8 +173,13 @@ async fn the_scoreboard_counts_every_kpi_of_the_week(engine: Engine) {
         (k.pipeline[0].source.as_str(), k.pipeline[0].sum),
         ("webinar", 12_000.0)
     );
-    let decided = ["handed_off", "not_ready", "disqualified"].map(|o| board.decided(o));
-    assert_eq!(decided, [5, 1, 1]);
+    let leads = ["handed_off", "not_ready", "disqualified"].map(|o| board.leads.with(o));
+    assert_eq!(leads, [5, 1, 1]);
+    assert_eq!(
+        board.leads.with("handed_off"),
+        k.coverage.den,
+        "the handed_off leads are the base of coverage"
+    );
 
     let teams: Vec<(&str, u64, Option<f64>)> = board
         .groups
@@ -236,7 +241,7 @@ async fn the_metrics_endpoint_shows_the_kpi_gauges(engine: Engine) {
     assert_eq!(value("handoff_kpi_sla_missed{window=\"7d\"}"), 2.0);
     assert_eq!(value("handoff_kpi_sla_missed{window=\"30d\"}"), 3.0);
     assert_eq!(
-        value("handoff_kpi_decisions{window=\"7d\",outcome=\"not_ready\"}"),
+        value("handoff_kpi_leads{window=\"7d\",outcome=\"not_ready\"}"),
         1.0
     );
     assert_eq!(

@@ -38,10 +38,10 @@ async fn the_report_command_prints_a_table_json_and_csv(engine: Engine) {
     let table = stdout(&run(&["report"]));
     for line in [
         "Lead handoff scoreboard, last 7d (",
-        "decisions             disqualified 1, handed_off 5, not_ready 1",
+        "leads                 7 decided: disqualified 1, handed_off 5, not_ready 1 (7 decisions)",
         "handoffs              4 (open 1, closed 3; merged 0 not counted)",
         "lead acceptance       33.3% (1 accepted of 3 with a disposition)",
-        "assignment coverage   80.0% (4 of 5 ready leads have an owner)",
+        "assignment coverage   80.0% (4 of 5 handed_off leads have an owner)",
         "time to first touch   p50 10m 00s, p90 1h 00m (2 touched)",
         "SLA compliance        33.3% (1 met of 3 due or touched; 1 not yet due)",
         "escalations           1",
@@ -81,7 +81,7 @@ async fn the_report_command_prints_a_table_json_and_csv(engine: Engine) {
     assert_eq!(json["window"], "30d");
     assert_eq!(json["total"]["handoffs"], 5);
     assert_eq!(json["total"]["coverage"]["den"], 6);
-    assert_eq!(json["decisions"]["handed_off"], 6);
+    assert_eq!(json["leads"]["by_outcome"]["handed_off"], 6);
 
     let csv = stdout(&run(&[
         "report", "--format", "csv", "--by", "source", "--since", "24h",
@@ -113,14 +113,14 @@ async fn explain_by_contact_id_shows_the_stored_history(engine: Engine) {
     for expected in [
         "Contact 1 in portal 62515: 1 decision(s), handed off",
         "Handoff (closed, step task_created)",
-        "owner           101, team dach",
+        "owner           101 (Jonas Becker), team dach",
         "task            T-1",
         "first touch     ",
         "(10m 00s after handoff, SLA met)",
         "disposition     accepted (fit) at ",
         "deal amount 12000.00",
         "Decision 1 of 1: handed_off at ",
-        "(trigger contact.creation), owner 101",
+        "(trigger contact.creation), owner 101 (Jonas Becker)",
         "score ",
         "+25 icp",
         "readiness: ready",

@@ -103,7 +103,7 @@ async fn the_start_check_names_an_unknown_id_and_an_unmatched_email() {
     );
     let loaded = live.loaded();
     let store = live.store(&loaded).await;
-    let client = handoff::admin::portal_client(&loaded, &store).unwrap();
+    let client = handoff::admin::portal_client(&loaded, Some(&store)).unwrap();
     assert!(check_portals(&client, &loaded.roster).await.is_empty());
     live.sb.sandbox.remove_owner(101).unwrap();
     live.sb.sandbox.remove_owner(302).unwrap();

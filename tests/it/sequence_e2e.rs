@@ -114,7 +114,8 @@ async fn a_matching_lead_is_enrolled_once_on_behalf_of_its_owner() {
         .unwrap();
     let calls = |s: &Value| s["byRoute"]["POST /automation/sequences/2026-09/enrollments"].as_u64();
     eventually(15, "the later events handled", || async {
-        let depth = env.store.queue_depth().await.unwrap();
+        let now = jiff::Timestamp::now().as_millisecond();
+        let depth = env.store.queue_depth(now).await.unwrap();
         depth
             .iter()
             .filter(|d| d.queue == "events")

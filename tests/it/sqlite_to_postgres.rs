@@ -25,9 +25,27 @@ fn copy(db: &Path, url: &str) -> std::process::Output {
     .unwrap()
 }
 
-/// A job that died, in a lane no worker runs.
+/// A job that died, and one held back by an auth failure for an hour, in a lane no worker runs.
 async fn dead_letter(store: &Store) {
     let now = jiff::Timestamp::now().as_millisecond();
+    let held = Scheduled {
+        job: NewJob {
+            queue: "parked",
+            key: format!("{PORTAL}:0-1:2"),
+            kind: "hubspot_event.v1",
+            payload: serde_json::value::to_raw_value(&json!({})).unwrap(),
+            occurred_at_ms: 1,
+        },
+        run_at_ms: now - 60_000,
+        max_attempts: 5,
+    };
+    store.schedule(&held, OnExisting::Keep, now).await.unwrap();
+    let claimed = store.claim("parked", "w", now, 60_000, 1).await.unwrap();
+    let retry = Outcome::Retry {
+        at_ms: now + 3_600_000,
+        error: "hubspot.auth.token_rejected: refused".into(),
+    };
+    store.finish(claimed[0].id, "w", &retry, now).await.unwrap();
     let job = NewJob {
         queue: "parked",
         key: format!("{PORTAL}:0-1:1"),
@@ -108,10 +126,19 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         target.inbox_len().await.unwrap(),
         source.inbox_len().await.unwrap()
     );
+    let now = jiff::Timestamp::now().as_millisecond();
     assert_eq!(
-        target.queue_depth().await.unwrap(),
-        source.queue_depth().await.unwrap(),
+        target.queue_depth(now).await.unwrap(),
+        source.queue_depth(now).await.unwrap(),
         "the same queue, scheduled SLA checks included"
+    );
+    let held = target.queue_depth(now).await.unwrap();
+    let held = held
+        .iter()
+        .find(|d| d.queue == "parked" && d.status == "held");
+    assert!(
+        held.is_some_and(|d| d.oldest_due_ms < Some(now - 50_000)),
+        "a held job keeps the time it became due: {held:?}"
     );
     let dead = source.dead_jobs(&DeadFilter::default()).await.unwrap();
     assert_eq!(dead.len(), 1);

@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use super::AdminError;
 use crate::config::LoadedConfig;
-use crate::hubspot::client::{HubspotClient, PortalConfig, PortalId};
+use crate::hubspot::client::{HubspotClient, PortalId};
 use crate::store::Store;
 
 /// How an item fared.
@@ -160,13 +160,22 @@ impl DoctorReport {
     }
 }
 
+/// Where doctor reads the dead letters of refused writes from.
+#[derive(Debug, Clone, Copy)]
+pub enum Ledger<'a> {
+    Open(&'a Store),
+    /// No store yet where `store.url` points: nothing has run, nothing was refused.
+    Missing,
+    /// The store could not be opened; the HubSpot checks run all the same.
+    Unreadable(&'a str),
+}
+
 /// What every check of one portal reads.
 pub(crate) struct Ctx<'a> {
     pub(crate) loaded: &'a LoadedConfig,
-    pub(crate) portal: &'a PortalConfig,
     pub(crate) id: PortalId,
     pub(crate) client: &'a HubspotClient,
-    pub(crate) store: &'a Store,
+    pub(crate) ledger: Ledger<'a>,
     pub(crate) now_ms: i64,
 }
 
@@ -174,7 +183,7 @@ pub(crate) struct Ctx<'a> {
 pub async fn doctor(
     loaded: &LoadedConfig,
     client: &HubspotClient,
-    store: &Store,
+    ledger: Ledger<'_>,
     only: Option<i64>,
     now_ms: i64,
 ) -> Result<DoctorReport, AdminError> {
@@ -191,10 +200,9 @@ pub async fn doctor(
     {
         let ctx = Ctx {
             loaded,
-            portal,
             id: portal.id,
             client,
-            store,
+            ledger,
             now_ms,
         };
         let mut checks = token::check(&ctx).await;
@@ -219,14 +227,24 @@ pub async fn command(
     only: Option<i64>,
     json: bool,
 ) -> Result<(String, bool), AdminError> {
-    let store = Store::connect(&loaded.settings.store).await?;
-    store.migrate().await?;
+    let opened = Store::open_existing(&loaded.settings.store).await;
+    let note = match &opened {
+        Err(e) if !matches!(e, crate::store::StoreError::Missing(_)) => e.to_string(),
+        _ => String::new(),
+    };
+    let ledger = match &opened {
+        Ok(store) => Ledger::Open(store),
+        Err(crate::store::StoreError::Missing(_)) => Ledger::Missing,
+        Err(_) => Ledger::Unreadable(&note),
+    };
     let now_ms = jiff::Timestamp::now().as_millisecond();
-    let report = match super::portal_client(loaded, &store) {
-        Ok(client) => doctor(loaded, &client, &store, only, now_ms).await,
+    let report = match super::portal_client(loaded, opened.as_ref().ok()) {
+        Ok(client) => doctor(loaded, &client, ledger, only, now_ms).await,
         Err(e) => Err(e),
     };
-    store.close().await;
+    if let Ok(store) = opened {
+        store.close().await;
+    }
     let report = report?;
     let text = if json {
         report.to_json()

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use regex::Regex;
 
-use super::{Check, Ctx, Section, Status};
+use super::{Check, Ctx, Ledger, Section, Status};
 use crate::store::queue::DeadFilter;
 
 const S: Section = Section::RefusedWrites;
@@ -65,13 +65,34 @@ fn names_by(reason: &str, patterns: &[&str]) -> Vec<String> {
 }
 
 pub(crate) async fn check(ctx: &Ctx<'_>) -> Vec<Check> {
+    let store = match ctx.ledger {
+        Ledger::Open(store) => store,
+        Ledger::Missing => {
+            return vec![Check::pass(
+                S,
+                "refused",
+                "refused writes",
+                "no store yet where store.url points: nothing has run, so nothing was refused",
+            )];
+        }
+        Ledger::Unreadable(why) => {
+            return vec![Check::problem(
+                Status::Warn,
+                S,
+                "refused",
+                "refused writes",
+                format!("the dead letters could not be read: {why}"),
+                "check store.url (run doctor where `serve` runs), then run doctor again",
+            )];
+        }
+    };
     let filter = DeadFilter {
         portal_id: i64::try_from(ctx.id.0).ok(),
         kind: None,
         since_ms: Some(ctx.now_ms - DAY_MS),
         limit: None,
     };
-    let jobs = match ctx.store.dead_jobs(&filter).await {
+    let jobs = match store.dead_jobs(&filter).await {
         Ok(jobs) => jobs,
         Err(e) => {
             return vec![Check::problem(

@@ -1,5 +1,5 @@
 //! Token & scopes: the portal's token works, belongs to this portal, and holds every scope the
-//! configuration needs (`admin::scopes`), each missing one named with what needs it. Scopes are
+//! configuration needs (`admin::scopes`: what `handoff hubspot-app` requires of the app), each missing one named with what needs it. Scopes are
 //! read with the token lookup of its kind (`HubspotClient::token_scopes`). When that lookup is
 //! refused (HubSpot may not describe static tokens of project apps there, docs/hubspot.md
 //! "Which scopes a token has"), a CRM read decides whether the token works, a 403 from it names
@@ -13,11 +13,10 @@ const S: Section = Section::Token;
 const REINSTALL: &str = "add it to the app's scopes (requiredScopes in app-hsmeta.json for a project app, the Auth tab for a legacy private app) and reinstall or re-authorize the app";
 
 pub(crate) async fn check(ctx: &Ctx<'_>) -> Vec<Check> {
-    let needs: Vec<ScopeNeed> =
-        required_scopes(&ctx.loaded.settings, &ctx.loaded.playbook, ctx.portal)
-            .into_iter()
-            .filter(|n| n.holder == ScopeHolder::Portal)
-            .collect();
+    let needs: Vec<ScopeNeed> = required_scopes(ctx.loaded)
+        .into_iter()
+        .filter(|n| n.holder == ScopeHolder::Portal)
+        .collect();
     match ctx.client.token_scopes(ctx.id).await {
         Ok(info) => described(ctx, &info, &needs),
         Err(e) if rejected(&e) => vec![token_refused(&e)],
@@ -85,14 +84,14 @@ fn described(ctx: &Ctx<'_>, info: &TokenScopes, needs: &[ScopeNeed]) -> Vec<Chec
 fn coverage(needs: &[ScopeNeed], granted: impl Fn(&str) -> bool) -> Vec<Check> {
     let missing: Vec<Check> = needs
         .iter()
-        .filter(|n| !granted(n.scope))
+        .filter(|n| !granted(&n.scope))
         .map(|n| {
             Check::problem(
                 Status::Fail,
                 S,
                 format!("scope:{}", n.scope),
                 format!("scope {}", n.scope),
-                format!("missing; needed to {}", n.why),
+                format!("missing; handoff needs it: {}", n.why),
                 REINSTALL,
             )
         })
@@ -100,7 +99,7 @@ fn coverage(needs: &[ScopeNeed], granted: impl Fn(&str) -> bool) -> Vec<Check> {
     if !missing.is_empty() {
         return missing;
     }
-    let names: Vec<&str> = needs.iter().map(|n| n.scope).collect();
+    let names: Vec<&str> = needs.iter().map(|n| n.scope.as_str()).collect();
     vec![Check::pass(
         S,
         "scopes",
@@ -141,7 +140,7 @@ async fn probe(ctx: &Ctx<'_>, lookup: &HubspotError, needs: &[ScopeNeed]) -> Vec
             "check hubspot.base_url and the network, then run doctor again",
         )],
         Ok(_) => {
-            let names: Vec<&str> = needs.iter().map(|n| n.scope).collect();
+            let names: Vec<&str> = needs.iter().map(|n| n.scope.as_str()).collect();
             vec![
                 Check::pass(
                     S,

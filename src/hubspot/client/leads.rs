@@ -21,6 +21,8 @@ use super::types::{BatchResponse, ContactId, CrmObject, OwnerId, PortalId};
 
 /// The Lead object's type id (HUBSPOT-NEXT.md §3.1).
 pub const LEAD_OBJECT_TYPE: &str = "0-136";
+/// The lead property holding its pipeline stage (docs/hubspot.md "Developer platform app").
+pub const LEAD_STAGE_PROPERTY: &str = "hs_pipeline_stage";
 /// `LEAD_TO_PRIMARY_CONTACT` (HUBSPOT-NEXT.md §3.2, from the official guide's example).
 const LEAD_TO_PRIMARY_CONTACT: u32 = 578;
 

@@ -52,11 +52,14 @@ pub use companies::Company;
 pub use config::{AuthConfig, ConfigError, HubspotConfig, PortalConfig};
 pub use contacts::{Contact, ContactUpdate};
 pub use error::{AuthFailure, ErrorDetail, HubspotError, ItemError, RateLimitPolicy};
+pub use journal::SCOPES as JOURNAL_SCOPES;
 pub use journal::{
     JournalConfig, JournalFrom, JournalPointer, JournalRead, JournalSubscription,
-    NewJournalSubscription, SCOPES as JOURNAL_SCOPES,
+    NewJournalSubscription,
 };
-pub use leads::{LEAD_OBJECT_TYPE, LeadOwnerUpdate, LeadPipeline, LeadStage, NewLead};
+pub use leads::{
+    LEAD_OBJECT_TYPE, LEAD_STAGE_PROPERTY, LeadOwnerUpdate, LeadPipeline, LeadStage, NewLead,
+};
 pub use owners::{Owner, OwnerType};
 pub use paths::{Api, ApiVersion};
 pub use properties::{

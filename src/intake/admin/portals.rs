@@ -20,19 +20,18 @@ struct PauseBody {
     reason: Option<String>,
 }
 
-/// Adds the client's auth state, which only the running service knows.
-fn with_auth(admin: &AdminState, mut status: PortalStatus) -> PortalStatus {
+/// Adds this process's own auth pause, which may be newer than what the store recorded.
+fn with_auth(admin: &AdminState, status: PortalStatus) -> PortalStatus {
     let portal = PortalId(u64::try_from(status.portal_id).unwrap_or_default());
-    status.auth = admin
-        .client()
-        .map(|c| c.auth_pause(portal).unwrap_or("ok").to_owned());
-    status
+    let live = admin.client().and_then(|c| c.auth_pause(portal));
+    status.with_live_auth(live, Timestamp::now())
 }
 
 pub(super) async fn list(State(admin): State<AdminState>) -> Answer {
-    let statuses = admin::portal_statuses(admin.store(), &admin.inner.portals, None)
-        .await
-        .map_err(refusal)?;
+    let statuses =
+        admin::portal_statuses(admin.store(), &admin.inner.portals, None, Timestamp::now())
+            .await
+            .map_err(refusal)?;
     let portals: Vec<PortalStatus> = statuses.into_iter().map(|s| with_auth(&admin, s)).collect();
     Ok(Json(json!({ "portals": portals })))
 }

@@ -43,6 +43,18 @@ pub struct ReadyLead {
     pub source: Option<String>,
 }
 
+/// The decisions about one contact that had one outcome in a period: how many, and when the
+/// latest was made (`handoff report` counts leads, not decisions, from these).
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct LeadOutcome {
+    pub portal_id: i64,
+    pub contact_id: i64,
+    /// `handed_off`, `not_ready` or `disqualified`.
+    pub outcome: String,
+    pub decisions: i64,
+    pub last_decided_at_ms: i64,
+}
+
 /// Ready leads still without an owner's task, by where they stopped (see
 /// [`Store::unassigned_leads`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -62,6 +74,18 @@ impl Store {
              handed_off_at_ms, sla_due_at_ms, first_touch_at_ms, sla_met, escalations, reassignments, \
              disposition, disposition_reason, deal_amount FROM handoffs \
              WHERE handed_off_at_ms >= $1 ORDER BY handed_off_at_ms, id";
+        Ok(on_reader!(self, |pool| sqlx::query_as(SQL)
+            .bind(since_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// The outcomes of the decisions made at or after `since_ms`, one row per contact and
+    /// outcome, with how many decisions had it and the latest one's time.
+    pub async fn lead_outcomes_since(&self, since_ms: i64) -> Result<Vec<LeadOutcome>, StoreError> {
+        const SQL: &str = "SELECT portal_id, contact_id, outcome, COUNT(*) AS decisions, \
+             MAX(decided_at_ms) AS last_decided_at_ms FROM decisions WHERE decided_at_ms >= $1 \
+             GROUP BY portal_id, contact_id, outcome ORDER BY portal_id, contact_id, outcome";
         Ok(on_reader!(self, |pool| sqlx::query_as(SQL)
             .bind(since_ms)
             .fetch_all(pool)

@@ -468,7 +468,7 @@ pub(crate) async fn apply_observed(
             if super::breach::late_touch_counts(row, at) {
                 super::breach::count(p, row);
             }
-            tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, sla = label, "first touch recorded; SLA ladder stopped");
+            tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, owner_name = %p.owner_name(&row.owner_id), sla = label, "first touch recorded; SLA ladder stopped");
             // Only the close-the-loop check stays, unless a disposition closes that too.
             let keep: Vec<_> = row
                 .close_loop_due_ms

@@ -20,7 +20,7 @@ use super::touch::{Observed, outcome_name};
 use super::{Pipeline, now_ms, outcome_of, portal, retry_later};
 use crate::engine::leads::{Stage, stage_outcomes};
 use crate::engine::playbook::DispositionOutcome;
-use crate::hubspot::client::ItemError;
+use crate::hubspot::client::{ItemError, LEAD_STAGE_PROPERTY};
 use crate::hubspot::event::{EventAction, HubspotEvent};
 use crate::store::StoreError;
 use crate::store::queue::Outcome;
@@ -49,14 +49,22 @@ impl StageCache {
     }
 }
 
+/// The lead properties whose changes are dispositions: the stage and the reason property.
+/// What the pipeline reads from a lead, and what the app's lead webhooks subscribe to
+/// (`admin::hubspot_app`).
+pub fn lead_properties(reason_property: &str) -> Vec<String> {
+    vec![LEAD_STAGE_PROPERTY.to_owned(), reason_property.to_owned()]
+}
+
 /// What a lead's coalesced events ask for: read the lead when its stage or reason changed.
 pub fn plan(events: &[HubspotEvent], reason_property: &str) -> Plan {
+    let watched = lead_properties(reason_property);
     let mut p = Plan::default();
     for e in events {
         let asks = e.action == EventAction::PropertyChange
             && e.property_name
                 .as_deref()
-                .is_some_and(|n| n == "hs_pipeline_stage" || n == reason_property);
+                .is_some_and(|n| watched.iter().any(|w| w == n));
         if asks {
             p.evaluate = true;
             p.trigger = format!(
@@ -185,7 +193,7 @@ async fn read(
         .keys()
         .filter_map(|id| u64::try_from(*id).ok())
         .collect();
-    let props = vec!["hs_pipeline_stage".to_owned(), reason_property.clone()];
+    let props = lead_properties(reason_property);
     let mut seen = Vec::new();
     for item in p.client.read_leads(portal(portal_id), &ids, props).await {
         let id = i64::try_from(item.key).unwrap_or_default();
@@ -193,7 +201,7 @@ async fn read(
         match item.result {
             Ok(lead) => seen.push(SeenLead {
                 id,
-                stage: lead.property("hs_pipeline_stage").unwrap_or("").to_owned(),
+                stage: lead.property(LEAD_STAGE_PROPERTY).unwrap_or("").to_owned(),
                 reason: lead
                     .property(reason_property)
                     .map(str::trim)
@@ -203,7 +211,7 @@ async fn read(
             // Deleted since the event: nothing to record.
             Err(ItemError::NotFound) => {}
             Err(ItemError::Request(err)) => {
-                failures.insert(id, outcome_of(&err, tries));
+                failures.insert(id, outcome_of(&err));
             }
             Err(_) => {
                 failures.insert(id, retry_later(tries, "lead read unanswered"));
@@ -290,7 +298,7 @@ async fn stages_for<'a>(
         Err(err) => {
             return match cached {
                 Some((_, stages)) => Ok(stages),
-                None => Err(outcome_of(&err, 1)),
+                None => Err(outcome_of(&err)),
             };
         }
     };

@@ -248,11 +248,11 @@ async fn search_failed(
     attempts: i64,
     failures: &mut Failures,
 ) {
-    let tries = match outcome_of(err, attempts) {
+    let tries = match outcome_of(err) {
         Outcome::Dead { .. } => MAX_LEAD_ATTEMPTS,
         _ => attempts,
     };
-    let retry = || outcome_of(err, attempts);
+    let retry = || outcome_of(err);
     give_up_or_retry(p, row, &err.to_string(), tries, failures, retry).await;
 }
 

@@ -70,6 +70,17 @@ pub(crate) fn now_ms() -> i64 {
 }
 
 impl Pipeline {
+    /// The roster's name for `owner_id`, for the `owner_name` field of log lines; empty when
+    /// the roster does not know the owner.
+    pub(crate) fn owner_name(&self, owner_id: &str) -> String {
+        self.rules
+            .current()
+            .roster
+            .owner(owner_id)
+            .map(|o| o.owner.name.clone())
+            .unwrap_or_default()
+    }
+
     /// Contact properties every read asks for: what the playbook declares, plus touches,
     /// source, offer, deal amount and the owner.
     pub(crate) fn contact_properties(&self, rules: &Rules) -> Vec<String> {
@@ -90,23 +101,32 @@ impl Pipeline {
 }
 
 /// How a failed HubSpot call ends the job: retried at the client's time (rate limit reset,
-/// backoff), or dead when retrying cannot help (HubSpot refused; auth needs an operator).
-pub(crate) fn outcome_of(err: &HubspotError, attempts: i64) -> Outcome {
+/// backoff), held while the portal's credentials are refused, or dead when retrying cannot
+/// help (HubSpot refused the input).
+///
+/// An auth failure pauses the portal in the client until an operator fixes its credentials
+/// (`handoff portal resume` or a restart); its jobs are deferred like an operator pause's:
+/// back to the queue without spending an attempt, looked at again every minute (the paused
+/// client answers without a HubSpot call), so a token refused over a weekend dead-letters
+/// no lead.
+pub(crate) fn outcome_of(err: &HubspotError) -> Outcome {
     match err.retry_at() {
         Some(at) => Outcome::Retry {
             at_ms: at.as_millisecond().max(now_ms() + 100),
             error: format!("{}: {err}", err.detail_code()),
         },
-        None if matches!(err, HubspotError::Auth { .. }) => Outcome::Retry {
-            // The portal is paused until an operator fixes its credentials; keep the work.
-            at_ms: now_ms() + backoff_ms(attempts, 60_000, 3_600_000, 0.5),
-            error: format!("{}: {err}", err.detail_code()),
+        None if matches!(err, HubspotError::Auth { .. }) => Outcome::Defer {
+            at_ms: now_ms() + AUTH_RECHECK_MS,
+            reason: format!("{}: {err}", err.detail_code()),
         },
         None => Outcome::Dead {
             reason: format!("{}: {err}", err.detail_code()),
         },
     }
 }
+
+/// How long a job held by refused credentials waits before it looks again.
+const AUTH_RECHECK_MS: i64 = 60_000;
 
 /// A retry with backoff for failures that are not HubSpot's (store errors, lookups pending).
 pub(crate) fn retry_later(attempts: i64, error: impl Into<String>) -> Outcome {
@@ -144,4 +164,28 @@ pub fn contact_properties_of(
     }
     set.insert("recent_conversion_event_name".into());
     set.into_iter().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hubspot::client::{AuthFailure, PortalId};
+
+    #[test]
+    fn refused_credentials_hold_the_job_without_spending_an_attempt() {
+        let err = HubspotError::Auth {
+            portal: PortalId(7),
+            reason: AuthFailure::TokenRejected,
+        };
+        match outcome_of(&err) {
+            Outcome::Defer { at_ms, reason } => {
+                assert!(at_ms > now_ms(), "looked at again later, not spun");
+                assert!(
+                    reason.starts_with("hubspot.auth.token_rejected"),
+                    "{reason}"
+                );
+            }
+            other => panic!("an auth failure must defer, not {other:?}"),
+        }
+    }
 }

@@ -6,13 +6,23 @@
 //!
 //! The HubSpot client's auth pause lives in memory, per process. A resume recorded in the
 //! store after this process started lifts it here too, so one resume frees every replica.
+//! Each process also records its auth pauses in the store (before every batch and every few
+//! seconds while one lasts), so `handoff portal list` shows them; a start clears the record
+//! and makes the jobs that waited out an auth failure due at once: the credentials were just
+//! loaded afresh, so they need not wait out their backoff.
 
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio_util::sync::CancellationToken;
 
 use super::{Pipeline, now_ms, portal};
 use crate::store::queue::Outcome;
-use crate::store::{PAUSED_ERROR, StoreError};
+use crate::store::{PAUSED_ERROR, PortalPause, Store, StoreError};
+
+/// How often a process whose client holds an auth pause makes sure the store shows it.
+const AUTH_WATCH: Duration = Duration::from_secs(5);
 
 /// How long a deferred job waits before it looks again, unless a resume makes it due sooner.
 const RECHECK_MS: i64 = 60_000;
@@ -33,18 +43,26 @@ impl Pauses {
     }
 
     /// The portals paused now. Lifts the client's auth pause of portals resumed since this
-    /// process started (once per resume).
+    /// process started (once per resume) and records the ones left.
     pub(crate) async fn paused(&self, p: &Pipeline) -> Result<BTreeSet<i64>, StoreError> {
         let rows = p.store.portal_pauses().await?;
-        let mut paused = BTreeSet::new();
-        for row in rows {
-            if row.is_paused() {
-                paused.insert(row.portal_id);
-            } else if let Some(at) = row.resumed_at_ms {
+        self.follow(p, &rows).await;
+        Ok(rows
+            .iter()
+            .filter(|r| r.is_paused())
+            .map(|r| r.portal_id)
+            .collect())
+    }
+
+    /// Brings this process in line with the store's records (`rows`): lifts the client's auth
+    /// pause of portals resumed since it started, then records the auth pauses left.
+    async fn follow(&self, p: &Pipeline, rows: &[PortalPause]) {
+        for row in rows.iter().filter(|r| !r.is_paused()) {
+            if let Some(at) = row.resumed_at_ms {
                 self.lift_auth_pause(p, row.portal_id, at);
             }
         }
-        Ok(paused)
+        record_auth_pauses(p, rows).await;
     }
 
     /// Lifts the client's auth pause of a portal resumed at `resumed_at_ms`, unless this
@@ -69,6 +87,91 @@ impl Pauses {
             true
         } else {
             false
+        }
+    }
+}
+
+/// Records in the store each auth pause of this process's client while the store shows none
+/// (`rows`: the store's records). Never clears one (another replica may still be paused) nor
+/// overwrites one (replicas paused for different reasons would take turns); a resume made since
+/// `rows` were read wins (the next look lifts the pause instead).
+async fn record_auth_pauses(p: &Pipeline, rows: &[PortalPause]) {
+    for id in p.client.portals() {
+        let Some(failure) = p.client.auth_pause(id) else {
+            continue;
+        };
+        let Ok(portal_id) = i64::try_from(id.0) else {
+            continue;
+        };
+        let row = rows.iter().find(|r| r.portal_id == portal_id);
+        if row.is_some_and(|r| r.auth_failure.is_some()) {
+            continue;
+        }
+        let seen_resume = row.and_then(|r| r.resumed_at_ms);
+        let recorded = p
+            .store
+            .record_auth_failure(portal_id, failure, seen_resume, now_ms())
+            .await;
+        match recorded {
+            Ok(false) => {}
+            Ok(true) => tracing::warn!(
+                portal_id,
+                error.code = failure,
+                "portal held by a HubSpot auth failure: its jobs wait until it is resumed or handoff restarts"
+            ),
+            Err(err) => {
+                tracing::warn!(portal_id, error = %err, "could not record a portal's auth pause; retrying")
+            }
+        }
+    }
+}
+
+/// Every [`AUTH_WATCH`], while this process's client holds an auth pause, makes sure the store
+/// shows it (a pause can begin outside any batch, e.g. in the owners refresh).
+pub async fn watch_auth_pauses(p: Arc<Pipeline>, shutdown: CancellationToken) {
+    let mut tick = tokio::time::interval(AUTH_WATCH);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => {}
+        }
+        if !p
+            .client
+            .portals()
+            .iter()
+            .any(|id| p.client.auth_pause(*id).is_some())
+        {
+            continue;
+        }
+        match p.store.portal_pauses().await {
+            Ok(rows) => p.pauses.follow(&p, &rows).await,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not record a portal's auth pause; retrying")
+            }
+        }
+    }
+}
+
+/// At start, with every portal's credentials just loaded: clears the auth failures recorded by
+/// the last run and makes the jobs that waited one out due now, instead of after the rest of
+/// their backoff (up to an hour). Logs what it did per portal; a store error is logged and
+/// the jobs keep their times.
+pub async fn fresh_start(store: &Store, portals: &[i64], now_ms: i64) {
+    for &portal_id in portals {
+        match store.auth_fresh_start(portal_id, now_ms).await {
+            Ok((None, 0)) => {}
+            Ok((failure, jobs_due)) => tracing::info!(
+                portal_id,
+                recorded = failure.as_deref().unwrap_or("none"),
+                jobs_due,
+                "credentials loaded afresh: jobs held by a HubSpot auth failure are due now"
+            ),
+            Err(err) => tracing::warn!(
+                portal_id,
+                error = %err,
+                "could not release the jobs held by an auth failure; they run at their retry time"
+            ),
         }
     }
 }

@@ -93,7 +93,6 @@ pub(crate) async fn read_contacts(
     }
     // A contact whose company could not be read is not decided without it (the company
     // decides fit and routing): it waits for a retry like a failed contact read.
-    let attempts_of = |id: &str| id.parse::<i64>().map_or(1, |id| each.attempts(id));
     let mut primary: HashMap<String, CompanyId> = HashMap::new();
     let mut unread: HashMap<String, crate::store::queue::Outcome> = HashMap::new();
     for item in p.client.contact_companies(portal(portal_id), &need).await {
@@ -105,7 +104,7 @@ pub(crate) async fn read_contacts(
                 }
             }
             Err(ItemError::Request(err)) => {
-                let outcome = super::outcome_of(&err, attempts_of(&id));
+                let outcome = super::outcome_of(&err);
                 unread.insert(id, outcome);
             }
             // No associations (or an input HubSpot refuses): decided without a company.
@@ -130,7 +129,7 @@ pub(crate) async fn read_contacts(
                 }
                 Err(ItemError::Request(err)) => {
                     for (id, _) in primary.iter().filter(|(_, c)| **c == item.key) {
-                        unread.insert(id.clone(), super::outcome_of(&err, attempts_of(id)));
+                        unread.insert(id.clone(), super::outcome_of(&err));
                     }
                 }
                 // Deleted since it was associated: decided without it.

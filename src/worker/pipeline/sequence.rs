@@ -111,7 +111,7 @@ pub(super) async fn enroll(
             }
             Ok(None) => {}
             Err(Failed::Hubspot(err)) => {
-                failures.insert(row.contact_id, outcome_of(&err, attempts));
+                failures.insert(row.contact_id, outcome_of(&err));
             }
             Err(Failed::Store(err)) => {
                 failures.insert(row.contact_id, retry_later(attempts, err.to_string()));

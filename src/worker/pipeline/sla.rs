@@ -58,7 +58,7 @@ async fn act(p: &Pipeline, check: &SlaCheck, row: &HandoffRow, attempts: i64) ->
             event: None,
         },
         Err(e) if e.is_not_found() => return Outcome::Done,
-        Err(e) => return outcome_of(&e, attempts),
+        Err(e) => return outcome_of(&e),
     };
     let mut seen = touch::observe(
         &c,
@@ -118,7 +118,7 @@ fn counted(p: &Pipeline, row: &HandoffRow, check: &SlaCheck) {
             action: action.as_str(),
         })
         .inc();
-    tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, action = action.as_str(), "SLA step taken");
+    tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, owner_name = %p.owner_name(&row.owner_id), action = action.as_str(), "SLA step taken");
 }
 
 fn subject_of(row: &HandoffRow) -> String {
@@ -296,7 +296,7 @@ async fn reassign(
         return retry_later(attempts, err.to_string());
     }
     counted(p, row, check);
-    tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, from = %row.owner_id, to = %change.owner_id, "lead reassigned after a missed SLA");
+    tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, from = %row.owner_id, from_name = %p.owner_name(&row.owner_id), to = %change.owner_id, to_name = %p.owner_name(&change.owner_id), "lead reassigned after a missed SLA");
     resume(p, row.id, attempts).await
 }
 

@@ -11,7 +11,7 @@ mod setup;
 
 use std::process::Output;
 
-use handoff::admin::doctor::{DoctorReport, Status, doctor};
+use handoff::admin::doctor::{DoctorReport, Ledger, Status, doctor};
 use handoff::admin::{portal_client, setup_portal};
 use handoff::config::{ConfigSources, LoadedConfig};
 use handoff::sandbox::{RunningSandbox, SandboxConfig};
@@ -101,9 +101,11 @@ quota = {{ requests = 110, interval_ms = 10000 }}
     pub async fn doctor(&self) -> DoctorReport {
         let loaded = self.loaded();
         let store = self.store(&loaded).await;
-        let client = portal_client(&loaded, &store).unwrap();
+        let client = portal_client(&loaded, Some(&store)).unwrap();
         let now = jiff::Timestamp::now().as_millisecond();
-        let report = doctor(&loaded, &client, &store, None, now).await.unwrap();
+        let report = doctor(&loaded, &client, Ledger::Open(&store), None, now)
+            .await
+            .unwrap();
         store.close().await;
         report
     }
@@ -111,7 +113,7 @@ quota = {{ requests = 110, interval_ms = 10000 }}
     pub async fn setup(&self) {
         let loaded = self.loaded();
         let store = self.store(&loaded).await;
-        let client = portal_client(&loaded, &store).unwrap();
+        let client = portal_client(&loaded, Some(&store)).unwrap();
         let report = setup_portal(&loaded, &client, PORTAL, false).await.unwrap();
         assert!(!report.has_problems(), "{report:?}");
         store.close().await;

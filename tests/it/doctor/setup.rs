@@ -60,7 +60,7 @@ async fn setup_reports_a_property_of_another_type_as_a_conflict_and_leaves_it() 
         .unwrap();
     let loaded = live.loaded();
     let store = live.store(&loaded).await;
-    let client = portal_client(&loaded, &store).unwrap();
+    let client = portal_client(&loaded, Some(&store)).unwrap();
     let text = NewProperty {
         name: "handoff_score".into(),
         label: "Score (text)".into(),
