@@ -201,3 +201,27 @@ async fn doctor_names_an_unknown_portal() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("portal 999 is not configured"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_and_doctor_run_before_any_store_exists_and_create_none() {
+    let live = Live::start().await;
+    let db = live.dir.path().join("handoff.db");
+    let setup = live.run(&["portal", "setup", "--portal", "62515"]).await;
+    assert!(setup.status.success(), "{setup:?}");
+    let out = live.run(&["doctor", "--json"]).await;
+    assert!(out.status.success(), "{out:?}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let refused = json["portals"][0]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "refused")
+        .unwrap()
+        .clone();
+    assert_eq!(refused["status"], "pass");
+    assert!(
+        refused["reason"].as_str().unwrap().contains("no store yet"),
+        "{refused}"
+    );
+    assert!(!db.exists(), "neither command creates a store");
+}
