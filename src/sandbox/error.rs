@@ -39,6 +39,8 @@ pub(crate) struct ApiError {
     pub(crate) category: &'static str,
     pub(crate) message: String,
     pub(crate) context: BTreeMap<String, Vec<String>>,
+    /// e.g. `Properties.PROPERTY_WITH_NAME_EXISTS`.
+    pub(crate) sub_category: Option<&'static str>,
 }
 
 impl ApiError {
@@ -52,6 +54,7 @@ impl ApiError {
             category,
             message: message.into(),
             context: BTreeMap::new(),
+            sub_category: None,
         }
     }
 
@@ -83,6 +86,9 @@ impl ApiError {
         });
         if !self.context.is_empty() {
             body["context"] = json!(self.context);
+        }
+        if let Some(sub) = self.sub_category {
+            body["subCategory"] = json!(sub);
         }
         body
     }

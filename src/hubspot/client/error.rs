@@ -100,6 +100,11 @@ pub struct ErrorDetail {
     pub message: String,
     /// HubSpot's correlation id, for support tickets.
     pub correlation_id: Option<String>,
+    /// The scopes a 403 `MISSING_SCOPES` names (`context.missingScopes`, or the
+    /// `requiredGranularScopes` of its `errors[].context`; docs/hubspot.md "Which scopes a
+    /// token has"); `None` otherwise. Boxed: every client `Result` carries this type.
+    #[allow(clippy::box_collection)]
+    pub missing_scopes: Option<Box<Vec<String>>>,
 }
 
 impl fmt::Display for ErrorDetail {
@@ -214,6 +219,21 @@ impl HubspotError {
         matches!(self, Self::Permanent { detail, .. } if detail.status == Some(404))
     }
 
+    /// HubSpot answered 409 (e.g. a property or group name that exists).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Permanent { detail, .. } if detail.status == Some(409))
+    }
+
+    /// The scopes a 403 named as missing; empty for any other error.
+    pub fn missing_scopes(&self) -> &[String] {
+        match self {
+            Self::Permanent { detail, .. } if detail.status == Some(403) => {
+                detail.missing_scopes.as_deref().map_or(&[], Vec::as_slice)
+            }
+            _ => &[],
+        }
+    }
+
     /// A permanent error raised by this client before any request (bad input, unknown portal,
     /// undecodable response).
     pub(crate) fn local(portal: PortalId, category: &str, message: impl Into<String>) -> Self {
@@ -224,6 +244,7 @@ impl HubspotError {
                 category: Some(format!("handoff.{category}")),
                 message: message.into(),
                 correlation_id: None,
+                missing_scopes: None,
             },
         }
     }

@@ -92,6 +92,46 @@ struct ErrorBody {
     correlation_id: Option<String>,
     #[serde(default)]
     policy_name: Option<String>,
+    #[serde(default)]
+    context: Option<ErrorContext>,
+    #[serde(default)]
+    errors: Vec<ErrorEntry>,
+}
+
+/// The part of an error's `context` that names scopes: `missingScopes` (HubSpot's `Error`
+/// example) or `requiredGranularScopes` (seen in 403 `MISSING_SCOPES` answers).
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ErrorContext {
+    #[serde(default)]
+    missing_scopes: Vec<String>,
+    #[serde(default)]
+    required_granular_scopes: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ErrorEntry {
+    #[serde(default)]
+    context: Option<ErrorContext>,
+}
+
+impl ErrorBody {
+    /// Every scope the body names, top level first, once each.
+    fn scopes(&self) -> Vec<String> {
+        let contexts = self
+            .context
+            .iter()
+            .chain(self.errors.iter().filter_map(|e| e.context.as_ref()));
+        let mut out: Vec<String> = Vec::new();
+        for c in contexts {
+            for s in c.missing_scopes.iter().chain(&c.required_granular_scopes) {
+                if !out.contains(s) {
+                    out.push(s.clone());
+                }
+            }
+        }
+        out
+    }
 }
 
 /// `warnings[]` of a 2xx answer (`{category, message, context}`), optional on every version:
@@ -256,6 +296,9 @@ impl Inner {
                 category: parsed.category.clone(),
                 message: truncate(parsed.message.clone().unwrap_or_default()),
                 correlation_id: parsed.correlation_id.clone(),
+                missing_scopes: Some(parsed.scopes())
+                    .filter(|s| !s.is_empty())
+                    .map(Box::new),
             };
             match classify_status(status) {
                 StatusClass::Unauthorized if call.isolated_auth => {
