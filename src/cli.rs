@@ -161,6 +161,26 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check each portal against live HubSpot before going live (read-only)
+    ///
+    /// Checks each configured portal (or --portal) against live HubSpot, read-only, and prints
+    /// a checklist grouped like `brew doctor`: every item passes, warns or fails, with the
+    /// reason and the fix. Groups: Token & scopes (the token works; its scopes cover what the
+    /// configuration turns on), Owners (every roster owner exists, is active and has its email;
+    /// owners given by email alone resolve), Properties (every property the playbook and
+    /// pipeline read exists with a compatible type), Write-back (the [pipeline.write_back]
+    /// properties exist: else run `handoff portal setup`), Leads & sequences (when turned on:
+    /// the stages and sequences named exist), Webhook URL (webhook.public_url is HTTPS and is
+    /// the served route), Refused writes (writes HubSpot refused in the last 24 h for rules no
+    /// API can read). Exits 1 when any item fails, 0 otherwise (warnings allowed).
+    Doctor {
+        /// Only this portal (default: every configured portal).
+        #[arg(long, value_name = "P")]
+        portal: Option<i64>,
+        /// Print the checklist as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Manage the Webhooks Journal subscriptions
     Journal {
         #[command(subcommand)]
@@ -494,6 +514,24 @@ pub enum PortalCommand {
         #[arg(long, value_name = "P")]
         portal: i64,
     },
+    /// Create the handoff property group and write-back properties in a portal
+    ///
+    /// Creates what handoff writes into a portal that is not there yet: the `handoff` contact
+    /// property group and the contact properties of [pipeline.write_back] (score: number, tier:
+    /// a select of the playbook's tiers, handed_off_at and sla_due_at: datetime; the owner is
+    /// HubSpot's own hubspot_owner_id, checked, never created). Idempotent: everything is read
+    /// first and a property that already exists is left alone; one that exists with a type
+    /// handoff cannot write is reported as a conflict, never changed. Prints created / present /
+    /// conflict per item; exits non-zero on a conflict or failure. Needs the scope
+    /// crm.schemas.contacts.write.
+    Setup {
+        /// HubSpot portal (hub) id, one of [[hubspot.portals]].
+        #[arg(long, value_name = "P")]
+        portal: i64,
+        /// Print the plan and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// List each configured portal: running, paused or auth-paused, since when, why
     ///
     /// Auth-paused: HubSpot refused the portal's credentials, as the service recorded it. Also
@@ -541,7 +579,12 @@ impl Command {
     pub fn purpose(&self) -> Purpose {
         match self {
             Command::Serve | Command::Work | Command::CheckConfig => Purpose::Service,
-            Command::Journal { .. } | Command::Backfill { .. } => Purpose::Hubspot,
+            Command::Journal { .. }
+            | Command::Backfill { .. }
+            | Command::Doctor { .. }
+            | Command::Portal {
+                command: PortalCommand::Setup { .. },
+            } => Purpose::Hubspot,
             Command::Explain {
                 contact_id: Some(_),
                 ..

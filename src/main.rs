@@ -60,7 +60,11 @@ fn main() -> ExitCode {
         Command::Migrate => run_async(migrate(loaded)),
         Command::Queue { command } => run_async(print(queue(loaded, command))),
         Command::Dlq { command } => run_async(print(dlq(loaded, command))),
+        Command::Portal {
+            command: PortalCommand::Setup { portal, dry_run },
+        } => run_code(portal_setup(loaded, portal, dry_run)),
         Command::Portal { command } => run_async(print(portal(loaded, command))),
+        Command::Doctor { portal, json } => run_code(doctor(loaded, portal, json)),
         Command::Journal {
             command: JournalCommand::Subscribe { portal },
         } => run_async(print(journal_subscribe(loaded, portal))),
@@ -214,6 +218,8 @@ async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<
                     s.portal_id
                 )
             }),
+        // Handled by `portal_setup`.
+        PortalCommand::Setup { .. } => Ok(String::new()),
         PortalCommand::List { portal, json } => {
             admin::portal_statuses(&store, &configured, portal, now)
                 .await
@@ -228,6 +234,32 @@ async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<
     };
     store.close().await;
     Ok(out?)
+}
+
+/// `portal setup`: the report; exit 1 on a conflict or failure.
+async fn portal_setup(
+    loaded: LoadedConfig,
+    portal: i64,
+    dry_run: bool,
+) -> anyhow::Result<ExitCode> {
+    let (text, ok) = admin::setup::command(&loaded, portal, dry_run).await?;
+    say!("{text}");
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `doctor`: the checklist; exit 1 when any item failed.
+async fn doctor(loaded: LoadedConfig, portal: Option<i64>, json: bool) -> anyhow::Result<ExitCode> {
+    let (text, ok) = admin::doctor::command(&loaded, portal, json).await?;
+    say!("{text}");
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 async fn journal_subscribe(loaded: LoadedConfig, portal: Option<i64>) -> anyhow::Result<String> {
@@ -375,6 +407,20 @@ fn simulate(
     } else {
         sim.to_string()
     })
+}
+
+/// [`run_async`] for a command that chooses its own exit code.
+fn run_code(task: impl Future<Output = anyhow::Result<ExitCode>>) -> ExitCode {
+    let mut code = ExitCode::SUCCESS;
+    let done = run_async(async {
+        code = task.await?;
+        Ok(())
+    });
+    if done == ExitCode::SUCCESS {
+        code
+    } else {
+        done
+    }
 }
 
 fn run_async(task: impl Future<Output = anyhow::Result<()>>) -> ExitCode {

@@ -181,6 +181,9 @@ impl Application {
             tokio::spawn(crate::worker::pipeline::sequence_check::check_at_start(
                 p.clone(),
             ));
+            tokio::spawn(crate::worker::pipeline::roster_check::check_at_start(
+                p.clone(),
+            ));
             tokio::spawn(crate::worker::pipeline::lead_stages::read_at_start(p));
         }
         let owners = self.hubspot.clone().map(|client| {

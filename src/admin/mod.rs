@@ -1,16 +1,21 @@
 //! Operator and admin tools behind the CLI and the admin endpoints: the engine's offline
-//! `explain` and `simulate`, the queue's `queue stats` and `dlq` commands, portal pauses, and the
-//! Webhooks Journal commands (`journal subscribe`, `backfill`), and the HubSpot project app
-//! handoff runs as (`hubspot-app`).
+//! `explain` and `simulate`, the queue's `queue stats` and `dlq` commands, portal pauses, the
+//! Webhooks Journal commands (`journal subscribe`, `backfill`), the HubSpot project app handoff
+//! runs as (`hubspot-app`), and going live on a portal: `portal setup` (`setup.rs`,
+//! `write_back.rs`) and `doctor` (`doctor/`, `scopes.rs`).
 //! Every error names what it is about (file and line, key path, job id, portal).
 
 mod config_view;
+pub mod doctor;
 mod engine;
 pub mod hubspot_app;
 mod journal;
 mod portals;
 mod queue;
+pub mod scopes;
 pub mod send_webhook;
+pub mod setup;
+pub mod write_back;
 
 use std::path::{Path, PathBuf};
 
@@ -43,6 +48,8 @@ pub enum AdminError {
     Reason(usize),
     #[error("journal: {0}")]
     Journal(String),
+    #[error("HubSpot client: {0}")]
+    Hubspot(String),
     #[error(transparent)]
     Queue(#[from] crate::store::queue::QueueError),
     #[error(transparent)]
@@ -54,4 +61,40 @@ fn file_error(path: &Path, message: impl Into<String>) -> AdminError {
         path: path.to_path_buf(),
         message: message.into(),
     }
+}
+
+/// A HubSpot client for the CLI, its OAuth tokens kept in `store` as `serve` keeps them (in
+/// memory when there is no store yet).
+pub fn portal_client(
+    loaded: &crate::config::LoadedConfig,
+    store: Option<&crate::store::Store>,
+) -> Result<crate::hubspot::client::HubspotClient, AdminError> {
+    use crate::hubspot::client::{ClientDeps, HubspotClient, PersistentTokenStore};
+    let hubspot = &loaded.settings.hubspot;
+    let http =
+        HubspotClient::http_client(hubspot).map_err(|e| AdminError::Hubspot(e.to_string()))?;
+    let mut deps = ClientDeps::default();
+    if let Some(store) = store {
+        deps.token_store = std::sync::Arc::new(PersistentTokenStore::new(store.clone()));
+    }
+    HubspotClient::new(hubspot, http, deps).map_err(|e| AdminError::Hubspot(e.to_string()))
+}
+
+/// `handoff portal setup`: the portal must be configured.
+pub async fn setup_portal(
+    loaded: &crate::config::LoadedConfig,
+    client: &crate::hubspot::client::HubspotClient,
+    portal: i64,
+    dry_run: bool,
+) -> Result<setup::SetupReport, AdminError> {
+    let id = loaded
+        .settings
+        .hubspot
+        .portals
+        .iter()
+        .find(|p| i64::try_from(p.id.0).ok() == Some(portal))
+        .map(|p| p.id)
+        .ok_or(AdminError::UnknownPortal(portal))?;
+    let props = setup::planned_properties(loaded);
+    Ok(setup::portal_setup(client, id, &props, dry_run).await)
 }

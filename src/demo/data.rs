@@ -61,6 +61,10 @@ pub(crate) const SANDBOX: &[(&str, &str)] = &[
         include_str!("../../fixtures/sandbox/owners.json"),
     ),
     (
+        "properties.json",
+        include_str!("../../fixtures/sandbox/properties.json"),
+    ),
+    (
         "sequences.json",
         include_str!("../../fixtures/sandbox/sequences.json"),
     ),

@@ -22,6 +22,7 @@ pub mod playbook;
 pub mod playbook_routing;
 pub mod readiness;
 mod render;
+pub mod roster_live;
 pub mod routing;
 pub mod scoring;
 pub mod sequences;

@@ -1,5 +1,10 @@
 //! The roster: owners (HubSpot owner ids) and teams the playbook routes to. The worker fills it
-//! from HubSpot's owners API plus config (`config/owners.example.toml` shows the shape).
+//! from HubSpot's owners API plus config (`config/default.toml` `[roster]` shows the shape).
+//!
+//! An owner may be given by `email` alone: until HubSpot's owners list names its id
+//! (`roster_live.rs`, at every decision and in `handoff doctor`), the playbook and teams name it
+//! by that email (its roster key) and it is out of rotation; once resolved, it is keyed by its
+//! id and the email stays an alias, so references written either way find it.
 
 use std::collections::BTreeMap;
 
@@ -22,7 +27,8 @@ pub struct RosterDoc {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Owner {
-    /// HubSpot owner id.
+    /// HubSpot owner id; empty (left out) when the id is to be resolved from HubSpot by `email`.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub id: String,
     pub email: String,
     pub name: String,
@@ -122,11 +128,13 @@ pub struct RosterOwner {
     pub hours: Option<WeeklyHours>,
 }
 
-/// Owners and teams by id, checked.
+/// Owners (by [`Owner::key`]) and teams by id, checked.
 #[derive(Clone, Debug, Default)]
 pub struct Roster {
-    owners: BTreeMap<String, RosterOwner>,
+    pub(super) owners: BTreeMap<String, RosterOwner>,
     teams: BTreeMap<String, Team>,
+    /// Email → HubSpot id of the owners given by email alone and resolved since.
+    pub(super) aliases: BTreeMap<String, String>,
 }
 
 impl Roster {
@@ -185,14 +193,20 @@ impl Roster {
                     ));
                 }
             }
-            if roster.owners.contains_key(&o.id) {
+            if o.key().trim().is_empty() {
                 problems.push(Problem::new(
-                    format!("{at}.id"),
-                    format!("duplicate owner `{}`", o.id),
+                    format!("{at}.email"),
+                    "give the owner's HubSpot `id`, or its `email` to resolve the id from HubSpot",
+                ));
+            } else if roster.owners.contains_key(o.key()) {
+                let field = if o.id.is_empty() { "email" } else { "id" };
+                problems.push(Problem::new(
+                    format!("{at}.{field}"),
+                    format!("duplicate owner `{}`", o.key()),
                 ));
             }
             roster.owners.insert(
-                o.id.clone(),
+                o.key().to_owned(),
                 RosterOwner {
                     owner: o,
                     tz,
@@ -220,8 +234,14 @@ impl Roster {
         }
     }
 
+    /// The owner a playbook or team names: by id, or by email for an owner given by email
+    /// alone (resolved or not).
     pub fn owner(&self, id: &str) -> Option<&RosterOwner> {
-        self.owners.get(id)
+        self.owners.get(id).or_else(|| {
+            self.aliases
+                .get(id)
+                .and_then(|resolved| self.owners.get(resolved))
+        })
     }
 
     pub fn team(&self, id: &str) -> Option<&Team> {
@@ -242,7 +262,7 @@ impl Roster {
         let tz = TimeZone::get(&owner.time_zone).unwrap_or(TimeZone::UTC);
         let hours = owner.working_hours.as_ref().and_then(|h| h.parse().ok());
         self.owners
-            .insert(owner.id.clone(), RosterOwner { owner, tz, hours });
+            .insert(owner.key().to_owned(), RosterOwner { owner, tz, hours });
     }
 
     pub fn upsert_team(&mut self, team: Team) {
@@ -251,6 +271,15 @@ impl Roster {
 }
 
 impl Owner {
+    /// Its key in the roster: the HubSpot id, or the email while the id is not known.
+    pub fn key(&self) -> &str {
+        if self.id.is_empty() {
+            &self.email
+        } else {
+            &self.id
+        }
+    }
+
     /// A plain available owner, for tests and benches.
     pub fn simple(id: &str, zone: &str) -> Owner {
         Owner {

@@ -478,3 +478,42 @@ proptest! {
         let _ = condition::Condition::compile(&env, &src);
     }
 }
+
+#[test]
+fn a_pool_member_named_by_email_is_assigned_by_the_id_hubspot_resolved_for_it() {
+    use super::roster_live::LiveOwner;
+    use super::tests::{default_section, playbook_text};
+    let (_, _, cs) = example();
+    // Owner 101 given by email alone, and named by that email in its pool.
+    let pb_text =
+        playbook_text().replace(r#"owner = "101""#, r#"owner = "jonas.becker@example.com""#);
+    let pb = Playbook::from_toml_str(&pb_text).unwrap_or_else(|p| unreachable!("{p:#?}"));
+    let roster_text = default_section("roster").replace("id = \"101\"\n", "");
+    let mut roster = Roster::from_toml_str(&roster_text).unwrap_or_else(|p| unreachable!("{p:#?}"));
+    assert!(roster.owner("101").is_none(), "no id until HubSpot says");
+    assert!(check_playbook(&pb, &roster, &cs).is_empty());
+    let live: Vec<LiveOwner> = roster
+        .owners()
+        .map(|o| LiveOwner {
+            id: if o.owner.id.is_empty() {
+                "101".into()
+            } else {
+                o.owner.id.clone()
+            },
+            email: Some(o.owner.email.to_uppercase()),
+            assignable: true,
+            archived: false,
+        })
+        .collect();
+    roster.resolve_emails(&live);
+    let c = fixture(&cs, "51001");
+    let (d, state) = decide_one(&pb, &roster, &c, ts(NOW), &RoutingState::default(), &[]);
+    let r = d.routing.unwrap_or_else(|| unreachable!());
+    assert_eq!(r.assignment.owner_id, "101");
+    assert_eq!(r.assignment.owner_name.as_deref(), Some("Jonas Becker"));
+    // Capacity counts against the id, as the ledger records it.
+    let berlin = jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC);
+    let (day, week) = super::routing::state::week_of(berlin.to_datetime(ts(NOW)).date());
+    assert_eq!(state.load_in("101", day, week), (1, 1));
+    assert_eq!(state.load_in("jonas.becker@example.com", day, week), (0, 0));
+}

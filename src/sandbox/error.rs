@@ -41,6 +41,8 @@ pub(crate) struct ApiError {
     pub(crate) context: BTreeMap<String, Vec<String>>,
     /// `errors[]`: the rules a write broke (`validation.rs`).
     pub(crate) errors: Vec<Value>,
+    /// e.g. `Properties.PROPERTY_WITH_NAME_EXISTS`.
+    pub(crate) sub_category: Option<&'static str>,
 }
 
 impl ApiError {
@@ -55,6 +57,7 @@ impl ApiError {
             message: message.into(),
             context: BTreeMap::new(),
             errors: Vec::new(),
+            sub_category: None,
         }
     }
 
@@ -94,6 +97,9 @@ impl ApiError {
         }
         if !self.errors.is_empty() {
             body["errors"] = json!(self.errors);
+        }
+        if let Some(sub) = self.sub_category {
+            body["subCategory"] = json!(sub);
         }
         body
     }

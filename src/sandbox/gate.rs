@@ -109,6 +109,14 @@ impl Gate {
         token
     }
 
+    /// How long an issued access token stays valid; `None` for one not issued or expired.
+    pub(crate) fn remaining(&self, token: &str, now: Instant) -> Option<Duration> {
+        self.issued
+            .get(token)
+            .filter(|at| now < **at)
+            .map(|at| *at - now)
+    }
+
     /// Expires every issued token now (to test refresh-on-401).
     pub(crate) fn expire_issued(&mut self, now: Instant) {
         for at in self.issued.values_mut() {

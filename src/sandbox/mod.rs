@@ -7,28 +7,34 @@
 //! contacts (get, batch read/update, search), companies (batch read), contact → company
 //! associations (batch read), tasks (batch create/read, search), owners (paged), CRM users with
 //! their availability (paged, `users.rs`), sales sequences (enroll, a contact's enrollment, one
-//! sequence; `sequences.rs`, HUBSPOT-NEXT.md §2), Leads, `POST /oauth/v3/token` and the
-//! Webhooks Journal (subscriptions, journal reads). Around them sit HubSpot's behaviours that
+//! sequence; `sequences.rs`, HUBSPOT-NEXT.md §2), Leads, contact and company property
+//! definitions and groups (`properties.rs`), `POST /oauth/v3/token`, a token's scopes
+//! (access-token-info, introspection; `access.rs`) and the Webhooks Journal (subscriptions,
+//! journal reads). Around them sit HubSpot's behaviours that
 //! handoff must survive: bearer auth with 401 bodies, the rolling burst limit with its headers
 //! and 429 bodies, daily and search limits, merged contact ids, and injected faults (5xx, 429
 //! storms, latency, daily exhaustion) that are deterministic given a seed.
 //!
 //! A control API under `/_sandbox/` (no auth) lets tests, the demo and benchmarks create leads,
-//! touch or merge contacts, complete tasks, change faults and limits at run time, require
-//! properties as a portal's admins would (`validation.rs`, HubSpot's 2026-09 write validation),
-//! read stats, and reset to the seed. Files: `state.rs` (records), `seed.rs` (fixtures),
+//! touch or merge contacts, complete tasks, change faults and limits at run time, read stats,
+//! take scopes away, remove or change owners and properties (`control_portal.rs`), require
+//! properties as a portal's admins would (`validation.rs`, HubSpot's 2026-09 write
+//! validation), and reset to the seed. Files: `state.rs` (records), `seed.rs` (fixtures),
 //! `routes/` (one file per resource), `gate.rs` (auth, limits, faults per request), `ratelimit.rs`,
 //! `faults.rs`, `stats.rs`, `owners.rs`, `control.rs` + `views.rs` (control API), `journal.rs`
 //! (the Webhooks Journal, fed from contact changes).
 
+mod access;
 mod config;
 mod control;
+mod control_portal;
 mod error;
 mod faults;
 mod gate;
 mod journal;
 mod leads;
 mod owners;
+mod properties;
 mod ratelimit;
 mod routes;
 mod seed;
@@ -48,7 +54,9 @@ use tokio::task::JoinHandle;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+pub use access::Access;
 pub use config::{FaultConfig, RateLimit, SandboxConfig};
+pub use control_portal::OwnerPatch;
 pub use error::SandboxError;
 pub use sequences::{EnrollElsewhere, EnrollmentView, LostAnswers, SequenceUsers};
 pub use stats::Stats;
@@ -139,6 +147,11 @@ impl Sandbox {
         );
     }
 
+    /// Zero stats, nothing else changed (tests count the requests of one step).
+    pub fn reset_stats(&self) {
+        self.gate().stats = Stats::default();
+    }
+
     /// Builds the router: HubSpot's routes behind the gate, plus `/_sandbox/`.
     pub fn router(&self) -> Router {
         routes::router(self.clone())
@@ -146,7 +159,8 @@ impl Sandbox {
                 "/_sandbox",
                 control::router(self.clone())
                     .merge(leads::control(self.clone()))
-                    .merge(validation::control(self.clone())),
+                    .merge(validation::control(self.clone()))
+                    .merge(control_portal::router(self.clone())),
             )
             .fallback(routes::unknown_route)
     }

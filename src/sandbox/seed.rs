@@ -1,6 +1,7 @@
 //! Seeding from fixtures: `owners.json` (HubSpot `PublicOwner`s), `companies.json` and
 //! `contacts.json` (`{"id", "properties", "companyIds"?, "createdAt"?}`, the first company is
-//! the primary), and the optional `users.json` (CRM users, `users.rs`) and `sequences.json`.
+//! the primary), and the optional `users.json` (CRM users, `users.rs`), `sequences.json` and
+//! `properties.json` (property definitions and groups, `properties.rs`).
 //! Every other file is required; a missing or malformed file, a duplicate id or a dangling
 //! company reference is an error that names the file (and the JSON path).
 
@@ -102,6 +103,7 @@ pub(crate) fn load(dir: &Path, now: i64) -> Result<Crm, SandboxError> {
     crm.owners = owners;
     super::users::seed(dir, now, &mut crm)?;
     crm.sequences.list = sequences(dir)?;
+    crm.properties = super::properties::seed(dir)?;
     for o in read::<SeedObject>(dir, "companies.json")? {
         let rec = record(o, now, Vec::new()).map_err(|m| fail("companies.json", m))?;
         if crm.table(Kind::Company).contains_key(&rec.id) {

@@ -190,6 +190,10 @@ pub(crate) struct Crm {
     pub(crate) started_ms: i64,
     /// Sales sequences and enrollments (`sequences.rs`).
     pub(crate) sequences: super::sequences::Sequences,
+    /// Property definitions and groups (`properties.rs`).
+    pub(crate) properties: super::properties::Schemas,
+    /// The scopes the portal's app holds, and whether token lookups answer (`access.rs`).
+    pub(crate) access: super::access::Access,
 }
 
 impl Crm {
@@ -197,6 +201,7 @@ impl Crm {
         Self {
             next_id: 1_000_001,
             started_ms,
+            access: super::access::Access::granting_all(),
             ..Self::default()
         }
     }

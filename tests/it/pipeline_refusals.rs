@@ -102,7 +102,7 @@ async fn refused_then_replayed(v: ApiVersion) {
     assert_eq!(dead.len(), 1, "{dead:?}");
     let reason = &dead[0].1;
     for part in [
-        "task create refused by HubSpot: MISSING_CONDITIONAL_REQUIRED_PROPERTY hs_call_reason_x",
+        "task create refused by HubSpot: MISSING_CONDITIONAL_REQUIRED_PROPERTY for property hs_call_reason_x",
         "[[playbook.tasks]] id = \"demo-request\", properties = { hs_call_reason_x = \"…\" }",
     ] {
         assert!(reason.contains(part), "{v}: `{part}` not in {reason}");
@@ -217,7 +217,7 @@ async fn when_hubspot_refuses_the_whole_batch_the_other_task_is_still_created() 
         dead[0]
             .as_str()
             .unwrap()
-            .contains("MISSING_CONDITIONAL_REQUIRED_PROPERTY hs_call_reason_x"),
+            .contains("MISSING_CONDITIONAL_REQUIRED_PROPERTY for property hs_call_reason_x"),
         "{dead:?}"
     );
     assert!(env.tasks(Some(demo)).await.unwrap().is_empty());
@@ -271,7 +271,7 @@ async fn a_lead_refused_for_a_required_property_is_recorded_with_the_property_an
         .unwrap();
     let error = lead.error.unwrap_or_default();
     for part in [
-        "lead create refused by HubSpot: MISSING_REQUIRED_PROPERTY hs_lead_source_x",
+        "lead create refused by HubSpot: MISSING_REQUIRED_PROPERTY for property hs_lead_source_x",
         "[playbook.leads] properties = { hs_lead_source_x = \"…\" }",
     ] {
         assert!(error.contains(part), "`{part}` not in {error}");
@@ -305,7 +305,7 @@ async fn a_contact_write_back_refused_by_a_conditional_rule_dead_letters_with_th
     .await;
     let reason = dead_reasons(&env).await.remove(0).1;
     assert!(
-        reason.starts_with("contact write-back (owner, score, tier, handoff times) refused by HubSpot: MISSING_CONDITIONAL_REQUIRED_PROPERTY hs_region_x"),
+        reason.starts_with("contact write-back (owner, score, tier, handoff times) refused by HubSpot: MISSING_CONDITIONAL_REQUIRED_PROPERTY for property hs_region_x"),
         "{reason}"
     );
     assert!(

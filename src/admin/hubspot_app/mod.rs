@@ -26,7 +26,7 @@ use crate::engine::Playbook;
 use crate::hubspot::client::PortalConfig;
 
 pub use files::{FileChange, write_project};
-pub use scopes::Scope;
+pub use scopes::{Scope, required_scopes};
 pub use summary::render;
 pub use webhooks::Subscriptions;
 

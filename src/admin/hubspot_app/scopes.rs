@@ -72,8 +72,9 @@ fn journal_portals<'a>(src: &AppSource<'a>) -> impl Iterator<Item = &'a PortalCo
     src.portals.iter().filter(|p| p.journal.enabled)
 }
 
-/// The required scopes of the enabled features, sorted by name, each with its reason.
-pub(super) fn required_scopes(src: &AppSource<'_>) -> Vec<Scope> {
+/// The required scopes of the enabled features, sorted by name, each with its reason (also
+/// what `handoff doctor` checks a portal's token for, `admin::scopes`).
+pub fn required_scopes(src: &AppSource<'_>) -> Vec<Scope> {
     let scope = |name: &str, reason: String| Scope {
         name: name.to_owned(),
         reason,

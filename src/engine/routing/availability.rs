@@ -60,7 +60,7 @@ pub fn exclusion(
     if o.owner.paused {
         return Some(Exclusion::Paused);
     }
-    if missed.iter().any(|m| m == &o.owner.id) {
+    if missed.iter().any(|m| m == o.owner.key()) {
         return Some(Exclusion::MissedSla);
     }
     let local = o.tz.to_datetime(now);
@@ -89,7 +89,7 @@ pub fn exclusion(
         });
     }
     let (day, week) = week_of(local.date());
-    let (d, w) = state.load_in(&o.owner.id, day, week);
+    let (d, w) = state.load_in(o.owner.key(), day, week);
     if let Some(limit) = checks.max_per_day.filter(|l| d >= *l) {
         return Some(Exclusion::AtCapacity {
             period: "day",

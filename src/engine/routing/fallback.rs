@@ -149,6 +149,9 @@ pub(crate) fn finish(
     team: Option<String>,
 ) -> RoutingTrace {
     let owner = input.roster.owner(owner_id);
+    // A pool or team may name an owner by email (given by email alone in the roster): what is
+    // assigned is the HubSpot id it resolved to (the roster key), never the email.
+    let owner_id = owner.map_or(owner_id, |o| o.owner.key());
     let tz = owner
         .map(|o| o.tz.clone())
         .unwrap_or(jiff::tz::TimeZone::UTC);

@@ -348,7 +348,31 @@ impl Auth {
     }
 }
 
+/// How a portal's token is described (`token_info.rs`): a static token asks the private-app
+/// token-info endpoint, an OAuth access token is introspected with the app's credentials.
+pub(crate) enum TokenKind {
+    Static,
+    OAuth {
+        client_id: String,
+        client_secret: SecretString,
+    },
+}
+
 impl Auth {
+    pub(crate) fn token_kind(&self, portal: PortalId) -> Result<TokenKind, HubspotError> {
+        Ok(match &self.portal(portal)?.creds {
+            PortalCreds::Static(_) => TokenKind::Static,
+            PortalCreds::OAuth {
+                client_id,
+                client_secret,
+                ..
+            } => TokenKind::OAuth {
+                client_id: client_id.clone(),
+                client_secret: client_secret.clone(),
+            },
+        })
+    }
+
     /// Drops the portal's cached app token (after HubSpot refused it).
     pub(crate) async fn forget_app_token(&self, portal: PortalId) {
         if let Some(PortalCreds::OAuth { client_id, .. }) =

@@ -101,9 +101,28 @@ pub struct ErrorDetail {
     pub message: String,
     /// HubSpot's correlation id, for support tickets.
     pub correlation_id: Option<String>,
+    /// What the body names beyond its message, when it names anything (boxed: every client
+    /// `Result` carries this type).
+    pub specifics: Option<Box<ErrorSpecifics>>,
+}
+
+/// The parts of an error body the client acts on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorSpecifics {
+    /// The scopes a 403 `MISSING_SCOPES` names (`context.missingScopes`, or the
+    /// `requiredGranularScopes` of its `errors[].context`; docs/hubspot.md "Which scopes a
+    /// token has").
+    pub missing_scopes: Vec<String>,
     /// The write-validation rule the body names (`errors[].code`, docs/hubspot.md "Write
-    /// validation"); boxed, as most errors have none.
-    pub refusal: Option<Box<WriteRefusal>>,
+    /// validation").
+    pub refusal: Option<WriteRefusal>,
+}
+
+impl ErrorDetail {
+    /// The write-validation refusal this error carries, if any.
+    pub fn refusal(&self) -> Option<&WriteRefusal> {
+        self.specifics.as_ref().and_then(|s| s.refusal.as_ref())
+    }
 }
 
 impl fmt::Display for ErrorDetail {
@@ -117,7 +136,7 @@ impl fmt::Display for ErrorDetail {
             self.category.as_deref().unwrap_or("UNKNOWN"),
             self.message
         )?;
-        if let Some(r) = &self.refusal {
+        if let Some(r) = self.refusal() {
             write!(f, " [{r}]")?;
         }
         if let Some(c) = &self.correlation_id {
@@ -223,7 +242,7 @@ impl HubspotError {
     /// conditionally required property missing; docs/hubspot.md "Write validation").
     pub fn refusal(&self) -> Option<WriteRefusal> {
         match self {
-            Self::Permanent { detail, .. } => detail.refusal.as_deref().cloned(),
+            Self::Permanent { detail, .. } => detail.refusal().cloned(),
             _ => None,
         }
     }
@@ -231,6 +250,22 @@ impl HubspotError {
     /// HubSpot answered 404.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::Permanent { detail, .. } if detail.status == Some(404))
+    }
+
+    /// HubSpot answered 409 (e.g. a property or group name that exists).
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Self::Permanent { detail, .. } if detail.status == Some(409))
+    }
+
+    /// The scopes a 403 named as missing; empty for any other error.
+    pub fn missing_scopes(&self) -> &[String] {
+        match self {
+            Self::Permanent { detail, .. } if detail.status == Some(403) => detail
+                .specifics
+                .as_ref()
+                .map_or(&[], |s| s.missing_scopes.as_slice()),
+            _ => &[],
+        }
     }
 
     /// A permanent error raised by this client before any request (bad input, unknown portal,

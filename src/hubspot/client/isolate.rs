@@ -152,7 +152,10 @@ mod tests {
                     portal: PortalId(1),
                     detail: crate::hubspot::client::ErrorDetail {
                         status: Some(400),
-                        refusal: Some(Box::new(refusal)),
+                        specifics: Some(Box::new(crate::hubspot::client::error::ErrorSpecifics {
+                            refusal: Some(refusal),
+                            ..Default::default()
+                        })),
                         ..Default::default()
                     },
                 })

@@ -8,8 +8,10 @@
 //! Paths: `paths.rs` maps each call to its path for `hubspot.api_version` (2026-09 or v3).
 //! Endpoints: `contacts.rs`, `associations.rs`, `companies.rs`, `tasks.rs`, `owners.rs`,
 //! `search.rs`, `users.rs` (availability, parsed in `user_availability.rs`), `sequences.rs`,
-//! `leads.rs`; batching in `batch.rs` (a batch refused as a whole for one input: `isolate.rs`); the request loop in `transport.rs`; write-validation
-//! refusals (`MISSING_*REQUIRED_PROPERTY`) read in `validation.rs`.
+//! `leads.rs`, `properties.rs` (definitions and groups, for setup and doctor), `token_info.rs`
+//! (a token's scopes); batching in `batch.rs` (a batch refused as a whole for one input:
+//! `isolate.rs`); the request loop in `transport.rs`; write-validation refusals
+//! (`MISSING_*REQUIRED_PROPERTY`) read in `validation.rs`.
 
 mod associations;
 mod auth;
@@ -27,11 +29,13 @@ mod leads;
 mod owners;
 mod pacing;
 pub mod paths;
+mod properties;
 pub mod retry;
 mod search;
 mod sequences;
 mod slots;
 mod tasks;
+mod token_info;
 pub mod token_store;
 mod transport;
 pub mod types;
@@ -62,10 +66,15 @@ pub use leads::{
 };
 pub use owners::{Owner, OwnerType};
 pub use paths::{Api, ApiVersion};
+pub use properties::{
+    Created, NewProperty, NewPropertyGroup, PropertyDef, PropertyGroup, PropertyObject,
+    PropertyOption,
+};
 pub use retry::Jitter;
 pub use search::{Filter, FilterGroup, SearchObject, SearchPage, SearchRequest, Sort};
 pub use sequences::{ContactEnrollment, Enrollment, EnrollmentRequest, Sequence, refusal_reason};
 pub use tasks::{NewTask, Task};
+pub use token_info::{TokenScopes, TokenScopesSource};
 pub use token_store::{InMemoryTokenStore, PersistentTokenStore, TokenCipher, TokenStore};
 pub use types::{CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};
 pub use users::CrmUser;

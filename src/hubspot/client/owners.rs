@@ -125,12 +125,27 @@ impl HubspotClient {
     /// Every owner, following `paging.next.after` (`GET /crm/v3/owners`, 100 per page).
     #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
     pub async fn list_owners(&self, portal: PortalId) -> Result<Vec<Owner>, HubspotError> {
+        self.owners_listed(portal, false).await
+    }
+
+    /// Every archived owner (`?archived=true`): tells an archived owner from one that never
+    /// existed (`handoff doctor`).
+    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
+    pub async fn list_archived_owners(&self, portal: PortalId) -> Result<Vec<Owner>, HubspotError> {
+        self.owners_listed(portal, true).await
+    }
+
+    async fn owners_listed(
+        &self,
+        portal: PortalId,
+        archived: bool,
+    ) -> Result<Vec<Owner>, HubspotError> {
         let mut owners = Vec::new();
         let mut after: Option<String> = None;
         for _ in 0..MAX_PAGES {
             let mut call = Call::get(portal, self.inner.path(Api::Owners, ""), Priority::Read);
             call.query.push(("limit", "100".to_owned()));
-            call.query.push(("archived", "false".to_owned()));
+            call.query.push(("archived", archived.to_string()));
             if let Some(a) = &after {
                 call.query.push(("after", a.clone()));
             }

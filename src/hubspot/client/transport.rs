@@ -12,7 +12,8 @@ use super::Inner;
 use super::auth::Bearer;
 use super::budget::{Lane, Priority, RateHeaders};
 use super::error::{
-    AuthFailure, ErrorDetail, HubspotError, RateLimitPolicy, TransientReason, truncate,
+    AuthFailure, ErrorDetail, ErrorSpecifics, HubspotError, RateLimitPolicy, TransientReason,
+    truncate,
 };
 use super::retry::{Next, StatusClass, classify_status, parse_retry_after};
 use super::types::PortalId;
@@ -98,6 +99,34 @@ struct ErrorBody {
     /// The rules a write broke (`MISSING_REQUIRED_PROPERTY`, …; `validation.rs`).
     #[serde(default, deserialize_with = "super::types::de_entries")]
     errors: Vec<super::types::ErrorEntry>,
+}
+
+impl ErrorBody {
+    /// Every scope the body names (`context.missingScopes`, HubSpot's `Error` example, or
+    /// `requiredGranularScopes`, seen in 403 `MISSING_SCOPES` answers), top level first, once
+    /// each.
+    fn scopes(&self) -> Vec<String> {
+        let contexts = std::iter::once(&self.context).chain(self.errors.iter().map(|e| &e.context));
+        let mut out: Vec<String> = Vec::new();
+        for c in contexts {
+            let named = ["missingScopes", "requiredGranularScopes"].map(|k| c.get(k));
+            for s in named.into_iter().flatten().flatten() {
+                if !out.contains(s) {
+                    out.push(s.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The scopes and the write-validation rule the body names; `None` when it names neither.
+    fn specifics(&self) -> Option<Box<ErrorSpecifics>> {
+        let found = ErrorSpecifics {
+            missing_scopes: self.scopes(),
+            refusal: WriteRefusal::of_request(self.message.as_deref(), &self.context, &self.errors),
+        };
+        (found != ErrorSpecifics::default()).then(|| Box::new(found))
+    }
 }
 
 /// `warnings[]` of a 2xx answer (`{category, message, context}`), optional on every version:
@@ -262,12 +291,7 @@ impl Inner {
                 category: parsed.category.clone(),
                 message: truncate(parsed.message.clone().unwrap_or_default()),
                 correlation_id: parsed.correlation_id.clone(),
-                refusal: WriteRefusal::of_request(
-                    parsed.message.as_deref(),
-                    &parsed.context,
-                    &parsed.errors,
-                )
-                .map(Box::new),
+                specifics: parsed.specifics(),
             };
             match classify_status(status) {
                 StatusClass::Unauthorized if call.isolated_auth => {

@@ -146,7 +146,7 @@ impl fmt::Display for WriteRefusal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hubspot::client::ErrorDetail;
+    use crate::hubspot::client::error::{ErrorDetail, ErrorSpecifics};
 
     /// The refusal in a whole-request error body, as the transport reads it.
     fn refusal(body: &str) -> Option<WriteRefusal> {
@@ -188,7 +188,10 @@ mod tests {
         );
         let d = ErrorDetail {
             status: Some(400),
-            refusal: Some(Box::new(r)),
+            specifics: Some(Box::new(ErrorSpecifics {
+                refusal: Some(r),
+                ..ErrorSpecifics::default()
+            })),
             ..ErrorDetail::default()
         };
         assert!(

@@ -194,7 +194,10 @@ fn refusal(err: AdminError) -> ApiError {
                 "the store did not answer; retry later",
             )
         }
-        AdminError::File { .. } | AdminError::At(_) | AdminError::Journal(_) => {
+        AdminError::File { .. }
+        | AdminError::At(_)
+        | AdminError::Journal(_)
+        | AdminError::Hubspot(_) => {
             tracing::error!(error = %message, "admin request failed");
             ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,5 +1,5 @@
 //! HubSpot's routes, exactly those `hubspot::client` calls, one file per resource, behind the
-//! gate, served on both API versions (`/crm/v3/…` and `/crm/…/2026-09/…`, the paths of
+//! gate (the token routes behind the OAuth gate: grant, token info, introspection), served on both API versions (`/crm/v3/…` and `/crm/…/2026-09/…`, the paths of
 //! `hubspot::client::paths`); plus the wire pieces they share: string-or-number ids, string
 //! property values, batch input limits and each version's batch envelope (HUBSPOT.md §3.2).
 
@@ -10,9 +10,11 @@ mod leads;
 mod oauth;
 mod objects;
 mod owners;
+mod properties;
 mod search;
 mod sequences;
 mod tasks;
+mod token_info;
 mod users;
 
 use std::collections::BTreeMap;
@@ -32,7 +34,9 @@ use super::Sandbox;
 use super::error::ApiError;
 use super::gate;
 use super::state::{iso, now_ms};
-use crate::hubspot::client::paths::{Api, ApiVersion, OAUTH_TOKEN, SEQUENCES, path};
+use crate::hubspot::client::paths::{
+    ACCESS_TOKEN_INFO, Api, ApiVersion, OAUTH_TOKEN, SEQUENCES, path,
+};
 
 /// The HubSpot API: CRM routes behind [`gate::crm`] (every versioned route once per API
 /// version, `versioned`), the token endpoint behind [`gate::oauth`].
@@ -49,9 +53,16 @@ pub(super) fn router(sb: Sandbox) -> Router {
         crm = crm.merge(versioned(v));
     }
     let crm = crm.route_layer(from_fn_with_state(sb.clone(), gate::crm));
-    let token = Router::new()
+    let mut token = Router::new()
         .route(OAUTH_TOKEN, post(oauth::token))
-        .route_layer(from_fn_with_state(sb.clone(), gate::oauth));
+        .route(ACCESS_TOKEN_INFO, post(token_info::access_token_info));
+    for v in ApiVersion::ALL {
+        token = token.route(
+            &path(v, Api::OAuth, "token/introspect"),
+            post(token_info::introspect),
+        );
+    }
+    let token = token.route_layer(from_fn_with_state(sb.clone(), gate::oauth));
     crm.merge(token).with_state(sb)
 }
 
@@ -59,6 +70,7 @@ pub(super) fn router(sb: Sandbox) -> Router {
 /// client calls with); handlers read the version to answer in its shape.
 fn versioned(v: ApiVersion) -> Router<Sandbox> {
     let objects = |resource: &str| path(v, Api::Objects, resource);
+    let props = |resource: &str| path(v, Api::Properties, resource);
     Router::new()
         .route(&objects("contacts/{id}"), get(contacts::get_one))
         .route(
@@ -88,6 +100,17 @@ fn versioned(v: ApiVersion) -> Router<Sandbox> {
         .route(&objects("leads/batch/read"), post(objects::read_leads))
         .route(&objects("leads/search"), post(search::leads))
         .route(&path(v, Api::Pipelines, "{object}"), get(leads::pipelines))
+        .route(&props("{object}"), get(properties::list))
+        .route(&props("{object}/{name}"), get(properties::get_one))
+        .route(
+            &props("{object}/batch/create"),
+            post(properties::batch_create),
+        )
+        .route(
+            &props("{object}/groups"),
+            get(properties::groups).post(properties::create_group),
+        )
+        .route(&props("{object}/groups/{name}"), get(properties::group))
         .layer(Extension(v))
 }
 

@@ -44,6 +44,7 @@ pub(super) async fn list(
             .map_err(|_| ApiError::validation(format!("after: `{a}` is not a valid cursor")))?,
     };
     let crm = sb.crm();
+    crm.access.require(&["crm.objects.owners.read"])?;
     let matching: Vec<&_> = crm
         .owners
         .iter()

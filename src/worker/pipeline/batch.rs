@@ -196,16 +196,24 @@ async fn observe_fresh(
     Ok(())
 }
 
-/// The roster with HubSpot's view applied: owners HubSpot no longer lists as assignable
-/// (deactivated, archived) are inactive, and, where the portal reads availability from HubSpot,
-/// away and out-of-office reps are marked so (`availability.rs`). Without an answer from
-/// HubSpot, the roster as written.
+/// The roster with HubSpot's view applied: owners given by email alone get the id HubSpot
+/// lists for that email (`engine::roster_live`), owners HubSpot does not list as assignable
+/// (deactivated, archived, an unknown id, an email no active owner has) are inactive, and,
+/// where the portal reads availability from HubSpot, away and out-of-office reps are marked so
+/// (`availability.rs`). Without an answer from HubSpot, the roster as written, less the owners
+/// given by email alone (no id to assign).
 pub(crate) async fn live_roster(p: &Pipeline, rules: &Rules, portal_id: i64) -> Arc<Roster> {
     let Ok(owners) = p.client.assignable_owners(portal(portal_id)).await else {
-        return rules.roster.clone();
+        if !rules.roster.has_unresolved() {
+            return rules.roster.clone();
+        }
+        let mut roster = (*rules.roster).clone();
+        roster.park_unresolved();
+        return Arc::new(roster);
     };
     let ids: std::collections::HashSet<String> = owners.iter().map(|o| o.id.to_string()).collect();
     let mut roster = (*rules.roster).clone();
+    roster.resolve_emails(&super::roster_check::live_owners(&owners));
     let inactive: Vec<_> = roster
         .owners()
         .filter(|o| o.owner.active && !ids.contains(&o.owner.id))

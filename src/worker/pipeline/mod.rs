@@ -7,6 +7,7 @@
 //! - `intent.rs`: what a contact's events ask for (decide, erase, merge, nothing);
 //! - `batch.rs`: one portal's batch (batch reads, decisions, touches);
 //! - `availability.rs`: rep availability from HubSpot's CRM users applied to the roster;
+//!   `roster_check.rs`: the roster checked against HubSpot's owners at start (warnings);
 //! - `read.rs`: contacts and their companies as the engine reads them;
 //! - `steps.rs`: the resumable steps (write contact, create task, schedule ladder);
 //!   `stored.rs`: what a handoff keeps between them; `refusals.rs`: writes HubSpot refused
@@ -31,6 +32,7 @@ mod leads;
 pub mod pause;
 mod read;
 mod refusals;
+pub mod roster_check;
 pub mod rules;
 mod sequence;
 pub mod sequence_check;

@@ -91,8 +91,14 @@ pub(crate) fn reason(what: Refused<'_>, r: &WriteRefusal) -> String {
     } else {
         format!(" (\"{}\")", r.message)
     };
+    // "for property x" also lets `handoff doctor` find the name when HubSpot sent no message.
+    let named = match r.properties.as_slice() {
+        [] => format!("{} (HubSpot named no property)", r.code.as_str()),
+        [one] => format!("{} for property {one}", r.code.as_str()),
+        many => format!("{} for properties {}", r.code.as_str(), many.join(", ")),
+    };
     format!(
-        "{} refused by HubSpot: {r}{message}; {}",
+        "{} refused by HubSpot: {named}{message}; {}",
         what.what(),
         what.hint(r)
     )
@@ -160,7 +166,7 @@ mod tests {
         );
         assert!(
             text.starts_with(
-                "task create refused by HubSpot: MISSING_CONDITIONAL_REQUIRED_PROPERTY hs_x"
+                "task create refused by HubSpot: MISSING_CONDITIONAL_REQUIRED_PROPERTY for property hs_x"
             ),
             "{text}"
         );
@@ -177,7 +183,10 @@ mod tests {
     fn lead_and_contact_refusals_point_at_their_own_fix() {
         let r = refusal(RefusalCode::MissingRequired, &["a", "b"]);
         let lead = reason(Refused::Lead, &r);
-        assert!(lead.contains("MISSING_REQUIRED_PROPERTY a, b"), "{lead}");
+        assert!(
+            lead.contains("MISSING_REQUIRED_PROPERTY for properties a, b"),
+            "{lead}"
+        );
         assert!(
             lead.contains("[playbook.leads] properties = { a = \"…\", b = \"…\" }"),
             "{lead}"
@@ -193,5 +202,24 @@ mod tests {
         );
         let unnamed = reason(Refused::Lead, &refusal(RefusalCode::MissingRequired, &[]));
         assert!(unnamed.contains("HubSpot named no property"), "{unnamed}");
+    }
+
+    #[test]
+    fn doctor_finds_the_code_and_the_property_in_every_reason() {
+        use crate::admin::doctor::refused::property_names;
+        let mut r = refusal(RefusalCode::MissingRequired, &["hs_x", "hs_y"]);
+        for message in ["A value for hs_x must be provided", ""] {
+            r.message = message.into();
+            for what in [
+                Refused::Task { template: None },
+                Refused::Lead,
+                Refused::ContactWrite,
+            ] {
+                let text = reason(what, &r);
+                assert!(text.contains("MISSING_REQUIRED_PROPERTY"), "{text}");
+                let names = property_names(&text);
+                assert!(names.contains(&"hs_x".to_owned()), "{names:?} in {text}");
+            }
+        }
     }
 }

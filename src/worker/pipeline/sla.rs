@@ -179,11 +179,15 @@ async fn escalate(
     attempts: i64,
 ) -> Outcome {
     let rules = p.rules.current();
+    // A manager may be named by email (an owner given by email alone): the live roster has
+    // the id HubSpot resolved for it.
+    let roster = live_roster(p, &rules, row.portal_id).await;
     let manager = row
         .team
         .as_deref()
-        .and_then(|t| rules.roster.team(t))
-        .and_then(|t| t.manager.clone());
+        .and_then(|t| roster.team(t))
+        .and_then(|t| t.manager.as_deref())
+        .map(|m| roster.owner(m).map_or(m, |o| o.owner.key()).to_owned());
     let subject = format!(
         "Escalation ({why}): {} — owner {}",
         subject_of(row),
@@ -238,7 +242,13 @@ async fn reassign(
             let trigger = format!("sla.{}", check.action.as_str());
             let mut rec = record(p, &rules, &c, &d, trigger, window);
             let owner = if fallback {
-                Some(rules.playbook.doc.routing.fallback_owner.clone())
+                let queue = rules.playbook.doc.routing.fallback_owner.as_str();
+                Some(
+                    roster
+                        .owner(queue)
+                        .map_or(queue, |o| o.owner.key())
+                        .to_owned(),
+                )
             } else {
                 d.routing.as_ref().map(|r| r.assignment.owner_id.clone())
             };

@@ -2,6 +2,7 @@
 //! search, owners paging, leads and their pipeline, rate limits, faults, auth, the control API,
 //! seeding and the CLI.
 
+mod access;
 mod cli;
 mod control;
 mod crm;

@@ -80,6 +80,79 @@ async fn every_call(c: &HubspotClient) {
     assert!(!c.list_users(PORTAL).await.unwrap().is_empty());
     let pipelines = c.lead_pipelines(PORTAL).await.unwrap();
     assert_eq!(pipelines[0].stages.len(), 5);
+    property_calls(c).await;
+}
+
+/// The property calls of `handoff portal setup` and `handoff doctor`.
+async fn property_calls(c: &HubspotClient) {
+    use handoff::hubspot::client::{Created, NewProperty, NewPropertyGroup, PropertyObject};
+    let contacts = PropertyObject::Contacts;
+    let all = c.properties(PORTAL, contacts).await.unwrap();
+    assert!(all.iter().any(|p| p.name == "email"));
+    let companies = c
+        .properties(PORTAL, PropertyObject::Companies)
+        .await
+        .unwrap();
+    assert!(companies.iter().any(|p| p.name == "domain"));
+    let owner = c
+        .property(PORTAL, contacts, "hubspot_owner_id")
+        .await
+        .unwrap();
+    assert_eq!(owner.unwrap().kind, "enumeration");
+    assert_eq!(
+        c.property(PORTAL, contacts, "handoff_score").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        c.property_group(PORTAL, contacts, "handoff").await.unwrap(),
+        None
+    );
+    let group = NewPropertyGroup {
+        name: "handoff".into(),
+        label: "handoff".into(),
+        display_order: -1,
+    };
+    let made = c
+        .create_property_group(PORTAL, contacts, &group)
+        .await
+        .unwrap();
+    assert!(matches!(made, Created::Created(g) if g.name == "handoff"));
+    let again = c
+        .create_property_group(PORTAL, contacts, &group)
+        .await
+        .unwrap();
+    assert_eq!(again, Created::AlreadyExists);
+    assert!(
+        c.property_group(PORTAL, contacts, "handoff")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let score = NewProperty {
+        name: "handoff_score".into(),
+        label: "Handoff score".into(),
+        kind: "number".into(),
+        field_type: "number".into(),
+        group_name: "handoff".into(),
+        description: String::new(),
+        options: Vec::new(),
+    };
+    let email = NewProperty {
+        name: "email".into(),
+        kind: "string".into(),
+        field_type: "text".into(),
+        ..score.clone()
+    };
+    let created = c
+        .create_properties(PORTAL, contacts, &[score, email])
+        .await
+        .unwrap();
+    assert_eq!(created.results.len(), 1, "{created:?}");
+    assert_eq!(created.results[0].name, "handoff_score");
+    assert_eq!(
+        created.errors[0].category.as_deref(),
+        Some("OBJECT_ALREADY_EXISTS")
+    );
 }
 
 #[tokio::test]
@@ -134,4 +207,29 @@ async fn a_partial_batch_is_a_207_on_v3_and_errors_inside_the_200_or_201_on_2026
     )
     .await;
     assert_eq!(ok.status(), 200, "no error: 200 on v3 too");
+}
+
+#[tokio::test]
+async fn each_api_version_introspects_an_oauth_token_on_its_own_path() {
+    use crate::hubspot_client::helpers::{client as build, oauth_config};
+    use handoff::hubspot::client::TokenScopesSource;
+    for (v, route) in [
+        (
+            ApiVersion::Dated2026_09,
+            "POST /oauth/2026-09/token/introspect",
+        ),
+        (ApiVersion::V3, "POST /oauth/v3/token/introspect"),
+    ] {
+        let sb = start(seeded()).await;
+        let mut cfg = oauth_config(&sb.base_url);
+        cfg.api_version = v;
+        let c = build(&cfg);
+        let info = c.token_scopes(PORTAL).await.unwrap();
+        assert_eq!(info.source, TokenScopesSource::Introspection);
+        assert!(info.active);
+        assert_eq!(info.hub_id, Some(PORTAL.0));
+        assert!(info.scopes.iter().any(|s| s == "crm.objects.owners.read"));
+        let routes = sb.sandbox.stats().by_route;
+        assert_eq!(routes.get(route), Some(&1), "{v}: {routes:?}");
+    }
 }

@@ -1,0 +1,90 @@
+//! At start, the roster is checked against each portal's HubSpot owners once
+//! (`engine::roster_live::check_roster`), so a roster owner that drops out of rotation says so
+//! in the log when the service starts: an id HubSpot does not list or lists as archived or
+//! deactivated, an email no active owner has (for an owner given by email alone), or an email
+//! that is not the owner's in HubSpot. Routing would skip the first two silently otherwise
+//! (`explain` says "inactive"). It only logs; `handoff doctor` reports the same with fixes.
+
+use std::sync::Arc;
+
+use super::Pipeline;
+use crate::engine::Roster;
+use crate::engine::roster_live::{LiveOwner, OwnerFinding, check_roster};
+use crate::hubspot::client::{HubspotClient, Owner, PortalId};
+
+/// HubSpot's owners as the engine checks them.
+pub(crate) fn live_owners(owners: &[Owner]) -> Vec<LiveOwner> {
+    owners
+        .iter()
+        .map(|o| LiveOwner {
+            id: o.id.to_string(),
+            email: o.email.clone(),
+            assignable: o.is_assignable(),
+            archived: o.archived,
+        })
+        .collect()
+}
+
+/// Each portal's findings that need an operator (not `Ok`/`Resolved`); a portal whose owners
+/// could not be read is left out and logged.
+pub async fn check_portals(
+    client: &HubspotClient,
+    roster: &Roster,
+) -> Vec<(PortalId, OwnerFinding)> {
+    let mut out = Vec::new();
+    for id in client.portals() {
+        match client.list_owners(id).await {
+            Ok(owners) => out.extend(
+                check_roster(roster, &live_owners(&owners))
+                    .into_iter()
+                    .filter(|f| !f.is_ok())
+                    .map(|f| (id, f)),
+            ),
+            Err(e) => {
+                tracing::warn!(portal_id = id.0, error.code = e.code(), error = %e, "roster not checked against HubSpot's owners at start");
+            }
+        }
+    }
+    out
+}
+
+/// Logs one warning per roster owner that is not routable as the roster means it, per portal.
+pub async fn check_at_start(p: Arc<Pipeline>) {
+    let roster = p.rules.current().roster.clone();
+    for (id, finding) in check_portals(&p.client, &roster).await {
+        warn(id.0, &finding);
+    }
+}
+
+fn warn(portal_id: u64, finding: &OwnerFinding) {
+    match finding {
+        OwnerFinding::Ok { .. } | OwnerFinding::Resolved { .. } => {}
+        OwnerFinding::Unresolved { email } => tracing::warn!(
+            portal_id,
+            owner_email = %email,
+            "roster owner has no active HubSpot owner with its email; out of rotation"
+        ),
+        OwnerFinding::Duplicate { email, id } => tracing::warn!(
+            portal_id,
+            owner_email = %email,
+            owner_id = %id,
+            "roster owner's email resolves to an id another roster owner has; out of rotation"
+        ),
+        OwnerFinding::Missing { id, .. } | OwnerFinding::Inactive { id, .. } => tracing::warn!(
+            portal_id,
+            owner_id = %id,
+            "roster owner is not an active HubSpot owner; out of rotation"
+        ),
+        OwnerFinding::EmailMismatch {
+            id,
+            roster_email,
+            hubspot_email,
+        } => tracing::warn!(
+            portal_id,
+            owner_id = %id,
+            roster_email = %roster_email,
+            hubspot_email = hubspot_email.as_deref().unwrap_or(""),
+            "roster owner's email differs from its HubSpot owner's"
+        ),
+    }
+}
