@@ -1,7 +1,8 @@
 //! Reading contacts for a batch: the contacts with the properties the rules need, and for
 //! contacts without a handoff their primary company — named by the contact's
-//! `associatedcompanyid`, or read from the contact's company associations when that is empty. A contact or company that could not be
-//! read (a request failed) is not decided on partial data: its job is retried.
+//! `associatedcompanyid`, or read from its company associations when that is empty. A contact
+//! or company that could not be read (a request failed) is not decided on partial data: its
+//! job is retried.
 
 use std::collections::HashMap;
 
