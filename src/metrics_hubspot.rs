@@ -1,6 +1,7 @@
 //! The HubSpot client's metrics (`handoff_hubspot_*`): requests by endpoint and status class,
 //! 429s by HubSpot policy, cooldowns entered and portals blocked now, in-place retries, OAuth
-//! refreshes and auth pauses. `Metrics::new` registers one set in the app's registry and the
+//! refreshes and auth pauses; writes refused for a missing required property (counted by the
+//! worker, which knows the object). `Metrics::new` registers one set in the app's registry and the
 //! client counts into a clone of it; a client built without one (`HubspotMetrics::default()`,
 //! tests and benches) counts into a set nobody renders.
 //!
@@ -52,6 +53,15 @@ pub struct StateLabel {
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ResultLabel {
     pub result: &'static str,
+}
+
+/// A refused write: `object` (`task`, `lead`, `contact`), HubSpot's `code` verbatim and the
+/// `property` named (portal admins define them, so the set stays small).
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RefusalLabel {
+    pub object: &'static str,
+    pub code: &'static str,
+    pub property: String,
 }
 
 /// Why a portal stopped sending for a while.
@@ -141,6 +151,8 @@ pub struct HubspotMetrics {
     /// Portals paused by an auth failure until an operator resumes them.
     pub portals_paused: Gauge,
     pub auth_pauses: Family<HubspotReasonLabel, Counter>,
+    /// Writes refused for a missing required property (docs/hubspot.md "Write validation").
+    pub write_refusals: Family<RefusalLabel, Counter>,
     blocked: Arc<Mutex<Waits>>,
 }
 
@@ -157,6 +169,7 @@ impl Default for HubspotMetrics {
             token_refreshes: Family::default(),
             portals_paused: Gauge::default(),
             auth_pauses: Family::default(),
+            write_refusals: Family::default(),
             blocked: Arc::default(),
         };
         for policy in POLICIES {
@@ -232,6 +245,11 @@ impl HubspotMetrics {
             "auth_pauses",
             "Portals paused by an auth failure, by reason",
             m.auth_pauses.clone(),
+        );
+        h.register(
+            "write_refusals",
+            "Writes HubSpot refused for a missing required property, by object, code and property",
+            m.write_refusals.clone(),
         );
         m
     }

@@ -5,7 +5,7 @@
 //! playbook names stages by label or id, and [`stage_outcomes`] resolves them against the
 //! stages HubSpot's pipelines API lists.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +25,11 @@ pub struct LeadsDoc {
     /// `hs_lead_type`, e.g. `NEW BUSINESS`; unset leaves HubSpot's default.
     #[serde(default)]
     pub lead_type: Option<String>,
+    /// More lead properties: internal name → value, the task placeholders allowed (rendered
+    /// when the lead is created; an empty value is not sent), e.g. one the portal requires on
+    /// every lead (docs/hubspot.md "Write validation").
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: BTreeMap<String, String>,
     /// The portals that create leads; empty: every portal using this playbook.
     #[serde(default)]
     pub portals: Vec<i64>,
@@ -99,6 +104,7 @@ impl Default for LeadsDoc {
             enabled: false,
             name: default_name(),
             lead_type: None,
+            properties: BTreeMap::new(),
             portals: Vec::new(),
             stages: StageNames::default(),
             reason_property: default_reason_property(),
@@ -155,6 +161,7 @@ fn as_template(doc: &LeadsDoc) -> TaskTemplateDoc {
         body: String::new(),
         priority: None,
         task_type: None,
+        properties: BTreeMap::new(),
     }
 }
 
@@ -209,6 +216,12 @@ pub fn validate(doc: &LeadsDoc, push: &mut dyn FnMut(String, String)) {
         let m = m.replace("subject must", "name must");
         push(path, m);
     });
+    let reserved = [
+        ("hs_lead_name", "use `name`"),
+        ("hs_lead_type", "use `lead_type`"),
+        ("hubspot_owner_id", "the routed owner"),
+    ];
+    super::template_properties::validate("playbook.leads", &doc.properties, &reserved, push);
 }
 
 #[cfg(test)]
@@ -234,6 +247,31 @@ mod tests {
         let mut problems = Vec::new();
         validate(&doc, &mut |p, m| problems.push((p, m)));
         assert_eq!(problems[0].0, "playbook.leads.name");
+    }
+
+    #[test]
+    fn lead_properties_are_checked_at_their_key() {
+        let doc = LeadsDoc {
+            properties: BTreeMap::from([
+                ("hs_lead_name".to_owned(), "x".to_owned()),
+                (
+                    "hs_lead_source_detail".to_owned(),
+                    "{offer} {nope}".to_owned(),
+                ),
+                ("lead_channel".to_owned(), "inbound".to_owned()),
+            ]),
+            ..LeadsDoc::default()
+        };
+        let mut problems = Vec::new();
+        validate(&doc, &mut |p, m| problems.push((p, m)));
+        assert_eq!(problems.len(), 2, "{problems:?}");
+        assert_eq!(problems[0].0, "playbook.leads.properties.hs_lead_name");
+        assert!(problems[0].1.contains("use `name`"));
+        assert_eq!(
+            problems[1].0,
+            "playbook.leads.properties.hs_lead_source_detail"
+        );
+        assert!(problems[1].1.contains("`{nope}`"));
     }
 
     fn stages() -> Vec<Stage> {

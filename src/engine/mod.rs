@@ -29,6 +29,7 @@ pub mod sequences;
 pub mod simulate;
 mod sla;
 pub mod tasks;
+pub mod template_properties;
 pub mod toml_doc;
 pub mod validate;
 mod validate_routing;

@@ -1,7 +1,14 @@
 //! The follow-up task's text — the "context package" a rep reads: why the lead came in, the
 //! score and its reasons, the SLA and the next action. `[[playbook.tasks]]` templates are chosen
 //! per offer/source (first match; a template without `sources` is the default) and rendered
-//! with `{placeholders}`; an unknown placeholder fails `check-config`.
+//! with `{placeholders}`; an unknown placeholder fails `check-config`. A template may set more
+//! task properties (`properties = { name = "value or {placeholder}" }`), e.g. one the portal
+//! requires on every task (docs/hubspot.md "Write validation"); their values are rendered when
+//! the task is created, from the placeholder values kept at decision time
+//! (`template_properties.rs`), so a property added after a refusal applies when the dead
+//! letter is replayed.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +31,23 @@ pub struct TaskTemplateDoc {
     /// `CALL`, `EMAIL` or `TODO`.
     #[serde(default, rename = "type")]
     pub task_type: Option<String>,
+    /// More task properties: internal name → value, placeholders allowed. A value rendering
+    /// empty is not sent.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: BTreeMap<String, String>,
 }
+
+/// Task properties handoff sets itself; a template sets them with `subject`, `body`,
+/// `priority` and `type`, never in `properties`.
+const SET_BY_HANDOFF: [&str; 7] = [
+    "hs_timestamp",
+    "hs_task_subject",
+    "hs_task_body",
+    "hs_task_priority",
+    "hs_task_type",
+    "hubspot_owner_id",
+    "hs_task_status",
+];
 
 /// Placeholders a template may use.
 pub const PLACEHOLDERS: [&str; 16] = [
@@ -112,7 +135,12 @@ pub fn render(
     }
 }
 
-fn placeholder(name: &str, d: &Decision, c: &super::Contact, ctx: &TaskContext<'_>) -> String {
+pub(super) fn placeholder(
+    name: &str,
+    d: &Decision,
+    c: &super::Contact,
+    ctx: &TaskContext<'_>,
+) -> String {
     let prop = |p: &str| c.get(p).unwrap_or("").to_string();
     match name {
         "name" => {
@@ -152,7 +180,7 @@ fn placeholder(name: &str, d: &Decision, c: &super::Contact, ctx: &TaskContext<'
 }
 
 /// Replaces `{name}` with its value; other text is kept as written.
-fn fill(template: &str, value: &dyn Fn(&str) -> String) -> String {
+pub(super) fn fill(template: &str, value: &dyn Fn(&str) -> String) -> String {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
     while let Some(start) = rest.find('{') {
@@ -213,11 +241,22 @@ pub fn validate(templates: &[TaskTemplateDoc], push: &mut dyn FnMut(String, Stri
                 format!("`{p}` is not CALL, EMAIL or TODO"),
             );
         }
+        let instead = |name: &str| match name {
+            "hs_task_subject" => "use `subject`",
+            "hs_task_body" => "use `body`",
+            "hs_task_priority" => "use `priority`",
+            "hs_task_type" => "use `type`",
+            "hubspot_owner_id" => "the routed owner",
+            "hs_task_status" => "always NOT_STARTED",
+            _ => "the SLA due time",
+        };
+        let reserved: Vec<(&str, &str)> = SET_BY_HANDOFF.iter().map(|n| (*n, instead(n))).collect();
+        super::template_properties::validate(&at, &t.properties, &reserved, push);
     }
 }
 
 /// `{word}` names in a text (letters, digits, `_`), for validation.
-fn placeholders_in(text: &str) -> Vec<&str> {
+pub(super) fn placeholders_in(text: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find('{') {
@@ -250,6 +289,7 @@ mod tests {
             body: String::new(),
             priority: None,
             task_type: None,
+            properties: BTreeMap::new(),
         }
     }
 

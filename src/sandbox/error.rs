@@ -39,6 +39,8 @@ pub(crate) struct ApiError {
     pub(crate) category: &'static str,
     pub(crate) message: String,
     pub(crate) context: BTreeMap<String, Vec<String>>,
+    /// `errors[]`: the rules a write broke (`validation.rs`).
+    pub(crate) errors: Vec<Value>,
     /// e.g. `Properties.PROPERTY_WITH_NAME_EXISTS`.
     pub(crate) sub_category: Option<&'static str>,
 }
@@ -54,6 +56,7 @@ impl ApiError {
             category,
             message: message.into(),
             context: BTreeMap::new(),
+            errors: Vec::new(),
             sub_category: None,
         }
     }
@@ -76,6 +79,11 @@ impl ApiError {
         self
     }
 
+    pub(crate) fn with_errors(mut self, errors: Vec<Value>) -> Self {
+        self.errors = errors;
+        self
+    }
+
     /// The body alone, also used for per-input errors inside a 207.
     pub(crate) fn body(&self) -> Value {
         let mut body = json!({
@@ -86,6 +94,9 @@ impl ApiError {
         });
         if !self.context.is_empty() {
             body["context"] = json!(self.context);
+        }
+        if !self.errors.is_empty() {
+            body["errors"] = json!(self.errors);
         }
         if let Some(sub) = self.sub_category {
             body["subCategory"] = json!(sub);

@@ -17,9 +17,10 @@
 //!
 //! A control API under `/_sandbox/` (no auth) lets tests, the demo and benchmarks create leads,
 //! touch or merge contacts, complete tasks, change faults and limits at run time, read stats,
-//! take scopes away, remove or change owners and properties (`control_portal.rs`), and reset
-//! to the seed. Files: `state.rs` (records), `seed.rs` (fixtures), `routes/` (one
-//! file per resource), `gate.rs` (auth, limits, faults per request), `ratelimit.rs`,
+//! take scopes away, remove or change owners and properties (`control_portal.rs`), require
+//! properties as a portal's admins would (`validation.rs`, HubSpot's 2026-09 write
+//! validation), and reset to the seed. Files: `state.rs` (records), `seed.rs` (fixtures),
+//! `routes/` (one file per resource), `gate.rs` (auth, limits, faults per request), `ratelimit.rs`,
 //! `faults.rs`, `stats.rs`, `owners.rs`, `control.rs` + `views.rs` (control API), `journal.rs`
 //! (the Webhooks Journal, fed from contact changes).
 
@@ -41,6 +42,7 @@ mod sequences;
 mod state;
 mod stats;
 mod users;
+mod validation;
 mod views;
 
 use std::net::SocketAddr;
@@ -58,6 +60,7 @@ pub use control_portal::OwnerPatch;
 pub use error::SandboxError;
 pub use sequences::{EnrollElsewhere, EnrollmentView, LostAnswers, SequenceUsers};
 pub use stats::Stats;
+pub use validation::{ConditionalRule, ValidationInput};
 pub use views::{CompanyInput, ContactInput, ContactView, ControlError, MergeInput, TaskView};
 
 use faults::Faults;
@@ -156,6 +159,7 @@ impl Sandbox {
                 "/_sandbox",
                 control::router(self.clone())
                     .merge(leads::control(self.clone()))
+                    .merge(validation::control(self.clone()))
                     .merge(control_portal::router(self.clone())),
             )
             .fallback(routes::unknown_route)

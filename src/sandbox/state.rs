@@ -1,6 +1,7 @@
 //! The sandbox's CRM, in memory: contacts, companies, tasks and owners in HubSpot's record shape
 //! (string ids, string property values, `createdAt`/`updatedAt`/`archived`), contact → company
-//! links (the first one is the primary), task → contact links, and merged contact ids.
+//! links (the first one is the primary, and a contact's read-only `associatedcompanyid`), task →
+//! contact links, merged contact ids, and the portal's required properties (`validation.rs`).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -9,7 +10,7 @@ use serde_json::{Map, Value, json};
 use super::owners::Owner;
 
 /// Which object table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Kind {
     Contact,
     Company,
@@ -60,6 +61,9 @@ pub(crate) struct Record {
     pub(crate) links: Vec<u64>,
     /// Tasks: the `objectWriteTraceId` they were created with.
     pub(crate) trace_id: Option<String>,
+    /// Contacts: none of the companies is the primary (unlabeled links only), so
+    /// `associatedcompanyid` is empty — a state HubSpot's docs leave open (docs/hubspot.md).
+    pub(crate) no_primary: bool,
 }
 
 impl Record {
@@ -72,7 +76,13 @@ impl Record {
             archived_ms: None,
             links: Vec::new(),
             trace_id: None,
+            no_primary: false,
         }
+    }
+
+    /// A contact's primary company: the first link, unless it has none.
+    pub(crate) fn primary_company(&self) -> Option<u64> {
+        self.links.first().copied().filter(|_| !self.no_primary)
     }
 
     pub(crate) fn archived(&self) -> bool {
@@ -102,6 +112,9 @@ impl Record {
     }
 }
 
+/// The contact property holding the primary company's id.
+pub(crate) const ASSOCIATED_COMPANY: &str = "associatedcompanyid";
+
 /// Which properties a read returns.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Select<'a> {
@@ -121,7 +134,13 @@ pub(crate) fn render(kind: Kind, rec: &Record, select: Select<'_>) -> Value {
     }
     let mut props = Map::new();
     for name in names {
-        if let Some(v) = rec.value(name) {
+        let value = match (kind, name) {
+            // HubSpot derives it from the primary company association and refuses writes to
+            // it (docs/hubspot.md "associatedcompanyid").
+            (Kind::Contact, ASSOCIATED_COMPANY) => rec.primary_company().map(|c| c.to_string()),
+            _ => rec.value(name),
+        };
+        if let Some(v) = value {
             props.insert(name.to_owned(), Value::String(v));
         }
     }
@@ -159,6 +178,8 @@ pub(crate) struct Crm {
     leads: BTreeMap<u64, Record>,
     /// Lead creates are refused (a portal without leads set up, HUBSPOT-NEXT.md §3.7).
     pub(crate) leads_refused: bool,
+    /// Required and conditionally required properties (`validation.rs`).
+    pub(crate) validation: super::validation::Rules,
     pub(crate) owners: Vec<Owner>,
     /// CRM users (`0-115`): availability (`users.rs`).
     pub(crate) users: super::users::Users,
@@ -312,7 +333,9 @@ impl Crm {
 
 /// Rejects writes to computed properties (HUBSPOT.md §3.3: read-only properties may error).
 pub(crate) fn check_writable(kind: Kind, props: &BTreeMap<String, String>) -> Result<(), String> {
-    match props.keys().find(|k| kind.always().contains(&k.as_str())) {
+    let read_only =
+        |k: &str| kind.always().contains(&k) || (kind == Kind::Contact && k == ASSOCIATED_COMPANY);
+    match props.keys().find(|k| read_only(k)) {
         Some(k) => Err(format!(
             "{k} is a read only property; its value cannot be set"
         )),
@@ -382,6 +405,7 @@ mod tests {
         let props = |k: &str, v: &str| BTreeMap::from([(k.to_owned(), v.to_owned())]);
         assert!(check_writable(Kind::Contact, &props("hs_object_id", "1")).is_err());
         assert!(check_writable(Kind::Task, &props("hs_task_subject", "x")).is_ok());
+        assert!(check_writable(Kind::Contact, &props("associatedcompanyid", "5")).is_err());
         let crm = Crm::new(0);
         assert!(crm.check_owner(&props("hubspot_owner_id", "5")).is_err());
         assert!(crm.check_owner(&props("hubspot_owner_id", "")).is_ok());

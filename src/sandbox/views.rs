@@ -69,6 +69,10 @@ pub struct ContactInput {
     /// Makes this company the contact's primary company.
     #[serde(default)]
     pub company_id: Option<String>,
+    /// `true`: the contact has no primary company (its companies linked unlabeled only), so
+    /// its `associatedcompanyid` is empty; `false`: the first one is primary (as created).
+    #[serde(default)]
+    pub without_primary: Option<bool>,
 }
 
 /// `POST /_sandbox/companies`: create or update a company.
@@ -204,6 +208,9 @@ impl Sandbox {
         if let Some(c) = company {
             rec.links.retain(|l| *l != c);
             rec.links.insert(0, c);
+        }
+        if let Some(without) = input.without_primary {
+            rec.no_primary = without;
         }
         let rec = rec.clone();
         let change = match &before {

@@ -10,7 +10,7 @@
 mod leads;
 mod owners;
 mod properties;
-mod refused;
+pub(crate) mod refused;
 mod token;
 mod webhook;
 

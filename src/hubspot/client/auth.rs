@@ -290,7 +290,7 @@ impl Auth {
                 category: Some("handoff.token_refresh".into()),
                 message: "oauth token refresh failed".into(),
                 correlation_id: None,
-                missing_scopes: None,
+                ..ErrorDetail::default()
             },
             retry_at: add(now, Duration::from_secs(30)),
             maybe_applied: false,
@@ -419,7 +419,7 @@ impl Auth {
                 category: Some("handoff.app_token".into()),
                 message: message.into(),
                 correlation_id: None,
-                missing_scopes: None,
+                ..ErrorDetail::default()
             },
         };
         let resp = self

@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, HashMap};
 use serde::{Deserialize, Serialize};
 
 use super::HubspotClient;
-use super::batch::{BatchItem, MAX_OBJECT_BATCH, attribute, batched, read_objects};
+use super::batch::{BatchItem, ChunkResults, MAX_OBJECT_BATCH, attribute, batched, read_objects};
 use super::budget::Priority;
 use super::error::HubspotError;
+use super::isolate::isolate_refusals;
 use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, CompanyId, ContactId, CrmObject, PortalId, Properties};
@@ -143,6 +144,33 @@ impl HubspotClient {
             .collect()
     }
 
+    async fn update_chunk(
+        &self,
+        portal: PortalId,
+        chunk: Vec<ContactUpdate>,
+    ) -> Result<ChunkResults<ContactId, CrmObject>, HubspotError> {
+        let inputs: Vec<UpdateInput<'_>> = chunk
+            .iter()
+            .map(|u| UpdateInput {
+                id: u.id.to_string(),
+                properties: &u.properties,
+                object_write_trace_id: u.id.to_string(),
+            })
+            .collect();
+        let body = serde_json::json!({ "inputs": inputs });
+        let path = self.inner.path(Api::Objects, "contacts/batch/update");
+        let call = Call::post(portal, path, &body, Priority::Write, true)?;
+        let resp: BatchResponse<CrmObject> = self.inner.send(&call).await?;
+        let keys: Vec<ContactId> = chunk.iter().map(|u| u.id).collect();
+        Ok(attribute(
+            &keys,
+            resp.results,
+            resp.errors,
+            |r| r.id.parse().ok(),
+            |s| s.parse().ok(),
+        ))
+    }
+
     /// Batch update of any number of contacts (a handoff write: goes before enrichment reads).
     /// Several updates of one contact are merged, later values winning.
     #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = updates.len()))]
@@ -172,26 +200,14 @@ impl HubspotClient {
             |u| u.id,
             MAX_OBJECT_BATCH,
             move |c, chunk| async move {
-                let inputs: Vec<UpdateInput<'_>> = chunk
-                    .iter()
-                    .map(|u| UpdateInput {
-                        id: u.id.to_string(),
-                        properties: &u.properties,
-                        object_write_trace_id: u.id.to_string(),
-                    })
-                    .collect();
-                let body = serde_json::json!({ "inputs": inputs });
-                let path = c.inner.path(Api::Objects, "contacts/batch/update");
-                let call = Call::post(portal, path, &body, Priority::Write, true)?;
-                let resp: BatchResponse<CrmObject> = c.inner.send(&call).await?;
-                let keys: Vec<ContactId> = chunk.iter().map(|u| u.id).collect();
-                Ok(attribute(
-                    &keys,
-                    resp.results,
-                    resp.errors,
-                    |r| r.id.parse().ok(),
-                    |s| s.parse().ok(),
-                ))
+                let send = |part| {
+                    let c = c.clone();
+                    async move { c.update_chunk(portal, part).await }
+                };
+                let lacks = |u: &ContactUpdate, p: &str| {
+                    u.properties.get(p).is_none_or(|v| v.trim().is_empty())
+                };
+                Ok(isolate_refusals(chunk, |u| u.id, lacks, send).await)
             },
         )
         .await;

@@ -7,6 +7,7 @@ use std::fmt;
 use jiff::Timestamp;
 
 use super::types::{PortalId, StandardError};
+use super::validation::WriteRefusal;
 
 /// Which limit was hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,11 +101,28 @@ pub struct ErrorDetail {
     pub message: String,
     /// HubSpot's correlation id, for support tickets.
     pub correlation_id: Option<String>,
+    /// What the body names beyond its message, when it names anything (boxed: every client
+    /// `Result` carries this type).
+    pub specifics: Option<Box<ErrorSpecifics>>,
+}
+
+/// The parts of an error body the client acts on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorSpecifics {
     /// The scopes a 403 `MISSING_SCOPES` names (`context.missingScopes`, or the
     /// `requiredGranularScopes` of its `errors[].context`; docs/hubspot.md "Which scopes a
-    /// token has"); `None` otherwise. Boxed: every client `Result` carries this type.
-    #[allow(clippy::box_collection)]
-    pub missing_scopes: Option<Box<Vec<String>>>,
+    /// token has").
+    pub missing_scopes: Vec<String>,
+    /// The write-validation rule the body names (`errors[].code`, docs/hubspot.md "Write
+    /// validation").
+    pub refusal: Option<WriteRefusal>,
+}
+
+impl ErrorDetail {
+    /// The write-validation refusal this error carries, if any.
+    pub fn refusal(&self) -> Option<&WriteRefusal> {
+        self.specifics.as_ref().and_then(|s| s.refusal.as_ref())
+    }
 }
 
 impl fmt::Display for ErrorDetail {
@@ -118,6 +136,9 @@ impl fmt::Display for ErrorDetail {
             self.category.as_deref().unwrap_or("UNKNOWN"),
             self.message
         )?;
+        if let Some(r) = self.refusal() {
+            write!(f, " [{r}]")?;
+        }
         if let Some(c) = &self.correlation_id {
             write!(f, " (correlationId {c})")?;
         }
@@ -184,6 +205,9 @@ impl HubspotError {
 
     /// Stable finer code, e.g. `hubspot.rate_limited.daily`.
     pub fn detail_code(&self) -> String {
+        if let Some(r) = self.refusal() {
+            return format!("{}.{}", self.code(), r.code.slug());
+        }
         let sub = match self {
             Self::RateLimited { policy, .. } => policy.as_str(),
             Self::Transient { reason, .. } => reason.as_str(),
@@ -214,6 +238,15 @@ impl HubspotError {
         }
     }
 
+    /// HubSpot refused the whole request for a write-validation rule (a required or
+    /// conditionally required property missing; docs/hubspot.md "Write validation").
+    pub fn refusal(&self) -> Option<WriteRefusal> {
+        match self {
+            Self::Permanent { detail, .. } => detail.refusal().cloned(),
+            _ => None,
+        }
+    }
+
     /// HubSpot answered 404.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::Permanent { detail, .. } if detail.status == Some(404))
@@ -227,9 +260,10 @@ impl HubspotError {
     /// The scopes a 403 named as missing; empty for any other error.
     pub fn missing_scopes(&self) -> &[String] {
         match self {
-            Self::Permanent { detail, .. } if detail.status == Some(403) => {
-                detail.missing_scopes.as_deref().map_or(&[], Vec::as_slice)
-            }
+            Self::Permanent { detail, .. } if detail.status == Some(403) => detail
+                .specifics
+                .as_ref()
+                .map_or(&[], |s| s.missing_scopes.as_slice()),
             _ => &[],
         }
     }
@@ -244,7 +278,7 @@ impl HubspotError {
                 category: Some(format!("handoff.{category}")),
                 message: message.into(),
                 correlation_id: None,
-                missing_scopes: None,
+                ..ErrorDetail::default()
             },
         }
     }
@@ -265,6 +299,16 @@ pub enum ItemError {
 }
 
 impl ItemError {
+    /// The write-validation rule HubSpot refused this input for, from a per-input error or
+    /// from the error of the request that carried it (docs/hubspot.md "Write validation").
+    pub fn refusal(&self) -> Option<WriteRefusal> {
+        match self {
+            Self::Rejected(e) => WriteRefusal::of_standard(e),
+            Self::Request(e) => e.refusal(),
+            Self::NotFound | Self::Unconfirmed => None,
+        }
+    }
+
     pub(crate) fn from_standard(e: &StandardError) -> Self {
         if e.category.as_deref() == Some("OBJECT_NOT_FOUND") {
             Self::NotFound

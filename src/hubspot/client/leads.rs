@@ -15,6 +15,7 @@ use super::HubspotClient;
 use super::batch::{BatchItem, ChunkResults, MAX_OBJECT_BATCH, attribute, batched, read_objects};
 use super::budget::Priority;
 use super::error::HubspotError;
+use super::isolate::isolate_refusals;
 use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, ContactId, CrmObject, OwnerId, PortalId};
@@ -110,7 +111,16 @@ impl HubspotClient {
             leads,
             |l| l.trace_id.clone(),
             MAX_OBJECT_BATCH,
-            move |c, chunk| async move { c.create_lead_chunk(portal, chunk).await },
+            move |c, chunk| async move {
+                let send = |part| {
+                    let c = c.clone();
+                    async move { c.create_lead_chunk(portal, part).await }
+                };
+                let lacks = |l: &NewLead, p: &str| {
+                    l.properties().get(p).is_none_or(|v| v.trim().is_empty())
+                };
+                Ok(isolate_refusals(chunk, |l| l.trace_id.clone(), lacks, send).await)
+            },
         )
         .await
     }

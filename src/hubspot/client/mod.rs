@@ -9,7 +9,9 @@
 //! Endpoints: `contacts.rs`, `associations.rs`, `companies.rs`, `tasks.rs`, `owners.rs`,
 //! `search.rs`, `users.rs` (availability, parsed in `user_availability.rs`), `sequences.rs`,
 //! `leads.rs`, `properties.rs` (definitions and groups, for setup and doctor), `token_info.rs`
-//! (a token's scopes); batching in `batch.rs`; the request loop in `transport.rs`.
+//! (a token's scopes); batching in `batch.rs` (a batch refused as a whole for one input:
+//! `isolate.rs`); the request loop in `transport.rs`; write-validation refusals
+//! (`MISSING_*REQUIRED_PROPERTY`) read in `validation.rs`.
 
 mod associations;
 mod auth;
@@ -21,6 +23,7 @@ pub mod config;
 mod config_check;
 mod contacts;
 pub mod error;
+mod isolate;
 mod journal;
 mod leads;
 mod owners;
@@ -38,6 +41,7 @@ mod transport;
 pub mod types;
 pub mod user_availability;
 mod users;
+pub mod validation;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -74,6 +78,7 @@ pub use token_info::{TokenScopes, TokenScopesSource};
 pub use token_store::{InMemoryTokenStore, PersistentTokenStore, TokenCipher, TokenStore};
 pub use types::{CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};
 pub use users::CrmUser;
+pub use validation::{RefusalCode, WriteRefusal};
 
 use crate::metrics_hubspot::HubspotMetrics;
 use auth::{Auth, AuthDeps, Credentials};

@@ -127,22 +127,28 @@ pub struct Sort {
     pub direction: &'static str,
 }
 
-/// A search body.
+/// A search body. HubSpot's search request schema (`PublicObjectSearchRequest`) requires
+/// `filterGroups`, `sorts`, `properties`, `limit` and `after`, so all five are always sent:
+/// `sorts` empty when unsorted and `after` `"0"` for the first page (docs/hubspot.md "Request
+/// bodies").
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchRequest {
     /// OR of AND groups; ≤ 5 groups, ≤ 6 filters each, ≤ 18 in all.
     pub filter_groups: Vec<FilterGroup>,
     /// At most one.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sorts: Vec<Sort>,
     /// Properties to return.
     pub properties: Vec<String>,
     /// Page size, ≤ 200.
     pub limit: u32,
-    /// Cursor from the previous page.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Cursor from the previous page; `None`: the first page.
+    #[serde(serialize_with = "first_page_is_0")]
     pub after: Option<String>,
+}
+
+fn first_page_is_0<S: serde::Serializer>(after: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(after.as_deref().unwrap_or("0"))
 }
 
 /// One page of results.

@@ -152,7 +152,7 @@ mod tests {
                 category: Some("VALIDATION_ERROR".into()),
                 message: message.into(),
                 correlation_id: None,
-                missing_scopes: None,
+                ..ErrorDetail::default()
             },
         }
     }

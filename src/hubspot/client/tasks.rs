@@ -11,6 +11,7 @@ use super::HubspotClient;
 use super::batch::{BatchItem, ChunkResults, MAX_OBJECT_BATCH, attribute, batched, read_objects};
 use super::budget::Priority;
 use super::error::HubspotError;
+use super::isolate::isolate_refusals;
 use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, ContactId, CrmObject, OwnerId, PortalId, Properties, TaskId};
@@ -85,6 +86,13 @@ impl NewTask {
             }
         }
         p
+    }
+
+    /// Whether the task would be created without a value for `property`.
+    fn lacks(&self, property: &str) -> bool {
+        self.properties()
+            .get(property)
+            .is_none_or(|v| v.trim().is_empty())
     }
 
     /// What identifies the task among the results when HubSpot does not echo the trace id.
@@ -186,7 +194,13 @@ impl HubspotClient {
             tasks,
             |t| t.trace_id.clone(),
             MAX_OBJECT_BATCH,
-            move |c, chunk| async move { c.create_chunk(portal, chunk).await },
+            move |c, chunk| async move {
+                let send = |part| {
+                    let c = c.clone();
+                    async move { c.create_chunk(portal, part).await }
+                };
+                Ok(isolate_refusals(chunk, |t| t.trace_id.clone(), NewTask::lacks, send).await)
+            },
         )
         .await
     }

@@ -12,10 +12,12 @@ use super::Inner;
 use super::auth::Bearer;
 use super::budget::{Lane, Priority, RateHeaders};
 use super::error::{
-    AuthFailure, ErrorDetail, HubspotError, RateLimitPolicy, TransientReason, truncate,
+    AuthFailure, ErrorDetail, ErrorSpecifics, HubspotError, RateLimitPolicy, TransientReason,
+    truncate,
 };
 use super::retry::{Next, StatusClass, classify_status, parse_retry_after};
 use super::types::PortalId;
+use super::validation::WriteRefusal;
 
 /// A request to send, before auth.
 pub(crate) struct Call {
@@ -92,45 +94,38 @@ struct ErrorBody {
     correlation_id: Option<String>,
     #[serde(default)]
     policy_name: Option<String>,
-    #[serde(default)]
-    context: Option<ErrorContext>,
-    #[serde(default)]
-    errors: Vec<ErrorEntry>,
-}
-
-/// The part of an error's `context` that names scopes: `missingScopes` (HubSpot's `Error`
-/// example) or `requiredGranularScopes` (seen in 403 `MISSING_SCOPES` answers).
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ErrorContext {
-    #[serde(default)]
-    missing_scopes: Vec<String>,
-    #[serde(default)]
-    required_granular_scopes: Vec<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct ErrorEntry {
-    #[serde(default)]
-    context: Option<ErrorContext>,
+    #[serde(default, deserialize_with = "super::types::de_context")]
+    context: super::types::Context,
+    /// The rules a write broke (`MISSING_REQUIRED_PROPERTY`, …; `validation.rs`).
+    #[serde(default, deserialize_with = "super::types::de_entries")]
+    errors: Vec<super::types::ErrorEntry>,
 }
 
 impl ErrorBody {
-    /// Every scope the body names, top level first, once each.
+    /// Every scope the body names (`context.missingScopes`, HubSpot's `Error` example, or
+    /// `requiredGranularScopes`, seen in 403 `MISSING_SCOPES` answers), top level first, once
+    /// each.
     fn scopes(&self) -> Vec<String> {
-        let contexts = self
-            .context
-            .iter()
-            .chain(self.errors.iter().filter_map(|e| e.context.as_ref()));
+        let contexts = std::iter::once(&self.context).chain(self.errors.iter().map(|e| &e.context));
         let mut out: Vec<String> = Vec::new();
         for c in contexts {
-            for s in c.missing_scopes.iter().chain(&c.required_granular_scopes) {
+            let named = ["missingScopes", "requiredGranularScopes"].map(|k| c.get(k));
+            for s in named.into_iter().flatten().flatten() {
                 if !out.contains(s) {
                     out.push(s.clone());
                 }
             }
         }
         out
+    }
+
+    /// The scopes and the write-validation rule the body names; `None` when it names neither.
+    fn specifics(&self) -> Option<Box<ErrorSpecifics>> {
+        let found = ErrorSpecifics {
+            missing_scopes: self.scopes(),
+            refusal: WriteRefusal::of_request(self.message.as_deref(), &self.context, &self.errors),
+        };
+        (found != ErrorSpecifics::default()).then(|| Box::new(found))
     }
 }
 
@@ -296,9 +291,7 @@ impl Inner {
                 category: parsed.category.clone(),
                 message: truncate(parsed.message.clone().unwrap_or_default()),
                 correlation_id: parsed.correlation_id.clone(),
-                missing_scopes: Some(parsed.scopes())
-                    .filter(|s| !s.is_empty())
-                    .map(Box::new),
+                specifics: parsed.specifics(),
             };
             match classify_status(status) {
                 StatusClass::Unauthorized if call.isolated_auth => {

@@ -120,11 +120,73 @@ pub struct StandardError {
     #[serde(default)]
     pub message: Option<String>,
     /// e.g. `{"ids": ["99999"]}` or `{"objectWriteTraceId": ["…"]}`.
-    #[serde(default)]
-    pub context: BTreeMap<String, Vec<String>>,
+    #[serde(default, deserialize_with = "de_context")]
+    pub context: Context,
     /// Finer category, if any.
     #[serde(default)]
     pub sub_category: Option<serde_json::Value>,
+    /// A rule's code when the error itself is one of HubSpot's `errors[]` entries, e.g.
+    /// `MISSING_REQUIRED_PROPERTY` (docs/hubspot.md "Write validation").
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The rules the input broke, each with its `code` and `context.propertyName`.
+    #[serde(default, deserialize_with = "de_entries")]
+    pub errors: Vec<ErrorEntry>,
+}
+
+/// An error's `context`: names → values, e.g. `{"propertyName": ["firstname"]}`.
+pub type Context = BTreeMap<String, Vec<String>>;
+
+/// One entry of an error's `errors[]` (HubSpot's `ErrorDetail`: `code`, `message`, `context`,
+/// `in`, `subCategory`), e.g. `{"code": "MISSING_REQUIRED_PROPERTY", "message": "A value for
+/// firstname must be provided", "context": {"propertyName": ["firstname"]}}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct ErrorEntry {
+    /// e.g. `MISSING_REQUIRED_PROPERTY`, `MISSING_CONDITIONAL_REQUIRED_PROPERTY`.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// Human-readable message.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// e.g. `{"propertyName": ["my_property"]}`.
+    #[serde(default, deserialize_with = "de_context")]
+    pub context: Context,
+}
+
+/// A `context` as names → lists of strings. HubSpot's own examples also show a context as a
+/// string (`"{missingScopes=[scope1, scope2]}"`) and values as single strings or numbers: every
+/// field of an error is optional (HUBSPOT.md §3.7), so what does not fit is dropped, never a
+/// reason to fail the whole answer.
+pub(crate) fn de_context<'de, D: Deserializer<'de>>(d: D) -> Result<Context, D::Error> {
+    let serde_json::Value::Object(map) = serde_json::Value::deserialize(d)? else {
+        return Ok(Context::new());
+    };
+    let text = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    Ok(map
+        .into_iter()
+        .filter_map(|(k, v)| {
+            let values: Vec<String> = match &v {
+                serde_json::Value::Array(items) => items.iter().filter_map(text).collect(),
+                other => text(other).into_iter().collect(),
+            };
+            (!values.is_empty()).then_some((k, values))
+        })
+        .collect())
+}
+
+/// `errors[]` entries, skipping any that is not an object.
+pub(crate) fn de_entries<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ErrorEntry>, D::Error> {
+    let serde_json::Value::Array(items) = serde_json::Value::deserialize(d)? else {
+        return Ok(Vec::new());
+    };
+    Ok(items
+        .into_iter()
+        .filter_map(|v| serde_json::from_value(v).ok())
+        .collect())
 }
 
 /// `BatchResponse…` / `…WithErrors` (200 or 207; HUBSPOT.md §3.2).

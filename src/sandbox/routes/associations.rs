@@ -76,7 +76,7 @@ pub(super) async fn batch_read(
             .enumerate()
             .skip(offset)
             .take(PAGE)
-            .map(|(i, company)| link(*company, i == 0))
+            .map(|(i, company)| link(*company, i == 0 && !rec.no_primary))
             .collect();
         let mut result = json!({"from": {"id": input.id.0}, "to": to});
         if offset + PAGE < rec.links.len() {

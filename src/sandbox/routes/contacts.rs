@@ -1,6 +1,7 @@
 //! Contacts (HUBSPOT.md §3.1, §3.3): `GET /crm/v3/objects/contacts/{id}` with properties and
 //! company associations, and `POST …/contacts/batch/update` (≤ 100, `""` clears a value,
-//! `hubspot_owner_id` must name an owner, computed properties are read-only).
+//! `hubspot_owner_id` must name an owner, computed properties are read-only, conditional
+//! property rules of `validation.rs` are kept).
 
 use std::collections::{BTreeMap, HashSet};
 
@@ -59,7 +60,7 @@ impl GetQuery {
 pub(crate) fn company_associations(rec: &Record) -> Value {
     let mut results = Vec::new();
     for (i, company) in rec.links.iter().enumerate() {
-        if i == 0 {
+        if i == 0 && !rec.no_primary {
             results.push(json!({"id": company.to_string(), "type": "contact_to_company"}));
         }
         results.push(json!({"id": company.to_string(), "type": "contact_to_company_unlabeled"}));
@@ -152,9 +153,38 @@ pub(super) async fn batch_update(
     let started = now_ms();
     validate(&sb, &body.inputs)?;
     let mut crm = sb.crm();
+    // Conditional property rules judge the contact as it would be after the write.
+    let refused: Vec<_> = body
+        .inputs
+        .iter()
+        .map(|i| {
+            let rec =
+                i.id.parse()
+                    .and_then(|id| crm.find(Kind::Contact, id, false))?;
+            let mut after = rec.properties.clone();
+            for (k, v) in &i.properties {
+                match v.is_empty() {
+                    true => after.remove(k),
+                    false => after.insert(k.clone(), v.clone()),
+                };
+            }
+            crm.validation.check(Kind::Contact, &after, false)
+        })
+        .collect();
+    if let Some(m) = refused.iter().flatten().find(|m| m.whole_request) {
+        return Err(m.request_error());
+    }
     let mut results = Vec::new();
     let mut errors = Vec::new();
-    for input in body.inputs {
+    for (input, refused) in body.inputs.into_iter().zip(refused) {
+        if let Some(m) = refused {
+            let mut e = m.input_error(("ids", input.id.0.clone()));
+            if let Some(trace) = input.object_write_trace_id {
+                e["context"]["objectWriteTraceId"] = json!([trace]);
+            }
+            errors.push(e);
+            continue;
+        }
         let names: Vec<String> = input.properties.keys().cloned().collect();
         let found = input
             .id

@@ -108,8 +108,24 @@ pub(super) async fn batch_create(
     }
     let mut results = Vec::new();
     let mut errors = Vec::new();
-    for input in body.inputs {
+    // A required property is checked first; in whole-request mode nothing is created.
+    let checked: Vec<_> = body
+        .inputs
+        .into_iter()
+        .map(|i| (crm.validation.check(Kind::Lead, &i.properties, true), i))
+        .collect();
+    if let Some((Some(m), _)) = checked.iter().find(|(m, i)| {
+        m.as_ref()
+            .is_some_and(|m| m.whole_request || i.object_write_trace_id.is_none())
+    }) {
+        return Err(m.request_error());
+    }
+    for (missing, input) in checked {
         let trace = input.object_write_trace_id.clone();
+        if let (Some(m), Some(t)) = (missing, &trace) {
+            errors.push(m.input_error(("objectWriteTraceId", t.clone())));
+            continue;
+        }
         match (build(&mut crm, input, started), trace) {
             (Ok(rec), _) => {
                 let mut o = render(Kind::Lead, &rec, Select::All);

@@ -2,7 +2,8 @@
 //! properties (`hs_timestamp` required, ms or ISO-8601, stored as ISO), associations to contacts
 //! (`HUBSPOT_DEFINED` / 204) and an optional `objectWriteTraceId`, echoed on the result and in
 //! per-input errors. Inputs without a trace id cannot be told apart, so an invalid one fails the
-//! whole batch with 400 instead of a 207.
+//! whole batch with 400 instead of a 207. Properties the portal requires (`validation.rs`) are
+//! checked before anything else.
 
 use std::collections::BTreeMap;
 
@@ -156,9 +157,20 @@ pub(super) async fn batch_create(
     let mut built = Vec::new();
     for input in body.inputs {
         let trace = input.object_write_trace_id.clone();
+        if let Some(missing) = crm.validation.check(Kind::Task, &input.properties, true) {
+            match trace {
+                Some(t) if !missing.whole_request => {
+                    built.push(Err(missing.input_error(("objectWriteTraceId", t))));
+                    continue;
+                }
+                _ => return Err(missing.request_error()),
+            }
+        }
         match (build(&mut crm, input, started), trace) {
             (Ok(rec), _) => built.push(Ok(rec)),
-            (Err(why), Some(trace)) => built.push(Err((why, trace))),
+            (Err(why), Some(trace)) => built.push(Err(ApiError::validation(why)
+                .with_context("objectWriteTraceId", vec![trace])
+                .body())),
             (Err(why), None) => return Err(ApiError::validation(why)),
         }
     }
@@ -174,11 +186,7 @@ pub(super) async fn batch_create(
                 results.push(o);
                 crm.insert(Kind::Task, rec);
             }
-            Err((why, trace)) => errors.push(
-                ApiError::validation(why)
-                    .with_context("objectWriteTraceId", vec![trace])
-                    .body(),
-            ),
+            Err(error) => errors.push(error),
         }
     }
     Ok(batch_response(

@@ -351,6 +351,8 @@ fn new_handoff(
     };
     let text = engine::tasks::render(&rules.playbook.doc.tasks, d, c, &ctx);
     let task = StoredTask {
+        template: Some(text.template),
+        values: engine::template_properties::values(d, c, &ctx),
         subject: text.subject,
         body: text.body,
         priority: text.priority,

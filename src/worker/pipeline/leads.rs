@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use tracing::Instrument;
 
+use super::refusals::{self, Refused};
 use super::steps::{Failures, StoredTask};
 use super::trace::Contacts;
 use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
@@ -26,10 +27,7 @@ use crate::store::queue::Outcome;
 const MAX_LEAD_ATTEMPTS: i64 = 3;
 
 fn lead_name(row: &HandoffRow) -> Option<String> {
-    row.task_text
-        .as_deref()
-        .and_then(|t| serde_json::from_str::<StoredTask>(t).ok())
-        .and_then(|t| t.lead_name)
+    StoredTask::of(row).lead_name
 }
 
 /// A batch input's failure, for logs and the ledger (no personal data: HubSpot's message).
@@ -145,7 +143,7 @@ async fn send_creates(
             contact_id: contact(r.contact_id),
             owner_id: r.owner_id.parse::<OwnerId>().ok(),
             name: name.clone(),
-            extra: lead_type(p),
+            extra: lead_properties(p, r),
         })
         .collect();
     let by_trace: HashMap<String, &HandoffRow> = to_create
@@ -175,16 +173,17 @@ async fn send_creates(
     }
 }
 
-fn lead_type(p: &Pipeline) -> std::collections::BTreeMap<String, String> {
+/// `hs_lead_type` and the `[playbook.leads]` properties as the playbook has them now, rendered
+/// with the values kept at decision time.
+fn lead_properties(p: &Pipeline, row: &HandoffRow) -> std::collections::BTreeMap<String, String> {
     let rules = p.rules.current();
-    rules
-        .playbook
-        .doc
-        .leads
-        .lead_type
-        .iter()
-        .map(|t| ("hs_lead_type".to_owned(), t.clone()))
-        .collect()
+    let doc = &rules.playbook.doc.leads;
+    let mut props =
+        crate::engine::template_properties::render(&doc.properties, &StoredTask::of(row).values);
+    if let Some(t) = &doc.lead_type {
+        props.insert("hs_lead_type".to_owned(), t.clone());
+    }
+    props
 }
 
 /// What the lookup of an `attempted` lead found.
@@ -297,13 +296,19 @@ async fn create_failed(
             .await;
         }
         other => {
-            let why = why(other);
+            // A missing required property is logged with its code and property by `record`.
+            let why = match other.refusal() {
+                Some(r) => refusals::record(p, row.portal_id, row.contact_id, Refused::Lead, &r),
+                None => why(other),
+            };
             let _ = p
                 .store
                 .lead_settled(row.id, LeadSettled::Refused(&why), now_ms())
                 .await;
             count(p, "refused");
-            tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why, "lead create refused; the handoff goes on without a lead");
+            if other.refusal().is_none() {
+                tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why, "lead create refused; the handoff goes on without a lead");
+            }
         }
     }
 }

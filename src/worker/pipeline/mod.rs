@@ -10,6 +10,8 @@
 //!   `roster_check.rs`: the roster checked against HubSpot's owners at start (warnings);
 //! - `read.rs`: contacts and their companies as the engine reads them;
 //! - `steps.rs`: the resumable steps (write contact, create task, schedule ladder);
+//!   `stored.rs`: what a handoff keeps between them; `refusals.rs`: writes HubSpot refused
+//!   for a missing required property (a named, permanent error);
 //! - `sequence.rs`: first-touch sequence enrollment after the task (never blocks the handoff);
 //!   `sequence_check.rs`: the playbook's sequence ids read from HubSpot at start;
 //! - `sla.rs`: SLA checks (remind, escalate, reassign, fallback queue, close the loop);
@@ -29,12 +31,14 @@ pub mod lead_stages;
 mod leads;
 pub mod pause;
 mod read;
+mod refusals;
 pub mod roster_check;
 pub mod rules;
 mod sequence;
 pub mod sequence_check;
 pub mod sla;
 mod steps;
+mod stored;
 mod touch;
 pub(crate) mod trace;
 
@@ -173,6 +177,12 @@ pub fn contact_properties_of(
     set.insert("recent_conversion_event_name".into());
     set.into_iter().collect()
 }
+
+/// The contact property with the primary company's id: read with the contacts of a batch so
+/// that only contacts without it cost an association read (docs/hubspot.md
+/// "associatedcompanyid"). Not in [`contact_properties_of`]: HubSpot derives it, so it is not
+/// a property whose change the webhooks or the journal subscribe to.
+pub(crate) const ASSOCIATED_COMPANY: &str = "associatedcompanyid";
 
 #[cfg(test)]
 mod tests {

@@ -1,6 +1,8 @@
 //! Reading contacts for a batch: the contacts with the properties the rules need, and for
-//! contacts without a handoff their primary company. A contact or company that could not be
-//! read (a request failed) is not decided on partial data: its job is retried.
+//! contacts without a handoff their primary company — named by the contact's
+//! `associatedcompanyid`, or read from its company associations when that is empty. A contact
+//! or company that could not be read (a request failed) is not decided on partial data: its
+//! job is retried.
 
 use std::collections::HashMap;
 
@@ -50,7 +52,8 @@ pub(crate) async fn read_contacts(
     each: &Contacts,
     failures: &mut Failures,
 ) -> Vec<engine::Contact> {
-    let props = p.contact_properties(rules);
+    let mut props = p.contact_properties(rules);
+    props.push(super::ASSOCIATED_COMPANY.into());
     let props: Vec<&str> = props.iter().map(String::as_str).collect();
     let hs_ids: Vec<_> = ids.iter().map(|id| contact(*id)).collect();
     let mut out = Vec::new();
@@ -82,20 +85,32 @@ pub(crate) async fn read_contacts(
             }
         }
     }
-    let need: Vec<_> = out
-        .iter()
-        .filter_map(|c| c.id.parse::<i64>().ok())
-        .filter(|id| !existing.contains_key(id))
-        .map(contact)
-        .collect();
-    if need.is_empty() {
+    // The primary company's id comes with the contact (`associatedcompanyid`, docs/hubspot.md
+    // "associatedcompanyid"); only contacts without one cost an association read.
+    let mut primary: HashMap<String, CompanyId> = HashMap::new();
+    let mut need = Vec::new();
+    for c in out.iter().filter(|c| {
+        c.id.parse::<i64>()
+            .is_ok_and(|id| !existing.contains_key(&id))
+    }) {
+        match associated_company(c) {
+            Some(company) => {
+                primary.insert(c.id.clone(), company);
+            }
+            None => need.extend(c.id.parse::<i64>().ok().map(contact)),
+        }
+    }
+    if need.is_empty() && primary.is_empty() {
         return out;
     }
     // A contact whose company could not be read is not decided without it (the company
     // decides fit and routing): it waits for a retry like a failed contact read.
-    let mut primary: HashMap<String, CompanyId> = HashMap::new();
     let mut unread: HashMap<String, crate::store::queue::Outcome> = HashMap::new();
-    for item in p.client.contact_companies(portal(portal_id), &need).await {
+    let links = match need.is_empty() {
+        true => Vec::new(),
+        false => p.client.contact_companies(portal(portal_id), &need).await,
+    };
+    for item in links {
         let id = item.key.0.to_string();
         match item.result {
             Ok(links) => {
@@ -158,4 +173,12 @@ pub(crate) async fn read_contacts(
         }
     }
     out
+}
+
+/// The contact's primary company as `associatedcompanyid` names it (empty or `0`: none).
+fn associated_company(c: &engine::Contact) -> Option<CompanyId> {
+    c.get(super::ASSOCIATED_COMPANY)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|id| *id > 0)
+        .map(CompanyId)
 }

@@ -7,11 +7,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
+use super::refusals::{self, Refused};
 use super::trace::Contacts;
 use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
+use crate::engine::tasks::TaskTemplateDoc;
 use crate::hubspot::client::{
     ContactUpdate, Filter, FilterGroup, ItemError, NewTask, OwnerId, SearchObject, SearchRequest,
 };
@@ -20,57 +21,7 @@ use crate::store::ledger::{HandoffRow, Step, sla_key};
 use crate::store::queue::{Outcome, Scheduled};
 use crate::worker::jobs::{KIND_SLA, LANE_SLA, SlaAction, SlaCheck};
 
-/// The SLA ladder as decided, with absolute times.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredPlan {
-    pub ladder: Vec<StoredStep>,
-    pub close_loop_due_ms: Option<i64>,
-    /// The disposition (outcome, reason) the contact already showed when it was handed off —
-    /// e.g. a lead status set before: only a different one is news from sales.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub disposition_at_handoff: Option<(String, Option<String>)>,
-    /// When the oldest event of the run that decided the handoff happened: a disposition
-    /// property change from then on is news from sales, whenever the worker sees it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window_start_ms: Option<i64>,
-}
-
-impl StoredPlan {
-    /// The plan a handoff row carries (empty for a row without one).
-    pub fn of(row: &HandoffRow) -> StoredPlan {
-        row.sla_plan
-            .as_deref()
-            .and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or_default()
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredStep {
-    pub action: SlaAction,
-    pub at_ms: i64,
-}
-
-/// The task text as rendered at decision time.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredTask {
-    pub subject: String,
-    pub body: String,
-    pub priority: Option<String>,
-    pub task_type: Option<String>,
-    /// The first-touch sequence `[[playbook.sequences]]` chose (`sequence.rs`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sequence_id: Option<String>,
-    /// The HubSpot Lead's name when the playbook creates leads (`[playbook.leads]`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lead_name: Option<String>,
-}
-
-/// The token a handoff's task body carries: letters and digits only, so HubSpot's search
-/// (`CONTAINS_TOKEN`) finds it as one word.
-pub fn marker(trace_id: &str) -> String {
-    format!("horef{trace_id}")
-}
+pub use super::stored::{StoredPlan, StoredStep, StoredTask, marker};
 
 /// Failures by contact id: how each contact's job ends instead of `Done`.
 pub type Failures = HashMap<i64, Outcome>;
@@ -152,6 +103,12 @@ async fn write_contacts(
         };
         match item.result {
             Ok(_) => written.push(row.id),
+            Err(e) if let Some(refusal) = e.refusal() => {
+                let reason = each.span(cid).in_scope(|| {
+                    refusals::record(p, portal_id, cid, Refused::ContactWrite, &refusal)
+                });
+                failures.insert(cid, Outcome::Dead { reason });
+            }
             Err(e) => {
                 failures.insert(cid, item_outcome(&e, 1, "contact write"));
             }
@@ -230,10 +187,11 @@ async fn create_tasks(
         }
         return;
     }
+    let rules = p.rules.current();
     let tasks: Vec<NewTask> = rows
         .iter()
         .filter(|r| to_create.contains(&r.id))
-        .map(new_task)
+        .map(|r| new_task(r, &rules.playbook.doc.tasks))
         .collect();
     let by_trace: HashMap<String, usize> = rows
         .iter()
@@ -263,6 +221,16 @@ async fn create_tasks(
                     failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
                 }
             },
+            Err(e) if let Some(refusal) = e.refusal() => {
+                let text = StoredTask::of(row);
+                let what = Refused::Task {
+                    template: text.template.as_deref(),
+                };
+                let reason = each
+                    .span(row.contact_id)
+                    .in_scope(|| refusals::record(p, portal_id, row.contact_id, what, &refusal));
+                failures.insert(row.contact_id, Outcome::Dead { reason });
+            }
             Err(e) => {
                 let unknown = matches!(&e, ItemError::Unconfirmed)
                     || matches!(
@@ -287,11 +255,15 @@ async fn create_tasks(
     }
 }
 
-fn new_task(r: &HandoffRow) -> NewTask {
-    let text: StoredTask = r
-        .task_text
-        .as_deref()
-        .and_then(|t| serde_json::from_str(t).ok())
+/// The task of a handoff: its text as rendered at decision time, and the `properties` of its
+/// template as the playbook has them now (so a property added after a refusal applies when
+/// the dead letter is replayed), rendered with the values kept at decision time.
+fn new_task(r: &HandoffRow, templates: &[TaskTemplateDoc]) -> NewTask {
+    let text = StoredTask::of(r);
+    let extra = templates
+        .iter()
+        .find(|t| Some(&t.id) == text.template.as_ref())
+        .map(|t| crate::engine::template_properties::render(&t.properties, &text.values))
         .unwrap_or_default();
     let due = r.sla_due_at_ms.unwrap_or(r.handed_off_at_ms);
     let due = jiff::Timestamp::from_millisecond(due).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
@@ -306,6 +278,7 @@ fn new_task(r: &HandoffRow) -> NewTask {
     task.body = Some(format!("{}\n\n[{}]", text.body, marker(&r.trace_id)));
     task.priority = text.priority;
     task.task_type = text.task_type;
+    task.extra = extra;
     task
 }
 

@@ -23,6 +23,7 @@ fn contact(id: Option<&str>, props: &[(&str, &str)]) -> ContactInput {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect(),
         company_id: None,
+        without_primary: None,
     }
 }
 

@@ -14,4 +14,5 @@ mod search;
 mod seed;
 mod sequences;
 mod users;
+mod validation;
 mod versions;
