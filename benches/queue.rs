@@ -19,11 +19,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use handoff::config::{SqliteSynchronous, StoreSettings};
 use handoff::store::queue::{OnExisting, Outcome, Scheduled};
 use handoff::store::{
     InboxEntry, KIND_HUBSPOT_EVENT, NOTIFY_CHANNEL, NewDelivery, NewJob, QUEUE_EVENTS, Store,
 };
+use handoff::store::{SqliteSynchronous, StoreSettings};
 use sqlx::postgres::PgListener;
 use tokio::sync::{Notify, mpsc};
 

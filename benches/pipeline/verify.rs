@@ -42,7 +42,7 @@ pub async fn handoffs(w: &World, ids: &[i64]) -> anyhow::Result<String> {
             handed_off == row.is_some(),
             "contact {id}: decided {:?} but handoff row {:?}",
             last.outcome,
-            row.map(|r| r.step.clone())
+            row.map(|r| r.step)
         );
         let tasks = follow_ups.get(&id.to_string()).map_or(0, Vec::len);
         if let Some(r) = row {
@@ -51,7 +51,7 @@ pub async fn handoffs(w: &World, ids: &[i64]) -> anyhow::Result<String> {
                 "contact {id}: handed off without an owner"
             );
             anyhow::ensure!(
-                r.step() == Step::SlaScheduled,
+                r.step == Step::SlaScheduled,
                 "contact {id}: stuck at {}",
                 r.step
             );

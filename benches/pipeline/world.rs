@@ -215,7 +215,7 @@ impl World {
             .sum();
         let mut steps = BTreeMap::new();
         for r in self.env.store.handoffs_since(0).await? {
-            *steps.entry(r.step().as_str()).or_insert(0usize) += 1;
+            *steps.entry(r.step.as_str()).or_insert(0usize) += 1;
         }
         Ok(Progress { decisions, steps })
     }

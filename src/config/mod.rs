@@ -62,7 +62,7 @@ pub const DEFAULT_TOML: &str = include_str!("../../config/default.toml");
 #[derive(Debug, Clone, Deserialize)]
 pub struct Settings {
     pub server: ServerSettings,
-    pub store: StoreSettings,
+    pub store: crate::store::StoreSettings,
     pub webhook: WebhookSettings,
     pub hubspot: crate::hubspot::client::HubspotConfig,
     pub log: LogSettings,
@@ -181,25 +181,6 @@ impl<'de> Deserialize<'de> for AdminBind {
             ))
         })
     }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct StoreSettings {
-    pub url: String,
-    pub sqlite_synchronous: SqliteSynchronous,
-    pub busy_timeout_ms: u64,
-    pub max_connections: u32,
-    pub commit_timeout_ms: u64,
-    pub max_group_deliveries: usize,
-}
-
-/// SQLite's `synchronous` pragma for the WAL: `full` fsyncs every commit, so an acknowledged
-/// event survives power loss; `normal` survives a process crash only.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum SqliteSynchronous {
-    Full,
-    Normal,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -32,7 +32,7 @@ pub(crate) fn validate(
         p("server.shutdown_grace_ms", "must be at most 600000".into());
     }
     let store = &settings.store;
-    if crate::store::Engine::of_url(&store.url).is_none() {
+    if crate::store::Dialect::of_url(&store.url).is_none() {
         // Only the scheme is echoed: a postgres URL may carry a password.
         let scheme = store.url.split("://").next().unwrap_or_default();
         p(

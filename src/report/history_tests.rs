@@ -8,7 +8,7 @@ fn history(owner: &str) -> History {
         portal_id: 62515,
         contact_id: 7,
         status: "open".into(),
-        step: "task_created".into(),
+        step: crate::store::ledger::Step::TaskCreated,
         owner_id: owner.into(),
         team: Some("dach".into()),
         score: 80,

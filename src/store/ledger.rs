@@ -4,39 +4,10 @@
 //! SQL is shared by both engines (`$N` placeholders); only locking the routing state differs.
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::queue::{QueueError, Scheduled};
 use super::{Backend, Store, StoreError};
-use crate::engine::RoutingState;
-
-/// Steps of a handoff, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Step {
-    Decided,
-    ContactWritten,
-    TaskCreated,
-    SlaScheduled,
-}
-
-impl Step {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::Decided => "decided",
-            Step::ContactWritten => "contact_written",
-            Step::TaskCreated => "task_created",
-            Step::SlaScheduled => "sla_scheduled",
-        }
-    }
-
-    pub fn parse(s: &str) -> Step {
-        match s {
-            "contact_written" => Step::ContactWritten,
-            "task_created" => Step::TaskCreated,
-            "sla_scheduled" => Step::SlaScheduled,
-            _ => Step::Decided,
-        }
-    }
-}
 
 /// One handoff as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -45,7 +16,7 @@ pub struct HandoffRow {
     pub portal_id: i64,
     pub contact_id: i64,
     pub status: String,
-    pub step: String,
+    pub step: Step,
     pub owner_id: String,
     pub team: Option<String>,
     pub score: i64,
@@ -81,7 +52,7 @@ impl HandoffRow {
             portal_id: 1,
             contact_id: 1,
             status: "open".into(),
-            step: "sla_scheduled".into(),
+            step: Step::SlaScheduled,
             owner_id: "101".into(),
             team: None,
             score: 80,
@@ -111,15 +82,11 @@ impl HandoffRow {
 }
 
 impl HandoffRow {
-    pub fn step(&self) -> Step {
-        Step::parse(&self.step)
-    }
-
     /// Whether its remaining steps (owner written, task created, SLA scheduled) still run:
     /// open, or closed by a disposition that came before they were done — the owner must still
     /// reach HubSpot. Not when merged into another, nor erased (which drops the task text).
     pub fn steps_pending(&self) -> bool {
-        self.step() < Step::SlaScheduled
+        self.step < Step::SlaScheduled
             && match self.status.as_str() {
                 "open" => true,
                 "closed" => self.disposition.is_some() && self.task_text.is_some(),
@@ -198,8 +165,10 @@ const CANCEL_PENDING: &str =
 
 mod leads;
 mod read;
+mod step;
 pub use leads::{LeadRow, LeadSettled};
 pub use read::{KpiHandoff, LeadOutcome, ReadyLead, Unassigned};
+pub use step::Step;
 
 /// The SLA lane's key for a contact: it starts with the portal like every key, so
 /// `dlq --portal` finds it, and differs from the events key so the lanes never block each other.
@@ -299,15 +268,17 @@ impl Store {
     /// Decides with the portal's routing state locked: `decide` gets the state, changes it and
     /// returns the decisions; decisions, new handoffs and the new state commit together. A
     /// contact that already has a handoff keeps it (the new one is not inserted). Returns the
-    /// ids of the handoffs created, by contact.
-    pub async fn record_decisions<F>(
+    /// ids of the handoffs created, by contact. The state is the caller's (the lead engine's
+    /// `RoutingState`), kept as JSON; a stored state that no longer reads starts afresh.
+    pub async fn record_decisions<S, F>(
         &self,
         portal_id: i64,
         now_ms: i64,
         decide: F,
     ) -> Result<Vec<(i64, i64)>, StoreError>
     where
-        F: FnOnce(&mut RoutingState) -> Vec<NewDecision>,
+        S: Serialize + DeserializeOwned + Default,
+        F: FnOnce(&mut S) -> Vec<NewDecision>,
     {
         const ENSURE: &str = "INSERT INTO routing_state (portal_id, state, updated_at_ms) \
              VALUES ($1, '{}', $2) ON CONFLICT (portal_id) DO NOTHING";
@@ -330,7 +301,7 @@ impl Store {
                 .bind(portal_id)
                 .fetch_one(&mut *tx)
                 .await?;
-            let mut state: RoutingState = serde_json::from_str(&text).unwrap_or_default();
+            let mut state: S = serde_json::from_str(&text).unwrap_or_default();
             let decisions = decide(&mut state);
             let mut created = Vec::new();
             for d in &decisions {

@@ -6,17 +6,17 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{Engine, Store, StoreError, StoreSettings};
+use super::{Dialect, Store, StoreError, StoreSettings};
 
 /// Where `url` points, for output: `SQLite /abs/path/handoff.db` or
 /// `PostgreSQL db.example.com:5432/handoff`.
 pub fn describe(url: &str) -> String {
-    match Engine::of_url(url) {
-        Some(Engine::Sqlite) => match sqlite_path(url) {
+    match Dialect::of_url(url) {
+        Some(Dialect::Sqlite) => match sqlite_path(url) {
             Some(path) => format!("SQLite {}", absolute(&path).display()),
             None => "SQLite (no file path)".to_owned(),
         },
-        Some(Engine::Postgres) => {
+        Some(Dialect::Postgres) => {
             let rest = url.split_once("://").map_or("", |(_, r)| r);
             // user:password@host/db?options → host/db
             let rest = rest.rsplit_once('@').map_or(rest, |(_, r)| r);

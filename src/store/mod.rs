@@ -18,6 +18,7 @@ pub mod queue;
 mod queue_common;
 mod secrets;
 pub mod sequences;
+mod settings;
 mod sqlite;
 mod sqlite_queue;
 mod wake;
@@ -32,9 +33,9 @@ pub use pauses::{PAUSED_ERROR, PortalPause};
 pub use postgres::{NOTIFY_CHANNEL, PostgresStore};
 pub use probes::ProbeRun;
 pub use secrets::SealedRecord;
+pub use settings::{SqliteSynchronous, StoreSettings};
 pub use sqlite::SqliteStore;
 
-use crate::config::StoreSettings;
 use queue::{ClaimedJob, DeadFilter, OnExisting, QueueError, Scheduled};
 
 /// A lane of the job queue, so a backlog in one does not starve the other.
@@ -122,14 +123,15 @@ enum Backend {
     Postgres(PostgresStore),
 }
 
-/// Which engine a store URL names.
+/// Which SQL dialect (database engine) a store URL names: SQLite or PostgreSQL. Not to be
+/// confused with the lead engine (`crate::engine`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Engine {
+pub enum Dialect {
     Sqlite,
     Postgres,
 }
 
-impl Engine {
+impl Dialect {
     pub fn of_url(url: &str) -> Option<Self> {
         if url.starts_with("sqlite:") {
             Some(Self::Sqlite)
@@ -145,11 +147,11 @@ impl Store {
     /// Opens (creating if missing) the store the settings name. Does not migrate.
     pub async fn connect(settings: &StoreSettings) -> Result<Self, StoreError> {
         let wake = wake::Wake::default();
-        let backend = match Engine::of_url(&settings.url) {
-            Some(Engine::Sqlite) => {
+        let backend = match Dialect::of_url(&settings.url) {
+            Some(Dialect::Sqlite) => {
                 Backend::Sqlite(SqliteStore::connect(settings, wake.clone()).await?)
             }
-            Some(Engine::Postgres) => Backend::Postgres(PostgresStore::connect(settings).await?),
+            Some(Dialect::Postgres) => Backend::Postgres(PostgresStore::connect(settings).await?),
             None => {
                 return Err(StoreError::Config(
                     "expected sqlite://PATH or postgres://...".into(),
@@ -177,10 +179,10 @@ impl Store {
         self.wake.subscribe()
     }
 
-    pub fn engine(&self) -> Engine {
+    pub fn dialect(&self) -> Dialect {
         match &*self.backend {
-            Backend::Sqlite(_) => Engine::Sqlite,
-            Backend::Postgres(_) => Engine::Postgres,
+            Backend::Sqlite(_) => Dialect::Sqlite,
+            Backend::Postgres(_) => Dialect::Postgres,
         }
     }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
+use super::StoreSettings;
 use super::{EnqueueReceipt, NewDelivery, StoreError};
-use crate::config::StoreSettings;
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 

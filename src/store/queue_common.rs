@@ -245,9 +245,9 @@ impl Store {
         );
         let portal = filter.portal_id.map(|p| p.to_string());
         // LIMIT -1 means "no limit" on SQLite; PostgreSQL reads LIMIT NULL the same way.
-        let limit = match self.engine() {
-            super::Engine::Sqlite => Some(filter.limit.unwrap_or(-1)),
-            super::Engine::Postgres => filter.limit,
+        let limit = match self.dialect() {
+            super::Dialect::Sqlite => Some(filter.limit.unwrap_or(-1)),
+            super::Dialect::Postgres => filter.limit,
         };
         Ok(on_writer!(self, |pool| {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))

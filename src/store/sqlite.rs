@@ -12,8 +12,8 @@ use sqlx::sqlite::{
 };
 
 use super::group_commit::GroupWriter;
+use super::settings::{SqliteSynchronous, StoreSettings};
 use super::{EnqueueReceipt, NewDelivery, StoreError};
-use crate::config::{SqliteSynchronous, StoreSettings};
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use handoff::store::queue::{OnExisting, Outcome, Scheduled};
-use handoff::store::{Engine, NewJob, PAUSED_ERROR, Store};
+use handoff::store::{Dialect, NewJob, PAUSED_ERROR, Store};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -388,7 +388,7 @@ async fn seed_dead(store: &Store) -> (i64, i64) {
     (claimed[0].id, claimed[1].id)
 }
 
-async fn dead_letters_over_http(engine: Engine) {
+async fn dead_letters_over_http(engine: Dialect) {
     let app = spawn_app_on(engine, "", &[]).await;
     let (first, second) = seed_dead(&app.store).await;
     let (status, all) = get_json(app.admin_url("/admin/dlq")).await;
@@ -459,10 +459,10 @@ async fn dead_letters_over_http(engine: Engine) {
 
 #[tokio::test]
 async fn dead_letters_are_listed_shown_and_replayed_over_http_on_sqlite() {
-    dead_letters_over_http(Engine::Sqlite).await;
+    dead_letters_over_http(Dialect::Sqlite).await;
 }
 
 #[tokio::test]
 async fn dead_letters_are_listed_shown_and_replayed_over_http_on_postgres() {
-    dead_letters_over_http(Engine::Postgres).await;
+    dead_letters_over_http(Dialect::Postgres).await;
 }

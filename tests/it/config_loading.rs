@@ -67,7 +67,7 @@ fn files_load_in_lexical_order_and_the_environment_wins() {
     assert_eq!(loaded.settings.hubspot.base_url, "http://127.0.0.1:4010");
     assert_eq!(
         loaded.settings.store.sqlite_synchronous,
-        handoff::config::SqliteSynchronous::Normal
+        handoff::store::SqliteSynchronous::Normal
     );
     assert_eq!(loaded.webhook_apps[0].secret.expose_secret(), SECRET);
 }

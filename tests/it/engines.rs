@@ -2,8 +2,8 @@
 //! PostgreSQL that `scripts/test` starts (pg_virtualenv exports PGHOST/PGPORT/PGUSER/PGPASSWORD).
 //! Tests that need PostgreSQL fail, not skip, when it is not there.
 
-use handoff::config::{SqliteSynchronous, StoreSettings};
-use handoff::store::{Engine, Store};
+use handoff::store::{Dialect, Store};
+use handoff::store::{SqliteSynchronous, StoreSettings};
 
 pub struct TestStore {
     pub store: Store,
@@ -11,10 +11,10 @@ pub struct TestStore {
 }
 
 /// A fresh, empty database URL for `engine`.
-pub async fn fresh_url(engine: Engine, dir: &std::path::Path) -> String {
+pub async fn fresh_url(engine: Dialect, dir: &std::path::Path) -> String {
     match engine {
-        Engine::Sqlite => format!("sqlite://{}/handoff.db", dir.display()),
-        Engine::Postgres => fresh_postgres_database().await,
+        Dialect::Sqlite => format!("sqlite://{}/handoff.db", dir.display()),
+        Dialect::Postgres => fresh_postgres_database().await,
     }
 }
 
@@ -29,7 +29,7 @@ pub fn settings(url: &str) -> StoreSettings {
     }
 }
 
-pub async fn open_store(engine: Engine) -> TestStore {
+pub async fn open_store(engine: Dialect) -> TestStore {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_url(engine, dir.path()).await;
     let store = Store::connect(&settings(&url)).await.unwrap();

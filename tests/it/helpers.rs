@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use handoff::config::{ConfigSources, LoadedConfig, load};
 use handoff::hubspot::signature::{sign_v1, sign_v2, sign_v3};
 use handoff::startup::Application;
-use handoff::store::{Engine, Store};
+use handoff::store::{Dialect, Store};
 use secrecy::SecretString;
 use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
@@ -61,11 +61,11 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(toml: &str, extra_env: &[(&str, &str)]) -> TestApp {
-    spawn_app_on(Engine::Sqlite, toml, extra_env).await
+    spawn_app_on(Dialect::Sqlite, toml, extra_env).await
 }
 
 /// A server on the given store engine (PostgreSQL: a fresh database per test).
-pub async fn spawn_app_on(engine: Engine, toml: &str, extra_env: &[(&str, &str)]) -> TestApp {
+pub async fn spawn_app_on(engine: Dialect, toml: &str, extra_env: &[(&str, &str)]) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let url = crate::engines::fresh_url(engine, dir.path()).await;
     let mut app = spawn_app_in(dir.path(), &url, toml, extra_env).await;

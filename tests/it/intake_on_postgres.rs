@@ -1,14 +1,14 @@
 //! The same intake guarantees with `HANDOFF__STORE__URL=postgres://...`.
 
-use handoff::store::Engine;
+use handoff::store::Dialect;
 use serde_json::Value;
 
 use crate::helpers::*;
 
 #[tokio::test]
 async fn on_postgres_a_delivery_is_stored_once_and_a_redelivery_adds_nothing() {
-    let app = spawn_app_on(Engine::Postgres, "", &[]).await;
-    assert_eq!(app.store.engine(), Engine::Postgres);
+    let app = spawn_app_on(Dialect::Postgres, "", &[]).await;
+    assert_eq!(app.store.dialect(), Dialect::Postgres);
     let response = app
         .post_signed_fixture("contact_property_change.json")
         .await;
@@ -29,7 +29,7 @@ async fn on_postgres_a_delivery_is_stored_once_and_a_redelivery_adds_nothing() {
 
 #[tokio::test]
 async fn on_postgres_concurrent_copies_of_a_burst_queue_each_event_once() {
-    let app = spawn_app_on(Engine::Postgres, "", &[]).await;
+    let app = spawn_app_on(Dialect::Postgres, "", &[]).await;
     let body = fixture("import_burst_100.json");
     let mut posts = tokio::task::JoinSet::new();
     for _ in 0..6 {
@@ -50,7 +50,7 @@ async fn on_postgres_concurrent_copies_of_a_burst_queue_each_event_once() {
 
 #[tokio::test]
 async fn on_postgres_a_rejected_batch_stores_nothing() {
-    let app = spawn_app_on(Engine::Postgres, "", &[]).await;
+    let app = spawn_app_on(Dialect::Postgres, "", &[]).await;
     let body = fixture("malformed/id_as_string.json");
     assert_eq!(app.post_signed_webhook(&body).await.status(), 400);
     assert_eq!((app.inbox_rows().await, app.job_rows().await), (0, 0));

@@ -9,6 +9,7 @@ use std::process::Output;
 use handoff::demo::service::ServiceMode;
 use handoff::demo::setup::PORTAL_ID;
 use handoff::demo::{DemoEnv, EnvOptions};
+use handoff::store::ledger::Step;
 use serde_json::{Value, json};
 
 use crate::pipeline_world::{eventually, follow_ups, new_lead, speed, start_with};
@@ -88,7 +89,7 @@ async fn handed_off_once(env: &DemoEnv, id: i64) {
             .await
             .unwrap()
             .first()
-            .is_some_and(|r| r.step == "sla_scheduled")
+            .is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
     let tasks = env.tasks(Some(id)).await.unwrap();

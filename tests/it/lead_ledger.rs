@@ -2,14 +2,14 @@
 //! create is sent (again when it is sent again), never overwritten once created, found by lead id
 //! for stage webhooks, and the owner recorded after a reassignment.
 
-use handoff::store::Engine;
+use handoff::store::Dialect;
 use handoff::store::ledger::LeadSettled;
 
 use super::engines::open_store;
 
 const PORTAL: i64 = 62515;
 
-async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Engine) {
+async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Dialect) {
     let t = open_store(engine).await;
     let store = &t.store;
     store
@@ -72,11 +72,11 @@ macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test]
-            async fn $name() { super::$name(handoff::store::Engine::Sqlite).await })*
+            async fn $name() { super::$name(handoff::store::Dialect::Sqlite).await })*
         }
         mod postgres {
             $(#[tokio::test]
-            async fn $name() { super::$name(handoff::store::Engine::Postgres).await })*
+            async fn $name() { super::$name(handoff::store::Dialect::Postgres).await })*
         }
     };
 }

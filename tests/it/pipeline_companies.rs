@@ -6,6 +6,7 @@
 
 use handoff::demo::DemoEnv;
 use handoff::demo::setup::PORTAL_ID;
+use handoff::store::ledger::Step;
 use serde_json::json;
 
 use super::pipeline_world::{calm, eventually, start_at, us_lead};
@@ -42,7 +43,7 @@ async fn hand_off(env: &DemoEnv, email: &str, company: &str, primary: bool) -> i
             .await
             .unwrap()
             .first()
-            .is_some_and(|r| r.step == "sla_scheduled")
+            .is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
     env.store.handoffs_for(PORTAL_ID, &[id]).await.unwrap()[0].score

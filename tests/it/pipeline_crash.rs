@@ -54,7 +54,7 @@ async fn a_sigkill_after_the_owner_is_written_and_the_task_sent_leaves_one_task(
     .await;
     let row = handoff_row(&env, id).await;
     assert_eq!(
-        row.step(),
+        row.step,
         Step::ContactWritten,
         "the crash comes between the two steps"
     );
@@ -66,7 +66,7 @@ async fn a_sigkill_after_the_owner_is_written_and_the_task_sent_leaves_one_task(
 
     eventually(30, "the handoff to resume and finish", || async {
         let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
-        rows.first().is_some_and(|r| r.step() == Step::SlaScheduled)
+        rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
     let tasks = env.tasks(Some(id)).await.unwrap();

@@ -8,6 +8,7 @@ use serde_json::json;
 use handoff::demo::EnvOptions;
 use handoff::demo::setup::Speed;
 use handoff::hubspot::client::ApiVersion;
+use handoff::store::ledger::Step;
 
 use super::pipeline_world::{
     eventually, follow_ups, handed_off_lead, handoff_row, new_lead, speed, start, start_at,
@@ -88,7 +89,7 @@ async fn hands_off_one_lead(v: ApiVersion) {
     );
     let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
     assert_eq!(rows.len(), 1);
-    assert_eq!(rows[0].step, "sla_scheduled");
+    assert_eq!(rows[0].step, Step::SlaScheduled);
     assert_eq!(rows[0].task_id.as_deref(), task["id"].as_str());
     let history = env.store.decisions_of(62515, id).await.unwrap();
     assert_eq!(
@@ -131,7 +132,7 @@ async fn a_missed_sla_reminds_escalates_and_reassigns_to_another_rep() {
     eventually(30, "a reassignment", || async {
         let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
         rows.first()
-            .is_some_and(|r| r.reassignments >= 1 && r.step == "sla_scheduled")
+            .is_some_and(|r| r.reassignments >= 1 && r.step == Step::SlaScheduled)
     })
     .await;
     let row = handoff_row(&env, id).await;
@@ -237,7 +238,7 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
     .unwrap();
     eventually(15, "both handoffs", || async {
         let rows = env.store.handoffs_for(62515, &[a, b]).await.unwrap();
-        rows.len() == 2 && rows.iter().all(|r| r.step == "sla_scheduled")
+        rows.len() == 2 && rows.iter().all(|r| r.step == Step::SlaScheduled)
     })
     .await;
     // b is merged into a: a keeps its handoff, b's is closed as merged; no new task.
@@ -306,7 +307,7 @@ async fn a_lead_status_set_before_the_handoff_is_not_taken_for_sales_acting_on_i
         .unwrap();
     eventually(15, "the handoff", || async {
         let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
-        rows.first().is_some_and(|r| r.step == "sla_scheduled")
+        rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
     // A later change makes handoff read the contact again: still no news from sales.
@@ -351,7 +352,7 @@ async fn assert_accepted_without_ladder(env: &handoff::demo::DemoEnv, id: i64) {
     eventually(15, "the disposition and the finished steps", || async {
         let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
         rows.first()
-            .is_some_and(|r| r.disposition.is_some() && r.step == "sla_scheduled")
+            .is_some_and(|r| r.disposition.is_some() && r.step == Step::SlaScheduled)
     })
     .await;
     let row = handoff_row(env, id).await;
@@ -456,7 +457,7 @@ async fn a_creation_delivered_after_a_later_change_still_makes_one_handoff_and_o
     assert_eq!(env.deliver(&[change]).await.unwrap(), 200);
     eventually(15, "the handoff's steps done", || async {
         let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
-        rows.first().is_some_and(|r| r.step == "sla_scheduled")
+        rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
     tokio::time::sleep(Duration::from_millis(800)).await;

@@ -47,7 +47,7 @@ async fn a_429_storm_and_5xx_answers_delay_handoffs_but_lose_or_double_none() {
 
     eventually(120, "every lead handed off", || async {
         let rows = env.store.handoffs_for(62515, &ids).await.unwrap();
-        rows.len() == LEADS && rows.iter().all(|r| r.step() == Step::SlaScheduled)
+        rows.len() == LEADS && rows.iter().all(|r| r.step == Step::SlaScheduled)
     })
     .await;
     let stats = env.stats().await.unwrap();
@@ -106,7 +106,7 @@ async fn a_lead_whose_company_cannot_be_read_waits_instead_of_being_decided_with
     env.set_faults(&json!({})).await.unwrap();
     eventually(90, "the handoff once the company can be read", || async {
         let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
-        rows.first().is_some_and(|r| r.step() == Step::SlaScheduled)
+        rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
     let decisions = env.store.decisions_of(62515, id).await.unwrap();

@@ -270,7 +270,7 @@ async fn a_reassignment_after_a_missed_sla_moves_the_lead_to_the_new_owner() {
         let Some(r) = rows.first() else { return false };
         let leads = leads_of(&env, id).await;
         r.reassignments >= 1
-            && r.step == "sla_scheduled"
+            && r.step == Step::SlaScheduled
             && leads
                 .first()
                 .is_some_and(|l| l["properties"]["hubspot_owner_id"] == json!(r.owner_id))
@@ -336,7 +336,7 @@ async fn a_sigkill_while_the_lead_create_is_in_flight_leaves_one_lead() {
 
     eventually(30, "the handoff to resume and finish", || async {
         let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
-        rows.first().is_some_and(|r| r.step() == Step::SlaScheduled)
+        rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
     let leads = leads_of(&env, id).await;

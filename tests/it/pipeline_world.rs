@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use handoff::demo::setup::Speed;
 use handoff::demo::{DemoEnv, EnvOptions};
+use handoff::store::ledger::Step;
 use serde_json::{Value, json};
 
 pub fn speed() -> Speed {
@@ -100,7 +101,7 @@ pub async fn handed_off_lead(env: &DemoEnv, email: &str) -> i64 {
             .await
             .unwrap()
             .first()
-            .is_some_and(|r| r.step == "sla_scheduled")
+            .is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
     id

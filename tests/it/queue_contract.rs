@@ -7,7 +7,7 @@ use handoff::store::queue::{DeadFilter, OnExisting, Outcome, QueueError, Schedul
 use handoff::store::{NewJob, Store};
 
 use crate::engines::open_store;
-use handoff::store::Engine;
+use handoff::store::Dialect;
 
 fn job(queue: &'static str, key: &str, occurred_at_ms: i64) -> NewJob {
     NewJob {
@@ -44,7 +44,7 @@ async fn add(
 const T0: i64 = 1_000_000;
 const LEASE: i64 = 30_000;
 
-async fn each_key_hands_out_its_oldest_event_first_and_one_at_a_time(engine: Engine) {
+async fn each_key_hands_out_its_oldest_event_first_and_one_at_a_time(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
     add(s, "events", "p:c:1", 300, T0, 5).await;
@@ -72,7 +72,7 @@ async fn each_key_hands_out_its_oldest_event_first_and_one_at_a_time(engine: Eng
     assert_eq!(next[0].attempts, 1);
 }
 
-async fn a_job_due_later_is_not_handed_out_early_and_blocks_its_key(engine: Engine) {
+async fn a_job_due_later_is_not_handed_out_early_and_blocks_its_key(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
     add(s, "events", "k", 1, T0 + 60_000, 5).await;
@@ -90,7 +90,7 @@ async fn a_job_due_later_is_not_handed_out_early_and_blocks_its_key(engine: Engi
     assert_eq!(due[0].occurred_at_ms, 1);
 }
 
-async fn an_expired_lease_returns_the_job_and_the_old_owner_cannot_finish_it(engine: Engine) {
+async fn an_expired_lease_returns_the_job_and_the_old_owner_cannot_finish_it(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
     let id = add(s, "events", "k", 1, T0, 5).await;
@@ -130,7 +130,7 @@ async fn an_expired_lease_returns_the_job_and_the_old_owner_cannot_finish_it(eng
     );
 }
 
-async fn a_lease_past_its_end_cannot_be_finished_even_before_the_sweep(engine: Engine) {
+async fn a_lease_past_its_end_cannot_be_finished_even_before_the_sweep(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
     let id = add(s, "events", "k", 1, T0, 5).await;
@@ -142,7 +142,7 @@ async fn a_lease_past_its_end_cannot_be_finished_even_before_the_sweep(engine: E
     );
 }
 
-async fn retries_wait_for_their_time_and_die_after_max_attempts(engine: Engine) {
+async fn retries_wait_for_their_time_and_die_after_max_attempts(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
     let id = add(s, "events", "k", 1, T0, 2).await;
@@ -175,7 +175,7 @@ async fn retries_wait_for_their_time_and_die_after_max_attempts(engine: Engine) 
     );
 }
 
-async fn a_lease_that_expires_on_the_last_attempt_is_a_dead_letter(engine: Engine) {
+async fn a_lease_that_expires_on_the_last_attempt_is_a_dead_letter(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
     add(s, "events", "k", 1, T0, 1).await;
@@ -191,7 +191,7 @@ async fn a_lease_that_expires_on_the_last_attempt_is_a_dead_letter(engine: Engin
     );
 }
 
-async fn dead_letters_are_listed_by_filter_replayed_with_history_and_purged(engine: Engine) {
+async fn dead_letters_are_listed_by_filter_replayed_with_history_and_purged(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
     let a = add(s, "events", "111:0-1:5", 1, T0, 3).await;
@@ -268,7 +268,7 @@ async fn dead_letters_are_listed_by_filter_replayed_with_history_and_purged(engi
 }
 
 async fn scheduled_jobs_are_replaced_and_cancelled_by_key_but_a_running_one_is_kept(
-    engine: Engine,
+    engine: Dialect,
 ) {
     let t = open_store(engine).await;
     let s = &t.store;
@@ -300,7 +300,7 @@ async fn scheduled_jobs_are_replaced_and_cancelled_by_key_but_a_running_one_is_k
     );
 }
 
-async fn a_backlog_in_one_lane_does_not_starve_another(engine: Engine) {
+async fn a_backlog_in_one_lane_does_not_starve_another(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
     for i in 0..200 {
@@ -311,7 +311,7 @@ async fn a_backlog_in_one_lane_does_not_starve_another(engine: Engine) {
     assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![sla]);
 }
 
-async fn retention_prunes_old_done_jobs_and_inbox_rows_but_keeps_dead_and_pending(engine: Engine) {
+async fn retention_prunes_old_done_jobs_and_inbox_rows_but_keeps_dead_and_pending(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
     let done = add(s, "events", "a", 1, T0, 5).await;
@@ -334,7 +334,7 @@ async fn retention_prunes_old_done_jobs_and_inbox_rows_but_keeps_dead_and_pendin
     );
 }
 
-async fn concurrent_workers_run_every_job_once_and_in_order_per_key(engine: Engine) {
+async fn concurrent_workers_run_every_job_once_and_in_order_per_key(engine: Dialect) {
     let t = open_store(engine).await;
     let s = t.store.clone();
     for i in 0..600i64 {
@@ -388,7 +388,7 @@ async fn concurrent_workers_run_every_job_once_and_in_order_per_key(engine: Engi
     }
 }
 
-async fn maintenance_returns_expired_leases_and_applies_retention(engine: Engine) {
+async fn maintenance_returns_expired_leases_and_applies_retention(engine: Dialect) {
     use handoff::config::QueueSettings;
     use handoff::worker::maintenance::{Swept, run_once};
     let t = open_store(engine).await;
@@ -422,7 +422,7 @@ async fn maintenance_returns_expired_leases_and_applies_retention(engine: Engine
     );
 }
 
-async fn a_batch_of_successes_finishes_in_one_call_and_skips_lost_leases(engine: Engine) {
+async fn a_batch_of_successes_finishes_in_one_call_and_skips_lost_leases(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
     for key in ["a", "b", "c"] {
@@ -465,11 +465,11 @@ macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test]
-            async fn $name() { super::$name(handoff::store::Engine::Sqlite).await })*
+            async fn $name() { super::$name(handoff::store::Dialect::Sqlite).await })*
         }
         mod postgres {
             $(#[tokio::test]
-            async fn $name() { super::$name(handoff::store::Engine::Postgres).await })*
+            async fn $name() { super::$name(handoff::store::Dialect::Postgres).await })*
         }
     };
 }

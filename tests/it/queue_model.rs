@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use handoff::store::queue::{DeadFilter, OnExisting, Outcome, QueueError, Scheduled};
-use handoff::store::{Engine, NewJob, PAUSED_ERROR, Store};
+use handoff::store::{Dialect, NewJob, PAUSED_ERROR, Store};
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -28,17 +28,17 @@ const LEASE_EXPIRED: &str = "lease expired on its last attempt (worker crashed o
 
 #[test]
 fn the_sqlite_queue_behaves_like_a_simple_model_under_random_interleavings() {
-    check_against_model(Engine::Sqlite, 64, 2_048);
+    check_against_model(Dialect::Sqlite, 64, 2_048);
 }
 
 #[test]
 fn the_postgres_queue_behaves_like_a_simple_model_under_random_interleavings() {
-    check_against_model(Engine::Postgres, 8, 256);
+    check_against_model(Dialect::Postgres, 8, 256);
 }
 
 /// Runs `cases` random op sequences; a failure is shrunk (at most `shrink_iters` tries, each on
 /// a fresh database) to a short sequence that still disagrees, which the panic message shows.
-fn check_against_model(engine: Engine, cases: u32, shrink_iters: u32) {
+fn check_against_model(engine: Dialect, cases: u32, shrink_iters: u32) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -490,18 +490,18 @@ impl fmt::Display for Disagreement {
     }
 }
 
-async fn run_case(engine: Engine, ops: &[Op]) -> Result<(), TestCaseError> {
+async fn run_case(engine: Dialect, ops: &[Op]) -> Result<(), TestCaseError> {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_url(engine, dir.path()).await;
     let store = Store::connect(&settings(&url)).await.unwrap();
     store.migrate().await.unwrap();
     let mut reader = match engine {
-        Engine::Sqlite => Reader::Sqlite(
+        Dialect::Sqlite => Reader::Sqlite(
             <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
                 .await
                 .unwrap(),
         ),
-        Engine::Postgres => Reader::Postgres(
+        Dialect::Postgres => Reader::Postgres(
             <sqlx::PgConnection as sqlx::Connection>::connect(&url)
                 .await
                 .unwrap(),

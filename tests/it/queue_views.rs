@@ -5,7 +5,7 @@
 
 use handoff::metrics::Metrics;
 use handoff::store::queue::{OnExisting, Outcome, Scheduled};
-use handoff::store::{Engine, NewJob, PAUSED_ERROR, QueueDepth, Store};
+use handoff::store::{Dialect, NewJob, PAUSED_ERROR, QueueDepth, Store};
 
 use crate::engines::open_store;
 
@@ -62,7 +62,7 @@ fn oldest_age_gauge(depth: &[QueueDepth], now: i64, queue: &str, status: &str) -
         .find_map(|l| l.strip_prefix(&series).map(|v| v.parse().unwrap()))
 }
 
-async fn ready_jobs_are_told_apart_and_a_held_job_keeps_ageing(engine: Engine) {
+async fn ready_jobs_are_told_apart_and_a_held_job_keeps_ageing(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
     // A retry backing off (as after a HubSpot auth failure), a job of a paused portal, a due
@@ -156,7 +156,7 @@ async fn ready_jobs_are_told_apart_and_a_held_job_keeps_ageing(engine: Engine) {
     );
 }
 
-async fn an_auth_pause_is_recorded_until_a_resume_or_a_fresh_start(engine: Engine) {
+async fn an_auth_pause_is_recorded_until_a_resume_or_a_fresh_start(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
     let auth_of = |rows: Vec<handoff::store::PortalPause>| {
@@ -230,11 +230,11 @@ macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test]
-            async fn $name() { super::$name(handoff::store::Engine::Sqlite).await })*
+            async fn $name() { super::$name(handoff::store::Dialect::Sqlite).await })*
         }
         mod postgres {
             $(#[tokio::test]
-            async fn $name() { super::$name(handoff::store::Engine::Postgres).await })*
+            async fn $name() { super::$name(handoff::store::Dialect::Postgres).await })*
         }
     };
 }

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use handoff::store::queue::{OnExisting, Scheduled};
-use handoff::store::{Engine, NewJob, Store};
+use handoff::store::{Dialect, NewJob, Store};
 use handoff::worker::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 
 const JOBS: i64 = 5_000;
@@ -60,7 +60,7 @@ async fn wait_until(what: &str, limit: Duration, mut done: impl AsyncFnMut() -> 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_replicas_run_every_job_once_in_key_order_and_survive_a_killed_peer() {
     let dir = tempfile::tempdir().unwrap();
-    let url = crate::engines::fresh_url(Engine::Postgres, dir.path()).await;
+    let url = crate::engines::fresh_url(Dialect::Postgres, dir.path()).await;
     let store = Store::connect(&crate::engines::settings(&url))
         .await
         .unwrap();

@@ -4,9 +4,10 @@
 
 use std::path::Path;
 
+use handoff::engine::RoutingState;
 use handoff::report::{self, GroupBy, Window};
 use handoff::store::ledger::{NewDecision, NewHandoff};
-use handoff::store::{Engine, Store};
+use handoff::store::{Dialect, Store};
 
 pub const PORTAL: i64 = 62515;
 pub const MINUTE: i64 = 60_000;
@@ -101,7 +102,7 @@ pub(crate) async fn seed(store: &Store, now: i64, explanation: &str) {
     unheld.owner_id = Some("101".into());
     decisions.push(unheld);
     let created = store
-        .record_decisions(PORTAL, now, move |_| decisions)
+        .record_decisions(PORTAL, now, move |_: &mut RoutingState| decisions)
         .await
         .unwrap();
     let id = |contact: i64| created.iter().find(|(c, _)| *c == contact).unwrap().1;
@@ -131,7 +132,7 @@ pub(crate) async fn seed(store: &Store, now: i64, explanation: &str) {
 }
 
 /// A fresh store on `engine`, seeded; its URL for the binary.
-pub async fn seeded(engine: Engine, dir: &Path) -> (Store, String, i64) {
+pub async fn seeded(engine: Dialect, dir: &Path) -> (Store, String, i64) {
     let url = crate::engines::fresh_url(engine, dir).await;
     let store = Store::connect(&crate::engines::settings(&url))
         .await
@@ -142,7 +143,7 @@ pub async fn seeded(engine: Engine, dir: &Path) -> (Store, String, i64) {
     (store, url, now)
 }
 
-async fn the_scoreboard_counts_every_kpi_of_the_week(engine: Engine) {
+async fn the_scoreboard_counts_every_kpi_of_the_week(engine: Dialect) {
     let dir = tempfile::tempdir().unwrap();
     let (store, _, now) = seeded(engine, dir.path()).await;
     let week = Window::parse("7d").unwrap();
@@ -202,7 +203,7 @@ async fn the_scoreboard_counts_every_kpi_of_the_week(engine: Engine) {
     store.close().await;
 }
 
-async fn the_metrics_endpoint_shows_the_kpi_gauges(engine: Engine) {
+async fn the_metrics_endpoint_shows_the_kpi_gauges(engine: Dialect) {
     let app = crate::helpers::spawn_app_on(engine, "", &[]).await;
     let dir = tempfile::tempdir().unwrap();
     let now = jiff::Timestamp::now().as_millisecond();
@@ -257,11 +258,11 @@ macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test]
-            async fn $name() { super::$name(handoff::store::Engine::Sqlite).await })*
+            async fn $name() { super::$name(handoff::store::Dialect::Sqlite).await })*
         }
         mod postgres {
             $(#[tokio::test]
-            async fn $name() { super::$name(handoff::store::Engine::Postgres).await })*
+            async fn $name() { super::$name(handoff::store::Dialect::Postgres).await })*
         }
     };
 }

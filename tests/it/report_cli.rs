@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-use handoff::store::Engine;
+use handoff::store::Dialect;
 
 use crate::report::{examples, seeded};
 
@@ -29,7 +29,7 @@ fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-async fn the_report_command_prints_a_table_json_and_csv(engine: Engine) {
+async fn the_report_command_prints_a_table_json_and_csv(engine: Dialect) {
     let dir = tempfile::tempdir().unwrap();
     let (store, url, _) = seeded(engine, dir.path()).await;
     store.close().await;
@@ -103,7 +103,7 @@ async fn the_report_command_prints_a_table_json_and_csv(engine: Engine) {
     assert_eq!(cell(ads, "pipeline_sum"), "", "no deal data: an empty cell");
 }
 
-async fn explain_by_contact_id_shows_the_stored_history(engine: Engine) {
+async fn explain_by_contact_id_shows_the_stored_history(engine: Dialect) {
     let dir = tempfile::tempdir().unwrap();
     let (store, url, _) = seeded(engine, dir.path()).await;
     store.close().await;
@@ -170,11 +170,11 @@ macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(#[tokio::test]
-            async fn $name() { super::$name(handoff::store::Engine::Sqlite).await })*
+            async fn $name() { super::$name(handoff::store::Dialect::Sqlite).await })*
         }
         mod postgres {
             $(#[tokio::test]
-            async fn $name() { super::$name(handoff::store::Engine::Postgres).await })*
+            async fn $name() { super::$name(handoff::store::Dialect::Postgres).await })*
         }
     };
 }

@@ -5,6 +5,7 @@
 //! ledger and the metric.
 
 use handoff::demo::{DemoEnv, EnvOptions};
+use handoff::store::ledger::Step;
 use serde_json::{Value, json};
 
 use crate::pipeline_world::{eventually, follow_ups, handed_off_lead, new_lead, speed, start_with};
@@ -183,7 +184,7 @@ async fn a_contact_already_in_a_sequence_still_gets_its_task_and_the_reason_is_r
             .await
             .unwrap()
             .first()
-            .is_some_and(|r| r.step == "sla_scheduled")
+            .is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
     let rec = ledger(&env, id).await;

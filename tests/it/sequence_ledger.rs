@@ -2,7 +2,8 @@
 //! `attempted` call may be retried, a final outcome (`enrolled`, `skipped`) is never replaced,
 //! so a handoff is enrolled at most once.
 
-use handoff::store::Engine;
+use handoff::engine::RoutingState;
+use handoff::store::Dialect;
 use handoff::store::ledger::{NewDecision, NewHandoff};
 use handoff::store::sequences::SequenceOutcome;
 
@@ -35,19 +36,19 @@ fn decision(at: i64) -> NewDecision {
 }
 
 /// A store of `engine` with one handoff: (store, handoff id, its time).
-async fn one_handoff(engine: Engine) -> (crate::engines::TestStore, i64, i64) {
+async fn one_handoff(engine: Dialect) -> (crate::engines::TestStore, i64, i64) {
     let t = crate::engines::open_store(engine).await;
     let now = jiff::Timestamp::now().as_millisecond();
     let created = t
         .store
-        .record_decisions(PORTAL, now, move |_| vec![decision(now)])
+        .record_decisions(PORTAL, now, move |_: &mut RoutingState| vec![decision(now)])
         .await
         .unwrap();
     let id = created[0].1;
     (t, id, now)
 }
 
-async fn a_final_enrollment_outcome_is_never_replaced(engine: Engine) {
+async fn a_final_enrollment_outcome_is_never_replaced(engine: Dialect) {
     let (t, id, now) = one_handoff(engine).await;
     let store = &t.store;
     let state = |r: &handoff::store::sequences::SequenceRecord| {
@@ -101,7 +102,7 @@ async fn a_final_enrollment_outcome_is_never_replaced(engine: Engine) {
     assert_eq!(recs[0].sequence_at_ms, Some(now + 2));
 }
 
-async fn a_skip_is_recorded_with_its_reason(engine: Engine) {
+async fn a_skip_is_recorded_with_its_reason(engine: Dialect) {
     let (t, id, now) = one_handoff(engine).await;
     let store = &t.store;
     let skipped = SequenceOutcome::Skipped { reason: "no_seat" };
@@ -128,23 +129,24 @@ async fn a_skip_is_recorded_with_its_reason(engine: Engine) {
 mod sqlite {
     #[tokio::test]
     async fn a_final_enrollment_outcome_is_never_replaced() {
-        super::a_final_enrollment_outcome_is_never_replaced(handoff::store::Engine::Sqlite).await;
+        super::a_final_enrollment_outcome_is_never_replaced(handoff::store::Dialect::Sqlite).await;
     }
 
     #[tokio::test]
     async fn a_skip_is_recorded_with_its_reason() {
-        super::a_skip_is_recorded_with_its_reason(handoff::store::Engine::Sqlite).await;
+        super::a_skip_is_recorded_with_its_reason(handoff::store::Dialect::Sqlite).await;
     }
 }
 
 mod postgres {
     #[tokio::test]
     async fn a_final_enrollment_outcome_is_never_replaced() {
-        super::a_final_enrollment_outcome_is_never_replaced(handoff::store::Engine::Postgres).await;
+        super::a_final_enrollment_outcome_is_never_replaced(handoff::store::Dialect::Postgres)
+            .await;
     }
 
     #[tokio::test]
     async fn a_skip_is_recorded_with_its_reason() {
-        super::a_skip_is_recorded_with_its_reason(handoff::store::Engine::Postgres).await;
+        super::a_skip_is_recorded_with_its_reason(handoff::store::Dialect::Postgres).await;
     }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 
 use handoff::store::queue::{DeadFilter, OnExisting, Outcome, Scheduled};
-use handoff::store::{Engine, NewJob, SealedRecord, Store};
+use handoff::store::{Dialect, NewJob, SealedRecord, Store};
 use serde_json::json;
 
 use crate::engines::{fresh_url, settings};
@@ -107,7 +107,7 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
     env.stop().await;
 
     let db = dir.path().join("handoff-demo.db");
-    let url = fresh_url(Engine::Postgres, dir.path()).await;
+    let url = fresh_url(Dialect::Postgres, dir.path()).await;
     let target = Store::connect(&settings(&url)).await.unwrap();
     target.migrate().await.unwrap();
     let out = copy(&db, &url);

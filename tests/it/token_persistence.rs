@@ -3,7 +3,7 @@
 
 use handoff::hubspot::client::token_store::EncryptedTokens;
 use handoff::hubspot::client::{PersistentTokenStore, PortalId, TokenStore};
-use handoff::store::{Engine, Store};
+use handoff::store::{Dialect, Store};
 
 use crate::engines::{fresh_url, settings};
 
@@ -14,7 +14,7 @@ fn sealed(byte: u8) -> EncryptedTokens {
     }
 }
 
-async fn sealed_tokens_survive_a_restart_and_the_latest_save_wins(engine: Engine) {
+async fn sealed_tokens_survive_a_restart_and_the_latest_save_wins(engine: Dialect) {
     let dir = tempfile::tempdir().unwrap();
     let url = fresh_url(engine, dir.path()).await;
     let store = Store::connect(&settings(&url)).await.unwrap();
@@ -43,10 +43,10 @@ async fn sealed_tokens_survive_a_restart_and_the_latest_save_wins(engine: Engine
 
 #[tokio::test]
 async fn on_sqlite_sealed_tokens_survive_a_restart_and_the_latest_save_wins() {
-    sealed_tokens_survive_a_restart_and_the_latest_save_wins(Engine::Sqlite).await;
+    sealed_tokens_survive_a_restart_and_the_latest_save_wins(Dialect::Sqlite).await;
 }
 
 #[tokio::test]
 async fn on_postgres_sealed_tokens_survive_a_restart_and_the_latest_save_wins() {
-    sealed_tokens_survive_a_restart_and_the_latest_save_wins(Engine::Postgres).await;
+    sealed_tokens_survive_a_restart_and_the_latest_save_wins(Dialect::Postgres).await;
 }

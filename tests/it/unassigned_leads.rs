@@ -2,8 +2,9 @@
 //! have no handoff, or an open handoff without its owner's task. Read from the ledger through
 //! the store and through `/metrics`, on both engines.
 
+use handoff::engine::RoutingState;
 use handoff::report::UNASSIGNED_GRACE_MS;
-use handoff::store::Engine;
+use handoff::store::Dialect;
 use handoff::store::ledger::{NewDecision, NewHandoff, Step, Unassigned};
 
 use crate::scrape::scrape;
@@ -58,7 +59,7 @@ async fn seed(store: &handoff::store::Store, now: i64) {
         decision(9, now - 31 * DAY, "handed_off", false),
     ];
     let created = store
-        .record_decisions(PORTAL, now, move |_| decisions)
+        .record_decisions(PORTAL, now, move |_: &mut RoutingState| decisions)
         .await
         .unwrap();
     let id = |contact: i64| created.iter().find(|(c, _)| *c == contact).unwrap().1;
@@ -74,7 +75,7 @@ async fn seed(store: &handoff::store::Store, now: i64) {
         .unwrap();
 }
 
-async fn ready_leads_without_a_task_past_the_grace_period_are_counted_by_stage(engine: Engine) {
+async fn ready_leads_without_a_task_past_the_grace_period_are_counted_by_stage(engine: Dialect) {
     let app = crate::helpers::spawn_app_on(engine, "", &[]).await;
     let now = jiff::Timestamp::now().as_millisecond();
     seed(&app.store, now).await;
@@ -103,7 +104,7 @@ async fn ready_leads_without_a_task_past_the_grace_period_are_counted_by_stage(e
     app.stop().await;
 }
 
-async fn an_empty_ledger_has_no_unassigned_lead(engine: Engine) {
+async fn an_empty_ledger_has_no_unassigned_lead(engine: Dialect) {
     let app = crate::helpers::spawn_app_on(engine, "", &[]).await;
     let m = scrape(&app.url("")).await;
     for stage in ["not_handed_off", "decided", "contact_written"] {
@@ -117,14 +118,14 @@ mod sqlite {
     #[tokio::test]
     async fn ready_leads_without_a_task_past_the_grace_period_are_counted_by_stage() {
         super::ready_leads_without_a_task_past_the_grace_period_are_counted_by_stage(
-            handoff::store::Engine::Sqlite,
+            handoff::store::Dialect::Sqlite,
         )
         .await;
     }
 
     #[tokio::test]
     async fn an_empty_ledger_has_no_unassigned_lead() {
-        super::an_empty_ledger_has_no_unassigned_lead(handoff::store::Engine::Sqlite).await;
+        super::an_empty_ledger_has_no_unassigned_lead(handoff::store::Dialect::Sqlite).await;
     }
 }
 
@@ -132,13 +133,13 @@ mod postgres {
     #[tokio::test]
     async fn ready_leads_without_a_task_past_the_grace_period_are_counted_by_stage() {
         super::ready_leads_without_a_task_past_the_grace_period_are_counted_by_stage(
-            handoff::store::Engine::Postgres,
+            handoff::store::Dialect::Postgres,
         )
         .await;
     }
 
     #[tokio::test]
     async fn an_empty_ledger_has_no_unassigned_lead() {
-        super::an_empty_ledger_has_no_unassigned_lead(handoff::store::Engine::Postgres).await;
+        super::an_empty_ledger_has_no_unassigned_lead(handoff::store::Dialect::Postgres).await;
     }
 }

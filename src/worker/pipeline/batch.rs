@@ -478,7 +478,7 @@ pub(crate) async fn apply_observed(
                 .and_then(|at| steps::check_job(row, SlaAction::CloseLoop, usize::MAX, at.max(now)))
                 .into_iter()
                 .collect();
-            if row.step() >= crate::store::ledger::Step::SlaScheduled {
+            if row.step >= crate::store::ledger::Step::SlaScheduled {
                 let _ = p.store.schedule_ladder(row, &keep, now).await;
             }
         }

@@ -65,7 +65,7 @@ pub async fn create_leads(
     }
     let due: Vec<(&HandoffRow, String)> = rows
         .iter()
-        .filter(|r| r.step() == Step::TaskCreated && !failures.contains_key(&r.contact_id))
+        .filter(|r| r.step == Step::TaskCreated && !failures.contains_key(&r.contact_id))
         .filter_map(|r| lead_name(r).map(|n| (r, n)))
         .collect();
     if due.is_empty() {

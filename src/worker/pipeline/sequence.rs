@@ -73,7 +73,7 @@ pub(super) async fn enroll(
     }
     let due: Vec<(&HandoffRow, String)> = rows
         .iter()
-        .filter(|r| r.step() == Step::TaskCreated && !failures.contains_key(&r.contact_id))
+        .filter(|r| r.step == Step::TaskCreated && !failures.contains_key(&r.contact_id))
         .filter_map(|r| sequence_of(r).map(|s| (r, s)))
         .collect();
     if due.is_empty() {

@@ -307,7 +307,7 @@ pub async fn resume(p: &Pipeline, handoff_id: i64, attempts: i64) -> Outcome {
         Ok(None) => return Outcome::Done,
         Err(err) => return retry_later(attempts, err.to_string()),
     };
-    if row.step() == Step::SlaScheduled {
+    if row.step == Step::SlaScheduled {
         return Outcome::Done;
     }
     // One contact: its lines go in the check's span (`trace::sla_check`).

@@ -45,7 +45,7 @@ pub async fn advance(
     // its ladder for that retry.
     let ready: Vec<&HandoffRow> = rows
         .iter()
-        .filter(|r| r.step() == Step::TaskCreated && !failures.contains_key(&r.contact_id))
+        .filter(|r| r.step == Step::TaskCreated && !failures.contains_key(&r.contact_id))
         .collect();
     for row in ready {
         if let Err(err) = schedule(p, row).await {
@@ -65,7 +65,7 @@ async fn write_contacts(
     let wb = &p.settings.write_back;
     let updates: Vec<ContactUpdate> = rows
         .iter()
-        .filter(|r| r.step() == Step::Decided)
+        .filter(|r| r.step == Step::Decided)
         .map(|r| {
             let mut props = BTreeMap::new();
             props.insert(wb.owner.clone(), r.owner_id.clone());
@@ -122,7 +122,7 @@ async fn write_contacts(
         return;
     }
     for r in rows.iter_mut().filter(|r| written.contains(&r.id)) {
-        r.step = Step::ContactWritten.as_str().into();
+        r.step = Step::ContactWritten;
         each.span(r.contact_id).in_scope(|| {
             tracing::info!(owner_id = %r.owner_id, score = r.score, tier = r.tier.as_deref(), "owner written to the contact");
         });
@@ -143,7 +143,7 @@ async fn create_tasks(
 ) {
     let now = now_ms();
     let mut to_create = Vec::new();
-    for row in rows.iter_mut().filter(|r| r.step() == Step::ContactWritten) {
+    for row in rows.iter_mut().filter(|r| r.step == Step::ContactWritten) {
         if failures.contains_key(&row.contact_id) {
             continue;
         }
@@ -158,7 +158,7 @@ async fn create_tasks(
         {
             Ok(Some(task_id)) => {
                 if p.store.task_created(row.id, &task_id, now).await.is_ok() {
-                    row.step = Step::TaskCreated.as_str().into();
+                    row.step = Step::TaskCreated;
                     row.task_id = Some(task_id);
                 }
             }
@@ -210,7 +210,7 @@ async fn create_tasks(
                 .await
             {
                 Ok(()) => {
-                    row.step = Step::TaskCreated.as_str().into();
+                    row.step = Step::TaskCreated;
                     row.task_id = Some(task.id.to_string());
                     p.metrics.pipeline.tasks_created.inc();
                     each.span(row.contact_id).in_scope(|| {

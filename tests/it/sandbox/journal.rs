@@ -7,7 +7,7 @@ use handoff::hubspot::client::{
 };
 use handoff::metrics::Metrics;
 use handoff::sandbox::ContactInput;
-use handoff::store::Engine;
+use handoff::store::Dialect;
 use handoff::worker::journal::{BackfillRequest, SubscriptionChange, backfill};
 use serde_json::json;
 
@@ -170,7 +170,7 @@ async fn journal_calls_spend_none_of_the_portals_rate_budget() {
     assert_eq!(sb.sandbox.stats().rate_limited, 0);
 }
 
-async fn backfill_keeps_its_offset_and_reports_lag_and_gaps(engine: Engine) {
+async fn backfill_keeps_its_offset_and_reports_lag_and_gaps(engine: Dialect) {
     let sb = start(seeded()).await;
     let client = client_for(&sb);
     let db = open_store(engine).await;
@@ -236,10 +236,10 @@ async fn backfill_keeps_its_offset_and_reports_lag_and_gaps(engine: Engine) {
 
 #[tokio::test]
 async fn backfill_on_sqlite_keeps_its_offset_and_reports_lag_and_gaps() {
-    backfill_keeps_its_offset_and_reports_lag_and_gaps(Engine::Sqlite).await;
+    backfill_keeps_its_offset_and_reports_lag_and_gaps(Dialect::Sqlite).await;
 }
 
 #[tokio::test]
 async fn backfill_on_postgres_keeps_its_offset_and_reports_lag_and_gaps() {
-    backfill_keeps_its_offset_and_reports_lag_and_gaps(Engine::Postgres).await;
+    backfill_keeps_its_offset_and_reports_lag_and_gaps(Dialect::Postgres).await;
 }
