@@ -224,7 +224,8 @@ async fn preload(store: &Store, jobs: usize, keys: usize) {
             })
             .collect();
         let receipt = store
-            .enqueue_delivery(NewDelivery {
+            .inbox()
+            .enqueue(NewDelivery {
                 received_at_ms: base + d as i64,
                 entries,
             })
@@ -289,6 +290,7 @@ async fn throughput(
                 let owner = format!("bench-worker-{w}");
                 while done.load(Ordering::Relaxed) < target && Instant::now() < deadline {
                     let claimed = store
+                        .queue()
                         .claim(QUEUE_EVENTS, &owner, now_ms(), LEASE_MS, batch)
                         .await
                         .unwrap();
@@ -299,6 +301,7 @@ async fn throughput(
                     if batched_finish {
                         let ids: Vec<i64> = claimed.iter().map(|j| j.id).collect();
                         let finished = store
+                            .queue()
                             .finish_done_many(&owner, &ids, now_ms())
                             .await
                             .unwrap();
@@ -308,6 +311,7 @@ async fn throughput(
                     }
                     for job in claimed {
                         store
+                            .queue()
                             .finish(job.id, &owner, &Outcome::Done, now_ms())
                             .await
                             .unwrap();
@@ -326,7 +330,8 @@ async fn throughput(
     if !capped {
         let open: i64 = fresh
             .store
-            .queue_depth(jiff::Timestamp::now().as_millisecond())
+            .queue()
+            .depth(jiff::Timestamp::now().as_millisecond())
             .await
             .unwrap()
             .iter()
@@ -416,6 +421,7 @@ async fn idle_to_start(
             let owner = "bench-idle-worker";
             loop {
                 let claimed = store
+                    .queue()
                     .claim(QUEUE_EVENTS, owner, now_ms(), LEASE_MS, 16)
                     .await
                     .unwrap();
@@ -449,6 +455,7 @@ async fn idle_to_start(
                 for job in claimed {
                     tx.send((job.id, claimed_at)).unwrap();
                     store
+                        .queue()
                         .finish(job.id, owner, &Outcome::Done, now_ms())
                         .await
                         .unwrap();
@@ -472,6 +479,7 @@ async fn idle_to_start(
         };
         let t0 = Instant::now();
         let id = store
+            .queue()
             .schedule(&scheduled, OnExisting::Keep, at)
             .await
             .unwrap();

@@ -12,8 +12,9 @@
 //!   (batching, one rate budget per portal, auth, retries; `hubspot::client`).
 //! - [`engine`]: the pure lead engine: playbooks, scoring, readiness, routing, business
 //!   calendars, SLA ladder, dispositions, explanations. No I/O, clock or randomness inside.
-//! - [`store`]: the `Store` seam (inbox, job queue, handoff ledger, portal pauses, stored
-//!   tokens) on SQLite (embedded default) or PostgreSQL (several replicas), with migrations.
+//! - [`store`]: the `Store` handle and its parts (inbox, job queue, dead letters, handoff
+//!   ledger, portal pauses, stored tokens, journal checkpoint) on SQLite (embedded default) or
+//!   PostgreSQL (several replicas), with migrations.
 //! - [`worker`]: the pipeline that turns events into handoffs (claim, batch, decide, write back,
 //!   task, SLA ladder) and what keeps the queue healthy (lease sweeps, retention).
 //! - [`report`]: KPIs from the ledger (`handoff report`, the `handoff_kpi_*` gauges) and a

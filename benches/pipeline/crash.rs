@@ -107,7 +107,7 @@ pub async fn run() -> anyhow::Result<()> {
     w.until_settled(n, start, Duration::from_secs(3600)).await?;
     let took = w.until_drained(start, Duration::from_secs(3600)).await?;
     // Every acknowledged event is in the inbox, and no job is left but scheduled SLA checks.
-    let inbox = w.env.store.inbox_len().await?;
+    let inbox = w.env.store.inbox().count().await?;
     anyhow::ensure!(
         usize::try_from(inbox)? == events,
         "inbox holds {inbox} events, {events} were acknowledged"
@@ -115,7 +115,8 @@ pub async fn run() -> anyhow::Result<()> {
     let depth = w
         .env
         .store
-        .queue_depth(jiff::Timestamp::now().as_millisecond())
+        .queue()
+        .depth(jiff::Timestamp::now().as_millisecond())
         .await?;
     let open: Vec<_> = depth
         .iter()

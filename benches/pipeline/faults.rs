@@ -55,7 +55,12 @@ pub async fn run() -> anyhow::Result<()> {
         .send()
         .await?
         .error_for_status()?;
-    let dead = w.env.store.dead_jobs(&DeadFilter::default()).await?;
+    let dead = w
+        .env
+        .store
+        .dead_letters()
+        .list(&DeadFilter::default())
+        .await?;
     for d in &dead {
         println!(
             "  dead: {} {} — {}",

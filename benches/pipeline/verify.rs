@@ -13,7 +13,7 @@ use crate::world::World;
 
 /// Checks every contact of `ids`; an error names the first broken one. Returns a summary.
 pub async fn handoffs(w: &World, ids: &[i64]) -> anyhow::Result<String> {
-    let rows = w.env.store.handoffs_for(PORTAL_ID, ids).await?;
+    let rows = w.env.store.ledger().handoffs_for(PORTAL_ID, ids).await?;
     let by_contact: HashMap<i64, _> = rows.iter().map(|r| (r.contact_id, r)).collect();
     anyhow::ensure!(by_contact.len() == rows.len(), "a contact has two handoffs");
     let mut follow_ups: HashMap<String, Vec<&Value>> = HashMap::new();
@@ -31,7 +31,7 @@ pub async fn handoffs(w: &World, ids: &[i64]) -> anyhow::Result<String> {
     }
     let mut undecided = 0usize;
     for id in ids {
-        let decisions = w.env.store.decisions_of(PORTAL_ID, *id).await?;
+        let decisions = w.env.store.ledger().decisions_of(PORTAL_ID, *id).await?;
         let Some(last) = decisions.last() else {
             undecided += 1;
             continue;

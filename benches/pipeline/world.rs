@@ -208,13 +208,14 @@ impl World {
         let decisions: i64 = self
             .env
             .store
+            .kpis()
             .decision_counts_since(0)
             .await?
             .iter()
             .map(|(_, n)| n)
             .sum();
         let mut steps = BTreeMap::new();
-        for r in self.env.store.handoffs_since(0).await? {
+        for r in self.env.store.ledger().handoffs_since(0).await? {
             *steps.entry(r.step.as_str()).or_insert(0usize) += 1;
         }
         Ok(Progress { decisions, steps })
@@ -254,7 +255,8 @@ impl World {
             let open: i64 = self
                 .env
                 .store
-                .queue_depth(jiff::Timestamp::now().as_millisecond())
+                .queue()
+                .depth(jiff::Timestamp::now().as_millisecond())
                 .await?
                 .iter()
                 .filter(|d| d.queue == "events" && d.status != "done")

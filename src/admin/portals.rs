@@ -50,7 +50,10 @@ impl PortalStatus {
         now: Timestamp,
     ) -> Result<Self, AdminError> {
         let mut status = Self::of(portal_id, row);
-        status.held_jobs = store.held_jobs(portal_id, now.as_millisecond()).await?;
+        status.held_jobs = store
+            .portals()
+            .held_jobs(portal_id, now.as_millisecond())
+            .await?;
         Ok(status)
     }
 
@@ -113,7 +116,8 @@ pub async fn pause_portal(
         return Err(AdminError::Reason(MAX_REASON_CHARS));
     }
     let row = store
-        .pause_portal(portal_id, reason, now.as_millisecond())
+        .portals()
+        .pause(portal_id, reason, now.as_millisecond())
         .await?;
     tracing::warn!(
         portal_id,
@@ -133,7 +137,10 @@ pub async fn resume_portal(
     now: Timestamp,
 ) -> Result<(PortalStatus, u64), AdminError> {
     known(configured, portal_id)?;
-    let (row, due) = store.resume_portal(portal_id, now.as_millisecond()).await?;
+    let (row, due) = store
+        .portals()
+        .resume(portal_id, now.as_millisecond())
+        .await?;
     tracing::info!(portal_id, jobs_due = due, "portal resumed by an operator");
     Ok((
         PortalStatus::read(store, portal_id, Some(&row), now).await?,
@@ -151,7 +158,7 @@ pub async fn portal_statuses(
     if let Some(portal_id) = only {
         known(configured, portal_id)?;
     }
-    let rows = store.portal_pauses().await?;
+    let rows = store.portals().pauses().await?;
     let mut out = Vec::new();
     for id in configured
         .iter()

@@ -39,7 +39,7 @@ const STATES: [&str; 6] = ["due", "held", "paused", "scheduled", "leased", "dead
 /// one runs, as a table with a legend.
 pub async fn queue_stats(store: &Store, now: Timestamp) -> Result<String, AdminError> {
     let now_ms = now.as_millisecond();
-    let mut rows = store.queue_depth(now_ms).await?;
+    let mut rows = store.queue().depth(now_ms).await?;
     let rank = |s: &str| STATES.iter().position(|x| *x == s).unwrap_or(STATES.len());
     rows.sort_by(|a, b| (&a.queue, rank(&a.status)).cmp(&(&b.queue, rank(&b.status))));
     let mut out = format!(
@@ -96,7 +96,7 @@ pub async fn dead_letters(
     filter: &DeadFilter,
     json: bool,
 ) -> Result<String, AdminError> {
-    let jobs = store.dead_jobs(filter).await?;
+    let jobs = store.dead_letters().list(filter).await?;
     if json {
         return Ok(serde_json::to_string_pretty(&jobs).unwrap_or_default());
     }
@@ -137,7 +137,7 @@ pub fn dead_json(job: &DeadJob) -> serde_json::Value {
 
 /// One dead job by id; [`AdminError::NoSuchJob`] if there is none.
 pub async fn find_dead(store: &Store, id: i64) -> Result<DeadJob, AdminError> {
-    let all = store.dead_jobs(&DeadFilter::default()).await?;
+    let all = store.dead_letters().list(&DeadFilter::default()).await?;
     all.into_iter()
         .find(|j| j.id == id)
         .ok_or(AdminError::NoSuchJob(id))
@@ -161,6 +161,7 @@ pub async fn replay(
         find_dead(store, id).await?;
     }
     Ok(store
+        .dead_letters()
         .replay(&selection.filter, selection.id, now.as_millisecond())
         .await?)
 }
@@ -180,7 +181,10 @@ pub async fn purge_dead(store: &Store, selection: &DeadSelection) -> Result<Stri
     if let Some(id) = selection.id {
         find_dead(store, id).await?;
     }
-    let n = store.purge(&selection.filter, selection.id).await?;
+    let n = store
+        .dead_letters()
+        .purge(&selection.filter, selection.id)
+        .await?;
     Ok(format!("purged {n} dead job(s)"))
 }
 
@@ -216,6 +220,7 @@ pub async fn probe(
             occurred_at_ms: i64::from(n),
         };
         let id = store
+            .queue()
             .schedule(
                 &Scheduled {
                     job,
@@ -235,7 +240,8 @@ pub async fn probe(
     let deadline = std::time::Instant::now() + wait;
     loop {
         let runs: Vec<_> = store
-            .probe_runs()
+            .probes()
+            .runs()
             .await?
             .into_iter()
             .filter(|r| r.job_id >= first)

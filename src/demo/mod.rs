@@ -121,7 +121,7 @@ async fn act_like_sales(env: &DemoEnv) -> anyhow::Result<()> {
     let mut handed = Vec::new();
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        handed = env.store.handoffs_since(0).await?;
+        handed = env.store.ledger().handoffs_since(0).await?;
         if handed.len() >= 3 {
             break;
         }

@@ -30,8 +30,8 @@ pub struct Picks {
 
 /// The lead table and the picks for the closing commands, read from the ledger.
 pub async fn leads(env: &DemoEnv, leads: &[DemoLead]) -> anyhow::Result<(String, Picks)> {
-    let handoffs = env.store.handoffs_since(0).await?;
-    let outcomes = env.store.lead_outcomes_since(0).await?;
+    let handoffs = env.store.ledger().handoffs_since(0).await?;
+    let outcomes = env.store.kpis().lead_outcomes_since(0).await?;
     let outcomes = outcome_per_lead(&outcomes);
     let mut out = String::from("Leads (owners by name from the roster):\n");
     let mut picks = Picks::default();

@@ -16,7 +16,7 @@ pub(super) fn router() -> Router<AppState> {
 
 async fn render(State(state): State<AppState>) -> impl IntoResponse {
     let now = now_ms();
-    match state.store().queue_depth(now).await {
+    match state.store().queue().depth(now).await {
         Ok(depth) => state.metrics().set_queue_depth(&depth, now),
         Err(err) => tracing::warn!(error = %err, "queue depth unavailable for metrics"),
     }

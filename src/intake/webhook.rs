@@ -141,7 +141,8 @@ async fn accept(
         duplicates,
     } = state
         .store()
-        .enqueue_delivery(delivery)
+        .inbox()
+        .enqueue(delivery)
         .await
         .map_err(|err| {
             tracing::error!(request_id, error = %err, "could not store webhook delivery");

@@ -30,7 +30,7 @@ pub async fn refresh_gauges(
         return Ok(());
     }
     let since_longest = Window::days(WINDOW_DAYS[0]).since_ms(now_ms);
-    let handoffs = store.kpi_handoffs_since(since_longest).await?;
+    let handoffs = store.kpis().handoffs_since(since_longest).await?;
     let mut boards = Vec::with_capacity(WINDOW_DAYS.len());
     for days in WINDOW_DAYS {
         let window = Window::days(days);
@@ -41,12 +41,13 @@ pub async fn refresh_gauges(
                 .filter(|h| h.handed_off_at_ms >= since)
                 .cloned()
                 .collect(),
-            ready: store.ready_leads_since(since).await?,
-            leads: store.lead_outcomes_since(since).await?,
+            ready: store.kpis().ready_leads_since(since).await?,
+            leads: store.kpis().lead_outcomes_since(since).await?,
         };
         boards.push(Scoreboard::build(&rows, &window, None, now_ms));
     }
     let unassigned = store
+        .kpis()
         .unassigned_leads(since_longest, now_ms - UNASSIGNED_GRACE_MS)
         .await?;
     metrics.kpi.clear();

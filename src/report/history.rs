@@ -34,8 +34,8 @@ pub struct History {
 impl History {
     /// Loads the history; a lead the ledger knows nothing about is an error.
     pub async fn load(store: &Store, portal_id: i64, contact_id: i64) -> Result<Self, ReportError> {
-        let decisions = store.decisions_of(portal_id, contact_id).await?;
-        let handoff = store.handoff_of(portal_id, contact_id).await?;
+        let decisions = store.ledger().decisions_of(portal_id, contact_id).await?;
+        let handoff = store.ledger().handoff_of(portal_id, contact_id).await?;
         if decisions.is_empty() && handoff.is_none() {
             return Err(ReportError::UnknownLead {
                 portal_id,
@@ -44,11 +44,12 @@ impl History {
         }
         let ids: Vec<i64> = handoff.iter().map(|h| h.id).collect();
         let sequence = store
-            .sequence_records(&ids)
+            .sequences()
+            .records(&ids)
             .await?
             .into_iter()
             .find(|s| s.sequence_id.is_some() || s.sequence_state.is_some());
-        let lead = store.handoff_leads(&ids).await?.into_values().next();
+        let lead = store.leads().of_handoffs(&ids).await?.into_values().next();
         Ok(Self {
             portal_id,
             contact_id,

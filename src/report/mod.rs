@@ -70,9 +70,9 @@ pub async fn load_rows(
 ) -> Result<LedgerRows, ReportError> {
     let since = window.since_ms(now_ms);
     Ok(LedgerRows {
-        handoffs: store.kpi_handoffs_since(since).await?,
-        ready: store.ready_leads_since(since).await?,
-        leads: store.lead_outcomes_since(since).await?,
+        handoffs: store.kpis().handoffs_since(since).await?,
+        ready: store.kpis().ready_leads_since(since).await?,
+        leads: store.kpis().lead_outcomes_since(since).await?,
     })
 }
 

@@ -8,6 +8,7 @@ use sqlx::{Connection, QueryBuilder, Sqlite, SqlitePool};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
+use super::inbox::{INSERT_INBOX, INSERT_JOBS};
 use super::{EnqueueReceipt, InboxEntry, NewDelivery, StoreError};
 
 struct Request {
@@ -202,9 +203,7 @@ async fn write(
         receipts.push(receipt);
     }
     for chunk in new_rows.chunks(ROWS_PER_INSERT) {
-        let mut inbox = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO inbox (occurred_at_ms, dedup_key, portal_id, received_at_ms) ",
-        );
+        let mut inbox = QueryBuilder::<Sqlite>::new(INSERT_INBOX);
         inbox.push_values(chunk, |mut row, (at, entry)| {
             row.push_bind(entry.job.occurred_at_ms)
                 .push_bind(entry.dedup_key.to_vec())
@@ -213,9 +212,7 @@ async fn write(
         });
         inbox.push(" ON CONFLICT DO NOTHING");
         inbox.build().execute(&mut *tx).await?;
-        let mut jobs = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO jobs (queue, job_key, kind, payload, occurred_at_ms, run_at_ms, created_at_ms, updated_at_ms) ",
-        );
+        let mut jobs = QueryBuilder::<Sqlite>::new(INSERT_JOBS);
         jobs.push_values(chunk, |mut row, (at, entry)| {
             let job = &entry.job;
             row.push_bind(job.queue)

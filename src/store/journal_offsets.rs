@@ -4,7 +4,8 @@
 
 use serde::Serialize;
 
-use super::{Backend, Store, StoreError};
+use super::StoreError;
+use super::dispatch::Db;
 
 /// A portal's journal checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -20,15 +21,18 @@ pub struct JournalOffset {
 
 const COLUMNS: &str = "portal_id, journal_offset, applied_through_ms, updated_at_ms";
 
-impl Store {
+/// The journal checkpoint part of a [`super::Store`].
+#[derive(Debug, Clone, Copy)]
+pub struct Journal<'s> {
+    pub(in crate::store) db: &'s Db,
+}
+
+impl Journal<'_> {
     /// The portal's checkpoint, if it has read the journal before.
-    pub async fn journal_offset(
-        &self,
-        portal_id: i64,
-    ) -> Result<Option<JournalOffset>, StoreError> {
+    pub async fn offset(self, portal_id: i64) -> Result<Option<JournalOffset>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM journal_offsets WHERE portal_id = $1");
-        Ok(on_reader!(self, |pool| sqlx::query_as(
-            sqlx::AssertSqlSafe(sql.clone())
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(
+            sqlx::AssertSqlSafe(sql)
         )
         .bind(portal_id)
         .fetch_optional(pool)
@@ -38,8 +42,8 @@ impl Store {
     /// Advances (or sets) the portal's checkpoint. Called after the file's events are
     /// committed: a crash in between re-reads that file, and the inbox drops its events as
     /// duplicates.
-    pub async fn set_journal_offset(
-        &self,
+    pub async fn set_offset(
+        self,
         portal_id: i64,
         offset: &str,
         applied_through_ms: i64,
@@ -49,7 +53,7 @@ impl Store {
              (portal_id, journal_offset, applied_through_ms, updated_at_ms) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (portal_id) DO UPDATE SET journal_offset = excluded.journal_offset, \
              applied_through_ms = excluded.applied_through_ms, updated_at_ms = excluded.updated_at_ms";
-        on_writer!(self, |pool| {
+        on_writer!(self.db, |pool| {
             sqlx::query(SQL)
                 .bind(portal_id)
                 .bind(offset)

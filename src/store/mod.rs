@@ -1,42 +1,48 @@
-//! The store seam: the inbox (dedup ledger), the job queue, the handoff ledger, portal pauses
-//! and stored tokens. One `Store` type, backed by SQLite (embedded default) or PostgreSQL (for
-//! several replicas). Knows neither HTTP nor HubSpot: callers hand it ready-made
-//! [`InboxEntry`]s.
+//! The store: the stage between intake and worker. It keeps the inbox (the dedup ledger of
+//! accepted events), the job queue, the handoff ledger, portal pauses, stored tokens and the
+//! journal checkpoint, on SQLite (embedded default) or PostgreSQL (several replicas). Knows
+//! neither HTTP nor HubSpot nor the lead engine: callers hand it ready-made [`InboxEntry`]s,
+//! rows and JSON.
+//!
+//! `Store` is a handle; each concern is its own part reached from it, so a caller names what it
+//! works on: `store.inbox()`, `store.queue()`, `store.dead_letters()`, `store.probes()`,
+//! `store.ledger()`, `store.leads()`, `store.sequences()`, `store.kpis()`, `store.portals()`,
+//! `store.secrets()`, `store.journal()`. Every part writes its SQL once for both engines and
+//! reaches the engine only through `dispatch`.
 
 #[macro_use]
-mod macros;
-mod coalesce;
+mod dispatch;
 mod group_commit;
+mod inbox;
 mod journal_offsets;
 pub mod ledger;
 mod location;
-mod pauses;
+mod portals;
 mod postgres;
-mod postgres_queue;
 mod probes;
 pub mod queue;
-mod queue_common;
 mod secrets;
 pub mod sequences;
 mod settings;
 mod sqlite;
-mod sqlite_queue;
 mod wake;
-
-pub use location::describe as describe_location;
 
 use std::sync::Arc;
 
-pub use coalesce::Sibling;
-pub use journal_offsets::JournalOffset;
-pub use pauses::{PAUSED_ERROR, PortalPause};
-pub use postgres::{NOTIFY_CHANNEL, PostgresStore};
-pub use probes::ProbeRun;
-pub use secrets::SealedRecord;
+pub use dispatch::Dialect;
+pub use inbox::Inbox;
+pub use journal_offsets::{Journal, JournalOffset};
+pub use location::describe as describe_location;
+pub use portals::{PAUSED_ERROR, PortalPause, Portals};
+pub use postgres::NOTIFY_CHANNEL;
+pub use probes::{ProbeRun, Probes};
+pub use queue::{QueueDepth, Sibling};
+pub use secrets::{SealedRecord, Secrets};
 pub use settings::{SqliteSynchronous, StoreSettings};
-pub use sqlite::SqliteStore;
 
-use queue::{ClaimedJob, DeadFilter, OnExisting, QueueError, Scheduled};
+use dispatch::{Backend, Db};
+use postgres::PostgresStore;
+use sqlite::SqliteStore;
 
 /// A lane of the job queue, so a backlog in one does not starve the other.
 pub const QUEUE_EVENTS: &str = "events";
@@ -76,22 +82,6 @@ pub struct EnqueueReceipt {
     pub duplicates: usize,
 }
 
-/// Job counts per lane and state, for `/metrics` and `queue stats` ([`Store::queue_depth`]).
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct QueueDepth {
-    pub queue: String,
-    /// `due` (can run now), `held` (was due, put back to wait: a retry's backoff, an auth
-    /// failure), `paused` (waits for its portal's resume), `scheduled` (not due yet, e.g. SLA
-    /// checks), `leased` (running) or `dead`.
-    pub status: String,
-    pub jobs: i64,
-    /// When the oldest of these jobs first became due; kept while a job is put back, so a job
-    /// held back keeps ageing. `None` for scheduled jobs, which are not due yet.
-    pub oldest_due_ms: Option<i64>,
-    /// The earliest time one of them is set to run (for held and scheduled jobs: the next run).
-    pub next_run_at_ms: Option<i64>,
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("store url is not usable: {0}")]
@@ -112,35 +102,8 @@ pub enum StoreError {
 /// Handle to the store; cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    backend: Arc<Backend>,
-    wake: wake::Wake,
+    db: Arc<Db>,
     listener: Arc<tokio::sync::OnceCell<tokio::task::AbortHandle>>,
-}
-
-#[derive(Debug)]
-enum Backend {
-    Sqlite(SqliteStore),
-    Postgres(PostgresStore),
-}
-
-/// Which SQL dialect (database engine) a store URL names: SQLite or PostgreSQL. Not to be
-/// confused with the lead engine (`crate::engine`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dialect {
-    Sqlite,
-    Postgres,
-}
-
-impl Dialect {
-    pub fn of_url(url: &str) -> Option<Self> {
-        if url.starts_with("sqlite:") {
-            Some(Self::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Some(Self::Postgres)
-        } else {
-            None
-        }
-    }
 }
 
 impl Store {
@@ -159,8 +122,11 @@ impl Store {
             }
         };
         Ok(Self {
-            backend: Arc::new(backend),
-            wake,
+            db: Arc::new(Db {
+                backend,
+                wake,
+                commit_timeout_ms: settings.commit_timeout_ms,
+            }),
             listener: Arc::default(),
         })
     }
@@ -168,112 +134,33 @@ impl Store {
     /// A receiver that changes whenever new jobs may be ready (committed here, or announced by
     /// another PostgreSQL replica). Workers wait on it instead of polling hot.
     pub async fn wakeups(&self) -> tokio::sync::watch::Receiver<u64> {
-        if let Backend::Postgres(s) = &*self.backend {
-            let (pool, wake) = (s.pool().clone(), self.wake.clone());
+        if let Backend::Postgres(s) = &self.db.backend {
+            let (pool, wake) = (s.pool().clone(), self.db.wake.clone());
             self.listener
                 .get_or_init(|| async move {
                     tokio::spawn(wake::listen_postgres(pool, wake)).abort_handle()
                 })
                 .await;
         }
-        self.wake.subscribe()
+        self.db.wake.subscribe()
     }
 
+    /// Which engine this store runs on.
     pub fn dialect(&self) -> Dialect {
-        match &*self.backend {
-            Backend::Sqlite(_) => Dialect::Sqlite,
-            Backend::Postgres(_) => Dialect::Postgres,
-        }
+        self.db.dialect()
     }
 
     /// Applies the embedded migrations of this engine; safe to run on every start.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => s.migrate().await,
-            Backend::Postgres(s) => s.migrate().await,
-        }
-    }
-
-    /// Durably records a delivery: its new events go into the inbox and the job queue in one
-    /// transaction; events already in the inbox count as duplicates and add nothing. Returns
-    /// only after the commit.
-    pub async fn enqueue_delivery(
-        &self,
-        delivery: NewDelivery,
-    ) -> Result<EnqueueReceipt, StoreError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => s.enqueue_delivery(delivery).await,
-            Backend::Postgres(s) => s.enqueue_delivery(delivery).await,
-        }
+        self.db.migrate().await
     }
 
     /// Succeeds when the store answers a query.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => s.ping().await,
-            Backend::Postgres(s) => s.ping().await,
-        }
-    }
-
-    /// Number of events in the dedup ledger.
-    pub async fn inbox_len(&self) -> Result<i64, StoreError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => s.inbox_len().await,
-            Backend::Postgres(s) => s.inbox_len().await,
-        }
-    }
-
-    /// Leases up to `limit` due jobs of lane `queue` to `owner` for `lease_ms`; each is the
-    /// oldest open job of its key, and no key has two jobs leased at once.
-    pub async fn claim(
-        &self,
-        queue: &str,
-        owner: &str,
-        now_ms: i64,
-        lease_ms: i64,
-        limit: i64,
-    ) -> Result<Vec<ClaimedJob>, QueueError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => {
-                sqlite_queue::claim(s.writer(), queue, owner, now_ms, lease_ms, limit).await
-            }
-            Backend::Postgres(s) => {
-                postgres_queue::claim(s.pool(), queue, owner, now_ms, lease_ms, limit).await
-            }
-        }
-    }
-
-    pub async fn schedule(
-        &self,
-        job: &Scheduled,
-        on_existing: OnExisting,
-        now_ms: i64,
-    ) -> Result<i64, QueueError> {
-        let id = match &*self.backend {
-            Backend::Sqlite(s) => {
-                sqlite_queue::schedule(s.writer(), job, on_existing, now_ms).await
-            }
-            Backend::Postgres(s) => {
-                postgres_queue::schedule(s.pool(), job, on_existing, now_ms).await
-            }
-        }?;
-        if job.run_at_ms <= now_ms {
-            self.wake.signal();
-        }
-        Ok(id)
-    }
-
-    /// Puts dead jobs back to ready (one by `id`, or all the filter matches), history kept.
-    pub async fn replay(
-        &self,
-        filter: &DeadFilter,
-        id: Option<i64>,
-        now_ms: i64,
-    ) -> Result<u64, QueueError> {
-        match &*self.backend {
-            Backend::Sqlite(s) => sqlite_queue::replay(s.writer(), filter, id, now_ms).await,
-            Backend::Postgres(s) => postgres_queue::replay(s.pool(), filter, id, now_ms).await,
-        }
+        on_reader!(self.db, |pool| {
+            sqlx::query("SELECT 1").execute(pool).await?;
+        });
+        Ok(())
     }
 
     /// Finishes pending commits, then closes every connection.
@@ -281,9 +168,61 @@ impl Store {
         if let Some(listener) = self.listener.get() {
             listener.abort();
         }
-        match &*self.backend {
-            Backend::Sqlite(s) => s.close().await,
-            Backend::Postgres(s) => s.close().await,
-        }
+        self.db.close().await;
+    }
+
+    /// Accepted events: the dedup ledger and the jobs they become.
+    pub fn inbox(&self) -> Inbox<'_> {
+        Inbox { db: &self.db }
+    }
+
+    /// The job queue: claims, leases, outcomes, scheduling, retention.
+    pub fn queue(&self) -> queue::Queue<'_> {
+        queue::Queue { db: &self.db }
+    }
+
+    /// Jobs that failed for good: list, replay, purge.
+    pub fn dead_letters(&self) -> queue::DeadLetters<'_> {
+        queue::DeadLetters { db: &self.db }
+    }
+
+    /// Canary jobs and their recorded runs.
+    pub fn probes(&self) -> Probes<'_> {
+        Probes { db: &self.db }
+    }
+
+    /// Decisions and handoffs, and the steps each handoff has reached.
+    pub fn ledger(&self) -> ledger::Ledger<'_> {
+        ledger::Ledger { db: &self.db }
+    }
+
+    /// The HubSpot Lead record of each handoff.
+    pub fn leads(&self) -> ledger::Leads<'_> {
+        ledger::Leads { db: &self.db }
+    }
+
+    /// Read-only ledger views for the KPIs.
+    pub fn kpis(&self) -> ledger::Kpis<'_> {
+        ledger::Kpis { db: &self.db }
+    }
+
+    /// First-touch sequence enrollment of each handoff.
+    pub fn sequences(&self) -> sequences::Sequences<'_> {
+        sequences::Sequences { db: &self.db }
+    }
+
+    /// Operator pauses and auth pauses per portal.
+    pub fn portals(&self) -> Portals<'_> {
+        Portals { db: &self.db }
+    }
+
+    /// Sealed per-portal OAuth tokens.
+    pub fn secrets(&self) -> Secrets<'_> {
+        Secrets { db: &self.db }
+    }
+
+    /// The Webhooks Journal checkpoint per portal.
+    pub fn journal(&self) -> Journal<'_> {
+        Journal { db: &self.db }
     }
 }

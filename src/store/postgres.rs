@@ -8,6 +8,8 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 
 use super::StoreSettings;
+use super::dispatch::{Param, Statement};
+use super::inbox::{INSERT_INBOX, INSERT_JOBS};
 use super::{EnqueueReceipt, NewDelivery, StoreError};
 
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -15,10 +17,21 @@ static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres
 /// The channel `NOTIFY` uses when jobs become ready; the payload is the lane.
 pub const NOTIFY_CHANNEL: &str = "handoff_jobs";
 
+/// Wakes idle workers on every replica once the transaction commits: `NOTIFY` on
+/// [`NOTIFY_CHANNEL`] with the lane. PostgreSQL only; generic so that statements written once
+/// for both engines can hold it behind a check of the dialect.
+pub(super) fn notify<DB: sqlx::Database>(lane: &str) -> Statement<DB>
+where
+    for<'a> &'a str: Param<DB>,
+{
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(NOTIFY_CHANNEL)
+        .bind(lane)
+}
+
 #[derive(Debug)]
-pub struct PostgresStore {
+pub(crate) struct PostgresStore {
     pool: PgPool,
-    commit_timeout_ms: u64,
 }
 
 impl PostgresStore {
@@ -33,10 +46,7 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_millis(settings.busy_timeout_ms.max(1000)))
             .connect_with(options)
             .await?;
-        Ok(Self {
-            pool,
-            commit_timeout_ms: settings.commit_timeout_ms,
-        })
+        Ok(Self { pool })
     }
 
     pub(super) fn pool(&self) -> &PgPool {
@@ -48,18 +58,11 @@ impl PostgresStore {
         Ok(())
     }
 
+    /// Commits a delivery in its own transaction (see `Inbox::enqueue`).
     pub(super) async fn enqueue_delivery(
         &self,
         delivery: NewDelivery,
-    ) -> Result<EnqueueReceipt, StoreError> {
-        let timeout = Duration::from_millis(self.commit_timeout_ms);
-        match tokio::time::timeout(timeout, self.write(delivery)).await {
-            Ok(result) => Ok(result?),
-            Err(_) => Err(StoreError::Timeout(self.commit_timeout_ms)),
-        }
-    }
-
-    async fn write(&self, delivery: NewDelivery) -> Result<EnqueueReceipt, sqlx::Error> {
+    ) -> Result<EnqueueReceipt, sqlx::Error> {
         let at = delivery.received_at_ms;
         let mut tx = self.pool.begin().await?;
         let occurred: Vec<i64> = delivery
@@ -74,11 +77,11 @@ impl PostgresStore {
             .collect();
         let portals: Vec<i64> = delivery.entries.iter().map(|e| e.portal_id).collect();
         // A concurrent delivery of the same event waits on the unique key, then does nothing.
-        let inserted: Vec<Vec<u8>> = sqlx::query_scalar(
-            "INSERT INTO inbox (occurred_at_ms, dedup_key, portal_id, received_at_ms) \
+        let inserted: Vec<Vec<u8>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "{INSERT_INBOX} \
              SELECT o, k, p, $4 FROM UNNEST($1::bigint[], $2::bytea[], $3::bigint[]) AS t(o, k, p) \
-             ON CONFLICT DO NOTHING RETURNING dedup_key",
-        )
+             ON CONFLICT DO NOTHING RETURNING dedup_key"
+        )))
         .bind(&occurred)
         .bind(&keys)
         .bind(&portals)
@@ -97,11 +100,11 @@ impl PostgresStore {
             }
         }
         if receipt.enqueued > 0 {
-            sqlx::query(
-                "INSERT INTO jobs (queue, job_key, kind, payload, occurred_at_ms, run_at_ms, created_at_ms, updated_at_ms) \
-                 SELECT q, k, kd, p, o, $6, $6, $6 \
-                 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) AS t(q, k, kd, p, o)",
-            )
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "{INSERT_JOBS} SELECT q, k, kd, p, o, $6, $6, $6 \
+                 FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[]) \
+                 AS t(q, k, kd, p, o)"
+            )))
             .bind(&jobs.queue)
             .bind(&jobs.key)
             .bind(&jobs.kind)
@@ -113,26 +116,11 @@ impl PostgresStore {
             let mut lanes = jobs.queue.clone();
             lanes.dedup();
             for lane in lanes {
-                sqlx::query("SELECT pg_notify($1, $2)")
-                    .bind(NOTIFY_CHANNEL)
-                    .bind(lane)
-                    .execute(&mut *tx)
-                    .await?;
+                notify(&lane).execute(&mut *tx).await?;
             }
         }
         tx.commit().await?;
         Ok(receipt)
-    }
-
-    pub(super) async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
-    }
-
-    pub(super) async fn inbox_len(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbox")
-            .fetch_one(&self.pool)
-            .await?)
     }
 
     pub(super) async fn close(&self) {

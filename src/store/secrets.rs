@@ -1,7 +1,9 @@
-//! Sealed per-portal secrets (refreshed OAuth tokens). The store keeps opaque bytes: sealing and
-//! opening happen in the HubSpot client, with a key the database never sees.
+//! Sealed per-portal secrets (refreshed OAuth tokens), kept for the HubSpot client's token
+//! store. The store keeps opaque bytes: sealing and opening happen in the client, with a key the
+//! database never sees.
 
-use super::{Backend, Store, StoreError};
+use super::StoreError;
+use super::dispatch::Db;
 
 /// A sealed record: the nonce and the AEAD output.
 #[derive(Clone, PartialEq, Eq)]
@@ -18,59 +20,43 @@ impl std::fmt::Debug for SealedRecord {
     }
 }
 
-impl Store {
-    pub async fn load_sealed_tokens(
-        &self,
-        portal_id: i64,
-    ) -> Result<Option<SealedRecord>, StoreError> {
-        let row: Option<(Vec<u8>, Vec<u8>)> = match &*self.backend {
-            Backend::Sqlite(s) => {
-                sqlx::query_as("SELECT nonce, ciphertext FROM oauth_tokens WHERE portal_id = ?1")
-                    .bind(portal_id)
-                    .fetch_optional(s.reader())
-                    .await?
-            }
-            Backend::Postgres(s) => {
-                sqlx::query_as("SELECT nonce, ciphertext FROM oauth_tokens WHERE portal_id = $1")
-                    .bind(portal_id)
-                    .fetch_optional(s.pool())
-                    .await?
-            }
-        };
+/// The secrets part of a [`super::Store`].
+#[derive(Debug, Clone, Copy)]
+pub struct Secrets<'s> {
+    pub(super) db: &'s Db,
+}
+
+impl Secrets<'_> {
+    /// The portal's sealed tokens, if any were saved.
+    pub async fn load(self, portal_id: i64) -> Result<Option<SealedRecord>, StoreError> {
+        const SQL: &str = "SELECT nonce, ciphertext FROM oauth_tokens WHERE portal_id = $1";
+        let row: Option<(Vec<u8>, Vec<u8>)> = on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id)
+            .fetch_optional(pool)
+            .await?);
         Ok(row.map(|(nonce, ciphertext)| SealedRecord { nonce, ciphertext }))
     }
 
-    pub async fn save_sealed_tokens(
-        &self,
+    /// Saves (or replaces) the portal's sealed tokens.
+    pub async fn save(
+        self,
         portal_id: i64,
         record: &SealedRecord,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        // SQLite reads `$N` placeholders too, so one statement serves both engines.
         const UPSERT: &str = "INSERT INTO oauth_tokens (portal_id, nonce, ciphertext, updated_at_ms) \
              VALUES ($1, $2, $3, $4) ON CONFLICT (portal_id) DO UPDATE \
              SET nonce = excluded.nonce, ciphertext = excluded.ciphertext, \
                  updated_at_ms = excluded.updated_at_ms";
-        match &*self.backend {
-            Backend::Sqlite(s) => {
-                sqlx::query(UPSERT)
-                    .bind(portal_id)
-                    .bind(&record.nonce)
-                    .bind(&record.ciphertext)
-                    .bind(now_ms)
-                    .execute(s.writer())
-                    .await?;
-            }
-            Backend::Postgres(s) => {
-                sqlx::query(UPSERT)
-                    .bind(portal_id)
-                    .bind(&record.nonce)
-                    .bind(&record.ciphertext)
-                    .bind(now_ms)
-                    .execute(s.pool())
-                    .await?;
-            }
-        }
+        on_writer!(self.db, |pool| {
+            sqlx::query(UPSERT)
+                .bind(portal_id)
+                .bind(&record.nonce)
+                .bind(&record.ciphertext)
+                .bind(now_ms)
+                .execute(pool)
+                .await?;
+        });
         Ok(())
     }
 }

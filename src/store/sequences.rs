@@ -5,8 +5,9 @@
 
 use serde::Serialize;
 
-use super::ledger::id_list;
-use super::{Backend, Store, StoreError};
+use super::StoreError;
+use super::dispatch::Db;
+use super::dispatch::id_list;
 
 /// A handoff's enrollment record.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -43,9 +44,15 @@ pub enum SequenceOutcome {
     Skipped { reason: &'static str },
 }
 
-impl Store {
+/// The sequence enrollment part of a [`super::Store`].
+#[derive(Debug, Clone, Copy)]
+pub struct Sequences<'s> {
+    pub(in crate::store) db: &'s Db,
+}
+
+impl Sequences<'_> {
     /// The enrollment records of these handoffs.
-    pub async fn sequence_records(&self, ids: &[i64]) -> Result<Vec<SequenceRecord>, StoreError> {
+    pub async fn records(self, ids: &[i64]) -> Result<Vec<SequenceRecord>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -54,23 +61,23 @@ impl Store {
             "SELECT {COLUMNS} FROM handoffs WHERE id IN ({})",
             id_list(ids)
         );
-        Ok(on_reader!(self, |pool| sqlx::query_as(
-            sqlx::AssertSqlSafe(sql.clone())
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(
+            sqlx::AssertSqlSafe(sql)
         )
         .fetch_all(pool)
         .await?))
     }
 
     /// The enrollment record of a contact's handoff.
-    pub async fn sequence_record(
-        &self,
+    pub async fn record(
+        self,
         portal_id: i64,
         contact_id: i64,
     ) -> Result<Option<SequenceRecord>, StoreError> {
         let sql =
             format!("SELECT {COLUMNS} FROM handoffs WHERE portal_id = $1 AND contact_id = $2");
-        Ok(on_reader!(self, |pool| sqlx::query_as(
-            sqlx::AssertSqlSafe(sql.clone())
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(
+            sqlx::AssertSqlSafe(sql)
         )
         .bind(portal_id)
         .bind(contact_id)
@@ -80,8 +87,8 @@ impl Store {
 
     /// Notes that an enroll call for `sequence_id` is about to be sent. Returns false when the
     /// handoff already has a final outcome (nothing must be sent).
-    pub async fn sequence_attempted(
-        &self,
+    pub async fn attempted(
+        self,
         id: i64,
         sequence_id: &str,
         now_ms: i64,
@@ -89,7 +96,7 @@ impl Store {
         const SQL: &str = "UPDATE handoffs SET sequence_id = $2, sequence_state = 'attempted', \
              sequence_at_ms = $3, updated_at_ms = $3 \
              WHERE id = $1 AND (sequence_state IS NULL OR sequence_state = 'attempted')";
-        let n = on_writer!(self, |pool| sqlx::query(SQL)
+        let n = on_writer!(self.db, |pool| sqlx::query(SQL)
             .bind(id)
             .bind(sequence_id)
             .bind(now_ms)
@@ -100,8 +107,8 @@ impl Store {
     }
 
     /// Records the final outcome, unless one is already recorded.
-    pub async fn sequence_finished(
-        &self,
+    pub async fn finished(
+        self,
         id: i64,
         sequence_id: &str,
         outcome: &SequenceOutcome,
@@ -116,7 +123,7 @@ impl Store {
             }
             SequenceOutcome::Skipped { reason } => ("skipped", Some(*reason), None),
         };
-        on_writer!(self, |pool| sqlx::query(SQL)
+        on_writer!(self.db, |pool| sqlx::query(SQL)
             .bind(id)
             .bind(sequence_id)
             .bind(state)

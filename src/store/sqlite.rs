@@ -18,11 +18,10 @@ use super::{EnqueueReceipt, NewDelivery, StoreError};
 static MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
 #[derive(Debug)]
-pub struct SqliteStore {
+pub(crate) struct SqliteStore {
     write_pool: SqlitePool,
     read_pool: SqlitePool,
     writer: GroupWriter,
-    commit_timeout_ms: u64,
 }
 
 impl SqliteStore {
@@ -46,7 +45,6 @@ impl SqliteStore {
             write_pool,
             read_pool,
             writer,
-            commit_timeout_ms: settings.commit_timeout_ms,
         })
     }
 
@@ -55,26 +53,12 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// Commits a delivery with those queued beside it (see `group_commit`).
     pub(super) async fn enqueue_delivery(
         &self,
         delivery: NewDelivery,
     ) -> Result<EnqueueReceipt, StoreError> {
-        let timeout = Duration::from_millis(self.commit_timeout_ms);
-        match tokio::time::timeout(timeout, self.writer.submit(delivery)).await {
-            Ok(result) => result,
-            Err(_) => Err(StoreError::Timeout(self.commit_timeout_ms)),
-        }
-    }
-
-    pub(super) async fn ping(&self) -> Result<(), StoreError> {
-        sqlx::query("SELECT 1").execute(&self.read_pool).await?;
-        Ok(())
-    }
-
-    pub(super) async fn inbox_len(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM inbox")
-            .fetch_one(&self.read_pool)
-            .await?)
+        self.writer.submit(delivery).await
     }
 
     /// The single writer connection's pool, for the queue's short write transactions.

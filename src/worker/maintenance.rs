@@ -27,8 +27,9 @@ pub async fn run_once(
     settings: &QueueSettings,
     now_ms: i64,
 ) -> Result<Swept, QueueError> {
-    let (leases_returned, leases_dead) = store.release_expired(now_ms).await?;
+    let (leases_returned, leases_dead) = store.queue().release_expired(now_ms).await?;
     let (done_pruned, inbox_pruned) = store
+        .queue()
         .prune(
             now_ms - settings.keep_done_ms,
             now_ms - settings.dedup_window_ms,

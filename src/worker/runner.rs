@@ -113,6 +113,7 @@ async fn lane_loop(ctx: Arc<Ctx>, lane: String, shutdown: CancellationToken) {
         if free > 0 {
             match ctx
                 .store
+                .queue()
                 .claim(&lane, &ctx.owner, now_ms(), ctx.lease_ms, free as i64)
                 .await
             {
@@ -217,6 +218,7 @@ pub(super) async fn heartbeat(store: Store, mut ids: Vec<i64>, owner: String, le
         let mut held = Vec::with_capacity(ids.len());
         for id in ids {
             if store
+                .queue()
                 .extend_lease(id, &owner, now, now + lease_ms)
                 .await
                 .is_ok()
@@ -250,6 +252,7 @@ async fn execute(
                 ctx.metrics.queue_dead_letters.inc();
             }
             ctx.store
+                .queue()
                 .finish(job.id, &ctx.owner, &outcome, now_ms())
                 .await?;
             Ok(name)
@@ -257,6 +260,7 @@ async fn execute(
         Ok(Job::Event(_) | Job::Sla(_)) => {
             let reason = "this job kind runs in its own lane with a HubSpot client".to_string();
             ctx.store
+                .queue()
                 .finish(job.id, &ctx.owner, &Outcome::Dead { reason }, now_ms())
                 .await?;
             ctx.metrics.queue_dead_letters.inc();
@@ -264,6 +268,7 @@ async fn execute(
         }
         Err(reason) => {
             ctx.store
+                .queue()
                 .finish(job.id, &ctx.owner, &Outcome::Dead { reason }, now_ms())
                 .await?;
             ctx.metrics.queue_dead_letters.inc();
@@ -281,7 +286,8 @@ async fn run_probe(
     tokio::time::sleep(Duration::from_millis(probe.work_ms.min(60_000))).await;
     let store = &ctx.store;
     store
-        .finish_probe(
+        .probes()
+        .finish(
             job,
             &ctx.owner,
             probe.enqueued_at_ms,

@@ -311,7 +311,12 @@ async fn a_paused_portal_queues_its_events_without_calling_hubspot_until_resumed
         !env.tasks(Some(id)).await.unwrap().is_empty()
     })
     .await;
-    let rows = env.store.handoffs_for(PORTAL, &[id]).await.unwrap();
+    let rows = env
+        .store
+        .ledger()
+        .handoffs_for(PORTAL, &[id])
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1);
     env.stop().await;
 }
@@ -372,15 +377,21 @@ async fn seed_dead(store: &Store) -> (i64, i64) {
             max_attempts: 3,
         };
         store
+            .queue()
             .schedule(&scheduled, OnExisting::Keep, now)
             .await
             .unwrap();
     }
-    let mut claimed = store.claim("events", "w", now, 60_000, 2).await.unwrap();
+    let mut claimed = store
+        .queue()
+        .claim("events", "w", now, 60_000, 2)
+        .await
+        .unwrap();
     claimed.sort_by_key(|j| j.id);
     for job in &claimed {
         let reason = format!("hubspot.permanent.rejected: 403 for {}", job.key);
         store
+            .queue()
             .finish(job.id, "w", &Outcome::Dead { reason }, now)
             .await
             .unwrap();
@@ -447,7 +458,8 @@ async fn dead_letters_over_http(engine: Dialect) {
     assert_eq!(none["jobs"], json!([]));
     let ready = app
         .store
-        .queue_depth(jiff::Timestamp::now().as_millisecond())
+        .queue()
+        .depth(jiff::Timestamp::now().as_millisecond())
         .await
         .unwrap()
         .into_iter()

@@ -105,7 +105,7 @@ async fn a_portal_held_by_rejected_credentials_shows_everywhere_and_runs_right_a
     })
     .await;
     eventually(15, "the auth pause recorded in the store", || async {
-        let rows = app.store.portal_pauses().await.unwrap();
+        let rows = app.store.portals().pauses().await.unwrap();
         rows.iter()
             .any(|r| r.auth_failure.as_deref() == Some("token_rejected"))
     })

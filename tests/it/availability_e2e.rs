@@ -50,7 +50,12 @@ async fn decide(env: &handoff::demo::DemoEnv, email: &str) -> (String, String) {
         .await
         .unwrap();
     eventually(15, "the decision", || async {
-        !env.store.decisions_of(62515, id).await.unwrap().is_empty()
+        !env.store
+            .ledger()
+            .decisions_of(62515, id)
+            .await
+            .unwrap()
+            .is_empty()
     })
     .await;
     let history = History::load(&env.store, 62515, id).await.unwrap();

@@ -203,13 +203,14 @@ impl TestApp {
     }
 
     pub async fn inbox_rows(&self) -> i64 {
-        self.store.inbox_len().await.unwrap()
+        self.store.inbox().count().await.unwrap()
     }
 
     /// Jobs not yet done, on any engine.
     pub async fn job_rows(&self) -> i64 {
         self.store
-            .queue_depth(now_ms())
+            .queue()
+            .depth(now_ms())
             .await
             .unwrap()
             .iter()

@@ -85,6 +85,7 @@ fn stdout(out: &Output) -> String {
 async fn handed_off_once(env: &DemoEnv, id: i64) {
     eventually(20, "the recovered lead's handoff", || async {
         env.store
+            .ledger()
             .handoffs_for(PORTAL_ID, &[id])
             .await
             .unwrap()
@@ -211,14 +212,21 @@ async fn a_checkpoint_older_than_the_journal_retention_is_reported_as_a_gap() {
     let out = handoff(dir.path(), &["backfill", "--json"]);
     assert!(out.status.success(), "{out:?}");
     handed_off_once(&env, first).await;
-    let offset = env.store.journal_offset(PORTAL_ID).await.unwrap().unwrap();
+    let offset = env
+        .store
+        .journal()
+        .offset(PORTAL_ID)
+        .await
+        .unwrap()
+        .unwrap();
 
     // Four days pass with the service down: HubSpot drops the journal files older than its
     // 3-day retention, and the checkpoint is older than that.
     let now = jiff::Timestamp::now().as_millisecond();
     let four_days_ago = now - 4 * 86_400_000;
     env.store
-        .set_journal_offset(PORTAL_ID, &offset.journal_offset, four_days_ago, now)
+        .journal()
+        .set_offset(PORTAL_ID, &offset.journal_offset, four_days_ago, now)
         .await
         .unwrap();
     for ms in [0, 3 * 86_400_000] {

@@ -39,6 +39,7 @@ async fn hand_off(env: &DemoEnv, email: &str, company: &str, primary: bool) -> i
         .unwrap();
     eventually(15, "the handoff", || async {
         env.store
+            .ledger()
             .handoffs_for(PORTAL_ID, &[id])
             .await
             .unwrap()
@@ -46,7 +47,12 @@ async fn hand_off(env: &DemoEnv, email: &str, company: &str, primary: bool) -> i
             .is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
-    env.store.handoffs_for(PORTAL_ID, &[id]).await.unwrap()[0].score
+    env.store
+        .ledger()
+        .handoffs_for(PORTAL_ID, &[id])
+        .await
+        .unwrap()[0]
+        .score
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

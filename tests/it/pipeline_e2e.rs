@@ -87,11 +87,11 @@ async fn hands_off_one_lead(v: ApiVersion) {
             .as_str()
             .is_some()
     );
-    let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+    let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].step, Step::SlaScheduled);
     assert_eq!(rows[0].task_id.as_deref(), task["id"].as_str());
-    let history = env.store.decisions_of(62515, id).await.unwrap();
+    let history = env.store.ledger().decisions_of(62515, id).await.unwrap();
     assert_eq!(
         history.len(),
         1,
@@ -130,7 +130,7 @@ async fn a_missed_sla_reminds_escalates_and_reassigns_to_another_rep() {
         .await
         .unwrap();
     eventually(30, "a reassignment", || async {
-        let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
         rows.first()
             .is_some_and(|r| r.reassignments >= 1 && r.step == Step::SlaScheduled)
     })
@@ -185,7 +185,7 @@ async fn a_touch_stops_the_ladder_and_a_disposition_closes_the_loop() {
         .await
         .unwrap();
     eventually(10, "the touch", || async {
-        env.store.handoffs_for(62515, &[id]).await.unwrap()[0]
+        env.store.ledger().handoffs_for(62515, &[id]).await.unwrap()[0]
             .first_touch_at_ms
             .is_some()
     })
@@ -212,7 +212,7 @@ async fn a_touch_stops_the_ladder_and_a_disposition_closes_the_loop() {
     .await
     .unwrap();
     eventually(10, "the disposition", || async {
-        env.store.handoffs_for(62515, &[id]).await.unwrap()[0]
+        env.store.ledger().handoffs_for(62515, &[id]).await.unwrap()[0]
             .disposition
             .is_some()
     })
@@ -237,7 +237,12 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
     .await
     .unwrap();
     eventually(15, "both handoffs", || async {
-        let rows = env.store.handoffs_for(62515, &[a, b]).await.unwrap();
+        let rows = env
+            .store
+            .ledger()
+            .handoffs_for(62515, &[a, b])
+            .await
+            .unwrap();
         rows.len() == 2 && rows.iter().all(|r| r.step == Step::SlaScheduled)
     })
     .await;
@@ -256,11 +261,11 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
     .await
     .unwrap();
     eventually(10, "the merge", || async {
-        env.store.handoffs_for(62515, &[b]).await.unwrap()[0].status == "merged"
+        env.store.ledger().handoffs_for(62515, &[b]).await.unwrap()[0].status == "merged"
     })
     .await;
     assert_eq!(
-        env.store.handoffs_for(62515, &[a]).await.unwrap()[0].status,
+        env.store.ledger().handoffs_for(62515, &[a]).await.unwrap()[0].status,
         "open"
     );
     let all_tasks = env.tasks(None).await.unwrap();
@@ -270,10 +275,21 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
         .await
         .unwrap();
     eventually(10, "the erasure", || async {
-        env.store.decisions_of(62515, a).await.unwrap().is_empty()
+        env.store
+            .ledger()
+            .decisions_of(62515, a)
+            .await
+            .unwrap()
+            .is_empty()
     })
     .await;
-    let row = env.store.handoffs_for(62515, &[a]).await.unwrap().remove(0);
+    let row = env
+        .store
+        .ledger()
+        .handoffs_for(62515, &[a])
+        .await
+        .unwrap()
+        .remove(0);
     assert_eq!(
         (row.status.as_str(), row.task_text.as_deref()),
         ("closed", None)
@@ -306,7 +322,7 @@ async fn a_lead_status_set_before_the_handoff_is_not_taken_for_sales_acting_on_i
         .await
         .unwrap();
     eventually(15, "the handoff", || async {
-        let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
         rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
@@ -338,7 +354,8 @@ async fn a_lead_status_set_before_the_handoff_is_not_taken_for_sales_acting_on_i
 /// SLA checks still waiting in the queue (none once a disposition closed the handoff).
 async fn sla_checks_waiting(env: &handoff::demo::DemoEnv) -> i64 {
     env.store
-        .queue_depth(jiff::Timestamp::now().as_millisecond())
+        .queue()
+        .depth(jiff::Timestamp::now().as_millisecond())
         .await
         .unwrap()
         .iter()
@@ -350,7 +367,7 @@ async fn sla_checks_waiting(env: &handoff::demo::DemoEnv) -> i64 {
 /// The lead was accepted by sales: closed, touched, with its one task and no ladder left.
 async fn assert_accepted_without_ladder(env: &handoff::demo::DemoEnv, id: i64) {
     eventually(15, "the disposition and the finished steps", || async {
-        let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
         rows.first()
             .is_some_and(|r| r.disposition.is_some() && r.step == Step::SlaScheduled)
     })
@@ -412,6 +429,7 @@ async fn a_status_change_that_happened_before_the_decision_was_recorded_is_a_dis
     // The decision read the status already set; its change event arrives only afterwards.
     eventually(15, "the decision", || async {
         !env.store
+            .ledger()
             .handoffs_for(62515, &[id])
             .await
             .unwrap()
@@ -456,7 +474,7 @@ async fn a_creation_delivered_after_a_later_change_still_makes_one_handoff_and_o
     assert_eq!(env.deliver(&[creation]).await.unwrap(), 200);
     assert_eq!(env.deliver(&[change]).await.unwrap(), 200);
     eventually(15, "the handoff's steps done", || async {
-        let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
         rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;

@@ -46,7 +46,7 @@ async fn a_429_storm_and_5xx_answers_delay_handoffs_but_lose_or_double_none() {
     assert_eq!(env.deliver(second).await.unwrap(), 200);
 
     eventually(120, "every lead handed off", || async {
-        let rows = env.store.handoffs_for(62515, &ids).await.unwrap();
+        let rows = env.store.ledger().handoffs_for(62515, &ids).await.unwrap();
         rows.len() == LEADS && rows.iter().all(|r| r.step == Step::SlaScheduled)
     })
     .await;
@@ -57,13 +57,19 @@ async fn a_429_storm_and_5xx_answers_delay_handoffs_but_lose_or_double_none() {
     );
     env.set_faults(&json!({})).await.unwrap();
 
-    let dead = env.store.dead_jobs(&DeadFilter::default()).await.unwrap();
+    let dead = env
+        .store
+        .dead_letters()
+        .list(&DeadFilter::default())
+        .await
+        .unwrap();
     assert!(dead.is_empty(), "nothing dead-lettered: {dead:#?}");
     for id in &ids {
         let own = env.tasks(Some(*id)).await.unwrap();
         assert_eq!(follow_ups(&own).len(), 1, "one task for {id}: {own:#?}");
         let row = env
             .store
+            .ledger()
             .handoffs_for(62515, &[*id])
             .await
             .unwrap()
@@ -100,16 +106,21 @@ async fn a_lead_whose_company_cannot_be_read_waits_instead_of_being_decided_with
     .await;
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
     assert!(
-        env.store.decisions_of(62515, id).await.unwrap().is_empty(),
+        env.store
+            .ledger()
+            .decisions_of(62515, id)
+            .await
+            .unwrap()
+            .is_empty(),
         "no decision on partial data"
     );
     env.set_faults(&json!({})).await.unwrap();
     eventually(90, "the handoff once the company can be read", || async {
-        let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
         rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
-    let decisions = env.store.decisions_of(62515, id).await.unwrap();
+    let decisions = env.store.ledger().decisions_of(62515, id).await.unwrap();
     assert_eq!(decisions.len(), 1);
     // The ICP flag needs the company's size and industry.
     assert!(

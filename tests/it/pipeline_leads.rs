@@ -109,7 +109,7 @@ async fn a_handoff_creates_one_lead_and_its_disqualified_stage_becomes_a_disposi
         json!("Julia Alvarez — Pricing demo")
     );
     let lead_id = lead["id"].as_str().unwrap().to_string();
-    let stored = env.store.handoff_leads(&[row.id]).await.unwrap();
+    let stored = env.store.leads().of_handoffs(&[row.id]).await.unwrap();
     assert_eq!(stored[&row.id].state, "created");
     assert_eq!(stored[&row.id].lead_id.as_deref(), Some(lead_id.as_str()));
     // `handoff explain --contact-id` shows the lead with the handoff.
@@ -174,7 +174,7 @@ async fn a_working_stage_and_a_lead_handoff_did_not_create_record_nothing() {
     assert_eq!(status, 200);
     eventually(15, "the lead events handled", || async {
         let now = jiff::Timestamp::now().as_millisecond();
-        let depth = env.store.queue_depth(now).await.unwrap();
+        let depth = env.store.queue().depth(now).await.unwrap();
         !depth
             .iter()
             .any(|d| d.queue == "events" && d.status != "dead")
@@ -203,7 +203,7 @@ async fn a_lead_create_whose_answer_is_lost_is_looked_up_not_sent_again() {
     .unwrap();
     let id = handed_off_lead(&env, "lost@pinecrest-analytics.com").await;
     let row = handoff_row(&env, id).await;
-    let stored = env.store.handoff_leads(&[row.id]).await.unwrap();
+    let stored = env.store.leads().of_handoffs(&[row.id]).await.unwrap();
     assert_eq!(stored[&row.id].state, "created");
     let leads = leads_of(&env, id).await;
     assert_eq!(leads.len(), 1, "the retry found the lead: {leads:#?}");
@@ -237,7 +237,7 @@ async fn a_portal_that_refuses_leads_still_gets_its_task_and_the_refusal_is_coun
     assert_eq!(follow_ups(&tasks).len(), 1, "the task is there: {tasks:#?}");
     assert!(leads_of(&env, id).await.is_empty());
     let row = handoff_row(&env, id).await;
-    let stored = env.store.handoff_leads(&[row.id]).await.unwrap();
+    let stored = env.store.leads().of_handoffs(&[row.id]).await.unwrap();
     assert_eq!(stored[&row.id].state, "refused");
     assert!(
         stored[&row.id]
@@ -266,7 +266,7 @@ async fn a_reassignment_after_a_missed_sla_moves_the_lead_to_the_new_owner() {
         .unwrap();
     // The ladder may reassign more than once: wait for the lead to match the latest owner.
     eventually(30, "a reassignment with the lead moved", || async {
-        let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
         let Some(r) = rows.first() else { return false };
         let leads = leads_of(&env, id).await;
         r.reassignments >= 1
@@ -286,7 +286,7 @@ async fn a_reassignment_after_a_missed_sla_moves_the_lead_to_the_new_owner() {
         json!(row.owner_id),
         "the lead follows the handoff to its new owner, away from {first}"
     );
-    let stored = env.store.handoff_leads(&[row.id]).await.unwrap();
+    let stored = env.store.leads().of_handoffs(&[row.id]).await.unwrap();
     assert_eq!(
         stored[&row.id].owner_id.as_deref(),
         Some(row.owner_id.as_str())
@@ -324,7 +324,7 @@ async fn a_sigkill_while_the_lead_create_is_in_flight_leaves_one_lead() {
     })
     .await;
     let row = handoff_row(&env, id).await;
-    let stored = env.store.handoff_leads(&[row.id]).await.unwrap();
+    let stored = env.store.leads().of_handoffs(&[row.id]).await.unwrap();
     assert_eq!(
         stored[&row.id].state, "attempted",
         "the crash comes before the answer"
@@ -335,13 +335,13 @@ async fn a_sigkill_while_the_lead_create_is_in_flight_leaves_one_lead() {
     env.child().unwrap().restart().await.unwrap();
 
     eventually(30, "the handoff to resume and finish", || async {
-        let rows = env.store.handoffs_for(62515, &[id]).await.unwrap();
+        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
         rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
     let leads = leads_of(&env, id).await;
     assert_eq!(leads.len(), 1, "one lead, not two: {leads:#?}");
-    let stored = env.store.handoff_leads(&[row.id]).await.unwrap();
+    let stored = env.store.leads().of_handoffs(&[row.id]).await.unwrap();
     assert_eq!(stored[&row.id].state, "created");
     assert_eq!(
         stored[&row.id].lead_id.as_deref(),

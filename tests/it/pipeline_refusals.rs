@@ -69,7 +69,12 @@ async fn two_leads(env: &handoff::demo::DemoEnv) -> (i64, i64) {
 }
 
 async fn dead_reasons(env: &handoff::demo::DemoEnv) -> Vec<(i64, String)> {
-    let dead = env.store.dead_jobs(&DeadFilter::default()).await.unwrap();
+    let dead = env
+        .store
+        .dead_letters()
+        .list(&DeadFilter::default())
+        .await
+        .unwrap();
     dead.into_iter()
         .map(|d| (d.id, d.last_error.unwrap_or_default()))
         .collect()
@@ -174,6 +179,7 @@ async fn refused_then_replayed(v: ApiVersion) {
     assert_eq!(task["properties"]["hs_task_type"], json!("CALL"));
     let row = env
         .store
+        .ledger()
         .handoffs_for(PORTAL_ID, &[demo])
         .await
         .unwrap()
@@ -252,19 +258,21 @@ async fn a_lead_refused_for_a_required_property_is_recorded_with_the_property_an
     let id = super::pipeline_world::handed_off_lead(&env, "lead@pinecrest-analytics.com").await;
     let row = env
         .store
+        .ledger()
         .handoffs_for(PORTAL_ID, &[id])
         .await
         .unwrap()
         .remove(0);
     assert!(row.task_id.is_some(), "the task is created");
     eventually(10, "the lead recorded as refused", || async {
-        let leads = env.store.handoff_leads(&[row.id]).await.unwrap();
+        let leads = env.store.leads().of_handoffs(&[row.id]).await.unwrap();
         leads.get(&row.id).is_some_and(|l| l.state == "refused")
     })
     .await;
     let lead = env
         .store
-        .handoff_leads(&[row.id])
+        .leads()
+        .of_handoffs(&[row.id])
         .await
         .unwrap()
         .remove(&row.id)
@@ -278,7 +286,8 @@ async fn a_lead_refused_for_a_required_property_is_recorded_with_the_property_an
     }
     assert!(
         env.store
-            .dead_jobs(&DeadFilter::default())
+            .dead_letters()
+            .list(&DeadFilter::default())
             .await
             .unwrap()
             .is_empty()

@@ -28,6 +28,7 @@ pub fn calm() -> Speed {
 /// The contact's handoff in the demo portal, as the ledger has it now.
 pub async fn handoff_row(env: &DemoEnv, id: i64) -> handoff::store::ledger::HandoffRow {
     env.store
+        .ledger()
         .handoffs_for(handoff::demo::setup::PORTAL_ID, &[id])
         .await
         .unwrap()
@@ -97,6 +98,7 @@ pub async fn handed_off_lead(env: &DemoEnv, email: &str) -> i64 {
         .unwrap();
     eventually(15, "the handoff with its SLA ladder", || async {
         env.store
+            .ledger()
             .handoffs_for(62515, &[id])
             .await
             .unwrap()

@@ -62,16 +62,22 @@ async fn seed(dir: &Path) -> (i64, i64) {
         };
         ids.push(
             store
+                .queue()
                 .schedule(&scheduled, OnExisting::Keep, now)
                 .await
                 .unwrap(),
         );
     }
-    let claimed = store.claim("events", "w", now, 60_000, 2).await.unwrap();
+    let claimed = store
+        .queue()
+        .claim("events", "w", now, 60_000, 2)
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 2);
     for job in claimed {
         let reason = format!("HubSpot 403 for {}", job.key);
         store
+            .queue()
             .finish(job.id, "w", &Outcome::Dead { reason }, now)
             .await
             .unwrap();
@@ -172,13 +178,22 @@ async fn waiting_job(
         max_attempts: 10,
     };
     let id = store
+        .queue()
         .schedule(&scheduled, OnExisting::Keep, due_ms)
         .await
         .unwrap();
     if let Some(outcome) = put_back {
-        let claimed = store.claim(queue, "w", due_ms, 60_000, 10).await.unwrap();
+        let claimed = store
+            .queue()
+            .claim(queue, "w", due_ms, 60_000, 10)
+            .await
+            .unwrap();
         assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![id]);
-        store.finish(id, "w", &outcome, due_ms).await.unwrap();
+        store
+            .queue()
+            .finish(id, "w", &outcome, due_ms)
+            .await
+            .unwrap();
     }
 }
 

@@ -36,6 +36,7 @@ async fn add(
         max_attempts,
     };
     store
+        .queue()
         .schedule(&scheduled, OnExisting::Keep, 0)
         .await
         .unwrap()
@@ -51,7 +52,11 @@ async fn each_key_hands_out_its_oldest_event_first_and_one_at_a_time(engine: Dia
     let first = add(s, "events", "p:c:1", 100, T0, 5).await;
     add(s, "events", "p:c:1", 200, T0, 5).await;
     let other = add(s, "events", "p:c:2", 999, T0, 5).await;
-    let claimed = s.claim("events", "w1", T0, LEASE, 10).await.unwrap();
+    let claimed = s
+        .queue()
+        .claim("events", "w1", T0, LEASE, 10)
+        .await
+        .unwrap();
     let ids: Vec<i64> = claimed.iter().map(|j| j.id).collect();
     assert_eq!(
         ids,
@@ -60,13 +65,21 @@ async fn each_key_hands_out_its_oldest_event_first_and_one_at_a_time(engine: Dia
     );
     // While key 1's job runs, its later events wait.
     assert!(
-        s.claim("events", "w2", T0, LEASE, 10)
+        s.queue()
+            .claim("events", "w2", T0, LEASE, 10)
             .await
             .unwrap()
             .is_empty()
     );
-    s.finish(first, "w1", &Outcome::Done, T0 + 1).await.unwrap();
-    let next = s.claim("events", "w2", T0 + 2, LEASE, 10).await.unwrap();
+    s.queue()
+        .finish(first, "w1", &Outcome::Done, T0 + 1)
+        .await
+        .unwrap();
+    let next = s
+        .queue()
+        .claim("events", "w2", T0 + 2, LEASE, 10)
+        .await
+        .unwrap();
     assert_eq!(next.len(), 1);
     assert_eq!(next[0].occurred_at_ms, 200);
     assert_eq!(next[0].attempts, 1);
@@ -78,12 +91,14 @@ async fn a_job_due_later_is_not_handed_out_early_and_blocks_its_key(engine: Dial
     add(s, "events", "k", 1, T0 + 60_000, 5).await;
     add(s, "events", "k", 2, T0, 5).await;
     assert!(
-        s.claim("events", "w", T0, LEASE, 10)
+        s.queue()
+            .claim("events", "w", T0, LEASE, 10)
             .await
             .unwrap()
             .is_empty()
     );
     let due = s
+        .queue()
         .claim("events", "w", T0 + 60_000, LEASE, 10)
         .await
         .unwrap();
@@ -94,37 +109,48 @@ async fn an_expired_lease_returns_the_job_and_the_old_owner_cannot_finish_it(eng
     let t = open_store(engine).await;
     let s = &t.store;
     let id = add(s, "events", "k", 1, T0, 5).await;
-    s.claim("events", "crashed", T0, 1_000, 10).await.unwrap();
+    s.queue()
+        .claim("events", "crashed", T0, 1_000, 10)
+        .await
+        .unwrap();
     // Not expired yet: nothing to release, nothing to claim.
-    assert_eq!(s.release_expired(T0 + 500).await.unwrap(), (0, 0));
+    assert_eq!(s.queue().release_expired(T0 + 500).await.unwrap(), (0, 0));
     assert!(
-        s.claim("events", "w2", T0 + 500, LEASE, 10)
+        s.queue()
+            .claim("events", "w2", T0 + 500, LEASE, 10)
             .await
             .unwrap()
             .is_empty()
     );
     // The holder may extend while it works; a stranger may not.
-    s.extend_lease(id, "crashed", T0 + 600, T0 + 1_500)
+    s.queue()
+        .extend_lease(id, "crashed", T0 + 600, T0 + 1_500)
         .await
         .unwrap();
     assert!(matches!(
-        s.extend_lease(id, "w2", T0 + 600, T0 + 9_000).await,
+        s.queue().extend_lease(id, "w2", T0 + 600, T0 + 9_000).await,
         Err(QueueError::LeaseLost(_))
     ));
-    assert_eq!(s.release_expired(T0 + 2_000).await.unwrap(), (1, 0));
+    assert_eq!(s.queue().release_expired(T0 + 2_000).await.unwrap(), (1, 0));
     let again = s
+        .queue()
         .claim("events", "w2", T0 + 2_000, LEASE, 10)
         .await
         .unwrap();
     assert_eq!((again[0].id, again[0].attempts), (id, 2));
-    let lost = s.finish(id, "crashed", &Outcome::Done, T0 + 2_001).await;
+    let lost = s
+        .queue()
+        .finish(id, "crashed", &Outcome::Done, T0 + 2_001)
+        .await;
     assert!(matches!(lost, Err(QueueError::LeaseLost(i)) if i == id));
-    s.finish(id, "w2", &Outcome::Done, T0 + 2_002)
+    s.queue()
+        .finish(id, "w2", &Outcome::Done, T0 + 2_002)
         .await
         .unwrap();
     // Finishing twice is refused too.
     assert!(
-        s.finish(id, "w2", &Outcome::Done, T0 + 2_003)
+        s.queue()
+            .finish(id, "w2", &Outcome::Done, T0 + 2_003)
             .await
             .is_err()
     );
@@ -134,9 +160,13 @@ async fn a_lease_past_its_end_cannot_be_finished_even_before_the_sweep(engine: D
     let t = open_store(engine).await;
     let s = &t.store;
     let id = add(s, "events", "k", 1, T0, 5).await;
-    s.claim("events", "slow", T0, 1_000, 1).await.unwrap();
+    s.queue()
+        .claim("events", "slow", T0, 1_000, 1)
+        .await
+        .unwrap();
     assert!(
-        s.finish(id, "slow", &Outcome::Done, T0 + 1_001)
+        s.queue()
+            .finish(id, "slow", &Outcome::Done, T0 + 1_001)
             .await
             .is_err()
     );
@@ -146,28 +176,34 @@ async fn retries_wait_for_their_time_and_die_after_max_attempts(engine: Dialect)
     let t = open_store(engine).await;
     let s = &t.store;
     let id = add(s, "events", "k", 1, T0, 2).await;
-    s.claim("events", "w", T0, LEASE, 1).await.unwrap();
+    s.queue().claim("events", "w", T0, LEASE, 1).await.unwrap();
     let retry = Outcome::Retry {
         at_ms: T0 + 5_000,
         error: "HubSpot 503".into(),
     };
-    s.finish(id, "w", &retry, T0 + 10).await.unwrap();
+    s.queue().finish(id, "w", &retry, T0 + 10).await.unwrap();
     assert!(
-        s.claim("events", "w", T0 + 4_999, LEASE, 1)
+        s.queue()
+            .claim("events", "w", T0 + 4_999, LEASE, 1)
             .await
             .unwrap()
             .is_empty()
     );
-    let second = s.claim("events", "w", T0 + 5_000, LEASE, 1).await.unwrap();
+    let second = s
+        .queue()
+        .claim("events", "w", T0 + 5_000, LEASE, 1)
+        .await
+        .unwrap();
     assert_eq!(second[0].attempts, 2);
-    s.finish(id, "w", &retry, T0 + 5_010).await.unwrap();
+    s.queue().finish(id, "w", &retry, T0 + 5_010).await.unwrap();
     assert!(
-        s.claim("events", "w", T0 + 99_000, LEASE, 1)
+        s.queue()
+            .claim("events", "w", T0 + 99_000, LEASE, 1)
             .await
             .unwrap()
             .is_empty()
     );
-    let dead = s.dead_jobs(&DeadFilter::default()).await.unwrap();
+    let dead = s.dead_letters().list(&DeadFilter::default()).await.unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(
         dead[0].last_error.as_deref(),
@@ -179,9 +215,9 @@ async fn a_lease_that_expires_on_the_last_attempt_is_a_dead_letter(engine: Diale
     let t = open_store(engine).await;
     let s = &t.store;
     add(s, "events", "k", 1, T0, 1).await;
-    s.claim("events", "w", T0, 100, 1).await.unwrap();
-    assert_eq!(s.release_expired(T0 + 200).await.unwrap(), (0, 1));
-    let dead = s.dead_jobs(&DeadFilter::default()).await.unwrap();
+    s.queue().claim("events", "w", T0, 100, 1).await.unwrap();
+    assert_eq!(s.queue().release_expired(T0 + 200).await.unwrap(), (0, 1));
+    let dead = s.dead_letters().list(&DeadFilter::default()).await.unwrap();
     assert!(
         dead[0]
             .last_error
@@ -196,75 +232,103 @@ async fn dead_letters_are_listed_by_filter_replayed_with_history_and_purged(engi
     let s = &t.store;
     let a = add(s, "events", "111:0-1:5", 1, T0, 3).await;
     let b = add(s, "events", "222:0-1:6", 1, T0, 3).await;
-    let claimed = s.claim("events", "w", T0, LEASE, 10).await.unwrap();
+    let claimed = s.queue().claim("events", "w", T0, LEASE, 10).await.unwrap();
     assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![a, b]);
-    s.finish(
-        a,
-        "w",
-        &Outcome::Dead {
-            reason: "contact has no email".into(),
-        },
-        T0 + 1,
-    )
-    .await
-    .unwrap();
-    s.finish(
-        b,
-        "w",
-        &Outcome::Dead {
-            reason: "403 missing scope".into(),
-        },
-        T0 + 1,
-    )
-    .await
-    .unwrap();
+    s.queue()
+        .finish(
+            a,
+            "w",
+            &Outcome::Dead {
+                reason: "contact has no email".into(),
+            },
+            T0 + 1,
+        )
+        .await
+        .unwrap();
+    s.queue()
+        .finish(
+            b,
+            "w",
+            &Outcome::Dead {
+                reason: "403 missing scope".into(),
+            },
+            T0 + 1,
+        )
+        .await
+        .unwrap();
     let portal = DeadFilter {
         portal_id: Some(111),
         ..DeadFilter::default()
     };
-    let listed = s.dead_jobs(&portal).await.unwrap();
+    let listed = s.dead_letters().list(&portal).await.unwrap();
     assert_eq!(listed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![a]);
     assert_eq!(
-        s.dead_jobs(&DeadFilter {
-            kind: Some("other".into()),
-            ..DeadFilter::default()
-        })
-        .await
-        .unwrap()
-        .len(),
+        s.dead_letters()
+            .list(&DeadFilter {
+                kind: Some("other".into()),
+                ..DeadFilter::default()
+            })
+            .await
+            .unwrap()
+            .len(),
         0
     );
     assert_eq!(
-        s.dead_jobs(&DeadFilter {
-            since_ms: Some(T0 + 2),
-            ..DeadFilter::default()
-        })
-        .await
-        .unwrap()
-        .len(),
+        s.dead_letters()
+            .list(&DeadFilter {
+                since_ms: Some(T0 + 2),
+                ..DeadFilter::default()
+            })
+            .await
+            .unwrap()
+            .len(),
         0
     );
 
-    assert_eq!(s.replay(&portal, None, T0 + 10).await.unwrap(), 1);
-    let again = s.claim("events", "w", T0 + 10, LEASE, 10).await.unwrap();
+    assert_eq!(
+        s.dead_letters()
+            .replay(&portal, None, T0 + 10)
+            .await
+            .unwrap(),
+        1
+    );
+    let again = s
+        .queue()
+        .claim("events", "w", T0 + 10, LEASE, 10)
+        .await
+        .unwrap();
     assert_eq!((again[0].id, again[0].attempts), (a, 1));
-    s.finish(
-        a,
-        "w",
-        &Outcome::Dead {
-            reason: "still no email".into(),
-        },
-        T0 + 11,
-    )
-    .await
-    .unwrap();
+    s.queue()
+        .finish(
+            a,
+            "w",
+            &Outcome::Dead {
+                reason: "still no email".into(),
+            },
+            T0 + 11,
+        )
+        .await
+        .unwrap();
     let history: serde_json::Value =
-        serde_json::from_str(&s.dead_jobs(&portal).await.unwrap()[0].history).unwrap();
+        serde_json::from_str(&s.dead_letters().list(&portal).await.unwrap()[0].history).unwrap();
     assert_eq!(history[0]["error"], "contact has no email");
     assert_eq!(history[0]["attempts"], 1);
 
-    assert_eq!(s.purge(&DeadFilter::default(), Some(b)).await.unwrap(), 1);
-    assert_eq!(s.dead_jobs(&DeadFilter::default()).await.unwrap().len(), 1);
+    assert_eq!(
+        s.dead_letters()
+            .purge(&DeadFilter::default(), Some(b))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        s.dead_letters()
+            .list(&DeadFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }
 
 async fn scheduled_jobs_are_replaced_and_cancelled_by_key_but_a_running_one_is_kept(
@@ -278,22 +342,38 @@ async fn scheduled_jobs_are_replaced_and_cancelled_by_key_but_a_running_one_is_k
         run_at_ms: at,
         max_attempts: 5,
     };
-    s.schedule(&first, OnExisting::Replace, T0).await.unwrap();
+    s.queue()
+        .schedule(&first, OnExisting::Replace, T0)
+        .await
+        .unwrap();
     let later = Scheduled {
         run_at_ms: at + 60_000,
         ..first.clone()
     };
-    let kept = s.schedule(&later, OnExisting::Replace, T0).await.unwrap();
-    let due = s.claim("sla", "w", at + 60_000, LEASE, 10).await.unwrap();
+    let kept = s
+        .queue()
+        .schedule(&later, OnExisting::Replace, T0)
+        .await
+        .unwrap();
+    let due = s
+        .queue()
+        .claim("sla", "w", at + 60_000, LEASE, 10)
+        .await
+        .unwrap();
     assert_eq!(due.iter().map(|j| j.id).collect::<Vec<_>>(), vec![kept]);
     // A new pending check beside the running one; cancel removes only the pending one.
-    s.schedule(&first, OnExisting::Keep, T0).await.unwrap();
-    assert_eq!(s.cancel("sla", "sla:62515:123").await.unwrap(), 1);
-    s.finish(kept, "w", &Outcome::Done, at + 60_001)
+    s.queue()
+        .schedule(&first, OnExisting::Keep, T0)
+        .await
+        .unwrap();
+    assert_eq!(s.queue().cancel("sla", "sla:62515:123").await.unwrap(), 1);
+    s.queue()
+        .finish(kept, "w", &Outcome::Done, at + 60_001)
         .await
         .unwrap();
     assert!(
-        s.claim("sla", "w", at + 120_000, LEASE, 10)
+        s.queue()
+            .claim("sla", "w", at + 120_000, LEASE, 10)
             .await
             .unwrap()
             .is_empty()
@@ -307,7 +387,7 @@ async fn a_backlog_in_one_lane_does_not_starve_another(engine: Dialect) {
         add(s, "events", &format!("k{i}"), i, T0, 5).await;
     }
     let sla = add(s, "sla", "sla:k0", 0, T0, 5).await;
-    let claimed = s.claim("sla", "w", T0, LEASE, 10).await.unwrap();
+    let claimed = s.queue().claim("sla", "w", T0, LEASE, 10).await.unwrap();
     assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![sla]);
 }
 
@@ -317,16 +397,28 @@ async fn retention_prunes_old_done_jobs_and_inbox_rows_but_keeps_dead_and_pendin
     let done = add(s, "events", "a", 1, T0, 5).await;
     let dead = add(s, "events", "b", 1, T0, 5).await;
     add(s, "events", "c", 1, T0 + 1_000_000, 5).await;
-    s.claim("events", "w", T0, LEASE, 10).await.unwrap();
-    s.finish(done, "w", &Outcome::Done, T0 + 1).await.unwrap();
-    s.finish(dead, "w", &Outcome::Dead { reason: "x".into() }, T0 + 1)
+    s.queue().claim("events", "w", T0, LEASE, 10).await.unwrap();
+    s.queue()
+        .finish(done, "w", &Outcome::Done, T0 + 1)
         .await
         .unwrap();
-    let (jobs, _) = s.prune(T0 + 2, 0).await.unwrap();
+    s.queue()
+        .finish(dead, "w", &Outcome::Dead { reason: "x".into() }, T0 + 1)
+        .await
+        .unwrap();
+    let (jobs, _) = s.queue().prune(T0 + 2, 0).await.unwrap();
     assert_eq!(jobs, 1);
-    assert_eq!(s.dead_jobs(&DeadFilter::default()).await.unwrap().len(), 1);
     assert_eq!(
-        s.claim("events", "w", T0 + 1_000_000, LEASE, 10)
+        s.dead_letters()
+            .list(&DeadFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        s.queue()
+            .claim("events", "w", T0 + 1_000_000, LEASE, 10)
             .await
             .unwrap()
             .len(),
@@ -350,7 +442,11 @@ async fn concurrent_workers_run_every_job_once_and_in_order_per_key(engine: Dial
             let owner = format!("w{w}");
             let mut ran = Vec::new();
             loop {
-                let jobs = s.claim("events", &owner, T0, LEASE, 8).await.unwrap();
+                let jobs = s
+                    .queue()
+                    .claim("events", &owner, T0, LEASE, 8)
+                    .await
+                    .unwrap();
                 if jobs.is_empty() {
                     break;
                 }
@@ -359,7 +455,8 @@ async fn concurrent_workers_run_every_job_once_and_in_order_per_key(engine: Dial
                     // sequence taken here orders each key's runs.
                     let seq = sequence.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     ran.push((job.key.clone(), job.occurred_at_ms, job.id, seq));
-                    s.finish(job.id, &owner, &Outcome::Done, T0 + 1)
+                    s.queue()
+                        .finish(job.id, &owner, &Outcome::Done, T0 + 1)
                         .await
                         .unwrap();
                 }
@@ -401,8 +498,11 @@ async fn maintenance_returns_expired_leases_and_applies_retention(engine: Dialec
     };
     let done = add(s, "events", "a", 1, T0, 5).await;
     add(s, "events", "b", 1, T0, 5).await;
-    s.claim("events", "w", T0, 1_000, 10).await.unwrap();
-    s.finish(done, "w", &Outcome::Done, T0 + 1).await.unwrap();
+    s.queue().claim("events", "w", T0, 1_000, 10).await.unwrap();
+    s.queue()
+        .finish(done, "w", &Outcome::Done, T0 + 1)
+        .await
+        .unwrap();
     let swept = run_once(s, &settings, T0 + 2_000).await.unwrap();
     assert_eq!(
         swept,
@@ -414,7 +514,8 @@ async fn maintenance_returns_expired_leases_and_applies_retention(engine: Dialec
     let later = run_once(s, &settings, T0 + 2_000_000).await.unwrap();
     assert_eq!(later.done_pruned, 1);
     assert_eq!(
-        s.claim("events", "w2", T0 + 2_000_000, LEASE, 10)
+        s.queue()
+            .claim("events", "w2", T0 + 2_000_000, LEASE, 10)
             .await
             .unwrap()
             .len(),
@@ -428,36 +529,47 @@ async fn a_batch_of_successes_finishes_in_one_call_and_skips_lost_leases(engine:
     for key in ["a", "b", "c"] {
         add(s, "events", key, 1, T0, 5).await;
     }
-    let claimed = s.claim("events", "w", T0, 1_000, 10).await.unwrap();
+    let claimed = s.queue().claim("events", "w", T0, 1_000, 10).await.unwrap();
     let ids: Vec<i64> = claimed.iter().map(|j| j.id).collect();
     // The third job's lease is taken over by another worker before the batch is recorded.
-    s.release_expired(T0 + 2_000).await.unwrap();
+    s.queue().release_expired(T0 + 2_000).await.unwrap();
     let again = s
+        .queue()
         .claim("events", "w2", T0 + 2_000, LEASE, 10)
         .await
         .unwrap();
     assert_eq!(again.len(), 3);
-    s.extend_lease(ids[0], "w2", T0 + 2_001, T0 + 90_000)
+    s.queue()
+        .extend_lease(ids[0], "w2", T0 + 2_001, T0 + 90_000)
         .await
         .unwrap();
     let done = s
+        .queue()
         .finish_done_many("w2", &ids[..2], T0 + 2_002)
         .await
         .unwrap();
     assert_eq!(done, ids[..2].to_vec());
     // The old owner can finish nothing; the remaining job is still running for w2.
     assert!(
-        s.finish_done_many("w", &ids, T0 + 2_003)
+        s.queue()
+            .finish_done_many("w", &ids, T0 + 2_003)
             .await
             .unwrap()
             .is_empty()
     );
     assert!(
-        s.finish(ids[2], "w2", &Outcome::Done, T0 + 2_004)
+        s.queue()
+            .finish(ids[2], "w2", &Outcome::Done, T0 + 2_004)
             .await
             .is_ok()
     );
-    assert!(s.finish_done_many("w2", &[], T0).await.unwrap().is_empty());
+    assert!(
+        s.queue()
+            .finish_done_many("w2", &[], T0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Every contract test, once per engine.

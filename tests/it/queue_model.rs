@@ -574,6 +574,7 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
                 OnExisting::Keep
             };
             let id = store
+                .queue()
                 .schedule(&scheduled, on_existing, now)
                 .await
                 .map_err(|e| format!("schedule failed: {e}"))?;
@@ -603,6 +604,7 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
         }
         Op::Claim { lane, owner, limit } => {
             let claimed = store
+                .queue()
                 .claim(LANES[lane], &owner_name(owner), now, LEASE_MS, limit)
                 .await
                 .map_err(|e| format!("claim failed: {e}"))?;
@@ -653,7 +655,10 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
                 },
             };
             let got = accepted(
-                store.finish(id, &owner_name(owner), &outcome, now).await,
+                store
+                    .queue()
+                    .finish(id, &owner_name(owner), &outcome, now)
+                    .await,
                 id,
             )?;
             let want = model.finish(id, owner, &outcome);
@@ -672,7 +677,10 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
             let (id, owner) = model.pick(job, as_holder, owner);
             let until = now + until_in_ms;
             let got = accepted(
-                store.extend_lease(id, &owner_name(owner), now, until).await,
+                store
+                    .queue()
+                    .extend_lease(id, &owner_name(owner), now, until)
+                    .await,
                 id,
             )?;
             let want = model.extend(id, owner, until);
@@ -684,6 +692,7 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
         }
         Op::ReleaseExpired => {
             let got = store
+                .queue()
                 .release_expired(now)
                 .await
                 .map_err(|e| format!("release_expired failed: {e}"))?;
@@ -696,6 +705,7 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
         }
         Op::Cancel { lane, key } => {
             let got = store
+                .queue()
                 .cancel(LANES[lane], &key_name(key))
                 .await
                 .map_err(|e| format!("cancel failed: {e}"))?;
@@ -710,7 +720,7 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
 }
 
 /// Every job's state, the dead-letter listing and the queue depth must match the model.
-/// A job's state in `queue_depth`: ready jobs by whether they can run now, wait for a pause,
+/// A job's state in `Queue::depth`: ready jobs by whether they can run now, wait for a pause,
 /// were due and wait to run again, or are not due yet.
 fn depth_state(r: &Row, now_ms: i64) -> &str {
     match r.status.as_str() {
@@ -745,7 +755,8 @@ async fn compare_state(store: &Store, reader: &mut Reader, model: &Model) -> Res
     }
 
     let dead = store
-        .dead_jobs(&DeadFilter::default())
+        .dead_letters()
+        .list(&DeadFilter::default())
         .await
         .map_err(|e| format!("dead_jobs failed: {e}"))?;
     let got: Vec<(i64, i64, bool)> = dead
@@ -765,9 +776,10 @@ async fn compare_state(store: &Store, reader: &mut Reader, model: &Model) -> Res
 
     let now = model.now_ms;
     let depth = store
-        .queue_depth(now)
+        .queue()
+        .depth(now)
         .await
-        .map_err(|e| format!("queue_depth failed: {e}"))?;
+        .map_err(|e| format!("queue depth failed: {e}"))?;
     type Depth = (i64, Option<i64>, Option<i64>);
     let got: BTreeMap<(String, String), Depth> = depth
         .into_iter()

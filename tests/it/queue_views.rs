@@ -27,6 +27,7 @@ async fn add(store: &Store, queue: &'static str, key: &str, run_at_ms: i64) -> i
         max_attempts: 10,
     };
     store
+        .queue()
         .schedule(&scheduled, OnExisting::Keep, T0)
         .await
         .unwrap()
@@ -34,9 +35,14 @@ async fn add(store: &Store, queue: &'static str, key: &str, run_at_ms: i64) -> i
 
 /// Claims the one due job of `queue` at `now` and ends its run with `outcome`.
 async fn run_once(store: &Store, queue: &str, now: i64, outcome: Outcome) -> i64 {
-    let claimed = store.claim(queue, "w", now, LEASE, 1).await.unwrap();
+    let claimed = store
+        .queue()
+        .claim(queue, "w", now, LEASE, 1)
+        .await
+        .unwrap();
     assert_eq!(claimed.len(), 1, "one due job in {queue} at {now}");
     store
+        .queue()
         .finish(claimed[0].id, "w", &outcome, now)
         .await
         .unwrap();
@@ -83,7 +89,7 @@ async fn ready_jobs_are_told_apart_and_a_held_job_keeps_ageing(engine: Dialect) 
     add(s, "sla", "sla:1:1", T0 + 600_000).await;
 
     let now = T0 + 20_000;
-    let depth = s.queue_depth(now).await.unwrap();
+    let depth = s.queue().depth(now).await.unwrap();
     assert_eq!(depth.len(), 4, "{depth:?}");
     let held_row = row(&depth, "events", "held");
     assert_eq!(
@@ -120,7 +126,7 @@ async fn ready_jobs_are_told_apart_and_a_held_job_keeps_ageing(engine: Dialect) 
     };
     run_once(s, "events", T0 + 30_000, again).await;
     let now = T0 + 80_000;
-    let depth = s.queue_depth(now).await.unwrap();
+    let depth = s.queue().depth(now).await.unwrap();
     assert_eq!(row(&depth, "events", "held").oldest_due_ms, Some(T0));
     assert_eq!(
         oldest_age_gauge(&depth, now, "events", "held"),
@@ -130,7 +136,7 @@ async fn ready_jobs_are_told_apart_and_a_held_job_keeps_ageing(engine: Dialect) 
 
     // Once its time comes it is due (as is the paused portal's job, to look again), and still
     // counts its age from T0.
-    let depth = s.queue_depth(T0 + 90_000).await.unwrap();
+    let depth = s.queue().depth(T0 + 90_000).await.unwrap();
     let due = row(&depth, "events", "due");
     assert_eq!((due.jobs, due.oldest_due_ms), (2, Some(T0)));
 
@@ -139,17 +145,24 @@ async fn ready_jobs_are_told_apart_and_a_held_job_keeps_ageing(engine: Dialect) 
         reason: "hubspot.permanent.rejected".into(),
     };
     let claimed = s
+        .queue()
         .claim("events", "w", T0 + 90_000, LEASE, 10)
         .await
         .unwrap();
     let job = claimed.iter().find(|j| j.id == held).unwrap();
-    s.finish(job.id, "w", &dead, T0 + 90_000).await.unwrap();
+    s.queue()
+        .finish(job.id, "w", &dead, T0 + 90_000)
+        .await
+        .unwrap();
     let filter = handoff::store::queue::DeadFilter::default();
     assert_eq!(
-        s.replay(&filter, Some(held), T0 + 100_000).await.unwrap(),
+        s.dead_letters()
+            .replay(&filter, Some(held), T0 + 100_000)
+            .await
+            .unwrap(),
         1
     );
-    let depth = s.queue_depth(T0 + 100_000).await.unwrap();
+    let depth = s.queue().depth(T0 + 100_000).await.unwrap();
     assert_eq!(
         row(&depth, "events", "due").oldest_due_ms,
         Some(T0 + 100_000)
@@ -164,11 +177,13 @@ async fn an_auth_pause_is_recorded_until_a_resume_or_a_fresh_start(engine: Diale
         (row.is_paused(), row.auth_failure, row.auth_failed_at_ms)
     };
     for at in [T0, T0 + 5_000] {
-        let recorded = s.record_auth_failure(PORTAL, "token_rejected", None, at);
+        let recorded = s
+            .portals()
+            .record_auth_failure(PORTAL, "token_rejected", None, at);
         assert!(recorded.await.unwrap());
     }
     assert_eq!(
-        auth_of(s.portal_pauses().await.unwrap()),
+        auth_of(s.portals().pauses().await.unwrap()),
         (false, Some("token_rejected".into()), Some(T0)),
         "not an operator pause; the first time is kept"
     );
@@ -180,47 +195,61 @@ async fn an_auth_pause_is_recorded_until_a_resume_or_a_fresh_start(engine: Diale
     };
     run_once(s, "events", T0, retry).await;
     add(s, "events", "99:0-1:7", T0 + 1_000).await;
-    assert_eq!(s.held_jobs(PORTAL, T0 + 10_000).await.unwrap(), 1);
-    assert_eq!(s.held_jobs(99, T0 + 10_000).await.unwrap(), 0);
+    assert_eq!(s.portals().held_jobs(PORTAL, T0 + 10_000).await.unwrap(), 1);
+    assert_eq!(s.portals().held_jobs(99, T0 + 10_000).await.unwrap(), 0);
 
     // A start with credentials loaded afresh: the record goes, the held job is due now.
-    let (cleared, due) = s.auth_fresh_start(PORTAL, T0 + 10_000).await.unwrap();
+    let (cleared, due) = s
+        .portals()
+        .auth_fresh_start(PORTAL, T0 + 10_000)
+        .await
+        .unwrap();
     assert_eq!((cleared.as_deref(), due), (Some("token_rejected"), 1));
     assert_eq!(
-        auth_of(s.portal_pauses().await.unwrap()),
+        auth_of(s.portals().pauses().await.unwrap()),
         (false, None, None)
     );
-    assert_eq!(s.held_jobs(PORTAL, T0 + 10_000).await.unwrap(), 0);
+    assert_eq!(s.portals().held_jobs(PORTAL, T0 + 10_000).await.unwrap(), 0);
     let claimed = s
+        .queue()
         .claim("events", "w", T0 + 10_000, LEASE, 10)
         .await
         .unwrap();
     assert_eq!(claimed.len(), 2, "the held job runs now, not at T0 + 60 s");
     assert_eq!(
-        s.auth_fresh_start(PORTAL, T0 + 11_000).await.unwrap(),
+        s.portals()
+            .auth_fresh_start(PORTAL, T0 + 11_000)
+            .await
+            .unwrap(),
         (None, 0)
     );
 
     // A resume clears a recorded failure too (every replica lifts its pause)...
-    let recorded = s.record_auth_failure(PORTAL, "refresh_rejected", None, T0 + 20_000);
+    let recorded = s
+        .portals()
+        .record_auth_failure(PORTAL, "refresh_rejected", None, T0 + 20_000);
     assert!(recorded.await.unwrap());
-    s.resume_portal(PORTAL, T0 + 30_000).await.unwrap();
+    s.portals().resume(PORTAL, T0 + 30_000).await.unwrap();
     assert_eq!(
-        auth_of(s.portal_pauses().await.unwrap()),
+        auth_of(s.portals().pauses().await.unwrap()),
         (false, None, None)
     );
     // ...and a replica that read the record before that resume does not bring it back; one
     // paused again after the resume it saw does.
-    let stale = s.record_auth_failure(PORTAL, "refresh_rejected", None, T0 + 31_000);
+    let stale = s
+        .portals()
+        .record_auth_failure(PORTAL, "refresh_rejected", None, T0 + 31_000);
     assert!(!stale.await.unwrap(), "the resume since the read wins");
     assert_eq!(
-        auth_of(s.portal_pauses().await.unwrap()),
+        auth_of(s.portals().pauses().await.unwrap()),
         (false, None, None)
     );
-    let again = s.record_auth_failure(PORTAL, "token_rejected", Some(T0 + 30_000), T0 + 40_000);
+    let again =
+        s.portals()
+            .record_auth_failure(PORTAL, "token_rejected", Some(T0 + 30_000), T0 + 40_000);
     assert!(again.await.unwrap());
     assert_eq!(
-        auth_of(s.portal_pauses().await.unwrap()),
+        auth_of(s.portals().pauses().await.unwrap()),
         (false, Some("token_rejected".into()), Some(T0 + 40_000))
     );
 }

@@ -80,6 +80,7 @@ async fn three_replicas_run_every_job_once_in_key_order_and_survive_a_killed_pee
             occurred_at_ms: n,
         };
         store
+            .queue()
             .schedule(
                 &Scheduled {
                     job,
@@ -94,7 +95,7 @@ async fn three_replicas_run_every_job_once_in_key_order_and_survive_a_killed_pee
     }
 
     let mut replicas: Vec<(Child, u16)> = (0..3).map(|_| replica(dir.path(), &url)).collect();
-    let ran = |store: Store| async move { store.probe_runs().await.unwrap().len() as i64 };
+    let ran = |store: Store| async move { store.probes().runs().await.unwrap().len() as i64 };
     wait_until(
         "the first 1,000 runs",
         Duration::from_secs(60),
@@ -133,7 +134,7 @@ async fn three_replicas_run_every_job_once_in_key_order_and_survive_a_killed_pee
         let _ = child.wait();
     }
 
-    let runs = store.probe_runs().await.unwrap();
+    let runs = store.probes().runs().await.unwrap();
     let ids: HashSet<i64> = runs.iter().map(|r| r.job_id).collect();
     assert_eq!(runs.len() as i64, JOBS, "every job ran, none twice");
     assert_eq!(ids.len() as i64, JOBS);
@@ -167,7 +168,8 @@ async fn three_replicas_run_every_job_once_in_key_order_and_survive_a_killed_pee
         );
     }
     let depth = store
-        .queue_depth(jiff::Timestamp::now().as_millisecond())
+        .queue()
+        .depth(jiff::Timestamp::now().as_millisecond())
         .await
         .unwrap();
     assert!(

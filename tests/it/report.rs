@@ -102,29 +102,37 @@ pub(crate) async fn seed(store: &Store, now: i64, explanation: &str) {
     unheld.owner_id = Some("101".into());
     decisions.push(unheld);
     let created = store
+        .ledger()
         .record_decisions(PORTAL, now, move |_: &mut RoutingState| decisions)
         .await
         .unwrap();
     let id = |contact: i64| created.iter().find(|(c, _)| *c == contact).unwrap().1;
     let at = |ago: i64| now - ago;
 
-    store.task_created(id(1), "T-1", now).await.unwrap();
     store
+        .ledger()
+        .task_created(id(1), "T-1", now)
+        .await
+        .unwrap();
+    store
+        .ledger()
         .record_touch(id(1), at(3 * HOUR) + 10 * MINUTE, true, now)
         .await
         .unwrap();
     store
+        .ledger()
         .record_touch(id(3), at(2 * HOUR), false, now)
         .await
         .unwrap();
-    store.note_escalation(id(2), now).await.unwrap();
+    store.ledger().note_escalation(id(2), now).await.unwrap();
     for (contact, outcome, reason, amount) in [
         (1, "accepted", "fit", Some(12_000.0)),
         (2, "nurture", "timing", None),
         (3, "disqualified", "competitor", None),
     ] {
-        let row = store.handoff(id(contact)).await.unwrap().unwrap();
+        let row = store.ledger().handoff(id(contact)).await.unwrap().unwrap();
         store
+            .ledger()
             .record_disposition(&row, outcome, Some(reason), amount, now)
             .await
             .unwrap();

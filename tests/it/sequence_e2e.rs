@@ -54,7 +54,8 @@ async fn enrollments(env: &DemoEnv) -> Vec<Value> {
 
 async fn ledger(env: &DemoEnv, id: i64) -> handoff::store::sequences::SequenceRecord {
     env.store
-        .sequence_record(PORTAL, id)
+        .sequences()
+        .record(PORTAL, id)
         .await
         .unwrap()
         .unwrap()
@@ -80,6 +81,7 @@ async fn a_matching_lead_is_enrolled_once_on_behalf_of_its_owner() {
 
     let row = env
         .store
+        .ledger()
         .handoffs_for(PORTAL, &[id])
         .await
         .unwrap()
@@ -116,7 +118,7 @@ async fn a_matching_lead_is_enrolled_once_on_behalf_of_its_owner() {
     let calls = |s: &Value| s["byRoute"]["POST /automation/sequences/2026-09/enrollments"].as_u64();
     eventually(15, "the later events handled", || async {
         let now = jiff::Timestamp::now().as_millisecond();
-        let depth = env.store.queue_depth(now).await.unwrap();
+        let depth = env.store.queue().depth(now).await.unwrap();
         depth
             .iter()
             .filter(|d| d.queue == "events")
@@ -180,6 +182,7 @@ async fn a_contact_already_in_a_sequence_still_gets_its_task_and_the_reason_is_r
         .unwrap();
     eventually(15, "the handoff with its SLA ladder", || async {
         env.store
+            .ledger()
             .handoffs_for(PORTAL, &[id])
             .await
             .unwrap()

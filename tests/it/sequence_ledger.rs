@@ -41,6 +41,7 @@ async fn one_handoff(engine: Dialect) -> (crate::engines::TestStore, i64, i64) {
     let now = jiff::Timestamp::now().as_millisecond();
     let created = t
         .store
+        .ledger()
         .record_decisions(PORTAL, now, move |_: &mut RoutingState| vec![decision(now)])
         .await
         .unwrap();
@@ -59,17 +60,25 @@ async fn a_final_enrollment_outcome_is_never_replaced(engine: Dialect) {
         )
     };
     let rec = store
-        .sequence_record(PORTAL, CONTACT)
+        .sequences()
+        .record(PORTAL, CONTACT)
         .await
         .unwrap()
         .unwrap();
     assert_eq!(state(&rec), (None, None, None), "nothing due yet");
 
     // The call is about to go out; after a lost answer it may go out again (after a read).
-    assert!(store.sequence_attempted(id, "4001", now).await.unwrap());
-    assert!(store.sequence_attempted(id, "4001", now + 1).await.unwrap());
+    assert!(store.sequences().attempted(id, "4001", now).await.unwrap());
+    assert!(
+        store
+            .sequences()
+            .attempted(id, "4001", now + 1)
+            .await
+            .unwrap()
+    );
     let rec = store
-        .sequence_record(PORTAL, CONTACT)
+        .sequences()
+        .record(PORTAL, CONTACT)
         .await
         .unwrap()
         .unwrap();
@@ -80,19 +89,27 @@ async fn a_final_enrollment_outcome_is_never_replaced(engine: Dialect) {
         enrollment_id: "770001".into(),
     };
     store
-        .sequence_finished(id, "4001", &enrolled, now + 2)
+        .sequences()
+        .finished(id, "4001", &enrolled, now + 2)
         .await
         .unwrap();
     // Once final: no further call, and a late outcome does not replace it.
-    assert!(!store.sequence_attempted(id, "4001", now + 3).await.unwrap());
+    assert!(
+        !store
+            .sequences()
+            .attempted(id, "4001", now + 3)
+            .await
+            .unwrap()
+    );
     let late = SequenceOutcome::Skipped {
         reason: "already_enrolled",
     };
     store
-        .sequence_finished(id, "4001", &late, now + 4)
+        .sequences()
+        .finished(id, "4001", &late, now + 4)
         .await
         .unwrap();
-    let recs = store.sequence_records(&[id]).await.unwrap();
+    let recs = store.sequences().records(&[id]).await.unwrap();
     assert_eq!(recs.len(), 1);
     assert!(recs[0].is_final());
     assert_eq!(
@@ -107,11 +124,13 @@ async fn a_skip_is_recorded_with_its_reason(engine: Dialect) {
     let store = &t.store;
     let skipped = SequenceOutcome::Skipped { reason: "no_seat" };
     store
-        .sequence_finished(id, "4001", &skipped, now)
+        .sequences()
+        .finished(id, "4001", &skipped, now)
         .await
         .unwrap();
     let rec = store
-        .sequence_record(PORTAL, CONTACT)
+        .sequences()
+        .record(PORTAL, CONTACT)
         .await
         .unwrap()
         .unwrap();
@@ -123,7 +142,13 @@ async fn a_skip_is_recorded_with_its_reason(engine: Dialect) {
         ),
         (Some("skipped"), Some("no_seat"), None)
     );
-    assert!(!store.sequence_attempted(id, "4001", now + 1).await.unwrap());
+    assert!(
+        !store
+            .sequences()
+            .attempted(id, "4001", now + 1)
+            .await
+            .unwrap()
+    );
 }
 
 mod sqlite {

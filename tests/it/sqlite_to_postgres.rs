@@ -39,13 +39,25 @@ async fn dead_letter(store: &Store) {
         run_at_ms: now - 60_000,
         max_attempts: 5,
     };
-    store.schedule(&held, OnExisting::Keep, now).await.unwrap();
-    let claimed = store.claim("parked", "w", now, 60_000, 1).await.unwrap();
+    store
+        .queue()
+        .schedule(&held, OnExisting::Keep, now)
+        .await
+        .unwrap();
+    let claimed = store
+        .queue()
+        .claim("parked", "w", now, 60_000, 1)
+        .await
+        .unwrap();
     let retry = Outcome::Retry {
         at_ms: now + 3_600_000,
         error: "hubspot.auth.token_rejected: refused".into(),
     };
-    store.finish(claimed[0].id, "w", &retry, now).await.unwrap();
+    store
+        .queue()
+        .finish(claimed[0].id, "w", &retry, now)
+        .await
+        .unwrap();
     let job = NewJob {
         queue: "parked",
         key: format!("{PORTAL}:0-1:1"),
@@ -62,12 +74,18 @@ async fn dead_letter(store: &Store) {
         max_attempts: 1,
     };
     store
+        .queue()
         .schedule(&scheduled, OnExisting::Keep, now)
         .await
         .unwrap();
-    let claimed = store.claim("parked", "w", now, 60_000, 1).await.unwrap();
+    let claimed = store
+        .queue()
+        .claim("parked", "w", now, 60_000, 1)
+        .await
+        .unwrap();
     let reason = "hubspot.permanent.rejected: \"\" and, commas".to_string();
     store
+        .queue()
         .finish(claimed[0].id, "w", &Outcome::Dead { reason }, now)
         .await
         .unwrap();
@@ -79,7 +97,8 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
     let env = start_at(dir.path(), handoff::demo::setup::Speed::default()).await;
     let id = handed_off_lead(&env, "lena@pinecrest-analytics.com").await;
     env.store
-        .pause_portal(PORTAL, Some("moving to PostgreSQL"), 1_000)
+        .portals()
+        .pause(PORTAL, Some("moving to PostgreSQL"), 1_000)
         .await
         .unwrap();
     dead_letter(&env.store).await;
@@ -88,12 +107,20 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         ciphertext: vec![9; 40],
     };
     env.store
-        .save_sealed_tokens(PORTAL, &sealed, 2_000)
+        .secrets()
+        .save(PORTAL, &sealed, 2_000)
         .await
         .unwrap();
-    let handoff_id = env.store.handoffs_for(PORTAL, &[id]).await.unwrap()[0].id;
+    let handoff_id = env
+        .store
+        .ledger()
+        .handoffs_for(PORTAL, &[id])
+        .await
+        .unwrap()[0]
+        .id;
     env.store
-        .lead_attempted(PORTAL, &[handoff_id], 3_000)
+        .leads()
+        .attempted(PORTAL, &[handoff_id], 3_000)
         .await
         .unwrap();
     let lead = handoff::store::ledger::LeadSettled::Created {
@@ -101,7 +128,8 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         owner_id: "301",
     };
     env.store
-        .lead_settled(handoff_id, lead, 3_000)
+        .leads()
+        .settled(handoff_id, lead, 3_000)
         .await
         .unwrap();
     env.stop().await;
@@ -123,16 +151,16 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         .await
         .unwrap();
     assert_eq!(
-        target.inbox_len().await.unwrap(),
-        source.inbox_len().await.unwrap()
+        target.inbox().count().await.unwrap(),
+        source.inbox().count().await.unwrap()
     );
     let now = jiff::Timestamp::now().as_millisecond();
     assert_eq!(
-        target.queue_depth(now).await.unwrap(),
-        source.queue_depth(now).await.unwrap(),
+        target.queue().depth(now).await.unwrap(),
+        source.queue().depth(now).await.unwrap(),
         "the same queue, scheduled SLA checks included"
     );
-    let held = target.queue_depth(now).await.unwrap();
+    let held = target.queue().depth(now).await.unwrap();
     let held = held
         .iter()
         .find(|d| d.queue == "parked" && d.status == "held");
@@ -140,31 +168,39 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         held.is_some_and(|d| d.oldest_due_ms < Some(now - 50_000)),
         "a held job keeps the time it became due: {held:?}"
     );
-    let dead = source.dead_jobs(&DeadFilter::default()).await.unwrap();
+    let dead = source
+        .dead_letters()
+        .list(&DeadFilter::default())
+        .await
+        .unwrap();
     assert_eq!(dead.len(), 1);
     assert_eq!(
-        target.dead_jobs(&DeadFilter::default()).await.unwrap(),
+        target
+            .dead_letters()
+            .list(&DeadFilter::default())
+            .await
+            .unwrap(),
         dead
     );
     assert_eq!(
-        target.portal_pauses().await.unwrap(),
-        source.portal_pauses().await.unwrap()
+        target.portals().pauses().await.unwrap(),
+        source.portals().pauses().await.unwrap()
     );
-    assert_eq!(
-        target.load_sealed_tokens(PORTAL).await.unwrap(),
-        Some(sealed)
-    );
-    let handoffs = source.handoffs_for(PORTAL, &[id]).await.unwrap();
+    assert_eq!(target.secrets().load(PORTAL).await.unwrap(), Some(sealed));
+    let handoffs = source.ledger().handoffs_for(PORTAL, &[id]).await.unwrap();
     assert_eq!(handoffs.len(), 1);
-    assert_eq!(target.handoffs_for(PORTAL, &[id]).await.unwrap(), handoffs);
     assert_eq!(
-        target.decisions_of(PORTAL, id).await.unwrap(),
-        source.decisions_of(PORTAL, id).await.unwrap()
+        target.ledger().handoffs_for(PORTAL, &[id]).await.unwrap(),
+        handoffs
     );
-    let leads = source.handoff_leads(&[handoffs[0].id]).await.unwrap();
+    assert_eq!(
+        target.ledger().decisions_of(PORTAL, id).await.unwrap(),
+        source.ledger().decisions_of(PORTAL, id).await.unwrap()
+    );
+    let leads = source.leads().of_handoffs(&[handoffs[0].id]).await.unwrap();
     assert_eq!(leads.len(), 1, "the handoff's lead row");
     assert_eq!(
-        target.handoff_leads(&[handoffs[0].id]).await.unwrap(),
+        target.leads().of_handoffs(&[handoffs[0].id]).await.unwrap(),
         leads
     );
 
@@ -183,6 +219,7 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         max_attempts: 1,
     };
     let new_id = target
+        .queue()
         .schedule(&scheduled, OnExisting::Keep, now)
         .await
         .unwrap();

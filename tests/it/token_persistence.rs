@@ -32,7 +32,7 @@ async fn sealed_tokens_survive_a_restart_and_the_latest_save_wins(engine: Dialec
     let tokens = PersistentTokenStore::new(reopened.clone());
     assert_eq!(tokens.load(PortalId(62515)).await.unwrap(), Some(sealed(2)));
     assert_eq!(tokens.load(PortalId(7)).await.unwrap(), Some(sealed(3)));
-    let raw = reopened.load_sealed_tokens(62515).await.unwrap().unwrap();
+    let raw = reopened.secrets().load(62515).await.unwrap().unwrap();
     assert_eq!(
         raw.ciphertext,
         vec![2; 48],

@@ -59,17 +59,24 @@ async fn seed(store: &handoff::store::Store, now: i64) {
         decision(9, now - 31 * DAY, "handed_off", false),
     ];
     let created = store
+        .ledger()
         .record_decisions(PORTAL, now, move |_: &mut RoutingState| decisions)
         .await
         .unwrap();
     let id = |contact: i64| created.iter().find(|(c, _)| *c == contact).unwrap().1;
     store
+        .ledger()
         .advance(&[id(2)], Step::ContactWritten, now)
         .await
         .unwrap();
-    store.task_created(id(3), "T-3", now).await.unwrap();
-    let closed = store.handoff(id(7)).await.unwrap().unwrap();
     store
+        .ledger()
+        .task_created(id(3), "T-3", now)
+        .await
+        .unwrap();
+    let closed = store.ledger().handoff(id(7)).await.unwrap().unwrap();
+    store
+        .ledger()
         .record_disposition(&closed, "disqualified", Some("spam"), None, now)
         .await
         .unwrap();
@@ -82,6 +89,7 @@ async fn ready_leads_without_a_task_past_the_grace_period_are_counted_by_stage(e
 
     let counted = app
         .store
+        .kpis()
         .unassigned_leads(now - 30 * DAY, now - UNASSIGNED_GRACE_MS)
         .await
         .unwrap();

@@ -37,13 +37,14 @@ async fn the_worker_in_serve_runs_probe_jobs_in_key_order() {
     for n in 0..60 {
         let job = probe_job(format!("p:{}", n % 6), n, KIND_PROBE);
         app.store
+            .queue()
             .schedule(&job, OnExisting::Keep, now)
             .await
             .unwrap();
     }
     let deadline = Instant::now() + Duration::from_secs(20);
     let runs = loop {
-        let runs = app.store.probe_runs().await.unwrap();
+        let runs = app.store.probes().runs().await.unwrap();
         if runs.len() == 60 {
             break runs;
         }
@@ -81,6 +82,7 @@ async fn a_job_the_worker_cannot_handle_becomes_a_dead_letter_with_the_reason() 
     let app = spawn_app().await;
     let now = jiff::Timestamp::now().as_millisecond();
     app.store
+        .queue()
         .schedule(
             &probe_job("p:x".into(), 1, "mystery.v9"),
             OnExisting::Keep,
@@ -90,7 +92,12 @@ async fn a_job_the_worker_cannot_handle_becomes_a_dead_letter_with_the_reason() 
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let dead = app.store.dead_jobs(&DeadFilter::default()).await.unwrap();
+        let dead = app
+            .store
+            .dead_letters()
+            .list(&DeadFilter::default())
+            .await
+            .unwrap();
         if let Some(job) = dead.first() {
             assert_eq!(
                 job.last_error.as_deref(),

@@ -92,7 +92,7 @@ pub(crate) async fn check(ctx: &Ctx<'_>) -> Vec<Check> {
         since_ms: Some(ctx.now_ms - DAY_MS),
         limit: None,
     };
-    let jobs = match store.dead_jobs(&filter).await {
+    let jobs = match store.dead_letters().list(&filter).await {
         Ok(jobs) => jobs,
         Err(e) => {
             return vec![Check::problem(

@@ -83,7 +83,8 @@ impl TokenStore for PersistentTokenStore {
         Box::pin(async move {
             let record = self
                 .store
-                .load_sealed_tokens(store_key(portal)?)
+                .secrets()
+                .load(store_key(portal)?)
                 .await
                 .map_err(|e| TokenStoreError::Unavailable(e.to_string()))?;
             match record {
@@ -109,7 +110,8 @@ impl TokenStore for PersistentTokenStore {
             };
             let now_ms = Timestamp::now().as_millisecond();
             self.store
-                .save_sealed_tokens(store_key(portal)?, &record, now_ms)
+                .secrets()
+                .save(store_key(portal)?, &record, now_ms)
                 .await
                 .map_err(|e| TokenStoreError::Unavailable(e.to_string()))
         })

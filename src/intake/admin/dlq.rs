@@ -72,7 +72,8 @@ pub(super) async fn list(
     dead.limit = Some(limit);
     let jobs = admin
         .store()
-        .dead_jobs(&dead)
+        .dead_letters()
+        .list(&dead)
         .await
         .map_err(|e| refusal(e.into()))?;
     let jobs: Vec<Value> = jobs.iter().map(admin::dead_json).collect();

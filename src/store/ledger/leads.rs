@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{Backend, Store, StoreError, id_list};
+use crate::store::StoreError;
+use crate::store::dispatch::{Db, id_list};
 
 /// One handoff's lead as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
@@ -35,9 +36,15 @@ pub enum LeadSettled<'a> {
 const COLUMNS: &str =
     "handoff_id, portal_id, lead_id, owner_id, state, attempted_at_ms, error, updated_at_ms";
 
-impl Store {
+/// The Lead records part of a [`crate::store::Store`].
+#[derive(Debug, Clone, Copy)]
+pub struct Leads<'s> {
+    pub(in crate::store) db: &'s Db,
+}
+
+impl Leads<'_> {
     /// The lead rows of these handoffs, by handoff id.
-    pub async fn handoff_leads(&self, ids: &[i64]) -> Result<HashMap<i64, LeadRow>, StoreError> {
+    pub async fn of_handoffs(self, ids: &[i64]) -> Result<HashMap<i64, LeadRow>, StoreError> {
         let mut out = HashMap::new();
         for chunk in ids.chunks(200) {
             // Ids are integers, so the list cannot inject anything.
@@ -45,11 +52,10 @@ impl Store {
                 "SELECT {COLUMNS} FROM handoff_leads WHERE handoff_id IN ({})",
                 id_list(chunk)
             );
-            let rows: Vec<LeadRow> = on_reader!(self, |pool| sqlx::query_as(sqlx::AssertSqlSafe(
-                sql.clone()
-            ))
-            .fetch_all(pool)
-            .await?);
+            let rows: Vec<LeadRow> =
+                on_reader!(self.db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                    .fetch_all(pool)
+                    .await?);
             out.extend(rows.into_iter().map(|r| (r.handoff_id, r)));
         }
         Ok(out)
@@ -58,8 +64,8 @@ impl Store {
     /// Marks the leads of these handoffs as being created, now. A lead marked before and not
     /// found since is being sent again: its attempt time moves, since the lookup after a lost
     /// answer must wait for HubSpot's search from the latest send. Settled leads stay.
-    pub async fn lead_attempted(
-        &self,
+    pub async fn attempted(
+        self,
         portal_id: i64,
         ids: &[i64],
         now_ms: i64,
@@ -69,7 +75,7 @@ impl Store {
              ON CONFLICT (handoff_id) DO UPDATE SET attempted_at_ms = excluded.attempted_at_ms, \
              updated_at_ms = excluded.updated_at_ms WHERE handoff_leads.state = 'attempted'";
         for id in ids {
-            on_writer!(self, |pool| sqlx::query(SQL)
+            on_writer!(self.db, |pool| sqlx::query(SQL)
                 .bind(id)
                 .bind(portal_id)
                 .bind(now_ms)
@@ -82,8 +88,8 @@ impl Store {
 
     /// Records how a handoff's lead create ended: `created` with its id and owner, or
     /// `refused`/`failed` with the error. A created lead is never overwritten.
-    pub async fn lead_settled(
-        &self,
+    pub async fn settled(
+        self,
         handoff_id: i64,
         settled: LeadSettled<'_>,
         now_ms: i64,
@@ -97,7 +103,7 @@ impl Store {
             LeadSettled::Refused(why) => ("refused", None, None, Some(why)),
             LeadSettled::Failed(why) => ("failed", None, None, Some(why)),
         };
-        on_writer!(self, |pool| sqlx::query(SQL)
+        on_writer!(self.db, |pool| sqlx::query(SQL)
             .bind(handoff_id)
             .bind(state)
             .bind(lead_id)
@@ -111,15 +117,15 @@ impl Store {
     }
 
     /// Records the owner now written to a handoff's lead (after a reassignment).
-    pub async fn lead_owner_written(
-        &self,
+    pub async fn owner_written(
+        self,
         handoff_id: i64,
         owner_id: &str,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         const SQL: &str =
             "UPDATE handoff_leads SET owner_id = $2, updated_at_ms = $3 WHERE handoff_id = $1";
-        on_writer!(self, |pool| sqlx::query(SQL)
+        on_writer!(self.db, |pool| sqlx::query(SQL)
             .bind(handoff_id)
             .bind(owner_id)
             .bind(now_ms)
@@ -132,7 +138,7 @@ impl Store {
     /// The handoffs whose leads these are (a lead stage webhook names only the lead), as
     /// lead id → handoff id.
     pub async fn handoffs_by_lead(
-        &self,
+        self,
         portal_id: i64,
         lead_ids: &[i64],
     ) -> Result<HashMap<i64, i64>, StoreError> {
@@ -141,7 +147,7 @@ impl Store {
         let mut out = HashMap::new();
         for lead in lead_ids {
             let text = lead.to_string();
-            let found: Option<(String, i64)> = on_reader!(self, |pool| sqlx::query_as(SQL)
+            let found: Option<(String, i64)> = on_reader!(self.db, |pool| sqlx::query_as(SQL)
                 .bind(portal_id)
                 .bind(&text)
                 .fetch_optional(pool)

@@ -159,7 +159,7 @@ pub async fn backfill(
         subscription: ensure_subscription(client, req.portal, &req.config).await?,
         ..BackfillReport::default()
     };
-    let checkpoint = store.journal_offset(portal_id).await?;
+    let checkpoint = store.journal().offset(portal_id).await?;
     let mut applied_through = checkpoint.as_ref().map(|c| c.applied_through_ms);
     if let (Some(m), Some(at)) = (metrics, applied_through) {
         // Set before reading, so a run that fails keeps showing a growing lag.
@@ -204,7 +204,8 @@ pub async fn backfill(
         apply_file(store, &file.journal_events, req, &mut report).await?;
         let through = applied_through.map_or(published_at_ms, |t| t.max(published_at_ms));
         store
-            .set_journal_offset(portal_id, &pointer.current_offset, through, req.now_ms)
+            .journal()
+            .set_offset(portal_id, &pointer.current_offset, through, req.now_ms)
             .await?;
         applied_through = Some(through);
         report.files += 1;
@@ -217,7 +218,8 @@ pub async fn backfill(
     if caught_up && let Some(offset) = &report.offset {
         // Nothing newer: every event up to now is applied.
         store
-            .set_journal_offset(portal_id, offset, req.now_ms, req.now_ms)
+            .journal()
+            .set_offset(portal_id, offset, req.now_ms, req.now_ms)
             .await?;
         applied_through = Some(req.now_ms);
     }
@@ -292,7 +294,8 @@ async fn apply_file(
         return Ok(());
     }
     let receipt = store
-        .enqueue_delivery(NewDelivery {
+        .inbox()
+        .enqueue(NewDelivery {
             received_at_ms: req.now_ms,
             entries: batch,
         })

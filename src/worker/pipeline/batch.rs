@@ -39,7 +39,12 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
     let now = now_ms();
     for w in work {
         if w.plan.erase {
-            match p.store.erase_contact(portal_id, w.contact_id, now).await {
+            match p
+                .store
+                .ledger()
+                .erase_contact(portal_id, w.contact_id, now)
+                .await
+            {
                 Ok(()) => {
                     p.metrics.pipeline.erasures.inc();
                     w.span
@@ -52,6 +57,7 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
         } else if !w.plan.merged.is_empty() {
             match p
                 .store
+                .ledger()
                 .merge_handoffs(portal_id, w.contact_id, &w.plan.merged, now)
                 .await
             {
@@ -80,15 +86,16 @@ pub async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures
         each.insert(w.contact_id, w.attempts, w.span.clone());
     }
     let ids: Vec<i64> = evaluate.iter().map(|w| w.contact_id).collect();
-    let existing: HashMap<i64, HandoffRow> = match p.store.handoffs_for(portal_id, &ids).await {
-        Ok(rows) => rows.into_iter().map(|r| (r.contact_id, r)).collect(),
-        Err(err) => {
-            for id in ids {
-                failures.insert(id, retry_later(1, err.to_string()));
+    let existing: HashMap<i64, HandoffRow> =
+        match p.store.ledger().handoffs_for(portal_id, &ids).await {
+            Ok(rows) => rows.into_iter().map(|r| (r.contact_id, r)).collect(),
+            Err(err) => {
+                for id in ids {
+                    failures.insert(id, retry_later(1, err.to_string()));
+                }
+                return failures;
             }
-            return failures;
-        }
-    };
+        };
     let contacts =
         super::read::read_contacts(p, &rules, portal_id, &ids, &existing, &each, &mut failures)
             .await;
@@ -187,7 +194,7 @@ async fn observe_fresh(
     if changed.is_empty() {
         return Ok(());
     }
-    let again = p.store.handoffs_for(portal_id, &changed).await?;
+    let again = p.store.ledger().handoffs_for(portal_id, &changed).await?;
     for row in rows.iter_mut() {
         if let Some(new) = again.iter().find(|r| r.id == row.id) {
             *row = new.clone();
@@ -244,6 +251,7 @@ async fn decide(
     let mut outcomes = Vec::new();
     let created = p
         .store
+        .ledger()
         .record_decisions(portal_id, now.as_millisecond(), |state| {
             contacts
                 .iter()
@@ -281,7 +289,11 @@ async fn decide(
     }
     let ids: Vec<i64> = created.iter().map(|(_, id)| *id).collect();
     let contact_ids: Vec<i64> = created.iter().map(|(c, _)| *c).collect();
-    let rows = p.store.handoffs_for(portal_id, &contact_ids).await?;
+    let rows = p
+        .store
+        .ledger()
+        .handoffs_for(portal_id, &contact_ids)
+        .await?;
     Ok(rows.into_iter().filter(|r| ids.contains(&r.id)).collect())
 }
 
@@ -458,7 +470,7 @@ pub(crate) async fn apply_observed(
     let mut touched = row.first_touch_at_ms.is_some();
     if let (None, Some(at)) = (row.first_touch_at_ms, seen.touched_at_ms) {
         let met = row.sla_due_at_ms.is_none_or(|due| at <= due);
-        if let Ok(true) = p.store.record_touch(row.id, at, met, now).await {
+        if let Ok(true) = p.store.ledger().record_touch(row.id, at, met, now).await {
             let label = if met { "met" } else { "missed" };
             p.metrics
                 .pipeline
@@ -479,7 +491,7 @@ pub(crate) async fn apply_observed(
                 .into_iter()
                 .collect();
             if row.step >= crate::store::ledger::Step::SlaScheduled {
-                let _ = p.store.schedule_ladder(row, &keep, now).await;
+                let _ = p.store.ledger().schedule_ladder(row, &keep, now).await;
             }
         }
         touched = true;
@@ -488,6 +500,7 @@ pub(crate) async fn apply_observed(
         && (row.disposition.as_deref() != Some(outcome) || row.disposition_reason != *reason)
     {
         if p.store
+            .ledger()
             .record_disposition(row, outcome, reason.as_deref(), seen.deal_amount, now)
             .await
             .is_ok()
@@ -511,7 +524,11 @@ pub(crate) async fn apply_observed(
     } else if let Some(amount) = seen.deal_amount
         && row.deal_amount != Some(amount)
     {
-        let _ = p.store.record_deal_amount(row.id, amount, now).await;
+        let _ = p
+            .store
+            .ledger()
+            .record_deal_amount(row.id, amount, now)
+            .await;
     }
     touched
 }

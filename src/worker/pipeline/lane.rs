@@ -101,6 +101,7 @@ async fn gather(
 async fn claim(p: &Pipeline, lane: &LaneSettings, limit: i64) -> Vec<ClaimedJob> {
     match p
         .store
+        .queue()
         .claim(LANE_EVENTS, &lane.owner, now_ms(), lane.lease_ms, limit)
         .await
     {
@@ -229,6 +230,7 @@ async fn unit(
     let mut siblings = Vec::new();
     if let Ok(rest) = p
         .store
+        .queue()
         .ready_siblings(LANE_EVENTS, &head.key, now_ms(), 500)
         .await
     {
@@ -286,14 +288,19 @@ async fn finish(
 ) {
     let now = now_ms();
     let ids: Vec<i64> = done.iter().map(|u| u.head.id).collect();
-    match p.store.finish_done_many(&lane.owner, &ids, now).await {
+    match p
+        .store
+        .queue()
+        .finish_done_many(&lane.owner, &ids, now)
+        .await
+    {
         Ok(finished) => {
             let siblings: Vec<i64> = done
                 .iter()
                 .filter(|u| finished.binary_search(&u.head.id).is_ok())
                 .flat_map(|u| u.siblings.iter().copied())
                 .collect();
-            if let Ok(n) = p.store.finish_siblings(&siblings, now).await {
+            if let Ok(n) = p.store.queue().finish_siblings(&siblings, now).await {
                 p.metrics.pipeline.events_coalesced.inc_by(n);
             }
             count(p, "done", finished.len() as u64);
@@ -309,7 +316,12 @@ async fn finish(
             });
             p.metrics.queue_dead_letters.inc();
         }
-        match p.store.finish(job.id, &lane.owner, &outcome, now).await {
+        match p
+            .store
+            .queue()
+            .finish(job.id, &lane.owner, &outcome, now)
+            .await
+        {
             Ok(()) => count(p, name, 1),
             Err(err) => {
                 tracing::warn!(job_id = job.id, error = %err, "could not record a job's outcome")

@@ -119,7 +119,7 @@ async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures {
         return failures;
     }
     let ids: Vec<i64> = asked.iter().map(|w| w.contact_id).collect();
-    let handoffs = match p.store.handoffs_by_lead(portal_id, &ids).await {
+    let handoffs = match p.store.leads().handoffs_by_lead(portal_id, &ids).await {
         Ok(h) => h,
         Err(err) => {
             for w in &asked {
@@ -229,7 +229,7 @@ async fn record(
     lead: &SeenLead,
     outcome: DispositionOutcome,
 ) -> Result<(), StoreError> {
-    let Some(row) = p.store.handoff(handoff_id).await? else {
+    let Some(row) = p.store.ledger().handoff(handoff_id).await? else {
         return Ok(());
     };
     // The lead event's span learns its contact (`trace::event_job`).

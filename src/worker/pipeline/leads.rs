@@ -72,7 +72,7 @@ pub async fn create_leads(
         return;
     }
     let ids: Vec<i64> = due.iter().map(|(r, _)| r.id).collect();
-    let known = match p.store.handoff_leads(&ids).await {
+    let known = match p.store.leads().of_handoffs(&ids).await {
         Ok(k) => k,
         Err(err) => {
             tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
@@ -129,7 +129,7 @@ async fn send_creates(
     }
     let now = now_ms();
     let ids: Vec<i64> = to_create.iter().map(|(r, _)| r.id).collect();
-    if let Err(err) = p.store.lead_attempted(portal_id, &ids, now).await {
+    if let Err(err) = p.store.leads().attempted(portal_id, &ids, now).await {
         tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
         for (row, _) in to_create {
             failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
@@ -260,7 +260,7 @@ async fn settle_created(p: &Pipeline, row: &HandoffRow, lead_id: &str) {
         lead_id,
         owner_id: &row.owner_id,
     };
-    match p.store.lead_settled(row.id, settled, now_ms()).await {
+    match p.store.leads().settled(row.id, settled, now_ms()).await {
         Ok(()) => {
             count(p, "created");
             tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, lead_id, "lead created");
@@ -303,7 +303,8 @@ async fn create_failed(
             };
             let _ = p
                 .store
-                .lead_settled(row.id, LeadSettled::Refused(&why), now_ms())
+                .leads()
+                .settled(row.id, LeadSettled::Refused(&why), now_ms())
                 .await;
             count(p, "refused");
             if other.refusal().is_none() {
@@ -329,7 +330,8 @@ async fn give_up_or_retry(
     }
     let _ = p
         .store
-        .lead_settled(row.id, LeadSettled::Failed(why), now_ms())
+        .leads()
+        .settled(row.id, LeadSettled::Failed(why), now_ms())
         .await;
     count(p, "failed");
     tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why, "lead create failed; the handoff goes on without a lead");
@@ -373,7 +375,8 @@ async fn move_owners(
             Ok(_) => {
                 let _ = p
                     .store
-                    .lead_owner_written(row.id, &row.owner_id, now_ms())
+                    .leads()
+                    .owner_written(row.id, &row.owner_id, now_ms())
                     .await;
                 count(p, "owner_updated");
                 span.in_scope(|| {

@@ -2,7 +2,7 @@
 //! portals are paused (one small query per batch or SLA check, so a pause made on any replica,
 //! or with `handoff portal pause` while the service runs, holds at once); a paused portal's
 //! jobs are deferred: back to the queue without a HubSpot call and without spending an attempt.
-//! Resuming makes them due again (`Store::resume_portal`).
+//! Resuming makes them due again (`store::Portals::resume`).
 //!
 //! The HubSpot client's auth pause lives in memory, per process. A resume recorded in the
 //! store after this process started lifts it here too, so one resume frees every replica.
@@ -45,7 +45,7 @@ impl Pauses {
     /// The portals paused now. Lifts the client's auth pause of portals resumed since this
     /// process started (once per resume) and records the ones left.
     pub(crate) async fn paused(&self, p: &Pipeline) -> Result<BTreeSet<i64>, StoreError> {
-        let rows = p.store.portal_pauses().await?;
+        let rows = p.store.portals().pauses().await?;
         self.follow(p, &rows).await;
         Ok(rows
             .iter()
@@ -110,6 +110,7 @@ async fn record_auth_pauses(p: &Pipeline, rows: &[PortalPause]) {
         let seen_resume = row.and_then(|r| r.resumed_at_ms);
         let recorded = p
             .store
+            .portals()
             .record_auth_failure(portal_id, failure, seen_resume, now_ms())
             .await;
         match recorded {
@@ -144,7 +145,7 @@ pub async fn watch_auth_pauses(p: Arc<Pipeline>, shutdown: CancellationToken) {
         {
             continue;
         }
-        match p.store.portal_pauses().await {
+        match p.store.portals().pauses().await {
             Ok(rows) => p.pauses.follow(&p, &rows).await,
             Err(err) => {
                 tracing::warn!(error = %err, "could not record a portal's auth pause; retrying")
@@ -159,7 +160,7 @@ pub async fn watch_auth_pauses(p: Arc<Pipeline>, shutdown: CancellationToken) {
 /// the jobs keep their times.
 pub async fn fresh_start(store: &Store, portals: &[i64], now_ms: i64) {
     for &portal_id in portals {
-        match store.auth_fresh_start(portal_id, now_ms).await {
+        match store.portals().auth_fresh_start(portal_id, now_ms).await {
             Ok((None, 0)) => {}
             Ok((failure, jobs_due)) => tracing::info!(
                 portal_id,

@@ -80,7 +80,7 @@ pub(super) async fn enroll(
         return;
     }
     let ids: Vec<i64> = due.iter().map(|(r, _)| r.id).collect();
-    let records: HashMap<i64, _> = match p.store.sequence_records(&ids).await {
+    let records: HashMap<i64, _> = match p.store.sequences().records(&ids).await {
         Ok(list) => list.into_iter().map(|r| (r.handoff_id, r)).collect(),
         Err(err) => {
             for (r, _) in &due {
@@ -187,7 +187,8 @@ async fn enroll_one(
     };
     if !p
         .store
-        .sequence_attempted(row.id, sequence_id, now_ms())
+        .sequences()
+        .attempted(row.id, sequence_id, now_ms())
         .await
         .map_err(Failed::Store)?
     {
@@ -217,7 +218,8 @@ async fn finish(
     done: Finished,
 ) -> Result<(), StoreError> {
     p.store
-        .sequence_finished(row.id, sequence_id, &done.outcome, now_ms())
+        .sequences()
+        .finished(row.id, sequence_id, &done.outcome, now_ms())
         .await?;
     let label = match &done.outcome {
         SequenceOutcome::Enrolled { enrollment_id } => {

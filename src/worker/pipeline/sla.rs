@@ -26,7 +26,7 @@ pub async fn run(p: &Pipeline, check: &SlaCheck, attempts: i64) -> Outcome {
         Ok(_) => {}
         Err(err) => return retry_later(attempts, err.to_string()),
     }
-    match p.store.handoff(check.handoff_id).await {
+    match p.store.ledger().handoff(check.handoff_id).await {
         // A reassignment that has not finished its steps (checks exist only once a ladder was
         // scheduled): finish them first.
         Ok(Some(row)) if row.steps_pending() => resume(p, row.id, attempts).await,
@@ -196,7 +196,7 @@ async fn escalate(
     if let Err(o) = extra_task(p, row, check, manager.as_deref(), subject, attempts).await {
         return o;
     }
-    if let Err(err) = p.store.note_escalation(row.id, now_ms()).await {
+    if let Err(err) = p.store.ledger().note_escalation(row.id, now_ms()).await {
         return retry_later(attempts, err.to_string());
     }
     counted(p, row, check);
@@ -227,6 +227,7 @@ async fn reassign(
     let mut chosen = None;
     let recorded = p
         .store
+        .ledger()
         .record_decisions(row.portal_id, now.as_millisecond(), |state| {
             let input = DecideInput {
                 contact: &c,
@@ -290,6 +291,7 @@ async fn reassign(
     };
     if let Err(err) = p
         .store
+        .ledger()
         .reassign(row.id, &change, now.as_millisecond())
         .await
     {
@@ -302,7 +304,7 @@ async fn reassign(
 
 /// Runs the handoff's remaining steps (write owner, task, ladder) now.
 pub async fn resume(p: &Pipeline, handoff_id: i64, attempts: i64) -> Outcome {
-    let row = match p.store.handoff(handoff_id).await {
+    let row = match p.store.ledger().handoff(handoff_id).await {
         Ok(Some(row)) => row,
         Ok(None) => return Outcome::Done,
         Err(err) => return retry_later(attempts, err.to_string()),

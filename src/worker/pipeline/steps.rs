@@ -115,7 +115,12 @@ async fn write_contacts(
         }
     }
     let now = now_ms();
-    if let Err(err) = p.store.advance(&written, Step::ContactWritten, now).await {
+    if let Err(err) = p
+        .store
+        .ledger()
+        .advance(&written, Step::ContactWritten, now)
+        .await
+    {
         for r in rows.iter().filter(|r| written.contains(&r.id)) {
             failures.insert(r.contact_id, retry_later(1, err.to_string()));
         }
@@ -157,7 +162,12 @@ async fn create_tasks(
             .await
         {
             Ok(Some(task_id)) => {
-                if p.store.task_created(row.id, &task_id, now).await.is_ok() {
+                if p.store
+                    .ledger()
+                    .task_created(row.id, &task_id, now)
+                    .await
+                    .is_ok()
+                {
                     row.step = Step::TaskCreated;
                     row.task_id = Some(task_id);
                 }
@@ -181,7 +191,7 @@ async fn create_tasks(
     if to_create.is_empty() {
         return;
     }
-    if let Err(err) = p.store.mark_task_attempted(&to_create, now).await {
+    if let Err(err) = p.store.ledger().mark_task_attempted(&to_create, now).await {
         for r in rows.iter().filter(|r| to_create.contains(&r.id)) {
             failures.insert(r.contact_id, retry_later(attempts, err.to_string()));
         }
@@ -206,6 +216,7 @@ async fn create_tasks(
         match item.result {
             Ok(task) => match p
                 .store
+                .ledger()
                 .task_created(row.id, &task.id.to_string(), now_ms())
                 .await
             {
@@ -335,7 +346,7 @@ pub async fn schedule(
             at.max(now),
         ));
     }
-    p.store.schedule_ladder(row, &jobs, now).await?;
+    p.store.ledger().schedule_ladder(row, &jobs, now).await?;
     p.metrics.pipeline.ladders_scheduled.inc();
     Ok(())
 }

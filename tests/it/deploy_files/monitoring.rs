@@ -232,6 +232,7 @@ async fn busy_handoff() -> (
         probe(now, "mystery.v9", "p:dead"),
     ] {
         app.store
+            .queue()
             .schedule(&job, OnExisting::Keep, now)
             .await
             .unwrap();

@@ -159,12 +159,18 @@ async fn dead_letter(store: &Store, key: &str, reason: &str, at_ms: i64) {
         max_attempts: 1,
     };
     store
+        .queue()
         .schedule(&scheduled, OnExisting::Keep, at_ms)
         .await
         .unwrap();
-    let claimed = store.claim("events", "w", at_ms, 60_000, 1).await.unwrap();
+    let claimed = store
+        .queue()
+        .claim("events", "w", at_ms, 60_000, 1)
+        .await
+        .unwrap();
     let reason = reason.to_owned();
     store
+        .queue()
         .finish(claimed[0].id, "w", &Outcome::Dead { reason }, at_ms)
         .await
         .unwrap();

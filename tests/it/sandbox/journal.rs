@@ -209,7 +209,7 @@ async fn backfill_keeps_its_offset_and_reports_lag_and_gaps(engine: Dialect) {
         (read.files, read.enqueued, read.gap.is_some()),
         (1, 1, false)
     );
-    let stored = db.store.journal_offset(62515).await.unwrap().unwrap();
+    let stored = db.store.journal().offset(62515).await.unwrap().unwrap();
     assert_eq!(Some(&stored.journal_offset), read.offset.as_ref());
 
     // Four days later, HubSpot no longer has that offset's file: a gap, counted.

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::{Backend, Store, StoreError};
+use crate::store::StoreError;
+use crate::store::dispatch::Db;
 
 /// A handoff as the KPIs read it: who, which segment, and how far the lead got.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
@@ -56,7 +57,7 @@ pub struct LeadOutcome {
 }
 
 /// Ready leads still without an owner's task, by where they stopped (see
-/// [`Store::unassigned_leads`]).
+/// [`Kpis::unassigned_leads`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Unassigned {
     /// A ready decision, but no handoff holds the lead.
@@ -67,14 +68,20 @@ pub struct Unassigned {
     pub contact_written: i64,
 }
 
-impl Store {
+/// The KPI part of a [`crate::store::Store`]: reads only.
+#[derive(Debug, Clone, Copy)]
+pub struct Kpis<'s> {
+    pub(in crate::store) db: &'s Db,
+}
+
+impl Kpis<'_> {
     /// Handoffs decided at or after `since_ms`, oldest first, with only what the KPIs read.
-    pub async fn kpi_handoffs_since(&self, since_ms: i64) -> Result<Vec<KpiHandoff>, StoreError> {
+    pub async fn handoffs_since(self, since_ms: i64) -> Result<Vec<KpiHandoff>, StoreError> {
         const SQL: &str = "SELECT portal_id, contact_id, status, owner_id, team, tier, source, \
              handed_off_at_ms, sla_due_at_ms, first_touch_at_ms, sla_met, escalations, reassignments, \
              disposition, disposition_reason, deal_amount FROM handoffs \
              WHERE handed_off_at_ms >= $1 ORDER BY handed_off_at_ms, id";
-        Ok(on_reader!(self, |pool| sqlx::query_as(SQL)
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
             .bind(since_ms)
             .fetch_all(pool)
             .await?))
@@ -82,11 +89,11 @@ impl Store {
 
     /// The outcomes of the decisions made at or after `since_ms`, one row per contact and
     /// outcome, with how many decisions had it and the latest one's time.
-    pub async fn lead_outcomes_since(&self, since_ms: i64) -> Result<Vec<LeadOutcome>, StoreError> {
+    pub async fn lead_outcomes_since(self, since_ms: i64) -> Result<Vec<LeadOutcome>, StoreError> {
         const SQL: &str = "SELECT portal_id, contact_id, outcome, COUNT(*) AS decisions, \
              MAX(decided_at_ms) AS last_decided_at_ms FROM decisions WHERE decided_at_ms >= $1 \
              GROUP BY portal_id, contact_id, outcome ORDER BY portal_id, contact_id, outcome";
-        Ok(on_reader!(self, |pool| sqlx::query_as(SQL)
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
             .bind(since_ms)
             .fetch_all(pool)
             .await?))
@@ -94,14 +101,14 @@ impl Store {
 
     /// Every contact with a `handed_off` decision at or after `since_ms`, once each, joined to
     /// its handoff (whenever that was made): the base of assignment coverage.
-    pub async fn ready_leads_since(&self, since_ms: i64) -> Result<Vec<ReadyLead>, StoreError> {
+    pub async fn ready_leads_since(self, since_ms: i64) -> Result<Vec<ReadyLead>, StoreError> {
         const SQL: &str = "SELECT r.portal_id, r.contact_id, r.decided_owner, h.owner_id, h.team, \
              h.tier, h.source FROM (SELECT portal_id, contact_id, MAX(owner_id) AS decided_owner \
              FROM decisions WHERE outcome = 'handed_off' AND decided_at_ms >= $1 \
              GROUP BY portal_id, contact_id) r \
              LEFT JOIN handoffs h ON h.portal_id = r.portal_id AND h.contact_id = r.contact_id \
              ORDER BY r.portal_id, r.contact_id";
-        Ok(on_reader!(self, |pool| sqlx::query_as(SQL)
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
             .bind(since_ms)
             .fetch_all(pool)
             .await?))
@@ -112,7 +119,7 @@ impl Store {
     /// `before_ms` that have not reached `task_created`. `before_ms` leaves the pipeline its
     /// normal time to finish; a reassigned handoff counts again until its new task exists.
     pub async fn unassigned_leads(
-        &self,
+        self,
         since_ms: i64,
         before_ms: i64,
     ) -> Result<Unassigned, StoreError> {
@@ -124,7 +131,7 @@ impl Store {
              UNION ALL SELECT step AS stage, COUNT(*) AS leads FROM handoffs \
              WHERE status = 'open' AND step IN ('decided', 'contact_written') \
              AND handed_off_at_ms < $2 GROUP BY step";
-        let rows: Vec<(String, i64)> = on_reader!(self, |pool| sqlx::query_as(SQL)
+        let rows: Vec<(String, i64)> = on_reader!(self.db, |pool| sqlx::query_as(SQL)
             .bind(since_ms)
             .bind(before_ms)
             .fetch_all(pool)
@@ -141,16 +148,16 @@ impl Store {
         Ok(out)
     }
 
-    /// The handoff of one contact, if it has one.
-    pub async fn handoff_of(
-        &self,
-        portal_id: i64,
-        contact_id: i64,
-    ) -> Result<Option<super::HandoffRow>, StoreError> {
-        Ok(self
-            .handoffs_for(portal_id, &[contact_id])
-            .await?
-            .into_iter()
-            .next())
+    /// Decisions made at or after `since_ms`: `(outcome, count)`.
+    pub async fn decision_counts_since(
+        self,
+        since_ms: i64,
+    ) -> Result<Vec<(String, i64)>, StoreError> {
+        const SQL: &str = "SELECT outcome, COUNT(*) FROM decisions WHERE decided_at_ms >= $1 \
+             GROUP BY outcome ORDER BY outcome";
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(since_ms)
+            .fetch_all(pool)
+            .await?))
     }
 }

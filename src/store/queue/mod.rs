@@ -1,5 +1,6 @@
-//! The job queue's vocabulary, shared by every backend: what a claim hands out, how a run ends,
-//! and the backoff rule. Semantics (identical on every engine):
+//! The job queue, between intake (which enqueues) and the worker (which claims): its
+//! vocabulary (what a claim hands out, how a run ends, the backoff rule) and the part that runs
+//! it. Semantics (identical on every engine):
 //! - a claim leases a job to one owner until `lease_until_ms`; the owner may extend it;
 //! - at most one job per key runs at a time, oldest `occurred_at_ms` first; lanes (`queue`)
 //!   are claimed separately so one lane's backlog cannot starve another. Keys are global, not
@@ -7,8 +8,33 @@
 //!   checks) so they never block each other;
 //! - a lease that expires returns the job to `ready` (or `dead` once attempts are used up);
 //! - finishing a job whose lease was lost is refused, so two owners never both finish it.
+//!
+//! [`Queue`] is the store's part that runs these: claims and leases (`lease.rs`), outcomes
+//! (`finish.rs`), scheduled jobs and retention (`schedule.rs`), a contact's coalesced burst
+//! (`siblings.rs`), depth per lane (`depth.rs`); dead letters are [`DeadLetters`] (`dead.rs`).
+//! The SQL is the same on both engines except a claim's locking and a replay's JSON.
 
-use serde::Serialize;
+mod dead;
+mod depth;
+mod finish;
+mod lease;
+mod schedule;
+mod siblings;
+
+pub use dead::{DeadFilter, DeadJob, DeadLetters};
+pub use depth::QueueDepth;
+pub(super) use finish::finish_query;
+pub(super) use lease::held;
+pub(super) use schedule::{cancel_pending, insert_job};
+pub use siblings::Sibling;
+
+use super::dispatch::Db;
+
+/// The job queue part of a [`super::Store`].
+#[derive(Debug, Clone, Copy)]
+pub struct Queue<'s> {
+    pub(in crate::store) db: &'s Db,
+}
 
 /// A leased job.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -89,29 +115,6 @@ pub enum OnExisting {
     Keep,
     /// Remove pending (ready, not running) jobs of the key first.
     Replace,
-}
-
-/// Selects dead jobs for `dlq list|replay|purge`.
-#[derive(Debug, Clone, Default)]
-pub struct DeadFilter {
-    pub portal_id: Option<i64>,
-    pub kind: Option<String>,
-    pub since_ms: Option<i64>,
-    pub limit: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
-pub struct DeadJob {
-    pub id: i64,
-    pub queue: String,
-    #[sqlx(rename = "job_key")]
-    pub key: String,
-    pub kind: String,
-    pub attempts: i64,
-    pub last_error: Option<String>,
-    pub history: String,
-    pub payload: String,
-    pub updated_at_ms: i64,
 }
 
 /// Exponential backoff with full jitter: a uniform draw in `[0, min(cap, base·2^(attempts-1))]`,

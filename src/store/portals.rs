@@ -6,7 +6,8 @@
 
 use serde::Serialize;
 
-use super::{Backend, Store, StoreError};
+use super::StoreError;
+use super::dispatch::Db;
 
 /// The last error of a job put back because its portal is paused; resuming the portal makes
 /// exactly these jobs due again (with those waiting out an auth failure).
@@ -42,12 +43,18 @@ const COLUMNS: &str =
 const HELD: &str = "status = 'ready' AND job_key LIKE $1 || ':%' \
     AND (last_error = $2 OR last_error LIKE 'hubspot.auth.%')";
 
-impl Store {
+/// The portals part of a [`super::Store`].
+#[derive(Debug, Clone, Copy)]
+pub struct Portals<'s> {
+    pub(in crate::store) db: &'s Db,
+}
+
+impl Portals<'_> {
     /// Every portal's pause record, by portal id.
-    pub async fn portal_pauses(&self) -> Result<Vec<PortalPause>, StoreError> {
+    pub async fn pauses(self) -> Result<Vec<PortalPause>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM portal_pauses ORDER BY portal_id");
-        Ok(on_reader!(self, |pool| sqlx::query_as(
-            sqlx::AssertSqlSafe(sql.clone())
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(
+            sqlx::AssertSqlSafe(sql)
         )
         .fetch_all(pool)
         .await?))
@@ -55,8 +62,8 @@ impl Store {
 
     /// Pauses a portal. Pausing a paused portal keeps its start time; a new `reason` replaces
     /// the old one.
-    pub async fn pause_portal(
-        &self,
+    pub async fn pause(
+        self,
         portal_id: i64,
         reason: Option<&str>,
         now_ms: i64,
@@ -69,8 +76,8 @@ impl Store {
                  updated_at_ms = excluded.updated_at_ms \
              RETURNING {COLUMNS}"
         );
-        Ok(on_writer!(self, |pool| sqlx::query_as(
-            sqlx::AssertSqlSafe(sql.clone())
+        Ok(on_writer!(self.db, |pool| sqlx::query_as(
+            sqlx::AssertSqlSafe(sql)
         )
         .bind(portal_id)
         .bind(now_ms)
@@ -83,8 +90,8 @@ impl Store {
     /// the portal too). In the same transaction, the portal's jobs that were put back for the
     /// pause, or are waiting out an auth failure (`hubspot.auth.*`), become due now; scheduled
     /// SLA checks keep their times. Returns the record and how many jobs became due.
-    pub async fn resume_portal(
-        &self,
+    pub async fn resume(
+        self,
         portal_id: i64,
         now_ms: i64,
     ) -> Result<(PortalPause, u64), StoreError> {
@@ -100,13 +107,13 @@ impl Store {
             "UPDATE jobs SET run_at_ms = $3, updated_at_ms = $3 WHERE {HELD} AND run_at_ms > $3"
         );
         let portal = portal_id.to_string();
-        let out = in_tx!(self, |tx| {
-            let row: PortalPause = sqlx::query_as(sqlx::AssertSqlSafe(resume.clone()))
+        let out = in_tx!(self.db, |tx| {
+            let row: PortalPause = sqlx::query_as(sqlx::AssertSqlSafe(resume))
                 .bind(portal_id)
                 .bind(now_ms)
                 .fetch_one(&mut *tx)
                 .await?;
-            let due = sqlx::query(sqlx::AssertSqlSafe(due_now.clone()))
+            let due = sqlx::query(sqlx::AssertSqlSafe(due_now))
                 .bind(&portal)
                 .bind(PAUSED_ERROR)
                 .bind(now_ms)
@@ -116,7 +123,7 @@ impl Store {
             (row, due)
         });
         if out.1 > 0 {
-            self.wake.signal();
+            self.db.wake.signal();
         }
         Ok(out)
     }
@@ -126,7 +133,7 @@ impl Store {
     /// `resumed_at_ms` then), as that resume lifts the pause. The first record's time is kept
     /// while the failure lasts. Returns whether it was recorded.
     pub async fn record_auth_failure(
-        &self,
+        self,
         portal_id: i64,
         failure: &str,
         seen_resume_ms: Option<i64>,
@@ -138,7 +145,7 @@ impl Store {
                auth_failed_at_ms = COALESCE(portal_pauses.auth_failed_at_ms, excluded.auth_failed_at_ms), \
                updated_at_ms = excluded.updated_at_ms \
              WHERE COALESCE(portal_pauses.resumed_at_ms, -1) = COALESCE(CAST($4 AS BIGINT), -1)";
-        let recorded = on_writer!(self, |pool| {
+        let recorded = on_writer!(self.db, |pool| {
             sqlx::query(SQL)
                 .bind(portal_id)
                 .bind(failure)
@@ -155,7 +162,7 @@ impl Store {
     /// failure and makes the jobs waiting out an auth failure due now (one transaction).
     /// Returns the failure cleared, if any, and how many jobs became due.
     pub async fn auth_fresh_start(
-        &self,
+        self,
         portal_id: i64,
         now_ms: i64,
     ) -> Result<(Option<String>, u64), StoreError> {
@@ -167,7 +174,7 @@ impl Store {
              WHERE status = 'ready' AND run_at_ms > $2 AND job_key LIKE $1 || ':%' \
                AND last_error LIKE 'hubspot.auth.%'";
         let portal = portal_id.to_string();
-        let out = in_tx!(self, |tx| {
+        let out = in_tx!(self.db, |tx| {
             let failure: Option<Option<String>> = sqlx::query_scalar(FAILURE)
                 .bind(portal_id)
                 .fetch_optional(&mut *tx)
@@ -186,17 +193,17 @@ impl Store {
             (failure.flatten(), due)
         });
         if out.1 > 0 {
-            self.wake.signal();
+            self.db.wake.signal();
         }
         Ok(out)
     }
 
     /// How many of the portal's jobs wait, at `now_ms`, to run later for its pause or out an
     /// auth failure.
-    pub async fn held_jobs(&self, portal_id: i64, now_ms: i64) -> Result<i64, StoreError> {
+    pub async fn held_jobs(self, portal_id: i64, now_ms: i64) -> Result<i64, StoreError> {
         let sql = format!("SELECT COUNT(*) FROM jobs WHERE {HELD} AND run_at_ms > $3");
-        Ok(on_reader!(self, |pool| sqlx::query_scalar(
-            sqlx::AssertSqlSafe(sql.clone())
+        Ok(on_reader!(self.db, |pool| sqlx::query_scalar(
+            sqlx::AssertSqlSafe(sql)
         )
         .bind(portal_id.to_string())
         .bind(PAUSED_ERROR)

@@ -1,0 +1,181 @@
+//! The handoff ledger (`handoffs`, `decisions`, `routing_state`), written by the worker and
+//! read by report: what the pipeline decided and how far each handoff got. A handoff row moves
+//! through explicit [`Step`]s so a retry or a crash resumes where it stopped; decisions and the
+//! routing state they used commit together. SQL is shared by both engines (`$N` placeholders);
+//! only locking the routing state differs.
+//!
+//! [`Ledger`] is the store's part for handoffs and decisions: reads (`handoffs.rs`), deciding
+//! (`decide.rs`), the write-back steps (`steps.rs`), what sales does next (`sales.rs`), merges
+//! and erasure (`contacts.rs`). The Lead record of each handoff is [`Leads`] (`leads.rs`); the
+//! KPI views are [`Kpis`] (`kpis.rs`).
+
+use serde::Serialize;
+
+use super::dispatch::Db;
+
+/// One handoff as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct HandoffRow {
+    pub id: i64,
+    pub portal_id: i64,
+    pub contact_id: i64,
+    pub status: String,
+    pub step: Step,
+    pub owner_id: String,
+    pub team: Option<String>,
+    pub score: i64,
+    pub tier: Option<String>,
+    pub sla_tier: Option<String>,
+    pub source: Option<String>,
+    pub trace_id: String,
+    pub task_id: Option<String>,
+    pub task_attempted_at_ms: Option<i64>,
+    pub handed_off_at_ms: i64,
+    pub sla_due_at_ms: Option<i64>,
+    pub close_loop_due_ms: Option<i64>,
+    pub sla_plan: Option<String>,
+    pub task_text: Option<String>,
+    pub first_touch_at_ms: Option<i64>,
+    pub sla_met: Option<i64>,
+    pub escalations: i64,
+    pub reassignments: i64,
+    pub missed_by: String,
+    pub disposition: Option<String>,
+    pub disposition_reason: Option<String>,
+    pub disposition_at_ms: Option<i64>,
+    pub deal_amount: Option<f64>,
+    pub updated_at_ms: i64,
+}
+
+#[cfg(test)]
+impl HandoffRow {
+    /// An open handoff of contact 1 to owner 101, handed off at 0 and due at 10 s.
+    pub(crate) fn example() -> Self {
+        HandoffRow {
+            id: 1,
+            portal_id: 1,
+            contact_id: 1,
+            status: "open".into(),
+            step: Step::SlaScheduled,
+            owner_id: "101".into(),
+            team: None,
+            score: 80,
+            tier: None,
+            sla_tier: Some("A".into()),
+            source: None,
+            trace_id: "t".into(),
+            task_id: None,
+            task_attempted_at_ms: None,
+            handed_off_at_ms: 0,
+            sla_due_at_ms: Some(10_000),
+            close_loop_due_ms: None,
+            sla_plan: None,
+            task_text: None,
+            first_touch_at_ms: None,
+            sla_met: None,
+            escalations: 0,
+            reassignments: 0,
+            missed_by: "[]".into(),
+            disposition: None,
+            disposition_reason: None,
+            disposition_at_ms: None,
+            deal_amount: None,
+            updated_at_ms: 0,
+        }
+    }
+}
+
+impl HandoffRow {
+    /// Whether its remaining steps (owner written, task created, SLA scheduled) still run:
+    /// open, or closed by a disposition that came before they were done — the owner must still
+    /// reach HubSpot. Not when merged into another, nor erased (which drops the task text).
+    pub fn steps_pending(&self) -> bool {
+        self.step < Step::SlaScheduled
+            && match self.status.as_str() {
+                "open" => true,
+                "closed" => self.disposition.is_some() && self.task_text.is_some(),
+                _ => false,
+            }
+    }
+
+    /// Owners who already missed this lead's SLA.
+    pub fn missed_by(&self) -> Vec<String> {
+        serde_json::from_str(&self.missed_by).unwrap_or_default()
+    }
+}
+
+/// A new handoff, recorded with the decision that made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewHandoff {
+    pub owner_id: String,
+    pub team: Option<String>,
+    pub score: i64,
+    pub tier: Option<String>,
+    pub sla_tier: Option<String>,
+    pub source: Option<String>,
+    pub trace_id: String,
+    pub handed_off_at_ms: i64,
+    pub sla_due_at_ms: Option<i64>,
+    pub close_loop_due_ms: Option<i64>,
+    pub sla_plan: Option<String>,
+    pub task_text: Option<String>,
+}
+
+/// A decision to record, with its explanation (the engine's `Decision` as JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewDecision {
+    pub contact_id: i64,
+    pub decided_at_ms: i64,
+    /// What woke the worker, e.g. `contact.creation`, `sla.reassign`.
+    pub trigger: String,
+    pub outcome: String,
+    pub owner_id: Option<String>,
+    pub explanation: String,
+    /// Set when the decision hands the lead off.
+    pub handoff: Option<NewHandoff>,
+}
+
+/// A stored decision.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct DecisionRow {
+    pub id: i64,
+    pub portal_id: i64,
+    pub contact_id: i64,
+    pub decided_at_ms: i64,
+    pub trigger: String,
+    pub outcome: String,
+    pub owner_id: Option<String>,
+    pub explanation: String,
+}
+
+mod contacts;
+mod decide;
+mod handoffs;
+mod kpis;
+mod leads;
+mod sales;
+mod step;
+mod steps;
+pub use kpis::{KpiHandoff, Kpis, LeadOutcome, ReadyLead, Unassigned};
+pub use leads::{LeadRow, LeadSettled, Leads};
+pub use sales::Reassignment;
+pub use step::Step;
+
+/// The ledger part of a [`super::Store`].
+#[derive(Debug, Clone, Copy)]
+pub struct Ledger<'s> {
+    pub(in crate::store) db: &'s Db,
+}
+
+/// The SLA lane's key for a contact: it starts with the portal like every key, so
+/// `dlq --portal` finds it, and differs from the events key so the lanes never block each other.
+pub fn sla_key(portal_id: i64, contact_id: i64) -> String {
+    format!("{portal_id}:sla:{contact_id}")
+}
+
+/// The events lane's key for a contact (as the receiver writes it).
+pub fn contact_key(portal_id: i64, contact_id: i64) -> String {
+    format!("{portal_id}:0-1:{contact_id}")
+}
+
+pub const QUEUE_SLA: &str = "sla";
