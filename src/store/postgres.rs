@@ -2,6 +2,7 @@
 //! transaction (PostgreSQL groups concurrent WAL flushes itself); rows go in as arrays through
 //! `UNNEST`, and a `NOTIFY` at commit wakes idle workers.
 
+use std::collections::HashSet;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -65,30 +66,7 @@ impl PostgresStore {
     ) -> Result<EnqueueReceipt, sqlx::Error> {
         let at = delivery.received_at_ms;
         let mut tx = self.pool.begin().await?;
-        let occurred: Vec<i64> = delivery
-            .entries
-            .iter()
-            .map(|e| e.job.occurred_at_ms)
-            .collect();
-        let keys: Vec<Vec<u8>> = delivery
-            .entries
-            .iter()
-            .map(|e| e.dedup_key.to_vec())
-            .collect();
-        let portals: Vec<i64> = delivery.entries.iter().map(|e| e.portal_id).collect();
-        // A concurrent delivery of the same event waits on the unique key, then does nothing.
-        let inserted: Vec<Vec<u8>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "{INSERT_INBOX} \
-             SELECT o, k, p, $4 FROM UNNEST($1::bigint[], $2::bytea[], $3::bigint[]) AS t(o, k, p) \
-             ON CONFLICT DO NOTHING RETURNING dedup_key"
-        )))
-        .bind(&occurred)
-        .bind(&keys)
-        .bind(&portals)
-        .bind(at)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut fresh: std::collections::HashSet<Vec<u8>> = inserted.into_iter().collect();
+        let mut fresh = insert_inbox(&mut tx, &delivery).await?;
         let mut receipt = EnqueueReceipt::default();
         let mut jobs = JobColumns::default();
         for entry in &delivery.entries {
@@ -126,6 +104,30 @@ impl PostgresStore {
     pub(super) async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Adds the delivery's events to the inbox; returns the dedup keys that were new. A concurrent
+/// delivery of the same event waits on the unique key, then does nothing.
+async fn insert_inbox(
+    tx: &mut sqlx::PgConnection,
+    delivery: &NewDelivery,
+) -> Result<HashSet<Vec<u8>>, sqlx::Error> {
+    let entries = &delivery.entries;
+    let occurred: Vec<i64> = entries.iter().map(|e| e.job.occurred_at_ms).collect();
+    let keys: Vec<Vec<u8>> = entries.iter().map(|e| e.dedup_key.to_vec()).collect();
+    let portals: Vec<i64> = entries.iter().map(|e| e.portal_id).collect();
+    let inserted: Vec<Vec<u8>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "{INSERT_INBOX} \
+         SELECT o, k, p, $4 FROM UNNEST($1::bigint[], $2::bytea[], $3::bigint[]) AS t(o, k, p) \
+         ON CONFLICT DO NOTHING RETURNING dedup_key"
+    )))
+    .bind(&occurred)
+    .bind(&keys)
+    .bind(&portals)
+    .bind(delivery.received_at_ms)
+    .fetch_all(tx)
+    .await?;
+    Ok(inserted.into_iter().collect())
 }
 
 #[derive(Default)]
