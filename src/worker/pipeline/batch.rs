@@ -253,7 +253,8 @@ async fn decide(
                         roster: &roster,
                         missed_sla_by: &[],
                     };
-                    let d = engine::decide_in_place(&input, &rules.playbook, now, state);
+                    let mut d = engine::decide_in_place(&input, &rules.playbook, now, state);
+                    note_company_not_read(&mut d, c, &rules.playbook, now);
                     outcomes.push(DecisionLine::of(&d));
                     let plan = c.id.parse::<i64>().ok().and_then(|id| plans.get(&id));
                     let trigger = plan.map(|w| w.trigger.clone()).unwrap_or_default();
@@ -283,6 +284,18 @@ async fn decide(
     let contact_ids: Vec<i64> = created.iter().map(|(c, _)| *c).collect();
     let rows = p.store.handoffs_for(portal_id, &contact_ids).await?;
     Ok(rows.into_iter().filter(|r| ids.contains(&r.id)).collect())
+}
+
+/// Says in the explanation why a disqualified lead's score has no company part: `read.rs`
+/// did not read the company of a lead a company-free disqualifier disqualifies.
+fn note_company_not_read(d: &mut Decision, c: &engine::Contact, pb: &Playbook, now: Timestamp) {
+    if c.company.is_none()
+        && let Some(id) = pb.disqualified_without_company(c, now)
+    {
+        d.warnings.push(format!(
+            "company not read: `{id}` disqualifies the lead whatever its company"
+        ));
+    }
 }
 
 pub(crate) fn outcome_name(o: Decided) -> &'static str {
