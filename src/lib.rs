@@ -35,6 +35,7 @@ pub mod demo;
 pub mod engine;
 pub mod hubspot;
 pub mod intake;
+pub mod jobs;
 pub mod metrics;
 pub mod metrics_hubspot;
 pub mod metrics_journal;

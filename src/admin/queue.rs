@@ -193,9 +193,9 @@ pub async fn probe(
     work_ms: u64,
     wait: Option<std::time::Duration>,
 ) -> Result<String, AdminError> {
+    use crate::jobs::{KIND_PROBE, LANE_PROBE, Probe};
     use crate::store::NewJob;
     use crate::store::queue::{OnExisting, Scheduled};
-    use crate::worker::jobs::{KIND_PROBE, LANE_PROBE, Probe};
     let batch = uuid::Uuid::now_v7().simple().to_string();
     let mut first = None;
     for n in 0..jobs {

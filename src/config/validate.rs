@@ -87,8 +87,8 @@ pub(crate) fn validate(
         );
     }
     for (i, lane) in worker.lanes.iter().enumerate() {
-        if !crate::worker::KNOWN_LANES.contains(&lane.as_str()) {
-            let known = crate::worker::KNOWN_LANES.join(", ");
+        if !crate::jobs::LANES.contains(&lane.as_str()) {
+            let known = crate::jobs::LANES.join(", ");
             p(
                 &format!("worker.lanes[{i}]"),
                 format!("unknown lane {lane:?}; this build runs: {known}"),

@@ -8,7 +8,7 @@ mod health;
 mod metrics;
 mod state;
 mod verified;
-pub(crate) mod webhook;
+mod webhook;
 
 use std::time::Duration;
 

@@ -37,12 +37,6 @@ pub use sqlite::SqliteStore;
 use crate::config::StoreSettings;
 use queue::{ClaimedJob, DeadFilter, OnExisting, QueueError, Scheduled};
 
-/// A lane of the job queue, so a backlog in one does not starve the other.
-pub const QUEUE_EVENTS: &str = "events";
-
-/// The kind of job an incoming webhook event becomes; its payload is versioned JSON.
-pub const KIND_HUBSPOT_EVENT: &str = "hubspot_event.v1";
-
 /// One accepted event: its ledger row and the job it becomes if it is new.
 #[derive(Debug, Clone)]
 pub struct InboxEntry {

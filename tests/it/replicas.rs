@@ -7,9 +7,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use handoff::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 use handoff::store::queue::{OnExisting, Scheduled};
 use handoff::store::{Engine, NewJob, Store};
-use handoff::worker::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 
 const JOBS: i64 = 5_000;
 const KEYS: i64 = 200;

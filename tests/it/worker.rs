@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use handoff::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 use handoff::store::NewJob;
 use handoff::store::queue::{DeadFilter, OnExisting, Scheduled};
-use handoff::worker::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 
 use crate::helpers::spawn_app;
 

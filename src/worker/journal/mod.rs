@@ -15,7 +15,7 @@ use crate::hubspot::client::{
     HubspotClient, HubspotError, JournalConfig, JournalFrom, JournalRead, PortalId,
 };
 use crate::hubspot::journal::map_entries;
-use crate::intake::webhook::event_entry;
+use crate::jobs::event_entry;
 use crate::metrics_journal::JournalMetrics;
 use crate::store::{JournalOffset, NewDelivery, Store, StoreError};
 

@@ -17,8 +17,8 @@ use super::{Pipeline, Rules, now_ms, portal, retry_later};
 use crate::engine::playbook::LadderAction;
 use crate::engine::tasks::TaskContext;
 use crate::engine::{self, DecideInput, Decision, Outcome as Decided, Playbook, Roster};
+use crate::jobs::SlaAction;
 use crate::store::ledger::{HandoffRow, NewDecision, NewHandoff};
-use crate::worker::jobs::SlaAction;
 
 /// One contact's share of the batch.
 #[derive(Debug, Clone)]

@@ -59,7 +59,7 @@ pub(crate) fn count(p: &Pipeline, row: &HandoffRow) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::worker::jobs::SlaAction;
+    use crate::jobs::SlaAction;
     use crate::worker::pipeline::steps::StoredStep;
 
     const DUE: i64 = 10_000;

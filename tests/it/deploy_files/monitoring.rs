@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use handoff::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 use handoff::store::NewJob;
 use handoff::store::queue::{OnExisting, Scheduled};
-use handoff::worker::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 use promql_parser::label::MatchOp;
 
 use super::promql::*;
