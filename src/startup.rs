@@ -9,13 +9,14 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{AdminBind, LoadedConfig, QueueSettings, WorkerSettings};
+use crate::config::{AdminBind, LoadedConfig};
 use crate::hubspot::client::{ClientDeps, HubspotClient, PersistentTokenStore};
 use crate::intake::admin::AdminState;
 use crate::intake::{self, AppState, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use crate::worker::pipeline::{Pipeline, Rules, RulesHandle};
+use crate::worker::settings::{QueueSettings, WorkerSettings};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {

@@ -22,7 +22,7 @@ mod sqlite;
 mod sqlite_queue;
 mod wake;
 
-pub use location::describe as describe_location;
+pub use location::{check_url, describe as describe_location};
 
 use std::sync::Arc;
 

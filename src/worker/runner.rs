@@ -13,7 +13,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::pipeline::{self, Pipeline};
-use crate::config::{QueueSettings, WorkerSettings};
+use super::settings::{QueueSettings, WorkerSettings};
 use crate::jobs::{Job, LANE_EVENTS, LANE_SLA, Probe};
 use crate::metrics::{JobLabel, Metrics};
 use crate::store::Store;

@@ -389,8 +389,8 @@ async fn concurrent_workers_run_every_job_once_and_in_order_per_key(engine: Engi
 }
 
 async fn maintenance_returns_expired_leases_and_applies_retention(engine: Engine) {
-    use handoff::config::QueueSettings;
     use handoff::worker::maintenance::{Swept, run_once};
+    use handoff::worker::settings::QueueSettings;
     let t = open_store(engine).await;
     let s = &t.store;
     let settings = QueueSettings {

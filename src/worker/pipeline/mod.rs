@@ -47,11 +47,11 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use crate::config::PipelineSettings;
 use crate::hubspot::client::{HubspotClient, HubspotError, PortalId};
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::store::queue::{Outcome, backoff_ms};
+use crate::worker::settings::PipelineSettings;
 
 pub use lead_stages::StageCache;
 pub use rules::{Rules, RulesHandle};
