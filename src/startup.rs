@@ -10,13 +10,17 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::{AdminBind, LoadedConfig};
-use crate::hubspot::client::{ClientDeps, HubspotClient, PersistentTokenStore};
+use crate::hubspot::client::{ClientDeps, HubspotClient};
 use crate::intake::admin::AdminState;
 use crate::intake::{self, AppState, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use crate::worker::pipeline::{Pipeline, Rules, RulesHandle};
 use crate::worker::settings::{QueueSettings, WorkerSettings};
+
+mod token_store;
+
+pub use token_store::PersistentTokenStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {

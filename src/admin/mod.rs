@@ -69,7 +69,8 @@ pub fn portal_client(
     loaded: &crate::config::LoadedConfig,
     store: Option<&crate::store::Store>,
 ) -> Result<crate::hubspot::client::HubspotClient, AdminError> {
-    use crate::hubspot::client::{ClientDeps, HubspotClient, PersistentTokenStore};
+    use crate::hubspot::client::{ClientDeps, HubspotClient};
+    use crate::startup::PersistentTokenStore;
     let hubspot = &loaded.settings.hubspot;
     let http =
         HubspotClient::http_client(hubspot).map_err(|e| AdminError::Hubspot(e.to_string()))?;

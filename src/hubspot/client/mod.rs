@@ -75,7 +75,7 @@ pub use search::{Filter, FilterGroup, SearchObject, SearchPage, SearchRequest, S
 pub use sequences::{ContactEnrollment, Enrollment, EnrollmentRequest, Sequence, refusal_reason};
 pub use tasks::{NewTask, Task};
 pub use token_info::{TokenScopes, TokenScopesSource};
-pub use token_store::{InMemoryTokenStore, PersistentTokenStore, TokenCipher, TokenStore};
+pub use token_store::{InMemoryTokenStore, TokenCipher, TokenStore};
 pub use types::{CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};
 pub use users::CrmUser;
 pub use validation::{RefusalCode, WriteRefusal};
@@ -88,7 +88,7 @@ use retry::RetryPolicy;
 use users::UserCache;
 
 /// What the client needs besides config. `Default`: the system clock, an in-memory token store
-/// (tests and tools; the service passes the store-backed `PersistentTokenStore`) and OS-random
+/// (tests and tools; the service passes the store-backed `startup::PersistentTokenStore`) and OS-random
 /// jitter.
 #[derive(Debug, Clone)]
 pub struct ClientDeps {
