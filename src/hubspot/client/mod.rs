@@ -88,8 +88,7 @@ use retry::RetryPolicy;
 use users::UserCache;
 
 /// What the client needs besides config. `Default`: the system clock, an in-memory token store
-/// (tests and tools; the service passes the store-backed `startup::PersistentTokenStore`) and OS-random
-/// jitter.
+/// (tests and tools; the service passes one backed by its store) and OS-random jitter.
 #[derive(Debug, Clone)]
 pub struct ClientDeps {
     /// Time source.

@@ -1,7 +1,7 @@
 //! Where refreshed OAuth tokens are persisted. The client encrypts them (ChaCha20-Poly1305, key
 //! from an env var) before a [`TokenStore`] sees them, so a store implementation — in memory for
-//! tests, or the service's store-backed one (`startup::PersistentTokenStore`, wired in where the
-//! service is built) — only ever holds ciphertext. The client knows only the trait.
+//! tests, or one backed by the service's store, which the service passes in — only ever holds
+//! ciphertext. The client knows only the trait, never the store.
 
 use std::collections::HashMap;
 use std::fmt;
