@@ -6,8 +6,10 @@
 //!
 //! # Layout
 //! One straight pipe, one folder per stage:
-//! - [`intake`]: HTTP routes, the verified-webhook extractor, thin handlers; the admin routes,
-//!   served on their own listener.
+//! - [`intake`]: the public HTTP routes (webhook, health, metrics), the verified-webhook
+//!   extractor, thin handlers.
+//! - [`jobs`]: the queue's lanes, job kinds and payloads, shared by the stages that write jobs
+//!   (intake, the journal backfill, the SLA ladder) and the worker that runs them.
 //! - [`hubspot`]: HubSpot's protocol: signature check (pure), event parsing, and the CRM client
 //!   (batching, one rate budget per portal, auth, retries; `hubspot::client`).
 //! - [`engine`]: the pure lead engine: playbooks, scoring, readiness, routing, business
@@ -22,8 +24,8 @@
 //! - [`metrics`], [`metrics_pipeline`], [`metrics_kpi`], [`metrics_hubspot`], [`telemetry`]: what
 //!   on-call sees.
 //! - [`startup`]: builds the service and serves a listener until shutdown.
-//! - [`admin`]: operator tools behind the CLI and the admin routes: `explain`, `simulate`, the
-//!   queue and dead letters, portal pauses.
+//! - [`admin`]: operator tools behind the CLI and the admin routes (`admin::http`, served on
+//!   their own listener): `explain`, `simulate`, the queue and dead letters, portal pauses.
 //! - [`sandbox`]: a local HubSpot-compatible server (`handoff sandbox`) for development, tests,
 //!   benchmarks and the demo: the CRM endpoints the client uses, rate limits, faults, control API.
 //! - [`demo`]: `handoff demo`: sandbox + serve + signed webhooks on an accelerated clock.

@@ -64,7 +64,8 @@ pub struct Pipeline {
     pub rules: RulesHandle,
     pub settings: PipelineSettings,
     pub metrics: Arc<Metrics>,
-    pub pauses: pause::Pauses,
+    /// Shared with the admin routes, whose resume lifts this process's auth pause at once.
+    pub pauses: Arc<pause::Pauses>,
     /// Each portal's lead stages (`lead_stages.rs`).
     pub lead_stages: lead_stages::StageCache,
 }
