@@ -21,8 +21,8 @@
 //! - [`report`]: KPIs from the ledger (`handoff report`, the `handoff_kpi_*` gauges) and a
 //!   lead's stored history (`handoff explain --contact-id`). Reads only.
 //! - [`config`]: one typed tree, layered loading, validation that reports every problem.
-//! - [`metrics`], [`metrics_pipeline`], [`metrics_kpi`], [`metrics_hubspot`], [`telemetry`]: what
-//!   on-call sees.
+//! - [`metrics`] (the pipeline's, the KPI gauges, the journal's; the HubSpot client keeps its
+//!   own in `hubspot::client::metrics`) and [`telemetry`]: what on-call sees.
 //! - [`startup`]: builds the service and serves a listener until shutdown.
 //! - [`admin`]: operator tools behind the CLI and the admin routes (`admin::http`, served on
 //!   their own listener): `explain`, `simulate`, the queue and dead letters, portal pauses.
@@ -39,10 +39,6 @@ pub mod hubspot;
 pub mod intake;
 pub mod jobs;
 pub mod metrics;
-pub mod metrics_hubspot;
-pub mod metrics_journal;
-pub mod metrics_kpi;
-pub mod metrics_pipeline;
 pub mod report;
 pub mod sandbox;
 pub mod startup;

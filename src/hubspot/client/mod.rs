@@ -26,6 +26,7 @@ pub mod error;
 mod isolate;
 mod journal;
 mod leads;
+pub mod metrics;
 mod owners;
 mod pacing;
 pub mod paths;
@@ -80,9 +81,9 @@ pub use types::{CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};
 pub use users::CrmUser;
 pub use validation::{RefusalCode, WriteRefusal};
 
-use crate::metrics_hubspot::HubspotMetrics;
 use auth::{Auth, AuthDeps, Credentials};
 use budget::{Budget, PortalQuota};
+use metrics::HubspotMetrics;
 use owners::OwnerCache;
 use retry::RetryPolicy;
 use users::UserCache;

@@ -16,7 +16,7 @@ use crate::hubspot::client::{
 };
 use crate::hubspot::journal::map_entries;
 use crate::jobs::event_entry;
-use crate::metrics_journal::{JournalMetrics, JournalRun};
+use crate::metrics::journal::{JournalMetrics, JournalRun};
 use crate::store::{JournalOffset, NewDelivery, Store, StoreError};
 
 mod catch_up;

@@ -266,7 +266,7 @@ async fn decide(
         p.metrics
             .pipeline
             .decisions
-            .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
+            .get_or_create(&crate::metrics::pipeline::OutcomeLabel {
                 outcome: line.outcome.into(),
             })
             .inc();
@@ -463,7 +463,7 @@ pub(crate) async fn apply_observed(
             p.metrics
                 .pipeline
                 .touches
-                .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
+                .get_or_create(&crate::metrics::pipeline::OutcomeLabel {
                     outcome: label.into(),
                 })
                 .inc();
@@ -495,7 +495,7 @@ pub(crate) async fn apply_observed(
             p.metrics
                 .pipeline
                 .dispositions
-                .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
+                .get_or_create(&crate::metrics::pipeline::OutcomeLabel {
                     outcome: (*outcome).into(),
                 })
                 .inc();

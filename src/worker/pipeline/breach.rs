@@ -11,7 +11,7 @@
 
 use super::Pipeline;
 use super::steps::StoredPlan;
-use crate::metrics_pipeline::TierLabel;
+use crate::metrics::pipeline::TierLabel;
 use crate::store::ledger::HandoffRow;
 
 /// `(index, at_ms)` of the first ladder step due at or after the SLA's due time.

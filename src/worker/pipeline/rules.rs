@@ -11,7 +11,7 @@ use prometheus_client::metrics::family::Family;
 
 use crate::config::{ConfigSources, Report};
 use crate::engine::{Playbook, Roster};
-use crate::metrics_pipeline::OutcomeLabel;
+use crate::metrics::pipeline::OutcomeLabel;
 
 /// One consistent set of rules.
 #[derive(Debug)]

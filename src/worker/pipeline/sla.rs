@@ -114,7 +114,7 @@ fn counted(p: &Pipeline, row: &HandoffRow, check: &SlaCheck) {
     p.metrics
         .pipeline
         .sla_actions
-        .get_or_create(&crate::metrics_pipeline::ActionLabel {
+        .get_or_create(&crate::metrics::pipeline::ActionLabel {
             action: action.as_str(),
         })
         .inc();
