@@ -194,7 +194,7 @@ async fn discard(fresh: Fresh, pg: Option<&PgServer>) {
 
 fn job(key: String, occurred_at_ms: i64) -> NewJob {
     NewJob {
-        queue: LANE_EVENTS,
+        lane: LANE_EVENTS,
         key,
         kind: KIND_HUBSPOT_EVENT,
         payload: serde_json::value::to_raw_value(&serde_json::json!({

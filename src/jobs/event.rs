@@ -28,7 +28,7 @@ pub fn event_entry(
         dedup_key: event.dedup_key(),
         portal_id: event.portal_id,
         job: NewJob {
-            queue: LANE_EVENTS,
+            lane: LANE_EVENTS,
             key: event.object_key(),
             kind: KIND_HUBSPOT_EVENT,
             payload,
@@ -53,7 +53,7 @@ mod tests {
             .unwrap()
             .events;
         let entry = event_entry(&events[0], "req-1").unwrap();
-        assert_eq!(entry.job.queue, LANE_EVENTS);
+        assert_eq!(entry.job.lane, LANE_EVENTS);
         assert_eq!(entry.dedup_key, events[0].dedup_key());
         let parsed = Job::parse_parts(entry.job.kind, entry.job.payload.get()).unwrap();
         let Job::Event(job) = parsed else {

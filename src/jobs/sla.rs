@@ -48,7 +48,7 @@ impl SlaCheck {
     /// The check as a job of the SLA lane, due at `at_ms`, keyed by its contact.
     pub fn job(&self, at_ms: i64) -> Result<NewJob, serde_json::Error> {
         Ok(NewJob {
-            queue: LANE_SLA,
+            lane: LANE_SLA,
             key: sla_key(self.portal_id, self.contact_id),
             kind: KIND_SLA,
             payload: serde_json::value::to_raw_value(self)?,

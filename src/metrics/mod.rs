@@ -31,6 +31,7 @@ pub struct JobLabel {
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct QueueLabel {
+    /// The lane; the label keeps its name `queue` for dashboards and alerts.
     pub queue: String,
     pub status: String,
 }
@@ -190,7 +191,7 @@ impl Metrics {
         self.queue_oldest_age_seconds.clear();
         for row in depth {
             let label = QueueLabel {
-                queue: row.queue.clone(),
+                queue: row.lane.clone(),
                 status: row.status.clone(),
             };
             self.queue_jobs.get_or_create(&label).set(row.jobs);

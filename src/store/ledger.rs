@@ -456,7 +456,7 @@ impl Store {
                 .await?;
             for job in jobs {
                 sqlx::query(INSERT_JOB)
-                    .bind(job.job.queue)
+                    .bind(job.job.lane)
                     .bind(&job.job.key)
                     .bind(job.job.kind)
                     .bind(job.job.payload.get())

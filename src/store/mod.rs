@@ -47,7 +47,8 @@ pub struct InboxEntry {
 
 #[derive(Debug, Clone)]
 pub struct NewJob {
-    pub queue: &'static str,
+    /// The lane it runs in (`jobs::LANES`).
+    pub lane: &'static str,
     pub key: String,
     pub kind: &'static str,
     /// The job's input, JSON by construction (`serde_json::value::to_raw_value`).
@@ -72,7 +73,9 @@ pub struct EnqueueReceipt {
 /// Job counts per lane and state, for `/metrics` and `queue stats` ([`Store::queue_depth`]).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueueDepth {
-    pub queue: String,
+    /// Column `queue` holds the lane.
+    #[sqlx(rename = "queue")]
+    pub lane: String,
     /// `due` (can run now), `held` (was due, put back to wait: a retry's backoff, an auth
     /// failure), `paused` (waits for its portal's resume), `scheduled` (not due yet, e.g. SLA
     /// checks), `leased` (running) or `dead`.
@@ -215,11 +218,11 @@ impl Store {
         }
     }
 
-    /// Leases up to `limit` due jobs of lane `queue` to `owner` for `lease_ms`; each is the
-    /// oldest open job of its key, and no key has two jobs leased at once.
+    /// Leases up to `limit` due jobs of `lane` to `owner` for `lease_ms`; each is the oldest
+    /// open job of its key, and no key has two jobs leased at once.
     pub async fn claim(
         &self,
-        queue: &str,
+        lane: &str,
         owner: &str,
         now_ms: i64,
         lease_ms: i64,
@@ -227,10 +230,10 @@ impl Store {
     ) -> Result<Vec<ClaimedJob>, QueueError> {
         match &*self.backend {
             Backend::Sqlite(s) => {
-                sqlite_queue::claim(s.writer(), queue, owner, now_ms, lease_ms, limit).await
+                sqlite_queue::claim(s.writer(), lane, owner, now_ms, lease_ms, limit).await
             }
             Backend::Postgres(s) => {
-                postgres_queue::claim(s.pool(), queue, owner, now_ms, lease_ms, limit).await
+                postgres_queue::claim(s.pool(), lane, owner, now_ms, lease_ms, limit).await
             }
         }
     }

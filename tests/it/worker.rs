@@ -19,7 +19,7 @@ fn probe_job(key: String, occurred_at_ms: i64, kind: &'static str) -> Scheduled 
     .unwrap();
     Scheduled {
         job: NewJob {
-            queue: LANE_PROBE,
+            lane: LANE_PROBE,
             key,
             kind,
             payload,

@@ -194,7 +194,7 @@ fn probe(run_at_ms: i64, kind: &'static str, key: &str) -> Scheduled {
     .unwrap();
     Scheduled {
         job: NewJob {
-            queue: LANE_PROBE,
+            lane: LANE_PROBE,
             key: key.to_owned(),
             kind,
             payload,
