@@ -20,10 +20,13 @@
 //!   task, SLA ladder) and what keeps the queue healthy (lease sweeps, retention).
 //! - [`report`]: KPIs from the ledger (`handoff report`, the `handoff_kpi_*` gauges) and a
 //!   lead's stored history (`handoff explain --contact-id`). Reads only.
-//! - [`config`]: one typed tree, layered loading, validation that reports every problem.
+//! - [`config`]: one typed tree, layered loading, validation that reports every problem; a
+//!   part's own sections and their checks are the part's (`hubspot::client::HubspotConfig`,
+//!   `worker::settings`).
 //! - [`metrics`] (the pipeline's, the KPI gauges, the journal's; the HubSpot client keeps its
 //!   own in `hubspot::client::metrics`) and [`telemetry`]: what on-call sees.
-//! - [`startup`]: builds the service and serves a listener until shutdown.
+//! - [`startup`]: builds the service (the one place parts are wired together, e.g. the
+//!   store-backed OAuth token store the client is given) and serves a listener until shutdown.
 //! - [`admin`]: operator tools behind the CLI and the admin routes (`admin::http`, served on
 //!   their own listener): `explain`, `simulate`, the queue and dead letters, portal pauses.
 //! - [`sandbox`]: a local HubSpot-compatible server (`handoff sandbox`) for development, tests,
