@@ -8,7 +8,7 @@
 mod config_view;
 pub mod doctor;
 mod engine;
-pub mod http;
+pub(crate) mod http;
 pub mod hubspot_app;
 mod journal;
 mod portals;

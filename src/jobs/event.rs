@@ -19,7 +19,7 @@ pub struct EventJob<E = HubspotEvent, S = String> {
 
 /// The inbox row and job of one event, as every path that brings events builds it (push, the
 /// journal backfill in `worker::journal`): same dedup key, same job.
-pub fn event_entry(
+pub(crate) fn event_entry(
     event: &HubspotEvent,
     request_id: &str,
 ) -> Result<InboxEntry, serde_json::Error> {

@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::store::queue::ClaimedJob;
 
-pub use event::{EventJob, event_entry};
+pub use event::EventJob;
+pub(crate) use event::event_entry;
 pub use sla::{SlaAction, SlaCheck};
 
 /// Lane of webhook events (written by the receiver and the journal backfill).
