@@ -20,10 +20,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use handoff::config::{SqliteSynchronous, StoreSettings};
+use handoff::jobs::{KIND_HUBSPOT_EVENT, LANE_EVENTS};
 use handoff::store::queue::{OnExisting, Outcome, Scheduled};
-use handoff::store::{
-    InboxEntry, KIND_HUBSPOT_EVENT, NOTIFY_CHANNEL, NewDelivery, NewJob, QUEUE_EVENTS, Store,
-};
+use handoff::store::{InboxEntry, NOTIFY_CHANNEL, NewDelivery, NewJob, Store};
 use sqlx::postgres::PgListener;
 use tokio::sync::{Notify, mpsc};
 
@@ -195,7 +194,7 @@ async fn discard(fresh: Fresh, pg: Option<&PgServer>) {
 
 fn job(key: String, occurred_at_ms: i64) -> NewJob {
     NewJob {
-        queue: QUEUE_EVENTS,
+        lane: LANE_EVENTS,
         key,
         kind: KIND_HUBSPOT_EVENT,
         payload: serde_json::value::to_raw_value(&serde_json::json!({
@@ -289,7 +288,7 @@ async fn throughput(
                 let owner = format!("bench-worker-{w}");
                 while done.load(Ordering::Relaxed) < target && Instant::now() < deadline {
                     let claimed = store
-                        .claim(QUEUE_EVENTS, &owner, now_ms(), LEASE_MS, batch)
+                        .claim(LANE_EVENTS, &owner, now_ms(), LEASE_MS, batch)
                         .await
                         .unwrap();
                     if claimed.is_empty() {
@@ -416,7 +415,7 @@ async fn idle_to_start(
             let owner = "bench-idle-worker";
             loop {
                 let claimed = store
-                    .claim(QUEUE_EVENTS, owner, now_ms(), LEASE_MS, 16)
+                    .claim(LANE_EVENTS, owner, now_ms(), LEASE_MS, 16)
                     .await
                     .unwrap();
                 let claimed_at = Instant::now();

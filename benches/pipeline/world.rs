@@ -257,7 +257,7 @@ impl World {
                 .queue_depth(jiff::Timestamp::now().as_millisecond())
                 .await?
                 .iter()
-                .filter(|d| d.queue == "events" && d.status != "done")
+                .filter(|d| d.lane == "events" && d.status != "done")
                 .map(|d| d.jobs)
                 .sum();
             if open == 0 {

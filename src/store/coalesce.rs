@@ -15,10 +15,10 @@ pub struct Sibling {
 }
 
 impl Store {
-    /// Ready, due jobs of `key` in `queue`, oldest event first.
+    /// Ready, due jobs of `key` in `lane`, oldest event first.
     pub async fn ready_siblings(
         &self,
-        queue: &str,
+        lane: &str,
         key: &str,
         now_ms: i64,
         limit: i64,
@@ -29,7 +29,7 @@ impl Store {
             Backend::Sqlite(s) => {
                 sqlx::query_as(SQL)
                     .bind(key)
-                    .bind(queue)
+                    .bind(lane)
                     .bind(now_ms)
                     .bind(limit)
                     .fetch_all(s.reader())
@@ -38,7 +38,7 @@ impl Store {
             Backend::Postgres(s) => {
                 sqlx::query_as(SQL)
                     .bind(key)
-                    .bind(queue)
+                    .bind(lane)
                     .bind(now_ms)
                     .bind(limit)
                     .fetch_all(s.pool())

@@ -218,7 +218,7 @@ async fn write(
         );
         jobs.push_values(chunk, |mut row, (at, entry)| {
             let job = &entry.job;
-            row.push_bind(job.queue)
+            row.push_bind(job.lane)
                 .push_bind(job.key.clone())
                 .push_bind(job.kind)
                 .push_bind(job.payload.get().to_owned())

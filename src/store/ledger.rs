@@ -212,7 +212,8 @@ pub fn contact_key(portal_id: i64, contact_id: i64) -> String {
     format!("{portal_id}:0-1:{contact_id}")
 }
 
-pub const QUEUE_SLA: &str = "sla";
+/// The lane of SLA checks (`jobs::LANE_SLA`), whose pending jobs the ledger cancels.
+pub const LANE_SLA: &str = "sla";
 
 /// `1,2,3` for an `IN (…)` list: integers only, so nothing can be injected.
 pub(super) fn id_list(ids: &[i64]) -> String {
@@ -449,13 +450,13 @@ impl Store {
         let key = sla_key(handoff.portal_id, handoff.contact_id);
         in_tx!(self, |tx| {
             sqlx::query(CANCEL_PENDING)
-                .bind(QUEUE_SLA)
+                .bind(LANE_SLA)
                 .bind(&key)
                 .execute(&mut *tx)
                 .await?;
             for job in jobs {
                 sqlx::query(INSERT_JOB)
-                    .bind(job.job.queue)
+                    .bind(job.job.lane)
                     .bind(&job.job.key)
                     .bind(job.job.kind)
                     .bind(job.job.payload.get())
@@ -521,7 +522,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(CANCEL_PENDING)
-                .bind(QUEUE_SLA)
+                .bind(LANE_SLA)
                 .bind(&key)
                 .execute(&mut *tx)
                 .await?;
@@ -681,7 +682,7 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                     sqlx::query(CANCEL_PENDING)
-                        .bind(QUEUE_SLA)
+                        .bind(LANE_SLA)
                         .bind(sla_key(portal_id, *m))
                         .execute(&mut *tx)
                         .await?;

@@ -22,7 +22,7 @@ mod sqlite;
 mod sqlite_queue;
 mod wake;
 
-pub use location::describe as describe_location;
+pub use location::{check_url, describe as describe_location};
 
 use std::sync::Arc;
 
@@ -37,12 +37,6 @@ pub use sqlite::SqliteStore;
 use crate::config::StoreSettings;
 use queue::{ClaimedJob, DeadFilter, OnExisting, QueueError, Scheduled};
 
-/// A lane of the job queue, so a backlog in one does not starve the other.
-pub const QUEUE_EVENTS: &str = "events";
-
-/// The kind of job an incoming webhook event becomes; its payload is versioned JSON.
-pub const KIND_HUBSPOT_EVENT: &str = "hubspot_event.v1";
-
 /// One accepted event: its ledger row and the job it becomes if it is new.
 #[derive(Debug, Clone)]
 pub struct InboxEntry {
@@ -53,7 +47,8 @@ pub struct InboxEntry {
 
 #[derive(Debug, Clone)]
 pub struct NewJob {
-    pub queue: &'static str,
+    /// The lane it runs in (`jobs::LANES`).
+    pub lane: &'static str,
     pub key: String,
     pub kind: &'static str,
     /// The job's input, JSON by construction (`serde_json::value::to_raw_value`).
@@ -78,7 +73,9 @@ pub struct EnqueueReceipt {
 /// Job counts per lane and state, for `/metrics` and `queue stats` ([`Store::queue_depth`]).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueueDepth {
-    pub queue: String,
+    /// Column `queue` holds the lane.
+    #[sqlx(rename = "queue")]
+    pub lane: String,
     /// `due` (can run now), `held` (was due, put back to wait: a retry's backoff, an auth
     /// failure), `paused` (waits for its portal's resume), `scheduled` (not due yet, e.g. SLA
     /// checks), `leased` (running) or `dead`.
@@ -221,11 +218,11 @@ impl Store {
         }
     }
 
-    /// Leases up to `limit` due jobs of lane `queue` to `owner` for `lease_ms`; each is the
-    /// oldest open job of its key, and no key has two jobs leased at once.
+    /// Leases up to `limit` due jobs of `lane` to `owner` for `lease_ms`; each is the oldest
+    /// open job of its key, and no key has two jobs leased at once.
     pub async fn claim(
         &self,
-        queue: &str,
+        lane: &str,
         owner: &str,
         now_ms: i64,
         lease_ms: i64,
@@ -233,10 +230,10 @@ impl Store {
     ) -> Result<Vec<ClaimedJob>, QueueError> {
         match &*self.backend {
             Backend::Sqlite(s) => {
-                sqlite_queue::claim(s.writer(), queue, owner, now_ms, lease_ms, limit).await
+                sqlite_queue::claim(s.writer(), lane, owner, now_ms, lease_ms, limit).await
             }
             Backend::Postgres(s) => {
-                postgres_queue::claim(s.pool(), queue, owner, now_ms, lease_ms, limit).await
+                postgres_queue::claim(s.pool(), lane, owner, now_ms, lease_ms, limit).await
             }
         }
     }

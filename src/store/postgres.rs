@@ -152,7 +152,7 @@ struct JobColumns {
 impl JobColumns {
     fn push(&mut self, entry: &super::InboxEntry) {
         let job = &entry.job;
-        self.queue.push(job.queue.to_owned());
+        self.queue.push(job.lane.to_owned());
         self.key.push(job.key.clone());
         self.kind.push(job.kind.to_owned());
         self.payload.push(job.payload.get().to_owned());

@@ -53,12 +53,12 @@ pub(super) async fn schedule(
 ) -> Result<i64, QueueError> {
     let mut tx = pool.begin().await?;
     if on_existing == OnExisting::Replace {
-        cancel_in(&mut tx, job.job.queue, &job.job.key).await?;
+        cancel_in(&mut tx, job.job.lane, &job.job.key).await?;
     }
     let id = insert(&mut tx, &job.job, job.run_at_ms, job.max_attempts, now_ms).await?;
     sqlx::query("SELECT pg_notify($1, $2)")
         .bind(NOTIFY_CHANNEL)
-        .bind(job.job.queue)
+        .bind(job.job.lane)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -77,7 +77,7 @@ async fn insert(
                            created_at_ms, updated_at_ms) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id",
     )
-    .bind(job.queue)
+    .bind(job.lane)
     .bind(&job.key)
     .bind(job.kind)
     .bind(job.payload.get())

@@ -1,8 +1,8 @@
 //! The job queue's vocabulary, shared by every backend: what a claim hands out, how a run ends,
 //! and the backoff rule. Semantics (identical on every engine):
 //! - a claim leases a job to one owner until `lease_until_ms`; the owner may extend it;
-//! - at most one job per key runs at a time, oldest `occurred_at_ms` first; lanes (`queue`)
-//!   are claimed separately so one lane's backlog cannot starve another. Keys are global, not
+//! - at most one job per key runs at a time, oldest `occurred_at_ms` first; lanes (column
+//!   `queue`) are claimed separately so one lane's backlog cannot starve another. Keys are global, not
 //!   per lane: lanes use distinct key prefixes (`portal:type:object` for events, `sla:…` for SLA
 //!   checks) so they never block each other;
 //! - a lease that expires returns the job to `ready` (or `dead` once attempts are used up);
@@ -14,7 +14,9 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ClaimedJob {
     pub id: i64,
-    pub queue: String,
+    /// Column `queue` holds the lane.
+    #[sqlx(rename = "queue")]
+    pub lane: String,
     #[sqlx(rename = "job_key")]
     pub key: String,
     pub kind: String,
@@ -103,7 +105,10 @@ pub struct DeadFilter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct DeadJob {
     pub id: i64,
-    pub queue: String,
+    /// Column `queue` holds the lane; `dlq` output keeps calling it `queue`.
+    #[sqlx(rename = "queue")]
+    #[serde(rename = "queue")]
+    pub lane: String,
     #[sqlx(rename = "job_key")]
     pub key: String,
     pub kind: String,

@@ -56,7 +56,7 @@ pub(super) async fn schedule(
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
     if on_existing == OnExisting::Replace {
-        cancel_in(&mut tx, job.job.queue, &job.job.key).await?;
+        cancel_in(&mut tx, job.job.lane, &job.job.key).await?;
     }
     let id = insert(&mut tx, &job.job, job.run_at_ms, job.max_attempts, now_ms).await?;
     tx.commit().await?;
@@ -75,7 +75,7 @@ async fn insert(
                            created_at_ms, updated_at_ms) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8) RETURNING id",
     )
-    .bind(job.queue)
+    .bind(job.lane)
     .bind(&job.key)
     .bind(job.kind)
     .bind(job.payload.get())

@@ -177,7 +177,7 @@ async fn a_working_stage_and_a_lead_handoff_did_not_create_record_nothing() {
         let depth = env.store.queue_depth(now).await.unwrap();
         !depth
             .iter()
-            .any(|d| d.queue == "events" && d.status != "dead")
+            .any(|d| d.lane == "events" && d.status != "dead")
     })
     .await;
     let row = handoff_row(&env, id).await;

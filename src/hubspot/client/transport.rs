@@ -157,7 +157,7 @@ fn log_warnings(portal: PortalId, path: &str, body: &[u8]) {
     for w in found.warnings {
         tracing::info!(
             portal_id = portal.0,
-            endpoint = %crate::metrics_hubspot::endpoint_of(path),
+            endpoint = %crate::hubspot::client::metrics::endpoint_of(path),
             category = w.category.as_deref().unwrap_or(""),
             message = %truncate(w.message.unwrap_or_default()),
             "hubspot accepted a write with a warning"

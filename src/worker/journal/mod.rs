@@ -15,8 +15,8 @@ use crate::hubspot::client::{
     HubspotClient, HubspotError, JournalConfig, JournalFrom, JournalRead, PortalId,
 };
 use crate::hubspot::journal::map_entries;
-use crate::intake::webhook::event_entry;
-use crate::metrics_journal::JournalMetrics;
+use crate::jobs::event_entry;
+use crate::metrics::journal::{JournalMetrics, JournalRun};
 use crate::store::{JournalOffset, NewDelivery, Store, StoreError};
 
 mod catch_up;
@@ -227,7 +227,14 @@ pub async fn backfill(
             (false, Some(at)) => req.now_ms - at,
         };
         m.lag(portal_id, lag_ms);
-        m.record(portal_id, &report);
+        m.record(
+            portal_id,
+            JournalRun {
+                entries: report.entries,
+                recovered: report.enqueued,
+                duplicates: report.duplicates,
+            },
+        );
     }
     tracing::info!(
         portal_id,

@@ -17,8 +17,8 @@ use super::{Pipeline, Rules, now_ms, portal, retry_later};
 use crate::engine::playbook::LadderAction;
 use crate::engine::tasks::TaskContext;
 use crate::engine::{self, DecideInput, Decision, Outcome as Decided, Playbook, Roster};
+use crate::jobs::SlaAction;
 use crate::store::ledger::{HandoffRow, NewDecision, NewHandoff};
-use crate::worker::jobs::SlaAction;
 
 /// One contact's share of the batch.
 #[derive(Debug, Clone)]
@@ -267,7 +267,7 @@ async fn decide(
         p.metrics
             .pipeline
             .decisions
-            .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
+            .get_or_create(&crate::metrics::pipeline::OutcomeLabel {
                 outcome: line.outcome.into(),
             })
             .inc();
@@ -476,7 +476,7 @@ pub(crate) async fn apply_observed(
             p.metrics
                 .pipeline
                 .touches
-                .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
+                .get_or_create(&crate::metrics::pipeline::OutcomeLabel {
                     outcome: label.into(),
                 })
                 .inc();
@@ -508,7 +508,7 @@ pub(crate) async fn apply_observed(
             p.metrics
                 .pipeline
                 .dispositions
-                .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
+                .get_or_create(&crate::metrics::pipeline::OutcomeLabel {
                     outcome: (*outcome).into(),
                 })
                 .inc();

@@ -19,7 +19,7 @@ use crate::hubspot::client::{
     Filter, FilterGroup, HubspotError, ItemError, LeadOwnerUpdate, NewLead, OwnerId, SearchObject,
     SearchRequest,
 };
-use crate::metrics_pipeline::OutcomeLabel;
+use crate::metrics::pipeline::OutcomeLabel;
 use crate::store::ledger::{HandoffRow, LeadRow, LeadSettled, Step};
 use crate::store::queue::Outcome;
 

@@ -22,7 +22,7 @@ use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
 use crate::hubspot::client::{
     EnrollmentRequest, HubspotError, OwnerId, RateLimitPolicy, refusal_reason,
 };
-use crate::metrics_pipeline::SequenceLabel;
+use crate::metrics::pipeline::SequenceLabel;
 use crate::store::StoreError;
 use crate::store::ledger::{HandoffRow, Step};
 use crate::store::sequences::SequenceOutcome;

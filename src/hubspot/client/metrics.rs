@@ -19,7 +19,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::hubspot::client::types::PortalId;
+use super::types::PortalId;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabel {
@@ -384,5 +384,5 @@ fn method_name(m: &reqwest::Method) -> &'static str {
 }
 
 #[cfg(test)]
-#[path = "metrics_hubspot_tests.rs"]
+#[path = "metrics_tests.rs"]
 mod tests;
