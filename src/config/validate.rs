@@ -68,8 +68,8 @@ pub(crate) fn validate(
     if queue.keep_done_ms < 0 {
         p("queue.keep_done_ms", "must not be negative".into());
     }
-    // HubSpot retries a delivery for up to 24 hours (HUBSPOT.md §2.4): a shorter window would
-    // let a late retry through as a new event.
+    // HubSpot retries a delivery for up to 24 hours (docs/hubspot.md "Retries and timeouts of
+    // deliveries"): a shorter window would let a late retry through as a new event.
     if queue.dedup_window_ms < 86_400_000 {
         p(
             "queue.dedup_window_ms",
