@@ -1,5 +1,5 @@
-//! Owners as the sandbox holds them: HubSpot's `PublicOwner` (HUBSPOT.md §3.5), seeded from
-//! `owners.json` and rendered for `GET /crm/v3/owners`.
+//! Owners as the sandbox holds them: HubSpot's `PublicOwner` (docs/hubspot.md "Owners and user
+//! ids"), seeded from `owners.json` and rendered for `GET /crm/v3/owners`.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -16,7 +16,7 @@ pub(crate) struct Team {
     primary: bool,
 }
 
-/// `PublicOwner` as seeded (HUBSPOT.md §3.5).
+/// `PublicOwner` as seeded (docs/hubspot.md "Owners and user ids").
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Owner {

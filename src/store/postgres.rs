@@ -26,7 +26,8 @@ impl PostgresStore {
         let options = PgConnectOptions::from_str(&settings.url)
             .map_err(|_| StoreError::Config("not a valid postgres:// URL".into()))?
             .application_name("handoff")
-            // A statement that hangs must not hold a pool slot forever (STACK.md §1, sqlx#4349).
+            // A statement that hangs must not hold a pool slot forever (docs/architecture.md
+            // "Store: sqlx on SQLite and PostgreSQL").
             .options([("statement_timeout", "30s")]);
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections.max(2) * 2)

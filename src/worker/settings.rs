@@ -141,8 +141,8 @@ impl QueueSettings {
         if self.keep_done_ms < 0 {
             p("keep_done_ms", "must not be negative".into());
         }
-        // HubSpot retries a delivery for up to 24 hours: a shorter window would let a late
-        // retry through as a new event.
+        // HubSpot retries a delivery for up to 24 hours (docs/hubspot.md "Retries and timeouts
+        // of deliveries"): a shorter window would let a late retry through as a new event.
         if self.dedup_window_ms < 86_400_000 {
             p(
                 "dedup_window_ms",

@@ -56,7 +56,8 @@ async fn leads_of(env: &DemoEnv, contact: i64) -> Vec<Value> {
     list["results"].as_array().cloned().unwrap_or_default()
 }
 
-/// The generic webhook HubSpot sends when a lead's stage changes (HUBSPOT-NEXT.md §3.6).
+/// The generic webhook HubSpot sends when a lead's stage changes (docs/hubspot.md "Lead stage
+/// webhooks").
 fn stage_event(env: &DemoEnv, lead_id: &str, stage: &str) -> Value {
     env.event(
         "object.propertyChange",

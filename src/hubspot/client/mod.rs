@@ -142,7 +142,7 @@ pub(crate) struct Inner {
 }
 
 impl HubspotClient {
-    /// The one shared HTTP client (STACK.md §2: timeouts set, rustls, HTTP/2).
+    /// The one shared HTTP client (docs/architecture.md "Outgoing HTTP: one reqwest client").
     pub fn http_client(cfg: &HubspotConfig) -> Result<reqwest::Client, ConfigError> {
         reqwest::Client::builder()
             .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))
