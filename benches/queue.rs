@@ -19,11 +19,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use handoff::jobs::{KIND_HUBSPOT_EVENT, LANE_EVENTS};
 use handoff::store::queue::{OnExisting, Outcome, Scheduled};
 use handoff::store::{
-    InboxEntry, KIND_HUBSPOT_EVENT, NOTIFY_CHANNEL, NewDelivery, NewJob, QUEUE_EVENTS, Store,
+    InboxEntry, NOTIFY_CHANNEL, NewDelivery, NewJob, SqliteSynchronous, Store, StoreSettings,
 };
-use handoff::store::{SqliteSynchronous, StoreSettings};
 use sqlx::postgres::PgListener;
 use tokio::sync::{Notify, mpsc};
 
@@ -195,7 +195,7 @@ async fn discard(fresh: Fresh, pg: Option<&PgServer>) {
 
 fn job(key: String, occurred_at_ms: i64) -> NewJob {
     NewJob {
-        queue: QUEUE_EVENTS,
+        lane: LANE_EVENTS,
         key,
         kind: KIND_HUBSPOT_EVENT,
         payload: serde_json::value::to_raw_value(&serde_json::json!({
@@ -291,7 +291,7 @@ async fn throughput(
                 while done.load(Ordering::Relaxed) < target && Instant::now() < deadline {
                     let claimed = store
                         .queue()
-                        .claim(QUEUE_EVENTS, &owner, now_ms(), LEASE_MS, batch)
+                        .claim(LANE_EVENTS, &owner, now_ms(), LEASE_MS, batch)
                         .await
                         .unwrap();
                     if claimed.is_empty() {
@@ -422,7 +422,7 @@ async fn idle_to_start(
             loop {
                 let claimed = store
                     .queue()
-                    .claim(QUEUE_EVENTS, owner, now_ms(), LEASE_MS, 16)
+                    .claim(LANE_EVENTS, owner, now_ms(), LEASE_MS, 16)
                     .await
                     .unwrap();
                 let claimed_at = Instant::now();

@@ -6,8 +6,10 @@
 //!
 //! # Layout
 //! One straight pipe, one folder per stage:
-//! - [`intake`]: HTTP routes, the verified-webhook extractor, thin handlers; the admin routes,
-//!   served on their own listener.
+//! - [`intake`]: the public HTTP routes (webhook, health, metrics), the verified-webhook
+//!   extractor, thin handlers.
+//! - [`jobs`]: the queue's lanes, job kinds and payloads, shared by the stages that write jobs
+//!   (intake, the journal backfill, the SLA ladder) and the worker that runs them.
 //! - [`hubspot`]: HubSpot's protocol: signature check (pure), event parsing, and the CRM client
 //!   (batching, one rate budget per portal, auth, retries; `hubspot::client`).
 //! - [`engine`]: the pure lead engine: playbooks, scoring, readiness, routing, business
@@ -19,12 +21,15 @@
 //!   task, SLA ladder) and what keeps the queue healthy (lease sweeps, retention).
 //! - [`report`]: KPIs from the ledger (`handoff report`, the `handoff_kpi_*` gauges) and a
 //!   lead's stored history (`handoff explain --contact-id`). Reads only.
-//! - [`config`]: one typed tree, layered loading, validation that reports every problem.
-//! - [`metrics`], [`metrics_pipeline`], [`metrics_kpi`], [`metrics_hubspot`], [`telemetry`]: what
-//!   on-call sees.
-//! - [`startup`]: builds the service and serves a listener until shutdown.
-//! - [`admin`]: operator tools behind the CLI and the admin routes: `explain`, `simulate`, the
-//!   queue and dead letters, portal pauses.
+//! - [`config`]: one typed tree, layered loading, validation that reports every problem; a
+//!   part's own sections and their checks are the part's (`hubspot::client::HubspotConfig`,
+//!   `worker::settings`).
+//! - [`metrics`] (the pipeline's, the KPI gauges, the journal's; the HubSpot client keeps its
+//!   own in `hubspot::client::metrics`) and [`telemetry`]: what on-call sees.
+//! - [`startup`]: builds the service (the one place parts are wired together, e.g. the
+//!   store-backed OAuth token store the client is given) and serves a listener until shutdown.
+//! - [`admin`]: operator tools behind the CLI and the admin routes (`admin::http`, served on
+//!   their own listener): `explain`, `simulate`, the queue and dead letters, portal pauses.
 //! - [`sandbox`]: a local HubSpot-compatible server (`handoff sandbox`) for development, tests,
 //!   benchmarks and the demo: the CRM endpoints the client uses, rate limits, faults, control API.
 //! - [`demo`]: `handoff demo`: sandbox + serve + signed webhooks on an accelerated clock.
@@ -36,11 +41,8 @@ pub mod demo;
 pub mod engine;
 pub mod hubspot;
 pub mod intake;
+pub mod jobs;
 pub mod metrics;
-pub mod metrics_hubspot;
-pub mod metrics_journal;
-pub mod metrics_kpi;
-pub mod metrics_pipeline;
 pub mod report;
 pub mod sandbox;
 pub mod startup;

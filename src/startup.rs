@@ -9,13 +9,18 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::{AdminBind, LoadedConfig, QueueSettings, WorkerSettings};
-use crate::hubspot::client::{ClientDeps, HubspotClient, PersistentTokenStore};
-use crate::intake::admin::AdminState;
+use crate::admin::http::{AdminState, Live};
+use crate::config::{AdminBind, LoadedConfig};
+use crate::hubspot::client::{ClientDeps, HubspotClient};
 use crate::intake::{self, AppState, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
 use crate::worker::pipeline::{Pipeline, Rules, RulesHandle};
+use crate::worker::settings::{QueueSettings, WorkerSettings};
+
+mod token_store;
+
+pub use token_store::PersistentTokenStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -98,6 +103,7 @@ impl Application {
                 roster: config.roster.clone(),
             },
             config.sources.clone(),
+            metrics.pipeline.rules_reloads.clone(),
         );
         let pipeline = hubspot.clone().map(|client| {
             Arc::new(Pipeline {
@@ -106,9 +112,9 @@ impl Application {
                 rules: rules.clone(),
                 settings: settings.pipeline.clone(),
                 metrics: metrics.clone(),
-                pauses: crate::worker::pipeline::pause::Pauses::new(
+                pauses: Arc::new(crate::worker::pipeline::pause::Pauses::new(
                     jiff::Timestamp::now().as_millisecond(),
-                ),
+                )),
                 lead_stages: crate::worker::pipeline::StageCache::default(),
             })
         });
@@ -172,7 +178,7 @@ impl Application {
         let reload = self
             .pipeline
             .clone()
-            .map(|p| tokio::spawn(reload_on_hangup(p, shutdown.child_token())));
+            .map(|p| tokio::spawn(reload_on_hangup(p.rules.clone(), shutdown.child_token())));
         if let Some(p) = self.pipeline.clone() {
             tokio::spawn(crate::worker::pipeline::pause::watch_auth_pauses(
                 p.clone(),
@@ -229,13 +235,18 @@ impl Application {
 
     /// Serves the admin routes on `listener` until `shutdown`.
     fn spawn_admin(&self, listener: TcpListener, shutdown: &CancellationToken) -> Server {
+        let live = self.pipeline.as_ref().map(|p| Live {
+            rules: p.rules.clone(),
+            client: p.client.clone(),
+            pauses: p.pauses.clone(),
+        });
         let state = AdminState::new(
             self.admin_token.clone(),
             self.state.store().clone(),
-            self.pipeline.clone(),
+            live,
             self.portals.clone(),
         );
-        let router = intake::admin::router(state, self.request_timeout);
+        let router = crate::admin::http::router(state, self.request_timeout);
         if let Ok(addr) = listener.local_addr() {
             tracing::info!(listen = %addr, token_required = self.admin_token.is_some(), "admin listener serving");
         }
@@ -353,7 +364,7 @@ impl Background {
 
 /// Reloads the rules on SIGHUP: a configuration that fails the checks is refused with the
 /// same report as `check-config`, and the rules in force stay.
-async fn reload_on_hangup(pipeline: Arc<Pipeline>, shutdown: CancellationToken) {
+async fn reload_on_hangup(rules: RulesHandle, shutdown: CancellationToken) {
     use tokio::signal::unix::{SignalKind, signal};
     let Ok(mut hangups) = signal(SignalKind::hangup()) else {
         tracing::warn!("SIGHUP handler could not be installed; reload by restart");
@@ -362,35 +373,7 @@ async fn reload_on_hangup(pipeline: Arc<Pipeline>, shutdown: CancellationToken) 
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
-            Some(()) = hangups.recv() => { let _ = reload_rules(&pipeline); }
-        }
-    }
-}
-
-/// Reloads the rules now and logs the outcome; `Err` carries the report.
-pub fn reload_rules(pipeline: &Pipeline) -> Result<String, crate::config::Report> {
-    let label = |outcome: &str| crate::metrics_pipeline::OutcomeLabel {
-        outcome: outcome.into(),
-    };
-    match pipeline.rules.reload() {
-        Ok(hash) => {
-            pipeline
-                .metrics
-                .pipeline
-                .rules_reloads
-                .get_or_create(&label("ok"))
-                .inc();
-            Ok(hash)
-        }
-        Err(report) => {
-            pipeline
-                .metrics
-                .pipeline
-                .rules_reloads
-                .get_or_create(&label("rejected"))
-                .inc();
-            tracing::error!(problems = %report, "rules reload refused; the previous rules stay");
-            Err(report)
+            Some(()) = hangups.recv() => { let _ = rules.reload(); }
         }
     }
 }

@@ -120,7 +120,7 @@ pub async fn run() -> anyhow::Result<()> {
         .await?;
     let open: Vec<_> = depth
         .iter()
-        .filter(|d| d.queue != "sla" && d.status != "done" && d.jobs > 0)
+        .filter(|d| d.lane != "sla" && d.status != "done" && d.jobs > 0)
         .collect();
     anyhow::ensure!(open.is_empty(), "jobs not done: {open:?}");
     let checked = verify::handoffs(&w, &ids).await?;

@@ -64,7 +64,7 @@ pub async fn run() -> anyhow::Result<()> {
     for d in &dead {
         println!(
             "  dead: {} {} — {}",
-            d.queue,
+            d.lane,
             d.key,
             d.last_error.as_deref().unwrap_or("(no reason)")
         );

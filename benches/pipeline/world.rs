@@ -259,7 +259,7 @@ impl World {
                 .depth(jiff::Timestamp::now().as_millisecond())
                 .await?
                 .iter()
-                .filter(|d| d.queue == "events" && d.status != "done")
+                .filter(|d| d.lane == "events" && d.status != "done")
                 .map(|d| d.jobs)
                 .sum();
             if open == 0 {

@@ -5,9 +5,8 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use crate::config::LoadedConfig;
-use crate::hubspot::client::{
-    ClientDeps, HubspotClient, JournalConfig, PersistentTokenStore, PortalId,
-};
+use crate::hubspot::client::{ClientDeps, HubspotClient, JournalConfig, PortalId};
+use crate::startup::PersistentTokenStore;
 use crate::store::Store;
 use crate::worker::journal::{
     BackfillReport, BackfillRequest, SubscriptionChange, backfill, ensure_subscription,

@@ -1,13 +1,14 @@
-//! Operator and admin tools behind the CLI and the admin endpoints: the engine's offline
-//! `explain` and `simulate`, the queue's `queue stats` and `dlq` commands, portal pauses, the
-//! Webhooks Journal commands (`journal subscribe`, `backfill`), the HubSpot project app handoff
-//! runs as (`hubspot-app`), and going live on a portal: `portal setup` (`setup.rs`,
-//! `write_back.rs`) and `doctor` (`doctor/`, `scopes.rs`).
+//! Operator and admin tools behind the CLI and the admin routes (`http/`, served on their own
+//! listener): the engine's offline `explain` and `simulate`, the queue's `queue stats` and
+//! `dlq` commands, portal pauses, the Webhooks Journal commands (`journal subscribe`,
+//! `backfill`), the HubSpot project app handoff runs as (`hubspot-app`), and going live on a
+//! portal: `portal setup` (`setup.rs`, `write_back.rs`) and `doctor` (`doctor/`, `scopes.rs`).
 //! Every error names what it is about (file and line, key path, job id, portal).
 
 mod config_view;
 pub mod doctor;
 mod engine;
+pub(crate) mod http;
 pub mod hubspot_app;
 mod journal;
 mod portals;
@@ -69,7 +70,8 @@ pub fn portal_client(
     loaded: &crate::config::LoadedConfig,
     store: Option<&crate::store::Store>,
 ) -> Result<crate::hubspot::client::HubspotClient, AdminError> {
-    use crate::hubspot::client::{ClientDeps, HubspotClient, PersistentTokenStore};
+    use crate::hubspot::client::{ClientDeps, HubspotClient};
+    use crate::startup::PersistentTokenStore;
     let hubspot = &loaded.settings.hubspot;
     let http =
         HubspotClient::http_client(hubspot).map_err(|e| AdminError::Hubspot(e.to_string()))?;

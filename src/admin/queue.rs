@@ -41,7 +41,7 @@ pub async fn queue_stats(store: &Store, now: Timestamp) -> Result<String, AdminE
     let now_ms = now.as_millisecond();
     let mut rows = store.queue().depth(now_ms).await?;
     let rank = |s: &str| STATES.iter().position(|x| *x == s).unwrap_or(STATES.len());
-    rows.sort_by(|a, b| (&a.queue, rank(&a.status)).cmp(&(&b.queue, rank(&b.status))));
+    rows.sort_by(|a, b| (&a.lane, rank(&a.status)).cmp(&(&b.lane, rank(&b.status))));
     let mut out = format!(
         "{:<10} {:<10} {:>8} {:>10} {:>12}\n",
         "lane", "status", "jobs", "oldest", "next run"
@@ -62,7 +62,7 @@ pub async fn queue_stats(store: &Store, now: Timestamp) -> Result<String, AdminE
         let _ = writeln!(
             out,
             "{:<10} {:<10} {:>8} {:>10} {:>12}",
-            row.queue, row.status, row.jobs, oldest, next
+            row.lane, row.status, row.jobs, oldest, next
         );
     }
     out.push_str(
@@ -197,9 +197,9 @@ pub async fn probe(
     work_ms: u64,
     wait: Option<std::time::Duration>,
 ) -> Result<String, AdminError> {
+    use crate::jobs::{KIND_PROBE, LANE_PROBE, Probe};
     use crate::store::NewJob;
     use crate::store::queue::{OnExisting, Scheduled};
-    use crate::worker::jobs::{KIND_PROBE, LANE_PROBE, Probe};
     let batch = uuid::Uuid::now_v7().simple().to_string();
     let mut first = None;
     for n in 0..jobs {
@@ -213,7 +213,7 @@ pub async fn probe(
         };
         let key = format!("probe:{batch}:{}", n % keys.max(1));
         let job = NewJob {
-            queue: LANE_PROBE,
+            lane: LANE_PROBE,
             key,
             kind: KIND_PROBE,
             payload,

@@ -16,9 +16,9 @@
 
 use serde::Serialize;
 
-use crate::config::WriteBack;
 use crate::engine::Playbook;
 use crate::hubspot::client::{NewProperty, PropertyDef, PropertyOption};
+use crate::worker::settings::WriteBack;
 
 /// The group the write-back properties are created in.
 pub const GROUP: &str = "handoff";

@@ -67,69 +67,9 @@ pub struct Settings {
     pub hubspot: crate::hubspot::client::HubspotConfig,
     pub log: LogSettings,
     pub engine: EngineSettings,
-    pub queue: QueueSettings,
-    pub worker: WorkerSettings,
-    pub pipeline: PipelineSettings,
-}
-
-/// `[pipeline]`: how events become handoffs (batching, touch detection, write-back).
-#[derive(Debug, Clone, Deserialize)]
-pub struct PipelineSettings {
-    pub batch_window_ms: u64,
-    pub batch_max_contacts: usize,
-    pub batches_in_flight: usize,
-    pub touch_properties: Vec<String>,
-    pub source_property: String,
-    pub deal_amount_property: String,
-    pub task_lookup_delay_ms: i64,
-    pub write_back: WriteBack,
-    /// Portals whose handoffs are enrolled in the sequence `[[playbook.sequences]]` chooses
-    /// (first touch, `worker::pipeline::sequence`). Empty: no enrollment anywhere.
-    #[serde(default)]
-    pub sequence_portals: Vec<u64>,
-}
-
-/// Contact properties written at handoff; "" skips one.
-#[derive(Debug, Clone, Deserialize)]
-pub struct WriteBack {
-    pub owner: String,
-    pub score: String,
-    pub tier: String,
-    pub handed_off_at: String,
-    pub sla_due_at: String,
-}
-
-impl WriteBack {
-    /// The contact properties handoff writes, without the skipped ("") ones.
-    pub fn properties(&self) -> Vec<&str> {
-        [
-            &self.owner,
-            &self.score,
-            &self.tier,
-            &self.handed_off_at,
-            &self.sla_due_at,
-        ]
-        .into_iter()
-        .map(String::as_str)
-        .filter(|p| !p.is_empty())
-        .collect()
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct WorkerSettings {
-    pub lanes: Vec<String>,
-    pub concurrency: usize,
-    pub poll_interval_ms: u64,
-    pub drain_ms: u64,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct QueueSettings {
-    pub lease_ms: i64,
-    pub maintenance_interval_ms: u64,
-    pub keep_done_ms: i64,
-    pub dedup_window_ms: i64,
+    pub queue: crate::worker::settings::QueueSettings,
+    pub worker: crate::worker::settings::WorkerSettings,
+    pub pipeline: crate::worker::settings::PipelineSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]

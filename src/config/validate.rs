@@ -32,13 +32,8 @@ pub(crate) fn validate(
         p("server.shutdown_grace_ms", "must be at most 600000".into());
     }
     let store = &settings.store;
-    if crate::store::Dialect::of_url(&store.url).is_none() {
-        // Only the scheme is echoed: a postgres URL may carry a password.
-        let scheme = store.url.split("://").next().unwrap_or_default();
-        p(
-            "store.url",
-            format!("must be sqlite://PATH or postgres://USER@HOST/DB (got a {scheme:?} URL)"),
-        );
+    if let Err(message) = crate::store::check_url(&store.url) {
+        p("store.url", message);
     }
     if !(1..=64).contains(&store.max_connections) {
         p("store.max_connections", "must be between 1 and 64".into());
@@ -55,81 +50,14 @@ pub(crate) fn validate(
             "must be between 1 and 1024".into(),
         );
     }
-    let queue = &settings.queue;
-    if !(1_000..=3_600_000).contains(&queue.lease_ms) {
-        p("queue.lease_ms", "must be between 1000 and 3600000".into());
-    }
-    if !(1_000..=86_400_000).contains(&queue.maintenance_interval_ms) {
-        p(
-            "queue.maintenance_interval_ms",
-            "must be between 1000 and 86400000".into(),
-        );
-    }
-    if queue.keep_done_ms < 0 {
-        p("queue.keep_done_ms", "must not be negative".into());
-    }
-    // HubSpot retries a delivery for up to 24 hours (HUBSPOT.md §2.4): a shorter window would
-    // let a late retry through as a new event.
-    if queue.dedup_window_ms < 86_400_000 {
-        p(
-            "queue.dedup_window_ms",
-            "must be at least 86400000 (24 h, HubSpot's retry window)".into(),
-        );
-    }
-    let worker = &settings.worker;
-    if !(1..=256).contains(&worker.concurrency) {
-        p("worker.concurrency", "must be between 1 and 256".into());
-    }
-    if !(10..=60_000).contains(&worker.poll_interval_ms) {
-        p(
-            "worker.poll_interval_ms",
-            "must be between 10 and 60000".into(),
-        );
-    }
-    for (i, lane) in worker.lanes.iter().enumerate() {
-        if !crate::worker::KNOWN_LANES.contains(&lane.as_str()) {
-            let known = crate::worker::KNOWN_LANES.join(", ");
-            p(
-                &format!("worker.lanes[{i}]"),
-                format!("unknown lane {lane:?}; this build runs: {known}"),
-            );
-        }
-    }
+    section(&mut p, "queue", |q| settings.queue.check(q));
+    section(&mut p, "worker", |q| settings.worker.check(q));
     if purpose.receives_webhooks() {
         // The admin listener runs with the service only.
         super::admin::validate(&settings.server, &mut p);
     }
+    section(&mut p, "pipeline", |q| settings.pipeline.check(q));
     let pipeline = &settings.pipeline;
-    if pipeline.batch_window_ms > 10_000 {
-        p(
-            "pipeline.batch_window_ms",
-            "must be at most 10000 (a lead waits this long before its handoff starts)".into(),
-        );
-    }
-    if !(1..=100).contains(&pipeline.batch_max_contacts) {
-        p(
-            "pipeline.batch_max_contacts",
-            "must be between 1 and 100 (HubSpot batch endpoints take 100 inputs)".into(),
-        );
-    }
-    if !(1..=64).contains(&pipeline.batches_in_flight) {
-        p(
-            "pipeline.batches_in_flight",
-            "must be between 1 and 64".into(),
-        );
-    }
-    if pipeline.write_back.owner.trim().is_empty() {
-        p(
-            "pipeline.write_back.owner",
-            "must name the owner property (HubSpot's is hubspot_owner_id)".into(),
-        );
-    }
-    if !(0..=3_600_000).contains(&pipeline.task_lookup_delay_ms) {
-        p(
-            "pipeline.task_lookup_delay_ms",
-            "must be between 0 and 3600000".into(),
-        );
-    }
     for (i, id) in pipeline.sequence_portals.iter().enumerate() {
         if !settings.hubspot.portals.iter().any(|c| c.id.0 == *id) {
             p(
@@ -227,6 +155,16 @@ fn check_portal_secrets(
     {
         p(&format!("hubspot.{}", key("token_key", &r)), message);
     }
+}
+
+/// Runs a section's own checks (`check` reports keys inside the section) and reports each
+/// problem under the section's key path.
+fn section(
+    p: &mut impl FnMut(&str, String),
+    name: &str,
+    check: impl FnOnce(crate::worker::settings::Problems<'_>),
+) {
+    check(&mut |key: &str, message: String| p(&format!("{name}.{key}"), message));
 }
 
 fn check_url(url: &str) -> Result<(), String> {

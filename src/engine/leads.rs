@@ -1,9 +1,9 @@
 //! `[playbook.leads]`: whether each handoff also creates a HubSpot Lead record (object 0-136,
-//! HUBSPOT-NEXT.md §3) for the contact, owned by the assigned rep, and its name — a template
-//! with the task templates' `{placeholders}`, rendered at decision time — and which lead
-//! stages are dispositions. Stage ids are per portal (HUBSPOT-NEXT.md §3.4, §3.7): the
-//! playbook names stages by label or id, and [`stage_outcomes`] resolves them against the
-//! stages HubSpot's pipelines API lists.
+//! docs/hubspot.md "Lead records (object 0-136)") for the contact, owned by the assigned rep, and
+//! its name — a template with the task templates' `{placeholders}`, rendered at decision time — and
+//! which lead stages are dispositions. Stage ids are per portal (docs/hubspot.md "Lead stages and
+//! pipelines"): the playbook names stages by label or id, and [`stage_outcomes`] resolves them
+//! against the stages HubSpot's pipelines API lists.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -38,8 +38,8 @@ pub struct LeadsDoc {
     /// Connected) are not dispositions.
     #[serde(default)]
     pub stages: StageNames,
-    /// The lead property holding the disqualification reason (HUBSPOT-NEXT.md §3.3: seen in
-    /// portals, not in HubSpot's guide).
+    /// The lead property holding the disqualification reason (docs/hubspot.md "Lead properties":
+    /// seen in portals, not in HubSpot's guide).
     #[serde(default = "default_reason_property")]
     pub reason_property: String,
 }
@@ -57,7 +57,8 @@ pub struct StageNames {
 }
 
 // HubSpot's default labels, and the default stages' internal ids seen in many portals
-// (HUBSPOT-NEXT.md §3.4: labels are renameable; "Unqualified" in some portals).
+// (docs/hubspot.md "Lead stages and pipelines": labels are renameable; "Unqualified" in some
+// portals).
 fn default_accepted() -> Vec<String> {
     vec!["Qualified".into(), "qualified-stage-id".into()]
 }

@@ -6,6 +6,7 @@
 pub mod agreement;
 pub mod calendar;
 pub mod check;
+pub mod company_free;
 pub mod compile;
 pub mod condition;
 pub mod contact;

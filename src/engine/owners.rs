@@ -63,7 +63,8 @@ fn is_true(b: &bool) -> bool {
     *b
 }
 
-/// Availability the worker took from HubSpot's CRM user (HUBSPOT-NEXT.md §4) for one owner.
+/// Availability the worker took from HubSpot's CRM user (docs/hubspot.md "Rep availability from CRM
+/// users") for one owner.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct FromHubspot {
     /// `hs_availability_status` is `away`.

@@ -1,13 +1,15 @@
-//! HubSpot webhook deliveries (HUBSPOT.md §2): a JSON array of at most 100 events, parsed once
-//! at the boundary into [`HubspotEvent`]s. Only verified bytes reach [`parse_delivery`].
+//! HubSpot webhook deliveries (docs/hubspot.md "Webhooks"): a JSON array of at most 100 events,
+//! parsed once at the boundary into [`HubspotEvent`]s. Only verified bytes reach
+//! [`parse_delivery`].
 
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
-/// HubSpot sends "up to 100 events" per request (HUBSPOT.md §2.1, §2.5).
+/// HubSpot sends "up to 100 events" per request (docs/hubspot.md "Delivery shape and fields").
 pub const MAX_EVENTS_PER_DELIVERY: usize = 100;
 
-/// Object type id of contacts in the generic `object.*` format (HUBSPOT.md §2.2).
+/// Object type id of contacts in the generic `object.*` format (docs/hubspot.md "Subscription types
+/// and the generic format").
 pub const CONTACT_OBJECT_TYPE: &str = "0-1";
 
 /// What happened to the object; the part of the subscription type after the dot.
@@ -147,15 +149,16 @@ impl HubspotEvent {
         )
     }
 
-    /// The deduplication key (HUBSPOT.md §2.3): portal, object type, object, action,
-    /// occurredAt, property name and value — not `attemptNumber`, which changes on every retry.
-    /// It leaves out `eventId`, `subscriptionId` and the `contact.`/`object.` family on purpose:
-    /// journal entries carry none of them (HUBSPOT-NEXT.md §1.7), and the same change must get
-    /// the same key whether push or the journal brought it, so that it is handled once. Two push
-    /// events that differ only in those ids (e.g. a `contact.creation` and an `object.creation`
-    /// subscription firing for one record) describe the same change and count once. Fields are
-    /// length-prefixed so no two different events share an encoding; the first 16 bytes of
-    /// SHA-256 keep the ledger index small.
+    /// The deduplication key (docs/hubspot.md "Order, duplicates and the dedup key"): portal,
+    /// object type, object, action, occurredAt, property name and value — not `attemptNumber`,
+    /// which changes on every retry. It leaves out `eventId`, `subscriptionId` and the
+    /// `contact.`/`object.` family on purpose: journal entries carry none of them (docs/hubspot.md
+    /// "Journal entries as webhook events"), and the same change must get the same key whether push
+    /// or the journal brought it, so that it is handled once. Two push events that differ only in
+    /// those ids (e.g. a `contact.creation` and an `object.creation` subscription firing for one
+    /// record) describe the same change and count once. Fields are length-prefixed so no two
+    /// different events share an encoding; the first 16 bytes of SHA-256 keep the ledger index
+    /// small.
     pub fn dedup_key(&self) -> [u8; 16] {
         let mut hash = Sha256::new();
         for n in [self.portal_id, self.occurred_at, self.object_id] {
@@ -223,7 +226,8 @@ struct WireEvent {
     app_id: Option<i64>,
     occurred_at: i64,
     subscription_type: Option<String>,
-    /// The docs' field table and one example use `eventType` (HUBSPOT.md §2.1, §7.4).
+    /// The docs' field table and one example use `eventType` (docs/hubspot.md "Delivery shape and
+    /// fields").
     event_type: Option<String>,
     attempt_number: Option<i64>,
     object_id: Option<i64>,
@@ -345,7 +349,8 @@ fn classify(index: usize, w: WireEvent) -> Result<Option<HubspotEvent>, Delivery
         Some(action) if family == "contact" || family == "object" => action,
         _ => return Ok(None),
     };
-    // Generic events carry objectTypeId (HUBSPOT.md §2.2); classic contact events do not.
+    // Generic events carry objectTypeId (docs/hubspot.md "Subscription types and the generic
+    // format"); classic contact events do not.
     let object_type_id = if family == "object" {
         match w.object_type_id {
             Some(t) if !t.trim().is_empty() => t,

@@ -199,7 +199,8 @@ proptest! {
 fn dedup_key_is_the_same_for_one_change_whichever_subscription_or_event_id_brought_it() {
     let parsed = parse_delivery(fixture!("contact_property_change.json")).unwrap();
     let push = parsed.events[0].clone();
-    // The journal carries no eventId or subscriptionId (HUBSPOT-NEXT.md §1.7).
+    // The journal carries no eventId or subscriptionId (docs/hubspot.md "Journal entries as webhook
+    // events").
     let from_journal = HubspotEvent {
         event_id: 0,
         subscription_id: 0,

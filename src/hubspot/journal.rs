@@ -1,8 +1,8 @@
-//! Webhooks Journal files (HUBSPOT-NEXT.md §1.6–§1.7), parsed once and mapped to the same
+//! Webhooks Journal files (docs/hubspot.md "Journal files"), parsed once and mapped to the same
 //! [`HubspotEvent`] the push receiver produces, so both paths share one inbox and one dedup key.
 //!
 //! The file format is not in HubSpot's spec; field names come from two third-party clients
-//! (HUBSPOT-NEXT.md §1.6, §5.1), so parsing is lenient: unknown fields are ignored,
+//! (docs/hubspot.md "Journal files"), so parsing is lenient: unknown fields are ignored,
 //! `occurredAt` may be an ISO string or epoch milliseconds, and an entry that cannot be mapped is
 //! counted as skipped, not fatal.
 
@@ -24,7 +24,7 @@ pub struct JournalFile {
     pub journal_events: Vec<JournalEntry>,
 }
 
-/// One entry of a journal file (HUBSPOT-NEXT.md §1.6 "Per-event fields seen").
+/// One entry of a journal file (docs/hubspot.md "Journal files").
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalEntry {
@@ -44,7 +44,7 @@ pub struct JournalEntry {
     pub merged_object_ids: Option<Vec<i64>>,
 }
 
-/// `occurredAt` / `publishedAt`: ISO-8601 text or epoch milliseconds (not pinned, §1.6).
+/// `occurredAt` / `publishedAt`: ISO-8601 text or epoch milliseconds (not pinned, "Journal files").
 fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     Ok(match serde_json::Value::deserialize(d)? {
         serde_json::Value::Number(n) => n.as_i64(),
@@ -72,10 +72,10 @@ pub struct MappedEntries {
     pub malformed: usize,
 }
 
-/// Maps the entries of `portal` to classic-shaped events (HUBSPOT-NEXT.md §1.7): CREATE →
-/// `creation`, UPDATE → one `propertyChange` per changed property (the push path sends one
-/// event per property), DELETE/MERGE/RESTORE/GDPR_DELETE → their classic action. Only contacts
-/// (`0-1`) are kept, as on the push path.
+/// Maps the entries of `portal` to classic-shaped events (docs/hubspot.md "Journal entries as
+/// webhook events"): CREATE → `creation`, UPDATE → one `propertyChange` per changed property (the
+/// push path sends one event per property), DELETE/MERGE/RESTORE/GDPR_DELETE → their classic
+/// action. Only contacts (`0-1`) are kept, as on the push path.
 pub fn map_entries(portal: i64, entries: &[JournalEntry]) -> MappedEntries {
     let mut out = MappedEntries::default();
     for entry in entries {
@@ -93,7 +93,8 @@ pub fn map_entries(portal: i64, entries: &[JournalEntry]) -> MappedEntries {
             out.skipped += 1;
             continue;
         }
-        // The journal has no eventId or subscriptionId (§1.7); the dedup key does not use them.
+        // The journal has no eventId or subscriptionId ("Journal entries as webhook events"); the
+        // dedup key does not use them.
         let base = |action: EventAction| {
             HubspotEvent::new(
                 portal,

@@ -1,5 +1,6 @@
-//! HubSpot request signatures (HUBSPOT.md §1): pure functions over the raw request, no I/O and
-//! no clock. The intake stage calls [`verify`] before it parses a single byte of the body.
+//! HubSpot request signatures (docs/hubspot.md "Webhook signatures"): pure functions over the raw
+//! request, no I/O and no clock. The intake stage calls [`verify`] before it parses a single byte
+//! of the body.
 
 use std::borrow::Cow;
 
@@ -12,13 +13,17 @@ use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Header carrying the v3 signature (HUBSPOT.md §1.1; header names are case-insensitive).
+/// Header carrying the v3 signature (docs/hubspot.md "Signature headers and versions";
+/// case-insensitive).
 pub const HEADER_V3: &str = "x-hubspot-signature-v3";
-/// Header carrying the v3 timestamp, Unix epoch milliseconds (HUBSPOT.md §1.1).
+/// Header carrying the v3 timestamp, Unix epoch milliseconds (docs/hubspot.md "Signature headers
+/// and versions").
 pub const HEADER_TIMESTAMP: &str = "x-hubspot-request-timestamp";
-/// Header carrying a v1 or v2 signature, lowercase hex (HUBSPOT.md §1.1).
+/// Header carrying a v1 or v2 signature, lowercase hex (docs/hubspot.md "Signature headers and
+/// versions").
 pub const HEADER_LEGACY: &str = "x-hubspot-signature";
-/// Says which algorithm [`HEADER_LEGACY`] uses: `v1` or `v2` (HUBSPOT.md §1.1).
+/// Says which algorithm [`HEADER_LEGACY`] uses: `v1` or `v2` (docs/hubspot.md "Signature headers
+/// and versions").
 pub const HEADER_LEGACY_VERSION: &str = "x-hubspot-signature-version";
 
 /// One HubSpot app whose client secret may sign deliveries to this receiver.
@@ -26,7 +31,8 @@ pub const HEADER_LEGACY_VERSION: &str = "x-hubspot-signature-version";
 pub struct AppKey {
     /// The app's id; when set, every event of a delivery signed with this key must name it.
     pub app_id: Option<i64>,
-    /// The app's client secret: the HMAC key (v3) or hash prefix (v1/v2), HUBSPOT.md §1.5.
+    /// The app's client secret: the HMAC key (v3) or hash prefix (v1/v2), docs/hubspot.md "The
+    /// signing secret".
     pub secret: SecretString,
     /// Accept the legacy v1 signature (`sha256(secret + body)`, no timestamp).
     pub allow_v1: bool,
@@ -104,8 +110,9 @@ pub struct Verified {
 /// Checks a request against every configured app.
 ///
 /// A request carrying `X-HubSpot-Signature-v3` is judged by v3 alone: HubSpot sends the legacy
-/// header beside it for backwards compatibility (HUBSPOT.md §1.1), and v3 is the only one that
-/// covers a timestamp. Without it, v1/v2 are tried only for apps that enable them.
+/// header beside it for backwards compatibility (docs/hubspot.md "Signature headers and versions"),
+/// and v3 is the only one that covers a timestamp. Without it, v1/v2 are tried only for apps that
+/// enable them.
 pub fn verify(
     request: &SignedRequest<'_>,
     apps: &[AppKey],
@@ -123,7 +130,8 @@ pub fn verify(
             .iter()
             .position(|app| {
                 let mac = v3_mac(&app.secret, request.method, &uri, request.body, timestamp);
-                // Constant-time comparison (HUBSPOT.md §1.4 step 6): `verify_slice` uses `subtle`.
+                // Constant-time comparison (docs/hubspot.md "The v3 signature", step 5):
+                // `verify_slice` uses `subtle`.
                 mac.verify_slice(&expected).is_ok()
             })
             .ok_or(SignatureError::Mismatch)?;
@@ -177,8 +185,8 @@ pub fn verify(
     Err(SignatureError::Mismatch)
 }
 
-/// Rejects timestamps outside `±window_ms` of `now_ms` (HUBSPOT.md §1.6: the docs reject old
-/// ones; refusing future ones too is our hardening against pre-signed replays).
+/// Rejects timestamps outside `±window_ms` of `now_ms` (docs/hubspot.md "The timestamp window": the
+/// docs reject old ones; refusing future ones too is our hardening against pre-signed replays).
 fn check_timestamp(timestamp: &str, now_ms: i64, window_ms: i64) -> Result<(), SignatureError> {
     if timestamp.is_empty() || !timestamp.bytes().all(|b| b.is_ascii_digit()) {
         return Err(SignatureError::MalformedTimestamp);
@@ -202,8 +210,9 @@ fn check_timestamp(timestamp: &str, now_ms: i64, window_ms: i64) -> Result<(), S
     Ok(())
 }
 
-/// Decodes exactly the 12 percent-escapes HubSpot's v3 rule lists (HUBSPOT.md §1.4 step 2),
-/// in the upper-case form the table gives; every other escape (`%20`, `%26`, …) stays as is.
+/// Decodes exactly the 12 percent-escapes HubSpot's v3 rule lists (docs/hubspot.md "The v3
+/// signature"), in the upper-case form the table gives; every other escape (`%20`, `%26`, …) stays
+/// as is.
 pub fn decode_uri(uri: &str) -> Cow<'_, str> {
     if !uri.contains('%') {
         return Cow::Borrowed(uri);
@@ -286,12 +295,14 @@ fn v2_digest(secret: &SecretString, method: &str, uri: &str, body: &[u8]) -> Vec
     hash.finalize().to_vec()
 }
 
-/// Lowercase hex v1 signature: `sha256(secret + body)` (HUBSPOT.md §1.2).
+/// Lowercase hex v1 signature: `sha256(secret + body)` (docs/hubspot.md "Legacy v1 and v2
+/// signatures").
 pub fn sign_v1(secret: &SecretString, body: &[u8]) -> String {
     hex::encode(v1_digest(secret, body))
 }
 
-/// Lowercase hex v2 signature: `sha256(secret + method + uri + body)` (HUBSPOT.md §1.3).
+/// Lowercase hex v2 signature: `sha256(secret + method + uri + body)` (docs/hubspot.md "Legacy v1
+/// and v2 signatures").
 pub fn sign_v2(secret: &SecretString, method: &str, uri: &str, body: &[u8]) -> String {
     hex::encode(v2_digest(secret, method, uri, body))
 }

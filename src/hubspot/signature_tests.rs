@@ -1,5 +1,5 @@
-//! Official vectors from HUBSPOT.md §1.7 plus properties: any change of method, URI, body,
-//! timestamp or secret is rejected.
+//! Official vectors (docs/hubspot.md "Official test vectors") plus properties: any change of
+//! method, URI, body, timestamp or secret is rejected.
 
 use proptest::prelude::*;
 use secrecy::SecretString;
@@ -8,9 +8,9 @@ use super::*;
 
 const SECRET: &str = "yyyyyyyy-yyyy-yyyy-yyyy-yyyyyyyyyyyy";
 const URL: &str = "https://www.example.com/webhook_uri";
-/// The 207-byte Node SDK v1 body (HUBSPOT.md §1.7 a).
+/// The 207-byte Node SDK v1 body (Node SDK test).
 const NODE_BODY: &str = r#"[{"eventId":1,"subscriptionId":12345,"portalId":62515,"occurredAt":1564113600000,"subscriptionType":"contact.creation","attemptNumber":0,"objectId":123,"changeSource":"CRM","changeFlag":"NEW","appId":54321}]"#;
-/// The Python/Ruby SDK body, single quotes and all (HUBSPOT.md §1.7 c/d).
+/// The Python/Ruby SDK body, single quotes and all (Python and Ruby SDK tests).
 const PY_BODY: &str = "{'example_field':'example_value'}";
 
 fn secret() -> SecretString {
@@ -136,7 +136,7 @@ fn v3_vector_verifies_within_the_window_and_not_outside() {
             version: SignatureVersion::V3
         })
     );
-    // The PHP SDK's case: 300 500 ms old is stale (HUBSPOT.md §1.7 b).
+    // The PHP SDK's case: 300 500 ms old is stale (docs/hubspot.md "Official test vectors").
     let stale = verify(&req, &apps, 1_700_000_300_000 + 300_500, 300_000);
     assert!(matches!(stale, Err(SignatureError::Stale { .. })));
     let future = verify(&req, &apps, 1_700_000_300_000 - 300_001, 300_000);

@@ -1,14 +1,13 @@
-//! HTTP intake: the webhook route, health probes and metrics on the public listener, and the
-//! admin routes (`admin`) on a listener of their own. Handlers are thin: extract typed input,
-//! call one function, map the result to a status.
+//! HTTP intake: the webhook route, health probes and metrics on the public listener. Handlers
+//! are thin: extract typed input, call one function, map the result to a status. (The admin
+//! routes, on a listener of their own, are `admin::http`.)
 
-pub mod admin;
 mod error;
 mod health;
 mod metrics;
 mod state;
 mod verified;
-pub(crate) mod webhook;
+mod webhook;
 
 use std::time::Duration;
 

@@ -54,7 +54,8 @@ impl FromRequest<AppState> for VerifiedWebhook {
     }
 }
 
-/// HubSpot posts `application/json` (HUBSPOT.md §2.1); anything else is refused with 415.
+/// HubSpot posts `application/json` (docs/hubspot.md "Delivery shape and fields"); anything else is
+/// refused with 415.
 fn check_content_type(headers: &HeaderMap) -> Result<(), ApiError> {
     let value = headers
         .get(header::CONTENT_TYPE)

@@ -24,10 +24,9 @@ use super::verified::VerifiedWebhook;
 use crate::hubspot::client::LEAD_OBJECT_TYPE;
 use crate::hubspot::event::{HubspotEvent, parse_delivery};
 use crate::hubspot::signature::SignatureVersion;
+use crate::jobs::event_entry;
 use crate::metrics::ReasonLabel;
-use crate::store::{
-    EnqueueReceipt, InboxEntry, KIND_HUBSPOT_EVENT, NewDelivery, NewJob, QUEUE_EVENTS,
-};
+use crate::store::{EnqueueReceipt, InboxEntry, NewDelivery};
 
 pub(super) fn router(path: &str) -> Router<AppState> {
     Router::new().route(path, post(receive))
@@ -203,13 +202,6 @@ fn check_app(state: &AppState, app_index: usize, events: &[HubspotEvent]) -> Res
     }
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JobPayload<'a> {
-    request_id: &'a str,
-    event: &'a HubspotEvent,
-}
-
 fn inbox_entry(event: &HubspotEvent, request_id: &str) -> Result<InboxEntry, ApiError> {
     event_entry(event, request_id).map_err(|err| {
         // Strings and integers always serialize; this is here so nothing can panic.
@@ -219,26 +211,6 @@ fn inbox_entry(event: &HubspotEvent, request_id: &str) -> Result<InboxEntry, Api
             "internal",
             "internal error",
         )
-    })
-}
-
-/// The inbox row and job of one event, as every path that brings events builds it (push here,
-/// the journal backfill in `worker::journal`): same dedup key, same job.
-pub(crate) fn event_entry(
-    event: &HubspotEvent,
-    request_id: &str,
-) -> Result<InboxEntry, serde_json::Error> {
-    let payload = serde_json::value::to_raw_value(&JobPayload { request_id, event })?;
-    Ok(InboxEntry {
-        dedup_key: event.dedup_key(),
-        portal_id: event.portal_id,
-        job: NewJob {
-            queue: QUEUE_EVENTS,
-            key: event.object_key(),
-            kind: KIND_HUBSPOT_EVENT,
-            payload,
-            occurred_at_ms: event.occurred_at,
-        },
     })
 }
 

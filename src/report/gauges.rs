@@ -6,7 +6,7 @@ use super::ReportError;
 use super::board::{LedgerRows, Scoreboard};
 use super::window::Window;
 use crate::metrics::Metrics;
-use crate::metrics_kpi::{KpiMetrics, QuantileLabel, StageLabel, WindowLabel, WindowOutcomeLabel};
+use crate::metrics::kpi::{KpiMetrics, QuantileLabel, StageLabel, WindowLabel, WindowOutcomeLabel};
 use crate::store::Store;
 
 /// How often the gauges are recomputed at most.

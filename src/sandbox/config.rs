@@ -45,7 +45,7 @@ impl Default for SandboxConfig {
     }
 }
 
-/// HubSpot's limits as the sandbox enforces them (HUBSPOT.md §4).
+/// HubSpot's limits as the sandbox enforces them (docs/hubspot.md "Limits by app type").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct RateLimit {
@@ -137,7 +137,8 @@ impl FromStr for RateLimit {
     }
 }
 
-/// Injected failures (HUBSPOT.md §3.7 statuses), deterministic for a given `seed`.
+/// Injected failures (docs/hubspot.md "Error bodies and status codes"), deterministic for a given
+/// `seed`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields, default)]
 pub struct FaultConfig {

@@ -1,6 +1,7 @@
-//! HubSpot's error bodies (HUBSPOT.md §3.7): `status`, `message`, `correlationId`, `category`,
-//! optional `context` and `errors`; the 429 body with `errorType` and `policyName`. Also the
-//! JSON/query extractors, so a malformed request gets HubSpot's 400 instead of axum's text.
+//! HubSpot's error bodies (docs/hubspot.md "Error bodies and status codes"): `status`, `message`,
+//! `correlationId`, `category`, optional `context` and `errors`; the 429 body with `errorType` and
+//! `policyName`. Also the JSON/query extractors, so a malformed request gets HubSpot's 400 instead
+//! of axum's text.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -115,7 +116,7 @@ pub(crate) fn correlation_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// Which 429 (HUBSPOT.md §3.7 and §4).
+/// Which 429 (docs/hubspot.md "429 answers and Retry-After").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Policy {
     TenSecondly,

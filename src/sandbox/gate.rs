@@ -1,7 +1,7 @@
 //! Every HubSpot call passes this gate before its handler: it is counted, delayed by injected
 //! latency, authenticated (`Authorization: Bearer`), checked against 429 faults and the rate
 //! limits, maybe answered with an injected 5xx, and gets the `X-HubSpot-RateLimit-*` headers
-//! (HUBSPOT.md §4: not on search; the daily ones not for OAuth tokens).
+//! (docs/hubspot.md "Rate-limit headers": not on search; the daily ones not for OAuth tokens).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -175,7 +175,8 @@ impl Gate {
             Lane::General => rate_headers(&cfg, &caller, remaining, daily_left),
             Lane::Search => Vec::new(),
         };
-        // Journal calls are exempt from the daily and burst limits (HUBSPOT-NEXT.md §1.3).
+        // Journal calls are exempt from the daily and burst limits (docs/hubspot.md "Journal paths
+        // and limits").
         let exempt = path.starts_with("/webhooks-journal/");
         if lane == Lane::General && !exempt {
             self.limiter.arrive(caller.key(), now);

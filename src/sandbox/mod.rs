@@ -3,13 +3,13 @@
 //!
 //! It answers exactly the endpoints [`crate::hubspot::client`] calls, on both API versions
 //! (`/crm/v3/…` and `/crm/…/2026-09/…`, each in its own batch shape; docs/hubspot.md
-//! "Date-versioned API and write validation"), in HubSpot's shapes (HUBSPOT.md §3–§5, §8):
+//! "Date-versioned API and write validation"), in HubSpot's shapes (docs/hubspot.md "CRM objects"):
 //! contacts (get, batch read/update, search), companies (batch read), contact → company
 //! associations (batch read), tasks (batch create/read, search), owners (paged), CRM users with
 //! their availability (paged, `users.rs`), sales sequences (enroll, a contact's enrollment, one
-//! sequence; `sequences.rs`, HUBSPOT-NEXT.md §2), Leads, contact and company property
-//! definitions and groups (`properties.rs`), `POST /oauth/v3/token`, a token's scopes
-//! (access-token-info, introspection; `access.rs`) and the Webhooks Journal (subscriptions,
+//! sequence; `sequences.rs`, docs/hubspot.md "Sales sequences (first touch)"), Leads, contact and
+//! company property definitions and groups (`properties.rs`), `POST /oauth/v3/token`, a token's
+//! scopes (access-token-info, introspection; `access.rs`) and the Webhooks Journal (subscriptions,
 //! journal reads). Around them sit HubSpot's behaviours that
 //! handoff must survive: bearer auth with 401 bodies, the rolling burst limit with its headers
 //! and 429 bodies, daily and search limits, merged contact ids, and injected faults (5xx, 429

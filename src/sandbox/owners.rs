@@ -1,5 +1,5 @@
-//! Owners as the sandbox holds them: HubSpot's `PublicOwner` (HUBSPOT.md §3.5), seeded from
-//! `owners.json` and rendered for `GET /crm/v3/owners`.
+//! Owners as the sandbox holds them: HubSpot's `PublicOwner` (docs/hubspot.md "Owners and user
+//! ids"), seeded from `owners.json` and rendered for `GET /crm/v3/owners`.
 
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -16,11 +16,11 @@ pub(crate) struct Team {
     primary: bool,
 }
 
-/// `PublicOwner` as seeded (HUBSPOT.md §3.5).
+/// `PublicOwner` as seeded (docs/hubspot.md "Owners and user ids").
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Owner {
-    #[serde(deserialize_with = "crate::hubspot::client::types::de_u64")]
+    #[serde(deserialize_with = "owner_id")]
     pub(crate) id: u64,
     #[serde(default)]
     pub(crate) email: Option<String>,
@@ -41,6 +41,22 @@ pub(crate) struct Owner {
 
 fn person() -> String {
     "PERSON".into()
+}
+
+/// An owner id as seeded: a string as HubSpot writes it (`"id": "123"`), or a number. The
+/// sandbox reads it on its own, not with the client's parsing: a fake that shared it would
+/// hide a bug the two have in common.
+fn owner_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    use serde::de::Error as _;
+    match Value::deserialize(d)? {
+        Value::String(text) => text.trim().parse().map_err(D::Error::custom),
+        Value::Number(n) => n
+            .as_u64()
+            .ok_or_else(|| D::Error::custom(format!("owner id {n} is not a positive integer"))),
+        other => Err(D::Error::custom(format!(
+            "owner id must be a string or an integer, not {other}"
+        ))),
+    }
 }
 
 impl Owner {
@@ -69,5 +85,26 @@ impl Owner {
             "archived": self.archived,
             "teams": teams,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id_of(id: &str) -> Result<u64, String> {
+        serde_json::from_str::<Owner>(&format!("{{\"id\": {id}}}"))
+            .map(|o| o.id)
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_seeded_owner_id_is_a_string_or_an_integer_and_nothing_else() {
+        assert_eq!(id_of("\"77\""), Ok(77));
+        assert_eq!(id_of("\" 78 \""), Ok(78));
+        assert_eq!(id_of("79"), Ok(79));
+        for bad in ["\"x7\"", "-1", "1.5", "true", "null"] {
+            assert!(id_of(bad).is_err(), "{bad} was accepted");
+        }
     }
 }

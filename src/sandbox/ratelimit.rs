@@ -1,7 +1,8 @@
-//! HubSpot's limits over rolling windows (HUBSPOT.md §4): a burst window per key (a private-app
-//! token, or the account for OAuth tokens), a daily count per key reset at UTC midnight, and
-//! search's own per-token window. Also what the stats report: the most requests that *arrived*
-//! for one key within any window, so a test can show a client never offered more than the limit.
+//! HubSpot's limits over rolling windows (docs/hubspot.md "Limits by app type"): a burst window per
+//! key (a private-app token, or the account for OAuth tokens), a daily count per key reset at UTC
+//! midnight, and search's own per-token window. Also what the stats report: the most requests that
+//! *arrived* for one key within any window, so a test can show a client never offered more than the
+//! limit.
 
 use std::collections::{HashMap, VecDeque};
 use std::time::Duration;

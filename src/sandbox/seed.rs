@@ -57,8 +57,8 @@ fn record(o: SeedObject, now: i64, links: Vec<u64>) -> Result<Record, String> {
     Ok(r)
 }
 
-/// `sequences.json` (`[{"id","name","userId"}]`, HUBSPOT-NEXT.md §2.3) is optional: a seed
-/// without it has no sequences, so every enrollment is refused as an unknown sequence.
+/// `sequences.json` (`[{"id","name","userId"}]`, docs/hubspot.md "Sequence shapes") is optional: a
+/// seed without it has no sequences, so every enrollment is refused as an unknown sequence.
 fn sequences(dir: &Path) -> Result<Vec<super::sequences::Sequence>, SandboxError> {
     const NAME: &str = "sequences.json";
     if !dir.join(NAME).exists() {

@@ -1,13 +1,14 @@
-//! Sales sequences as the sandbox holds them (HUBSPOT-NEXT.md §2): the portal's sequences
-//! (seeded from the optional `sequences.json`), the contacts' current enrollments (one sequence
-//! per contact at a time, §2.4), and which users lack the Sales/Service Hub Professional seat or
-//! the connected inbox enrolling needs (§2.2, §2.5) — set through the control API.
+//! Sales sequences as the sandbox holds them (docs/hubspot.md "Sales sequences (first touch)"): the
+//! portal's sequences (seeded from the optional `sequences.json`), the contacts' current
+//! enrollments (one sequence per contact at a time, "Sequence refusals"), and which users lack the
+//! Sales/Service Hub Professional seat or the connected inbox enrolling needs ("Enrolling on behalf
+//! of an owner") — set through the control API.
 //!
 //! The enroll rules HubSpot applies, in the order the sandbox checks them: a known user with a
 //! seat; the sender is that user's connected inbox (here: the owner's email, unless the user is
 //! marked without an inbox); the sequence exists; the contact exists; the contact is in no
 //! sequence yet. HubSpot does not document the status codes and messages of these refusals
-//! (§2.4, §5 item 7): the sandbox's choices are in [`Refusal`].
+//! ("Sequence refusals"): the sandbox's choices are in [`Refusal`].
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -23,7 +24,7 @@ use super::routes::IdStr;
 use super::state::{Kind, iso, now_ms};
 use super::views::ControlError;
 
-/// A sequence (`PublicSequenceLiteResponse`, §2.3), as seeded.
+/// A sequence (`PublicSequenceLiteResponse`, "Sequence shapes"), as seeded.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(crate) struct Sequence {
@@ -33,7 +34,8 @@ pub(crate) struct Sequence {
     pub(crate) user_id: IdStr,
 }
 
-/// One contact's enrollment (`PublicSequenceEnrollmentResponse`, §2.3, plus who sent it).
+/// One contact's enrollment (`PublicSequenceEnrollmentResponse`, "Sequence shapes", plus who sent
+/// it).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnrollmentView {
@@ -79,15 +81,15 @@ pub(crate) struct Sequences {
 /// Why an enrollment was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Refusal {
-    /// 403: the user has no Sales/Service Hub Professional+ seat (§2.2).
+    /// 403: the user has no Sales/Service Hub Professional+ seat ("Sales sequences (first touch)").
     NoSeat(u64),
-    /// 400: `senderEmail` is not a connected inbox of the user (§2.5).
+    /// 400: `senderEmail` is not a connected inbox of the user ("Enrolling on behalf of an owner").
     NoInbox(u64, String),
     /// 404: no such sequence.
     UnknownSequence(String),
     /// 404: no such contact.
     UnknownContact(u64),
-    /// 400: the contact is in a sequence already (`ALREADY_ENROLLED`, §2.4).
+    /// 400: the contact is in a sequence already (`ALREADY_ENROLLED`, "Sequence refusals").
     AlreadyEnrolled(u64, String),
 }
 

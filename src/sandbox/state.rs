@@ -15,7 +15,8 @@ pub(crate) enum Kind {
     Contact,
     Company,
     Task,
-    /// HubSpot's Lead object (0-136, HUBSPOT-NEXT.md §3); links: its primary contact.
+    /// HubSpot's Lead object (0-136, docs/hubspot.md "Lead records (object 0-136)"); links: its
+    /// primary contact.
     Lead,
 }
 
@@ -38,7 +39,7 @@ impl Kind {
         }
     }
 
-    /// Returned when no `properties` are requested (HUBSPOT.md §3.1 lists the contact ones).
+    /// Returned when no `properties` are requested (docs/hubspot.md "Records and property values").
     fn defaults(self) -> &'static [&'static str] {
         match self {
             Self::Contact => &["email", "firstname", "lastname"],
@@ -89,7 +90,7 @@ impl Record {
         self.archived_ms.is_some()
     }
 
-    /// Sets properties; `""` clears one (HUBSPOT.md §3.3).
+    /// Sets properties; `""` clears one (docs/hubspot.md "Updating contacts").
     pub(crate) fn set(&mut self, props: BTreeMap<String, String>, now_ms: i64) {
         for (k, v) in props {
             if v.is_empty() {
@@ -176,7 +177,7 @@ pub(crate) struct Crm {
     companies: BTreeMap<u64, Record>,
     tasks: BTreeMap<u64, Record>,
     leads: BTreeMap<u64, Record>,
-    /// Lead creates are refused (a portal without leads set up, HUBSPOT-NEXT.md §3.7).
+    /// Lead creates are refused (docs/hubspot.md "Portals without leads").
     pub(crate) leads_refused: bool,
     /// Required and conditionally required properties (`validation.rs`).
     pub(crate) validation: super::validation::Rules,
@@ -331,7 +332,7 @@ impl Crm {
     }
 }
 
-/// Rejects writes to computed properties (HUBSPOT.md §3.3: read-only properties may error).
+/// Rejects writes to computed properties (docs/hubspot.md "Updating contacts").
 pub(crate) fn check_writable(kind: Kind, props: &BTreeMap<String, String>) -> Result<(), String> {
     let read_only =
         |k: &str| kind.always().contains(&k) || (kind == Kind::Contact && k == ASSOCIATED_COMPANY);

@@ -1,8 +1,9 @@
-//! CRM users (object type `0-115`, HUBSPOT-NEXT.md §4.1) as the sandbox holds them: seeded from
-//! the optional `users.json` (`{"id", "properties"}`, joined to the seeded owners through
-//! `hs_internal_user_id` = the owner's `userId`, §4.3), rendered for `GET /crm/v3/objects/users`
-//! (`routes/users.rs`), and changed through the control API (`PATCH /_sandbox/users/{id}`), the
-//! way a rep flips their status or HubSpot's schedule flips it for them.
+//! CRM users (object type `0-115`, docs/hubspot.md "CRM user availability properties") as the
+//! sandbox holds them: seeded from the optional `users.json` (`{"id", "properties"}`, joined to the
+//! seeded owners through `hs_internal_user_id` = the owner's `userId`, "Joining a CRM user to an
+//! owner"), rendered for `GET /crm/v3/objects/users` (`routes/users.rs`), and changed through the
+//! control API (`PATCH /_sandbox/users/{id}`), the way a rep flips their status or HubSpot's
+//! schedule flips it for them.
 
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
@@ -17,7 +18,7 @@ use super::state::{Crm, Record, iso, now_ms};
 use super::views::ControlError;
 
 /// Returned when a read names no `properties` (the guide's default set is not documented; the
-/// client always names them, §4.1).
+/// client always names them, "CRM user availability properties").
 const DEFAULTS: [&str; 3] = ["hs_email", "hs_given_name", "hs_family_name"];
 /// Always returned.
 const ALWAYS: [&str; 3] = ["hs_createdate", "hs_lastmodifieddate", "hs_object_id"];
@@ -27,7 +28,8 @@ const ALWAYS: [&str; 3] = ["hs_createdate", "hs_lastmodifieddate", "hs_object_id
 pub(crate) struct Users {
     pub(crate) records: BTreeMap<u64, Record>,
     /// Set by the control API: reads answer 403 `MISSING_SCOPES` ("403 missing scope",
-    /// HUBSPOT.md §3), as for an app installed without the users scope.
+    /// docs/hubspot.md "Error bodies and status codes"), as for an app installed without the users
+    /// scope.
     pub(crate) scope_missing: bool,
 }
 
@@ -96,9 +98,9 @@ pub(crate) fn render(rec: &Record, requested: &[String]) -> Value {
     })
 }
 
-/// HubSpot accepts these two values for `hs_availability_status` (§4.1); the control API
-/// refuses others unless asked to store them verbatim (to test how handoff reads a value it
-/// does not know).
+/// HubSpot accepts these two values for `hs_availability_status` ("CRM user availability
+/// properties"); the control API refuses others unless asked to store them verbatim (to test how
+/// handoff reads a value it does not know).
 const STATUSES: [&str; 2] = ["available", "away"];
 
 impl Sandbox {

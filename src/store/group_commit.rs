@@ -215,7 +215,7 @@ async fn write(
         let mut jobs = QueryBuilder::<Sqlite>::new(INSERT_JOBS);
         jobs.push_values(chunk, |mut row, (at, entry)| {
             let job = &entry.job;
-            row.push_bind(job.queue)
+            row.push_bind(job.lane)
                 .push_bind(job.key.clone())
                 .push_bind(job.kind)
                 .push_bind(job.payload.get().to_owned())

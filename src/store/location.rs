@@ -27,6 +27,18 @@ pub fn describe(url: &str) -> String {
     }
 }
 
+/// Whether the store can open `url`; the error says which URLs it takes. Only the scheme is
+/// echoed: a postgres URL may carry a password.
+pub fn check_url(url: &str) -> Result<(), String> {
+    if Dialect::of_url(url).is_some() {
+        return Ok(());
+    }
+    let scheme = url.split("://").next().unwrap_or_default();
+    Err(format!(
+        "must be sqlite://PATH or postgres://USER@HOST/DB (got a {scheme:?} URL)"
+    ))
+}
+
 impl Store {
     /// Opens a store that must exist already (migrating it if an older version left it): a
     /// SQLite file that is not there is an error naming the absolute path looked at, instead

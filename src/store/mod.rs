@@ -32,7 +32,7 @@ use std::sync::Arc;
 pub use dispatch::Dialect;
 pub use inbox::Inbox;
 pub use journal_offsets::{Journal, JournalOffset};
-pub use location::describe as describe_location;
+pub use location::{check_url, describe as describe_location};
 pub use portals::{PAUSED_ERROR, PortalPause, Portals};
 pub use postgres::NOTIFY_CHANNEL;
 pub use probes::{ProbeRun, Probes};
@@ -44,12 +44,6 @@ use dispatch::{Backend, Db};
 use postgres::PostgresStore;
 use sqlite::SqliteStore;
 
-/// A lane of the job queue, so a backlog in one does not starve the other.
-pub const QUEUE_EVENTS: &str = "events";
-
-/// The kind of job an incoming webhook event becomes; its payload is versioned JSON.
-pub const KIND_HUBSPOT_EVENT: &str = "hubspot_event.v1";
-
 /// One accepted event: its ledger row and the job it becomes if it is new.
 #[derive(Debug, Clone)]
 pub struct InboxEntry {
@@ -60,7 +54,8 @@ pub struct InboxEntry {
 
 #[derive(Debug, Clone)]
 pub struct NewJob {
-    pub queue: &'static str,
+    /// The lane it runs in (`jobs::LANES`).
+    pub lane: &'static str,
     pub key: String,
     pub kind: &'static str,
     /// The job's input, JSON by construction (`serde_json::value::to_raw_value`).

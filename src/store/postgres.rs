@@ -40,7 +40,8 @@ impl PostgresStore {
         let options = PgConnectOptions::from_str(&settings.url)
             .map_err(|_| StoreError::Config("not a valid postgres:// URL".into()))?
             .application_name("handoff")
-            // A statement that hangs must not hold a pool slot forever (STACK.md §1, sqlx#4349).
+            // A statement that hangs must not hold a pool slot forever (docs/architecture.md
+            // "Store: sqlx on SQLite and PostgreSQL").
             .options([("statement_timeout", "30s")]);
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections.max(2) * 2)
@@ -142,7 +143,7 @@ struct JobColumns {
 impl JobColumns {
     fn push(&mut self, entry: &super::InboxEntry) {
         let job = &entry.job;
-        self.queue.push(job.queue.to_owned());
+        self.queue.push(job.lane.to_owned());
         self.key.push(job.key.clone());
         self.kind.push(job.kind.to_owned());
         self.payload.push(job.payload.get().to_owned());

@@ -1,6 +1,7 @@
 //! SQLite backend: WAL, `synchronous=FULL` by default, one writer connection fed by the group
 //! committer, and a small pool for reads. Every write transaction is `BEGIN IMMEDIATE` so a
-//! read-to-write upgrade can never fail with SQLITE_BUSY (STACK.md §1).
+//! read-to-write upgrade can never fail with SQLITE_BUSY (docs/architecture.md "Store: sqlx on
+//! SQLite and PostgreSQL").
 
 use std::path::Path;
 use std::str::FromStr;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::config::QueueSettings;
+use super::settings::QueueSettings;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::store::queue::QueueError;

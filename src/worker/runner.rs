@@ -12,9 +12,9 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
-use super::jobs::{Job, LANE_EVENTS, LANE_SLA, Probe};
 use super::pipeline::{self, Pipeline};
-use crate::config::{QueueSettings, WorkerSettings};
+use super::settings::{QueueSettings, WorkerSettings};
+use crate::jobs::{Job, LANE_EVENTS, LANE_SLA, Probe};
 use crate::metrics::{JobLabel, Metrics};
 use crate::store::Store;
 use crate::store::queue::{ClaimedJob, Outcome, QueueError};

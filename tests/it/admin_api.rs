@@ -365,7 +365,7 @@ async fn seed_dead(store: &Store) -> (i64, i64) {
     let now = jiff::Timestamp::now().as_millisecond();
     for key in ["111:0-1:5", "222:0-1:6"] {
         let job = NewJob {
-            queue: "events",
+            lane: "events",
             key: key.into(),
             kind: "hubspot_event.v1",
             payload: serde_json::value::to_raw_value(&json!({"event": {"objectId": 5}})).unwrap(),

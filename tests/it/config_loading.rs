@@ -162,6 +162,30 @@ fn semantic_problems_are_all_reported_once_types_are_right() {
 }
 
 #[test]
+fn the_worker_sections_report_each_problem_under_its_full_key_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("local.toml"),
+        "[worker]\nlanes = [\"events\", \"mail\"]\nconcurrency = 0\n\n[queue]\ndedup_window_ms = 1000\n\n[pipeline]\nbatch_max_contacts = 500\n",
+    )
+    .unwrap();
+    let report = load(&sources(dir.path(), &[])).unwrap_err();
+    let text = report.to_string();
+    let local = dir.path().join("local.toml").display().to_string();
+    for line in [
+        format!(
+            "{local}:2:20: worker.lanes[1]: unknown lane \"mail\"; this build runs: events, sla, probe"
+        ),
+        format!("{local}:3:1: worker.concurrency: must be between 1 and 256"),
+        format!("{local}:6:1: queue.dedup_window_ms: must be at least 86400000"),
+        format!("{local}:9:1: pipeline.batch_max_contacts: must be between 1 and 100"),
+    ] {
+        assert!(text.contains(&line), "{line:?} not in:\n{text}");
+    }
+    assert_eq!(report.problems.len(), 4, "{text}");
+}
+
+#[test]
 fn secrets_come_from_files_and_never_show_in_debug_or_reports() {
     let dir = tempfile::tempdir().unwrap();
     let secret_file = dir.path().join("secret");

@@ -3,7 +3,7 @@
 //! first call), and the client's own counters for requests and retries.
 
 use handoff::hubspot::client::ContactId;
-use handoff::metrics_hubspot::{HubspotReasonLabel, RequestLabel};
+use handoff::hubspot::client::metrics::{HubspotReasonLabel, RequestLabel};
 use handoff::sandbox::{FaultConfig, RunningSandbox, SandboxConfig};
 
 use crate::helpers::{TestApp, spawn_app_with};

@@ -19,6 +19,7 @@ mod config_secrets;
 mod demo_cli;
 mod demo_secrets;
 mod deploy_files;
+mod doc_citations;
 mod doctor;
 mod health_and_metrics;
 mod hostile_smoke;

@@ -131,9 +131,11 @@ fn every_error_code_in_the_source_has_a_runbook_entry() {
         codes.extend(arm_codes(&text, "as_str"));
         codes.extend(arm_codes(&text, "detail_code"));
     }
-    let mut intake = Vec::new();
-    rust_files(&root().join("src/intake"), &mut intake);
-    for file in intake {
+    // Every HTTP answer's code: the public listener's and the admin listener's.
+    let mut routes = Vec::new();
+    rust_files(&root().join("src/intake"), &mut routes);
+    rust_files(&root().join("src/admin/http"), &mut routes);
+    for file in routes {
         let text = std::fs::read_to_string(file).unwrap();
         let mut from = 0;
         while let Some(at) = text[from..].find("ApiError::new(") {

@@ -75,3 +75,56 @@ async fn a_contact_with_associatedcompanyid_costs_no_association_request_and_one
     assert_eq!(with, without, "the same company, the same score");
     env.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lead_a_company_free_rule_disqualifies_costs_no_company_or_association_request() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = start_at(dir.path(), calm()).await;
+    let company = env
+        .upsert_company(
+            None,
+            &json!({"name": "Pinecrest Analytics Inc.", "domain": "pinecrest-analytics.com"}),
+        )
+        .await
+        .unwrap();
+    // A working student, linked to a company without a primary label: without the rule the
+    // company would cost an association read and a company read.
+    let mut student = us_lead("student@pinecrest-analytics.com");
+    student["jobtitle"] = json!("Working Student Marketing");
+    let body = json!({"properties": student, "companyId": company, "withoutPrimary": true});
+    let contact = env
+        .control(reqwest::Method::POST, "contacts", Some(&body))
+        .await
+        .unwrap();
+    let id: i64 = contact["id"].as_str().unwrap().parse().unwrap();
+    env.deliver(&[env.event("contact.creation", id, json!({}))])
+        .await
+        .unwrap();
+    eventually(15, "the decision", || async {
+        !env.store
+            .ledger()
+            .decisions_of(PORTAL_ID, id)
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    let decision = env
+        .store
+        .ledger()
+        .decisions_of(PORTAL_ID, id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(decision.outcome, "disqualified");
+    assert!(
+        decision
+            .explanation
+            .contains("company not read: `student` disqualifies the lead whatever its company"),
+        "{}",
+        decision.explanation
+    );
+    assert_eq!(requests(&env, ASSOCIATIONS), 0);
+    assert_eq!(requests(&env, COMPANIES), 0);
+    env.stop().await;
+}

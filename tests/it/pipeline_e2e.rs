@@ -359,7 +359,7 @@ async fn sla_checks_waiting(env: &handoff::demo::DemoEnv) -> i64 {
         .await
         .unwrap()
         .iter()
-        .filter(|d| d.queue == "sla" && d.status != "dead")
+        .filter(|d| d.lane == "sla" && d.status != "dead")
         .map(|d| d.jobs)
         .sum()
 }

@@ -56,7 +56,8 @@ async fn leads_of(env: &DemoEnv, contact: i64) -> Vec<Value> {
     list["results"].as_array().cloned().unwrap_or_default()
 }
 
-/// The generic webhook HubSpot sends when a lead's stage changes (HUBSPOT-NEXT.md §3.6).
+/// The generic webhook HubSpot sends when a lead's stage changes (docs/hubspot.md "Lead stage
+/// webhooks").
 fn stage_event(env: &DemoEnv, lead_id: &str, stage: &str) -> Value {
     env.event(
         "object.propertyChange",
@@ -177,7 +178,7 @@ async fn a_working_stage_and_a_lead_handoff_did_not_create_record_nothing() {
         let depth = env.store.queue().depth(now).await.unwrap();
         !depth
             .iter()
-            .any(|d| d.queue == "events" && d.status != "dead")
+            .any(|d| d.lane == "events" && d.status != "dead")
     })
     .await;
     let row = handoff_row(&env, id).await;

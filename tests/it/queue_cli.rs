@@ -46,7 +46,7 @@ async fn seed(dir: &Path) -> (i64, i64) {
     let mut ids = Vec::new();
     for key in ["111:0-1:5", "222:0-1:6", "333:0-1:7"] {
         let job = NewJob {
-            queue: "events",
+            lane: "events",
             key: key.into(),
             kind: "hubspot_event.v1",
             payload: serde_json::value::to_raw_value(
@@ -156,17 +156,17 @@ async fn operators_list_show_replay_and_purge_dead_letters() {
     );
 }
 
-/// A job of `queue` due at `due_ms`; with `put_back`, claimed then and put back to run at
+/// A job of `lane` due at `due_ms`; with `put_back`, claimed then and put back to run at
 /// `run_at_ms` with that outcome's error (a retry, or a paused portal's deferral).
 async fn waiting_job(
     store: &Store,
-    queue: &'static str,
+    lane: &'static str,
     key: &str,
     due_ms: i64,
     put_back: Option<Outcome>,
 ) {
     let job = NewJob {
-        queue,
+        lane,
         key: key.into(),
         kind: "hubspot_event.v1",
         payload: serde_json::value::to_raw_value(&serde_json::json!({"event": {}})).unwrap(),
@@ -185,7 +185,7 @@ async fn waiting_job(
     if let Some(outcome) = put_back {
         let claimed = store
             .queue()
-            .claim(queue, "w", due_ms, 60_000, 10)
+            .claim(lane, "w", due_ms, 60_000, 10)
             .await
             .unwrap();
         assert_eq!(claimed.iter().map(|j| j.id).collect::<Vec<_>>(), vec![id]);

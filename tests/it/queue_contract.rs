@@ -9,9 +9,9 @@ use handoff::store::{NewJob, Store};
 use crate::engines::open_store;
 use handoff::store::Dialect;
 
-fn job(queue: &'static str, key: &str, occurred_at_ms: i64) -> NewJob {
+fn job(lane: &'static str, key: &str, occurred_at_ms: i64) -> NewJob {
     NewJob {
-        queue,
+        lane,
         key: key.to_owned(),
         kind: "test.v1",
         payload: serde_json::value::to_raw_value(
@@ -24,14 +24,14 @@ fn job(queue: &'static str, key: &str, occurred_at_ms: i64) -> NewJob {
 
 async fn add(
     store: &Store,
-    queue: &'static str,
+    lane: &'static str,
     key: &str,
     occurred_at_ms: i64,
     run_at_ms: i64,
     max_attempts: i64,
 ) -> i64 {
     let scheduled = Scheduled {
-        job: job(queue, key, occurred_at_ms),
+        job: job(lane, key, occurred_at_ms),
         run_at_ms,
         max_attempts,
     };
@@ -486,8 +486,8 @@ async fn concurrent_workers_run_every_job_once_and_in_order_per_key(engine: Dial
 }
 
 async fn maintenance_returns_expired_leases_and_applies_retention(engine: Dialect) {
-    use handoff::config::QueueSettings;
     use handoff::worker::maintenance::{Swept, run_once};
+    use handoff::worker::settings::QueueSettings;
     let t = open_store(engine).await;
     let s = &t.store;
     let settings = QueueSettings {

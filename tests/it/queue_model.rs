@@ -558,7 +558,7 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
         } => {
             let scheduled = Scheduled {
                 job: NewJob {
-                    queue: LANES[lane],
+                    lane: LANES[lane],
                     key: key_name(key),
                     kind: "model.v1",
                     payload: serde_json::value::to_raw_value(&serde_json::json!({ "k": key }))
@@ -616,7 +616,7 @@ async fn apply(store: &Store, model: &mut Model, op: &Op) -> Result<(), String> 
             }
             for c in &claimed {
                 let j = model.jobs.iter().find(|j| j.id == c.id).unwrap();
-                let seen = (c.queue.clone(), c.key.clone(), c.attempts, c.max_attempts);
+                let seen = (c.lane.clone(), c.key.clone(), c.attempts, c.max_attempts);
                 let expected = (
                     LANES[j.lane].to_owned(),
                     key_name(j.key),
@@ -785,7 +785,7 @@ async fn compare_state(store: &Store, reader: &mut Reader, model: &Model) -> Res
         .into_iter()
         .map(|d| {
             let counts = (d.jobs, d.oldest_due_ms, d.next_run_at_ms);
-            ((d.queue, d.status), counts)
+            ((d.lane, d.status), counts)
         })
         .collect();
     let mut want: BTreeMap<(String, String), Depth> = BTreeMap::new();

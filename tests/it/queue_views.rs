@@ -13,9 +13,9 @@ const T0: i64 = 1_000_000_000;
 const LEASE: i64 = 30_000;
 const PORTAL: i64 = 62515;
 
-async fn add(store: &Store, queue: &'static str, key: &str, run_at_ms: i64) -> i64 {
+async fn add(store: &Store, lane: &'static str, key: &str, run_at_ms: i64) -> i64 {
     let job = NewJob {
-        queue,
+        lane,
         key: key.to_owned(),
         kind: "test.v1",
         payload: serde_json::value::to_raw_value(&serde_json::json!({ "key": key })).unwrap(),
@@ -33,14 +33,10 @@ async fn add(store: &Store, queue: &'static str, key: &str, run_at_ms: i64) -> i
         .unwrap()
 }
 
-/// Claims the one due job of `queue` at `now` and ends its run with `outcome`.
-async fn run_once(store: &Store, queue: &str, now: i64, outcome: Outcome) -> i64 {
-    let claimed = store
-        .queue()
-        .claim(queue, "w", now, LEASE, 1)
-        .await
-        .unwrap();
-    assert_eq!(claimed.len(), 1, "one due job in {queue} at {now}");
+/// Claims the one due job of `lane` at `now` and ends its run with `outcome`.
+async fn run_once(store: &Store, lane: &str, now: i64, outcome: Outcome) -> i64 {
+    let claimed = store.queue().claim(lane, "w", now, LEASE, 1).await.unwrap();
+    assert_eq!(claimed.len(), 1, "one due job in {lane} at {now}");
     store
         .queue()
         .finish(claimed[0].id, "w", &outcome, now)
@@ -49,19 +45,19 @@ async fn run_once(store: &Store, queue: &str, now: i64, outcome: Outcome) -> i64
     claimed[0].id
 }
 
-fn row<'a>(depth: &'a [QueueDepth], queue: &str, status: &str) -> &'a QueueDepth {
+fn row<'a>(depth: &'a [QueueDepth], lane: &str, status: &str) -> &'a QueueDepth {
     depth
         .iter()
-        .find(|d| d.queue == queue && d.status == status)
-        .unwrap_or_else(|| panic!("no {queue}/{status} in {depth:?}"))
+        .find(|d| d.lane == lane && d.status == status)
+        .unwrap_or_else(|| panic!("no {lane}/{status} in {depth:?}"))
 }
 
 /// The `handoff_queue_oldest_age_seconds` value of a lane and status after a refresh at `now`.
-fn oldest_age_gauge(depth: &[QueueDepth], now: i64, queue: &str, status: &str) -> Option<f64> {
+fn oldest_age_gauge(depth: &[QueueDepth], now: i64, lane: &str, status: &str) -> Option<f64> {
     let metrics = Metrics::new();
     metrics.set_queue_depth(depth, now);
     let series =
-        format!("handoff_queue_oldest_age_seconds{{queue=\"{queue}\",status=\"{status}\"}} ");
+        format!("handoff_queue_oldest_age_seconds{{queue=\"{lane}\",status=\"{status}\"}} ");
     metrics
         .render()
         .lines()

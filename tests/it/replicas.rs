@@ -7,9 +7,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use handoff::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 use handoff::store::queue::{OnExisting, Scheduled};
 use handoff::store::{Dialect, NewJob, Store};
-use handoff::worker::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 
 const JOBS: i64 = 5_000;
 const KEYS: i64 = 200;
@@ -73,7 +73,7 @@ async fn three_replicas_run_every_job_once_in_key_order_and_survive_a_killed_pee
         })
         .unwrap();
         let job = NewJob {
-            queue: LANE_PROBE,
+            lane: LANE_PROBE,
             key: format!("p:{}", n % KEYS),
             kind: KIND_PROBE,
             payload,
@@ -173,7 +173,7 @@ async fn three_replicas_run_every_job_once_in_key_order_and_survive_a_killed_pee
         .await
         .unwrap();
     assert!(
-        depth.iter().all(|d| d.queue != LANE_PROBE),
+        depth.iter().all(|d| d.lane != LANE_PROBE),
         "nothing left ready, leased or dead: {depth:?}"
     );
     store.close().await;

@@ -121,7 +121,7 @@ async fn a_matching_lead_is_enrolled_once_on_behalf_of_its_owner() {
         let depth = env.store.queue().depth(now).await.unwrap();
         depth
             .iter()
-            .filter(|d| d.queue == "events")
+            .filter(|d| d.lane == "events")
             .map(|d| d.jobs)
             .sum::<i64>()
             == 0

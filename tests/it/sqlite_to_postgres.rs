@@ -30,7 +30,7 @@ async fn dead_letter(store: &Store) {
     let now = jiff::Timestamp::now().as_millisecond();
     let held = Scheduled {
         job: NewJob {
-            queue: "parked",
+            lane: "parked",
             key: format!("{PORTAL}:0-1:2"),
             kind: "hubspot_event.v1",
             payload: serde_json::value::to_raw_value(&json!({})).unwrap(),
@@ -59,7 +59,7 @@ async fn dead_letter(store: &Store) {
         .await
         .unwrap();
     let job = NewJob {
-        queue: "parked",
+        lane: "parked",
         key: format!("{PORTAL}:0-1:1"),
         kind: "hubspot_event.v1",
         payload: serde_json::value::to_raw_value(
@@ -163,7 +163,7 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
     let held = target.queue().depth(now).await.unwrap();
     let held = held
         .iter()
-        .find(|d| d.queue == "parked" && d.status == "held");
+        .find(|d| d.lane == "parked" && d.status == "held");
     assert!(
         held.is_some_and(|d| d.oldest_due_ms < Some(now - 50_000)),
         "a held job keeps the time it became due: {held:?}"
@@ -207,7 +207,7 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
     // New jobs continue after the copied ids.
     let now = jiff::Timestamp::now().as_millisecond();
     let job = NewJob {
-        queue: "parked",
+        lane: "parked",
         key: "1:0-1:2".into(),
         kind: "probe.v1",
         payload: serde_json::value::to_raw_value(&json!({})).unwrap(),

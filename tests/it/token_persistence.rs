@@ -2,7 +2,8 @@
 //! records live in the store, on both engines.
 
 use handoff::hubspot::client::token_store::EncryptedTokens;
-use handoff::hubspot::client::{PersistentTokenStore, PortalId, TokenStore};
+use handoff::hubspot::client::{PortalId, TokenStore};
+use handoff::startup::PersistentTokenStore;
 use handoff::store::{Dialect, Store};
 
 use crate::engines::{fresh_url, settings};

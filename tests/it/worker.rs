@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use handoff::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 use handoff::store::NewJob;
 use handoff::store::queue::{DeadFilter, OnExisting, Scheduled};
-use handoff::worker::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 
 use crate::helpers::spawn_app;
 
@@ -19,7 +19,7 @@ fn probe_job(key: String, occurred_at_ms: i64, kind: &'static str) -> Scheduled 
     .unwrap();
     Scheduled {
         job: NewJob {
-            queue: LANE_PROBE,
+            lane: LANE_PROBE,
             key,
             kind,
             payload,

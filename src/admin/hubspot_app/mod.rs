@@ -21,9 +21,10 @@ mod tests;
 #[cfg(test)]
 mod tests_output;
 
-use crate::config::{LoadedConfig, PipelineSettings};
+use crate::config::LoadedConfig;
 use crate::engine::Playbook;
 use crate::hubspot::client::PortalConfig;
+use crate::worker::settings::PipelineSettings;
 
 pub use files::{FileChange, write_project};
 pub use scopes::{Scope, required_scopes};

@@ -76,7 +76,7 @@ pub fn exclusion(
         });
     }
     // After out of office: HubSpot sets a rep away when an out-of-office period starts
-    // (HUBSPOT-NEXT.md §4.2), and "out of office until …" says more than "away".
+    // (docs/hubspot.md "What away means"), and "out of office until …" says more than "away".
     if o.owner.from_hubspot.away {
         return Some(Exclusion::Away);
     }

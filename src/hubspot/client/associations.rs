@@ -1,6 +1,7 @@
-//! Contact → company links in batch through the v4 associations API (HUBSPOT.md §8): contact
-//! batch read cannot return associations (§3.2). Up to 1000 ids per request; a record with more
-//! links than one page carries `paging.next.after` and is asked again with that cursor.
+//! Contact → company links in batch through the v4 associations API (docs/hubspot.md "Contact →
+//! company associations"): contact batch read cannot return associations ("Reading contacts"). Up
+//! to 1000 ids per request; a record with more links than one page carries `paging.next.after` and
+//! is asked again with that cursor.
 
 use std::collections::HashMap;
 
@@ -14,11 +15,12 @@ use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, CompanyId, ContactId, Paging, PortalId};
 
-/// v4 batch-read limit: "at most 1000 ids per request" (HUBSPOT.md §8).
+/// v4 batch-read limit: at most 1000 ids per request (docs/hubspot.md "Contact → company
+/// associations").
 const MAX_ASSOCIATION_BATCH: usize = 1000;
 /// Bound on paging rounds per chunk, so a misbehaving cursor cannot loop forever.
 const MAX_PAGES: usize = 50;
-/// `PRIMARY_CONTACT_TO_COMPANY` (HUBSPOT.md §3.6 / §8).
+/// `PRIMARY_CONTACT_TO_COMPANY` (docs/hubspot.md "Contact → company associations").
 const PRIMARY_TYPE_ID: u32 = 1;
 
 /// One company linked to a contact.

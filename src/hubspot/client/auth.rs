@@ -1,6 +1,6 @@
-//! Per-portal credentials (HUBSPOT.md §5): a private-app token, or OAuth access tokens refreshed
-//! through `POST /oauth/v3/token` *before* they expire (HubSpot: a 401 "is not a valid indicator
-//! that a new access token must be retrieved" — refresh from `expires_in`).
+//! Per-portal credentials (docs/hubspot.md "Authentication"): a private-app token, or OAuth access
+//! tokens refreshed through `POST /oauth/v3/token` *before* they expire (HubSpot: a 401 "is not a
+//! valid indicator that a new access token must be retrieved" — refresh from `expires_in`).
 //!
 //! * One refresh in flight per portal: the OAuth state sits behind an async mutex held across the
 //!   refresh, and waiters re-check the token when they get the lock.
@@ -20,7 +20,7 @@ use super::clock::{Clock, add};
 use super::error::{AuthFailure, ErrorDetail, HubspotError, TransientReason};
 use super::token_store::{PlainTokens, TokenCipher, TokenStore};
 use super::types::PortalId;
-use crate::metrics_hubspot::HubspotMetrics;
+use crate::hubspot::client::metrics::HubspotMetrics;
 
 /// A token to send, tagged with the generation it came from (to spot concurrent refreshes).
 pub(crate) struct Bearer {
@@ -77,7 +77,8 @@ pub(crate) struct Auth {
     app_tokens: tokio::sync::Mutex<HashMap<String, (SecretString, Timestamp)>>,
 }
 
-/// `AccessTokenResponse` of `/oauth/v3/token` (HUBSPOT.md §5), only the fields we use.
+/// `AccessTokenResponse` of `/oauth/v3/token` (docs/hubspot.md "OAuth token refresh and expiry"),
+/// only the fields we use.
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: SecretString,
@@ -267,7 +268,8 @@ impl Auth {
         client_secret: &SecretString,
         st: &mut OAuthState,
     ) -> Result<Bearer, HubspotError> {
-        // HUBSPOT.md §5: v3 takes every parameter in the form body.
+        // docs/hubspot.md "OAuth token refresh and expiry": v3 takes every parameter in the form
+        // body.
         let form = [
             ("grant_type", "refresh_token"),
             ("client_id", client_id),
@@ -383,7 +385,7 @@ impl Auth {
     }
 
     /// A client-credentials token of the portal's app, for the Webhooks Journal
-    /// (HUBSPOT-NEXT.md §1.4: "uses a client credentials token"; no refresh token, re-requested
+    /// (docs/hubspot.md "Journal authentication": no refresh token, re-requested
     /// before `expires_in`). `None` for a private-app portal: it has no client secret, and the
     /// journal calls go with its token. Cached per client id; never pauses the portal.
     pub(crate) async fn app_bearer(

@@ -1,7 +1,7 @@
 //! Batching: any number of inputs is deduplicated, split into chunks of at most the endpoint's
-//! limit (100 for CRM object batches, HUBSPOT.md §3.2), sent a few chunks at a time, and every
-//! caller input gets its own result — a record, a per-input error from a 207, or the error of the
-//! request that carried it.
+//! limit (100 for CRM object batches, docs/hubspot.md "Batch limits and partial failures"), sent a
+//! few chunks at a time, and every caller input gets its own result — a record, a per-input error
+//! from a 207, or the error of the request that carried it.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -18,7 +18,7 @@ use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, CrmObject, IdInput, PortalId, StandardError};
 
-/// CRM object batch limit: "limited to 100 records per request" (HUBSPOT.md §3.2).
+/// CRM object batch limit: 100 inputs (docs/hubspot.md "Batch limits and partial failures").
 pub const MAX_OBJECT_BATCH: usize = 100;
 
 /// The outcome for one caller input.
@@ -141,8 +141,9 @@ pub(crate) fn attribute<K: Clone + Eq + Hash, T>(
     out
 }
 
-/// `POST …/objects/…/{object}/batch/read` for any number of ids (HUBSPOT.md §3.2: ≤ 100 per
-/// request, per-id errors in a 207 on v3 or inside the 200 on 2026-09, no associations).
+/// `POST …/objects/…/{object}/batch/read` for any number of ids (docs/hubspot.md "Batch limits and
+/// partial failures": ≤ 100 per request, per-id errors in a 207 on v3 or inside the 200 on 2026-09,
+/// no associations).
 pub(crate) async fn read_objects<K>(
     client: &HubspotClient,
     portal: PortalId,

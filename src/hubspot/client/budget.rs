@@ -2,16 +2,16 @@
 //!
 //! * One `governor` limiter per portal (a map keyed by portal id, since quotas differ per
 //!   portal), paced so that **no window of `interval` ever carries more than the replica's
-//!   share** (proof in [`build_quota`]). A second limiter per portal paces search (HUBSPOT.md §3.4:
-//!   5/s per token; search is excluded from the burst limit, §4).
+//!   share** (proof in [`build_quota`]). A second limiter per portal paces search (docs/hubspot.md
+//!   "Search limits and index lag": 5/s per token; search is excluded from the burst limit).
 //! * Safety margin: we aim `safety_margin_pct` below HubSpot's limit, because the limit is shared
-//!   with every other integration on the account (HUBSPOT.md §4).
-//! * Corrections from `X-HubSpot-RateLimit-Max/-Remaining/-Interval-Milliseconds` (HUBSPOT.md §4:
-//!   "Use the response headers, not constants"): a different Max/Interval rebuilds the limiter,
+//!   with every other integration on the account (docs/hubspot.md "Limits by app type").
+//! * Corrections from `X-HubSpot-RateLimit-Max/-Remaining/-Interval-Milliseconds` (docs/hubspot.md
+//!   "Rate-limit headers"): a different Max/Interval rebuilds the limiter,
 //!   and a low Remaining (others are eating our margin) cools the portal down briefly.
-//! * 429 (HUBSPOT.md §3.7): `TEN_SECONDLY_ROLLING` cools the portal down until the window rolls;
-//!   `DAILY` parks it until the account's local midnight, logged once; `Retry-After` wins when
-//!   present (it is not documented for API 429s, so we never require it).
+//! * 429 (docs/hubspot.md "429 answers and Retry-After"): `TEN_SECONDLY_ROLLING` cools the portal
+//!   down until the window rolls; `DAILY` parks it until the account's local midnight, logged once;
+//!   `Retry-After` wins when present (it is not documented for API 429s, so we never require it).
 //! * Priorities: while a handoff write (owner update, task create) waits, enrichment reads do not
 //!   take budget.
 //!
@@ -42,7 +42,7 @@ use super::error::{HubspotError, RateLimitPolicy};
 pub(crate) use super::pacing::per_replica_share;
 use super::pacing::{new_limiter, next_midnight};
 use super::types::PortalId;
-use crate::metrics_hubspot::{Block, HubspotMetrics};
+use crate::hubspot::client::metrics::{Block, HubspotMetrics};
 
 pub(crate) type Limiter =
     RateLimiter<NotKeyed, InMemoryState, GovernorClock, NoOpMiddleware<governor::nanos::Nanos>>;
@@ -66,7 +66,7 @@ pub(crate) enum Lane {
     Search,
 }
 
-/// Rate-limit headers of one response (HUBSPOT.md §4).
+/// Rate-limit headers of one response (docs/hubspot.md "Rate-limit headers").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct RateHeaders {
     pub(crate) max: Option<u32>,
@@ -156,7 +156,7 @@ impl Budget {
             );
             let limiter = new_limiter(share, interval, &gclock, false);
             let search_interval = Duration::from_millis(p.search.interval_ms.max(1));
-            // Same margin on search: 5/s becomes 4/s, as HUBSPOT.md §4 recommends.
+            // Same margin on search: 5/s becomes 4/s, as docs/hubspot.md "Limits by app type" says.
             let search_share = per_replica_share(
                 p.search.requests,
                 p.quota.safety_margin_pct,

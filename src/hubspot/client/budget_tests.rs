@@ -35,7 +35,7 @@ fn budget(clock: Arc<dyn Clock>, q: ResolvedQuota, max_wait: Duration) -> Budget
         }],
         clock,
         max_wait,
-        crate::metrics_hubspot::HubspotMetrics::default(),
+        crate::hubspot::client::metrics::HubspotMetrics::default(),
     )
 }
 

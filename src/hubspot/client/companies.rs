@@ -1,4 +1,4 @@
-//! Companies in batch (HUBSPOT.md §3.2 applies to every CRM object): owner and domain for
+//! Companies in batch (docs/hubspot.md "Batch limits and partial failures"): owner and domain for
 //! account matching — a lead whose company already has an owner goes to that owner.
 
 use super::HubspotClient;

@@ -39,7 +39,8 @@ use super::types::PortalId;
 /// Client-wide settings plus the portals.
 #[derive(Debug, Clone, Deserialize)]
 pub struct HubspotConfig {
-    /// CRM API base URL; tests point it at a local fake. (HUBSPOT.md §3)
+    /// CRM API base URL; tests point it at a local fake (docs/hubspot.md "Records and property
+    /// values").
     #[serde(default = "default_base_url")]
     pub base_url: String,
     /// Which path family every call uses: `"2026-09"` (date-versioned, the default) or `"v3"`
@@ -114,19 +115,24 @@ pub struct PortalConfig {
     pub playbook: String,
     /// How requests authenticate.
     pub auth: AuthConfig,
-    /// IANA zone of the account; HubSpot's DAILY limit resets at its midnight (HUBSPOT.md §3.7).
+    /// IANA zone of the account; HubSpot's DAILY limit resets at its midnight (docs/hubspot.md "429
+    /// answers and Retry-After").
     #[serde(default = "default_time_zone")]
     pub time_zone: String,
-    /// General request budget; defaults depend on the app type (HUBSPOT.md §4).
+    /// General request budget; defaults depend on the app type (docs/hubspot.md "Limits by app
+    /// type").
     #[serde(default)]
     pub quota: QuotaConfig,
-    /// Search budget; HubSpot allows 5 requests/s per token (HUBSPOT.md §3.4).
+    /// Search budget; HubSpot allows 5 requests/s per token (docs/hubspot.md "Search limits and
+    /// index lag").
     #[serde(default)]
     pub search_quota: SearchQuotaConfig,
-    /// Webhooks Journal backfill for this portal (HUBSPOT-NEXT.md §1; off by default).
+    /// Webhooks Journal backfill for this portal (docs/hubspot.md "Webhooks Journal"; off by
+    /// default).
     #[serde(default)]
     pub journal: super::journal::JournalConfig,
-    /// Rep availability read from HubSpot's CRM users (HUBSPOT-NEXT.md §4); off by default.
+    /// Rep availability read from HubSpot's CRM users (docs/hubspot.md "Rep availability from CRM
+    /// users"); off by default.
     #[serde(default)]
     pub availability: AvailabilityConfig,
 }
@@ -151,7 +157,7 @@ impl Default for AvailabilityConfig {
     }
 }
 
-/// How a portal authenticates (HUBSPOT.md §5).
+/// How a portal authenticates (docs/hubspot.md "Authentication").
 #[derive(Debug, Clone, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum AuthConfig {
@@ -179,7 +185,7 @@ pub enum AuthConfig {
     },
 }
 
-/// Private-app tiers with their documented burst limits (HUBSPOT.md §4).
+/// Private-app tiers with their documented burst limits (docs/hubspot.md "Limits by app type").
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PrivateAppTier {
@@ -244,8 +250,8 @@ pub struct ResolvedQuota {
 }
 
 impl PortalConfig {
-    /// Quota with app-type defaults applied (HUBSPOT.md §4: public OAuth apps 110/10 s;
-    /// private apps 100, 190 or 250 per 10 s by tier).
+    /// Quota with app-type defaults applied (docs/hubspot.md "Limits by app type": public OAuth
+    /// apps 110/10 s; private apps 100, 190 or 250 per 10 s by tier).
     pub fn resolved_quota(&self, default_replicas: u32) -> ResolvedQuota {
         let default_requests = match &self.auth {
             AuthConfig::Oauth { .. } => 110,

@@ -1,4 +1,5 @@
-//! Config validation: every problem at once, each with its key path (STYLE.md §6).
+//! Config validation: every problem at once, each with its key path (docs/architecture.md "Every
+//! configuration problem at once").
 
 use std::collections::HashSet;
 
@@ -10,7 +11,8 @@ impl HubspotConfig {
         SecretRef::pick(&self.token_key_env, &self.token_key_file)
     }
 
-    /// Checks everything and reports every problem at once (STYLE.md §6).
+    /// Checks everything and reports every problem at once (docs/architecture.md "Every
+    /// configuration problem at once").
     pub fn validate(&self) -> Result<(), ConfigError> {
         let mut issues = Vec::new();
         let mut push = |path: String, message: &str| {

@@ -1,5 +1,6 @@
-//! Contacts (HUBSPOT.md §3.1–§3.3): get one with properties and company associations; batch
-//! read (≤ 100 per request, 207 partial results per id); batch update (≤ 100 per request).
+//! Contacts (docs/hubspot.md "Reading contacts", "Updating contacts"): get one with properties and
+//! company associations; batch read (≤ 100 per request, 207 partial results per id); batch update
+//! (≤ 100 per request).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -19,7 +20,8 @@ use super::types::{BatchResponse, CompanyId, ContactId, CrmObject, PortalId, Pro
 pub struct Contact {
     /// Record id.
     pub id: ContactId,
-    /// Requested properties that have a value (all strings, HUBSPOT.md §3).
+    /// Requested properties that have a value (all strings, docs/hubspot.md "Records and property
+    /// values").
     pub properties: Properties,
     /// Associated companies; only filled by [`HubspotClient::get_contact`] (batch read cannot
     /// return associations — use [`HubspotClient::contact_companies`]).
@@ -44,7 +46,7 @@ impl Contact {
     }
 }
 
-/// Properties to set on one contact; `""` clears a value (HUBSPOT.md §3.3).
+/// Properties to set on one contact; `""` clears a value (docs/hubspot.md "Updating contacts").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContactUpdate {
     /// Contact to update.

@@ -1,6 +1,7 @@
-//! The closed set of HubSpot failures (STYLE.md §7): `RateLimited`, `Transient`, `Permanent`,
-//! `Auth`. The worker matches on them to choose `Retry { at }`, `Dead` or "pause the portal";
-//! `code()` strings are stable and go into logs as `error.code`.
+//! The closed set of HubSpot failures (docs/architecture.md "A closed set of HubSpot failures"):
+//! `RateLimited`, `Transient`, `Permanent`, `Auth`. The worker matches on them to choose
+//! `Retry { at }`, `Dead` or "pause the portal"; `code()` strings are stable and go into logs as
+//! `error.code`.
 
 use std::fmt;
 
@@ -12,11 +13,12 @@ use super::validation::WriteRefusal;
 /// Which limit was hit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RateLimitPolicy {
-    /// HubSpot's rolling 10-second burst limit (`policyName: TEN_SECONDLY_ROLLING`, HUBSPOT.md §3.7).
+    /// HubSpot's rolling 10-second burst limit (`policyName: TEN_SECONDLY_ROLLING`, docs/hubspot.md
+    /// "429 answers and Retry-After").
     TenSecondly,
     /// HubSpot's daily limit (`policyName: DAILY`); the portal is parked until its reset.
     Daily,
-    /// The search limit (5 requests/s, HUBSPOT.md §3.4).
+    /// The search limit (5 requests/s, docs/hubspot.md "Search limits and index lag").
     Search,
     /// Our own budget is saturated for longer than we wait in place.
     LocalBudget,
@@ -43,7 +45,7 @@ pub enum TransientReason {
     Connect,
     /// 5xx (incl. HubSpot's 502/504 processing limits and 521/523/524).
     Server,
-    /// 423 Locked (HUBSPOT.md §3.7: locks last 2 s).
+    /// 423 Locked (docs/hubspot.md "Error bodies and status codes": locks last 2 s).
     Locked,
     /// 477 Migration in progress, with `Retry-After`.
     Migration,
@@ -90,7 +92,7 @@ impl AuthFailure {
     }
 }
 
-/// What HubSpot said about a rejected request (HUBSPOT.md §3.7 error body).
+/// What HubSpot said about a rejected request (docs/hubspot.md "Error bodies and status codes").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ErrorDetail {
     /// HTTP status, when there was a response.
@@ -171,7 +173,7 @@ pub enum HubspotError {
         /// Earliest sensible retry.
         retry_at: Timestamp,
         /// The request may have been applied (a non-idempotent create timed out or got a 5xx):
-        /// look before re-creating (STACK.md §2).
+        /// look before re-creating (docs/architecture.md "Retries written by hand").
         maybe_applied: bool,
     },
     /// HubSpot refused the request; retrying will not help.

@@ -1,14 +1,16 @@
-//! Webhooks Journal, 2026-03 (HUBSPOT-NEXT.md §1.2–§1.6): the local (per installed portal)
+//! Webhooks Journal, 2026-03 (docs/hubspot.md "Webhooks Journal"): the local (per installed portal)
 //! journal read from an offset, `earliest` or `latest`; the file behind a pointer; and journal
 //! subscriptions (list, create). Requests go through the same path as every CRM call (retries,
 //! metrics), but outside the portal's rate budget: HubSpot exempts journal calls from the
-//! portal's limits (§1.3, §1.8), and a 429 of the journal's own limit is waited out in place.
+//! portal's limits ("Journal paths and limits"), and a 429 of the journal's own limit is waited out
+//! in place.
 //!
-//! Auth: HubSpot documents a client-credentials app token for these endpoints (§1.4). An OAuth
-//! portal's calls carry one (requested with its client id and secret, scopes [`SCOPES`], cached
-//! until expiry); a private-app portal has no client secret, so its calls carry its token, which
-//! HubSpot may refuse (unverified, §5.5). Either way a 401 here is an error of the journal call
-//! alone: it neither refreshes nor pauses the portal's CRM credentials.
+//! Auth: HubSpot documents a client-credentials app token for these endpoints ("Journal
+//! authentication"). An OAuth portal's calls carry one (requested with its client id and secret,
+//! scopes [`SCOPES`], cached until expiry); a private-app portal has no client secret, so its calls
+//! carry its token, which HubSpot may refuse (unverified, "Journal authentication"). Either way a
+//! 401 here is an error of the journal call alone: it neither refreshes nor pauses the portal's CRM
+//! credentials.
 
 use serde::{Deserialize, Serialize};
 
@@ -21,10 +23,11 @@ use crate::hubspot::journal::{JournalFile, parse_file};
 
 use super::paths::JOURNAL_VERSION as VERSION;
 
-/// The scopes of the app token (HUBSPOT-NEXT.md §1.4, the documented names).
+/// The scopes of the app token (docs/hubspot.md "Journal authentication").
 pub const SCOPES: &str = "developer.webhooks_journal.read developer.webhooks_journal.subscriptions.read developer.webhooks_journal.subscriptions.write";
 
-/// A journal pointer: where the file is and the offset it ends at (§1.6).
+/// A journal pointer: where the file is and the offset it ends at (docs/hubspot.md "Journal
+/// files").
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct JournalPointer {
@@ -44,7 +47,7 @@ pub enum JournalFrom {
 }
 
 /// The answer to a read: the next file, nothing newer (204), or an offset HubSpot no longer
-/// has (404: expired past the 3-day retention or unknown, §1.9).
+/// has (404: expired past the 3-day retention or unknown, docs/hubspot.md "Journal errors").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JournalRead {
     File(JournalPointer),
@@ -67,7 +70,7 @@ pub struct JournalSubscription {
     pub properties: Vec<String>,
 }
 
-/// An `OBJECT` subscription to create (§1.5).
+/// An `OBJECT` subscription to create (docs/hubspot.md "Journal subscriptions").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NewJournalSubscription {
@@ -76,7 +79,7 @@ pub struct NewJournalSubscription {
     pub object_type_id: String,
     pub actions: Vec<String>,
     pub properties: Vec<String>,
-    /// Required by the spec; a live client omits it and succeeds. `[]` is sent (§1.5 ⚠).
+    /// Required by the spec; a live client omits it and succeeds. `[]` is sent (unverified).
     pub object_ids: Vec<i64>,
 }
 
@@ -139,8 +142,8 @@ impl HubspotClient {
     }
 
     /// Downloads and parses the file behind a pointer. The URL is pre-signed: it is fetched
-    /// without the Authorization header (§1.6). A 403/404 means the URL expired: read the
-    /// pointer again (§1.9), reported here as a transient failure.
+    /// without the Authorization header ("Journal files"). A 403/404 means the URL expired: read
+    /// the pointer again (docs/hubspot.md "Journal errors"), reported here as a transient failure.
     pub async fn journal_file(
         &self,
         portal: PortalId,
@@ -242,8 +245,8 @@ pub struct JournalConfig {
     /// properties, touch, source, deal amount, owner and disposition properties.
     #[serde(default)]
     pub properties: Vec<String>,
-    /// HubSpot keeps journal entries this long (3 days, HUBSPOT-NEXT.md §1.1); a stored offset
-    /// older than this is reported as a gap.
+    /// HubSpot keeps journal entries this long (3 days, docs/hubspot.md "What the journal holds");
+    /// a stored offset older than this is reported as a gap.
     #[serde(default = "default_retention_ms")]
     pub retention_ms: i64,
 }
@@ -292,7 +295,8 @@ impl JournalConfig {
         self
     }
 
-    /// The `OBJECT` subscription for contacts of `portal` (HUBSPOT-NEXT.md §1.5, §1.7).
+    /// The `OBJECT` subscription for contacts of `portal` (docs/hubspot.md "Journal
+    /// subscriptions").
     pub fn subscription(&self, portal: i64) -> NewJournalSubscription {
         NewJournalSubscription {
             subscription_type: "OBJECT",

@@ -1,11 +1,12 @@
-//! Leads (HubSpot object `0-136`, HUBSPOT-NEXT.md §3): batch create, each lead associated with
-//! its contact in the same call (`HUBSPOT_DEFINED` / 578 = lead → primary contact, required by
-//! HubSpot: "Must be associated with an existing contact") and named (`hs_lead_name`, required);
-//! batch update of the owner (reassignment); batch read (stage and reason after a stage
-//! webhook); the lead pipelines and their stages (`GET /crm/v3/pipelines/leads`, §3.4: stage
-//! ids are per portal). Creates carry a unique `objectWriteTraceId` so 207
-//! errors name their input [INF: leads take the generic CRM batch-create input, as tasks do];
-//! a result that echoes no trace id is matched by its contact, never by position.
+//! Leads (HubSpot object `0-136`, docs/hubspot.md "Lead records (object 0-136)"): batch create,
+//! each lead associated with its contact in the same call (`HUBSPOT_DEFINED` / 578 = lead → primary
+//! contact, required by HubSpot: "Must be associated with an existing contact") and named
+//! (`hs_lead_name`, required); batch update of the owner (reassignment); batch read (stage and
+//! reason after a stage webhook); the lead pipelines and their stages (`GET
+//! /crm/v3/pipelines/leads`, docs/hubspot.md "Lead stages and pipelines": stage ids are per
+//! portal). Creates carry a unique `objectWriteTraceId` so 207 errors name their input (inferred:
+//! leads take the generic CRM batch-create input, as tasks do); a result that echoes no trace id is
+//! matched by its contact, never by position.
 
 use std::collections::BTreeMap;
 
@@ -20,11 +21,11 @@ use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, ContactId, CrmObject, OwnerId, PortalId};
 
-/// The Lead object's type id (HUBSPOT-NEXT.md §3.1).
+/// The Lead object's type id (docs/hubspot.md "Lead records (object 0-136)").
 pub const LEAD_OBJECT_TYPE: &str = "0-136";
 /// The lead property holding its pipeline stage (docs/hubspot.md "Developer platform app").
 pub const LEAD_STAGE_PROPERTY: &str = "hs_pipeline_stage";
-/// `LEAD_TO_PRIMARY_CONTACT` (HUBSPOT-NEXT.md §3.2, from the official guide's example).
+/// `LEAD_TO_PRIMARY_CONTACT` (docs/hubspot.md "Lead records (object 0-136)").
 const LEAD_TO_PRIMARY_CONTACT: u32 = 578;
 
 /// A lead to create for one contact.
@@ -155,7 +156,8 @@ impl HubspotClient {
         let resp: BatchResponse<CrmObject> = self.inner.send(&call).await?;
         let keys: Vec<String> = chunk.iter().map(|l| l.trace_id.clone()).collect();
         // Without an echoed trace id, a result is its input's only when exactly one input of
-        // the chunk is for that contact (`hs_primary_contact_id` [3P], else unmatched).
+        // the chunk is for that contact (`hs_primary_contact_id`, docs/hubspot.md "Lead
+        // properties"; else unmatched).
         let by_contact = |o: &CrmObject| {
             let contact = o.property("hs_primary_contact_id")?;
             let mut hits = chunk.iter().filter(|l| l.contact_id.to_string() == contact);

@@ -26,6 +26,7 @@ pub mod error;
 mod isolate;
 mod journal;
 mod leads;
+pub mod metrics;
 mod owners;
 mod pacing;
 pub mod paths;
@@ -75,21 +76,20 @@ pub use search::{Filter, FilterGroup, SearchObject, SearchPage, SearchRequest, S
 pub use sequences::{ContactEnrollment, Enrollment, EnrollmentRequest, Sequence, refusal_reason};
 pub use tasks::{NewTask, Task};
 pub use token_info::{TokenScopes, TokenScopesSource};
-pub use token_store::{InMemoryTokenStore, PersistentTokenStore, TokenCipher, TokenStore};
+pub use token_store::{InMemoryTokenStore, TokenCipher, TokenStore};
 pub use types::{CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};
 pub use users::CrmUser;
 pub use validation::{RefusalCode, WriteRefusal};
 
-use crate::metrics_hubspot::HubspotMetrics;
 use auth::{Auth, AuthDeps, Credentials};
 use budget::{Budget, PortalQuota};
+use metrics::HubspotMetrics;
 use owners::OwnerCache;
 use retry::RetryPolicy;
 use users::UserCache;
 
 /// What the client needs besides config. `Default`: the system clock, an in-memory token store
-/// (tests and tools; the service passes the store-backed `PersistentTokenStore`) and OS-random
-/// jitter.
+/// (tests and tools; the service passes one backed by its store) and OS-random jitter.
 #[derive(Debug, Clone)]
 pub struct ClientDeps {
     /// Time source.
@@ -142,7 +142,7 @@ pub(crate) struct Inner {
 }
 
 impl HubspotClient {
-    /// The one shared HTTP client (STACK.md §2: timeouts set, rustls, HTTP/2).
+    /// The one shared HTTP client (docs/architecture.md "Outgoing HTTP: one reqwest client").
     pub fn http_client(cfg: &HubspotConfig) -> Result<reqwest::Client, ConfigError> {
         reqwest::Client::builder()
             .connect_timeout(Duration::from_millis(cfg.connect_timeout_ms))

@@ -1,4 +1,4 @@
-//! Owners (HUBSPOT.md §3.5): listed with paging, cached per portal ("cache owners", §3.5), the
+//! Owners (docs/hubspot.md "Owners and user ids"): listed with paging, cached per portal, the
 //! cache refreshed when older than `owners_refresh_ms` (the schedule) and on demand (an owner id
 //! we have not seen). Archived or deactivated owners are never returned as assignable.
 
@@ -63,7 +63,7 @@ pub struct Owner {
     /// Last name.
     #[serde(default)]
     pub last_name: Option<String>,
-    /// The user id; `null` for archived/deactivated owners (HUBSPOT.md §3.5).
+    /// The user id; `null` for archived/deactivated owners (docs/hubspot.md "Owners and user ids").
     #[serde(default)]
     pub user_id: Option<u64>,
     /// Archived.

@@ -50,7 +50,8 @@ pub(crate) fn new_limiter(
     limiter
 }
 
-/// HubSpot's daily limit "resets at midnight based on your time zone setting" (HUBSPOT.md §3.7).
+/// HubSpot's daily limit "resets at midnight based on your time zone setting" (docs/hubspot.md "429
+/// answers and Retry-After").
 pub(crate) fn next_midnight(tz: &TimeZone, now: Timestamp) -> Timestamp {
     now.to_zoned_datetime(tz.clone())
         .tomorrow()

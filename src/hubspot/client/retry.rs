@@ -1,7 +1,7 @@
-//! Retry policy, hand-written (STACK.md §2: reqwest-retry never sees the response, so it cannot
-//! honour `Retry-After`). Pure functions: the request loop in `transport.rs` asks
-//! [`classify_status`] what a status means and [`RetryPolicy::next`] whether to wait in place or
-//! hand a `retry_at` back to the job queue.
+//! Retry policy, hand-written (docs/architecture.md "Retries written by hand": reqwest-retry never
+//! sees the response, so it cannot honour `Retry-After`). Pure functions: the request loop in
+//! `transport.rs` asks [`classify_status`] what a status means and [`RetryPolicy::next`] whether to
+//! wait in place or hand a `retry_at` back to the job queue.
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,7 +13,7 @@ use super::clock::{add, until};
 use super::config::RetryConfig;
 use super::error::TransientReason;
 
-/// What a non-2xx status means for us (HUBSPOT.md §3.7).
+/// What a non-2xx status means for us (docs/hubspot.md "Error bodies and status codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StatusClass {
     /// 429: the budget decides (policy name, cooldown).

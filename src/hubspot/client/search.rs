@@ -1,6 +1,6 @@
-//! CRM search for contacts and tasks (HUBSPOT.md §3.4), on its own budget (5 requests/s per
-//! token; search responses carry no rate-limit headers). Used sparingly: limits are checked
-//! locally so a malformed query never spends budget.
+//! CRM search for contacts and tasks (docs/hubspot.md "Search limits and index lag"), on its own
+//! budget (5 requests/s per token; search responses carry no rate-limit headers). Used sparingly:
+//! limits are checked locally so a malformed query never spends budget.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,7 +11,7 @@ use super::paths::Api;
 use super::transport::Call;
 use super::types::{CrmObject, Paging, PortalId};
 
-/// §3.4 limits.
+/// Search limits (docs/hubspot.md "Search limits and index lag").
 const MAX_GROUPS: usize = 5;
 const MAX_FILTERS_PER_GROUP: usize = 6;
 const MAX_FILTERS: usize = 18;
@@ -26,7 +26,7 @@ pub enum SearchObject {
     Contacts,
     /// `…/objects/…/tasks/search`.
     Tasks,
-    /// `…/objects/…/leads/search` (HUBSPOT-NEXT.md §3.1).
+    /// `…/objects/…/leads/search` (docs/hubspot.md "Lead records (object 0-136)").
     Leads,
 }
 

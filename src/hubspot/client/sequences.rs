@@ -1,9 +1,9 @@
-//! Sales sequences (HUBSPOT-NEXT.md §2): enroll a contact on behalf of a user, and read the
-//! contact's current enrollment. Version `2026-09`, whose spec accepts private-app tokens as
-//! well as OAuth (§2.1; `2026-03` lists OAuth only). The user needs a Sales/Service Hub
-//! Professional+ seat and the sender a connected inbox (§2.2, §2.5); HubSpot's exact refusal
-//! codes are not documented (§2.4, §5 item 7), so [`refusal_reason`] classifies them
-//! conservatively from the status and message.
+//! Sales sequences (docs/hubspot.md "Sales sequences (first touch)"): enroll a contact on behalf of
+//! a user, and read the contact's current enrollment. Version `2026-09`, whose spec accepts
+//! private-app tokens as well as OAuth ("Sequence endpoints and versions"; `2026-03` lists OAuth
+//! only). The user needs a Sales/Service Hub Professional+ seat and the sender a connected inbox
+//! ("Enrolling on behalf of an owner"); HubSpot's exact refusal codes are not documented ("Sequence
+//! refusals"), so [`refusal_reason`] classifies them conservatively from the status and message.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +15,7 @@ use super::types::{ContactId, PortalId};
 
 use super::paths::SEQUENCES as BASE;
 
-/// `PublicSequenceEnrollmentRequest` (§2.3).
+/// `PublicSequenceEnrollmentRequest` (docs/hubspot.md "Sequence shapes").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EnrollmentRequest {
@@ -25,7 +25,7 @@ pub struct EnrollmentRequest {
     pub sender_email: String,
 }
 
-/// `PublicSequenceEnrollmentLiteResponse` (§2.3).
+/// `PublicSequenceEnrollmentLiteResponse` (docs/hubspot.md "Sequence shapes").
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Enrollment {
@@ -34,7 +34,8 @@ pub struct Enrollment {
     pub enrolled_at: Option<String>,
 }
 
-/// `PublicSequenceEnrollmentResponse`: the contact's current enrollment (§2.3).
+/// `PublicSequenceEnrollmentResponse`: the contact's current enrollment (docs/hubspot.md "Sequence
+/// shapes").
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ContactEnrollment {
@@ -46,7 +47,7 @@ pub struct ContactEnrollment {
     pub enrolled_by: Option<String>,
 }
 
-/// `PublicSequenceResponse`, the parts handoff reads (§2.3).
+/// `PublicSequenceResponse`, the parts handoff reads (docs/hubspot.md "Sequence shapes").
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Sequence {
@@ -126,7 +127,8 @@ pub fn refusal_reason(err: &HubspotError) -> Option<&'static str> {
     Some(if has("already_enrolled") || has("already enrolled") {
         "already_enrolled"
     } else if has("scope") {
-        // The app lacks automation.sequences.* (§2.2): an install problem, not the rep's.
+        // The app lacks automation.sequences.* (docs/hubspot.md "Sales sequences (first touch)"):
+        // an install problem, not the rep's.
         "missing_scope"
     } else if detail.status == Some(403) || has("seat") {
         "no_seat"

@@ -1,5 +1,5 @@
-//! Tasks (HUBSPOT.md §3.6): batch create, each task associated with its contact in the same call
-//! (`HUBSPOT_DEFINED` / 204 = task→contact) and carrying a unique `objectWriteTraceId` so 207
+//! Tasks (docs/hubspot.md "Tasks"): batch create, each task associated with its contact in the same
+//! call (`HUBSPOT_DEFINED` / 204 = task→contact) and carrying a unique `objectWriteTraceId` so 207
 //! errors name the input they belong to; batch read of status, owner and due time.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -16,7 +16,7 @@ use super::paths::Api;
 use super::transport::Call;
 use super::types::{BatchResponse, ContactId, CrmObject, OwnerId, PortalId, Properties, TaskId};
 
-/// `TASK_TO_CONTACT` (HUBSPOT.md §3.6, from the official SDKs).
+/// `TASK_TO_CONTACT` (docs/hubspot.md "Tasks").
 const TASK_TO_CONTACT: u32 = 204;
 const TASK_PROPERTIES: [&str; 4] = [
     "hs_task_status",
@@ -144,7 +144,7 @@ impl Task {
     }
 }
 
-/// `hs_timestamp` is Unix ms or UTC ISO-8601 (HUBSPOT.md §3.6).
+/// `hs_timestamp` is Unix ms or UTC ISO-8601 (docs/hubspot.md "Tasks").
 fn parse_hs_timestamp(v: &str) -> Option<Timestamp> {
     match v.trim().parse::<i64>() {
         Ok(ms) => Timestamp::from_millisecond(ms).ok(),
@@ -181,7 +181,8 @@ struct AssociationType {
 impl HubspotClient {
     /// Creates tasks in batches of 100, each associated with its contact; one result per input,
     /// keyed by trace id. Creates are not idempotent: after a timeout or 5xx they are *not*
-    /// resent in place, and the error says `maybe_applied` (STACK.md §2).
+    /// resent in place, and the error says `maybe_applied` (docs/architecture.md "Retries written
+    /// by hand").
     #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = tasks.len()))]
     pub async fn create_tasks(
         &self,
@@ -239,7 +240,7 @@ impl HubspotClient {
             results.push((o.object_write_trace_id.clone(), Task::from_object(id, o)));
         }
         // Results that echo no trace id are matched by content, and only when the match is
-        // unique — never by position (HUBSPOT.md does not say results keep input order).
+        // unique — never by position (docs/hubspot.md "Batch limits and partial failures").
         let (mut echoed, silent): (Vec<_>, Vec<_>) =
             results.into_iter().partition(|(t, _)| t.is_some());
         let claimed: HashSet<String> = echoed.iter().filter_map(|(t, _)| t.clone()).collect();

@@ -1,7 +1,7 @@
 //! Where refreshed OAuth tokens are persisted. The client encrypts them (ChaCha20-Poly1305, key
 //! from an env var) before a [`TokenStore`] sees them, so a store implementation — in memory for
-//! tests, [`PersistentTokenStore`] on the service's SQLite/PostgreSQL store — only ever holds
-//! ciphertext.
+//! tests, or one backed by the service's store, which the service passes in — only ever holds
+//! ciphertext. The client knows only the trait, never the store.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -57,65 +57,6 @@ pub trait TokenStore: Send + Sync + fmt::Debug {
     fn load(&self, portal: PortalId) -> StoreFuture<'_, Option<EncryptedTokens>>;
     /// Replaces the record.
     fn save(&self, portal: PortalId, tokens: EncryptedTokens) -> StoreFuture<'_, ()>;
-}
-
-/// Keeps sealed tokens in the service's store (table `oauth_tokens`), so a restart or another
-/// replica picks up the latest refresh instead of spending the refresh token again.
-#[derive(Debug, Clone)]
-pub struct PersistentTokenStore {
-    store: crate::store::Store,
-}
-
-impl PersistentTokenStore {
-    pub fn new(store: crate::store::Store) -> Self {
-        Self { store }
-    }
-}
-
-/// Portal ids are stored as SQL BIGINT.
-fn store_key(portal: PortalId) -> Result<i64, TokenStoreError> {
-    i64::try_from(portal.0)
-        .map_err(|_| TokenStoreError::Unavailable("portal id out of range".into()))
-}
-
-impl TokenStore for PersistentTokenStore {
-    fn load(&self, portal: PortalId) -> StoreFuture<'_, Option<EncryptedTokens>> {
-        Box::pin(async move {
-            let record = self
-                .store
-                .secrets()
-                .load(store_key(portal)?)
-                .await
-                .map_err(|e| TokenStoreError::Unavailable(e.to_string()))?;
-            match record {
-                None => Ok(None),
-                Some(record) => {
-                    let nonce: [u8; 12] = record.nonce.as_slice().try_into().map_err(|_| {
-                        TokenStoreError::Unavailable("stored nonce has the wrong length".into())
-                    })?;
-                    Ok(Some(EncryptedTokens {
-                        nonce,
-                        ciphertext: record.ciphertext,
-                    }))
-                }
-            }
-        })
-    }
-
-    fn save(&self, portal: PortalId, tokens: EncryptedTokens) -> StoreFuture<'_, ()> {
-        Box::pin(async move {
-            let record = crate::store::SealedRecord {
-                nonce: tokens.nonce.to_vec(),
-                ciphertext: tokens.ciphertext,
-            };
-            let now_ms = Timestamp::now().as_millisecond();
-            self.store
-                .secrets()
-                .save(store_key(portal)?, &record, now_ms)
-                .await
-                .map_err(|e| TokenStoreError::Unavailable(e.to_string()))
-        })
-    }
 }
 
 /// Keeps tokens in memory only: for tests, and for a process that must not persist them.

@@ -36,7 +36,8 @@ pub(crate) struct Call {
     /// error, without a refresh and without pausing the portal (Webhooks Journal calls).
     pub(crate) isolated_auth: bool,
     /// Not paced by the portal's budget, and a 429 does not cool the portal down: HubSpot
-    /// exempts the call from the portal's limits (Webhooks Journal, HUBSPOT-NEXT.md §1.3).
+    /// exempts the call from the portal's limits (Webhooks Journal, docs/hubspot.md "Journal paths
+    /// and limits").
     pub(crate) budget_exempt: bool,
 }
 
@@ -82,7 +83,7 @@ impl Call {
     }
 }
 
-/// HubSpot's error body (HUBSPOT.md §3.7); every field optional.
+/// HubSpot's error body (docs/hubspot.md "Error bodies and status codes"); every field optional.
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct ErrorBody {
@@ -157,7 +158,7 @@ fn log_warnings(portal: PortalId, path: &str, body: &[u8]) {
     for w in found.warnings {
         tracing::info!(
             portal_id = portal.0,
-            endpoint = %crate::metrics_hubspot::endpoint_of(path),
+            endpoint = %crate::hubspot::client::metrics::endpoint_of(path),
             category = w.category.as_deref().unwrap_or(""),
             message = %truncate(w.message.unwrap_or_default()),
             "hubspot accepted a write with a warning"
@@ -273,8 +274,8 @@ impl Inner {
             self.metrics
                 .request(&call.method, &call.path, Some(status), seconds);
             if (200..300).contains(&status) {
-                // 204 has no body (the journal's "nothing newer", HUBSPOT-NEXT.md §1.6): it
-                // decodes as `null`, i.e. `None` for an `Option<T>`.
+                // 204 has no body (the journal's "nothing newer", docs/hubspot.md "Journal files"):
+                // it decodes as `null`, i.e. `None` for an `Option<T>`.
                 let body: &[u8] = if status == 204 && body.is_empty() {
                     b"null"
                 } else {

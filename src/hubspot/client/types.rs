@@ -1,5 +1,5 @@
-//! Wire types shared by the CRM endpoints, hand-written from HUBSPOT.md §3 (HubSpot's OpenAPI
-//! files are not licensed for reuse, so nothing here is generated from them).
+//! Wire types shared by the CRM endpoints, hand-written from docs/hubspot.md "CRM objects"
+//! (HubSpot's OpenAPI files are not licensed for reuse, so nothing here is generated from them).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -12,7 +12,7 @@ macro_rules! id_type {
         $(#[$doc])*
         ///
         /// HubSpot sends ids as strings (sometimes numbers); they exceed 2^32, so they are `u64`
-        /// (HUBSPOT.md §2.1).
+        /// (docs/hubspot.md "Delivery shape and fields").
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         pub struct $name(pub u64);
 
@@ -60,7 +60,8 @@ id_type!(
     TaskId
 );
 id_type!(
-    /// An owner `id` — the value for `hubspot_owner_id`, not the `userId` (HUBSPOT.md §3.5).
+    /// An owner `id` — the value for `hubspot_owner_id`, not the `userId` (docs/hubspot.md "Owners
+    /// and user ids").
     OwnerId
 );
 
@@ -78,10 +79,12 @@ pub(crate) fn de_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     }
 }
 
-/// Property values are strings; absent values may come back as `null` (HUBSPOT.md §3).
+/// Property values are strings; absent values may come back as `null` (docs/hubspot.md "Records and
+/// property values").
 pub type Properties = BTreeMap<String, Option<String>>;
 
-/// `SimplePublicObject`: a CRM record as returned by reads, updates and creates (HUBSPOT.md §3.1).
+/// `SimplePublicObject`: a CRM record as returned by reads, updates and creates (docs/hubspot.md
+/// "Records and property values").
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CrmObject {
@@ -105,8 +108,9 @@ impl CrmObject {
     }
 }
 
-/// `StandardError`: one per-input error in a batch response (HUBSPOT.md §3.7). Every field is
-/// optional: "The fields … should all be treated as optional in any error parsing."
+/// `StandardError`: one per-input error in a batch response (docs/hubspot.md "Batch limits and
+/// partial failures"). Every field is optional: "The fields … should all be treated as optional in
+/// any error parsing."
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StandardError {
@@ -155,8 +159,8 @@ pub struct ErrorEntry {
 
 /// A `context` as names → lists of strings. HubSpot's own examples also show a context as a
 /// string (`"{missingScopes=[scope1, scope2]}"`) and values as single strings or numbers: every
-/// field of an error is optional (HUBSPOT.md §3.7), so what does not fit is dropped, never a
-/// reason to fail the whole answer.
+/// field of an error is optional (docs/hubspot.md "Error bodies and status codes"), so what does
+/// not fit is dropped, never a reason to fail the whole answer.
 pub(crate) fn de_context<'de, D: Deserializer<'de>>(d: D) -> Result<Context, D::Error> {
     let serde_json::Value::Object(map) = serde_json::Value::deserialize(d)? else {
         return Ok(Context::new());
@@ -189,7 +193,8 @@ pub(crate) fn de_entries<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<ErrorEnt
         .collect())
 }
 
-/// `BatchResponse…` / `…WithErrors` (200 or 207; HUBSPOT.md §3.2).
+/// `BatchResponse…` / `…WithErrors` (200 or 207; docs/hubspot.md "Batch limits and partial
+/// failures").
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct BatchResponse<T> {

@@ -1,7 +1,8 @@
-//! A CRM user's availability properties (HUBSPOT-NEXT.md §4.1) parsed once: the status flag,
-//! the time zone, the weekly working hours and the out-of-office ranges. HubSpot stores the two
-//! schedules as *stringified JSON*; whatever does not parse is reported in `problems` (the
-//! caller logs it) and left out, so a malformed value never makes a rep unavailable by itself.
+//! A CRM user's availability properties (docs/hubspot.md "CRM user availability properties") parsed
+//! once: the status flag, the time zone, the weekly working hours and the out-of-office ranges.
+//! HubSpot stores the two schedules as *stringified JSON*; whatever does not parse is reported in
+//! `problems` (the caller logs it) and left out, so a malformed value never makes a rep unavailable
+//! by itself.
 
 use jiff::Timestamp;
 use jiff::civil::Weekday;
@@ -12,16 +13,18 @@ use serde::Deserialize;
 pub enum Status {
     /// `available`.
     Available,
-    /// `away`: set by hand, by working hours or by an out-of-office period (HUBSPOT-NEXT.md §4.2).
+    /// `away`: set by hand, by working hours or by an out-of-office period (docs/hubspot.md "What
+    /// away means").
     Away,
-    /// Missing or empty: common for users who never used inbox or help desk (§4.6).
+    /// Missing or empty: common for users who never used inbox or help desk (docs/hubspot.md "Empty
+    /// and malformed availability").
     Unset,
     /// Anything else, kept for the log.
     Unknown(String),
 }
 
 /// One `{days, startMinute, endMinute}` entry of `hs_working_hours`, minutes from local midnight
-/// (0–1440, end inclusive of 1440 per HUBSPOT-NEXT.md §4.6).
+/// (0–1440, end inclusive of 1440: docs/hubspot.md "Empty and malformed availability").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkingRange {
     pub days: Vec<Weekday>,
@@ -59,7 +62,7 @@ struct RawOoo {
 }
 
 /// Below this an out-of-office number is read as seconds: the guide says milliseconds, but the
-/// example values seen had fewer digits (HUBSPOT-NEXT.md §4.1, "parse defensively").
+/// example values seen had fewer digits (docs/hubspot.md "CRM user availability properties").
 const SECONDS_BELOW: i64 = 100_000_000_000;
 
 impl UserAvailability {

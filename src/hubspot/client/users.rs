@@ -1,8 +1,9 @@
-//! CRM users (HUBSPOT-NEXT.md §4.1: `GET /crm/v3/objects/users`, scope
-//! `crm.objects.users.read`): the only place HubSpot exposes a rep's availability status,
-//! working hours and out-of-office periods (Owners and Settings users carry none, §4.5). Listed
+//! CRM users (docs/hubspot.md "CRM user availability properties": `GET /crm/v3/objects/users`,
+//! scope `crm.objects.users.read`): the only place HubSpot exposes a rep's availability status,
+//! working hours and out-of-office periods (Owners and Settings users carry none). Listed
 //! with paging for the portals that turn `availability.from_hubspot` on, cached per portal and
-//! refreshed when older than `availability.refresh_ms` (no change event exists: poll, §4.5).
+//! refreshed when older than `availability.refresh_ms` (no change event exists: poll,
+//! docs/hubspot.md "No availability events").
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,7 +24,8 @@ use super::user_availability::{Status, UserAvailability};
 
 /// Bound on pages per listing (100 users each), against a cursor that never ends.
 const MAX_PAGES: usize = 1_000;
-/// Requested explicitly: the default answer holds none of them (§4.1).
+/// Requested explicitly: the default answer holds none of them (docs/hubspot.md "CRM user
+/// availability properties").
 const PROPERTIES: &str = "hs_internal_user_id,hs_email,hs_availability_status,hs_standard_time_zone,hs_working_hours,hs_out_of_office_hours";
 
 /// One CRM user (`SimplePublicObject` of object type `0-115`).
@@ -42,13 +44,15 @@ impl CrmUser {
         self.properties.get(name).and_then(Option::as_deref)
     }
 
-    /// `hs_internal_user_id`: equals the owner's `userId` (§4.3).
+    /// `hs_internal_user_id`: equals the owner's `userId` (docs/hubspot.md "Joining a CRM user to
+    /// an owner").
     pub fn internal_user_id(&self) -> Option<u64> {
         self.prop("hs_internal_user_id")
             .and_then(|v| v.trim().parse().ok())
     }
 
-    /// `hs_email`: the fallback join key to the owner's email (§4.3).
+    /// `hs_email`: the fallback join key to the owner's email (docs/hubspot.md "Joining a CRM user
+    /// to an owner").
     pub fn email(&self) -> Option<&str> {
         self.prop("hs_email")
     }

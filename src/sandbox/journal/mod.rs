@@ -1,14 +1,14 @@
-//! The sandbox's Webhooks Journal (HUBSPOT-NEXT.md §1): journal subscriptions, and journal
-//! files fed from the contact changes the sandbox records (created, updated, merged, deleted
-//! through the control API). Like HubSpot, only changes made while a matching `OBJECT`
-//! subscription exists land in the journal (§1.1), an UPDATE entry carries the changed
-//! subscribed properties (§1.6, §1.7), and files older than the retention are gone: reading
-//! after their offset answers 404 (§1.9). Retention is 3 days unless a test shortens it
-//! (`PUT /_sandbox/journal/retention`).
+//! The sandbox's Webhooks Journal (docs/hubspot.md "Webhooks Journal"): journal subscriptions, and
+//! journal files fed from the contact changes the sandbox records (created, updated, merged,
+//! deleted through the control API). Like HubSpot, only changes made while a matching `OBJECT`
+//! subscription exists land in the journal ("What the journal holds"), an UPDATE entry carries the
+//! changed subscribed properties ("Journal files"), and files older than the retention are gone:
+//! reading after their offset answers 404 ("Journal errors"). Retention is 3 days unless a test
+//! shortens it (`PUT /_sandbox/journal/retention`).
 //!
 //! Each recorded change is one file with one entry (HubSpot batches entries into files; the
 //! reader handles both). The file URL points at `/_sandbox/journal/files/{offset}`, fetched
-//! without auth like HubSpot's pre-signed URLs (§1.6). HTTP routes: `routes.rs`.
+//! without auth like HubSpot's pre-signed URLs ("Journal files"). HTTP routes: `routes.rs`.
 
 use std::collections::BTreeMap;
 
@@ -21,13 +21,13 @@ mod routes;
 
 pub(super) use routes::{control_routes, routes};
 
-/// HubSpot keeps journal entries 3 days (HUBSPOT-NEXT.md §1.1).
+/// HubSpot keeps journal entries 3 days (docs/hubspot.md "What the journal holds").
 const RETENTION_MS: i64 = 3 * 24 * 3_600_000;
 /// How long a pointer's file URL stays valid.
 const URL_TTL_MS: i64 = 5 * 60_000;
 /// The app the sandbox's subscriptions belong to (the demo's `appId`).
 const APP_ID: u64 = 54_321;
-/// `actions` HubSpot accepts (HUBSPOT-NEXT.md §1.5).
+/// `actions` HubSpot accepts (docs/hubspot.md "Journal subscriptions").
 const ACTIONS: [&str; 13] = [
     "CREATE",
     "UPDATE",

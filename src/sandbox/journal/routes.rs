@@ -1,6 +1,6 @@
 //! The sandbox journal's HTTP side: HubSpot's journal and subscription routes (behind the
-//! gate, HUBSPOT-NEXT.md §1.3) and the control routes under `/_sandbox/journal` (no auth):
-//! state, retention, and the files behind the pointers' URLs.
+//! gate, docs/hubspot.md "Journal paths and limits") and the control routes under
+//! `/_sandbox/journal` (no auth): state, retention, and the files behind the pointers' URLs.
 
 use axum::Json;
 use axum::Router;
@@ -132,7 +132,7 @@ async fn list_subscriptions(State(sb): State<Sandbox>) -> Json<Value> {
     Json(json!({ "results": results }))
 }
 
-/// `SubscriptionUpsertRequest`, `OBJECT` variant (HUBSPOT-NEXT.md §1.5).
+/// `SubscriptionUpsertRequest`, `OBJECT` variant (docs/hubspot.md "Journal subscriptions").
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UpsertRequest {

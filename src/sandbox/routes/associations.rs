@@ -1,7 +1,7 @@
-//! `POST /crm/v4/associations/contacts/companies/batch/read` (HUBSPOT.md §8): ≤ 1000 ids, each
-//! answered with its companies — the primary with type ids 1 ("Primary") and 279, the others
-//! with 279 — paged per record by `after`. Unknown contacts come back in one
-//! `OBJECT_NOT_FOUND` error. A contact without companies gets an empty `to` list.
+//! `POST /crm/v4/associations/contacts/companies/batch/read` (docs/hubspot.md "Contact → company
+//! associations"): ≤ 1000 ids, each answered with its companies — the primary with type ids 1
+//! ("Primary") and 279, the others with 279 — paged per record by `after`. Unknown contacts come
+//! back in one `OBJECT_NOT_FOUND` error. A contact without companies gets an empty `to` list.
 
 use axum::Extension;
 use axum::extract::State;

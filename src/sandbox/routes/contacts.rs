@@ -1,7 +1,7 @@
-//! Contacts (HUBSPOT.md §3.1, §3.3): `GET /crm/v3/objects/contacts/{id}` with properties and
-//! company associations, and `POST …/contacts/batch/update` (≤ 100, `""` clears a value,
-//! `hubspot_owner_id` must name an owner, computed properties are read-only, conditional
-//! property rules of `validation.rs` are kept).
+//! Contacts (docs/hubspot.md "Reading contacts", "Updating contacts"): `GET
+//! /crm/v3/objects/contacts/{id}` with properties and company associations, and `POST
+//! …/contacts/batch/update` (≤ 100, `""` clears a value, `hubspot_owner_id` must name an owner,
+//! computed properties are read-only, conditional property rules of `validation.rs` are kept).
 
 use std::collections::{BTreeMap, HashSet};
 

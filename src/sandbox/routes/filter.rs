@@ -1,8 +1,8 @@
-//! Search semantics (HUBSPOT.md §3.4), pure: the body, its limits (≤ 5 groups × 6 filters,
-//! ≤ 18 filters, one sort, ≤ 200 per page, ≤ 10 000 results, ≤ 3 000 characters), and every
-//! operator. Groups are ORed, filters in a group ANDed. Values compare as numbers when both
-//! sides are numbers, as instants when both are times (Unix ms or ISO-8601), else as
-//! case-insensitive text. A property may have several values (`associations.contact`): positive
+//! Search semantics (docs/hubspot.md "Search limits and index lag"), pure: the body, its limits (≤
+//! 5 groups × 6 filters, ≤ 18 filters, one sort, ≤ 200 per page, ≤ 10 000 results, ≤ 3 000
+//! characters), and every operator. Groups are ORed, filters in a group ANDed. Values compare as
+//! numbers when both sides are numbers, as instants when both are times (Unix ms or ISO-8601), else
+//! as case-insensitive text. A property may have several values (`associations.contact`): positive
 //! operators need one value to match, negative ones (`NEQ`, `NOT_IN`, `NOT_CONTAINS_TOKEN`)
 //! need none to, so a record without the property matches them.
 

@@ -1,10 +1,11 @@
-//! Leads (object `0-136`, HUBSPOT-NEXT.md §3): `POST /crm/v3/objects/leads/batch/create`
-//! (≤ 100 inputs; `hs_lead_name` required; exactly an association to an existing contact with
-//! `HUBSPOT_DEFINED`/578; owner checked; `objectWriteTraceId` echoed), `…/batch/update`,
-//! `…/batch/read`, `…/search` (in `search.rs`, `associations.contact` filter), and
-//! `GET /crm/v3/pipelines/{leads|0-136}` with the five default stages and their default ids
-//! (§3.4). A sandbox whose leads are "not set up" (`/_sandbox/leads/refuse`) refuses creates
-//! with a 400, the status HubSpot's docs leave undocumented.
+//! Leads (object `0-136`, docs/hubspot.md "Lead records (object 0-136)"): `POST
+//! /crm/v3/objects/leads/batch/create` (≤ 100 inputs; `hs_lead_name` required; exactly an
+//! association to an existing contact with `HUBSPOT_DEFINED`/578; owner checked;
+//! `objectWriteTraceId` echoed), `…/batch/update`, `…/batch/read`, `…/search` (in `search.rs`,
+//! `associations.contact` filter), and `GET /crm/v3/pipelines/{leads|0-136}` with the five default
+//! stages and their default ids ("Lead stages and pipelines"). A sandbox whose leads are "not set
+//! up" (`/_sandbox/leads/refuse`) refuses creates with a 400, the status HubSpot's docs leave
+//! undocumented.
 
 use std::collections::BTreeMap;
 
@@ -23,9 +24,10 @@ use crate::sandbox::Sandbox;
 use crate::sandbox::error::{ApiError, HsJson};
 use crate::sandbox::state::{Crm, Kind, Record, Select, check_writable, iso, now_ms, render};
 
-/// `LEAD_TO_PRIMARY_CONTACT` (HUBSPOT-NEXT.md §3.2).
+/// `LEAD_TO_PRIMARY_CONTACT` (docs/hubspot.md "Lead records (object 0-136)").
 const LEAD_TO_PRIMARY_CONTACT: u32 = 578;
-/// The default lead pipeline's stages: (id, label) in display order (HUBSPOT-NEXT.md §3.4).
+/// The default lead pipeline's stages: (id, label) in display order (docs/hubspot.md "Lead stages
+/// and pipelines").
 pub(crate) const STAGES: [(&str, &str); 5] = [
     ("new-stage-id", "New"),
     ("attempting-stage-id", "Attempting"),

@@ -1,7 +1,8 @@
 //! HubSpot's routes, exactly those `hubspot::client` calls, one file per resource, behind the
 //! gate (the token routes behind the OAuth gate: grant, token info, introspection), served on both API versions (`/crm/v3/…` and `/crm/…/2026-09/…`, the paths of
 //! `hubspot::client::paths`); plus the wire pieces they share: string-or-number ids, string
-//! property values, batch input limits and each version's batch envelope (HUBSPOT.md §3.2).
+//! property values, batch input limits and each version's batch envelope (docs/hubspot.md "Batch
+//! limits and partial failures").
 
 mod associations;
 mod contacts;
@@ -174,7 +175,8 @@ pub(crate) fn de_props<'de, D: Deserializer<'de>>(
         .collect()
 }
 
-/// HUBSPOT.md §3.2: "limited to 100 records per request" (1000 for v4 associations, §8).
+/// At most 100 inputs per CRM object batch, 1000 for associations (docs/hubspot.md "Batch limits
+/// and partial failures").
 pub(crate) fn check_inputs(len: usize, max: usize) -> Result<(), ApiError> {
     if len > max {
         return Err(ApiError::validation(format!(
@@ -213,7 +215,8 @@ pub(crate) fn batch_response(
     (status, axum::Json(body)).into_response()
 }
 
-/// `OBJECT_NOT_FOUND` for the ids a batch could not find (the 207 body HUBSPOT.md §3.2 quotes).
+/// `OBJECT_NOT_FOUND` for the ids a batch could not find (docs/hubspot.md "Batch limits and partial
+/// failures").
 pub(crate) fn not_found_error(label: &str, ids: Vec<String>) -> Value {
     ApiError::new(
         StatusCode::NOT_FOUND,

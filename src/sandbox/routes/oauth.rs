@@ -1,7 +1,8 @@
-//! `POST /oauth/v3/token` (HUBSPOT.md §5): a form body with `grant_type=refresh_token`,
-//! `refresh_token`, `client_id` and `client_secret`; answers `AccessTokenResponse` with a fresh
-//! access token that the CRM routes then accept until `expires_in` runs out. Also
-//! `grant_type=client_credentials` (an app token, HUBSPOT-NEXT.md §1.4).
+//! `POST /oauth/v3/token` (docs/hubspot.md "OAuth token refresh and expiry"): a form body with
+//! `grant_type=refresh_token`, `refresh_token`, `client_id` and `client_secret`; answers
+//! `AccessTokenResponse` with a fresh access token that the CRM routes then accept until
+//! `expires_in` runs out. Also `grant_type=client_credentials` (an app token, docs/hubspot.md
+//! "Journal authentication").
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -67,8 +68,8 @@ pub(super) async fn token(
     .into_response()
 }
 
-/// `grant_type=client_credentials` (the Webhooks Journal's app token, HUBSPOT-NEXT.md §1.4):
-/// `ClientCredentialsTokenResponse`, no refresh token.
+/// `grant_type=client_credentials` (the Webhooks Journal's app token, docs/hubspot.md "Journal
+/// authentication"): `ClientCredentialsTokenResponse`, no refresh token.
 fn app_token(sb: &Sandbox, scope: &str) -> Response {
     let ttl = sb.config().token_ttl_s;
     let access = sb.gate().issue(Duration::from_secs(ttl), Instant::now());

@@ -1,6 +1,7 @@
-//! `POST …/objects/…/{contacts|companies|tasks|leads}/batch/read` (HUBSPOT.md §3.2): up to 100
-//! ids, the requested properties, 207 with one `OBJECT_NOT_FOUND` error naming every missing
-//! id. A merged contact id returns the contact it was merged into, under that contact's id.
+//! `POST …/objects/…/{contacts|companies|tasks|leads}/batch/read` (docs/hubspot.md "Batch limits
+//! and partial failures"): up to 100 ids, the requested properties, 207 with one `OBJECT_NOT_FOUND`
+//! error naming every missing id. A merged contact id returns the contact it was merged into, under
+//! that contact's id.
 
 use std::collections::HashSet;
 

@@ -1,5 +1,5 @@
-//! `GET …/owners` (`/crm/v3/owners`, `/crm/owners/2026-09`; HUBSPOT.md §3.5): `limit`
-//! (default 100, at most 500 here), `after` (an opaque cursor), `archived` (false: active
+//! `GET …/owners` (`/crm/v3/owners`, `/crm/owners/2026-09`; docs/hubspot.md "Owners and user ids"):
+//! `limit` (default 100, at most 500 here), `after` (an opaque cursor), `archived` (false: active
 //! owners; true: archived ones) and `email`; `paging.next.after` while more remain.
 
 use axum::Json;

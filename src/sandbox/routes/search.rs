@@ -1,7 +1,8 @@
-//! `POST /crm/v3/objects/{contacts|tasks}/search` (HUBSPOT.md §3.4): filters from `filter.rs`,
-//! `associations.contact` on tasks and `associations.company` on contacts, one sort (default:
-//! by id), free-text `query` over the default searchable properties, `after` paging, `total`.
-//! Archived records never appear. The gate gives search its own 5/s limit and no headers.
+//! `POST /crm/v3/objects/{contacts|tasks}/search` (docs/hubspot.md "Search limits and index lag"):
+//! filters from `filter.rs`, `associations.contact` on tasks and `associations.company` on
+//! contacts, one sort (default: by id), free-text `query` over the default searchable properties,
+//! `after` paging, `total`. Archived records never appear. The gate gives search its own 5/s limit
+//! and no headers.
 
 use axum::Json;
 use axum::body::Bytes;

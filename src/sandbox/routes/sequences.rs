@@ -1,7 +1,7 @@
-//! Sequences (HUBSPOT-NEXT.md §2.1, §2.3), version `2026-09` as `hubspot::client` calls it:
-//! `POST …/enrollments?userId=` (enroll on behalf of a user), `GET …/enrollments/contact/{id}`
-//! (the contact's current enrollment; 404 when none), and `GET …/{sequenceId}?userId=` (one
-//! sequence). The rules and refusals are in `sandbox::sequences`.
+//! Sequences (docs/hubspot.md "Sequence endpoints and versions"), version `2026-09` as
+//! `hubspot::client` calls it: `POST …/enrollments?userId=` (enroll on behalf of a user), `GET
+//! …/enrollments/contact/{id}` (the contact's current enrollment; 404 when none), and `GET
+//! …/{sequenceId}?userId=` (one sequence). The rules and refusals are in `sandbox::sequences`.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -15,7 +15,7 @@ use crate::sandbox::error::{ApiError, HsJson, HsQuery, parse_id};
 use crate::sandbox::sequences::{Enroll, EnrollmentView, Refusal};
 use crate::sandbox::state::{Kind, iso, now_ms};
 
-/// `?userId=` (required on enroll and get-one, §2.1).
+/// `?userId=` (required on enroll and get-one, "Sequence endpoints and versions").
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct UserQuery {
@@ -35,7 +35,7 @@ impl UserQuery {
     }
 }
 
-/// `PublicSequenceEnrollmentRequest` (§2.3).
+/// `PublicSequenceEnrollmentRequest` ("Sequence shapes").
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct EnrollBody {

@@ -1,4 +1,4 @@
-//! `POST /crm/v3/objects/tasks/batch/create` (HUBSPOT.md §3.6): ≤ 100 inputs, each with
+//! `POST /crm/v3/objects/tasks/batch/create` (docs/hubspot.md "Tasks"): ≤ 100 inputs, each with
 //! properties (`hs_timestamp` required, ms or ISO-8601, stored as ISO), associations to contacts
 //! (`HUBSPOT_DEFINED` / 204) and an optional `objectWriteTraceId`, echoed on the result and in
 //! per-input errors. Inputs without a trace id cannot be told apart, so an invalid one fails the
@@ -20,7 +20,7 @@ use crate::sandbox::Sandbox;
 use crate::sandbox::error::{ApiError, HsJson};
 use crate::sandbox::state::{Crm, Kind, Record, Select, check_writable, iso, now_ms, render};
 
-/// `TASK_TO_CONTACT` (HUBSPOT.md §3.6).
+/// `TASK_TO_CONTACT` (docs/hubspot.md "Tasks").
 const TASK_TO_CONTACT: u32 = 204;
 const STATUSES: [&str; 5] = [
     "NOT_STARTED",

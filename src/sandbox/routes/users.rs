@@ -1,7 +1,8 @@
-//! `GET …/objects/users` (HUBSPOT-NEXT.md §4.1, scope `crm.objects.users.read`): `limit`
-//! (default 10 as HubSpot's, at most 100), `after` (an opaque cursor), `properties` (comma
-//! list or repeated), `archived` (the sandbox keeps no archived users: `true` lists none);
-//! `paging.next.after` while more remain. Without the scope (control API), 403 `MISSING_SCOPES`.
+//! `GET …/objects/users` (docs/hubspot.md "CRM user availability properties", scope
+//! `crm.objects.users.read`): `limit` (default 10 as HubSpot's, at most 100), `after` (an opaque
+//! cursor), `properties` (comma list or repeated), `archived` (the sandbox keeps no archived users:
+//! `true` lists none); `paging.next.after` while more remain. Without the scope (control API), 403
+//! `MISSING_SCOPES`.
 
 use axum::Json;
 use axum::extract::State;

@@ -1,7 +1,7 @@
 //! What happens to a contact in HubSpot that the ledger must follow: a merge (the survivor
 //! keeps one handoff) and erasure for privacy (only anonymous counts stay).
 
-use super::{Ledger, QUEUE_SLA, contact_key, sla_key};
+use super::{LANE_SLA, Ledger, contact_key, sla_key};
 use crate::store::StoreError;
 use crate::store::queue::cancel_pending;
 
@@ -82,7 +82,7 @@ impl Ledger<'_> {
                         .bind(now_ms)
                         .execute(&mut *tx)
                         .await?;
-                    cancel_pending(QUEUE_SLA, &sla_key(portal_id, m))
+                    cancel_pending(LANE_SLA, &sla_key(portal_id, m))
                         .execute(&mut *tx)
                         .await?;
                 } else {

@@ -178,4 +178,5 @@ pub fn contact_key(portal_id: i64, contact_id: i64) -> String {
     format!("{portal_id}:0-1:{contact_id}")
 }
 
-pub const QUEUE_SLA: &str = "sla";
+/// The lane of SLA checks (`jobs::LANE_SLA`), whose pending jobs the ledger cancels.
+pub const LANE_SLA: &str = "sla";

@@ -2,7 +2,7 @@
 //! the first touch, a disposition, the deal amount, escalations, and a reassignment after a
 //! missed SLA.
 
-use super::{HandoffRow, Ledger, QUEUE_SLA, sla_key};
+use super::{HandoffRow, LANE_SLA, Ledger, sla_key};
 use crate::store::StoreError;
 use crate::store::queue::cancel_pending;
 
@@ -52,7 +52,7 @@ impl Ledger<'_> {
                 .bind(deal_amount)
                 .execute(&mut *tx)
                 .await?;
-            cancel_pending(QUEUE_SLA, &key).execute(&mut *tx).await?;
+            cancel_pending(LANE_SLA, &key).execute(&mut *tx).await?;
         });
         Ok(())
     }

@@ -2,7 +2,7 @@
 //! SLA scheduled): the worker records each as it completes, so a retry resumes at the first
 //! step not done and never sends a task twice.
 
-use super::{HandoffRow, Ledger, QUEUE_SLA, Step, sla_key};
+use super::{HandoffRow, LANE_SLA, Ledger, Step, sla_key};
 use crate::store::StoreError;
 use crate::store::dispatch::id_list;
 use crate::store::queue::{QueueError, Scheduled, cancel_pending, insert_job};
@@ -71,7 +71,7 @@ impl Ledger<'_> {
             "UPDATE handoffs SET step = 'sla_scheduled', updated_at_ms = $2 WHERE id = $1";
         let key = sla_key(handoff.portal_id, handoff.contact_id);
         in_tx!(self.db, |tx| {
-            cancel_pending(QUEUE_SLA, &key).execute(&mut *tx).await?;
+            cancel_pending(LANE_SLA, &key).execute(&mut *tx).await?;
             for job in jobs {
                 insert_job(job, now_ms).execute(&mut *tx).await?;
             }

@@ -21,7 +21,10 @@ pub struct DeadFilter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct DeadJob {
     pub id: i64,
-    pub queue: String,
+    /// Column `queue` holds the lane; `dlq` output keeps calling it `queue`.
+    #[sqlx(rename = "queue")]
+    #[serde(rename = "queue")]
+    pub lane: String,
     #[sqlx(rename = "job_key")]
     pub key: String,
     pub kind: String,

@@ -7,7 +7,9 @@ use crate::store::{PAUSED_ERROR, StoreError};
 /// Job counts per lane and state, for `/metrics` and `queue stats` ([`Queue::depth`]).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueueDepth {
-    pub queue: String,
+    /// Column `queue` holds the lane.
+    #[sqlx(rename = "queue")]
+    pub lane: String,
     /// `due` (can run now), `held` (was due, put back to wait: a retry's backoff, an auth
     /// failure), `paused` (waits for its portal's resume), `scheduled` (not due yet, e.g. SLA
     /// checks), `leased` (running) or `dead`.

@@ -67,11 +67,11 @@ pub(in crate::store) fn held(id: i64, affected: u64) -> Result<(), QueueError> {
 }
 
 impl Queue<'_> {
-    /// Leases up to `limit` due jobs of lane `queue` to `owner` for `lease_ms`; each is the
-    /// oldest open job of its key, and no key has two jobs leased at once.
+    /// Leases up to `limit` due jobs of `lane` to `owner` for `lease_ms`; each is the oldest
+    /// open job of its key, and no key has two jobs leased at once.
     pub async fn claim(
         self,
-        queue: &str,
+        lane: &str,
         owner: &str,
         now_ms: i64,
         lease_ms: i64,
@@ -86,7 +86,7 @@ impl Queue<'_> {
                 .bind(owner)
                 .bind(now_ms + lease_ms)
                 .bind(now_ms)
-                .bind(queue)
+                .bind(lane)
                 .bind(limit)
                 .fetch_all(conn)
                 .await?

@@ -2,10 +2,10 @@
 //! vocabulary (what a claim hands out, how a run ends, the backoff rule) and the part that runs
 //! it. Semantics (identical on every engine):
 //! - a claim leases a job to one owner until `lease_until_ms`; the owner may extend it;
-//! - at most one job per key runs at a time, oldest `occurred_at_ms` first; lanes (`queue`)
-//!   are claimed separately so one lane's backlog cannot starve another. Keys are global, not
-//!   per lane: lanes use distinct key prefixes (`portal:type:object` for events, `sla:…` for SLA
-//!   checks) so they never block each other;
+//! - at most one job per key runs at a time, oldest `occurred_at_ms` first; lanes (column
+//!   `queue`) are claimed separately so one lane's backlog cannot starve another. Keys are
+//!   global, not per lane: lanes use distinct key prefixes (`portal:type:object` for events,
+//!   `sla:…` for SLA checks) so they never block each other;
 //! - a lease that expires returns the job to `ready` (or `dead` once attempts are used up);
 //! - finishing a job whose lease was lost is refused, so two owners never both finish it.
 //!
@@ -40,7 +40,9 @@ pub struct Queue<'s> {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct ClaimedJob {
     pub id: i64,
-    pub queue: String,
+    /// Column `queue` holds the lane.
+    #[sqlx(rename = "queue")]
+    pub lane: String,
     #[sqlx(rename = "job_key")]
     pub key: String,
     pub kind: String,

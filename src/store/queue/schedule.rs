@@ -20,7 +20,7 @@ where
          max_attempts, created_at_ms, updated_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) \
          RETURNING id";
     sqlx::query(SQL)
-        .bind(job.job.queue)
+        .bind(job.job.lane)
         .bind(job.job.key.as_str())
         .bind(job.job.kind)
         .bind(job.job.payload.get())
@@ -30,13 +30,13 @@ where
         .bind(now_ms)
 }
 
-/// Removes the pending (ready) jobs of lane `queue` and `key`; a running job is left to finish.
-pub(in crate::store) fn cancel_pending<DB: Database>(queue: &str, key: &str) -> Statement<DB>
+/// Removes the pending (ready) jobs of `lane` and `key`; a running job is left to finish.
+pub(in crate::store) fn cancel_pending<DB: Database>(lane: &str, key: &str) -> Statement<DB>
 where
     for<'a> &'a str: Param<DB>,
 {
     const SQL: &str = "DELETE FROM jobs WHERE queue = $1 AND job_key = $2 AND status = 'ready'";
-    sqlx::query(SQL).bind(queue).bind(key)
+    sqlx::query(SQL).bind(lane).bind(key)
 }
 
 impl Queue<'_> {
@@ -51,14 +51,14 @@ impl Queue<'_> {
         let on_postgres = self.db.dialect() == Dialect::Postgres;
         let id: i64 = in_tx!(self.db, |tx| {
             if on_existing == OnExisting::Replace {
-                cancel_pending(job.job.queue, &job.job.key)
+                cancel_pending(job.job.lane, &job.job.key)
                     .execute(&mut *tx)
                     .await?;
             }
             let row = insert_job(job, now_ms).fetch_one(&mut *tx).await?;
             let id: i64 = sqlx::Row::try_get(&row, 0)?;
             if on_postgres {
-                notify(job.job.queue).execute(&mut *tx).await?;
+                notify(job.job.lane).execute(&mut *tx).await?;
             }
             id
         });
@@ -70,8 +70,8 @@ impl Queue<'_> {
 
     /// Removes the pending (ready) jobs of a lane and key (e.g. `sla:portal:contact` once
     /// touched); a running job is left to finish.
-    pub async fn cancel(self, queue: &str, key: &str) -> Result<u64, QueueError> {
-        Ok(on_writer!(self.db, |pool| cancel_pending(queue, key)
+    pub async fn cancel(self, lane: &str, key: &str) -> Result<u64, QueueError> {
+        Ok(on_writer!(self.db, |pool| cancel_pending(lane, key)
             .execute(pool)
             .await?
             .rows_affected()))

@@ -15,10 +15,10 @@ pub struct Sibling {
 }
 
 impl Queue<'_> {
-    /// Ready, due jobs of `key` in `queue`, oldest event first.
+    /// Ready, due jobs of `key` in `lane`, oldest event first.
     pub async fn ready_siblings(
         self,
-        queue: &str,
+        lane: &str,
         key: &str,
         now_ms: i64,
         limit: i64,
@@ -27,7 +27,7 @@ impl Queue<'_> {
              AND status = 'ready' AND run_at_ms <= $3 ORDER BY occurred_at_ms, id LIMIT $4";
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
             .bind(key)
-            .bind(queue)
+            .bind(lane)
             .bind(now_ms)
             .bind(limit)
             .fetch_all(pool)

@@ -11,7 +11,7 @@ use super::{BackfillRequest, backfill};
 /// when `journal.properties` is empty): those of every read, plus the disposition properties.
 pub fn watched_properties(
     playbook: &crate::engine::Playbook,
-    settings: &crate::config::PipelineSettings,
+    settings: &crate::worker::settings::PipelineSettings,
 ) -> Vec<String> {
     let mut set: std::collections::BTreeSet<String> =
         crate::worker::pipeline::contact_properties_of(playbook, settings)

@@ -1,8 +1,8 @@
-//! Backfill from the Webhooks Journal (HUBSPOT-NEXT.md §1.10): the durable path beside push.
-//! Reads the portal's local journal from its stored offset, maps each entry to the event the
-//! push receiver would have produced, and enqueues it through the same inbox (same dedup key,
-//! same job), so an event is handled once whichever path brought it first. A checkpoint (or
-//! `--since`) older than the journal's retention is a gap: reported with its time range, logged
+//! Backfill from the Webhooks Journal (docs/hubspot.md "Resuming from the journal"): the durable
+//! path beside push. Reads the portal's local journal from its stored offset, maps each entry to
+//! the event the push receiver would have produced, and enqueues it through the same inbox (same
+//! dedup key, same job), so an event is handled once whichever path brought it first. A checkpoint
+//! (or `--since`) older than the journal's retention is a gap: reported with its time range, logged
 //! at error, counted — never skipped silently. An offset HubSpot no longer knows (404) while the
 //! checkpoint is within the retention is read again from the journal's earliest entry.
 //!
@@ -15,8 +15,8 @@ use crate::hubspot::client::{
     HubspotClient, HubspotError, JournalConfig, JournalFrom, JournalRead, PortalId,
 };
 use crate::hubspot::journal::map_entries;
-use crate::intake::webhook::event_entry;
-use crate::metrics_journal::JournalMetrics;
+use crate::jobs::event_entry;
+use crate::metrics::journal::{JournalMetrics, JournalRun};
 use crate::store::{JournalOffset, NewDelivery, Store, StoreError};
 
 mod catch_up;
@@ -106,7 +106,7 @@ pub enum SubscriptionChange {
 
 /// Creates the portal's contact subscription unless the app already has one for it, and brings
 /// an existing one up to date when its actions or properties differ from the configuration
-/// (HubSpot's POST is an upsert, HUBSPOT-NEXT.md §1.5).
+/// (HubSpot's POST is an upsert, docs/hubspot.md "Journal subscriptions").
 pub async fn ensure_subscription(
     client: &HubspotClient,
     portal: PortalId,
@@ -229,7 +229,14 @@ pub async fn backfill(
             (false, Some(at)) => req.now_ms - at,
         };
         m.lag(portal_id, lag_ms);
-        m.record(portal_id, &report);
+        m.record(
+            portal_id,
+            JournalRun {
+                entries: report.entries,
+                recovered: report.enqueued,
+                duplicates: report.duplicates,
+            },
+        );
     }
     tracing::info!(
         portal_id,

@@ -1,17 +1,18 @@
-//! Rep availability from HubSpot's CRM users (HUBSPOT-NEXT.md §4) mapped onto the roster the
-//! engine already reads: the same `paused`-style exclusion inputs (`from_hubspot.away`),
-//! `out_of_office` and `working_hours`/`time_zone` the config fills, so routing has one
-//! mechanism and decisions name the source.
+//! Rep availability from HubSpot's CRM users (docs/hubspot.md "Rep availability from CRM users")
+//! mapped onto the roster the engine already reads: the same `paused`-style exclusion inputs
+//! (`from_hubspot.away`), `out_of_office` and `working_hours`/`time_zone` the config fills, so
+//! routing has one mechanism and decisions name the source.
 //!
-//! Join (§4.3): roster owner id → HubSpot owner → its `userId` equals the CRM user's
-//! `hs_internal_user_id`; the owner's email equal to `hs_email` is the fallback.
+//! Join (docs/hubspot.md "Joining a CRM user to an owner"): roster owner id → HubSpot owner → its
+//! `userId` equals the CRM user's `hs_internal_user_id`; the owner's email equal to `hs_email` is
+//! the fallback.
 //!
 //! Config wins where set: `paused = true` stays "paused in config"; an owner with
 //! `out_of_office` in the file keeps the file's ranges; an owner with `working_hours` in the file
 //! keeps the file's hours and zone; `hubspot_availability = false` ignores HubSpot for that owner
 //! entirely. A status that is missing, empty or unknown counts as available (peers treat "no
-//! data" as available, §4.2/§4.6; a value we cannot read must not drain a pool) and is logged
-//! when the users are refreshed.
+//! data" as available, docs/hubspot.md "Empty and malformed availability"; a value we cannot read
+//! must not drain a pool) and is logged when the users are refreshed.
 
 use std::collections::HashMap;
 
@@ -97,7 +98,7 @@ pub(crate) fn apply(
     n
 }
 
-/// The CRM user of a HubSpot owner: by user id, else by email (§4.3).
+/// The CRM user of a HubSpot owner: by user id, else by email ("Joining a CRM user to an owner").
 fn user_of<'a>(owner: &HubspotOwner, users: &'a [CrmUser]) -> Option<&'a CrmUser> {
     if let Some(uid) = owner.user_id
         && let Some(u) = users.iter().find(|u| u.internal_user_id() == Some(uid))

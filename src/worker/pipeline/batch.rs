@@ -17,8 +17,8 @@ use super::{Pipeline, Rules, now_ms, portal, retry_later};
 use crate::engine::playbook::LadderAction;
 use crate::engine::tasks::TaskContext;
 use crate::engine::{self, DecideInput, Decision, Outcome as Decided, Playbook, Roster};
+use crate::jobs::SlaAction;
 use crate::store::ledger::{HandoffRow, NewDecision, NewHandoff};
-use crate::worker::jobs::SlaAction;
 
 /// One contact's share of the batch.
 #[derive(Debug, Clone)]
@@ -261,7 +261,8 @@ async fn decide(
                         roster: &roster,
                         missed_sla_by: &[],
                     };
-                    let d = engine::decide_in_place(&input, &rules.playbook, now, state);
+                    let mut d = engine::decide_in_place(&input, &rules.playbook, now, state);
+                    note_company_not_read(&mut d, c, &rules.playbook, now);
                     outcomes.push(DecisionLine::of(&d));
                     let plan = c.id.parse::<i64>().ok().and_then(|id| plans.get(&id));
                     let trigger = plan.map(|w| w.trigger.clone()).unwrap_or_default();
@@ -274,7 +275,7 @@ async fn decide(
         p.metrics
             .pipeline
             .decisions
-            .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
+            .get_or_create(&crate::metrics::pipeline::OutcomeLabel {
                 outcome: line.outcome.into(),
             })
             .inc();
@@ -295,6 +296,18 @@ async fn decide(
         .handoffs_for(portal_id, &contact_ids)
         .await?;
     Ok(rows.into_iter().filter(|r| ids.contains(&r.id)).collect())
+}
+
+/// Says in the explanation why a disqualified lead's score has no company part: `read.rs`
+/// did not read the company of a lead a company-free disqualifier disqualifies.
+fn note_company_not_read(d: &mut Decision, c: &engine::Contact, pb: &Playbook, now: Timestamp) {
+    if c.company.is_none()
+        && let Some(id) = pb.disqualified_without_company(c, now)
+    {
+        d.warnings.push(format!(
+            "company not read: `{id}` disqualifies the lead whatever its company"
+        ));
+    }
 }
 
 pub(crate) fn outcome_name(o: Decided) -> &'static str {
@@ -475,7 +488,7 @@ pub(crate) async fn apply_observed(
             p.metrics
                 .pipeline
                 .touches
-                .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
+                .get_or_create(&crate::metrics::pipeline::OutcomeLabel {
                     outcome: label.into(),
                 })
                 .inc();
@@ -508,7 +521,7 @@ pub(crate) async fn apply_observed(
             p.metrics
                 .pipeline
                 .dispositions
-                .get_or_create(&crate::metrics_pipeline::OutcomeLabel {
+                .get_or_create(&crate::metrics::pipeline::OutcomeLabel {
                     outcome: (*outcome).into(),
                 })
                 .inc();

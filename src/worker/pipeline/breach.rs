@@ -11,7 +11,7 @@
 
 use super::Pipeline;
 use super::steps::StoredPlan;
-use crate::metrics_pipeline::TierLabel;
+use crate::metrics::pipeline::TierLabel;
 use crate::store::ledger::HandoffRow;
 
 /// `(index, at_ms)` of the first ladder step due at or after the SLA's due time.
@@ -59,7 +59,7 @@ pub(crate) fn count(p: &Pipeline, row: &HandoffRow) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::worker::jobs::SlaAction;
+    use crate::jobs::SlaAction;
     use crate::worker::pipeline::steps::StoredStep;
 
     const DUE: i64 = 10_000;

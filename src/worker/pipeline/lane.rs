@@ -17,9 +17,9 @@ use super::{Pipeline, now_ms, retry_later};
 use super::{intent, pause, trace};
 use crate::hubspot::client::LEAD_OBJECT_TYPE;
 use crate::hubspot::event::HubspotEvent;
+use crate::jobs::{Job, KIND_HUBSPOT_EVENT, LANE_EVENTS};
 use crate::metrics::JobLabel;
 use crate::store::queue::{ClaimedJob, Outcome};
-use crate::worker::jobs::{Job, LANE_EVENTS};
 
 /// How the lane runs in this process.
 #[derive(Debug, Clone)]
@@ -235,9 +235,7 @@ async fn unit(
         .await
     {
         for s in rest {
-            if let Ok(Job::Event(e)) =
-                Job::parse_parts(crate::store::KIND_HUBSPOT_EVENT, &s.payload)
-            {
+            if let Ok(Job::Event(e)) = Job::parse_parts(KIND_HUBSPOT_EVENT, &s.payload) {
                 events.push(e.event);
                 siblings.push(s.id);
             }
@@ -335,7 +333,7 @@ fn count(p: &Pipeline, outcome: &'static str, n: u64) {
         p.metrics
             .jobs_finished
             .get_or_create(&JobLabel {
-                kind: crate::store::KIND_HUBSPOT_EVENT.into(),
+                kind: KIND_HUBSPOT_EVENT.into(),
                 outcome,
             })
             .inc_by(n);

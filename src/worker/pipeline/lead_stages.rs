@@ -1,5 +1,5 @@
-//! Lead stage webhooks become dispositions (`[playbook.leads]`, HUBSPOT-NEXT.md §3.4, §3.6): a
-//! generic `object.propertyChange` event on a Lead (`objectTypeId` `0-136`) for
+//! Lead stage webhooks become dispositions (`[playbook.leads]`, docs/hubspot.md "Lead stage
+//! webhooks"): a generic `object.propertyChange` event on a Lead (`objectTypeId` `0-136`) for
 //! `hs_pipeline_stage` or the reason property names only the lead, so the lane hands such jobs
 //! here: the lead is found in the ledger (`handoff_leads`), read from HubSpot (its current
 //! stage and reason: events may arrive out of order, the record is the truth), and its stage
@@ -248,9 +248,9 @@ async fn record(
 }
 
 /// At start, reads the lead stages of every configured portal that creates leads: stage ids
-/// differ per portal (HUBSPOT-NEXT.md §3.4), so a playbook stage name that matches none of them
-/// is logged when the service starts, before a rep moves a lead. A failed read is logged and
-/// left to the portal's first lead ([`warm`]).
+/// differ per portal (docs/hubspot.md "Lead stages and pipelines"), so a playbook stage name that
+/// matches none of them is logged when the service starts, before a rep moves a lead. A failed read
+/// is logged and left to the portal's first lead ([`warm`]).
 pub async fn read_at_start(p: Arc<Pipeline>) {
     let leads = p.rules.current().playbook.doc.leads.clone();
     for id in p.client.portals() {

@@ -1,11 +1,11 @@
-//! The Lead step (`[playbook.leads]`, HUBSPOT-NEXT.md §3): once a handoff's task exists, a
-//! HubSpot Lead (object 0-136) is created for its contact, owned by the assigned rep — exactly
-//! once: the ledger marks the lead `attempted` before the create is sent, and an attempted lead
-//! without an id is looked up on the contact (by name) before it is ever sent again. A lead is
-//! an extra: a refused create (no Sales Hub Pro seat, leads not set up, missing scope) is
-//! logged and counted and the handoff goes on; a transient failure retries the job a few times,
-//! then gives up the same way. Reassignment moves the lead's owner: a reassigned handoff runs
-//! its steps again, and a created lead whose recorded owner is not the handoff's is updated.
+//! The Lead step (`[playbook.leads]`, docs/hubspot.md "Lead records (object 0-136)"): once a
+//! handoff's task exists, a HubSpot Lead (object 0-136) is created for its contact, owned by the
+//! assigned rep — exactly once: the ledger marks the lead `attempted` before the create is sent,
+//! and an attempted lead without an id is looked up on the contact (by name) before it is ever sent
+//! again. A lead is an extra: a refused create (no Sales Hub Pro seat, leads not set up, missing
+//! scope) is logged and counted and the handoff goes on; a transient failure retries the job a few
+//! times, then gives up the same way. Reassignment moves the lead's owner: a reassigned handoff
+//! runs its steps again, and a created lead whose recorded owner is not the handoff's is updated.
 
 use std::collections::HashMap;
 
@@ -19,7 +19,7 @@ use crate::hubspot::client::{
     Filter, FilterGroup, HubspotError, ItemError, LeadOwnerUpdate, NewLead, OwnerId, SearchObject,
     SearchRequest,
 };
-use crate::metrics_pipeline::OutcomeLabel;
+use crate::metrics::pipeline::OutcomeLabel;
 use crate::store::ledger::{HandoffRow, LeadRow, LeadSettled, Step};
 use crate::store::queue::Outcome;
 

@@ -47,11 +47,11 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 
-use crate::config::PipelineSettings;
 use crate::hubspot::client::{HubspotClient, HubspotError, PortalId};
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::store::queue::{Outcome, backoff_ms};
+use crate::worker::settings::PipelineSettings;
 
 pub use lead_stages::StageCache;
 pub use rules::{Rules, RulesHandle};
@@ -64,7 +64,8 @@ pub struct Pipeline {
     pub rules: RulesHandle,
     pub settings: PipelineSettings,
     pub metrics: Arc<Metrics>,
-    pub pauses: pause::Pauses,
+    /// Shared with the admin routes, whose resume lifts this process's auth pause at once.
+    pub pauses: Arc<pause::Pauses>,
     /// Each portal's lead stages (`lead_stages.rs`).
     pub lead_stages: lead_stages::StageCache,
 }

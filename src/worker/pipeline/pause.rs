@@ -18,6 +18,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::{Pipeline, now_ms, portal};
+use crate::hubspot::client::HubspotClient;
 use crate::store::queue::Outcome;
 use crate::store::{PAUSED_ERROR, PortalPause, Store, StoreError};
 
@@ -59,7 +60,7 @@ impl Pauses {
     async fn follow(&self, p: &Pipeline, rows: &[PortalPause]) {
         for row in rows.iter().filter(|r| !r.is_paused()) {
             if let Some(at) = row.resumed_at_ms {
-                self.lift_auth_pause(p, row.portal_id, at);
+                self.lift_auth_pause(&p.client, row.portal_id, at);
             }
         }
         record_auth_pauses(p, rows).await;
@@ -67,9 +68,14 @@ impl Pauses {
 
     /// Lifts the client's auth pause of a portal resumed at `resumed_at_ms`, unless this
     /// resume was acted on already (or predates this process).
-    pub(crate) fn lift_auth_pause(&self, p: &Pipeline, portal_id: i64, resumed_at_ms: i64) {
+    pub(crate) fn lift_auth_pause(
+        &self,
+        client: &HubspotClient,
+        portal_id: i64,
+        resumed_at_ms: i64,
+    ) {
         if self.first_look_at(portal_id, resumed_at_ms) {
-            p.client.resume_portal(portal(portal_id));
+            client.resume_portal(portal(portal_id));
         }
     }
 

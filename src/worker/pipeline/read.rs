@@ -1,6 +1,7 @@
 //! Reading contacts for a batch: the contacts with the properties the rules need, and for
 //! contacts without a handoff their primary company — named by the contact's
-//! `associatedcompanyid`, or read from its company associations when that is empty. A contact
+//! `associatedcompanyid`, or read from its company associations when that is empty — unless a
+//! disqualifier that reads no company field already disqualifies the lead. A contact
 //! or company that could not be read (a request failed) is not decided on partial data: its
 //! job is retried.
 
@@ -86,12 +87,19 @@ pub(crate) async fn read_contacts(
         }
     }
     // The primary company's id comes with the contact (`associatedcompanyid`, docs/hubspot.md
-    // "associatedcompanyid"); only contacts without one cost an association read.
+    // "associatedcompanyid"); only contacts without one cost an association read. A lead that
+    // a disqualifier reading no company field disqualifies needs no company at all
+    // (`engine::company_free`).
+    let now = jiff::Timestamp::now();
     let mut primary: HashMap<String, CompanyId> = HashMap::new();
     let mut need = Vec::new();
     for c in out.iter().filter(|c| {
         c.id.parse::<i64>()
             .is_ok_and(|id| !existing.contains_key(&id))
+            && rules
+                .playbook
+                .disqualified_without_company(c, now)
+                .is_none()
     }) {
         match associated_company(c) {
             Some(company) => {

@@ -7,7 +7,7 @@
 //! what to add where. The rest of the batch goes on.
 
 use crate::hubspot::client::WriteRefusal;
-use crate::metrics_hubspot::RefusalLabel;
+use crate::hubspot::client::metrics::RefusalLabel;
 
 use super::Pipeline;
 

@@ -1,16 +1,16 @@
 //! First touch: enrolls a handed-off contact in the sales sequence `[[playbook.sequences]]`
-//! chose, on behalf of its owner (the owner's user id and email, HUBSPOT-NEXT.md §2.5), once the
-//! task exists. It never blocks the handoff: a contact already in a sequence, an owner without
-//! a seat or inbox, an unknown sequence or any other refusal is recorded as `skipped` with its
-//! reason, logged and counted, and the ladder is scheduled as usual. Only a burst rate limit or
-//! an outage (no answer yet) retries the job, a few times, before it is skipped too
-//! (`api_unavailable`); the DAILY limit skips at once.
+//! chose, on behalf of its owner (the owner's user id and email, docs/hubspot.md "Enrolling on
+//! behalf of an owner"), once the task exists. It never blocks the handoff: a contact already in a
+//! sequence, an owner without a seat or inbox, an unknown sequence or any other refusal is recorded
+//! as `skipped` with its reason, logged and counted, and the ladder is scheduled as usual. Only a
+//! burst rate limit or an outage (no answer yet) retries the job, a few times, before it is skipped
+//! too (`api_unavailable`); the DAILY limit skips at once.
 //!
 //! Never twice: `attempted` is in the ledger before the enroll call; every run reads the
 //! contact's enrollment first (`GET …/enrollments/contact/{id}`), so a retry after a lost answer
 //! or a crash finds the enrollment it made instead of sending again — and HubSpot itself allows
-//! one sequence per contact at a time (§2.4). A final outcome is never overwritten, also not
-//! after a reassignment.
+//! one sequence per contact at a time (docs/hubspot.md "Sequence refusals"). A final outcome is
+//! never overwritten, also not after a reassignment.
 
 use std::collections::HashMap;
 
@@ -22,7 +22,7 @@ use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
 use crate::hubspot::client::{
     EnrollmentRequest, HubspotError, OwnerId, RateLimitPolicy, refusal_reason,
 };
-use crate::metrics_pipeline::SequenceLabel;
+use crate::metrics::pipeline::SequenceLabel;
 use crate::store::StoreError;
 use crate::store::ledger::{HandoffRow, Step};
 use crate::store::sequences::SequenceOutcome;

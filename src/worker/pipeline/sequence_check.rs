@@ -1,9 +1,9 @@
 //! At start, the sequence ids of `[[playbook.sequences]]` are read from HubSpot once per portal
-//! in `pipeline.sequence_portals` (`GET …/{sequenceId}?userId=`, as HUBSPOT-NEXT.md §2.5
-//! suggests), as the portal's first assignable owner, so a mistyped or deleted sequence shows in
-//! the log when the service starts, not only later as `unknown_sequence` skips. It only logs:
-//! a sequence another user cannot see, or a check HubSpot could not answer, never stops the
-//! service (enrollments record their own outcome).
+//! in `pipeline.sequence_portals` (`GET …/{sequenceId}?userId=`, as docs/hubspot.md "Enrolling on
+//! behalf of an owner" suggests), as the portal's first assignable owner, so a mistyped or deleted
+//! sequence shows in the log when the service starts, not only later as `unknown_sequence` skips.
+//! It only logs: a sequence another user cannot see, or a check HubSpot could not answer, never
+//! stops the service (enrollments record their own outcome).
 
 use std::collections::BTreeSet;
 use std::sync::Arc;

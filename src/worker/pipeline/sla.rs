@@ -15,9 +15,9 @@ use super::touch::ChangeWindow;
 use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
 use crate::engine::{self, DecideInput, Outcome as Decided};
 use crate::hubspot::client::{NewTask, OwnerId, TaskId};
+use crate::jobs::{SlaAction, SlaCheck};
 use crate::store::ledger::{HandoffRow, Reassignment, Step};
 use crate::store::queue::Outcome;
-use crate::worker::jobs::{SlaAction, SlaCheck};
 
 /// Runs one check; the outcome finishes its job. A paused portal's check waits (not run).
 pub async fn run(p: &Pipeline, check: &SlaCheck, attempts: i64) -> Outcome {
@@ -114,7 +114,7 @@ fn counted(p: &Pipeline, row: &HandoffRow, check: &SlaCheck) {
     p.metrics
         .pipeline
         .sla_actions
-        .get_or_create(&crate::metrics_pipeline::ActionLabel {
+        .get_or_create(&crate::metrics::pipeline::ActionLabel {
             action: action.as_str(),
         })
         .inc();

@@ -16,10 +16,9 @@ use crate::engine::tasks::TaskTemplateDoc;
 use crate::hubspot::client::{
     ContactUpdate, Filter, FilterGroup, ItemError, NewTask, OwnerId, SearchObject, SearchRequest,
 };
-use crate::store::NewJob;
-use crate::store::ledger::{HandoffRow, Step, sla_key};
+use crate::jobs::{SlaAction, SlaCheck};
+use crate::store::ledger::{HandoffRow, Step};
 use crate::store::queue::{Outcome, Scheduled};
-use crate::worker::jobs::{KIND_SLA, LANE_SLA, SlaAction, SlaCheck};
 
 pub use super::stored::{StoredPlan, StoredStep, StoredTask, marker};
 
@@ -366,16 +365,8 @@ pub fn check_job(
         action,
         step,
     };
-    let payload = serde_json::value::to_raw_value(&check).ok()?;
     Some(Scheduled {
-        job: NewJob {
-            queue: LANE_SLA,
-            key: sla_key(row.portal_id, row.contact_id),
-            kind: KIND_SLA,
-            payload,
-            // Per-key order runs the checks in ladder order.
-            occurred_at_ms: at_ms,
-        },
+        job: check.job(at_ms).ok()?,
         run_at_ms: at_ms,
         max_attempts: 20,
     })

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::jobs::SlaAction;
 use crate::store::ledger::HandoffRow;
-use crate::worker::jobs::SlaAction;
 
 /// The SLA ladder as decided, with absolute times.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ pub struct Settings<'a> {
 }
 
 impl<'a> Settings<'a> {
-    pub fn of(s: &'a crate::config::PipelineSettings) -> Self {
+    pub fn of(s: &'a crate::worker::settings::PipelineSettings) -> Self {
         Settings {
             touch_properties: &s.touch_properties,
             deal_amount_property: &s.deal_amount_property,

@@ -14,7 +14,7 @@ use tracing::Span;
 
 use crate::engine::routing::Via;
 use crate::engine::{Decision, Outcome as Decided};
-use crate::worker::jobs::SlaCheck;
+use crate::jobs::SlaCheck;
 
 /// The span of one contact's (or, for `object.*` Lead events, one lead's) events job.
 pub(crate) fn event_job(

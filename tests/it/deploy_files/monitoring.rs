@@ -4,9 +4,9 @@
 
 use std::collections::BTreeMap;
 
+use handoff::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 use handoff::store::NewJob;
 use handoff::store::queue::{OnExisting, Scheduled};
-use handoff::worker::jobs::{KIND_PROBE, LANE_PROBE, Probe};
 use promql_parser::label::MatchOp;
 
 use super::promql::*;
@@ -194,7 +194,7 @@ fn probe(run_at_ms: i64, kind: &'static str, key: &str) -> Scheduled {
     .unwrap();
     Scheduled {
         job: NewJob {
-            queue: LANE_PROBE,
+            lane: LANE_PROBE,
             key: key.to_owned(),
             kind,
             payload,

@@ -147,7 +147,7 @@ async fn an_http_target_url_fails_the_https_check() {
 
 async fn dead_letter(store: &Store, key: &str, reason: &str, at_ms: i64) {
     let job = handoff::store::NewJob {
-        queue: "events",
+        lane: "events",
         key: key.into(),
         kind: "hubspot_event.v1",
         payload: serde_json::value::to_raw_value(&serde_json::json!({})).unwrap(),

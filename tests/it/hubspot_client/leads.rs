@@ -1,7 +1,7 @@
-//! Lead creates (HUBSPOT-NEXT.md §3): the lead → primary contact association (578) on every
-//! input, and results matched to their inputs without trusting the order — by the echoed
-//! `objectWriteTraceId`, else by `hs_primary_contact_id` when exactly one input is for that
-//! contact (whether HubSpot echoes trace ids for leads is unverified).
+//! Lead creates (docs/hubspot.md "Lead records (object 0-136)"): the lead → primary contact
+//! association (578) on every input, and results matched to their inputs without trusting the order
+//! — by the echoed `objectWriteTraceId`, else by `hs_primary_contact_id` when exactly one input is
+//! for that contact (whether HubSpot echoes trace ids for leads is unverified).
 
 use std::collections::BTreeMap;
 
@@ -13,7 +13,7 @@ use wiremock::{Mock, Request, Respond, ResponseTemplate};
 use crate::hubspot_client::helpers::*;
 
 /// Answers a lead batch create without echoing trace ids, results in reverse order, each with
-/// its primary contact as HubSpot's lead records carry it [3P].
+/// its primary contact as HubSpot's lead records carry it (docs/hubspot.md "Lead properties").
 struct LeadCreate;
 
 impl Respond for LeadCreate {

@@ -1,6 +1,7 @@
-//! The sandbox's Webhooks Journal read by the real client (HUBSPOT-NEXT.md §1): subscriptions,
-//! pointers, 204 when caught up, 404 for an unknown offset, the file behind a pointer; and a
-//! backfill on both store engines that keeps its offset and reports lag and gaps in metrics.
+//! The sandbox's Webhooks Journal read by the real client (docs/hubspot.md "Webhooks Journal"):
+//! subscriptions, pointers, 204 when caught up, 404 for an unknown offset, the file behind a
+//! pointer; and a backfill on both store engines that keeps its offset and reports lag and gaps in
+//! metrics.
 
 use handoff::hubspot::client::{
     HubspotError, JournalConfig, JournalFrom, JournalRead, NewJournalSubscription,

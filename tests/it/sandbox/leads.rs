@@ -1,4 +1,4 @@
-//! Leads (object 0-136, HUBSPOT-NEXT.md §3) through the real client: create with the
+//! Leads (docs/hubspot.md "Lead records (object 0-136)") through the real client: create with the
 //! lead → primary contact association, read, owner update, search by contact, the lead
 //! pipeline's stages, and the per-input refusals HubSpot's create rules call for.
 

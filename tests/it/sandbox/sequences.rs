@@ -1,6 +1,6 @@
-//! Sequences (HUBSPOT-NEXT.md §2) through the real client: enroll on behalf of a user, read the
-//! contact's enrollment, read one sequence, and each refusal the sandbox models, classified as
-//! the pipeline records it.
+//! Sequences (docs/hubspot.md "Sales sequences (first touch)") through the real client: enroll on
+//! behalf of a user, read the contact's enrollment, read one sequence, and each refusal the sandbox
+//! models, classified as the pipeline records it.
 
 use handoff::hubspot::client::{ContactId, EnrollmentRequest, refusal_reason};
 use reqwest::Method;

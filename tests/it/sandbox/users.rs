@@ -1,6 +1,6 @@
-//! CRM users (HUBSPOT-NEXT.md §4): the seeded users joined to the seeded owners, paging and
-//! property selection, the control route that flips a status, and the client's per-portal
-//! cache that sees the flip only after its refresh interval.
+//! CRM users (docs/hubspot.md "Rep availability from CRM users"): the seeded users joined to the
+//! seeded owners, paging and property selection, the control route that flips a status, and the
+//! client's per-portal cache that sees the flip only after its refresh interval.
 
 use std::sync::Arc;
 use std::time::Duration;

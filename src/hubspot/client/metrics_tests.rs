@@ -1,4 +1,4 @@
-//! Unit tests of `metrics_hubspot`: cooldown counting, gauges, label values.
+//! Unit tests of the client's metrics (`metrics.rs`): cooldown counting, gauges, label values.
 
 use super::*;
 

@@ -61,10 +61,9 @@ pub(super) async fn resume(State(admin): State<AdminState>, Path(raw): Path<Stri
     let (status, due) = admin::resume_portal(admin.store(), &admin.inner.portals, portal_id, now)
         .await
         .map_err(refusal)?;
-    if let Some(pipeline) = &admin.inner.pipeline {
-        pipeline
-            .pauses
-            .lift_auth_pause(pipeline, portal_id, now.as_millisecond());
+    if let Some(live) = &admin.inner.live {
+        live.pauses
+            .lift_auth_pause(&live.client, portal_id, now.as_millisecond());
     }
     Ok(Json(json!({
         "portal": with_auth(&admin, status),

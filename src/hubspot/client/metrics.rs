@@ -19,7 +19,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
-use crate::hubspot::client::types::PortalId;
+use super::types::PortalId;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabel {
@@ -67,10 +67,10 @@ pub struct RefusalLabel {
 /// Why a portal stopped sending for a while.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Block {
-    /// A `TEN_SECONDLY_ROLLING` 429 (HUBSPOT.md §3.7), a nearly spent budget, or a limit
-    /// corrected from the headers: the whole portal waits.
+    /// A `TEN_SECONDLY_ROLLING` 429 (docs/hubspot.md "429 answers and Retry-After"), a nearly spent
+    /// budget, or a limit corrected from the headers: the whole portal waits.
     CoolingDown,
-    /// A search 429: only searches wait (HUBSPOT.md §3.4).
+    /// A search 429: only searches wait (docs/hubspot.md "Search limits and index lag").
     SearchCoolingDown,
     /// A `DAILY` 429: parked until the account's midnight.
     Parked,
@@ -384,5 +384,5 @@ fn method_name(m: &reqwest::Method) -> &'static str {
 }
 
 #[cfg(test)]
-#[path = "metrics_hubspot_tests.rs"]
+#[path = "metrics_tests.rs"]
 mod tests;

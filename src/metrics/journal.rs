@@ -6,11 +6,19 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
-use crate::worker::journal::BackfillReport;
-
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct PortalLabel {
     pub portal_id: i64,
+}
+
+/// What one backfill run of a portal read and queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JournalRun {
+    pub entries: usize,
+    /// Events only the journal brought (push missed them).
+    pub recovered: usize,
+    /// Events the inbox already had.
+    pub duplicates: usize,
 }
 
 #[derive(Debug, Default)]
@@ -65,17 +73,17 @@ impl JournalMetrics {
             .set(lag_ms.max(0) / 1000);
     }
 
-    pub(crate) fn record(&self, portal_id: i64, report: &BackfillReport) {
+    pub(crate) fn record(&self, portal_id: i64, run: JournalRun) {
         let l = PortalLabel { portal_id };
         self.entries_read
             .get_or_create(&l)
-            .inc_by(report.entries as u64);
+            .inc_by(run.entries as u64);
         self.events_recovered
             .get_or_create(&l)
-            .inc_by(report.enqueued as u64);
+            .inc_by(run.recovered as u64);
         self.events_duplicate
             .get_or_create(&l)
-            .inc_by(report.duplicates as u64);
+            .inc_by(run.duplicates as u64);
     }
 
     /// Creates the portal's series (at zero), so they are on `/metrics` before the first run.

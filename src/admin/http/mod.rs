@@ -1,4 +1,4 @@
-//! The admin routes, served only on the admin listener (`server.admin_bind`), never on the
+//! The admin routes over HTTP, served only on the admin listener (`server.admin_bind`), never on the
 //! public one. With an admin token configured every call needs `Authorization: Bearer <token>`
 //! (compared in constant time); without one (allowed on loopback only) they are open to
 //! whoever reaches the address. JSON in and out; every refusal is `{"code", "message"}`.
@@ -29,11 +29,12 @@ use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 
-use super::ApiError;
-use crate::admin::AdminError;
+use super::AdminError;
 use crate::hubspot::client::HubspotClient;
+use crate::intake::ApiError;
 use crate::store::Store;
-use crate::worker::pipeline::Pipeline;
+use crate::worker::pipeline::RulesHandle;
+use crate::worker::pipeline::pause::Pauses;
 
 /// What the admin routes share.
 #[derive(Debug, Clone)]
@@ -45,23 +46,33 @@ pub struct AdminState {
 struct Inner {
     token: Option<SecretString>,
     store: Store,
-    pipeline: Option<Arc<Pipeline>>,
+    live: Option<Live>,
     /// The configured portals (`[[hubspot.portals]]`), in configuration order.
     portals: Vec<i64>,
+}
+
+/// What the admin routes reach of a running pipeline (there is none without portals): its
+/// rules, to reload them; its HubSpot client, whose auth pauses a portal's status shows; and
+/// the pauses it follows, so a resume lifts this process's auth pause at once.
+#[derive(Debug, Clone)]
+pub struct Live {
+    pub rules: RulesHandle,
+    pub client: HubspotClient,
+    pub pauses: Arc<Pauses>,
 }
 
 impl AdminState {
     pub fn new(
         token: Option<SecretString>,
         store: Store,
-        pipeline: Option<Arc<Pipeline>>,
+        live: Option<Live>,
         portals: Vec<i64>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 token,
                 store,
-                pipeline,
+                live,
                 portals,
             }),
         }
@@ -72,7 +83,7 @@ impl AdminState {
     }
 
     fn client(&self) -> Option<&HubspotClient> {
-        self.inner.pipeline.as_deref().map(|p| &p.client)
+        self.inner.live.as_ref().map(|l| &l.client)
     }
 }
 

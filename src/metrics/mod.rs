@@ -1,4 +1,11 @@
-//! Prometheus metrics, owned by the application (no global recorder), rendered at `/metrics`.
+//! Prometheus metrics, owned by the application (no global recorder), rendered at `/metrics`:
+//! the queue's and intake's series here, the pipeline's (`pipeline.rs`), the KPI gauges
+//! (`kpi.rs`) and the Webhooks Journal's (`journal.rs`) beside them; the HubSpot client's are
+//! its own (`hubspot::client::metrics`), registered here into the same registry.
+
+pub mod journal;
+pub mod kpi;
+pub mod pipeline;
 
 use std::sync::atomic::AtomicU64;
 
@@ -24,6 +31,7 @@ pub struct JobLabel {
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct QueueLabel {
+    /// The lane; the label keeps its name `queue` for dashboards and alerts.
     pub queue: String,
     pub status: String,
 }
@@ -53,12 +61,12 @@ pub struct Metrics {
     pub queue_pruned_jobs: Counter,
     pub inbox_pruned: Counter,
     pub queue_oldest_age_seconds: Family<QueueLabel, Gauge<f64, AtomicU64>>,
-    pub pipeline: crate::metrics_pipeline::PipelineMetrics,
-    pub kpi: crate::metrics_kpi::KpiMetrics,
+    pub pipeline: pipeline::PipelineMetrics,
+    pub kpi: kpi::KpiMetrics,
     /// Handed to the HubSpot client at startup.
-    pub hubspot: crate::metrics_hubspot::HubspotMetrics,
+    pub hubspot: crate::hubspot::client::metrics::HubspotMetrics,
     /// Webhooks Journal backfill (`worker::journal`).
-    pub journal: crate::metrics_journal::JournalMetrics,
+    pub journal: journal::JournalMetrics,
 }
 
 impl Default for Metrics {
@@ -70,10 +78,10 @@ impl Default for Metrics {
 impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::with_prefix("handoff");
-        let pipeline = crate::metrics_pipeline::PipelineMetrics::new(&mut registry);
-        let kpi = crate::metrics_kpi::KpiMetrics::new(&mut registry);
-        let hubspot = crate::metrics_hubspot::HubspotMetrics::new(&mut registry);
-        let journal = crate::metrics_journal::JournalMetrics::new(&mut registry);
+        let pipeline = pipeline::PipelineMetrics::new(&mut registry);
+        let kpi = kpi::KpiMetrics::new(&mut registry);
+        let hubspot = crate::hubspot::client::metrics::HubspotMetrics::new(&mut registry);
+        let journal = journal::JournalMetrics::new(&mut registry);
         let m = Self {
             journal,
             pipeline,
@@ -183,7 +191,7 @@ impl Metrics {
         self.queue_oldest_age_seconds.clear();
         for row in depth {
             let label = QueueLabel {
-                queue: row.queue.clone(),
+                queue: row.lane.clone(),
                 status: row.status.clone(),
             };
             self.queue_jobs.get_or_create(&label).set(row.jobs);

@@ -11,7 +11,7 @@ use super::AdminState;
 use crate::intake::ApiError;
 
 pub(super) async fn reload(State(admin): State<AdminState>) -> Response {
-    let Some(pipeline) = &admin.inner.pipeline else {
+    let Some(live) = &admin.inner.live else {
         return ApiError::new(
             StatusCode::CONFLICT,
             "no_pipeline",
@@ -19,7 +19,7 @@ pub(super) async fn reload(State(admin): State<AdminState>) -> Response {
         )
         .into_response();
     };
-    match crate::startup::reload_rules(pipeline) {
+    match live.rules.reload() {
         Ok(hash) => Json(json!({ "status": "reloaded", "playbookHash": hash })).into_response(),
         Err(report) => {
             let rejected = ApiError::new(

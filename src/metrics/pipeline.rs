@@ -1,6 +1,6 @@
 //! The pipeline's counters (events → decisions → handoffs → tasks → SLA → dispositions),
 //! registered under `handoff_pipeline_*`. The KPI gauges of `handoff report` are in
-//! `metrics_kpi`, set from the ledger by the report module.
+//! `metrics::kpi`, set from the ledger by the report module.
 
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
