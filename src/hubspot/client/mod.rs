@@ -289,10 +289,37 @@ impl HubspotClient {
     }
 }
 
+/// Bound on pages per listing (100 records each), against a cursor that never ends.
+const MAX_PAGES: usize = 1_000;
+
 impl Inner {
     /// The path of `resource` in `api` for the configured version (`paths.rs`).
     pub(crate) fn path(&self, api: Api, resource: &str) -> String {
         paths::path(self.api, api, resource)
+    }
+
+    /// Every record of a list, following `paging.next.after` from the first page `call` asks
+    /// for; more than [`MAX_PAGES`] pages is an error named after `what` (`owner`, `user`).
+    pub(crate) async fn every_page<T: serde::de::DeserializeOwned>(
+        &self,
+        mut call: transport::Call,
+        what: &str,
+    ) -> Result<Vec<T>, HubspotError> {
+        let mut all = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let page: types::Page<T> = self.send(&call).await?;
+            all.extend(page.results);
+            let Some(after) = types::Paging::after(&page.paging) else {
+                return Ok(all);
+            };
+            call.query.retain(|(key, _)| *key != "after");
+            call.query.push(("after", after));
+        }
+        Err(HubspotError::local(
+            call.portal,
+            &format!("{what}s_paging"),
+            format!("too many {what} pages"),
+        ))
     }
 }
 
