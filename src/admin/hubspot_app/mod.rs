@@ -17,7 +17,7 @@ mod summary;
 mod webhooks;
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
 #[cfg(test)]
 mod tests_output;
 
