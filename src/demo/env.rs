@@ -45,24 +45,6 @@ impl Default for EnvOptions {
     }
 }
 
-/// The sandbox for `options`: it accepts only the demo's credentials, so a miswired secret
-/// shows.
-fn sandbox_config(options: &EnvOptions) -> SandboxConfig {
-    let mut config = SandboxConfig {
-        seed_dir: options.seed_dir.clone(),
-        ..SandboxConfig::default()
-    };
-    match &options.secrets.auth {
-        DemoAuth::PrivateApp { token } => config.tokens = vec![token.expose_secret().to_owned()],
-        DemoAuth::OAuth { refresh_token, .. } => {
-            config.refresh_tokens = vec![refresh_token.expose_secret().to_owned()];
-        }
-    }
-    config.rate_limit.requests = options.requests_per_10s;
-    config.rate_limit.interval_ms = 10_000;
-    config
-}
-
 pub struct DemoEnv {
     pub sandbox: RunningSandbox,
     pub addr: SocketAddr,
@@ -83,7 +65,22 @@ pub struct DemoEnv {
 impl DemoEnv {
     /// Starts the sandbox and the service (store under `dir`).
     pub async fn start(dir: &Path, options: EnvOptions) -> anyhow::Result<Self> {
-        let sandbox = sandbox::spawn(sandbox_config(&options)).await?;
+        let mut config = SandboxConfig {
+            seed_dir: options.seed_dir.clone(),
+            ..SandboxConfig::default()
+        };
+        // The sandbox accepts only the demo's credentials, so a miswired secret shows.
+        match &options.secrets.auth {
+            DemoAuth::PrivateApp { token } => {
+                config.tokens = vec![token.expose_secret().to_owned()]
+            }
+            DemoAuth::OAuth { refresh_token, .. } => {
+                config.refresh_tokens = vec![refresh_token.expose_secret().to_owned()];
+            }
+        }
+        config.rate_limit.requests = options.requests_per_10s;
+        config.rate_limit.interval_ms = 10_000;
+        let sandbox = sandbox::spawn(config).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -112,9 +109,13 @@ impl DemoEnv {
             ServiceMode::Binary(binary) => {
                 // The child binds the ports itself (and again after every restart).
                 drop((listener, admin));
-                let log = dir.join("serve.log");
-                let child =
-                    ChildService::start(binary.clone(), sources, (addr, admin_addr), log).await?;
+                let child = ChildService::start(
+                    binary.clone(),
+                    sources,
+                    (addr, admin_addr),
+                    dir.join("serve.log"),
+                )
+                .await?;
                 let store = Store::connect(&loaded.settings.store).await?;
                 (Service::Child(Box::new(child)), store)
             }
