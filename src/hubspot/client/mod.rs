@@ -173,36 +173,8 @@ impl HubspotClient {
     ) -> Result<Self, ConfigError> {
         cfg.validate()?;
         let base_url = cfg.base_url.trim_end_matches('/').to_owned();
-        let cipher = match cfg.token_key_ref() {
-            Some(key)
-                if cfg
-                    .portals
-                    .iter()
-                    .any(|p| matches!(p.auth, AuthConfig::Oauth { .. })) =>
-            {
-                Some(Arc::new(TokenCipher::from_ref(&key)?))
-            }
-            _ => None,
-        };
-        let mut quotas = Vec::new();
-        let mut creds = Vec::new();
-        let mut playbooks = HashMap::new();
-        for p in &cfg.portals {
-            let time_zone = jiff::tz::TimeZone::get(&p.time_zone).map_err(|_| {
-                ConfigError::Invalid(vec![config::ConfigIssue {
-                    path: format!("portals.{}.time_zone", p.id),
-                    message: "unknown IANA time zone".into(),
-                }])
-            })?;
-            quotas.push(PortalQuota {
-                portal: p.id,
-                quota: p.resolved_quota(cfg.replicas),
-                search: p.search_quota.clone(),
-                time_zone,
-            });
-            creds.push((p.id, load_credentials(p)?));
-            playbooks.insert(p.id, p.playbook.clone());
-        }
+        let cipher = token_cipher(cfg)?;
+        let (quotas, creds, playbooks) = portals_of(cfg)?;
         let retry = RetryPolicy::new(&cfg.retry, deps.jitter.clone());
         let budget = Budget::new(
             quotas,
@@ -321,6 +293,48 @@ impl Inner {
             format!("too many {what} pages"),
         ))
     }
+}
+
+/// The cipher for stored OAuth tokens, when a portal uses OAuth and a key is configured.
+fn token_cipher(cfg: &HubspotConfig) -> Result<Option<Arc<TokenCipher>>, ConfigError> {
+    let oauth = cfg
+        .portals
+        .iter()
+        .any(|p| matches!(p.auth, AuthConfig::Oauth { .. }));
+    match cfg.token_key_ref() {
+        Some(key) if oauth => Ok(Some(Arc::new(TokenCipher::from_ref(&key)?))),
+        _ => Ok(None),
+    }
+}
+
+/// Each portal's quotas, credentials and playbook name.
+type Portals = (
+    Vec<PortalQuota>,
+    Vec<(PortalId, Credentials)>,
+    HashMap<PortalId, String>,
+);
+
+fn portals_of(cfg: &HubspotConfig) -> Result<Portals, ConfigError> {
+    let mut quotas = Vec::new();
+    let mut creds = Vec::new();
+    let mut playbooks = HashMap::new();
+    for p in &cfg.portals {
+        let time_zone = jiff::tz::TimeZone::get(&p.time_zone).map_err(|_| {
+            ConfigError::Invalid(vec![config::ConfigIssue {
+                path: format!("portals.{}.time_zone", p.id),
+                message: "unknown IANA time zone".into(),
+            }])
+        })?;
+        quotas.push(PortalQuota {
+            portal: p.id,
+            quota: p.resolved_quota(cfg.replicas),
+            search: p.search_quota.clone(),
+            time_zone,
+        });
+        creds.push((p.id, load_credentials(p)?));
+        playbooks.insert(p.id, p.playbook.clone());
+    }
+    Ok((quotas, creds, playbooks))
 }
 
 fn load_credentials(p: &PortalConfig) -> Result<Credentials, ConfigError> {
