@@ -13,7 +13,13 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
         if path.is_dir() {
             rust_files(&path, out);
         } else if path.extension().is_some_and(|e| e == "rs")
-            && !path.to_string_lossy().contains("tests")
+            // Unit tests (`tests.rs`, `tests/`, `*_tests.rs`) are not the source; judged
+            // inside the repository, so a checkout under a folder named "tests" still counts.
+            && !path
+                .strip_prefix(root())
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .contains("tests")
         {
             out.push(path);
         }
