@@ -29,7 +29,7 @@
 //! 3. In the sandbox (`src/sandbox/routes/mod.rs`, `versioned`), register the route with
 //!    `path(v, Api::…, "tail")`; it is then served for both versions, and a batch handler gets
 //!    the version to answer in that version's shape (`batch_response`).
-//! 4. Test the call against the sandbox on both versions (`tests/it/sandbox/versions.rs`).
+//! 4. Test the call against the sandbox on both versions (`tests/it/hubspot/sandbox/versions.rs`).
 
 use std::fmt;
 
