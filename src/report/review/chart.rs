@@ -32,17 +32,20 @@ pub struct Series<'a> {
 /// How the axis and the tooltips write a value.
 pub type Fmt<'a> = &'a dyn Fn(f64) -> String;
 
-/// A rounded top for an axis: 1, 2, 2.5 or 5 times a power of ten, at least `max`.
-pub fn nice_max(max: f64) -> f64 {
+/// A top for a count or amount axis whose quarters are whole, round numbers: four times the
+/// smallest 1, 2 or 5 times a power of ten (at least 1) that reaches a quarter of `max`.
+pub fn nice_quarters(max: f64) -> f64 {
     if !(max.is_finite() && max > 0.0) {
-        return 1.0;
+        return 4.0;
     }
-    let power = 10f64.powf(max.log10().floor());
-    [1.0, 2.0, 2.5, 5.0, 10.0]
+    let quarter = max / 4.0;
+    let power = 10f64.powf(quarter.log10().floor()).max(1.0);
+    let step = [1.0, 2.0, 5.0, 10.0]
         .iter()
         .map(|m| m * power)
-        .find(|top| *top >= max)
-        .unwrap_or(10.0 * power)
+        .find(|step| *step >= quarter)
+        .unwrap_or(10.0 * power);
+    4.0 * step
 }
 
 /// A rounded top for a time axis in milliseconds whose quarters are round too (15m, 1h, 6h).
@@ -80,7 +83,7 @@ pub fn nice_duration_max(max_ms: f64) -> f64 {
     steps
         .into_iter()
         .find(|top| *top >= max_ms)
-        .unwrap_or_else(|| nice_max(max_ms / D) * D)
+        .unwrap_or_else(|| nice_quarters(max_ms / D) * D)
 }
 
 fn n(v: f64) -> String {
@@ -116,7 +119,7 @@ pub fn lines(
         .iter()
         .flat_map(|s| s.values.iter().flatten().copied())
         .fold(0.0, f64::max);
-    let top = top.unwrap_or_else(|| nice_max(max));
+    let top = top.unwrap_or_else(|| nice_quarters(max));
     let y = |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - (v / top).clamp(0.0, 1.0));
     let count = labels.len();
     html! {
@@ -211,7 +214,7 @@ pub fn stacked(
         .map(|c| c.iter().sum::<u64>())
         .max()
         .unwrap_or(0);
-    let top = nice_max(max as f64);
+    let top = nice_quarters(max as f64);
     let y = |v: f64| TOP + (H - TOP - BOTTOM) * (1.0 - (v / top).clamp(0.0, 1.0));
     let count = labels.len();
     let slot = (W - LEFT - RIGHT) / count.max(1) as f64;
@@ -314,6 +317,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn count_axes_have_whole_round_quarters() {
+        assert_eq!(nice_quarters(0.0), 4.0);
+        assert_eq!(nice_quarters(4.0), 4.0);
+        assert_eq!(nice_quarters(5.0), 8.0);
+        assert_eq!(nice_quarters(36.0), 40.0);
+        assert_eq!(nice_quarters(12_000.0), 20_000.0);
+        assert_eq!(nice_quarters(25_000.0), 40_000.0);
+    }
+
+    #[test]
     fn time_axes_end_on_a_round_wait() {
         assert_eq!(nice_duration_max(0.0), 4_000.0);
         assert_eq!(nice_duration_max(2_000.0), 4_000.0);
@@ -321,18 +334,8 @@ mod tests {
         assert_eq!(nice_duration_max(61.0 * 60_000.0), 2.0 * 3_600_000.0);
         assert_eq!(
             nice_duration_max(100.0 * 86_400_000.0),
-            100.0 * 86_400_000.0
+            200.0 * 86_400_000.0
         );
-    }
-
-    #[test]
-    fn axis_tops_are_round_and_never_zero() {
-        assert_eq!(nice_max(0.0), 1.0);
-        assert_eq!(nice_max(f64::NAN), 1.0);
-        assert_eq!(nice_max(7.0), 10.0);
-        assert_eq!(nice_max(12_000.0), 20_000.0);
-        assert_eq!(nice_max(2.2), 2.5);
-        assert_eq!(nice_max(50.0), 50.0);
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub fn render(review: &Review, roster: &Roster, hooks: &ReviewHooks) -> String {
         html lang="en" {
             head {
                 meta charset="utf-8";
+                // Nothing may load: the page is whole as it is, wherever it is opened.
+                meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 style { (PreEscaped(CSS)) }

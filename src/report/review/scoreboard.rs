@@ -51,7 +51,7 @@ fn tile(m: Metric, week: &WeekFigures, before: Option<&WeekFigures>) -> Markup {
                 (Some((_, text)), Some(b)) => {
                     div.change.(tone) { (arrow) (text) " vs " (b.week.label) }
                 }
-                (None, Some(b)) => { div.change.flat { "no change to show vs " (b.week.label) } }
+                (None, Some(b)) => { div.change.flat { "vs " (b.week.label) ": n/a" } }
                 (_, None) => { div.change.flat { "no earlier week" } }
             }
             div.detail { (m.detail(week)) }
