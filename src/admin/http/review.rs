@@ -75,12 +75,11 @@ async fn render(admin: &AdminState, q: ReviewQuery) -> Result<String, ApiError> 
     })?;
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let request = ReviewRequest::new(picked, week, weeks, now_ms).map_err(invalid)?;
+    // A process with portals always runs the pipeline, whose rules the page is read against.
     let Some(live) = admin.inner.live.as_ref() else {
-        return Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "no_rules",
-            "this process runs no pipeline, so it has no playbook to review against",
-        ));
+        return Err(invalid(ReportError::Portal(
+            "no portal is configured".into(),
+        )));
     };
     let rules = live.rules.current();
     let hooks = ReviewHooks::default();
@@ -93,7 +92,7 @@ async fn render(admin: &AdminState, q: ReviewQuery) -> Result<String, ApiError> 
     )
     .await
     .map_err(|err| {
-        tracing::error!(error = %err, "review page failed: store unavailable");
+        tracing::error!(error = %err, "admin request failed: store unavailable");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "store_unavailable",

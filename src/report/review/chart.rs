@@ -296,7 +296,8 @@ pub fn bars(id: &str, title: &str, rows: &[Bar], color: &str, top: Option<f64>) 
                     line.mark x1=(n(x(m))) x2=(n(x(m))) y1=(n(y + 1.0)) y2=(n(y + 22.0))
                         stroke="#1d232b" stroke-width="2" data-mark=(format!("{m}")) {}
                 }
-                text.value x=(n(label_w + w + 6.0)) y=(n(y + 15.0)) { (r.text) }
+                @let end = (label_w + w).max(r.mark.map_or(0.0, |m| x(m) + 2.0));
+                text.value x=(n(end + 6.0)) y=(n(y + 15.0)) { (r.text) }
             }
         }
     }
