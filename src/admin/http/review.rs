@@ -41,14 +41,16 @@ pub(super) async fn page(
     }
 }
 
-async fn render(admin: &AdminState, q: ReviewQuery) -> Result<String, ApiError> {
-    let invalid = |err: ReportError| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            err.to_string(),
-        )
-    };
+fn invalid(err: ReportError) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_input",
+        err.to_string(),
+    )
+}
+
+/// The review the query asks for; what is wrong with it is a 422 (an unknown portal: 404).
+fn request(admin: &AdminState, q: ReviewQuery, now_ms: i64) -> Result<ReviewRequest, ApiError> {
     let week = q
         .week
         .as_deref()
@@ -73,8 +75,12 @@ async fn render(admin: &AdminState, q: ReviewQuery) -> Result<String, ApiError> 
         };
         ApiError::new(code.0, code.1, err.to_string())
     })?;
+    ReviewRequest::new(picked, week, weeks, now_ms).map_err(invalid)
+}
+
+async fn render(admin: &AdminState, q: ReviewQuery) -> Result<String, ApiError> {
     let now_ms = jiff::Timestamp::now().as_millisecond();
-    let request = ReviewRequest::new(picked, week, weeks, now_ms).map_err(invalid)?;
+    let request = request(admin, q, now_ms)?;
     // A process with portals always runs the pipeline, whose rules the page is read against.
     let Some(live) = admin.inner.live.as_ref() else {
         return Err(invalid(ReportError::Portal(

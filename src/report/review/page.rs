@@ -37,59 +37,74 @@ pub fn render(review: &Review, roster: &Roster, hooks: &ReviewHooks) -> String {
                 (masthead(review))
                 main {
                     (toc())
-                    @if review.is_empty() {
-                        p.notice data-empty="all" {
-                            "No lead was decided and no handoff was made for portal " (review.portal_id)
-                            " in these " (review.weeks.len()) " weeks: there is nothing to review yet. "
-                            "The sections below stay empty until the ledger has leads."
-                        }
-                    } @else if review.current().is_some_and(|w| w.leads.total == 0 && w.kpis.handoffs == 0) {
-                        p.notice data-empty="week" {
-                            "Nothing happened in " (week) ": no lead was decided and no handoff was made. "
-                            "The trends show the weeks before it."
-                        }
-                    }
-                    section #scoreboard {
-                        h2 { "Scoreboard, " (week) }
-                        (scoreboard::tiles(review))
-                    }
-                    section #trends {
-                        h2 { "Trends over " (review.weeks.len()) " weeks" }
-                        (scoreboard::trends(review))
-                    }
-                    section #outcomes {
-                        h2 { "Outcomes" }
-                        (scoreboard::dispositions(review))
-                        (scoreboard::reasons(review))
-                        (scoreboard::pipeline(review))
-                    }
-                    section #segments {
-                        h2 { "By source, tier, team and owner, " (week) }
-                        (tables::segments(review, roster))
-                    }
-                    section #routing {
-                        h2 { "Routing health, " (week) }
-                        (tables::routing(review, roster))
-                    }
-                    section #tuning {
-                        h2 { "Tuning" }
-                        @match &hooks.tuning {
-                            Some(section) => { (section) }
-                            None => {
-                                p.empty data-tuning="n/a" {
-                                    "The tuning report is not available for this ledger: it needs the "
-                                    "decision facts (rules matched, pool and fallback per decision) that "
-                                    "this ledger does not record."
-                                }
-                            }
-                        }
-                    }
+                    (notice(review))
+                    (sections(review, roster, hooks))
                     (definitions())
                 }
             }
         }
     };
     page.into_string()
+}
+
+/// What is missing, said before anything else: no data at all, or nothing in the week.
+fn notice(review: &Review) -> Markup {
+    let week = review.current().map_or("", |w| w.week.label.as_str());
+    html! {
+        @if review.is_empty() {
+            p.notice data-empty="all" {
+                "No lead was decided and no handoff was made for portal " (review.portal_id)
+                " in these " (review.weeks.len()) " weeks: there is nothing to review yet. "
+                "The sections below stay empty until the ledger has leads."
+            }
+        } @else if review.current().is_some_and(|w| w.leads.total == 0 && w.kpis.handoffs == 0) {
+            p.notice data-empty="week" {
+                "Nothing happened in " (week) ": no lead was decided and no handoff was made. "
+                "The trends show the weeks before it."
+            }
+        }
+    }
+}
+
+fn sections(review: &Review, roster: &Roster, hooks: &ReviewHooks) -> Markup {
+    let week = review.current().map_or("", |w| w.week.label.as_str());
+    html! {
+        section #scoreboard {
+            h2 { "Scoreboard, " (week) }
+            (scoreboard::tiles(review))
+        }
+        section #trends {
+            h2 { "Trends over " (review.weeks.len()) " weeks" }
+            (scoreboard::trends(review))
+        }
+        section #outcomes {
+            h2 { "Outcomes" }
+            (scoreboard::dispositions(review))
+            (scoreboard::reasons(review))
+            (scoreboard::pipeline(review))
+        }
+        section #segments {
+            h2 { "By source, tier, team and owner, " (week) }
+            (tables::segments(review, roster))
+        }
+        section #routing {
+            h2 { "Routing health, " (week) }
+            (tables::routing(review, roster))
+        }
+        section #tuning {
+            h2 { "Tuning" }
+            @match &hooks.tuning {
+                Some(section) => { (section) }
+                None => {
+                    p.empty data-tuning="n/a" {
+                        "The tuning report is not available for this ledger: it needs the "
+                        "decision facts (rules matched, pool and fallback per decision) that "
+                        "this ledger does not record."
+                    }
+                }
+            }
+        }
+    }
 }
 
 fn masthead(review: &Review) -> Markup {

@@ -175,16 +175,7 @@ fn trend(review: &Review, labels: &[String], t: &Trend) -> Markup {
                 .iter()
                 .flat_map(|s| s.values.iter().flatten())
                 .any(|v| *v > 0.0));
-    let top = match unit {
-        Unit::Duration => {
-            let max = series
-                .iter()
-                .flat_map(|s| s.values.iter().flatten())
-                .fold(0.0, |a: f64, b| a.max(*b));
-            Some(chart::nice_duration_max(max))
-        }
-        _ => t.top,
-    };
+    let top = axis_top(unit, &series, t.top);
     let caption = format!(
         "{} by week, {} weeks to {}",
         t.title,
@@ -203,16 +194,35 @@ fn trend(review: &Review, labels: &[String], t: &Trend) -> Markup {
                         p.empty { "No " (t.title.to_lowercase()) " in these " (labels.len()) " weeks: nothing to draw." }
                     }
                 }
-                table.data {
-                    thead { tr { th { "Week" } @for m in t.metrics { th.num { (m.label()) } } } }
-                    tbody {
-                        @for w in review.weeks.iter().rev() {
-                            tr {
-                                td { (w.week.label) }
-                                @for m in t.metrics {
-                                    td.num title=(m.detail(w)) { (metric::format(m.unit(), m.value(w))) }
-                                }
-                            }
+                (trend_table(review, t.metrics))
+            }
+        }
+    }
+}
+
+/// The axis top of a trend: shares end at 100%, waits at a round wait, counts fit the data.
+fn axis_top(unit: Unit, series: &[Series<'_>], fixed: Option<f64>) -> Option<f64> {
+    let max = series
+        .iter()
+        .flat_map(|s| s.values.iter().flatten())
+        .fold(0.0, |a: f64, b| a.max(*b));
+    match unit {
+        Unit::Duration => Some(chart::nice_duration_max(max)),
+        _ => fixed,
+    }
+}
+
+/// The numbers of a trend, newest week first.
+fn trend_table(review: &Review, metrics: &[Metric]) -> Markup {
+    html! {
+        table.data {
+            thead { tr { th { "Week" } @for m in metrics { th.num { (m.label()) } } } }
+            tbody {
+                @for w in review.weeks.iter().rev() {
+                    tr {
+                        td { (w.week.label) }
+                        @for m in metrics {
+                            td.num title=(m.detail(w)) { (metric::format(m.unit(), m.value(w))) }
                         }
                     }
                 }
