@@ -118,7 +118,7 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
-    /// Write the weekly review page: one portal's ISO week as a self-contained HTML file
+    /// Write the weekly review page: one portal's week as one self-contained HTML file
     ///
     /// The week's scoreboard (the KPIs of `handoff report`) with its change from the week
     /// before and a trend over the weeks before it; the disposition mix and the top
