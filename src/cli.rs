@@ -118,6 +118,32 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
     },
+    /// Write the weekly review page: one portal's week as one self-contained HTML file
+    ///
+    /// The week's scoreboard (the KPIs of `handoff report`) with its change from the week
+    /// before and a trend over the weeks before it; the disposition mix and the top
+    /// disqualification and nurture reasons; marketing-sourced pipeline by source; the KPIs
+    /// by source, tier, team and owner; routing health (pool picks against weights,
+    /// unassigned leads, reassignments and who missed, SLA misses per rep, loops not closed).
+    /// One HTML file with inline styles and charts and no script: it opens offline, travels as
+    /// an e-mail attachment and prints to PDF. The admin listener serves the same page at
+    /// GET /review?week=2026-W49&weeks=12&portal=P. Prints the file's path.
+    #[command(verbatim_doc_comment)]
+    Review {
+        /// The ISO week to review, e.g. 2026-W49; default: the week now falls in (in the
+        /// portal's time zone), marked as in progress.
+        #[arg(long, value_name = "WEEK", value_parser = handoff::report::review::IsoWeek::parse)]
+        week: Option<handoff::report::review::IsoWeek>,
+        /// How many weeks the trends show, ending with the reviewed week (1 to 104).
+        #[arg(long, value_name = "N", default_value = "12", value_parser = handoff::report::review::parse_weeks)]
+        weeks: usize,
+        /// The portal ([[hubspot.portals]] id); may be left out when only one is configured.
+        #[arg(long, value_name = "P")]
+        portal: Option<i64>,
+        /// Where to write the page; default: review-PORTAL-WEEK.html in the current directory.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Inspect the job queue: counts per lane, canary jobs
     Queue {
         #[command(subcommand)]
@@ -593,7 +619,8 @@ impl Command {
             | Command::Queue { .. }
             | Command::Dlq { .. }
             | Command::Portal { .. }
-            | Command::Report { .. } => Purpose::Store,
+            | Command::Report { .. }
+            | Command::Review { .. } => Purpose::Store,
             Command::Explain { .. }
             | Command::Simulate { .. }
             | Command::HubspotApp { .. }

@@ -107,6 +107,12 @@ fn main() -> ExitCode {
             by.map(Into::into),
             format.into(),
         ))),
+        Command::Review {
+            week,
+            weeks,
+            portal,
+            out,
+        } => run_code(review(loaded, week, weeks, portal, out)),
         Command::Simulate {
             contacts,
             playbook,
@@ -312,6 +318,57 @@ async fn scoreboard(
     store.close().await;
     let board = board?.named(&loaded.roster);
     Ok(report::render(&board, format).trim_end().to_owned())
+}
+
+/// `handoff review`: writes the page and prints its path. A portal or week that cannot be
+/// reviewed is a usage error (exit 2, like a bad flag), and nothing is written.
+async fn review(
+    loaded: LoadedConfig,
+    week: Option<report::review::IsoWeek>,
+    weeks: usize,
+    portal: Option<i64>,
+    out: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    use report::review::{ReviewHooks, ReviewRequest, default_file_name, page, pick_portal};
+    let configured: Vec<(i64, String)> = loaded
+        .settings
+        .hubspot
+        .portals
+        .iter()
+        .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
+        .collect();
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let request = match pick_portal(&configured, portal)
+        .and_then(|p| ReviewRequest::new(p, week, weeks, now_ms))
+    {
+        Ok(request) => request,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let path = out.unwrap_or_else(|| default_file_name(&request).into());
+    let store = open_store(&loaded).await?;
+    let rules = (loaded.playbook.as_ref(), loaded.roster.as_ref());
+    let html = page(&store, &request, rules, &ReviewHooks::default(), now_ms).await;
+    store.close().await;
+    write_whole(&path, html?.as_bytes())?;
+    let shown = std::fs::canonicalize(&path).unwrap_or(path);
+    say!("{}", shown.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, so a failed write leaves no
+/// half page behind (and no file at all where there was none).
+fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{}.tmp", name.as_deref().unwrap_or("review")));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&tmp);
+        anyhow::bail!("cannot write {}: {err}", path.display());
+    }
+    Ok(())
 }
 
 async fn history(

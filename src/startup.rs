@@ -52,8 +52,9 @@ pub struct Application {
     pipeline: Option<Arc<Pipeline>>,
     owners_refresh: Duration,
     admin_token: Option<secrecy::SecretString>,
-    /// The configured portals, for the admin routes.
-    portals: Vec<i64>,
+    /// The configured portals with their time zones, for the admin routes (`/review` cuts
+    /// its weeks in the portal's zone).
+    time_zones: Vec<(i64, String)>,
     /// Each portal's Webhooks Journal settings (`worker::journal`).
     journals: Vec<(
         crate::hubspot::client::PortalId,
@@ -140,7 +141,12 @@ impl Application {
             // leave the admin routes open.
             admin_token: crate::config::admin_token(&settings.server)
                 .map_err(StartupError::AdminToken)?,
-            portals,
+            time_zones: settings
+                .hubspot
+                .portals
+                .iter()
+                .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
+                .collect(),
             journals: {
                 let watched = crate::worker::journal::watched_properties(
                     &config.playbook,
@@ -244,7 +250,7 @@ impl Application {
             self.admin_token.clone(),
             self.state.store().clone(),
             live,
-            self.portals.clone(),
+            self.time_zones.clone(),
         );
         let router = crate::admin::http::router(state, self.request_timeout);
         if let Ok(addr) = listener.local_addr() {
