@@ -2,7 +2,7 @@
 //! a timer with `poll_interval_ms`) for each portal with `journal.enabled`; and what the
 //! subscription watches by default.
 
-use crate::hubspot::client::{HubspotClient, JournalConfig, PortalId};
+use crate::hubspot::client::{Clock, HubspotClient, JournalConfig, PortalId};
 use crate::store::Store;
 
 use super::{BackfillRequest, backfill};
@@ -31,10 +31,12 @@ pub fn watched_properties(
 /// The start catch-up (and the optional poll) of every portal with `journal.enabled` and
 /// `catch_up_at_start`: one backfill each at start, then one every `poll_interval_ms` when set,
 /// until `shutdown`. A failed run is logged and tried again at the next poll (or next start).
+/// Each run reads up to the clock's time.
 pub async fn catch_up_loop(
     store: Store,
     client: HubspotClient,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
+    clock: std::sync::Arc<dyn Clock>,
     portals: Vec<(PortalId, JournalConfig)>,
     shutdown: tokio_util::sync::CancellationToken,
 ) {
@@ -47,10 +49,11 @@ pub async fn catch_up_loop(
     let portals = portals.into_iter().filter(|(_, c)| c.catch_up_at_start);
     let mut set = tokio::task::JoinSet::new();
     for (portal, config) in portals {
-        let (store, client, metrics, shutdown) = (
+        let (store, client, metrics, clock, shutdown) = (
             store.clone(),
             client.clone(),
             metrics.clone(),
+            clock.clone(),
             shutdown.clone(),
         );
         set.spawn(async move {
@@ -60,7 +63,7 @@ pub async fn catch_up_loop(
                     portal,
                     config: config.clone(),
                     since_ms: None,
-                    now_ms: jiff::Timestamp::now().as_millisecond(),
+                    now_ms: clock.now().as_millisecond(),
                 };
                 let run = backfill(&store, &client, Some(&metrics.journal), &req);
                 tokio::select! {

@@ -16,9 +16,9 @@ use std::collections::HashMap;
 
 use tracing::Instrument;
 
-use super::steps::{Failures, StoredTask};
-use super::trace::Contacts;
-use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
+use super::steps::Failures;
+use super::task_text::sequence_of;
+use super::{PortalRun, Run, contact, portal};
 use crate::hubspot::client::{
     EnrollmentRequest, HubspotError, OwnerId, RateLimitPolicy, refusal_reason,
 };
@@ -49,25 +49,12 @@ fn skipped(reason: &'static str, detail: Option<String>) -> Finished {
     }
 }
 
-/// The sequence chosen at decision time, if any.
-fn sequence_of(row: &HandoffRow) -> Option<String> {
-    row.task_text
-        .as_deref()
-        .and_then(|t| serde_json::from_str::<StoredTask>(t).ok())
-        .and_then(|t| t.sequence_id)
-}
-
 /// Enrolls each row whose task exists and whose sequence is not settled yet, when the portal
 /// is in `pipeline.sequence_portals`.
-pub(super) async fn enroll(
-    p: &Pipeline,
-    portal_id: i64,
-    rows: &[HandoffRow],
-    attempts: i64,
-    failures: &mut Failures,
-    each: &Contacts,
-) {
-    let on = u64::try_from(portal_id).is_ok_and(|id| p.settings.sequence_portals.contains(&id));
+pub(super) async fn enroll(b: &PortalRun<'_>, rows: &[HandoffRow], failures: &mut Failures) {
+    let (run, portal_id, attempts) = (b.run, b.portal_id, b.attempts);
+    let portals = &run.settings.sequence_portals;
+    let on = u64::try_from(portal_id).is_ok_and(|id| portals.contains(&id));
     if !on {
         return;
     }
@@ -80,11 +67,11 @@ pub(super) async fn enroll(
         return;
     }
     let ids: Vec<i64> = due.iter().map(|(r, _)| r.id).collect();
-    let records: HashMap<i64, _> = match p.store.sequences().records(&ids).await {
+    let records: HashMap<i64, _> = match run.store.sequences().records(&ids).await {
         Ok(list) => list.into_iter().map(|r| (r.handoff_id, r)).collect(),
         Err(err) => {
             for (r, _) in &due {
-                failures.insert(r.contact_id, retry_later(attempts, err.to_string()));
+                failures.insert(r.contact_id, run.retry_later(attempts, err.to_string()));
             }
             return;
         }
@@ -93,8 +80,8 @@ pub(super) async fn enroll(
         let Some(rec) = records.get(&row.id).filter(|r| !r.is_final()) else {
             continue;
         };
-        let span = each.span(row.contact_id);
-        let result = match enroll_one(p, portal_id, row, &seq, rec.attempted())
+        let span = b.each.span(row.contact_id);
+        let result = match enroll_one(run, portal_id, row, &seq, rec.attempted())
             .instrument(span.clone())
             .await
         {
@@ -105,16 +92,16 @@ pub(super) async fn enroll(
         };
         match result {
             Ok(Some(done)) => {
-                if let Err(err) = finish(p, row, &seq, done).instrument(span).await {
-                    failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
+                if let Err(err) = finish(run, row, &seq, done).instrument(span).await {
+                    failures.insert(row.contact_id, run.retry_later(attempts, err.to_string()));
                 }
             }
             Ok(None) => {}
             Err(Failed::Hubspot(err)) => {
-                failures.insert(row.contact_id, outcome_of(&err));
+                failures.insert(row.contact_id, run.outcome_of(&err));
             }
             Err(Failed::Store(err)) => {
-                failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
+                failures.insert(row.contact_id, run.retry_later(attempts, err.to_string()));
             }
         }
     }
@@ -143,15 +130,15 @@ fn refused(err: HubspotError) -> Result<Option<Finished>, Failed> {
 }
 
 async fn enroll_one(
-    p: &Pipeline,
+    run: &Run<'_>,
     portal_id: i64,
     row: &HandoffRow,
     sequence_id: &str,
     attempted: bool,
 ) -> Result<Option<Finished>, Failed> {
     let portal = portal(portal_id);
-    match p
-        .client
+    match run
+        .crm
         .sequence_enrollment(portal, contact(row.contact_id))
         .await
     {
@@ -174,7 +161,7 @@ async fn enroll_one(
     let Ok(owner_id) = row.owner_id.parse::<OwnerId>() else {
         return Ok(Some(skipped("no_user", None)));
     };
-    let owner = match p.client.assignable_owner(portal, owner_id).await {
+    let owner = match run.crm.assignable_owner(portal, owner_id).await {
         Ok(o) => o,
         Err(err) => return refused(err),
     };
@@ -185,10 +172,10 @@ async fn enroll_one(
         };
         return Ok(Some(skipped(reason, None)));
     };
-    if !p
+    if !run
         .store
         .sequences()
-        .attempted(row.id, sequence_id, now_ms())
+        .attempted(row.id, sequence_id, run.now_ms())
         .await
         .map_err(Failed::Store)?
     {
@@ -199,7 +186,7 @@ async fn enroll_one(
         sequence_id: sequence_id.to_owned(),
         sender_email: email,
     };
-    match p.client.enroll_in_sequence(portal, user_id, &request).await {
+    match run.crm.enroll_in_sequence(portal, user_id, &request).await {
         Ok(e) => Ok(Some(Finished {
             outcome: SequenceOutcome::Enrolled {
                 enrollment_id: e.id,
@@ -212,14 +199,14 @@ async fn enroll_one(
 
 /// Records the outcome, counts it and logs it.
 async fn finish(
-    p: &Pipeline,
+    run: &Run<'_>,
     row: &HandoffRow,
     sequence_id: &str,
     done: Finished,
 ) -> Result<(), StoreError> {
-    p.store
+    run.store
         .sequences()
-        .finished(row.id, sequence_id, &done.outcome, now_ms())
+        .finished(row.id, sequence_id, &done.outcome, run.now_ms())
         .await?;
     let label = match &done.outcome {
         SequenceOutcome::Enrolled { enrollment_id } => {
@@ -237,7 +224,7 @@ async fn finish(
             }
         }
     };
-    p.metrics
+    run.metrics
         .pipeline
         .sequence_enrollments
         .get_or_create(&label)
