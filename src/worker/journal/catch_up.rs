@@ -57,30 +57,53 @@ pub async fn catch_up_loop(
             shutdown.clone(),
         );
         set.spawn(async move {
-            let poll = std::time::Duration::from_millis(config.poll_interval_ms);
-            loop {
-                let req = BackfillRequest {
-                    portal,
-                    config: config.clone(),
-                    since_ms: None,
-                    now_ms: clock.now().as_millisecond(),
-                };
-                let run = backfill(&store, &client, Some(&metrics.journal), &req);
-                tokio::select! {
-                    result = run => if let Err(err) = result {
-                        tracing::error!(portal_id = portal.0, error.code = err.code(), error = %err, "journal catch-up failed");
-                    },
-                    () = shutdown.cancelled() => return,
-                }
-                if poll.is_zero() {
-                    return;
-                }
-                tokio::select! {
-                    () = tokio::time::sleep(poll) => {}
-                    () = shutdown.cancelled() => return,
-                }
-            }
+            let metrics = Some(&metrics.journal);
+            catch_up(
+                &store,
+                &client,
+                metrics,
+                clock.as_ref(),
+                portal,
+                &config,
+                &shutdown,
+            )
+            .await;
         });
     }
     while set.join_next().await.is_some() {}
+}
+
+/// One portal's catch-up: a backfill now, then one every `poll_interval_ms` when set.
+async fn catch_up(
+    store: &Store,
+    client: &HubspotClient,
+    metrics: Option<&crate::metrics::journal::JournalMetrics>,
+    clock: &dyn Clock,
+    portal: PortalId,
+    config: &JournalConfig,
+    shutdown: &tokio_util::sync::CancellationToken,
+) {
+    let poll = std::time::Duration::from_millis(config.poll_interval_ms);
+    loop {
+        let req = BackfillRequest {
+            portal,
+            config: config.clone(),
+            since_ms: None,
+            now_ms: clock.now().as_millisecond(),
+        };
+        let run = backfill(store, client, metrics, &req);
+        tokio::select! {
+            result = run => if let Err(err) = result {
+                tracing::error!(portal_id = portal.0, error.code = err.code(), error = %err, "journal catch-up failed");
+            },
+            () = shutdown.cancelled() => return,
+        }
+        if poll.is_zero() {
+            return;
+        }
+        tokio::select! {
+            () = tokio::time::sleep(poll) => {}
+            () = shutdown.cancelled() => return,
+        }
+    }
 }

@@ -143,12 +143,8 @@ async fn unit(
     let (event, request_id) = match Job::parse(&head) {
         Ok(Job::Event(e)) => (e.event, e.request_id),
         Ok(_) => {
-            return Err((
-                head,
-                Outcome::Dead {
-                    reason: "not an event job (wrong lane)".into(),
-                },
-            ));
+            let reason = "not an event job (wrong lane)".into();
+            return Err((head, Outcome::Dead { reason }));
         }
         Err(reason) => return Err((head, Outcome::Dead { reason })),
     };

@@ -137,17 +137,8 @@ async fn run_portal(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) -> Fail
         .map(|w| (w.contact_id, w.attempts))
         .collect();
     let seen = read(run, portal_id, &attempts, &mut failures).await;
-    if seen.is_empty() {
+    let Some(stages) = stages_seen(run, portal_id, &seen, &mut failures).await else {
         return failures;
-    }
-    let stages = match stages_for(run, portal_id, seen.iter().map(|l| l.stage.as_str())).await {
-        Ok(s) => s,
-        Err(outcome) => {
-            for l in &seen {
-                failures.insert(l.id, outcome.clone());
-            }
-            return failures;
-        }
     };
     let (outcomes, _) = stage_outcomes(&run.rules.playbook.doc.leads, &stages);
     for lead in seen {
@@ -160,15 +151,37 @@ async fn run_portal(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) -> Fail
             .iter()
             .find(|w| w.contact_id == lead.id)
             .map_or_else(tracing::Span::none, |w| w.span.clone());
-        if let Err(err) = record(run, portal_id, *handoff_id, &lead, *outcome)
+        let recorded = record(run, portal_id, *handoff_id, &lead, *outcome)
             .instrument(span)
-            .await
-        {
+            .await;
+        if let Err(err) = recorded {
             let tries = attempts.get(&lead.id).copied().unwrap_or(1);
             failures.insert(lead.id, run.retry_later(tries, err.to_string()));
         }
     }
     failures
+}
+
+/// The portal's stages for the leads `seen` (none seen: nothing to map); `None` when they
+/// could not be read (every lead's job then ends as the read did).
+async fn stages_seen(
+    run: &Run<'_>,
+    portal_id: i64,
+    seen: &[SeenLead],
+    failures: &mut Failures,
+) -> Option<Vec<Stage>> {
+    if seen.is_empty() {
+        return None;
+    }
+    match stages_for(run, portal_id, seen.iter().map(|l| l.stage.as_str())).await {
+        Ok(stages) => Some(stages),
+        Err(outcome) => {
+            for l in seen {
+                failures.insert(l.id, outcome.clone());
+            }
+            None
+        }
+    }
 }
 
 /// A lead as read after its webhook.

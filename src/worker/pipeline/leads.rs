@@ -5,7 +5,8 @@
 //! again. A lead is an extra: a refused create (no Sales Hub Pro seat, leads not set up, missing
 //! scope) is logged and counted and the handoff goes on; a transient failure retries the job a few
 //! times, then gives up the same way. Reassignment moves the lead's owner: a reassigned handoff
-//! runs its steps again, and a created lead whose recorded owner is not the handoff's is updated.
+//! runs its steps again, and a created lead whose recorded owner is not the handoff's is updated
+//! (`lead_owner.rs`).
 
 use std::collections::HashMap;
 
@@ -17,18 +18,17 @@ use super::steps::Failures;
 use super::task_text::{lead_name, with_values};
 use super::{PortalRun, Run, contact, portal};
 use crate::hubspot::client::{
-    Filter, FilterGroup, HubspotError, ItemError, LeadOwnerUpdate, NewLead, OwnerId, SearchObject,
-    SearchRequest,
+    Filter, FilterGroup, HubspotError, ItemError, NewLead, OwnerId, SearchObject, SearchRequest,
 };
 use crate::metrics::pipeline::OutcomeLabel;
 use crate::store::ledger::{HandoffRow, LeadRow, LeadSettled, Step};
 use crate::store::queue::Outcome;
 
 /// Job attempts after which a lead that still failed transiently is given up (`failed`).
-const MAX_LEAD_ATTEMPTS: i64 = 3;
+pub(super) const MAX_LEAD_ATTEMPTS: i64 = 3;
 
 /// A batch input's failure, for logs and the ledger (no personal data: HubSpot's message).
-fn why(e: &ItemError) -> String {
+pub(super) fn why(e: &ItemError) -> String {
     match e {
         ItemError::Rejected(std) => std.message.clone().unwrap_or_default(),
         ItemError::Request(err) => err.to_string(),
@@ -37,7 +37,7 @@ fn why(e: &ItemError) -> String {
     }
 }
 
-fn count(run: &Run<'_>, outcome: &str) {
+pub(super) fn count(run: &Run<'_>, outcome: &str) {
     run.metrics
         .pipeline
         .leads
@@ -76,24 +76,13 @@ pub(crate) async fn create_leads(b: &PortalRun<'_>, rows: &[HandoffRow], failure
     let mut to_create = Vec::new();
     let mut moved = Vec::new();
     for (row, name) in due {
-        let span = b.each.span(row.contact_id);
         match known.get(&row.id) {
             None => to_create.push((row, name)),
-            Some(l) if l.state == "attempted" => match look_up(run, row, &name, l, attempts)
-                .instrument(span.clone())
-                .await
-            {
-                Lookup::Found(id) => settle_created(run, row, &id).instrument(span).await,
-                Lookup::Later(outcome) => {
-                    failures.insert(row.contact_id, outcome);
+            Some(l) if l.state == "attempted" => {
+                if resolve_attempted(b, row, &name, l, failures).await {
+                    to_create.push((row, name));
                 }
-                Lookup::Resend => to_create.push((row, name)),
-                Lookup::Failed(err) => {
-                    search_failed(run, row, &err, attempts, failures)
-                        .instrument(span)
-                        .await
-                }
-            },
+            }
             Some(l) if l.state == "created" && l.owner_id.as_deref() != Some(&row.owner_id) => {
                 if let Some(lead_id) = &l.lead_id {
                     moved.push((row, lead_id.clone()));
@@ -102,8 +91,37 @@ pub(crate) async fn create_leads(b: &PortalRun<'_>, rows: &[HandoffRow], failure
             Some(_) => {}
         }
     }
-    move_owners(b, &moved, failures).await;
+    super::lead_owner::move_owners(b, &moved, failures).await;
     send_creates(b, &to_create, failures).await;
+}
+
+/// Settles a lead whose create was sent before, by what the lookup finds; whether to send it
+/// again.
+async fn resolve_attempted(
+    b: &PortalRun<'_>,
+    row: &HandoffRow,
+    name: &str,
+    lead: &LeadRow,
+    failures: &mut Failures,
+) -> bool {
+    let (run, attempts) = (b.run, b.attempts);
+    let span = b.each.span(row.contact_id);
+    let found = look_up(run, row, name, lead, attempts)
+        .instrument(span.clone())
+        .await;
+    match found {
+        Lookup::Found(id) => settle_created(run, row, &id).instrument(span).await,
+        Lookup::Later(outcome) => {
+            failures.insert(row.contact_id, outcome);
+        }
+        Lookup::Resend => return true,
+        Lookup::Failed(err) => {
+            search_failed(run, row, &err, attempts, failures)
+                .instrument(span)
+                .await
+        }
+    }
+    false
 }
 
 /// Marks the leads, then sends their creates in batches and records each answer.
@@ -127,13 +145,7 @@ async fn send_creates(
     }
     let leads: Vec<NewLead> = to_create
         .iter()
-        .map(|(r, name)| NewLead {
-            trace_id: format!("{}-lead", r.trace_id),
-            contact_id: contact(r.contact_id),
-            owner_id: r.owner_id.parse::<OwnerId>().ok(),
-            name: name.clone(),
-            extra: lead_properties(run, r),
-        })
+        .map(|(r, name)| new_lead(run, r, name))
         .collect();
     let by_trace: HashMap<String, &HandoffRow> = to_create
         .iter()
@@ -159,6 +171,17 @@ async fn send_creates(
     }
     if created {
         super::lead_stages::warm(run, portal_id).await;
+    }
+}
+
+/// The lead of a handoff, owned by its owner.
+fn new_lead(run: &Run<'_>, r: &HandoffRow, name: &str) -> NewLead {
+    NewLead {
+        trace_id: format!("{}-lead", r.trace_id),
+        contact_id: contact(r.contact_id),
+        owner_id: r.owner_id.parse::<OwnerId>().ok(),
+        name: name.to_owned(),
+        extra: lead_properties(run, r),
     }
 }
 
@@ -333,62 +356,4 @@ async fn give_up_or_retry(
         .await;
     count(run, "failed");
     tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why, "lead create failed; the handoff goes on without a lead");
-}
-
-/// After a reassignment: each lead gets its handoff's new owner. A transient failure retries
-/// the job a few times; after that, or when HubSpot refuses, the lead keeps its old owner
-/// (logged and counted) and the handoff goes on.
-async fn move_owners(b: &PortalRun<'_>, moved: &[(&HandoffRow, String)], failures: &mut Failures) {
-    let (run, portal_id, attempts) = (b.run, b.portal_id, b.attempts);
-    let updates: Vec<LeadOwnerUpdate> = moved
-        .iter()
-        .filter_map(|(row, lead_id)| {
-            Some(LeadOwnerUpdate {
-                lead_id: lead_id.clone(),
-                owner_id: row.owner_id.parse::<OwnerId>().ok()?,
-            })
-        })
-        .collect();
-    if updates.is_empty() {
-        return;
-    }
-    let by_lead: HashMap<&str, &HandoffRow> = moved.iter().map(|(r, l)| (l.as_str(), *r)).collect();
-    for item in run.crm.update_lead_owners(portal(portal_id), updates).await {
-        let Some(row) = by_lead.get(item.key.as_str()) else {
-            continue;
-        };
-        let lead_id = item.key.as_str();
-        let span = b.each.span(row.contact_id);
-        match item.result {
-            Ok(_) => {
-                let _ = run
-                    .store
-                    .leads()
-                    .owner_written(row.id, &row.owner_id, run.now_ms())
-                    .await;
-                count(run, "owner_updated");
-                span.in_scope(|| {
-                    tracing::info!(portal_id, contact_id = row.contact_id, lead_id, owner_id = %row.owner_id, "lead owner updated");
-                });
-            }
-            Err(e) => {
-                let transient = matches!(
-                    e,
-                    ItemError::Unconfirmed
-                        | ItemError::Request(
-                            HubspotError::Transient { .. } | HubspotError::RateLimited { .. }
-                        )
-                );
-                if transient && attempts < MAX_LEAD_ATTEMPTS {
-                    failures.insert(row.contact_id, run.retry_later(attempts, why(&e)));
-                    continue;
-                }
-                // The lead keeps the owner HubSpot has; the next reassignment tries again.
-                count(run, "owner_update_failed");
-                span.in_scope(|| {
-                    tracing::warn!(portal_id, contact_id = row.contact_id, lead_id, error = %why(&e), "lead owner update failed; the lead keeps its previous owner");
-                });
-            }
-        }
-    }
 }

@@ -22,6 +22,7 @@
 //! - `breach.rs`: which check or touch counts a missed first-touch SLA (once per assignment);
 //! - `touch.rs`: touches and dispositions read from contact properties;
 //! - `leads.rs`: the HubSpot Lead of each handoff (`[playbook.leads]`), created once;
+//!   `lead_owner.rs`: a reassigned handoff's lead gets the new owner;
 //! - `lead_stages.rs`: lead stage webhooks read as dispositions;
 //! - `trace.rs`: the spans that put a lead's ids on every log line about it.
 
@@ -31,6 +32,7 @@ mod breach;
 mod decision;
 pub(crate) mod events;
 mod intent;
+mod lead_owner;
 pub mod lead_stages;
 mod leads;
 mod observed;

@@ -16,7 +16,7 @@ use super::{Pipeline, PortalRun, Run, contact, portal};
 use crate::engine::{self, DecideInput, Outcome as Decided};
 use crate::hubspot::client::{NewTask, OwnerId, TaskId};
 use crate::jobs::{SlaAction, SlaCheck};
-use crate::store::ledger::{HandoffRow, Reassignment, Step};
+use crate::store::ledger::{HandoffRow, NewDecision, Reassignment, Step};
 use crate::store::queue::Outcome;
 
 /// Runs one check; the outcome finishes its job. A paused portal's check waits (not run).
@@ -269,60 +269,88 @@ async fn decide_again(
     if !missed.contains(&row.owner_id) {
         missed.push(row.owner_id.clone());
     }
-    let roster = live_roster(run, row.portal_id).await;
-    let playbook = &run.rules.playbook;
-    // The reassigned handoff keeps the window its disposition changes are judged by.
-    let window = ChangeWindow {
-        start_ms: StoredPlan::of(row).window_start_ms,
-        changed_at_ms: None,
+    let again = Again {
+        contact: &c,
+        roster: live_roster(run, row.portal_id).await,
+        missed,
+        // The reassigned handoff keeps the window its disposition changes are judged by.
+        window: ChangeWindow {
+            start_ms: StoredPlan::of(row).window_start_ms,
+            changed_at_ms: None,
+        },
+        trigger: format!("sla.{}", check.action.as_str()),
+        fallback,
     };
     let mut chosen = None;
     let recorded = run
         .store
         .ledger()
         .record_decisions(row.portal_id, now.as_millisecond(), |state| {
-            let input = DecideInput {
-                contact: &c,
-                roster: &roster,
-                missed_sla_by: &missed,
-            };
-            let d = engine::decide_in_place(&input, playbook, now, state);
-            let trigger = format!("sla.{}", check.action.as_str());
-            let mut rec = record(run, &c, &d, trigger, window);
-            let owner = if fallback {
-                let queue = playbook.doc.routing.fallback_owner.as_str();
-                Some(
-                    roster
-                        .owner(queue)
-                        .map_or(queue, |o| o.owner.key())
-                        .to_owned(),
-                )
-            } else {
-                d.routing.as_ref().map(|r| r.assignment.owner_id.clone())
-            };
-            if let (Some(h), Some(owner)) = (rec.handoff.take(), owner)
-                && d.outcome == Decided::HandOff
-            {
-                let team = if fallback { None } else { h.team.clone() };
-                chosen = Some((owner, team, h, stored_plan(&d, &c, playbook, window)));
-            }
+            let (rec, change) = again.decide(run, now, state);
+            chosen = change;
             vec![rec]
         })
         .await;
-    if let Err(err) = recorded {
-        return Err(run.retry_later(attempts, err.to_string()));
+    match recorded {
+        Ok(_) => Ok(chosen),
+        Err(err) => Err(run.retry_later(attempts, err.to_string())),
     }
-    Ok(chosen.map(|(owner, team, h, plan)| Reassignment {
-        owner_id: owner,
-        team,
-        trace_id: h.trace_id,
-        sla_due_at_ms: h.sla_due_at_ms,
-        sla_plan: serde_json::to_string(&plan).ok(),
-        missed_by: missed,
-        escalation: fallback,
-        task_text: h.task_text,
-        close_loop_due_ms: None,
-    }))
+}
+
+/// A reassignment's decision: the contact as read now, the live roster, the owners who
+/// missed the lead, and whether it goes to the fallback queue.
+struct Again<'a> {
+    contact: &'a engine::Contact,
+    roster: std::sync::Arc<engine::Roster>,
+    missed: Vec<String>,
+    window: ChangeWindow,
+    trigger: String,
+    fallback: bool,
+}
+
+impl Again<'_> {
+    /// The decision to record, and the reassignment when the lead is handed off again.
+    fn decide(
+        &self,
+        run: &Run<'_>,
+        now: jiff::Timestamp,
+        state: &mut engine::RoutingState,
+    ) -> (NewDecision, Option<Reassignment>) {
+        let (c, playbook) = (self.contact, &run.rules.playbook);
+        let input = DecideInput {
+            contact: c,
+            roster: &self.roster,
+            missed_sla_by: &self.missed,
+        };
+        let d = engine::decide_in_place(&input, playbook, now, state);
+        let mut rec = record(run, c, &d, self.trigger.clone(), self.window);
+        let owner = if self.fallback {
+            let queue = playbook.doc.routing.fallback_owner.as_str();
+            let owner = self.roster.owner(queue);
+            Some(owner.map_or(queue, |o| o.owner.key()).to_owned())
+        } else {
+            d.routing.as_ref().map(|r| r.assignment.owner_id.clone())
+        };
+        let (Some(h), Some(owner_id)) = (rec.handoff.take(), owner) else {
+            return (rec, None);
+        };
+        if d.outcome != Decided::HandOff {
+            return (rec, None);
+        }
+        let plan = stored_plan(&d, c, playbook, self.window);
+        let change = Reassignment {
+            owner_id,
+            team: if self.fallback { None } else { h.team.clone() },
+            trace_id: h.trace_id,
+            sla_due_at_ms: h.sla_due_at_ms,
+            sla_plan: serde_json::to_string(&plan).ok(),
+            missed_by: self.missed.clone(),
+            escalation: self.fallback,
+            task_text: h.task_text,
+            close_loop_due_ms: None,
+        };
+        (rec, Some(change))
+    }
 }
 
 /// Runs the handoff's remaining steps (write owner, task, ladder) now.

@@ -13,13 +13,13 @@ use super::refusals::{self, Refused};
 use super::task_text::{self, marker};
 use super::{PortalRun, Run, contact, portal};
 use crate::hubspot::client::{
-    ContactUpdate, Filter, FilterGroup, HubspotError, ItemError, SearchObject, SearchRequest, Task,
+    BatchItem, ContactId, ContactUpdate, CrmObject, Filter, FilterGroup, HubspotError, ItemError,
+    SearchObject, SearchRequest, Task,
 };
-use crate::jobs::{SlaAction, SlaCheck};
 use crate::store::ledger::{HandoffRow, Step};
-use crate::store::queue::{Outcome, QueueError, Scheduled};
+use crate::store::queue::Outcome;
 
-pub(crate) use super::stored::StoredPlan;
+pub(crate) use super::stored::{StoredPlan, check_job, schedule};
 
 /// Failures by contact id: how each contact's job ends instead of `Done`.
 pub type Failures = HashMap<i64, Outcome>;
@@ -70,6 +70,8 @@ fn contact_update(b: &PortalRun<'_>, r: &HandoffRow) -> ContactUpdate {
     }
 }
 
+/// Writes the owner (and score, tier, times) of the decided rows to their contacts, in one
+/// batch, and records the ones written.
 async fn write_contacts(b: &PortalRun<'_>, rows: &mut [HandoffRow], failures: &mut Failures) {
     let updates: Vec<ContactUpdate> = rows
         .iter()
@@ -79,11 +81,22 @@ async fn write_contacts(b: &PortalRun<'_>, rows: &mut [HandoffRow], failures: &m
     if updates.is_empty() {
         return;
     }
-    let (run, portal_id) = (b.run, b.portal_id);
-    let results = run
+    let results = b
+        .run
         .crm
-        .batch_update_contacts(portal(portal_id), updates)
+        .batch_update_contacts(portal(b.portal_id), updates)
         .await;
+    let written = written_of(b, rows, results, failures);
+    record_written(b, rows, &written, failures).await;
+}
+
+/// The handoffs whose contact HubSpot wrote; the others' outcomes go to `failures`.
+fn written_of(
+    b: &PortalRun<'_>,
+    rows: &[HandoffRow],
+    results: Vec<BatchItem<ContactId, CrmObject>>,
+    failures: &mut Failures,
+) -> Vec<i64> {
     let mut written = Vec::new();
     let mut by_contact: HashMap<i64, &HandoffRow> =
         rows.iter().map(|r| (r.contact_id, r)).collect();
@@ -95,21 +108,34 @@ async fn write_contacts(b: &PortalRun<'_>, rows: &mut [HandoffRow], failures: &m
         match item.result {
             Ok(_) => written.push(row.id),
             Err(e) if let Some(refusal) = e.refusal() => {
-                let reason = b.each.span(cid).in_scope(|| {
-                    refusals::record(run.metrics, portal_id, cid, Refused::ContactWrite, &refusal)
-                });
+                let (metrics, what) = (b.run.metrics, Refused::ContactWrite);
+                let reason = b
+                    .each
+                    .span(cid)
+                    .in_scope(|| refusals::record(metrics, b.portal_id, cid, what, &refusal));
                 failures.insert(cid, Outcome::Dead { reason });
             }
             Err(e) => {
-                failures.insert(cid, item_outcome(run, &e, 1, "contact write"));
+                failures.insert(cid, item_outcome(b.run, &e, 1, "contact write"));
             }
         }
     }
+    written
+}
+
+/// Moves the `written` handoffs on in the ledger (a store error retries their jobs).
+async fn record_written(
+    b: &PortalRun<'_>,
+    rows: &mut [HandoffRow],
+    written: &[i64],
+    failures: &mut Failures,
+) {
+    let run = b.run;
     let now = run.now_ms();
     if let Err(err) = run
         .store
         .ledger()
-        .advance(&written, Step::ContactWritten, now)
+        .advance(written, Step::ContactWritten, now)
         .await
     {
         for r in rows.iter().filter(|r| written.contains(&r.id)) {
@@ -316,57 +342,6 @@ async fn find_task(
         .search(portal(portal_id), SearchObject::Tasks, &request)
         .await?;
     Ok(page.results.first().map(|t| t.id.clone()))
-}
-
-/// The ladder's checks and the close-the-loop check, replacing any pending ones.
-pub(crate) async fn schedule(run: &Run<'_>, row: &HandoffRow) -> Result<(), QueueError> {
-    let plan = StoredPlan::of(row);
-    let mut jobs = Vec::new();
-    let now = run.now_ms();
-    // Sales got there before the last step: a touch ends the ladder, a disposition the
-    // close-the-loop check too.
-    let touched = row.first_touch_at_ms.is_some() || row.disposition.is_some();
-    for (i, step) in plan.ladder.iter().enumerate().filter(|_| !touched) {
-        // A step whose time has passed (a slow resume) runs now, in order.
-        jobs.extend(check_job(row, step.action, i, step.at_ms.max(now)));
-    }
-    if let Some(at) = plan
-        .close_loop_due_ms
-        .or(row.close_loop_due_ms)
-        .filter(|_| row.disposition.is_none())
-    {
-        jobs.extend(check_job(
-            row,
-            SlaAction::CloseLoop,
-            plan.ladder.len(),
-            at.max(now),
-        ));
-    }
-    run.store.ledger().schedule_ladder(row, &jobs, now).await?;
-    run.metrics.pipeline.ladders_scheduled.inc();
-    Ok(())
-}
-
-/// One SLA check job for the handoff.
-pub fn check_job(
-    row: &HandoffRow,
-    action: SlaAction,
-    step: usize,
-    at_ms: i64,
-) -> Option<Scheduled> {
-    let check = SlaCheck {
-        handoff_id: row.id,
-        portal_id: row.portal_id,
-        contact_id: row.contact_id,
-        trace_id: row.trace_id.clone(),
-        action,
-        step,
-    };
-    Some(Scheduled {
-        job: check.job(at_ms).ok()?,
-        run_at_ms: at_ms,
-        max_attempts: 20,
-    })
 }
 
 /// How a failed batch input ends its contact's job.
