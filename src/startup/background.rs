@@ -87,10 +87,7 @@ impl Application {
             tokio::spawn(reload_on_hangup(rules, shutdown.child_token()))
         });
         if let Some(p) = self.pipeline.clone() {
-            tokio::spawn(crate::worker::pipeline::pause::watch_auth_pauses(
-                p.clone(),
-                shutdown.child_token(),
-            ));
+            tokio::spawn(p.clone().watch_auth_pauses(shutdown.child_token()));
             if self.drive.worker_loop {
                 tokio::spawn(p.at_start());
             }

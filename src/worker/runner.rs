@@ -71,7 +71,8 @@ impl Ran {
         self.jobs.iter().map(|((k, o), n)| (k.as_str(), *o, *n))
     }
 
-    pub(crate) fn merge(&mut self, other: Ran) {
+    /// Adds what `other` ran.
+    pub fn merge(&mut self, other: Ran) {
         for (key, n) in other.jobs {
             *self.jobs.entry(key).or_default() += n;
         }

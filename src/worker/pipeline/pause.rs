@@ -148,30 +148,26 @@ async fn record_auth_pauses(
     }
 }
 
-/// Every [`AUTH_WATCH`], while this process's client holds an auth pause, makes sure the store
-/// shows it (a pause can begin outside any batch, e.g. in the owners refresh).
-pub async fn watch_auth_pauses(p: Arc<Pipeline>, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(AUTH_WATCH);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            _ = tick.tick() => {}
-        }
-        if !p
-            .client
-            .portals()
-            .iter()
-            .any(|id| p.client.auth_pause(*id).is_some())
-        {
-            continue;
-        }
-        match p.store.portals().pauses().await {
-            Ok(rows) => {
-                let now_ms = p.clock.now().as_millisecond();
-                p.pauses.follow(&p.store, &p.client, &rows, now_ms).await;
+impl Pipeline {
+    /// Every [`AUTH_WATCH`], while this process's client holds an auth pause, makes sure the
+    /// store shows it (a pause can begin outside any batch, e.g. in the owners refresh).
+    pub async fn watch_auth_pauses(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut tick = tokio::time::interval(AUTH_WATCH);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = tick.tick() => {}
             }
-            Err(err) => {
+            let client = &self.client;
+            if !client
+                .portals()
+                .iter()
+                .any(|id| client.auth_pause(*id).is_some())
+            {
+                continue;
+            }
+            if let Err(err) = self.paused().await {
                 tracing::warn!(error = %err, "could not record a portal's auth pause; retrying")
             }
         }
