@@ -74,25 +74,48 @@ pub struct DemoEnv {
     stepped: Option<(Stepped, Arc<ManualClock>)>,
 }
 
+/// The sandbox of a world: its seed and rate limit, accepting only the world's credentials
+/// (so a miswired secret shows).
+fn sandbox_config(options: &EnvOptions) -> SandboxConfig {
+    let mut config = SandboxConfig {
+        seed_dir: options.seed_dir.clone(),
+        ..SandboxConfig::default()
+    };
+    match &options.secrets.auth {
+        DemoAuth::PrivateApp { token } => config.tokens = vec![token.expose_secret().to_owned()],
+        DemoAuth::OAuth { refresh_token, .. } => {
+            config.refresh_tokens = vec![refresh_token.expose_secret().to_owned()];
+        }
+    }
+    config.rate_limit.requests = options.requests_per_10s;
+    config.rate_limit.interval_ms = 10_000;
+    config
+}
+
+/// `serve` built in this process: on the system clock with its worker's loop, or, `stepped`,
+/// on a clock of its own with the worker and the clock handed back (the start checks done).
+async fn in_process(
+    loaded: crate::config::LoadedConfig,
+    stepped: bool,
+) -> anyhow::Result<(Application, Option<(Stepped, Arc<ManualClock>)>)> {
+    if !stepped {
+        return Ok((Application::build(loaded).await?, None));
+    }
+    let clock = Arc::new(ManualClock::new(Timestamp::now()));
+    let drive = Drive {
+        clock: clock.clone(),
+        worker_loop: false,
+    };
+    let app = Application::build_with(loaded, drive).await?;
+    let worker = app.stepped();
+    worker.start().await;
+    Ok((app, Some((worker, clock))))
+}
+
 impl DemoEnv {
     /// Starts the sandbox and the service (store under `dir`).
     pub async fn start(dir: &Path, options: EnvOptions) -> anyhow::Result<Self> {
-        let mut config = SandboxConfig {
-            seed_dir: options.seed_dir.clone(),
-            ..SandboxConfig::default()
-        };
-        // The sandbox accepts only the demo's credentials, so a miswired secret shows.
-        match &options.secrets.auth {
-            DemoAuth::PrivateApp { token } => {
-                config.tokens = vec![token.expose_secret().to_owned()]
-            }
-            DemoAuth::OAuth { refresh_token, .. } => {
-                config.refresh_tokens = vec![refresh_token.expose_secret().to_owned()];
-            }
-        }
-        config.rate_limit.requests = options.requests_per_10s;
-        config.rate_limit.interval_ms = 10_000;
-        let sandbox = sandbox::spawn(config).await?;
+        let sandbox = sandbox::spawn(sandbox_config(&options)).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -115,22 +138,8 @@ impl DemoEnv {
         let mut stepped = None;
         let (service, store) = match &options.service {
             ServiceMode::InProcess => {
-                let clock = options
-                    .stepped
-                    .then(|| Arc::new(ManualClock::new(Timestamp::now())));
-                let drive = match &clock {
-                    Some(clock) => Drive {
-                        clock: clock.clone(),
-                        worker_loop: false,
-                    },
-                    None => Drive::default(),
-                };
-                let app = Application::build_with(loaded, drive).await?;
-                if let Some(clock) = clock {
-                    let worker = app.stepped();
-                    worker.start().await;
-                    stepped = Some((worker, clock));
-                }
+                let (app, worker) = in_process(loaded, options.stepped).await?;
+                stepped = worker;
                 let store = app.store().clone();
                 (Service::in_process(app, listener, admin).await, store)
             }

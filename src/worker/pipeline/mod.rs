@@ -93,18 +93,18 @@ pub(crate) struct Batching {
 
 /// What a [`Pipeline`] is built from.
 #[derive(Debug)]
-pub struct PipelineParts {
-    pub store: Store,
-    pub client: HubspotClient,
-    pub rules: RulesHandle,
-    pub settings: PipelineSettings,
-    pub metrics: Arc<Metrics>,
+pub(crate) struct PipelineParts {
+    pub(crate) store: Store,
+    pub(crate) client: HubspotClient,
+    pub(crate) rules: RulesHandle,
+    pub(crate) settings: PipelineSettings,
+    pub(crate) metrics: Arc<Metrics>,
     /// The time every run reads (the client's clock, so both agree).
-    pub clock: Arc<dyn Clock>,
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Pipeline {
-    pub fn new(parts: PipelineParts) -> Self {
+    pub(crate) fn new(parts: PipelineParts) -> Self {
         let started_at_ms = parts.clock.now().as_millisecond();
         Self {
             store: parts.store,
