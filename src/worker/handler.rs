@@ -26,18 +26,43 @@ pub(crate) enum Handler {
     Events(Arc<Pipeline>),
 }
 
-/// A claimed unit of work.
+/// A claimed unit of work: one job, or one batch of the events lane with its pipeline.
 pub(crate) enum Unit {
     Job(ClaimedJob),
-    Batch(Vec<ClaimedJob>),
+    Batch(Arc<Pipeline>, Vec<ClaimedJob>),
 }
 
 impl Unit {
     pub(crate) fn job_ids(&self) -> Vec<i64> {
         match self {
             Unit::Job(job) => vec![job.id],
-            Unit::Batch(jobs) => jobs.iter().map(|j| j.id).collect(),
+            Unit::Batch(_, jobs) => jobs.iter().map(|j| j.id).collect(),
         }
+    }
+
+    /// Runs the unit, stops its heartbeat and records how its jobs ended.
+    pub(crate) async fn run(self, ctx: &Ctx, heartbeat: Heartbeat) -> Ran {
+        match self {
+            Unit::Job(job) => {
+                let ran = run_job(ctx, job).await;
+                drop(heartbeat);
+                ran
+            }
+            Unit::Batch(p, jobs) => {
+                let ran = pipeline::events::run(&p, jobs).await;
+                drop(heartbeat);
+                finish_batch(ctx, ran).await
+            }
+        }
+    }
+}
+
+/// A unit's lease heartbeat, stopped when dropped (also when the unit panics).
+pub(crate) struct Heartbeat(pub(crate) AbortHandle);
+
+impl Drop for Heartbeat {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -64,35 +89,8 @@ impl Handler {
             Handler::Events(p) => {
                 let jobs = gather(ctx, p, at).await;
                 let more = !jobs.is_empty();
-                (
-                    more.then_some(Unit::Batch(jobs)).into_iter().collect(),
-                    more,
-                )
-            }
-        }
-    }
-
-    /// Runs a unit, stops its heartbeat and records how its jobs ended.
-    pub(crate) async fn run(&self, ctx: &Ctx, unit: Unit, heartbeat: AbortHandle) -> Ran {
-        match (self, unit) {
-            (Handler::Events(p), Unit::Batch(jobs)) => {
-                let ran = pipeline::events::run(p, jobs).await;
-                heartbeat.abort();
-                finish_batch(ctx, ran).await
-            }
-            (_, Unit::Job(job)) => {
-                let ran = run_job(ctx, job).await;
-                heartbeat.abort();
-                ran
-            }
-            (Handler::Jobs, Unit::Batch(jobs)) => {
-                // Never claimed so; each job on its own.
-                let mut ran = Ran::default();
-                for job in jobs {
-                    ran.merge(run_job(ctx, job).await);
-                }
-                heartbeat.abort();
-                ran
+                let batch = more.then(|| Unit::Batch(p.clone(), jobs));
+                (batch.into_iter().collect(), more)
             }
         }
     }

@@ -16,7 +16,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use super::handler::{Handler, Unit};
+use super::handler::{Handler, Heartbeat, Unit};
 use super::runner::{Ctx, Ran};
 
 /// When a lane claims.
@@ -74,9 +74,9 @@ impl Lane {
             let Ok(permit) = self.slots.clone().acquire_owned().await else {
                 break;
             };
-            let (ctx, handler) = (ctx.clone(), self.handler.clone());
+            let ctx = ctx.clone();
             self.running.spawn(async move {
-                let ran = run_unit(&ctx, &handler, unit).await;
+                let ran = run_unit(&ctx, unit).await;
                 drop(permit);
                 ran
             });
@@ -150,10 +150,10 @@ impl Lane {
     }
 }
 
-/// Runs one unit with a lease heartbeat; the handler records how its jobs ended.
-async fn run_unit(ctx: &Arc<Ctx>, handler: &Handler, unit: Unit) -> Ran {
+/// Runs one unit with a lease heartbeat; the unit records how its jobs ended.
+async fn run_unit(ctx: &Arc<Ctx>, unit: Unit) -> Ran {
     let heartbeat = tokio::spawn(heartbeat(ctx.clone(), unit.job_ids()));
-    handler.run(ctx, unit, heartbeat.abort_handle()).await
+    unit.run(ctx, Heartbeat(heartbeat.abort_handle())).await
 }
 
 /// Extends the leases every third of their length while the jobs run; a job whose lease was
