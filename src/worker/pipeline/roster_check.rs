@@ -5,8 +5,6 @@
 //! that is not the owner's in HubSpot. Routing would skip the first two silently otherwise
 //! (`explain` says "inactive"). It only logs; `handoff doctor` reports the same with fixes.
 
-use std::sync::Arc;
-
 use super::Pipeline;
 use crate::engine::Roster;
 use crate::engine::roster_live::{LiveOwner, OwnerFinding, check_roster};
@@ -49,9 +47,9 @@ pub async fn check_portals(
 }
 
 /// Logs one warning per roster owner that is not routable as the roster means it, per portal.
-pub async fn check_at_start(p: Arc<Pipeline>) {
-    let roster = p.rules.current().roster.clone();
-    for (id, finding) in check_portals(&p.client, &roster).await {
+pub(crate) async fn check_at_start(p: &Pipeline) {
+    let run = p.run();
+    for (id, finding) in check_portals(run.crm, &run.rules.roster).await {
         warn(id.0, &finding);
     }
 }

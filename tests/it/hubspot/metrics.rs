@@ -1,15 +1,16 @@
 //! What on-call sees of HubSpot on `/metrics`: `serve` with a portal pointed at the sandbox,
-//! whose faults and OAuth refusals stand in for HubSpot's (the owners refresh at start is the
-//! first call), and the client's own counters for requests and retries.
+//! whose faults and OAuth refusals stand in for HubSpot's (the roster check at start reads the
+//! owners: the first call, done when the app is up), and the client's own counters for
+//! requests and retries.
 
 use handoff::hubspot::client::ContactId;
 use handoff::hubspot::client::metrics::{HubspotReasonLabel, RequestLabel};
 use handoff::sandbox::{FaultConfig, RunningSandbox, SandboxConfig};
 
-use crate::support::app::{TestApp, spawn_app_with};
+use crate::support::app::{TestApp, spawn_stepped_app_with};
 use crate::support::hubspot::{KEY_HEX, PORTAL};
 use crate::support::sandbox::{client_for, seeded, start};
-use crate::support::scrape::{scrape, scrape_until};
+use crate::support::scrape::scrape;
 
 fn file(dir: &std::path::Path, name: &str, content: &str) -> String {
     let path = dir.join(name);
@@ -27,7 +28,7 @@ async fn serve_against(sb: &RunningSandbox, top: &str, auth: &str) -> TestApp {
         sb.sandbox.rate_limit().requests,
         sb.sandbox.rate_limit().interval_ms,
     );
-    spawn_app_with(&toml, &[]).await
+    spawn_stepped_app_with(&toml, &[]).await
 }
 
 #[tokio::test]
@@ -42,12 +43,12 @@ async fn a_429_storm_shows_as_rate_limits_and_a_portal_cooling_down() {
     let auth = format!("auth = {{ kind = \"private_app\", token_file = {token:?} }}");
     let app = serve_against(&sb, "", &auth).await;
 
-    scrape_until(&app.url(""), 20, "the first 429", |m| {
-        m.get("handoff_hubspot_rate_limited_total{policy=\"ten_secondly\"}") >= Some(1.0)
-    })
-    .await;
-    // Scraped again: the one above may have read the gauges just before the 429 arrived.
     let m = scrape(&app.url("")).await;
+    assert!(
+        m.get("handoff_hubspot_rate_limited_total{policy=\"ten_secondly\"}") >= Some(1.0),
+        "the first 429:\n{}",
+        m.text
+    );
     assert_eq!(
         m.value("handoff_hubspot_cooldowns_total{reason=\"rate_limited\"}"),
         1.0
@@ -90,10 +91,12 @@ async fn a_refused_token_refresh_shows_as_a_failed_refresh_and_a_paused_portal()
     );
     let app = serve_against(&sb, &format!("token_key_file = {key:?}"), &auth).await;
 
-    let m = scrape_until(&app.url(""), 20, "the refused refresh", |m| {
-        m.get("handoff_hubspot_token_refreshes_total{result=\"failed\"}") >= Some(1.0)
-    })
-    .await;
+    let m = scrape(&app.url("")).await;
+    assert!(
+        m.get("handoff_hubspot_token_refreshes_total{result=\"failed\"}") >= Some(1.0),
+        "the refused refresh:\n{}",
+        m.text
+    );
     assert_eq!(
         m.value("handoff_hubspot_token_refreshes_total{result=\"ok\"}"),
         0.0

@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::process::Output;
+use std::time::Duration;
 
 use handoff::store::queue::{OnExisting, Outcome, Scheduled};
 use handoff::store::{Dialect, NewJob, PAUSED_ERROR, Store};
@@ -12,7 +13,7 @@ use serde_json::{Value, json};
 
 use crate::support::app::{TestApp, spawn_app, spawn_app_in, spawn_app_on, spawn_app_with};
 use crate::support::cli;
-use crate::support::world::{eventually, handed_off_lead, new_lead, start_at};
+use crate::support::world::{handed_off_lead, new_lead, run_until, settle, start_at};
 
 const TOKEN: &str = "admin-token-for-tests-0123";
 const PORTAL: i64 = 62515;
@@ -276,10 +277,7 @@ async fn a_paused_portal_queues_its_events_without_calling_hubspot_until_resumed
         "HubSpot is told 2xx while paused, got {status}"
     );
     let key = format!("{PORTAL}:0-1:{id}");
-    eventually(15, "the worker puts the job back for the pause", || async {
-        !deferred(dir.path(), &key).await.is_empty()
-    })
-    .await;
+    settle(&env).await;
     assert_eq!(
         deferred(dir.path(), &key).await,
         vec![("ready".to_string(), 0)],
@@ -299,10 +297,11 @@ async fn a_paused_portal_queues_its_events_without_calling_hubspot_until_resumed
         resumed["jobsDue"], 1,
         "the waiting job is due now, not in a minute"
     );
-    eventually(15, "the follow-up task after the resume", || async {
-        !env.tasks(Some(id)).await.unwrap().is_empty()
-    })
-    .await;
+    settle(&env).await;
+    assert!(
+        !env.tasks(Some(id)).await.unwrap().is_empty(),
+        "the follow-up task after the resume"
+    );
     let rows = env
         .store
         .ledger()
@@ -328,7 +327,8 @@ async fn a_paused_portals_sla_checks_wait_for_the_resume() {
     let (status, _) = post_json(admin("/admin/portals/62515/pause"), json!({})).await;
     assert_eq!(status, 200);
     let key = format!("{PORTAL}:sla:{id}");
-    eventually(20, "the reminder check put back for the pause", || async {
+    let put_back = "the reminder check put back for the pause";
+    run_until(&env, Duration::from_secs(20), put_back, || async {
         !deferred(dir.path(), &key).await.is_empty()
     })
     .await;
@@ -345,10 +345,12 @@ async fn a_paused_portals_sla_checks_wait_for_the_resume() {
     assert_eq!(reminders(env.tasks(Some(id)).await.unwrap()), 0);
     let (status, _) = post_json(admin("/admin/portals/62515/resume"), json!({})).await;
     assert_eq!(status, 200);
-    eventually(15, "the reminder after the resume", || async {
-        reminders(env.tasks(Some(id)).await.unwrap()) == 1
-    })
-    .await;
+    settle(&env).await;
+    assert_eq!(
+        reminders(env.tasks(Some(id)).await.unwrap()),
+        1,
+        "the reminder after the resume"
+    );
     env.stop().await;
 }
 

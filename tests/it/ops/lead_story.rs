@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use handoff::demo::EnvOptions;
 use handoff::demo::service::ServiceMode;
 
-use crate::support::world::{eventually, new_lead, speed, start_with};
+use crate::support::world::{new_lead, poll_child, speed, start_with};
 
 /// The filter of docs/operations.md ("Follow one lead"), which `story` implements.
 const DOC_FILTER: &str =
@@ -73,7 +73,7 @@ async fn every_log_line_about_a_lead_carries_its_ids_and_the_doc_filter_prints_i
         .await
         .unwrap();
     assert_eq!(status, 200);
-    eventually(30, "the reassigned lead's new task", || async {
+    poll_child(30, "the reassigned lead's new task", || async {
         read_log(&log).iter().any(|l| {
             l["message"] == "task created" && l["contact_id"] == id && l["handoff_id"].is_i64()
         })

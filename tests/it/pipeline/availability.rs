@@ -10,7 +10,7 @@ use handoff::report::History;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::support::world::{calm, eventually, new_lead, start_with};
+use crate::support::world::{calm, new_lead, settle, start_with};
 
 /// How long the availability cache lives in these tests.
 const REFRESH_MS: u64 = 1_000;
@@ -49,21 +49,10 @@ async fn decide(env: &handoff::demo::DemoEnv, email: &str) -> (String, String) {
     env.deliver(&[env.event("contact.creation", id, json!({}))])
         .await
         .unwrap();
-    eventually(15, "the decision", || async {
-        !env.store
-            .ledger()
-            .decisions_of(62515, id)
-            .await
-            .unwrap()
-            .is_empty()
-    })
-    .await;
+    settle(env).await;
     let history = History::load(&env.store, 62515, id).await.unwrap();
     let owner = history.decisions[0].owner_id.clone().unwrap_or_default();
-    (
-        owner,
-        history.to_text(jiff::Timestamp::now().as_millisecond()),
-    )
+    (owner, history.to_text(env.now().as_millisecond()))
 }
 
 async fn set_user(env: &handoff::demo::DemoEnv, owner: &str, properties: serde_json::Value) {
@@ -77,8 +66,9 @@ async fn set_user(env: &handoff::demo::DemoEnv, owner: &str, properties: serde_j
 }
 
 /// Longer than the cache lives, so the next decision reads HubSpot again.
-async fn let_the_cache_expire() {
-    tokio::time::sleep(Duration::from_millis(REFRESH_MS + 500)).await;
+fn let_the_cache_expire(env: &handoff::demo::DemoEnv) {
+    env.advance(Duration::from_millis(REFRESH_MS + 500))
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,7 +88,7 @@ async fn reps_away_or_out_of_office_in_hubspot_get_no_new_leads_unless_config_sa
     // Both US reps away in HubSpot: Marcus is skipped, Priya's roster entry ignores HubSpot.
     set_user(&env, "301", json!({"hs_availability_status": "away"})).await;
     set_user(&env, "302", json!({"hs_availability_status": "away"})).await;
-    let_the_cache_expire().await;
+    let_the_cache_expire(&env);
     let (owner, text) = decide(&env, "away-1@pinecrest-analytics.com").await;
     assert_eq!(owner, "302", "{text}");
     assert!(text.contains("301 excluded: away in HubSpot"), "{text}");
@@ -110,14 +100,14 @@ async fn reps_away_or_out_of_office_in_hubspot_get_no_new_leads_unless_config_sa
     // Marcus is back: the refresh picks it up and he is in the rotation again (his weight
     // makes him next).
     set_user(&env, "301", json!({"hs_availability_status": "available"})).await;
-    let_the_cache_expire().await;
+    let_the_cache_expire(&env);
     let (owner, text) = decide(&env, "back-2@pinecrest-analytics.com").await;
     assert!(!text.contains("301 excluded"), "{text}");
     assert_eq!(owner, "301", "{text}");
 
     // Out of office in HubSpot (which also sets the status away): the explanation names the
     // last day, in Marcus's zone, and the source.
-    let now = jiff::Timestamp::now();
+    let now = env.now();
     let end = now + jiff::SignedDuration::from_hours(72);
     let ooo = format!(
         r#"[{{"startTimestamp":{},"endTimestamp":{}}}]"#,
@@ -130,7 +120,7 @@ async fn reps_away_or_out_of_office_in_hubspot_get_no_new_leads_unless_config_sa
         json!({"hs_availability_status": "away", "hs_out_of_office_hours": ooo}),
     )
     .await;
-    let_the_cache_expire().await;
+    let_the_cache_expire(&env);
     let (owner, text) = decide(&env, "ooo-3@pinecrest-analytics.com").await;
     let last_day = jiff::tz::TimeZone::get("America/New_York")
         .unwrap()
@@ -154,7 +144,7 @@ async fn reps_away_or_out_of_office_in_hubspot_get_no_new_leads_unless_config_sa
         .await
         .unwrap();
     assert_eq!(refused.status(), 204);
-    let_the_cache_expire().await;
+    let_the_cache_expire(&env);
     let (_, text) = decide(&env, "refused-4@pinecrest-analytics.com").await;
     assert!(!text.contains("301 excluded"), "{text}");
     env.stop().await;

@@ -9,7 +9,7 @@ use handoff::demo::setup::PORTAL_ID;
 use handoff::store::ledger::Step;
 use serde_json::json;
 
-use crate::support::world::{calm, eventually, start_at, us_lead};
+use crate::support::world::{calm, settle, start_at, us_lead};
 
 const ASSOCIATIONS: &str = "POST /crm/associations/2026-09/contacts/companies/batch/read";
 const COMPANIES: &str = "POST /crm/objects/2026-09/companies/batch/read";
@@ -37,22 +37,16 @@ async fn hand_off(env: &DemoEnv, email: &str, company: &str, primary: bool) -> i
     env.deliver(&[env.event("contact.creation", id, json!({}))])
         .await
         .unwrap();
-    eventually(15, "the handoff", || async {
-        env.store
-            .ledger()
-            .handoffs_for(PORTAL_ID, &[id])
-            .await
-            .unwrap()
-            .first()
-            .is_some_and(|r| r.step == Step::SlaScheduled)
-    })
-    .await;
-    env.store
+    settle(env).await;
+    let row = env
+        .store
         .ledger()
         .handoffs_for(PORTAL_ID, &[id])
         .await
-        .unwrap()[0]
-        .score
+        .unwrap()
+        .remove(0);
+    assert_eq!(row.step, Step::SlaScheduled, "the handoff");
+    row.score
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -100,15 +94,7 @@ async fn a_lead_a_company_free_rule_disqualifies_costs_no_company_or_association
     env.deliver(&[env.event("contact.creation", id, json!({}))])
         .await
         .unwrap();
-    eventually(15, "the decision", || async {
-        !env.store
-            .ledger()
-            .decisions_of(PORTAL_ID, id)
-            .await
-            .unwrap()
-            .is_empty()
-    })
-    .await;
+    settle(&env).await;
     let decision = env
         .store
         .ledger()

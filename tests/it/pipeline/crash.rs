@@ -6,7 +6,7 @@ use handoff::demo::service::ServiceMode;
 use handoff::store::ledger::Step;
 use serde_json::json;
 
-use crate::support::world::{calm, eventually, follow_ups, handoff_row, new_lead, start_with};
+use crate::support::world::{calm, follow_ups, handoff_row, new_lead, poll_child, start_with};
 
 /// Short leases so the restarted process picks up the killed one's job within seconds, and a
 /// first touch far away so no SLA step runs during the test.
@@ -43,7 +43,7 @@ async fn a_sigkill_after_the_owner_is_written_and_the_task_sent_leaves_one_task(
         .unwrap();
     assert_eq!(status, 200, "accepted before the crash");
 
-    eventually(
+    poll_child(
         20,
         "the owner written and the task created in HubSpot",
         || async {
@@ -64,7 +64,7 @@ async fn a_sigkill_after_the_owner_is_written_and_the_task_sent_leaves_one_task(
     env.set_faults(&json!({})).await.unwrap();
     env.child().unwrap().restart().await.unwrap();
 
-    eventually(30, "the handoff to resume and finish", || async {
+    poll_child(30, "the handoff to resume and finish", || async {
         let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
         rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })

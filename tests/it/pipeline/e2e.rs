@@ -1,5 +1,5 @@
 //! End to end through real HTTP: signed deliveries into `serve`, the pipeline against the
-//! HubSpot sandbox, on an accelerated clock (SLAs of seconds).
+//! HubSpot sandbox, SLAs of seconds on the world's clock, which the tests move.
 
 use std::time::Duration;
 
@@ -11,8 +11,8 @@ use handoff::hubspot::client::ApiVersion;
 use handoff::store::ledger::Step;
 
 use crate::support::world::{
-    eventually, follow_ups, handed_off_lead, handoff_row, new_lead, speed, start, start_at,
-    start_with,
+    follow_ups, handed_off_lead, handoff_row, new_lead, run_for, run_until, settle, speed, start,
+    start_at, start_with,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -44,6 +44,7 @@ async fn hands_off_one_lead(v: ApiVersion) {
         (200..300).contains(&status),
         "HubSpot is told 2xx, got {status}"
     );
+    settle(&env).await;
     // HubSpot redelivers the same event, and a later property change arrives too.
     env.deliver(std::slice::from_ref(&creation)).await.unwrap();
     env.deliver(&[env.event(
@@ -53,11 +54,7 @@ async fn hands_off_one_lead(v: ApiVersion) {
     )])
     .await
     .unwrap();
-    eventually(15, "the follow-up task", || async {
-        !env.tasks(Some(id)).await.unwrap().is_empty()
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    settle(&env).await;
     let tasks = env.tasks(Some(id)).await.unwrap();
     assert_eq!(
         follow_ups(&tasks).len(),
@@ -129,7 +126,7 @@ async fn a_missed_sla_reminds_escalates_and_reassigns_to_another_rep() {
     env.deliver(&[env.event("contact.creation", id, json!({}))])
         .await
         .unwrap();
-    eventually(30, "a reassignment", || async {
+    run_until(&env, Duration::from_secs(30), "a reassignment", || async {
         let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
         rows.first()
             .is_some_and(|r| r.reassignments >= 1 && r.step == Step::SlaScheduled)
@@ -180,18 +177,14 @@ async fn a_touch_stops_the_ladder_and_a_disposition_closes_the_loop() {
     let dir = tempfile::tempdir().unwrap();
     let env = start(dir.path()).await;
     let id = handed_off_lead(&env, "kim@pinecrest-analytics.com").await;
-    let now = jiff::Timestamp::now().as_millisecond().to_string();
+    let now = env.now().as_millisecond().to_string();
     env.change(id, &json!({"hs_last_sales_activity_timestamp": now}))
         .await
         .unwrap();
-    eventually(10, "the touch", || async {
-        env.store.ledger().handoffs_for(62515, &[id]).await.unwrap()[0]
-            .first_touch_at_ms
-            .is_some()
-    })
-    .await;
+    settle(&env).await;
+    assert!(handoff_row(&env, id).await.first_touch_at_ms.is_some());
     // Long past the SLA: nothing escalates.
-    tokio::time::sleep(Duration::from_secs(8)).await;
+    run_for(&env, Duration::from_secs(8)).await;
     let row = handoff_row(&env, id).await;
     assert_eq!(
         (row.escalations, row.reassignments, row.sla_met),
@@ -211,12 +204,7 @@ async fn a_touch_stops_the_ladder_and_a_disposition_closes_the_loop() {
     )
     .await
     .unwrap();
-    eventually(10, "the disposition", || async {
-        env.store.ledger().handoffs_for(62515, &[id]).await.unwrap()[0]
-            .disposition
-            .is_some()
-    })
-    .await;
+    settle(&env).await;
     let row = handoff_row(&env, id).await;
     assert_eq!(row.disposition.as_deref(), Some("disqualified"));
     assert_eq!(row.disposition_reason.as_deref(), Some("no budget"));
@@ -236,16 +224,17 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
     ])
     .await
     .unwrap();
-    eventually(15, "both handoffs", || async {
-        let rows = env
-            .store
-            .ledger()
-            .handoffs_for(62515, &[a, b])
-            .await
-            .unwrap();
-        rows.len() == 2 && rows.iter().all(|r| r.step == Step::SlaScheduled)
-    })
-    .await;
+    settle(&env).await;
+    let rows = env
+        .store
+        .ledger()
+        .handoffs_for(62515, &[a, b])
+        .await
+        .unwrap();
+    assert!(
+        rows.len() == 2 && rows.iter().all(|r| r.step == Step::SlaScheduled),
+        "both handoffs: {rows:#?}"
+    );
     // b is merged into a: a keeps its handoff, b's is closed as merged; no new task.
     env.http
         .post(format!("{}/_sandbox/contacts/merge", env.sandbox.base_url))
@@ -260,10 +249,11 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
     )])
     .await
     .unwrap();
-    eventually(10, "the merge", || async {
-        env.store.ledger().handoffs_for(62515, &[b]).await.unwrap()[0].status == "merged"
-    })
-    .await;
+    settle(&env).await;
+    assert_eq!(
+        env.store.ledger().handoffs_for(62515, &[b]).await.unwrap()[0].status,
+        "merged"
+    );
     assert_eq!(
         env.store.ledger().handoffs_for(62515, &[a]).await.unwrap()[0].status,
         "open"
@@ -274,15 +264,16 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
     env.deliver(&[env.event("contact.privacyDeletion", a, json!({}))])
         .await
         .unwrap();
-    eventually(10, "the erasure", || async {
+    settle(&env).await;
+    assert!(
         env.store
             .ledger()
             .decisions_of(62515, a)
             .await
             .unwrap()
-            .is_empty()
-    })
-    .await;
+            .is_empty(),
+        "the contact's decisions are erased"
+    );
     let row = env
         .store
         .ledger()
@@ -321,16 +312,13 @@ async fn a_lead_status_set_before_the_handoff_is_not_taken_for_sales_acting_on_i
     env.deliver(&[env.event("contact.creation", id, json!({}))])
         .await
         .unwrap();
-    eventually(15, "the handoff", || async {
-        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
-        rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
-    })
-    .await;
+    settle(&env).await;
+    assert_eq!(handoff_row(&env, id).await.step, Step::SlaScheduled);
     // A later change makes handoff read the contact again: still no news from sales.
     env.change(id, &json!({"hs_analytics_num_page_views": "30"}))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    settle(&env).await;
     let row = handoff_row(&env, id).await;
     assert_eq!(row.status, "open", "the ladder still runs");
     assert_eq!(row.disposition, None);
@@ -343,11 +331,9 @@ async fn a_lead_status_set_before_the_handoff_is_not_taken_for_sales_acting_on_i
     )
     .await
     .unwrap();
-    eventually(15, "the disposition", || async {
-        let row = handoff_row(&env, id).await;
-        row.disposition.as_deref() == Some("disqualified")
-    })
-    .await;
+    settle(&env).await;
+    let row = handoff_row(&env, id).await;
+    assert_eq!(row.disposition.as_deref(), Some("disqualified"));
     env.stop().await;
 }
 
@@ -355,7 +341,7 @@ async fn a_lead_status_set_before_the_handoff_is_not_taken_for_sales_acting_on_i
 async fn sla_checks_waiting(env: &handoff::demo::DemoEnv) -> i64 {
     env.store
         .queue()
-        .depth(jiff::Timestamp::now().as_millisecond())
+        .depth(env.now().as_millisecond())
         .await
         .unwrap()
         .iter()
@@ -366,13 +352,9 @@ async fn sla_checks_waiting(env: &handoff::demo::DemoEnv) -> i64 {
 
 /// The lead was accepted by sales: closed, touched, with its one task and no ladder left.
 async fn assert_accepted_without_ladder(env: &handoff::demo::DemoEnv, id: i64) {
-    eventually(15, "the disposition and the finished steps", || async {
-        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
-        rows.first()
-            .is_some_and(|r| r.disposition.is_some() && r.step == Step::SlaScheduled)
-    })
-    .await;
+    settle(env).await;
     let row = handoff_row(env, id).await;
+    assert_eq!(row.step, Step::SlaScheduled, "the finished steps");
     assert_eq!(row.disposition.as_deref(), Some("accepted"));
     assert_eq!(row.disposition_reason.as_deref(), Some("sales engaged"));
     assert_eq!(row.status, "closed");
@@ -427,15 +409,7 @@ async fn a_status_change_that_happened_before_the_decision_was_recorded_is_a_dis
     let at = creation["occurredAt"].as_i64().unwrap() + 1;
     env.deliver(&[creation]).await.unwrap();
     // The decision read the status already set; its change event arrives only afterwards.
-    eventually(15, "the decision", || async {
-        !env.store
-            .ledger()
-            .handoffs_for(62515, &[id])
-            .await
-            .unwrap()
-            .is_empty()
-    })
-    .await;
+    settle(&env).await;
     let decided_at = handoff_row(&env, id).await.handed_off_at_ms;
     assert!(at < decided_at, "the change happened before the decision");
     env.deliver(&[env.event(
@@ -454,7 +428,7 @@ async fn a_creation_delivered_after_a_later_change_still_makes_one_handoff_and_o
     let dir = tempfile::tempdir().unwrap();
     let env = start(dir.path()).await;
     let id = new_lead(&env, "late-creation@pinecrest-analytics.com").await;
-    let now = jiff::Timestamp::now().as_millisecond();
+    let now = env.now().as_millisecond();
     // HubSpot does not keep order: a property change that happened after the creation
     // arrives first, the creation five seconds of occurredAt later, then the change again.
     let change = env.event(
@@ -467,18 +441,17 @@ async fn a_creation_delivered_after_a_later_change_still_makes_one_handoff_and_o
         id,
         json!({"changeFlag": "NEW", "occurredAt": now - 5_000}),
     );
+    // Each delivery is handled before the next arrives.
     assert_eq!(
         env.deliver(std::slice::from_ref(&change)).await.unwrap(),
         200
     );
+    settle(&env).await;
     assert_eq!(env.deliver(&[creation]).await.unwrap(), 200);
+    settle(&env).await;
     assert_eq!(env.deliver(&[change]).await.unwrap(), 200);
-    eventually(15, "the handoff's steps done", || async {
-        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
-        rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    settle(&env).await;
+    assert_eq!(handoff_row(&env, id).await.step, Step::SlaScheduled);
     let tasks = env.tasks(Some(id)).await.unwrap();
     assert_eq!(follow_ups(&tasks).len(), 1, "one task: {tasks:#?}");
     let row = handoff_row(&env, id).await;

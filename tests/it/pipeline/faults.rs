@@ -7,7 +7,9 @@ use handoff::store::ledger::Step;
 use handoff::store::queue::DeadFilter;
 use serde_json::{Value, json};
 
-use crate::support::world::{calm, eventually, follow_ups, new_lead, start_with};
+use std::time::Duration;
+
+use crate::support::world::{calm, follow_ups, new_lead, run_until, settle, start_with};
 
 const LEADS: usize = 24;
 
@@ -45,10 +47,15 @@ async fn a_429_storm_and_5xx_answers_delay_handoffs_but_lose_or_double_none() {
     assert_eq!(env.deliver(first).await.unwrap(), 200);
     assert_eq!(env.deliver(second).await.unwrap(), 200);
 
-    eventually(120, "every lead handed off", || async {
-        let rows = env.store.ledger().handoffs_for(62515, &ids).await.unwrap();
-        rows.len() == LEADS && rows.iter().all(|r| r.step == Step::SlaScheduled)
-    })
+    run_until(
+        &env,
+        Duration::from_secs(600),
+        "every lead handed off",
+        || async {
+            let rows = env.store.ledger().handoffs_for(62515, &ids).await.unwrap();
+            rows.len() == LEADS && rows.iter().all(|r| r.step == Step::SlaScheduled)
+        },
+    )
     .await;
     let stats = env.stats().await.unwrap();
     assert!(
@@ -99,12 +106,12 @@ async fn a_lead_whose_company_cannot_be_read_waits_instead_of_being_decided_with
     env.deliver(&[env.event("contact.creation", id, json!({}))])
         .await
         .unwrap();
-    eventually(30, "the company read to fail", || async {
-        let stats = env.stats().await.unwrap();
-        stats["injected5xx"].as_u64().unwrap_or(0) > 0
-    })
-    .await;
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    settle(&env).await;
+    let stats = env.stats().await.unwrap();
+    assert!(
+        stats["injected5xx"].as_u64().unwrap_or(0) > 0,
+        "the company read failed: {stats}"
+    );
     assert!(
         env.store
             .ledger()
@@ -115,7 +122,8 @@ async fn a_lead_whose_company_cannot_be_read_waits_instead_of_being_decided_with
         "no decision on partial data"
     );
     env.set_faults(&json!({})).await.unwrap();
-    eventually(90, "the handoff once the company can be read", || async {
+    let read = "the handoff once the company can be read";
+    run_until(&env, Duration::from_secs(600), read, || async {
         let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
         rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })

@@ -13,7 +13,7 @@ use handoff::store::ledger::Step;
 use serde_json::{Value, json};
 
 use crate::support::cli;
-use crate::support::world::{eventually, follow_ups, new_lead, speed, start_with};
+use crate::support::world::{follow_ups, new_lead, poll_child, settle, speed, start_with};
 
 /// The demo portal again, with the journal on (the last layer replaces the portal list).
 fn journal_settings(dir: &Path, catch_up_at_start: bool) -> String {
@@ -55,14 +55,19 @@ async fn world(dir: &Path, service: ServiceMode, catch_up_at_start: bool) -> Dem
         let again = handoff(dir, &["journal", "subscribe"]);
         assert!(stdout(&again).contains("already present"), "{again:?}");
     }
-    eventually(15, "the journal subscription", || async {
+    let subscribed = || async {
         let j = env
             .control(reqwest::Method::GET, "journal", None)
             .await
             .unwrap();
         j["subscriptions"].as_array().is_some_and(|s| !s.is_empty())
-    })
-    .await;
+    };
+    if catch_up_at_start {
+        // `serve` (the real binary) subscribes as it starts, on its own.
+        poll_child(15, "the journal subscription", subscribed).await;
+    } else {
+        assert!(subscribed().await, "the journal subscription");
+    }
     env
 }
 
@@ -79,17 +84,24 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// The recovered lead's handoff, once `serve`'s worker has run what was queued.
 async fn handed_off_once(env: &DemoEnv, id: i64) {
-    eventually(20, "the recovered lead's handoff", || async {
-        env.store
-            .ledger()
-            .handoffs_for(PORTAL_ID, &[id])
-            .await
-            .unwrap()
-            .first()
-            .is_some_and(|r| r.step == Step::SlaScheduled)
-    })
-    .await;
+    settle(env).await;
+    assert_handed_off_once(env, id).await;
+}
+
+async fn handoff_done(env: &DemoEnv, id: i64) -> bool {
+    env.store
+        .ledger()
+        .handoffs_for(PORTAL_ID, &[id])
+        .await
+        .unwrap()
+        .first()
+        .is_some_and(|r| r.step == Step::SlaScheduled)
+}
+
+async fn assert_handed_off_once(env: &DemoEnv, id: i64) {
+    assert!(handoff_done(env, id).await, "the recovered lead's handoff");
     let tasks = env.tasks(Some(id)).await.unwrap();
     assert_eq!(follow_ups(&tasks).len(), 1, "one follow-up task: {tasks:?}");
 }
@@ -197,7 +209,12 @@ async fn a_lead_created_while_the_service_was_down_is_recovered_at_start() {
     env.child().unwrap().kill().await.unwrap();
     let id = new_lead(&env, "journal-down@pinecrest-analytics.com").await;
     env.child().unwrap().restart().await.unwrap();
-    handed_off_once(&env, id).await;
+    // The real binary catches up at start and runs its worker's own loop.
+    poll_child(20, "the recovered lead's handoff", || {
+        handoff_done(&env, id)
+    })
+    .await;
+    assert_handed_off_once(&env, id).await;
     env.stop().await;
 }
 

@@ -11,8 +11,11 @@ use handoff::demo::{DemoEnv, EnvOptions};
 use handoff::store::ledger::Step;
 use serde_json::{Value, json};
 
+use std::time::Duration;
+
 use crate::support::world::{
-    calm, eventually, follow_ups, handed_off_lead, handoff_row, new_lead, speed, start_with,
+    calm, events_waiting, follow_ups, handed_off_lead, handoff_row, new_lead, poll_child,
+    run_until, settle, speed, start_with,
 };
 
 /// The demo playbook with leads on; `extra` is appended (other sections) as the last layer.
@@ -70,20 +73,18 @@ fn stage_event(env: &DemoEnv, lead_id: &str, stage: &str) -> Value {
 async fn the_portals_lead_stages_are_read_when_the_service_starts_before_any_lead() {
     let dir = tempfile::tempdir().unwrap();
     let env = start(dir.path(), calm(), "").await;
-    eventually(10, "the lead pipelines read at start", || async {
-        let stats = env.stats().await.unwrap();
-        stats["byRoute"]["GET /crm/pipelines/2026-09/{object}"].as_u64() == Some(1)
-    })
-    .await;
+    // The world is back from its start once the checks `serve` runs at start are done.
     let stats = env.stats().await.unwrap();
+    assert_eq!(
+        stats["byRoute"]["GET /crm/pipelines/2026-09/{object}"].as_u64(),
+        Some(1),
+        "the lead pipelines read at start: {stats}"
+    );
     let creates = stats["byRoute"]["POST /crm/objects/2026-09/leads/batch/create"].as_u64();
     assert_eq!(creates, None, "no lead was created yet: {stats}");
     // The first lead finds the stages known: no second read.
     let id = handed_off_lead(&env, "early@pinecrest-analytics.com").await;
-    eventually(15, "the lead", || async {
-        leads_of(&env, id).await.len() == 1
-    })
-    .await;
+    assert_eq!(leads_of(&env, id).await.len(), 1, "the lead");
     let stats = env.stats().await.unwrap();
     assert_eq!(stats["byRoute"]["GET /crm/pipelines/2026-09/{object}"], 1);
     env.stop().await;
@@ -98,6 +99,7 @@ async fn a_handoff_creates_one_lead_and_its_disqualified_stage_becomes_a_disposi
     env.deliver(&[env.event("contact.creation", id, json!({}))])
         .await
         .unwrap();
+    settle(&env).await;
     let row = handoff_row(&env, id).await;
     let leads = leads_of(&env, id).await;
     assert_eq!(leads.len(), 1, "one lead per handoff: {leads:#?}");
@@ -117,7 +119,7 @@ async fn a_handoff_creates_one_lead_and_its_disqualified_stage_becomes_a_disposi
     let history = handoff::report::History::load(&env.store, 62515, id)
         .await
         .unwrap();
-    let text = history.to_text(jiff::Timestamp::now().as_millisecond());
+    let text = history.to_text(env.now().as_millisecond());
     let shown = format!("HubSpot lead    created {lead_id}, owner {}", row.owner_id);
     assert!(text.contains(&shown), "{text}");
 
@@ -134,12 +136,13 @@ async fn a_handoff_creates_one_lead_and_its_disqualified_stage_becomes_a_disposi
         .await
         .unwrap();
     assert_eq!(status, 200);
-    eventually(15, "the disposition from the lead's stage", || async {
-        let r = handoff_row(&env, id).await;
-        r.disposition.as_deref() == Some("disqualified")
-    })
-    .await;
+    settle(&env).await;
     let row = handoff_row(&env, id).await;
+    assert_eq!(
+        row.disposition.as_deref(),
+        Some("disqualified"),
+        "the disposition from the lead's stage"
+    );
     assert_eq!(row.disposition_reason.as_deref(), Some("NOT_A_GOOD_FIT"));
     assert_eq!(row.status, "closed", "a disposition closes the handoff");
     assert!(row.first_touch_at_ms.is_some(), "a disposition is a touch");
@@ -173,14 +176,8 @@ async fn a_working_stage_and_a_lead_handoff_did_not_create_record_nothing() {
         .await
         .unwrap();
     assert_eq!(status, 200);
-    eventually(15, "the lead events handled", || async {
-        let now = jiff::Timestamp::now().as_millisecond();
-        let depth = env.store.queue().depth(now).await.unwrap();
-        !depth
-            .iter()
-            .any(|d| d.lane == "events" && d.status != "dead")
-    })
-    .await;
+    settle(&env).await;
+    assert_eq!(events_waiting(&env).await, 0, "the lead events handled");
     let row = handoff_row(&env, id).await;
     assert_eq!(
         row.disposition, None,
@@ -265,8 +262,9 @@ async fn a_reassignment_after_a_missed_sla_moves_the_lead_to_the_new_owner() {
     env.deliver(&[env.event("contact.creation", id, json!({}))])
         .await
         .unwrap();
-    // The ladder may reassign more than once: wait for the lead to match the latest owner.
-    eventually(30, "a reassignment with the lead moved", || async {
+    // The ladder may reassign more than once: run until the lead matches the latest owner.
+    let moved = "a reassignment with the lead moved";
+    run_until(&env, Duration::from_secs(30), moved, || async {
         let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
         let Some(r) = rows.first() else { return false };
         let leads = leads_of(&env, id).await;
@@ -320,7 +318,7 @@ async fn a_sigkill_while_the_lead_create_is_in_flight_leaves_one_lead() {
     env.deliver(&[env.event("contact.creation", id, json!({}))])
         .await
         .unwrap();
-    eventually(20, "the lead created in HubSpot", || async {
+    poll_child(20, "the lead created in HubSpot", || async {
         !leads_of(&env, id).await.is_empty()
     })
     .await;
@@ -335,7 +333,7 @@ async fn a_sigkill_while_the_lead_create_is_in_flight_leaves_one_lead() {
     env.set_faults(&json!({})).await.unwrap();
     env.child().unwrap().restart().await.unwrap();
 
-    eventually(30, "the handoff to resume and finish", || async {
+    poll_child(30, "the handoff to resume and finish", || async {
         let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
         rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })

@@ -8,7 +8,9 @@ use handoff::demo::{DemoEnv, EnvOptions};
 use handoff::store::ledger::Step;
 use serde_json::{Value, json};
 
-use crate::support::world::{eventually, follow_ups, handed_off_lead, new_lead, speed, start_with};
+use crate::support::world::{
+    follow_ups, handed_off_lead, handoff_row, new_lead, settle, speed, start_with,
+};
 
 const PORTAL: i64 = 62515;
 
@@ -101,7 +103,7 @@ async fn a_matching_lead_is_enrolled_once_on_behalf_of_its_owner() {
         .await
         .unwrap();
     let enrolled = format!("4001: enrolled (enrollment {})", e["id"].as_str().unwrap());
-    let text = history.to_text(jiff::Timestamp::now().as_millisecond());
+    let text = history.to_text(env.now().as_millisecond());
     assert!(text.contains(&enrolled), "{text}");
 
     // HubSpot sends more events for the contact (and redelivers the first): no second call.
@@ -116,17 +118,15 @@ async fn a_matching_lead_is_enrolled_once_on_behalf_of_its_owner() {
         .await
         .unwrap();
     let calls = |s: &Value| s["byRoute"]["POST /automation/sequences/2026-09/enrollments"].as_u64();
-    eventually(15, "the later events handled", || async {
-        let now = jiff::Timestamp::now().as_millisecond();
-        let depth = env.store.queue().depth(now).await.unwrap();
-        depth
-            .iter()
-            .filter(|d| d.lane == "events")
-            .map(|d| d.jobs)
-            .sum::<i64>()
-            == 0
-    })
-    .await;
+    settle(&env).await;
+    let depth = env.store.queue().depth(env.now().as_millisecond()).await;
+    let events: i64 = depth
+        .unwrap()
+        .iter()
+        .filter(|d| d.lane == "events")
+        .map(|d| d.jobs)
+        .sum();
+    assert_eq!(events, 0, "the later events handled");
     assert_eq!(calls(&env.stats().await.unwrap()), Some(1));
     assert_eq!(enrollments(&env).await.len(), 1);
     assert_eq!(counted(&env, "enrolled", "none").await, 1.0);
@@ -180,16 +180,12 @@ async fn a_contact_already_in_a_sequence_still_gets_its_task_and_the_reason_is_r
     env.deliver(&[env.event("contact.creation", id, json!({}))])
         .await
         .unwrap();
-    eventually(15, "the handoff with its SLA ladder", || async {
-        env.store
-            .ledger()
-            .handoffs_for(PORTAL, &[id])
-            .await
-            .unwrap()
-            .first()
-            .is_some_and(|r| r.step == Step::SlaScheduled)
-    })
-    .await;
+    settle(&env).await;
+    assert_eq!(
+        handoff_row(&env, id).await.step,
+        Step::SlaScheduled,
+        "the handoff with its SLA ladder"
+    );
     let rec = ledger(&env, id).await;
     assert_eq!(
         (

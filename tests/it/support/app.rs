@@ -5,10 +5,14 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use handoff::config::{ConfigSources, LoadedConfig, load};
+use handoff::hubspot::client::ManualClock;
 use handoff::hubspot::signature::{sign_v1, sign_v2, sign_v3};
-use handoff::startup::Application;
+use handoff::startup::{Application, Drive, Stepped};
 use handoff::store::{Dialect, Store};
+use handoff::worker::Ran;
 use secrecy::SecretString;
 use sqlx::SqlitePool;
 use tokio_util::sync::CancellationToken;
@@ -25,6 +29,8 @@ pub struct TestApp {
     pub db_url: String,
     pub shutdown: CancellationToken,
     pub server: tokio::task::JoinHandle<()>,
+    /// The worker and its clock, when the test steps the worker ([`TestApp::run_due`]).
+    stepped: Option<(Stepped, Arc<ManualClock>)>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -73,6 +79,21 @@ pub async fn spawn_app_on(engine: Dialect, toml: &str, extra_env: &[(&str, &str)
     app
 }
 
+/// A server whose worker the test steps on its own clock ([`TestApp::run_due`]), on SQLite;
+/// the checks `serve` runs at start are done when it returns.
+pub async fn spawn_stepped_app() -> TestApp {
+    spawn_stepped_app_with("", &[]).await
+}
+
+/// [`spawn_stepped_app`] with `toml` as the admin's file.
+pub async fn spawn_stepped_app_with(toml: &str, extra_env: &[(&str, &str)]) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::support::engines::fresh_url(Dialect::Sqlite, dir.path()).await;
+    let mut app = spawn_stepped_app_in(dir.path(), &url, toml, extra_env).await;
+    app._dir = Some(dir);
+    app
+}
+
 /// A server whose configuration and store live in `dir` (the caller keeps it, e.g. to start
 /// the service again on the same store).
 pub async fn spawn_app_in(
@@ -81,11 +102,43 @@ pub async fn spawn_app_in(
     toml: &str,
     extra_env: &[(&str, &str)],
 ) -> TestApp {
+    spawn(dir, url, toml, extra_env, false).await
+}
+
+/// [`spawn_app_in`] with a worker the test steps on its own clock ([`TestApp::run_due`]).
+pub async fn spawn_stepped_app_in(
+    dir: &Path,
+    url: &str,
+    toml: &str,
+    extra_env: &[(&str, &str)],
+) -> TestApp {
+    spawn(dir, url, toml, extra_env, true).await
+}
+
+async fn spawn(
+    dir: &Path,
+    url: &str,
+    toml: &str,
+    extra_env: &[(&str, &str)],
+    stepped: bool,
+) -> TestApp {
     let mut env: Vec<(&str, &str)> = vec![("HANDOFF__STORE__URL", url)];
     env.extend_from_slice(extra_env);
     let config = load_config(dir, toml, &env);
     let db_url = config.settings.store.url.clone();
-    let app = Application::build(config).await.unwrap();
+    let clock = stepped.then(|| Arc::new(ManualClock::new(jiff::Timestamp::now())));
+    let drive = match &clock {
+        Some(clock) => Drive {
+            clock: clock.clone(),
+            worker_loop: false,
+        },
+        None => Drive::default(),
+    };
+    let app = Application::build_with(config, drive).await.unwrap();
+    let stepped = clock.map(|clock| (app.stepped(), clock));
+    if let Some((worker, _)) = &stepped {
+        worker.start().await;
+    }
     let store = app.store().clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -103,6 +156,7 @@ pub async fn spawn_app_in(
         db_url,
         shutdown,
         server,
+        stepped,
         _dir: None,
     }
 }
@@ -230,6 +284,18 @@ impl TestApp {
         rows.into_iter()
             .map(|(k, p)| (k, serde_json::from_str(&p).unwrap()))
             .collect()
+    }
+
+    /// One step of the worker: every job due now, on every lane, run to its end.
+    pub async fn run_due(&self) -> Ran {
+        let (worker, _) = self.stepped.as_ref().expect("a stepped app");
+        worker.run_due().await
+    }
+
+    /// Moves the app's clock forward.
+    pub fn advance(&self, by: std::time::Duration) {
+        let (_, clock) = self.stepped.as_ref().expect("a stepped app");
+        clock.advance(by);
     }
 
     pub async fn stop(self) {

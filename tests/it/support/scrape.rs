@@ -2,7 +2,6 @@
 //! series is the metric name with its labels as rendered (`name{a="b"}`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
 
 pub struct Scrape {
     pub text: String,
@@ -65,26 +64,4 @@ pub async fn scrape(base: &str) -> Scrape {
         .await
         .unwrap();
     Scrape::parse(text)
-}
-
-/// Scrapes until `ready` holds (the background work it waits for has happened), at most `secs`.
-pub async fn scrape_until(
-    base: &str,
-    secs: u64,
-    what: &str,
-    ready: impl Fn(&Scrape) -> bool,
-) -> Scrape {
-    let deadline = Instant::now() + Duration::from_secs(secs);
-    loop {
-        let scraped = scrape(base).await;
-        if ready(&scraped) {
-            return scraped;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "waited {secs} s for {what}; /metrics shows:\n{}",
-            scraped.text
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
