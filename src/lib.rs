@@ -36,9 +36,9 @@
 //! - `main.rs`: the CLI shell.
 
 pub mod admin;
+pub use handoff_engine as engine;
 pub mod config;
 pub mod demo;
-pub mod engine;
 pub mod hubspot;
 pub mod intake;
 pub mod jobs;

@@ -14,8 +14,8 @@ use super::steps::{self, Failures, StoredPlan, StoredStep, StoredTask};
 use super::touch::{self, ChangeWindow, Observed, disposition_news};
 use super::trace::{Contacts, DecisionLine};
 use super::{Pipeline, Rules, now_ms, portal, retry_later};
+use crate::engine::followup::tasks::TaskContext;
 use crate::engine::playbook::LadderAction;
-use crate::engine::tasks::TaskContext;
 use crate::engine::{self, DecideInput, Decision, Outcome as Decided, Playbook, Roster};
 use crate::jobs::SlaAction;
 use crate::store::ledger::{HandoffRow, NewDecision, NewHandoff};
@@ -204,7 +204,7 @@ async fn observe_fresh(
 }
 
 /// The roster with HubSpot's view applied: owners given by email alone get the id HubSpot
-/// lists for that email (`engine::roster_live`), owners HubSpot does not list as assignable
+/// lists for that email (`engine::roster::live`), owners HubSpot does not list as assignable
 /// (deactivated, archived, an unknown id, an email no active owner has) are inactive, and,
 /// where the portal reads availability from HubSpot, away and out-of-office reps are marked so
 /// (`availability.rs`). Without an answer from HubSpot, the roster as written, less the owners
@@ -374,24 +374,24 @@ fn new_handoff(
         due: due_text,
         owner: a.owner_name.as_deref(),
     };
-    let text = engine::tasks::render(&rules.playbook.doc.tasks, d, c, &ctx);
+    let text = engine::followup::tasks::render(&rules.playbook.doc.tasks, d, c, &ctx);
     let task = StoredTask {
         template: Some(text.template),
-        values: engine::template_properties::values(d, c, &ctx),
+        values: engine::followup::template_properties::values(d, c, &ctx),
         subject: text.subject,
         body: text.body,
         priority: text.priority,
         task_type: text.task_type,
-        sequence_id: engine::sequences::pick(
+        sequence_id: engine::followup::sequences::pick(
             &rules.playbook.doc.sequences,
-            &engine::sequences::SequenceContext {
+            &engine::followup::sequences::SequenceContext {
                 source,
                 offer: ctx.offer,
                 tier: d.score.tier.as_deref(),
             },
         )
         .map(str::to_owned),
-        lead_name: engine::leads::name(
+        lead_name: engine::followup::leads::name(
             &rules.playbook.doc.leads,
             d,
             c,
@@ -427,7 +427,7 @@ pub(crate) fn stored_plan(
     playbook: &Playbook,
     window: ChangeWindow,
 ) -> StoredPlan {
-    let disposition_at_handoff = engine::disposition::classify(playbook, c)
+    let disposition_at_handoff = engine::followup::disposition::classify(playbook, c)
         .filter(|_| window.changed_at_ms.is_none())
         .map(|d| (touch::outcome_name(d.outcome).to_owned(), d.reason));
     let Some(sla) = &d.sla else {

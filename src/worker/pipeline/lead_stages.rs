@@ -18,7 +18,7 @@ use super::intent::Plan;
 use super::steps::Failures;
 use super::touch::{Observed, outcome_name};
 use super::{Pipeline, now_ms, outcome_of, portal, retry_later};
-use crate::engine::leads::{Stage, stage_outcomes};
+use crate::engine::followup::leads::{Stage, stage_outcomes};
 use crate::engine::playbook::DispositionOutcome;
 use crate::hubspot::client::{ItemError, LEAD_STAGE_PROPERTY};
 use crate::hubspot::event::{EventAction, HubspotEvent};

@@ -178,8 +178,10 @@ async fn send_creates(
 fn lead_properties(p: &Pipeline, row: &HandoffRow) -> std::collections::BTreeMap<String, String> {
     let rules = p.rules.current();
     let doc = &rules.playbook.doc.leads;
-    let mut props =
-        crate::engine::template_properties::render(&doc.properties, &StoredTask::of(row).values);
+    let mut props = crate::engine::followup::template_properties::render(
+        &doc.properties,
+        &StoredTask::of(row).values,
+    );
     if let Some(t) = &doc.lead_type {
         props.insert("hs_lead_type".to_owned(), t.clone());
     }

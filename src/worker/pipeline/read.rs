@@ -89,7 +89,7 @@ pub(crate) async fn read_contacts(
     // The primary company's id comes with the contact (`associatedcompanyid`, docs/hubspot.md
     // "associatedcompanyid"); only contacts without one cost an association read. A lead that
     // a disqualifier reading no company field disqualifies needs no company at all
-    // (`engine::company_free`).
+    // (`engine` conditions/company_free.rs).
     let now = jiff::Timestamp::now();
     let mut primary: HashMap<String, CompanyId> = HashMap::new();
     let mut need = Vec::new();

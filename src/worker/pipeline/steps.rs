@@ -12,7 +12,7 @@ use tracing::Instrument;
 use super::refusals::{self, Refused};
 use super::trace::Contacts;
 use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
-use crate::engine::tasks::TaskTemplateDoc;
+use crate::engine::followup::tasks::TaskTemplateDoc;
 use crate::hubspot::client::{
     ContactUpdate, Filter, FilterGroup, ItemError, NewTask, OwnerId, SearchObject, SearchRequest,
 };
@@ -273,7 +273,7 @@ fn new_task(r: &HandoffRow, templates: &[TaskTemplateDoc]) -> NewTask {
     let extra = templates
         .iter()
         .find(|t| Some(&t.id) == text.template.as_ref())
-        .map(|t| crate::engine::template_properties::render(&t.properties, &text.values))
+        .map(|t| crate::engine::followup::template_properties::render(&t.properties, &text.values))
         .unwrap_or_default();
     let due = r.sla_due_at_ms.unwrap_or(r.handed_off_at_ms);
     let due = jiff::Timestamp::from_millisecond(due).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
