@@ -37,9 +37,9 @@
 
 pub mod admin;
 pub use handoff_engine as engine;
+pub use handoff_hubspot as hubspot;
 pub mod config;
 pub mod demo;
-pub mod hubspot;
 pub mod intake;
 pub mod jobs;
 pub mod metrics;

@@ -61,3 +61,17 @@ fn the_engine_depends_on_no_runtime_store_or_http_crate() {
         ],
     );
 }
+
+#[test]
+fn the_hubspot_crate_knows_no_store_engine_or_service() {
+    assert_none_of(
+        "handoff-hubspot",
+        &[
+            "sqlx",
+            "handoff",
+            "handoff-engine",
+            "handoff-sandbox",
+            "axum",
+        ],
+    );
+}

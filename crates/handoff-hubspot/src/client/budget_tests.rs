@@ -1,7 +1,7 @@
 use std::sync::Mutex as StdMutex;
 
 use super::*;
-use crate::hubspot::client::clock::TokioClock;
+use crate::client::clock::TokioClock;
 
 #[derive(Debug)]
 struct ManualClock(StdMutex<Timestamp>);
@@ -35,7 +35,7 @@ fn budget(clock: Arc<dyn Clock>, q: ResolvedQuota, max_wait: Duration) -> Budget
         }],
         clock,
         max_wait,
-        crate::hubspot::client::metrics::HubspotMetrics::default(),
+        crate::client::metrics::HubspotMetrics::default(),
     )
 }
 

@@ -158,7 +158,7 @@ fn log_warnings(portal: PortalId, path: &str, body: &[u8]) {
     for w in found.warnings {
         tracing::info!(
             portal_id = portal.0,
-            endpoint = %crate::hubspot::client::metrics::endpoint_of(path),
+            endpoint = %crate::client::metrics::endpoint_of(path),
             category = w.category.as_deref().unwrap_or(""),
             message = %truncate(w.message.unwrap_or_default()),
             "hubspot accepted a write with a warning"

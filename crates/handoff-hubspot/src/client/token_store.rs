@@ -125,7 +125,7 @@ impl TokenCipher {
     }
 
     /// Key from 64 hex digits; `name` says where it came from in errors.
-    pub fn from_hex_key(hex: &SecretString, name: &str) -> Result<Self, ConfigError> {
+    pub(crate) fn from_hex_key(hex: &SecretString, name: &str) -> Result<Self, ConfigError> {
         let bad = || ConfigError::SecretUnavailable {
             source_name: format!("{name} (need 64 hex digits)"),
         };

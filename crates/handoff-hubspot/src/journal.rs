@@ -58,7 +58,7 @@ fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error
 }
 
 /// Parses a journal file body.
-pub fn parse_file(body: &[u8]) -> Result<JournalFile, String> {
+pub(crate) fn parse_file(body: &[u8]) -> Result<JournalFile, String> {
     serde_json::from_slice(body).map_err(|e| format!("journal file is not valid: {e}"))
 }
 
@@ -143,7 +143,7 @@ fn scalar_text(v: &serde_json::Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hubspot::event::parse_delivery;
+    use crate::event::parse_delivery;
 
     const FILE: &str = r#"{"offset":"550e8400-e29b-41d4-a716-446655440000","publishedAt":"2026-09-03T10:15:02Z",
       "journalEvents":[

@@ -14,7 +14,7 @@
 //! `errors` on every 2xx) and in optional fields handoff does not read.
 //!
 //! Fixed-version APIs are not in the table: the Webhooks Journal exists only as `2026-03`
-//! ([`JOURNAL_VERSION`]), sequences are called at `2026-09` on both (the only version whose
+//! (`JOURNAL_VERSION`), sequences are called at `2026-09` on both (the only version whose
 //! spec lets a private-app token enroll, [`SEQUENCES`]), and the OAuth token grant stays at
 //! [`OAUTH_TOKEN`].
 //!
@@ -135,7 +135,7 @@ pub fn path(v: ApiVersion, api: Api, resource: &str) -> String {
 }
 
 /// The Webhooks Journal's only GA version.
-pub const JOURNAL_VERSION: &str = "2026-03";
+pub(crate) const JOURNAL_VERSION: &str = "2026-03";
 /// Sales sequences, at `2026-09` whatever `api_version` says.
 pub const SEQUENCES: &str = "/automation/sequences/2026-09";
 /// The OAuth token grant (refresh, client credentials), unchanged across versions.

@@ -31,7 +31,7 @@ impl RefusalCode {
     }
 
     /// Lower case, for `error.code` (`hubspot.permanent.missing_required_property`).
-    pub fn slug(self) -> &'static str {
+    pub(crate) fn slug(self) -> &'static str {
         match self {
             Self::MissingRequired => "missing_required_property",
             Self::MissingConditionalRequired => "missing_conditional_required_property",
@@ -62,7 +62,7 @@ pub struct WriteRefusal {
 
 impl WriteRefusal {
     /// From one input's error in a batch answer: the error's own `code`, or its `errors[]`.
-    pub fn of_standard(e: &StandardError) -> Option<Self> {
+    pub(crate) fn of_standard(e: &StandardError) -> Option<Self> {
         Self::of_parts(
             e.code.as_deref(),
             e.message.as_deref(),
@@ -146,7 +146,7 @@ impl fmt::Display for WriteRefusal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hubspot::client::error::{ErrorDetail, ErrorSpecifics};
+    use crate::client::error::{ErrorDetail, ErrorSpecifics};
 
     /// The refusal in a whole-request error body, as the transport reads it.
     fn refusal(body: &str) -> Option<WriteRefusal> {
@@ -154,15 +154,9 @@ mod tests {
         struct Body {
             #[serde(default)]
             message: Option<String>,
-            #[serde(
-                default,
-                deserialize_with = "crate::hubspot::client::types::de_context"
-            )]
+            #[serde(default, deserialize_with = "crate::client::types::de_context")]
             context: Context,
-            #[serde(
-                default,
-                deserialize_with = "crate::hubspot::client::types::de_entries"
-            )]
+            #[serde(default, deserialize_with = "crate::client::types::de_entries")]
             errors: Vec<ErrorEntry>,
         }
         let b: Body = serde_json::from_str(body).unwrap();

@@ -42,7 +42,7 @@ use super::error::{HubspotError, RateLimitPolicy};
 pub(crate) use super::pacing::per_replica_share;
 use super::pacing::{new_limiter, next_midnight};
 use super::types::PortalId;
-use crate::hubspot::client::metrics::{Block, HubspotMetrics};
+use crate::client::metrics::{Block, HubspotMetrics};
 
 pub(crate) type Limiter =
     RateLimiter<NotKeyed, InMemoryState, GovernorClock, NoOpMiddleware<governor::nanos::Nanos>>;

@@ -16,8 +16,8 @@ fn blocked(m: &HubspotMetrics, state: &'static str) -> i64 {
 
 #[test]
 fn every_transient_reason_and_429_policy_has_a_series_from_the_start() {
-    use crate::hubspot::client::RateLimitPolicy;
-    use crate::hubspot::client::error::TransientReason;
+    use crate::client::RateLimitPolicy;
+    use crate::client::error::TransientReason;
     let reasons = [
         TransientReason::Timeout,
         TransientReason::Connect,

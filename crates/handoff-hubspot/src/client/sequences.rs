@@ -144,7 +144,7 @@ pub fn refusal_reason(err: &HubspotError) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hubspot::client::ErrorDetail;
+    use crate::client::ErrorDetail;
 
     fn refused(status: u16, message: &str) -> HubspotError {
         HubspotError::Permanent {
@@ -198,7 +198,7 @@ mod tests {
     fn a_rate_limit_is_not_a_refusal() {
         let err = HubspotError::RateLimited {
             portal: PortalId(1),
-            policy: crate::hubspot::client::RateLimitPolicy::TenSecondly,
+            policy: crate::client::RateLimitPolicy::TenSecondly,
             retry_at: jiff::Timestamp::UNIX_EPOCH,
         };
         assert_eq!(refusal_reason(&err), None);

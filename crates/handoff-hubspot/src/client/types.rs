@@ -81,7 +81,7 @@ pub(crate) fn de_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
 
 /// Property values are strings; absent values may come back as `null` (docs/hubspot.md "Records and
 /// property values").
-pub type Properties = BTreeMap<String, Option<String>>;
+pub(crate) type Properties = BTreeMap<String, Option<String>>;
 
 /// `SimplePublicObject`: a CRM record as returned by reads, updates and creates (docs/hubspot.md
 /// "Records and property values").
@@ -139,7 +139,7 @@ pub struct StandardError {
 }
 
 /// An error's `context`: names → values, e.g. `{"propertyName": ["firstname"]}`.
-pub type Context = BTreeMap<String, Vec<String>>;
+pub(crate) type Context = BTreeMap<String, Vec<String>>;
 
 /// One entry of an error's `errors[]` (HubSpot's `ErrorDetail`: `code`, `message`, `context`,
 /// `in`, `subCategory`), e.g. `{"code": "MISSING_REQUIRED_PROPERTY", "message": "A value for

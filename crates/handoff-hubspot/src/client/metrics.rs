@@ -89,7 +89,7 @@ impl Block {
 }
 
 /// What started a cooldown (the `reason` of `handoff_hubspot_cooldowns_total`).
-pub const COOLDOWN_REASONS: [&str; 5] = [
+pub(crate) const COOLDOWN_REASONS: [&str; 5] = [
     "rate_limited",
     "search_rate_limited",
     "daily_limit",
@@ -348,7 +348,7 @@ impl HubspotMetrics {
 
 /// The endpoint as a label: numeric path segments (record ids) become `{id}`, so the label
 /// has one value per endpoint the client calls, not one per record.
-pub fn endpoint_of(path: &str) -> String {
+pub(crate) fn endpoint_of(path: &str) -> String {
     let path = path.split('?').next().unwrap_or_default();
     path.split('/')
         .map(|seg| {

@@ -20,7 +20,7 @@ use super::clock::{Clock, add};
 use super::error::{AuthFailure, ErrorDetail, HubspotError, TransientReason};
 use super::token_store::{PlainTokens, TokenCipher, TokenStore};
 use super::types::PortalId;
-use crate::hubspot::client::metrics::HubspotMetrics;
+use crate::client::metrics::HubspotMetrics;
 
 /// A token to send, tagged with the generation it came from (to spot concurrent refreshes).
 pub(crate) struct Bearer {

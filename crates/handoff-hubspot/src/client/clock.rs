@@ -37,7 +37,7 @@ pub struct TokioClock {
 
 impl TokioClock {
     /// A clock reading `start` now.
-    pub fn starting_at(start: Timestamp) -> Self {
+    pub(crate) fn starting_at(start: Timestamp) -> Self {
         Self {
             start,
             base: tokio::time::Instant::now(),

@@ -114,7 +114,7 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hubspot::client::types::PortalId;
+    use crate::client::types::PortalId;
 
     /// An input: its key, whether it has property `p`, whether HubSpot refuses it.
     type Input = (u64, bool, bool);
@@ -150,9 +150,9 @@ mod tests {
                 };
                 Err(HubspotError::Permanent {
                     portal: PortalId(1),
-                    detail: crate::hubspot::client::ErrorDetail {
+                    detail: crate::client::ErrorDetail {
                         status: Some(400),
-                        specifics: Some(Box::new(crate::hubspot::client::error::ErrorSpecifics {
+                        specifics: Some(Box::new(crate::client::error::ErrorSpecifics {
                             refusal: Some(refusal),
                             ..Default::default()
                         })),

@@ -8,7 +8,7 @@ macro_rules! fixture {
     ($name:literal) => {
         include_bytes!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/fixtures/hubspot/webhooks/",
+            "/../../fixtures/hubspot/webhooks/",
             $name
         ))
     };

@@ -252,7 +252,7 @@ pub struct ResolvedQuota {
 impl PortalConfig {
     /// Quota with app-type defaults applied (docs/hubspot.md "Limits by app type": public OAuth
     /// apps 110/10 s; private apps 100, 190 or 250 per 10 s by tier).
-    pub fn resolved_quota(&self, default_replicas: u32) -> ResolvedQuota {
+    pub(crate) fn resolved_quota(&self, default_replicas: u32) -> ResolvedQuota {
         let default_requests = match &self.auth {
             AuthConfig::Oauth { .. } => 110,
             AuthConfig::PrivateApp { tier, .. } => match tier {

@@ -19,7 +19,7 @@ use super::budget::Priority;
 use super::error::{ErrorDetail, HubspotError, TransientReason};
 use super::transport::Call;
 use super::types::PortalId;
-use crate::hubspot::journal::{JournalFile, parse_file};
+use crate::journal::{JournalFile, parse_file};
 
 use super::paths::JOURNAL_VERSION as VERSION;
 
@@ -301,7 +301,7 @@ impl JournalConfig {
         NewJournalSubscription {
             subscription_type: "OBJECT",
             portal_id: portal,
-            object_type_id: crate::hubspot::event::CONTACT_OBJECT_TYPE.to_owned(),
+            object_type_id: crate::event::CONTACT_OBJECT_TYPE.to_owned(),
             actions: ["CREATE", "UPDATE", "DELETE", "MERGE", "RESTORE"]
                 .map(String::from)
                 .to_vec(),

@@ -255,7 +255,7 @@ impl HubspotError {
     }
 
     /// HubSpot answered 409 (e.g. a property or group name that exists).
-    pub fn is_conflict(&self) -> bool {
+    pub(crate) fn is_conflict(&self) -> bool {
         matches!(self, Self::Permanent { detail, .. } if detail.status == Some(409))
     }
 
