@@ -38,13 +38,15 @@
 pub mod admin;
 pub use handoff_engine as engine;
 pub use handoff_hubspot as hubspot;
+#[cfg(feature = "demo")]
+pub use handoff_sandbox as sandbox;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
 pub mod intake;
 pub mod jobs;
 pub mod metrics;
 pub mod report;
-pub mod sandbox;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -6,8 +6,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-/// Every package `crate` pulls in for its own build (transitively, no dev-dependencies).
-fn dependencies(krate: &str) -> BTreeSet<String> {
+/// Every package in `cargo tree -p <krate> <extra>` (transitively, no dev-dependencies).
+fn dependencies(krate: &str, extra: &[&str]) -> BTreeSet<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")))
@@ -19,9 +19,9 @@ fn dependencies(krate: &str) -> BTreeSet<String> {
             "normal",
             "--prefix",
             "none",
-            "-p",
         ])
-        .arg(krate)
+        .args(["-p", krate])
+        .args(extra)
         .output()
         .unwrap();
     assert!(
@@ -29,19 +29,20 @@ fn dependencies(krate: &str) -> BTreeSet<String> {
         "cargo tree -p {krate}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8_lossy(&out.stdout)
+    let deps: BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .filter_map(|line| line.split_whitespace().next())
         .map(str::to_owned)
-        .collect()
-}
-
-fn assert_none_of(krate: &str, forbidden: &[&str]) {
-    let deps = dependencies(krate);
+        .collect();
     assert!(
         deps.contains(krate),
         "{krate} not in its own tree: {deps:?}"
     );
+    deps
+}
+
+fn assert_none_of(krate: &str, forbidden: &[&str]) {
+    let deps = dependencies(krate, &[]);
     let found: Vec<_> = forbidden.iter().filter(|f| deps.contains(**f)).collect();
     assert!(found.is_empty(), "{krate} depends on {found:?}");
 }
@@ -74,4 +75,21 @@ fn the_hubspot_crate_knows_no_store_engine_or_service() {
             "axum",
         ],
     );
+}
+
+#[test]
+fn the_sandbox_imports_nothing_of_the_service_not_even_the_crm_client() {
+    assert_none_of(
+        "handoff-sandbox",
+        &["handoff", "handoff-hubspot", "handoff-engine", "sqlx"],
+    );
+}
+
+/// The release image's build: without the `demo` feature the service carries no sandbox.
+#[test]
+fn the_service_without_the_demo_feature_carries_no_sandbox() {
+    let lean = dependencies("handoff", &["--no-default-features"]);
+    assert!(lean.contains("handoff-engine") && lean.contains("handoff-hubspot"));
+    assert!(!lean.contains("handoff-sandbox"), "{lean:?}");
+    assert!(dependencies("handoff", &[]).contains("handoff-sandbox"));
 }

@@ -1,7 +1,8 @@
 //! Where every HubSpot call goes: the one table that maps a logical endpoint to its path for the
-//! configured API version (`hubspot.api_version`). The client (and the sandbox, which serves
-//! both families) builds every CRM path here and nowhere else; docs/hubspot.md
-//! "Date-versioned API and write validation" has the facts and HubSpot's URLs.
+//! configured API version (`hubspot.api_version`). The client builds every CRM path here and
+//! nowhere else; docs/hubspot.md "Date-versioned API and write validation" has the facts and
+//! HubSpot's URLs. The sandbox keeps a table of its own (a stand-in that shared this one would
+//! agree with its mistakes).
 //!
 //! HubSpot has two path families for the same calls:
 //! - **`2026-09`** (the default): `/{api}/2026-09/{resource}`, e.g.
@@ -26,9 +27,10 @@
 //! 2. In the client, build the path with `self.inner.path(Api::…, "resource/tail")` — the tail
 //!    is what follows the version, the same on both (`"contacts/batch/read"`, `"contacts/groups"`,
 //!    `""` for the family root). Never write `/crm/v3/…` or `/2026-09/` in a call.
-//! 3. In the sandbox (`src/sandbox/routes/mod.rs`, `versioned`), register the route with
-//!    `path(v, Api::…, "tail")`; it is then served for both versions, and a batch handler gets
-//!    the version to answer in that version's shape (`batch_response`).
+//! 3. In the sandbox (`crates/handoff-sandbox/src/routes/mod.rs`, `versioned`), register the
+//!    route with the sandbox's own `path(v, Api::…, "tail")` (`routes/version.rs`, written from
+//!    HubSpot's reference, not from this table); it is then served for both versions, and a
+//!    batch handler gets the version to answer in that version's shape (`batch_response`).
 //! 4. Test the call against the sandbox on both versions (`tests/it/sandbox/versions.rs`).
 
 use std::fmt;

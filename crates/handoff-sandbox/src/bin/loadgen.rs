@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use clap::Parser;
-use handoff::hubspot::signature::sign_v3;
+use handoff_sandbox::sign_v3;
 use secrecy::SecretString;
 
 #[derive(Debug, Parser)]
@@ -64,6 +64,8 @@ fn body(delivery: usize, events: usize, offset: u64) -> Vec<u8> {
 async fn run(args: Args) -> anyhow::Result<()> {
     let public_url = args.public_url.clone().unwrap_or_else(|| args.url.clone());
     let secret = SecretString::from(args.secret.clone());
+    // A URL that cannot be signed is refused before anything is sent.
+    sign_v3(&secret, "POST", &public_url, b"", "0")?;
     let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
         (0..args.deliveries)
             .map(|d| body(d, args.events, args.id_offset))
@@ -89,7 +91,10 @@ async fn run(args: Args) -> anyhow::Result<()> {
                     .unwrap_or_default()
                     .as_millis()
                     .to_string();
-                let sig = sign_v3(&secret, "POST", &public_url, body, &ts);
+                let Ok(sig) = sign_v3(&secret, "POST", &public_url, body, &ts) else {
+                    failures += 1;
+                    continue;
+                };
                 let sent = Instant::now();
                 let result = client
                     .post(&url)

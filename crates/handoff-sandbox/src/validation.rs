@@ -149,7 +149,7 @@ impl Missing {
 
 impl Sandbox {
     /// Sets the rules of one object (empty lists clear them).
-    pub fn set_validation(&self, input: ValidationInput) -> Result<(), String> {
+    pub(crate) fn set_validation(&self, input: ValidationInput) -> Result<(), String> {
         let kind = kind_of(&input.object)
             .ok_or_else(|| format!("object `{}`: use tasks, leads or contacts", input.object))?;
         let names = input

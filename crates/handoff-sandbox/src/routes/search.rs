@@ -11,9 +11,9 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::filter::{SearchBody, compare, matches};
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::ApiError;
-use crate::sandbox::state::{Kind, Record, Select, render};
+use crate::Sandbox;
+use crate::error::ApiError;
+use crate::state::{Kind, Record, Select, render};
 
 fn searchable(kind: Kind) -> &'static [&'static str] {
     match kind {

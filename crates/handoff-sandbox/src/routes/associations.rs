@@ -10,11 +10,11 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::ApiVersion;
 use super::{IdStr, batch_response, check_inputs, not_found_error};
-use crate::hubspot::client::ApiVersion;
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::{ApiError, HsJson};
-use crate::sandbox::state::{Kind, now_ms};
+use crate::Sandbox;
+use crate::error::{ApiError, HsJson};
+use crate::state::{Kind, now_ms};
 
 const MAX_INPUTS: usize = 1000;
 /// Links per record per page.

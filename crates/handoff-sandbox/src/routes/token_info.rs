@@ -18,8 +18,8 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::{ApiError, HsJson};
+use crate::Sandbox;
+use crate::error::{ApiError, HsJson};
 
 /// The app id the sandbox reports.
 const APP_ID: u64 = 4_242_001;

@@ -15,8 +15,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::correlation_id;
+use crate::Sandbox;
+use crate::error::correlation_id;
 
 /// HubSpot's OAuth errors put a code in `status`, e.g. `BAD_REFRESH_TOKEN`.
 fn oauth_error(code: &str, message: &str) -> Response {

@@ -13,11 +13,11 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::ApiVersion;
 use super::{IdStr, batch_response, check_inputs, de_props, not_found_error};
-use crate::hubspot::client::ApiVersion;
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::{ApiError, HsJson, HsQuery, parse_id};
-use crate::sandbox::state::{Kind, Record, Select, check_writable, now_ms, render};
+use crate::Sandbox;
+use crate::error::{ApiError, HsJson, HsQuery, parse_id};
+use crate::state::{Kind, Record, Select, check_writable, now_ms, render};
 
 /// The query; `properties` and `associations` may be comma lists, repeated, or both.
 #[derive(Debug, Default)]

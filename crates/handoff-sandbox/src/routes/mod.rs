@@ -1,6 +1,7 @@
-//! HubSpot's routes, exactly those `hubspot::client` calls, one file per resource, behind the
-//! gate (the token routes behind the OAuth gate: grant, token info, introspection), served on both API versions (`/crm/v3/…` and `/crm/…/2026-09/…`, the paths of
-//! `hubspot::client::paths`); plus the wire pieces they share: string-or-number ids, string
+//! HubSpot's routes, exactly those handoff's CRM client calls, one file per resource, behind the
+//! gate (the token routes behind the OAuth gate: grant, token info, introspection), served on
+//! both API versions (`/crm/v3/…` and `/crm/…/2026-09/…`, from the sandbox's own table in
+//! `version.rs`); plus the wire pieces they share: string-or-number ids, string
 //! property values, batch input limits and each version's batch envelope (docs/hubspot.md "Batch
 //! limits and partial failures").
 
@@ -17,6 +18,7 @@ mod sequences;
 mod tasks;
 mod token_info;
 mod users;
+mod version;
 
 use std::collections::BTreeMap;
 
@@ -35,9 +37,8 @@ use super::Sandbox;
 use super::error::ApiError;
 use super::gate;
 use super::state::{iso, now_ms};
-use crate::hubspot::client::paths::{
-    ACCESS_TOKEN_INFO, Api, ApiVersion, OAUTH_TOKEN, SEQUENCES, path,
-};
+pub(crate) use version::ApiVersion;
+use version::{ACCESS_TOKEN_INFO, Api, OAUTH_TOKEN, SEQUENCES, path};
 
 /// The HubSpot API: CRM routes behind [`gate::crm`] (every versioned route once per API
 /// version, `versioned`), the token endpoint behind [`gate::oauth`].
@@ -67,8 +68,8 @@ pub(super) fn router(sb: Sandbox) -> Router {
     crm.merge(token).with_state(sb)
 }
 
-/// The CRM routes of one API version, each path from `hubspot::client::paths` (the table the
-/// client calls with); handlers read the version to answer in its shape.
+/// The CRM routes of one API version, each path from the sandbox's own table (`version.rs`);
+/// handlers read the version to answer in its shape.
 fn versioned(v: ApiVersion) -> Router<Sandbox> {
     let objects = |resource: &str| path(v, Api::Objects, resource);
     let props = |resource: &str| path(v, Api::Properties, resource);

@@ -90,7 +90,7 @@ pub struct CompanyInput {
 /// `POST /_sandbox/contacts/merge`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct MergeInput {
+pub(crate) struct MergeInput {
     /// The contact HubSpot keeps.
     pub primary_id: String,
     /// The contact merged into it; its id resolves to the primary afterwards.
@@ -246,7 +246,7 @@ impl Sandbox {
     }
 
     /// Archives (deletes) a contact: reads then answer 404 unless `archived=true`.
-    pub fn archive_contact(&self, id: u64) -> Result<(), ControlError> {
+    pub(crate) fn archive_contact(&self, id: u64) -> Result<(), ControlError> {
         let mut crm = self.crm();
         let rec = crm
             .find_mut(Kind::Contact, id)
@@ -260,7 +260,11 @@ impl Sandbox {
     }
 
     /// Merges `merged` into `primary` as HubSpot does (see `Crm::merge`).
-    pub fn merge_contacts(&self, primary: u64, merged: u64) -> Result<ContactView, ControlError> {
+    pub(crate) fn merge_contacts(
+        &self,
+        primary: u64,
+        merged: u64,
+    ) -> Result<ContactView, ControlError> {
         let mut crm = self.crm();
         crm.merge(primary, merged, now_ms()).map_err(|why| {
             if why.ends_with("not found") {
@@ -317,7 +321,7 @@ impl Sandbox {
     }
 
     /// Replaces the limits from the next request on.
-    pub fn set_rate_limit(&self, limit: RateLimit) -> Result<(), ControlError> {
+    pub(crate) fn set_rate_limit(&self, limit: RateLimit) -> Result<(), ControlError> {
         limit.validate().map_err(ControlError::Invalid)?;
         self.gate().limiter.set(limit);
         Ok(())

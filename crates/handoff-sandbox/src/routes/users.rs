@@ -9,9 +9,9 @@ use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use serde_json::{Value, json};
 
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::{ApiError, HsQuery};
-use crate::sandbox::users::render;
+use crate::Sandbox;
+use crate::error::{ApiError, HsQuery};
+use crate::users::render;
 
 const DEFAULT_LIMIT: usize = 10;
 const MAX_LIMIT: usize = 100;

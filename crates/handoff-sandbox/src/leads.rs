@@ -32,7 +32,7 @@ impl Sandbox {
     }
 
     /// Moves a lead to `stage` (a default stage id), with an optional disqualification reason.
-    pub fn move_lead(
+    pub(crate) fn move_lead(
         &self,
         lead: u64,
         stage: &str,

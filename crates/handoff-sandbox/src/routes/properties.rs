@@ -13,12 +13,12 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::ApiVersion;
 use super::{batch_response, check_inputs};
-use crate::hubspot::client::ApiVersion;
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::{ApiError, HsJson};
-use crate::sandbox::properties::{Definition, Group, Schema};
-use crate::sandbox::state::{Crm, now_ms};
+use crate::Sandbox;
+use crate::error::{ApiError, HsJson};
+use crate::properties::{Definition, Group, Schema};
+use crate::state::{Crm, now_ms};
 
 /// The scopes of `object`: (read, any of; write).
 fn scopes(object: &str) -> (&'static [&'static str], &'static str) {

@@ -11,11 +11,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
+use super::ApiVersion;
 use super::{IdInput, batch_response, check_inputs, not_found_error};
-use crate::hubspot::client::ApiVersion;
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::{ApiError, HsJson, HsQuery};
-use crate::sandbox::state::{Kind, Select, now_ms, render};
+use crate::Sandbox;
+use crate::error::{ApiError, HsJson, HsQuery};
+use crate::state::{Kind, Select, now_ms, render};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -12,11 +12,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ACTIONS, JournalFile, Subscription, URL_TTL_MS};
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::{ApiError, HsJson, HsQuery};
-use crate::sandbox::state::{iso, now_ms};
+use crate::Sandbox;
+use crate::error::{ApiError, HsJson, HsQuery};
+use crate::state::{iso, now_ms};
 
-pub(in crate::sandbox) fn routes() -> Router<Sandbox> {
+pub(crate) fn routes() -> Router<Sandbox> {
     const BASE: &str = "/webhooks-journal/journal-local/2026-03";
     Router::new()
         .route(&format!("{BASE}/{{end}}"), get(end))
@@ -28,7 +28,7 @@ pub(in crate::sandbox) fn routes() -> Router<Sandbox> {
 }
 
 /// Under `/_sandbox` (no auth).
-pub(in crate::sandbox) fn control_routes() -> Router<Sandbox> {
+pub(crate) fn control_routes() -> Router<Sandbox> {
     Router::new()
         .route("/journal", get(state))
         .route("/journal/retention", put(set_retention))

@@ -14,11 +14,11 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::ApiVersion;
 use super::{IdStr, batch_response, check_inputs, de_props};
-use crate::hubspot::client::ApiVersion;
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::{ApiError, HsJson};
-use crate::sandbox::state::{Crm, Kind, Record, Select, check_writable, iso, now_ms, render};
+use crate::Sandbox;
+use crate::error::{ApiError, HsJson};
+use crate::state::{Crm, Kind, Record, Select, check_writable, iso, now_ms, render};
 
 /// `TASK_TO_CONTACT` (docs/hubspot.md "Tasks").
 const TASK_TO_CONTACT: u32 = 204;

@@ -17,12 +17,12 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::ApiVersion;
 use super::tasks::{CreateBody, CreateInput};
 use super::{IdStr, batch_response, check_inputs, de_props, not_found_error};
-use crate::hubspot::client::ApiVersion;
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::{ApiError, HsJson};
-use crate::sandbox::state::{Crm, Kind, Record, Select, check_writable, iso, now_ms, render};
+use crate::Sandbox;
+use crate::error::{ApiError, HsJson};
+use crate::state::{Crm, Kind, Record, Select, check_writable, iso, now_ms, render};
 
 /// `LEAD_TO_PRIMARY_CONTACT` (docs/hubspot.md "Lead records (object 0-136)").
 const LEAD_TO_PRIMARY_CONTACT: u32 = 578;

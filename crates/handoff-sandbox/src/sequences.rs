@@ -58,7 +58,7 @@ pub struct EnrollmentView {
 /// `PUT /_sandbox/sequences/users`: which user ids lack a seat or a connected inbox.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SequenceUsers {
+pub(crate) struct SequenceUsers {
     #[serde(default)]
     pub without_seat: BTreeSet<u64>,
     #[serde(default)]
@@ -213,7 +213,7 @@ impl Sequences {
 /// HubSpot), with no checks.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct EnrollElsewhere {
+pub(crate) struct EnrollElsewhere {
     pub contact_id: String,
     pub sequence_id: String,
     pub user_id: String,
@@ -226,12 +226,12 @@ impl Sandbox {
     }
 
     /// Which users lack a seat or a connected inbox (replaces the previous setting).
-    pub fn set_sequence_users(&self, users: SequenceUsers) {
+    pub(crate) fn set_sequence_users(&self, users: SequenceUsers) {
         self.crm().sequences.users = users;
     }
 
     /// Enrolls a contact as a rep would in HubSpot, bypassing the checks.
-    pub fn enroll_elsewhere(
+    pub(crate) fn enroll_elsewhere(
         &self,
         input: &EnrollElsewhere,
     ) -> Result<EnrollmentView, ControlError> {
@@ -263,7 +263,7 @@ impl Sandbox {
 /// answered 502.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct LostAnswers {
+pub(crate) struct LostAnswers {
     pub count: u32,
 }
 

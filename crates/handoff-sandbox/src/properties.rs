@@ -262,7 +262,7 @@ mod tests {
 
     #[test]
     fn the_shipped_seed_loads() {
-        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sandbox");
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/sandbox");
         let mut s = seed(&dir).unwrap();
         let contacts = s.of("contacts").unwrap();
         assert_eq!(contacts.properties["hubspot_owner_id"].kind, "enumeration");

@@ -10,10 +10,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::IdStr;
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::{ApiError, HsJson, HsQuery, parse_id};
-use crate::sandbox::sequences::{Enroll, EnrollmentView, Refusal};
-use crate::sandbox::state::{Kind, iso, now_ms};
+use crate::Sandbox;
+use crate::error::{ApiError, HsJson, HsQuery, parse_id};
+use crate::sequences::{Enroll, EnrollmentView, Refusal};
+use crate::state::{Kind, iso, now_ms};
 
 /// `?userId=` (required on enroll and get-one, "Sequence endpoints and versions").
 #[derive(Debug, Default, Deserialize)]

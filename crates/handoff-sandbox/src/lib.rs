@@ -1,7 +1,9 @@
 //! `handoff sandbox`: a local HubSpot-compatible server for development, tests, benchmarks and
-//! the demo — the far end of the pipe (hubspot client → **HubSpot**), played locally.
+//! the demo — the far end of the pipe (hubspot client → **HubSpot**), played locally. The crate
+//! imports nothing of the service, not even the CRM client's paths or parsers: a stand-in that
+//! shared the client's code would agree with its mistakes (docs/architecture.md "Crates").
 //!
-//! It answers exactly the endpoints [`crate::hubspot::client`] calls, on both API versions
+//! It answers exactly the endpoints handoff's CRM client calls, on both API versions
 //! (`/crm/v3/…` and `/crm/…/2026-09/…`, each in its own batch shape; docs/hubspot.md
 //! "Date-versioned API and write validation"), in HubSpot's shapes (docs/hubspot.md "CRM objects"):
 //! contacts (get, batch read/update, search), companies (batch read), contact → company
@@ -22,7 +24,13 @@
 //! validation), and reset to the seed. Files: `state.rs` (records), `seed.rs` (fixtures),
 //! `routes/` (one file per resource), `gate.rs` (auth, limits, faults per request), `ratelimit.rs`,
 //! `faults.rs`, `stats.rs`, `owners.rs`, `control.rs` + `views.rs` (control API), `journal.rs`
-//! (the Webhooks Journal, fed from contact changes).
+//! (the Webhooks Journal, fed from contact changes). HubSpot's other side, the signed webhook
+//! delivery, is [`sign_v3`] (`signing.rs`), which the load generator (`src/bin/loadgen.rs`,
+//! `handoff-loadgen`) posts with.
+//!
+//! Items are `pub(crate)` unless the service or its tests use them across the crate edge.
+
+#![warn(unreachable_pub)]
 
 mod access;
 mod config;
@@ -39,6 +47,7 @@ mod ratelimit;
 mod routes;
 mod seed;
 mod sequences;
+mod signing;
 mod state;
 mod stats;
 mod users;
@@ -58,10 +67,9 @@ pub use access::Access;
 pub use config::{FaultConfig, RateLimit, SandboxConfig};
 pub use control_portal::OwnerPatch;
 pub use error::SandboxError;
-pub use sequences::{EnrollElsewhere, EnrollmentView, LostAnswers, SequenceUsers};
+pub use signing::{SignError, sign_v3};
 pub use stats::Stats;
-pub use validation::{ConditionalRule, ValidationInput};
-pub use views::{CompanyInput, ContactInput, ContactView, ControlError, MergeInput, TaskView};
+pub use views::ContactInput;
 
 use faults::Faults;
 use gate::Gate;
@@ -176,7 +184,7 @@ pub async fn serve(
 }
 
 /// Serves an existing sandbox (so the caller keeps a handle for assertions).
-pub async fn serve_sandbox(
+pub(crate) async fn serve_sandbox(
     sandbox: Sandbox,
     listener: TcpListener,
     shutdown: CancellationToken,

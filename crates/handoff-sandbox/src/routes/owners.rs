@@ -8,8 +8,8 @@ use axum::http::Uri;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::sandbox::Sandbox;
-use crate::sandbox::error::{ApiError, HsQuery};
+use crate::Sandbox;
+use crate::error::{ApiError, HsQuery};
 
 const DEFAULT_LIMIT: usize = 100;
 const MAX_LIMIT: usize = 500;
