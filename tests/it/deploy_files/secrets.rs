@@ -133,5 +133,5 @@ fn the_readme_names_every_deploy_file() {
             );
         }
     }
-    assert!(readme.contains("tests/it/deploy_files.rs"));
+    assert!(readme.contains("tests/it/deploy_files/"));
 }

@@ -16,7 +16,8 @@ struct Args {
     /// Where to post.
     #[arg(long, default_value = "http://127.0.0.1:8080/webhooks/hubspot")]
     url: String,
-    /// The URI to sign (the receiver's webhook.public_url); defaults to --url.
+    /// The URI to sign (the receiver's webhook.public_url, without percent-escapes); defaults
+    /// to --url.
     #[arg(long)]
     public_url: Option<String>,
     /// Client secret to sign with.
