@@ -37,8 +37,9 @@ pub(crate) mod sla;
 #[cfg(test)]
 pub(crate) mod tests;
 
-// Native vs interpreter agreement, for the `cel_compile` fuzz target.
-#[cfg(fuzzing)]
+// Native vs interpreter agreement: for the property tests and the `cel_compile` fuzz target
+// (`cargo fuzz` builds with `--cfg fuzzing`), never in the product.
+#[cfg(any(test, fuzzing))]
 pub use conditions::agreement;
 
 use jiff::Timestamp;

@@ -19,7 +19,7 @@ fn class(r: &Result<bool, EvalError>) -> &'static str {
 }
 
 /// Evaluates every condition of `pb` for `c` both ways; the first disagreement, described.
-pub(crate) fn check(pb: &Playbook, c: &Contact, now: Timestamp) -> Result<(), String> {
+pub fn check(pb: &Playbook, c: &Contact, now: Timestamp) -> Result<(), String> {
     let mut warnings = Vec::new();
     let mut ev = Evaluator::new(pb, c, now, &mut warnings);
     let scope = pb.scope_for(c, now.as_millisecond(), &mut Vec::new());

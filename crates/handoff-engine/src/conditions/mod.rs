@@ -9,7 +9,7 @@
 
 // Native vs interpreter agreement: for the property tests and the `cel_compile` fuzz target.
 #[cfg(any(test, fuzzing))]
-pub(crate) mod agreement;
+pub mod agreement;
 pub(crate) mod company_free;
 pub(crate) mod evaluator;
 pub(crate) mod fastpath;
