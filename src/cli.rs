@@ -14,6 +14,12 @@ use handoff::store::queue::DeadFilter;
     version,
     about = "Predictable lead handoff from marketing to sales for HubSpot"
 )]
+#[cfg_attr(
+    not(feature = "demo"),
+    command(
+        after_help = "This build has no `demo` or `sandbox` command: they come with the `demo` feature (on by default; release images are built with --no-default-features)."
+    )
+)]
 pub struct Cli {
     /// Directory of admin config files: every DIR/*.toml is loaded in lexical order over the
     /// built-in defaults. Without it, config/local.toml is loaded if present.
@@ -271,7 +277,9 @@ pub enum Command {
     /// hubspot.base_url at it. A control API (JSON, no auth) under /_sandbox/ drives
     /// scenarios: stats, contacts, tasks, faults, rate-limit, users, sequences, leads,
     /// journal, reset. Needs no handoff configuration; logs JSON lines (RUST_LOG filters).
-    /// Stops on SIGTERM or ctrl-c.
+    /// Stops on SIGTERM or ctrl-c. Comes with the `demo` feature (on by default; release
+    /// images are built without it).
+    #[cfg(feature = "demo")]
     Sandbox(SandboxArgs),
     /// Run the whole product on this machine in about a minute
     ///
@@ -281,7 +289,9 @@ pub enum Command {
     /// reminders, escalations and reassignments. It ends with the scoreboard, one line per
     /// lead, where the store was kept and the `explain` and `report` commands that open it.
     /// Needs no configuration or network; run it from the repository root (it reads
-    /// fixtures/).
+    /// fixtures/). Comes with the `demo` feature (on by default; release images are built
+    /// without it).
+    #[cfg(feature = "demo")]
     Demo {
         /// Seconds the accelerated clock runs before the scoreboard.
         #[arg(long, default_value_t = 60)]
@@ -294,6 +304,7 @@ pub enum Command {
 }
 
 /// `handoff sandbox` flags.
+#[cfg(feature = "demo")]
 #[derive(Debug, clap::Args)]
 pub struct SandboxArgs {
     /// Address to listen on.
@@ -319,6 +330,7 @@ pub struct SandboxArgs {
     pub tokens: Vec<String>,
 }
 
+#[cfg(feature = "demo")]
 impl SandboxArgs {
     pub fn config(&self) -> handoff::sandbox::SandboxConfig {
         handoff::sandbox::SandboxConfig {
@@ -624,9 +636,9 @@ impl Command {
             Command::Explain { .. }
             | Command::Simulate { .. }
             | Command::HubspotApp { .. }
-            | Command::SendWebhook(_)
-            | Command::Sandbox(_)
-            | Command::Demo { .. } => Purpose::Rules,
+            | Command::SendWebhook(_) => Purpose::Rules,
+            #[cfg(feature = "demo")]
+            Command::Sandbox(_) | Command::Demo { .. } => Purpose::Rules,
         }
     }
 }

@@ -32,10 +32,12 @@ use cli::{Cli, Command, DlqCommand, JournalCommand, PortalCommand, QueueCommand}
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The demo brings its own configuration (sandbox, its own store, accelerated clock).
+    #[cfg(feature = "demo")]
     if let Command::Demo { run_s, dir } = cli.command {
         return run_async(demo(run_s, dir));
     }
     // The sandbox stands in for HubSpot: it needs none of handoff's configuration.
+    #[cfg(feature = "demo")]
     if let Command::Sandbox(args) = &cli.command {
         return run_async(sandbox(args.config()));
     }
@@ -128,6 +130,7 @@ fn main() -> ExitCode {
             json,
         )),
         // Both run above, before configuration.
+        #[cfg(feature = "demo")]
         Command::Sandbox(_) | Command::Demo { .. } => ExitCode::SUCCESS,
     }
 }
@@ -532,6 +535,7 @@ async fn work(loaded: LoadedConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "demo")]
 async fn sandbox(config: handoff::sandbox::SandboxConfig) -> anyhow::Result<()> {
     handoff::telemetry::init(&config::LogSettings {
         format: config::LogFormat::Json,
@@ -544,6 +548,7 @@ async fn sandbox(config: handoff::sandbox::SandboxConfig) -> anyhow::Result<()> 
     Ok(())
 }
 
+#[cfg(feature = "demo")]
 async fn demo(run_s: u64, dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     handoff::telemetry::init(&config::LogSettings {
         format: config::LogFormat::Pretty,
@@ -621,6 +626,7 @@ fn the_portal(loaded: &LoadedConfig) -> anyhow::Result<i64> {
 
 /// This binary as a person would run it from here: relative to the current directory when it
 /// is below it (`target/release/handoff`), else its full path.
+#[cfg(feature = "demo")]
 fn this_command() -> String {
     let Ok(exe) = std::env::current_exe() else {
         return "handoff".into();

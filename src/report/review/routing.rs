@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::engine::Roster;
-use crate::engine::playbook_routing::PoolDoc;
+use crate::engine::playbook::PoolDoc;
 use crate::report::board::Group;
 use crate::report::kpi::Kpis;
 use crate::store::ledger::{LoopOverdue, PoolPick, Reassigned};

@@ -21,8 +21,8 @@ use jiff::tz::TimeZone;
 
 use super::{Run, portal};
 use crate::engine::Roster;
-use crate::engine::hours::WeeklyHoursDoc;
-use crate::engine::owners::DateRange;
+use crate::engine::calendar::hours::WeeklyHoursDoc;
+use crate::engine::roster::DateRange;
 use crate::hubspot::client::user_availability::{Status, UserAvailability, WorkingRange};
 use crate::hubspot::client::{CrmUser, Owner as HubspotOwner};
 
@@ -164,8 +164,8 @@ fn day_of(doc: &mut WeeklyHoursDoc, day: jiff::civil::Weekday) -> &mut Vec<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::owners::RosterDoc;
-    use crate::engine::owners::{FromHubspot, Owner};
+    use crate::engine::roster::RosterDoc;
+    use crate::engine::roster::{FromHubspot, Owner};
     use serde_json::json;
 
     fn owner(id: u64, user_id: Option<u64>, email: &str) -> HubspotOwner {

@@ -137,7 +137,7 @@ pub(crate) fn stored_plan(
     playbook: &Playbook,
     window: ChangeWindow,
 ) -> StoredPlan {
-    let disposition_at_handoff = engine::disposition::classify(playbook, c)
+    let disposition_at_handoff = engine::followup::disposition::classify(playbook, c)
         .filter(|_| window.changed_at_ms.is_none())
         .map(|d| (touch::outcome_name(d.outcome).to_owned(), d.reason));
     let Some(sla) = &d.sla else {

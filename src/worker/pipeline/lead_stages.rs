@@ -19,7 +19,7 @@ use super::observed::apply_observed;
 use super::steps::Failures;
 use super::touch::{Observed, outcome_name};
 use super::{Pipeline, Run, portal};
-use crate::engine::leads::{Stage, stage_outcomes};
+use crate::engine::followup::leads::{Stage, stage_outcomes};
 use crate::engine::playbook::DispositionOutcome;
 use crate::hubspot::client::{ItemError, LEAD_STAGE_PROPERTY};
 use crate::hubspot::event::{EventAction, HubspotEvent};

@@ -1,5 +1,5 @@
 //! At start, the roster is checked against each portal's HubSpot owners once
-//! (`engine::roster_live::check_roster`), so a roster owner that drops out of rotation says so
+//! (`engine::roster::live::check_roster`), so a roster owner that drops out of rotation says so
 //! in the log when the service starts: an id HubSpot does not list or lists as archived or
 //! deactivated, an email no active owner has (for an owner given by email alone), or an email
 //! that is not the owner's in HubSpot. Routing would skip the first two silently otherwise
@@ -7,7 +7,7 @@
 
 use super::Pipeline;
 use crate::engine::Roster;
-use crate::engine::roster_live::{LiveOwner, OwnerFinding, check_roster};
+use crate::engine::roster::live::{LiveOwner, OwnerFinding, check_roster};
 use crate::hubspot::client::{HubspotClient, Owner, PortalId};
 
 /// HubSpot's owners as the engine checks them.

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::Rules;
-use crate::engine::tasks::{TaskContext, TaskTemplateDoc};
+use crate::engine::followup::tasks::{TaskContext, TaskTemplateDoc};
 use crate::engine::{self, Decision};
 use crate::hubspot::client::{NewTask, OwnerId};
 use crate::store::ledger::HandoffRow;
@@ -70,8 +70,8 @@ pub(crate) fn render(d: &Decision, c: &engine::Contact, with: &Rendering<'_>) ->
         due: due_text(d, with),
         owner: with.owner_name,
     };
-    let text = engine::tasks::render(&playbook.tasks, d, c, &ctx);
-    let sequence = engine::sequences::SequenceContext {
+    let text = engine::followup::tasks::render(&playbook.tasks, d, c, &ctx);
+    let sequence = engine::followup::sequences::SequenceContext {
         source: with.source,
         offer: ctx.offer,
         tier: d.score.tier.as_deref(),
@@ -79,13 +79,13 @@ pub(crate) fn render(d: &Decision, c: &engine::Contact, with: &Rendering<'_>) ->
     let contact_id = c.id.parse().unwrap_or_default();
     let task = TaskText {
         template: Some(text.template),
-        values: engine::template_properties::values(d, c, &ctx),
+        values: engine::followup::template_properties::values(d, c, &ctx),
         subject: text.subject,
         body: text.body,
         priority: text.priority,
         task_type: text.task_type,
-        sequence_id: engine::sequences::pick(&playbook.sequences, &sequence).map(str::to_owned),
-        lead_name: engine::leads::name(&playbook.leads, d, c, &ctx, contact_id),
+        sequence_id: engine::followup::sequences::pick(&playbook.sequences, &sequence).map(str::to_owned),
+        lead_name: engine::followup::leads::name(&playbook.leads, d, c, &ctx, contact_id),
     };
     serde_json::to_string(&task).ok()
 }
@@ -112,7 +112,7 @@ pub(crate) fn new_task(r: &HandoffRow, templates: &[TaskTemplateDoc]) -> NewTask
     let extra = templates
         .iter()
         .find(|t| Some(&t.id) == text.template.as_ref())
-        .map(|t| engine::template_properties::render(&t.properties, &text.values))
+        .map(|t| engine::followup::template_properties::render(&t.properties, &text.values))
         .unwrap_or_default();
     let due = r.sla_due_at_ms.unwrap_or(r.handed_off_at_ms);
     let due = jiff::Timestamp::from_millisecond(due).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
@@ -158,7 +158,7 @@ pub(crate) fn with_values(
     r: &HandoffRow,
     properties: &BTreeMap<String, String>,
 ) -> BTreeMap<String, String> {
-    engine::template_properties::render(properties, &TaskText::of(r).values)
+    engine::followup::template_properties::render(properties, &TaskText::of(r).values)
 }
 
 /// The token a handoff's task body carries: letters and digits only, so HubSpot's search

@@ -181,3 +181,27 @@ async fn several_apps_share_one_receiver_each_with_its_own_secret() {
     assert_eq!(app.job_rows().await, 2);
     app.stop().await;
 }
+
+/// The load generator signs with the sandbox's own signer, written apart from the service's
+/// verifier: what it signs is accepted, and a delivery signed with another secret is not.
+#[tokio::test]
+async fn a_delivery_signed_by_the_sandboxs_own_signer_is_accepted() {
+    let app = spawn_app().await;
+    let body = fixture("contact_creation.json");
+    let signed = |secret: &str| {
+        let ts = now_ms().to_string();
+        let secret = secrecy::SecretString::from(secret);
+        let sig = handoff_sandbox::sign_v3(&secret, "POST", PUBLIC_URL, &body, &ts).unwrap();
+        vec![
+            ("content-type".to_owned(), "application/json".to_owned()),
+            ("x-hubspot-signature-v3".to_owned(), sig),
+            ("x-hubspot-request-timestamp".to_owned(), ts),
+        ]
+    };
+    let accepted = app.post_webhook(&body, &signed(SECRET)).await;
+    assert_eq!(accepted.status(), 200);
+    let refused = app.post_webhook(&body, &signed("another-secret")).await;
+    assert_eq!(refused.status(), 401);
+    assert_eq!(app.job_rows().await, 1);
+    app.stop().await;
+}

@@ -19,7 +19,7 @@ fn scanned_files() -> Vec<PathBuf> {
     let root = root();
     let mut out = Vec::new();
     for dir in [
-        "src", "docs", "config", "deploy", "scripts", "tests", "benches", "fuzz",
+        "src", "crates", "docs", "config", "deploy", "scripts", "tests", "benches", "fuzz",
     ] {
         walk(&root.join(dir), &mut out);
     }

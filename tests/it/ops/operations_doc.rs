@@ -103,6 +103,7 @@ fn every_log_message_in_the_source_has_a_runbook_entry() {
     let doc = doc();
     let mut files = Vec::new();
     rust_files(&root().join("src"), &mut files);
+    rust_files(&root().join("crates"), &mut files);
     let mut missing = Vec::new();
     let mut seen = 0;
     for file in files {
@@ -128,9 +129,9 @@ fn every_error_code_in_the_source_has_a_runbook_entry() {
     let read = |rel: &str| std::fs::read_to_string(root().join(rel)).unwrap();
     let mut codes = Vec::new();
     for rel in [
-        "src/hubspot/signature.rs",
-        "src/hubspot/event.rs",
-        "src/hubspot/client/error.rs",
+        "crates/handoff-hubspot/src/signature.rs",
+        "crates/handoff-hubspot/src/event.rs",
+        "crates/handoff-hubspot/src/client/error.rs",
     ] {
         let text = read(rel);
         codes.extend(arm_codes(&text, "code"));

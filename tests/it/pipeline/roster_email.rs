@@ -95,7 +95,7 @@ async fn doctor_shows_the_resolved_id_and_fails_an_email_no_active_owner_has() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_start_check_names_an_unknown_id_and_an_unmatched_email() {
-    use handoff::engine::roster_live::OwnerFinding;
+    use handoff::engine::roster::live::OwnerFinding;
     let live = Live::start().await;
     live.configure(
         "https://handoff.example.com/webhooks/hubspot",

@@ -109,19 +109,54 @@ pub(super) fn listen_port(env: &Env) -> u16 {
 #[test]
 fn the_dockerfile_builds_with_the_crates_rust_version_and_runs_on_bookworm() {
     let manifest: toml::Table = read(&repo().join("Cargo.toml")).parse().unwrap();
-    let rust = manifest["package"]["rust-version"].as_str().unwrap();
+    let rust = manifest["workspace"]["package"]["rust-version"]
+        .as_str()
+        .unwrap();
     let all = dockerfile();
     let froms = instructions(&all, "FROM");
     assert_eq!(froms.len(), 2, "builder and runtime stages: {froms:?}");
     assert_eq!(froms[0], format!("rust:{rust}-slim-bookworm AS builder"));
     assert!(froms[1].starts_with("debian:bookworm-slim"), "{}", froms[1]);
     let runs = instructions(&all, "RUN").join("\n");
-    assert!(runs.contains("cargo build --release --locked --bin handoff"));
+    assert!(runs.contains(BUILD));
     assert!(runs.contains("ca-certificates"));
 }
 
+/// The image's build: the service alone, without the `demo` feature (`handoff demo`, `handoff
+/// sandbox` and the sandbox crate).
+const BUILD: &str = "cargo build --release --locked --no-default-features --bin handoff";
+
+/// Every lib and bin target path of the workspace's packages, from the repository root.
+fn workspace_targets() -> Vec<String> {
+    let root: toml::Table = read(&repo().join("Cargo.toml")).parse().unwrap();
+    let members = root["workspace"]["members"].as_array().unwrap();
+    let mut targets = Vec::new();
+    for member in members.iter().map(|m| m.as_str().unwrap()) {
+        let dir = if member == "." {
+            String::new()
+        } else {
+            format!("{member}/")
+        };
+        let manifest: toml::Table = read(&repo().join(&dir).join("Cargo.toml")).parse().unwrap();
+        let lib = manifest.get("lib").and_then(|l| l.get("path"));
+        targets.push(format!(
+            "{dir}{}",
+            lib.and_then(|p| p.as_str()).unwrap_or("src/lib.rs")
+        ));
+        for bin in manifest
+            .get("bin")
+            .and_then(|b| b.as_array())
+            .into_iter()
+            .flatten()
+        {
+            targets.push(format!("{dir}{}", bin["path"].as_str().unwrap()));
+        }
+    }
+    targets
+}
+
 #[test]
-fn the_dependency_layer_stubs_every_binary_target_before_copying_src() {
+fn the_dependency_layer_stubs_every_target_of_the_workspace_before_copying_sources() {
     let manifest: toml::Table = read(&repo().join("Cargo.toml")).parse().unwrap();
     let all = dockerfile();
     let src_copy = all
@@ -133,10 +168,8 @@ fn the_dependency_layer_stubs_every_binary_target_before_copying_src() {
         .map(|i| i.args.as_str())
         .collect::<Vec<_>>()
         .join("\n");
-    let mut targets = vec![manifest["lib"]["path"].as_str().unwrap().to_owned()];
-    for bin in manifest["bin"].as_array().unwrap() {
-        targets.push(bin["path"].as_str().unwrap().to_owned());
-    }
+    let targets = workspace_targets();
+    assert!(targets.len() >= 6, "{targets:?}");
     for target in targets {
         assert!(
             before.contains(&target),
@@ -146,7 +179,7 @@ fn the_dependency_layer_stubs_every_binary_target_before_copying_src() {
     if manifest.contains_key("bench") {
         assert!(before.contains("COPY benches") || before.contains("benches ./benches"));
     }
-    assert!(before.contains("cargo build --release --locked --bin handoff"));
+    assert!(before.contains(BUILD));
 }
 
 #[test]
