@@ -76,7 +76,7 @@ fn encode(text: &str) -> String {
         .collect()
 }
 
-/// The PostgreSQL server of the environment (as tests/it/engines.rs builds it), or `None`.
+/// The PostgreSQL server of the environment (as tests/it/support/engines.rs builds it), or `None`.
 struct PgServer {
     base: String,
     admin_url: String,

@@ -14,6 +14,12 @@ use handoff::store::queue::DeadFilter;
     version,
     about = "Predictable lead handoff from marketing to sales for HubSpot"
 )]
+#[cfg_attr(
+    not(feature = "demo"),
+    command(
+        after_help = "This build has no `demo` or `sandbox` command: they come with the `demo` feature (on by default; release images are built with --no-default-features)."
+    )
+)]
 pub struct Cli {
     /// Directory of admin config files: every DIR/*.toml is loaded in lexical order over the
     /// built-in defaults. Without it, config/local.toml is loaded if present.
@@ -117,6 +123,32 @@ pub enum Command {
         /// table: aligned text; json: everything, machine-readable; csv: one row per group.
         #[arg(long, value_enum, default_value_t = FormatArg::Table)]
         format: FormatArg,
+    },
+    /// Write the weekly review page: one portal's week as one self-contained HTML file
+    ///
+    /// The week's scoreboard (the KPIs of `handoff report`) with its change from the week
+    /// before and a trend over the weeks before it; the disposition mix and the top
+    /// disqualification and nurture reasons; marketing-sourced pipeline by source; the KPIs
+    /// by source, tier, team and owner; routing health (pool picks against weights,
+    /// unassigned leads, reassignments and who missed, SLA misses per rep, loops not closed).
+    /// One HTML file with inline styles and charts and no script: it opens offline, travels as
+    /// an e-mail attachment and prints to PDF. The admin listener serves the same page at
+    /// GET /review?week=2026-W49&weeks=12&portal=P. Prints the file's path.
+    #[command(verbatim_doc_comment)]
+    Review {
+        /// The ISO week to review, e.g. 2026-W49; default: the week now falls in (in the
+        /// portal's time zone), marked as in progress.
+        #[arg(long, value_name = "WEEK", value_parser = handoff::report::review::IsoWeek::parse)]
+        week: Option<handoff::report::review::IsoWeek>,
+        /// How many weeks the trends show, ending with the reviewed week (1 to 104).
+        #[arg(long, value_name = "N", default_value = "12", value_parser = handoff::report::review::parse_weeks)]
+        weeks: usize,
+        /// The portal ([[hubspot.portals]] id); may be left out when only one is configured.
+        #[arg(long, value_name = "P")]
+        portal: Option<i64>,
+        /// Where to write the page; default: review-PORTAL-WEEK.html in the current directory.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
     /// Inspect the job queue: counts per lane, canary jobs
     Queue {
@@ -245,7 +277,9 @@ pub enum Command {
     /// hubspot.base_url at it. A control API (JSON, no auth) under /_sandbox/ drives
     /// scenarios: stats, contacts, tasks, faults, rate-limit, users, sequences, leads,
     /// journal, reset. Needs no handoff configuration; logs JSON lines (RUST_LOG filters).
-    /// Stops on SIGTERM or ctrl-c.
+    /// Stops on SIGTERM or ctrl-c. Comes with the `demo` feature (on by default; release
+    /// images are built without it).
+    #[cfg(feature = "demo")]
     Sandbox(SandboxArgs),
     /// Run the whole product on this machine in about a minute
     ///
@@ -255,7 +289,9 @@ pub enum Command {
     /// reminders, escalations and reassignments. It ends with the scoreboard, one line per
     /// lead, where the store was kept and the `explain` and `report` commands that open it.
     /// Needs no configuration or network; run it from the repository root (it reads
-    /// fixtures/).
+    /// fixtures/). Comes with the `demo` feature (on by default; release images are built
+    /// without it).
+    #[cfg(feature = "demo")]
     Demo {
         /// Seconds the accelerated clock runs before the scoreboard.
         #[arg(long, default_value_t = 60)]
@@ -268,6 +304,7 @@ pub enum Command {
 }
 
 /// `handoff sandbox` flags.
+#[cfg(feature = "demo")]
 #[derive(Debug, clap::Args)]
 pub struct SandboxArgs {
     /// Address to listen on.
@@ -293,6 +330,7 @@ pub struct SandboxArgs {
     pub tokens: Vec<String>,
 }
 
+#[cfg(feature = "demo")]
 impl SandboxArgs {
     pub fn config(&self) -> handoff::sandbox::SandboxConfig {
         handoff::sandbox::SandboxConfig {
@@ -604,13 +642,14 @@ impl Command {
             | Command::Queue { .. }
             | Command::Dlq { .. }
             | Command::Portal { .. }
-            | Command::Report { .. } => Purpose::Store,
+            | Command::Report { .. }
+            | Command::Review { .. } => Purpose::Store,
             Command::Explain { .. }
             | Command::Simulate { .. }
             | Command::HubspotApp { .. }
-            | Command::SendWebhook(_)
-            | Command::Sandbox(_)
-            | Command::Demo { .. } => Purpose::Rules,
+            | Command::SendWebhook(_) => Purpose::Rules,
+            #[cfg(feature = "demo")]
+            Command::Sandbox(_) | Command::Demo { .. } => Purpose::Rules,
         }
     }
 }

@@ -63,3 +63,24 @@ fn every_command_has_a_one_line_imperative_summary_and_every_flag_says_what_it_i
 fn the_command_line_is_consistent() {
     Cli::command().debug_assert();
 }
+
+/// `handoff demo` and `handoff sandbox` come with the `demo` feature (on by default); a build
+/// without it has neither command, and its help says where they went.
+#[test]
+fn demo_and_sandbox_exist_exactly_when_built_with_the_demo_feature() {
+    use clap::Parser;
+    for args in [["handoff", "demo"], ["handoff", "sandbox"]] {
+        let parsed = Cli::try_parse_from(args);
+        assert_eq!(
+            parsed.is_ok(),
+            cfg!(feature = "demo"),
+            "{args:?}: {parsed:?}"
+        );
+    }
+    let help = Cli::command().render_long_help().to_string();
+    assert_eq!(
+        help.contains("This build has no `demo` or `sandbox` command"),
+        !cfg!(feature = "demo"),
+        "{help}"
+    );
+}

@@ -5,14 +5,17 @@
 //! contact's events into a handoff: score, owner, task, SLA.
 //!
 //! # Layout
-//! One straight pipe, one folder per stage:
+//! One straight pipe, one folder per stage. This package is the service; the stages whose
+//! limits the compiler holds are crates of the workspace, re-exported here
+//! (docs/architecture.md "Crates"): [`engine`] (`handoff-engine`), [`hubspot`]
+//! (`handoff-hubspot`) and, with the default `demo` feature, `sandbox` (`handoff-sandbox`).
 //! - [`intake`]: the public HTTP routes (webhook, health, metrics), the verified-webhook
 //!   extractor, thin handlers.
 //! - [`jobs`]: the queue's lanes, job kinds and payloads, shared by the stages that write jobs
 //!   (intake, the journal backfill, the SLA ladder) and the worker that runs them.
-//! - [`hubspot`]: HubSpot's protocol: signature check (pure), event parsing, and the CRM client
-//!   (batching, one rate budget per portal, auth, retries; `hubspot::client`).
-//! - [`engine`]: the pure lead engine: playbooks, scoring, readiness, routing, business
+//! - [`hubspot`] (crate): HubSpot's protocol: signature check (pure), event parsing, and the CRM
+//!   client (batching, one rate budget per portal, auth, retries; `hubspot::client`).
+//! - [`engine`] (crate): the pure lead engine: playbooks, scoring, readiness, routing, business
 //!   calendars, SLA ladder, dispositions, explanations. No I/O, clock or randomness inside.
 //! - [`store`]: the `Store` handle and its parts (inbox, job queue, dead letters, handoff
 //!   ledger, portal pauses, stored tokens, journal checkpoint) on SQLite (embedded default) or
@@ -30,22 +33,27 @@
 //!   store-backed OAuth token store the client is given) and serves a listener until shutdown.
 //! - [`admin`]: operator tools behind the CLI and the admin routes (`admin::http`, served on
 //!   their own listener): `explain`, `simulate`, the queue and dead letters, portal pauses.
-//! - [`sandbox`]: a local HubSpot-compatible server (`handoff sandbox`) for development, tests,
-//!   benchmarks and the demo: the CRM endpoints the client uses, rate limits, faults, control API.
-//! - [`demo`]: `handoff demo`: sandbox + serve + signed webhooks on an accelerated clock.
+//! - `sandbox` (crate, `demo` feature): a local HubSpot-compatible server (`handoff sandbox`)
+//!   for development, tests, benchmarks and the demo: the CRM endpoints the client uses, rate
+//!   limits, faults, control API.
+//! - `demo` (`demo` feature): `handoff demo`: sandbox + serve + signed webhooks on an
+//!   accelerated clock.
 //! - `main.rs`: the CLI shell.
 
 pub mod admin;
 pub mod config;
+#[cfg(feature = "demo")]
 pub mod demo;
-pub mod engine;
-pub mod hubspot;
 pub mod intake;
 pub mod jobs;
 pub mod metrics;
 pub mod report;
-pub mod sandbox;
 pub mod startup;
 pub mod store;
 pub mod telemetry;
 pub mod worker;
+
+pub use handoff_engine as engine;
+pub use handoff_hubspot as hubspot;
+#[cfg(feature = "demo")]
+pub use handoff_sandbox as sandbox;

@@ -32,10 +32,12 @@ use cli::{Cli, Command, DlqCommand, JournalCommand, PortalCommand, QueueCommand}
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // The demo brings its own configuration (sandbox, its own store, accelerated clock).
+    #[cfg(feature = "demo")]
     if let Command::Demo { run_s, dir } = cli.command {
         return run_async(demo(run_s, dir));
     }
     // The sandbox stands in for HubSpot: it needs none of handoff's configuration.
+    #[cfg(feature = "demo")]
     if let Command::Sandbox(args) = &cli.command {
         return run_async(sandbox(args.config()));
     }
@@ -88,6 +90,12 @@ fn main() -> ExitCode {
             by.map(Into::into),
             format.into(),
         ))),
+        Command::Review {
+            week,
+            weeks,
+            portal,
+            out,
+        } => run_code(review(loaded, week, weeks, portal, out)),
         Command::Simulate {
             contacts,
             playbook,
@@ -103,6 +111,7 @@ fn main() -> ExitCode {
             json,
         )),
         // Both run above, before configuration.
+        #[cfg(feature = "demo")]
         Command::Sandbox(_) | Command::Demo { .. } => ExitCode::SUCCESS,
     }
 }
@@ -310,6 +319,57 @@ async fn scoreboard(
     Ok(report::render(&board, format).trim_end().to_owned())
 }
 
+/// `handoff review`: writes the page and prints its path. A portal or week that cannot be
+/// reviewed is a usage error (exit 2, like a bad flag), and nothing is written.
+async fn review(
+    loaded: LoadedConfig,
+    week: Option<report::review::IsoWeek>,
+    weeks: usize,
+    portal: Option<i64>,
+    out: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
+    use report::review::{ReviewHooks, ReviewRequest, default_file_name, page, pick_portal};
+    let configured: Vec<(i64, String)> = loaded
+        .settings
+        .hubspot
+        .portals
+        .iter()
+        .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
+        .collect();
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let request = match pick_portal(&configured, portal)
+        .and_then(|p| ReviewRequest::new(p, week, weeks, now_ms))
+    {
+        Ok(request) => request,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let path = out.unwrap_or_else(|| default_file_name(&request).into());
+    let store = open_store(&loaded).await?;
+    let rules = (loaded.playbook.as_ref(), loaded.roster.as_ref());
+    let html = page(&store, &request, rules, &ReviewHooks::default(), now_ms).await;
+    store.close().await;
+    write_whole(&path, html?.as_bytes())?;
+    let shown = std::fs::canonicalize(&path).unwrap_or(path);
+    say!("{}", shown.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `bytes` to `path` through a temporary file beside it, so a failed write leaves no
+/// half page behind (and no file at all where there was none).
+fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".{}.tmp", name.as_deref().unwrap_or("review")));
+    let written = std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(err) = written {
+        let _ = std::fs::remove_file(&tmp);
+        anyhow::bail!("cannot write {}: {err}", path.display());
+    }
+    Ok(())
+}
+
 async fn history(
     loaded: LoadedConfig,
     portal: i64,
@@ -471,6 +531,7 @@ async fn work(loaded: LoadedConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[cfg(feature = "demo")]
 async fn sandbox(config: handoff::sandbox::SandboxConfig) -> anyhow::Result<()> {
     handoff::telemetry::init(&config::LogSettings {
         format: config::LogFormat::Json,
@@ -483,6 +544,7 @@ async fn sandbox(config: handoff::sandbox::SandboxConfig) -> anyhow::Result<()> 
     Ok(())
 }
 
+#[cfg(feature = "demo")]
 async fn demo(run_s: u64, dir: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     handoff::telemetry::init(&config::LogSettings {
         format: config::LogFormat::Pretty,
@@ -560,6 +622,7 @@ fn the_portal(loaded: &LoadedConfig) -> anyhow::Result<i64> {
 
 /// This binary as a person would run it from here: relative to the current directory when it
 /// is below it (`target/release/handoff`), else its full path.
+#[cfg(feature = "demo")]
 fn this_command() -> String {
     let Ok(exe) = std::env::current_exe() else {
         return "handoff".into();

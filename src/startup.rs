@@ -15,11 +15,13 @@ use crate::hubspot::client::{ClientDeps, HubspotClient};
 use crate::intake::{self, AppState, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
-use crate::worker::pipeline::{Pipeline, Rules, RulesHandle};
+use crate::worker::pipeline::{Pipeline, PipelineParts, Rules, RulesHandle};
 use crate::worker::settings::{QueueSettings, WorkerSettings};
 
+mod background;
 mod token_store;
 
+pub use background::{Drive, Stepped};
 pub use token_store::PersistentTokenStore;
 
 #[derive(Debug, thiserror::Error)]
@@ -52,8 +54,9 @@ pub struct Application {
     pipeline: Option<Arc<Pipeline>>,
     owners_refresh: Duration,
     admin_token: Option<secrecy::SecretString>,
-    /// The configured portals, for the admin routes.
-    portals: Vec<i64>,
+    /// The configured portals with their time zones, for the admin routes (`/review` cuts
+    /// its weeks in the portal's zone).
+    time_zones: Vec<(i64, String)>,
     /// Each portal's Webhooks Journal settings (`worker::journal`).
     journals: Vec<(
         crate::hubspot::client::PortalId,
@@ -61,11 +64,19 @@ pub struct Application {
     )>,
     request_timeout: Duration,
     shutdown_grace: Duration,
+    /// The clock, and whether the worker runs its own loop.
+    drive: Drive,
 }
 
 impl Application {
     /// Opens and migrates the store and assembles the routes' shared state.
     pub async fn build(config: LoadedConfig) -> Result<Self, StartupError> {
+        Self::build_with(config, Drive::default()).await
+    }
+
+    /// [`Application::build`] driven as `drive` says: on its clock, and with the worker's loop
+    /// or stepped by the caller ([`Application::stepped`]).
+    pub async fn build_with(config: LoadedConfig, drive: Drive) -> Result<Self, StartupError> {
         let settings = config.settings;
         let store = Store::connect(&settings.store).await?;
         store.migrate().await?;
@@ -86,6 +97,7 @@ impl Application {
         } else {
             let http = HubspotClient::http_client(&settings.hubspot)?;
             let deps = ClientDeps {
+                clock: drive.clock.clone(),
                 token_store: Arc::new(PersistentTokenStore::new(store.clone())),
                 ..ClientDeps::default()
             };
@@ -106,17 +118,14 @@ impl Application {
             metrics.pipeline.rules_reloads.clone(),
         );
         let pipeline = hubspot.clone().map(|client| {
-            Arc::new(Pipeline {
+            Arc::new(Pipeline::new(PipelineParts {
                 store: store.clone(),
                 client,
                 rules: rules.clone(),
                 settings: settings.pipeline.clone(),
                 metrics: metrics.clone(),
-                pauses: Arc::new(crate::worker::pipeline::pause::Pauses::new(
-                    jiff::Timestamp::now().as_millisecond(),
-                )),
-                lead_stages: crate::worker::pipeline::StageCache::default(),
-            })
+                clock: drive.clock.clone(),
+            }))
         });
         let portals: Vec<i64> = settings
             .hubspot
@@ -125,7 +134,7 @@ impl Application {
             .filter_map(|p| i64::try_from(p.id.0).ok())
             .collect();
         if pipeline.is_some() {
-            let now = jiff::Timestamp::now().as_millisecond();
+            let now = drive.clock.now().as_millisecond();
             crate::worker::pipeline::pause::fresh_start(&store, &portals, now).await;
         }
         let state = AppState::new(intake, store, metrics.clone());
@@ -140,7 +149,12 @@ impl Application {
             // leave the admin routes open.
             admin_token: crate::config::admin_token(&settings.server)
                 .map_err(StartupError::AdminToken)?,
-            portals,
+            time_zones: settings
+                .hubspot
+                .portals
+                .iter()
+                .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
+                .collect(),
             journals: {
                 let watched = crate::worker::journal::watched_properties(
                     &config.playbook,
@@ -156,70 +170,12 @@ impl Application {
             owners_refresh: Duration::from_millis(settings.hubspot.owners_refresh_ms.max(1_000)),
             request_timeout: Duration::from_millis(settings.server.request_timeout_ms),
             shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),
+            drive,
         })
     }
 
     pub fn store(&self) -> &Store {
         self.state.store()
-    }
-
-    /// The worker and queue maintenance, stopped by `shutdown`.
-    fn spawn_background(&self, shutdown: &CancellationToken) -> Background {
-        let store = self.state.store().clone();
-        let mut worker = crate::worker::Worker::new(
-            store.clone(),
-            self.worker.clone(),
-            &self.queue,
-            self.metrics.clone(),
-        );
-        if let Some(pipeline) = &self.pipeline {
-            worker = worker.with_pipeline(pipeline.clone());
-        }
-        let reload = self
-            .pipeline
-            .clone()
-            .map(|p| tokio::spawn(reload_on_hangup(p.rules.clone(), shutdown.child_token())));
-        if let Some(p) = self.pipeline.clone() {
-            tokio::spawn(crate::worker::pipeline::pause::watch_auth_pauses(
-                p.clone(),
-                shutdown.child_token(),
-            ));
-            tokio::spawn(crate::worker::pipeline::sequence_check::check_at_start(
-                p.clone(),
-            ));
-            tokio::spawn(crate::worker::pipeline::roster_check::check_at_start(
-                p.clone(),
-            ));
-            tokio::spawn(crate::worker::pipeline::lead_stages::read_at_start(p));
-        }
-        let owners = self.hubspot.clone().map(|client| {
-            tokio::spawn(crate::worker::owners::refresh_loop(
-                client,
-                self.owners_refresh,
-                shutdown.child_token(),
-            ))
-        });
-        let journal = self.hubspot.clone().map(|client| {
-            tokio::spawn(crate::worker::journal::catch_up_loop(
-                store.clone(),
-                client,
-                self.metrics.clone(),
-                self.journals.clone(),
-                shutdown.child_token(),
-            ))
-        });
-        Background {
-            reload,
-            owners,
-            journal,
-            worker: tokio::spawn(worker.run(shutdown.child_token())),
-            maintenance: tokio::spawn(crate::worker::maintenance::run(
-                store,
-                self.queue.clone(),
-                self.metrics.clone(),
-                shutdown.child_token(),
-            )),
-        }
     }
 
     /// Binds the admin listener `server.admin_bind` names (`None` when it is `off`).
@@ -236,15 +192,15 @@ impl Application {
     /// Serves the admin routes on `listener` until `shutdown`.
     fn spawn_admin(&self, listener: TcpListener, shutdown: &CancellationToken) -> Server {
         let live = self.pipeline.as_ref().map(|p| Live {
-            rules: p.rules.clone(),
-            client: p.client.clone(),
-            pauses: p.pauses.clone(),
+            rules: p.rules().clone(),
+            client: p.client().clone(),
+            pauses: p.pauses().clone(),
         });
         let state = AdminState::new(
             self.admin_token.clone(),
             self.state.store().clone(),
             live,
-            self.portals.clone(),
+            self.time_zones.clone(),
         );
         let router = crate::admin::http::router(state, self.request_timeout);
         if let Ok(addr) = listener.local_addr() {
@@ -331,49 +287,6 @@ async fn stop(
             tracing::warn!("shutdown grace elapsed; closing remaining connections");
             server.abort();
             Ok(Ok(()))
-        }
-    }
-}
-
-/// Background tasks of a running service.
-#[derive(Debug)]
-struct Background {
-    reload: Option<tokio::task::JoinHandle<()>>,
-    owners: Option<tokio::task::JoinHandle<()>>,
-    journal: Option<tokio::task::JoinHandle<()>>,
-    worker: tokio::task::JoinHandle<()>,
-    maintenance: tokio::task::JoinHandle<()>,
-}
-
-impl Background {
-    /// Waits for the worker to drain (it stops on its own once the token is cancelled).
-    async fn finish(self) {
-        let _ = self.worker.await;
-        let _ = self.maintenance.await;
-        if let Some(owners) = self.owners {
-            let _ = owners.await;
-        }
-        if let Some(journal) = self.journal {
-            let _ = journal.await;
-        }
-        if let Some(reload) = self.reload {
-            reload.abort();
-        }
-    }
-}
-
-/// Reloads the rules on SIGHUP: a configuration that fails the checks is refused with the
-/// same report as `check-config`, and the rules in force stay.
-async fn reload_on_hangup(rules: RulesHandle, shutdown: CancellationToken) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let Ok(mut hangups) = signal(SignalKind::hangup()) else {
-        tracing::warn!("SIGHUP handler could not be installed; reload by restart");
-        return;
-    };
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            Some(()) = hangups.recv() => { let _ = rules.reload(); }
         }
     }
 }

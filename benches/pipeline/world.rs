@@ -61,6 +61,7 @@ impl World {
                 webhook_secret: SecretString::from(WEBHOOK_SECRET),
                 ..DemoSecrets::default()
             },
+            stepped: false,
         };
         let env = DemoEnv::start(dir.path(), options).await?;
         let sandbox = env.sandbox.base_url.clone();

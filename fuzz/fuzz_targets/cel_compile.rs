@@ -1,8 +1,8 @@
-//! Playbook compilation (src/engine: CEL parse, static name check, lowering to the native
-//! evaluator) with arbitrary text as one rule's `when`: it compiles or reports a problem, never
-//! panics; a condition that compiles is evaluated for a few contacts without panicking, and the
-//! native evaluator gives the cel interpreter's answer. It runs on a thread with tokio's worker
-//! stack (2 MiB): a rules reload (SIGHUP, `POST /admin/rules/reload`) compiles there.
+//! Playbook compilation (crates/handoff-engine: CEL parse, static name check, lowering to the
+//! native evaluator) with arbitrary text as one rule's `when`: it compiles or reports a problem,
+//! never panics; a condition that compiles is evaluated for a few contacts without panicking,
+//! and the native evaluator gives the cel interpreter's answer. It runs on a thread with tokio's
+//! worker stack (2 MiB): a rules reload (SIGHUP, `POST /admin/rules/reload`) compiles there.
 //!
 //! handoff calls the cel crate under `catch_unwind`; a panic raised inside that crate is
 //! printed and tolerated here (it becomes a "could not compile" problem), any other panic is

@@ -1,7 +1,7 @@
-//! Signature checking (src/hubspot/signature.rs) with arbitrary method, URI, body, headers,
-//! clock and window: never panics; a request signed with the app's secret at a timestamp inside
-//! the window is accepted, by an app whose secret makes that signature; the same request with
-//! another body is refused; legacy signatures pass exactly when enabled.
+//! Signature checking (crates/handoff-hubspot/src/signature.rs) with arbitrary method, URI, body,
+//! headers, clock and window: never panics; a request signed with the app's secret at a timestamp
+//! inside the window is accepted, by an app whose secret makes that signature; the same request
+//! with another body is refused; legacy signatures pass exactly when enabled.
 #![no_main]
 
 use arbitrary::Arbitrary;

@@ -1,5 +1,5 @@
-//! The webhook body parser (src/hubspot/event.rs) on arbitrary bytes: it answers Ok or a
-//! coded error, never panics, and what it accepts is an event the worker can read back from
+//! The webhook body parser (crates/handoff-hubspot/src/event.rs) on arbitrary bytes: it answers Ok
+//! or a coded error, never panics, and what it accepts is an event the worker can read back from
 //! its job payload unchanged.
 #![no_main]
 

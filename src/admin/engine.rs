@@ -5,10 +5,10 @@ use std::path::Path;
 
 use jiff::Timestamp;
 
-use crate::engine::owners::RosterDoc;
+use crate::engine::explain::simulate::{Simulation, simulate};
 use crate::engine::playbook::PlaybookDoc;
-use crate::engine::simulate::{Simulation, simulate};
-use crate::engine::toml_doc::from_toml;
+use crate::engine::playbook::toml_doc::from_toml;
+use crate::engine::roster::RosterDoc;
 use crate::engine::{Contact, DecideInput, Decision, Playbook, Roster, RoutingState, decide};
 
 use super::{AdminError, file_error};

@@ -14,10 +14,9 @@ use serde::Serialize;
 use super::AdminError;
 use super::write_back::{self, GROUP, GROUP_LABEL, WriteBackProperty};
 use crate::config::LoadedConfig;
-use crate::hubspot::client::types::BatchResponse;
 use crate::hubspot::client::{
-    Created, HubspotClient, HubspotError, NewProperty, NewPropertyGroup, PortalId, PropertyDef,
-    PropertyObject,
+    BatchResponse, Created, HubspotClient, HubspotError, NewProperty, NewPropertyGroup, PortalId,
+    PropertyDef, PropertyObject,
 };
 use crate::store::Store;
 

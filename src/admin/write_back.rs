@@ -186,7 +186,7 @@ mod tests {
     }
 
     fn example() -> Vec<WriteBackProperty> {
-        let (pb, _, _) = crate::engine::tests::example();
+        let pb = crate::config::example_playbook();
         let wb = WriteBack {
             owner: "hubspot_owner_id".into(),
             score: "handoff_score".into(),

@@ -8,9 +8,9 @@ use serde::Deserialize;
 
 use super::EngineSettings;
 use super::report::Problem;
-use crate::engine::owners::RosterDoc;
 use crate::engine::playbook::PlaybookDoc;
-use crate::engine::toml_doc::from_toml;
+use crate::engine::playbook::toml_doc::from_toml;
+use crate::engine::roster::RosterDoc;
 use crate::engine::{Contact, Playbook, Roster, check_playbook};
 
 /// Sections handled here rather than by the typed settings tree.
@@ -145,7 +145,7 @@ fn section<'a>(
     found.map(|(origin, text)| (origin.as_str(), text.as_str()))
 }
 
-fn doc_problem(origin: &str, err: crate::engine::toml_doc::DocError) -> Problem {
+fn doc_problem(origin: &str, err: crate::engine::playbook::toml_doc::DocError) -> Problem {
     let mut problem = Problem::new(
         Some(origin.to_owned()),
         &err.problem.path,
@@ -197,4 +197,13 @@ pub fn examples(dir: &Path, problems: &mut Vec<Problem>) -> Vec<Contact> {
         }
     }
     contacts
+}
+
+/// The shipped example playbook (`config/default.toml` `[playbook]`), for unit tests of the
+/// parts that read a playbook.
+#[cfg(test)]
+pub(crate) fn example_playbook() -> Playbook {
+    let layer = from_toml::<PlaybookLayer>(super::DEFAULT_TOML, "")
+        .unwrap_or_else(|e| unreachable!("{e:?}"));
+    Playbook::from_doc(layer.playbook).unwrap_or_else(|p| unreachable!("{p:#?}"))
 }

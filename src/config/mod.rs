@@ -6,6 +6,8 @@
 
 mod admin;
 mod engine;
+#[cfg(test)]
+pub(crate) use engine::example_playbook;
 mod load;
 mod redact;
 mod report;

@@ -1,17 +1,23 @@
 //! A running demo world: the HubSpot sandbox, `serve` on its own SQLite store pointed at it,
 //! and helpers to act like HubSpot and like a sales rep — create a lead, send the signed
 //! webhook HubSpot would send, touch or qualify a lead. The demo command and the end-to-end
-//! tests both drive it.
+//! tests both drive it; a test world steps `serve`'s worker on its own clock instead of waiting
+//! for the worker's loop (`EnvOptions::stepped`).
 
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 use super::secrets::{DemoAuth, DemoSecrets};
 use super::service::{ChildService, Service, ServiceMode};
 use super::setup::{self, PORTAL_ID, Speed};
+use crate::hubspot::client::{Clock, ManualClock};
 use crate::sandbox::{self, RunningSandbox, SandboxConfig};
-use crate::startup::Application;
+use crate::startup::{Application, Drive, Stepped};
 use crate::store::Store;
+use crate::worker::Ran;
+use jiff::Timestamp;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Value, json};
 
@@ -29,6 +35,9 @@ pub struct EnvOptions {
     pub service: ServiceMode,
     /// The credentials; the sandbox accepts only these.
     pub secrets: DemoSecrets,
+    /// In process only: `serve`'s worker runs no loop; the caller steps it
+    /// ([`DemoEnv::run_due`]) on the world's own clock, which it moves ([`DemoEnv::advance`]).
+    pub stepped: bool,
 }
 
 impl Default for EnvOptions {
@@ -41,6 +50,7 @@ impl Default for EnvOptions {
             extra_settings: String::new(),
             service: ServiceMode::InProcess,
             secrets: DemoSecrets::default(),
+            stepped: false,
         }
     }
 }
@@ -60,27 +70,52 @@ pub struct DemoEnv {
     service: Service,
     webhook_secret: SecretString,
     next_event_id: std::sync::atomic::AtomicI64,
+    /// The worker and the clock, when the caller steps the worker.
+    stepped: Option<(Stepped, Arc<ManualClock>)>,
+}
+
+/// The sandbox of a world: its seed and rate limit, accepting only the world's credentials
+/// (so a miswired secret shows).
+fn sandbox_config(options: &EnvOptions) -> SandboxConfig {
+    let mut config = SandboxConfig {
+        seed_dir: options.seed_dir.clone(),
+        ..SandboxConfig::default()
+    };
+    match &options.secrets.auth {
+        DemoAuth::PrivateApp { token } => config.tokens = vec![token.expose_secret().to_owned()],
+        DemoAuth::OAuth { refresh_token, .. } => {
+            config.refresh_tokens = vec![refresh_token.expose_secret().to_owned()];
+        }
+    }
+    config.rate_limit.requests = options.requests_per_10s;
+    config.rate_limit.interval_ms = 10_000;
+    config
+}
+
+/// `serve` built in this process: on the system clock with its worker's loop, or, `stepped`,
+/// on a clock of its own with the worker and the clock handed back (the start checks done).
+async fn in_process(
+    loaded: crate::config::LoadedConfig,
+    stepped: bool,
+) -> anyhow::Result<(Application, Option<(Stepped, Arc<ManualClock>)>)> {
+    if !stepped {
+        return Ok((Application::build(loaded).await?, None));
+    }
+    let clock = Arc::new(ManualClock::new(Timestamp::now()));
+    let drive = Drive {
+        clock: clock.clone(),
+        worker_loop: false,
+    };
+    let app = Application::build_with(loaded, drive).await?;
+    let worker = app.stepped();
+    worker.start().await;
+    Ok((app, Some((worker, clock))))
 }
 
 impl DemoEnv {
     /// Starts the sandbox and the service (store under `dir`).
     pub async fn start(dir: &Path, options: EnvOptions) -> anyhow::Result<Self> {
-        let mut config = SandboxConfig {
-            seed_dir: options.seed_dir.clone(),
-            ..SandboxConfig::default()
-        };
-        // The sandbox accepts only the demo's credentials, so a miswired secret shows.
-        match &options.secrets.auth {
-            DemoAuth::PrivateApp { token } => {
-                config.tokens = vec![token.expose_secret().to_owned()]
-            }
-            DemoAuth::OAuth { refresh_token, .. } => {
-                config.refresh_tokens = vec![refresh_token.expose_secret().to_owned()];
-            }
-        }
-        config.rate_limit.requests = options.requests_per_10s;
-        config.rate_limit.interval_ms = 10_000;
-        let sandbox = sandbox::spawn(config).await?;
+        let sandbox = sandbox::spawn(sandbox_config(&options)).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
         let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -100,9 +135,11 @@ impl DemoEnv {
             .map_err(|r| anyhow::anyhow!("demo configuration: {r}"))?;
         let config_dir = sources.dir.clone().unwrap_or_else(|| dir.join("conf"));
         let roster = loaded.roster.clone();
+        let mut stepped = None;
         let (service, store) = match &options.service {
             ServiceMode::InProcess => {
-                let app = Application::build(loaded).await?;
+                let (app, worker) = in_process(loaded, options.stepped).await?;
+                stepped = worker;
                 let store = app.store().clone();
                 (Service::in_process(app, listener, admin).await, store)
             }
@@ -131,7 +168,35 @@ impl DemoEnv {
             service,
             webhook_secret: options.secrets.webhook_secret.clone(),
             next_event_id: std::sync::atomic::AtomicI64::new(1),
+            stepped,
         })
+    }
+
+    /// The world's time: its clock's when the worker is stepped, else the wall clock's.
+    pub fn now(&self) -> Timestamp {
+        match &self.stepped {
+            Some((_, clock)) => clock.now(),
+            None => Timestamp::now(),
+        }
+    }
+
+    /// Moves the world's clock forward (a stepped world only).
+    pub fn advance(&self, by: Duration) -> anyhow::Result<()> {
+        let (_, clock) = self.stepped()?;
+        clock.advance(by);
+        Ok(())
+    }
+
+    /// One step of `serve`'s worker: every job due now, on every lane, run to its end.
+    pub async fn run_due(&self) -> anyhow::Result<Ran> {
+        let (worker, _) = self.stepped()?;
+        Ok(worker.run_due().await)
+    }
+
+    fn stepped(&self) -> anyhow::Result<&(Stepped, Arc<ManualClock>)> {
+        self.stepped
+            .as_ref()
+            .ok_or_else(|| anyhow::anyhow!("the worker runs its own loop in this world"))
     }
 
     /// Creates (or updates) a contact in the sandbox; returns its id.
@@ -187,7 +252,7 @@ impl DemoEnv {
             "subscriptionId": 4001,
             "portalId": PORTAL_ID,
             "appId": 54321,
-            "occurredAt": jiff::Timestamp::now().as_millisecond(),
+            "occurredAt": self.now().as_millisecond(),
             "subscriptionType": subscription_type,
             "attemptNumber": 0,
             "objectId": contact_id,

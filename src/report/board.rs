@@ -116,7 +116,8 @@ impl Scoreboard {
     }
 }
 
-fn groups(rows: &LedgerRows, by: GroupBy, now_ms: i64) -> Vec<Group> {
+/// The KPIs of each group of `rows` by `by`, most handoffs first (also the weekly review's tables).
+pub(crate) fn groups(rows: &LedgerRows, by: GroupBy, now_ms: i64) -> Vec<Group> {
     type Members<'a> = (Vec<&'a KpiHandoff>, Vec<&'a ReadyLead>);
     let mut members: BTreeMap<String, Members<'_>> = BTreeMap::new();
     for h in &rows.handoffs {

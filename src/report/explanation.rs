@@ -126,7 +126,7 @@ fn route(out: &mut String, routing: &Value) {
             .unwrap_or_default();
         let via = a
             .get("via")
-            .map(crate::engine::simulate::describe_via)
+            .map(crate::engine::explain::simulate::describe_via)
             .unwrap_or_default();
         let _ = writeln!(out, "routed to {owner}{name}{team} via {via}");
     }

@@ -1,6 +1,6 @@
 //! Reports from the ledger, the end of the pipe: the seed scoreboard (`handoff report`), the
-//! same KPIs as `handoff_kpi_*` gauges, and one lead's stored history (`handoff explain
-//! --contact-id`). Reads only: computing is pure (`kpi`, `board`), loading is a thin layer over
+//! same KPIs as `handoff_kpi_*` gauges, one lead's stored history (`handoff explain
+//! --contact-id`) and the weekly review page (`handoff review`, `review/`). Reads only: computing is pure (`kpi`, `board`), loading is a thin layer over
 //! the store's read queries.
 //!
 //! # KPI definitions
@@ -31,6 +31,7 @@ mod history;
 mod kpi;
 mod leads;
 mod render;
+pub mod review;
 mod window;
 
 pub use board::{Group, GroupBy, LedgerRows, Scoreboard};
@@ -47,6 +48,16 @@ use crate::store::{Store, StoreError};
 pub enum ReportError {
     #[error("{0:?} is not a period: give a number and a unit, e.g. 30m, 24h, 7d or 2w")]
     Window(String),
+    #[error(
+        "{0:?} is not an ISO week: write it as 2026-W49 (a year, -W, a week number the year has)"
+    )]
+    Week(String),
+    #[error("{0:?} is not a number of weeks: give a whole number from 1 to {max}", max = review::MAX_WEEKS)]
+    Weeks(String),
+    #[error("week {0} has not started yet")]
+    FutureWeek(String),
+    #[error("{0}")]
+    Portal(String),
     #[error("the ledger has no decision or handoff for contact {contact_id} in portal {portal_id}")]
     UnknownLead { portal_id: i64, contact_id: i64 },
     #[error(transparent)]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use super::settings::QueueSettings;
+use crate::hubspot::client::Clock;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::store::queue::QueueError;
@@ -43,11 +44,12 @@ pub async fn run_once(
     })
 }
 
-/// Runs [`run_once`] every `maintenance_interval_ms` until `shutdown`.
+/// Runs [`run_once`] every `maintenance_interval_ms` until `shutdown`, at the clock's time.
 pub async fn run(
     store: Store,
     settings: QueueSettings,
     metrics: Arc<Metrics>,
+    clock: Arc<dyn Clock>,
     shutdown: CancellationToken,
 ) {
     let mut tick = tokio::time::interval(Duration::from_millis(settings.maintenance_interval_ms));
@@ -57,7 +59,7 @@ pub async fn run(
             () = shutdown.cancelled() => break,
             _ = tick.tick() => {}
         }
-        let now_ms = jiff::Timestamp::now().as_millisecond();
+        let now_ms = clock.now().as_millisecond();
         match run_once(&store, &settings, now_ms).await {
             Ok(swept) => {
                 metrics

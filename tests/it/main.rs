@@ -1,59 +1,17 @@
-//! Integration tests through real HTTP: one binary, a `spawn_app()` harness on port 0 with its
-//! own temporary database.
+//! Integration tests through real HTTP and the real binary, in one test binary, in folders by
+//! stage of the pipe: `intake` (webhooks in), `store` (queue, ledger, engines), `pipeline` (the
+//! worker from events to owners, tasks, SLAs and dispositions), `report`, `hubspot` (the client
+//! and the sandbox it is tested against) and `ops` (CLI, admin API, config, deploy files, docs).
+//! Everything shared is in `support`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-mod engines;
-mod helpers;
-mod scrape;
+#[macro_use]
+mod support;
 
-mod admin_api;
-mod admin_commands;
-mod anywhere;
-mod auth_hold;
-mod availability_e2e;
-mod binary;
-mod config_loading;
-mod config_precision;
-mod config_secrets;
-mod demo_cli;
-mod demo_secrets;
-mod deploy_files;
-mod doc_citations;
-mod doctor;
-mod health_and_metrics;
-mod hostile_smoke;
-mod hubspot_client;
-mod hubspot_in_serve;
-mod hubspot_metrics;
-mod intake_on_postgres;
-mod journal_backfill;
-mod lead_ledger;
-mod lead_story;
-mod operations_doc;
-mod pipeline_companies;
-mod pipeline_crash;
-mod pipeline_e2e;
-mod pipeline_faults;
-mod pipeline_leads;
-mod pipeline_refusals;
-mod pipeline_world;
-mod queue_cli;
-mod queue_contract;
-mod queue_model;
-mod queue_views;
-mod rejections;
-mod replicas;
+mod hubspot;
+mod intake;
+mod ops;
+mod pipeline;
 mod report;
-mod report_cli;
-mod roster_email;
-mod sandbox;
-mod send_webhook;
-mod sequence_e2e;
-mod sequence_ledger;
-mod sqlite_to_postgres;
-mod store_failure;
-mod token_persistence;
-mod unassigned_leads;
-mod webhook_intake;
-mod worker;
+mod store;

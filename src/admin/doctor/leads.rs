@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 
 use super::{Check, Ctx, Section, Status, why};
-use crate::engine::leads::{Stage, stage_outcomes};
+use crate::engine::followup::leads::{Stage, stage_outcomes};
 use crate::worker::pipeline::sequence_check::{Checked, check_sequences};
 
 const S: Section = Section::LeadsAndSequences;

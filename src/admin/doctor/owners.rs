@@ -1,10 +1,10 @@
 //! Owners: every roster owner exists in HubSpot, is active (not archived, its user not
 //! deactivated) and has the email the roster gives; an owner given by email alone resolves to
-//! exactly one active owner (`engine::roster_live`). HubSpot's archived owners are read only
+//! exactly one active owner (`engine::roster::live`). HubSpot's archived owners are read only
 //! when an id is missing from the active list, to say "archived" rather than "no such owner".
 
 use super::{Check, Ctx, Section, Status, why};
-use crate::engine::roster_live::{LiveOwner, OwnerFinding, check_roster};
+use crate::engine::roster::live::{LiveOwner, OwnerFinding, check_roster};
 use crate::hubspot::client::Owner;
 
 const S: Section = Section::Owners;

@@ -6,10 +6,12 @@
 //! - `POST /admin/rules/reload` (`rules.rs`);
 //! - `GET /admin/portals`, `POST /admin/portals/{portalId}/pause|resume` (`portals.rs`);
 //! - `GET /admin/dlq`, `GET /admin/dlq/{id}`, `POST /admin/dlq/{id}/replay`,
-//!   `POST /admin/dlq/replay` (`dlq.rs`).
+//!   `POST /admin/dlq/replay` (`dlq.rs`);
+//! - `GET /review` (`review.rs`): the weekly review page, HTML.
 
 mod dlq;
 mod portals;
+mod review;
 mod rules;
 
 use std::sync::Arc;
@@ -49,6 +51,8 @@ struct Inner {
     live: Option<Live>,
     /// The configured portals (`[[hubspot.portals]]`), in configuration order.
     portals: Vec<i64>,
+    /// Each configured portal with its time zone, in which the review cuts its weeks.
+    time_zones: Vec<(i64, String)>,
 }
 
 /// What the admin routes reach of a running pipeline (there is none without portals): its
@@ -66,14 +70,15 @@ impl AdminState {
         token: Option<SecretString>,
         store: Store,
         live: Option<Live>,
-        portals: Vec<i64>,
+        time_zones: Vec<(i64, String)>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 token,
                 store,
                 live,
-                portals,
+                portals: time_zones.iter().map(|(id, _)| *id).collect(),
+                time_zones,
             }),
         }
     }
@@ -98,6 +103,7 @@ pub fn router(state: AdminState, request_timeout: Duration) -> Router {
         .route("/admin/dlq/replay", post(dlq::replay_matching))
         .route("/admin/dlq/{id}", get(dlq::show))
         .route("/admin/dlq/{id}/replay", post(dlq::replay_one))
+        .route("/review", get(review::page))
         .fallback(not_found)
         // Outermost first: the token is checked before anything, unknown paths included.
         .layer(middleware::from_fn_with_state(state.clone(), require_token))

@@ -18,8 +18,6 @@ mod webhooks;
 
 #[cfg(test)]
 pub(super) mod tests;
-#[cfg(test)]
-mod tests_output;
 
 use crate::config::LoadedConfig;
 use crate::engine::Playbook;

@@ -7,7 +7,7 @@
 //! [`Ledger`] is the store's part for handoffs and decisions: reads (`handoffs.rs`), deciding
 //! (`decide.rs`), the write-back steps (`steps.rs`), what sales does next (`sales.rs`), merges
 //! and erasure (`contacts.rs`). The Lead record of each handoff is [`Leads`] (`leads.rs`); the
-//! KPI views are [`Kpis`] (`kpis.rs`).
+//! KPI views are [`Kpis`] (`kpis.rs`, and the weekly review's in `review.rs`).
 
 use serde::Serialize;
 
@@ -153,11 +153,13 @@ mod decide;
 mod handoffs;
 mod kpis;
 mod leads;
+mod review;
 mod sales;
 mod step;
 mod steps;
 pub use kpis::{KpiHandoff, Kpis, LeadOutcome, ReadyLead, Unassigned};
 pub use leads::{LeadRow, LeadSettled, Leads};
+pub use review::{LoopOverdue, PoolPick, Reassigned};
 pub use sales::Reassignment;
 pub use step::Step;
 

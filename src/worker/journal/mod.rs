@@ -11,17 +11,17 @@
 
 use serde::Serialize;
 
-use crate::hubspot::client::{
-    HubspotClient, HubspotError, JournalConfig, JournalFrom, JournalRead, PortalId,
-};
+use crate::hubspot::client::{HubspotClient, HubspotError, JournalConfig, JournalFrom, PortalId};
 use crate::hubspot::journal::map_entries;
 use crate::jobs::event_entry;
-use crate::metrics::journal::{JournalMetrics, JournalRun};
+use crate::metrics::journal::JournalMetrics;
 use crate::store::{JournalOffset, NewDelivery, Store, StoreError};
 
 mod catch_up;
+mod files;
 
 pub use catch_up::{catch_up_loop, watched_properties};
+use files::{Reading, Run};
 
 /// Files read in one run at most: a safety stop, far above 3 days of journal.
 const MAX_FILES: usize = 100_000;
@@ -160,94 +160,40 @@ pub async fn backfill(
         ..BackfillReport::default()
     };
     let checkpoint = store.journal().offset(portal_id).await?;
-    let mut applied_through = checkpoint.as_ref().map(|c| c.applied_through_ms);
+    let applied_through = checkpoint.as_ref().map(|c| c.applied_through_ms);
     if let (Some(m), Some(at)) = (metrics, applied_through) {
         // Set before reading, so a run that fails keeps showing a growing lag.
         m.lag(portal_id, req.now_ms - at);
     }
     report.offset = checkpoint.as_ref().map(|c| c.journal_offset.clone());
-    let (mut from, mut gap_from) = start(req, checkpoint.as_ref());
-    let mut restarted = false;
-    let mut caught_up = false;
-    for _ in 0..MAX_FILES {
-        let pointer = match client.journal_read(req.portal, &from).await? {
-            JournalRead::File(p) => p,
-            JournalRead::CaughtUp => {
-                caught_up = true;
-                break;
-            }
-            JournalRead::OffsetExpired if !restarted => {
-                // HubSpot no longer knows the offset, but everything after `applied_through` is
-                // within the retention (else `start` had read from the earliest entry already):
-                // read from the earliest entry; the inbox drops what is already queued.
-                tracing::warn!(
-                    portal_id,
-                    "journal offset unknown to HubSpot; reading from the earliest entry"
-                );
-                restarted = true;
-                from = JournalFrom::Earliest;
-                continue;
-            }
-            JournalRead::OffsetExpired => return Err(BackfillError::Expired),
-        };
-        let file = client.journal_file(req.portal, &pointer).await?;
-        let published_at_ms = file.published_at.unwrap_or(req.now_ms);
-        if let Some((reason, from_ms)) = gap_from.take() {
-            report.gap = Some(record_gap(
-                metrics,
-                portal_id,
-                reason,
-                from_ms,
-                published_at_ms,
-            ));
-        }
-        apply_file(store, &file.journal_events, req, &mut report).await?;
-        let through = applied_through.map_or(published_at_ms, |t| t.max(published_at_ms));
-        store
-            .journal()
-            .set_offset(portal_id, &pointer.current_offset, through, req.now_ms)
-            .await?;
-        applied_through = Some(through);
-        report.files += 1;
-        report.offset = Some(pointer.current_offset.clone());
-        from = JournalFrom::After(pointer.current_offset);
-    }
-    if let Some((reason, from_ms)) = gap_from {
+    let (from, gap_from) = start(req, checkpoint.as_ref());
+    let mut reading = Reading {
+        from,
+        gap_from,
+        applied_through,
+        caught_up: false,
+    };
+    let run = Run {
+        store,
+        client,
+        metrics,
+        req,
+    };
+    run.read_files(&mut reading, &mut report).await?;
+    if let Some((reason, from_ms)) = reading.gap_from {
         report.gap = Some(record_gap(metrics, portal_id, reason, from_ms, req.now_ms));
     }
-    if caught_up && let Some(offset) = &report.offset {
+    if reading.caught_up
+        && let Some(offset) = &report.offset
+    {
         // Nothing newer: every event up to now is applied.
         store
             .journal()
             .set_offset(portal_id, offset, req.now_ms, req.now_ms)
             .await?;
-        applied_through = Some(req.now_ms);
+        reading.applied_through = Some(req.now_ms);
     }
-    if let Some(m) = metrics {
-        let lag_ms = match (caught_up, applied_through) {
-            (true, _) | (false, None) => 0,
-            (false, Some(at)) => req.now_ms - at,
-        };
-        m.lag(portal_id, lag_ms);
-        m.record(
-            portal_id,
-            JournalRun {
-                entries: report.entries,
-                recovered: report.enqueued,
-                duplicates: report.duplicates,
-            },
-        );
-    }
-    tracing::info!(
-        portal_id,
-        files = report.files,
-        entries = report.entries,
-        enqueued = report.enqueued,
-        duplicates = report.duplicates,
-        skipped = report.skipped,
-        gap = report.gap.is_some(),
-        "journal backfill finished"
-    );
+    run.finished(&reading, &report);
     Ok(report)
 }
 

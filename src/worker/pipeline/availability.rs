@@ -19,10 +19,10 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::{Pipeline, portal};
+use super::{Run, portal};
 use crate::engine::Roster;
-use crate::engine::hours::WeeklyHoursDoc;
-use crate::engine::owners::DateRange;
+use crate::engine::calendar::hours::WeeklyHoursDoc;
+use crate::engine::roster::DateRange;
 use crate::hubspot::client::user_availability::{Status, UserAvailability, WorkingRange};
 use crate::hubspot::client::{CrmUser, Owner as HubspotOwner};
 
@@ -30,15 +30,15 @@ use crate::hubspot::client::{CrmUser, Owner as HubspotOwner};
 /// HubSpot (`availability.from_hubspot`); without users (first refresh failed) the roster stays
 /// as written and that is logged.
 pub(crate) async fn apply_live(
-    p: &Pipeline,
+    run: &Run<'_>,
     roster: &mut Roster,
     owners: &[HubspotOwner],
     portal_id: i64,
 ) {
-    match p.client.crm_users(portal(portal_id)).await {
+    match run.crm.crm_users(portal(portal_id)).await {
         Ok(None) => {}
         Ok(Some(users)) => {
-            let changed = apply(roster, owners, &users, Timestamp::now());
+            let changed = apply(roster, owners, &users, run.clock.now());
             tracing::debug!(
                 portal_id,
                 changed,
@@ -164,8 +164,8 @@ fn day_of(doc: &mut WeeklyHoursDoc, day: jiff::civil::Weekday) -> &mut Vec<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::owners::RosterDoc;
-    use crate::engine::owners::{FromHubspot, Owner};
+    use crate::engine::roster::RosterDoc;
+    use crate::engine::roster::{FromHubspot, Owner};
     use serde_json::json;
 
     fn owner(id: u64, user_id: Option<u64>, email: &str) -> HubspotOwner {

@@ -9,16 +9,15 @@
 //! without a step at or after the due time leaves late touches as the only signal; a lead that
 //! is never touched then shows in `handoff_kpi_sla_missed` only.
 
-use super::Pipeline;
-use super::steps::StoredPlan;
-use crate::metrics::pipeline::TierLabel;
+use super::stored::StoredPlan;
+use crate::metrics::pipeline::{PipelineMetrics, TierLabel};
 use crate::store::ledger::HandoffRow;
 
 /// `(index, at_ms)` of the first ladder step due at or after the SLA's due time.
 fn first_overdue_step(row: &HandoffRow) -> Option<(usize, i64)> {
     let due = row.sla_due_at_ms?;
-    let plan: StoredPlan = serde_json::from_str(row.sla_plan.as_deref()?).ok()?;
-    plan.ladder
+    StoredPlan::of(row)
+        .ladder
         .iter()
         .enumerate()
         .find(|(_, step)| step.at_ms >= due)
@@ -47,10 +46,10 @@ pub(crate) fn overdue_check_counts(
     first == step && touched_at_ms.is_none_or(|t| t > due && t >= at)
 }
 
-pub(crate) fn count(p: &Pipeline, row: &HandoffRow) {
+/// Counts the assignment's breach (once: the callers decide whose it is).
+pub(crate) fn count(metrics: &PipelineMetrics, row: &HandoffRow) {
     let tier = row.sla_tier.clone().unwrap_or_else(|| "none".into());
-    p.metrics
-        .pipeline
+    metrics
         .sla_breaches
         .get_or_create(&TierLabel { tier })
         .inc();
@@ -60,7 +59,7 @@ pub(crate) fn count(p: &Pipeline, row: &HandoffRow) {
 mod tests {
     use super::*;
     use crate::jobs::SlaAction;
-    use crate::worker::pipeline::steps::StoredStep;
+    use crate::worker::pipeline::stored::StoredStep;
 
     const DUE: i64 = 10_000;
 

@@ -9,16 +9,17 @@
 //! again when a lead shows a stage id not seen before (at most once a minute per portal).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use tracing::Instrument;
 
-use super::batch::{ContactWork, apply_observed};
+use super::batch::ContactWork;
 use super::intent::Plan;
+use super::observed::apply_observed;
 use super::steps::Failures;
 use super::touch::{Observed, outcome_name};
-use super::{Pipeline, now_ms, outcome_of, portal, retry_later};
-use crate::engine::leads::{Stage, stage_outcomes};
+use super::{Pipeline, Run, portal};
+use crate::engine::followup::leads::{Stage, stage_outcomes};
 use crate::engine::playbook::DispositionOutcome;
 use crate::hubspot::client::{ItemError, LEAD_STAGE_PROPERTY};
 use crate::hubspot::event::{EventAction, HubspotEvent};
@@ -42,9 +43,9 @@ impl StageCache {
             .and_then(|m| m.get(&portal_id).cloned())
     }
 
-    fn put(&self, portal_id: i64, stages: Vec<Stage>) {
+    fn put(&self, portal_id: i64, stages: Vec<Stage>, now_ms: i64) {
         if let Ok(mut m) = self.portals.lock() {
-            m.insert(portal_id, (now_ms(), stages));
+            m.insert(portal_id, (now_ms, stages));
         }
     }
 }
@@ -80,8 +81,8 @@ pub fn plan(events: &[HubspotEvent], reason_property: &str) -> Plan {
 }
 
 /// Runs the lane's lead jobs, per portal; a paused portal's wait (as its contacts' do).
-pub async fn run_all(
-    p: &Pipeline,
+pub(crate) async fn run_all(
+    run: &Run<'_>,
     paused: &Result<BTreeSet<i64>, StoreError>,
     work: Vec<(i64, ContactWork)>,
 ) -> HashMap<(i64, i64), Outcome> {
@@ -94,16 +95,17 @@ pub async fn run_all(
         let key = |w: &ContactWork| (portal_id, w.contact_id);
         match paused {
             Ok(paused) if paused.contains(&portal_id) => {
-                out.extend(work.iter().map(|w| (key(w), super::pause::deferred())));
+                let deferred = super::pause::deferred(run.now_ms());
+                out.extend(work.iter().map(|w| (key(w), deferred.clone())));
             }
             Ok(_) => {
-                for (lead_id, outcome) in run(p, portal_id, &work).await {
+                for (lead_id, outcome) in run_portal(run, portal_id, &work).await {
                     out.insert((portal_id, lead_id), outcome);
                 }
             }
             Err(err) => out.extend(
                 work.iter()
-                    .map(|w| (key(w), retry_later(w.attempts, err.to_string()))),
+                    .map(|w| (key(w), run.retry_later(w.attempts, err.to_string()))),
             ),
         }
     }
@@ -112,18 +114,18 @@ pub async fn run_all(
 
 /// Runs one portal's lead jobs (`ContactWork::contact_id` is the lead id); the leads missing
 /// from the answer are done.
-async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures {
+async fn run_portal(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) -> Failures {
     let mut failures = Failures::new();
     let asked: Vec<&ContactWork> = work.iter().filter(|w| w.plan.evaluate).collect();
     if asked.is_empty() {
         return failures;
     }
     let ids: Vec<i64> = asked.iter().map(|w| w.contact_id).collect();
-    let handoffs = match p.store.leads().handoffs_by_lead(portal_id, &ids).await {
+    let handoffs = match run.store.leads().handoffs_by_lead(portal_id, &ids).await {
         Ok(h) => h,
         Err(err) => {
             for w in &asked {
-                failures.insert(w.contact_id, retry_later(w.attempts, err.to_string()));
+                failures.insert(w.contact_id, run.retry_later(w.attempts, err.to_string()));
             }
             return failures;
         }
@@ -134,21 +136,11 @@ async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures {
         .filter(|w| handoffs.contains_key(&w.contact_id))
         .map(|w| (w.contact_id, w.attempts))
         .collect();
-    let seen = read(p, portal_id, &attempts, &mut failures).await;
-    if seen.is_empty() {
+    let seen = read(run, portal_id, &attempts, &mut failures).await;
+    let Some(stages) = stages_seen(run, portal_id, &seen, &mut failures).await else {
         return failures;
-    }
-    let stages = match stages_for(p, portal_id, seen.iter().map(|l| l.stage.as_str())).await {
-        Ok(s) => s,
-        Err(outcome) => {
-            for l in &seen {
-                failures.insert(l.id, outcome.clone());
-            }
-            return failures;
-        }
     };
-    let rules = p.rules.current();
-    let (outcomes, _) = stage_outcomes(&rules.playbook.doc.leads, &stages);
+    let (outcomes, _) = stage_outcomes(&run.rules.playbook.doc.leads, &stages);
     for lead in seen {
         // New, Attempting, Connected…: the rep is working the lead; not a disposition.
         let (Some(outcome), Some(handoff_id)) = (outcomes.get(&lead.stage), handoffs.get(&lead.id))
@@ -159,15 +151,37 @@ async fn run(p: &Pipeline, portal_id: i64, work: &[ContactWork]) -> Failures {
             .iter()
             .find(|w| w.contact_id == lead.id)
             .map_or_else(tracing::Span::none, |w| w.span.clone());
-        if let Err(err) = record(p, portal_id, *handoff_id, &lead, *outcome)
+        let recorded = record(run, portal_id, *handoff_id, &lead, *outcome)
             .instrument(span)
-            .await
-        {
+            .await;
+        if let Err(err) = recorded {
             let tries = attempts.get(&lead.id).copied().unwrap_or(1);
-            failures.insert(lead.id, retry_later(tries, err.to_string()));
+            failures.insert(lead.id, run.retry_later(tries, err.to_string()));
         }
     }
     failures
+}
+
+/// The portal's stages for the leads `seen` (none seen: nothing to map); `None` when they
+/// could not be read (every lead's job then ends as the read did).
+async fn stages_seen(
+    run: &Run<'_>,
+    portal_id: i64,
+    seen: &[SeenLead],
+    failures: &mut Failures,
+) -> Option<Vec<Stage>> {
+    if seen.is_empty() {
+        return None;
+    }
+    match stages_for(run, portal_id, seen.iter().map(|l| l.stage.as_str())).await {
+        Ok(stages) => Some(stages),
+        Err(outcome) => {
+            for l in seen {
+                failures.insert(l.id, outcome.clone());
+            }
+            None
+        }
+    }
 }
 
 /// A lead as read after its webhook.
@@ -179,7 +193,7 @@ struct SeenLead {
 
 /// Reads the leads (lead id → job attempts): their current stage and reason.
 async fn read(
-    p: &Pipeline,
+    run: &Run<'_>,
     portal_id: i64,
     attempts: &HashMap<i64, i64>,
     failures: &mut Failures,
@@ -187,15 +201,14 @@ async fn read(
     if attempts.is_empty() {
         return Vec::new();
     }
-    let rules = p.rules.current();
-    let reason_property = &rules.playbook.doc.leads.reason_property;
+    let reason_property = &run.rules.playbook.doc.leads.reason_property;
     let ids: Vec<u64> = attempts
         .keys()
         .filter_map(|id| u64::try_from(*id).ok())
         .collect();
     let props = lead_properties(reason_property);
     let mut seen = Vec::new();
-    for item in p.client.read_leads(portal(portal_id), &ids, props).await {
+    for item in run.crm.read_leads(portal(portal_id), &ids, props).await {
         let id = i64::try_from(item.key).unwrap_or_default();
         let tries = attempts.get(&id).copied().unwrap_or(1);
         match item.result {
@@ -211,10 +224,10 @@ async fn read(
             // Deleted since the event: nothing to record.
             Err(ItemError::NotFound) => {}
             Err(ItemError::Request(err)) => {
-                failures.insert(id, outcome_of(&err));
+                failures.insert(id, run.outcome_of(&err));
             }
             Err(_) => {
-                failures.insert(id, retry_later(tries, "lead read unanswered"));
+                failures.insert(id, run.retry_later(tries, "lead read unanswered"));
             }
         }
     }
@@ -223,13 +236,13 @@ async fn read(
 
 /// Records the lead's stage as its handoff's disposition (a touch too, as in `touch.rs`).
 async fn record(
-    p: &Pipeline,
+    run: &Run<'_>,
     portal_id: i64,
     handoff_id: i64,
     lead: &SeenLead,
     outcome: DispositionOutcome,
 ) -> Result<(), StoreError> {
-    let Some(row) = p.store.ledger().handoff(handoff_id).await? else {
+    let Some(row) = run.store.ledger().handoff(handoff_id).await? else {
         return Ok(());
     };
     // The lead event's span learns its contact (`trace::event_job`).
@@ -237,13 +250,13 @@ async fn record(
     let name = outcome_name(outcome);
     let reason = lead.reason.clone().filter(|_| name == "disqualified");
     tracing::info!(portal_id, contact_id = row.contact_id, lead_id = lead.id, stage = %lead.stage, disposition = name, "lead stage read as a disposition");
-    let now = now_ms();
+    let now = run.now_ms();
     let observed = Observed {
         touched_at_ms: Some(now),
         disposition: Some((name, reason)),
         deal_amount: None,
     };
-    apply_observed(p, &row, &observed, now).await;
+    apply_observed(run, &row, &observed, now).await;
     Ok(())
 }
 
@@ -251,16 +264,17 @@ async fn record(
 /// differ per portal (docs/hubspot.md "Lead stages and pipelines"), so a playbook stage name that
 /// matches none of them is logged when the service starts, before a rep moves a lead. A failed read
 /// is logged and left to the portal's first lead ([`warm`]).
-pub async fn read_at_start(p: Arc<Pipeline>) {
-    let leads = p.rules.current().playbook.doc.leads.clone();
-    for id in p.client.portals() {
+pub(crate) async fn read_at_start(p: &Pipeline) {
+    let run = p.run();
+    let leads = &run.rules.playbook.doc.leads;
+    for id in run.crm.portals() {
         let Ok(portal_id) = i64::try_from(id.0) else {
             continue;
         };
         if !leads.on_for(portal_id) {
             continue;
         }
-        if let Err(outcome) = stages_for(&p, portal_id, std::iter::empty()).await {
+        if let Err(outcome) = stages_for(&run, portal_id, std::iter::empty()).await {
             tracing::warn!(
                 portal_id,
                 outcome = outcome.name(),
@@ -272,33 +286,33 @@ pub async fn read_at_start(p: Arc<Pipeline>) {
 
 /// Reads the portal's lead stages once per process, when it creates its first lead: a playbook
 /// stage name that matches no stage is logged then, not only when a rep moves a lead.
-pub async fn warm(p: &Pipeline, portal_id: i64) {
-    if p.lead_stages.get(portal_id).is_none() {
-        let _ = stages_for(p, portal_id, std::iter::empty()).await;
+pub(crate) async fn warm(run: &Run<'_>, portal_id: i64) {
+    if run.stages.get(portal_id).is_none() {
+        let _ = stages_for(run, portal_id, std::iter::empty()).await;
     }
 }
 
 /// The portal's lead stages, read again when one of `current` is unknown and the last read
 /// is old enough. Logs the playbook's stage names that match no stage once per read.
 async fn stages_for<'a>(
-    p: &Pipeline,
+    run: &Run<'_>,
     portal_id: i64,
     mut current: impl Iterator<Item = &'a str>,
 ) -> Result<Vec<Stage>, Outcome> {
-    let cached = p.lead_stages.get(portal_id);
+    let cached = run.stages.get(portal_id);
     let fresh_enough = cached.as_ref().is_some_and(|(at, stages)| {
-        now_ms() - at < RELOAD_AFTER_MS || current.all(|s| stages.iter().any(|st| st.id == s))
+        run.now_ms() - at < RELOAD_AFTER_MS || current.all(|s| stages.iter().any(|st| st.id == s))
     });
     if let (true, Some((_, stages))) = (fresh_enough, &cached) {
         return Ok(stages.clone());
     }
-    let pipelines = match p.client.lead_pipelines(portal(portal_id)).await {
+    let pipelines = match run.crm.lead_pipelines(portal(portal_id)).await {
         Ok(list) => list,
         // Without a fresh read, the stages known before still map what they can.
         Err(err) => {
             return match cached {
                 Some((_, stages)) => Ok(stages),
-                None => Err(outcome_of(&err)),
+                None => Err(run.outcome_of(&err)),
             };
         }
     };
@@ -316,8 +330,7 @@ async fn stages_for<'a>(
             "lead pipelines list no stages; lead stages cannot become dispositions"
         );
     }
-    let rules = p.rules.current();
-    let (_, unmatched) = stage_outcomes(&rules.playbook.doc.leads, &stages);
+    let (_, unmatched) = stage_outcomes(&run.rules.playbook.doc.leads, &stages);
     if !unmatched.is_empty() {
         let known: Vec<String> = stages
             .iter()
@@ -326,7 +339,7 @@ async fn stages_for<'a>(
         let unmatched: Vec<&str> = unmatched.into_iter().map(outcome_name).collect();
         tracing::warn!(portal_id, outcomes = ?unmatched, stages = ?known, "playbook lead stage names match no stage of the portal");
     }
-    p.lead_stages.put(portal_id, stages.clone());
+    run.stages.put(portal_id, stages.clone(), run.now_ms());
     Ok(stages)
 }
 

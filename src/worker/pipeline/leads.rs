@@ -5,33 +5,30 @@
 //! again. A lead is an extra: a refused create (no Sales Hub Pro seat, leads not set up, missing
 //! scope) is logged and counted and the handoff goes on; a transient failure retries the job a few
 //! times, then gives up the same way. Reassignment moves the lead's owner: a reassigned handoff
-//! runs its steps again, and a created lead whose recorded owner is not the handoff's is updated.
+//! runs its steps again, and a created lead whose recorded owner is not the handoff's is updated
+//! (`lead_owner.rs`).
 
 use std::collections::HashMap;
 
 use tracing::Instrument;
 
 use super::refusals::{self, Refused};
-use super::steps::{Failures, StoredTask};
-use super::trace::Contacts;
-use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
+use super::run::outcome_of;
+use super::steps::Failures;
+use super::task_text::{lead_name, with_values};
+use super::{PortalRun, Run, contact, portal};
 use crate::hubspot::client::{
-    Filter, FilterGroup, HubspotError, ItemError, LeadOwnerUpdate, NewLead, OwnerId, SearchObject,
-    SearchRequest,
+    Filter, FilterGroup, HubspotError, ItemError, NewLead, OwnerId, SearchObject, SearchRequest,
 };
 use crate::metrics::pipeline::OutcomeLabel;
 use crate::store::ledger::{HandoffRow, LeadRow, LeadSettled, Step};
 use crate::store::queue::Outcome;
 
 /// Job attempts after which a lead that still failed transiently is given up (`failed`).
-const MAX_LEAD_ATTEMPTS: i64 = 3;
-
-fn lead_name(row: &HandoffRow) -> Option<String> {
-    StoredTask::of(row).lead_name
-}
+pub(super) const MAX_LEAD_ATTEMPTS: i64 = 3;
 
 /// A batch input's failure, for logs and the ledger (no personal data: HubSpot's message).
-fn why(e: &ItemError) -> String {
+pub(super) fn why(e: &ItemError) -> String {
     match e {
         ItemError::Rejected(std) => std.message.clone().unwrap_or_default(),
         ItemError::Request(err) => err.to_string(),
@@ -40,8 +37,8 @@ fn why(e: &ItemError) -> String {
     }
 }
 
-fn count(p: &Pipeline, outcome: &str) {
-    p.metrics
+pub(super) fn count(run: &Run<'_>, outcome: &str) {
+    run.metrics
         .pipeline
         .leads
         .get_or_create(&OutcomeLabel {
@@ -52,15 +49,9 @@ fn count(p: &Pipeline, outcome: &str) {
 
 /// Creates the leads still due for `rows` (one portal). Failures it records only ever retry
 /// the job; a lead never makes a handoff dead.
-pub async fn create_leads(
-    p: &Pipeline,
-    portal_id: i64,
-    rows: &[HandoffRow],
-    attempts: i64,
-    failures: &mut Failures,
-    each: &Contacts,
-) {
-    if !p.rules.current().playbook.doc.leads.on_for(portal_id) {
+pub(crate) async fn create_leads(b: &PortalRun<'_>, rows: &[HandoffRow], failures: &mut Failures) {
+    let (run, portal_id, attempts) = (b.run, b.portal_id, b.attempts);
+    if !run.rules.playbook.doc.leads.on_for(portal_id) {
         return;
     }
     let due: Vec<(&HandoffRow, String)> = rows
@@ -72,12 +63,12 @@ pub async fn create_leads(
         return;
     }
     let ids: Vec<i64> = due.iter().map(|(r, _)| r.id).collect();
-    let known = match p.store.leads().of_handoffs(&ids).await {
+    let known = match run.store.leads().of_handoffs(&ids).await {
         Ok(k) => k,
         Err(err) => {
             tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
             for (row, _) in &due {
-                failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
+                failures.insert(row.contact_id, run.retry_later(attempts, err.to_string()));
             }
             return;
         }
@@ -85,24 +76,13 @@ pub async fn create_leads(
     let mut to_create = Vec::new();
     let mut moved = Vec::new();
     for (row, name) in due {
-        let span = each.span(row.contact_id);
         match known.get(&row.id) {
             None => to_create.push((row, name)),
-            Some(l) if l.state == "attempted" => match look_up(p, row, &name, l, attempts)
-                .instrument(span.clone())
-                .await
-            {
-                Lookup::Found(id) => settle_created(p, row, &id).instrument(span).await,
-                Lookup::Later(outcome) => {
-                    failures.insert(row.contact_id, outcome);
+            Some(l) if l.state == "attempted" => {
+                if resolve_attempted(b, row, &name, l, failures).await {
+                    to_create.push((row, name));
                 }
-                Lookup::Resend => to_create.push((row, name)),
-                Lookup::Failed(err) => {
-                    search_failed(p, row, &err, attempts, failures)
-                        .instrument(span)
-                        .await
-                }
-            },
+            }
             Some(l) if l.state == "created" && l.owner_id.as_deref() != Some(&row.owner_id) => {
                 if let Some(lead_id) = &l.lead_id {
                     moved.push((row, lead_id.clone()));
@@ -111,75 +91,105 @@ pub async fn create_leads(
             Some(_) => {}
         }
     }
-    move_owners(p, portal_id, &moved, attempts, failures, each).await;
-    send_creates(p, portal_id, &to_create, attempts, failures, each).await;
+    super::lead_owner::move_owners(b, &moved, failures).await;
+    send_creates(b, &to_create, failures).await;
+}
+
+/// Settles a lead whose create was sent before, by what the lookup finds; whether to send it
+/// again.
+async fn resolve_attempted(
+    b: &PortalRun<'_>,
+    row: &HandoffRow,
+    name: &str,
+    lead: &LeadRow,
+    failures: &mut Failures,
+) -> bool {
+    let (run, attempts) = (b.run, b.attempts);
+    let span = b.each.span(row.contact_id);
+    let found = look_up(run, row, name, lead, attempts)
+        .instrument(span.clone())
+        .await;
+    match found {
+        Lookup::Found(id) => settle_created(run, row, &id).instrument(span).await,
+        Lookup::Later(outcome) => {
+            failures.insert(row.contact_id, outcome);
+        }
+        Lookup::Resend => return true,
+        Lookup::Failed(err) => {
+            search_failed(run, row, &err, attempts, failures)
+                .instrument(span)
+                .await
+        }
+    }
+    false
 }
 
 /// Marks the leads, then sends their creates in batches and records each answer.
 async fn send_creates(
-    p: &Pipeline,
-    portal_id: i64,
+    b: &PortalRun<'_>,
     to_create: &[(&HandoffRow, String)],
-    attempts: i64,
     failures: &mut Failures,
-    each: &Contacts,
 ) {
     if to_create.is_empty() {
         return;
     }
-    let now = now_ms();
+    let (run, portal_id, attempts) = (b.run, b.portal_id, b.attempts);
+    let now = run.now_ms();
     let ids: Vec<i64> = to_create.iter().map(|(r, _)| r.id).collect();
-    if let Err(err) = p.store.leads().attempted(portal_id, &ids, now).await {
+    if let Err(err) = run.store.leads().attempted(portal_id, &ids, now).await {
         tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
         for (row, _) in to_create {
-            failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
+            failures.insert(row.contact_id, run.retry_later(attempts, err.to_string()));
         }
         return;
     }
     let leads: Vec<NewLead> = to_create
         .iter()
-        .map(|(r, name)| NewLead {
-            trace_id: format!("{}-lead", r.trace_id),
-            contact_id: contact(r.contact_id),
-            owner_id: r.owner_id.parse::<OwnerId>().ok(),
-            name: name.clone(),
-            extra: lead_properties(p, r),
-        })
+        .map(|(r, name)| new_lead(run, r, name))
         .collect();
     let by_trace: HashMap<String, &HandoffRow> = to_create
         .iter()
         .map(|(r, _)| (format!("{}-lead", r.trace_id), *r))
         .collect();
     let mut created = false;
-    for item in p.client.create_leads(portal(portal_id), leads).await {
+    for item in run.crm.create_leads(portal(portal_id), leads).await {
         let Some(row) = by_trace.get(&item.key) else {
             continue;
         };
-        let span = each.span(row.contact_id);
+        let span = b.each.span(row.contact_id);
         match item.result {
             Ok(lead) => {
                 created = true;
-                settle_created(p, row, &lead.id).instrument(span).await;
+                settle_created(run, row, &lead.id).instrument(span).await;
             }
             Err(e) => {
-                create_failed(p, row, &e, attempts, failures)
+                create_failed(run, row, &e, attempts, failures)
                     .instrument(span)
                     .await
             }
         }
     }
     if created {
-        super::lead_stages::warm(p, portal_id).await;
+        super::lead_stages::warm(run, portal_id).await;
+    }
+}
+
+/// The lead of a handoff, owned by its owner.
+fn new_lead(run: &Run<'_>, r: &HandoffRow, name: &str) -> NewLead {
+    NewLead {
+        trace_id: format!("{}-lead", r.trace_id),
+        contact_id: contact(r.contact_id),
+        owner_id: r.owner_id.parse::<OwnerId>().ok(),
+        name: name.to_owned(),
+        extra: lead_properties(run, r),
     }
 }
 
 /// `hs_lead_type` and the `[playbook.leads]` properties as the playbook has them now, rendered
 /// with the values kept at decision time.
-fn lead_properties(p: &Pipeline, row: &HandoffRow) -> std::collections::BTreeMap<String, String> {
-    let rules = p.rules.current();
-    let doc = &rules.playbook.doc.leads;
-    let mut props =
-        crate::engine::template_properties::render(&doc.properties, &StoredTask::of(row).values);
+fn lead_properties(run: &Run<'_>, row: &HandoffRow) -> std::collections::BTreeMap<String, String> {
+    let doc = &run.rules.playbook.doc.leads;
+    let mut props = with_values(row, &doc.properties);
     if let Some(t) = &doc.lead_type {
         props.insert("hs_lead_type".to_owned(), t.clone());
     }
@@ -200,7 +210,7 @@ enum Lookup {
 
 /// An earlier create may have landed: look for the contact's lead by name before re-sending.
 async fn look_up(
-    p: &Pipeline,
+    run: &Run<'_>,
     row: &HandoffRow,
     name: &str,
     lead: &LeadRow,
@@ -218,15 +228,15 @@ async fn look_up(
         limit: 10,
         after: None,
     };
-    let visible_at = lead.attempted_at_ms + p.settings.task_lookup_delay_ms;
-    match p
-        .client
+    let visible_at = lead.attempted_at_ms + run.settings.task_lookup_delay_ms;
+    match run
+        .crm
         .search(portal(row.portal_id), SearchObject::Leads, &request)
         .await
     {
         Ok(page) => match page.results.first() {
             Some(l) => Lookup::Found(l.id.clone()),
-            None if now_ms() < visible_at && attempts < MAX_LEAD_ATTEMPTS => {
+            None if run.now_ms() < visible_at && attempts < MAX_LEAD_ATTEMPTS => {
                 Lookup::Later(Outcome::Retry {
                     at_ms: visible_at,
                     error: "lead create unconfirmed; looking it up again".into(),
@@ -241,28 +251,33 @@ async fn look_up(
 /// A failed lookup search: retried while attempts remain, unless HubSpot refused it (not a lag
 /// or a limit), which a retry will not change: then the lead is given up at once.
 async fn search_failed(
-    p: &Pipeline,
+    run: &Run<'_>,
     row: &HandoffRow,
     err: &HubspotError,
     attempts: i64,
     failures: &mut Failures,
 ) {
-    let tries = match outcome_of(err) {
+    let tries = match outcome_of(err, run.now_ms()) {
         Outcome::Dead { .. } => MAX_LEAD_ATTEMPTS,
         _ => attempts,
     };
-    let retry = || outcome_of(err);
-    give_up_or_retry(p, row, &err.to_string(), tries, failures, retry).await;
+    let retry = || run.outcome_of(err);
+    give_up_or_retry(run, row, &err.to_string(), tries, failures, retry).await;
 }
 
-async fn settle_created(p: &Pipeline, row: &HandoffRow, lead_id: &str) {
+async fn settle_created(run: &Run<'_>, row: &HandoffRow, lead_id: &str) {
     let settled = LeadSettled::Created {
         lead_id,
         owner_id: &row.owner_id,
     };
-    match p.store.leads().settled(row.id, settled, now_ms()).await {
+    match run
+        .store
+        .leads()
+        .settled(row.id, settled, run.now_ms())
+        .await
+    {
         Ok(()) => {
-            count(p, "created");
+            count(run, "created");
             tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, lead_id, "lead created");
         }
         Err(err) => {
@@ -272,13 +287,13 @@ async fn settle_created(p: &Pipeline, row: &HandoffRow, lead_id: &str) {
 }
 
 async fn create_failed(
-    p: &Pipeline,
+    run: &Run<'_>,
     row: &HandoffRow,
     e: &ItemError,
     attempts: i64,
     failures: &mut Failures,
 ) {
-    let retry_at = now_ms() + p.settings.task_lookup_delay_ms;
+    let retry_at = run.now_ms() + run.settings.task_lookup_delay_ms;
     match e {
         // Auth: the portal is paused until its credentials are fixed; the lead can wait.
         ItemError::Unconfirmed
@@ -287,9 +302,9 @@ async fn create_failed(
             | HubspotError::RateLimited { .. }
             | HubspotError::Auth { .. },
         ) => {
-            count(p, "unconfirmed");
+            count(run, "unconfirmed");
             tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why(e), "lead create unconfirmed; it is looked up before it is sent again");
-            give_up_or_retry(p, row, &why(e), attempts, failures, || Outcome::Retry {
+            give_up_or_retry(run, row, &why(e), attempts, failures, || Outcome::Retry {
                 at_ms: retry_at,
                 error: "lead create unconfirmed; looking it up before creating again".into(),
             })
@@ -298,15 +313,21 @@ async fn create_failed(
         other => {
             // A missing required property is logged with its code and property by `record`.
             let why = match other.refusal() {
-                Some(r) => refusals::record(p, row.portal_id, row.contact_id, Refused::Lead, &r),
+                Some(r) => refusals::record(
+                    run.metrics,
+                    row.portal_id,
+                    row.contact_id,
+                    Refused::Lead,
+                    &r,
+                ),
                 None => why(other),
             };
-            let _ = p
+            let _ = run
                 .store
                 .leads()
-                .settled(row.id, LeadSettled::Refused(&why), now_ms())
+                .settled(row.id, LeadSettled::Refused(&why), run.now_ms())
                 .await;
-            count(p, "refused");
+            count(run, "refused");
             if other.refusal().is_none() {
                 tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why, "lead create refused; the handoff goes on without a lead");
             }
@@ -317,7 +338,7 @@ async fn create_failed(
 /// Retries the job while attempts remain, else records the lead as `failed` and lets the
 /// handoff go on.
 async fn give_up_or_retry(
-    p: &Pipeline,
+    run: &Run<'_>,
     row: &HandoffRow,
     why: &str,
     attempts: i64,
@@ -328,79 +349,11 @@ async fn give_up_or_retry(
         failures.insert(row.contact_id, retry());
         return;
     }
-    let _ = p
+    let _ = run
         .store
         .leads()
-        .settled(row.id, LeadSettled::Failed(why), now_ms())
+        .settled(row.id, LeadSettled::Failed(why), run.now_ms())
         .await;
-    count(p, "failed");
+    count(run, "failed");
     tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why, "lead create failed; the handoff goes on without a lead");
-}
-
-/// After a reassignment: each lead gets its handoff's new owner. A transient failure retries
-/// the job a few times; after that, or when HubSpot refuses, the lead keeps its old owner
-/// (logged and counted) and the handoff goes on.
-async fn move_owners(
-    p: &Pipeline,
-    portal_id: i64,
-    moved: &[(&HandoffRow, String)],
-    attempts: i64,
-    failures: &mut Failures,
-    each: &Contacts,
-) {
-    let updates: Vec<LeadOwnerUpdate> = moved
-        .iter()
-        .filter_map(|(row, lead_id)| {
-            Some(LeadOwnerUpdate {
-                lead_id: lead_id.clone(),
-                owner_id: row.owner_id.parse::<OwnerId>().ok()?,
-            })
-        })
-        .collect();
-    if updates.is_empty() {
-        return;
-    }
-    let by_lead: HashMap<&str, &HandoffRow> = moved.iter().map(|(r, l)| (l.as_str(), *r)).collect();
-    for item in p
-        .client
-        .update_lead_owners(portal(portal_id), updates)
-        .await
-    {
-        let Some(row) = by_lead.get(item.key.as_str()) else {
-            continue;
-        };
-        let lead_id = item.key.as_str();
-        let span = each.span(row.contact_id);
-        match item.result {
-            Ok(_) => {
-                let _ = p
-                    .store
-                    .leads()
-                    .owner_written(row.id, &row.owner_id, now_ms())
-                    .await;
-                count(p, "owner_updated");
-                span.in_scope(|| {
-                    tracing::info!(portal_id, contact_id = row.contact_id, lead_id, owner_id = %row.owner_id, "lead owner updated");
-                });
-            }
-            Err(e) => {
-                let transient = matches!(
-                    e,
-                    ItemError::Unconfirmed
-                        | ItemError::Request(
-                            HubspotError::Transient { .. } | HubspotError::RateLimited { .. }
-                        )
-                );
-                if transient && attempts < MAX_LEAD_ATTEMPTS {
-                    failures.insert(row.contact_id, retry_later(attempts, why(&e)));
-                    continue;
-                }
-                // The lead keeps the owner HubSpot has; the next reassignment tries again.
-                count(p, "owner_update_failed");
-                span.in_scope(|| {
-                    tracing::warn!(portal_id, contact_id = row.contact_id, lead_id, error = %why(&e), "lead owner update failed; the lead keeps its previous owner");
-                });
-            }
-        }
-    }
 }

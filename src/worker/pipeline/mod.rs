@@ -3,14 +3,17 @@
 //! the ladder's checks, touches and dispositions close the loop. Every effect is recorded in
 //! the ledger step by step (`store::ledger`) so a retry resumes and never duplicates.
 //!
-//! - `lane.rs`: the events lane (claim, micro-batch window, coalescing, outcomes);
+//! - `run.rs`: what one batch or check works with (store, HubSpot, one snapshot of the
+//!   rules, settings, metrics, clock) and how a failure ends its job;
+//! - `events.rs`: the events lane's batches (coalescing, intent, per-portal runs, outcomes);
 //! - `intent.rs`: what a contact's events ask for (decide, erase, merge, nothing);
 //! - `batch.rs`: one portal's batch (batch reads, decisions, touches);
 //! - `availability.rs`: rep availability from HubSpot's CRM users applied to the roster;
 //!   `roster_check.rs`: the roster checked against HubSpot's owners at start (warnings);
 //! - `read.rs`: contacts and their companies as the engine reads them;
 //! - `steps.rs`: the resumable steps (write contact, create task, schedule ladder);
-//!   `stored.rs`: what a handoff keeps between them; `refusals.rs`: writes HubSpot refused
+//!   `stored.rs`: the SLA ladder a handoff keeps between them; `task_text.rs`: the task text
+//!   rendered at decision time, stored and read back; `refusals.rs`: writes HubSpot refused
 //!   for a missing required property (a named, permanent error);
 //! - `sequence.rs`: first-touch sequence enrollment after the task (never blocks the handoff);
 //!   `sequence_check.rs`: the playbook's sequence ids read from HubSpot at start;
@@ -19,133 +22,153 @@
 //! - `breach.rs`: which check or touch counts a missed first-touch SLA (once per assignment);
 //! - `touch.rs`: touches and dispositions read from contact properties;
 //! - `leads.rs`: the HubSpot Lead of each handoff (`[playbook.leads]`), created once;
+//!   `lead_owner.rs`: a reassigned handoff's lead gets the new owner;
 //! - `lead_stages.rs`: lead stage webhooks read as dispositions;
 //! - `trace.rs`: the spans that put a lead's ids on every log line about it.
 
 mod availability;
 mod batch;
 mod breach;
+mod decision;
+pub(crate) mod events;
 mod intent;
-pub mod lane;
+mod lead_owner;
 pub mod lead_stages;
 mod leads;
+mod observed;
 pub mod pause;
 mod read;
 mod refusals;
 pub mod roster_check;
 pub mod rules;
+mod run;
 mod sequence;
 pub mod sequence_check;
 pub mod sla;
 mod steps;
 mod stored;
+mod task_text;
 mod touch;
 pub(crate) mod trace;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use jiff::Timestamp;
-
-use crate::hubspot::client::{HubspotClient, HubspotError, PortalId};
+use crate::hubspot::client::{Clock, HubspotClient, PortalId};
 use crate::metrics::Metrics;
 use crate::store::Store;
-use crate::store::queue::{Outcome, backoff_ms};
 use crate::worker::settings::PipelineSettings;
 
 pub use lead_stages::StageCache;
 pub use rules::{Rules, RulesHandle};
+pub(crate) use run::{PortalRun, Run};
 
-/// Everything the pipeline's jobs need, in one place.
+/// The handoff pipeline of this process: what its runs are built from (the store, the HubSpot
+/// client, the rules handle, the settings, the metrics and the clock) and the state it keeps
+/// between runs (pauses, lead stages). Nothing reaches in: each batch or check gets a [`Run`]
+/// (a snapshot of the rules and what the steps use), the lanes and the admin routes get what
+/// they ask for by name.
 #[derive(Debug)]
 pub struct Pipeline {
-    pub store: Store,
-    pub client: HubspotClient,
-    pub rules: RulesHandle,
-    pub settings: PipelineSettings,
-    pub metrics: Arc<Metrics>,
+    store: Store,
+    client: HubspotClient,
+    rules: RulesHandle,
+    settings: PipelineSettings,
+    metrics: Arc<Metrics>,
     /// Shared with the admin routes, whose resume lifts this process's auth pause at once.
-    pub pauses: Arc<pause::Pauses>,
+    pauses: Arc<pause::Pauses>,
     /// Each portal's lead stages (`lead_stages.rs`).
-    pub lead_stages: lead_stages::StageCache,
+    lead_stages: lead_stages::StageCache,
+    clock: Arc<dyn Clock>,
 }
 
-pub(crate) fn now_ms() -> i64 {
-    Timestamp::now().as_millisecond()
+/// How the events lane batches: at most `max_contacts` contacts a batch, gathered over
+/// `window_ms`, `in_flight` batches at once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Batching {
+    pub(crate) max_contacts: usize,
+    pub(crate) window_ms: u64,
+    pub(crate) in_flight: usize,
+}
+
+/// What a [`Pipeline`] is built from.
+#[derive(Debug)]
+pub(crate) struct PipelineParts {
+    pub(crate) store: Store,
+    pub(crate) client: HubspotClient,
+    pub(crate) rules: RulesHandle,
+    pub(crate) settings: PipelineSettings,
+    pub(crate) metrics: Arc<Metrics>,
+    /// The time every run reads (the client's clock, so both agree).
+    pub(crate) clock: Arc<dyn Clock>,
 }
 
 impl Pipeline {
-    /// The roster's name for `owner_id`, for the `owner_name` field of log lines; empty when
-    /// the roster does not know the owner.
-    pub(crate) fn owner_name(&self, owner_id: &str) -> String {
-        self.rules
-            .current()
-            .roster
-            .owner(owner_id)
-            .map(|o| o.owner.name.clone())
-            .unwrap_or_default()
+    pub(crate) fn new(parts: PipelineParts) -> Self {
+        let started_at_ms = parts.clock.now().as_millisecond();
+        Self {
+            store: parts.store,
+            client: parts.client,
+            rules: parts.rules,
+            settings: parts.settings,
+            metrics: parts.metrics,
+            pauses: Arc::new(pause::Pauses::new(started_at_ms)),
+            lead_stages: lead_stages::StageCache::default(),
+            clock: parts.clock,
+        }
     }
 
-    /// Contact properties every read asks for: what the playbook declares, plus touches,
-    /// source, offer, deal amount and the owner.
-    pub(crate) fn contact_properties(&self, rules: &Rules) -> Vec<String> {
-        contact_properties_of(&rules.playbook, &self.settings)
+    /// The rules handle (reloads, the admin routes).
+    pub fn rules(&self) -> &RulesHandle {
+        &self.rules
     }
 
-    /// Company properties the playbook reads.
-    pub(crate) fn company_properties(rules: &Rules) -> Vec<String> {
-        rules
-            .playbook
-            .doc
-            .properties
-            .company
-            .keys()
-            .cloned()
-            .collect()
+    /// The HubSpot client (the admin routes' resume).
+    pub fn client(&self) -> &HubspotClient {
+        &self.client
     }
-}
 
-/// How a failed HubSpot call ends the job: retried at the client's time (rate limit reset,
-/// backoff), held while the portal's credentials are refused, or dead when retrying cannot
-/// help (HubSpot refused the input).
-///
-/// An auth failure pauses the portal in the client until an operator fixes its credentials
-/// (`handoff portal resume` or a restart); its jobs are deferred like an operator pause's:
-/// back to the queue without spending an attempt, looked at again every minute (the paused
-/// client answers without a HubSpot call), so a token refused over a weekend dead-letters
-/// no lead.
-pub(crate) fn outcome_of(err: &HubspotError) -> Outcome {
-    match err.retry_at() {
-        Some(at) => Outcome::Retry {
-            at_ms: at.as_millisecond().max(now_ms() + 100),
-            error: format!("{}: {err}", err.detail_code()),
-        },
-        None if matches!(err, HubspotError::Auth { .. }) => Outcome::Defer {
-            at_ms: now_ms() + AUTH_RECHECK_MS,
-            reason: format!("{}: {err}", err.detail_code()),
-        },
-        None => Outcome::Dead {
-            reason: format!("{}: {err}", err.detail_code()),
-        },
+    /// Operator and auth pauses as this process follows them (the admin routes' resume).
+    pub fn pauses(&self) -> &Arc<pause::Pauses> {
+        &self.pauses
     }
-}
 
-/// A uniform draw in `[0, 1)` from the OS random source: the jitter of `retry_later`, so the
-/// retries of many contacts that failed together spread out instead of firing in lock-step.
-fn random_unit() -> f64 {
-    use chacha20poly1305::aead::rand_core::RngCore;
-    // 53 random bits: every f64 step in [0, 1).
-    (chacha20poly1305::aead::OsRng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-}
+    /// How the events lane batches (`[pipeline]`).
+    pub(crate) fn batching(&self) -> Batching {
+        Batching {
+            max_contacts: self.settings.batch_max_contacts,
+            window_ms: self.settings.batch_window_ms,
+            in_flight: self.settings.batches_in_flight,
+        }
+    }
 
-/// How long a job held by refused credentials waits before it looks again.
-const AUTH_RECHECK_MS: i64 = 60_000;
+    /// What one batch or check works with, the rules in force now kept for all of it.
+    pub(crate) fn run(&self) -> Run<'_> {
+        Run {
+            store: &self.store,
+            crm: &self.client,
+            rules: self.rules.current(),
+            settings: &self.settings,
+            metrics: &self.metrics,
+            stages: &self.lead_stages,
+            clock: self.clock.as_ref(),
+        }
+    }
 
-/// A retry with backoff for failures that are not HubSpot's (store errors, lookups pending).
-pub(crate) fn retry_later(attempts: i64, error: impl Into<String>) -> Outcome {
-    Outcome::Retry {
-        at_ms: now_ms() + backoff_ms(attempts, 1_000, 300_000, random_unit()),
-        error: error.into(),
+    /// The checks `serve` logs at start, side by side: the roster against HubSpot's owners,
+    /// the playbook's sequences, and each lead-creating portal's lead stages.
+    pub async fn at_start(self: Arc<Self>) {
+        tokio::join!(
+            sequence_check::check_at_start(&self),
+            roster_check::check_at_start(&self),
+            lead_stages::read_at_start(&self),
+        );
+    }
+
+    /// The portals paused now (see [`pause::Pauses::paused`]).
+    pub(crate) async fn paused(&self) -> Result<BTreeSet<i64>, crate::store::StoreError> {
+        let now_ms = self.clock.now().as_millisecond();
+        self.pauses.paused(&self.store, &self.client, now_ms).await
     }
 }
 
@@ -158,7 +181,7 @@ pub(crate) fn contact(id: i64) -> crate::hubspot::client::ContactId {
     crate::hubspot::client::ContactId(u64::try_from(id).unwrap_or_default())
 }
 
-/// [`Pipeline::contact_properties`] for a playbook and settings (also what the journal
+/// [`Run::contact_properties`] for a playbook and settings (also what the journal
 /// subscription watches by default, `worker::journal`).
 pub fn contact_properties_of(
     playbook: &crate::engine::Playbook,
@@ -184,57 +207,3 @@ pub fn contact_properties_of(
 /// "associatedcompanyid"). Not in [`contact_properties_of`]: HubSpot derives it, so it is not
 /// a property whose change the webhooks or the journal subscribe to.
 pub(crate) const ASSOCIATED_COMPANY: &str = "associatedcompanyid";
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::hubspot::client::{AuthFailure, PortalId};
-
-    #[test]
-    fn retries_of_contacts_that_failed_together_spread_out() {
-        let at: Vec<i64> = (0..200)
-            .map(|_| match retry_later(4, "store busy") {
-                Outcome::Retry { at_ms, .. } => at_ms,
-                other => panic!("{other:?}"),
-            })
-            .collect();
-        let now = now_ms();
-        // Attempt 4: full jitter over [500 ms, 8 s].
-        let waits: Vec<i64> = at.iter().map(|t| t - now).collect();
-        assert!(
-            waits.iter().all(|w| (-1_000..=8_000).contains(w)),
-            "{waits:?}"
-        );
-        let (min, max) = (waits.iter().min().unwrap(), waits.iter().max().unwrap());
-        assert!(
-            max - min > 4_000,
-            "retries fire in lock-step: {min}..{max} ms"
-        );
-        let mut distinct = waits.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        assert!(
-            distinct.len() > 100,
-            "{} distinct waits of 200",
-            distinct.len()
-        );
-    }
-
-    #[test]
-    fn refused_credentials_hold_the_job_without_spending_an_attempt() {
-        let err = HubspotError::Auth {
-            portal: PortalId(7),
-            reason: AuthFailure::TokenRejected,
-        };
-        match outcome_of(&err) {
-            Outcome::Defer { at_ms, reason } => {
-                assert!(at_ms > now_ms(), "looked at again later, not spun");
-                assert!(
-                    reason.starts_with("hubspot.auth.token_rejected"),
-                    "{reason}"
-                );
-            }
-            other => panic!("an auth failure must defer, not {other:?}"),
-        }
-    }
-}

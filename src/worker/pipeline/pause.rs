@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Pipeline, now_ms, portal};
+use super::{Pipeline, portal};
 use crate::hubspot::client::HubspotClient;
 use crate::store::queue::Outcome;
 use crate::store::{PAUSED_ERROR, PortalPause, Store, StoreError};
@@ -43,11 +43,16 @@ impl Pauses {
         }
     }
 
-    /// The portals paused now. Lifts the client's auth pause of portals resumed since this
-    /// process started (once per resume) and records the ones left.
-    pub(crate) async fn paused(&self, p: &Pipeline) -> Result<BTreeSet<i64>, StoreError> {
-        let rows = p.store.portals().pauses().await?;
-        self.follow(p, &rows).await;
+    /// The portals paused at `now_ms`. Lifts the client's auth pause of portals resumed since
+    /// this process started (once per resume) and records the ones left.
+    pub(crate) async fn paused(
+        &self,
+        store: &Store,
+        client: &HubspotClient,
+        now_ms: i64,
+    ) -> Result<BTreeSet<i64>, StoreError> {
+        let rows = store.portals().pauses().await?;
+        self.follow(store, client, &rows, now_ms).await;
         Ok(rows
             .iter()
             .filter(|r| r.is_paused())
@@ -57,13 +62,19 @@ impl Pauses {
 
     /// Brings this process in line with the store's records (`rows`): lifts the client's auth
     /// pause of portals resumed since it started, then records the auth pauses left.
-    async fn follow(&self, p: &Pipeline, rows: &[PortalPause]) {
+    async fn follow(
+        &self,
+        store: &Store,
+        client: &HubspotClient,
+        rows: &[PortalPause],
+        now_ms: i64,
+    ) {
         for row in rows.iter().filter(|r| !r.is_paused()) {
             if let Some(at) = row.resumed_at_ms {
-                self.lift_auth_pause(&p.client, row.portal_id, at);
+                self.lift_auth_pause(client, row.portal_id, at);
             }
         }
-        record_auth_pauses(p, rows).await;
+        record_auth_pauses(store, client, rows, now_ms).await;
     }
 
     /// Lifts the client's auth pause of a portal resumed at `resumed_at_ms`, unless this
@@ -101,9 +112,14 @@ impl Pauses {
 /// (`rows`: the store's records). Never clears one (another replica may still be paused) nor
 /// overwrites one (replicas paused for different reasons would take turns); a resume made since
 /// `rows` were read wins (the next look lifts the pause instead).
-async fn record_auth_pauses(p: &Pipeline, rows: &[PortalPause]) {
-    for id in p.client.portals() {
-        let Some(failure) = p.client.auth_pause(id) else {
+async fn record_auth_pauses(
+    store: &Store,
+    client: &HubspotClient,
+    rows: &[PortalPause],
+    now_ms: i64,
+) {
+    for id in client.portals() {
+        let Some(failure) = client.auth_pause(id) else {
             continue;
         };
         let Ok(portal_id) = i64::try_from(id.0) else {
@@ -114,10 +130,9 @@ async fn record_auth_pauses(p: &Pipeline, rows: &[PortalPause]) {
             continue;
         }
         let seen_resume = row.and_then(|r| r.resumed_at_ms);
-        let recorded = p
-            .store
+        let recorded = store
             .portals()
-            .record_auth_failure(portal_id, failure, seen_resume, now_ms())
+            .record_auth_failure(portal_id, failure, seen_resume, now_ms)
             .await;
         match recorded {
             Ok(false) => {}
@@ -133,27 +148,26 @@ async fn record_auth_pauses(p: &Pipeline, rows: &[PortalPause]) {
     }
 }
 
-/// Every [`AUTH_WATCH`], while this process's client holds an auth pause, makes sure the store
-/// shows it (a pause can begin outside any batch, e.g. in the owners refresh).
-pub async fn watch_auth_pauses(p: Arc<Pipeline>, shutdown: CancellationToken) {
-    let mut tick = tokio::time::interval(AUTH_WATCH);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            _ = tick.tick() => {}
-        }
-        if !p
-            .client
-            .portals()
-            .iter()
-            .any(|id| p.client.auth_pause(*id).is_some())
-        {
-            continue;
-        }
-        match p.store.portals().pauses().await {
-            Ok(rows) => p.pauses.follow(&p, &rows).await,
-            Err(err) => {
+impl Pipeline {
+    /// Every [`AUTH_WATCH`], while this process's client holds an auth pause, makes sure the
+    /// store shows it (a pause can begin outside any batch, e.g. in the owners refresh).
+    pub async fn watch_auth_pauses(self: Arc<Self>, shutdown: CancellationToken) {
+        let mut tick = tokio::time::interval(AUTH_WATCH);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = tick.tick() => {}
+            }
+            let client = &self.client;
+            if !client
+                .portals()
+                .iter()
+                .any(|id| client.auth_pause(*id).is_some())
+            {
+                continue;
+            }
+            if let Err(err) = self.paused().await {
                 tracing::warn!(error = %err, "could not record a portal's auth pause; retrying")
             }
         }
@@ -183,10 +197,10 @@ pub async fn fresh_start(store: &Store, portals: &[i64], now_ms: i64) {
     }
 }
 
-/// The outcome of a job whose portal is paused.
-pub(crate) fn deferred() -> Outcome {
+/// The outcome at `now_ms` of a job whose portal is paused.
+pub(crate) fn deferred(now_ms: i64) -> Outcome {
     Outcome::Defer {
-        at_ms: now_ms() + RECHECK_MS,
+        at_ms: now_ms + RECHECK_MS,
         reason: PAUSED_ERROR.into(),
     }
 }

@@ -9,7 +9,7 @@
 use crate::hubspot::client::WriteRefusal;
 use crate::hubspot::client::metrics::RefusalLabel;
 
-use super::Pipeline;
+use crate::metrics::Metrics;
 
 /// Which of handoff's writes was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,7 +106,7 @@ pub(crate) fn reason(what: Refused<'_>, r: &WriteRefusal) -> String {
 
 /// Logs and counts the refusal of `contact_id`'s write; returns its [`reason`].
 pub(crate) fn record(
-    p: &Pipeline,
+    metrics: &Metrics,
     portal_id: i64,
     contact_id: i64,
     what: Refused<'_>,
@@ -119,7 +119,7 @@ pub(crate) fn record(
         r.properties.clone()
     };
     for property in names {
-        p.metrics
+        metrics
             .hubspot
             .write_refusals
             .get_or_create(&RefusalLabel {

@@ -1,15 +1,13 @@
 //! At start, the roster is checked against each portal's HubSpot owners once
-//! (`engine::roster_live::check_roster`), so a roster owner that drops out of rotation says so
+//! (`engine::roster::live::check_roster`), so a roster owner that drops out of rotation says so
 //! in the log when the service starts: an id HubSpot does not list or lists as archived or
 //! deactivated, an email no active owner has (for an owner given by email alone), or an email
 //! that is not the owner's in HubSpot. Routing would skip the first two silently otherwise
 //! (`explain` says "inactive"). It only logs; `handoff doctor` reports the same with fixes.
 
-use std::sync::Arc;
-
 use super::Pipeline;
 use crate::engine::Roster;
-use crate::engine::roster_live::{LiveOwner, OwnerFinding, check_roster};
+use crate::engine::roster::live::{LiveOwner, OwnerFinding, check_roster};
 use crate::hubspot::client::{HubspotClient, Owner, PortalId};
 
 /// HubSpot's owners as the engine checks them.
@@ -49,9 +47,9 @@ pub async fn check_portals(
 }
 
 /// Logs one warning per roster owner that is not routable as the roster means it, per portal.
-pub async fn check_at_start(p: Arc<Pipeline>) {
-    let roster = p.rules.current().roster.clone();
-    for (id, finding) in check_portals(&p.client, &roster).await {
+pub(crate) async fn check_at_start(p: &Pipeline) {
+    let run = p.run();
+    for (id, finding) in check_portals(run.crm, &run.rules.roster).await {
         warn(id.0, &finding);
     }
 }

@@ -16,15 +16,16 @@ use std::collections::HashMap;
 
 use tracing::Instrument;
 
-use super::steps::{Failures, StoredTask};
-use super::trace::Contacts;
-use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
+use super::steps::Failures;
+use super::task_text::sequence_of;
+use super::{PortalRun, Run, contact, portal};
 use crate::hubspot::client::{
     EnrollmentRequest, HubspotError, OwnerId, RateLimitPolicy, refusal_reason,
 };
 use crate::metrics::pipeline::SequenceLabel;
 use crate::store::StoreError;
 use crate::store::ledger::{HandoffRow, Step};
+use crate::store::queue::Outcome;
 use crate::store::sequences::SequenceOutcome;
 
 /// From this job attempt on, a rate limit or outage skips the enrollment (`api_unavailable`)
@@ -49,25 +50,12 @@ fn skipped(reason: &'static str, detail: Option<String>) -> Finished {
     }
 }
 
-/// The sequence chosen at decision time, if any.
-fn sequence_of(row: &HandoffRow) -> Option<String> {
-    row.task_text
-        .as_deref()
-        .and_then(|t| serde_json::from_str::<StoredTask>(t).ok())
-        .and_then(|t| t.sequence_id)
-}
-
 /// Enrolls each row whose task exists and whose sequence is not settled yet, when the portal
 /// is in `pipeline.sequence_portals`.
-pub(super) async fn enroll(
-    p: &Pipeline,
-    portal_id: i64,
-    rows: &[HandoffRow],
-    attempts: i64,
-    failures: &mut Failures,
-    each: &Contacts,
-) {
-    let on = u64::try_from(portal_id).is_ok_and(|id| p.settings.sequence_portals.contains(&id));
+pub(super) async fn enroll(b: &PortalRun<'_>, rows: &[HandoffRow], failures: &mut Failures) {
+    let (run, portal_id, attempts) = (b.run, b.portal_id, b.attempts);
+    let portals = &run.settings.sequence_portals;
+    let on = u64::try_from(portal_id).is_ok_and(|id| portals.contains(&id));
     if !on {
         return;
     }
@@ -80,11 +68,11 @@ pub(super) async fn enroll(
         return;
     }
     let ids: Vec<i64> = due.iter().map(|(r, _)| r.id).collect();
-    let records: HashMap<i64, _> = match p.store.sequences().records(&ids).await {
+    let records: HashMap<i64, _> = match run.store.sequences().records(&ids).await {
         Ok(list) => list.into_iter().map(|r| (r.handoff_id, r)).collect(),
         Err(err) => {
             for (r, _) in &due {
-                failures.insert(r.contact_id, retry_later(attempts, err.to_string()));
+                failures.insert(r.contact_id, run.retry_later(attempts, err.to_string()));
             }
             return;
         }
@@ -93,30 +81,40 @@ pub(super) async fn enroll(
         let Some(rec) = records.get(&row.id).filter(|r| !r.is_final()) else {
             continue;
         };
-        let span = each.span(row.contact_id);
-        let result = match enroll_one(p, portal_id, row, &seq, rec.attempted())
-            .instrument(span.clone())
-            .await
-        {
-            Err(Failed::Hubspot(err)) if give_up(&err, attempts) => {
-                Ok(Some(skipped("api_unavailable", Some(err.to_string()))))
-            }
-            other => other,
-        };
-        match result {
-            Ok(Some(done)) => {
-                if let Err(err) = finish(p, row, &seq, done).instrument(span).await {
-                    failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
-                }
-            }
-            Ok(None) => {}
-            Err(Failed::Hubspot(err)) => {
-                failures.insert(row.contact_id, outcome_of(&err));
-            }
-            Err(Failed::Store(err)) => {
-                failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
-            }
+        if let Some(outcome) = enroll_due(b, row, &seq, rec.attempted()).await {
+            failures.insert(row.contact_id, outcome);
         }
+    }
+}
+
+/// Enrolls one row and records how it went; `Some`: how its job ends instead of `Done`.
+async fn enroll_due(
+    b: &PortalRun<'_>,
+    row: &HandoffRow,
+    seq: &str,
+    attempted: bool,
+) -> Option<Outcome> {
+    let (run, attempts) = (b.run, b.attempts);
+    let span = b.each.span(row.contact_id);
+    let result = match enroll_one(run, b.portal_id, row, seq, attempted)
+        .instrument(span.clone())
+        .await
+    {
+        Err(Failed::Hubspot(err)) if give_up(&err, attempts) => {
+            Ok(Some(skipped("api_unavailable", Some(err.to_string()))))
+        }
+        other => other,
+    };
+    match result {
+        Ok(Some(done)) => {
+            let finished = finish(run, row, seq, done).instrument(span).await;
+            finished
+                .err()
+                .map(|err| run.retry_later(attempts, err.to_string()))
+        }
+        Ok(None) => None,
+        Err(Failed::Hubspot(err)) => Some(run.outcome_of(&err)),
+        Err(Failed::Store(err)) => Some(run.retry_later(attempts, err.to_string())),
     }
 }
 
@@ -142,53 +140,48 @@ fn refused(err: HubspotError) -> Result<Option<Finished>, Failed> {
     }
 }
 
+fn enrolled(enrollment_id: String) -> Finished {
+    Finished {
+        outcome: SequenceOutcome::Enrolled { enrollment_id },
+        detail: None,
+    }
+}
+
+/// Enrolls one contact unless its enrollment is settled by what HubSpot shows (ours landed,
+/// or another sequence's) or its owner cannot send; `None` when another run is at it.
 async fn enroll_one(
-    p: &Pipeline,
+    run: &Run<'_>,
     portal_id: i64,
     row: &HandoffRow,
     sequence_id: &str,
     attempted: bool,
 ) -> Result<Option<Finished>, Failed> {
     let portal = portal(portal_id);
-    match p
-        .client
+    let current = match run
+        .crm
         .sequence_enrollment(portal, contact(row.contact_id))
         .await
     {
+        Ok(current) => current,
+        Err(err) => return refused(err),
+    };
+    match current {
         // Our earlier call landed; its answer was lost.
-        Ok(Some(e)) if attempted && e.sequence_id == sequence_id => {
-            return Ok(Some(Finished {
-                outcome: SequenceOutcome::Enrolled {
-                    enrollment_id: e.id,
-                },
-                detail: None,
-            }));
-        }
-        Ok(Some(e)) => {
+        Some(e) if attempted && e.sequence_id == sequence_id => return Ok(Some(enrolled(e.id))),
+        Some(e) => {
             let detail = format!("contact is in sequence {}", e.sequence_id);
             return Ok(Some(skipped("already_enrolled", Some(detail))));
         }
-        Ok(None) => {}
-        Err(err) => return refused(err),
+        None => {}
     }
-    let Ok(owner_id) = row.owner_id.parse::<OwnerId>() else {
-        return Ok(Some(skipped("no_user", None)));
+    let (user_id, email) = match sender(run, portal_id, row).await {
+        Ok(sender) => sender,
+        Err(settled) => return settled,
     };
-    let owner = match p.client.assignable_owner(portal, owner_id).await {
-        Ok(o) => o,
-        Err(err) => return refused(err),
-    };
-    let Some((user_id, email)) = owner.as_ref().and_then(|o| o.user_id.zip(o.email.clone())) else {
-        let reason = match owner.and_then(|o| o.user_id) {
-            None => "no_user",
-            Some(_) => "no_sender",
-        };
-        return Ok(Some(skipped(reason, None)));
-    };
-    if !p
+    if !run
         .store
         .sequences()
-        .attempted(row.id, sequence_id, now_ms())
+        .attempted(row.id, sequence_id, run.now_ms())
         .await
         .map_err(Failed::Store)?
     {
@@ -199,27 +192,46 @@ async fn enroll_one(
         sequence_id: sequence_id.to_owned(),
         sender_email: email,
     };
-    match p.client.enroll_in_sequence(portal, user_id, &request).await {
-        Ok(e) => Ok(Some(Finished {
-            outcome: SequenceOutcome::Enrolled {
-                enrollment_id: e.id,
-            },
-            detail: None,
-        })),
+    match run.crm.enroll_in_sequence(portal, user_id, &request).await {
+        Ok(e) => Ok(Some(enrolled(e.id))),
         Err(err) => refused(err),
     }
 }
 
+/// The owner's user id and inbox the enrollment is sent from; `Err`: how the enrollment ends
+/// without them (the owner has no user or no inbox, or could not be read).
+async fn sender(
+    run: &Run<'_>,
+    portal_id: i64,
+    row: &HandoffRow,
+) -> Result<(u64, String), Result<Option<Finished>, Failed>> {
+    let Ok(owner_id) = row.owner_id.parse::<OwnerId>() else {
+        return Err(Ok(Some(skipped("no_user", None))));
+    };
+    let owner = match run.crm.assignable_owner(portal(portal_id), owner_id).await {
+        Ok(o) => o,
+        Err(err) => return Err(refused(err)),
+    };
+    if let Some(sender) = owner.as_ref().and_then(|o| o.user_id.zip(o.email.clone())) {
+        return Ok(sender);
+    }
+    let reason = match owner.and_then(|o| o.user_id) {
+        None => "no_user",
+        Some(_) => "no_sender",
+    };
+    Err(Ok(Some(skipped(reason, None))))
+}
+
 /// Records the outcome, counts it and logs it.
 async fn finish(
-    p: &Pipeline,
+    run: &Run<'_>,
     row: &HandoffRow,
     sequence_id: &str,
     done: Finished,
 ) -> Result<(), StoreError> {
-    p.store
+    run.store
         .sequences()
-        .finished(row.id, sequence_id, &done.outcome, now_ms())
+        .finished(row.id, sequence_id, &done.outcome, run.now_ms())
         .await?;
     let label = match &done.outcome {
         SequenceOutcome::Enrolled { enrollment_id } => {
@@ -237,7 +249,7 @@ async fn finish(
             }
         }
     };
-    p.metrics
+    run.metrics
         .pipeline
         .sequence_enrollments
         .get_or_create(&label)

@@ -6,7 +6,6 @@
 //! stops the service (enrollments record their own outcome).
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use super::Pipeline;
 use crate::hubspot::client::{HubspotClient, PortalId};
@@ -55,11 +54,11 @@ pub async fn check_sequences(
 }
 
 /// Checks the current playbook's sequences and logs what is missing or unchecked.
-pub async fn check_at_start(p: Arc<Pipeline>) {
-    let portals = &p.settings.sequence_portals;
-    let ids: BTreeSet<String> = p
+pub(crate) async fn check_at_start(p: &Pipeline) {
+    let run = p.run();
+    let portals = &run.settings.sequence_portals;
+    let ids: BTreeSet<String> = run
         .rules
-        .current()
         .playbook
         .doc
         .sequences
@@ -70,7 +69,7 @@ pub async fn check_at_start(p: Arc<Pipeline>) {
         return;
     }
     let ids: Vec<String> = ids.into_iter().collect();
-    for (portal, sequence_id, checked) in check_sequences(&p.client, portals, &ids).await {
+    for (portal, sequence_id, checked) in check_sequences(run.crm, portals, &ids).await {
         match checked {
             Checked::Found => {}
             Checked::Missing => {

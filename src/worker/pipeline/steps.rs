@@ -10,36 +10,29 @@ use std::collections::{BTreeMap, HashMap};
 use tracing::Instrument;
 
 use super::refusals::{self, Refused};
-use super::trace::Contacts;
-use super::{Pipeline, contact, now_ms, outcome_of, portal, retry_later};
-use crate::engine::tasks::TaskTemplateDoc;
+use super::task_text::{self, marker};
+use super::{PortalRun, Run, contact, portal};
 use crate::hubspot::client::{
-    ContactUpdate, Filter, FilterGroup, ItemError, NewTask, OwnerId, SearchObject, SearchRequest,
+    BatchItem, ContactId, ContactUpdate, CrmObject, Filter, FilterGroup, HubspotError, ItemError,
+    SearchObject, SearchRequest, Task,
 };
-use crate::jobs::{SlaAction, SlaCheck};
 use crate::store::ledger::{HandoffRow, Step};
-use crate::store::queue::{Outcome, Scheduled};
+use crate::store::queue::Outcome;
 
-pub use super::stored::{StoredPlan, StoredStep, StoredTask, marker};
+pub(crate) use super::stored::{StoredPlan, check_job, schedule};
 
 /// Failures by contact id: how each contact's job ends instead of `Done`.
 pub type Failures = HashMap<i64, Outcome>;
 
 /// Runs every step still due for `rows` (one portal), as far as each gets; each contact's
-/// lines go in its span from `each`.
-pub async fn advance(
-    p: &Pipeline,
-    portal_id: i64,
-    rows: Vec<HandoffRow>,
-    attempts: i64,
-    each: &Contacts,
-) -> Failures {
+/// lines go in its span.
+pub(crate) async fn advance(b: &PortalRun<'_>, rows: Vec<HandoffRow>) -> Failures {
     let mut failures = Failures::new();
     let mut rows: Vec<HandoffRow> = rows.into_iter().filter(HandoffRow::steps_pending).collect();
-    write_contacts(p, portal_id, &mut rows, &mut failures, each).await;
-    create_tasks(p, portal_id, &mut rows, attempts, &mut failures, each).await;
-    super::sequence::enroll(p, portal_id, &rows, attempts, &mut failures, each).await;
-    super::leads::create_leads(p, portal_id, &rows, attempts, &mut failures, each).await;
+    write_contacts(b, &mut rows, &mut failures).await;
+    create_tasks(b, &mut rows, &mut failures).await;
+    super::sequence::enroll(b, &rows, &mut failures).await;
+    super::leads::create_leads(b, &rows, &mut failures).await;
     // A contact whose enrollment must be retried, or whose lead is still being created, keeps
     // its ladder for that retry.
     let ready: Vec<&HandoffRow> = rows
@@ -47,51 +40,63 @@ pub async fn advance(
         .filter(|r| r.step == Step::TaskCreated && !failures.contains_key(&r.contact_id))
         .collect();
     for row in ready {
-        if let Err(err) = schedule(p, row).await {
-            failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
+        if let Err(err) = schedule(b.run, row).await {
+            let outcome = b.run.retry_later(b.attempts, err.to_string());
+            failures.insert(row.contact_id, outcome);
         }
     }
     failures
 }
 
-async fn write_contacts(
-    p: &Pipeline,
-    portal_id: i64,
-    rows: &mut [HandoffRow],
-    failures: &mut Failures,
-    each: &Contacts,
-) {
-    let wb = &p.settings.write_back;
+/// The owner, score, tier and handoff times written to one decided contact.
+fn contact_update(b: &PortalRun<'_>, r: &HandoffRow) -> ContactUpdate {
+    let wb = &b.run.settings.write_back;
+    let mut props = BTreeMap::new();
+    props.insert(wb.owner.clone(), r.owner_id.clone());
+    let optional = [
+        (&wb.score, Some(r.score.to_string())),
+        (&wb.tier, r.tier.clone()),
+        (&wb.handed_off_at, Some(r.handed_off_at_ms.to_string())),
+        (&wb.sla_due_at, r.sla_due_at_ms.map(|d| d.to_string())),
+    ];
+    for (name, value) in optional {
+        if let (false, Some(v)) = (name.is_empty(), value) {
+            props.insert(name.clone(), v);
+        }
+    }
+    ContactUpdate {
+        id: contact(r.contact_id),
+        properties: props,
+    }
+}
+
+/// Writes the owner (and score, tier, times) of the decided rows to their contacts, in one
+/// batch, and records the ones written.
+async fn write_contacts(b: &PortalRun<'_>, rows: &mut [HandoffRow], failures: &mut Failures) {
     let updates: Vec<ContactUpdate> = rows
         .iter()
         .filter(|r| r.step == Step::Decided)
-        .map(|r| {
-            let mut props = BTreeMap::new();
-            props.insert(wb.owner.clone(), r.owner_id.clone());
-            let optional = [
-                (&wb.score, Some(r.score.to_string())),
-                (&wb.tier, r.tier.clone()),
-                (&wb.handed_off_at, Some(r.handed_off_at_ms.to_string())),
-                (&wb.sla_due_at, r.sla_due_at_ms.map(|d| d.to_string())),
-            ];
-            for (name, value) in optional {
-                if let (false, Some(v)) = (name.is_empty(), value) {
-                    props.insert(name.clone(), v);
-                }
-            }
-            ContactUpdate {
-                id: contact(r.contact_id),
-                properties: props,
-            }
-        })
+        .map(|r| contact_update(b, r))
         .collect();
     if updates.is_empty() {
         return;
     }
-    let results = p
-        .client
-        .batch_update_contacts(portal(portal_id), updates)
+    let results = b
+        .run
+        .crm
+        .batch_update_contacts(portal(b.portal_id), updates)
         .await;
+    let written = written_of(b, rows, results, failures);
+    record_written(b, rows, &written, failures).await;
+}
+
+/// The handoffs whose contact HubSpot wrote; the others' outcomes go to `failures`.
+fn written_of(
+    b: &PortalRun<'_>,
+    rows: &[HandoffRow],
+    results: Vec<BatchItem<ContactId, CrmObject>>,
+    failures: &mut Failures,
+) -> Vec<i64> {
     let mut written = Vec::new();
     let mut by_contact: HashMap<i64, &HandoffRow> =
         rows.iter().map(|r| (r.contact_id, r)).collect();
@@ -103,49 +108,57 @@ async fn write_contacts(
         match item.result {
             Ok(_) => written.push(row.id),
             Err(e) if let Some(refusal) = e.refusal() => {
-                let reason = each.span(cid).in_scope(|| {
-                    refusals::record(p, portal_id, cid, Refused::ContactWrite, &refusal)
-                });
+                let (metrics, what) = (b.run.metrics, Refused::ContactWrite);
+                let reason = b
+                    .each
+                    .span(cid)
+                    .in_scope(|| refusals::record(metrics, b.portal_id, cid, what, &refusal));
                 failures.insert(cid, Outcome::Dead { reason });
             }
             Err(e) => {
-                failures.insert(cid, item_outcome(&e, 1, "contact write"));
+                failures.insert(cid, item_outcome(b.run, &e, 1, "contact write"));
             }
         }
     }
-    let now = now_ms();
-    if let Err(err) = p
+    written
+}
+
+/// Moves the `written` handoffs on in the ledger (a store error retries their jobs).
+async fn record_written(
+    b: &PortalRun<'_>,
+    rows: &mut [HandoffRow],
+    written: &[i64],
+    failures: &mut Failures,
+) {
+    let run = b.run;
+    let now = run.now_ms();
+    if let Err(err) = run
         .store
         .ledger()
-        .advance(&written, Step::ContactWritten, now)
+        .advance(written, Step::ContactWritten, now)
         .await
     {
         for r in rows.iter().filter(|r| written.contains(&r.id)) {
-            failures.insert(r.contact_id, retry_later(1, err.to_string()));
+            failures.insert(r.contact_id, run.retry_later(1, err.to_string()));
         }
         return;
     }
     for r in rows.iter_mut().filter(|r| written.contains(&r.id)) {
         r.step = Step::ContactWritten;
-        each.span(r.contact_id).in_scope(|| {
+        b.each.span(r.contact_id).in_scope(|| {
             tracing::info!(owner_id = %r.owner_id, score = r.score, tier = r.tier.as_deref(), "owner written to the contact");
         });
     }
-    p.metrics
+    run.metrics
         .pipeline
         .contacts_written
         .inc_by(written.len() as u64);
 }
 
-async fn create_tasks(
-    p: &Pipeline,
-    portal_id: i64,
-    rows: &mut [HandoffRow],
-    attempts: i64,
-    failures: &mut Failures,
-    each: &Contacts,
-) {
-    let now = now_ms();
+/// Creates the tasks of the rows whose owner is written: an earlier create that may have
+/// landed is looked up first; the rest are marked attempted, then sent in batches.
+async fn create_tasks(b: &PortalRun<'_>, rows: &mut [HandoffRow], failures: &mut Failures) {
+    let now = b.run.now_ms();
     let mut to_create = Vec::new();
     for row in rows.iter_mut().filter(|r| r.step == Step::ContactWritten) {
         if failures.contains_key(&row.contact_id) {
@@ -155,149 +168,162 @@ async fn create_tasks(
             to_create.push(row.id);
             continue;
         };
-        // An earlier create may have landed: look before creating again.
-        match find_task(p, portal_id, row)
-            .instrument(each.span(row.contact_id))
-            .await
-        {
-            Ok(Some(task_id)) => {
-                if p.store
-                    .ledger()
-                    .task_created(row.id, &task_id, now)
-                    .await
-                    .is_ok()
-                {
-                    row.step = Step::TaskCreated;
-                    row.task_id = Some(task_id);
-                }
-            }
-            Ok(None) if now < attempted + p.settings.task_lookup_delay_ms => {
-                // HubSpot's search index lags; look again once it has caught up.
-                failures.insert(
-                    row.contact_id,
-                    Outcome::Retry {
-                        at_ms: attempted + p.settings.task_lookup_delay_ms,
-                        error: "task create unconfirmed; looking it up again".into(),
-                    },
-                );
-            }
-            Ok(None) => to_create.push(row.id),
-            Err(err) => {
-                failures.insert(row.contact_id, outcome_of(&err));
+        match look_up_task(b, row, attempted, now).await {
+            Looked::Found => {}
+            Looked::Missing => to_create.push(row.id),
+            Looked::Later(outcome) => {
+                failures.insert(row.contact_id, outcome);
             }
         }
     }
     if to_create.is_empty() {
         return;
     }
-    if let Err(err) = p.store.ledger().mark_task_attempted(&to_create, now).await {
+    let run = b.run;
+    if let Err(err) = run
+        .store
+        .ledger()
+        .mark_task_attempted(&to_create, now)
+        .await
+    {
         for r in rows.iter().filter(|r| to_create.contains(&r.id)) {
-            failures.insert(r.contact_id, retry_later(attempts, err.to_string()));
+            failures.insert(r.contact_id, run.retry_later(b.attempts, err.to_string()));
         }
         return;
     }
-    let rules = p.rules.current();
-    let tasks: Vec<NewTask> = rows
+    send_tasks(b, rows, &to_create, now, failures).await;
+}
+
+/// What the lookup of an attempted task found.
+enum Looked {
+    /// The earlier create landed: recorded (the row moves on), or left for the next run to
+    /// find again when the ledger could not take it.
+    Found,
+    /// Not there after the search index's lag: create it now.
+    Missing,
+    /// How the job ends instead: looked up too early, or the search failed.
+    Later(Outcome),
+}
+
+/// An earlier create may have landed: looks before creating again.
+async fn look_up_task(b: &PortalRun<'_>, row: &mut HandoffRow, attempted: i64, now: i64) -> Looked {
+    let run = b.run;
+    let found = find_task(run, b.portal_id, row)
+        .instrument(b.each.span(row.contact_id))
+        .await;
+    let visible_at = attempted + run.settings.task_lookup_delay_ms;
+    match found {
+        Ok(Some(task_id)) => {
+            let ledger = run.store.ledger();
+            if ledger.task_created(row.id, &task_id, now).await.is_ok() {
+                row.step = Step::TaskCreated;
+                row.task_id = Some(task_id);
+            }
+            Looked::Found
+        }
+        // HubSpot's search index lags; look again once it has caught up.
+        Ok(None) if now < visible_at => Looked::Later(Outcome::Retry {
+            at_ms: visible_at,
+            error: "task create unconfirmed; looking it up again".into(),
+        }),
+        Ok(None) => Looked::Missing,
+        Err(err) => Looked::Later(run.outcome_of(&err)),
+    }
+}
+
+/// Sends the creates of `to_create` (marked attempted) and records each answer.
+async fn send_tasks(
+    b: &PortalRun<'_>,
+    rows: &mut [HandoffRow],
+    to_create: &[i64],
+    now: i64,
+    failures: &mut Failures,
+) {
+    let run = b.run;
+    let templates = &run.rules.playbook.doc.tasks;
+    let tasks = rows
         .iter()
         .filter(|r| to_create.contains(&r.id))
-        .map(|r| new_task(r, &rules.playbook.doc.tasks))
+        .map(|r| task_text::new_task(r, templates))
         .collect();
     let by_trace: HashMap<String, usize> = rows
         .iter()
         .enumerate()
         .map(|(i, r)| (r.trace_id.clone(), i))
         .collect();
-    for item in p.client.create_tasks(portal(portal_id), tasks).await {
+    for item in run.crm.create_tasks(portal(b.portal_id), tasks).await {
         let Some(&i) = by_trace.get(&item.key) else {
             continue;
         };
         let row = &mut rows[i];
-        match item.result {
-            Ok(task) => match p
-                .store
-                .ledger()
-                .task_created(row.id, &task.id.to_string(), now_ms())
-                .await
-            {
-                Ok(()) => {
-                    row.step = Step::TaskCreated;
-                    row.task_id = Some(task.id.to_string());
-                    p.metrics.pipeline.tasks_created.inc();
-                    each.span(row.contact_id).in_scope(|| {
-                        tracing::info!(owner_id = %row.owner_id, owner_name = %p.owner_name(&row.owner_id), task_id = %task.id, "task created");
-                    });
-                }
-                Err(err) => {
-                    failures.insert(row.contact_id, retry_later(attempts, err.to_string()));
-                }
-            },
-            Err(e) if let Some(refusal) = e.refusal() => {
-                let text = StoredTask::of(row);
-                let what = Refused::Task {
-                    template: text.template.as_deref(),
-                };
-                let reason = each
-                    .span(row.contact_id)
-                    .in_scope(|| refusals::record(p, portal_id, row.contact_id, what, &refusal));
-                failures.insert(row.contact_id, Outcome::Dead { reason });
-            }
-            Err(e) => {
-                let unknown = matches!(&e, ItemError::Unconfirmed)
-                    || matches!(
-                        &e,
-                        ItemError::Request(crate::hubspot::client::HubspotError::Transient {
-                            maybe_applied: true,
-                            ..
-                        })
-                    );
-                let outcome = if unknown {
-                    Outcome::Retry {
-                        at_ms: now + p.settings.task_lookup_delay_ms,
-                        error: "task create unconfirmed; looking it up before creating again"
-                            .into(),
-                    }
-                } else {
-                    item_outcome(&e, attempts, "task create")
-                };
-                failures.insert(row.contact_id, outcome);
-            }
+        let failed = match item.result {
+            Ok(task) => task_created(b, row, &task).await,
+            Err(e) => Some(task_refused(b, row, &e, now)),
+        };
+        if let Some(outcome) = failed {
+            failures.insert(row.contact_id, outcome);
         }
     }
 }
 
-/// The task of a handoff: its text as rendered at decision time, and the `properties` of its
-/// template as the playbook has them now (so a property added after a refusal applies when
-/// the dead letter is replayed), rendered with the values kept at decision time.
-fn new_task(r: &HandoffRow, templates: &[TaskTemplateDoc]) -> NewTask {
-    let text = StoredTask::of(r);
-    let extra = templates
-        .iter()
-        .find(|t| Some(&t.id) == text.template.as_ref())
-        .map(|t| crate::engine::template_properties::render(&t.properties, &text.values))
-        .unwrap_or_default();
-    let due = r.sla_due_at_ms.unwrap_or(r.handed_off_at_ms);
-    let due = jiff::Timestamp::from_millisecond(due).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    let subject = if text.subject.is_empty() {
-        format!("Follow up with new lead {}", r.contact_id)
-    } else {
-        text.subject
-    };
-    let mut task = NewTask::new(contact(r.contact_id), subject, due);
-    task.trace_id = r.trace_id.clone();
-    task.owner_id = r.owner_id.parse::<OwnerId>().ok();
-    task.body = Some(format!("{}\n\n[{}]", text.body, marker(&r.trace_id)));
-    task.priority = text.priority;
-    task.task_type = text.task_type;
-    task.extra = extra;
-    task
+/// Records a created task; `Some` when the ledger could not take it.
+async fn task_created(b: &PortalRun<'_>, row: &mut HandoffRow, task: &Task) -> Option<Outcome> {
+    let run = b.run;
+    let task_id = task.id.to_string();
+    if let Err(err) = run
+        .store
+        .ledger()
+        .task_created(row.id, &task_id, run.now_ms())
+        .await
+    {
+        return Some(run.retry_later(b.attempts, err.to_string()));
+    }
+    row.step = Step::TaskCreated;
+    row.task_id = Some(task_id);
+    run.metrics.pipeline.tasks_created.inc();
+    b.each.span(row.contact_id).in_scope(|| {
+        tracing::info!(owner_id = %row.owner_id, owner_name = %run.owner_name(&row.owner_id), task_id = %task.id, "task created");
+    });
+    None
+}
+
+/// How a task create HubSpot did not confirm ends the job: dead for a refusal (named), a
+/// lookup before any new create when it may have landed, else as the error says.
+fn task_refused(b: &PortalRun<'_>, row: &HandoffRow, e: &ItemError, now: i64) -> Outcome {
+    let run = b.run;
+    if let Some(refusal) = e.refusal() {
+        let template = task_text::template_of(row);
+        let what = Refused::Task {
+            template: template.as_deref(),
+        };
+        let reason = b.each.span(row.contact_id).in_scope(|| {
+            refusals::record(run.metrics, b.portal_id, row.contact_id, what, &refusal)
+        });
+        return Outcome::Dead { reason };
+    }
+    let unknown = matches!(e, ItemError::Unconfirmed)
+        || matches!(
+            e,
+            ItemError::Request(HubspotError::Transient {
+                maybe_applied: true,
+                ..
+            })
+        );
+    if unknown {
+        return Outcome::Retry {
+            at_ms: now + run.settings.task_lookup_delay_ms,
+            error: "task create unconfirmed; looking it up before creating again".into(),
+        };
+    }
+    item_outcome(run, e, b.attempts, "task create")
 }
 
 /// The task of this handoff if one exists (by the marker in its body, on this contact).
 async fn find_task(
-    p: &Pipeline,
+    run: &Run<'_>,
     portal_id: i64,
     row: &HandoffRow,
-) -> Result<Option<String>, crate::hubspot::client::HubspotError> {
+) -> Result<Option<String>, HubspotError> {
     let request = SearchRequest {
         filter_groups: vec![FilterGroup {
             filters: vec![
@@ -311,71 +337,17 @@ async fn find_task(
         limit: 10,
         after: None,
     };
-    let page = p
-        .client
+    let page = run
+        .crm
         .search(portal(portal_id), SearchObject::Tasks, &request)
         .await?;
     Ok(page.results.first().map(|t| t.id.clone()))
 }
 
-/// The ladder's checks and the close-the-loop check, replacing any pending ones.
-pub async fn schedule(
-    p: &Pipeline,
-    row: &HandoffRow,
-) -> Result<(), crate::store::queue::QueueError> {
-    let plan = StoredPlan::of(row);
-    let mut jobs = Vec::new();
-    let now = now_ms();
-    // Sales got there before the last step: a touch ends the ladder, a disposition the
-    // close-the-loop check too.
-    let touched = row.first_touch_at_ms.is_some() || row.disposition.is_some();
-    for (i, step) in plan.ladder.iter().enumerate().filter(|_| !touched) {
-        // A step whose time has passed (a slow resume) runs now, in order.
-        jobs.extend(check_job(row, step.action, i, step.at_ms.max(now)));
-    }
-    if let Some(at) = plan
-        .close_loop_due_ms
-        .or(row.close_loop_due_ms)
-        .filter(|_| row.disposition.is_none())
-    {
-        jobs.extend(check_job(
-            row,
-            SlaAction::CloseLoop,
-            plan.ladder.len(),
-            at.max(now),
-        ));
-    }
-    p.store.ledger().schedule_ladder(row, &jobs, now).await?;
-    p.metrics.pipeline.ladders_scheduled.inc();
-    Ok(())
-}
-
-/// One SLA check job for the handoff.
-pub fn check_job(
-    row: &HandoffRow,
-    action: SlaAction,
-    step: usize,
-    at_ms: i64,
-) -> Option<Scheduled> {
-    let check = SlaCheck {
-        handoff_id: row.id,
-        portal_id: row.portal_id,
-        contact_id: row.contact_id,
-        trace_id: row.trace_id.clone(),
-        action,
-        step,
-    };
-    Some(Scheduled {
-        job: check.job(at_ms).ok()?,
-        run_at_ms: at_ms,
-        max_attempts: 20,
-    })
-}
-
 /// How a failed batch input ends its contact's job.
-pub fn item_outcome(e: &ItemError, attempts: i64, what: &str) -> Outcome {
+pub(crate) fn item_outcome(run: &Run<'_>, e: &ItemError, attempts: i64, what: &str) -> Outcome {
     match e {
-        ItemError::Request(err) => outcome_of(err),
+        ItemError::Request(err) => run.outcome_of(err),
         ItemError::NotFound => Outcome::Dead {
             reason: format!("{what}: the contact no longer exists in HubSpot"),
         },
@@ -385,6 +357,8 @@ pub fn item_outcome(e: &ItemError, attempts: i64, what: &str) -> Outcome {
                 std.message.as_deref().unwrap_or("(no message)")
             ),
         },
-        ItemError::Unconfirmed => retry_later(attempts, format!("{what}: HubSpot did not confirm")),
+        ItemError::Unconfirmed => {
+            run.retry_later(attempts, format!("{what}: HubSpot did not confirm"))
+        }
     }
 }

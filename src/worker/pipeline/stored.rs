@@ -1,14 +1,14 @@
-//! What a handoff keeps in the ledger between its steps: the SLA ladder as decided
-//! (`sla_plan`) and the task as rendered at decision time (`task_text`: subject, body, the
-//! template it came from, the placeholder values its `properties` are rendered with when the
-//! task or lead is created, the sequence and the lead's name). Erased with the handoff.
-
-use std::collections::BTreeMap;
+//! What a handoff keeps in the ledger between its steps about its SLA: the ladder as decided
+//! (`sla_plan`), with the disposition it already showed and the window its changes are judged
+//! by, and the SLA check jobs scheduled from it. (The task text it keeps is `task_text.rs`'s.)
+//! Erased with the handoff.
 
 use serde::{Deserialize, Serialize};
 
-use crate::jobs::SlaAction;
+use super::Run;
+use crate::jobs::{SlaAction, SlaCheck};
 use crate::store::ledger::HandoffRow;
+use crate::store::queue::{QueueError, Scheduled};
 
 /// The SLA ladder as decided, with absolute times.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,39 +41,53 @@ pub struct StoredStep {
     pub at_ms: i64,
 }
 
-/// The task text as rendered at decision time.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StoredTask {
-    pub subject: String,
-    pub body: String,
-    pub priority: Option<String>,
-    pub task_type: Option<String>,
-    /// The first-touch sequence `[[playbook.sequences]]` chose (`sequence.rs`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sequence_id: Option<String>,
-    /// The HubSpot Lead's name when the playbook creates leads (`[playbook.leads]`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lead_name: Option<String>,
-    /// The `[[playbook.tasks]]` template the text came from (`built-in` without templates).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<String>,
-    /// Placeholder values at decision time, for the templates' `properties`.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub values: BTreeMap<String, String>,
-}
-
-impl StoredTask {
-    /// The task text a handoff row carries (empty for a row without one).
-    pub fn of(row: &HandoffRow) -> StoredTask {
-        row.task_text
-            .as_deref()
-            .and_then(|t| serde_json::from_str(t).ok())
-            .unwrap_or_default()
+/// The ladder's checks and the close-the-loop check, replacing any pending ones.
+pub(crate) async fn schedule(run: &Run<'_>, row: &HandoffRow) -> Result<(), QueueError> {
+    let plan = StoredPlan::of(row);
+    let mut jobs = Vec::new();
+    let now = run.now_ms();
+    // Sales got there before the last step: a touch ends the ladder, a disposition the
+    // close-the-loop check too.
+    let touched = row.first_touch_at_ms.is_some() || row.disposition.is_some();
+    for (i, step) in plan.ladder.iter().enumerate().filter(|_| !touched) {
+        // A step whose time has passed (a slow resume) runs now, in order.
+        jobs.extend(check_job(row, step.action, i, step.at_ms.max(now)));
     }
+    if let Some(at) = plan
+        .close_loop_due_ms
+        .or(row.close_loop_due_ms)
+        .filter(|_| row.disposition.is_none())
+    {
+        jobs.extend(check_job(
+            row,
+            SlaAction::CloseLoop,
+            plan.ladder.len(),
+            at.max(now),
+        ));
+    }
+    run.store.ledger().schedule_ladder(row, &jobs, now).await?;
+    run.metrics.pipeline.ladders_scheduled.inc();
+    Ok(())
 }
 
-/// The token a handoff's task body carries: letters and digits only, so HubSpot's search
-/// (`CONTAINS_TOKEN`) finds it as one word.
-pub fn marker(trace_id: &str) -> String {
-    format!("horef{trace_id}")
+/// One SLA check job for the handoff.
+pub fn check_job(
+    row: &HandoffRow,
+    action: SlaAction,
+    step: usize,
+    at_ms: i64,
+) -> Option<Scheduled> {
+    let check = SlaCheck {
+        handoff_id: row.id,
+        portal_id: row.portal_id,
+        contact_id: row.contact_id,
+        trace_id: row.trace_id.clone(),
+        action,
+        step,
+    };
+    Some(Scheduled {
+        job: check.job(at_ms).ok()?,
+        run_at_ms: at_ms,
+        max_attempts: 20,
+    })
 }

@@ -72,7 +72,7 @@ pub fn observe(
         .is_none()
         .then(|| StoredPlan::of(handoff).disposition_at_handoff)
         .flatten();
-    let disposition = crate::engine::disposition::classify(playbook, contact)
+    let disposition = crate::engine::followup::disposition::classify(playbook, contact)
         .map(|d| (outcome_name(d.outcome), d.reason))
         .filter(|(outcome, reason)| {
             before
@@ -194,7 +194,7 @@ mod tests {
 
     #[test]
     fn a_disposition_touch_happens_at_the_change_never_before_the_handoff() {
-        let (playbook, _, _) = crate::engine::tests::example();
+        let playbook = crate::config::example_playbook();
         let handoff = HandoffRow {
             handed_off_at_ms: 5_000,
             ..HandoffRow::example()

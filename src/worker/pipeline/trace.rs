@@ -115,7 +115,7 @@ impl DecisionLine {
             Some(Via::GlobalFallback) => (Some("global_fallback"), None, None),
         };
         Self {
-            outcome: super::batch::outcome_name(d.outcome),
+            outcome: super::decision::outcome_name(d.outcome),
             owner_id: a.map(|a| a.owner_id.clone()),
             owner_name: a.and_then(|a| a.owner_name.clone()),
             team: a.and_then(|a| a.team.clone()),

@@ -1,0 +1,177 @@
+//! Read-only ledger queries for the weekly review (`handoff review`, `GET /review`): one
+//! portal, one period `[since_ms, until_ms)` at a time. The KPI rows are the very rows
+//! `handoff report` reads ([`KpiHandoff`], [`ReadyLead`], [`LeadOutcome`]), bounded on both
+//! sides, so every KPI keeps its one definition; the routing-health rows (pool picks, who
+//! missed, loops not closed) are small aggregates. Indexed by `0013_review_indexes.sql`.
+
+use serde::Serialize;
+
+use super::kpis::{KpiHandoff, Kpis, LeadOutcome, ReadyLead};
+use crate::store::StoreError;
+use crate::store::dispatch::Dialect;
+
+/// Owners a pool's round-robin picked in a period: the decisions whose explanation says the
+/// owner was assigned by that pool (`routing.assignment.via.pool`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct PoolPick {
+    pub pool: String,
+    pub owner_id: String,
+    pub decisions: i64,
+}
+
+/// A handoff of the period that was reassigned after a missed SLA: the owners who missed it
+/// (a JSON array, as stored) and who holds it now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Reassigned {
+    pub owner_id: String,
+    pub missed_by: String,
+    pub reassignments: i64,
+}
+
+impl Reassigned {
+    /// The owners who missed it; an unreadable list reads as none.
+    pub fn missed_by(&self) -> Vec<String> {
+        serde_json::from_str(&self.missed_by).unwrap_or_default()
+    }
+}
+
+/// One owner's open handoffs still without a disposition after it was due (close the loop).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct LoopOverdue {
+    pub owner_id: String,
+    pub handoffs: i64,
+    /// When the oldest of them was due.
+    pub oldest_due_ms: i64,
+}
+
+impl Kpis<'_> {
+    /// The portal's handoffs made in `[since_ms, until_ms)`, oldest first.
+    pub async fn handoffs_between(
+        self,
+        portal_id: i64,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<KpiHandoff>, StoreError> {
+        const SQL: &str = "SELECT portal_id, contact_id, status, owner_id, team, tier, source, \
+             handed_off_at_ms, sla_due_at_ms, first_touch_at_ms, sla_met, escalations, reassignments, \
+             disposition, disposition_reason, deal_amount FROM handoffs \
+             WHERE portal_id = $1 AND handed_off_at_ms >= $2 AND handed_off_at_ms < $3 \
+             ORDER BY handed_off_at_ms, id";
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id)
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// [`Kpis::ready_leads_since`] for one portal and a bounded period: every contact with a
+    /// `handed_off` decision in `[since_ms, until_ms)`, once, joined to its handoff.
+    pub async fn ready_leads_between(
+        self,
+        portal_id: i64,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<ReadyLead>, StoreError> {
+        const SQL: &str = "SELECT r.portal_id, r.contact_id, r.decided_owner, h.owner_id, h.team, \
+             h.tier, h.source FROM (SELECT portal_id, contact_id, MAX(owner_id) AS decided_owner \
+             FROM decisions WHERE portal_id = $1 AND decided_at_ms >= $2 AND decided_at_ms < $3 \
+             AND outcome = 'handed_off' GROUP BY portal_id, contact_id) r \
+             LEFT JOIN handoffs h ON h.portal_id = r.portal_id AND h.contact_id = r.contact_id \
+             ORDER BY r.contact_id";
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id)
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// [`Kpis::lead_outcomes_since`] for one portal and a bounded period.
+    pub async fn lead_outcomes_between(
+        self,
+        portal_id: i64,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<LeadOutcome>, StoreError> {
+        const SQL: &str = "SELECT portal_id, contact_id, outcome, COUNT(*) AS decisions, \
+             MAX(decided_at_ms) AS last_decided_at_ms FROM decisions \
+             WHERE portal_id = $1 AND decided_at_ms >= $2 AND decided_at_ms < $3 \
+             GROUP BY portal_id, contact_id, outcome ORDER BY contact_id, outcome";
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id)
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// Owners each pool picked in `[since_ms, until_ms)`. The pool is only in the decision's
+    /// explanation, so this reads the explanations of the period's `handed_off` decisions
+    /// that name a pool (the text prefilter skips the JSON parse of every other one).
+    pub async fn pool_picks_between(
+        self,
+        portal_id: i64,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<PoolPick>, StoreError> {
+        const SQLITE: &str = "SELECT pool, owner_id, COUNT(*) AS decisions FROM \
+             (SELECT json_extract(explanation, '$.routing.assignment.via.pool') AS pool, owner_id \
+              FROM decisions WHERE portal_id = $1 AND decided_at_ms >= $2 AND decided_at_ms < $3 \
+              AND outcome = 'handed_off' AND owner_id IS NOT NULL \
+              AND explanation LIKE '%\"kind\":\"pool\"%') p \
+             WHERE pool IS NOT NULL GROUP BY pool, owner_id ORDER BY pool, owner_id";
+        const POSTGRES: &str = "SELECT pool, owner_id, COUNT(*) AS decisions FROM \
+             (SELECT CAST(explanation AS json) #>> '{routing,assignment,via,pool}' AS pool, owner_id \
+              FROM decisions WHERE portal_id = $1 AND decided_at_ms >= $2 AND decided_at_ms < $3 \
+              AND outcome = 'handed_off' AND owner_id IS NOT NULL \
+              AND explanation LIKE '%\"kind\":\"pool\"%') p \
+             WHERE pool IS NOT NULL GROUP BY pool, owner_id ORDER BY pool, owner_id";
+        let sql = match self.db.dialect() {
+            Dialect::Sqlite => SQLITE,
+            Dialect::Postgres => POSTGRES,
+        };
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(sql)
+            .bind(portal_id)
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// The portal's handoffs made in `[since_ms, until_ms)` that were reassigned.
+    pub async fn reassigned_between(
+        self,
+        portal_id: i64,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<Reassigned>, StoreError> {
+        const SQL: &str = "SELECT owner_id, missed_by, reassignments FROM handoffs \
+             WHERE portal_id = $1 AND handed_off_at_ms >= $2 AND handed_off_at_ms < $3 \
+             AND reassignments > 0 ORDER BY handed_off_at_ms, id";
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id)
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// Per owner, the portal's open handoffs without a disposition whose close-the-loop time
+    /// (`close_loop_due_ms`) is before `now_ms`, whenever they were made.
+    pub async fn loops_overdue(
+        self,
+        portal_id: i64,
+        now_ms: i64,
+    ) -> Result<Vec<LoopOverdue>, StoreError> {
+        const SQL: &str = "SELECT owner_id, COUNT(*) AS handoffs, \
+             MIN(close_loop_due_ms) AS oldest_due_ms FROM handoffs \
+             WHERE portal_id = $1 AND status = 'open' AND disposition IS NULL \
+             AND close_loop_due_ms < $2 GROUP BY owner_id ORDER BY COUNT(*) DESC, owner_id";
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id)
+            .bind(now_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+}

@@ -1,0 +1,8 @@
+//! Webhooks in: signatures, deliveries stored before their 2xx, refusals, hostile input, `send-
+//! webhook`.
+
+mod hostile_smoke;
+mod on_postgres;
+mod rejections;
+mod send_webhook;
+mod webhooks;

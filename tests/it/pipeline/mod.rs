@@ -1,0 +1,16 @@
+//! The worker from events to handoffs: owners, tasks, SLA ladders, dispositions, leads, sequences,
+//! companies, faults, crashes, auth holds and the journal backfill.
+
+mod auth_hold;
+mod availability;
+mod companies;
+mod crash;
+mod e2e;
+mod faults;
+mod journal_backfill;
+mod leads;
+mod refusals;
+mod roster_email;
+mod sequences;
+mod unassigned_leads;
+mod worker;

@@ -1,0 +1,7 @@
+//! The scoreboard (`handoff report`, `/metrics` KPI gauges) and the weekly review page
+//! (`handoff review`, `GET /review`, and the page in headless Chromium) over a seeded ledger.
+
+mod browser;
+mod cli;
+mod review;
+mod scoreboard;

@@ -1,0 +1,79 @@
+//! When the store cannot commit, HubSpot hears 503 (and retries), and nothing half-written stays.
+
+use crate::support::app::*;
+
+#[tokio::test]
+async fn a_store_that_cannot_commit_answers_503_and_keeps_no_part_of_the_batch() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.post_signed_fixture("contact_creation.json")
+            .await
+            .status(),
+        200
+    );
+    // Break the job table behind the service's back: the inbox insert succeeds, the job insert
+    // fails, and the transaction must take the inbox rows back with it.
+    let pool = app.pool().await;
+    sqlx::query("ALTER TABLE jobs RENAME TO jobs_gone")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let response = app.post_signed_fixture("import_burst_100.json").await;
+    assert_eq!(response.status(), 503);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["code"], "store_unavailable");
+    assert_eq!(app.inbox_rows().await, 1);
+    let readiness = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(readiness.status(), 200, "the store still answers reads");
+
+    // Once the store is whole again, HubSpot's retry of the same delivery goes through.
+    sqlx::query("ALTER TABLE jobs_gone RENAME TO jobs")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let retry = app.post_signed_fixture("import_burst_100.json").await;
+    assert_eq!(retry.status(), 200);
+    assert_eq!(app.job_rows().await, 101);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    app.store.close().await;
+    assert_eq!(
+        app.client
+            .get(app.url("/readyz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        503
+    );
+    assert_eq!(
+        app.client
+            .get(app.url("/healthz"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // A closed store cannot take a delivery: 503, so HubSpot keeps it.
+    assert_eq!(
+        app.post_signed_fixture("contact_creation.json")
+            .await
+            .status(),
+        503
+    );
+}
