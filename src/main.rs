@@ -44,7 +44,12 @@ fn main() -> ExitCode {
     let Some(loaded) = load_config(&cli) else {
         return ExitCode::FAILURE;
     };
-    match cli.command {
+    run(cli.command, loaded)
+}
+
+/// Runs a command that needs the configuration: one arm a subcommand.
+fn run(command: Command, loaded: LoadedConfig) -> ExitCode {
+    match command {
         Command::CheckConfig => {
             say!("{}", admin::describe_config(&loaded));
             ExitCode::SUCCESS
