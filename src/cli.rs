@@ -509,25 +509,13 @@ pub enum DlqCommand {
     },
     /// Run dead jobs again now with fresh attempts; their history is kept
     Replay {
-        /// One job; or use --all with filters.
-        #[arg(conflicts_with = "all")]
-        id: Option<i64>,
-        /// Every dead job the filters match.
-        #[arg(long)]
-        all: bool,
         #[command(flatten)]
-        filter: DeadArgs,
+        pick: DeadPick,
     },
     /// Delete dead jobs for good
     Purge {
-        /// One job; or use --all with filters.
-        #[arg(conflicts_with = "all")]
-        id: Option<i64>,
-        /// Every dead job the filters match.
-        #[arg(long)]
-        all: bool,
         #[command(flatten)]
-        filter: DeadArgs,
+        pick: DeadPick,
     },
 }
 
@@ -582,6 +570,29 @@ pub enum PortalCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// Which dead jobs a replay or purge takes: one by id, or every one the filters match.
+#[derive(Debug, clap::Args)]
+pub struct DeadPick {
+    /// One job; or use --all with filters.
+    #[arg(conflicts_with = "all")]
+    pub id: Option<i64>,
+    /// Every dead job the filters match.
+    #[arg(long)]
+    pub all: bool,
+    #[command(flatten)]
+    pub filter: DeadArgs,
+}
+
+impl DeadPick {
+    pub fn selection(&self) -> anyhow::Result<admin::DeadSelection> {
+        Ok(admin::DeadSelection {
+            id: self.id,
+            all: self.all,
+            filter: self.filter.filter(None)?,
+        })
+    }
 }
 
 #[derive(Debug, clap::Args)]

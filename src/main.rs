@@ -41,18 +41,15 @@ fn main() -> ExitCode {
     if let Command::Sandbox(args) = &cli.command {
         return run_async(sandbox(args.config()));
     }
-    let sources = ConfigSources {
-        dir: cli.config.clone(),
-        env: None,
+    let Some(loaded) = load_config(&cli) else {
+        return ExitCode::FAILURE;
     };
-    let loaded = match config::load_for(&sources, cli.command.purpose()) {
-        Ok(loaded) => loaded,
-        Err(report) => {
-            eprint!("{report}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match cli.command {
+    run(cli.command, loaded)
+}
+
+/// Runs a command that needs the configuration: one arm a subcommand.
+fn run(command: Command, loaded: LoadedConfig) -> ExitCode {
+    match command {
         Command::CheckConfig => {
             say!("{}", admin::describe_config(&loaded));
             ExitCode::SUCCESS
@@ -82,21 +79,10 @@ fn main() -> ExitCode {
             owners,
             at,
             json,
-        } => match (contact, contact_id.zip(portal)) {
-            (_, Some((contact_id, portal))) => {
-                run_async(print(history(loaded, portal, contact_id, json)))
-            }
-            (Some(contact), None) => report(explain(
-                &loaded,
-                &contact,
-                owners.as_deref(),
-                at.as_deref(),
-                json,
-            )),
-            (None, None) => report(Err(anyhow::anyhow!(
-                "give --contact FILE.json or --contact-id ID --portal P"
-            ))),
-        },
+        } => {
+            let asked = (contact, contact_id.zip(portal));
+            explain_or_history(loaded, asked, (owners.as_deref(), at.as_deref()), json)
+        }
         Command::SendWebhook(args) => run_async(send_webhook(&loaded, args)),
         Command::HubspotApp {
             out,
@@ -132,6 +118,35 @@ fn main() -> ExitCode {
         // Both run above, before configuration.
         #[cfg(feature = "demo")]
         Command::Sandbox(_) | Command::Demo { .. } => ExitCode::SUCCESS,
+    }
+}
+
+/// The configuration a command runs with; its problems are printed and `None` returned.
+fn load_config(cli: &Cli) -> Option<LoadedConfig> {
+    let sources = ConfigSources {
+        dir: cli.config.clone(),
+        env: None,
+    };
+    config::load_for(&sources, cli.command.purpose())
+        .map_err(|report| eprint!("{report}"))
+        .ok()
+}
+
+/// `explain`: a contact file through the engine, or a stored contact's decision history.
+fn explain_or_history(
+    loaded: LoadedConfig,
+    (contact, stored): (Option<std::path::PathBuf>, Option<(i64, i64)>),
+    (owners, at): (Option<&Path>, Option<&str>),
+    json: bool,
+) -> ExitCode {
+    match (contact, stored) {
+        (_, Some((contact_id, portal))) => {
+            run_async(print(history(loaded, portal, contact_id, json)))
+        }
+        (Some(contact), None) => report(explain(&loaded, &contact, owners, at, json)),
+        (None, None) => report(Err(anyhow::anyhow!(
+            "give --contact FILE.json or --contact-id ID --portal P"
+        ))),
     }
 }
 
@@ -176,22 +191,8 @@ async fn dlq(loaded: LoadedConfig, command: DlqCommand) -> anyhow::Result<String
             json,
         } => admin::dead_letters(&store, &filter.filter(limit)?, json).await?,
         DlqCommand::Show { id } => admin::show_dead(&store, id).await?,
-        DlqCommand::Replay { id, all, filter } => {
-            let selection = admin::DeadSelection {
-                id,
-                all,
-                filter: filter.filter(None)?,
-            };
-            admin::replay_dead(&store, &selection, now).await?
-        }
-        DlqCommand::Purge { id, all, filter } => {
-            let selection = admin::DeadSelection {
-                id,
-                all,
-                filter: filter.filter(None)?,
-            };
-            admin::purge_dead(&store, &selection).await?
-        }
+        DlqCommand::Replay { pick } => admin::replay_dead(&store, &pick.selection()?, now).await?,
+        DlqCommand::Purge { pick } => admin::purge_dead(&store, &pick.selection()?).await?,
     };
     store.close().await;
     Ok(out)

@@ -68,6 +68,68 @@ pub struct Application {
     drive: Drive,
 }
 
+/// The CRM client, when portals are configured: on the service's clock, its tokens kept in
+/// the store, counting into the service's metrics.
+fn hubspot_client(
+    cfg: &crate::hubspot::client::HubspotConfig,
+    store: &Store,
+    metrics: &Metrics,
+    drive: &Drive,
+) -> Result<Option<HubspotClient>, StartupError> {
+    if cfg.portals.is_empty() {
+        return Ok(None);
+    }
+    let http = HubspotClient::http_client(cfg)?;
+    let deps = ClientDeps {
+        clock: drive.clock.clone(),
+        token_store: Arc::new(PersistentTokenStore::new(store.clone())),
+        ..ClientDeps::default()
+    };
+    let client = HubspotClient::with_metrics(cfg, http, deps, metrics.hubspot.clone())?;
+    Ok(Some(client))
+}
+
+/// The handoff pipeline, with the rules it reloads.
+fn pipeline(
+    config: &LoadedConfig,
+    client: HubspotClient,
+    (store, metrics, drive): (&Store, &Arc<Metrics>, &Drive),
+) -> Arc<Pipeline> {
+    let rules = RulesHandle::new(
+        Rules {
+            playbook: config.playbook.clone(),
+            roster: config.roster.clone(),
+        },
+        config.sources.clone(),
+        metrics.pipeline.rules_reloads.clone(),
+    );
+    Arc::new(Pipeline::new(PipelineParts {
+        store: store.clone(),
+        client,
+        rules,
+        settings: config.settings.pipeline.clone(),
+        metrics: metrics.clone(),
+        clock: drive.clock.clone(),
+    }))
+}
+
+/// Each portal's Webhooks Journal settings, watching the properties the playbook reads.
+fn journals(
+    config: &LoadedConfig,
+) -> Vec<(
+    crate::hubspot::client::PortalId,
+    crate::hubspot::client::JournalConfig,
+)> {
+    let settings = &config.settings;
+    let watched = crate::worker::journal::watched_properties(&config.playbook, &settings.pipeline);
+    settings
+        .hubspot
+        .portals
+        .iter()
+        .map(|p| (p.id, p.journal.clone().with_default_properties(&watched)))
+        .collect()
+}
+
 impl Application {
     /// Opens and migrates the store and assembles the routes' shared state.
     pub async fn build(config: LoadedConfig) -> Result<Self, StartupError> {
@@ -76,14 +138,15 @@ impl Application {
 
     /// [`Application::build`] driven as `drive` says: on its clock, and with the worker's loop
     /// or stepped by the caller ([`Application::stepped`]).
-    pub async fn build_with(config: LoadedConfig, drive: Drive) -> Result<Self, StartupError> {
-        let settings = config.settings;
+    pub async fn build_with(mut config: LoadedConfig, drive: Drive) -> Result<Self, StartupError> {
+        let apps = std::mem::take(&mut config.webhook_apps);
+        let settings = &config.settings;
         let store = Store::connect(&settings.store).await?;
         store.migrate().await?;
         let intake = IntakeSettings {
             path: settings.webhook.path.clone(),
             public_url: settings.webhook.public_url.clone(),
-            apps: config.webhook_apps,
+            apps,
             timestamp_tolerance_ms: settings.webhook.timestamp_tolerance_ms,
             max_body_bytes: settings.webhook.max_body_bytes,
         };
@@ -92,41 +155,10 @@ impl Application {
         metrics
             .pipeline
             .sla_tiers(tiers.iter().map(|t| t.id.as_str()));
-        let hubspot = if settings.hubspot.portals.is_empty() {
-            None
-        } else {
-            let http = HubspotClient::http_client(&settings.hubspot)?;
-            let deps = ClientDeps {
-                clock: drive.clock.clone(),
-                token_store: Arc::new(PersistentTokenStore::new(store.clone())),
-                ..ClientDeps::default()
-            };
-            let client_metrics = metrics.hubspot.clone();
-            Some(HubspotClient::with_metrics(
-                &settings.hubspot,
-                http,
-                deps,
-                client_metrics,
-            )?)
-        };
-        let rules = RulesHandle::new(
-            Rules {
-                playbook: config.playbook.clone(),
-                roster: config.roster.clone(),
-            },
-            config.sources.clone(),
-            metrics.pipeline.rules_reloads.clone(),
-        );
-        let pipeline = hubspot.clone().map(|client| {
-            Arc::new(Pipeline::new(PipelineParts {
-                store: store.clone(),
-                client,
-                rules: rules.clone(),
-                settings: settings.pipeline.clone(),
-                metrics: metrics.clone(),
-                clock: drive.clock.clone(),
-            }))
-        });
+        let hubspot = hubspot_client(&settings.hubspot, &store, &metrics, &drive)?;
+        let pipeline = hubspot
+            .clone()
+            .map(|client| pipeline(&config, client, (&store, &metrics, &drive)));
         let portals: Vec<i64> = settings
             .hubspot
             .portals
@@ -155,18 +187,7 @@ impl Application {
                 .iter()
                 .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
                 .collect(),
-            journals: {
-                let watched = crate::worker::journal::watched_properties(
-                    &config.playbook,
-                    &settings.pipeline,
-                );
-                settings
-                    .hubspot
-                    .portals
-                    .iter()
-                    .map(|p| (p.id, p.journal.clone().with_default_properties(&watched)))
-                    .collect()
-            },
+            journals: journals(&config),
             owners_refresh: Duration::from_millis(settings.hubspot.owners_refresh_ms.max(1_000)),
             request_timeout: Duration::from_millis(settings.server.request_timeout_ms),
             shutdown_grace: Duration::from_millis(settings.server.shutdown_grace_ms),

@@ -197,42 +197,8 @@ pub async fn probe(
     work_ms: u64,
     wait: Option<std::time::Duration>,
 ) -> Result<String, AdminError> {
-    use crate::jobs::{KIND_PROBE, LANE_PROBE, Probe};
-    use crate::store::NewJob;
-    use crate::store::queue::{OnExisting, Scheduled};
     let batch = uuid::Uuid::now_v7().simple().to_string();
-    let mut first = None;
-    for n in 0..jobs {
-        let now = Timestamp::now().as_millisecond();
-        // A struct of integers always serializes.
-        let Ok(payload) = serde_json::value::to_raw_value(&Probe {
-            enqueued_at_ms: now,
-            work_ms,
-        }) else {
-            continue;
-        };
-        let key = format!("probe:{batch}:{}", n % keys.max(1));
-        let job = NewJob {
-            lane: LANE_PROBE,
-            key,
-            kind: KIND_PROBE,
-            payload,
-            occurred_at_ms: i64::from(n),
-        };
-        let id = store
-            .queue()
-            .schedule(
-                &Scheduled {
-                    job,
-                    run_at_ms: now,
-                    max_attempts: 5,
-                },
-                OnExisting::Keep,
-                now,
-            )
-            .await?;
-        first.get_or_insert(id);
-    }
+    let first = enqueue_probes(store, (jobs, keys, work_ms), &batch).await?;
     let mut out = format!("enqueued {jobs} probe job(s) over {keys} key(s) (batch {batch})");
     let (Some(wait), Some(first)) = (wait, first) else {
         return Ok(out);
@@ -247,32 +213,88 @@ pub async fn probe(
             .filter(|r| r.job_id >= first)
             .collect();
         if runs.len() as u32 >= jobs || std::time::Instant::now() >= deadline {
-            let mut latency: Vec<i64> = runs
+            let latency: Vec<i64> = runs
                 .iter()
                 .map(|r| r.started_at_ms - r.enqueued_at_ms)
                 .collect();
-            latency.sort_unstable();
-            let pct = |p: f64| {
-                latency
-                    .get(((latency.len() as f64 * p) as usize).min(latency.len().saturating_sub(1)))
-                    .copied()
-            };
-            let _ = write!(
-                out,
-                "\nran {}/{jobs}; enqueue→start ms p50={} p99={}",
-                runs.len(),
-                pct(0.5).unwrap_or(0),
-                pct(0.99).unwrap_or(0)
-            );
+            out.push('\n');
+            out.push_str(&ran(latency, jobs));
             return Ok(out);
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
 
+/// Enqueues `jobs` probe jobs spread over `keys` keys; returns the first one's id.
+async fn enqueue_probes(
+    store: &Store,
+    (jobs, keys, work_ms): (u32, u32, u64),
+    batch: &str,
+) -> Result<Option<i64>, AdminError> {
+    use crate::jobs::{KIND_PROBE, LANE_PROBE, Probe};
+    use crate::store::NewJob;
+    use crate::store::queue::{OnExisting, Scheduled};
+    let mut first = None;
+    for n in 0..jobs {
+        let now = Timestamp::now().as_millisecond();
+        // A struct of integers always serializes.
+        let Ok(payload) = serde_json::value::to_raw_value(&Probe {
+            enqueued_at_ms: now,
+            work_ms,
+        }) else {
+            continue;
+        };
+        let job = NewJob {
+            lane: LANE_PROBE,
+            key: format!("probe:{batch}:{}", n % keys.max(1)),
+            kind: KIND_PROBE,
+            payload,
+            occurred_at_ms: i64::from(n),
+        };
+        let scheduled = Scheduled {
+            job,
+            run_at_ms: now,
+            max_attempts: 5,
+        };
+        let id = store
+            .queue()
+            .schedule(&scheduled, OnExisting::Keep, now)
+            .await?;
+        first.get_or_insert(id);
+    }
+    Ok(first)
+}
+
+/// How many of `jobs` probes ran, and their enqueue→start latency (ms) at p50 and p99.
+fn ran(mut latency: Vec<i64>, jobs: u32) -> String {
+    latency.sort_unstable();
+    let pct = |p: f64| {
+        latency
+            .get(((latency.len() as f64 * p) as usize).min(latency.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    format!(
+        "ran {}/{jobs}; enqueue→start ms p50={} p99={}",
+        latency.len(),
+        pct(0.5),
+        pct(0.99)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_probe_report_names_the_runs_and_their_latency_percentiles() {
+        let latency: Vec<i64> = (1..=100).rev().collect();
+        assert_eq!(
+            ran(latency, 120),
+            "ran 100/120; enqueue→start ms p50=51 p99=100"
+        );
+        assert_eq!(ran(Vec::new(), 3), "ran 0/3; enqueue→start ms p50=0 p99=0");
+    }
 
     #[test]
     fn since_takes_durations_back_from_now_or_a_time() {

@@ -88,15 +88,7 @@ auth = {{ kind = "private_app", token_file = "{}" }}
     fn the_default_configuration_needs_the_app_s_base_scopes_on_the_portal_token() {
         assert_eq!(
             portal_scopes(&loaded("")),
-            [
-                "crm.objects.companies.read",
-                "crm.objects.contacts.read",
-                "crm.objects.contacts.write",
-                "crm.objects.owners.read",
-                "crm.schemas.contacts.read",
-                "crm.schemas.contacts.write",
-                "oauth",
-            ]
+            crate::admin::hubspot_app::tests::BASE_SCOPES
         );
     }
 

@@ -15,7 +15,8 @@ use super::AdminError;
 use super::write_back::{self, GROUP, GROUP_LABEL, WriteBackProperty};
 use crate::config::LoadedConfig;
 use crate::hubspot::client::{
-    Created, HubspotClient, HubspotError, NewProperty, NewPropertyGroup, PortalId, PropertyObject,
+    BatchResponse, Created, HubspotClient, HubspotError, NewProperty, NewPropertyGroup, PortalId,
+    PropertyDef, PropertyObject,
 };
 use crate::store::Store;
 
@@ -96,18 +97,7 @@ pub async fn portal_setup(
     for p in props {
         let what = format!("property {} ({})", p.name, p.role);
         match client.property(portal, CONTACTS, &p.name).await {
-            Ok(Some(def)) => items.push(match p.compatible(&def) {
-                Ok(()) => item(
-                    what,
-                    SetupStatus::Present,
-                    format!("{}/{}", def.kind, def.field_type),
-                ),
-                Err(why) => item(
-                    what,
-                    SetupStatus::Conflict,
-                    format!("{why}; left unchanged"),
-                ),
-            }),
+            Ok(Some(def)) => items.push(existing(what, p, &def)),
             Ok(None) => match &p.create {
                 None => items.push(item(
                     what,
@@ -127,6 +117,22 @@ pub async fn portal_setup(
         portal_id: portal.0,
         dry_run,
         items,
+    }
+}
+
+/// A property that exists: present when its shape fits the role, else a conflict left alone.
+fn existing(what: String, p: &WriteBackProperty, def: &PropertyDef) -> SetupItem {
+    match p.compatible(def) {
+        Ok(()) => item(
+            what,
+            SetupStatus::Present,
+            format!("{}/{}", def.kind, def.field_type),
+        ),
+        Err(why) => item(
+            what,
+            SetupStatus::Conflict,
+            format!("{why}; left unchanged"),
+        ),
     }
 }
 
@@ -170,23 +176,7 @@ async fn create(
 ) -> Vec<SetupItem> {
     let inputs: Vec<NewProperty> = missing.iter().map(|(_, n)| (*n).clone()).collect();
     let answer = client.create_properties(portal, CONTACTS, &inputs).await;
-    let (created, errors): (Vec<String>, Vec<String>) = match &answer {
-        Ok(r) => (
-            r.results.iter().map(|d| d.name.clone()).collect(),
-            r.errors
-                .iter()
-                .map(|e| {
-                    let names = e.context.values().flatten().cloned().collect::<Vec<_>>();
-                    format!(
-                        "{} {}",
-                        names.join(","),
-                        e.message.clone().unwrap_or_default()
-                    )
-                })
-                .collect(),
-        ),
-        Err(e) => (Vec::new(), vec![failure(e)]),
-    };
+    let (created, errors) = created_and_refused(&answer);
     let mut out = Vec::new();
     for (p, new) in missing {
         let what = format!("property {} ({})", p.name, p.role);
@@ -205,23 +195,35 @@ async fn create(
             .cloned()
             .unwrap_or_else(|| "HubSpot returned no result for it".into());
         out.push(match client.property(portal, CONTACTS, &p.name).await {
-            Ok(Some(def)) => match p.compatible(&def) {
-                Ok(()) => item(
-                    what,
-                    SetupStatus::Present,
-                    format!("{}/{}", def.kind, def.field_type),
-                ),
-                Err(why) => item(
-                    what,
-                    SetupStatus::Conflict,
-                    format!("{why}; left unchanged"),
-                ),
-            },
+            Ok(Some(def)) => existing(what, p, &def),
             Ok(None) => item(what, SetupStatus::Failed, said.trim().to_owned()),
             Err(e) => item(what, SetupStatus::Failed, failure(&e)),
         });
     }
     out
+}
+
+/// The names a batch create answered as created, and what it said about the rest.
+fn created_and_refused(
+    answer: &Result<BatchResponse<PropertyDef>, HubspotError>,
+) -> (Vec<String>, Vec<String>) {
+    match answer {
+        Ok(r) => (
+            r.results.iter().map(|d| d.name.clone()).collect(),
+            r.errors
+                .iter()
+                .map(|e| {
+                    let names = e.context.values().flatten().cloned().collect::<Vec<_>>();
+                    format!(
+                        "{} {}",
+                        names.join(","),
+                        e.message.clone().unwrap_or_default()
+                    )
+                })
+                .collect(),
+        ),
+        Err(e) => (Vec::new(), vec![failure(e)]),
+    }
 }
 
 /// The report as text: one line per item.

@@ -41,7 +41,35 @@ pub struct WriteBackProperty {
     pub tiers: Vec<String>,
 }
 
-fn create(name: &str, label: &str, kind: &str, field: &str, description: &str) -> NewProperty {
+/// What a property handoff creates is: label, type, field type, description.
+type Spec = (&'static str, &'static str, &'static str, &'static str);
+
+const SCORE: Spec = (
+    "Handoff score",
+    "number",
+    "number",
+    "Fit plus engagement score when handoff handed the lead to sales.",
+);
+const TIER: Spec = (
+    "Handoff tier",
+    "enumeration",
+    "select",
+    "The lead's score tier when handoff handed it to sales.",
+);
+const HANDED_OFF_AT: Spec = (
+    "Handed off at",
+    "datetime",
+    "date",
+    "When handoff assigned the lead to its owner.",
+);
+const SLA_DUE_AT: Spec = (
+    "Handoff SLA due at",
+    "datetime",
+    "date",
+    "When the owner's first touch is due.",
+);
+
+fn create(name: &str, (label, kind, field, description): Spec) -> NewProperty {
     NewProperty {
         name: name.to_owned(),
         label: label.to_owned(),
@@ -62,13 +90,7 @@ pub fn properties(wb: &WriteBack, playbook: &Playbook) -> Vec<WriteBackProperty>
         .iter()
         .map(|t| t.id.clone())
         .collect();
-    let mut tier = create(
-        &wb.tier,
-        "Handoff tier",
-        "enumeration",
-        "select",
-        "The lead's score tier when handoff handed it to sales.",
-    );
+    let mut tier = create(&wb.tier, TIER);
     tier.options = tiers
         .iter()
         .enumerate()
@@ -81,39 +103,17 @@ pub fn properties(wb: &WriteBack, playbook: &Playbook) -> Vec<WriteBackProperty>
         .collect();
     let rows = [
         ("owner", &wb.owner, None),
-        (
-            "score",
-            &wb.score,
-            Some(create(
-                &wb.score,
-                "Handoff score",
-                "number",
-                "number",
-                "Fit plus engagement score when handoff handed the lead to sales.",
-            )),
-        ),
+        ("score", &wb.score, Some(create(&wb.score, SCORE))),
         ("tier", &wb.tier, Some(tier)),
         (
             "handed_off_at",
             &wb.handed_off_at,
-            Some(create(
-                &wb.handed_off_at,
-                "Handed off at",
-                "datetime",
-                "date",
-                "When handoff assigned the lead to its owner.",
-            )),
+            Some(create(&wb.handed_off_at, HANDED_OFF_AT)),
         ),
         (
             "sla_due_at",
             &wb.sla_due_at,
-            Some(create(
-                &wb.sla_due_at,
-                "Handoff SLA due at",
-                "datetime",
-                "date",
-                "When the owner's first touch is due.",
-            )),
+            Some(create(&wb.sla_due_at, SLA_DUE_AT)),
         ),
     ];
     rows.into_iter()

@@ -20,50 +20,13 @@ pub fn admin_token(server: &ServerSettings) -> Result<Option<SecretString>, Stri
 
 /// Checks the admin listener's settings; each problem names its key.
 pub(super) fn validate(server: &ServerSettings, p: &mut impl FnMut(&str, String)) {
-    if server.admin_token.is_some() && server.admin_token_file.is_some() {
-        p(
-            "server.admin_token_file",
-            "set either HANDOFF__SERVER__ADMIN_TOKEN or server.admin_token_file, not both".into(),
-        );
+    let Some(token_set) = check_token(server, p) else {
         return;
-    }
-    // A token can only come from the environment (a file's inline one is refused earlier).
-    if server
-        .admin_token
-        .as_ref()
-        .is_some_and(|t| t.expose_secret().trim().is_empty())
-    {
-        p(
-            "server.admin_token",
-            "is empty (HANDOFF__SERVER__ADMIN_TOKEN is set to nothing)".into(),
-        );
-        return;
-    }
-    let key = if server.admin_token_file.is_some() {
-        "server.admin_token_file"
-    } else {
-        "server.admin_token"
     };
-    let token = match admin_token(server) {
-        Ok(token) => token,
-        Err(e) => {
-            p(key, e);
-            return;
-        }
-    };
-    if token
-        .as_ref()
-        .is_some_and(|t| t.expose_secret().trim().chars().count() < MIN_TOKEN_CHARS)
-    {
-        p(
-            key,
-            format!("must be at least {MIN_TOKEN_CHARS} characters"),
-        );
-    }
     let AdminBind::At(admin) = server.admin_bind else {
         return;
     };
-    if token.is_none() && !admin.ip().is_loopback() {
+    if !token_set && !admin.ip().is_loopback() {
         p(
             "server.admin_token",
             format!(
@@ -82,6 +45,46 @@ pub(super) fn validate(server: &ServerSettings, p: &mut impl FnMut(&str, String)
             ),
         );
     }
+}
+
+/// Checks where the token comes from and its length: whether one is set, or `None` when it
+/// cannot be had (then the bind checks would only repeat the problem).
+fn check_token(server: &ServerSettings, p: &mut impl FnMut(&str, String)) -> Option<bool> {
+    if server.admin_token.is_some() && server.admin_token_file.is_some() {
+        p(
+            "server.admin_token_file",
+            "set either HANDOFF__SERVER__ADMIN_TOKEN or server.admin_token_file, not both".into(),
+        );
+        return None;
+    }
+    // A token can only come from the environment (a file's inline one is refused earlier).
+    if server
+        .admin_token
+        .as_ref()
+        .is_some_and(|t| t.expose_secret().trim().is_empty())
+    {
+        p(
+            "server.admin_token",
+            "is empty (HANDOFF__SERVER__ADMIN_TOKEN is set to nothing)".into(),
+        );
+        return None;
+    }
+    let key = if server.admin_token_file.is_some() {
+        "server.admin_token_file"
+    } else {
+        "server.admin_token"
+    };
+    let token = admin_token(server).map_err(|e| p(key, e)).ok()?;
+    if token
+        .as_ref()
+        .is_some_and(|t| t.expose_secret().trim().chars().count() < MIN_TOKEN_CHARS)
+    {
+        p(
+            key,
+            format!("must be at least {MIN_TOKEN_CHARS} characters"),
+        );
+    }
+    Some(token.is_some())
 }
 
 /// Whether two binds would take the same port (port 0 means any free port, never a clash).

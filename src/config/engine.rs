@@ -37,39 +37,14 @@ pub(super) fn load(
     problems: &mut Vec<Problem>,
 ) -> Option<Compiled> {
     let before = problems.len();
-    let playbook = section(layers, "playbook", problems).and_then(|(origin, text)| {
-        from_toml::<PlaybookLayer>(text, "")
-            .map_err(|e| problems.push(doc_problem(origin, e)))
-            .ok()
-            .and_then(|layer| {
-                Playbook::from_doc(layer.playbook)
-                    .map_err(|found| push(problems, origin, found))
-                    .ok()
-            })
-            .map(|p| (origin, p))
+    let playbook = compile(layers, "playbook", problems, |l: PlaybookLayer| {
+        Playbook::from_doc(l.playbook)
     });
-    let roster = section(layers, "roster", problems).and_then(|(origin, text)| {
-        from_toml::<RosterLayer>(text, "")
-            .map_err(|e| problems.push(doc_problem(origin, e)))
-            .ok()
-            .and_then(|layer| {
-                Roster::new(layer.roster)
-                    .map_err(|found| push(problems, origin, found))
-                    .ok()
-            })
+    let roster = compile(layers, "roster", problems, |l: RosterLayer| {
+        Roster::new(l.roster)
     });
-    let ((pb_origin, playbook), roster) = (playbook?, roster?);
-    for (i, portal) in portals.iter().enumerate() {
-        if portal.playbook != playbook.name() {
-            let key = format!("hubspot.portals[{i}].playbook");
-            let message = format!(
-                "names playbook {:?}, but the [playbook] in force ({pb_origin}) is named {:?}",
-                portal.playbook,
-                playbook.name()
-            );
-            problems.push(Problem::new(origin(&key), &key, message));
-        }
-    }
+    let ((pb_origin, playbook), (_, roster)) = (playbook?, roster?);
+    check_portals(&playbook, pb_origin, portals, origin, problems);
     let mut checked = None;
     if let Some(dir) = examples_dir(settings, origin) {
         let examples = examples(dir, problems);
@@ -85,6 +60,45 @@ pub(super) fn load(
         roster,
         examples: checked,
     })
+}
+
+/// Reads the highest layer's `[name]` and lets the engine compile it; every problem is pushed
+/// with that layer's origin.
+fn compile<'a, L: serde::de::DeserializeOwned, T>(
+    layers: &'a [(String, String)],
+    name: &str,
+    problems: &mut Vec<Problem>,
+    build: impl FnOnce(L) -> Result<T, Vec<crate::engine::Problem>>,
+) -> Option<(&'a str, T)> {
+    let (origin, text) = section(layers, name, problems)?;
+    let layer = from_toml::<L>(text, "")
+        .map_err(|e| problems.push(doc_problem(origin, e)))
+        .ok()?;
+    let built = build(layer)
+        .map_err(|found| push(problems, origin, found))
+        .ok()?;
+    Some((origin, built))
+}
+
+/// Every portal must name the playbook in force.
+fn check_portals(
+    playbook: &Playbook,
+    pb_origin: &str,
+    portals: &[crate::hubspot::client::PortalConfig],
+    origin: &dyn Fn(&str) -> Option<String>,
+    problems: &mut Vec<Problem>,
+) {
+    for (i, portal) in portals.iter().enumerate() {
+        if portal.playbook != playbook.name() {
+            let key = format!("hubspot.portals[{i}].playbook");
+            let message = format!(
+                "names playbook {:?}, but the [playbook] in force ({pb_origin}) is named {:?}",
+                portal.playbook,
+                playbook.name()
+            );
+            problems.push(Problem::new(origin(&key), &key, message));
+        }
+    }
 }
 
 /// The playbook and roster in force, and the example contacts every rule ran against.

@@ -21,35 +21,7 @@ pub(crate) fn validate(
     problems: &mut Vec<Problem>,
 ) -> Vec<AppKey> {
     let mut p = |key: &str, message: String| problems.push(Problem::new(origin(key), key, message));
-    let server = &settings.server;
-    if !(100..=600_000).contains(&server.request_timeout_ms) {
-        p(
-            "server.request_timeout_ms",
-            "must be between 100 and 600000".into(),
-        );
-    }
-    if server.shutdown_grace_ms > 600_000 {
-        p("server.shutdown_grace_ms", "must be at most 600000".into());
-    }
-    let store = &settings.store;
-    if let Err(message) = crate::store::check_url(&store.url) {
-        p("store.url", message);
-    }
-    if !(1..=64).contains(&store.max_connections) {
-        p("store.max_connections", "must be between 1 and 64".into());
-    }
-    if !(100..=60_000).contains(&store.commit_timeout_ms) {
-        p(
-            "store.commit_timeout_ms",
-            "must be between 100 and 60000".into(),
-        );
-    }
-    if !(1..=1024).contains(&store.max_group_deliveries) {
-        p(
-            "store.max_group_deliveries",
-            "must be between 1 and 1024".into(),
-        );
-    }
+    server_and_store(settings, &mut p);
     section(&mut p, "queue", |q| settings.queue.check(q));
     section(&mut p, "worker", |q| settings.worker.check(q));
     if purpose.receives_webhooks() {
@@ -57,6 +29,58 @@ pub(crate) fn validate(
         super::admin::validate(&settings.server, &mut p);
     }
     section(&mut p, "pipeline", |q| settings.pipeline.check(q));
+    sequence_portals(settings, &mut p);
+    webhook(&settings.webhook, purpose, &mut p);
+    hubspot(settings, (sources, purpose), &mut p);
+    if let Err(err) = tracing_subscriber::EnvFilter::try_new(&settings.log.filter) {
+        p("log.filter", format!("not a valid tracing filter: {err}"));
+    }
+    if !purpose.receives_webhooks() {
+        return Vec::new();
+    }
+    resolve_apps(settings, sources, &mut p)
+}
+
+/// Reports `key` unless `value` lies in `range` (both ends included).
+fn between<T: PartialOrd + Copy + std::fmt::Display>(
+    p: &mut dyn FnMut(&str, String),
+    key: &str,
+    value: T,
+    (low, high): (T, T),
+) {
+    if !(low..=high).contains(&value) {
+        p(key, format!("must be between {low} and {high}"));
+    }
+}
+
+fn server_and_store(settings: &Settings, p: &mut dyn FnMut(&str, String)) {
+    let server = &settings.server;
+    between(
+        p,
+        "server.request_timeout_ms",
+        server.request_timeout_ms,
+        (100, 600_000),
+    );
+    if server.shutdown_grace_ms > 600_000 {
+        p("server.shutdown_grace_ms", "must be at most 600000".into());
+    }
+    let store = &settings.store;
+    if let Err(message) = crate::store::check_url(&store.url) {
+        p("store.url", message);
+    }
+    between(p, "store.max_connections", store.max_connections, (1, 64));
+    between(
+        p,
+        "store.commit_timeout_ms",
+        store.commit_timeout_ms,
+        (100, 60_000),
+    );
+    let deliveries = store.max_group_deliveries;
+    between(p, "store.max_group_deliveries", deliveries, (1, 1024));
+}
+
+/// Every portal that sends sequences must be a configured portal.
+fn sequence_portals(settings: &Settings, p: &mut dyn FnMut(&str, String)) {
     let pipeline = &settings.pipeline;
     for (i, id) in pipeline.sequence_portals.iter().enumerate() {
         if !settings.hubspot.portals.iter().any(|c| c.id.0 == *id) {
@@ -66,7 +90,9 @@ pub(crate) fn validate(
             );
         }
     }
-    let webhook = &settings.webhook;
+}
+
+fn webhook(webhook: &super::WebhookSettings, purpose: Purpose, p: &mut dyn FnMut(&str, String)) {
     if !webhook.path.starts_with('/') {
         p(
             "webhook.path",
@@ -78,18 +104,27 @@ pub(crate) fn validate(
     {
         p("webhook.public_url", msg);
     }
-    if !(1_000..=3_600_000).contains(&webhook.timestamp_tolerance_ms) {
-        p(
-            "webhook.timestamp_tolerance_ms",
-            "must be between 1000 and 3600000".into(),
-        );
-    }
-    if !(1024..=64 * 1024 * 1024).contains(&webhook.max_body_bytes) {
-        p(
-            "webhook.max_body_bytes",
-            "must be between 1024 and 67108864".into(),
-        );
-    }
+    let tolerance_ms = webhook.timestamp_tolerance_ms;
+    between(
+        p,
+        "webhook.timestamp_tolerance_ms",
+        tolerance_ms,
+        (1_000, 3_600_000),
+    );
+    let max_body = webhook.max_body_bytes;
+    between(
+        p,
+        "webhook.max_body_bytes",
+        max_body,
+        (1024, 64 * 1024 * 1024),
+    );
+}
+
+fn hubspot(
+    settings: &Settings,
+    (sources, purpose): (&ConfigSources, Purpose),
+    p: &mut dyn FnMut(&str, String),
+) {
     if let Err(msg) = check_url(&settings.hubspot.base_url) {
         p("hubspot.base_url", msg);
     }
@@ -99,15 +134,8 @@ pub(crate) fn validate(
         }
     }
     if purpose.calls_hubspot() {
-        check_portal_secrets(settings, sources, &mut p);
+        check_portal_secrets(settings, sources, p);
     }
-    if let Err(err) = tracing_subscriber::EnvFilter::try_new(&settings.log.filter) {
-        p("log.filter", format!("not a valid tracing filter: {err}"));
-    }
-    if !purpose.receives_webhooks() {
-        return Vec::new();
-    }
-    resolve_apps(settings, sources, &mut p)
 }
 
 /// Every secret a portal names must be there now, so `serve` does not fail later on a missing
@@ -199,21 +227,7 @@ fn resolve_apps(
     }
     for (i, app) in webhook.apps.iter().enumerate() {
         let key = format!("webhook.apps[{i}]");
-        let secret = match (&app.client_secret_env, &app.client_secret_file) {
-            (Some(name), None) => env_secret(sources, name)
-                .map_err(|e| p(&format!("{key}.client_secret_env"), e))
-                .ok(),
-            (None, Some(path)) => read_secret(path)
-                .map_err(|e| p(&format!("{key}.client_secret_file"), e))
-                .ok(),
-            _ => {
-                p(
-                    &key,
-                    "set exactly one of client_secret_env or client_secret_file".into(),
-                );
-                None
-            }
-        };
+        let secret = app_secret(app, sources, &key, p);
         if webhook.app_id == Some(app.app_id)
             || webhook.apps[..i].iter().any(|a| a.app_id == app.app_id)
         {
@@ -237,6 +251,30 @@ fn resolve_apps(
         );
     }
     apps
+}
+
+/// An extra app's secret, from its `client_secret_env` or `client_secret_file` (exactly one).
+fn app_secret(
+    app: &super::WebhookApp,
+    sources: &ConfigSources,
+    key: &str,
+    p: &mut dyn FnMut(&str, String),
+) -> Option<SecretString> {
+    match (&app.client_secret_env, &app.client_secret_file) {
+        (Some(name), None) => env_secret(sources, name)
+            .map_err(|e| p(&format!("{key}.client_secret_env"), e))
+            .ok(),
+        (None, Some(path)) => read_secret(path)
+            .map_err(|e| p(&format!("{key}.client_secret_file"), e))
+            .ok(),
+        _ => {
+            p(
+                key,
+                "set exactly one of client_secret_env or client_secret_file".into(),
+            );
+            None
+        }
+    }
 }
 
 /// The default app's secret, from HANDOFF__WEBHOOK__CLIENT_SECRET or `client_secret_file`.

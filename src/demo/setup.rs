@@ -51,14 +51,10 @@ hours = { mon = ["00:00-24:00"], tue = ["00:00-24:00"], wed = ["00:00-24:00"], t
     }
     if let Some(toml::Value::Table(sla)) = pb.get_mut("sla") {
         sla.insert("default_calendar".into(), "always".into());
-        if let Some(toml::Value::Array(tiers)) = sla.get_mut("tiers") {
-            for tier in tiers.iter_mut().filter_map(toml::Value::as_table_mut) {
-                tier.insert("calendar".into(), "always".into());
-                tier.insert(
-                    "first_touch".into(),
-                    format!("{}s", speed.first_touch_s).into(),
-                );
-            }
+        let first_touch = format!("{}s", speed.first_touch_s);
+        for tier in tables_in(sla.get_mut("tiers")) {
+            tier.insert("calendar".into(), "always".into());
+            tier.insert("first_touch".into(), first_touch.clone().into());
         }
     }
     let ladder: toml::Table = toml::from_str(&format!(
@@ -73,24 +69,30 @@ hours = { mon = ["00:00-24:00"], tue = ["00:00-24:00"], wed = ["00:00-24:00"], t
     ))?;
     pb.extend(ladder);
     if let Some(toml::Value::Table(d)) = pb.get_mut("dispositions") {
-        d.insert(
-            "close_loop_after".into(),
-            format!("{}s", speed.close_loop_s).into(),
-        );
+        let after = format!("{}s", speed.close_loop_s);
+        d.insert("close_loop_after".into(), after.into());
     }
     // Working hours would route every lead to the fallback outside office time.
-    if let Some(toml::Value::Table(pools)) = pb
-        .get_mut("routing")
-        .and_then(toml::Value::as_table_mut)
-        .and_then(|r| r.get_mut("pools"))
-    {
-        for (_, pool) in pools.iter_mut() {
-            if let Some(pool) = pool.as_table_mut() {
-                pool.insert("respect_working_hours".into(), false.into());
-            }
-        }
+    let routing = pb.get_mut("routing").and_then(toml::Value::as_table_mut);
+    for pool in tables_in(routing.and_then(|r| r.get_mut("pools"))) {
+        pool.insert("respect_working_hours".into(), false.into());
     }
     Ok(pb)
+}
+
+/// The tables inside an array of tables or a table of tables; none for anything else.
+fn tables_in(value: Option<&mut toml::Value>) -> Vec<&mut toml::Table> {
+    match value {
+        Some(toml::Value::Array(items)) => items
+            .iter_mut()
+            .filter_map(toml::Value::as_table_mut)
+            .collect(),
+        Some(toml::Value::Table(items)) => items
+            .iter_mut()
+            .filter_map(|(_, v)| v.as_table_mut())
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// Writes one secret to `dir/name` (owner-only where the OS has modes); returns the path.
@@ -162,20 +164,57 @@ pub fn write(
     extra: &str,
     secrets: &DemoSecrets,
 ) -> Result<ConfigSources, Report> {
-    let problem = |m: String| Report {
-        problems: vec![crate::config::Problem::new(None, "demo", m)],
-    };
-    let pb = accelerated_playbook(speed).map_err(|e| problem(e.to_string()))?;
+    let urls = (sandbox_url, public_url);
+    write_files(dir, urls, (speed, log_format, extra), secrets).map_err(|e| Report {
+        problems: vec![crate::config::Problem::new(None, "demo", e.to_string())],
+    })
+}
+
+fn write_files(
+    dir: &Path,
+    urls: (&str, &str),
+    (speed, log_format, extra): (Speed, &str, &str),
+    secrets: &DemoSecrets,
+) -> Result<ConfigSources, Box<dyn std::error::Error>> {
     let mut top = toml::Table::new();
-    top.insert("playbook".into(), toml::Value::Table(pb));
-    let playbook = toml::to_string(&top).map_err(|e| problem(e.to_string()))?;
+    top.insert(
+        "playbook".into(),
+        toml::Value::Table(accelerated_playbook(speed)?),
+    );
+    let playbook = toml::to_string(&top)?;
+    let settings = settings(dir, urls, log_format, secrets)?;
+    let conf = dir.join("conf");
+    std::fs::create_dir_all(&conf)?;
+    std::fs::write(conf.join("10-demo.toml"), settings)?;
+    std::fs::write(conf.join("20-playbook.toml"), playbook)?;
+    std::fs::write(conf.join("30-extra.toml"), extra)?;
+    // Only `serve` needs the admin token: it stays out of the files a later `report` reads.
+    let mut env: HashMap<String, String> = HashMap::new();
+    if let Some(token) = &secrets.admin_token {
+        env.insert(
+            "HANDOFF__SERVER__ADMIN_TOKEN".into(),
+            token.expose_secret().to_owned(),
+        );
+    }
+    Ok(ConfigSources {
+        dir: Some(conf),
+        env: Some(env),
+    })
+}
+
+/// The demo's settings layer; the secrets it names are written to files under `dir`.
+fn settings(
+    dir: &Path,
+    (sandbox_url, public_url): (&str, &str),
+    log_format: &str,
+    secrets: &DemoSecrets,
+) -> std::io::Result<String> {
     let db = dir.join("handoff-demo.db");
     // Files, not the environment: the demo never touches the process environment, and
     // `handoff --config DIR/conf explain|report` opens the kept store with nothing else.
-    let (auth, key_line) = auth_settings(dir, &secrets.auth).map_err(|e| problem(e.to_string()))?;
-    let webhook_secret = secret_file(dir, "webhook-secret", &secrets.webhook_secret)
-        .map_err(|e| problem(e.to_string()))?;
-    let settings = format!(
+    let (auth, key_line) = auth_settings(dir, &secrets.auth)?;
+    let webhook_secret = secret_file(dir, "webhook-secret", &secrets.webhook_secret)?;
+    Ok(format!(
         r#"
 [store]
 url = "sqlite://{db}"
@@ -211,42 +250,30 @@ auth = {auth}
 quota = {{ requests = 110, interval_ms = 10000, safety_margin_pct = 10 }}
 "#,
         db = db.display(),
-    );
-    let conf = dir.join("conf");
-    std::fs::create_dir_all(&conf).map_err(|e| problem(e.to_string()))?;
-    std::fs::write(conf.join("10-demo.toml"), settings).map_err(|e| problem(e.to_string()))?;
-    std::fs::write(conf.join("20-playbook.toml"), playbook).map_err(|e| problem(e.to_string()))?;
-    std::fs::write(conf.join("30-extra.toml"), extra).map_err(|e| problem(e.to_string()))?;
-    // Only `serve` needs the admin token: it stays out of the files a later `report` reads.
-    let mut env: HashMap<String, String> = HashMap::new();
-    if let Some(token) = &secrets.admin_token {
-        env.insert(
-            "HANDOFF__SERVER__ADMIN_TOKEN".into(),
-            token.expose_secret().to_owned(),
-        );
-    }
-    Ok(ConfigSources {
-        dir: Some(conf),
-        env: Some(env),
-    })
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_demo_configuration_passes_every_check() {
-        let dir = tempfile::tempdir().unwrap();
-        let loaded = load(
-            dir.path(),
+    /// The demo configuration for a sandbox that is not running, loaded like any other.
+    fn load_in(dir: &Path, secrets: &DemoSecrets) -> LoadedConfig {
+        load(
+            dir,
             "http://127.0.0.1:9",
             "http://127.0.0.1:8080/webhooks/hubspot",
             Speed::default(),
             "pretty",
-            &DemoSecrets::default(),
+            secrets,
         )
-        .unwrap_or_else(|r| panic!("{r}"));
+        .unwrap_or_else(|r| panic!("{r}"))
+    }
+
+    #[test]
+    fn the_demo_configuration_passes_every_check() {
+        let dir = tempfile::tempdir().unwrap();
+        let loaded = load_in(dir.path(), &DemoSecrets::default());
         assert_eq!(loaded.settings.hubspot.portals.len(), 1);
         assert_eq!(loaded.playbook.name(), "example-b2b-saas");
     }
@@ -299,15 +326,7 @@ mod tests {
             "HANDOFF_DEMO_ADMIN_TOKEN" => Some("demo-admin-token-0123".into()),
             _ => None,
         });
-        let loaded = load(
-            dir.path(),
-            "http://127.0.0.1:9",
-            "http://127.0.0.1:8080/webhooks/hubspot",
-            Speed::default(),
-            "pretty",
-            &secrets,
-        )
-        .unwrap_or_else(|r| panic!("{r}"));
+        let loaded = load_in(dir.path(), &secrets);
         let portal = &loaded.settings.hubspot.portals[0];
         assert!(matches!(
             portal.auth,

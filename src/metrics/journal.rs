@@ -38,31 +38,16 @@ impl JournalMetrics {
     pub fn new(r: &mut Registry) -> Self {
         let m = Self::default();
         let j = r.sub_registry_with_prefix("journal");
-        j.register(
-            "lag_seconds",
-            "Seconds the applied journal is behind: now minus the time up to which every journal event is queued (0 when the last read reached the end)",
-            m.lag_seconds.clone(),
-        );
-        j.register(
-            "entries_read",
-            "Journal entries read by backfills",
-            m.entries_read.clone(),
-        );
-        j.register(
-            "events_recovered",
-            "Events enqueued from the journal that push had not delivered",
-            m.events_recovered.clone(),
-        );
-        j.register(
-            "events_duplicate",
-            "Journal events the inbox already had",
-            m.events_duplicate.clone(),
-        );
-        j.register(
-            "gaps",
-            "Journal gaps: checkpoints (or --since) older than the journal retention",
-            m.gaps.clone(),
-        );
+        register!(j, m, {
+            "lag_seconds" => lag_seconds:
+                "Seconds the applied journal is behind: now minus the time up to which every journal event is queued (0 when the last read reached the end)",
+            "entries_read" => entries_read: "Journal entries read by backfills",
+            "events_recovered" => events_recovered:
+                "Events enqueued from the journal that push had not delivered",
+            "events_duplicate" => events_duplicate: "Journal events the inbox already had",
+            "gaps" => gaps:
+                "Journal gaps: checkpoints (or --since) older than the journal retention",
+        });
         m
     }
 

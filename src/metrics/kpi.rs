@@ -64,71 +64,28 @@ impl KpiMetrics {
             ..Self::default()
         };
         let k = r.sub_registry_with_prefix("kpi");
-        k.register(
-            "handoffs",
-            "Handoffs in the window (merged ones not counted)",
-            m.handoffs.clone(),
-        );
-        k.register(
-            "open_handoffs",
-            "Handoffs in the window still open",
-            m.open_handoffs.clone(),
-        );
-        k.register(
-            "acceptance_ratio",
-            "Accepted handoffs / handoffs with a disposition",
-            m.acceptance_ratio.clone(),
-        );
-        k.register(
-            "assignment_coverage_ratio",
-            "handed_off leads (handoff_kpi_leads) with an owner in the ledger / handed_off leads",
-            m.assignment_coverage_ratio.clone(),
-        );
-        k.register(
-            "first_touch_seconds",
-            "Handoff to first sales touch, touched handoffs only (no series before the first touch), by quantile",
-            m.first_touch_seconds.clone(),
-        );
-        k.register(
-            "sla_compliance_ratio",
-            "Touched within SLA / handoffs touched or past due",
-            m.sla_compliance_ratio.clone(),
-        );
-        k.register(
-            "sla_missed",
-            "Handoffs in the window touched late or untouched past due",
-            m.sla_missed.clone(),
-        );
-        k.register(
-            "unassigned_leads",
-            "Ready leads still without an owner's task after the grace period, by stage",
-            m.unassigned_leads.clone(),
-        );
-        k.register(
-            "escalations",
-            "Escalations of handoffs in the window",
-            m.escalations.clone(),
-        );
-        k.register(
-            "reassignments",
-            "Reassignments of handoffs in the window",
-            m.reassignments.clone(),
-        );
-        k.register(
-            "leads",
-            "Leads decided in the window, each once, by outcome (handed_off if ready at least once)",
-            m.leads.clone(),
-        );
-        k.register(
-            "dispositions",
-            "Handoffs in the window by disposition",
-            m.dispositions.clone(),
-        );
-        k.register(
-            "computed_timestamp_seconds",
-            "When the KPI gauges were last computed",
-            m.computed_at_seconds.clone(),
-        );
+        register!(k, m, {
+            "handoffs" => handoffs: "Handoffs in the window (merged ones not counted)",
+            "open_handoffs" => open_handoffs: "Handoffs in the window still open",
+            "acceptance_ratio" => acceptance_ratio:
+                "Accepted handoffs / handoffs with a disposition",
+            "assignment_coverage_ratio" => assignment_coverage_ratio:
+                "handed_off leads (handoff_kpi_leads) with an owner in the ledger / handed_off leads",
+            "first_touch_seconds" => first_touch_seconds:
+                "Handoff to first sales touch, touched handoffs only (no series before the first touch), by quantile",
+            "sla_compliance_ratio" => sla_compliance_ratio:
+                "Touched within SLA / handoffs touched or past due",
+            "sla_missed" => sla_missed: "Handoffs in the window touched late or untouched past due",
+            "unassigned_leads" => unassigned_leads:
+                "Ready leads still without an owner's task after the grace period, by stage",
+            "escalations" => escalations: "Escalations of handoffs in the window",
+            "reassignments" => reassignments: "Reassignments of handoffs in the window",
+            "leads" => leads:
+                "Leads decided in the window, each once, by outcome (handed_off if ready at least once)",
+            "dispositions" => dispositions: "Handoffs in the window by disposition",
+            "computed_timestamp_seconds" => computed_at_seconds:
+                "When the KPI gauges were last computed",
+        });
         m
     }
 

@@ -3,6 +3,13 @@
 //! (`kpi.rs`) and the Webhooks Journal's (`journal.rs`) beside them; the HubSpot client's are
 //! its own (`hubspot::client::metrics`), registered here into the same registry.
 
+/// Registers metrics of `$m` into `$r`, one line a metric: `"name" => field: "help",`.
+macro_rules! register {
+    ($r:expr, $m:expr, { $($name:literal => $field:ident: $help:literal,)* }) => {
+        $( $r.register($name, $help, $m.$field.clone()); )*
+    };
+}
+
 pub mod journal;
 pub mod kpi;
 pub mod pipeline;
@@ -105,81 +112,28 @@ impl Metrics {
             registry: Registry::default(),
         };
         let r = &mut registry;
-        r.register(
-            "webhook_deliveries_accepted",
-            "Webhook deliveries answered 2xx",
-            m.deliveries_accepted.clone(),
-        );
-        r.register(
-            "webhook_events_received",
-            "Events in accepted deliveries",
-            m.events_received.clone(),
-        );
-        r.register(
-            "webhook_events_enqueued",
-            "New events stored and queued",
-            m.events_enqueued.clone(),
-        );
-        r.register(
-            "webhook_events_duplicate",
-            "Events already in the inbox (redeliveries)",
-            m.events_duplicate.clone(),
-        );
-        r.register(
-            "webhook_events_ignored",
-            "Events of subscription types handoff does not handle",
-            m.events_ignored.clone(),
-        );
-        r.register(
-            "webhook_deliveries_rejected",
-            "Webhook deliveries refused, by reason",
-            m.deliveries_rejected.clone(),
-        );
-        r.register(
-            "webhook_ack_seconds",
-            "Time to answer an accepted delivery",
-            m.ack_seconds.clone(),
-        );
-        r.register(
-            "queue_jobs",
-            "Jobs per lane and status: due, held, paused, scheduled, leased, dead",
-            m.queue_jobs.clone(),
-        );
-        r.register(
-            "queue_claims",
-            "Jobs claimed by this process",
-            m.queue_claims.clone(),
-        );
-        r.register(
-            "jobs_finished",
-            "Job runs by kind and outcome",
-            m.jobs_finished.clone(),
-        );
-        r.register(
-            "queue_lease_expiries",
-            "Leases that ran out and were swept",
-            m.queue_lease_expiries.clone(),
-        );
-        r.register(
-            "queue_dead_letters",
-            "Jobs moved to the dead letters",
-            m.queue_dead_letters.clone(),
-        );
-        r.register(
-            "queue_pruned_jobs",
-            "Finished jobs deleted by retention",
-            m.queue_pruned_jobs.clone(),
-        );
-        r.register(
-            "inbox_pruned",
-            "Inbox rows deleted after the dedup window",
-            m.inbox_pruned.clone(),
-        );
-        r.register(
-            "queue_oldest_age_seconds",
-            "Age of the oldest job per lane and status, from when it first became due (scheduled jobs have none)",
-            m.queue_oldest_age_seconds.clone(),
-        );
+        register!(r, m, {
+            "webhook_deliveries_accepted" => deliveries_accepted: "Webhook deliveries answered 2xx",
+            "webhook_events_received" => events_received: "Events in accepted deliveries",
+            "webhook_events_enqueued" => events_enqueued: "New events stored and queued",
+            "webhook_events_duplicate" => events_duplicate:
+                "Events already in the inbox (redeliveries)",
+            "webhook_events_ignored" => events_ignored:
+                "Events of subscription types handoff does not handle",
+            "webhook_deliveries_rejected" => deliveries_rejected:
+                "Webhook deliveries refused, by reason",
+            "webhook_ack_seconds" => ack_seconds: "Time to answer an accepted delivery",
+            "queue_jobs" => queue_jobs:
+                "Jobs per lane and status: due, held, paused, scheduled, leased, dead",
+            "queue_claims" => queue_claims: "Jobs claimed by this process",
+            "jobs_finished" => jobs_finished: "Job runs by kind and outcome",
+            "queue_lease_expiries" => queue_lease_expiries: "Leases that ran out and were swept",
+            "queue_dead_letters" => queue_dead_letters: "Jobs moved to the dead letters",
+            "queue_pruned_jobs" => queue_pruned_jobs: "Finished jobs deleted by retention",
+            "inbox_pruned" => inbox_pruned: "Inbox rows deleted after the dedup window",
+            "queue_oldest_age_seconds" => queue_oldest_age_seconds:
+                "Age of the oldest job per lane and status, from when it first became due (scheduled jobs have none)",
+        });
         Self { registry, ..m }
     }
 

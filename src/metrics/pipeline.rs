@@ -104,118 +104,57 @@ impl PipelineMetrics {
             rules_reloads: Family::default(),
             sequence_enrollments: Family::default(),
         };
-        // The series of the optional steps exist from start at 0, so a dashboard and `rate()`
-        // see them before the first lead or enrollment.
-        for outcome in LEAD_OUTCOMES {
-            let _ = m.leads.get_or_create(&OutcomeLabel {
-                outcome: outcome.to_owned(),
-            });
-        }
-        let skipped = SEQUENCE_SKIP_REASONS.map(|reason| ("skipped", reason));
-        for (outcome, reason) in std::iter::once(("enrolled", "none")).chain(skipped) {
-            let _ = m
-                .sequence_enrollments
-                .get_or_create(&SequenceLabel { outcome, reason });
-        }
         let p = r.sub_registry_with_prefix("pipeline");
-        p.register(
-            "events_coalesced",
-            "Events acted on with an earlier event of the same contact",
-            m.events_coalesced.clone(),
-        );
-        p.register(
-            "events_skipped",
-            "Events that could not change a decision (no HubSpot call)",
-            m.events_skipped.clone(),
-        );
-        p.register(
-            "batch_contacts",
-            "Contacts per micro-batch",
-            m.batch_contacts.clone(),
-        );
-        p.register("decisions", "Decisions by outcome", m.decisions.clone());
-        p.register(
-            "contacts_written",
-            "Contacts written back (owner, score, tier, times)",
-            m.contacts_written.clone(),
-        );
-        p.register(
-            "tasks_created",
-            "Follow-up, reminder and escalation tasks created",
-            m.tasks_created.clone(),
-        );
-        p.register(
-            "ladders_scheduled",
-            "SLA ladders scheduled",
-            m.ladders_scheduled.clone(),
-        );
-        p.register(
-            "handoff_seconds",
-            "Webhook received to task created",
-            m.handoff_seconds.clone(),
-        );
-        p.register(
-            "sla_actions",
-            "SLA ladder steps taken, by action",
-            m.sla_actions.clone(),
-        );
-        p.register(
-            "touches",
-            "First touches, by SLA outcome (met, missed)",
-            m.touches.clone(),
-        );
-        p.register(
-            "sla_breaches",
-            "First-touch SLAs missed, by SLA tier (once per assignment)",
-            m.sla_breaches.clone(),
-        );
-        p.register(
-            "dispositions",
-            "Dispositions recorded, by outcome",
-            m.dispositions.clone(),
-        );
-        p.register(
-            "leads",
-            "HubSpot Lead records: created, unconfirmed, refused, failed, owner_updated, owner_update_failed",
-            m.leads.clone(),
-        );
-        p.register(
-            "erasures",
-            "Contacts erased after a deletion",
-            m.erasures.clone(),
-        );
-        p.register("merges", "Merges folded into one handoff", m.merges.clone());
-        p.register(
-            "rules_reloads",
-            "Rule reloads, by result (ok, rejected)",
-            m.rules_reloads.clone(),
-        );
-        p.register(
-            "sequence_enrollments",
-            "First-touch sequence enrollments, by outcome (enrolled, skipped) and reason",
-            m.sequence_enrollments.clone(),
-        );
+        register!(p, m, {
+            "events_coalesced" => events_coalesced:
+                "Events acted on with an earlier event of the same contact",
+            "events_skipped" => events_skipped:
+                "Events that could not change a decision (no HubSpot call)",
+            "batch_contacts" => batch_contacts: "Contacts per micro-batch",
+            "decisions" => decisions: "Decisions by outcome",
+            "contacts_written" => contacts_written:
+                "Contacts written back (owner, score, tier, times)",
+            "tasks_created" => tasks_created: "Follow-up, reminder and escalation tasks created",
+            "ladders_scheduled" => ladders_scheduled: "SLA ladders scheduled",
+            "handoff_seconds" => handoff_seconds: "Webhook received to task created",
+            "sla_actions" => sla_actions: "SLA ladder steps taken, by action",
+            "touches" => touches: "First touches, by SLA outcome (met, missed)",
+            "sla_breaches" => sla_breaches:
+                "First-touch SLAs missed, by SLA tier (once per assignment)",
+            "dispositions" => dispositions: "Dispositions recorded, by outcome",
+            "leads" => leads:
+                "HubSpot Lead records: created, unconfirmed, refused, failed, owner_updated, owner_update_failed",
+            "erasures" => erasures: "Contacts erased after a deletion",
+            "merges" => merges: "Merges folded into one handoff",
+            "rules_reloads" => rules_reloads: "Rule reloads, by result (ok, rejected)",
+            "sequence_enrollments" => sequence_enrollments:
+                "First-touch sequence enrollments, by outcome (enrolled, skipped) and reason",
+        });
         m.start_at_zero();
         m
     }
 
     /// Series whose label values are known in advance exist from the start at 0, so that
-    /// `increase()` sees their first event and alerts have a series to evaluate.
+    /// `increase()` sees their first event and alerts have a series to evaluate (those of the
+    /// optional steps too: a dashboard and `rate()` see them before the first lead or
+    /// enrollment).
     fn start_at_zero(&self) {
-        let outcome = |o: &str| OutcomeLabel {
-            outcome: o.to_owned(),
-        };
-        for o in ["handed_off", "not_ready", "disqualified"] {
-            let _ = self.decisions.get_or_create(&outcome(o));
-        }
-        for o in ["met", "missed"] {
-            let _ = self.touches.get_or_create(&outcome(o));
-        }
-        for o in ["accepted", "nurture", "disqualified"] {
-            let _ = self.dispositions.get_or_create(&outcome(o));
-        }
-        for o in ["ok", "rejected"] {
-            let _ = self.rules_reloads.get_or_create(&outcome(o));
+        let outcomes: [(&Family<OutcomeLabel, Counter>, &[&str]); 5] = [
+            (
+                &self.decisions,
+                &["handed_off", "not_ready", "disqualified"],
+            ),
+            (&self.touches, &["met", "missed"]),
+            (&self.dispositions, &["accepted", "nurture", "disqualified"]),
+            (&self.rules_reloads, &["ok", "rejected"]),
+            (&self.leads, &LEAD_OUTCOMES),
+        ];
+        for (family, values) in outcomes {
+            for o in values {
+                let _ = family.get_or_create(&OutcomeLabel {
+                    outcome: (*o).to_owned(),
+                });
+            }
         }
         for action in [
             "remind",
@@ -225,6 +164,12 @@ impl PipelineMetrics {
             "close_loop",
         ] {
             let _ = self.sla_actions.get_or_create(&ActionLabel { action });
+        }
+        let skipped = SEQUENCE_SKIP_REASONS.map(|reason| ("skipped", reason));
+        for (outcome, reason) in std::iter::once(("enrolled", "none")).chain(skipped) {
+            let _ = self
+                .sequence_enrollments
+                .get_or_create(&SequenceLabel { outcome, reason });
         }
     }
 

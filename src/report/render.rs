@@ -108,19 +108,17 @@ fn summary(out: &mut String, k: &Kpis) {
     );
     line(out, "handoffs", &handoffs);
     let a = &k.acceptance;
+    let (num, den) = (a.num, a.den);
     let acceptance = format!(
-        "{} ({} accepted of {} with a disposition)",
-        percent(a),
-        a.num,
-        a.den
+        "{} ({num} accepted of {den} with a disposition)",
+        percent(a)
     );
     line(out, "lead acceptance", &acceptance);
     let c = &k.coverage;
+    let (num, den) = (c.num, c.den);
     let coverage = format!(
-        "{} ({} of {} handed_off leads have an owner)",
-        percent(c),
-        c.num,
-        c.den
+        "{} ({num} of {den} handed_off leads have an owner)",
+        percent(c)
     );
     line(out, "assignment coverage", &coverage);
     let t = &k.first_touch;

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use sqlx::{Connection, QueryBuilder, Sqlite, SqlitePool};
+use sqlx::{Connection, QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -170,8 +170,22 @@ async fn write(
     // Inside this IMMEDIATE transaction no one else writes, so "not in the inbox now" stays
     // true until the commit. Redeliveries are rare: this normally returns no rows.
     let all: Vec<&InboxEntry> = deliveries.iter().flat_map(|d| d.entries.iter()).collect();
-    let mut seen: HashSet<[u8; 16]> = HashSet::new();
-    for chunk in all.chunks(ROWS_PER_INSERT) {
+    let seen = in_inbox(&mut tx, &all).await?;
+    let (receipts, new_rows) = sort_out(deliveries, seen);
+    for chunk in new_rows.chunks(ROWS_PER_INSERT) {
+        insert(&mut tx, chunk).await?;
+    }
+    tx.commit().await?;
+    Ok(receipts)
+}
+
+/// The dedup keys of `entries` the inbox already holds.
+async fn in_inbox(
+    conn: &mut SqliteConnection,
+    entries: &[&InboxEntry],
+) -> Result<HashSet<[u8; 16]>, sqlx::Error> {
+    let mut seen = HashSet::new();
+    for chunk in entries.chunks(ROWS_PER_INSERT) {
         let mut lookup = QueryBuilder::<Sqlite>::new(
             "SELECT dedup_key FROM inbox WHERE (occurred_at_ms, dedup_key) IN (",
         );
@@ -180,19 +194,28 @@ async fn write(
                 .push_bind(entry.dedup_key.to_vec());
         });
         lookup.push(")");
-        let existing: Vec<Vec<u8>> = lookup.build_query_scalar().fetch_all(&mut *tx).await?;
+        let existing: Vec<Vec<u8>> = lookup.build_query_scalar().fetch_all(&mut *conn).await?;
         seen.extend(
             existing
                 .iter()
                 .filter_map(|k| <[u8; 16]>::try_from(k.as_slice()).ok()),
         );
     }
+    Ok(seen)
+}
+
+/// Each delivery's receipt, and the new events with their delivery's receive time. An event
+/// in `seen` (the inbox) is a duplicate; of two identical events in one group, the earlier
+/// delivery's is the new one.
+fn sort_out<'a>(
+    deliveries: &[&'a Prepared],
+    mut seen: HashSet<[u8; 16]>,
+) -> (Vec<EnqueueReceipt>, Vec<(i64, &'a InboxEntry)>) {
     let mut receipts = Vec::with_capacity(deliveries.len());
-    let mut new_rows: Vec<(i64, &InboxEntry)> = Vec::new();
+    let mut new_rows = Vec::new();
     for delivery in deliveries {
         let mut receipt = EnqueueReceipt::default();
         for entry in &delivery.entries {
-            // Of two identical events in one group, the earlier delivery's is the new one.
             if seen.insert(entry.dedup_key) {
                 receipt.enqueued += 1;
                 new_rows.push((delivery.received_at_ms, entry));
@@ -202,30 +225,79 @@ async fn write(
         }
         receipts.push(receipt);
     }
-    for chunk in new_rows.chunks(ROWS_PER_INSERT) {
-        let mut inbox = QueryBuilder::<Sqlite>::new(INSERT_INBOX);
-        inbox.push_values(chunk, |mut row, (at, entry)| {
-            row.push_bind(entry.job.occurred_at_ms)
-                .push_bind(entry.dedup_key.to_vec())
-                .push_bind(entry.portal_id)
-                .push_bind(*at);
-        });
-        inbox.push(" ON CONFLICT DO NOTHING");
-        inbox.build().execute(&mut *tx).await?;
-        let mut jobs = QueryBuilder::<Sqlite>::new(INSERT_JOBS);
-        jobs.push_values(chunk, |mut row, (at, entry)| {
-            let job = &entry.job;
-            row.push_bind(job.lane)
-                .push_bind(job.key.clone())
-                .push_bind(job.kind)
-                .push_bind(job.payload.get().to_owned())
-                .push_bind(job.occurred_at_ms)
-                .push_bind(*at)
-                .push_bind(*at)
-                .push_bind(*at);
-        });
-        jobs.build().execute(&mut *tx).await?;
+    (receipts, new_rows)
+}
+
+/// Inserts new events into the inbox and their jobs into the queue (at most
+/// [`ROWS_PER_INSERT`] rows).
+async fn insert(
+    conn: &mut SqliteConnection,
+    chunk: &[(i64, &InboxEntry)],
+) -> Result<(), sqlx::Error> {
+    let mut inbox = QueryBuilder::<Sqlite>::new(INSERT_INBOX);
+    inbox.push_values(chunk, |mut row, (at, entry)| {
+        row.push_bind(entry.job.occurred_at_ms)
+            .push_bind(entry.dedup_key.to_vec())
+            .push_bind(entry.portal_id)
+            .push_bind(*at);
+    });
+    inbox.push(" ON CONFLICT DO NOTHING");
+    inbox.build().execute(&mut *conn).await?;
+    let mut jobs = QueryBuilder::<Sqlite>::new(INSERT_JOBS);
+    jobs.push_values(chunk, |mut row, (at, entry)| {
+        let job = &entry.job;
+        row.push_bind(job.lane)
+            .push_bind(job.key.clone())
+            .push_bind(job.kind)
+            .push_bind(job.payload.get().to_owned())
+            .push_bind(job.occurred_at_ms)
+            .push_bind(*at)
+            .push_bind(*at)
+            .push_bind(*at);
+    });
+    jobs.build().execute(&mut *conn).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(key: u8) -> InboxEntry {
+        InboxEntry {
+            dedup_key: [key; 16],
+            portal_id: 1,
+            job: crate::store::NewJob {
+                lane: "events",
+                key: format!("contact:{key}"),
+                kind: "test.v1",
+                payload: serde_json::value::to_raw_value(&key).unwrap(),
+                occurred_at_ms: 0,
+            },
+        }
     }
-    tx.commit().await?;
-    Ok(receipts)
+
+    fn delivery(received_at_ms: i64, keys: &[u8]) -> Prepared {
+        Prepared {
+            received_at_ms,
+            entries: keys.iter().map(|k| entry(*k)).collect(),
+        }
+    }
+
+    #[test]
+    fn an_event_in_two_deliveries_of_a_group_is_new_in_the_earlier_one_only() {
+        let (first, second) = (delivery(10, &[1, 2]), delivery(20, &[2, 3]));
+        let in_inbox = HashSet::from([[3; 16]]);
+        let (receipts, new_rows) = sort_out(&[&first, &second], in_inbox);
+        let receipt = |enqueued, duplicates| EnqueueReceipt {
+            enqueued,
+            duplicates,
+        };
+        assert_eq!(receipts, [receipt(2, 0), receipt(0, 2)]);
+        let new: Vec<(i64, u8)> = new_rows
+            .iter()
+            .map(|(at, e)| (*at, e.dedup_key[0]))
+            .collect();
+        assert_eq!(new, [(10, 1), (10, 2)]);
+    }
 }

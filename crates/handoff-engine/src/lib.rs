@@ -53,7 +53,7 @@ pub use roster::{Owner, Roster, Team};
 pub use routing::RoutingState;
 
 use conditions::evaluator::Evaluator;
-use decision::Disqualification;
+use decision::{Disqualification, SlaPlan};
 use followup::disposition;
 use scoring::readiness;
 
@@ -79,6 +79,84 @@ pub fn decide(
     (decision, next)
 }
 
+/// The playbook's definitions applied: the flags (all, with whether each holds), the first
+/// buying role that holds, and the disqualifiers that hold.
+fn judge<'a>(
+    pb: &'a Playbook,
+    ev: &mut Evaluator<'a>,
+    warnings: &mut Vec<String>,
+) -> (Vec<(String, bool)>, Option<String>, Vec<Disqualification>) {
+    let d = &pb.doc.definitions;
+    let flags: Vec<(String, bool)> = d
+        .flags
+        .iter()
+        .zip(&pb.flags)
+        .map(|(f, cond)| (f.id.clone(), ev.holds(cond, &f.id, warnings)))
+        .collect();
+    ev.set_flags(flags.clone());
+    let buying_role = d
+        .buying_roles
+        .iter()
+        .zip(&pb.roles)
+        .find(|(r, cond)| ev.holds(cond, &r.id, warnings));
+    let buying_role = buying_role.map(|(r, _)| r.id.clone());
+    if let Some(role) = &buying_role {
+        ev.set_role(role);
+    }
+    let disqualified_by = d
+        .disqualifiers
+        .iter()
+        .zip(&pb.disqualifiers)
+        .filter(|(q, cond)| ev.holds(cond, &q.id, warnings))
+        .map(|(q, _)| Disqualification {
+            id: q.id.clone(),
+            reason: q.reason.clone(),
+        })
+        .collect();
+    (flags, buying_role, disqualified_by)
+}
+
+/// A ready lead routed to an owner, and its SLA plan (a warning says why there is none).
+fn hand_off<'a>(
+    pb: &'a Playbook,
+    (input, tier, now): (&DecideInput<'_>, Option<&str>, Timestamp),
+    ev: &mut Evaluator<'a>,
+    state: &mut RoutingState,
+    warnings: &mut Vec<String>,
+) -> (routing::RoutingTrace, Option<SlaPlan>) {
+    let c = input.contact;
+    let r = &pb.doc.routing;
+    let segment = routing::rules::segment_of(&r.segments, c, &r.fields);
+    let route_input = routing::RouteInput {
+        contact: c,
+        roster: input.roster,
+        missed_sla_by: input.missed_sla_by,
+        tier,
+        segment,
+        now,
+    };
+    let trace = routing::route(pb, ev, &route_input, state, warnings);
+    let sla_input = sla::SlaInput {
+        tier,
+        segment,
+        assignment: &trace.assignment,
+        roster: input.roster,
+        handed_off_at: now,
+    };
+    let plan = match sla::plan(pb, &sla_input) {
+        Ok(None) => {
+            warnings.push("no SLA tier applies to this lead".to_string());
+            None
+        }
+        Ok(plan) => plan,
+        Err(e) => {
+            warnings.push(format!("SLA not computed: {e}"));
+            None
+        }
+    };
+    (trace, plan)
+}
+
 /// [`decide`] updating the state in place (no copy of the state): for the worker's hot loop.
 /// The state changes only when the lead is handed off.
 pub fn decide_in_place(
@@ -91,33 +169,7 @@ pub fn decide_in_place(
     let c = input.contact;
     let mut warnings = Vec::new();
     let mut ev = Evaluator::new(pb, c, now, &mut warnings);
-    let d = &pb.doc.definitions;
-    let flags: Vec<(String, bool)> = d
-        .flags
-        .iter()
-        .zip(&pb.flags)
-        .map(|(f, cond)| (f.id.clone(), ev.holds(cond, &f.id, &mut warnings)))
-        .collect();
-    ev.set_flags(flags.clone());
-    let buying_role = d
-        .buying_roles
-        .iter()
-        .zip(&pb.roles)
-        .find(|(r, cond)| ev.holds(cond, &r.id, &mut warnings));
-    let buying_role = buying_role.map(|(r, _)| r.id.clone());
-    if let Some(role) = &buying_role {
-        ev.set_role(role);
-    }
-    let disqualified_by: Vec<Disqualification> = d
-        .disqualifiers
-        .iter()
-        .zip(&pb.disqualifiers)
-        .filter(|(q, cond)| ev.holds(cond, &q.id, &mut warnings))
-        .map(|(q, _)| Disqualification {
-            id: q.id.clone(),
-            reason: q.reason.clone(),
-        })
-        .collect();
+    let (flags, buying_role, disqualified_by) = judge(pb, &mut ev, &mut warnings);
     let score = scoring::score(pb, c, &mut ev, now, &mut warnings);
     let readiness = readiness::readiness(pb, c, &score);
     let outcome = if !disqualified_by.is_empty() {
@@ -129,30 +181,9 @@ pub fn decide_in_place(
     };
     let (mut routing, mut sla) = (None, None);
     if outcome == Outcome::HandOff {
-        let r = &pb.doc.routing;
-        let segment = routing::rules::segment_of(&r.segments, c, &r.fields);
-        let route_input = routing::RouteInput {
-            contact: c,
-            roster: input.roster,
-            missed_sla_by: input.missed_sla_by,
-            tier: score.tier.as_deref(),
-            segment,
-            now,
-        };
-        let trace = routing::route(pb, &mut ev, &route_input, state, &mut warnings);
-        let sla_input = sla::SlaInput {
-            tier: score.tier.as_deref(),
-            segment,
-            assignment: &trace.assignment,
-            roster: input.roster,
-            handed_off_at: now,
-        };
-        match sla::plan(pb, &sla_input) {
-            Ok(None) => warnings.push("no SLA tier applies to this lead".to_string()),
-            Ok(plan) => sla = plan,
-            Err(e) => warnings.push(format!("SLA not computed: {e}")),
-        }
-        routing = Some(trace);
+        let tier = score.tier.as_deref();
+        let (trace, plan) = hand_off(pb, (input, tier, now), &mut ev, state, &mut warnings);
+        (routing, sla) = (Some(trace), plan);
     }
     Decision {
         contact_id: c.id.clone(),

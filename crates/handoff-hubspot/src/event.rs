@@ -331,8 +331,8 @@ fn schema(index: usize, field: &str, message: impl Into<String>) -> DeliveryErro
 }
 
 /// Maps a wire event to a [`HubspotEvent`], or `None` for a subscription type handoff ignores.
-fn classify(index: usize, w: WireEvent) -> Result<Option<HubspotEvent>, DeliveryError> {
-    let subscription_type = match (w.subscription_type, w.event_type) {
+fn classify(index: usize, mut w: WireEvent) -> Result<Option<HubspotEvent>, DeliveryError> {
+    let subscription_type = match (w.subscription_type.take(), w.event_type.take()) {
         (Some(t), _) | (None, Some(t)) => t,
         (None, None) => {
             return Err(schema(
@@ -351,19 +351,16 @@ fn classify(index: usize, w: WireEvent) -> Result<Option<HubspotEvent>, Delivery
     };
     // Generic events carry objectTypeId (docs/hubspot.md "Subscription types and the generic
     // format"); classic contact events do not.
-    let object_type_id = if family == "object" {
-        match w.object_type_id {
-            Some(t) if !t.trim().is_empty() => t,
-            _ => {
-                return Err(schema(
-                    index,
-                    "objectTypeId",
-                    "missing on a generic object.* event",
-                ));
-            }
+    let object_type_id = match (family, w.object_type_id.take()) {
+        ("object", Some(t)) if !t.trim().is_empty() => t,
+        ("object", _) => {
+            return Err(schema(
+                index,
+                "objectTypeId",
+                "missing on a generic object.* event",
+            ));
         }
-    } else {
-        CONTACT_OBJECT_TYPE.to_owned()
+        _ => CONTACT_OBJECT_TYPE.to_owned(),
     };
     let object_id = w
         .object_id
@@ -376,6 +373,60 @@ fn classify(index: usize, w: WireEvent) -> Result<Option<HubspotEvent>, Delivery
                 "missing (and no primaryObjectId or fromObjectId)",
             )
         })?;
+    check_values(index, &w, object_id, action)?;
+    Ok(Some(w.into_event(
+        subscription_type,
+        action,
+        object_type_id,
+        object_id,
+    )))
+}
+
+impl WireEvent {
+    /// The event, once classified and checked.
+    fn into_event(
+        self,
+        subscription_type: String,
+        action: EventAction,
+        object_type_id: String,
+        object_id: i64,
+    ) -> HubspotEvent {
+        HubspotEvent {
+            event_id: self.event_id,
+            subscription_id: self.subscription_id,
+            portal_id: self.portal_id,
+            app_id: self.app_id,
+            occurred_at: self.occurred_at,
+            subscription_type,
+            action,
+            object_type_id,
+            object_id,
+            attempt_number: self.attempt_number,
+            property_name: self.property_name,
+            property_value: self.property_value,
+            change_source: self.change_source,
+            source_id: self.source_id,
+            change_flag: self.change_flag,
+            primary_object_id: self.primary_object_id,
+            merged_object_ids: self.merged_object_ids,
+            new_object_id: self.new_object_id,
+            association_type: self.association_type,
+            from_object_id: self.from_object_id,
+            to_object_id: self.to_object_id,
+            association_removed: self.association_removed,
+            is_primary_association: self.is_primary_association,
+            is_sensitive: self.is_sensitive,
+        }
+    }
+}
+
+/// Ids are positive, the time is not before the epoch, a property change names its property.
+fn check_values(
+    index: usize,
+    w: &WireEvent,
+    object_id: i64,
+    action: EventAction,
+) -> Result<(), DeliveryError> {
     for (field, id) in [
         ("eventId", w.event_id),
         ("subscriptionId", w.subscription_id),
@@ -404,32 +455,7 @@ fn classify(index: usize, w: WireEvent) -> Result<Option<HubspotEvent>, Delivery
             "missing on a propertyChange event",
         ));
     }
-    Ok(Some(HubspotEvent {
-        event_id: w.event_id,
-        subscription_id: w.subscription_id,
-        portal_id: w.portal_id,
-        app_id: w.app_id,
-        occurred_at: w.occurred_at,
-        subscription_type,
-        action,
-        object_type_id,
-        object_id,
-        attempt_number: w.attempt_number,
-        property_name: w.property_name,
-        property_value: w.property_value,
-        change_source: w.change_source,
-        source_id: w.source_id,
-        change_flag: w.change_flag,
-        primary_object_id: w.primary_object_id,
-        merged_object_ids: w.merged_object_ids,
-        new_object_id: w.new_object_id,
-        association_type: w.association_type,
-        from_object_id: w.from_object_id,
-        to_object_id: w.to_object_id,
-        association_removed: w.association_removed,
-        is_primary_association: w.is_primary_association,
-        is_sensitive: w.is_sensitive,
-    }))
+    Ok(())
 }
 
 #[cfg(test)]

@@ -120,29 +120,47 @@ pub fn verify(
     window_ms: i64,
 ) -> Result<Verified, SignatureError> {
     if let Some(signature) = request.signature_v3 {
-        let timestamp = request.timestamp.ok_or(SignatureError::MissingTimestamp)?;
-        check_timestamp(timestamp, now_ms, window_ms)?;
-        let expected = BASE64
-            .decode(signature.trim())
-            .map_err(|_| SignatureError::BadEncoding("base64"))?;
-        let uri = decode_uri(request.uri);
-        let index = apps
-            .iter()
-            .position(|app| {
-                let mac = v3_mac(&app.secret, request.method, &uri, request.body, timestamp);
-                // Constant-time comparison (docs/hubspot.md "The v3 signature", step 5):
-                // `verify_slice` uses `subtle`.
-                mac.verify_slice(&expected).is_ok()
-            })
-            .ok_or(SignatureError::Mismatch)?;
-        return Ok(Verified {
-            app_index: index,
-            version: SignatureVersion::V3,
-        });
+        return verify_v3(request, signature, apps, (now_ms, window_ms));
     }
     let Some(signature) = request.signature_legacy else {
         return Err(SignatureError::Missing);
     };
+    verify_legacy(request, signature, apps)
+}
+
+fn verify_v3(
+    request: &SignedRequest<'_>,
+    signature: &str,
+    apps: &[AppKey],
+    (now_ms, window_ms): (i64, i64),
+) -> Result<Verified, SignatureError> {
+    let timestamp = request.timestamp.ok_or(SignatureError::MissingTimestamp)?;
+    check_timestamp(timestamp, now_ms, window_ms)?;
+    let expected = BASE64
+        .decode(signature.trim())
+        .map_err(|_| SignatureError::BadEncoding("base64"))?;
+    let uri = decode_uri(request.uri);
+    let index = apps
+        .iter()
+        .position(|app| {
+            let mac = v3_mac(&app.secret, request.method, &uri, request.body, timestamp);
+            // Constant-time comparison (docs/hubspot.md "The v3 signature", step 5):
+            // `verify_slice` uses `subtle`.
+            mac.verify_slice(&expected).is_ok()
+        })
+        .ok_or(SignatureError::Mismatch)?;
+    Ok(Verified {
+        app_index: index,
+        version: SignatureVersion::V3,
+    })
+}
+
+/// v1 or v2, tried only for the apps that enable the version.
+fn verify_legacy(
+    request: &SignedRequest<'_>,
+    signature: &str,
+    apps: &[AppKey],
+) -> Result<Verified, SignatureError> {
     let version = match request.legacy_version.map(str::trim) {
         Some(v) if v.eq_ignore_ascii_case("v1") => SignatureVersion::V1,
         Some(v) if v.eq_ignore_ascii_case("v2") => SignatureVersion::V2,

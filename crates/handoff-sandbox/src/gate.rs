@@ -251,6 +251,18 @@ fn route_of(req: &Request, matched: Option<&MatchedPath>) -> String {
     format!("{} {path}", req.method())
 }
 
+/// Counts a request under its route and waits out any latency injected for its path.
+async fn arrive(sb: &Sandbox, route: String, path: &str) {
+    let latency = {
+        let mut g = sb.gate();
+        g.count(&route);
+        g.faults.latency(path)
+    };
+    if let Some(wait) = latency {
+        tokio::time::sleep(wait).await;
+    }
+}
+
 /// Middleware for the CRM routes.
 pub(crate) async fn crm(
     State(sb): State<Sandbox>,
@@ -259,20 +271,12 @@ pub(crate) async fn crm(
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_owned();
+    arrive(&sb, route_of(&req, matched.as_ref()), &path).await;
     let lane = if path.ends_with("/search") {
         Lane::Search
     } else {
         Lane::General
     };
-    let route = route_of(&req, matched.as_ref());
-    let latency = {
-        let mut g = sb.gate();
-        g.count(&route);
-        g.faults.latency(&path)
-    };
-    if let Some(wait) = latency {
-        tokio::time::sleep(wait).await;
-    }
     let token = bearer(req.headers());
     let verdict = sb.gate().admit(
         token.as_deref(),
@@ -312,15 +316,7 @@ pub(crate) async fn oauth(
     next: Next,
 ) -> Response {
     let path = req.uri().path().to_owned();
-    let route = route_of(&req, matched.as_ref());
-    let latency = {
-        let mut g = sb.gate();
-        g.count(&route);
-        g.faults.latency(&path)
-    };
-    if let Some(wait) = latency {
-        tokio::time::sleep(wait).await;
-    }
+    arrive(&sb, route_of(&req, matched.as_ref()), &path).await;
     let injected = sb.gate().admit_oauth(&path);
     match injected {
         Some(status) => injected_error(status),

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use regex::Regex;
 
 use super::{Check, Ctx, Ledger, Section, Status};
-use crate::store::queue::DeadFilter;
+use crate::store::queue::{DeadFilter, DeadJob};
 
 const S: Section = Section::RefusedWrites;
 const DAY_MS: i64 = 86_400_000;
@@ -65,45 +65,9 @@ fn names_by(reason: &str, patterns: &[&str]) -> Vec<String> {
 }
 
 pub(crate) async fn check(ctx: &Ctx<'_>) -> Vec<Check> {
-    let store = match ctx.ledger {
-        Ledger::Open(store) => store,
-        Ledger::Missing => {
-            return vec![Check::pass(
-                S,
-                "refused",
-                "refused writes",
-                "no store yet where store.url points: nothing has run, so nothing was refused",
-            )];
-        }
-        Ledger::Unreadable(why) => {
-            return vec![Check::problem(
-                Status::Warn,
-                S,
-                "refused",
-                "refused writes",
-                format!("the dead letters could not be read: {why}"),
-                "check store.url (run doctor where `serve` runs), then run doctor again",
-            )];
-        }
-    };
-    let filter = DeadFilter {
-        portal_id: i64::try_from(ctx.id.0).ok(),
-        kind: None,
-        since_ms: Some(ctx.now_ms - DAY_MS),
-        limit: None,
-    };
-    let jobs = match store.dead_letters().list(&filter).await {
+    let jobs = match recent_dead(ctx).await {
         Ok(jobs) => jobs,
-        Err(e) => {
-            return vec![Check::problem(
-                Status::Warn,
-                S,
-                "refused",
-                "refused writes",
-                format!("the dead letters could not be read: {e}"),
-                "check store.url, then run doctor again",
-            )];
-        }
+        Err(check) => return vec![check],
     };
     // (code, properties) → job ids.
     let mut groups: BTreeMap<(&str, Vec<String>), Vec<i64>> = BTreeMap::new();
@@ -147,6 +111,47 @@ pub(crate) async fn check(ctx: &Ctx<'_>) -> Vec<Check> {
             )
         })
         .collect()
+}
+
+/// The portal's dead letters of the last 24 hours, or the check that says why there are none
+/// to read.
+async fn recent_dead(ctx: &Ctx<'_>) -> Result<Vec<DeadJob>, Check> {
+    let unreadable = |why: String, fix: &str| {
+        Check::problem(
+            Status::Warn,
+            S,
+            "refused",
+            "refused writes",
+            format!("the dead letters could not be read: {why}"),
+            fix,
+        )
+    };
+    let store = match ctx.ledger {
+        Ledger::Open(store) => store,
+        Ledger::Missing => {
+            return Err(Check::pass(
+                S,
+                "refused",
+                "refused writes",
+                "no store yet where store.url points: nothing has run, so nothing was refused",
+            ));
+        }
+        Ledger::Unreadable(why) => {
+            let fix = "check store.url (run doctor where `serve` runs), then run doctor again";
+            return Err(unreadable(why.to_string(), fix));
+        }
+    };
+    let filter = DeadFilter {
+        portal_id: i64::try_from(ctx.id.0).ok(),
+        kind: None,
+        since_ms: Some(ctx.now_ms - DAY_MS),
+        limit: None,
+    };
+    store
+        .dead_letters()
+        .list(&filter)
+        .await
+        .map_err(|e| unreadable(e.to_string(), "check store.url, then run doctor again"))
 }
 
 #[cfg(test)]

@@ -24,37 +24,7 @@ pub(crate) fn check(w: &WebhookSettings) -> Vec<Check> {
             )];
         }
     };
-    let loopback = matches!(
-        url.host_str(),
-        Some("localhost" | "127.0.0.1" | "[::1]" | "::1")
-    );
-    let mut out = vec![match url.scheme() {
-        "https" => Check::pass(
-            S,
-            "webhook:https",
-            "webhook.public_url",
-            format!("{url} is HTTPS"),
-        ),
-        "http" if loopback => Check::problem(
-            Status::Warn,
-            S,
-            "webhook:https",
-            "webhook.public_url",
-            format!(
-                "{url} is plain HTTP on a loopback host: fine for the sandbox, HubSpot cannot reach it"
-            ),
-            "use the public HTTPS URL of the deployment",
-        ),
-        other => fail(
-            "webhook:https",
-            format!(
-                "{url} uses {other}, not HTTPS: signed lead data would cross the internet in the clear"
-            ),
-            format!(
-                "serve the webhook behind TLS and set webhook.public_url to its https:// URL; {WHERE}"
-            ),
-        ),
-    }];
+    let mut out = vec![scheme(&url)];
     out.push(if url.path() == w.path {
         Check::pass(
             S,
@@ -84,6 +54,44 @@ pub(crate) fn check(w: &WebhookSettings) -> Vec<Check> {
         ));
     }
     out
+}
+
+/// HTTPS passes; plain HTTP is a warning on a loopback host (the sandbox) and fails elsewhere.
+fn scheme(url: &reqwest::Url) -> Check {
+    let loopback = matches!(
+        url.host_str(),
+        Some("localhost" | "127.0.0.1" | "[::1]" | "::1")
+    );
+    match url.scheme() {
+        "https" => Check::pass(
+            S,
+            "webhook:https",
+            "webhook.public_url",
+            format!("{url} is HTTPS"),
+        ),
+        "http" if loopback => Check::problem(
+            Status::Warn,
+            S,
+            "webhook:https",
+            "webhook.public_url",
+            format!(
+                "{url} is plain HTTP on a loopback host: fine for the sandbox, HubSpot cannot reach it"
+            ),
+            "use the public HTTPS URL of the deployment",
+        ),
+        other => Check::problem(
+            Status::Fail,
+            S,
+            "webhook:https",
+            "webhook.public_url",
+            format!(
+                "{url} uses {other}, not HTTPS: signed lead data would cross the internet in the clear"
+            ),
+            format!(
+                "serve the webhook behind TLS and set webhook.public_url to its https:// URL; {WHERE}"
+            ),
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ mod summary;
 mod webhooks;
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;
 
 use crate::config::LoadedConfig;
 use crate::engine::Playbook;

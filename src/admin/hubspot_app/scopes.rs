@@ -118,26 +118,34 @@ pub fn required_scopes(src: &AppSource<'_>) -> Vec<Scope> {
             format!("{why}: enroll the contact on behalf of its new owner"),
         ));
     }
-    let journal = portal_list(journal_portals(src));
-    if !journal.is_empty() {
-        for name in JOURNAL_SCOPES.split_whitespace() {
-            let what = match name.rsplit_once('.') {
-                Some((rest, "write")) if rest.ends_with("subscriptions") => {
-                    "create the portal's journal subscription"
-                }
-                Some((rest, "read")) if rest.ends_with("subscriptions") => {
-                    "list the journal subscriptions"
-                }
-                _ => "read the journal's entries",
-            };
-            out.push(scope(
-                name,
-                format!("portal(s) {journal} read the Webhooks Journal (journal.enabled): {what}"),
-            ));
-        }
-    }
+    out.extend(journal_scopes(&portal_list(journal_portals(src))));
     out.sort_by(|a, b| a.name.cmp(&b.name));
     out
+}
+
+/// The Webhooks Journal's scopes, each with what it is for, when `journal` (the portals that
+/// read the journal) is not empty.
+fn journal_scopes(journal: &str) -> Vec<Scope> {
+    if journal.is_empty() {
+        return Vec::new();
+    }
+    let what = |name: &str| match name.rsplit_once('.') {
+        Some((rest, "write")) if rest.ends_with("subscriptions") => {
+            "create the portal's journal subscription"
+        }
+        Some((rest, "read")) if rest.ends_with("subscriptions") => "list the journal subscriptions",
+        _ => "read the journal's entries",
+    };
+    JOURNAL_SCOPES
+        .split_whitespace()
+        .map(|name| Scope {
+            name: name.to_owned(),
+            reason: format!(
+                "portal(s) {journal} read the Webhooks Journal (journal.enabled): {}",
+                what(name)
+            ),
+        })
+        .collect()
 }
 
 /// Portals configured for the other kind of credentials than the app gives them.

@@ -57,12 +57,7 @@ impl Kpis<'_> {
              disposition, disposition_reason, deal_amount FROM handoffs \
              WHERE portal_id = $1 AND handed_off_at_ms >= $2 AND handed_off_at_ms < $3 \
              ORDER BY handed_off_at_ms, id";
-        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id)
-            .bind(since_ms)
-            .bind(until_ms)
-            .fetch_all(pool)
-            .await?))
+        self.in_period(SQL, (portal_id, since_ms, until_ms)).await
     }
 
     /// [`Kpis::ready_leads_since`] for one portal and a bounded period: every contact with a
@@ -79,12 +74,7 @@ impl Kpis<'_> {
              AND outcome = 'handed_off' GROUP BY portal_id, contact_id) r \
              LEFT JOIN handoffs h ON h.portal_id = r.portal_id AND h.contact_id = r.contact_id \
              ORDER BY r.contact_id";
-        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id)
-            .bind(since_ms)
-            .bind(until_ms)
-            .fetch_all(pool)
-            .await?))
+        self.in_period(SQL, (portal_id, since_ms, until_ms)).await
     }
 
     /// [`Kpis::lead_outcomes_since`] for one portal and a bounded period.
@@ -98,12 +88,7 @@ impl Kpis<'_> {
              MAX(decided_at_ms) AS last_decided_at_ms FROM decisions \
              WHERE portal_id = $1 AND decided_at_ms >= $2 AND decided_at_ms < $3 \
              GROUP BY portal_id, contact_id, outcome ORDER BY contact_id, outcome";
-        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id)
-            .bind(since_ms)
-            .bind(until_ms)
-            .fetch_all(pool)
-            .await?))
+        self.in_period(SQL, (portal_id, since_ms, until_ms)).await
     }
 
     /// Owners each pool picked in `[since_ms, until_ms)`. The pool is only in the decision's
@@ -115,28 +100,22 @@ impl Kpis<'_> {
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Vec<PoolPick>, StoreError> {
-        const SQLITE: &str = "SELECT pool, owner_id, COUNT(*) AS decisions FROM \
-             (SELECT json_extract(explanation, '$.routing.assignment.via.pool') AS pool, owner_id \
-              FROM decisions WHERE portal_id = $1 AND decided_at_ms >= $2 AND decided_at_ms < $3 \
-              AND outcome = 'handed_off' AND owner_id IS NOT NULL \
-              AND explanation LIKE '%\"kind\":\"pool\"%') p \
-             WHERE pool IS NOT NULL GROUP BY pool, owner_id ORDER BY pool, owner_id";
-        const POSTGRES: &str = "SELECT pool, owner_id, COUNT(*) AS decisions FROM \
-             (SELECT CAST(explanation AS json) #>> '{routing,assignment,via,pool}' AS pool, owner_id \
-              FROM decisions WHERE portal_id = $1 AND decided_at_ms >= $2 AND decided_at_ms < $3 \
-              AND outcome = 'handed_off' AND owner_id IS NOT NULL \
-              AND explanation LIKE '%\"kind\":\"pool\"%') p \
-             WHERE pool IS NOT NULL GROUP BY pool, owner_id ORDER BY pool, owner_id";
-        let sql = match self.db.dialect() {
-            Dialect::Sqlite => SQLITE,
-            Dialect::Postgres => POSTGRES,
+        // The pool named in the explanation, read as JSON the engine's way.
+        let pool = match self.db.dialect() {
+            Dialect::Sqlite => "json_extract(explanation, '$.routing.assignment.via.pool')",
+            Dialect::Postgres => "CAST(explanation AS json) #>> '{routing,assignment,via,pool}'",
         };
-        Ok(on_reader!(self.db, |pool| sqlx::query_as(sql)
-            .bind(portal_id)
-            .bind(since_ms)
-            .bind(until_ms)
-            .fetch_all(pool)
-            .await?))
+        let sql = format!(
+            "SELECT pool, owner_id, COUNT(*) AS decisions FROM \
+             (SELECT {pool} AS pool, owner_id \
+              FROM decisions WHERE portal_id = $1 AND decided_at_ms >= $2 AND decided_at_ms < $3 \
+              AND outcome = 'handed_off' AND owner_id IS NOT NULL \
+              AND explanation LIKE '%\"kind\":\"pool\"%') p \
+             WHERE pool IS NOT NULL GROUP BY pool, owner_id ORDER BY pool, owner_id"
+        );
+        // Only the dialect's own constant expression is formatted in.
+        let sql = sqlx::AssertSqlSafe(sql);
+        self.in_period(sql, (portal_id, since_ms, until_ms)).await
     }
 
     /// The portal's handoffs made in `[since_ms, until_ms)` that were reassigned.
@@ -149,12 +128,7 @@ impl Kpis<'_> {
         const SQL: &str = "SELECT owner_id, missed_by, reassignments FROM handoffs \
              WHERE portal_id = $1 AND handed_off_at_ms >= $2 AND handed_off_at_ms < $3 \
              AND reassignments > 0 ORDER BY handed_off_at_ms, id";
-        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id)
-            .bind(since_ms)
-            .bind(until_ms)
-            .fetch_all(pool)
-            .await?))
+        self.in_period(SQL, (portal_id, since_ms, until_ms)).await
     }
 
     /// Per owner, the portal's open handoffs without a disposition whose close-the-loop time
@@ -171,6 +145,26 @@ impl Kpis<'_> {
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
             .bind(portal_id)
             .bind(now_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// The rows `sql` selects for one portal (`$1`) in a period `[$2, $3)`.
+    async fn in_period<T>(
+        self,
+        sql: impl sqlx::SqlSafeStr,
+        (portal_id, since_ms, until_ms): (i64, i64, i64),
+    ) -> Result<Vec<T>, StoreError>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(sql)
+            .bind(portal_id)
+            .bind(since_ms)
+            .bind(until_ms)
             .fetch_all(pool)
             .await?))
     }

@@ -232,18 +232,7 @@ impl Nx {
             Nx::And(x, y) => logical(x, y, env, false)?,
             Nx::Or(x, y) => logical(x, y, env, true)?,
             Nx::Cmp(c, x, y) => V::Bool(compare(*c, &x.eval(env)?, &y.eval(env)?)?),
-            Nx::In(x, y) => {
-                let needle = x.eval(env)?;
-                match &**y {
-                    Nx::ListLit(items) => V::Bool(items.iter().any(|i| equal(&needle, i))),
-                    other => match other.eval(env)? {
-                        V::List(items) => {
-                            V::Bool(matches!(&needle, V::Str(s) if items.iter().any(|i| i == s)))
-                        }
-                        _ => return Err(failed("@in")),
-                    },
-                }
-            }
+            Nx::In(x, y) => V::Bool(y.contains(&x.eval(env)?, env)?),
             Nx::Arith(a, x, y) => arith(*a, x.eval(env)?, y.eval(env)?)?,
             Nx::Str(o, x, y) => match (x.eval(env)?, y.eval(env)?) {
                 (V::Str(s), V::Str(t)) => V::Bool(match o {
@@ -266,6 +255,19 @@ impl Nx {
                 _ => return Err(failed("matches")),
             },
         })
+    }
+}
+
+impl Nx {
+    /// `needle in self`: a list literal, or a list the playbook defines.
+    fn contains<'a>(&'a self, needle: &V<'a>, env: &Env<'a>) -> Result<bool, EvalError> {
+        match self {
+            Nx::ListLit(items) => Ok(items.iter().any(|i| equal(needle, i))),
+            other => match other.eval(env)? {
+                V::List(items) => Ok(matches!(needle, V::Str(s) if items.iter().any(|i| i == s))),
+                _ => Err(failed("@in")),
+            },
+        }
     }
 }
 

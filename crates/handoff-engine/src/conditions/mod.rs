@@ -20,7 +20,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 
-use cel::common::ast::{EntryExpr, Expr, IdedExpr, LiteralValue};
+use cel::common::ast::{CallExpr, EntryExpr, Expr, IdedExpr, LiteralValue};
 use cel::extractors::This;
 use cel::{Context, Env, ExecutionError, Program, Value};
 use regex::{Regex, RegexBuilder};
@@ -248,33 +248,7 @@ fn walk(e: &IdedExpr, bound: &mut Vec<String>, refs: &mut References) {
             walk(&sel.operand, bound, refs);
         }
         Expr::Call(call) => {
-            let pattern = match (call.target.is_some(), call.args.as_slice()) {
-                (true, [p]) | (false, [_, p]) => Some(p),
-                _ => None,
-            };
-            if call.func_name == "matches"
-                && let Some(IdedExpr {
-                    expr: Expr::Literal(LiteralValue::String(p)),
-                    ..
-                }) = pattern
-            {
-                refs.patterns.insert(p.to_string());
-            }
-            // `contact["x"]` reads a field just like `contact.x`.
-            if call.func_name == "_[_]"
-                && let [
-                    IdedExpr {
-                        expr: Expr::Ident(var),
-                        ..
-                    },
-                    IdedExpr {
-                        expr: Expr::Literal(LiteralValue::String(s)),
-                        ..
-                    },
-                ] = call.args.as_slice()
-            {
-                refs.fields.insert((var.clone(), s.to_string()));
-            }
+            call_refs(call, refs);
             if let Some(t) = &call.target {
                 walk(t, bound, refs);
             }
@@ -302,6 +276,37 @@ fn walk(e: &IdedExpr, bound: &mut Vec<String>, refs: &mut References) {
             .iter()
             .for_each(|entry| walk_entry(&entry.expr, bound, refs)),
         Expr::Literal(_) | Expr::Unspecified => {}
+    }
+}
+
+/// What a call itself reads: the pattern of `matches`, the field of `contact["x"]` (which reads
+/// a field just like `contact.x`).
+fn call_refs(call: &CallExpr, refs: &mut References) {
+    let pattern = match (call.target.is_some(), call.args.as_slice()) {
+        (true, [p]) | (false, [_, p]) => Some(p),
+        _ => None,
+    };
+    if call.func_name == "matches"
+        && let Some(IdedExpr {
+            expr: Expr::Literal(LiteralValue::String(p)),
+            ..
+        }) = pattern
+    {
+        refs.patterns.insert(p.to_string());
+    }
+    if call.func_name == "_[_]"
+        && let [
+            IdedExpr {
+                expr: Expr::Ident(var),
+                ..
+            },
+            IdedExpr {
+                expr: Expr::Literal(LiteralValue::String(s)),
+                ..
+            },
+        ] = call.args.as_slice()
+    {
+        refs.fields.insert((var.clone(), s.to_string()));
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt::{self, Display, Formatter, Write};
 
-use crate::decision::{Decision, GroupScore, Outcome};
+use crate::decision::{Decision, GroupScore, Outcome, Readiness, SlaPlan};
 use crate::routing::{Exclusion, RoutingTrace};
 
 impl Display for Decision {
@@ -36,41 +36,12 @@ impl Display for Decision {
         if let Some(r) = &self.buying_role {
             writeln!(f, "  buying role: {r}")?;
         }
-        let r = &self.readiness;
-        if r.missing_fields.is_empty() {
-            writeln!(
-                f,
-                "Readiness: {}",
-                if r.ready { "ready" } else { "below threshold" }
-            )?;
-        } else {
-            writeln!(
-                f,
-                "Readiness: missing {} (required by {})",
-                r.missing_fields.join(", "),
-                r.requirements.join(", ")
-            )?;
-        }
+        readiness(f, &self.readiness)?;
         if let Some(t) = &self.routing {
             routing(f, t)?;
         }
         if let Some(p) = &self.sla {
-            writeln!(
-                f,
-                "SLA {} on calendar {}: first touch within {:#} business time, due {}",
-                p.tier, p.calendar, p.first_touch, p.due_at
-            )?;
-            for step in &p.ladder {
-                let to = step
-                    .target
-                    .as_deref()
-                    .map(|t| format!(" → {t}"))
-                    .unwrap_or_default();
-                writeln!(f, "  {:?} at {}{to}", step.action, step.at)?;
-            }
-            if let Some(d) = p.close_loop_due {
-                writeln!(f, "  disposition expected by {d}")?;
-            }
+            sla(f, p)?;
         }
         if let Some(d) = &self.disposition {
             let reason = d
@@ -85,6 +56,40 @@ impl Display for Decision {
         }
         Ok(())
     }
+}
+
+fn readiness(f: &mut Formatter<'_>, r: &Readiness) -> fmt::Result {
+    if r.missing_fields.is_empty() {
+        let ready = if r.ready { "ready" } else { "below threshold" };
+        writeln!(f, "Readiness: {ready}")
+    } else {
+        writeln!(
+            f,
+            "Readiness: missing {} (required by {})",
+            r.missing_fields.join(", "),
+            r.requirements.join(", ")
+        )
+    }
+}
+
+fn sla(f: &mut Formatter<'_>, p: &SlaPlan) -> fmt::Result {
+    writeln!(
+        f,
+        "SLA {} on calendar {}: first touch within {:#} business time, due {}",
+        p.tier, p.calendar, p.first_touch, p.due_at
+    )?;
+    for step in &p.ladder {
+        let to = step
+            .target
+            .as_deref()
+            .map(|t| format!(" → {t}"))
+            .unwrap_or_default();
+        writeln!(f, "  {:?} at {}{to}", step.action, step.at)?;
+    }
+    if let Some(d) = p.close_loop_due {
+        writeln!(f, "  disposition expected by {d}")?;
+    }
+    Ok(())
 }
 
 fn group(f: &mut Formatter<'_>, name: &str, g: &GroupScore) -> fmt::Result {

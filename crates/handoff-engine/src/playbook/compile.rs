@@ -105,55 +105,16 @@ impl Playbook {
             problems: &mut problems,
             regexes: &mut regexes,
         };
-        let d = &doc.definitions;
-        let flags = cx.all(
-            "playbook.definitions.flags",
-            d.flags.iter().map(|f| f.when.as_str()),
-        );
-        let roles = cx.all(
-            "playbook.definitions.buying_roles",
-            d.buying_roles.iter().map(|f| f.when.as_str()),
-        );
-        let disqualifiers = cx.all(
-            "playbook.definitions.disqualifiers",
-            d.disqualifiers.iter().map(|f| f.when.as_str()),
-        );
-        let fit = cx.all(
-            "playbook.scoring.fit",
-            doc.scoring.fit.iter().map(|r| r.when.as_str()),
-        );
-        let engagement = cx.all(
-            "playbook.scoring.engagement",
-            doc.scoring.engagement.iter().map(|r| r.when.as_str()),
-        );
-        let route_when = doc
-            .routing
-            .rules
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                r.when
-                    .as_deref()
-                    .and_then(|w| cx.one(format!("playbook.routing.rules[{i}].when"), w))
-            })
-            .collect();
+        let Conditions {
+            flags,
+            roles,
+            disqualifiers,
+            fit,
+            engagement,
+            route_when,
+        } = cx.conditions();
         let calendars = compile_calendars(&doc, &mut problems);
-        let sla_first_touch = doc
-            .sla
-            .tiers
-            .iter()
-            .filter_map(|t| BizDuration::parse(&t.first_touch).ok())
-            .collect();
-        let ladder = doc
-            .ladder
-            .iter()
-            .filter_map(|s| LadderOffset::parse(&s.at).ok())
-            .collect();
-        let close_loop_after = doc
-            .dispositions
-            .close_loop_after
-            .as_deref()
-            .and_then(|d| BizDuration::parse(d).ok());
+        let (sla_first_touch, ladder, close_loop_after) = durations(&doc);
         if !problems.is_empty() {
             problems.sort();
             problems.dedup();
@@ -228,6 +189,38 @@ impl Playbook {
     }
 }
 
+/// Every condition of a playbook, compiled, in playbook order.
+struct Conditions {
+    flags: Vec<Condition>,
+    roles: Vec<Condition>,
+    disqualifiers: Vec<Condition>,
+    fit: Vec<Condition>,
+    engagement: Vec<Condition>,
+    route_when: Vec<Option<Condition>>,
+}
+
+/// The SLA tiers' first-touch times, the ladder's offsets and the close-the-loop time (any that
+/// do not parse are reported by `validate`).
+fn durations(doc: &PlaybookDoc) -> (Vec<BizDuration>, Vec<LadderOffset>, Option<BizDuration>) {
+    let sla_first_touch = doc
+        .sla
+        .tiers
+        .iter()
+        .filter_map(|t| BizDuration::parse(&t.first_touch).ok())
+        .collect();
+    let ladder = doc
+        .ladder
+        .iter()
+        .filter_map(|s| LadderOffset::parse(&s.at).ok())
+        .collect();
+    let close_loop_after = doc
+        .dispositions
+        .close_loop_after
+        .as_deref()
+        .and_then(|d| BizDuration::parse(d).ok());
+    (sla_first_touch, ladder, close_loop_after)
+}
+
 struct Compiler<'a> {
     env: &'a Env,
     doc: &'a PlaybookDoc,
@@ -237,6 +230,43 @@ struct Compiler<'a> {
 }
 
 impl Compiler<'_> {
+    fn conditions(&mut self) -> Conditions {
+        let doc = self.doc;
+        let d = &doc.definitions;
+        Conditions {
+            flags: self.all(
+                "playbook.definitions.flags",
+                d.flags.iter().map(|f| f.when.as_str()),
+            ),
+            roles: self.all(
+                "playbook.definitions.buying_roles",
+                d.buying_roles.iter().map(|f| f.when.as_str()),
+            ),
+            disqualifiers: self.all(
+                "playbook.definitions.disqualifiers",
+                d.disqualifiers.iter().map(|f| f.when.as_str()),
+            ),
+            fit: self.all(
+                "playbook.scoring.fit",
+                doc.scoring.fit.iter().map(|r| r.when.as_str()),
+            ),
+            engagement: self.all(
+                "playbook.scoring.engagement",
+                doc.scoring.engagement.iter().map(|r| r.when.as_str()),
+            ),
+            route_when: doc
+                .routing
+                .rules
+                .iter()
+                .enumerate()
+                .map(|(i, r)| {
+                    let at = format!("playbook.routing.rules[{i}].when");
+                    r.when.as_deref().and_then(|w| self.one(at, w))
+                })
+                .collect(),
+        }
+    }
+
     fn all<'s>(&mut self, at: &str, sources: impl Iterator<Item = &'s str>) -> Vec<Condition> {
         let mut out = Vec::new();
         for (i, src) in sources.enumerate() {
@@ -277,35 +307,41 @@ impl Compiler<'_> {
                 ));
             }
         }
-        let d = &self.doc.definitions;
         for (var, field) in &refs.fields {
-            let known = match var.as_str() {
-                "contact" => mark_used(&self.schema.contact, &mut self.schema.used_contact, field),
-                "company" => mark_used(&self.schema.company, &mut self.schema.used_company, field),
-                "event" => EVENT_FIELDS.contains(&field.as_str()),
-                "lists" => d.lists.contains_key(field),
-                "flags" => d.flags.iter().any(|f| &f.id == field),
-                _ => true,
-            };
-            if !known {
-                let hint = match var.as_str() {
-                    "contact" | "company" => {
-                        format!(
-                            "; declare it under [playbook.properties.{var}] if it exists in HubSpot"
-                        )
-                    }
-                    _ => String::new(),
-                };
-                self.problems.push(Problem::new(
-                    &path,
-                    format!("unknown {var} field `{var}.{field}`{hint}"),
-                ));
-            }
+            self.check_field(&path, var, field);
         }
         if self.problems.len() == before {
             cond.lower(self);
         }
         Some(cond)
+    }
+}
+
+impl Compiler<'_> {
+    /// Reports `var.field` when the playbook declares no such field.
+    fn check_field(&mut self, path: &str, var: &str, field: &str) {
+        let d = &self.doc.definitions;
+        let known = match var {
+            "contact" => mark_used(&self.schema.contact, &mut self.schema.used_contact, field),
+            "company" => mark_used(&self.schema.company, &mut self.schema.used_company, field),
+            "event" => EVENT_FIELDS.contains(&field),
+            "lists" => d.lists.contains_key(field),
+            "flags" => d.flags.iter().any(|f| f.id == field),
+            _ => true,
+        };
+        if known {
+            return;
+        }
+        let hint = match var {
+            "contact" | "company" => {
+                format!("; declare it under [playbook.properties.{var}] if it exists in HubSpot")
+            }
+            _ => String::new(),
+        };
+        self.problems.push(Problem::new(
+            path,
+            format!("unknown {var} field `{var}.{field}`{hint}"),
+        ));
     }
 }
 

@@ -83,61 +83,65 @@ pub(crate) fn validate(doc: &PlaybookDoc) -> Vec<Problem> {
     );
     scoring(&mut c, doc);
     let tiers: BTreeSet<&str> = doc.scoring.tiers.iter().map(|t| t.id.as_str()).collect();
-    let props = |name: &str| match name.strip_prefix("company.") {
-        Some(n) => doc.properties.company.contains_key(n),
-        None => doc.properties.contact.contains_key(name),
-    };
-    c.unique_ids(
-        &format!("{p}.readiness"),
-        doc.readiness.iter().map(|r| r.id.as_str()),
-    );
-    for (i, r) in doc.readiness.iter().enumerate() {
-        for (j, t) in r.tiers.iter().enumerate() {
-            c.known(format!("{p}.readiness[{i}].tiers[{j}]"), "tier", t, &tiers);
-        }
-        for (j, f) in r.required.iter().enumerate() {
-            if !props(f) {
-                c.push(
-                    format!("{p}.readiness[{i}].required[{j}]"),
-                    format!("property `{f}` is not declared in [properties]"),
-                );
-            }
-        }
-    }
+    readiness(&mut c, doc, &tiers);
     crate::playbook::validate_routing::routing(&mut |path, m| c.push(path, m), doc, &tiers);
     crate::followup::tasks::validate(&doc.tasks, &mut |path, m| c.push(path, m));
     crate::followup::sequences::validate(&doc.sequences, &tiers, &mut |path, m| c.push(path, m));
     crate::followup::leads::validate(&doc.leads, &mut |path, m| c.push(path, m));
     calendars_and_sla(&mut c, doc, &tiers);
+    dispositions(&mut c, doc);
+    c.0
+}
+
+/// Whether `name` (`company.` + name for a company property) is declared in [properties].
+fn declared(doc: &PlaybookDoc, name: &str) -> bool {
+    match name.strip_prefix("company.") {
+        Some(n) => doc.properties.company.contains_key(n),
+        None => doc.properties.contact.contains_key(name),
+    }
+}
+
+fn readiness(c: &mut Collector, doc: &PlaybookDoc, tiers: &BTreeSet<&str>) {
+    let p = "playbook.readiness";
+    c.unique_ids(p, doc.readiness.iter().map(|r| r.id.as_str()));
+    for (i, r) in doc.readiness.iter().enumerate() {
+        for (j, t) in r.tiers.iter().enumerate() {
+            c.known(format!("{p}[{i}].tiers[{j}]"), "tier", t, tiers);
+        }
+        for (j, f) in r.required.iter().enumerate() {
+            if !declared(doc, f) {
+                c.push(
+                    format!("{p}[{i}].required[{j}]"),
+                    format!("property `{f}` is not declared in [properties]"),
+                );
+            }
+        }
+    }
+}
+
+fn dispositions(c: &mut Collector, doc: &PlaybookDoc) {
+    let p = "playbook.dispositions";
     for (i, r) in doc.dispositions.map.iter().enumerate() {
-        if !props(&r.property) {
+        if !declared(doc, &r.property) {
             c.push(
-                format!("{p}.dispositions.map[{i}].property"),
+                format!("{p}.map[{i}].property"),
                 format!("property `{}` is not declared in [properties]", r.property),
             );
         }
-        if let Some(rp) = r.reason_property.as_ref().filter(|rp| !props(rp)) {
+        if let Some(rp) = r.reason_property.as_ref().filter(|rp| !declared(doc, rp)) {
             c.push(
-                format!("{p}.dispositions.map[{i}].reason_property"),
+                format!("{p}.map[{i}].reason_property"),
                 format!("property `{rp}` is not declared in [properties]"),
             );
         }
         if r.values.is_empty() {
-            c.push(
-                format!("{p}.dispositions.map[{i}].values"),
-                "list at least one value",
-            );
+            c.push(format!("{p}.map[{i}].values"), "list at least one value");
         }
     }
-    if let Some(Err(m)) = doc
-        .dispositions
-        .close_loop_after
-        .as_deref()
-        .map(BizDuration::parse)
-    {
-        c.push(format!("{p}.dispositions.close_loop_after"), m);
+    let close_loop = doc.dispositions.close_loop_after.as_deref();
+    if let Some(Err(m)) = close_loop.map(BizDuration::parse) {
+        c.push(format!("{p}.close_loop_after"), m);
     }
-    c.0
 }
 
 fn scoring(c: &mut Collector, doc: &PlaybookDoc) {
@@ -183,40 +187,10 @@ fn scoring(c: &mut Collector, doc: &PlaybookDoc) {
 }
 
 fn calendars_and_sla(c: &mut Collector, doc: &PlaybookDoc, tiers: &BTreeSet<&str>) {
-    let cals: BTreeSet<&str> = doc.calendars.keys().map(String::as_str).collect();
     for (id, cal) in &doc.calendars {
-        let at = format!("playbook.calendars.{id}");
-        if jiff::tz::TimeZone::get(&cal.time_zone).is_err() {
-            c.push(
-                format!("{at}.time_zone"),
-                format!("unknown time zone `{}`", cal.time_zone),
-            );
-        }
-        match cal.hours.parse() {
-            Err(ps) => ps
-                .into_iter()
-                .for_each(|(k, m)| c.push(format!("{at}.hours.{k}"), m)),
-            Ok(h) if h.is_empty() => c.push(format!("{at}.hours"), "calendar is never open"),
-            Ok(_) => {}
-        }
-        for (i, h) in cal.holidays.iter().enumerate() {
-            if h.parse::<jiff::civil::Date>().is_err() {
-                c.push(
-                    format!("{at}.holidays[{i}]"),
-                    format!("`{h}` is not a date like 2026-12-25"),
-                );
-            }
-        }
-        if let Some(bd) = &cal.business_day {
-            match BizDuration::parse(bd) {
-                Ok(BizDuration::Exact(d)) if !d.is_zero() => {}
-                _ => c.push(
-                    format!("{at}.business_day"),
-                    format!("`{bd}` must be a positive duration like \"8h\""),
-                ),
-            }
-        }
+        calendar(c, &format!("playbook.calendars.{id}"), cal);
     }
+    let cals: BTreeSet<&str> = doc.calendars.keys().map(String::as_str).collect();
     let sla = &doc.sla;
     c.known(
         "playbook.sla.default_calendar".into(),
@@ -244,27 +218,64 @@ fn calendars_and_sla(c: &mut Collector, doc: &PlaybookDoc, tiers: &BTreeSet<&str
             c.known(format!("{at}.calendar"), "calendar", cal, &cals);
         }
     }
+    ladder(c, doc);
+}
+
+fn calendar(c: &mut Collector, at: &str, cal: &crate::playbook::CalendarDoc) {
+    if jiff::tz::TimeZone::get(&cal.time_zone).is_err() {
+        c.push(
+            format!("{at}.time_zone"),
+            format!("unknown time zone `{}`", cal.time_zone),
+        );
+    }
+    match cal.hours.parse() {
+        Err(ps) => ps
+            .into_iter()
+            .for_each(|(k, m)| c.push(format!("{at}.hours.{k}"), m)),
+        Ok(h) if h.is_empty() => c.push(format!("{at}.hours"), "calendar is never open"),
+        Ok(_) => {}
+    }
+    for (i, h) in cal.holidays.iter().enumerate() {
+        if h.parse::<jiff::civil::Date>().is_err() {
+            c.push(
+                format!("{at}.holidays[{i}]"),
+                format!("`{h}` is not a date like 2026-12-25"),
+            );
+        }
+    }
+    if let Some(bd) = &cal.business_day {
+        match BizDuration::parse(bd) {
+            Ok(BizDuration::Exact(d)) if !d.is_zero() => {}
+            _ => c.push(
+                format!("{at}.business_day"),
+                format!("`{bd}` must be a positive duration like \"8h\""),
+            ),
+        }
+    }
+}
+
+/// Every ladder offset parses, and the steps move forward: percentages first, then offsets
+/// after due.
+fn ladder(c: &mut Collector, doc: &PlaybookDoc) {
     let mut last: Option<(u8, u32)> = None;
     for (i, step) in doc.ladder.iter().enumerate() {
-        match LadderOffset::parse(&step.at) {
-            Err(m) => c.push(format!("playbook.ladder[{i}].at"), m),
-            Ok(off) => {
-                // Steps must move forward: percentages first, then offsets after due.
-                let key = match off {
-                    LadderOffset::PercentOfSla(p) => (0, p),
-                    LadderOffset::AfterDue(BizDuration::Exact(d)) => {
-                        (1, u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
-                    }
-                    LadderOffset::AfterDue(BizDuration::BusinessDays(n)) => (2, n),
-                };
-                if last.is_some_and(|l| key < l) {
-                    c.push(
-                        format!("playbook.ladder[{i}].at"),
-                        "ladder steps must be in time order",
-                    );
-                }
-                last = Some(key);
+        let key = match LadderOffset::parse(&step.at) {
+            Err(m) => {
+                c.push(format!("playbook.ladder[{i}].at"), m);
+                continue;
             }
+            Ok(LadderOffset::PercentOfSla(p)) => (0, p),
+            Ok(LadderOffset::AfterDue(BizDuration::Exact(d))) => {
+                (1, u32::try_from(d.as_secs()).unwrap_or(u32::MAX))
+            }
+            Ok(LadderOffset::AfterDue(BizDuration::BusinessDays(n))) => (2, n),
+        };
+        if last.is_some_and(|l| key < l) {
+            c.push(
+                format!("playbook.ladder[{i}].at"),
+                "ladder steps must be in time order",
+            );
         }
+        last = Some(key);
     }
 }

@@ -161,61 +161,8 @@ impl Roster {
             roster.teams.insert(t.id.clone(), t);
         }
         for (i, o) in doc.owners.into_iter().enumerate() {
-            let at = format!("owners.owners[{i}]");
-            let tz = TimeZone::get(&o.time_zone).unwrap_or_else(|_| {
-                problems.push(Problem::new(
-                    format!("{at}.time_zone"),
-                    format!("unknown time zone `{}`", o.time_zone),
-                ));
-                TimeZone::UTC
-            });
-            let hours = match o.working_hours.as_ref().map(WeeklyHoursDoc::parse) {
-                Some(Err(ps)) => {
-                    problems.extend(
-                        ps.into_iter()
-                            .map(|(p, m)| Problem::new(format!("{at}.working_hours.{p}"), m)),
-                    );
-                    None
-                }
-                Some(Ok(h)) => Some(h),
-                None => None,
-            };
-            for (j, r) in o.out_of_office.iter().enumerate() {
-                if r.to < r.from {
-                    problems.push(Problem::new(
-                        format!("{at}.out_of_office[{j}]"),
-                        "`to` is before `from`",
-                    ));
-                }
-            }
-            for (j, t) in o.teams.iter().enumerate() {
-                if !roster.teams.contains_key(t) {
-                    problems.push(Problem::new(
-                        format!("{at}.teams[{j}]"),
-                        format!("unknown team `{t}`"),
-                    ));
-                }
-            }
-            if o.key().trim().is_empty() {
-                problems.push(Problem::new(
-                    format!("{at}.email"),
-                    "give the owner's HubSpot `id`, or its `email` to resolve the id from HubSpot",
-                ));
-            } else if roster.owners.contains_key(o.key()) {
-                let field = if o.id.is_empty() { "email" } else { "id" };
-                problems.push(Problem::new(
-                    format!("{at}.{field}"),
-                    format!("duplicate owner `{}`", o.key()),
-                ));
-            }
-            roster.owners.insert(
-                o.key().to_owned(),
-                RosterOwner {
-                    owner: o,
-                    tz,
-                    hours,
-                },
-            );
+            let owner = roster.checked_owner(o, &format!("owners.owners[{i}]"), &mut problems);
+            roster.owners.insert(owner.owner.key().to_owned(), owner);
         }
         for (id, t) in &roster.teams {
             for (field, v) in [
@@ -234,6 +181,62 @@ impl Roster {
             Ok(roster)
         } else {
             Err(problems)
+        }
+    }
+
+    /// One owner of the roster document, with its zone and hours parsed; its problems (keys
+    /// under `at`) are pushed. Teams must already be in the roster.
+    fn checked_owner(&self, o: Owner, at: &str, problems: &mut Vec<Problem>) -> RosterOwner {
+        let tz = TimeZone::get(&o.time_zone).unwrap_or_else(|_| {
+            problems.push(Problem::new(
+                format!("{at}.time_zone"),
+                format!("unknown time zone `{}`", o.time_zone),
+            ));
+            TimeZone::UTC
+        });
+        let hours = match o.working_hours.as_ref().map(WeeklyHoursDoc::parse) {
+            Some(Err(ps)) => {
+                problems.extend(
+                    ps.into_iter()
+                        .map(|(p, m)| Problem::new(format!("{at}.working_hours.{p}"), m)),
+                );
+                None
+            }
+            Some(Ok(h)) => Some(h),
+            None => None,
+        };
+        for (j, r) in o.out_of_office.iter().enumerate() {
+            if r.to < r.from {
+                problems.push(Problem::new(
+                    format!("{at}.out_of_office[{j}]"),
+                    "`to` is before `from`",
+                ));
+            }
+        }
+        for (j, t) in o.teams.iter().enumerate() {
+            if !self.teams.contains_key(t) {
+                problems.push(Problem::new(
+                    format!("{at}.teams[{j}]"),
+                    format!("unknown team `{t}`"),
+                ));
+            }
+        }
+        if o.key().trim().is_empty() {
+            problems.push(Problem::new(
+                format!("{at}.email"),
+                "give the owner's HubSpot `id`, or its `email` to resolve the id from HubSpot",
+            ));
+        } else if self.owners.contains_key(o.key()) {
+            let field = if o.id.is_empty() { "email" } else { "id" };
+            problems.push(Problem::new(
+                format!("{at}.{field}"),
+                format!("duplicate owner `{}`", o.key()),
+            ));
+        }
+        RosterOwner {
+            owner: o,
+            tz,
+            hours,
         }
     }
 

@@ -88,8 +88,18 @@ pub(crate) fn exclusion(
             source: source(o.owner.from_hubspot.working_hours),
         });
     }
-    let (day, week) = week_of(local.date());
-    let (d, w) = state.load_in(o.owner.key(), day, week);
+    at_capacity(o.owner.key(), local.date(), checks, state)
+}
+
+/// The day's or the week's cap on handoffs the owner has reached, if any.
+fn at_capacity(
+    owner_key: &str,
+    local_date: Date,
+    checks: Checks,
+    state: &RoutingState,
+) -> Option<Exclusion> {
+    let (day, week) = week_of(local_date);
+    let (d, w) = state.load_in(owner_key, day, week);
     if let Some(limit) = checks.max_per_day.filter(|l| d >= *l) {
         return Some(Exclusion::AtCapacity {
             period: "day",
@@ -97,14 +107,14 @@ pub(crate) fn exclusion(
             limit,
         });
     }
-    if let Some(limit) = checks.max_per_week.filter(|l| w >= *l) {
-        return Some(Exclusion::AtCapacity {
+    checks
+        .max_per_week
+        .filter(|l| w >= *l)
+        .map(|limit| Exclusion::AtCapacity {
             period: "week",
             count: w,
             limit,
-        });
-    }
-    None
+        })
 }
 
 fn source(from_hubspot: bool) -> Source {

@@ -4,11 +4,13 @@
 
 use std::collections::BTreeSet;
 
-use super::availability::{Checks, exclusion};
+use super::availability::Checks;
 use super::round_robin::pick;
 use super::{
-    Assignment, Candidate, RouteInput, RouteStep, RoutingState, RoutingTrace, StepResult, Via, step,
+    Assignment, Candidate, RouteInput, RouteStep, RoutingState, RoutingTrace, StepResult, Via,
+    excluded, step,
 };
+use crate::playbook::PoolDoc;
 use crate::playbook::compile::Playbook;
 
 pub(crate) fn pool_chain(
@@ -22,82 +24,26 @@ pub(crate) fn pool_chain(
     let pools = &pb.doc.routing.pools;
     let mut visited = BTreeSet::new();
     let mut cursor = first;
-    let first_team = first.and_then(|p| pools.get(p)).map(|p| p.team.clone());
     while let Some(id) = cursor {
         let Some(pool) = pools.get(id).filter(|_| visited.insert(id.to_string())) else {
             break;
         };
-        let checks = Checks {
-            working_hours: pool.respect_working_hours,
-            max_per_day: pool.max_per_day,
-            max_per_week: pool.max_per_week,
-        };
-        let candidates: Vec<Candidate> = pool
-            .members
-            .iter()
-            .map(|m| Candidate {
-                owner_id: m.owner.clone(),
-                weight: m.weight,
-                excluded: exclusion(
-                    input.roster.owner(&m.owner),
-                    input.now,
-                    input.missed_sla_by,
-                    checks,
-                    state,
-                ),
-            })
-            .collect();
-        let members: Vec<&str> = pool.members.iter().map(|m| m.owner.as_str()).collect();
-        let eligible: Vec<(&str, u32)> = candidates
-            .iter()
-            .filter(|c| c.excluded.is_none())
-            .map(|c| (c.owner_id.as_str(), c.weight))
-            .collect();
-        let ps = state.pools.entry(id.to_string()).or_default();
-        let chosen = pick(&mut ps.credits, &members, &eligible);
+        let (step, chosen) = pick_in(id, pool, input, state);
+        steps.push(step);
         if let Some(owner) = chosen {
-            ps.picks = ps.picks.saturating_add(1);
-            let detail = format!(
-                "weighted round-robin among {} of {} members",
-                eligible.len(),
-                members.len()
-            );
-            steps.push(RouteStep {
-                stage: format!("pool {id}"),
-                result: StepResult::Assigned,
-                detail,
-                candidates,
-            });
             let via = Via::Pool {
                 pool: id.to_string(),
                 rule: rule.map(str::to_string),
             };
             return finish(input, state, steps, &owner, via, Some(pool.team.clone()));
         }
-        let next = pool.fallback_pool.as_deref();
-        let detail = match next {
-            Some(n) => format!("no eligible member; next pool {n}"),
-            None => "no eligible member".to_string(),
-        };
-        steps.push(RouteStep {
-            stage: format!("pool {id}"),
-            result: StepResult::Exhausted,
-            detail,
-            candidates,
-        });
-        cursor = next;
+        cursor = pool.fallback_pool.as_deref();
     }
-    if let Some(team) = first_team.as_deref().and_then(|t| input.roster.team(t))
+    let first_team = first.and_then(|p| pools.get(p)).map(|p| p.team.as_str());
+    if let Some(team) = first_team.and_then(|t| input.roster.team(t))
         && let Some(fb) = &team.fallback_owner
     {
-        let why = exclusion(
-            input.roster.owner(fb),
-            input.now,
-            input.missed_sla_by,
-            Checks::default(),
-            state,
-        );
-        match why {
+        match input.exclusion(fb, Checks::default(), state) {
             None => {
                 steps.push(step(
                     "team fallback",
@@ -109,19 +55,70 @@ pub(crate) fn pool_chain(
                 };
                 return finish(input, state, steps, fb, via, Some(team.id.clone()));
             }
-            Some(why) => steps.push(RouteStep {
-                stage: "team fallback".into(),
-                result: StepResult::Exhausted,
-                detail: format!("team {} fallback owner unavailable", team.id),
-                candidates: vec![Candidate {
-                    owner_id: fb.clone(),
-                    weight: 1,
-                    excluded: Some(why),
-                }],
-            }),
+            Some(why) => steps.push(excluded(
+                "team fallback".into(),
+                StepResult::Exhausted,
+                format!("team {} fallback owner unavailable", team.id),
+                (fb, why),
+            )),
         }
     }
     global(pb, input, state, steps)
+}
+
+/// Weighted round-robin among the pool's eligible members: the step that records every
+/// candidate, and the owner picked (`None` when no member is eligible).
+fn pick_in(
+    id: &str,
+    pool: &PoolDoc,
+    input: &RouteInput<'_>,
+    state: &mut RoutingState,
+) -> (RouteStep, Option<String>) {
+    let checks = Checks {
+        working_hours: pool.respect_working_hours,
+        max_per_day: pool.max_per_day,
+        max_per_week: pool.max_per_week,
+    };
+    let candidates: Vec<Candidate> = pool
+        .members
+        .iter()
+        .map(|m| Candidate {
+            owner_id: m.owner.clone(),
+            weight: m.weight,
+            excluded: input.exclusion(&m.owner, checks, state),
+        })
+        .collect();
+    let members: Vec<&str> = pool.members.iter().map(|m| m.owner.as_str()).collect();
+    let eligible: Vec<(&str, u32)> = candidates
+        .iter()
+        .filter(|c| c.excluded.is_none())
+        .map(|c| (c.owner_id.as_str(), c.weight))
+        .collect();
+    let ps = state.pools.entry(id.to_string()).or_default();
+    let chosen = pick(&mut ps.credits, &members, &eligible);
+    let (result, detail) = match (&chosen, pool.fallback_pool.as_deref()) {
+        (Some(_), _) => {
+            ps.picks = ps.picks.saturating_add(1);
+            let detail = format!(
+                "weighted round-robin among {} of {} members",
+                eligible.len(),
+                members.len()
+            );
+            (StepResult::Assigned, detail)
+        }
+        (None, Some(n)) => (
+            StepResult::Exhausted,
+            format!("no eligible member; next pool {n}"),
+        ),
+        (None, None) => (StepResult::Exhausted, "no eligible member".to_string()),
+    };
+    let step = RouteStep {
+        stage: format!("pool {id}"),
+        result,
+        detail,
+        candidates,
+    };
+    (step, chosen)
 }
 
 pub(crate) fn global(

@@ -86,6 +86,24 @@ pub(crate) struct RouteInput<'a> {
     pub now: Timestamp,
 }
 
+impl RouteInput<'_> {
+    /// Why `owner_id` cannot take this lead now, or `None` when they can.
+    pub(crate) fn exclusion(
+        &self,
+        owner_id: &str,
+        checks: Checks,
+        state: &RoutingState,
+    ) -> Option<Exclusion> {
+        exclusion(
+            self.roster.owner(owner_id),
+            self.now,
+            self.missed_sla_by,
+            checks,
+            state,
+        )
+    }
+}
+
 pub(crate) fn route<'a>(
     pb: &'a Playbook,
     ev: &mut Evaluator<'a>,
@@ -95,7 +113,45 @@ pub(crate) fn route<'a>(
 ) -> RoutingTrace {
     let mut steps = Vec::new();
     let r = &pb.doc.routing;
-    let keep_checks = Checks::default();
+    if let Some((id, via)) = keep_current(r, input, state, &mut steps) {
+        return fallback::finish(input, state, steps, id, via, None);
+    }
+    for (i, rule) in r.rules.iter().enumerate() {
+        let label = format!("rule {}", rule.id);
+        let miss = rules::miss(r, rule, input).or_else(|| {
+            let when = pb.route_when.get(i).and_then(Option::as_ref);
+            when.is_some_and(|c| !ev.holds(c, &label, warnings))
+                .then(|| "condition did not hold".to_string())
+        });
+        if let Some(why) = miss {
+            steps.push(step(&label, StepResult::NoMatch, why));
+            continue;
+        }
+        steps.push(step(&label, StepResult::Matched, describe(rule)));
+        return match &rule.owner {
+            Some(owner) => to_rule_owner(pb, input, state, steps, (&rule.id, owner)),
+            None => {
+                let pool = rule.pool.as_deref();
+                fallback::pool_chain(pb, input, state, steps, pool, Some(&rule.id))
+            }
+        };
+    }
+    steps.push(step(
+        "rules",
+        StepResult::NoMatch,
+        "no routing rule matched".into(),
+    ));
+    fallback::pool_chain(pb, input, state, steps, r.default_pool.as_deref(), None)
+}
+
+/// Sticky, then account match: the owner the contact (or its company) already has, when they
+/// can keep it. Each enabled step that does not keep is recorded.
+fn keep_current<'c>(
+    r: &crate::playbook::RoutingDoc,
+    input: &RouteInput<'c>,
+    state: &RoutingState,
+    steps: &mut Vec<RouteStep>,
+) -> Option<(&'c str, Via)> {
     let existing = [
         (
             r.sticky,
@@ -118,127 +174,45 @@ pub(crate) fn route<'a>(
             steps.push(step(stage, StepResult::NoMatch, "no owner set".into()));
             continue;
         };
-        match exclusion(
-            input.roster.owner(id),
-            input.now,
-            input.missed_sla_by,
-            keep_checks,
-            state,
-        ) {
-            None => return fallback::finish(input, state, steps, id, via, None),
-            Some(why) => steps.push(RouteStep {
-                stage: stage.into(),
-                result: StepResult::Skipped,
-                detail: format!("current owner {id} cannot keep it"),
-                candidates: vec![Candidate {
-                    owner_id: id.to_string(),
-                    weight: 1,
-                    excluded: Some(why),
-                }],
-            }),
+        match input.exclusion(id, Checks::default(), state) {
+            None => return Some((id, via)),
+            Some(why) => steps.push(excluded(
+                stage.into(),
+                StepResult::Skipped,
+                format!("current owner {id} cannot keep it"),
+                (id, why),
+            )),
         }
     }
-    for (i, rule) in r.rules.iter().enumerate() {
-        let label = format!("rule {}", rule.id);
-        let territory_ok = rule.territory.as_ref().is_none_or(|t| {
-            r.territories
-                .get(t)
-                .is_some_and(|t| rules::territory_matches(t, input.contact, &r.fields))
-        });
-        let segment_ok = rule
-            .segment
-            .as_ref()
-            .is_none_or(|s| input.segment == Some(s.as_str()));
-        let tier_ok = rule.score_tiers.is_empty()
-            || input
-                .tier
-                .is_some_and(|t| rule.score_tiers.iter().any(|x| x == t));
-        let miss = if !territory_ok {
-            Some(format!(
-                "outside territory {}",
-                rule.territory.as_deref().unwrap_or_default()
-            ))
-        } else if !segment_ok {
-            let seg = input.segment.unwrap_or("none");
-            Some(format!(
-                "segment {seg}, not {}",
-                rule.segment.as_deref().unwrap_or_default()
-            ))
-        } else if !tier_ok {
-            Some(format!(
-                "tier {}, not in [{}]",
-                input.tier.unwrap_or("none"),
-                rule.score_tiers.join(", ")
-            ))
-        } else if pb
-            .route_when
-            .get(i)
-            .and_then(Option::as_ref)
-            .is_some_and(|c| !ev.holds(c, &label, warnings))
-        {
-            Some("condition did not hold".to_string())
-        } else {
-            None
+    None
+}
+
+/// A matched rule that names an owner: that owner when available in working hours, else
+/// straight to the global fallback.
+fn to_rule_owner(
+    pb: &Playbook,
+    input: &RouteInput<'_>,
+    state: &mut RoutingState,
+    mut steps: Vec<RouteStep>,
+    (rule, owner): (&str, &str),
+) -> RoutingTrace {
+    let checks = Checks {
+        working_hours: true,
+        ..Checks::default()
+    };
+    let Some(why) = input.exclusion(owner, checks, state) else {
+        let via = Via::RuleOwner {
+            rule: rule.to_string(),
         };
-        if let Some(why) = miss {
-            steps.push(step(&label, StepResult::NoMatch, why));
-            continue;
-        }
-        steps.push(step(&label, StepResult::Matched, describe(rule)));
-        if let Some(owner) = &rule.owner {
-            let checks = Checks {
-                working_hours: true,
-                ..Checks::default()
-            };
-            match exclusion(
-                input.roster.owner(owner),
-                input.now,
-                input.missed_sla_by,
-                checks,
-                state,
-            ) {
-                None => {
-                    return fallback::finish(
-                        input,
-                        state,
-                        steps,
-                        owner,
-                        Via::RuleOwner {
-                            rule: rule.id.clone(),
-                        },
-                        None,
-                    );
-                }
-                Some(why) => {
-                    steps.push(RouteStep {
-                        stage: format!("owner {owner}"),
-                        result: StepResult::Exhausted,
-                        detail: "rule owner unavailable".into(),
-                        candidates: vec![Candidate {
-                            owner_id: owner.clone(),
-                            weight: 1,
-                            excluded: Some(why),
-                        }],
-                    });
-                    return fallback::global(pb, input, state, steps);
-                }
-            }
-        }
-        return fallback::pool_chain(
-            pb,
-            input,
-            state,
-            steps,
-            rule.pool.as_deref(),
-            Some(&rule.id),
-        );
-    }
-    steps.push(step(
-        "rules",
-        StepResult::NoMatch,
-        "no routing rule matched".into(),
+        return fallback::finish(input, state, steps, owner, via, None);
+    };
+    steps.push(excluded(
+        format!("owner {owner}"),
+        StepResult::Exhausted,
+        "rule owner unavailable".into(),
+        (owner, why),
     ));
-    fallback::pool_chain(pb, input, state, steps, r.default_pool.as_deref(), None)
+    fallback::global(pb, input, state, steps)
 }
 
 fn describe(rule: &crate::playbook::RouteRuleDoc) -> String {
@@ -277,5 +251,24 @@ pub(crate) fn step(stage: &str, result: StepResult, detail: String) -> RouteStep
         result,
         detail,
         candidates: Vec::new(),
+    }
+}
+
+/// A step about one owner who was passed over, and why.
+pub(crate) fn excluded(
+    stage: String,
+    result: StepResult,
+    detail: String,
+    (owner_id, why): (&str, Exclusion),
+) -> RouteStep {
+    RouteStep {
+        stage,
+        result,
+        detail,
+        candidates: vec![Candidate {
+            owner_id: owner_id.to_string(),
+            weight: 1,
+            excluded: Some(why),
+        }],
     }
 }

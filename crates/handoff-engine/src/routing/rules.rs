@@ -1,8 +1,9 @@
 //! Routing rule criteria: territory (country, state/region, postal prefix), segment (employee
 //! and revenue bands, company first), score tier and an optional CEL condition.
 
+use super::RouteInput;
 use crate::contact::Contact;
-use crate::playbook::{RoutingFieldsDoc, SegmentDoc, TerritoryDoc};
+use crate::playbook::{RouteRuleDoc, RoutingDoc, RoutingFieldsDoc, SegmentDoc, TerritoryDoc};
 
 fn eq_any(list: &[String], value: Option<&str>) -> bool {
     list.is_empty() || value.is_some_and(|v| list.iter().any(|x| x.eq_ignore_ascii_case(v)))
@@ -57,6 +58,44 @@ pub(crate) fn segment_of<'a>(
             in_band(employees, lo, hi) && in_band(revenue, s.min_revenue, s.max_revenue)
         })
         .map(|s| s.id.as_str())
+}
+
+/// Why `rule` does not match, by territory, segment or score tier (its condition is evaluated
+/// by the caller, and only when these match); `None` when they all do.
+pub(crate) fn miss(r: &RoutingDoc, rule: &RouteRuleDoc, input: &RouteInput<'_>) -> Option<String> {
+    let territory_ok = rule.territory.as_ref().is_none_or(|t| {
+        r.territories
+            .get(t)
+            .is_some_and(|t| territory_matches(t, input.contact, &r.fields))
+    });
+    let segment_ok = rule
+        .segment
+        .as_ref()
+        .is_none_or(|s| input.segment == Some(s.as_str()));
+    let tier_ok = rule.score_tiers.is_empty()
+        || input
+            .tier
+            .is_some_and(|t| rule.score_tiers.iter().any(|x| x == t));
+    if !territory_ok {
+        Some(format!(
+            "outside territory {}",
+            rule.territory.as_deref().unwrap_or_default()
+        ))
+    } else if !segment_ok {
+        let seg = input.segment.unwrap_or("none");
+        Some(format!(
+            "segment {seg}, not {}",
+            rule.segment.as_deref().unwrap_or_default()
+        ))
+    } else if !tier_ok {
+        Some(format!(
+            "tier {}, not in [{}]",
+            input.tier.unwrap_or("none"),
+            rule.score_tiers.join(", ")
+        ))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]

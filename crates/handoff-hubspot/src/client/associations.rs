@@ -70,6 +70,17 @@ struct TypeWire {
     type_id: u32,
 }
 
+impl ToWire {
+    fn link(self) -> CompanyLink {
+        let type_ids: Vec<u32> = self.association_types.iter().map(|a| a.type_id).collect();
+        CompanyLink {
+            company_id: self.to_object_id,
+            primary: type_ids.contains(&PRIMARY_TYPE_ID),
+            type_ids,
+        }
+    }
+}
+
 impl HubspotClient {
     /// Companies linked to each contact, one result per input id, following paging.
     #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = contacts.len()))]
@@ -91,6 +102,27 @@ impl HubspotClient {
         .await
     }
 
+    /// One `batch/read` of the contacts still pending, each from its own page cursor.
+    async fn association_page(
+        &self,
+        portal: PortalId,
+        pending: &[(ContactId, Option<String>)],
+    ) -> Result<BatchResponse<ResultWire>, HubspotError> {
+        let inputs: Vec<Input> = pending
+            .iter()
+            .map(|(id, after)| Input {
+                id: id.to_string(),
+                after: after.clone(),
+            })
+            .collect();
+        let body = serde_json::json!({ "inputs": inputs });
+        let path = self
+            .inner
+            .path(Api::Associations, "contacts/companies/batch/read");
+        let call = Call::post(portal, path, &body, Priority::Read, true)?;
+        self.inner.send(&call).await
+    }
+
     async fn association_chunk(
         &self,
         portal: PortalId,
@@ -104,19 +136,7 @@ impl HubspotClient {
             if pending.is_empty() {
                 break;
             }
-            let inputs: Vec<Input> = pending
-                .iter()
-                .map(|(id, after)| Input {
-                    id: id.to_string(),
-                    after: after.clone(),
-                })
-                .collect();
-            let body = serde_json::json!({ "inputs": inputs });
-            let path = self
-                .inner
-                .path(Api::Associations, "contacts/companies/batch/read");
-            let call = Call::post(portal, path, &body, Priority::Read, true)?;
-            let resp: BatchResponse<ResultWire> = self.inner.send(&call).await?;
+            let resp = self.association_page(portal, &pending).await?;
             let keys: Vec<ContactId> = pending.iter().map(|(id, _)| *id).collect();
             let mut next = Vec::new();
             let round = attribute(
@@ -129,17 +149,12 @@ impl HubspotClient {
             for (id, outcome) in round {
                 match outcome {
                     Ok(r) => {
-                        let entry = links.entry(id).or_default();
-                        entry.extend(r.to.into_iter().map(|t| {
-                            let type_ids: Vec<u32> =
-                                t.association_types.iter().map(|a| a.type_id).collect();
-                            CompanyLink {
-                                company_id: t.to_object_id,
-                                primary: type_ids.contains(&PRIMARY_TYPE_ID),
-                                type_ids,
-                            }
-                        }));
-                        if let Some(after) = Paging::after(&r.paging) {
+                        let after = Paging::after(&r.paging);
+                        links
+                            .entry(id)
+                            .or_default()
+                            .extend(r.to.into_iter().map(ToWire::link));
+                        if let Some(after) = after {
                             next.push((id, Some(after)));
                         }
                     }

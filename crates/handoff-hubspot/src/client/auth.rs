@@ -276,13 +276,43 @@ impl Auth {
             ("client_secret", client_secret.expose_secret()),
             ("refresh_token", st.refresh_token.expose_secret()),
         ];
-        let sent = self
-            .deps
+        let (body, now) = self.refreshed_token(portal, &form).await?;
+        let expires_at = add(now, Duration::from_secs(body.expires_in));
+        if let Some(rt) = body.refresh_token {
+            st.refresh_token = rt;
+        }
+        st.access = Some((body.access_token.clone(), expires_at));
+        st.generation += 1;
+        tracing::info!(
+            portal_id = portal.0,
+            expires_in_s = body.expires_in,
+            "hubspot oauth token refreshed"
+        );
+        self.persist(portal, st, expires_at).await;
+        Ok(Bearer {
+            token: body.access_token,
+            generation: st.generation,
+        })
+    }
+
+    /// Posts a form to the token endpoint.
+    async fn post_token(&self, form: &[(&str, &str)]) -> reqwest::Result<reqwest::Response> {
+        self.deps
             .http
             .post(&self.deps.token_url)
-            .form(&form)
+            .form(form)
             .send()
-            .await;
+            .await
+    }
+
+    /// The token endpoint's answer to a refresh, and when it came. No answer, a 429 or a 5xx
+    /// is transient (try again in 30 s); any other refusal pauses the portal.
+    async fn refreshed_token(
+        &self,
+        portal: PortalId,
+        form: &[(&str, &str)],
+    ) -> Result<(TokenResponse, Timestamp), HubspotError> {
+        let sent = self.post_token(form).await;
         let now = self.deps.clock.now();
         let transient = |reason, status: Option<u16>| HubspotError::Transient {
             portal,
@@ -309,26 +339,11 @@ impl Auth {
         if !resp.status().is_success() {
             return Err(self.pause(portal, AuthFailure::RefreshRejected));
         }
-        let body: TokenResponse = resp
+        let body = resp
             .json()
             .await
             .map_err(|_| transient(TransientReason::Other, Some(status)))?;
-        let expires_at = add(now, Duration::from_secs(body.expires_in));
-        if let Some(rt) = body.refresh_token {
-            st.refresh_token = rt;
-        }
-        st.access = Some((body.access_token.clone(), expires_at));
-        st.generation += 1;
-        tracing::info!(
-            portal_id = portal.0,
-            expires_in_s = body.expires_in,
-            "hubspot oauth token refreshed"
-        );
-        self.persist(portal, st, expires_at).await;
-        Ok(Bearer {
-            token: body.access_token,
-            generation: st.generation,
-        })
+        Ok((body, now))
     }
 
     async fn persist(&self, portal: PortalId, st: &OAuthState, expires_at: Timestamp) {
@@ -425,11 +440,7 @@ impl Auth {
             },
         };
         let resp = self
-            .deps
-            .http
-            .post(&self.deps.token_url)
-            .form(&form)
-            .send()
+            .post_token(&form)
             .await
             .map_err(|_| failed(None, "client-credentials token request failed"))?;
         let status = resp.status().as_u16();

@@ -231,12 +231,7 @@ impl Budget {
         };
         let _mark = (lane == Lane::General && priority == Priority::Write)
             .then(|| WriteMark::new(&pb.writes_waiting));
-        // One waiter per (lane, priority) polls the limiter; the rest queue FIFO on the gate.
-        let gate = match (lane, priority) {
-            (Lane::Search, _) => &pb.search_gate,
-            (Lane::General, Priority::Write) => &pb.write_gate,
-            (Lane::General, Priority::Read) => &pb.read_gate,
-        };
+        let gate = pb.gate(lane, priority);
         let Ok(_turn) = tokio::time::timeout(self.max_wait, gate.lock()).await else {
             return Err(over(deadline));
         };
@@ -257,31 +252,25 @@ impl Budget {
                 && priority == Priority::Read
                 && *pb.writes_waiting.borrow() > 0
             {
+                // Reads wait while writes are waiting, so writes go first.
                 let mut rx = pb.writes_waiting.subscribe();
-                let waited = tokio::time::timeout(until(now, deadline), async {
-                    let _ = rx.wait_for(|n| *n == 0).await;
-                })
-                .await;
-                if waited.is_err() {
+                let writes_done = rx.wait_for(|n| *n == 0);
+                if tokio::time::timeout(until(now, deadline), writes_done)
+                    .await
+                    .is_err()
+                {
                     return Err(over(deadline));
                 }
                 continue;
             }
-            let limiter = match lane {
-                Lane::General => Some(lock(&pb.general).limiter.clone()),
-                Lane::Search => None,
-            };
-            let limiter_ref = limiter.as_deref().unwrap_or(&pb.search);
-            match limiter_ref.check() {
+            let wait = match pb.take(lane) {
                 Ok(()) => return Ok(()),
-                Err(not_until) => {
-                    let wait = not_until.wait_time_from(limiter_ref.clock().now());
-                    if add(now, wait) > deadline {
-                        return Err(over(add(now, wait)));
-                    }
-                    tokio::time::sleep(wait).await;
-                }
+                Err(wait) => wait,
+            };
+            if add(now, wait) > deadline {
+                return Err(over(add(now, wait)));
             }
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -405,6 +394,27 @@ impl Budget {
 }
 
 impl PortalBudget {
+    /// One waiter per (lane, priority) polls the limiter; the rest queue FIFO on its gate.
+    fn gate(&self, lane: Lane, priority: Priority) -> &tokio::sync::Mutex<()> {
+        match (lane, priority) {
+            (Lane::Search, _) => &self.search_gate,
+            (Lane::General, Priority::Write) => &self.write_gate,
+            (Lane::General, Priority::Read) => &self.read_gate,
+        }
+    }
+
+    /// Takes one request from the lane's limiter, or says how long until one is free.
+    fn take(&self, lane: Lane) -> Result<(), Duration> {
+        let limiter = match lane {
+            Lane::General => Some(lock(&self.general).limiter.clone()),
+            Lane::Search => None,
+        };
+        let limiter = limiter.as_deref().unwrap_or(&self.search);
+        limiter
+            .check()
+            .map_err(|not_until| not_until.wait_time_from(limiter.clock().now()))
+    }
+
     fn cool_down(&self, until_ts: Timestamp) {
         let mut b = lock(&self.blocks);
         b.cooldown_until = Some(b.cooldown_until.map_or(until_ts, |t| t.max(until_ts)));

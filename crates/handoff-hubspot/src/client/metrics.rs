@@ -196,61 +196,34 @@ impl Default for HubspotMetrics {
     }
 }
 
+/// Registers metrics of `$m` into `$r`, one line a metric: `"name" => field: "help",`.
+macro_rules! register {
+    ($r:expr, $m:expr, { $($name:literal => $field:ident: $help:literal,)* }) => {
+        $( $r.register($name, $help, $m.$field.clone()); )*
+    };
+}
+
 impl HubspotMetrics {
     /// A set registered under `handoff_hubspot_*` in `r`.
     pub fn new(r: &mut Registry) -> Self {
         let m = Self::default();
         let h = r.sub_registry_with_prefix("hubspot");
-        h.register(
-            "requests",
-            "HubSpot API requests by method, endpoint and status class",
-            m.requests.clone(),
-        );
-        h.register(
-            "request_seconds",
-            "HubSpot API request duration, by endpoint",
-            m.request_seconds.clone(),
-        );
-        h.register(
-            "rate_limited",
-            "HubSpot 429 answers, by policy (ten_secondly, daily, search)",
-            m.rate_limited.clone(),
-        );
-        h.register(
-            "cooldowns",
-            "Portals that started waiting, by reason",
-            m.cooldowns.clone(),
-        );
-        h.register(
-            "portals_blocked",
-            "Portals waiting now (cooling_down, search_cooling_down, parked)",
-            m.portals_blocked.clone(),
-        );
-        h.register(
-            "retries",
-            "HubSpot requests repeated in place, by reason",
-            m.retries.clone(),
-        );
-        h.register(
-            "token_refreshes",
-            "OAuth access token refreshes, by result (ok, failed)",
-            m.token_refreshes.clone(),
-        );
-        h.register(
-            "portals_paused",
-            "Portals paused by an auth failure until resumed",
-            m.portals_paused.clone(),
-        );
-        h.register(
-            "auth_pauses",
-            "Portals paused by an auth failure, by reason",
-            m.auth_pauses.clone(),
-        );
-        h.register(
-            "write_refusals",
-            "Writes HubSpot refused for a missing required property, by object, code and property",
-            m.write_refusals.clone(),
-        );
+        register!(h, m, {
+            "requests" => requests: "HubSpot API requests by method, endpoint and status class",
+            "request_seconds" => request_seconds: "HubSpot API request duration, by endpoint",
+            "rate_limited" => rate_limited:
+                "HubSpot 429 answers, by policy (ten_secondly, daily, search)",
+            "cooldowns" => cooldowns: "Portals that started waiting, by reason",
+            "portals_blocked" => portals_blocked:
+                "Portals waiting now (cooling_down, search_cooling_down, parked)",
+            "retries" => retries: "HubSpot requests repeated in place, by reason",
+            "token_refreshes" => token_refreshes:
+                "OAuth access token refreshes, by result (ok, failed)",
+            "portals_paused" => portals_paused: "Portals paused by an auth failure until resumed",
+            "auth_pauses" => auth_pauses: "Portals paused by an auth failure, by reason",
+            "write_refusals" => write_refusals:
+                "Writes HubSpot refused for a missing required property, by object, code and property",
+        });
         m
     }
 

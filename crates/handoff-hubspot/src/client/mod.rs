@@ -77,7 +77,7 @@ pub use sequences::{ContactEnrollment, Enrollment, EnrollmentRequest, Sequence, 
 pub use tasks::{NewTask, Task};
 pub use token_info::{TokenScopes, TokenScopesSource};
 pub use token_store::{InMemoryTokenStore, TokenCipher, TokenStore};
-pub use types::{CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};
+pub use types::{BatchResponse, CompanyId, ContactId, CrmObject, OwnerId, PortalId, TaskId};
 pub use users::CrmUser;
 pub use validation::{RefusalCode, WriteRefusal};
 
@@ -173,36 +173,8 @@ impl HubspotClient {
     ) -> Result<Self, ConfigError> {
         cfg.validate()?;
         let base_url = cfg.base_url.trim_end_matches('/').to_owned();
-        let cipher = match cfg.token_key_ref() {
-            Some(key)
-                if cfg
-                    .portals
-                    .iter()
-                    .any(|p| matches!(p.auth, AuthConfig::Oauth { .. })) =>
-            {
-                Some(Arc::new(TokenCipher::from_ref(&key)?))
-            }
-            _ => None,
-        };
-        let mut quotas = Vec::new();
-        let mut creds = Vec::new();
-        let mut playbooks = HashMap::new();
-        for p in &cfg.portals {
-            let time_zone = jiff::tz::TimeZone::get(&p.time_zone).map_err(|_| {
-                ConfigError::Invalid(vec![config::ConfigIssue {
-                    path: format!("portals.{}.time_zone", p.id),
-                    message: "unknown IANA time zone".into(),
-                }])
-            })?;
-            quotas.push(PortalQuota {
-                portal: p.id,
-                quota: p.resolved_quota(cfg.replicas),
-                search: p.search_quota.clone(),
-                time_zone,
-            });
-            creds.push((p.id, load_credentials(p)?));
-            playbooks.insert(p.id, p.playbook.clone());
-        }
+        let cipher = token_cipher(cfg)?;
+        let (quotas, creds, playbooks) = portals_of(cfg)?;
         let retry = RetryPolicy::new(&cfg.retry, deps.jitter.clone());
         let budget = Budget::new(
             quotas,
@@ -289,11 +261,80 @@ impl HubspotClient {
     }
 }
 
+/// Bound on pages per listing (100 records each), against a cursor that never ends.
+const MAX_PAGES: usize = 1_000;
+
 impl Inner {
     /// The path of `resource` in `api` for the configured version (`paths.rs`).
     pub(crate) fn path(&self, api: Api, resource: &str) -> String {
         paths::path(self.api, api, resource)
     }
+
+    /// Every record of a list, following `paging.next.after` from the first page `call` asks
+    /// for; more than [`MAX_PAGES`] pages is an error named after `what` (`owner`, `user`).
+    pub(crate) async fn every_page<T: serde::de::DeserializeOwned>(
+        &self,
+        mut call: transport::Call,
+        what: &str,
+    ) -> Result<Vec<T>, HubspotError> {
+        let mut all = Vec::new();
+        for _ in 0..MAX_PAGES {
+            let page: types::Page<T> = self.send(&call).await?;
+            all.extend(page.results);
+            let Some(after) = types::Paging::after(&page.paging) else {
+                return Ok(all);
+            };
+            call.query.retain(|(key, _)| *key != "after");
+            call.query.push(("after", after));
+        }
+        Err(HubspotError::local(
+            call.portal,
+            &format!("{what}s_paging"),
+            format!("too many {what} pages"),
+        ))
+    }
+}
+
+/// The cipher for stored OAuth tokens, when a portal uses OAuth and a key is configured.
+fn token_cipher(cfg: &HubspotConfig) -> Result<Option<Arc<TokenCipher>>, ConfigError> {
+    let oauth = cfg
+        .portals
+        .iter()
+        .any(|p| matches!(p.auth, AuthConfig::Oauth { .. }));
+    match cfg.token_key_ref() {
+        Some(key) if oauth => Ok(Some(Arc::new(TokenCipher::from_ref(&key)?))),
+        _ => Ok(None),
+    }
+}
+
+/// Each portal's quotas, credentials and playbook name.
+type Portals = (
+    Vec<PortalQuota>,
+    Vec<(PortalId, Credentials)>,
+    HashMap<PortalId, String>,
+);
+
+fn portals_of(cfg: &HubspotConfig) -> Result<Portals, ConfigError> {
+    let mut quotas = Vec::new();
+    let mut creds = Vec::new();
+    let mut playbooks = HashMap::new();
+    for p in &cfg.portals {
+        let time_zone = jiff::tz::TimeZone::get(&p.time_zone).map_err(|_| {
+            ConfigError::Invalid(vec![config::ConfigIssue {
+                path: format!("portals.{}.time_zone", p.id),
+                message: "unknown IANA time zone".into(),
+            }])
+        })?;
+        quotas.push(PortalQuota {
+            portal: p.id,
+            quota: p.resolved_quota(cfg.replicas),
+            search: p.search_quota.clone(),
+            time_zone,
+        });
+        creds.push((p.id, load_credentials(p)?));
+        playbooks.insert(p.id, p.playbook.clone());
+    }
+    Ok((quotas, creds, playbooks))
 }
 
 fn load_credentials(p: &PortalConfig) -> Result<Credentials, ConfigError> {

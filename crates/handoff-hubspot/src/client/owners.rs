@@ -15,10 +15,8 @@ use super::error::HubspotError;
 use super::paths::Api;
 use super::slots::PortalSlots;
 use super::transport::Call;
-use super::types::{OwnerId, Paging, PortalId};
+use super::types::{OwnerId, PortalId};
 
-/// Bound on pages per listing (100 owners each), against a cursor that never ends.
-const MAX_PAGES: usize = 1_000;
 /// An unknown owner id triggers a refresh at most this often per portal.
 const MIN_ON_DEMAND_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -88,14 +86,6 @@ impl Owner {
     }
 }
 
-#[derive(Deserialize)]
-struct OwnersPage {
-    #[serde(default)]
-    results: Vec<Owner>,
-    #[serde(default)]
-    paging: Option<Paging>,
-}
-
 #[derive(Clone)]
 struct Snapshot {
     fetched_at: Timestamp,
@@ -140,27 +130,10 @@ impl HubspotClient {
         portal: PortalId,
         archived: bool,
     ) -> Result<Vec<Owner>, HubspotError> {
-        let mut owners = Vec::new();
-        let mut after: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let mut call = Call::get(portal, self.inner.path(Api::Owners, ""), Priority::Read);
-            call.query.push(("limit", "100".to_owned()));
-            call.query.push(("archived", archived.to_string()));
-            if let Some(a) = &after {
-                call.query.push(("after", a.clone()));
-            }
-            let page: OwnersPage = self.inner.send(&call).await?;
-            owners.extend(page.results);
-            after = Paging::after(&page.paging);
-            if after.is_none() {
-                return Ok(owners);
-            }
-        }
-        Err(HubspotError::local(
-            portal,
-            "owners_paging",
-            "too many owner pages",
-        ))
+        let mut call = Call::get(portal, self.inner.path(Api::Owners, ""), Priority::Read);
+        call.query.push(("limit", "100".to_owned()));
+        call.query.push(("archived", archived.to_string()));
+        self.inner.every_page(call, "owner").await
     }
 
     /// Assignable owners from the cache, refreshed first when older than `owners_refresh_ms`.

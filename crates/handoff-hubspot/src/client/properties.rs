@@ -135,16 +135,25 @@ fn segment(portal: PortalId, name: &str) -> Result<&str, HubspotError> {
     }
 }
 
-/// `Ok(None)` for a 404.
-fn found<T>(r: Result<T, HubspotError>) -> Result<Option<T>, HubspotError> {
-    match r {
-        Ok(v) => Ok(Some(v)),
-        Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 impl HubspotClient {
+    /// `GET` a properties resource; `Ok(None)` for a 404.
+    async fn get_found<T: serde::de::DeserializeOwned>(
+        &self,
+        portal: PortalId,
+        resource: &str,
+    ) -> Result<Option<T>, HubspotError> {
+        let path = self.inner.path(Api::Properties, resource);
+        match self
+            .inner
+            .send(&Call::get(portal, path, Priority::Read))
+            .await
+        {
+            Ok(v) => Ok(Some(v)),
+            Err(e) if e.is_not_found() => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Every (unarchived) property of `object`: `GET …/properties/{object}`.
     #[tracing::instrument(skip_all, fields(portal_id = portal.0, object = object.as_str()))]
     pub async fn properties(
@@ -169,12 +178,7 @@ impl HubspotClient {
         name: &str,
     ) -> Result<Option<PropertyDef>, HubspotError> {
         let resource = format!("{}/{}", object.as_str(), segment(portal, name)?);
-        let path = self.inner.path(Api::Properties, &resource);
-        found(
-            self.inner
-                .send(&Call::get(portal, path, Priority::Read))
-                .await,
-        )
+        self.get_found(portal, &resource).await
     }
 
     /// One property group by name; `None` when HubSpot answers 404.
@@ -186,12 +190,7 @@ impl HubspotClient {
         name: &str,
     ) -> Result<Option<PropertyGroup>, HubspotError> {
         let resource = format!("{}/groups/{}", object.as_str(), segment(portal, name)?);
-        let path = self.inner.path(Api::Properties, &resource);
-        found(
-            self.inner
-                .send(&Call::get(portal, path, Priority::Read))
-                .await,
-        )
+        self.get_found(portal, &resource).await
     }
 
     /// Creates a property group; a 409 (the name exists) is [`Created::AlreadyExists`].

@@ -11,7 +11,8 @@ use jiff::Timestamp;
 
 use super::clock::{add, until};
 use super::config::RetryConfig;
-use super::error::TransientReason;
+use super::error::{ErrorDetail, HubspotError, TransientReason};
+use super::types::PortalId;
 
 /// What a non-2xx status means for us (docs/hubspot.md "Error bodies and status codes").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,6 +169,62 @@ impl RetryPolicy {
     }
 }
 
+/// A failed attempt that may be retried in place: no answer, a 5xx/408/423/477, or a
+/// budget-exempt call's own 429. [`Retryable::decide`] is the one "retry or give up" rule for
+/// all of them.
+#[derive(Debug)]
+pub(crate) struct Retryable {
+    pub(crate) reason: TransientReason,
+    /// The retry-metric label: the reason's name, or `rate_limited` for an exempt call's 429.
+    pub(crate) label: &'static str,
+    /// The least wait the failure asks for (a lock's 2 s, a migration's minute).
+    pub(crate) min_wait: Duration,
+    /// `Retry-After`, when the answer carried one.
+    pub(crate) earliest: Option<Timestamp>,
+    /// Safe to resend: the request is idempotent or certainly was not applied.
+    pub(crate) in_place: bool,
+    pub(crate) detail: ErrorDetail,
+}
+
+impl Retryable {
+    /// The failure when no answer came back. A connect error never reached HubSpot; after any
+    /// other, a non-idempotent request may have been applied.
+    pub(crate) fn unanswered(reason: TransientReason, idempotent: bool, message: String) -> Self {
+        Self {
+            reason,
+            label: reason.as_str(),
+            min_wait: Duration::ZERO,
+            earliest: None,
+            in_place: idempotent || reason == TransientReason::Connect,
+            detail: ErrorDetail {
+                message,
+                ..ErrorDetail::default()
+            },
+        }
+    }
+
+    /// Wait the returned time and try again in place, or give up with the error the caller
+    /// gets (its `retry_at` hands the wait to the job queue).
+    pub(crate) fn decide(
+        self,
+        policy: &RetryPolicy,
+        portal: PortalId,
+        attempt: u32,
+        now: Timestamp,
+    ) -> Result<Duration, HubspotError> {
+        match policy.next(attempt, now, self.min_wait, self.earliest, self.in_place) {
+            Next::RetryIn(wait) => Ok(wait),
+            Next::GiveUp { retry_at } => Err(HubspotError::Transient {
+                portal,
+                reason: self.reason,
+                detail: self.detail,
+                retry_at,
+                maybe_applied: !self.in_place,
+            }),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,5 +305,81 @@ mod tests {
             p.next(1, now(), Duration::ZERO, None, false),
             Next::GiveUp { .. }
         ));
+    }
+
+    fn timed_out(idempotent: bool) -> Retryable {
+        Retryable::unanswered(TransientReason::Timeout, idempotent, "timed out".into())
+    }
+
+    #[test]
+    fn an_unanswered_read_waits_in_place_and_gives_up_after_the_last_attempt() {
+        let p = policy(Jitter::from_fn(|max| max));
+        let portal = PortalId(7);
+        assert_eq!(
+            timed_out(true).decide(&p, portal, 1, now()).unwrap(),
+            Duration::from_millis(500)
+        );
+        let last = timed_out(true).decide(&p, portal, p.max_attempts, now());
+        let Err(HubspotError::Transient {
+            reason,
+            retry_at,
+            maybe_applied,
+            detail,
+            ..
+        }) = last
+        else {
+            panic!("expected a transient error, got {last:?}");
+        };
+        assert_eq!(reason, TransientReason::Timeout);
+        assert!(retry_at > now());
+        assert!(!maybe_applied, "a read cannot have been applied");
+        assert_eq!(detail.message, "timed out");
+    }
+
+    #[test]
+    fn a_create_without_an_answer_goes_to_the_queue_marked_maybe_applied() {
+        let p = policy(Jitter::from_fn(|max| max));
+        let got = timed_out(false).decide(&p, PortalId(7), 1, now());
+        assert!(
+            matches!(
+                got,
+                Err(HubspotError::Transient {
+                    maybe_applied: true,
+                    ..
+                })
+            ),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn a_create_that_could_not_connect_is_resent_in_place() {
+        let p = policy(Jitter::from_fn(|max| max));
+        let unsent = Retryable::unanswered(TransientReason::Connect, false, String::new());
+        assert_eq!(unsent.label, "connect");
+        assert!(unsent.decide(&p, PortalId(7), 1, now()).is_ok());
+    }
+
+    #[test]
+    fn a_lock_waits_at_least_its_minimum_and_a_long_retry_after_goes_to_the_queue() {
+        let p = policy(Jitter::from_fn(|_| 0));
+        let locked = |earliest| Retryable {
+            reason: TransientReason::Locked,
+            label: "locked",
+            min_wait: Duration::from_secs(2),
+            earliest,
+            in_place: true,
+            detail: ErrorDetail::default(),
+        };
+        assert_eq!(
+            locked(None).decide(&p, PortalId(7), 1, now()).unwrap(),
+            Duration::from_secs(2)
+        );
+        let in_an_hour = add(now(), Duration::from_secs(3_600));
+        let got = locked(Some(in_an_hour)).decide(&p, PortalId(7), 1, now());
+        assert!(
+            matches!(got, Err(HubspotError::Transient { retry_at, .. }) if retry_at == in_an_hour),
+            "{got:?}"
+        );
     }
 }

@@ -88,6 +88,23 @@ impl NewTask {
         p
     }
 
+    /// The `batch/create` input: the properties and the association to the contact.
+    fn create_input(&self) -> CreateInput {
+        CreateInput {
+            properties: self.properties(),
+            associations: vec![AssociationSpec {
+                to: ToId {
+                    id: self.contact_id.to_string(),
+                },
+                types: vec![AssociationType {
+                    association_category: "HUBSPOT_DEFINED",
+                    association_type_id: TASK_TO_CONTACT,
+                }],
+            }],
+            object_write_trace_id: self.trace_id.clone(),
+        }
+    }
+
     /// Whether the task would be created without a value for `property`.
     fn lacks(&self, property: &str) -> bool {
         self.properties()
@@ -142,6 +159,38 @@ impl Task {
             self.owner_id,
         )
     }
+}
+
+/// Created tasks with the trace id of the input each answers. Results that echo no trace id
+/// are matched by content, and only when the match is unique — never by position
+/// (docs/hubspot.md "Batch limits and partial failures"); one that matches no single input is
+/// left out.
+fn match_by_content(
+    inputs: &[NewTask],
+    results: Vec<(Option<String>, Task)>,
+) -> Vec<(Option<String>, Task)> {
+    let (mut echoed, silent): (Vec<_>, Vec<_>) =
+        results.into_iter().partition(|(t, _)| t.is_some());
+    let claimed: HashSet<String> = echoed.iter().filter_map(|(t, _)| t.clone()).collect();
+    let mut inputs_by_print: HashMap<_, Vec<&NewTask>> = HashMap::new();
+    for t in inputs.iter().filter(|t| !claimed.contains(&t.trace_id)) {
+        inputs_by_print.entry(t.fingerprint()).or_default().push(t);
+    }
+    let mut results_by_print: HashMap<_, Vec<Task>> = HashMap::new();
+    for (_, task) in silent {
+        results_by_print
+            .entry(task.fingerprint())
+            .or_default()
+            .push(task);
+    }
+    for (print, mut tasks) in results_by_print {
+        if let (Some([input]), 1) = (inputs_by_print.get(&print).map(Vec::as_slice), tasks.len())
+            && let Some(task) = tasks.pop()
+        {
+            echoed.push((Some(input.trace_id.clone()), task));
+        }
+    }
+    echoed
 }
 
 /// `hs_timestamp` is Unix ms or UTC ISO-8601 (docs/hubspot.md "Tasks").
@@ -211,22 +260,7 @@ impl HubspotClient {
         portal: PortalId,
         chunk: Vec<NewTask>,
     ) -> Result<ChunkResults<String, Task>, HubspotError> {
-        let inputs: Vec<CreateInput> = chunk
-            .iter()
-            .map(|t| CreateInput {
-                properties: t.properties(),
-                associations: vec![AssociationSpec {
-                    to: ToId {
-                        id: t.contact_id.to_string(),
-                    },
-                    types: vec![AssociationType {
-                        association_category: "HUBSPOT_DEFINED",
-                        association_type_id: TASK_TO_CONTACT,
-                    }],
-                }],
-                object_write_trace_id: t.trace_id.clone(),
-            })
-            .collect();
+        let inputs: Vec<CreateInput> = chunk.iter().map(NewTask::create_input).collect();
         let body = serde_json::json!({ "inputs": inputs });
         let path = self.inner.path(Api::Objects, "tasks/batch/create");
         let call = Call::post(portal, path, &body, Priority::Write, false)?;
@@ -239,30 +273,7 @@ impl HubspotClient {
             };
             results.push((o.object_write_trace_id.clone(), Task::from_object(id, o)));
         }
-        // Results that echo no trace id are matched by content, and only when the match is
-        // unique — never by position (docs/hubspot.md "Batch limits and partial failures").
-        let (mut echoed, silent): (Vec<_>, Vec<_>) =
-            results.into_iter().partition(|(t, _)| t.is_some());
-        let claimed: HashSet<String> = echoed.iter().filter_map(|(t, _)| t.clone()).collect();
-        let mut inputs_by_print: HashMap<_, Vec<&NewTask>> = HashMap::new();
-        for t in chunk.iter().filter(|t| !claimed.contains(&t.trace_id)) {
-            inputs_by_print.entry(t.fingerprint()).or_default().push(t);
-        }
-        let mut results_by_print: HashMap<_, Vec<Task>> = HashMap::new();
-        for (_, task) in silent {
-            results_by_print
-                .entry(task.fingerprint())
-                .or_default()
-                .push(task);
-        }
-        for (print, mut tasks) in results_by_print {
-            if let (Some([input]), 1) =
-                (inputs_by_print.get(&print).map(Vec::as_slice), tasks.len())
-                && let Some(task) = tasks.pop()
-            {
-                echoed.push((Some(input.trace_id.clone()), task));
-            }
-        }
+        let echoed = match_by_content(&chunk, results);
         let out = attribute(
             &keys,
             echoed,
@@ -316,5 +327,40 @@ mod tests {
         let p = a.properties();
         assert_eq!(p["hs_timestamp"], "1800000000000");
         assert_eq!(p["hs_task_status"], "NOT_STARTED");
+    }
+
+    fn created(id: u64, from: &NewTask) -> Task {
+        Task {
+            id: TaskId(id),
+            status: Some("NOT_STARTED".into()),
+            owner_id: from.owner_id,
+            due_at: Some(from.due_at),
+            subject: Some(from.subject.clone()),
+            properties: Properties::new(),
+        }
+    }
+
+    #[test]
+    fn a_result_without_its_trace_id_is_matched_to_the_one_input_with_its_content() {
+        let due = Timestamp::from_second(1_800_000_000).unwrap();
+        let call = NewTask::new(ContactId(1), "Call", due);
+        let email = NewTask::new(ContactId(2), "Email", due);
+        let results = vec![
+            (Some(call.trace_id.clone()), created(10, &call)),
+            (None, created(11, &email)),
+        ];
+        let mut matched = match_by_content(&[call.clone(), email.clone()], results);
+        matched.sort_by_key(|(_, t)| t.id.0);
+        let traces: Vec<_> = matched.iter().map(|(t, _)| t.clone()).collect();
+        assert_eq!(traces, [Some(call.trace_id), Some(email.trace_id)]);
+    }
+
+    #[test]
+    fn a_result_that_fits_two_inputs_is_matched_to_neither() {
+        let due = Timestamp::from_second(1_800_000_000).unwrap();
+        let a = NewTask::new(ContactId(1), "Call", due);
+        let b = NewTask::new(ContactId(2), "Call", due);
+        let matched = match_by_content(&[a.clone(), b], vec![(None, created(10, &a))]);
+        assert!(matched.is_empty(), "{matched:?}");
     }
 }

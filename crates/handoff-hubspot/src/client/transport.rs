@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use jiff::Timestamp;
+
 use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
@@ -15,9 +17,9 @@ use super::error::{
     AuthFailure, ErrorDetail, ErrorSpecifics, HubspotError, RateLimitPolicy, TransientReason,
     truncate,
 };
-use super::retry::{Next, StatusClass, classify_status, parse_retry_after};
+use super::retry::{Next, Retryable, StatusClass, classify_status, parse_retry_after};
 use super::types::PortalId;
-use super::validation::WriteRefusal;
+use super::validation::{WriteRefusal, log_warnings};
 
 /// A request to send, before auth.
 pub(crate) struct Call {
@@ -68,17 +70,10 @@ impl Call {
         let bytes = serde_json::to_vec(body)
             .map_err(|e| HubspotError::local(portal, "encode", e.to_string()))?;
         Ok(Self {
-            portal,
             method: reqwest::Method::POST,
-            path,
-            query: Vec::new(),
             body: Some(bytes),
-            lane: Lane::General,
-            priority,
             idempotent,
-            app_bearer: None,
-            isolated_auth: false,
-            budget_exempt: false,
+            ..Self::get(portal, path, priority)
         })
     }
 }
@@ -130,42 +125,6 @@ impl ErrorBody {
     }
 }
 
-/// `warnings[]` of a 2xx answer (`{category, message, context}`), optional on every version:
-/// HubSpot reports a value it normalised (`PROPERTY_VALUE_NORMALIZED`) without failing the
-/// write (docs/hubspot.md "Date-versioned API and write validation").
-#[derive(Deserialize)]
-struct Warnings {
-    #[serde(default)]
-    warnings: Vec<Warning>,
-}
-
-#[derive(Deserialize)]
-struct Warning {
-    #[serde(default)]
-    category: Option<String>,
-    #[serde(default)]
-    message: Option<String>,
-}
-
-fn log_warnings(portal: PortalId, path: &str, body: &[u8]) {
-    const KEY: &[u8] = b"\"warnings\"";
-    if !body.windows(KEY.len()).any(|w| w == KEY) {
-        return;
-    }
-    let Ok(found) = serde_json::from_slice::<Warnings>(body) else {
-        return;
-    };
-    for w in found.warnings {
-        tracing::info!(
-            portal_id = portal.0,
-            endpoint = %crate::client::metrics::endpoint_of(path),
-            category = w.category.as_deref().unwrap_or(""),
-            message = %truncate(w.message.unwrap_or_default()),
-            "hubspot accepted a write with a warning"
-        );
-    }
-}
-
 fn header_num<T: std::str::FromStr>(h: &HeaderMap, name: &str) -> Option<T> {
     h.get(name)?.to_str().ok()?.trim().parse().ok()
 }
@@ -178,209 +137,265 @@ fn rate_headers(h: &HeaderMap) -> RateHeaders {
     }
 }
 
+/// An answer as read off the wire.
+struct Reply {
+    status: u16,
+    retry_after: Option<Timestamp>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    /// Decodes a 2xx body as `T`. 204 has no body (the journal's "nothing newer",
+    /// docs/hubspot.md "Journal files"): it decodes as `null`, i.e. `None` for an `Option<T>`.
+    fn decode<T: DeserializeOwned>(&self, portal: PortalId, path: &str) -> Result<T, HubspotError> {
+        let status = self.status;
+        let body: &[u8] = if status == 204 && self.body.is_empty() {
+            b"null"
+        } else {
+            &self.body
+        };
+        log_warnings(portal, path, body);
+        serde_json::from_slice(body)
+            .map_err(|e| HubspotError::local(portal, "decode", format!("status {status}: {e}")))
+    }
+
+    /// What a non-2xx body says, and the rate-limit policy it names.
+    fn detail(&self) -> (ErrorDetail, Option<String>) {
+        let parsed: ErrorBody = serde_json::from_slice(&self.body).unwrap_or_default();
+        let detail = ErrorDetail {
+            status: Some(self.status),
+            category: parsed.category.clone(),
+            message: truncate(parsed.message.clone().unwrap_or_default()),
+            correlation_id: parsed.correlation_id.clone(),
+            specifics: parsed.specifics(),
+        };
+        (detail, parsed.policy_name)
+    }
+}
+
+/// How the next attempt follows a failed one.
+enum Again {
+    /// After this wait; it counts as an attempt.
+    After(Duration),
+    /// At once; it counts as an attempt (a 429's cooldown is waited out in `acquire`).
+    Now,
+    /// At once, uncounted: the token was refreshed after a 401.
+    Reauthed,
+}
+
+fn unanswered(e: reqwest::Error, idempotent: bool) -> Retryable {
+    let reason = if e.is_timeout() {
+        TransientReason::Timeout
+    } else if e.is_connect() {
+        TransientReason::Connect
+    } else {
+        TransientReason::Other
+    };
+    Retryable::unanswered(reason, idempotent, truncate(e.without_url().to_string()))
+}
+
 impl Inner {
     /// Sends `call` with budget, auth and retries; decodes a 2xx body (200, 201 or 207) as `T`.
     pub(crate) async fn send<T: DeserializeOwned>(&self, call: &Call) -> Result<T, HubspotError> {
-        let portal = call.portal;
         let url = format!("{}{}", self.base_url, call.path);
         let mut attempt = 0u32;
         let mut reauthed = false;
         loop {
             attempt += 1;
-            if !call.budget_exempt {
-                self.budget
-                    .acquire(portal, call.lane, call.priority)
-                    .await?;
-            }
-            let bearer = match &call.app_bearer {
-                Some(token) => Bearer {
-                    token: token.clone(),
-                    generation: 0,
-                },
-                None => self.auth.bearer(portal).await?,
-            };
-            let mut rb = self
-                .http
-                .request(call.method.clone(), &url)
-                .bearer_auth(bearer.token.expose_secret());
-            if !call.query.is_empty() {
-                rb = rb.query(&call.query);
-            }
-            if let Some(body) = &call.body {
-                rb = rb
-                    .header(CONTENT_TYPE, "application/json")
-                    .body(body.clone());
-            }
+            let bearer = self.ready(call).await?;
             let started = std::time::Instant::now();
-            let sent = rb.send().await;
+            let sent = self.request(call, &url, &bearer).send().await;
             let now = self.clock.now();
-            let resp = match sent {
-                Ok(r) => r,
+            let again = match sent {
                 Err(e) => {
                     let seconds = started.elapsed().as_secs_f64();
                     self.metrics
                         .request(&call.method, &call.path, None, seconds);
-                    let reason = if e.is_timeout() {
-                        TransientReason::Timeout
-                    } else if e.is_connect() {
-                        TransientReason::Connect
-                    } else {
-                        TransientReason::Other
-                    };
-                    // A connect error never reached HubSpot; anything else may have been applied.
-                    let in_place = call.idempotent || reason == TransientReason::Connect;
-                    let detail = ErrorDetail {
-                        message: truncate(e.without_url().to_string()),
-                        ..ErrorDetail::default()
-                    };
-                    match self
-                        .retry
-                        .next(attempt, now, Duration::ZERO, None, in_place)
-                    {
-                        Next::RetryIn(wait) => {
-                            self.metrics.retry(reason.as_str());
-                            tracing::debug!(
-                                portal_id = portal.0,
-                                attempt,
-                                reason = reason.as_str(),
-                                "hubspot request failed; retrying"
-                            );
-                            tokio::time::sleep(wait).await;
-                            continue;
-                        }
-                        Next::GiveUp { retry_at } => {
-                            return Err(HubspotError::Transient {
-                                portal,
-                                reason,
-                                detail,
-                                retry_at,
-                                maybe_applied: !in_place,
-                            });
-                        }
+                    self.retry_or_give_up(
+                        call.portal,
+                        attempt,
+                        now,
+                        unanswered(e, call.idempotent),
+                    )?
+                }
+                Ok(resp) => {
+                    let reply = self.read(call, resp, now, started).await;
+                    if (200..300).contains(&reply.status) {
+                        return reply.decode(call.portal, &call.path);
                     }
+                    let generation = (!reauthed).then_some(bearer.generation);
+                    self.after_error(call, &reply, attempt, now, generation)
+                        .await?
                 }
             };
-            let status = resp.status().as_u16();
-            if call.lane == Lane::General {
-                self.budget.observe(portal, rate_headers(resp.headers()));
-            }
-            let retry_after = resp
-                .headers()
-                .get(RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, now));
-            let body = resp.bytes().await.unwrap_or_default();
-            let seconds = started.elapsed().as_secs_f64();
-            self.metrics
-                .request(&call.method, &call.path, Some(status), seconds);
-            if (200..300).contains(&status) {
-                // 204 has no body (the journal's "nothing newer", docs/hubspot.md "Journal files"):
-                // it decodes as `null`, i.e. `None` for an `Option<T>`.
-                let body: &[u8] = if status == 204 && body.is_empty() {
-                    b"null"
-                } else {
-                    &body
-                };
-                log_warnings(portal, &call.path, body);
-                return serde_json::from_slice(body).map_err(|e| {
-                    HubspotError::local(portal, "decode", format!("status {status}: {e}"))
-                });
-            }
-            let parsed: ErrorBody = serde_json::from_slice(&body).unwrap_or_default();
-            let detail = ErrorDetail {
-                status: Some(status),
-                category: parsed.category.clone(),
-                message: truncate(parsed.message.clone().unwrap_or_default()),
-                correlation_id: parsed.correlation_id.clone(),
-                specifics: parsed.specifics(),
-            };
-            match classify_status(status) {
-                StatusClass::Unauthorized if call.isolated_auth => {
-                    return Err(HubspotError::Permanent { portal, detail });
-                }
-                StatusClass::Unauthorized => {
-                    if reauthed {
-                        return Err(self.auth.pause(portal, AuthFailure::TokenRejected));
-                    }
-                    self.auth.after_401(portal, bearer.generation).await?;
-                    self.metrics.retry("unauthorized");
+            match again {
+                Again::After(wait) => tokio::time::sleep(wait).await,
+                Again::Now => {}
+                Again::Reauthed => {
                     reauthed = true;
                     attempt -= 1;
                 }
-                StatusClass::RateLimited if call.budget_exempt => {
-                    // The call's own limit, not the portal's: wait it out here, no cooldown.
-                    match self
-                        .retry
-                        .next(attempt, now, Duration::ZERO, retry_after, true)
-                    {
-                        Next::RetryIn(wait) => {
-                            self.metrics.retry("rate_limited");
-                            tokio::time::sleep(wait).await;
-                        }
-                        Next::GiveUp { retry_at } => {
-                            return Err(HubspotError::Transient {
-                                portal,
-                                reason: TransientReason::Other,
-                                detail,
-                                retry_at,
-                                maybe_applied: false,
-                            });
-                        }
-                    }
-                }
-                StatusClass::RateLimited => {
-                    let (policy, at) = self.budget.on_429(
-                        portal,
-                        call.lane,
-                        parsed.policy_name.as_deref(),
-                        retry_after,
-                    );
-                    self.metrics.rate_limited(policy.as_str());
-                    let in_place = policy != RateLimitPolicy::Daily;
-                    // The cooldown itself is waited out in `acquire`.
-                    if let Next::GiveUp { .. } =
-                        self.retry
-                            .next(attempt, now, Duration::ZERO, Some(at), in_place)
-                    {
-                        return Err(HubspotError::RateLimited {
-                            portal,
-                            policy,
-                            retry_at: at,
-                        });
-                    }
-                    self.metrics.retry("rate_limited");
-                }
-                StatusClass::Transient { reason, min_wait } => {
-                    let in_place = call.idempotent || reason == TransientReason::Locked;
-                    match self
-                        .retry
-                        .next(attempt, now, min_wait, retry_after, in_place)
-                    {
-                        Next::RetryIn(wait) => {
-                            self.metrics.retry(reason.as_str());
-                            tracing::debug!(
-                                portal_id = portal.0,
-                                attempt,
-                                status,
-                                "hubspot request failed; retrying"
-                            );
-                            tokio::time::sleep(wait).await;
-                        }
-                        Next::GiveUp { retry_at } => {
-                            return Err(HubspotError::Transient {
-                                portal,
-                                reason,
-                                detail,
-                                retry_at,
-                                maybe_applied: !in_place,
-                            });
-                        }
-                    }
-                }
-                StatusClass::Permanent => {
-                    return Err(HubspotError::Permanent { portal, detail });
-                }
             }
         }
+    }
+
+    /// Waits for the portal's budget (unless the call is exempt) and picks the token.
+    async fn ready(&self, call: &Call) -> Result<Bearer, HubspotError> {
+        if !call.budget_exempt {
+            self.budget
+                .acquire(call.portal, call.lane, call.priority)
+                .await?;
+        }
+        match &call.app_bearer {
+            Some(token) => Ok(Bearer {
+                token: token.clone(),
+                generation: 0,
+            }),
+            None => self.auth.bearer(call.portal).await,
+        }
+    }
+
+    fn request(&self, call: &Call, url: &str, bearer: &Bearer) -> reqwest::RequestBuilder {
+        let mut rb = self
+            .http
+            .request(call.method.clone(), url)
+            .bearer_auth(bearer.token.expose_secret());
+        if !call.query.is_empty() {
+            rb = rb.query(&call.query);
+        }
+        if let Some(body) = &call.body {
+            rb = rb
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+        }
+        rb
+    }
+
+    /// Reads the answer: feeds its rate-limit headers to the budget and records the request.
+    async fn read(
+        &self,
+        call: &Call,
+        resp: reqwest::Response,
+        now: Timestamp,
+        started: std::time::Instant,
+    ) -> Reply {
+        let status = resp.status().as_u16();
+        if call.lane == Lane::General {
+            self.budget
+                .observe(call.portal, rate_headers(resp.headers()));
+        }
+        let retry_after = resp
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, now));
+        let body = resp.bytes().await.map(Vec::from).unwrap_or_default();
+        let seconds = started.elapsed().as_secs_f64();
+        self.metrics
+            .request(&call.method, &call.path, Some(status), seconds);
+        Reply {
+            status,
+            retry_after,
+            body,
+        }
+    }
+
+    /// A non-2xx answer: how to try again, or the error to return. `generation` is the token's
+    /// when a 401 may still refresh it (`None` once it has been refreshed).
+    async fn after_error(
+        &self,
+        call: &Call,
+        reply: &Reply,
+        attempt: u32,
+        now: Timestamp,
+        generation: Option<u64>,
+    ) -> Result<Again, HubspotError> {
+        let portal = call.portal;
+        let (detail, policy_name) = reply.detail();
+        let retryable = |reason, label, min_wait, in_place| Retryable {
+            reason,
+            label,
+            min_wait,
+            earliest: reply.retry_after,
+            in_place,
+            detail: detail.clone(),
+        };
+        let failure = match classify_status(reply.status) {
+            StatusClass::Permanent => return Err(HubspotError::Permanent { portal, detail }),
+            StatusClass::Unauthorized if call.isolated_auth => {
+                return Err(HubspotError::Permanent { portal, detail });
+            }
+            StatusClass::Unauthorized => {
+                let Some(generation) = generation else {
+                    return Err(self.auth.pause(portal, AuthFailure::TokenRejected));
+                };
+                self.auth.after_401(portal, generation).await?;
+                self.metrics.retry("unauthorized");
+                return Ok(Again::Reauthed);
+            }
+            // The call's own limit, not the portal's: wait it out here, no cooldown.
+            StatusClass::RateLimited if call.budget_exempt => {
+                retryable(TransientReason::Other, "rate_limited", Duration::ZERO, true)
+            }
+            StatusClass::RateLimited => {
+                return self.cool_down(call, attempt, now, reply, policy_name.as_deref());
+            }
+            StatusClass::Transient { reason, min_wait } => {
+                let in_place = call.idempotent || reason == TransientReason::Locked;
+                retryable(reason, reason.as_str(), min_wait, in_place)
+            }
+        };
+        self.retry_or_give_up(portal, attempt, now, failure)
+    }
+
+    /// A 429 on the portal's budget: the budget cools the portal down (the cooldown itself is
+    /// waited out in `acquire`); a daily limit goes back to the queue at once.
+    fn cool_down(
+        &self,
+        call: &Call,
+        attempt: u32,
+        now: Timestamp,
+        reply: &Reply,
+        policy_name: Option<&str>,
+    ) -> Result<Again, HubspotError> {
+        let portal = call.portal;
+        let (policy, at) = self
+            .budget
+            .on_429(portal, call.lane, policy_name, reply.retry_after);
+        self.metrics.rate_limited(policy.as_str());
+        let in_place = policy != RateLimitPolicy::Daily;
+        if let Next::GiveUp { .. } =
+            self.retry
+                .next(attempt, now, Duration::ZERO, Some(at), in_place)
+        {
+            return Err(HubspotError::RateLimited {
+                portal,
+                policy,
+                retry_at: at,
+            });
+        }
+        self.metrics.retry("rate_limited");
+        Ok(Again::Now)
+    }
+
+    /// The one "retry or give up" step: a wait to sleep (counted and logged), or the error.
+    fn retry_or_give_up(
+        &self,
+        portal: PortalId,
+        attempt: u32,
+        now: Timestamp,
+        failure: Retryable,
+    ) -> Result<Again, HubspotError> {
+        let (label, status) = (failure.label, failure.detail.status);
+        let wait = failure.decide(&self.retry, portal, attempt, now)?;
+        self.metrics.retry(label);
+        tracing::debug!(
+            portal_id = portal.0,
+            attempt,
+            reason = label,
+            status,
+            "hubspot request failed; retrying"
+        );
+        Ok(Again::After(wait))
     }
 }

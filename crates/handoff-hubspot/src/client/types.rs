@@ -232,6 +232,15 @@ impl Paging {
     }
 }
 
+/// One page of a list that pages with `paging.next.after` (owners, users).
+#[derive(Debug, Deserialize)]
+pub(crate) struct Page<T> {
+    #[serde(default = "Vec::new")]
+    pub(crate) results: Vec<T>,
+    #[serde(default)]
+    pub(crate) paging: Option<Paging>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,11 +19,9 @@ use super::error::HubspotError;
 use super::paths::Api;
 use super::slots::PortalSlots;
 use super::transport::Call;
-use super::types::{Paging, PortalId};
+use super::types::PortalId;
 use super::user_availability::{Status, UserAvailability};
 
-/// Bound on pages per listing (100 users each), against a cursor that never ends.
-const MAX_PAGES: usize = 1_000;
 /// Requested explicitly: the default answer holds none of them (docs/hubspot.md "CRM user
 /// availability properties").
 const PROPERTIES: &str = "hs_internal_user_id,hs_email,hs_availability_status,hs_standard_time_zone,hs_working_hours,hs_out_of_office_hours";
@@ -68,14 +66,6 @@ impl CrmUser {
     }
 }
 
-#[derive(Deserialize)]
-struct UsersPage {
-    #[serde(default)]
-    results: Vec<CrmUser>,
-    #[serde(default)]
-    paging: Option<Paging>,
-}
-
 #[derive(Clone)]
 struct Snapshot {
     fetched_at: Timestamp,
@@ -88,6 +78,51 @@ struct CacheState {
     snapshot: Option<Snapshot>,
     tried_at: Option<Timestamp>,
     failure: Option<HubspotError>,
+}
+
+impl CacheState {
+    /// After a failed read: the cached users while they may still serve, or the error. A
+    /// refusal (e.g. 403: the app lost `crm.objects.users.read`) or a list too old to be
+    /// HubSpot's word any more drops the cache: routing falls back to the roster as written.
+    fn after_failure(
+        &mut self,
+        portal: PortalId,
+        e: HubspotError,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> Result<Option<Arc<[CrmUser]>>, HubspotError> {
+        let refused = matches!(
+            e,
+            HubspotError::Permanent { .. } | HubspotError::Auth { .. }
+        );
+        let too_old = self
+            .snapshot
+            .as_ref()
+            .is_some_and(|s| until(s.fetched_at, now) > ttl.saturating_mul(MAX_STALE_REFRESHES));
+        self.failure = Some(e.clone());
+        if refused || too_old {
+            if self.snapshot.take().is_some() {
+                tracing::warn!(
+                    portal_id = portal.0,
+                    error.code = e.code(),
+                    refused,
+                    "hubspot users refused; cached availability dropped"
+                );
+            }
+            return Err(e);
+        }
+        let Some(s) = &self.snapshot else {
+            return Err(e);
+        };
+        let age_s = until(s.fetched_at, now).as_secs();
+        tracing::warn!(
+            portal_id = portal.0,
+            error.code = e.code(),
+            age_s,
+            "hubspot user refresh failed; serving cached availability"
+        );
+        Ok(Some(s.users.clone()))
+    }
 }
 
 /// After this many intervals without a successful read, cached availability is dropped.
@@ -114,32 +149,16 @@ impl HubspotClient {
     /// Every active CRM user with the availability properties, following `paging.next.after`.
     #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
     pub async fn list_users(&self, portal: PortalId) -> Result<Vec<CrmUser>, HubspotError> {
-        let mut users = Vec::new();
-        let mut after: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let mut call = Call::get(
-                portal,
-                self.inner.path(Api::Objects, "users"),
-                Priority::Read,
-            );
-            call.query.push(("limit", "100".to_owned()));
-            call.query.push(("archived", "false".to_owned()));
-            call.query.push(("properties", PROPERTIES.to_owned()));
-            if let Some(a) = &after {
-                call.query.push(("after", a.clone()));
-            }
-            let page: UsersPage = self.inner.send(&call).await?;
-            users.extend(page.results.into_iter().filter(|u| !u.archived));
-            after = Paging::after(&page.paging);
-            if after.is_none() {
-                return Ok(users);
-            }
-        }
-        Err(HubspotError::local(
+        let mut call = Call::get(
             portal,
-            "users_paging",
-            "too many user pages",
-        ))
+            self.inner.path(Api::Objects, "users"),
+            Priority::Read,
+        );
+        call.query.push(("limit", "100".to_owned()));
+        call.query.push(("archived", "false".to_owned()));
+        call.query.push(("properties", PROPERTIES.to_owned()));
+        let users: Vec<CrmUser> = self.inner.every_page(call, "user").await?;
+        Ok(users.into_iter().filter(|u| !u.archived).collect())
     }
 
     /// The shortest `availability.refresh_ms` of the portals that read availability from
@@ -190,42 +209,7 @@ impl HubspotClient {
                 state.failure = None;
                 Ok(Some(users))
             }
-            Err(e) => {
-                let refused = matches!(
-                    e,
-                    HubspotError::Permanent { .. } | HubspotError::Auth { .. }
-                );
-                let too_old = state.snapshot.as_ref().is_some_and(|s| {
-                    until(s.fetched_at, now) > ttl.saturating_mul(MAX_STALE_REFRESHES)
-                });
-                state.failure = Some(e.clone());
-                if refused || too_old {
-                    // Refused (e.g. 403: the app lost `crm.objects.users.read`) or too old to
-                    // be HubSpot's word any more: routing falls back to the roster as written.
-                    if state.snapshot.take().is_some() {
-                        tracing::warn!(
-                            portal_id = portal.0,
-                            error.code = e.code(),
-                            refused,
-                            "hubspot users refused; cached availability dropped"
-                        );
-                    }
-                    return Err(e);
-                }
-                match &state.snapshot {
-                    Some(s) => {
-                        let age_s = until(s.fetched_at, now).as_secs();
-                        tracing::warn!(
-                            portal_id = portal.0,
-                            error.code = e.code(),
-                            age_s,
-                            "hubspot user refresh failed; serving cached availability"
-                        );
-                        Ok(Some(s.users.clone()))
-                    }
-                    None => Err(e),
-                }
-            }
+            Err(e) => state.after_failure(portal, e, now, ttl),
         }
     }
 

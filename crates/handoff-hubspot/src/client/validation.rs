@@ -5,12 +5,15 @@
 //! `MISSING_CONDITIONAL_REQUIRED_PROPERTY` in `errors[].code`, the property in
 //! `errors[].context.propertyName`. This module reads such a refusal out of a per-input batch
 //! error or a whole-request error body, the same way on every API version (whether the older
-//! paths are exempt is unverified, so v3 answers are read the same way).
+//! paths are exempt is unverified, so v3 answers are read the same way). It also logs the
+//! `warnings[]` of a write HubSpot accepted.
 
 use std::fmt;
 
+use serde::Deserialize;
+
 use super::error::truncate;
-use super::types::{Context, ErrorEntry, StandardError};
+use super::types::{Context, ErrorEntry, PortalId, StandardError};
 
 /// Which rule refused the write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -140,6 +143,43 @@ impl fmt::Display for WriteRefusal {
         } else {
             write!(f, "{} {}", self.code.as_str(), self.properties.join(", "))
         }
+    }
+}
+
+/// `warnings[]` of a 2xx answer (`{category, message, context}`), optional on every version:
+/// HubSpot reports a value it normalised (`PROPERTY_VALUE_NORMALIZED`) without failing the
+/// write (docs/hubspot.md "Date-versioned API and write validation").
+#[derive(Deserialize)]
+struct Warnings {
+    #[serde(default)]
+    warnings: Vec<Warning>,
+}
+
+#[derive(Deserialize)]
+struct Warning {
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    message: Option<String>,
+}
+
+/// Logs each warning of an accepted write, once, without failing it.
+pub(crate) fn log_warnings(portal: PortalId, path: &str, body: &[u8]) {
+    const KEY: &[u8] = b"\"warnings\"";
+    if !body.windows(KEY.len()).any(|w| w == KEY) {
+        return;
+    }
+    let Ok(found) = serde_json::from_slice::<Warnings>(body) else {
+        return;
+    };
+    for w in found.warnings {
+        tracing::info!(
+            portal_id = portal.0,
+            endpoint = %crate::client::metrics::endpoint_of(path),
+            category = w.category.as_deref().unwrap_or(""),
+            message = %truncate(w.message.unwrap_or_default()),
+            "hubspot accepted a write with a warning"
+        );
     }
 }
 

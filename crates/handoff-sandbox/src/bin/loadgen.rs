@@ -67,51 +67,24 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let secret = SecretString::from(args.secret.clone());
     // A URL that cannot be signed is refused before anything is sent.
     sign_v3(&secret, "POST", &public_url, b"", "0")?;
-    let bodies: Arc<Vec<Vec<u8>>> = Arc::new(
-        (0..args.deliveries)
-            .map(|d| body(d, args.events, args.id_offset))
-            .collect(),
-    );
+    let bodies: Vec<Vec<u8>> = (0..args.deliveries)
+        .map(|d| body(d, args.events, args.id_offset))
+        .collect();
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
-    let next = Arc::new(AtomicUsize::new(0));
+    let target = Arc::new(Target {
+        client,
+        url: args.url.clone(),
+        public_url,
+        secret,
+        bodies,
+        next: AtomicUsize::new(0),
+    });
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..args.concurrency {
-        let (client, bodies, next) = (client.clone(), bodies.clone(), next.clone());
-        let (url, public_url, secret) = (args.url.clone(), public_url.clone(), secret.clone());
-        tasks.spawn(async move {
-            let mut latencies = Vec::new();
-            let mut failures = 0usize;
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(body) = bodies.get(i) else { break };
-                let ts = SystemTime::now()
-                    .duration_since(UNIX_EPOCH)
-                    .unwrap_or_default()
-                    .as_millis()
-                    .to_string();
-                let Ok(sig) = sign_v3(&secret, "POST", &public_url, body, &ts) else {
-                    failures += 1;
-                    continue;
-                };
-                let sent = Instant::now();
-                let result = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .header("x-hubspot-signature-v3", sig)
-                    .header("x-hubspot-request-timestamp", ts)
-                    .body(body.clone())
-                    .send()
-                    .await;
-                match result {
-                    Ok(r) if r.status().is_success() => latencies.push(sent.elapsed()),
-                    _ => failures += 1,
-                }
-            }
-            (latencies, failures)
-        });
+        tasks.spawn(send_share(target.clone()));
     }
     let mut latencies: Vec<Duration> = Vec::with_capacity(args.deliveries);
     let mut failures = 0;
@@ -120,7 +93,61 @@ async fn run(args: Args) -> anyhow::Result<()> {
         latencies.extend(l);
         failures += f;
     }
-    let elapsed = started.elapsed();
+    report(&args, latencies, failures, started.elapsed());
+    if failures > 0 {
+        anyhow::bail!("{failures} deliveries were not acknowledged");
+    }
+    Ok(())
+}
+
+/// Where and what to send; the senders share it and take the next body in turn.
+struct Target {
+    client: reqwest::Client,
+    url: String,
+    public_url: String,
+    secret: SecretString,
+    bodies: Vec<Vec<u8>>,
+    next: AtomicUsize,
+}
+
+/// One sender: takes bodies until none are left; returns the ack latencies and the failures.
+async fn send_share(target: Arc<Target>) -> (Vec<Duration>, usize) {
+    let mut latencies = Vec::new();
+    let mut failures = 0usize;
+    loop {
+        let i = target.next.fetch_add(1, Ordering::Relaxed);
+        let Some(body) = target.bodies.get(i) else {
+            break;
+        };
+        let ts = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis()
+            .to_string();
+        let Ok(sig) = sign_v3(&target.secret, "POST", &target.public_url, body, &ts) else {
+            failures += 1;
+            continue;
+        };
+        let sent = Instant::now();
+        let result = target
+            .client
+            .post(&target.url)
+            .header("content-type", "application/json")
+            .header("x-hubspot-signature-v3", sig)
+            .header("x-hubspot-request-timestamp", ts)
+            .body(body.clone())
+            .send()
+            .await;
+        match result {
+            Ok(r) if r.status().is_success() => latencies.push(sent.elapsed()),
+            _ => failures += 1,
+        }
+    }
+    (latencies, failures)
+}
+
+/// Prints the run's counts, throughput and ack latency percentiles.
+fn report(args: &Args, mut latencies: Vec<Duration>, failures: usize, elapsed: Duration) {
     latencies.sort();
     let pct = |p: f64| -> f64 {
         if latencies.is_empty() {
@@ -151,8 +178,4 @@ async fn run(args: Args) -> anyhow::Result<()> {
         pct(0.99),
         pct(1.0)
     );
-    if failures > 0 {
-        anyhow::bail!("{failures} deliveries were not acknowledged");
-    }
-    Ok(())
 }

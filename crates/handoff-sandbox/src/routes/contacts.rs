@@ -17,7 +17,8 @@ use super::ApiVersion;
 use super::{IdStr, batch_response, check_inputs, de_props, not_found_error};
 use crate::Sandbox;
 use crate::error::{ApiError, HsJson, HsQuery, parse_id};
-use crate::state::{Kind, Record, Select, check_writable, now_ms, render};
+use crate::state::{Crm, Kind, Record, Select, check_writable, now_ms, render};
+use crate::validation::Missing;
 
 /// The query; `properties` and `associations` may be comma lists, repeated, or both.
 #[derive(Debug, Default)]
@@ -153,24 +154,7 @@ pub(super) async fn batch_update(
     let started = now_ms();
     validate(&sb, &body.inputs)?;
     let mut crm = sb.crm();
-    // Conditional property rules judge the contact as it would be after the write.
-    let refused: Vec<_> = body
-        .inputs
-        .iter()
-        .map(|i| {
-            let rec =
-                i.id.parse()
-                    .and_then(|id| crm.find(Kind::Contact, id, false))?;
-            let mut after = rec.properties.clone();
-            for (k, v) in &i.properties {
-                match v.is_empty() {
-                    true => after.remove(k),
-                    false => after.insert(k.clone(), v.clone()),
-                };
-            }
-            crm.validation.check(Kind::Contact, &after, false)
-        })
-        .collect();
+    let refused = refusals(&crm, &body.inputs);
     if let Some(m) = refused.iter().flatten().find(|m| m.whole_request) {
         return Err(m.request_error());
     }
@@ -178,11 +162,8 @@ pub(super) async fn batch_update(
     let mut errors = Vec::new();
     for (input, refused) in body.inputs.into_iter().zip(refused) {
         if let Some(m) = refused {
-            let mut e = m.input_error(("ids", input.id.0.clone()));
-            if let Some(trace) = input.object_write_trace_id {
-                e["context"]["objectWriteTraceId"] = json!([trace]);
-            }
-            errors.push(e);
+            let e = m.input_error(("ids", input.id.0.clone()));
+            errors.push(traced(e, input.object_write_trace_id));
             continue;
         }
         let names: Vec<String> = input.properties.keys().cloned().collect();
@@ -200,13 +181,39 @@ pub(super) async fn batch_update(
                 results.push(o);
             }
             None => {
-                let mut e = not_found_error("CONTACT", vec![input.id.0.clone()]);
-                if let Some(trace) = input.object_write_trace_id {
-                    e["context"]["objectWriteTraceId"] = json!([trace]);
-                }
-                errors.push(e);
+                let e = not_found_error("CONTACT", vec![input.id.0.clone()]);
+                errors.push(traced(e, input.object_write_trace_id));
             }
         }
     }
     Ok(batch_response(v, StatusCode::OK, results, errors, started))
+}
+
+/// Each input's refusal by the portal's required-property rules; conditional rules judge the
+/// contact as it would be after the write.
+fn refusals(crm: &Crm, inputs: &[UpdateInput]) -> Vec<Option<Missing>> {
+    inputs
+        .iter()
+        .map(|i| {
+            let rec =
+                i.id.parse()
+                    .and_then(|id| crm.find(Kind::Contact, id, false))?;
+            let mut after = rec.properties.clone();
+            for (k, v) in &i.properties {
+                match v.is_empty() {
+                    true => after.remove(k),
+                    false => after.insert(k.clone(), v.clone()),
+                };
+            }
+            crm.validation.check(Kind::Contact, &after, false)
+        })
+        .collect()
+}
+
+/// An input's error, with the trace id it was sent with.
+fn traced(mut error: Value, trace: Option<String>) -> Value {
+    if let Some(trace) = trace {
+        error["context"]["objectWriteTraceId"] = json!([trace]);
+    }
+    error
 }

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ApiVersion;
-use super::tasks::{CreateBody, CreateInput};
+use super::tasks::{CreateBody, CreateInput, create_each};
 use super::{IdStr, batch_response, check_inputs, de_props, not_found_error};
 use crate::Sandbox;
 use crate::error::{ApiError, HsJson};
@@ -108,43 +108,7 @@ pub(super) async fn batch_create(
             "Leads have not been set up in this account",
         ));
     }
-    let mut results = Vec::new();
-    let mut errors = Vec::new();
-    // A required property is checked first; in whole-request mode nothing is created.
-    let checked: Vec<_> = body
-        .inputs
-        .into_iter()
-        .map(|i| (crm.validation.check(Kind::Lead, &i.properties, true), i))
-        .collect();
-    if let Some((Some(m), _)) = checked.iter().find(|(m, i)| {
-        m.as_ref()
-            .is_some_and(|m| m.whole_request || i.object_write_trace_id.is_none())
-    }) {
-        return Err(m.request_error());
-    }
-    for (missing, input) in checked {
-        let trace = input.object_write_trace_id.clone();
-        if let (Some(m), Some(t)) = (missing, &trace) {
-            errors.push(m.input_error(("objectWriteTraceId", t.clone())));
-            continue;
-        }
-        match (build(&mut crm, input, started), trace) {
-            (Ok(rec), _) => {
-                let mut o = render(Kind::Lead, &rec, Select::All);
-                if let Some(trace) = &rec.trace_id {
-                    o["objectWriteTraceId"] = json!(trace);
-                }
-                results.push(o);
-                crm.insert(Kind::Lead, rec);
-            }
-            (Err(why), Some(trace)) => errors.push(
-                ApiError::validation(why)
-                    .with_context("objectWriteTraceId", vec![trace])
-                    .body(),
-            ),
-            (Err(why), None) => return Err(ApiError::validation(why)),
-        }
-    }
+    let (results, errors) = create_each(&mut crm, Kind::Lead, body.inputs, (started, build))?;
     Ok(batch_response(
         v,
         StatusCode::CREATED,

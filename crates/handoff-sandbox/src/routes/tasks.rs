@@ -12,7 +12,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::ApiVersion;
 use super::{IdStr, batch_response, check_inputs, de_props};
@@ -154,19 +154,47 @@ pub(super) async fn batch_create(
     let started = now_ms();
     check_inputs(body.inputs.len(), 100)?;
     let mut crm = sb.crm();
+    let (results, errors) = create_each(&mut crm, Kind::Task, body.inputs, (started, build))?;
+    Ok(batch_response(
+        v,
+        StatusCode::CREATED,
+        results,
+        errors,
+        started,
+    ))
+}
+
+/// Turns one input into a record of its kind, or says why not.
+pub(super) type Build = fn(&mut Crm, CreateInput, i64) -> Result<Record, String>;
+
+/// Creates a batch's inputs (tasks here, leads in `leads.rs`): the properties the portal
+/// requires are checked first for every input, then each is built; a refusal that cannot be
+/// told apart (no trace id, or the portal refuses whole requests) refuses the request and
+/// creates nothing. Returns the created records and the per-input errors, in input order.
+pub(super) fn create_each(
+    crm: &mut Crm,
+    kind: Kind,
+    inputs: Vec<CreateInput>,
+    (started, build): (i64, Build),
+) -> Result<(Vec<Value>, Vec<Value>), ApiError> {
+    let checked: Vec<_> = inputs
+        .into_iter()
+        .map(|i| (crm.validation.check(kind, &i.properties, true), i))
+        .collect();
+    if let Some((Some(m), _)) = checked.iter().find(|(m, i)| {
+        m.as_ref()
+            .is_some_and(|m| m.whole_request || i.object_write_trace_id.is_none())
+    }) {
+        return Err(m.request_error());
+    }
     let mut built = Vec::new();
-    for input in body.inputs {
+    for (missing, input) in checked {
         let trace = input.object_write_trace_id.clone();
-        if let Some(missing) = crm.validation.check(Kind::Task, &input.properties, true) {
-            match trace {
-                Some(t) if !missing.whole_request => {
-                    built.push(Err(missing.input_error(("objectWriteTraceId", t))));
-                    continue;
-                }
-                _ => return Err(missing.request_error()),
-            }
+        if let (Some(m), Some(t)) = (missing, &trace) {
+            built.push(Err(m.input_error(("objectWriteTraceId", t.clone()))));
+            continue;
         }
-        match (build(&mut crm, input, started), trace) {
+        match (build(crm, input, started), trace) {
             (Ok(rec), _) => built.push(Ok(rec)),
             (Err(why), Some(trace)) => built.push(Err(ApiError::validation(why)
                 .with_context("objectWriteTraceId", vec![trace])
@@ -179,23 +207,17 @@ pub(super) async fn batch_create(
     for outcome in built {
         match outcome {
             Ok(rec) => {
-                let mut o = render(Kind::Task, &rec, Select::All);
+                let mut o = render(kind, &rec, Select::All);
                 if let Some(trace) = &rec.trace_id {
                     o["objectWriteTraceId"] = json!(trace);
                 }
                 results.push(o);
-                crm.insert(Kind::Task, rec);
+                crm.insert(kind, rec);
             }
             Err(error) => errors.push(error),
         }
     }
-    Ok(batch_response(
-        v,
-        StatusCode::CREATED,
-        results,
-        errors,
-        started,
-    ))
+    Ok((results, errors))
 }
 
 #[cfg(test)]

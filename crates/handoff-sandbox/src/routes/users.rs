@@ -17,45 +17,70 @@ const DEFAULT_LIMIT: usize = 10;
 const MAX_LIMIT: usize = 100;
 const SCOPE: &str = "crm.objects.users.read";
 
+/// What a list request asks for.
+struct ListQuery {
+    limit: usize,
+    offset: usize,
+    archived: bool,
+    properties: Vec<String>,
+}
+
+impl ListQuery {
+    fn parse(pairs: Vec<(String, String)>) -> Result<Self, ApiError> {
+        let mut limit = DEFAULT_LIMIT;
+        let mut offset = 0usize;
+        let mut archived = false;
+        let mut properties = Vec::new();
+        for (k, v) in pairs {
+            match k.as_str() {
+                "limit" => {
+                    limit = v
+                        .parse()
+                        .ok()
+                        .filter(|l| (1..=MAX_LIMIT).contains(l))
+                        .ok_or_else(|| {
+                            ApiError::validation(format!("limit must be between 1 and {MAX_LIMIT}"))
+                        })?;
+                }
+                "after" if !v.is_empty() => {
+                    offset = v.parse().map_err(|_| {
+                        ApiError::validation(format!("after: `{v}` is not a valid cursor"))
+                    })?;
+                }
+                "archived" => {
+                    archived = v.parse().map_err(|_| {
+                        ApiError::validation(format!("archived: `{v}` is not a boolean"))
+                    })?;
+                }
+                "properties" => properties.extend(
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned),
+                ),
+                _ => {}
+            }
+        }
+        Ok(Self {
+            limit,
+            offset,
+            archived,
+            properties,
+        })
+    }
+}
+
 pub(super) async fn list(
     State(sb): State<Sandbox>,
     uri: Uri,
     HsQuery(pairs): HsQuery<Vec<(String, String)>>,
 ) -> Result<Json<Value>, ApiError> {
-    let mut limit = DEFAULT_LIMIT;
-    let mut offset = 0usize;
-    let mut archived = false;
-    let mut properties = Vec::new();
-    for (k, v) in pairs {
-        match k.as_str() {
-            "limit" => {
-                limit = v
-                    .parse()
-                    .ok()
-                    .filter(|l| (1..=MAX_LIMIT).contains(l))
-                    .ok_or_else(|| {
-                        ApiError::validation(format!("limit must be between 1 and {MAX_LIMIT}"))
-                    })?;
-            }
-            "after" if !v.is_empty() => {
-                offset = v.parse().map_err(|_| {
-                    ApiError::validation(format!("after: `{v}` is not a valid cursor"))
-                })?;
-            }
-            "archived" => {
-                archived = v.parse().map_err(|_| {
-                    ApiError::validation(format!("archived: `{v}` is not a boolean"))
-                })?;
-            }
-            "properties" => properties.extend(
-                v.split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_owned),
-            ),
-            _ => {}
-        }
-    }
+    let ListQuery {
+        limit,
+        offset,
+        archived,
+        properties,
+    } = ListQuery::parse(pairs)?;
     let crm = sb.crm();
     if crm.users.scope_missing {
         return Err(ApiError::new(

@@ -83,7 +83,8 @@ fn file(project: &AppProject, name: &str) -> serde_json::Value {
     serde_json::from_str(text).unwrap()
 }
 
-const BASE_SCOPES: [&str; 7] = [
+/// What the shipped configuration needs (also checked by `admin/scopes.rs`).
+pub(in crate::admin) const BASE_SCOPES: [&str; 7] = [
     "crm.objects.companies.read",
     "crm.objects.contacts.read",
     "crm.objects.contacts.write",
