@@ -208,6 +208,26 @@ pub async fn page(
     Ok(page::render(&review, rules.1, hooks))
 }
 
+/// What the ledger itself supplies to the page: the reviewed week's fallbacks per pool, from
+/// the decision facts (`None` when a decision of the week was recorded without them). The
+/// tuning section is the caller's to add.
+pub async fn ledger_hooks(
+    store: &Store,
+    request: &ReviewRequest,
+) -> Result<ReviewHooks, ReportError> {
+    let Some(week) = request.weeks().pop() else {
+        return Ok(ReviewHooks::default());
+    };
+    let fallbacks = store
+        .kpis()
+        .pool_fallbacks_between(request.portal_id, week.since_ms, week.until_ms)
+        .await?;
+    Ok(ReviewHooks {
+        pool_fallbacks: fallbacks,
+        tuning: None,
+    })
+}
+
 /// `review-62515-2026-W49.html`: the file name `handoff review` writes when not given one.
 pub fn default_file_name(request: &ReviewRequest) -> String {
     format!("review-{}-{}.html", request.portal_id, request.week)

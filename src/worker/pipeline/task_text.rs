@@ -84,7 +84,8 @@ pub(crate) fn render(d: &Decision, c: &engine::Contact, with: &Rendering<'_>) ->
         body: text.body,
         priority: text.priority,
         task_type: text.task_type,
-        sequence_id: engine::followup::sequences::pick(&playbook.sequences, &sequence).map(str::to_owned),
+        sequence_id: engine::followup::sequences::pick(&playbook.sequences, &sequence)
+            .map(str::to_owned),
         lead_name: engine::followup::leads::name(&playbook.leads, d, c, &ctx, contact_id),
     };
     serde_json::to_string(&task).ok()

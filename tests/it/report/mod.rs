@@ -4,4 +4,5 @@
 mod browser;
 mod cli;
 mod review;
+mod review_facts;
 mod scoreboard;
