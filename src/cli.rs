@@ -150,6 +150,26 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Tuning report: which scoring rules and segments earn their points
+    ///
+    /// Over one portal's leads decided in the period, from the decision facts each decision
+    /// records: per scoring rule the leads it matched against those it did not (acceptance
+    /// with a 95% Wilson interval, disqualification, pipeline per accepted lead, lift); the
+    /// same per source, tier and buying role; a threshold sweep around the playbook's; and
+    /// acceptance and time to first touch per pool and owner. A rate over fewer than 20 leads
+    /// with a disposition says "too few to judge" instead of a number.
+    #[command(verbatim_doc_comment)]
+    Tune {
+        /// How far back: a number and a unit — 30d, 12w.
+        #[arg(long, default_value = "90d", value_name = "AGE", value_parser = handoff::report::Window::parse)]
+        since: handoff::report::Window,
+        /// The portal ([[hubspot.portals]] id); may be left out when only one is configured.
+        #[arg(long, value_name = "P")]
+        portal: Option<i64>,
+        /// table: aligned text; json: everything, machine-readable; html: one page.
+        #[arg(long, value_enum, default_value_t = TuneFormatArg::Table)]
+        format: TuneFormatArg,
+    },
     /// Inspect the job queue: counts per lane, canary jobs
     Queue {
         #[command(subcommand)]
@@ -444,6 +464,14 @@ impl From<ByArg> for GroupBy {
     }
 }
 
+/// `handoff tune --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TuneFormatArg {
+    Table,
+    Json,
+    Html,
+}
+
 /// `handoff report --format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum FormatArg {
@@ -632,7 +660,8 @@ impl Command {
             | Command::Dlq { .. }
             | Command::Portal { .. }
             | Command::Report { .. }
-            | Command::Review { .. } => Purpose::Store,
+            | Command::Review { .. }
+            | Command::Tune { .. } => Purpose::Store,
             Command::Explain { .. }
             | Command::Simulate { .. }
             | Command::HubspotApp { .. }

@@ -115,6 +115,11 @@ fn main() -> ExitCode {
             portal,
             out,
         } => run_code(review(loaded, week, weeks, portal, out)),
+        Command::Tune {
+            since,
+            portal,
+            format,
+        } => run_code(tune(loaded, since, portal, format)),
         Command::Simulate {
             contacts,
             playbook,
@@ -353,7 +358,7 @@ async fn review(
     let path = out.unwrap_or_else(|| default_file_name(&request).into());
     let store = open_store(&loaded).await?;
     let rules = (loaded.playbook.as_ref(), loaded.roster.as_ref());
-    let html = match ledger_hooks(&store, &request).await {
+    let html = match ledger_hooks(&store, &request, rules.0).await {
         Ok(hooks) => page(&store, &request, rules, &hooks, now_ms).await,
         Err(err) => Err(err),
     };
@@ -361,6 +366,43 @@ async fn review(
     write_whole(&path, html?.as_bytes())?;
     let shown = std::fs::canonicalize(&path).unwrap_or(path);
     say!("{}", shown.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `handoff tune`: the tuning report of one portal's leads decided in the period, printed.
+/// A portal that cannot be picked is a usage error (exit 2).
+async fn tune(
+    loaded: LoadedConfig,
+    since: report::Window,
+    portal: Option<i64>,
+    format: cli::TuneFormatArg,
+) -> anyhow::Result<ExitCode> {
+    use report::tune::{TuneSetup, load, page, table};
+    let configured: Vec<(i64, String)> = loaded
+        .settings
+        .hubspot
+        .portals
+        .iter()
+        .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
+        .collect();
+    let portal_id = match report::review::pick_portal(&configured, portal) {
+        Ok((id, _)) => id,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let store = open_store(&loaded).await?;
+    let setup = TuneSetup::of(&loaded.playbook);
+    let tuning = load(&store, portal_id, (since.since_ms(now_ms), now_ms), &setup).await;
+    store.close().await;
+    let tuning = tuning?;
+    match format {
+        cli::TuneFormatArg::Table => say!("{}", table(&tuning, since.text())),
+        cli::TuneFormatArg::Json => say!("{}", serde_json::to_string_pretty(&tuning)?),
+        cli::TuneFormatArg::Html => say!("{}", page(&tuning, since.text())),
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -208,23 +208,29 @@ pub async fn page(
     Ok(page::render(&review, rules.1, hooks))
 }
 
-/// What the ledger itself supplies to the page: the reviewed week's fallbacks per pool, from
-/// the decision facts (`None` when a decision of the week was recorded without them). The
-/// tuning section is the caller's to add.
+/// What the decision facts add to the page: the reviewed week's fallbacks per pool (`None`
+/// when a decision of the week was recorded without facts), and the tuning report over the
+/// weeks the page shows (`None` when none of their leads has facts).
 pub async fn ledger_hooks(
     store: &Store,
     request: &ReviewRequest,
+    playbook: &Playbook,
 ) -> Result<ReviewHooks, ReportError> {
-    let Some(week) = request.weeks().pop() else {
+    let weeks = request.weeks();
+    let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else {
         return Ok(ReviewHooks::default());
     };
     let fallbacks = store
         .kpis()
-        .pool_fallbacks_between(request.portal_id, week.since_ms, week.until_ms)
+        .pool_fallbacks_between(request.portal_id, last.since_ms, last.until_ms)
         .await?;
+    let setup = super::tune::TuneSetup::of(playbook);
+    let range = (first.since_ms, last.until_ms);
+    let tuning = super::tune::load(store, request.portal_id, range, &setup).await?;
+    let no_facts = tuning.leads == 0 && tuning.not_recorded > 0;
     Ok(ReviewHooks {
         pool_fallbacks: fallbacks,
-        tuning: None,
+        tuning: (!no_facts).then(|| super::tune::section(&tuning)),
     })
 }
 

@@ -17,6 +17,8 @@
 //!   playbook's counts only the leads that were handed off;
 //! - routing: acceptance and time to first touch per pool and per owner (`routing.rs`).
 
+mod load;
+mod render;
 mod routing;
 mod stats;
 mod sweep;
@@ -27,6 +29,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use load::load;
+pub use render::{judged, page, section, table};
 pub use routing::RouteRow;
 pub use stats::{Judged, MIN_SAMPLE, Outcomes, wilson};
 pub use sweep::SweepRow;

@@ -6,3 +6,4 @@ mod cli;
 mod review;
 mod review_facts;
 mod scoreboard;
+mod tune;

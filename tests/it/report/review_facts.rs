@@ -1,5 +1,6 @@
 //! The review's routing health from the decision facts (migration 0012): pool picks and the
-//! fallbacks per pool read from the recorded columns, not from explanations.
+//! fallbacks per pool read from the recorded columns, not from explanations, and the tuning
+//! report as the page's last section.
 
 use handoff::engine::RoutingState;
 use handoff::store::{Dialect, Store};
@@ -56,6 +57,11 @@ async fn pool_picks_and_fallbacks_come_from_the_decision_facts(engine: Dialect) 
             "{name}: {p}"
         );
     }
+    // The tuning section is the tuning report over the page's weeks: 3 leads, `icp` in all.
+    let tuning = &page[page.find("id=\"tuning\"").unwrap()..];
+    assert!(tuning.contains("data-tuning=\"3\""), "{tuning}");
+    assert!(tuning.contains("data-rule=\"icp\""), "{tuning}");
+    assert!(!page.contains("data-tuning=\"n/a\""));
 }
 
 on_both_engines!(pool_picks_and_fallbacks_come_from_the_decision_facts);
