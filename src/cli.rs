@@ -271,11 +271,19 @@ pub enum Command {
     /// Compare a candidate playbook with the configured one on a batch of contacts
     ///
     /// Runs every contact through the candidate and the baseline and prints how outcomes,
-    /// tiers, teams and owners change, and each lead that moves, with why.
+    /// tiers, teams and owners change, and each lead that moves, with why. Without
+    /// --contacts, replays the contacts the ledger recorded with its decisions (--since,
+    /// --portal) through the candidate, each at its decision time, against what was recorded.
     Simulate {
-        /// One contact JSON per line.
+        /// One contact JSON per line; default: the recorded contacts of the ledger.
         #[arg(long, value_name = "FILE.jsonl")]
-        contacts: PathBuf,
+        contacts: Option<PathBuf>,
+        /// Without --contacts: how far back the recorded decisions go (e.g. 30d, 12w).
+        #[arg(long, default_value = "90d", value_name = "AGE", value_parser = handoff::report::Window::parse)]
+        since: handoff::report::Window,
+        /// Without --contacts: the portal whose decisions are replayed.
+        #[arg(long, value_name = "P")]
+        portal: Option<i64>,
         /// The candidate playbook: a TOML file with a [playbook] table (or a bare playbook).
         #[arg(long, value_name = "NEW")]
         playbook: PathBuf,
@@ -661,7 +669,8 @@ impl Command {
             | Command::Portal { .. }
             | Command::Report { .. }
             | Command::Review { .. }
-            | Command::Tune { .. } => Purpose::Store,
+            | Command::Tune { .. }
+            | Command::Simulate { contacts: None, .. } => Purpose::Store,
             Command::Explain { .. }
             | Command::Simulate { .. }
             | Command::HubspotApp { .. }

@@ -121,11 +121,20 @@ fn main() -> ExitCode {
             format,
         } => run_code(tune(loaded, since, portal, format)),
         Command::Simulate {
-            contacts,
+            contacts: None,
+            playbook,
+            since,
+            portal,
+            json,
+            ..
+        } => run_code(replay(loaded, &playbook, since, portal, json)),
+        Command::Simulate {
+            contacts: Some(contacts),
             playbook,
             baseline,
             at,
             json,
+            ..
         } => report(simulate(
             &loaded,
             &contacts,
@@ -378,14 +387,7 @@ async fn tune(
     format: cli::TuneFormatArg,
 ) -> anyhow::Result<ExitCode> {
     use report::tune::{TuneSetup, load, page, table};
-    let configured: Vec<(i64, String)> = loaded
-        .settings
-        .hubspot
-        .portals
-        .iter()
-        .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
-        .collect();
-    let portal_id = match report::review::pick_portal(&configured, portal) {
+    let portal_id = match report::review::pick_portal(&configured_portals(&loaded), portal) {
         Ok((id, _)) => id,
         Err(err) => {
             eprintln!("error: {err}");
@@ -512,6 +514,50 @@ fn simulate(
     } else {
         sim.to_string()
     })
+}
+
+/// `handoff simulate --playbook FILE` without `--contacts`: the recorded contacts of one
+/// portal's period replayed through the candidate. A portal that cannot be picked exits 2.
+async fn replay(
+    loaded: LoadedConfig,
+    candidate: &Path,
+    since: report::Window,
+    portal: Option<i64>,
+    json: bool,
+) -> anyhow::Result<ExitCode> {
+    let candidate = admin::load_playbook(candidate)?;
+    let portal_id = match report::review::pick_portal(&configured_portals(&loaded), portal) {
+        Ok((id, _)) => id,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let now_ms = jiff::Timestamp::now().as_millisecond();
+    let store = open_store(&loaded).await?;
+    let recorded = store
+        .kpis()
+        .recorded_contacts_between(portal_id, since.since_ms(now_ms), now_ms)
+        .await;
+    store.close().await;
+    let replay = report::tune::replay(&recorded?, &loaded.roster, &candidate);
+    if json {
+        say!("{}", serde_json::to_string_pretty(&replay)?);
+    } else {
+        say!("{replay}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The configured portals with their time zones.
+fn configured_portals(loaded: &LoadedConfig) -> Vec<(i64, String)> {
+    loaded
+        .settings
+        .hubspot
+        .portals
+        .iter()
+        .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
+        .collect()
 }
 
 /// [`run_async`] for a command that chooses its own exit code.

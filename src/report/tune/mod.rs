@@ -19,6 +19,7 @@
 
 mod load;
 mod render;
+mod replay;
 mod routing;
 mod stats;
 mod sweep;
@@ -31,6 +32,7 @@ use serde::Serialize;
 
 pub use load::load;
 pub use render::{judged, page, section, table};
+pub use replay::{Change, Decided, Replay, replay};
 pub use routing::RouteRow;
 pub use stats::{Judged, MIN_SAMPLE, Outcomes, wilson};
 pub use sweep::SweepRow;

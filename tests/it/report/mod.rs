@@ -3,6 +3,7 @@
 
 mod browser;
 mod cli;
+mod replay;
 mod review;
 mod review_facts;
 mod scoreboard;
