@@ -169,6 +169,13 @@ pub enum Command {
         /// table: aligned text; json: everything, machine-readable; html: one page.
         #[arg(long, value_enum, default_value_t = TuneFormatArg::Table)]
         format: TuneFormatArg,
+        /// Write a candidate playbook here: the --from file with points and the threshold
+        /// moved where the outcomes say so (comments and layout kept). Never the --from file.
+        #[arg(long, value_name = "FILE", requires = "from")]
+        suggest: Option<PathBuf>,
+        /// The playbook TOML the candidate is edited from (a [playbook] table or bare).
+        #[arg(long, value_name = "PLAYBOOK", requires = "suggest")]
+        from: Option<PathBuf>,
     },
     /// Inspect the job queue: counts per lane, canary jobs
     Queue {

@@ -119,7 +119,9 @@ fn main() -> ExitCode {
             since,
             portal,
             format,
-        } => run_code(tune(loaded, since, portal, format)),
+            suggest,
+            from,
+        } => run_code(tune(loaded, since, portal, format, suggest.zip(from))),
         Command::Simulate {
             contacts: None,
             playbook,
@@ -385,8 +387,18 @@ async fn tune(
     since: report::Window,
     portal: Option<i64>,
     format: cli::TuneFormatArg,
+    suggest: Option<(std::path::PathBuf, std::path::PathBuf)>,
 ) -> anyhow::Result<ExitCode> {
     use report::tune::{TuneSetup, load, page, table};
+    if let Some((to, from)) = &suggest
+        && (to == from || std::fs::canonicalize(to).ok() == std::fs::canonicalize(from).ok())
+    {
+        eprintln!(
+            "error: --suggest {} is the playbook it edits: write the candidate to another file",
+            to.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
     let portal_id = match report::review::pick_portal(&configured_portals(&loaded), portal) {
         Ok((id, _)) => id,
         Err(err) => {
@@ -405,7 +417,33 @@ async fn tune(
         cli::TuneFormatArg::Json => say!("{}", serde_json::to_string_pretty(&tuning)?),
         cli::TuneFormatArg::Html => say!("{}", page(&tuning, since.text())),
     }
+    if let Some((to, from)) = suggest {
+        write_suggestions(&tuning, &to, &from)?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `handoff tune --suggest TO --from FROM`: the candidate written to TO, each suggestion with
+/// its evidence and expected effect printed (on stderr when stdout carries JSON or HTML).
+fn write_suggestions(tuning: &report::tune::Tuning, to: &Path, from: &Path) -> anyhow::Result<()> {
+    use report::tune::{apply, points_of, suggestions};
+    let text = std::fs::read_to_string(from)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", from.display()))?;
+    let playbook = admin::load_playbook(from)?;
+    let found = suggestions(tuning, &points_of(&playbook));
+    write_whole(to, apply(&text, &found)?.as_bytes())?;
+    eprintln!(
+        "candidate playbook: {} ({} suggestions; {} is unchanged)",
+        to.display(),
+        found.len(),
+        from.display()
+    );
+    for s in &found {
+        eprintln!("  {}: {} -> {}", s.key, s.from, s.to);
+        eprintln!("    evidence: {}", s.evidence);
+        eprintln!("    expected: {}", s.effect);
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` through a temporary file beside it, so a failed write leaves no

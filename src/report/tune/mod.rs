@@ -22,6 +22,7 @@ mod render;
 mod replay;
 mod routing;
 mod stats;
+mod suggest;
 mod sweep;
 #[cfg(test)]
 mod tests;
@@ -35,6 +36,7 @@ pub use render::{judged, page, section, table};
 pub use replay::{Change, Decided, Replay, replay};
 pub use routing::RouteRow;
 pub use stats::{Judged, MIN_SAMPLE, Outcomes, wilson};
+pub use suggest::{Suggestion, apply, points_of, suggestions};
 pub use sweep::SweepRow;
 use sweep::sweep;
 

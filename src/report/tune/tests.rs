@@ -211,3 +211,59 @@ fn routing_shows_acceptance_and_time_to_first_touch_per_pool_and_owner() {
     );
     assert_eq!(t.owners[0].outcomes.leads, 4);
 }
+
+#[test]
+fn a_rule_whose_interval_clears_the_rest_gets_more_points_and_none_moves_without_evidence() {
+    let t = build(&forty(), &setup());
+    let points = [("demo".to_owned(), 20), ("icp".to_owned(), 8)];
+    let found = suggestions(&t, &points);
+    let moved: Vec<(&str, i64, i64)> = found
+        .iter()
+        .map(|s| (s.key.as_str(), s.from, s.to))
+        .collect();
+    // demo: 53.1–88.8% against 11.2–46.9%: up by a quarter of 20 (5). icp: 83.9–100% against
+    // 0–16.1%: up by the minimum 5. The threshold: no higher candidate clears 1 in 3.
+    assert_eq!(
+        moved,
+        [
+            ("scoring.demo.points", 20, 25),
+            ("scoring.icp.points", 8, 13)
+        ]
+    );
+    assert!(
+        found[0]
+            .evidence
+            .contains("75.0% (53.1\u{2013}88.8%, 15 of 20)")
+    );
+    // One lead: nothing is judged, nothing moves.
+    let one = build(&[lead(1, 60, &["demo"], Some("accepted"))], &setup());
+    assert!(suggestions(&one, &points).is_empty());
+}
+
+#[test]
+fn applying_suggestions_changes_only_their_values_and_keeps_comments() {
+    let text = "# my playbook\n[playbook.scoring]\nhandoff_threshold = 50   # keep me\n\n\
+                [[playbook.scoring.fit]]\nid = \"demo\"\npoints = 20 # demo asks\n";
+    let s = |key: &str, to| Suggestion {
+        key: key.into(),
+        from: 0,
+        to,
+        evidence: String::new(),
+        effect: String::new(),
+    };
+    let out = apply(
+        text,
+        &[
+            s("scoring.demo.points", 25),
+            s("scoring.handoff_threshold", 60),
+        ],
+    );
+    assert_eq!(
+        out.ok().as_deref(),
+        Some(
+            "# my playbook\n[playbook.scoring]\nhandoff_threshold = 60   # keep me\n\n\
+             [[playbook.scoring.fit]]\nid = \"demo\"\npoints = 25 # demo asks\n"
+        )
+    );
+    assert!(apply(text, &[s("scoring.nope.points", 1)]).is_err());
+}

@@ -163,7 +163,65 @@ async fn bad_arguments_exit_2_with_a_clear_message(engine: Dialect) {
     }
 }
 
+async fn suggest_writes_a_candidate_with_evidence_and_never_the_real_file(engine: Dialect) {
+    let dir = tempfile::tempdir().unwrap();
+    let url = seeded(engine, dir.path()).await;
+    let real = dir.path().join("playbook.toml");
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml"))
+        .unwrap();
+    std::fs::write(&real, &text).unwrap();
+    let candidate = dir.path().join("candidate.toml");
+    let (real_arg, candidate_arg) = (real.to_str().unwrap(), candidate.to_str().unwrap());
+    let out = tune(
+        dir.path(),
+        &url,
+        &["--suggest", candidate_arg, "--from", real_arg],
+    );
+    assert!(out.status.success(), "{}", cli::stderr(&out));
+    let said = cli::stderr(&out);
+    // demo-request: 53.1–88.8% against 11.2–46.9%: 40 points up by a quarter. Leads scoring
+    // 60+ accepted 75.0% (53.1–88.8%), above the 50.0% at 50: the threshold goes to 60.
+    for line in [
+        "scoring.demo-request.points: 40 -> 50",
+        "evidence: 20 matched leads accepted 75.0% (53.1\u{2013}88.8%, 15 of 20) vs 25.0%",
+        "scoring.handoff_threshold: 50 -> 60",
+        "expected: 20 leads handed off instead of 40 in the period; pipeline among them 30000 \
+         instead of 35000",
+    ] {
+        assert!(said.contains(line), "missing {line:?} in\n{said}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(&real).unwrap(),
+        text,
+        "the real file is untouched"
+    );
+    let written = std::fs::read_to_string(&candidate).unwrap();
+    let expected = text
+        .replacen(
+            "handoff_threshold = 50   #",
+            "handoff_threshold = 60   #",
+            1,
+        )
+        .replacen(
+            "contains(\"demo\")'\npoints = 40",
+            "contains(\"demo\")'\npoints = 50",
+            1,
+        );
+    assert_ne!(expected, text);
+    assert_eq!(written, expected, "only the two values change");
+    let same = tune(
+        dir.path(),
+        &url,
+        &["--suggest", real_arg, "--from", real_arg],
+    );
+    assert_eq!(same.status.code(), Some(2), "{}", cli::stderr(&same));
+    assert!(cli::stderr(&same).contains("is the playbook it edits"));
+    let alone = tune(dir.path(), &url, &["--suggest", candidate_arg]);
+    assert_eq!(alone.status.code(), Some(2), "{}", cli::stderr(&alone));
+}
+
 on_both_engines!(
     the_tune_command_reports_rules_segments_the_sweep_and_routing,
-    bad_arguments_exit_2_with_a_clear_message
+    bad_arguments_exit_2_with_a_clear_message,
+    suggest_writes_a_candidate_with_evidence_and_never_the_real_file
 );
