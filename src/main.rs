@@ -27,6 +27,7 @@ macro_rules! say {
 }
 
 mod cli;
+mod tune_cmd;
 use cli::{Cli, Command, DlqCommand, JournalCommand, PortalCommand, QueueCommand};
 
 fn main() -> ExitCode {
@@ -121,7 +122,13 @@ fn main() -> ExitCode {
             format,
             suggest,
             from,
-        } => run_code(tune(loaded, since, portal, format, suggest.zip(from))),
+        } => run_code(tune_cmd::tune(
+            loaded,
+            since,
+            portal,
+            format,
+            suggest.zip(from),
+        )),
         Command::Simulate {
             contacts: None,
             playbook,
@@ -129,7 +136,7 @@ fn main() -> ExitCode {
             portal,
             json,
             ..
-        } => run_code(replay(loaded, &playbook, since, portal, json)),
+        } => run_code(tune_cmd::replay(loaded, &playbook, since, portal, json)),
         Command::Simulate {
             contacts: Some(contacts),
             playbook,
@@ -380,72 +387,6 @@ async fn review(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `handoff tune`: the tuning report of one portal's leads decided in the period, printed.
-/// A portal that cannot be picked is a usage error (exit 2).
-async fn tune(
-    loaded: LoadedConfig,
-    since: report::Window,
-    portal: Option<i64>,
-    format: cli::TuneFormatArg,
-    suggest: Option<(std::path::PathBuf, std::path::PathBuf)>,
-) -> anyhow::Result<ExitCode> {
-    use report::tune::{TuneSetup, load, page, table};
-    if let Some((to, from)) = &suggest
-        && (to == from || std::fs::canonicalize(to).ok() == std::fs::canonicalize(from).ok())
-    {
-        eprintln!(
-            "error: --suggest {} is the playbook it edits: write the candidate to another file",
-            to.display()
-        );
-        return Ok(ExitCode::from(2));
-    }
-    let portal_id = match report::review::pick_portal(&configured_portals(&loaded), portal) {
-        Ok((id, _)) => id,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let now_ms = jiff::Timestamp::now().as_millisecond();
-    let store = open_store(&loaded).await?;
-    let setup = TuneSetup::of(&loaded.playbook);
-    let tuning = load(&store, portal_id, (since.since_ms(now_ms), now_ms), &setup).await;
-    store.close().await;
-    let tuning = tuning?;
-    match format {
-        cli::TuneFormatArg::Table => say!("{}", table(&tuning, since.text())),
-        cli::TuneFormatArg::Json => say!("{}", serde_json::to_string_pretty(&tuning)?),
-        cli::TuneFormatArg::Html => say!("{}", page(&tuning, since.text())),
-    }
-    if let Some((to, from)) = suggest {
-        write_suggestions(&tuning, &to, &from)?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// `handoff tune --suggest TO --from FROM`: the candidate written to TO, each suggestion with
-/// its evidence and expected effect printed (on stderr when stdout carries JSON or HTML).
-fn write_suggestions(tuning: &report::tune::Tuning, to: &Path, from: &Path) -> anyhow::Result<()> {
-    use report::tune::{apply, points_of, suggestions};
-    let text = std::fs::read_to_string(from)
-        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", from.display()))?;
-    let playbook = admin::load_playbook(from)?;
-    let found = suggestions(tuning, &points_of(&playbook));
-    write_whole(to, apply(&text, &found)?.as_bytes())?;
-    eprintln!(
-        "candidate playbook: {} ({} suggestions; {} is unchanged)",
-        to.display(),
-        found.len(),
-        from.display()
-    );
-    for s in &found {
-        eprintln!("  {}: {} -> {}", s.key, s.from, s.to);
-        eprintln!("    evidence: {}", s.evidence);
-        eprintln!("    expected: {}", s.effect);
-    }
-    Ok(())
-}
-
 /// Writes `bytes` to `path` through a temporary file beside it, so a failed write leaves no
 /// half page behind (and no file at all where there was none).
 fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
@@ -552,50 +493,6 @@ fn simulate(
     } else {
         sim.to_string()
     })
-}
-
-/// `handoff simulate --playbook FILE` without `--contacts`: the recorded contacts of one
-/// portal's period replayed through the candidate. A portal that cannot be picked exits 2.
-async fn replay(
-    loaded: LoadedConfig,
-    candidate: &Path,
-    since: report::Window,
-    portal: Option<i64>,
-    json: bool,
-) -> anyhow::Result<ExitCode> {
-    let candidate = admin::load_playbook(candidate)?;
-    let portal_id = match report::review::pick_portal(&configured_portals(&loaded), portal) {
-        Ok((id, _)) => id,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return Ok(ExitCode::from(2));
-        }
-    };
-    let now_ms = jiff::Timestamp::now().as_millisecond();
-    let store = open_store(&loaded).await?;
-    let recorded = store
-        .kpis()
-        .recorded_contacts_between(portal_id, since.since_ms(now_ms), now_ms)
-        .await;
-    store.close().await;
-    let replay = report::tune::replay(&recorded?, &loaded.roster, &candidate);
-    if json {
-        say!("{}", serde_json::to_string_pretty(&replay)?);
-    } else {
-        say!("{replay}");
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-/// The configured portals with their time zones.
-fn configured_portals(loaded: &LoadedConfig) -> Vec<(i64, String)> {
-    loaded
-        .settings
-        .hubspot
-        .portals
-        .iter()
-        .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
-        .collect()
 }
 
 /// [`run_async`] for a command that chooses its own exit code.
