@@ -63,8 +63,9 @@ pub fn wilson(successes: u64, n: u64) -> Option<(f64, f64)> {
     Some(((center - half).max(0.0), (center + half).min(1.0)))
 }
 
-/// What became of a group of leads.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+/// What became of a group of leads. As JSON, with its rates: `acceptance` (a [`Judged`]),
+/// `disqualification` and `pipeline_per_accepted` (`null` with nothing to divide by).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Outcomes {
     pub leads: u64,
     pub handed_off: u64,
@@ -104,5 +105,22 @@ impl Outcomes {
     /// Pipeline ÷ accepted leads; none without any.
     pub fn pipeline_per_accepted(&self) -> Option<f64> {
         (self.accepted > 0).then(|| self.pipeline / self.accepted as f64)
+    }
+}
+
+impl Serialize for Outcomes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Outcomes", 9)?;
+        out.serialize_field("leads", &self.leads)?;
+        out.serialize_field("handed_off", &self.handed_off)?;
+        out.serialize_field("with_disposition", &self.with_disposition)?;
+        out.serialize_field("accepted", &self.accepted)?;
+        out.serialize_field("disqualified", &self.disqualified)?;
+        out.serialize_field("pipeline", &self.pipeline)?;
+        out.serialize_field("acceptance", &self.acceptance())?;
+        out.serialize_field("disqualification", &self.disqualification())?;
+        out.serialize_field("pipeline_per_accepted", &self.pipeline_per_accepted())?;
+        out.end()
     }
 }

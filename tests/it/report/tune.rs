@@ -133,6 +133,39 @@ async fn the_tune_command_reports_rules_segments_the_sweep_and_routing(engine: D
         "{demo:#}"
     );
     assert_eq!(demo["matched"]["accepted"], 15);
+    let acceptance = &demo["matched"]["acceptance"];
+    assert_eq!(
+        (
+            &acceptance["judged"],
+            &acceptance["successes"],
+            &acceptance["n"]
+        ),
+        (
+            &serde_json::json!("rate"),
+            &serde_json::json!(15),
+            &serde_json::json!(20)
+        )
+    );
+    assert!(
+        (acceptance["low"].as_f64().unwrap() - 0.5313).abs() < 1e-4,
+        "{acceptance}"
+    );
+    assert_eq!(demo["matched"]["disqualification"], 0.25);
+    assert_eq!(demo["matched"]["pipeline_per_accepted"], 2000.0);
+    let icp = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "icp")
+        .unwrap();
+    assert_eq!(
+        icp["unmatched"]["acceptance"],
+        serde_json::json!({"judged": "too_few", "n": 0})
+    );
+    assert_eq!(
+        icp["unmatched"]["pipeline_per_accepted"],
+        serde_json::Value::Null
+    );
     let html = tune(dir.path(), &url, &["--format", "html"]);
     let page = cli::stdout(&html);
     assert!(page.starts_with("<!DOCTYPE html>"), "{page}");
