@@ -150,6 +150,33 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Tuning report: which scoring rules and segments earn their points
+    ///
+    /// Over one portal's leads decided in the period, from the decision facts each decision
+    /// records: per scoring rule the leads it matched against those it did not (acceptance
+    /// with a 95% Wilson interval, disqualification, pipeline per accepted lead, lift); the
+    /// same per source, tier and buying role; a threshold sweep around the playbook's; and
+    /// acceptance and time to first touch per pool and owner. A rate over fewer than 20 leads
+    /// with a disposition says "too few to judge" instead of a number.
+    #[command(verbatim_doc_comment)]
+    Tune {
+        /// How far back: a number and a unit — 30d, 12w.
+        #[arg(long, default_value = "90d", value_name = "AGE", value_parser = handoff::report::Window::parse)]
+        since: handoff::report::Window,
+        /// The portal ([[hubspot.portals]] id); may be left out when only one is configured.
+        #[arg(long, value_name = "P")]
+        portal: Option<i64>,
+        /// table: aligned text; json: everything, machine-readable; html: one page.
+        #[arg(long, value_enum, default_value_t = TuneFormatArg::Table)]
+        format: TuneFormatArg,
+        /// Write a candidate playbook here: the --from file with points and the threshold
+        /// moved where the outcomes say so (comments and layout kept). Never the --from file.
+        #[arg(long, value_name = "FILE", requires = "from")]
+        suggest: Option<PathBuf>,
+        /// The playbook TOML the candidate is edited from (a [playbook] table or bare).
+        #[arg(long, value_name = "PLAYBOOK", requires = "suggest")]
+        from: Option<PathBuf>,
+    },
     /// Inspect the job queue: counts per lane, canary jobs
     Queue {
         #[command(subcommand)]
@@ -251,11 +278,19 @@ pub enum Command {
     /// Compare a candidate playbook with the configured one on a batch of contacts
     ///
     /// Runs every contact through the candidate and the baseline and prints how outcomes,
-    /// tiers, teams and owners change, and each lead that moves, with why.
+    /// tiers, teams and owners change, and each lead that moves, with why. Without
+    /// --contacts, replays the contacts the ledger recorded with its decisions (--since,
+    /// --portal) through the candidate, each at its decision time, against what was recorded.
     Simulate {
-        /// One contact JSON per line.
+        /// One contact JSON per line; default: the recorded contacts of the ledger.
         #[arg(long, value_name = "FILE.jsonl")]
-        contacts: PathBuf,
+        contacts: Option<PathBuf>,
+        /// Without --contacts: how far back the recorded decisions go (e.g. 30d, 12w).
+        #[arg(long, default_value = "90d", value_name = "AGE", value_parser = handoff::report::Window::parse)]
+        since: handoff::report::Window,
+        /// Without --contacts: the portal whose decisions are replayed.
+        #[arg(long, value_name = "P")]
+        portal: Option<i64>,
         /// The candidate playbook: a TOML file with a [playbook] table (or a bare playbook).
         #[arg(long, value_name = "NEW")]
         playbook: PathBuf,
@@ -442,6 +477,14 @@ impl From<ByArg> for GroupBy {
             ByArg::Owner => GroupBy::Owner,
         }
     }
+}
+
+/// `handoff tune --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TuneFormatArg {
+    Table,
+    Json,
+    Html,
 }
 
 /// `handoff report --format`.
@@ -643,7 +686,9 @@ impl Command {
             | Command::Dlq { .. }
             | Command::Portal { .. }
             | Command::Report { .. }
-            | Command::Review { .. } => Purpose::Store,
+            | Command::Review { .. }
+            | Command::Tune { .. }
+            | Command::Simulate { contacts: None, .. } => Purpose::Store,
             Command::Explain { .. }
             | Command::Simulate { .. }
             | Command::HubspotApp { .. }

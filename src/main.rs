@@ -27,6 +27,7 @@ macro_rules! say {
 }
 
 mod cli;
+mod tune_cmd;
 use cli::{Cli, Command, DlqCommand, JournalCommand, PortalCommand, QueueCommand};
 
 fn main() -> ExitCode {
@@ -101,12 +102,34 @@ fn run(command: Command, loaded: LoadedConfig) -> ExitCode {
             portal,
             out,
         } => run_code(review(loaded, week, weeks, portal, out)),
+        Command::Tune {
+            since,
+            portal,
+            format,
+            suggest,
+            from,
+        } => run_code(tune_cmd::tune(
+            loaded,
+            since,
+            portal,
+            format,
+            suggest.zip(from),
+        )),
         Command::Simulate {
-            contacts,
+            contacts: None,
+            playbook,
+            since,
+            portal,
+            json,
+            ..
+        } => run_code(tune_cmd::replay(loaded, &playbook, since, portal, json)),
+        Command::Simulate {
+            contacts: Some(contacts),
             playbook,
             baseline,
             at,
             json,
+            ..
         } => report(simulate(
             &loaded,
             &contacts,
@@ -333,7 +356,7 @@ async fn review(
     portal: Option<i64>,
     out: Option<std::path::PathBuf>,
 ) -> anyhow::Result<ExitCode> {
-    use report::review::{ReviewHooks, ReviewRequest, default_file_name, page, pick_portal};
+    use report::review::{ReviewRequest, default_file_name, ledger_hooks, page, pick_portal};
     let configured: Vec<(i64, String)> = loaded
         .settings
         .hubspot
@@ -354,7 +377,10 @@ async fn review(
     let path = out.unwrap_or_else(|| default_file_name(&request).into());
     let store = open_store(&loaded).await?;
     let rules = (loaded.playbook.as_ref(), loaded.roster.as_ref());
-    let html = page(&store, &request, rules, &ReviewHooks::default(), now_ms).await;
+    let html = match ledger_hooks(&store, &request, rules.0).await {
+        Ok(hooks) => page(&store, &request, rules, &hooks, now_ms).await,
+        Err(err) => Err(err),
+    };
     store.close().await;
     write_whole(&path, html?.as_bytes())?;
     let shown = std::fs::canonicalize(&path).unwrap_or(path);

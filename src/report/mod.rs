@@ -1,6 +1,6 @@
 //! Reports from the ledger, the end of the pipe: the seed scoreboard (`handoff report`), the
 //! same KPIs as `handoff_kpi_*` gauges, one lead's stored history (`handoff explain
-//! --contact-id`) and the weekly review page (`handoff review`, `review/`). Reads only: computing is pure (`kpi`, `board`), loading is a thin layer over
+//! --contact-id`) and the weekly review page (`handoff review`, `review/`) and the tuning report (`handoff tune`, `tune/`). Reads only: computing is pure (`kpi`, `board`), loading is a thin layer over
 //! the store's read queries.
 //!
 //! # KPI definitions
@@ -32,6 +32,7 @@ mod kpi;
 mod leads;
 mod render;
 pub mod review;
+pub mod tune;
 mod window;
 
 pub use board::{Group, GroupBy, LedgerRows, Scoreboard};

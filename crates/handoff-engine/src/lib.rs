@@ -18,6 +18,7 @@
 //! - [`followup`]: what a handoff creates besides the owner: task text, Lead record,
 //!   sequence, templated properties; and the dispositions sales records afterwards.
 //! - [`explain`]: decisions as text, and two playbooks compared (`handoff simulate`).
+//! - [`snapshot`]: the contact cut to what the playbook reads, recorded for replays.
 //!
 //! Items are `pub(crate)` unless the service uses them across the crate edge.
 
@@ -33,6 +34,7 @@ pub mod roster;
 pub mod routing;
 pub(crate) mod scoring;
 pub(crate) mod sla;
+pub mod snapshot;
 
 #[cfg(test)]
 pub(crate) mod tests;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::AdminState;
 use crate::intake::ApiError;
 use crate::report::ReportError;
-use crate::report::review::{self, IsoWeek, ReviewHooks, ReviewRequest};
+use crate::report::review::{self, IsoWeek, ReviewRequest};
 
 #[derive(Debug, Default, Deserialize)]
 pub(super) struct ReviewQuery {
@@ -88,16 +88,12 @@ async fn render(admin: &AdminState, q: ReviewQuery) -> Result<String, ApiError> 
         )));
     };
     let rules = live.rules.current();
-    let hooks = ReviewHooks::default();
-    review::page(
-        admin.store(),
-        &request,
-        (&rules.playbook, &rules.roster),
-        &hooks,
-        now_ms,
-    )
-    .await
-    .map_err(|err| {
+    let page = async {
+        let rules = (&*rules.playbook, &*rules.roster);
+        let hooks = review::ledger_hooks(admin.store(), &request, rules.0).await?;
+        review::page(admin.store(), &request, rules, &hooks, now_ms).await
+    };
+    page.await.map_err(|err| {
         tracing::error!(error = %err, "admin request failed: store unavailable");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

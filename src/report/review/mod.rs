@@ -208,6 +208,32 @@ pub async fn page(
     Ok(page::render(&review, rules.1, hooks))
 }
 
+/// What the decision facts add to the page: the reviewed week's fallbacks per pool (`None`
+/// when a decision of the week was recorded without facts), and the tuning report over the
+/// weeks the page shows (`None` when none of their leads has facts).
+pub async fn ledger_hooks(
+    store: &Store,
+    request: &ReviewRequest,
+    playbook: &Playbook,
+) -> Result<ReviewHooks, ReportError> {
+    let weeks = request.weeks();
+    let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else {
+        return Ok(ReviewHooks::default());
+    };
+    let fallbacks = store
+        .kpis()
+        .pool_fallbacks_between(request.portal_id, last.since_ms, last.until_ms)
+        .await?;
+    let setup = super::tune::TuneSetup::of(playbook);
+    let range = (first.since_ms, last.until_ms);
+    let tuning = super::tune::load(store, request.portal_id, range, &setup).await?;
+    let no_facts = tuning.leads == 0 && tuning.not_recorded > 0;
+    Ok(ReviewHooks {
+        pool_fallbacks: fallbacks,
+        tuning: (!no_facts).then(|| super::tune::section(&tuning)),
+    })
+}
+
 /// `review-62515-2026-W49.html`: the file name `handoff review` writes when not given one.
 pub fn default_file_name(request: &ReviewRequest) -> String {
     format!("review-{}-{}.html", request.portal_id, request.week)

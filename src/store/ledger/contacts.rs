@@ -16,7 +16,7 @@ const CLOSE: &str = "UPDATE handoffs SET status = 'merged', updated_at_ms = $3 \
 
 impl Ledger<'_> {
     /// Privacy: removes what the store keeps about a contact beyond anonymous counts — its
-    /// decisions (explanations hold property values), its finished and pending jobs (payloads
+    /// decisions (explanations, facts and contact snapshots hold property values), its finished and pending jobs (payloads
     /// hold property values) except the one running now, and the handoff's free-text fields.
     /// The handoff row stays, without reason or source, so KPIs keep their denominators.
     pub async fn erase_contact(

@@ -10,15 +10,40 @@ use super::{Ledger, NewDecision, NewHandoff};
 use crate::store::dispatch::{Param, Statement};
 use crate::store::{Dialect, StoreError};
 
+/// What a decision was, as the ledger's columns (migration 0012): read by `handoff tune` and
+/// the review's routing health without parsing explanations.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DecisionFacts {
+    pub score_total: i64,
+    pub tier: Option<String>,
+    pub source: Option<String>,
+    pub buying_role: Option<String>,
+    /// `sticky`, `account_match`, `rule_owner`, `pool`, `team_fallback`, `global_fallback`.
+    pub route_kind: Option<String>,
+    /// The pool that assigned the lead.
+    pub route_pool: Option<String>,
+    /// The first pool the lead fell through (no eligible member): the fallback chain was used.
+    pub fallback_from: Option<String>,
+    /// Ids of the scoring rules that matched.
+    pub rules: Vec<String>,
+    /// The contact as the decision read it (`engine::snapshot`, JSON): personal data.
+    pub contact: Option<String>,
+}
+
 /// Records decision `d` about a contact of portal `portal_id`.
 fn insert_decision<DB: Database>(portal_id: i64, d: &NewDecision) -> Statement<DB>
 where
     i64: Param<DB>,
+    Option<i64>: Param<DB>,
     Option<String>: Param<DB>,
     for<'a> &'a str: Param<DB>,
 {
     const SQL: &str = "INSERT INTO decisions (portal_id, contact_id, decided_at_ms, trigger, \
-         outcome, owner_id, explanation) VALUES ($1, $2, $3, $4, $5, $6, $7)";
+         outcome, owner_id, explanation, score_total, tier, source, buying_role, route_kind, \
+         route_pool, fallback_from, rules, contact) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)";
+    let f = d.facts.as_ref();
+    let text = |pick: fn(&DecisionFacts) -> &Option<String>| f.and_then(|f| pick(f).clone());
     sqlx::query(SQL)
         .bind(portal_id)
         .bind(d.contact_id)
@@ -27,6 +52,15 @@ where
         .bind(d.outcome.as_str())
         .bind(d.owner_id.clone())
         .bind(d.explanation.as_str())
+        .bind(f.map(|f| f.score_total))
+        .bind(text(|f| &f.tier))
+        .bind(text(|f| &f.source))
+        .bind(text(|f| &f.buying_role))
+        .bind(text(|f| &f.route_kind))
+        .bind(text(|f| &f.route_pool))
+        .bind(text(|f| &f.fallback_from))
+        .bind(f.and_then(|f| serde_json::to_string(&f.rules).ok()))
+        .bind(text(|f| &f.contact))
 }
 
 /// Inserts handoff `h` of a contact at its first step and returns its id; nothing (no row)

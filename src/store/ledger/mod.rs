@@ -7,7 +7,8 @@
 //! [`Ledger`] is the store's part for handoffs and decisions: reads (`handoffs.rs`), deciding
 //! (`decide.rs`), the write-back steps (`steps.rs`), what sales does next (`sales.rs`), merges
 //! and erasure (`contacts.rs`). The Lead record of each handoff is [`Leads`] (`leads.rs`); the
-//! KPI views are [`Kpis`] (`kpis.rs`, and the weekly review's in `review.rs`).
+//! KPI views are [`Kpis`] (`kpis.rs`, the weekly review's in `review.rs`, the tuning
+//! report's and replays' in `tune.rs`).
 
 use serde::Serialize;
 
@@ -131,6 +132,8 @@ pub struct NewDecision {
     pub outcome: String,
     pub owner_id: Option<String>,
     pub explanation: String,
+    /// What the decision was, as columns (`handoff tune`); `None` records none.
+    pub facts: Option<DecisionFacts>,
     /// Set when the decision hands the lead off.
     pub handoff: Option<NewHandoff>,
 }
@@ -157,11 +160,14 @@ mod review;
 mod sales;
 mod step;
 mod steps;
+mod tune;
+pub use decide::DecisionFacts;
 pub use kpis::{KpiHandoff, Kpis, LeadOutcome, ReadyLead, Unassigned};
 pub use leads::{LeadRow, LeadSettled, Leads};
 pub use review::{LoopOverdue, PoolPick, Reassigned};
 pub use sales::Reassignment;
 pub use step::Step;
+pub use tune::{DecisionFactRow, RecordedContact};
 
 /// The ledger part of a [`super::Store`].
 #[derive(Debug, Clone, Copy)]

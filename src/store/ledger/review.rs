@@ -2,7 +2,9 @@
 //! portal, one period `[since_ms, until_ms)` at a time. The KPI rows are the very rows
 //! `handoff report` reads ([`KpiHandoff`], [`ReadyLead`], [`LeadOutcome`]), bounded on both
 //! sides, so every KPI keeps its one definition; the routing-health rows (pool picks, who
-//! missed, loops not closed) are small aggregates. Indexed by `0013_review_indexes.sql`.
+//! missed, loops not closed) are small aggregates. Indexed by `0013_review_indexes.sql` and, for pools, `0012_decision_facts.sql`.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -10,8 +12,9 @@ use super::kpis::{KpiHandoff, Kpis, LeadOutcome, ReadyLead};
 use crate::store::StoreError;
 use crate::store::dispatch::Dialect;
 
-/// Owners a pool's round-robin picked in a period: the decisions whose explanation says the
-/// owner was assigned by that pool (`routing.assignment.via.pool`).
+/// Owners a pool's round-robin picked in a period: the decisions recorded as assigned by that
+/// pool (`route_pool`; for decisions older than facts, `routing.assignment.via.pool` of the
+/// explanation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct PoolPick {
     pub pool: String,
@@ -91,31 +94,73 @@ impl Kpis<'_> {
         self.in_period(SQL, (portal_id, since_ms, until_ms)).await
     }
 
-    /// Owners each pool picked in `[since_ms, until_ms)`. The pool is only in the decision's
-    /// explanation, so this reads the explanations of the period's `handed_off` decisions
-    /// that name a pool (the text prefilter skips the JSON parse of every other one).
+    /// Owners each pool picked in `[since_ms, until_ms)`: the `handed_off` decisions' recorded
+    /// pool (`route_pool`, migration 0012). Decisions recorded before facts existed
+    /// (`score_total IS NULL`) are read from their explanation instead, so an old ledger
+    /// counts the same; on a ledger without any, that part reads an empty index.
     pub async fn pool_picks_between(
         self,
         portal_id: i64,
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Vec<PoolPick>, StoreError> {
-        // The pool named in the explanation, read as JSON the engine's way.
-        let pool = match self.db.dialect() {
+        let old_pool = match self.db.dialect() {
             Dialect::Sqlite => "json_extract(explanation, '$.routing.assignment.via.pool')",
             Dialect::Postgres => "CAST(explanation AS json) #>> '{routing,assignment,via,pool}'",
         };
         let sql = format!(
             "SELECT pool, owner_id, COUNT(*) AS decisions FROM \
-             (SELECT {pool} AS pool, owner_id \
-              FROM decisions WHERE portal_id = $1 AND decided_at_ms >= $2 AND decided_at_ms < $3 \
-              AND outcome = 'handed_off' AND owner_id IS NOT NULL \
+             (SELECT route_pool AS pool, owner_id FROM decisions \
+              WHERE portal_id = $1 AND decided_at_ms >= $2 AND decided_at_ms < $3 \
+              AND route_pool IS NOT NULL AND outcome = 'handed_off' AND owner_id IS NOT NULL \
+              UNION ALL \
+              SELECT {old_pool} AS pool, owner_id FROM decisions \
+              WHERE portal_id = $1 AND decided_at_ms >= $2 AND decided_at_ms < $3 \
+              AND score_total IS NULL AND outcome = 'handed_off' AND owner_id IS NOT NULL \
               AND explanation LIKE '%\"kind\":\"pool\"%') p \
              WHERE pool IS NOT NULL GROUP BY pool, owner_id ORDER BY pool, owner_id"
         );
         // Only the dialect's own constant expression is formatted in.
         let sql = sqlx::AssertSqlSafe(sql);
         self.in_period(sql, (portal_id, since_ms, until_ms)).await
+    }
+
+    /// Leads of `[since_ms, until_ms)` that fell through each pool (no eligible member) to the
+    /// rest of the fallback chain, by the first pool they fell through (`fallback_from`).
+    /// `None` when a `handed_off` decision of the period was recorded before facts existed:
+    /// its fallbacks are unknown, and a count without it would be wrong.
+    pub async fn pool_fallbacks_between(
+        self,
+        portal_id: i64,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Option<BTreeMap<String, u64>>, StoreError> {
+        const UNKNOWN: &str = "SELECT COUNT(*) FROM decisions WHERE portal_id = $1 \
+             AND decided_at_ms >= $2 AND decided_at_ms < $3 AND score_total IS NULL \
+             AND outcome = 'handed_off'";
+        const SQL: &str = "SELECT fallback_from, COUNT(*) FROM decisions WHERE portal_id = $1 \
+             AND decided_at_ms >= $2 AND decided_at_ms < $3 AND fallback_from IS NOT NULL \
+             GROUP BY fallback_from";
+        let unknown: i64 = on_reader!(self.db, |pool| sqlx::query_scalar(UNKNOWN)
+            .bind(portal_id)
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_one(pool)
+            .await?);
+        if unknown > 0 {
+            return Ok(None);
+        }
+        let rows: Vec<(String, i64)> = on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id)
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?);
+        Ok(Some(
+            rows.into_iter()
+                .map(|(pool, n)| (pool, u64::try_from(n).unwrap_or(0)))
+                .collect(),
+        ))
     }
 
     /// The portal's handoffs made in `[since_ms, until_ms)` that were reassigned.

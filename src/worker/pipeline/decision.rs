@@ -11,7 +11,7 @@ use super::{Run, portal};
 use crate::engine::playbook::LadderAction;
 use crate::engine::{self, Decision, Outcome as Decided, Playbook, Roster};
 use crate::jobs::SlaAction;
-use crate::store::ledger::{NewDecision, NewHandoff};
+use crate::store::ledger::{DecisionFacts, NewDecision, NewHandoff};
 
 /// The roster with HubSpot's view applied: owners given by email alone get the id HubSpot
 /// lists for that email (`engine::roster_live`), owners HubSpot does not list as assignable
@@ -90,7 +90,59 @@ pub(crate) fn record(
         outcome: outcome_name(d.outcome).into(),
         owner_id: owner,
         explanation: serde_json::to_string(d).unwrap_or_else(|_| "{}".into()),
+        facts: Some(facts(run, c, d)),
         handoff,
+    }
+}
+
+/// The lead's source, read from the portal's source property (none when it names none).
+fn source_of<'c>(run: &Run<'_>, c: &'c engine::Contact) -> Option<&'c str> {
+    let source_property = &run.settings.source_property;
+    (!source_property.is_empty())
+        .then(|| c.get(source_property))
+        .flatten()
+}
+
+/// What `d` was, as the ledger's columns (`handoff tune`), with the contact cut to what the
+/// playbook reads for replays (`handoff simulate --playbook`).
+pub(crate) fn facts(run: &Run<'_>, c: &engine::Contact, d: &Decision) -> DecisionFacts {
+    use engine::routing::{StepResult, Via};
+    let routing = d.routing.as_ref();
+    let via = routing.map(|r| &r.assignment.via);
+    let route_kind = via.map(|v| match v {
+        Via::Sticky => "sticky",
+        Via::AccountMatch => "account_match",
+        Via::RuleOwner { .. } => "rule_owner",
+        Via::Pool { .. } => "pool",
+        Via::TeamFallback { .. } => "team_fallback",
+        Via::GlobalFallback => "global_fallback",
+    });
+    let route_pool = match via {
+        Some(Via::Pool { pool, .. }) => Some(pool.clone()),
+        _ => None,
+    };
+    // The first pool with no eligible member: the chain went on from it.
+    let fallback_from = routing.and_then(|r| {
+        r.steps.iter().find_map(|s| {
+            (s.result == StepResult::Exhausted)
+                .then(|| s.stage.strip_prefix("pool "))
+                .flatten()
+                .map(str::to_string)
+        })
+    });
+    let score = &d.score;
+    DecisionFacts {
+        score_total: score.total,
+        tier: score.tier.clone(),
+        source: source_of(run, c).map(str::to_string),
+        buying_role: d.buying_role.clone(),
+        route_kind: route_kind.map(str::to_string),
+        route_pool,
+        fallback_from,
+        rules: (score.fit.matched.iter().chain(&score.engagement.matched))
+            .map(|h| h.id.clone())
+            .collect(),
+        contact: serde_json::to_string(&engine::snapshot::snapshot(c, &run.rules.playbook)).ok(),
     }
 }
 
@@ -103,10 +155,7 @@ fn new_handoff(
 ) -> NewHandoff {
     let plan = stored_plan(d, c, &run.rules.playbook, window);
     let a = &routing.assignment;
-    let source_property = &run.settings.source_property;
-    let source = (!source_property.is_empty())
-        .then(|| c.get(source_property))
-        .flatten();
+    let source = source_of(run, c);
     let rendering = Rendering {
         rules: &run.rules,
         source,

@@ -6,6 +6,7 @@ mod availability;
 mod companies;
 mod crash;
 mod e2e;
+mod facts;
 mod faults;
 mod journal_backfill;
 mod leads;

@@ -21,6 +21,7 @@ fn decision(contact_id: i64, at: i64, outcome: &str, handoff: bool) -> NewDecisi
         outcome: outcome.into(),
         owner_id: Some("101".into()),
         explanation: "{}".into(),
+        facts: None,
         handoff: handoff.then(|| NewHandoff {
             owner_id: "101".into(),
             team: Some("dach".into()),

@@ -3,5 +3,8 @@
 
 mod browser;
 mod cli;
+mod replay;
 mod review;
+mod review_facts;
 mod scoreboard;
+mod tune;

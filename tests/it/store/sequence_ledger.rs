@@ -18,6 +18,7 @@ fn decision(at: i64) -> NewDecision {
         outcome: "handed_off".into(),
         owner_id: Some("300".into()),
         explanation: "{}".into(),
+        facts: None,
         handoff: Some(NewHandoff {
             owner_id: "300".into(),
             team: Some("us".into()),

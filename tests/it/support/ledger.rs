@@ -53,6 +53,7 @@ fn decision(now: i64, lead: &Lead, explanation: &str) -> NewDecision {
         outcome: "handed_off".into(),
         owner_id: Some(owner.into()),
         explanation: explanation.into(),
+        facts: None,
         handoff: Some(NewHandoff {
             owner_id: owner.into(),
             team: Some(team.into()),
@@ -78,6 +79,7 @@ fn not_handed_off(now: i64, contact_id: i64, outcome: &str) -> NewDecision {
         outcome: outcome.into(),
         owner_id: None,
         explanation: "{}".into(),
+        facts: None,
         handoff: None,
     }
 }
@@ -147,4 +149,39 @@ pub async fn seeded(engine: Dialect, dir: &Path) -> (Store, String, i64) {
     let now = jiff::Timestamp::now().as_millisecond();
     seed(&store, now, &explanation(dir)).await;
     (store, url, now)
+}
+
+/// A handed-off decision of `contact` at `at` with recorded facts (migration 0012): routed to
+/// `owner` by `pool`, after falling through `fallback_from` when given; `rules` matched,
+/// scoring `score` in `tier` from `source`. Its explanation says nothing (`{}`), so what the
+/// ledger reports of it comes from the facts.
+pub fn with_facts(
+    contact_id: i64,
+    at: i64,
+    owner: &str,
+    route: (&str, Option<&str>),
+    score: (i64, &str, &str, &[&str]),
+) -> NewDecision {
+    let (pool, fallback_from) = route;
+    let (score_total, tier, source, rules) = score;
+    NewDecision {
+        contact_id,
+        decided_at_ms: at,
+        trigger: "contact.creation".into(),
+        outcome: "handed_off".into(),
+        owner_id: Some(owner.into()),
+        explanation: "{}".into(),
+        facts: Some(handoff::store::ledger::DecisionFacts {
+            score_total,
+            tier: Some(tier.into()),
+            source: Some(source.into()),
+            buying_role: None,
+            route_kind: Some("pool".into()),
+            route_pool: Some(pool.into()),
+            fallback_from: fallback_from.map(str::to_string),
+            rules: rules.iter().map(|r| r.to_string()).collect(),
+            contact: None,
+        }),
+        handoff: None,
+    }
 }

@@ -1,0 +1,1 @@
+../sqlite/0012_decision_facts.sql

@@ -1,0 +1,102 @@
+//! Read-only ledger rows for the tuning report (`handoff tune`, the review's tuning section)
+//! and replays (`handoff simulate --playbook`): each decision's recorded facts (migration
+//! 0012) with what became of its lead (the handoff's disposition, pipeline and first touch).
+//! One range read by portal and time (`decisions_portal_time`), one indexed handoff per row.
+
+use serde::Serialize;
+
+use super::kpis::Kpis;
+use crate::store::StoreError;
+
+/// One decision's facts with its lead's outcome. The facts are `None` on decisions recorded
+/// before they existed (`score_total` is the marker); the outcome is `None` while the lead
+/// has no handoff, no disposition, no deal or no touch yet.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, sqlx::FromRow)]
+pub struct DecisionFactRow {
+    pub contact_id: i64,
+    pub decided_at_ms: i64,
+    /// `handed_off`, `not_ready` or `disqualified`.
+    pub outcome: String,
+    pub owner_id: Option<String>,
+    pub score_total: Option<i64>,
+    pub tier: Option<String>,
+    pub source: Option<String>,
+    pub buying_role: Option<String>,
+    pub route_kind: Option<String>,
+    pub route_pool: Option<String>,
+    pub fallback_from: Option<String>,
+    /// Ids of the scoring rules that matched, a JSON array as stored.
+    pub rules: Option<String>,
+    /// The handoff's owner now (after any reassignment).
+    pub handoff_owner: Option<String>,
+    pub handed_off_at_ms: Option<i64>,
+    pub first_touch_at_ms: Option<i64>,
+    /// `accepted`, `nurture` or `disqualified`, as sales said.
+    pub disposition: Option<String>,
+    pub deal_amount: Option<f64>,
+}
+
+impl DecisionFactRow {
+    /// The matched scoring rules; `None` when not recorded (or unreadable).
+    pub fn rules(&self) -> Option<Vec<String>> {
+        serde_json::from_str(self.rules.as_deref()?).ok()
+    }
+}
+
+/// One decision's recorded contact (the engine's `Contact` JSON cut to what the playbook
+/// read), with what was decided, for replays.
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
+pub struct RecordedContact {
+    pub contact_id: i64,
+    pub decided_at_ms: i64,
+    pub outcome: String,
+    pub owner_id: Option<String>,
+    pub tier: Option<String>,
+    pub contact: String,
+}
+
+impl Kpis<'_> {
+    /// The portal's decisions of `[since_ms, until_ms)` with their facts and their lead's
+    /// outcome, by contact and time (a lead's last decision is its last row).
+    pub async fn decision_facts_between(
+        self,
+        portal_id: i64,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<DecisionFactRow>, StoreError> {
+        const SQL: &str = "SELECT d.contact_id, d.decided_at_ms, d.outcome, d.owner_id, \
+             d.score_total, d.tier, d.source, d.buying_role, d.route_kind, d.route_pool, \
+             d.fallback_from, d.rules, h.owner_id AS handoff_owner, h.handed_off_at_ms, \
+             h.first_touch_at_ms, h.disposition, h.deal_amount \
+             FROM decisions d LEFT JOIN handoffs h \
+             ON h.portal_id = d.portal_id AND h.contact_id = d.contact_id \
+             WHERE d.portal_id = $1 AND d.decided_at_ms >= $2 AND d.decided_at_ms < $3 \
+             ORDER BY d.contact_id, d.decided_at_ms, d.id";
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id)
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// The portal's recorded contacts of `[since_ms, until_ms)`, by contact and time;
+    /// decisions recorded without one (before migration 0012) are left out.
+    pub async fn recorded_contacts_between(
+        self,
+        portal_id: i64,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<RecordedContact>, StoreError> {
+        const SQL: &str = "SELECT contact_id, decided_at_ms, outcome, owner_id, tier, contact \
+             FROM decisions WHERE portal_id = $1 AND decided_at_ms >= $2 \
+             AND decided_at_ms < $3 AND contact IS NOT NULL \
+             ORDER BY contact_id, decided_at_ms, id";
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id)
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+}
