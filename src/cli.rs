@@ -7,6 +7,7 @@ use handoff::admin;
 use handoff::config::Purpose;
 use handoff::report::{Format, GroupBy};
 use handoff::store::queue::DeadFilter;
+use handoff_ids::{ContactId, PortalId};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -79,10 +80,10 @@ pub enum Command {
         contact: Option<PathBuf>,
         /// HubSpot contact id whose stored history to show (needs --portal).
         #[arg(long, value_name = "ID", requires = "portal")]
-        contact_id: Option<i64>,
+        contact_id: Option<ContactId>,
         /// HubSpot portal (hub) id of --contact-id.
         #[arg(long, value_name = "P", requires = "contact_id")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
         /// Roster TOML to use instead of the configured [roster] (with --contact).
         #[arg(long, value_name = "FILE", conflicts_with = "contact_id")]
         owners: Option<PathBuf>,

@@ -203,7 +203,7 @@ async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<
         .hubspot
         .portals
         .iter()
-        .map(|p| i64::try_from(p.id.0).unwrap_or_default())
+        .map(|p| p.id.get())
         .collect();
     let store = open_store(&loaded).await?;
     let now = jiff::Timestamp::now();
@@ -338,7 +338,7 @@ async fn review(
         .hubspot
         .portals
         .iter()
-        .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
+        .map(|p| (p.id.get(), p.time_zone.clone()))
         .collect();
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let request = match pick_portal(&configured, portal)
@@ -376,8 +376,8 @@ fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 async fn history(
     loaded: LoadedConfig,
-    portal: i64,
-    contact_id: i64,
+    portal: handoff_ids::PortalId,
+    contact_id: handoff_ids::ContactId,
     json: bool,
 ) -> anyhow::Result<String> {
     let store = open_store(&loaded).await?;
@@ -618,7 +618,7 @@ async fn send_webhook(loaded: &LoadedConfig, args: cli::SendWebhookArgs) -> anyh
 /// The one configured portal, for commands whose `--portal` may be left out.
 fn the_portal(loaded: &LoadedConfig) -> anyhow::Result<i64> {
     match loaded.settings.hubspot.portals.as_slice() {
-        [one] => Ok(i64::try_from(one.id.0)?),
+        [one] => Ok(one.id.get()),
         [] => anyhow::bail!("no [[hubspot.portals]] is configured: give --portal P"),
         _ => anyhow::bail!("several portals are configured: give --portal P"),
     }

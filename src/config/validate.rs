@@ -59,7 +59,7 @@ pub(crate) fn validate(
     section(&mut p, "pipeline", |q| settings.pipeline.check(q));
     let pipeline = &settings.pipeline;
     for (i, id) in pipeline.sequence_portals.iter().enumerate() {
-        if !settings.hubspot.portals.iter().any(|c| c.id.0 == *id) {
+        if !settings.hubspot.portals.iter().any(|c| c.id == *id) {
             p(
                 &format!("pipeline.sequence_portals[{i}]"),
                 format!("portal {id} is not configured in [[hubspot.portals]]"),

@@ -25,7 +25,7 @@ impl PersistentTokenStore {
 
 /// Portal ids are stored as SQL BIGINT.
 fn store_key(portal: PortalId) -> Result<i64, TokenStoreError> {
-    i64::try_from(portal.0)
+    i64::try_from(portal.as_u64())
         .map_err(|_| TokenStoreError::Unavailable("portal id out of range".into()))
 }
 

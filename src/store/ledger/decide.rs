@@ -1,6 +1,7 @@
 //! Recording decisions: the worker decides a portal's contacts with the portal's routing state
 //! locked, and the decisions, the new handoffs and the new state commit together.
 
+use handoff_ids::{ContactId, PortalId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -21,7 +22,7 @@ where
          outcome, owner_id, explanation) VALUES ($1, $2, $3, $4, $5, $6, $7)";
     sqlx::query(SQL)
         .bind(portal_id)
-        .bind(d.contact_id)
+        .bind(d.contact_id.get())
         .bind(d.decided_at_ms)
         .bind(d.trigger.as_str())
         .bind(d.outcome.as_str())
@@ -79,10 +80,10 @@ impl Ledger<'_> {
     /// `RoutingState`), kept as JSON; a stored state that no longer reads starts afresh.
     pub async fn record_decisions<S, F>(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         now_ms: i64,
         decide: F,
-    ) -> Result<Vec<(i64, i64)>, StoreError>
+    ) -> Result<Vec<(ContactId, i64)>, StoreError>
     where
         S: Serialize + DeserializeOwned + Default,
         F: FnOnce(&mut S) -> Vec<NewDecision>,
@@ -93,6 +94,7 @@ impl Ledger<'_> {
             Dialect::Postgres => "FOR UPDATE",
         };
         let load = format!("SELECT state FROM routing_state WHERE portal_id = $1 {lock}");
+        let portal_id = portal_id.get();
         let created = in_tx!(self.db, |tx| {
             sqlx::query(ENSURE)
                 .bind(portal_id)
@@ -109,7 +111,7 @@ impl Ledger<'_> {
             for d in &decisions {
                 insert_decision(portal_id, d).execute(&mut *tx).await?;
                 let Some(h) = &d.handoff else { continue };
-                let row = insert_handoff(portal_id, d.contact_id, h, now_ms)
+                let row = insert_handoff(portal_id, d.contact_id.get(), h, now_ms)
                     .fetch_optional(&mut *tx)
                     .await?;
                 if let Some(row) = row {

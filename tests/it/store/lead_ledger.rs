@@ -47,7 +47,10 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Dialect)
 
     let found = store
         .leads()
-        .handoffs_by_lead(PORTAL, &[777, 888])
+        .handoffs_by_lead(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[777, 888],
+        )
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
@@ -55,7 +58,7 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Dialect)
     assert!(
         store
             .leads()
-            .handoffs_by_lead(7, &[777])
+            .handoffs_by_lead(handoff_ids::PortalId::new(7).unwrap(), &[777])
             .await
             .unwrap()
             .is_empty(),

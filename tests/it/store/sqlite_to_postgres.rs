@@ -114,7 +114,10 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
     let handoff_id = env
         .store
         .ledger()
-        .handoffs_for(PORTAL, &[id])
+        .handoffs_for(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[handoff_ids::ContactId::try_from(id).unwrap()],
+        )
         .await
         .unwrap()[0]
         .id;
@@ -187,10 +190,24 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         source.portals().pauses().await.unwrap()
     );
     assert_eq!(target.secrets().load(PORTAL).await.unwrap(), Some(sealed));
-    let handoffs = source.ledger().handoffs_for(PORTAL, &[id]).await.unwrap();
+    let handoffs = source
+        .ledger()
+        .handoffs_for(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[handoff_ids::ContactId::try_from(id).unwrap()],
+        )
+        .await
+        .unwrap();
     assert_eq!(handoffs.len(), 1);
     assert_eq!(
-        target.ledger().handoffs_for(PORTAL, &[id]).await.unwrap(),
+        target
+            .ledger()
+            .handoffs_for(
+                handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+                &[handoff_ids::ContactId::try_from(id).unwrap()]
+            )
+            .await
+            .unwrap(),
         handoffs
     );
     assert_eq!(

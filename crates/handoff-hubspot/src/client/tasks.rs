@@ -183,7 +183,7 @@ impl HubspotClient {
     /// keyed by trace id. Creates are not idempotent: after a timeout or 5xx they are *not*
     /// resent in place, and the error says `maybe_applied` (docs/architecture.md "Retries written
     /// by hand").
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = tasks.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = tasks.len()))]
     pub async fn create_tasks(
         &self,
         portal: PortalId,
@@ -277,7 +277,7 @@ impl HubspotClient {
     }
 
     /// Batch read of tasks (status, owner, due time, subject); one result per input id.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = ids.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = ids.len()))]
     pub async fn batch_read_tasks(
         &self,
         portal: PortalId,
@@ -310,8 +310,8 @@ mod tests {
     #[test]
     fn new_tasks_get_unique_trace_ids_and_required_properties() {
         let due = Timestamp::from_second(1_800_000_000).unwrap();
-        let a = NewTask::new(ContactId(1), "Call", due);
-        let b = NewTask::new(ContactId(1), "Call", due);
+        let a = NewTask::new(ContactId::new(1).unwrap(), "Call", due);
+        let b = NewTask::new(ContactId::new(1).unwrap(), "Call", due);
         assert_ne!(a.trace_id, b.trace_id);
         let p = a.properties();
         assert_eq!(p["hs_timestamp"], "1800000000000");

@@ -157,7 +157,7 @@ fn log_warnings(portal: PortalId, path: &str, body: &[u8]) {
     };
     for w in found.warnings {
         tracing::info!(
-            portal_id = portal.0,
+            portal_id = portal.as_u64(),
             endpoint = %crate::client::metrics::endpoint_of(path),
             category = w.category.as_deref().unwrap_or(""),
             message = %truncate(w.message.unwrap_or_default()),
@@ -240,7 +240,7 @@ impl Inner {
                         Next::RetryIn(wait) => {
                             self.metrics.retry(reason.as_str());
                             tracing::debug!(
-                                portal_id = portal.0,
+                                portal_id = portal.as_u64(),
                                 attempt,
                                 reason = reason.as_str(),
                                 "hubspot request failed; retrying"
@@ -359,7 +359,7 @@ impl Inner {
                         Next::RetryIn(wait) => {
                             self.metrics.retry(reason.as_str());
                             tracing::debug!(
-                                portal_id = portal.0,
+                                portal_id = portal.as_u64(),
                                 attempt,
                                 status,
                                 "hubspot request failed; retrying"
