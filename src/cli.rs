@@ -40,7 +40,7 @@ pub enum JournalCommand {
     Subscribe {
         /// Only this portal (default: every portal with the journal enabled).
         #[arg(long, value_name = "P")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
     },
 }
 
@@ -146,7 +146,7 @@ pub enum Command {
         weeks: usize,
         /// The portal ([[hubspot.portals]] id); may be left out when only one is configured.
         #[arg(long, value_name = "P")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
         /// Where to write the page; default: review-PORTAL-WEEK.html in the current directory.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -185,7 +185,7 @@ pub enum Command {
     Backfill {
         /// Only this portal (default: every portal with the journal enabled).
         #[arg(long, value_name = "P")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
         /// Read from the journal's earliest entry and keep events from this time on, whatever
         /// the stored offset: an RFC 3339 time or an age (30m, 24h, 3d).
         #[arg(long, value_name = "TIME")]
@@ -209,7 +209,7 @@ pub enum Command {
     Doctor {
         /// Only this portal (default: every configured portal).
         #[arg(long, value_name = "P")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
         /// Print the checklist as JSON.
         #[arg(long)]
         json: bool,
@@ -383,7 +383,7 @@ pub struct SendWebhookArgs {
     pub value: Option<String>,
     /// The portal (hub) id of the built event. Default: the one configured portal.
     #[arg(long, value_name = "P")]
-    pub portal: Option<i64>,
+    pub portal: Option<PortalId>,
     /// The app id the built event carries (needed when the receiver sets webhook.app_id).
     #[arg(long, value_name = "ID")]
     pub app_id: Option<i64>,
@@ -540,7 +540,7 @@ pub enum PortalCommand {
     Pause {
         /// HubSpot portal (hub) id, one of [[hubspot.portals]].
         #[arg(long, value_name = "P")]
-        portal: i64,
+        portal: PortalId,
         /// Why, for whoever looks next (shown by `portal list` and GET /admin/portals).
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
@@ -551,7 +551,7 @@ pub enum PortalCommand {
     Resume {
         /// HubSpot portal (hub) id, one of [[hubspot.portals]].
         #[arg(long, value_name = "P")]
-        portal: i64,
+        portal: PortalId,
     },
     /// Create the handoff property group and write-back properties in a portal
     ///
@@ -566,7 +566,7 @@ pub enum PortalCommand {
     Setup {
         /// HubSpot portal (hub) id, one of [[hubspot.portals]].
         #[arg(long, value_name = "P")]
-        portal: i64,
+        portal: PortalId,
         /// Print the plan and write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -578,7 +578,7 @@ pub enum PortalCommand {
     List {
         /// Only this portal.
         #[arg(long, value_name = "P")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
         /// Print JSON (as GET /admin/portals).
         #[arg(long)]
         json: bool,
@@ -589,7 +589,7 @@ pub enum PortalCommand {
 pub struct DeadArgs {
     /// Only jobs of this HubSpot portal.
     #[arg(long)]
-    pub portal: Option<i64>,
+    pub portal: Option<PortalId>,
     /// Only jobs of this kind (e.g. hubspot_event.v1).
     #[arg(long)]
     pub kind: Option<String>,
@@ -605,7 +605,7 @@ impl DeadArgs {
             None => None,
         };
         Ok(DeadFilter {
-            portal_id: self.portal,
+            portal_id: self.portal.map(PortalId::get),
             kind: self.kind.clone(),
             since_ms,
             limit,

@@ -10,6 +10,7 @@ use handoff::config::{self, ConfigSources, LoadedConfig};
 use handoff::report;
 use handoff::startup::Application;
 use handoff::store::Store;
+use handoff_ids::PortalId;
 use tokio_util::sync::CancellationToken;
 
 /// `println!` that ends quietly when stdout is closed (`handoff report | head`): a closed
@@ -64,17 +65,19 @@ fn main() -> ExitCode {
         Command::Dlq { command } => run_async(print(dlq(loaded, command))),
         Command::Portal {
             command: PortalCommand::Setup { portal, dry_run },
-        } => run_code(portal_setup(loaded, portal, dry_run)),
+        } => run_code(portal_setup(loaded, portal.get(), dry_run)),
         Command::Portal { command } => run_async(print(portal(loaded, command))),
-        Command::Doctor { portal, json } => run_code(doctor(loaded, portal, json)),
+        Command::Doctor { portal, json } => {
+            run_code(doctor(loaded, portal.map(PortalId::get), json))
+        }
         Command::Journal {
             command: JournalCommand::Subscribe { portal },
-        } => run_async(print(journal_subscribe(loaded, portal))),
+        } => run_async(print(journal_subscribe(loaded, portal.map(PortalId::get)))),
         Command::Backfill {
             portal,
             since,
             json,
-        } => run_async(backfill(loaded, portal, since, json)),
+        } => run_async(backfill(loaded, portal.map(PortalId::get), since, json)),
         Command::Explain {
             contact,
             contact_id,
@@ -114,7 +117,7 @@ fn main() -> ExitCode {
             weeks,
             portal,
             out,
-        } => run_code(review(loaded, week, weeks, portal, out)),
+        } => run_code(review(loaded, week, weeks, portal.map(PortalId::get), out)),
         Command::Simulate {
             contacts,
             playbook,
@@ -209,7 +212,7 @@ async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<
     let now = jiff::Timestamp::now();
     let out = match command {
         PortalCommand::Pause { portal, reason } => {
-            admin::pause_portal(&store, &configured, portal, reason.as_deref(), now)
+            admin::pause_portal(&store, &configured, portal.get(), reason.as_deref(), now)
                 .await
                 .map(|s| {
                     format!(
@@ -219,18 +222,20 @@ async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<
                     )
                 })
         }
-        PortalCommand::Resume { portal } => admin::resume_portal(&store, &configured, portal, now)
-            .await
-            .map(|(s, due)| {
-                format!(
-                    "portal {} resumed; {due} waiting job(s) due now",
-                    s.portal_id
-                )
-            }),
+        PortalCommand::Resume { portal } => {
+            admin::resume_portal(&store, &configured, portal.get(), now)
+                .await
+                .map(|(s, due)| {
+                    format!(
+                        "portal {} resumed; {due} waiting job(s) due now",
+                        s.portal_id
+                    )
+                })
+        }
         // Handled by `portal_setup`.
         PortalCommand::Setup { .. } => Ok(String::new()),
         PortalCommand::List { portal, json } => {
-            admin::portal_statuses(&store, &configured, portal, now)
+            admin::portal_statuses(&store, &configured, portal.map(PortalId::get), now)
                 .await
                 .map(|list| {
                     if json {
@@ -591,7 +596,7 @@ async fn send_webhook(loaded: &LoadedConfig, args: cli::SendWebhookArgs) -> anyh
         (Some(path), _) => Delivery::File(path),
         (None, Some(contact_id)) => Delivery::Event {
             portal_id: match args.portal {
-                Some(p) => p,
+                Some(p) => p.get(),
                 None => the_portal(loaded)?,
             },
             contact_id,
