@@ -36,7 +36,12 @@ pub async fn handoffs(w: &World, ids: &[i64]) -> anyhow::Result<String> {
     }
     let mut undecided = 0usize;
     for id in ids {
-        let decisions = w.env.store.ledger().decisions_of(PORTAL_ID, *id).await?;
+        let decisions = w
+            .env
+            .store
+            .ledger()
+            .decisions_of(portal, handoff_ids::ContactId::try_from(*id)?)
+            .await?;
         let Some(last) = decisions.last() else {
             undecided += 1;
             continue;

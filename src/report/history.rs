@@ -39,10 +39,7 @@ impl History {
         portal_id: PortalId,
         contact_id: ContactId,
     ) -> Result<Self, ReportError> {
-        let decisions = store
-            .ledger()
-            .decisions_of(portal_id.get(), contact_id.get())
-            .await?;
+        let decisions = store.ledger().decisions_of(portal_id, contact_id).await?;
         let handoff = store.ledger().handoff_of(portal_id, contact_id).await?;
         if decisions.is_empty() && handoff.is_none() {
             return Err(ReportError::UnknownLead {

@@ -62,14 +62,14 @@ impl Ledger<'_> {
     /// The stored decisions about one contact, oldest first.
     pub async fn decisions_of(
         self,
-        portal_id: i64,
-        contact_id: i64,
+        portal_id: PortalId,
+        contact_id: ContactId,
     ) -> Result<Vec<DecisionRow>, StoreError> {
         const SQL: &str = "SELECT id, portal_id, contact_id, decided_at_ms, trigger, outcome, owner_id, \
              explanation FROM decisions WHERE portal_id = $1 AND contact_id = $2 ORDER BY decided_at_ms, id";
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id)
-            .bind(contact_id)
+            .bind(portal_id.get())
+            .bind(contact_id.get())
             .fetch_all(pool)
             .await?))
     }

@@ -67,7 +67,7 @@ impl Leads<'_> {
     /// answer must wait for HubSpot's search from the latest send. Settled leads stay.
     pub async fn attempted(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         ids: &[i64],
         now_ms: i64,
     ) -> Result<(), StoreError> {
@@ -78,7 +78,7 @@ impl Leads<'_> {
         for id in ids {
             on_writer!(self.db, |pool| sqlx::query(SQL)
                 .bind(id)
-                .bind(portal_id)
+                .bind(portal_id.get())
                 .bind(now_ms)
                 .execute(pool)
                 .await?

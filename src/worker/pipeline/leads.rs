@@ -136,12 +136,7 @@ async fn send_creates(
     let (run, portal_id, attempts) = (b.run, b.portal_id, b.attempts);
     let now = run.now_ms();
     let ids: Vec<i64> = to_create.iter().map(|(r, _)| r.id).collect();
-    if let Err(err) = run
-        .store
-        .leads()
-        .attempted(portal_id.get(), &ids, now)
-        .await
-    {
+    if let Err(err) = run.store.leads().attempted(portal_id, &ids, now).await {
         tracing::warn!(portal_id = portal_id.get(), error = %err, "lead step skipped: ledger unavailable");
         for (row, _) in to_create {
             failures.insert(row.contact_id, run.retry_later(attempts, err.to_string()));

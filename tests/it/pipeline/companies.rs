@@ -101,7 +101,10 @@ async fn a_lead_a_company_free_rule_disqualifies_costs_no_company_or_association
     let decision = env
         .store
         .ledger()
-        .decisions_of(PORTAL_ID, id)
+        .decisions_of(
+            handoff_ids::PortalId::try_from(PORTAL_ID).unwrap(),
+            handoff_ids::ContactId::try_from(id).unwrap(),
+        )
         .await
         .unwrap()
         .remove(0);

@@ -96,7 +96,15 @@ async fn hands_off_one_lead(v: ApiVersion) {
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].step, Step::SlaScheduled);
     assert_eq!(rows[0].task_id.as_deref(), task["id"].as_str());
-    let history = env.store.ledger().decisions_of(62515, id).await.unwrap();
+    let history = env
+        .store
+        .ledger()
+        .decisions_of(
+            handoff_ids::PortalId::new(62515).unwrap(),
+            handoff_ids::ContactId::try_from(id).unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(
         history.len(),
         1,
@@ -306,7 +314,10 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
     assert!(
         env.store
             .ledger()
-            .decisions_of(62515, a)
+            .decisions_of(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                handoff_ids::ContactId::try_from(a).unwrap()
+            )
             .await
             .unwrap()
             .is_empty(),

@@ -128,7 +128,10 @@ async fn a_lead_whose_company_cannot_be_read_waits_instead_of_being_decided_with
     assert!(
         env.store
             .ledger()
-            .decisions_of(62515, id)
+            .decisions_of(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                handoff_ids::ContactId::try_from(id).unwrap()
+            )
             .await
             .unwrap()
             .is_empty(),
@@ -149,7 +152,15 @@ async fn a_lead_whose_company_cannot_be_read_waits_instead_of_being_decided_with
         rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
-    let decisions = env.store.ledger().decisions_of(62515, id).await.unwrap();
+    let decisions = env
+        .store
+        .ledger()
+        .decisions_of(
+            handoff_ids::PortalId::new(62515).unwrap(),
+            handoff_ids::ContactId::try_from(id).unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(decisions.len(), 1);
     // The ICP flag needs the company's size and industry.
     assert!(

@@ -14,11 +14,23 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Dialect)
     let store = &t.store;
     store
         .leads()
-        .attempted(PORTAL, &[1, 2, 3], 1_000)
+        .attempted(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[1, 2, 3],
+            1_000,
+        )
         .await
         .unwrap();
     // Sent again after a lookup found nothing: the lookup waits from the latest send.
-    store.leads().attempted(PORTAL, &[1], 1_500).await.unwrap();
+    store
+        .leads()
+        .attempted(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[1],
+            1_500,
+        )
+        .await
+        .unwrap();
     let created = LeadSettled::Created {
         lead_id: "777",
         owner_id: "301",
@@ -68,7 +80,11 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Dialect)
     // A settled lead is never marked again.
     store
         .leads()
-        .attempted(PORTAL, &[1, 2], 3_500)
+        .attempted(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[1, 2],
+            3_500,
+        )
         .await
         .unwrap();
     let rows = store.leads().of_handoffs(&[1, 2]).await.unwrap();

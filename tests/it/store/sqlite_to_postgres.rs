@@ -123,7 +123,11 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         .id;
     env.store
         .leads()
-        .attempted(PORTAL, &[handoff_id], 3_000)
+        .attempted(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[handoff_id],
+            3_000,
+        )
         .await
         .unwrap();
     let lead = handoff::store::ledger::LeadSettled::Created {
@@ -211,8 +215,22 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         handoffs
     );
     assert_eq!(
-        target.ledger().decisions_of(PORTAL, id).await.unwrap(),
-        source.ledger().decisions_of(PORTAL, id).await.unwrap()
+        target
+            .ledger()
+            .decisions_of(
+                handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+                handoff_ids::ContactId::try_from(id).unwrap()
+            )
+            .await
+            .unwrap(),
+        source
+            .ledger()
+            .decisions_of(
+                handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+                handoff_ids::ContactId::try_from(id).unwrap()
+            )
+            .await
+            .unwrap()
     );
     let leads = source.leads().of_handoffs(&[handoffs[0].id]).await.unwrap();
     assert_eq!(leads.len(), 1, "the handoff's lead row");
