@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-const PORTAL: PortalId = PortalId(62515);
+const PORTAL: PortalId = PortalId::new(62515).unwrap();
 
 /// Echoes every input of a batch as a result, counting requests.
 #[derive(Clone)]
@@ -77,7 +77,7 @@ playbook = "default"
 auth = {{ kind = "private_app", token_file = "{token}" }}
 quota = {{ requests = {limit}, interval_ms = {interval_ms}, safety_margin_pct = {margin} }}
 "#,
-        portal = PORTAL.0,
+        portal = PORTAL.as_u64(),
         token = token.display()
     );
     toml::from_str(&text).unwrap()
@@ -102,7 +102,7 @@ async fn handle_batched(c: &HubspotClient, ids: Vec<ContactId>) {
         .iter()
         .map(|id| {
             let mut t = NewTask::new(*id, "Call new lead", due);
-            t.owner_id = Some(OwnerId(41_629_779));
+            t.owner_id = Some(OwnerId::new(41_629_779).unwrap());
             t
         })
         .collect();
@@ -159,7 +159,7 @@ async fn main() {
 
     // Batched: the burst arrives at once; workers take 100 contacts each, 8 at a time.
     let started = Instant::now();
-    let ids: Vec<ContactId> = (1..=contacts).map(ContactId).collect();
+    let ids: Vec<ContactId> = (1..=contacts).filter_map(ContactId::new).collect();
     let groups: Vec<Vec<ContactId>> = ids.chunks(100).map(<[ContactId]>::to_vec).collect();
     let queue = Arc::new(std::sync::Mutex::new(groups));
     let mut workers = Vec::new();
@@ -186,7 +186,7 @@ async fn main() {
 
     // Per record, on a sample (same budget).
     for id in 1..=per_record_sample {
-        handle_per_record(&c, ContactId(id)).await;
+        handle_per_record(&c, ContactId::new(id).unwrap()).await;
     }
     let per_record_requests = echo.requests.load(Ordering::Relaxed);
 

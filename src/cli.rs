@@ -7,6 +7,7 @@ use handoff::admin;
 use handoff::config::Purpose;
 use handoff::report::{Format, GroupBy};
 use handoff::store::queue::DeadFilter;
+use handoff_ids::{ContactId, PortalId};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -39,7 +40,7 @@ pub enum JournalCommand {
     Subscribe {
         /// Only this portal (default: every portal with the journal enabled).
         #[arg(long, value_name = "P")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
     },
 }
 
@@ -79,10 +80,10 @@ pub enum Command {
         contact: Option<PathBuf>,
         /// HubSpot contact id whose stored history to show (needs --portal).
         #[arg(long, value_name = "ID", requires = "portal")]
-        contact_id: Option<i64>,
+        contact_id: Option<ContactId>,
         /// HubSpot portal (hub) id of --contact-id.
         #[arg(long, value_name = "P", requires = "contact_id")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
         /// Roster TOML to use instead of the configured [roster] (with --contact).
         #[arg(long, value_name = "FILE", conflicts_with = "contact_id")]
         owners: Option<PathBuf>,
@@ -145,7 +146,7 @@ pub enum Command {
         weeks: usize,
         /// The portal ([[hubspot.portals]] id); may be left out when only one is configured.
         #[arg(long, value_name = "P")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
         /// Where to write the page; default: review-PORTAL-WEEK.html in the current directory.
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -211,7 +212,7 @@ pub enum Command {
     Backfill {
         /// Only this portal (default: every portal with the journal enabled).
         #[arg(long, value_name = "P")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
         /// Read from the journal's earliest entry and keep events from this time on, whatever
         /// the stored offset: an RFC 3339 time or an age (30m, 24h, 3d).
         #[arg(long, value_name = "TIME")]
@@ -235,7 +236,7 @@ pub enum Command {
     Doctor {
         /// Only this portal (default: every configured portal).
         #[arg(long, value_name = "P")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
         /// Print the checklist as JSON.
         #[arg(long)]
         json: bool,
@@ -417,7 +418,7 @@ pub struct SendWebhookArgs {
     pub value: Option<String>,
     /// The portal (hub) id of the built event. Default: the one configured portal.
     #[arg(long, value_name = "P")]
-    pub portal: Option<i64>,
+    pub portal: Option<PortalId>,
     /// The app id the built event carries (needed when the receiver sets webhook.app_id).
     #[arg(long, value_name = "ID")]
     pub app_id: Option<i64>,
@@ -570,7 +571,7 @@ pub enum PortalCommand {
     Pause {
         /// HubSpot portal (hub) id, one of [[hubspot.portals]].
         #[arg(long, value_name = "P")]
-        portal: i64,
+        portal: PortalId,
         /// Why, for whoever looks next (shown by `portal list` and GET /admin/portals).
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
@@ -581,7 +582,7 @@ pub enum PortalCommand {
     Resume {
         /// HubSpot portal (hub) id, one of [[hubspot.portals]].
         #[arg(long, value_name = "P")]
-        portal: i64,
+        portal: PortalId,
     },
     /// Create the handoff property group and write-back properties in a portal
     ///
@@ -596,7 +597,7 @@ pub enum PortalCommand {
     Setup {
         /// HubSpot portal (hub) id, one of [[hubspot.portals]].
         #[arg(long, value_name = "P")]
-        portal: i64,
+        portal: PortalId,
         /// Print the plan and write nothing.
         #[arg(long)]
         dry_run: bool,
@@ -608,7 +609,7 @@ pub enum PortalCommand {
     List {
         /// Only this portal.
         #[arg(long, value_name = "P")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
         /// Print JSON (as GET /admin/portals).
         #[arg(long)]
         json: bool,
@@ -642,7 +643,7 @@ impl DeadPick {
 pub struct DeadArgs {
     /// Only jobs of this HubSpot portal.
     #[arg(long)]
-    pub portal: Option<i64>,
+    pub portal: Option<PortalId>,
     /// Only jobs of this kind (e.g. hubspot_event.v1).
     #[arg(long)]
     pub kind: Option<String>,
@@ -658,7 +659,7 @@ impl DeadArgs {
             None => None,
         };
         Ok(DeadFilter {
-            portal_id: self.portal,
+            portal_id: self.portal.map(PortalId::get),
             kind: self.kind.clone(),
             since_ms,
             limit,

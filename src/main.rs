@@ -10,6 +10,7 @@ use handoff::config::{self, ConfigSources, LoadedConfig};
 use handoff::report;
 use handoff::startup::Application;
 use handoff::store::Store;
+use handoff_ids::PortalId;
 use tokio_util::sync::CancellationToken;
 
 /// `println!` that ends quietly when stdout is closed (`handoff report | head`): a closed
@@ -62,17 +63,19 @@ fn run(command: Command, loaded: LoadedConfig) -> ExitCode {
         Command::Dlq { command } => run_async(print(dlq(loaded, command))),
         Command::Portal {
             command: PortalCommand::Setup { portal, dry_run },
-        } => run_code(portal_setup(loaded, portal, dry_run)),
+        } => run_code(portal_setup(loaded, portal.get(), dry_run)),
         Command::Portal { command } => run_async(print(portal(loaded, command))),
-        Command::Doctor { portal, json } => run_code(doctor(loaded, portal, json)),
+        Command::Doctor { portal, json } => {
+            run_code(doctor(loaded, portal.map(PortalId::get), json))
+        }
         Command::Journal {
             command: JournalCommand::Subscribe { portal },
-        } => run_async(print(journal_subscribe(loaded, portal))),
+        } => run_async(print(journal_subscribe(loaded, portal.map(PortalId::get)))),
         Command::Backfill {
             portal,
             since,
             json,
-        } => run_async(backfill(loaded, portal, since, json)),
+        } => run_async(backfill(loaded, portal.map(PortalId::get), since, json)),
         Command::Explain {
             contact,
             contact_id,
@@ -101,7 +104,7 @@ fn run(command: Command, loaded: LoadedConfig) -> ExitCode {
             weeks,
             portal,
             out,
-        } => run_code(review(loaded, week, weeks, portal, out)),
+        } => run_code(review(loaded, week, weeks, portal.map(PortalId::get), out)),
         Command::Tune {
             since,
             portal,
@@ -158,7 +161,10 @@ fn load_config(cli: &Cli) -> Option<LoadedConfig> {
 /// `explain`: a contact file through the engine, or a stored contact's decision history.
 fn explain_or_history(
     loaded: LoadedConfig,
-    (contact, stored): (Option<std::path::PathBuf>, Option<(i64, i64)>),
+    (contact, stored): (
+        Option<std::path::PathBuf>,
+        Option<(handoff_ids::ContactId, handoff_ids::PortalId)>,
+    ),
     (owners, at): (Option<&Path>, Option<&str>),
     json: bool,
 ) -> ExitCode {
@@ -227,13 +233,13 @@ async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<
         .hubspot
         .portals
         .iter()
-        .map(|p| i64::try_from(p.id.0).unwrap_or_default())
+        .map(|p| p.id.get())
         .collect();
     let store = open_store(&loaded).await?;
     let now = jiff::Timestamp::now();
     let out = match command {
         PortalCommand::Pause { portal, reason } => {
-            admin::pause_portal(&store, &configured, portal, reason.as_deref(), now)
+            admin::pause_portal(&store, &configured, portal.get(), reason.as_deref(), now)
                 .await
                 .map(|s| {
                     format!(
@@ -243,18 +249,20 @@ async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<
                     )
                 })
         }
-        PortalCommand::Resume { portal } => admin::resume_portal(&store, &configured, portal, now)
-            .await
-            .map(|(s, due)| {
-                format!(
-                    "portal {} resumed; {due} waiting job(s) due now",
-                    s.portal_id
-                )
-            }),
+        PortalCommand::Resume { portal } => {
+            admin::resume_portal(&store, &configured, portal.get(), now)
+                .await
+                .map(|(s, due)| {
+                    format!(
+                        "portal {} resumed; {due} waiting job(s) due now",
+                        s.portal_id
+                    )
+                })
+        }
         // Handled by `portal_setup`.
         PortalCommand::Setup { .. } => Ok(String::new()),
         PortalCommand::List { portal, json } => {
-            admin::portal_statuses(&store, &configured, portal, now)
+            admin::portal_statuses(&store, &configured, portal.map(PortalId::get), now)
                 .await
                 .map(|list| {
                     if json {
@@ -362,7 +370,7 @@ async fn review(
         .hubspot
         .portals
         .iter()
-        .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
+        .map(|p| (p.id.get(), p.time_zone.clone()))
         .collect();
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let request = match pick_portal(&configured, portal)
@@ -403,8 +411,8 @@ fn write_whole(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
 
 async fn history(
     loaded: LoadedConfig,
-    portal: i64,
-    contact_id: i64,
+    portal: handoff_ids::PortalId,
+    contact_id: handoff_ids::ContactId,
     json: bool,
 ) -> anyhow::Result<String> {
     let store = open_store(&loaded).await?;
@@ -618,7 +626,7 @@ async fn send_webhook(loaded: &LoadedConfig, args: cli::SendWebhookArgs) -> anyh
         (Some(path), _) => Delivery::File(path),
         (None, Some(contact_id)) => Delivery::Event {
             portal_id: match args.portal {
-                Some(p) => p,
+                Some(p) => p.get(),
                 None => the_portal(loaded)?,
             },
             contact_id,
@@ -645,7 +653,7 @@ async fn send_webhook(loaded: &LoadedConfig, args: cli::SendWebhookArgs) -> anyh
 /// The one configured portal, for commands whose `--portal` may be left out.
 fn the_portal(loaded: &LoadedConfig) -> anyhow::Result<i64> {
     match loaded.settings.hubspot.portals.as_slice() {
-        [one] => Ok(i64::try_from(one.id.0)?),
+        [one] => Ok(one.id.get()),
         [] => anyhow::bail!("no [[hubspot.portals]] is configured: give --portal P"),
         _ => anyhow::bail!("several portals are configured: give --portal P"),
     }

@@ -163,7 +163,7 @@ impl Application {
             .hubspot
             .portals
             .iter()
-            .filter_map(|p| i64::try_from(p.id.0).ok())
+            .map(|p| p.id.get())
             .collect();
         if pipeline.is_some() {
             let now = drive.clock.now().as_millisecond();
@@ -185,7 +185,7 @@ impl Application {
                 .hubspot
                 .portals
                 .iter()
-                .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
+                .map(|p| (p.id.get(), p.time_zone.clone()))
                 .collect(),
             journals: journals(&config),
             owners_refresh: Duration::from_millis(settings.hubspot.owners_refresh_ms.max(1_000)),

@@ -117,6 +117,6 @@ fn configured_portals(loaded: &LoadedConfig) -> Vec<(i64, String)> {
         .hubspot
         .portals
         .iter()
-        .filter_map(|p| Some((i64::try_from(p.id.0).ok()?, p.time_zone.clone())))
+        .map(|p| (p.id.get(), p.time_zone.clone()))
         .collect()
 }

@@ -13,8 +13,13 @@ use crate::world::World;
 
 /// Checks every contact of `ids`; an error names the first broken one. Returns a summary.
 pub async fn handoffs(w: &World, ids: &[i64]) -> anyhow::Result<String> {
-    let rows = w.env.store.ledger().handoffs_for(PORTAL_ID, ids).await?;
-    let by_contact: HashMap<i64, _> = rows.iter().map(|r| (r.contact_id, r)).collect();
+    let portal = handoff_ids::PortalId::try_from(PORTAL_ID)?;
+    let contacts = ids
+        .iter()
+        .map(|id| handoff_ids::ContactId::try_from(*id))
+        .collect::<Result<Vec<_>, _>>()?;
+    let rows = w.env.store.ledger().handoffs_for(portal, &contacts).await?;
+    let by_contact: HashMap<i64, _> = rows.iter().map(|r| (r.contact_id.get(), r)).collect();
     anyhow::ensure!(by_contact.len() == rows.len(), "a contact has two handoffs");
     let mut follow_ups: HashMap<String, Vec<&Value>> = HashMap::new();
     let tasks = w.tasks().await?;
@@ -31,7 +36,12 @@ pub async fn handoffs(w: &World, ids: &[i64]) -> anyhow::Result<String> {
     }
     let mut undecided = 0usize;
     for id in ids {
-        let decisions = w.env.store.ledger().decisions_of(PORTAL_ID, *id).await?;
+        let decisions = w
+            .env
+            .store
+            .ledger()
+            .decisions_of(portal, handoff_ids::ContactId::try_from(*id)?)
+            .await?;
         let Some(last) = decisions.last() else {
             undecided += 1;
             continue;

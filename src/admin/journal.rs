@@ -26,7 +26,7 @@ fn portals(
         Some(id) => {
             let p = all
                 .iter()
-                .find(|p| i64::try_from(p.id.0).ok() == Some(id))
+                .find(|p| p.id.get() == id)
                 .ok_or(AdminError::UnknownPortal(id))?;
             if !p.journal.enabled {
                 return Err(AdminError::Journal(format!(

@@ -94,7 +94,7 @@ pub async fn setup_portal(
         .hubspot
         .portals
         .iter()
-        .find(|p| i64::try_from(p.id.0).ok() == Some(portal))
+        .find(|p| p.id.get() == portal)
         .map(|p| p.id)
         .ok_or(AdminError::UnknownPortal(portal))?;
     let props = setup::planned_properties(loaded);

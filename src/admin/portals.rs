@@ -164,7 +164,7 @@ pub async fn portal_statuses(
         .iter()
         .filter(|id| only.is_none_or(|o| o == **id))
     {
-        let row = rows.iter().find(|r| r.portal_id == *id);
+        let row = rows.iter().find(|r| r.portal_id.get() == *id);
         out.push(PortalStatus::read(store, *id, row, now).await?);
     }
     Ok(out)
@@ -211,7 +211,7 @@ mod tests {
 
     fn record(paused_at_ms: Option<i64>, auth_failure: Option<&str>) -> PortalPause {
         PortalPause {
-            portal_id: 1,
+            portal_id: handoff_ids::PortalId::new(1).unwrap(),
             paused_at_ms,
             reason: paused_at_ms.map(|_| "CRM cleanup".into()),
             resumed_at_ms: None,

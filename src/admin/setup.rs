@@ -114,7 +114,7 @@ pub async fn portal_setup(
         items.extend(create(client, portal, &missing).await);
     }
     SetupReport {
-        portal_id: portal.0,
+        portal_id: portal.as_u64(),
         dry_run,
         items,
     }

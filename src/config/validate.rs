@@ -83,7 +83,7 @@ fn server_and_store(settings: &Settings, p: &mut dyn FnMut(&str, String)) {
 fn sequence_portals(settings: &Settings, p: &mut dyn FnMut(&str, String)) {
     let pipeline = &settings.pipeline;
     for (i, id) in pipeline.sequence_portals.iter().enumerate() {
-        if !settings.hubspot.portals.iter().any(|c| c.id.0 == *id) {
+        if !settings.hubspot.portals.iter().any(|c| c.id == *id) {
             p(
                 &format!("pipeline.sequence_portals[{i}]"),
                 format!("portal {id} is not configured in [[hubspot.portals]]"),

@@ -130,7 +130,7 @@ async fn act_like_sales(env: &DemoEnv) -> anyhow::Result<()> {
     let owner = |i: usize| {
         handed.get(i).map(|h| {
             (
-                h.contact_id,
+                h.contact_id.get(),
                 crate::report::owner_label(&env.roster, &h.owner_id),
             )
         })

@@ -45,7 +45,9 @@ pub async fn leads(env: &DemoEnv, leads: &[DemoLead]) -> anyhow::Result<(String,
             .get(&(PORTAL_ID, lead.contact_id))
             .copied()
             .unwrap_or("not decided");
-        let handoff = handoffs.iter().find(|h| h.contact_id == lead.contact_id);
+        let handoff = handoffs
+            .iter()
+            .find(|h| h.contact_id.get() == lead.contact_id);
         let story = match handoff {
             Some(h) => story(h, &env.roster),
             None => {
@@ -65,12 +67,12 @@ pub async fn leads(env: &DemoEnv, leads: &[DemoLead]) -> anyhow::Result<(String,
     let in_order = || {
         leads
             .iter()
-            .filter_map(|l| handoffs.iter().find(|h| h.contact_id == l.contact_id))
+            .filter_map(|l| handoffs.iter().find(|h| h.contact_id.get() == l.contact_id))
     };
     picks.handed_off = in_order()
         .find(|h| h.reassignments > 0)
         .or_else(|| in_order().next())
-        .map(|h| h.contact_id);
+        .map(|h| h.contact_id.get());
     Ok((out, picks))
 }
 

@@ -1,6 +1,7 @@
 //! The job of one SLA check: what the pipeline schedules at handoff (the ladder, then
 //! close-the-loop) and what the SLA lane runs.
 
+use handoff_ids::{ContactId, PortalId};
 use serde::{Deserialize, Serialize};
 
 use super::{KIND_SLA, LANE_SLA};
@@ -36,8 +37,10 @@ impl SlaAction {
 #[serde(rename_all = "camelCase")]
 pub struct SlaCheck {
     pub handoff_id: i64,
-    pub portal_id: i64,
-    pub contact_id: i64,
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     pub trace_id: String,
     pub action: SlaAction,
     /// Its place in the ladder (0-based); `close_loop` comes after the ladder.

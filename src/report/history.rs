@@ -2,6 +2,7 @@
 //! handoff (owner, step, task, SLA, touch, escalations, disposition, first-touch sequence,
 //! HubSpot Lead record) and every decision with its explanation — as text or JSON.
 
+use handoff_ids::{ContactId, PortalId};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -18,8 +19,8 @@ use crate::store::sequences::SequenceRecord;
 /// The stored history of one lead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct History {
-    pub portal_id: i64,
-    pub contact_id: i64,
+    pub portal_id: PortalId,
+    pub contact_id: ContactId,
     pub handoff: Option<HandoffRow>,
     /// The handoff's first-touch enrollment (`[[playbook.sequences]]`), if one was chosen.
     pub sequence: Option<SequenceRecord>,
@@ -33,7 +34,11 @@ pub struct History {
 
 impl History {
     /// Loads the history; a lead the ledger knows nothing about is an error.
-    pub async fn load(store: &Store, portal_id: i64, contact_id: i64) -> Result<Self, ReportError> {
+    pub async fn load(
+        store: &Store,
+        portal_id: PortalId,
+        contact_id: ContactId,
+    ) -> Result<Self, ReportError> {
         let decisions = store.ledger().decisions_of(portal_id, contact_id).await?;
         let handoff = store.ledger().handoff_of(portal_id, contact_id).await?;
         if decisions.is_empty() && handoff.is_none() {
@@ -116,8 +121,8 @@ impl History {
             })
             .collect();
         let doc = serde_json::json!({
-            "portal_id": self.portal_id,
-            "contact_id": self.contact_id,
+            "portal_id": self.portal_id.get(),
+            "contact_id": self.contact_id.get(),
             "handoff": handoff,
             "sequence": self.sequence,
             "lead": self.lead,

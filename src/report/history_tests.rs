@@ -5,8 +5,8 @@ use crate::report::fixtures::{HOUR, T0};
 fn history(owner: &str) -> History {
     let handoff = HandoffRow {
         id: 1,
-        portal_id: 62515,
-        contact_id: 7,
+        portal_id: handoff_ids::PortalId::new(62515).unwrap(),
+        contact_id: handoff_ids::ContactId::new(7).unwrap(),
         status: "open".into(),
         step: crate::store::ledger::Step::TaskCreated,
         owner_id: owner.into(),
@@ -45,8 +45,8 @@ fn history(owner: &str) -> History {
         explanation: "{}".into(),
     };
     History {
-        portal_id: 62515,
-        contact_id: 7,
+        portal_id: handoff_ids::PortalId::new(62515).unwrap(),
+        contact_id: handoff_ids::ContactId::new(7).unwrap(),
         handoff: Some(handoff),
         sequence: None,
         lead: None,

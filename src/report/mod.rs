@@ -60,7 +60,10 @@ pub enum ReportError {
     #[error("{0}")]
     Portal(String),
     #[error("the ledger has no decision or handoff for contact {contact_id} in portal {portal_id}")]
-    UnknownLead { portal_id: i64, contact_id: i64 },
+    UnknownLead {
+        portal_id: handoff_ids::PortalId,
+        contact_id: handoff_ids::ContactId,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
 }

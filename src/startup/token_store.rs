@@ -23,19 +23,13 @@ impl PersistentTokenStore {
     }
 }
 
-/// Portal ids are stored as SQL BIGINT.
-fn store_key(portal: PortalId) -> Result<i64, TokenStoreError> {
-    i64::try_from(portal.0)
-        .map_err(|_| TokenStoreError::Unavailable("portal id out of range".into()))
-}
-
 impl TokenStore for PersistentTokenStore {
     fn load(&self, portal: PortalId) -> StoreFuture<'_, Option<EncryptedTokens>> {
         Box::pin(async move {
             let record = self
                 .store
                 .secrets()
-                .load(store_key(portal)?)
+                .load(portal.get())
                 .await
                 .map_err(|e| TokenStoreError::Unavailable(e.to_string()))?;
             match record {
@@ -62,7 +56,7 @@ impl TokenStore for PersistentTokenStore {
             let now_ms = Timestamp::now().as_millisecond();
             self.store
                 .secrets()
-                .save(store_key(portal)?, &record, now_ms)
+                .save(portal.get(), &record, now_ms)
                 .await
                 .map_err(|e| TokenStoreError::Unavailable(e.to_string()))
         })

@@ -218,6 +218,9 @@ impl<'q> Encode<'q, Postgres> for Ids<'_> {
 }
 
 /// `1,2,3` for an `IN (…)` list: integers only, so nothing can be injected.
-pub(super) fn id_list(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+pub(super) fn id_list<T: Copy + Into<i64>>(ids: &[T]) -> String {
+    ids.iter()
+        .map(|id| (*id).into().to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -4,6 +4,7 @@
 //! endpoints and `handoff portal` change and show it. SQL is shared by both engines (`$N`
 //! placeholders).
 
+use handoff_ids::PortalId;
 use serde::Serialize;
 
 use super::StoreError;
@@ -16,7 +17,10 @@ pub const PAUSED_ERROR: &str = "portal paused by an operator; runs when resumed"
 /// One portal's pause record. A portal without a row has never been paused.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct PortalPause {
-    pub portal_id: i64,
+    /// A row whose id is out of range fails to load (a `StoreError`).
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
     /// Since when it is paused; `None` while it runs.
     pub paused_at_ms: Option<i64>,
     pub reason: Option<String>,

@@ -23,10 +23,10 @@ pub async fn refresh_loop(client: HubspotClient, every: Duration, shutdown: Canc
             _ = tick.tick() => {}
         }
         for (portal, err) in client.refresh_stale_owners().await {
-            tracing::warn!(portal_id = portal.0, error.code = err.code(), error = %err, "owners refresh failed; keeping the cached owners");
+            tracing::warn!(portal_id = portal.as_u64(), error.code = err.code(), error = %err, "owners refresh failed; keeping the cached owners");
         }
         for (portal, err) in client.refresh_stale_users().await {
-            tracing::warn!(portal_id = portal.0, error.code = err.code(), error = %err, "hubspot users refresh failed; availability from HubSpot not applied");
+            tracing::warn!(portal_id = portal.as_u64(), error.code = err.code(), error = %err, "hubspot users refresh failed; availability from HubSpot not applied");
         }
     }
 }

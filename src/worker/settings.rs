@@ -24,7 +24,7 @@ pub struct PipelineSettings {
     /// Portals whose handoffs are enrolled in the sequence `[[playbook.sequences]]` chooses
     /// (first touch, `worker::pipeline::sequence`). Empty: no enrollment anywhere.
     #[serde(default)]
-    pub sequence_portals: Vec<u64>,
+    pub sequence_portals: Vec<crate::hubspot::client::PortalId>,
 }
 
 impl PipelineSettings {

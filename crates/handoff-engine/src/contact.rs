@@ -7,15 +7,17 @@ use std::sync::Arc;
 
 use cel::Value;
 use cel::objects::{Key, Map};
+use handoff_ids::ContactId;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
 /// A HubSpot contact: `{"id": "…", "properties": {…}, "company": {…}}`. Unknown top-level
 /// fields (`createdAt`, `archived`, …) are ignored: this is HubSpot's shape, not ours.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Contact {
-    pub id: String,
+    /// `"123"` or `123`; anything but `1 ..= i64::MAX` is refused when the contact is read.
+    pub id: ContactId,
     #[serde(default)]
     pub properties: BTreeMap<String, Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -55,6 +57,16 @@ pub(crate) const EVENT_FIELDS: [&str; 4] = ["kind", "source", "property", "value
 pub struct ContactError(#[from] serde_json::Error);
 
 impl Contact {
+    /// A contact with this id and nothing else.
+    pub fn new(id: ContactId) -> Contact {
+        Contact {
+            id,
+            properties: BTreeMap::new(),
+            company: None,
+            event: None,
+        }
+    }
+
     pub fn from_json(text: &str) -> Result<Contact, ContactError> {
         Ok(serde_json::from_str(text)?)
     }
@@ -237,7 +249,7 @@ mod tests {
             r#"{"id":"1","properties":{"email":"Ann@Example.COM ","phone":null,"city":"  "},
                 "company":{"id":"9","properties":{"name":"Acme"}},"createdAt":"2026-01-01T00:00:00Z"}"#,
         );
-        let c = c.unwrap_or_default();
+        let c = c.unwrap();
         assert_eq!(c.email_domain(), "example.com");
         assert_eq!(c.get("phone"), None);
         assert_eq!(c.get("city"), None);
@@ -268,7 +280,7 @@ mod tests {
             typed_value("1970-01-01T00:00:01Z", PropertyType::Datetime),
             Ok(Value::Int(1000))
         );
-        let mut c = Contact::default();
+        let mut c = Contact::new(ContactId::new(1).unwrap());
         c.properties
             .insert("numberofemployees".into(), Some("many".into()));
         let mut schema = ViewSchema::default();

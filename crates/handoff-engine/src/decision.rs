@@ -1,6 +1,7 @@
 //! The decision and its explanation: what `decide` returns, serializable to JSON for the ledger
 //! and rendered as text (`explain/render.rs`) for admins.
 
+use handoff_ids::ContactId;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -9,7 +10,7 @@ use crate::routing::RoutingTrace;
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Decision {
-    pub contact_id: String,
+    pub contact_id: ContactId,
     pub decided_at: Timestamp,
     pub playbook: String,
     pub playbook_hash: String,

@@ -188,7 +188,7 @@ pub fn decide_in_place(
         (routing, sla) = (Some(trace), plan);
     }
     Decision {
-        contact_id: c.id.clone(),
+        contact_id: c.id,
         decided_at: now,
         playbook: pb.doc.name.clone(),
         playbook_hash: pb.hash().to_string(),

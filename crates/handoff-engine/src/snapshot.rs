@@ -56,7 +56,7 @@ pub fn snapshot(c: &Contact, pb: &Playbook) -> Contact {
             .collect()
     };
     Contact {
-        id: c.id.clone(),
+        id: c.id,
         properties: keep(&c.properties, &contact),
         company: c.company.as_ref().map(|co| Company {
             id: co.id.clone(),
@@ -111,7 +111,7 @@ mod tests {
         doc.routing.fields.postal_code = "plz".into();
         assert!(!doc.properties.contact.contains_key("plz"));
         let pb = Playbook::from_doc(doc).unwrap_or_else(|p| panic!("{p:#?}"));
-        let mut c = Contact::default();
+        let mut c = Contact::new(handoff_ids::ContactId::new(1).unwrap());
         for (k, v) in [("plz", "10115"), ("email", "a@b.example"), ("x", "y")] {
             c.properties.insert(k.into(), Some(v.into()));
         }

@@ -55,7 +55,7 @@ pub(crate) fn ts(s: &str) -> Timestamp {
 
 fn contact<'a>(cs: &'a [Contact], id: &str) -> &'a Contact {
     cs.iter()
-        .find(|c| c.id == id)
+        .find(|c| c.id.to_string() == id)
         .unwrap_or_else(|| unreachable!("fixture {id}"))
 }
 

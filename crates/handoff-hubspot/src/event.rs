@@ -441,6 +441,26 @@ fn check_values(
             ));
         }
     }
+    // The record ids a merge or an association names are ids too: one out of range refuses
+    // the delivery here rather than reaching a handoff as record 0 (crates/handoff-ids).
+    let optional = [
+        ("primaryObjectId", w.primary_object_id),
+        ("newObjectId", w.new_object_id),
+        ("fromObjectId", w.from_object_id),
+        ("toObjectId", w.to_object_id),
+    ];
+    let merged = w.merged_object_ids.iter().flatten().enumerate();
+    let merged = merged.map(|(i, id)| (format!("mergedObjectIds[{i}]"), *id));
+    let named = optional
+        .into_iter()
+        .filter_map(|(f, id)| Some((f.to_owned(), id?)));
+    if let Some((field, id)) = named.chain(merged).find(|(_, id)| *id <= 0) {
+        return Err(schema(
+            index,
+            &field,
+            format!("must be a positive id, got {id}"),
+        ));
+    }
     if w.occurred_at < 0 {
         return Err(schema(
             index,

@@ -147,6 +147,20 @@ fn negative_ids_and_trailing_garbage_are_refused() {
 }
 
 #[test]
+fn a_merged_or_associated_record_id_out_of_range_refuses_the_delivery() {
+    let merge = br#"[{"eventId":1,"subscriptionId":1,"portalId":1,"occurredAt":1,"subscriptionType":"contact.merge","objectId":5,"primaryObjectId":5,"mergedObjectIds":[9,0]}]"#;
+    assert_eq!(
+        parse_delivery(merge).unwrap_err().to_string(),
+        "[0].mergedObjectIds[1]: must be a positive id, got 0"
+    );
+    let assoc = br#"[{"eventId":1,"subscriptionId":1,"portalId":1,"occurredAt":1,"subscriptionType":"contact.associationChange","objectId":5,"fromObjectId":5,"toObjectId":-2}]"#;
+    assert_eq!(
+        parse_delivery(assoc).unwrap_err().to_string(),
+        "[0].toObjectId: must be a positive id, got -2"
+    );
+}
+
+#[test]
 fn a_numeric_property_value_is_kept_as_text() {
     let body = br#"[{"eventId":1,"subscriptionId":1,"portalId":1,"occurredAt":1,"subscriptionType":"contact.propertyChange","objectId":1,"propertyName":"num_employees","propertyValue":250}]"#;
     let parsed = parse_delivery(body).unwrap();

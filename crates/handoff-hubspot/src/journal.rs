@@ -6,6 +6,7 @@
 //! `occurredAt` may be an ISO string or epoch milliseconds, and an entry that cannot be mapped is
 //! counted as skipped, not fatal.
 
+use handoff_ids::ContactId;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
@@ -68,7 +69,8 @@ pub struct MappedEntries {
     pub events: Vec<HubspotEvent>,
     /// Entries of another portal or object type, or of an action handoff does not act on.
     pub skipped: usize,
-    /// Entries missing a field the mapping needs (logged by the caller with the count).
+    /// Entries missing a field the mapping needs, or with an id out of range (logged by the
+    /// caller with the count).
     pub malformed: usize,
 }
 
@@ -85,6 +87,14 @@ pub fn map_entries(portal: i64, entries: &[JournalEntry]) -> MappedEntries {
             out.malformed += 1;
             continue;
         };
+        // An id out of range is malformed, never record 0 (crates/handoff-ids).
+        let mut merged = entry.merged_object_ids.iter().flatten();
+        if ContactId::try_from(object_id).is_err()
+            || merged.any(|m| ContactId::try_from(*m).is_err())
+        {
+            out.malformed += 1;
+            continue;
+        }
         let object_type = entry
             .object_type_id
             .as_deref()
@@ -181,6 +191,21 @@ mod tests {
         assert_eq!(mapped.events[4].merged_object_ids, Some(vec![8]));
         // A company and another portal's entry are skipped; one without occurredAt is malformed.
         assert_eq!((mapped.skipped, mapped.malformed), (2, 1));
+    }
+
+    #[test]
+    fn an_entry_whose_object_or_merged_id_is_out_of_range_is_malformed_not_record_0() {
+        let entries: Vec<JournalEntry> = serde_json::from_str(
+            r#"[{"portalId":62515,"occurredAt":1,"objectTypeId":"0-1","objectId":0,"action":"CREATE"},
+                {"portalId":62515,"occurredAt":1,"objectTypeId":"0-1","objectId":-4,"action":"DELETE"},
+                {"portalId":62515,"occurredAt":1,"objectTypeId":"0-1","objectId":7,"action":"MERGE","mergedObjectIds":[8,0]},
+                {"portalId":62515,"occurredAt":1,"objectTypeId":"0-1","objectId":7,"action":"CREATE"}]"#,
+        )
+        .unwrap();
+        let mapped = map_entries(62515, &entries);
+        assert_eq!(mapped.malformed, 3);
+        let ids: Vec<i64> = mapped.events.iter().map(|e| e.object_id).collect();
+        assert_eq!(ids, [7]);
     }
 
     #[test]

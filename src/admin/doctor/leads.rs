@@ -14,7 +14,7 @@ const S: Section = Section::LeadsAndSequences;
 pub(crate) async fn check(ctx: &Ctx<'_>) -> Vec<Check> {
     let mut out = Vec::new();
     let leads = &ctx.loaded.playbook.doc.leads;
-    if leads.on_for(i64::try_from(ctx.id.0).unwrap_or(i64::MAX)) {
+    if leads.on_for(ctx.id.get()) {
         out.extend(stages(ctx).await);
     }
     if ctx
@@ -22,7 +22,7 @@ pub(crate) async fn check(ctx: &Ctx<'_>) -> Vec<Check> {
         .settings
         .pipeline
         .sequence_portals
-        .contains(&ctx.id.0)
+        .contains(&ctx.id)
     {
         out.extend(sequences(ctx).await);
     }
@@ -95,7 +95,7 @@ async fn sequences(ctx: &Ctx<'_>) -> Vec<Check> {
         .map(|s| s.sequence_id.trim().to_owned())
         .collect();
     let ids: Vec<String> = ids.into_iter().collect();
-    check_sequences(ctx.client, &[ctx.id.0], &ids)
+    check_sequences(ctx.client, &[ctx.id], &ids)
         .await
         .into_iter()
         .map(|(_, id, checked)| {

@@ -189,14 +189,14 @@ pub async fn doctor(
 ) -> Result<DoctorReport, AdminError> {
     let all = &loaded.settings.hubspot.portals;
     if let Some(id) = only
-        && !all.iter().any(|p| i64::try_from(p.id.0).ok() == Some(id))
+        && !all.iter().any(|p| p.id.get() == id)
     {
         return Err(AdminError::UnknownPortal(id));
     }
     let mut portals = Vec::new();
     for portal in all
         .iter()
-        .filter(|p| only.is_none_or(|id| i64::try_from(p.id.0).ok() == Some(id)))
+        .filter(|p| only.is_none_or(|id| p.id.get() == id))
     {
         let ctx = Ctx {
             loaded,
@@ -213,7 +213,7 @@ pub async fn doctor(
         checks.extend(refused::check(&ctx).await);
         checks.sort_by_key(|c| c.section);
         portals.push(PortalReport {
-            portal_id: portal.id.0,
+            portal_id: portal.id.as_u64(),
             checks,
         });
     }

@@ -203,7 +203,7 @@ fn unread(section: Section, object: &str, e: &crate::hubspot::client::HubspotErr
 /// The write-back properties and their group.
 async fn written(ctx: &Ctx<'_>, defs: &[PropertyDef]) -> Vec<Check> {
     let s = Section::WriteBack;
-    let setup = format!("run `handoff portal setup --portal {}`", ctx.id.0);
+    let setup = format!("run `handoff portal setup --portal {}`", ctx.id.as_u64());
     let props = write_back::properties(
         &ctx.loaded.settings.pipeline.write_back,
         &ctx.loaded.playbook,

@@ -107,7 +107,7 @@ pub(crate) async fn check(ctx: &Ctx<'_>) -> Vec<Check> {
                     ids.len(),
                     ids.join(", ")
                 ),
-                format!("HubSpot has no API to read these rules: in HubSpot, relax the rule (Settings → Objects → the object → conditional properties or Create Record) or have the playbook fill the property, then `handoff dlq replay --all --portal {}`", ctx.id.0),
+                format!("HubSpot has no API to read these rules: in HubSpot, relax the rule (Settings → Objects → the object → conditional properties or Create Record) or have the playbook fill the property, then `handoff dlq replay --all --portal {}`", ctx.id.as_u64()),
             )
         })
         .collect()
@@ -142,7 +142,7 @@ async fn recent_dead(ctx: &Ctx<'_>) -> Result<Vec<DeadJob>, Check> {
         }
     };
     let filter = DeadFilter {
-        portal_id: i64::try_from(ctx.id.0).ok(),
+        portal_id: Some(ctx.id.get()),
         kind: None,
         since_ms: Some(ctx.now_ms - DAY_MS),
         limit: None,

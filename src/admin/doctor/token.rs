@@ -58,14 +58,14 @@ fn described(ctx: &Ctx<'_>, info: &TokenScopes, needs: &[ScopeNeed]) -> Vec<Chec
         return out;
     }
     match info.hub_id {
-        Some(hub) if hub != ctx.id.0 => out.push(Check::problem(
+        Some(hub) if hub != ctx.id.as_u64() => out.push(Check::problem(
             Status::Fail,
             S,
             "token",
             "token works",
             format!(
                 "the token belongs to account {hub}, not to portal {}",
-                ctx.id.0
+                ctx.id.as_u64()
             ),
             "use the token of the app installed in this portal, or correct the portal id",
         )),

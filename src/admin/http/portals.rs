@@ -22,7 +22,10 @@ struct PauseBody {
 
 /// Adds this process's own auth pause, which may be newer than what the store recorded.
 fn with_auth(admin: &AdminState, status: PortalStatus) -> PortalStatus {
-    let portal = PortalId(u64::try_from(status.portal_id).unwrap_or_default());
+    // A configured portal (`known`), so in range.
+    let Ok(portal) = PortalId::try_from(status.portal_id) else {
+        return status;
+    };
     let live = admin.client().and_then(|c| c.auth_pause(portal));
     status.with_live_auth(live, Timestamp::now())
 }
@@ -61,9 +64,9 @@ pub(super) async fn resume(State(admin): State<AdminState>, Path(raw): Path<Stri
     let (status, due) = admin::resume_portal(admin.store(), &admin.inner.portals, portal_id, now)
         .await
         .map_err(refusal)?;
-    if let Some(live) = &admin.inner.live {
+    if let (Some(live), Ok(portal)) = (&admin.inner.live, PortalId::try_from(portal_id)) {
         live.pauses
-            .lift_auth_pause(&live.client, portal_id, now.as_millisecond());
+            .lift_auth_pause(&live.client, portal, now.as_millisecond());
     }
     Ok(Json(json!({
         "portal": with_auth(&admin, status),

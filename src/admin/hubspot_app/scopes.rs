@@ -106,7 +106,7 @@ pub fn required_scopes(src: &AppSource<'_>) -> Vec<Scope> {
             .pipeline
             .sequence_portals
             .iter()
-            .map(u64::to_string)
+            .map(ToString::to_string)
             .collect();
         let why = format!("pipeline.sequence_portals = [{}]", ids.join(", "));
         out.push(scope(

@@ -4,6 +4,7 @@
 use super::{LANE_SLA, Ledger, contact_key, sla_key};
 use crate::store::StoreError;
 use crate::store::queue::cancel_pending;
+use handoff_ids::{ContactId, PortalId};
 
 // A merge (`Ledger::merge_handoffs`): does a contact have a handoff, move one to the
 // survivor with its SLA jobs, or mark it merged.
@@ -21,8 +22,8 @@ impl Ledger<'_> {
     /// The handoff row stays, without reason or source, so KPIs keep their denominators.
     pub async fn erase_contact(
         self,
-        portal_id: i64,
-        contact_id: i64,
+        portal_id: PortalId,
+        contact_id: ContactId,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         const DECISIONS: &str = "DELETE FROM decisions WHERE portal_id = $1 AND contact_id = $2";
@@ -32,8 +33,8 @@ impl Ledger<'_> {
              updated_at_ms = $3 WHERE portal_id = $1 AND contact_id = $2";
         in_tx!(self.db, |tx| {
             sqlx::query(DECISIONS)
-                .bind(portal_id)
-                .bind(contact_id)
+                .bind(portal_id.get())
+                .bind(contact_id.get())
                 .execute(&mut *tx)
                 .await?;
             for key in [
@@ -43,8 +44,8 @@ impl Ledger<'_> {
                 sqlx::query(JOBS).bind(key).execute(&mut *tx).await?;
             }
             sqlx::query(HANDOFF)
-                .bind(portal_id)
-                .bind(contact_id)
+                .bind(portal_id.get())
+                .bind(contact_id.get())
                 .bind(now_ms)
                 .execute(&mut *tx)
                 .await?;
@@ -57,9 +58,9 @@ impl Ledger<'_> {
     /// `merged` and its SLA jobs cancelled. Returns whether the survivor has a handoff now.
     pub async fn merge_handoffs(
         self,
-        portal_id: i64,
-        primary: i64,
-        merged: &[i64],
+        portal_id: PortalId,
+        primary: ContactId,
+        merged: &[ContactId],
         now_ms: i64,
     ) -> Result<bool, StoreError> {
         // The survivor first: whether it has a handoff decides where the others' go.
@@ -69,16 +70,16 @@ impl Ledger<'_> {
             let mut has = false;
             for (n, m) in contacts.enumerate() {
                 let found: i64 = sqlx::query_scalar(HAS)
-                    .bind(portal_id)
-                    .bind(m)
+                    .bind(portal_id.get())
+                    .bind(m.get())
                     .fetch_one(&mut *tx)
                     .await?;
                 if n == 0 || found == 0 {
                     has |= found > 0;
                 } else if has {
                     sqlx::query(CLOSE)
-                        .bind(portal_id)
-                        .bind(m)
+                        .bind(portal_id.get())
+                        .bind(m.get())
                         .bind(now_ms)
                         .execute(&mut *tx)
                         .await?;
@@ -87,9 +88,9 @@ impl Ledger<'_> {
                         .await?;
                 } else {
                     sqlx::query(MOVE)
-                        .bind(portal_id)
-                        .bind(m)
-                        .bind(primary)
+                        .bind(portal_id.get())
+                        .bind(m.get())
+                        .bind(primary.get())
                         .bind(now_ms)
                         .execute(&mut *tx)
                         .await?;

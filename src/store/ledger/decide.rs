@@ -1,6 +1,7 @@
 //! Recording decisions: the worker decides a portal's contacts with the portal's routing state
 //! locked, and the decisions, the new handoffs and the new state commit together.
 
+use handoff_ids::{ContactId, PortalId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -46,7 +47,7 @@ where
     let text = |pick: fn(&DecisionFacts) -> &Option<String>| f.and_then(|f| pick(f).clone());
     sqlx::query(SQL)
         .bind(portal_id)
-        .bind(d.contact_id)
+        .bind(d.contact_id.get())
         .bind(d.decided_at_ms)
         .bind(d.trigger.as_str())
         .bind(d.outcome.as_str())
@@ -113,10 +114,10 @@ impl Ledger<'_> {
     /// `RoutingState`), kept as JSON; a stored state that no longer reads starts afresh.
     pub async fn record_decisions<S, F>(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         now_ms: i64,
         decide: F,
-    ) -> Result<Vec<(i64, i64)>, StoreError>
+    ) -> Result<Vec<(ContactId, i64)>, StoreError>
     where
         S: Serialize + DeserializeOwned + Default,
         F: FnOnce(&mut S) -> Vec<NewDecision>,
@@ -127,6 +128,7 @@ impl Ledger<'_> {
             Dialect::Postgres => "FOR UPDATE",
         };
         let load = format!("SELECT state FROM routing_state WHERE portal_id = $1 {lock}");
+        let portal_id = portal_id.get();
         let created = in_tx!(self.db, |tx| {
             sqlx::query(ENSURE)
                 .bind(portal_id)
@@ -143,7 +145,7 @@ impl Ledger<'_> {
             for d in &decisions {
                 insert_decision(portal_id, d).execute(&mut *tx).await?;
                 let Some(h) = &d.handoff else { continue };
-                let row = insert_handoff(portal_id, d.contact_id, h, now_ms)
+                let row = insert_handoff(portal_id, d.contact_id.get(), h, now_ms)
                     .fetch_optional(&mut *tx)
                     .await?;
                 if let Some(row) = row {

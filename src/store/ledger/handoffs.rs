@@ -4,6 +4,7 @@
 use super::{DecisionRow, HandoffRow, Ledger};
 use crate::store::StoreError;
 use crate::store::dispatch::id_list;
+use handoff_ids::{ContactId, PortalId};
 
 const HANDOFF_COLUMNS: &str = "id, portal_id, contact_id, status, step, owner_id, team, score, tier, \
      sla_tier, source, trace_id, task_id, task_attempted_at_ms, handed_off_at_ms, sla_due_at_ms, \
@@ -14,8 +15,8 @@ impl Ledger<'_> {
     /// Handoffs of these contacts (at most one each).
     pub async fn handoffs_for(
         self,
-        portal_id: i64,
-        contacts: &[i64],
+        portal_id: PortalId,
+        contacts: &[ContactId],
     ) -> Result<Vec<HandoffRow>, StoreError> {
         let mut out = Vec::new();
         for chunk in contacts.chunks(200) {
@@ -26,7 +27,7 @@ impl Ledger<'_> {
             );
             let rows: Vec<HandoffRow> =
                 on_reader!(self.db, |pool| sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                    .bind(portal_id)
+                    .bind(portal_id.get())
                     .fetch_all(pool)
                     .await?);
             out.extend(rows);
@@ -61,14 +62,14 @@ impl Ledger<'_> {
     /// The stored decisions about one contact, oldest first.
     pub async fn decisions_of(
         self,
-        portal_id: i64,
-        contact_id: i64,
+        portal_id: PortalId,
+        contact_id: ContactId,
     ) -> Result<Vec<DecisionRow>, StoreError> {
         const SQL: &str = "SELECT id, portal_id, contact_id, decided_at_ms, trigger, outcome, owner_id, \
              explanation FROM decisions WHERE portal_id = $1 AND contact_id = $2 ORDER BY decided_at_ms, id";
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id)
-            .bind(contact_id)
+            .bind(portal_id.get())
+            .bind(contact_id.get())
             .fetch_all(pool)
             .await?))
     }
@@ -76,8 +77,8 @@ impl Ledger<'_> {
     /// The handoff of one contact, if it has one.
     pub async fn handoff_of(
         self,
-        portal_id: i64,
-        contact_id: i64,
+        portal_id: PortalId,
+        contact_id: ContactId,
     ) -> Result<Option<HandoffRow>, StoreError> {
         Ok(self
             .handoffs_for(portal_id, &[contact_id])

@@ -3,6 +3,7 @@
 //! with the lead id once HubSpot answers, `refused`/`failed` when it will not. The mark is what
 //! makes the create exactly-once: an attempted lead without an id is looked up, not re-sent.
 
+use handoff_ids::PortalId;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -66,7 +67,7 @@ impl Leads<'_> {
     /// answer must wait for HubSpot's search from the latest send. Settled leads stay.
     pub async fn attempted(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         ids: &[i64],
         now_ms: i64,
     ) -> Result<(), StoreError> {
@@ -77,7 +78,7 @@ impl Leads<'_> {
         for id in ids {
             on_writer!(self.db, |pool| sqlx::query(SQL)
                 .bind(id)
-                .bind(portal_id)
+                .bind(portal_id.get())
                 .bind(now_ms)
                 .execute(pool)
                 .await?
@@ -139,7 +140,7 @@ impl Leads<'_> {
     /// lead id → handoff id.
     pub async fn handoffs_by_lead(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         lead_ids: &[i64],
     ) -> Result<HashMap<i64, i64>, StoreError> {
         const SQL: &str = "SELECT lead_id, handoff_id FROM handoff_leads \
@@ -148,7 +149,7 @@ impl Leads<'_> {
         for lead in lead_ids {
             let text = lead.to_string();
             let found: Option<(String, i64)> = on_reader!(self.db, |pool| sqlx::query_as(SQL)
-                .bind(portal_id)
+                .bind(portal_id.get())
                 .bind(&text)
                 .fetch_optional(pool)
                 .await?);

@@ -10,6 +10,7 @@
 //! KPI views are [`Kpis`] (`kpis.rs`, the weekly review's in `review.rs`, the tuning
 //! report's and replays' in `tune.rs`).
 
+use handoff_ids::{ContactId, PortalId};
 use serde::Serialize;
 
 use super::dispatch::Db;
@@ -18,8 +19,13 @@ use super::dispatch::Db;
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct HandoffRow {
     pub id: i64,
-    pub portal_id: i64,
-    pub contact_id: i64,
+    /// A row whose id is not `1 ..= i64::MAX` fails to load (a `StoreError`), never reads as 0.
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     pub status: String,
     pub step: Step,
     pub owner_id: String,
@@ -54,8 +60,8 @@ impl HandoffRow {
     pub(crate) fn example() -> Self {
         HandoffRow {
             id: 1,
-            portal_id: 1,
-            contact_id: 1,
+            portal_id: PortalId::new(1).unwrap(),
+            contact_id: ContactId::new(1).unwrap(),
             status: "open".into(),
             step: Step::SlaScheduled,
             owner_id: "101".into(),
@@ -125,7 +131,7 @@ pub struct NewHandoff {
 /// A decision to record, with its explanation (the engine's `Decision` as JSON).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewDecision {
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     pub decided_at_ms: i64,
     /// What woke the worker, e.g. `contact.creation`, `sla.reassign`.
     pub trigger: String,
@@ -177,12 +183,12 @@ pub struct Ledger<'s> {
 
 /// The SLA lane's key for a contact: it starts with the portal like every key, so
 /// `dlq --portal` finds it, and differs from the events key so the lanes never block each other.
-pub fn sla_key(portal_id: i64, contact_id: i64) -> String {
+pub fn sla_key(portal_id: PortalId, contact_id: ContactId) -> String {
     format!("{portal_id}:sla:{contact_id}")
 }
 
 /// The events lane's key for a contact (as the receiver writes it).
-pub fn contact_key(portal_id: i64, contact_id: i64) -> String {
+pub fn contact_key(portal_id: PortalId, contact_id: ContactId) -> String {
     format!("{portal_id}:0-1:{contact_id}")
 }
 

@@ -42,9 +42,7 @@ pub async fn catch_up_loop(
 ) {
     let portals: Vec<_> = portals.into_iter().filter(|(_, c)| c.enabled).collect();
     for (portal, _) in &portals {
-        metrics
-            .journal
-            .init(i64::try_from(portal.0).unwrap_or_default());
+        metrics.journal.init(portal.get());
     }
     let portals = portals.into_iter().filter(|(_, c)| c.catch_up_at_start);
     let mut set = tokio::task::JoinSet::new();
@@ -94,7 +92,7 @@ async fn catch_up(
         let run = backfill(store, client, metrics, &req);
         tokio::select! {
             result = run => if let Err(err) = result {
-                tracing::error!(portal_id = portal.0, error.code = err.code(), error = %err, "journal catch-up failed");
+                tracing::error!(portal_id = portal.as_u64(), error.code = err.code(), error = %err, "journal catch-up failed");
             },
             () = shutdown.cancelled() => return,
         }

@@ -112,7 +112,7 @@ pub async fn ensure_subscription(
     portal: PortalId,
     config: &JournalConfig,
 ) -> Result<SubscriptionChange, HubspotError> {
-    let id = i64::try_from(portal.0).unwrap_or_default();
+    let id = portal.get();
     let existing = client.journal_subscriptions(portal).await?;
     let want = config.subscription(id);
     let sorted = |v: &[String]| {
@@ -146,14 +146,14 @@ pub async fn ensure_subscription(
 }
 
 /// Reads the journal from the stored offset to its end; see the module doc.
-#[tracing::instrument(skip_all, fields(portal_id = req.portal.0))]
+#[tracing::instrument(skip_all, fields(portal_id = req.portal.as_u64()))]
 pub async fn backfill(
     store: &Store,
     client: &HubspotClient,
     metrics: Option<&JournalMetrics>,
     req: &BackfillRequest,
 ) -> Result<BackfillReport, BackfillError> {
-    let portal_id = i64::try_from(req.portal.0).unwrap_or_default();
+    let portal_id = req.portal.get();
     let mut report = BackfillReport {
         portal_id,
         subscription: ensure_subscription(client, req.portal, &req.config).await?,
@@ -290,7 +290,7 @@ mod tests {
 
     fn req(since_ms: Option<i64>) -> BackfillRequest {
         BackfillRequest {
-            portal: PortalId(1),
+            portal: PortalId::new(1).unwrap(),
             config: JournalConfig::default(),
             since_ms,
             now_ms: 10 * DAY,

@@ -19,12 +19,12 @@ use std::collections::HashMap;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 
-use super::{Run, portal};
+use super::Run;
 use crate::engine::Roster;
 use crate::engine::calendar::hours::WeeklyHoursDoc;
 use crate::engine::roster::DateRange;
 use crate::hubspot::client::user_availability::{Status, UserAvailability, WorkingRange};
-use crate::hubspot::client::{CrmUser, Owner as HubspotOwner};
+use crate::hubspot::client::{CrmUser, Owner as HubspotOwner, PortalId};
 
 /// Applies the portal's cached CRM users to `roster` when the portal reads availability from
 /// HubSpot (`availability.from_hubspot`); without users (first refresh failed) the roster stays
@@ -33,20 +33,20 @@ pub(crate) async fn apply_live(
     run: &Run<'_>,
     roster: &mut Roster,
     owners: &[HubspotOwner],
-    portal_id: i64,
+    portal_id: PortalId,
 ) {
-    match run.crm.crm_users(portal(portal_id)).await {
+    match run.crm.crm_users(portal_id).await {
         Ok(None) => {}
         Ok(Some(users)) => {
             let changed = apply(roster, owners, &users, run.clock.now());
             tracing::debug!(
-                portal_id,
+                portal_id = portal_id.get(),
                 changed,
                 "hubspot availability applied to the roster"
             );
         }
         Err(err) => {
-            tracing::warn!(portal_id, error.code = err.code(), error = %err, "hubspot availability unknown; routing on the roster as written");
+            tracing::warn!(portal_id = portal_id.get(), error.code = err.code(), error = %err, "hubspot availability unknown; routing on the roster as written");
         }
     }
 }

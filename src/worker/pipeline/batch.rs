@@ -3,6 +3,7 @@
 //! decide the ones without a handoff (routing state locked, decisions recorded with it), look
 //! for touches and dispositions on the ones with one, then run the handoff steps for all.
 
+use crate::hubspot::client::{ContactId, PortalId};
 use std::collections::HashMap;
 
 use tracing::Instrument;
@@ -21,7 +22,7 @@ use crate::store::ledger::HandoffRow;
 /// One contact's share of the batch.
 #[derive(Debug, Clone)]
 pub struct ContactWork {
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     pub plan: Plan,
     /// Runs of the contact's head job so far (for backoff).
     pub attempts: i64,
@@ -32,12 +33,12 @@ pub struct ContactWork {
 }
 
 /// Each contact's plan, by contact id.
-type Plans<'a> = HashMap<i64, &'a Plan>;
+type Plans<'a> = HashMap<ContactId, &'a Plan>;
 
 /// Runs one portal's batch; the contacts missing from the answer are done.
-pub(crate) async fn run(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) -> Failures {
+pub(crate) async fn run(run: &Run<'_>, portal_id: PortalId, work: &[ContactWork]) -> Failures {
     let mut failures = erase_and_merge(run, portal_id, work).await;
-    let ids: Vec<i64> = work
+    let ids: Vec<ContactId> = work
         .iter()
         .filter(|w| w.plan.evaluate && !failures.contains_key(&w.contact_id))
         .map(|w| w.contact_id)
@@ -55,7 +56,7 @@ pub(crate) async fn run(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) -> 
         each: &each,
         attempts: work.iter().map(|w| w.attempts).max().unwrap_or(1),
     };
-    let existing: HashMap<i64, HandoffRow> =
+    let existing: HashMap<ContactId, HandoffRow> =
         match run.store.ledger().handoffs_for(portal_id, &ids).await {
             Ok(rows) => rows.into_iter().map(|r| (r.contact_id, r)).collect(),
             Err(err) => {
@@ -68,7 +69,7 @@ pub(crate) async fn run(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) -> 
     let contacts = super::read::read_contacts(&b, &ids, &existing, &mut failures).await;
     let plans: Plans<'_> = work.iter().map(|w| (w.contact_id, &w.plan)).collect();
     let rows = handoffs_of(&b, contacts, &existing, &plans, &mut failures).await;
-    let new_ids: Vec<i64> = rows
+    let new_ids: Vec<ContactId> = rows
         .iter()
         .filter(|r| r.task_id.is_none())
         .map(|r| r.contact_id)
@@ -79,7 +80,7 @@ pub(crate) async fn run(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) -> 
 }
 
 /// Erases the contacts the events deleted and folds merged contacts into their survivor.
-async fn erase_and_merge(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) -> Failures {
+async fn erase_and_merge(run: &Run<'_>, portal_id: PortalId, work: &[ContactWork]) -> Failures {
     let mut failures = Failures::new();
     let now = run.now_ms();
     let ledger = run.store.ledger();
@@ -116,15 +117,14 @@ async fn erase_and_merge(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) ->
 async fn handoffs_of(
     b: &PortalRun<'_>,
     contacts: Vec<engine::Contact>,
-    existing: &HashMap<i64, HandoffRow>,
+    existing: &HashMap<ContactId, HandoffRow>,
     plans: &Plans<'_>,
     failures: &mut Failures,
 ) -> Vec<HandoffRow> {
     let run = b.run;
     let (mut fresh, mut known) = (Vec::new(), Vec::new());
     for c in contacts {
-        let id = c.id.parse::<i64>().unwrap_or_default();
-        match existing.get(&id) {
+        match existing.get(&c.id) {
             Some(row) => known.push((c, row.clone())),
             None => fresh.push(c),
         }
@@ -161,8 +161,13 @@ async fn handoffs_of(
 }
 
 /// The time from each new handoff's oldest event to its steps done, on the latency metric.
-fn observe_latency(run: &Run<'_>, work: &[ContactWork], new_ids: &[i64], failures: &Failures) {
-    let first: HashMap<i64, i64> = work
+fn observe_latency(
+    run: &Run<'_>,
+    work: &[ContactWork],
+    new_ids: &[ContactId],
+    failures: &Failures,
+) {
+    let first: HashMap<ContactId, i64> = work
         .iter()
         .map(|w| (w.contact_id, w.first_event_ms))
         .collect();
@@ -188,7 +193,7 @@ async fn observe_fresh(
 ) -> Result<(), StoreError> {
     let mut changed = Vec::new();
     for row in rows.iter() {
-        let Some(c) = fresh.iter().find(|c| c.id == row.contact_id.to_string()) else {
+        let Some(c) = fresh.iter().find(|c| c.id == row.contact_id) else {
             continue;
         };
         if let Some(at) = ChangeWindow::of(plans.get(&row.contact_id), c).changed_at_ms {
@@ -244,7 +249,7 @@ async fn decide(
                     let mut d = engine::decide_in_place(&input, playbook, now, state);
                     note_company_not_read(&mut d, c, playbook, now);
                     lines.push(DecisionLine::of(&d));
-                    let plan = c.id.parse::<i64>().ok().and_then(|id| plans.get(&id));
+                    let plan = plans.get(&c.id);
                     let trigger = plan.map(|w| w.trigger.clone()).unwrap_or_default();
                     record(run, c, &d, trigger, ChangeWindow::of(plan, c))
                 })
@@ -253,7 +258,7 @@ async fn decide(
         .await?;
     log_decisions(b, contacts, &lines, &created);
     let ids: Vec<i64> = created.iter().map(|(_, id)| *id).collect();
-    let contact_ids: Vec<i64> = created.iter().map(|(c, _)| *c).collect();
+    let contact_ids: Vec<ContactId> = created.iter().map(|(c, _)| *c).collect();
     let rows = run
         .store
         .ledger()
@@ -268,7 +273,7 @@ fn log_decisions(
     b: &PortalRun<'_>,
     contacts: &[engine::Contact],
     lines: &[DecisionLine],
-    created: &[(i64, i64)],
+    created: &[(ContactId, i64)],
 ) {
     for (c, line) in contacts.iter().zip(lines) {
         b.run
@@ -279,12 +284,8 @@ fn log_decisions(
                 outcome: line.outcome.into(),
             })
             .inc();
-        let id = c.id.parse::<i64>().ok();
-        let handoff_id = created
-            .iter()
-            .find(|(c, _)| Some(*c) == id)
-            .map(|(_, h)| *h);
-        let span = id.map_or_else(tracing::Span::none, |id| b.each.span(id));
+        let handoff_id = created.iter().find(|(id, _)| *id == c.id).map(|(_, h)| *h);
+        let span = b.each.span(c.id);
         span.in_scope(|| line.log(handoff_id));
     }
 }

@@ -4,12 +4,13 @@
 
 use std::sync::Arc;
 
+use super::Run;
 use super::stored::{StoredPlan, StoredStep};
 use super::task_text::{self, Rendering};
 use super::touch::{self, ChangeWindow};
-use super::{Run, portal};
 use crate::engine::playbook::LadderAction;
 use crate::engine::{self, Decision, Outcome as Decided, Playbook, Roster};
+use crate::hubspot::client::PortalId;
 use crate::jobs::SlaAction;
 use crate::store::ledger::{DecisionFacts, NewDecision, NewHandoff};
 
@@ -19,9 +20,9 @@ use crate::store::ledger::{DecisionFacts, NewDecision, NewHandoff};
 /// where the portal reads availability from HubSpot, away and out-of-office reps are marked so
 /// (`availability.rs`). Without an answer from HubSpot, the roster as written, less the owners
 /// given by email alone (no id to assign).
-pub(crate) async fn live_roster(run: &Run<'_>, portal_id: i64) -> Arc<Roster> {
+pub(crate) async fn live_roster(run: &Run<'_>, portal_id: PortalId) -> Arc<Roster> {
     let written = &run.rules.roster;
-    let Ok(owners) = run.crm.assignable_owners(portal(portal_id)).await else {
+    let Ok(owners) = run.crm.assignable_owners(portal_id).await else {
         if !written.has_unresolved() {
             return written.clone();
         }
@@ -84,7 +85,7 @@ pub(crate) fn record(
         _ => None,
     };
     NewDecision {
-        contact_id: c.id.parse().unwrap_or_default(),
+        contact_id: c.id,
         decided_at_ms: d.decided_at.as_millisecond(),
         trigger,
         outcome: outcome_name(d.outcome).into(),

@@ -6,6 +6,7 @@
 //! (a paused portal's contacts wait, without a HubSpot call). How each head job ended goes back
 //! to the driver, which records it.
 
+use crate::hubspot::client::{ContactId, PortalId};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use tracing::Span;
@@ -31,14 +32,14 @@ pub(crate) struct Ran {
 struct Unit {
     head: ClaimedJob,
     siblings: Vec<i64>,
-    portal_id: i64,
+    portal_id: PortalId,
     work: ContactWork,
     /// A Lead's events (`work.contact_id` is the lead id): `lead_stages.rs` runs it.
     lead: bool,
 }
 
 /// Outcomes by `(portal, contact or lead)`; the ones missing are done.
-type Failures = HashMap<(i64, i64), Outcome>;
+type Failures = HashMap<(PortalId, ContactId), Outcome>;
 
 /// Runs a claimed batch of head jobs.
 pub(crate) async fn run(p: &Pipeline, jobs: Vec<ClaimedJob>) -> Ran {
@@ -101,10 +102,10 @@ fn watched(run: &Run<'_>) -> intent::Watched {
 /// Runs the contacts' units per portal; a paused portal's contacts wait.
 async fn run_contacts(
     run: &Run<'_>,
-    paused: &Result<BTreeSet<i64>, StoreError>,
+    paused: &Result<BTreeSet<PortalId>, StoreError>,
     units: &[Unit],
 ) -> Failures {
-    let mut by_portal: BTreeMap<i64, Vec<ContactWork>> = BTreeMap::new();
+    let mut by_portal: BTreeMap<PortalId, Vec<ContactWork>> = BTreeMap::new();
     for u in units {
         by_portal
             .entry(u.portal_id)
@@ -150,8 +151,18 @@ async fn unit(
     };
     let (events, siblings) = fold_siblings(run, &head, event).await;
     let first = &events[0];
-    let (portal_id, contact_id, first_event_ms) =
-        (first.portal_id, first.object_id, first.occurred_at);
+    let first_event_ms = first.occurred_at;
+    // The receiver and the journal refuse ids out of range; a stored payload that has one
+    // anyway is dead, not handed off as record 0.
+    let ids = PortalId::try_from(first.portal_id)
+        .and_then(|p| Ok((p, ContactId::try_from(first.object_id)?)));
+    let (portal_id, contact_id) = match ids {
+        Ok(ids) => ids,
+        Err(err) => {
+            let reason = format!("event job payload: {err}");
+            return Err((head, Outcome::Dead { reason }));
+        }
+    };
     let lead = first.object_type_id == LEAD_OBJECT_TYPE;
     let span = trace::event_job(
         portal_id,

@@ -11,6 +11,7 @@
 
 use std::collections::BTreeSet;
 
+use crate::hubspot::client::ContactId;
 use crate::hubspot::event::{CONTACT_OBJECT_TYPE, EventAction, HubspotEvent};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,7 +19,7 @@ pub struct Plan {
     /// Erase the contact's personal data and cancel its SLA checks.
     pub erase: bool,
     /// Contacts merged into this one.
-    pub merged: Vec<i64>,
+    pub merged: Vec<ContactId>,
     /// Read the contact and decide / look for touches and dispositions.
     pub evaluate: bool,
     /// The subscription type of the last event that asked for an evaluation (for the ledger).
@@ -68,9 +69,15 @@ pub fn plan(events: &[HubspotEvent], watched: &Watched) -> Plan {
             }
             EventAction::Merge => {
                 let primary = e.primary_object_id.unwrap_or(e.object_id);
-                for m in e.merged_object_ids.iter().flatten() {
-                    if *m != primary && !p.merged.contains(m) {
-                        p.merged.push(*m);
+                // The receiver refuses a delivery with an id out of range (`event.rs`).
+                let merged = e
+                    .merged_object_ids
+                    .iter()
+                    .flatten()
+                    .filter(|m| **m != primary);
+                for m in merged.filter_map(|m| ContactId::try_from(*m).ok()) {
+                    if !p.merged.contains(&m) {
+                        p.merged.push(m);
                     }
                 }
                 p.evaluate = !p.erase;
@@ -178,7 +185,8 @@ mod tests {
         merge.primary_object_id = Some(5);
         merge.merged_object_ids = Some(vec![5, 9, 11]);
         let p = plan(&[merge], &relevant());
-        assert_eq!(p.merged, vec![9, 11]);
+        let ids: Vec<i64> = p.merged.iter().map(|id| id.get()).collect();
+        assert_eq!(ids, vec![9, 11]);
         assert!(p.evaluate);
     }
 }

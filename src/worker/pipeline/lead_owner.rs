@@ -5,9 +5,9 @@
 
 use std::collections::HashMap;
 
+use super::PortalRun;
 use super::leads::{MAX_LEAD_ATTEMPTS, count, why};
 use super::steps::Failures;
-use super::{PortalRun, portal};
 use crate::hubspot::client::{HubspotError, ItemError, LeadOwnerUpdate, OwnerId};
 use crate::store::ledger::HandoffRow;
 
@@ -33,7 +33,7 @@ pub(super) async fn move_owners(
         return;
     }
     let by_lead: HashMap<&str, &HandoffRow> = moved.iter().map(|(r, l)| (l.as_str(), *r)).collect();
-    for item in run.crm.update_lead_owners(portal(portal_id), updates).await {
+    for item in run.crm.update_lead_owners(portal_id, updates).await {
         let Some(row) = by_lead.get(item.key.as_str()) else {
             continue;
         };
@@ -49,7 +49,7 @@ pub(super) async fn move_owners(
             .await;
         count(run, "owner_updated");
         b.each.span(row.contact_id).in_scope(|| {
-            tracing::info!(portal_id, contact_id = row.contact_id, lead_id, owner_id = %row.owner_id, "lead owner updated");
+            tracing::info!(portal_id = portal_id.get(), contact_id = row.contact_id.get(), lead_id, owner_id = %row.owner_id, "lead owner updated");
         });
     }
 }
@@ -75,6 +75,6 @@ fn owner_not_moved(
     }
     count(run, "owner_update_failed");
     b.each.span(row.contact_id).in_scope(|| {
-        tracing::warn!(portal_id = b.portal_id, contact_id = row.contact_id, lead_id, error = %why(e), "lead owner update failed; the lead keeps its previous owner");
+        tracing::warn!(portal_id = b.portal_id.get(), contact_id = row.contact_id.get(), lead_id, error = %why(e), "lead owner update failed; the lead keeps its previous owner");
     });
 }

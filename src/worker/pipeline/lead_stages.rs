@@ -18,10 +18,10 @@ use super::intent::Plan;
 use super::observed::apply_observed;
 use super::steps::Failures;
 use super::touch::{Observed, outcome_name};
-use super::{Pipeline, Run, portal};
+use super::{Pipeline, Run};
 use crate::engine::followup::leads::{Stage, stage_outcomes};
 use crate::engine::playbook::DispositionOutcome;
-use crate::hubspot::client::{ItemError, LEAD_STAGE_PROPERTY};
+use crate::hubspot::client::{ContactId, ItemError, LEAD_STAGE_PROPERTY, PortalId};
 use crate::hubspot::event::{EventAction, HubspotEvent};
 use crate::store::StoreError;
 use crate::store::queue::Outcome;
@@ -32,18 +32,18 @@ const RELOAD_AFTER_MS: i64 = 60_000;
 /// The lead stages of each portal, as last read from HubSpot.
 #[derive(Debug, Default)]
 pub struct StageCache {
-    portals: Mutex<HashMap<i64, (i64, Vec<Stage>)>>,
+    portals: Mutex<HashMap<PortalId, (i64, Vec<Stage>)>>,
 }
 
 impl StageCache {
-    fn get(&self, portal_id: i64) -> Option<(i64, Vec<Stage>)> {
+    fn get(&self, portal_id: PortalId) -> Option<(i64, Vec<Stage>)> {
         self.portals
             .lock()
             .ok()
             .and_then(|m| m.get(&portal_id).cloned())
     }
 
-    fn put(&self, portal_id: i64, stages: Vec<Stage>, now_ms: i64) {
+    fn put(&self, portal_id: PortalId, stages: Vec<Stage>, now_ms: i64) {
         if let Ok(mut m) = self.portals.lock() {
             m.insert(portal_id, (now_ms, stages));
         }
@@ -83,10 +83,10 @@ pub fn plan(events: &[HubspotEvent], reason_property: &str) -> Plan {
 /// Runs the lane's lead jobs, per portal; a paused portal's wait (as its contacts' do).
 pub(crate) async fn run_all(
     run: &Run<'_>,
-    paused: &Result<BTreeSet<i64>, StoreError>,
-    work: Vec<(i64, ContactWork)>,
-) -> HashMap<(i64, i64), Outcome> {
-    let mut by_portal: BTreeMap<i64, Vec<ContactWork>> = BTreeMap::new();
+    paused: &Result<BTreeSet<PortalId>, StoreError>,
+    work: Vec<(PortalId, ContactWork)>,
+) -> HashMap<(PortalId, ContactId), Outcome> {
+    let mut by_portal: BTreeMap<PortalId, Vec<ContactWork>> = BTreeMap::new();
     for (portal_id, w) in work {
         by_portal.entry(portal_id).or_default().push(w);
     }
@@ -114,13 +114,13 @@ pub(crate) async fn run_all(
 
 /// Runs one portal's lead jobs (`ContactWork::contact_id` is the lead id); the leads missing
 /// from the answer are done.
-async fn run_portal(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) -> Failures {
+async fn run_portal(run: &Run<'_>, portal_id: PortalId, work: &[ContactWork]) -> Failures {
     let mut failures = Failures::new();
     let asked: Vec<&ContactWork> = work.iter().filter(|w| w.plan.evaluate).collect();
     if asked.is_empty() {
         return failures;
     }
-    let ids: Vec<i64> = asked.iter().map(|w| w.contact_id).collect();
+    let ids: Vec<i64> = asked.iter().map(|w| w.contact_id.get()).collect();
     let handoffs = match run.store.leads().handoffs_by_lead(portal_id, &ids).await {
         Ok(h) => h,
         Err(err) => {
@@ -131,9 +131,9 @@ async fn run_portal(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) -> Fail
         }
     };
     // A lead handoff did not create (made by hand, or by another tool) is not ours.
-    let attempts: HashMap<i64, i64> = asked
+    let attempts: HashMap<ContactId, i64> = asked
         .iter()
-        .filter(|w| handoffs.contains_key(&w.contact_id))
+        .filter(|w| handoffs.contains_key(&w.contact_id.get()))
         .map(|w| (w.contact_id, w.attempts))
         .collect();
     let seen = read(run, portal_id, &attempts, &mut failures).await;
@@ -143,7 +143,8 @@ async fn run_portal(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) -> Fail
     let (outcomes, _) = stage_outcomes(&run.rules.playbook.doc.leads, &stages);
     for lead in seen {
         // New, Attempting, Connected…: the rep is working the lead; not a disposition.
-        let (Some(outcome), Some(handoff_id)) = (outcomes.get(&lead.stage), handoffs.get(&lead.id))
+        let (Some(outcome), Some(handoff_id)) =
+            (outcomes.get(&lead.stage), handoffs.get(&lead.id.get()))
         else {
             continue;
         };
@@ -166,7 +167,7 @@ async fn run_portal(run: &Run<'_>, portal_id: i64, work: &[ContactWork]) -> Fail
 /// could not be read (every lead's job then ends as the read did).
 async fn stages_seen(
     run: &Run<'_>,
-    portal_id: i64,
+    portal_id: PortalId,
     seen: &[SeenLead],
     failures: &mut Failures,
 ) -> Option<Vec<Stage>> {
@@ -186,7 +187,7 @@ async fn stages_seen(
 
 /// A lead as read after its webhook.
 struct SeenLead {
-    id: i64,
+    id: ContactId,
     stage: String,
     reason: Option<String>,
 }
@@ -194,23 +195,22 @@ struct SeenLead {
 /// Reads the leads (lead id → job attempts): their current stage and reason.
 async fn read(
     run: &Run<'_>,
-    portal_id: i64,
-    attempts: &HashMap<i64, i64>,
+    portal_id: PortalId,
+    attempts: &HashMap<ContactId, i64>,
     failures: &mut Failures,
 ) -> Vec<SeenLead> {
     if attempts.is_empty() {
         return Vec::new();
     }
     let reason_property = &run.rules.playbook.doc.leads.reason_property;
-    let ids: Vec<u64> = attempts
-        .keys()
-        .filter_map(|id| u64::try_from(*id).ok())
-        .collect();
+    let ids: Vec<u64> = attempts.keys().map(|id| id.as_u64()).collect();
     let props = lead_properties(reason_property);
     let mut seen = Vec::new();
-    for item in run.crm.read_leads(portal(portal_id), &ids, props).await {
-        let id = i64::try_from(item.key).unwrap_or_default();
-        let tries = attempts.get(&id).copied().unwrap_or(1);
+    for item in run.crm.read_leads(portal_id, &ids, props).await {
+        // Only the ids asked for come back.
+        let Some((&id, &tries)) = attempts.iter().find(|(id, _)| id.as_u64() == item.key) else {
+            continue;
+        };
         match item.result {
             Ok(lead) => seen.push(SeenLead {
                 id,
@@ -237,7 +237,7 @@ async fn read(
 /// Records the lead's stage as its handoff's disposition (a touch too, as in `touch.rs`).
 async fn record(
     run: &Run<'_>,
-    portal_id: i64,
+    portal_id: PortalId,
     handoff_id: i64,
     lead: &SeenLead,
     outcome: DispositionOutcome,
@@ -246,10 +246,10 @@ async fn record(
         return Ok(());
     };
     // The lead event's span learns its contact (`trace::event_job`).
-    tracing::Span::current().record("contact_id", row.contact_id);
+    tracing::Span::current().record("contact_id", row.contact_id.get());
     let name = outcome_name(outcome);
     let reason = lead.reason.clone().filter(|_| name == "disqualified");
-    tracing::info!(portal_id, contact_id = row.contact_id, lead_id = lead.id, stage = %lead.stage, disposition = name, "lead stage read as a disposition");
+    tracing::info!(portal_id = portal_id.get(), contact_id = row.contact_id.get(), lead_id = lead.id.get(), stage = %lead.stage, disposition = name, "lead stage read as a disposition");
     let now = run.now_ms();
     let observed = Observed {
         touched_at_ms: Some(now),
@@ -268,15 +268,12 @@ pub(crate) async fn read_at_start(p: &Pipeline) {
     let run = p.run();
     let leads = &run.rules.playbook.doc.leads;
     for id in run.crm.portals() {
-        let Ok(portal_id) = i64::try_from(id.0) else {
-            continue;
-        };
-        if !leads.on_for(portal_id) {
+        if !leads.on_for(id.get()) {
             continue;
         }
-        if let Err(outcome) = stages_for(&run, portal_id, std::iter::empty()).await {
+        if let Err(outcome) = stages_for(&run, id, std::iter::empty()).await {
             tracing::warn!(
-                portal_id,
+                portal_id = id.get(),
                 outcome = outcome.name(),
                 "lead stages not read at start; read again with the portal's first lead"
             );
@@ -286,7 +283,7 @@ pub(crate) async fn read_at_start(p: &Pipeline) {
 
 /// Reads the portal's lead stages once per process, when it creates its first lead: a playbook
 /// stage name that matches no stage is logged then, not only when a rep moves a lead.
-pub(crate) async fn warm(run: &Run<'_>, portal_id: i64) {
+pub(crate) async fn warm(run: &Run<'_>, portal_id: PortalId) {
     if run.stages.get(portal_id).is_none() {
         let _ = stages_for(run, portal_id, std::iter::empty()).await;
     }
@@ -296,7 +293,7 @@ pub(crate) async fn warm(run: &Run<'_>, portal_id: i64) {
 /// is old enough. Logs the playbook's stage names that match no stage once per read.
 async fn stages_for<'a>(
     run: &Run<'_>,
-    portal_id: i64,
+    portal_id: PortalId,
     mut current: impl Iterator<Item = &'a str>,
 ) -> Result<Vec<Stage>, Outcome> {
     let cached = run.stages.get(portal_id);
@@ -306,7 +303,7 @@ async fn stages_for<'a>(
     if let (true, Some((_, stages))) = (fresh_enough, &cached) {
         return Ok(stages.clone());
     }
-    let pipelines = match run.crm.lead_pipelines(portal(portal_id)).await {
+    let pipelines = match run.crm.lead_pipelines(portal_id).await {
         Ok(list) => list,
         // Without a fresh read, the stages known before still map what they can.
         Err(err) => {
@@ -326,7 +323,7 @@ async fn stages_for<'a>(
         .collect();
     if stages.is_empty() {
         tracing::warn!(
-            portal_id,
+            portal_id = portal_id.get(),
             "lead pipelines list no stages; lead stages cannot become dispositions"
         );
     }
@@ -337,7 +334,7 @@ async fn stages_for<'a>(
             .map(|s| format!("{} ({})", s.label, s.id))
             .collect();
         let unmatched: Vec<&str> = unmatched.into_iter().map(outcome_name).collect();
-        tracing::warn!(portal_id, outcomes = ?unmatched, stages = ?known, "playbook lead stage names match no stage of the portal");
+        tracing::warn!(portal_id = portal_id.get(), outcomes = ?unmatched, stages = ?known, "playbook lead stage names match no stage of the portal");
     }
     run.stages.put(portal_id, stages.clone(), run.now_ms());
     Ok(stages)

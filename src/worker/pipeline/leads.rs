@@ -16,7 +16,7 @@ use super::refusals::{self, Refused};
 use super::run::outcome_of;
 use super::steps::Failures;
 use super::task_text::{lead_name, with_values};
-use super::{PortalRun, Run, contact, portal};
+use super::{PortalRun, Run};
 use crate::hubspot::client::{
     Filter, FilterGroup, HubspotError, ItemError, NewLead, OwnerId, SearchObject, SearchRequest,
 };
@@ -51,7 +51,7 @@ pub(super) fn count(run: &Run<'_>, outcome: &str) {
 /// the job; a lead never makes a handoff dead.
 pub(crate) async fn create_leads(b: &PortalRun<'_>, rows: &[HandoffRow], failures: &mut Failures) {
     let (run, portal_id, attempts) = (b.run, b.portal_id, b.attempts);
-    if !run.rules.playbook.doc.leads.on_for(portal_id) {
+    if !run.rules.playbook.doc.leads.on_for(portal_id.get()) {
         return;
     }
     let due: Vec<(&HandoffRow, String)> = rows
@@ -66,7 +66,7 @@ pub(crate) async fn create_leads(b: &PortalRun<'_>, rows: &[HandoffRow], failure
     let known = match run.store.leads().of_handoffs(&ids).await {
         Ok(k) => k,
         Err(err) => {
-            tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
+            tracing::warn!(portal_id = portal_id.get(), error = %err, "lead step skipped: ledger unavailable");
             for (row, _) in &due {
                 failures.insert(row.contact_id, run.retry_later(attempts, err.to_string()));
             }
@@ -137,7 +137,7 @@ async fn send_creates(
     let now = run.now_ms();
     let ids: Vec<i64> = to_create.iter().map(|(r, _)| r.id).collect();
     if let Err(err) = run.store.leads().attempted(portal_id, &ids, now).await {
-        tracing::warn!(portal_id, error = %err, "lead step skipped: ledger unavailable");
+        tracing::warn!(portal_id = portal_id.get(), error = %err, "lead step skipped: ledger unavailable");
         for (row, _) in to_create {
             failures.insert(row.contact_id, run.retry_later(attempts, err.to_string()));
         }
@@ -152,7 +152,7 @@ async fn send_creates(
         .map(|(r, _)| (format!("{}-lead", r.trace_id), *r))
         .collect();
     let mut created = false;
-    for item in run.crm.create_leads(portal(portal_id), leads).await {
+    for item in run.crm.create_leads(portal_id, leads).await {
         let Some(row) = by_trace.get(&item.key) else {
             continue;
         };
@@ -178,7 +178,7 @@ async fn send_creates(
 fn new_lead(run: &Run<'_>, r: &HandoffRow, name: &str) -> NewLead {
     NewLead {
         trace_id: format!("{}-lead", r.trace_id),
-        contact_id: contact(r.contact_id),
+        contact_id: r.contact_id,
         owner_id: r.owner_id.parse::<OwnerId>().ok(),
         name: name.to_owned(),
         extra: lead_properties(run, r),
@@ -231,7 +231,7 @@ async fn look_up(
     let visible_at = lead.attempted_at_ms + run.settings.task_lookup_delay_ms;
     match run
         .crm
-        .search(portal(row.portal_id), SearchObject::Leads, &request)
+        .search(row.portal_id, SearchObject::Leads, &request)
         .await
     {
         Ok(page) => match page.results.first() {
@@ -278,10 +278,10 @@ async fn settle_created(run: &Run<'_>, row: &HandoffRow, lead_id: &str) {
     {
         Ok(()) => {
             count(run, "created");
-            tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, lead_id, "lead created");
+            tracing::info!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), owner_id = %row.owner_id, lead_id, "lead created");
         }
         Err(err) => {
-            tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, lead_id, error = %err, "lead created but not recorded; it is looked up on the next run");
+            tracing::warn!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), lead_id, error = %err, "lead created but not recorded; it is looked up on the next run");
         }
     }
 }
@@ -303,7 +303,7 @@ async fn create_failed(
             | HubspotError::Auth { .. },
         ) => {
             count(run, "unconfirmed");
-            tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why(e), "lead create unconfirmed; it is looked up before it is sent again");
+            tracing::warn!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), error = %why(e), "lead create unconfirmed; it is looked up before it is sent again");
             give_up_or_retry(run, row, &why(e), attempts, failures, || Outcome::Retry {
                 at_ms: retry_at,
                 error: "lead create unconfirmed; looking it up before creating again".into(),
@@ -329,7 +329,7 @@ async fn create_failed(
                 .await;
             count(run, "refused");
             if other.refusal().is_none() {
-                tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why, "lead create refused; the handoff goes on without a lead");
+                tracing::warn!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), error = %why, "lead create refused; the handoff goes on without a lead");
             }
         }
     }
@@ -355,5 +355,5 @@ async fn give_up_or_retry(
         .settled(row.id, LeadSettled::Failed(why), run.now_ms())
         .await;
     count(run, "failed");
-    tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, error = %why, "lead create failed; the handoff goes on without a lead");
+    tracing::warn!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), error = %why, "lead create failed; the handoff goes on without a lead");
 }

@@ -166,19 +166,10 @@ impl Pipeline {
     }
 
     /// The portals paused now (see [`pause::Pauses::paused`]).
-    pub(crate) async fn paused(&self) -> Result<BTreeSet<i64>, crate::store::StoreError> {
+    pub(crate) async fn paused(&self) -> Result<BTreeSet<PortalId>, crate::store::StoreError> {
         let now_ms = self.clock.now().as_millisecond();
         self.pauses.paused(&self.store, &self.client, now_ms).await
     }
-}
-
-/// The portal id as the client wants it (store ids are positive `i64`s).
-pub(crate) fn portal(id: i64) -> PortalId {
-    PortalId(u64::try_from(id).unwrap_or_default())
-}
-
-pub(crate) fn contact(id: i64) -> crate::hubspot::client::ContactId {
-    crate::hubspot::client::ContactId(u64::try_from(id).unwrap_or_default())
 }
 
 /// [`Run::contact_properties`] for a playbook and settings (also what the journal

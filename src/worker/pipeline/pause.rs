@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use super::{Pipeline, portal};
-use crate::hubspot::client::HubspotClient;
+use super::Pipeline;
+use crate::hubspot::client::{HubspotClient, PortalId};
 use crate::store::queue::Outcome;
 use crate::store::{PAUSED_ERROR, PortalPause, Store, StoreError};
 
@@ -32,7 +32,7 @@ const RECHECK_MS: i64 = 60_000;
 pub struct Pauses {
     started_at_ms: i64,
     /// The newest resume acted on, per portal.
-    resumes_seen: Mutex<HashMap<i64, i64>>,
+    resumes_seen: Mutex<HashMap<PortalId, i64>>,
 }
 
 impl Pauses {
@@ -50,7 +50,7 @@ impl Pauses {
         store: &Store,
         client: &HubspotClient,
         now_ms: i64,
-    ) -> Result<BTreeSet<i64>, StoreError> {
+    ) -> Result<BTreeSet<PortalId>, StoreError> {
         let rows = store.portals().pauses().await?;
         self.follow(store, client, &rows, now_ms).await;
         Ok(rows
@@ -82,16 +82,16 @@ impl Pauses {
     pub(crate) fn lift_auth_pause(
         &self,
         client: &HubspotClient,
-        portal_id: i64,
+        portal_id: PortalId,
         resumed_at_ms: i64,
     ) {
         if self.first_look_at(portal_id, resumed_at_ms) {
-            client.resume_portal(portal(portal_id));
+            client.resume_portal(portal_id);
         }
     }
 
     /// True once for each resume newer than this process.
-    fn first_look_at(&self, portal_id: i64, resumed_at_ms: i64) -> bool {
+    fn first_look_at(&self, portal_id: PortalId, resumed_at_ms: i64) -> bool {
         if resumed_at_ms < self.started_at_ms {
             return false;
         }
@@ -122,10 +122,8 @@ async fn record_auth_pauses(
         let Some(failure) = client.auth_pause(id) else {
             continue;
         };
-        let Ok(portal_id) = i64::try_from(id.0) else {
-            continue;
-        };
-        let row = rows.iter().find(|r| r.portal_id == portal_id);
+        let portal_id = id.get();
+        let row = rows.iter().find(|r| r.portal_id == id);
         if row.is_some_and(|r| r.auth_failure.is_some()) {
             continue;
         }
@@ -213,12 +211,21 @@ mod tests {
     fn each_resume_after_start_lifts_the_auth_pause_once() {
         let pauses = Pauses::new(1_000);
         assert!(
-            !pauses.first_look_at(7, 500),
+            !pauses.first_look_at(handoff_ids::PortalId::new(7).unwrap(), 500),
             "a resume before this process started"
         );
-        assert!(pauses.first_look_at(7, 2_000));
-        assert!(!pauses.first_look_at(7, 2_000), "the same resume again");
-        assert!(pauses.first_look_at(8, 2_000), "another portal");
-        assert!(pauses.first_look_at(7, 3_000), "a later resume");
+        assert!(pauses.first_look_at(handoff_ids::PortalId::new(7).unwrap(), 2_000));
+        assert!(
+            !pauses.first_look_at(handoff_ids::PortalId::new(7).unwrap(), 2_000),
+            "the same resume again"
+        );
+        assert!(
+            pauses.first_look_at(handoff_ids::PortalId::new(8).unwrap(), 2_000),
+            "another portal"
+        );
+        assert!(
+            pauses.first_look_at(handoff_ids::PortalId::new(7).unwrap(), 3_000),
+            "a later resume"
+        );
     }
 }

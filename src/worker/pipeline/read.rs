@@ -9,17 +9,17 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::steps::{self, Failures};
 use super::trace::Contacts;
-use super::{PortalRun, Run, contact, portal};
+use super::{PortalRun, Run};
 use crate::engine;
-use crate::hubspot::client::{CompanyId, ItemError};
+use crate::hubspot::client::{CompanyId, ContactId, ItemError, PortalId};
 use crate::store::ledger::HandoffRow;
 use crate::store::queue::Outcome;
 
 /// Reads one contact with its primary company, as the engine sees it (SLA reassignments).
 pub(crate) async fn read_one(
     run: &Run<'_>,
-    portal_id: i64,
-    contact_id: i64,
+    portal_id: PortalId,
+    contact_id: ContactId,
     attempts: i64,
 ) -> Result<Option<engine::Contact>, Outcome> {
     let mut failures = Failures::new();
@@ -43,21 +43,19 @@ pub(crate) async fn read_one(
 /// engine's input. Contacts HubSpot no longer has are left out (their jobs are done).
 pub(crate) async fn read_contacts(
     b: &PortalRun<'_>,
-    ids: &[i64],
-    existing: &HashMap<i64, HandoffRow>,
+    ids: &[ContactId],
+    existing: &HashMap<ContactId, HandoffRow>,
     failures: &mut Failures,
 ) -> Vec<engine::Contact> {
     let mut out = read_batch(b, ids, failures).await;
     // A contact whose company could not be read is not decided without it (the company
     // decides fit and routing): it waits for a retry like a failed contact read.
-    let mut unread: HashMap<String, Outcome> = HashMap::new();
+    let mut unread: HashMap<ContactId, Outcome> = HashMap::new();
     let primary = primary_companies(b, &out, existing, &mut unread).await;
     let companies = read_companies(b, &primary, &mut unread).await;
     out.retain(|c| match unread.remove(&c.id) {
         Some(outcome) => {
-            if let Ok(id) = c.id.parse::<i64>() {
-                failures.insert(id, outcome);
-            }
+            failures.insert(c.id, outcome);
             false
         }
         None => true,
@@ -79,24 +77,23 @@ pub(crate) async fn read_contacts(
 /// The contacts with the properties the rules read, in one batch read.
 async fn read_batch(
     b: &PortalRun<'_>,
-    ids: &[i64],
+    ids: &[ContactId],
     failures: &mut Failures,
 ) -> Vec<engine::Contact> {
     let mut props = b.run.contact_properties();
     props.push(super::ASSOCIATED_COMPANY.into());
     let props: Vec<&str> = props.iter().map(String::as_str).collect();
-    let hs_ids: Vec<_> = ids.iter().map(|id| contact(*id)).collect();
     let answers = b
         .run
         .crm
-        .batch_read_contacts(portal(b.portal_id), &hs_ids, &props)
+        .batch_read_contacts(b.portal_id, ids, &props)
         .await;
     let mut out = Vec::new();
     for item in answers {
-        let id = i64::try_from(item.key.0).unwrap_or_default();
+        let id = item.key;
         match item.result {
             Ok(c) if !c.archived => out.push(engine::Contact {
-                id: id.to_string(),
+                id,
                 properties: c.properties,
                 company: None,
                 event: None,
@@ -104,8 +101,8 @@ async fn read_batch(
             Ok(_) | Err(ItemError::NotFound) => {
                 b.each.span(id).in_scope(|| {
                     tracing::info!(
-                        portal_id = b.portal_id,
-                        contact_id = id,
+                        portal_id = b.portal_id.get(),
+                        contact_id = id.get(),
                         "contact gone from HubSpot; nothing to hand off"
                     );
                 });
@@ -127,35 +124,28 @@ async fn read_batch(
 async fn primary_companies(
     b: &PortalRun<'_>,
     contacts: &[engine::Contact],
-    existing: &HashMap<i64, HandoffRow>,
-    unread: &mut HashMap<String, Outcome>,
-) -> HashMap<String, CompanyId> {
+    existing: &HashMap<ContactId, HandoffRow>,
+    unread: &mut HashMap<ContactId, Outcome>,
+) -> HashMap<ContactId, CompanyId> {
     let now = b.run.clock.now();
     let playbook = &b.run.rules.playbook;
-    let mut primary: HashMap<String, CompanyId> = HashMap::new();
+    let mut primary: HashMap<ContactId, CompanyId> = HashMap::new();
     let mut need = Vec::new();
     for c in contacts.iter().filter(|c| {
-        c.id.parse::<i64>()
-            .is_ok_and(|id| !existing.contains_key(&id))
-            && playbook.disqualified_without_company(c, now).is_none()
+        !existing.contains_key(&c.id) && playbook.disqualified_without_company(c, now).is_none()
     }) {
         match associated_company(c) {
             Some(company) => {
-                primary.insert(c.id.clone(), company);
+                primary.insert(c.id, company);
             }
-            None => need.extend(c.id.parse::<i64>().ok().map(contact)),
+            None => need.push(c.id),
         }
     }
     if need.is_empty() {
         return primary;
     }
-    for item in b
-        .run
-        .crm
-        .contact_companies(portal(b.portal_id), &need)
-        .await
-    {
-        let id = item.key.0.to_string();
+    for item in b.run.crm.contact_companies(b.portal_id, &need).await {
+        let id = item.key;
         match item.result {
             Ok(links) => {
                 if let Some(link) = links.iter().find(|l| l.primary).or(links.first()) {
@@ -176,8 +166,8 @@ async fn primary_companies(
 /// `unread` for every contact of that company.
 async fn read_companies(
     b: &PortalRun<'_>,
-    primary: &HashMap<String, CompanyId>,
-    unread: &mut HashMap<String, Outcome>,
+    primary: &HashMap<ContactId, CompanyId>,
+    unread: &mut HashMap<ContactId, Outcome>,
 ) -> HashMap<CompanyId, BTreeMap<String, Option<String>>> {
     let mut ids: Vec<CompanyId> = primary.values().copied().collect();
     ids.sort_unstable();
@@ -191,7 +181,7 @@ async fn read_companies(
     let answers = b
         .run
         .crm
-        .batch_read_companies(portal(b.portal_id), &ids, &props)
+        .batch_read_companies(b.portal_id, &ids, &props)
         .await;
     for item in answers {
         match item.result {
@@ -200,7 +190,7 @@ async fn read_companies(
             }
             Err(ItemError::Request(err)) => {
                 for (id, _) in primary.iter().filter(|(_, c)| **c == item.key) {
-                    unread.insert(id.clone(), b.run.outcome_of(&err));
+                    unread.insert(*id, b.run.outcome_of(&err));
                 }
             }
             // Deleted since it was associated: decided without it.
@@ -213,7 +203,5 @@ async fn read_companies(
 /// The contact's primary company as `associatedcompanyid` names it (empty or `0`: none).
 fn associated_company(c: &engine::Contact) -> Option<CompanyId> {
     c.get(super::ASSOCIATED_COMPANY)
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .filter(|id| *id > 0)
-        .map(CompanyId)
+        .and_then(|v| v.trim().parse::<CompanyId>().ok())
 }

@@ -6,8 +6,8 @@
 //! letter, the lead's ledger entry — that carries HubSpot's code verbatim, the property and
 //! what to add where. The rest of the batch goes on.
 
-use crate::hubspot::client::WriteRefusal;
 use crate::hubspot::client::metrics::RefusalLabel;
+use crate::hubspot::client::{ContactId, PortalId, WriteRefusal};
 
 use crate::metrics::Metrics;
 
@@ -107,8 +107,8 @@ pub(crate) fn reason(what: Refused<'_>, r: &WriteRefusal) -> String {
 /// Logs and counts the refusal of `contact_id`'s write; returns its [`reason`].
 pub(crate) fn record(
     metrics: &Metrics,
-    portal_id: i64,
-    contact_id: i64,
+    portal_id: PortalId,
+    contact_id: ContactId,
     what: Refused<'_>,
     r: &WriteRefusal,
 ) -> String {
@@ -130,8 +130,8 @@ pub(crate) fn record(
             .inc();
     }
     tracing::warn!(
-        portal_id,
-        contact_id,
+        portal_id = portal_id.get(),
+        contact_id = contact_id.get(),
         object = what.object(),
         code = r.code.as_str(),
         property = %r.property_list(),

@@ -39,7 +39,7 @@ pub async fn check_portals(
                     .map(|f| (id, f)),
             ),
             Err(e) => {
-                tracing::warn!(portal_id = id.0, error.code = e.code(), error = %e, "roster not checked against HubSpot's owners at start");
+                tracing::warn!(portal_id = id.as_u64(), error.code = e.code(), error = %e, "roster not checked against HubSpot's owners at start");
             }
         }
     }
@@ -50,7 +50,7 @@ pub async fn check_portals(
 pub(crate) async fn check_at_start(p: &Pipeline) {
     let run = p.run();
     for (id, finding) in check_portals(run.crm, &run.rules.roster).await {
-        warn(id.0, &finding);
+        warn(id.as_u64(), &finding);
     }
 }
 

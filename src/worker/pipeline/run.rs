@@ -4,6 +4,7 @@
 //! `rules.rs` promises), and reads the time from the pipeline's clock, so tests drive time
 //! instead of waiting for it. The handoff steps of one portal get a [`PortalRun`].
 
+use crate::hubspot::client::PortalId;
 use std::sync::Arc;
 
 use crate::hubspot::client::{Clock, HubspotClient, HubspotError};
@@ -71,7 +72,7 @@ impl Run<'_> {
 /// contact's span and attempts, and the most attempts of any job in the share (for backoff).
 pub(crate) struct PortalRun<'a> {
     pub(crate) run: &'a Run<'a>,
-    pub(crate) portal_id: i64,
+    pub(crate) portal_id: PortalId,
     pub(crate) each: &'a Contacts,
     pub(crate) attempts: i64,
 }
@@ -156,7 +157,7 @@ mod tests {
     #[test]
     fn refused_credentials_hold_the_job_without_spending_an_attempt() {
         let err = HubspotError::Auth {
-            portal: PortalId(7),
+            portal: PortalId::new(7).unwrap(),
             reason: AuthFailure::TokenRejected,
         };
         match outcome_of(&err, NOW) {

@@ -18,9 +18,9 @@ use tracing::Instrument;
 
 use super::steps::Failures;
 use super::task_text::sequence_of;
-use super::{PortalRun, Run, contact, portal};
+use super::{PortalRun, Run};
 use crate::hubspot::client::{
-    EnrollmentRequest, HubspotError, OwnerId, RateLimitPolicy, refusal_reason,
+    EnrollmentRequest, HubspotError, OwnerId, PortalId, RateLimitPolicy, refusal_reason,
 };
 use crate::metrics::pipeline::SequenceLabel;
 use crate::store::StoreError;
@@ -55,8 +55,7 @@ fn skipped(reason: &'static str, detail: Option<String>) -> Finished {
 pub(super) async fn enroll(b: &PortalRun<'_>, rows: &[HandoffRow], failures: &mut Failures) {
     let (run, portal_id, attempts) = (b.run, b.portal_id, b.attempts);
     let portals = &run.settings.sequence_portals;
-    let on = u64::try_from(portal_id).is_ok_and(|id| portals.contains(&id));
-    if !on {
+    if !portals.contains(&portal_id) {
         return;
     }
     let due: Vec<(&HandoffRow, String)> = rows
@@ -151,17 +150,13 @@ fn enrolled(enrollment_id: String) -> Finished {
 /// or another sequence's) or its owner cannot send; `None` when another run is at it.
 async fn enroll_one(
     run: &Run<'_>,
-    portal_id: i64,
+    portal_id: PortalId,
     row: &HandoffRow,
     sequence_id: &str,
     attempted: bool,
 ) -> Result<Option<Finished>, Failed> {
-    let portal = portal(portal_id);
-    let current = match run
-        .crm
-        .sequence_enrollment(portal, contact(row.contact_id))
-        .await
-    {
+    let portal = portal_id;
+    let current = match run.crm.sequence_enrollment(portal, row.contact_id).await {
         Ok(current) => current,
         Err(err) => return refused(err),
     };
@@ -202,13 +197,13 @@ async fn enroll_one(
 /// without them (the owner has no user or no inbox, or could not be read).
 async fn sender(
     run: &Run<'_>,
-    portal_id: i64,
+    portal_id: PortalId,
     row: &HandoffRow,
 ) -> Result<(u64, String), Result<Option<Finished>, Failed>> {
     let Ok(owner_id) = row.owner_id.parse::<OwnerId>() else {
         return Err(Ok(Some(skipped("no_user", None))));
     };
-    let owner = match run.crm.assignable_owner(portal(portal_id), owner_id).await {
+    let owner = match run.crm.assignable_owner(portal_id, owner_id).await {
         Ok(o) => o,
         Err(err) => return Err(refused(err)),
     };
@@ -235,14 +230,14 @@ async fn finish(
         .await?;
     let label = match &done.outcome {
         SequenceOutcome::Enrolled { enrollment_id } => {
-            tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, sequence_id, enrollment_id = %enrollment_id, "contact enrolled in sequence");
+            tracing::info!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), owner_id = %row.owner_id, sequence_id, enrollment_id = %enrollment_id, "contact enrolled in sequence");
             SequenceLabel {
                 outcome: "enrolled",
                 reason: "none",
             }
         }
         SequenceOutcome::Skipped { reason } => {
-            tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, sequence_id, reason, detail = done.detail.as_deref().unwrap_or(""), "sequence enrollment skipped");
+            tracing::warn!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), owner_id = %row.owner_id, sequence_id, reason, detail = done.detail.as_deref().unwrap_or(""), "sequence enrollment skipped");
             SequenceLabel {
                 outcome: "skipped",
                 reason,
@@ -264,7 +259,7 @@ mod tests {
 
     fn limited(policy: RateLimitPolicy) -> HubspotError {
         HubspotError::RateLimited {
-            portal: PortalId(1),
+            portal: PortalId::new(1).unwrap(),
             policy,
             retry_at: jiff::Timestamp::UNIX_EPOCH,
         }
@@ -282,7 +277,7 @@ mod tests {
     #[test]
     fn an_auth_failure_never_gives_up_the_enrollment() {
         let auth = HubspotError::Auth {
-            portal: PortalId(1),
+            portal: PortalId::new(1).unwrap(),
             reason: AuthFailure::TokenRejected,
         };
         assert!(!give_up(&auth, GIVE_UP_AT_ATTEMPT + 10));

@@ -23,12 +23,11 @@ pub enum Checked {
 /// Reads each of `sequence_ids` in each of `portals`.
 pub async fn check_sequences(
     client: &HubspotClient,
-    portals: &[u64],
+    portals: &[PortalId],
     sequence_ids: &[String],
 ) -> Vec<(PortalId, String, Checked)> {
     let mut out = Vec::new();
-    for &id in portals {
-        let portal = PortalId(id);
+    for &portal in portals {
         let user = match client.assignable_owners(portal).await {
             Ok(owners) => owners.iter().find_map(|o| o.user_id),
             Err(e) => {
@@ -74,14 +73,14 @@ pub(crate) async fn check_at_start(p: &Pipeline) {
             Checked::Found => {}
             Checked::Missing => {
                 tracing::warn!(
-                    portal_id = portal.0,
+                    portal_id = portal.as_u64(),
                     sequence_id,
                     "playbook sequence not found in HubSpot"
                 );
             }
             Checked::Unchecked(why) => {
                 tracing::warn!(
-                    portal_id = portal.0,
+                    portal_id = portal.as_u64(),
                     sequence_id,
                     reason = why,
                     "playbook sequence not checked"

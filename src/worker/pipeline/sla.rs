@@ -12,7 +12,7 @@ use super::steps::{self, StoredPlan};
 use super::task_text::{marker, subject_of};
 use super::touch::{self, ChangeWindow};
 use super::trace::Contacts;
-use super::{Pipeline, PortalRun, Run, contact, portal};
+use super::{Pipeline, PortalRun, Run};
 use crate::engine::{self, DecideInput, Outcome as Decided};
 use crate::hubspot::client::{NewTask, OwnerId, TaskId};
 use crate::jobs::{SlaAction, SlaCheck};
@@ -75,11 +75,11 @@ async fn look(
     let props: Vec<&str> = props.iter().map(String::as_str).collect();
     let c = match run
         .crm
-        .get_contact(portal(row.portal_id), contact(row.contact_id), &props)
+        .get_contact(row.portal_id, row.contact_id, &props)
         .await
     {
         Ok(c) => engine::Contact {
-            id: row.contact_id.to_string(),
+            id: row.contact_id,
             properties: c.properties,
             company: None,
             event: None,
@@ -112,10 +112,7 @@ async fn task_completed(run: &Run<'_>, row: &HandoffRow) -> bool {
     else {
         return false;
     };
-    let tasks = run
-        .crm
-        .batch_read_tasks(portal(row.portal_id), &[task_id])
-        .await;
+    let tasks = run.crm.batch_read_tasks(row.portal_id, &[task_id]).await;
     tasks
         .into_iter()
         .next()
@@ -137,7 +134,7 @@ fn counted(run: &Run<'_>, row: &HandoffRow, check: &SlaCheck) {
             action: action.as_str(),
         })
         .inc();
-    tracing::warn!(portal_id = row.portal_id, contact_id = row.contact_id, owner_id = %row.owner_id, owner_name = %run.owner_name(&row.owner_id), action = action.as_str(), "SLA step taken");
+    tracing::warn!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), owner_id = %row.owner_id, owner_name = %run.owner_name(&row.owner_id), action = action.as_str(), "SLA step taken");
 }
 
 /// Creates one extra task (reminder, escalation); its trace id is derived from the check so a
@@ -151,15 +148,12 @@ async fn extra_task(
     attempts: i64,
 ) -> Result<(), Outcome> {
     let due = run.clock.now();
-    let mut task = NewTask::new(contact(row.contact_id), subject, due);
+    let mut task = NewTask::new(row.contact_id, subject, due);
     task.trace_id = format!("{}s{}{}", row.trace_id, check.step, check.action.as_str());
     task.owner_id = owner.and_then(|o| o.parse::<OwnerId>().ok());
     task.priority = Some("HIGH".into());
     task.body = Some(format!("[{}]", marker(&task.trace_id.replace('_', ""))));
-    let result = run
-        .crm
-        .create_tasks(portal(row.portal_id), vec![task])
-        .await;
+    let result = run.crm.create_tasks(row.portal_id, vec![task]).await;
     match result.into_iter().next().map(|i| i.result) {
         Some(Ok(_)) => {
             run.metrics.pipeline.tasks_created.inc();
@@ -233,8 +227,8 @@ async fn reassign(
                 breach::count(&run.metrics.pipeline, row);
             }
             tracing::info!(
-                portal_id = row.portal_id,
-                contact_id = row.contact_id,
+                portal_id = row.portal_id.get(),
+                contact_id = row.contact_id.get(),
                 "lead no longer ready; SLA ladder ended"
             );
             return Outcome::Done;
@@ -246,7 +240,7 @@ async fn reassign(
         return run.retry_later(attempts, err.to_string());
     }
     counted(run, row, check);
-    tracing::info!(portal_id = row.portal_id, contact_id = row.contact_id, from = %row.owner_id, from_name = %run.owner_name(&row.owner_id), to = %change.owner_id, to_name = %run.owner_name(&change.owner_id), "lead reassigned after a missed SLA");
+    tracing::info!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), from = %row.owner_id, from_name = %run.owner_name(&row.owner_id), to = %change.owner_id, to_name = %run.owner_name(&change.owner_id), "lead reassigned after a missed SLA");
     resume(run, row.id, attempts).await
 }
 

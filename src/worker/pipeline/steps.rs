@@ -5,13 +5,14 @@
 //! result is unknown (timeout, 5xx, no answer for the input) is looked up by its marker before
 //! it is ever sent again, so a handoff never gets a second task.
 
+use crate::hubspot::client::PortalId;
 use std::collections::{BTreeMap, HashMap};
 
 use tracing::Instrument;
 
 use super::refusals::{self, Refused};
 use super::task_text::{self, marker};
-use super::{PortalRun, Run, contact, portal};
+use super::{PortalRun, Run};
 use crate::hubspot::client::{
     BatchItem, ContactId, ContactUpdate, CrmObject, Filter, FilterGroup, HubspotError, ItemError,
     SearchObject, SearchRequest, Task,
@@ -22,7 +23,7 @@ use crate::store::queue::Outcome;
 pub(crate) use super::stored::{StoredPlan, check_job, schedule};
 
 /// Failures by contact id: how each contact's job ends instead of `Done`.
-pub type Failures = HashMap<i64, Outcome>;
+pub type Failures = HashMap<ContactId, Outcome>;
 
 /// Runs every step still due for `rows` (one portal), as far as each gets; each contact's
 /// lines go in its span.
@@ -65,7 +66,7 @@ fn contact_update(b: &PortalRun<'_>, r: &HandoffRow) -> ContactUpdate {
         }
     }
     ContactUpdate {
-        id: contact(r.contact_id),
+        id: r.contact_id,
         properties: props,
     }
 }
@@ -81,11 +82,7 @@ async fn write_contacts(b: &PortalRun<'_>, rows: &mut [HandoffRow], failures: &m
     if updates.is_empty() {
         return;
     }
-    let results = b
-        .run
-        .crm
-        .batch_update_contacts(portal(b.portal_id), updates)
-        .await;
+    let results = b.run.crm.batch_update_contacts(b.portal_id, updates).await;
     let written = written_of(b, rows, results, failures);
     record_written(b, rows, &written, failures).await;
 }
@@ -98,10 +95,10 @@ fn written_of(
     failures: &mut Failures,
 ) -> Vec<i64> {
     let mut written = Vec::new();
-    let mut by_contact: HashMap<i64, &HandoffRow> =
+    let mut by_contact: HashMap<ContactId, &HandoffRow> =
         rows.iter().map(|r| (r.contact_id, r)).collect();
     for item in results {
-        let cid = i64::try_from(item.key.0).unwrap_or_default();
+        let cid = item.key;
         let Some(row) = by_contact.remove(&cid) else {
             continue;
         };
@@ -251,7 +248,7 @@ async fn send_tasks(
         .enumerate()
         .map(|(i, r)| (r.trace_id.clone(), i))
         .collect();
-    for item in run.crm.create_tasks(portal(b.portal_id), tasks).await {
+    for item in run.crm.create_tasks(b.portal_id, tasks).await {
         let Some(&i) = by_trace.get(&item.key) else {
             continue;
         };
@@ -321,7 +318,7 @@ fn task_refused(b: &PortalRun<'_>, row: &HandoffRow, e: &ItemError, now: i64) ->
 /// The task of this handoff if one exists (by the marker in its body, on this contact).
 async fn find_task(
     run: &Run<'_>,
-    portal_id: i64,
+    portal_id: PortalId,
     row: &HandoffRow,
 ) -> Result<Option<String>, HubspotError> {
     let request = SearchRequest {
@@ -339,7 +336,7 @@ async fn find_task(
     };
     let page = run
         .crm
-        .search(portal(portal_id), SearchObject::Tasks, &request)
+        .search(portal_id, SearchObject::Tasks, &request)
         .await?;
     Ok(page.results.first().map(|t| t.id.clone()))
 }

@@ -76,7 +76,6 @@ pub(crate) fn render(d: &Decision, c: &engine::Contact, with: &Rendering<'_>) ->
         offer: ctx.offer,
         tier: d.score.tier.as_deref(),
     };
-    let contact_id = c.id.parse().unwrap_or_default();
     let task = TaskText {
         template: Some(text.template),
         values: engine::followup::template_properties::values(d, c, &ctx),
@@ -86,7 +85,7 @@ pub(crate) fn render(d: &Decision, c: &engine::Contact, with: &Rendering<'_>) ->
         task_type: text.task_type,
         sequence_id: engine::followup::sequences::pick(&playbook.sequences, &sequence)
             .map(str::to_owned),
-        lead_name: engine::followup::leads::name(&playbook.leads, d, c, &ctx, contact_id),
+        lead_name: engine::followup::leads::name(&playbook.leads, d, c, &ctx, c.id),
     };
     serde_json::to_string(&task).ok()
 }
@@ -122,7 +121,7 @@ pub(crate) fn new_task(r: &HandoffRow, templates: &[TaskTemplateDoc]) -> NewTask
     } else {
         text.subject
     };
-    let mut task = NewTask::new(super::contact(r.contact_id), subject, due);
+    let mut task = NewTask::new(r.contact_id, subject, due);
     task.trace_id = r.trace_id.clone();
     task.owner_id = r.owner_id.parse::<OwnerId>().ok();
     task.body = Some(format!("{}\n\n[{}]", text.body, marker(&r.trace_id)));
@@ -174,7 +173,7 @@ mod tests {
 
     fn row(task_text: Option<&str>) -> HandoffRow {
         HandoffRow {
-            contact_id: 42,
+            contact_id: handoff_ids::ContactId::new(42).unwrap(),
             task_text: task_text.map(str::to_owned),
             ..HandoffRow::example()
         }

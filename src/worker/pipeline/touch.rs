@@ -152,7 +152,7 @@ mod tests {
 
     fn contact(createdate: Option<&str>) -> Contact {
         Contact {
-            id: "7".into(),
+            id: handoff_ids::ContactId::new(7).unwrap(),
             properties: [("createdate".to_string(), createdate.map(str::to_string))].into(),
             company: None,
             event: None,

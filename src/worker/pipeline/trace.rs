@@ -8,6 +8,7 @@
 //! Spans are created at `error` level so that they are on whatever `log.filter` says: a
 //! `warn`-only filter still gets the ids on its warnings.
 
+use crate::hubspot::client::{ContactId, PortalId};
 use std::collections::HashMap;
 
 use tracing::Span;
@@ -18,8 +19,8 @@ use crate::jobs::SlaCheck;
 
 /// The span of one contact's (or, for `object.*` Lead events, one lead's) events job.
 pub(crate) fn event_job(
-    portal_id: i64,
-    object_id: i64,
+    portal_id: PortalId,
+    object_id: ContactId,
     lead: bool,
     job_id: i64,
     request_id: &str,
@@ -29,8 +30,8 @@ pub(crate) fn event_job(
         // The lead's contact is known once its handoff is found (`lead_stages.rs`).
         tracing::error_span!(
             "lead_event",
-            portal_id,
-            lead_id = object_id,
+            portal_id = portal_id.get(),
+            lead_id = object_id.get(),
             contact_id = tracing::field::Empty,
             job_id,
             request_id,
@@ -39,8 +40,8 @@ pub(crate) fn event_job(
     } else {
         tracing::error_span!(
             "contact_event",
-            portal_id,
-            contact_id = object_id,
+            portal_id = portal_id.get(),
+            contact_id = object_id.get(),
             job_id,
             request_id,
             event_id
@@ -53,8 +54,8 @@ pub(crate) fn event_job(
 pub(crate) fn sla_check(check: &SlaCheck, job_id: i64) -> Span {
     tracing::error_span!(
         "sla_check",
-        portal_id = check.portal_id,
-        contact_id = check.contact_id,
+        portal_id = check.portal_id.get(),
+        contact_id = check.contact_id.get(),
         job_id,
         handoff_id = check.handoff_id,
         trace_id = %check.trace_id,
@@ -66,20 +67,20 @@ pub(crate) fn sla_check(check: &SlaCheck, job_id: i64) -> Span {
 /// Each contact of a batch: its head job's attempts (for backoff) and its span. Outside a
 /// batch (an SLA check's single contact) it is empty: lines go in the job's own span.
 #[derive(Debug, Default)]
-pub(crate) struct Contacts(HashMap<i64, (i64, Span)>);
+pub(crate) struct Contacts(HashMap<ContactId, (i64, Span)>);
 
 impl Contacts {
-    pub(crate) fn insert(&mut self, contact_id: i64, attempts: i64, span: Span) {
+    pub(crate) fn insert(&mut self, contact_id: ContactId, attempts: i64, span: Span) {
         self.0.insert(contact_id, (attempts, span));
     }
 
     /// Runs of the contact's job so far (1 when unknown).
-    pub(crate) fn attempts(&self, contact_id: i64) -> i64 {
+    pub(crate) fn attempts(&self, contact_id: ContactId) -> i64 {
         self.0.get(&contact_id).map_or(1, |(n, _)| *n)
     }
 
     /// The contact's span; none (the current span stays) when it has none here.
-    pub(crate) fn span(&self, contact_id: i64) -> Span {
+    pub(crate) fn span(&self, contact_id: ContactId) -> Span {
         self.0
             .get(&contact_id)
             .map_or_else(Span::none, |(_, s)| s.clone())

@@ -24,7 +24,7 @@ async fn serve_against(sb: &RunningSandbox, top: &str, auth: &str) -> TestApp {
         "[hubspot]\nbase_url = {:?}\n{top}\n\n[[hubspot.portals]]\nid = {}\n\
          playbook = \"example-b2b-saas\"\nquota = {{ requests = {}, interval_ms = {} }}\n{auth}\n",
         sb.base_url,
-        PORTAL.0,
+        PORTAL.as_u64(),
         sb.sandbox.rate_limit().requests,
         sb.sandbox.rate_limit().interval_ms,
     );
@@ -116,7 +116,9 @@ async fn requests_are_counted_by_endpoint_and_status_class_and_5xx_retries_by_re
         .set_faults("fail_next=2,status=500".parse().unwrap())
         .unwrap();
     let c = client_for(&sb);
-    c.get_contact(PORTAL, ContactId(51001), &[]).await.unwrap();
+    c.get_contact(PORTAL, ContactId::new(51001).unwrap(), &[])
+        .await
+        .unwrap();
     let m = c.metrics();
     let requests = |status| {
         m.requests

@@ -146,6 +146,37 @@ async fn a_batch_with_one_bad_event_stores_none_of_its_events() {
 }
 
 #[tokio::test]
+async fn a_delivery_with_an_id_out_of_range_gets_400_naming_the_field_and_stores_nothing() {
+    let app = spawn_app().await;
+    let event = |portal: &str, merged: &str| {
+        format!(
+            r#"[{{"eventId":1,"subscriptionId":1,"portalId":{portal},"occurredAt":1,"subscriptionType":"contact.merge","objectId":5,"primaryObjectId":5,"mergedObjectIds":[{merged}]}}]"#
+        )
+    };
+    for (body, place) in [
+        // Past the store's BIGINT: refused, not wrapped or cut to 0.
+        (event("9223372036854775808", "9"), "[0].portalId"),
+        (
+            event("0", "9"),
+            "[0].portalId: must be a positive id, got 0",
+        ),
+        (
+            event("62515", "9,0"),
+            "[0].mergedObjectIds[1]: must be a positive id, got 0",
+        ),
+    ] {
+        let response = app.post_signed_webhook(body.as_bytes()).await;
+        assert_eq!(response.status(), 400, "{body}");
+        let answer: Value = response.json().await.unwrap();
+        assert_eq!(answer["code"], "invalid_event", "{body}");
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.starts_with(place), "{body}: {message}");
+    }
+    assert_eq!((app.inbox_rows().await, app.job_rows().await), (0, 0));
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn an_oversized_body_gets_413_and_a_wrong_content_type_415() {
     let app = spawn_app_with("[webhook]\nmax_body_bytes = 4096\n", &[]).await;
     let burst = fixture("import_burst_100.json");

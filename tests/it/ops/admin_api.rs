@@ -305,7 +305,10 @@ async fn a_paused_portal_queues_its_events_without_calling_hubspot_until_resumed
     let rows = env
         .store
         .ledger()
-        .handoffs_for(PORTAL, &[id])
+        .handoffs_for(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[handoff_ids::ContactId::try_from(id).unwrap()],
+        )
         .await
         .unwrap();
     assert_eq!(rows.len(), 1);

@@ -260,7 +260,7 @@ fn portals_are_configured_under_hubspot_and_checked_against_the_playbook() {
     assert!(!format!("{loaded:?}").contains("pat-na1-test"));
     assert_eq!(
         loaded.settings.hubspot.portals[0].id,
-        handoff::hubspot::client::PortalId(62515)
+        handoff::hubspot::client::PortalId::new(62515).unwrap()
     );
     assert_eq!(loaded.playbook.name(), "example-b2b-saas");
 }

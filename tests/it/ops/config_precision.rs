@@ -214,3 +214,19 @@ fn a_copy_of_the_defaults_in_a_config_directory_is_not_an_admin_layer() {
         "default.toml: differs from the config/default.toml built into this binary, and is not read",
     );
 }
+
+#[test]
+fn a_roster_owner_id_hubspot_cannot_have_is_named_by_file_line_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = shipped_playbook().replacen("id = \"101\"", "id = \"jonas\"", 1);
+    std::fs::write(dir.path().join("local.toml"), &text).unwrap();
+    let line = text[..text.find("id = \"jonas\"").unwrap()]
+        .matches('\n')
+        .count()
+        + 1;
+    let (shown, local) = report(dir.path(), &[]);
+    assert_contains(
+        &shown,
+        &format!("{local}:{line}:1: roster.owners[1].id: owner id `jonas` is not an id"),
+    );
+}

@@ -50,7 +50,13 @@ async fn decide(env: &handoff::demo::DemoEnv, email: &str) -> (String, String) {
         .await
         .unwrap();
     settle(env).await;
-    let history = History::load(&env.store, 62515, id).await.unwrap();
+    let history = History::load(
+        &env.store,
+        handoff_ids::PortalId::new(62515).unwrap(),
+        handoff_ids::ContactId::try_from(id).unwrap(),
+    )
+    .await
+    .unwrap();
     let owner = history.decisions[0].owner_id.clone().unwrap_or_default();
     (owner, history.to_text(env.now().as_millisecond()))
 }

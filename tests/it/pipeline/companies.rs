@@ -41,7 +41,10 @@ async fn hand_off(env: &DemoEnv, email: &str, company: &str, primary: bool) -> i
     let row = env
         .store
         .ledger()
-        .handoffs_for(PORTAL_ID, &[id])
+        .handoffs_for(
+            handoff_ids::PortalId::try_from(PORTAL_ID).unwrap(),
+            &[handoff_ids::ContactId::try_from(id).unwrap()],
+        )
         .await
         .unwrap()
         .remove(0);
@@ -98,7 +101,10 @@ async fn a_lead_a_company_free_rule_disqualifies_costs_no_company_or_association
     let decision = env
         .store
         .ledger()
-        .decisions_of(PORTAL_ID, id)
+        .decisions_of(
+            handoff_ids::PortalId::try_from(PORTAL_ID).unwrap(),
+            handoff_ids::ContactId::try_from(id).unwrap(),
+        )
         .await
         .unwrap()
         .remove(0);

@@ -65,7 +65,15 @@ async fn a_sigkill_after_the_owner_is_written_and_the_task_sent_leaves_one_task(
     env.child().unwrap().restart().await.unwrap();
 
     poll_child(30, "the handoff to resume and finish", || async {
-        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
+        let rows = env
+            .store
+            .ledger()
+            .handoffs_for(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                &[handoff_ids::ContactId::try_from(id).unwrap()],
+            )
+            .await
+            .unwrap();
         rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;

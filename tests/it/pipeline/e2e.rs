@@ -84,11 +84,27 @@ async fn hands_off_one_lead(v: ApiVersion) {
             .as_str()
             .is_some()
     );
-    let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
+    let rows = env
+        .store
+        .ledger()
+        .handoffs_for(
+            handoff_ids::PortalId::new(62515).unwrap(),
+            &[handoff_ids::ContactId::try_from(id).unwrap()],
+        )
+        .await
+        .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].step, Step::SlaScheduled);
     assert_eq!(rows[0].task_id.as_deref(), task["id"].as_str());
-    let history = env.store.ledger().decisions_of(62515, id).await.unwrap();
+    let history = env
+        .store
+        .ledger()
+        .decisions_of(
+            handoff_ids::PortalId::new(62515).unwrap(),
+            handoff_ids::ContactId::try_from(id).unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(
         history.len(),
         1,
@@ -127,7 +143,15 @@ async fn a_missed_sla_reminds_escalates_and_reassigns_to_another_rep() {
         .await
         .unwrap();
     run_until(&env, Duration::from_secs(30), "a reassignment", || async {
-        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
+        let rows = env
+            .store
+            .ledger()
+            .handoffs_for(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                &[handoff_ids::ContactId::try_from(id).unwrap()],
+            )
+            .await
+            .unwrap();
         rows.first()
             .is_some_and(|r| r.reassignments >= 1 && r.step == Step::SlaScheduled)
     })
@@ -228,7 +252,13 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
     let rows = env
         .store
         .ledger()
-        .handoffs_for(62515, &[a, b])
+        .handoffs_for(
+            handoff_ids::PortalId::new(62515).unwrap(),
+            &[
+                handoff_ids::ContactId::try_from(a).unwrap(),
+                handoff_ids::ContactId::try_from(b).unwrap(),
+            ],
+        )
         .await
         .unwrap();
     assert!(
@@ -251,11 +281,27 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
     .unwrap();
     settle(&env).await;
     assert_eq!(
-        env.store.ledger().handoffs_for(62515, &[b]).await.unwrap()[0].status,
+        env.store
+            .ledger()
+            .handoffs_for(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                &[handoff_ids::ContactId::try_from(b).unwrap()]
+            )
+            .await
+            .unwrap()[0]
+            .status,
         "merged"
     );
     assert_eq!(
-        env.store.ledger().handoffs_for(62515, &[a]).await.unwrap()[0].status,
+        env.store
+            .ledger()
+            .handoffs_for(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                &[handoff_ids::ContactId::try_from(a).unwrap()]
+            )
+            .await
+            .unwrap()[0]
+            .status,
         "open"
     );
     let all_tasks = env.tasks(None).await.unwrap();
@@ -268,7 +314,10 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
     assert!(
         env.store
             .ledger()
-            .decisions_of(62515, a)
+            .decisions_of(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                handoff_ids::ContactId::try_from(a).unwrap()
+            )
             .await
             .unwrap()
             .is_empty(),
@@ -277,7 +326,10 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
     let row = env
         .store
         .ledger()
-        .handoffs_for(62515, &[a])
+        .handoffs_for(
+            handoff_ids::PortalId::new(62515).unwrap(),
+            &[handoff_ids::ContactId::try_from(a).unwrap()],
+        )
         .await
         .unwrap()
         .remove(0);

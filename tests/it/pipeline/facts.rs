@@ -31,7 +31,10 @@ async fn a_decision_records_its_facts_and_erasing_the_contact_removes_them() {
     settle(&env).await;
 
     let ledger = env.store.ledger();
-    let decisions = ledger.decisions_of(62515, id).await.unwrap();
+    let decisions = ledger
+        .decisions_of(PORTAL_ID, contact_id(id))
+        .await
+        .unwrap();
     assert_eq!(decisions.len(), 1, "{decisions:#?}");
     let explained: Value = serde_json::from_str(&decisions[0].explanation).unwrap();
     let facts = env
@@ -41,7 +44,11 @@ async fn a_decision_records_its_facts_and_erasing_the_contact_removes_them() {
         .await
         .unwrap();
     let f = facts.iter().find(|f| f.contact_id == id).unwrap();
-    let handoff = ledger.handoff_of(62515, id).await.unwrap().unwrap();
+    let handoff = ledger
+        .handoff_of(PORTAL_ID, contact_id(id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(f.outcome, "handed_off");
     assert_eq!(f.score_total, Some(handoff.score));
     assert_eq!(f.tier, handoff.tier);
@@ -98,4 +105,10 @@ async fn a_decision_records_its_facts_and_erasing_the_contact_removes_them() {
             .is_empty()
     );
     env.stop().await;
+}
+
+const PORTAL_ID: handoff_ids::PortalId = handoff_ids::PortalId::new(62515).unwrap();
+
+fn contact_id(id: i64) -> handoff_ids::ContactId {
+    handoff_ids::ContactId::try_from(id).unwrap()
 }

@@ -52,7 +52,17 @@ async fn a_429_storm_and_5xx_answers_delay_handoffs_but_lose_or_double_none() {
         Duration::from_secs(600),
         "every lead handed off",
         || async {
-            let rows = env.store.ledger().handoffs_for(62515, &ids).await.unwrap();
+            let portal = handoff_ids::PortalId::new(62515).unwrap();
+            let contacts: Vec<_> = ids
+                .iter()
+                .map(|id| handoff_ids::ContactId::try_from(*id).unwrap())
+                .collect();
+            let rows = env
+                .store
+                .ledger()
+                .handoffs_for(portal, &contacts)
+                .await
+                .unwrap();
             rows.len() == LEADS && rows.iter().all(|r| r.step == Step::SlaScheduled)
         },
     )
@@ -77,7 +87,10 @@ async fn a_429_storm_and_5xx_answers_delay_handoffs_but_lose_or_double_none() {
         let row = env
             .store
             .ledger()
-            .handoffs_for(62515, &[*id])
+            .handoffs_for(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                &[handoff_ids::ContactId::try_from(*id).unwrap()],
+            )
             .await
             .unwrap()
             .remove(0);
@@ -115,7 +128,10 @@ async fn a_lead_whose_company_cannot_be_read_waits_instead_of_being_decided_with
     assert!(
         env.store
             .ledger()
-            .decisions_of(62515, id)
+            .decisions_of(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                handoff_ids::ContactId::try_from(id).unwrap()
+            )
             .await
             .unwrap()
             .is_empty(),
@@ -124,11 +140,27 @@ async fn a_lead_whose_company_cannot_be_read_waits_instead_of_being_decided_with
     env.set_faults(&json!({})).await.unwrap();
     let read = "the handoff once the company can be read";
     run_until(&env, Duration::from_secs(600), read, || async {
-        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
+        let rows = env
+            .store
+            .ledger()
+            .handoffs_for(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                &[handoff_ids::ContactId::try_from(id).unwrap()],
+            )
+            .await
+            .unwrap();
         rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
-    let decisions = env.store.ledger().decisions_of(62515, id).await.unwrap();
+    let decisions = env
+        .store
+        .ledger()
+        .decisions_of(
+            handoff_ids::PortalId::new(62515).unwrap(),
+            handoff_ids::ContactId::try_from(id).unwrap(),
+        )
+        .await
+        .unwrap();
     assert_eq!(decisions.len(), 1);
     // The ICP flag needs the company's size and industry.
     assert!(

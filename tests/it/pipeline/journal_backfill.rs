@@ -93,7 +93,10 @@ async fn handed_off_once(env: &DemoEnv, id: i64) {
 async fn handoff_done(env: &DemoEnv, id: i64) -> bool {
     env.store
         .ledger()
-        .handoffs_for(PORTAL_ID, &[id])
+        .handoffs_for(
+            handoff_ids::PortalId::try_from(PORTAL_ID).unwrap(),
+            &[handoff_ids::ContactId::try_from(id).unwrap()],
+        )
         .await
         .unwrap()
         .first()

@@ -116,9 +116,13 @@ async fn a_handoff_creates_one_lead_and_its_disqualified_stage_becomes_a_disposi
     assert_eq!(stored[&row.id].state, "created");
     assert_eq!(stored[&row.id].lead_id.as_deref(), Some(lead_id.as_str()));
     // `handoff explain --contact-id` shows the lead with the handoff.
-    let history = handoff::report::History::load(&env.store, 62515, id)
-        .await
-        .unwrap();
+    let history = handoff::report::History::load(
+        &env.store,
+        handoff_ids::PortalId::new(62515).unwrap(),
+        handoff_ids::ContactId::try_from(id).unwrap(),
+    )
+    .await
+    .unwrap();
     let text = history.to_text(env.now().as_millisecond());
     let shown = format!("HubSpot lead    created {lead_id}, owner {}", row.owner_id);
     assert!(text.contains(&shown), "{text}");
@@ -265,7 +269,15 @@ async fn a_reassignment_after_a_missed_sla_moves_the_lead_to_the_new_owner() {
     // The ladder may reassign more than once: run until the lead matches the latest owner.
     let moved = "a reassignment with the lead moved";
     run_until(&env, Duration::from_secs(30), moved, || async {
-        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
+        let rows = env
+            .store
+            .ledger()
+            .handoffs_for(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                &[handoff_ids::ContactId::try_from(id).unwrap()],
+            )
+            .await
+            .unwrap();
         let Some(r) = rows.first() else { return false };
         let leads = leads_of(&env, id).await;
         r.reassignments >= 1
@@ -334,7 +346,15 @@ async fn a_sigkill_while_the_lead_create_is_in_flight_leaves_one_lead() {
     env.child().unwrap().restart().await.unwrap();
 
     poll_child(30, "the handoff to resume and finish", || async {
-        let rows = env.store.ledger().handoffs_for(62515, &[id]).await.unwrap();
+        let rows = env
+            .store
+            .ledger()
+            .handoffs_for(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                &[handoff_ids::ContactId::try_from(id).unwrap()],
+            )
+            .await
+            .unwrap();
         rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;

@@ -182,7 +182,10 @@ async fn refused_then_replayed(v: ApiVersion) {
     let row = env
         .store
         .ledger()
-        .handoffs_for(PORTAL_ID, &[demo])
+        .handoffs_for(
+            handoff_ids::PortalId::try_from(PORTAL_ID).unwrap(),
+            &[handoff_ids::ContactId::try_from(demo).unwrap()],
+        )
         .await
         .unwrap()
         .remove(0);
@@ -258,7 +261,10 @@ async fn a_lead_refused_for_a_required_property_is_recorded_with_the_property_an
     let row = env
         .store
         .ledger()
-        .handoffs_for(PORTAL_ID, &[id])
+        .handoffs_for(
+            handoff_ids::PortalId::try_from(PORTAL_ID).unwrap(),
+            &[handoff_ids::ContactId::try_from(id).unwrap()],
+        )
         .await
         .unwrap()
         .remove(0);

@@ -112,14 +112,14 @@ async fn the_start_check_names_an_unknown_id_and_an_unmatched_email() {
         found,
         [
             (
-                PortalId(62515),
+                PortalId::new(62515).unwrap(),
                 OwnerFinding::Missing {
                     id: "101".into(),
                     email: "jonas.becker@example.com".into()
                 }
             ),
             (
-                PortalId(62515),
+                PortalId::new(62515).unwrap(),
                 OwnerFinding::Unresolved {
                     email: "priya.shah@example.com".into()
                 }

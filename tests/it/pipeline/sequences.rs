@@ -84,7 +84,10 @@ async fn a_matching_lead_is_enrolled_once_on_behalf_of_its_owner() {
     let row = env
         .store
         .ledger()
-        .handoffs_for(PORTAL, &[id])
+        .handoffs_for(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[handoff_ids::ContactId::try_from(id).unwrap()],
+        )
         .await
         .unwrap()
         .remove(0);
@@ -99,9 +102,13 @@ async fn a_matching_lead_is_enrolled_once_on_behalf_of_its_owner() {
     assert_eq!(rec.sequence_enrollment_id.as_deref(), e["id"].as_str());
     assert_eq!(follow_ups(&env.tasks(Some(id)).await.unwrap()).len(), 1);
     // `handoff explain --contact-id` shows the enrollment with the lead's history.
-    let history = handoff::report::History::load(&env.store, 62515, id)
-        .await
-        .unwrap();
+    let history = handoff::report::History::load(
+        &env.store,
+        handoff_ids::PortalId::new(62515).unwrap(),
+        handoff_ids::ContactId::try_from(id).unwrap(),
+    )
+    .await
+    .unwrap();
     let enrolled = format!("4001: enrolled (enrollment {})", e["id"].as_str().unwrap());
     let text = history.to_text(env.now().as_millisecond());
     assert!(text.contains(&enrolled), "{text}");
@@ -195,9 +202,13 @@ async fn a_contact_already_in_a_sequence_still_gets_its_task_and_the_reason_is_r
         (Some("skipped"), Some("already_enrolled"))
     );
     assert_eq!(follow_ups(&env.tasks(Some(id)).await.unwrap()).len(), 1);
-    let history = handoff::report::History::load(&env.store, 62515, id)
-        .await
-        .unwrap();
+    let history = handoff::report::History::load(
+        &env.store,
+        handoff_ids::PortalId::new(62515).unwrap(),
+        handoff_ids::ContactId::try_from(id).unwrap(),
+    )
+    .await
+    .unwrap();
     let json: Value = serde_json::from_str(&history.to_json()).unwrap();
     assert_eq!(json["sequence"]["sequence_reason"], "already_enrolled");
     let list = enrollments(&env).await;

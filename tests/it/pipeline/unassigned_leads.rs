@@ -15,7 +15,7 @@ const DAY: i64 = 24 * 60 * MINUTE;
 
 fn decision(contact_id: i64, at: i64, outcome: &str, handoff: bool) -> NewDecision {
     NewDecision {
-        contact_id,
+        contact_id: handoff_ids::ContactId::try_from(contact_id).unwrap(),
         decided_at_ms: at,
         trigger: "contact.creation".into(),
         outcome: outcome.into(),
@@ -61,10 +61,20 @@ async fn seed(store: &handoff::store::Store, now: i64) {
     ];
     let created = store
         .ledger()
-        .record_decisions(PORTAL, now, move |_: &mut RoutingState| decisions)
+        .record_decisions(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            now,
+            move |_: &mut RoutingState| decisions,
+        )
         .await
         .unwrap();
-    let id = |contact: i64| created.iter().find(|(c, _)| *c == contact).unwrap().1;
+    let id = |contact: i64| {
+        created
+            .iter()
+            .find(|(c, _)| *c == handoff_ids::ContactId::try_from(contact).unwrap())
+            .unwrap()
+            .1
+    };
     store
         .ledger()
         .advance(&[id(2)], Step::ContactWritten, now)

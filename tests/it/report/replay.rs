@@ -63,9 +63,11 @@ async fn seeded(engine: Dialect, dir: &Path) -> (String, String, Option<String>)
     store.migrate().await.unwrap();
     store
         .ledger()
-        .record_decisions(PORTAL, at.as_millisecond(), move |_: &mut RoutingState| {
-            decisions
-        })
+        .record_decisions(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            at.as_millisecond(),
+            move |_: &mut RoutingState| decisions,
+        )
         .await
         .unwrap();
     store.close().await;

@@ -38,7 +38,15 @@ pub async fn seed_review(store: &Store, dir: &Path) {
         .unwrap()
         .as_millisecond();
     seed(store, now, &explanation(dir)).await;
-    let four = store.ledger().handoff_of(PORTAL, 4).await.unwrap().unwrap();
+    let four = store
+        .ledger()
+        .handoff_of(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            handoff_ids::ContactId::new(4).unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
     let change = Reassignment {
         owner_id: "202".into(),
         team: Some("uk".into()),

@@ -29,7 +29,11 @@ async fn seeded(engine: Dialect, dir: &std::path::Path) -> String {
     ];
     store
         .ledger()
-        .record_decisions(PORTAL, now, move |_: &mut RoutingState| decisions)
+        .record_decisions(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            now,
+            move |_: &mut RoutingState| decisions,
+        )
         .await
         .unwrap();
     store.close().await;

@@ -46,11 +46,15 @@ async fn seeded(engine: Dialect, dir: &Path) -> String {
     decisions.push(not_ready);
     let created = store
         .ledger()
-        .record_decisions(PORTAL, now, move |_: &mut RoutingState| decisions)
+        .record_decisions(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            now,
+            move |_: &mut RoutingState| decisions,
+        )
         .await
         .unwrap();
     for (contact, id) in created {
-        let (outcome, amount) = match contact {
+        let (outcome, amount) = match contact.get() {
             1..=15 => ("accepted", Some(2_000.0)),
             16..=20 => ("disqualified", None),
             21..=25 => ("accepted", Some(1_000.0)),

@@ -14,11 +14,23 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Dialect)
     let store = &t.store;
     store
         .leads()
-        .attempted(PORTAL, &[1, 2, 3], 1_000)
+        .attempted(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[1, 2, 3],
+            1_000,
+        )
         .await
         .unwrap();
     // Sent again after a lookup found nothing: the lookup waits from the latest send.
-    store.leads().attempted(PORTAL, &[1], 1_500).await.unwrap();
+    store
+        .leads()
+        .attempted(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[1],
+            1_500,
+        )
+        .await
+        .unwrap();
     let created = LeadSettled::Created {
         lead_id: "777",
         owner_id: "301",
@@ -47,7 +59,10 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Dialect)
 
     let found = store
         .leads()
-        .handoffs_by_lead(PORTAL, &[777, 888])
+        .handoffs_by_lead(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[777, 888],
+        )
         .await
         .unwrap();
     assert_eq!(found.len(), 1);
@@ -55,7 +70,7 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Dialect)
     assert!(
         store
             .leads()
-            .handoffs_by_lead(7, &[777])
+            .handoffs_by_lead(handoff_ids::PortalId::new(7).unwrap(), &[777])
             .await
             .unwrap()
             .is_empty(),
@@ -65,7 +80,11 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Dialect)
     // A settled lead is never marked again.
     store
         .leads()
-        .attempted(PORTAL, &[1, 2], 3_500)
+        .attempted(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[1, 2],
+            3_500,
+        )
         .await
         .unwrap();
     let rows = store.leads().of_handoffs(&[1, 2]).await.unwrap();

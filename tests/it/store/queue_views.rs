@@ -169,7 +169,10 @@ async fn an_auth_pause_is_recorded_until_a_resume_or_a_fresh_start(engine: Diale
     let t = open_store(engine).await;
     let s = &t.store;
     let auth_of = |rows: Vec<handoff::store::PortalPause>| {
-        let row = rows.into_iter().find(|r| r.portal_id == PORTAL).unwrap();
+        let row = rows
+            .into_iter()
+            .find(|r| r.portal_id == handoff_ids::PortalId::try_from(PORTAL).unwrap())
+            .unwrap();
         (row.is_paused(), row.auth_failure, row.auth_failed_at_ms)
     };
     for at in [T0, T0 + 5_000] {

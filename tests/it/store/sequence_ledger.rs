@@ -12,7 +12,7 @@ const CONTACT: i64 = 4242;
 
 fn decision(at: i64) -> NewDecision {
     NewDecision {
-        contact_id: CONTACT,
+        contact_id: handoff_ids::ContactId::try_from(CONTACT).unwrap(),
         decided_at_ms: at,
         trigger: "contact.creation".into(),
         outcome: "handed_off".into(),
@@ -43,7 +43,11 @@ async fn one_handoff(engine: Dialect) -> (crate::support::engines::TestStore, i6
     let created = t
         .store
         .ledger()
-        .record_decisions(PORTAL, now, move |_: &mut RoutingState| vec![decision(now)])
+        .record_decisions(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            now,
+            move |_: &mut RoutingState| vec![decision(now)],
+        )
         .await
         .unwrap();
     let id = created[0].1;

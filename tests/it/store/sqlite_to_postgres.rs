@@ -114,13 +114,20 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
     let handoff_id = env
         .store
         .ledger()
-        .handoffs_for(PORTAL, &[id])
+        .handoffs_for(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[handoff_ids::ContactId::try_from(id).unwrap()],
+        )
         .await
         .unwrap()[0]
         .id;
     env.store
         .leads()
-        .attempted(PORTAL, &[handoff_id], 3_000)
+        .attempted(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[handoff_id],
+            3_000,
+        )
         .await
         .unwrap();
     let lead = handoff::store::ledger::LeadSettled::Created {
@@ -187,15 +194,43 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         source.portals().pauses().await.unwrap()
     );
     assert_eq!(target.secrets().load(PORTAL).await.unwrap(), Some(sealed));
-    let handoffs = source.ledger().handoffs_for(PORTAL, &[id]).await.unwrap();
+    let handoffs = source
+        .ledger()
+        .handoffs_for(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &[handoff_ids::ContactId::try_from(id).unwrap()],
+        )
+        .await
+        .unwrap();
     assert_eq!(handoffs.len(), 1);
     assert_eq!(
-        target.ledger().handoffs_for(PORTAL, &[id]).await.unwrap(),
+        target
+            .ledger()
+            .handoffs_for(
+                handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+                &[handoff_ids::ContactId::try_from(id).unwrap()]
+            )
+            .await
+            .unwrap(),
         handoffs
     );
     assert_eq!(
-        target.ledger().decisions_of(PORTAL, id).await.unwrap(),
-        source.ledger().decisions_of(PORTAL, id).await.unwrap()
+        target
+            .ledger()
+            .decisions_of(
+                handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+                handoff_ids::ContactId::try_from(id).unwrap()
+            )
+            .await
+            .unwrap(),
+        source
+            .ledger()
+            .decisions_of(
+                handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+                handoff_ids::ContactId::try_from(id).unwrap()
+            )
+            .await
+            .unwrap()
     );
     let leads = source.leads().of_handoffs(&[handoffs[0].id]).await.unwrap();
     assert_eq!(leads.len(), 1, "the handoff's lead row");

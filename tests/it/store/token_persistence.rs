@@ -21,18 +21,39 @@ async fn sealed_tokens_survive_a_restart_and_the_latest_save_wins(engine: Dialec
     let store = Store::connect(&settings(&url)).await.unwrap();
     store.migrate().await.unwrap();
     let tokens = PersistentTokenStore::new(store.clone());
-    assert!(tokens.load(PortalId(62515)).await.unwrap().is_none());
-    tokens.save(PortalId(62515), sealed(1)).await.unwrap();
-    tokens.save(PortalId(62515), sealed(2)).await.unwrap();
-    tokens.save(PortalId(7), sealed(3)).await.unwrap();
+    assert!(
+        tokens
+            .load(PortalId::new(62515).unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    tokens
+        .save(PortalId::new(62515).unwrap(), sealed(1))
+        .await
+        .unwrap();
+    tokens
+        .save(PortalId::new(62515).unwrap(), sealed(2))
+        .await
+        .unwrap();
+    tokens
+        .save(PortalId::new(7).unwrap(), sealed(3))
+        .await
+        .unwrap();
     store.close().await;
 
     // A new process (or another replica) on the same database sees the latest record.
     let reopened = Store::connect(&settings(&url)).await.unwrap();
     reopened.migrate().await.unwrap();
     let tokens = PersistentTokenStore::new(reopened.clone());
-    assert_eq!(tokens.load(PortalId(62515)).await.unwrap(), Some(sealed(2)));
-    assert_eq!(tokens.load(PortalId(7)).await.unwrap(), Some(sealed(3)));
+    assert_eq!(
+        tokens.load(PortalId::new(62515).unwrap()).await.unwrap(),
+        Some(sealed(2))
+    );
+    assert_eq!(
+        tokens.load(PortalId::new(7).unwrap()).await.unwrap(),
+        Some(sealed(3))
+    );
     let raw = reopened.secrets().load(62515).await.unwrap().unwrap();
     assert_eq!(
         raw.ciphertext,

@@ -9,7 +9,7 @@ use handoff::hubspot::client::{ClientDeps, Clock, HubspotClient, HubspotConfig, 
 use serde_json::{Value, json};
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
-pub const PORTAL: PortalId = PortalId(62515);
+pub const PORTAL: PortalId = PortalId::new(62515).unwrap();
 pub const KEY_HEX: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
 
 /// Writes a secret to a fresh file (env vars cannot be set safely from parallel tests).
@@ -43,7 +43,7 @@ playbook = "default"
 auth = {{ kind = "private_app", token_file = "{token}" }}
 {portal_extra}
 "#,
-        portal = PORTAL.0,
+        portal = PORTAL.as_u64(),
         token = token.display()
     );
     toml::from_str(&text).unwrap()
@@ -72,7 +72,7 @@ client_id = "client-id-1"
 client_secret_file = "{secret}"
 refresh_token_file = "{refresh}"
 "#,
-        portal = PORTAL.0,
+        portal = PORTAL.as_u64(),
         key = key.display(),
         secret = secret.display(),
         refresh = refresh.display()

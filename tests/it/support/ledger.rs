@@ -47,7 +47,7 @@ fn decision(now: i64, lead: &Lead, explanation: &str) -> NewDecision {
     let &(contact_id, owner, team, source, ago, due_in) = lead;
     let at = now - ago;
     NewDecision {
-        contact_id,
+        contact_id: handoff_ids::ContactId::try_from(contact_id).unwrap(),
         decided_at_ms: at,
         trigger: "contact.creation".into(),
         outcome: "handed_off".into(),
@@ -73,7 +73,7 @@ fn decision(now: i64, lead: &Lead, explanation: &str) -> NewDecision {
 
 fn not_handed_off(now: i64, contact_id: i64, outcome: &str) -> NewDecision {
     NewDecision {
-        contact_id,
+        contact_id: handoff_ids::ContactId::try_from(contact_id).unwrap(),
         decided_at_ms: now - HOUR,
         trigger: "contact.propertyChange".into(),
         outcome: outcome.into(),
@@ -103,10 +103,20 @@ pub(crate) async fn seed(store: &Store, now: i64, explanation: &str) {
     decisions.push(unheld);
     let created = store
         .ledger()
-        .record_decisions(PORTAL, now, move |_: &mut RoutingState| decisions)
+        .record_decisions(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            now,
+            move |_: &mut RoutingState| decisions,
+        )
         .await
         .unwrap();
-    let id = |contact: i64| created.iter().find(|(c, _)| *c == contact).unwrap().1;
+    let id = |contact: i64| {
+        created
+            .iter()
+            .find(|(c, _)| *c == handoff_ids::ContactId::try_from(contact).unwrap())
+            .unwrap()
+            .1
+    };
     let at = |ago: i64| now - ago;
 
     store
@@ -165,7 +175,7 @@ pub fn with_facts(
     let (pool, fallback_from) = route;
     let (score_total, tier, source, rules) = score;
     NewDecision {
-        contact_id,
+        contact_id: handoff_ids::ContactId::try_from(contact_id).unwrap(),
         decided_at_ms: at,
         trigger: "contact.creation".into(),
         outcome: "handed_off".into(),

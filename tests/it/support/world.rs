@@ -34,7 +34,10 @@ pub fn calm() -> Speed {
 pub async fn handoff_row(env: &DemoEnv, id: i64) -> handoff::store::ledger::HandoffRow {
     env.store
         .ledger()
-        .handoffs_for(handoff::demo::setup::PORTAL_ID, &[id])
+        .handoffs_for(
+            handoff_ids::PortalId::try_from(handoff::demo::setup::PORTAL_ID).unwrap(),
+            &[handoff_ids::ContactId::try_from(id).unwrap()],
+        )
         .await
         .unwrap()
         .remove(0)
@@ -109,7 +112,10 @@ pub async fn handed_off_lead(env: &DemoEnv, email: &str) -> i64 {
     run_until(env, Duration::from_secs(60), ladder, || async {
         env.store
             .ledger()
-            .handoffs_for(62515, &[id])
+            .handoffs_for(
+                handoff_ids::PortalId::new(62515).unwrap(),
+                &[handoff_ids::ContactId::try_from(id).unwrap()],
+            )
             .await
             .unwrap()
             .first()

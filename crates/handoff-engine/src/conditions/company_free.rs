@@ -41,7 +41,7 @@ mod tests {
 
     fn contact(properties: &[(&str, &str)]) -> Contact {
         Contact {
-            id: "1".into(),
+            id: handoff_ids::ContactId::new(1).unwrap(),
             properties: properties
                 .iter()
                 .map(|(k, v)| (k.to_string(), Some(v.to_string())))

@@ -88,10 +88,7 @@ fn any_contact() -> impl Strategy<Value = Contact> {
         prop_oneof![Just("u@a.com"), Just("u@B.com"), Just("none")],
     )
         .prop_map(|(n, f, s, b, d, email)| {
-            let mut c = Contact {
-                id: "x".into(),
-                ..Contact::default()
-            };
+            let mut c = Contact::new(handoff_ids::ContactId::new(1).unwrap());
             for (k, v) in [("n", n), ("f", f), ("s", s), ("b", b), ("d", d)] {
                 c.properties.insert(k.into(), v);
             }

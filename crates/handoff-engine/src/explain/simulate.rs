@@ -28,7 +28,7 @@ pub struct LeadResult {
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LeadChange {
-    pub contact_id: String,
+    pub contact_id: handoff_ids::ContactId,
     pub baseline: LeadResult,
     pub candidate: LeadResult,
     /// What differs, in words ("owner 101 → 205 (pool dach-ae)", "tier B → A").
@@ -85,7 +85,7 @@ pub fn simulate(
         let why = differences(&a, &b);
         if !why.is_empty() {
             sim.changes.push(LeadChange {
-                contact_id: contact.id.clone(),
+                contact_id: contact.id,
                 baseline: a,
                 candidate: b,
                 why,

@@ -173,7 +173,7 @@ pub fn name(
     decision: &Decision,
     contact: &crate::Contact,
     ctx: &TaskContext<'_>,
-    contact_id: i64,
+    contact_id: handoff_ids::ContactId,
 ) -> Option<String> {
     // Which portals create leads is checked when the lead step runs (`on_for`).
     if !doc.enabled {

@@ -323,7 +323,7 @@ mod tests {
         )
         .unwrap();
         let decision = Decision {
-            contact_id: "1".into(),
+            contact_id: handoff_ids::ContactId::new(1).unwrap(),
             decided_at: jiff::Timestamp::UNIX_EPOCH,
             playbook: "p".into(),
             playbook_hash: "h".into(),

@@ -8,6 +8,7 @@
 
 pub mod live;
 
+use handoff_ids::OwnerId;
 use std::collections::BTreeMap;
 
 use jiff::civil::Date;
@@ -221,6 +222,13 @@ impl Roster {
                 ));
             }
         }
+        // Parsed once here: an id HubSpot cannot have is a config error, not owner 0.
+        if let Err(err) = owner_id(&o.id) {
+            problems.push(Problem::new(
+                format!("{at}.id"),
+                format!("{err}: give HubSpot's owner id, or leave `id` out and give `email`"),
+            ));
+        }
         if o.key().trim().is_empty() {
             problems.push(Problem::new(
                 format!("{at}.email"),
@@ -304,9 +312,44 @@ impl Owner {
     }
 }
 
+/// A written owner id: none (given by email) or a HubSpot owner id.
+fn owner_id(id: &str) -> Result<Option<OwnerId>, handoff_ids::IdError> {
+    if id.is_empty() {
+        Ok(None)
+    } else {
+        id.parse().map(Some)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_owner_id_hubspot_cannot_have_is_a_problem_at_its_key_not_owner_0() {
+        let owner = |id: &str| {
+            format!("[[owners]]\n{id}email = \"a@x.de\"\nname = \"A\"\ntime_zone = \"UTC\"\n")
+        };
+        for bad in ["jonas", "0", "-3", "9223372036854775808"] {
+            let text = owner(&format!("id = \"{bad}\"\n"));
+            let problems = Roster::from_toml_str(&text).err().unwrap_or_default();
+            let found: Vec<(&str, &str)> = problems
+                .iter()
+                .map(|p| (p.path.as_str(), p.message.as_str()))
+                .collect();
+            assert_eq!(found.len(), 1, "{bad}: {found:?}");
+            assert_eq!(found[0].0, "owners.owners[0].id");
+            assert!(
+                found[0]
+                    .1
+                    .starts_with(&format!("owner id `{bad}` is not an id")),
+                "{found:?}"
+            );
+        }
+        // Given by email alone: no id until HubSpot's owners list resolves it.
+        assert!(Roster::from_toml_str(&owner("")).is_ok());
+        assert!(Roster::from_toml_str(&owner("id = \"41629779\"\n")).is_ok());
+    }
 
     #[test]
     fn reports_every_roster_problem() {

@@ -103,7 +103,7 @@ mod tests {
     use super::*;
 
     fn contact(props: &[(&str, &str)], company: &[(&str, &str)]) -> Contact {
-        let mut c = Contact::default();
+        let mut c = Contact::new(handoff_ids::ContactId::new(1).unwrap());
         for (k, v) in props {
             c.properties.insert((*k).into(), Some((*v).into()));
         }

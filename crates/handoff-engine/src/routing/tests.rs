@@ -30,7 +30,10 @@ fn decide_one(
 }
 
 fn fixture(cs: &[Contact], id: &str) -> Contact {
-    cs.iter().find(|c| c.id == id).cloned().unwrap_or_default()
+    cs.iter()
+        .find(|c| c.id.to_string() == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("fixture {id}"))
 }
 
 fn with_owner(roster: &Roster, id: &str, f: impl FnOnce(&mut Owner)) -> Roster {
@@ -282,10 +285,7 @@ fn any_contact() -> impl Strategy<Value = Contact> {
     )
         .prop_map(
             |(country, employees, views, conversions, phone, demo, owner)| {
-                let mut c = Contact {
-                    id: "p1".into(),
-                    ..Contact::default()
-                };
+                let mut c = Contact::new(handoff_ids::ContactId::new(1).unwrap());
                 let mut set = |k: &str, v: String| {
                     c.properties.insert(k.into(), Some(v));
                 };

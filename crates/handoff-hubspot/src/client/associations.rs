@@ -83,7 +83,7 @@ impl ToWire {
 
 impl HubspotClient {
     /// Companies linked to each contact, one result per input id, following paging.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = contacts.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = contacts.len()))]
     pub async fn contact_companies(
         &self,
         portal: PortalId,

@@ -200,7 +200,7 @@ impl Auth {
             *p = Some(reason);
             self.deps.metrics.paused(reason.as_str());
             tracing::error!(
-                portal_id = portal.0,
+                portal_id = portal.as_u64(),
                 error.code = reason.as_str(),
                 "hubspot credentials rejected; portal paused until resumed"
             );
@@ -239,7 +239,7 @@ impl Auth {
             }
             Ok(None) => {}
             Err(e) => {
-                tracing::warn!(portal_id = portal.0, error = %e, "hubspot token store unavailable; using configured refresh token");
+                tracing::warn!(portal_id = portal.as_u64(), error = %e, "hubspot token store unavailable; using configured refresh token");
             }
         }
         st.loaded = true;
@@ -284,7 +284,7 @@ impl Auth {
         st.access = Some((body.access_token.clone(), expires_at));
         st.generation += 1;
         tracing::info!(
-            portal_id = portal.0,
+            portal_id = portal.as_u64(),
             expires_in_s = body.expires_in,
             "hubspot oauth token refreshed"
         );
@@ -360,7 +360,7 @@ impl Auth {
             Err(e) => Err(e),
         };
         if let Err(e) = saved {
-            tracing::warn!(portal_id = portal.0, error = %e, "hubspot refreshed token not persisted");
+            tracing::warn!(portal_id = portal.as_u64(), error = %e, "hubspot refreshed token not persisted");
         }
     }
 }

@@ -81,7 +81,7 @@ where
                 );
             }
             Err(join_error) => {
-                tracing::error!(portal_id = portal.0, error = %join_error, "hubspot batch chunk task failed");
+                tracing::error!(portal_id = portal.as_u64(), error = %join_error, "hubspot batch chunk task failed");
             }
         }
     }

@@ -290,7 +290,7 @@ impl Budget {
             let interval = Duration::from_millis(interval_ms);
             let share = per_replica_share(max, pb.margin_pct, pb.replicas).max(1);
             tracing::info!(
-                portal_id = portal.0,
+                portal_id = portal.as_u64(),
                 limit = max,
                 interval_ms,
                 share,
@@ -316,7 +316,7 @@ impl Budget {
                 let pause = Duration::try_from_secs_f64(g.interval.as_secs_f64() * ratio)
                     .unwrap_or(g.interval);
                 tracing::debug!(
-                    portal_id = portal.0,
+                    portal_id = portal.as_u64(),
                     remaining,
                     "hubspot budget nearly spent; cooling down"
                 );
@@ -348,7 +348,7 @@ impl Budget {
             self.metrics
                 .blocked_until(portal, Block::Parked, "daily_limit", now, reset);
             if newly {
-                tracing::error!(portal_id = portal.0, retry_at = %reset, error.code = "hubspot.rate_limited.daily", "hubspot daily limit reached; portal parked until reset");
+                tracing::error!(portal_id = portal.as_u64(), retry_at = %reset, error.code = "hubspot.rate_limited.daily", "hubspot daily limit reached; portal parked until reset");
             }
             return (RateLimitPolicy::Daily, reset);
         }
@@ -369,7 +369,7 @@ impl Budget {
             Lane::General => {
                 let interval = lock(&pb.general).interval;
                 let at = retry_after.unwrap_or_else(|| add(now, interval));
-                tracing::warn!(portal_id = portal.0, retry_at = %at, "hubspot burst limit hit; portal cooling down");
+                tracing::warn!(portal_id = portal.as_u64(), retry_at = %at, "hubspot burst limit hit; portal cooling down");
                 self.cool_down(portal, pb, "rate_limited", now, at);
                 (RateLimitPolicy::TenSecondly, at)
             }

@@ -28,7 +28,7 @@ fn quota(requests: u32, interval_ms: u64, replicas: u32) -> ResolvedQuota {
 fn budget(clock: Arc<dyn Clock>, q: ResolvedQuota, max_wait: Duration) -> Budget {
     Budget::new(
         vec![PortalQuota {
-            portal: PortalId(1),
+            portal: PortalId::new(1).unwrap(),
             quota: q,
             search: SearchQuotaConfig::default(),
             time_zone: TimeZone::get("Europe/Berlin").unwrap(),
@@ -100,18 +100,18 @@ async fn ten_secondly_429_cools_the_portal_down_for_one_interval() {
         quota(100, 10_000, 1),
         Duration::from_secs(20),
     );
-    b.acquire(PortalId(1), Lane::General, Priority::Read)
+    b.acquire(PortalId::new(1).unwrap(), Lane::General, Priority::Read)
         .await
         .unwrap();
     let (policy, at) = b.on_429(
-        PortalId(1),
+        PortalId::new(1).unwrap(),
         Lane::General,
         Some("TEN_SECONDLY_ROLLING"),
         None,
     );
     assert_eq!(policy, RateLimitPolicy::TenSecondly);
     assert_eq!(at, add(t0(), Duration::from_secs(10)));
-    b.acquire(PortalId(1), Lane::General, Priority::Read)
+    b.acquire(PortalId::new(1).unwrap(), Lane::General, Priority::Read)
         .await
         .unwrap();
     assert!(clock.now() >= at, "sent before the window rolled");
@@ -125,12 +125,17 @@ async fn daily_429_parks_until_local_midnight_and_returns_retry_at() {
         quota(100, 10_000, 1),
         Duration::from_secs(20),
     );
-    let (policy, at) = b.on_429(PortalId(1), Lane::General, Some("DAILY"), None);
+    let (policy, at) = b.on_429(
+        PortalId::new(1).unwrap(),
+        Lane::General,
+        Some("DAILY"),
+        None,
+    );
     assert_eq!(policy, RateLimitPolicy::Daily);
     // 2026-11-24 00:00 in Berlin (UTC+1) is 23:00 UTC on the 23rd.
     assert_eq!(at, "2026-11-23T23:00:00Z".parse::<Timestamp>().unwrap());
     let err = b
-        .acquire(PortalId(1), Lane::Search, Priority::Read)
+        .acquire(PortalId::new(1).unwrap(), Lane::Search, Priority::Read)
         .await
         .unwrap_err();
     assert_eq!(err.detail_code(), "hubspot.rate_limited.daily");
@@ -147,7 +152,7 @@ async fn retry_after_overrides_the_default_cooldown() {
     );
     let ra = add(t0(), Duration::from_secs(3));
     let (_, at) = b.on_429(
-        PortalId(1),
+        PortalId::new(1).unwrap(),
         Lane::General,
         Some("TEN_SECONDLY_ROLLING"),
         Some(ra),
@@ -160,13 +165,13 @@ async fn long_waits_are_returned_to_the_queue() {
     let clock = Arc::new(TokioClock::starting_at(t0()));
     let b = budget(clock.clone(), quota(100, 10_000, 1), Duration::from_secs(2));
     b.on_429(
-        PortalId(1),
+        PortalId::new(1).unwrap(),
         Lane::General,
         Some("TEN_SECONDLY_ROLLING"),
         None,
     );
     let err = b
-        .acquire(PortalId(1), Lane::General, Priority::Write)
+        .acquire(PortalId::new(1).unwrap(), Lane::General, Priority::Write)
         .await
         .unwrap_err();
     assert_eq!(err.detail_code(), "hubspot.rate_limited.ten_secondly");
@@ -185,7 +190,7 @@ async fn writes_go_before_reads_when_budget_is_short() {
     let order = Arc::new(StdMutex::new(Vec::new()));
     // Exhaust the burst (3 cells).
     for _ in 0..3 {
-        b.acquire(PortalId(1), Lane::General, Priority::Read)
+        b.acquire(PortalId::new(1).unwrap(), Lane::General, Priority::Read)
             .await
             .unwrap();
     }
@@ -194,7 +199,9 @@ async fn writes_go_before_reads_when_budget_is_short() {
         for prio in [Priority::Read, Priority::Write] {
             let (b, order) = (b.clone(), order.clone());
             tasks.push(tokio::spawn(async move {
-                b.acquire(PortalId(1), Lane::General, prio).await.unwrap();
+                b.acquire(PortalId::new(1).unwrap(), Lane::General, prio)
+                    .await
+                    .unwrap();
                 order.lock().unwrap().push((prio, i));
             }));
         }
@@ -221,17 +228,23 @@ async fn headers_correct_the_quota_and_low_remaining_cools_down() {
         quota(100, 10_000, 2),
         Duration::from_secs(60),
     );
-    assert_eq!(b.enforced(PortalId(1)), Some((45, Duration::from_secs(10))));
+    assert_eq!(
+        b.enforced(PortalId::new(1).unwrap()),
+        Some((45, Duration::from_secs(10)))
+    );
     let h = RateHeaders {
         max: Some(190),
         remaining: Some(150),
         interval_ms: Some(10_000),
     };
-    b.observe(PortalId(1), h);
-    assert_eq!(b.enforced(PortalId(1)), Some((85, Duration::from_secs(10))));
+    b.observe(PortalId::new(1).unwrap(), h);
+    assert_eq!(
+        b.enforced(PortalId::new(1).unwrap()),
+        Some((85, Duration::from_secs(10)))
+    );
     // The same headers again do not rebuild or pause further.
-    b.observe(PortalId(1), h);
-    b.acquire(PortalId(1), Lane::General, Priority::Read)
+    b.observe(PortalId::new(1).unwrap(), h);
+    b.acquire(PortalId::new(1).unwrap(), Lane::General, Priority::Read)
         .await
         .unwrap();
     assert_eq!(clock.now(), add(t0(), Duration::from_secs(10)));
@@ -241,8 +254,8 @@ async fn headers_correct_the_quota_and_low_remaining_cools_down() {
         ..h
     };
     let before = clock.now();
-    b.observe(PortalId(1), low);
-    b.acquire(PortalId(1), Lane::General, Priority::Read)
+    b.observe(PortalId::new(1).unwrap(), low);
+    b.acquire(PortalId::new(1).unwrap(), Lane::General, Priority::Read)
         .await
         .unwrap();
     assert!(clock.now() > before, "low Remaining must pause the portal");

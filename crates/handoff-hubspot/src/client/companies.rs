@@ -38,7 +38,7 @@ impl Company {
 impl HubspotClient {
     /// Batch read of companies (owner, domain, name, plus `extra_properties`); one result per
     /// input id.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = ids.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = ids.len()))]
     pub async fn batch_read_companies(
         &self,
         portal: PortalId,

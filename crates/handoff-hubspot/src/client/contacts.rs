@@ -94,7 +94,7 @@ struct UpdateInput<'a> {
 impl HubspotClient {
     /// `GET /crm/v3/objects/contacts/{id}?properties=…&associations=companies`. A missing
     /// contact is `Permanent` with status 404 (`is_not_found()`).
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, contact_id = id.0))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), contact_id = id.as_u64()))]
     pub async fn get_contact(
         &self,
         portal: PortalId,
@@ -128,7 +128,7 @@ impl HubspotClient {
     }
 
     /// Batch read of any number of contacts; one result per input id, in input order.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = ids.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = ids.len()))]
     pub async fn batch_read_contacts(
         &self,
         portal: PortalId,
@@ -175,7 +175,7 @@ impl HubspotClient {
 
     /// Batch update of any number of contacts (a handoff write: goes before enrichment reads).
     /// Several updates of one contact are merged, later values winning.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = updates.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = updates.len()))]
     pub async fn batch_update_contacts(
         &self,
         portal: PortalId,

@@ -340,7 +340,7 @@ mod tests {
 
     #[test]
     fn codes_are_stable() {
-        let p = PortalId(1);
+        let p = PortalId::new(1).unwrap();
         let at = Timestamp::UNIX_EPOCH;
         let e = HubspotError::RateLimited {
             portal: p,

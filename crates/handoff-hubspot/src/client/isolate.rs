@@ -149,7 +149,7 @@ mod tests {
                     },
                 };
                 Err(HubspotError::Permanent {
-                    portal: PortalId(1),
+                    portal: PortalId::new(1).unwrap(),
                     detail: crate::client::ErrorDetail {
                         status: Some(400),
                         specifics: Some(Box::new(crate::client::error::ErrorSpecifics {
@@ -215,7 +215,13 @@ mod tests {
         let sent = std::cell::Cell::new(0);
         let send = |_part: Vec<u64>| {
             sent.set(sent.get() + 1);
-            async { Err::<ChunkResults<u64, ()>, _>(HubspotError::local(PortalId(1), "x", "boom")) }
+            async {
+                Err::<ChunkResults<u64, ()>, _>(HubspotError::local(
+                    PortalId::new(1).unwrap(),
+                    "x",
+                    "boom",
+                ))
+            }
         };
         let out = isolate_refusals(vec![1u64, 2], |i| *i, |_, _| true, send).await;
         assert_eq!(sent.get(), 1);

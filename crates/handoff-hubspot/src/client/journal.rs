@@ -112,7 +112,7 @@ impl HubspotClient {
     }
 
     /// Reads one pointer of the portal's local journal.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64()))]
     pub async fn journal_read(
         &self,
         portal: PortalId,

@@ -100,7 +100,7 @@ impl HubspotClient {
     /// Creates leads in batches of 100, each associated with its contact; one result per input,
     /// keyed by trace id. Not resent after an ambiguous failure (`maybe_applied`): look the
     /// contact's leads up first.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = leads.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = leads.len()))]
     pub async fn create_leads(
         &self,
         portal: PortalId,
@@ -176,7 +176,7 @@ impl HubspotClient {
     }
 
     /// The Lead object's pipelines and their stages.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64()))]
     pub async fn lead_pipelines(
         &self,
         portal: PortalId,
@@ -191,7 +191,7 @@ impl HubspotClient {
     }
 
     /// Batch read of leads (`properties` plus HubSpot's defaults); one result per id.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = ids.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = ids.len()))]
     pub async fn read_leads(
         &self,
         portal: PortalId,
@@ -202,7 +202,7 @@ impl HubspotClient {
     }
 
     /// Sets the owner of leads (reassignment); one result per lead id.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = updates.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = updates.len()))]
     pub async fn update_lead_owners(
         &self,
         portal: PortalId,
@@ -255,7 +255,7 @@ mod tests {
     fn a_new_lead_carries_its_name_and_owner() {
         let lead = NewLead {
             trace_id: "t".into(),
-            contact_id: ContactId(5),
+            contact_id: ContactId::new(5).unwrap(),
             owner_id: "41629779".parse().ok(),
             name: "Jane Doe — demo".into(),
             extra: BTreeMap::from([("hs_lead_type".into(), "NEW BUSINESS".into())]),

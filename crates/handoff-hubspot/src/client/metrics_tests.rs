@@ -67,7 +67,7 @@ fn record_ids_do_not_become_label_values() {
 #[test]
 fn a_storm_of_429s_is_one_cooldown_until_the_portal_waited_it_out() {
     let m = HubspotMetrics::default();
-    let portal = PortalId(1);
+    let portal = PortalId::new(1).unwrap();
     m.blocked_until(portal, Block::CoolingDown, "rate_limited", at(0), at(10));
     m.blocked_until(portal, Block::CoolingDown, "rate_limited", at(1), at(11));
     assert_eq!(value(&m.cooldowns, "rate_limited"), 1, "extended, not new");
@@ -83,7 +83,7 @@ fn a_storm_of_429s_is_one_cooldown_until_the_portal_waited_it_out() {
 #[test]
 fn a_429_that_extends_a_cautious_pause_counts_as_its_own_cause() {
     let m = HubspotMetrics::default();
-    let portal = PortalId(1);
+    let portal = PortalId::new(1).unwrap();
     m.blocked_until(portal, Block::CoolingDown, "budget_low", at(0), at(2));
     m.blocked_until(portal, Block::CoolingDown, "rate_limited", at(0), at(10));
     m.blocked_until(portal, Block::CoolingDown, "budget_low", at(1), at(3));
@@ -96,10 +96,22 @@ fn a_429_that_extends_a_cautious_pause_counts_as_its_own_cause() {
 #[test]
 fn each_portal_and_kind_of_wait_counts_apart() {
     let m = HubspotMetrics::default();
-    m.blocked_until(PortalId(1), Block::Parked, "daily_limit", at(0), at(3600));
-    m.blocked_until(PortalId(2), Block::Parked, "daily_limit", at(0), at(3600));
     m.blocked_until(
-        PortalId(1),
+        PortalId::new(1).unwrap(),
+        Block::Parked,
+        "daily_limit",
+        at(0),
+        at(3600),
+    );
+    m.blocked_until(
+        PortalId::new(2).unwrap(),
+        Block::Parked,
+        "daily_limit",
+        at(0),
+        at(3600),
+    );
+    m.blocked_until(
+        PortalId::new(1).unwrap(),
         Block::SearchCoolingDown,
         "search_rate_limited",
         at(0),

@@ -247,7 +247,7 @@ impl HubspotClient {
     /// Lifts an auth pause after an operator fixed the portal's credentials.
     pub fn resume_portal(&self, portal: PortalId) {
         self.inner.auth.resume(portal);
-        tracing::info!(portal_id = portal.0, "hubspot portal resumed");
+        tracing::info!(portal_id = portal.as_u64(), "hubspot portal resumed");
     }
 
     /// What this client has counted (requests, 429s, cooldowns, refreshes, pauses).

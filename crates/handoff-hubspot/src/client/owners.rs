@@ -113,14 +113,14 @@ impl OwnerCache {
 
 impl HubspotClient {
     /// Every owner, following `paging.next.after` (`GET /crm/v3/owners`, 100 per page).
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64()))]
     pub async fn list_owners(&self, portal: PortalId) -> Result<Vec<Owner>, HubspotError> {
         self.owners_listed(portal, false).await
     }
 
     /// Every archived owner (`?archived=true`): tells an archived owner from one that never
     /// existed (`handoff doctor`).
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64()))]
     pub async fn list_archived_owners(&self, portal: PortalId) -> Result<Vec<Owner>, HubspotError> {
         self.owners_listed(portal, true).await
     }
@@ -199,7 +199,7 @@ impl HubspotClient {
             Ok(all) => {
                 let owners: Arc<[Owner]> = all.into_iter().filter(Owner::is_assignable).collect();
                 tracing::debug!(
-                    portal_id = portal.0,
+                    portal_id = portal.as_u64(),
                     count = owners.len(),
                     "hubspot owners refreshed"
                 );
@@ -213,7 +213,7 @@ impl HubspotClient {
                 Some(s) => {
                     let age_s = until(s.fetched_at, now).as_secs();
                     tracing::warn!(
-                        portal_id = portal.0,
+                        portal_id = portal.as_u64(),
                         error.code = e.code(),
                         age_s,
                         "hubspot owner refresh failed; serving cached owners"

@@ -155,7 +155,7 @@ impl HubspotClient {
     }
 
     /// Every (unarchived) property of `object`: `GET …/properties/{object}`.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, object = object.as_str()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), object = object.as_str()))]
     pub async fn properties(
         &self,
         portal: PortalId,
@@ -170,7 +170,7 @@ impl HubspotClient {
     }
 
     /// One property by internal name; `None` when HubSpot answers 404.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, object = object.as_str()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), object = object.as_str()))]
     pub async fn property(
         &self,
         portal: PortalId,
@@ -182,7 +182,7 @@ impl HubspotClient {
     }
 
     /// One property group by name; `None` when HubSpot answers 404.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, object = object.as_str()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), object = object.as_str()))]
     pub async fn property_group(
         &self,
         portal: PortalId,
@@ -196,7 +196,7 @@ impl HubspotClient {
     /// Creates a property group; a 409 (the name exists) is [`Created::AlreadyExists`].
     /// Whether HubSpot answers 409 or something else for an existing group is unverified:
     /// after any refusal, read the group again.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, object = object.as_str()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), object = object.as_str()))]
     pub async fn create_property_group(
         &self,
         portal: PortalId,
@@ -219,7 +219,7 @@ impl HubspotClient {
     /// Creates properties in one `batch/create` (at most 100 inputs): the created definitions
     /// and HubSpot's per-input errors, as answered (a 207 on v3, `errors` inside the 201 on
     /// 2026-09). An input with neither may or may not exist: read it.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, object = object.as_str(), count = inputs.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), object = object.as_str(), count = inputs.len()))]
     pub async fn create_properties(
         &self,
         portal: PortalId,

@@ -314,7 +314,7 @@ mod tests {
     #[test]
     fn an_unanswered_read_waits_in_place_and_gives_up_after_the_last_attempt() {
         let p = policy(Jitter::from_fn(|max| max));
-        let portal = PortalId(7);
+        let portal = PortalId::new(7).unwrap();
         assert_eq!(
             timed_out(true).decide(&p, portal, 1, now()).unwrap(),
             Duration::from_millis(500)
@@ -339,7 +339,7 @@ mod tests {
     #[test]
     fn a_create_without_an_answer_goes_to_the_queue_marked_maybe_applied() {
         let p = policy(Jitter::from_fn(|max| max));
-        let got = timed_out(false).decide(&p, PortalId(7), 1, now());
+        let got = timed_out(false).decide(&p, PortalId::new(7).unwrap(), 1, now());
         assert!(
             matches!(
                 got,
@@ -357,7 +357,11 @@ mod tests {
         let p = policy(Jitter::from_fn(|max| max));
         let unsent = Retryable::unanswered(TransientReason::Connect, false, String::new());
         assert_eq!(unsent.label, "connect");
-        assert!(unsent.decide(&p, PortalId(7), 1, now()).is_ok());
+        assert!(
+            unsent
+                .decide(&p, PortalId::new(7).unwrap(), 1, now())
+                .is_ok()
+        );
     }
 
     #[test]
@@ -372,11 +376,13 @@ mod tests {
             detail: ErrorDetail::default(),
         };
         assert_eq!(
-            locked(None).decide(&p, PortalId(7), 1, now()).unwrap(),
+            locked(None)
+                .decide(&p, PortalId::new(7).unwrap(), 1, now())
+                .unwrap(),
             Duration::from_secs(2)
         );
         let in_an_hour = add(now(), Duration::from_secs(3_600));
-        let got = locked(Some(in_an_hour)).decide(&p, PortalId(7), 1, now());
+        let got = locked(Some(in_an_hour)).decide(&p, PortalId::new(7).unwrap(), 1, now());
         assert!(
             matches!(got, Err(HubspotError::Transient { retry_at, .. }) if retry_at == in_an_hour),
             "{got:?}"

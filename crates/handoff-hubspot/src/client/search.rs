@@ -208,7 +208,7 @@ impl SearchRequest {
 
 impl HubspotClient {
     /// One page of a search, paced by the portal's search budget.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64()))]
     pub async fn search(
         &self,
         portal: PortalId,

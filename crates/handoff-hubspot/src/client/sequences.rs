@@ -59,7 +59,7 @@ pub struct Sequence {
 impl HubspotClient {
     /// `GET …/{sequenceId}?userId=`: the sequence as `user_id` may use it; `None` on 404. The
     /// id is digits (checked with the playbook), so it cannot change the path.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64()))]
     pub async fn sequence(
         &self,
         portal: PortalId,
@@ -77,7 +77,7 @@ impl HubspotClient {
 
     /// `POST …/enrollments?userId=`: enrolls the contact on behalf of `user_id`. Not idempotent:
     /// after an unknown outcome read [`Self::sequence_enrollment`] before sending again.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64()))]
     pub async fn enroll_in_sequence(
         &self,
         portal: PortalId,
@@ -97,7 +97,7 @@ impl HubspotClient {
 
     /// `GET …/enrollments/contact/{contactId}`: the contact's current enrollment; `None` when
     /// HubSpot answers 404 (not enrolled).
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64()))]
     pub async fn sequence_enrollment(
         &self,
         portal: PortalId,
@@ -105,7 +105,7 @@ impl HubspotClient {
     ) -> Result<Option<ContactEnrollment>, HubspotError> {
         let call = Call::get(
             portal,
-            format!("{BASE}/enrollments/contact/{}", contact.0),
+            format!("{BASE}/enrollments/contact/{}", contact.as_u64()),
             Priority::Read,
         );
         match self.inner.send(&call).await {
@@ -148,7 +148,7 @@ mod tests {
 
     fn refused(status: u16, message: &str) -> HubspotError {
         HubspotError::Permanent {
-            portal: PortalId(1),
+            portal: PortalId::new(1).unwrap(),
             detail: ErrorDetail {
                 status: Some(status),
                 category: Some("VALIDATION_ERROR".into()),
@@ -197,7 +197,7 @@ mod tests {
     #[test]
     fn a_rate_limit_is_not_a_refusal() {
         let err = HubspotError::RateLimited {
-            portal: PortalId(1),
+            portal: PortalId::new(1).unwrap(),
             policy: crate::client::RateLimitPolicy::TenSecondly,
             retry_at: jiff::Timestamp::UNIX_EPOCH,
         };

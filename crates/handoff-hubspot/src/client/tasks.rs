@@ -232,7 +232,7 @@ impl HubspotClient {
     /// keyed by trace id. Creates are not idempotent: after a timeout or 5xx they are *not*
     /// resent in place, and the error says `maybe_applied` (docs/architecture.md "Retries written
     /// by hand").
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = tasks.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = tasks.len()))]
     pub async fn create_tasks(
         &self,
         portal: PortalId,
@@ -288,7 +288,7 @@ impl HubspotClient {
     }
 
     /// Batch read of tasks (status, owner, due time, subject); one result per input id.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0, count = ids.len()))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = ids.len()))]
     pub async fn batch_read_tasks(
         &self,
         portal: PortalId,
@@ -321,8 +321,8 @@ mod tests {
     #[test]
     fn new_tasks_get_unique_trace_ids_and_required_properties() {
         let due = Timestamp::from_second(1_800_000_000).unwrap();
-        let a = NewTask::new(ContactId(1), "Call", due);
-        let b = NewTask::new(ContactId(1), "Call", due);
+        let a = NewTask::new(ContactId::new(1).unwrap(), "Call", due);
+        let b = NewTask::new(ContactId::new(1).unwrap(), "Call", due);
         assert_ne!(a.trace_id, b.trace_id);
         let p = a.properties();
         assert_eq!(p["hs_timestamp"], "1800000000000");
@@ -331,7 +331,7 @@ mod tests {
 
     fn created(id: u64, from: &NewTask) -> Task {
         Task {
-            id: TaskId(id),
+            id: TaskId::new(id).unwrap(),
             status: Some("NOT_STARTED".into()),
             owner_id: from.owner_id,
             due_at: Some(from.due_at),
@@ -343,14 +343,14 @@ mod tests {
     #[test]
     fn a_result_without_its_trace_id_is_matched_to_the_one_input_with_its_content() {
         let due = Timestamp::from_second(1_800_000_000).unwrap();
-        let call = NewTask::new(ContactId(1), "Call", due);
-        let email = NewTask::new(ContactId(2), "Email", due);
+        let call = NewTask::new(ContactId::new(1).unwrap(), "Call", due);
+        let email = NewTask::new(ContactId::new(2).unwrap(), "Email", due);
         let results = vec![
             (Some(call.trace_id.clone()), created(10, &call)),
             (None, created(11, &email)),
         ];
         let mut matched = match_by_content(&[call.clone(), email.clone()], results);
-        matched.sort_by_key(|(_, t)| t.id.0);
+        matched.sort_by_key(|(_, t)| t.id.as_u64());
         let traces: Vec<_> = matched.iter().map(|(t, _)| t.clone()).collect();
         assert_eq!(traces, [Some(call.trace_id), Some(email.trace_id)]);
     }
@@ -358,8 +358,8 @@ mod tests {
     #[test]
     fn a_result_that_fits_two_inputs_is_matched_to_neither() {
         let due = Timestamp::from_second(1_800_000_000).unwrap();
-        let a = NewTask::new(ContactId(1), "Call", due);
-        let b = NewTask::new(ContactId(2), "Call", due);
+        let a = NewTask::new(ContactId::new(1).unwrap(), "Call", due);
+        let b = NewTask::new(ContactId::new(2).unwrap(), "Call", due);
         let matched = match_by_content(&[a.clone(), b], vec![(None, created(10, &a))]);
         assert!(matched.is_empty(), "{matched:?}");
     }

@@ -85,7 +85,7 @@ struct ErrorAnswer {
 
 impl HubspotClient {
     /// The scopes of `portal`'s token, as HubSpot describes them.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64()))]
     pub async fn token_scopes(&self, portal: PortalId) -> Result<TokenScopes, HubspotError> {
         let kind = self.inner.auth.token_kind(portal)?;
         let bearer = self.inner.auth.bearer(portal).await?;

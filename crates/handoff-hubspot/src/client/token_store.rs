@@ -237,17 +237,21 @@ mod tests {
     async fn sealed_tokens_round_trip_through_the_store_without_plaintext() {
         let cipher = TokenCipher::from_hex_key(&SecretString::from(KEY), "test").unwrap();
         let store = InMemoryTokenStore::default();
-        let sealed = cipher.seal(PortalId(7), &tokens()).unwrap();
+        let sealed = cipher.seal(PortalId::new(7).unwrap(), &tokens()).unwrap();
         let needle = b"SECRET";
         assert!(!sealed.ciphertext.windows(needle.len()).any(|w| w == needle));
-        store.save(PortalId(7), sealed).await.unwrap();
-        let loaded = store.load(PortalId(7)).await.unwrap().unwrap();
-        let opened = cipher.open(PortalId(7), &loaded).unwrap();
+        store.save(PortalId::new(7).unwrap(), sealed).await.unwrap();
+        let loaded = store
+            .load(PortalId::new(7).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let opened = cipher.open(PortalId::new(7).unwrap(), &loaded).unwrap();
         assert_eq!(opened.access_token.expose_secret(), "access-SECRET");
         assert_eq!(opened.refresh_token.expose_secret(), "refresh-SECRET");
         assert_eq!(opened.expires_at, tokens().expires_at);
         assert!(matches!(
-            cipher.open(PortalId(8), &loaded),
+            cipher.open(PortalId::new(8).unwrap(), &loaded),
             Err(TokenStoreError::Decrypt)
         ));
     }
@@ -265,7 +269,7 @@ mod tests {
     fn debug_output_hides_key_and_ciphertext() {
         let cipher = TokenCipher::from_hex_key(&SecretString::from(KEY), "test").unwrap();
         assert_eq!(format!("{cipher:?}"), "TokenCipher([REDACTED])");
-        let sealed = cipher.seal(PortalId(7), &tokens()).unwrap();
+        let sealed = cipher.seal(PortalId::new(7).unwrap(), &tokens()).unwrap();
         assert!(format!("{sealed:?}").starts_with("EncryptedTokens("));
         assert!(!format!("{:?}", tokens()).contains("SECRET"));
     }

@@ -390,7 +390,7 @@ impl Inner {
         let wait = failure.decide(&self.retry, portal, attempt, now)?;
         self.metrics.retry(label);
         tracing::debug!(
-            portal_id = portal.0,
+            portal_id = portal.as_u64(),
             attempt,
             reason = label,
             status,

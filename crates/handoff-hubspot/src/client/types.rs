@@ -1,69 +1,11 @@
 //! Wire types shared by the CRM endpoints, hand-written from docs/hubspot.md "CRM objects"
 //! (HubSpot's OpenAPI files are not licensed for reuse, so nothing here is generated from them).
 
+use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
-use std::fmt;
-use std::str::FromStr;
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-macro_rules! id_type {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        ///
-        /// HubSpot sends ids as strings (sometimes numbers); they exceed 2^32, so they are `u64`
-        /// (docs/hubspot.md "Delivery shape and fields").
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-        pub struct $name(pub u64);
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}", self.0)
-            }
-        }
-
-        impl FromStr for $name {
-            type Err = std::num::ParseIntError;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                s.trim().parse().map($name)
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(&self.0)
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                de_u64(d).map($name)
-            }
-        }
-    };
-}
-
-id_type!(
-    /// A HubSpot account (portal, hub) id.
-    PortalId
-);
-id_type!(
-    /// A contact record id.
-    ContactId
-);
-id_type!(
-    /// A company record id.
-    CompanyId
-);
-id_type!(
-    /// A task record id.
-    TaskId
-);
-id_type!(
-    /// An owner `id` — the value for `hubspot_owner_id`, not the `userId` (docs/hubspot.md "Owners
-    /// and user ids").
-    OwnerId
-);
+/// Record ids: parsed once (`1 ..= i64::MAX`), trusted after (crates/handoff-ids).
+pub use handoff_ids::{CompanyId, ContactId, OwnerId, PortalId, TaskId};
 
 /// Accepts `123` or `"123"`.
 pub(crate) fn de_u64<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {

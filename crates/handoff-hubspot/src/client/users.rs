@@ -103,7 +103,7 @@ impl CacheState {
         if refused || too_old {
             if self.snapshot.take().is_some() {
                 tracing::warn!(
-                    portal_id = portal.0,
+                    portal_id = portal.as_u64(),
                     error.code = e.code(),
                     refused,
                     "hubspot users refused; cached availability dropped"
@@ -116,7 +116,7 @@ impl CacheState {
         };
         let age_s = until(s.fetched_at, now).as_secs();
         tracing::warn!(
-            portal_id = portal.0,
+            portal_id = portal.as_u64(),
             error.code = e.code(),
             age_s,
             "hubspot user refresh failed; serving cached availability"
@@ -147,7 +147,7 @@ impl UserCache {
 
 impl HubspotClient {
     /// Every active CRM user with the availability properties, following `paging.next.after`.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.0))]
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64()))]
     pub async fn list_users(&self, portal: PortalId) -> Result<Vec<CrmUser>, HubspotError> {
         let mut call = Call::get(
             portal,
@@ -197,7 +197,7 @@ impl HubspotClient {
             Ok(all) => {
                 let users: Arc<[CrmUser]> = all.into();
                 tracing::debug!(
-                    portal_id = portal.0,
+                    portal_id = portal.as_u64(),
                     count = users.len(),
                     "hubspot users refreshed"
                 );
@@ -234,10 +234,10 @@ fn log_unreadable(portal: PortalId, users: &[CrmUser]) {
     for u in users {
         let a = u.availability();
         if let Status::Unknown(status) = &a.status {
-            tracing::warn!(portal_id = portal.0, user_id = %u.id, status = %status, "hubspot user status unknown; treated as available");
+            tracing::warn!(portal_id = portal.as_u64(), user_id = %u.id, status = %status, "hubspot user status unknown; treated as available");
         }
         for problem in &a.problems {
-            tracing::warn!(portal_id = portal.0, user_id = %u.id, problem = %problem, "hubspot user availability unreadable; that part is ignored");
+            tracing::warn!(portal_id = portal.as_u64(), user_id = %u.id, problem = %problem, "hubspot user availability unreadable; that part is ignored");
         }
     }
 }

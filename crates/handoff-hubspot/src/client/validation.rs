@@ -174,7 +174,7 @@ pub(crate) fn log_warnings(portal: PortalId, path: &str, body: &[u8]) {
     };
     for w in found.warnings {
         tracing::info!(
-            portal_id = portal.0,
+            portal_id = portal.as_u64(),
             endpoint = %crate::client::metrics::endpoint_of(path),
             category = w.category.as_deref().unwrap_or(""),
             message = %truncate(w.message.unwrap_or_default()),

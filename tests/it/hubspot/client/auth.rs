@@ -16,7 +16,7 @@ use crate::support::hubspot::*;
 fn token(n: u32) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(
         json!({"token_type": "bearer", "access_token": format!("tok-{n}"),
-        "refresh_token": format!("refresh-SECRET-{n}"), "expires_in": 1800, "hub_id": PORTAL.0}),
+        "refresh_token": format!("refresh-SECRET-{n}"), "expires_in": 1800, "hub_id": PORTAL.as_u64()}),
     )
 }
 
@@ -69,8 +69,12 @@ async fn oauth_tokens_are_refreshed_before_expiry_and_stored_encrypted() {
     };
     let c = client_with(&oauth_config(&server.uri()), deps);
 
-    c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap();
-    c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap();
+    c.get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap();
+    c.get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap();
     assert_eq!(
         token_requests(&server).await.len(),
         1,
@@ -79,10 +83,14 @@ async fn oauth_tokens_are_refreshed_before_expiry_and_stored_encrypted() {
 
     // 1800 s token, refreshed 300 s before expiry.
     clock.advance(Duration::from_secs(1_499));
-    c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap();
+    c.get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap();
     assert_eq!(token_requests(&server).await.len(), 1);
     clock.advance(Duration::from_secs(2));
-    c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap();
+    c.get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap();
     let forms = token_requests(&server).await;
     assert_eq!(forms.len(), 2, "refreshed before expiry");
     assert!(
@@ -113,11 +121,11 @@ async fn a_restarted_client_resumes_from_the_stored_tokens() {
         ..ClientDeps::default()
     };
     client_with(&cfg, deps.clone())
-        .get_contact(PORTAL, ContactId(1), &[])
+        .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
         .await
         .unwrap();
     client_with(&cfg, deps)
-        .get_contact(PORTAL, ContactId(1), &[])
+        .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
         .await
         .unwrap();
     assert_eq!(token_requests(&server).await.len(), 1);
@@ -132,7 +140,9 @@ async fn concurrent_requests_share_one_refresh() {
     let calls: Vec<_> = (0..20)
         .map(|_| {
             let c = c.clone();
-            tokio::spawn(async move { c.get_contact(PORTAL, ContactId(1), &[]).await })
+            tokio::spawn(
+                async move { c.get_contact(PORTAL, ContactId::new(1).unwrap(), &[]).await },
+            )
         })
         .collect();
     for call in calls {
@@ -148,7 +158,9 @@ async fn a_401_triggers_one_refresh_then_succeeds() {
     mount_contact_for(&server, "tok-1", 401).await;
     mount_contact_for(&server, "tok-2", 200).await;
     let c = client(&oauth_config(&server.uri()));
-    c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap();
+    c.get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap();
     assert_eq!(token_requests(&server).await.len(), 2);
 }
 
@@ -160,7 +172,10 @@ async fn a_401_after_refresh_pauses_the_portal_until_resumed() {
         mount_contact_for(&server, t, 401).await;
     }
     let c = client(&oauth_config(&server.uri()));
-    let err = c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap_err();
+    let err = c
+        .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
@@ -173,7 +188,10 @@ async fn a_401_after_refresh_pauses_the_portal_until_resumed() {
     );
     assert_eq!(err.retry_at(), None);
     let sent = server.received_requests().await.unwrap().len();
-    let again = c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap_err();
+    let again = c
+        .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap_err();
     assert_eq!(again.detail_code(), "hubspot.auth.portal_paused");
     assert_eq!(
         server.received_requests().await.unwrap().len(),
@@ -181,7 +199,10 @@ async fn a_401_after_refresh_pauses_the_portal_until_resumed() {
         "paused portal sends nothing"
     );
     c.resume_portal(PORTAL);
-    let after = c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap_err();
+    let after = c
+        .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap_err();
     assert_eq!(after.detail_code(), "hubspot.auth.token_rejected");
 }
 
@@ -190,7 +211,10 @@ async fn a_private_app_401_pauses_at_once() {
     let server = fake().await;
     mount_contact_for(&server, "pat-na1-SECRET-TOKEN", 401).await;
     let c = client(&private_app_config(&server.uri(), "", ""));
-    let err = c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap_err();
+    let err = c
+        .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap_err();
     assert_eq!(err.detail_code(), "hubspot.auth.token_rejected");
     assert_eq!(server.received_requests().await.unwrap().len(), 1);
 }
@@ -206,6 +230,9 @@ async fn a_refused_refresh_pauses_the_portal() {
         .mount(&server)
         .await;
     let c = client(&oauth_config(&server.uri()));
-    let err = c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap_err();
+    let err = c
+        .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap_err();
     assert_eq!(err.detail_code(), "hubspot.auth.refresh_rejected");
 }

@@ -19,8 +19,8 @@ async fn batch_read_of_250_contacts_is_split_into_100_100_50_and_mapped_back() {
         .mount(&server)
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
-    let mut ids: Vec<ContactId> = (1..=250).map(ContactId).collect();
-    ids.push(ContactId(7)); // a duplicate is read once and answered twice
+    let mut ids: Vec<ContactId> = (1..=250).filter_map(ContactId::new).collect();
+    ids.push(ContactId::new(7).unwrap()); // a duplicate is read once and answered twice
     let out = c.batch_read_contacts(PORTAL, &ids, &["email"]).await;
     assert_eq!(out.len(), 251);
     for (item, id) in out.iter().zip(&ids) {
@@ -57,7 +57,15 @@ async fn a_207_gives_each_input_its_own_outcome() {
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
     let out = c
-        .batch_read_contacts(PORTAL, &[ContactId(1), ContactId(2), ContactId(99999)], &[])
+        .batch_read_contacts(
+            PORTAL,
+            &[
+                ContactId::new(1).unwrap(),
+                ContactId::new(2).unwrap(),
+                ContactId::new(99999).unwrap(),
+            ],
+            &[],
+        )
         .await;
     assert!(out[0].result.is_ok());
     assert!(matches!(out[1].result, Err(ItemError::NotFound)));
@@ -84,7 +92,11 @@ async fn errors_inside_a_200_the_2026_09_shape_give_each_input_its_outcome_and_w
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
     let out = c
-        .batch_read_contacts(PORTAL, &[ContactId(1), ContactId(2)], &["email"])
+        .batch_read_contacts(
+            PORTAL,
+            &[ContactId::new(1).unwrap(), ContactId::new(2).unwrap()],
+            &["email"],
+        )
         .await;
     assert_eq!(
         out[0].result.as_ref().unwrap().property("email"),
@@ -110,7 +122,11 @@ async fn the_v3_paths_are_called_when_configured() {
         "",
     ));
     let out = c
-        .batch_read_contacts(PORTAL, &[ContactId(1), ContactId(2)], &[])
+        .batch_read_contacts(
+            PORTAL,
+            &[ContactId::new(1).unwrap(), ContactId::new(2).unwrap()],
+            &[],
+        )
         .await;
     assert!(out[0].result.is_ok());
     assert!(matches!(out[1].result, Err(ItemError::NotFound)));
@@ -133,7 +149,7 @@ async fn batch_update_maps_per_input_validation_errors_and_merges_duplicates() {
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
     let upd = |id, owner: &str| ContactUpdate {
-        id: ContactId(id),
+        id: ContactId::new(id).unwrap(),
         properties: BTreeMap::from([("hubspot_owner_id".to_owned(), owner.to_owned())]),
     };
     let out = c
@@ -191,7 +207,7 @@ fn tasks(n: u64) -> Vec<NewTask> {
     (0..n)
         .map(|i| {
             let mut t = NewTask::new(
-                ContactId(100 + i),
+                ContactId::new(100 + i).unwrap(),
                 if i == 3 {
                     "bad".to_owned()
                 } else {
@@ -199,7 +215,7 @@ fn tasks(n: u64) -> Vec<NewTask> {
                 },
                 due,
             );
-            t.owner_id = Some(handoff::hubspot::client::OwnerId(41629779));
+            t.owner_id = Some(handoff::hubspot::client::OwnerId::new(41629779).unwrap());
             t
         })
         .collect()
@@ -268,11 +284,14 @@ async fn task_batch_read_parses_status_owner_and_due_time() {
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
     let out = c
-        .batch_read_tasks(PORTAL, &[handoff::hubspot::client::TaskId(17687016786)])
+        .batch_read_tasks(
+            PORTAL,
+            &[handoff::hubspot::client::TaskId::new(17687016786).unwrap()],
+        )
         .await;
     let task = out[0].result.as_ref().unwrap();
     assert_eq!(task.status.as_deref(), Some("COMPLETED"));
-    assert_eq!(task.owner_id.map(|o| o.0), Some(64492917));
+    assert_eq!(task.owner_id.map(|o| o.as_u64()), Some(64492917));
     assert_eq!(task.due_at.unwrap().as_millisecond(), 1_572_406_217_883);
 }
 
@@ -292,12 +311,16 @@ async fn get_contact_returns_properties_and_companies_and_404_is_not_found() {
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
     let contact = c
-        .get_contact(PORTAL, ContactId(512), &["email", "lifecyclestage"])
+        .get_contact(
+            PORTAL,
+            ContactId::new(512).unwrap(),
+            &["email", "lifecyclestage"],
+        )
         .await
         .unwrap();
     assert_eq!(
         contact.company_ids,
-        vec![handoff::hubspot::client::CompanyId(55)]
+        vec![handoff::hubspot::client::CompanyId::new(55).unwrap()]
     );
     let req = &server.received_requests().await.unwrap()[0];
     let q = req.url.query().unwrap();
@@ -306,7 +329,7 @@ async fn get_contact_returns_properties_and_companies_and_404_is_not_found() {
         "{q}"
     );
     let err = c
-        .get_contact(PORTAL, ContactId(513), &[])
+        .get_contact(PORTAL, ContactId::new(513).unwrap(), &[])
         .await
         .unwrap_err();
     assert!(err.is_not_found());
@@ -338,7 +361,10 @@ async fn contact_companies_follow_paging_per_record() {
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
     let out = c
-        .contact_companies(PORTAL, &[ContactId(1001), ContactId(1002)])
+        .contact_companies(
+            PORTAL,
+            &[ContactId::new(1001).unwrap(), ContactId::new(1002).unwrap()],
+        )
         .await;
     let links = out[0].result.as_ref().unwrap();
     assert_eq!(links.len(), 2);
@@ -359,11 +385,15 @@ async fn companies_batch_read_exposes_owner_and_domain() {
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
     let out = c
-        .batch_read_companies(PORTAL, &[handoff::hubspot::client::CompanyId(55)], &[])
+        .batch_read_companies(
+            PORTAL,
+            &[handoff::hubspot::client::CompanyId::new(55).unwrap()],
+            &[],
+        )
         .await;
     let company = out[0].result.as_ref().unwrap();
     assert_eq!(company.domain.as_deref(), Some("example.com"));
-    assert_eq!(company.owner_id.map(|o| o.0), Some(41629779));
+    assert_eq!(company.owner_id.map(|o| o.as_u64()), Some(41629779));
     let sent = body(&server.received_requests().await.unwrap()[0]);
     assert_eq!(
         sent["properties"],

@@ -50,25 +50,33 @@ async fn every_batch_read_sends_properties_with_history_and_every_write_its_requ
         .mount(&server)
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
-    c.batch_read_contacts(PORTAL, &[ContactId(1)], &["email", "associatedcompanyid"])
+    c.batch_read_contacts(
+        PORTAL,
+        &[ContactId::new(1).unwrap()],
+        &["email", "associatedcompanyid"],
+    )
+    .await;
+    c.batch_read_companies(PORTAL, &[CompanyId::new(2).unwrap()], &["industry"])
         .await;
-    c.batch_read_companies(PORTAL, &[CompanyId(2)], &["industry"])
-        .await;
-    c.batch_read_tasks(PORTAL, &[TaskId(3)]).await;
+    c.batch_read_tasks(PORTAL, &[TaskId::new(3).unwrap()]).await;
     c.read_leads(PORTAL, &[4], vec!["hs_pipeline_stage".into()])
         .await;
-    c.contact_companies(PORTAL, &[ContactId(1)]).await;
+    c.contact_companies(PORTAL, &[ContactId::new(1).unwrap()])
+        .await;
     c.batch_update_contacts(
         PORTAL,
         vec![ContactUpdate {
-            id: ContactId(1),
+            id: ContactId::new(1).unwrap(),
             properties: BTreeMap::from([("hubspot_owner_id".into(), "101".into())]),
         }],
     )
     .await;
     let due = jiff::Timestamp::from_second(1_800_000_000).unwrap();
-    c.create_tasks(PORTAL, vec![NewTask::new(ContactId(1), "Call", due)])
-        .await;
+    c.create_tasks(
+        PORTAL,
+        vec![NewTask::new(ContactId::new(1).unwrap(), "Call", due)],
+    )
+    .await;
     let bodies: Vec<(String, Value)> = server
         .received_requests()
         .await
@@ -278,29 +286,33 @@ async fn call_everything(c: &handoff::hubspot::client::HubspotClient) {
         EnrollmentRequest, Filter, FilterGroup, JournalConfig, LeadOwnerUpdate, NewLead,
         SearchObject, SearchRequest,
     };
-    c.batch_read_contacts(PORTAL, &[ContactId(1)], &["email"])
+    c.batch_read_contacts(PORTAL, &[ContactId::new(1).unwrap()], &["email"])
         .await;
-    c.batch_read_companies(PORTAL, &[CompanyId(2)], &["industry"])
+    c.batch_read_companies(PORTAL, &[CompanyId::new(2).unwrap()], &["industry"])
         .await;
-    c.batch_read_tasks(PORTAL, &[TaskId(3)]).await;
+    c.batch_read_tasks(PORTAL, &[TaskId::new(3).unwrap()]).await;
     c.read_leads(PORTAL, &[4], vec!["hs_pipeline_stage".into()])
         .await;
-    c.contact_companies(PORTAL, &[ContactId(1)]).await;
+    c.contact_companies(PORTAL, &[ContactId::new(1).unwrap()])
+        .await;
     let owner = BTreeMap::from([("hubspot_owner_id".into(), "101".into())]);
     c.batch_update_contacts(
         PORTAL,
         vec![ContactUpdate {
-            id: ContactId(1),
+            id: ContactId::new(1).unwrap(),
             properties: owner,
         }],
     )
     .await;
     let due = jiff::Timestamp::from_second(1_800_000_000).unwrap();
-    c.create_tasks(PORTAL, vec![NewTask::new(ContactId(1), "Call", due)])
-        .await;
+    c.create_tasks(
+        PORTAL,
+        vec![NewTask::new(ContactId::new(1).unwrap(), "Call", due)],
+    )
+    .await;
     let lead = NewLead {
         trace_id: "t-lead".into(),
-        contact_id: ContactId(1),
+        contact_id: ContactId::new(1).unwrap(),
         owner_id: None,
         name: "Lead".into(),
         extra: BTreeMap::new(),
@@ -333,7 +345,7 @@ async fn call_everything(c: &handoff::hubspot::client::HubspotClient) {
     };
     let _ = c.enroll_in_sequence(PORTAL, 7, &enroll).await;
     let _ = c.sequence(PORTAL, "4001", 7).await;
-    let sub = JournalConfig::default().subscription(i64::try_from(PORTAL.0).unwrap());
+    let sub = JournalConfig::default().subscription(i64::try_from(PORTAL.as_u64()).unwrap());
     let _ = c.create_journal_subscription(PORTAL, &sub).await;
     let _ = c.list_owners(PORTAL).await;
     let _ = c.list_users(PORTAL).await;

@@ -57,7 +57,7 @@ async fn burst(replicas: u32) -> (usize, Duration) {
                     if i >= OPERATIONS {
                         break;
                     }
-                    c.get_contact(PORTAL, ContactId(i as u64), &[])
+                    c.get_contact(PORTAL, ContactId::new(i as u64 + 1).unwrap(), &[])
                         .await
                         .unwrap();
                 }

@@ -39,7 +39,7 @@ impl Respond for LeadCreate {
 fn lead(trace: &str, contact: u64) -> NewLead {
     NewLead {
         trace_id: trace.into(),
-        contact_id: ContactId(contact),
+        contact_id: ContactId::new(contact).unwrap(),
         owner_id: "41629779".parse().ok(),
         name: format!("lead for {contact}"),
         extra: BTreeMap::new(),

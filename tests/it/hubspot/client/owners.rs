@@ -56,17 +56,17 @@ async fn archived_and_deactivated_owners_are_never_assignable() {
         .await
         .unwrap()
         .iter()
-        .map(|o| o.id.0)
+        .map(|o| o.id.as_u64())
         .collect();
     assert_eq!(ids, vec![1, 3]);
     assert!(
-        c.assignable_owner(PORTAL, OwnerId(2))
+        c.assignable_owner(PORTAL, OwnerId::new(2).unwrap())
             .await
             .unwrap()
             .is_none()
     );
     assert!(
-        c.assignable_owner(PORTAL, OwnerId(4))
+        c.assignable_owner(PORTAL, OwnerId::new(4).unwrap())
             .await
             .unwrap()
             .is_none()
@@ -89,7 +89,7 @@ async fn the_owner_cache_is_reused_then_refreshed_on_schedule_and_on_demand() {
 
     // Unknown owner within a minute of the last refresh: no refresh storm.
     assert!(
-        c.assignable_owner(PORTAL, OwnerId(77))
+        c.assignable_owner(PORTAL, OwnerId::new(77).unwrap())
             .await
             .unwrap()
             .is_none()
@@ -98,7 +98,7 @@ async fn the_owner_cache_is_reused_then_refreshed_on_schedule_and_on_demand() {
     // Later, an unknown owner triggers one on-demand refresh.
     clock.advance(Duration::from_secs(61));
     assert!(
-        c.assignable_owner(PORTAL, OwnerId(77))
+        c.assignable_owner(PORTAL, OwnerId::new(77).unwrap())
             .await
             .unwrap()
             .is_none()

@@ -35,7 +35,9 @@ async fn ten_secondly_429_waits_for_the_window_then_succeeds() {
     );
     let c = client(&cfg);
     let started = Instant::now();
-    c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap();
+    c.get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap();
     assert!(
         started.elapsed() >= Duration::from_millis(300),
         "retried before the window rolled"
@@ -53,7 +55,10 @@ async fn ten_secondly_429_beyond_the_inline_wait_returns_retry_at() {
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
     let before = jiff::Timestamp::now();
-    let err = c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap_err();
+    let err = c
+        .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap_err();
     assert!(matches!(
         err,
         HubspotError::RateLimited {
@@ -82,7 +87,10 @@ async fn daily_429_parks_the_portal_until_midnight_without_more_requests() {
         "",
         "time_zone = \"UTC\"",
     ));
-    let err = c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap_err();
+    let err = c
+        .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap_err();
     assert_eq!(err.detail_code(), "hubspot.rate_limited.daily");
     let at = err.retry_at().unwrap();
     let midnight = jiff::Timestamp::now()
@@ -94,7 +102,10 @@ async fn daily_429_parks_the_portal_until_midnight_without_more_requests() {
         .timestamp();
     assert_eq!(at, midnight);
     // Parked: fails fast, nothing sent.
-    let again = c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap_err();
+    let again = c
+        .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap_err();
     assert_eq!(again.retry_at(), Some(at));
     server.verify().await;
 }

@@ -22,7 +22,11 @@ async fn a_5xx_then_success_is_retried_in_place() {
         .mount(&server)
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
-    assert!(c.get_contact(PORTAL, ContactId(1), &[]).await.is_ok());
+    assert!(
+        c.get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -35,7 +39,10 @@ async fn persistent_5xx_gives_up_with_retry_at_after_max_attempts() {
         .mount(&server)
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
-    let err = c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap_err();
+    let err = c
+        .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap_err();
     assert_eq!(err.detail_code(), "hubspot.transient.server");
     assert!(err.retry_at().is_some());
 }
@@ -58,7 +65,11 @@ async fn a_timeout_then_success_is_retried_for_reads() {
     let mut cfg = cfg;
     cfg.request_timeout_ms = 300;
     let c = client(&cfg);
-    assert!(c.get_contact(PORTAL, ContactId(1), &[]).await.is_ok());
+    assert!(
+        c.get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+            .await
+            .is_ok()
+    );
 }
 
 #[tokio::test]
@@ -75,7 +86,10 @@ async fn a_timed_out_task_create_is_not_resent_and_says_it_may_have_applied() {
     let c = client(&cfg);
     let due = jiff::Timestamp::from_second(1_800_000_000).unwrap();
     let out = c
-        .create_tasks(PORTAL, vec![NewTask::new(ContactId(1), "Call", due)])
+        .create_tasks(
+            PORTAL,
+            vec![NewTask::new(ContactId::new(1).unwrap(), "Call", due)],
+        )
         .await;
     match &out[0].result {
         Err(ItemError::Request(HubspotError::Transient {
@@ -102,7 +116,11 @@ async fn other_4xx_are_permanent_with_hubspot_details() {
         .mount(&server)
         .await;
     let c = client(&private_app_config(&server.uri(), "", ""));
-    match c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap_err() {
+    match c
+        .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+        .await
+        .unwrap_err()
+    {
         HubspotError::Permanent { detail, .. } => {
             assert_eq!(detail.status, Some(403));
             assert_eq!(detail.category.as_deref(), Some("MISSING_SCOPES"));

@@ -31,7 +31,10 @@ async fn secrets_never_appear_in_debug_output_or_errors() {
     for cfg in [&private, &oauth] {
         let c = client(cfg);
         assert_clean("client", &format!("{c:?}"));
-        let err = c.get_contact(PORTAL, ContactId(1), &[]).await.unwrap_err();
+        let err = c
+            .get_contact(PORTAL, ContactId::new(1).unwrap(), &[])
+            .await
+            .unwrap_err();
         assert_clean("error", &format!("{err:?} {err}"));
     }
     assert_clean("deps", &format!("{:?}", ClientDeps::default()));

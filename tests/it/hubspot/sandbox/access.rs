@@ -15,7 +15,7 @@ async fn a_static_token_is_described_with_the_scopes_the_portal_grants() {
     let c = client_for(&sb);
     let info = c.token_scopes(PORTAL).await.unwrap();
     assert_eq!(info.source, TokenScopesSource::AccessTokenInfo);
-    assert_eq!(info.hub_id, Some(PORTAL.0));
+    assert_eq!(info.hub_id, Some(PORTAL.as_u64()));
     assert!(
         info.scopes
             .iter()
@@ -75,13 +75,17 @@ async fn owners_and_properties_can_be_broken_and_a_reset_restores_them() {
     .await;
     assert_eq!(resp.status(), 204);
     let active = c.list_owners(PORTAL).await.unwrap();
-    assert!(!active.iter().any(|o| o.id.0 == 101 || o.id.0 == 103));
-    let lea = active.iter().find(|o| o.id.0 == 102).unwrap();
+    assert!(
+        !active
+            .iter()
+            .any(|o| o.id.as_u64() == 101 || o.id.as_u64() == 103)
+    );
+    let lea = active.iter().find(|o| o.id.as_u64() == 102).unwrap();
     assert_eq!(lea.email.as_deref(), Some("someone.else@example.com"));
     let archived = c.list_archived_owners(PORTAL).await.unwrap();
-    assert!(archived.iter().any(|o| o.id.0 == 103));
+    assert!(archived.iter().any(|o| o.id.as_u64() == 103));
     assert!(
-        !archived.iter().any(|o| o.id.0 == 101),
+        !archived.iter().any(|o| o.id.as_u64() == 101),
         "101 is gone altogether"
     );
 

@@ -19,20 +19,20 @@ async fn new_leads_and_sales_touches_are_what_the_client_reads() {
     assert!(id > 51009, "fresh ids come after the seeded ones");
     let c = client_for(&sb);
     let contact = c
-        .get_contact(PORTAL, ContactId(id), &["email"])
+        .get_contact(PORTAL, ContactId::new(id).unwrap(), &["email"])
         .await
         .unwrap();
     assert_eq!(
         contact.property("email"),
         Some("new.lead@pinecrest-analytics.com")
     );
-    assert_eq!(contact.company_ids, vec![CompanyId(8803)]);
+    assert_eq!(contact.company_ids, vec![CompanyId::new(8803).unwrap()]);
 
     let touch = json!({"id": "51003", "properties": {"hs_lead_status": "CONNECTED"}});
     let resp = raw(&sb, Method::POST, "/_sandbox/contacts", None, Some(touch)).await;
     assert_eq!(resp.status(), 200);
     let contact = c
-        .get_contact(PORTAL, ContactId(51003), &["hs_lead_status"])
+        .get_contact(PORTAL, ContactId::new(51003).unwrap(), &["hs_lead_status"])
         .await
         .unwrap();
     assert_eq!(contact.property("hs_lead_status"), Some("CONNECTED"));
@@ -57,7 +57,7 @@ async fn archived_contacts_are_not_found_and_merged_ids_resolve_to_the_primary()
     let resp = raw(&sb, Method::DELETE, "/_sandbox/contacts/51004", None, None).await;
     assert_eq!(resp.status(), 204);
     let err = c
-        .get_contact(PORTAL, ContactId(51004), &[])
+        .get_contact(PORTAL, ContactId::new(51004).unwrap(), &[])
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err}");
@@ -81,10 +81,10 @@ async fn archived_contacts_are_not_found_and_merged_ids_resolve_to_the_primary()
         "the primary's values win"
     );
     let via_old_id = c
-        .get_contact(PORTAL, ContactId(123), &["email"])
+        .get_contact(PORTAL, ContactId::new(123).unwrap(), &["email"])
         .await
         .unwrap();
-    assert_eq!(via_old_id.id, ContactId(51001));
+    assert_eq!(via_old_id.id, ContactId::new(51001).unwrap());
     assert_eq!(
         via_old_id.property("email"),
         Some("anna.schmidt@nordwerk-software.de")

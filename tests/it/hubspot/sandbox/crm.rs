@@ -15,7 +15,11 @@ use crate::support::sandbox::*;
 async fn batch_read_with_a_missing_id_gives_that_id_a_not_found_error() {
     let sb = start(seeded()).await;
     let c = client_for(&sb);
-    let ids = [ContactId(51001), ContactId(999_999), ContactId(51003)];
+    let ids = [
+        ContactId::new(51001).unwrap(),
+        ContactId::new(999_999).unwrap(),
+        ContactId::new(51003).unwrap(),
+    ];
     let items = c
         .batch_read_contacts(PORTAL, &ids, &["email", "country"])
         .await;
@@ -59,7 +63,11 @@ async fn get_contact_returns_requested_properties_and_its_primary_company() {
     let sb = start(seeded()).await;
     let c = client_for(&sb);
     let contact = c
-        .get_contact(PORTAL, ContactId(51003), &["email", "no_such_property"])
+        .get_contact(
+            PORTAL,
+            ContactId::new(51003).unwrap(),
+            &["email", "no_such_property"],
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -67,9 +75,9 @@ async fn get_contact_returns_requested_properties_and_its_primary_company() {
         Some("j.alvarez@pinecrest-analytics.com")
     );
     assert!(!contact.properties.contains_key("no_such_property"));
-    assert_eq!(contact.company_ids, vec![CompanyId(8803)]);
+    assert_eq!(contact.company_ids, vec![CompanyId::new(8803).unwrap()]);
     let err = c
-        .get_contact(PORTAL, ContactId(4_242), &[])
+        .get_contact(PORTAL, ContactId::new(4_242).unwrap(), &[])
         .await
         .unwrap_err();
     assert!(err.is_not_found(), "{err}");
@@ -97,7 +105,7 @@ async fn batch_update_then_read_back_shows_new_values_and_cleared_ones() {
     let sb = start(seeded()).await;
     let c = client_for(&sb);
     let update = ContactUpdate {
-        id: ContactId(51002),
+        id: ContactId::new(51002).unwrap(),
         properties: BTreeMap::from([
             ("hubspot_owner_id".to_owned(), "201".to_owned()),
             ("hs_lead_status".to_owned(), String::new()),
@@ -109,7 +117,7 @@ async fn batch_update_then_read_back_shows_new_values_and_cleared_ones() {
     let read = c
         .batch_read_contacts(
             PORTAL,
-            &[ContactId(51002)],
+            &[ContactId::new(51002).unwrap()],
             &["hubspot_owner_id", "hs_lead_status"],
         )
         .await;
@@ -122,7 +130,7 @@ async fn batch_update_then_read_back_shows_new_values_and_cleared_ones() {
     );
 
     let bad_owner = ContactUpdate {
-        id: ContactId(51002),
+        id: ContactId::new(51002).unwrap(),
         properties: BTreeMap::from([("hubspot_owner_id".to_owned(), "777".to_owned())]),
     };
     let done = c.batch_update_contacts(PORTAL, vec![bad_owner]).await;
@@ -147,22 +155,30 @@ async fn companies_and_contact_company_links_read_in_batch() {
     let links = c
         .contact_companies(
             PORTAL,
-            &[ContactId(51008), ContactId(51004), ContactId(424_242)],
+            &[
+                ContactId::new(51008).unwrap(),
+                ContactId::new(51004).unwrap(),
+                ContactId::new(424_242).unwrap(),
+            ],
         )
         .await;
     let fernholz = links[0].result.as_ref().unwrap();
     assert_eq!(fernholz.len(), 1);
-    assert_eq!(fernholz[0].company_id, CompanyId(8808));
+    assert_eq!(fernholz[0].company_id, CompanyId::new(8808).unwrap());
     assert!(fernholz[0].primary);
     assert_eq!(fernholz[0].type_ids, vec![1, 279]);
     assert!(links[1].result.as_ref().unwrap().is_empty(), "no company");
     assert!(matches!(links[2].result, Err(ItemError::NotFound)));
 
     let companies = c
-        .batch_read_companies(PORTAL, &[CompanyId(8808), CompanyId(1)], &[])
+        .batch_read_companies(
+            PORTAL,
+            &[CompanyId::new(8808).unwrap(), CompanyId::new(1).unwrap()],
+            &[],
+        )
         .await;
     let company = companies[0].result.as_ref().unwrap();
-    assert_eq!(company.owner_id, Some(OwnerId(104)));
+    assert_eq!(company.owner_id, Some(OwnerId::new(104).unwrap()));
     assert_eq!(company.domain.as_deref(), Some("fernholz-logistik.de"));
     assert!(matches!(companies[1].result, Err(ItemError::NotFound)));
 }
@@ -172,13 +188,13 @@ async fn created_tasks_are_associated_with_their_contact_and_read_back() {
     let sb = start(seeded()).await;
     let c = client_for(&sb);
     let due = jiff::Timestamp::from_second(1_795_428_000).unwrap();
-    let mut call = NewTask::new(ContactId(51001), "Call Anna Schmidt", due);
-    call.owner_id = Some(OwnerId(101));
+    let mut call = NewTask::new(ContactId::new(51001).unwrap(), "Call Anna Schmidt", due);
+    call.owner_id = Some(OwnerId::new(101).unwrap());
     call.priority = Some("HIGH".into());
     call.body = Some("handoff:lead 51001 demo request".into());
-    let other = NewTask::new(ContactId(51003), "Call Julia Alvarez", due);
-    let mut orphan = NewTask::new(ContactId(404_404), "Nobody", due);
-    orphan.owner_id = Some(OwnerId(101));
+    let other = NewTask::new(ContactId::new(51003).unwrap(), "Call Julia Alvarez", due);
+    let mut orphan = NewTask::new(ContactId::new(404_404).unwrap(), "Nobody", due);
+    orphan.owner_id = Some(OwnerId::new(101).unwrap());
     let created = c
         .create_tasks(PORTAL, vec![call.clone(), other, orphan])
         .await;
@@ -227,14 +243,16 @@ async fn created_tasks_are_associated_with_their_contact_and_read_back() {
 
     sb.sandbox
         .update_task(
-            task.id.0,
+            task.id.as_u64(),
             BTreeMap::from([("hs_task_status".into(), "COMPLETED".into())]),
         )
         .unwrap();
-    let read = c.batch_read_tasks(PORTAL, &[task.id, TaskId(1)]).await;
+    let read = c
+        .batch_read_tasks(PORTAL, &[task.id, TaskId::new(1).unwrap()])
+        .await;
     let read_task = read[0].result.as_ref().unwrap();
     assert_eq!(read_task.status.as_deref(), Some("COMPLETED"));
-    assert_eq!(read_task.owner_id, Some(OwnerId(101)));
+    assert_eq!(read_task.owner_id, Some(OwnerId::new(101).unwrap()));
     assert!(matches!(read[1].result, Err(ItemError::NotFound)));
 }
 
@@ -258,7 +276,7 @@ async fn owners_are_paged_past_one_hundred_and_archived_ones_are_left_out() {
     let c = client_for(&sb);
     let owners = c.list_owners(PORTAL).await.unwrap();
     assert_eq!(owners.len(), 250);
-    assert_eq!(owners[0].id, OwnerId(1001));
+    assert_eq!(owners[0].id, OwnerId::new(1001).unwrap());
     assert!(owners.iter().all(|o| o.is_assignable()));
     assert_eq!(
         sb.sandbox.stats().by_route["GET /crm/owners/2026-09"],

@@ -16,7 +16,7 @@ use crate::support::sandbox::*;
 fn lead(trace: &str, contact: u64, owner: &str) -> NewLead {
     NewLead {
         trace_id: trace.into(),
-        contact_id: ContactId(contact),
+        contact_id: ContactId::new(contact).unwrap(),
         owner_id: owner.parse::<OwnerId>().ok(),
         name: "Anna Schmidt — demo request".into(),
         extra: BTreeMap::from([("hs_lead_type".into(), "NEW BUSINESS".into())]),

@@ -82,7 +82,10 @@ async fn the_clients_budget_keeps_a_burst_under_the_limit() {
     let calls: Vec<_> = (0..16)
         .map(|_| {
             let c = c.clone();
-            tokio::spawn(async move { c.get_contact(PORTAL, ContactId(51001), &[]).await })
+            tokio::spawn(async move {
+                c.get_contact(PORTAL, ContactId::new(51001).unwrap(), &[])
+                    .await
+            })
         })
         .collect();
     for call in calls {
@@ -110,7 +113,7 @@ async fn injected_5xx_on_a_read_are_retried_and_the_call_succeeds() {
     assert_eq!(resp.status(), 200);
     let c = client_for(&sb);
     let items = c
-        .batch_read_contacts(PORTAL, &[ContactId(51001)], &["email"])
+        .batch_read_contacts(PORTAL, &[ContactId::new(51001).unwrap()], &["email"])
         .await;
     assert!(items[0].result.is_ok(), "{:?}", items[0].result);
     let stats = sb.sandbox.stats();
@@ -161,7 +164,10 @@ async fn an_injected_5xx_on_a_create_is_not_resent_and_may_have_applied() {
     let c = client_for(&sb);
     let due = jiff::Timestamp::from_second(1_795_428_000).unwrap();
     let created = c
-        .create_tasks(PORTAL, vec![NewTask::new(ContactId(51001), "Call", due)])
+        .create_tasks(
+            PORTAL,
+            vec![NewTask::new(ContactId::new(51001).unwrap(), "Call", due)],
+        )
         .await;
     match &created[0].result {
         Err(ItemError::Request(HubspotError::Transient { maybe_applied, .. })) => {
@@ -181,7 +187,7 @@ async fn daily_exhaustion_parks_the_portal_and_storms_answer_429() {
         .unwrap();
     let c = client_for(&sb);
     let err = c
-        .get_contact(PORTAL, ContactId(51001), &[])
+        .get_contact(PORTAL, ContactId::new(51001).unwrap(), &[])
         .await
         .unwrap_err();
     assert!(
@@ -235,7 +241,7 @@ async fn a_wrong_token_gets_401_with_hubspots_body_and_pauses_the_portal() {
     assert_eq!(ok.status(), 200);
     let c = client_for(&sb);
     let err = c
-        .get_contact(PORTAL, ContactId(51001), &[])
+        .get_contact(PORTAL, ContactId::new(51001).unwrap(), &[])
         .await
         .unwrap_err();
     assert!(
@@ -259,11 +265,16 @@ async fn oauth_tokens_from_the_sandbox_are_accepted_and_refreshed_after_expiry()
     })
     .await;
     let c = client(&oauth_config(&sb.base_url));
-    let contact = c.get_contact(PORTAL, ContactId(51001), &[]).await.unwrap();
-    assert_eq!(contact.id, ContactId(51001));
+    let contact = c
+        .get_contact(PORTAL, ContactId::new(51001).unwrap(), &[])
+        .await
+        .unwrap();
+    assert_eq!(contact.id, ContactId::new(51001).unwrap());
     assert_eq!(sb.sandbox.stats().tokens_issued, 1);
     sb.sandbox.expire_tokens();
-    c.get_contact(PORTAL, ContactId(51001), &[]).await.unwrap();
+    c.get_contact(PORTAL, ContactId::new(51001).unwrap(), &[])
+        .await
+        .unwrap();
     let stats = sb.sandbox.stats();
     assert_eq!(
         stats.tokens_issued, 2,

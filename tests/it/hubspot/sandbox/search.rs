@@ -24,15 +24,19 @@ async fn open_tasks_of_a_contact_are_found_and_paged() {
     let c = client_for(&sb);
     let due = jiff::Timestamp::from_second(1_795_428_000).unwrap();
     let mut tasks: Vec<NewTask> = (0..3)
-        .map(|i| NewTask::new(ContactId(51001), format!("Call {i}"), due))
+        .map(|i| NewTask::new(ContactId::new(51001).unwrap(), format!("Call {i}"), due))
         .collect();
     tasks[2].body = Some("handoff:lead-51001 second touch".into());
-    tasks.push(NewTask::new(ContactId(51002), "Call Tom", due));
+    tasks.push(NewTask::new(
+        ContactId::new(51002).unwrap(),
+        "Call Tom",
+        due,
+    ));
     let created = c.create_tasks(PORTAL, tasks).await;
     let first = created[0].result.as_ref().unwrap().id;
     sb.sandbox
         .update_task(
-            first.0,
+            first.as_u64(),
             BTreeMap::from([("hs_task_status".into(), "COMPLETED".into())]),
         )
         .unwrap();

@@ -30,7 +30,7 @@ async fn the_fixture_seed_has_every_roster_owner_with_the_same_email() {
     for (id, email) in &roster {
         let owner = owners
             .iter()
-            .find(|o| o.id == OwnerId(id.parse().unwrap()))
+            .find(|o| o.id == OwnerId::new(id.parse().unwrap()).unwrap())
             .unwrap_or_else(|| panic!("roster owner {id} is not seeded"));
         assert_eq!(owner.email.as_deref(), Some(email.as_str()), "owner {id}");
     }

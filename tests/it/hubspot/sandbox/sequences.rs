@@ -27,7 +27,7 @@ async fn a_contact_is_enrolled_once_and_its_enrollment_can_be_read() {
     let sb = start(seeded()).await;
     let c = client_for(&sb);
     assert_eq!(
-        c.sequence_enrollment(PORTAL, ContactId(CONTACT))
+        c.sequence_enrollment(PORTAL, ContactId::new(CONTACT).unwrap())
             .await
             .unwrap(),
         None,
@@ -38,7 +38,7 @@ async fn a_contact_is_enrolled_once_and_its_enrollment_can_be_read() {
         .await
         .unwrap();
     let now = c
-        .sequence_enrollment(PORTAL, ContactId(CONTACT))
+        .sequence_enrollment(PORTAL, ContactId::new(CONTACT).unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -101,7 +101,7 @@ async fn the_start_check_finds_a_seeded_sequence_and_reports_a_missing_one() {
     let sb = start(seeded()).await;
     let c = client_for(&sb);
     let ids = ["4001".to_owned(), "999".to_owned()];
-    let found: Vec<Checked> = check_sequences(&c, &[PORTAL.0], &ids)
+    let found: Vec<Checked> = check_sequences(&c, &[PORTAL], &ids)
         .await
         .into_iter()
         .map(|(_, _, checked)| checked)

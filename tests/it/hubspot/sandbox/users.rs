@@ -40,7 +40,7 @@ async fn every_active_seeded_owner_has_a_crm_user_joined_by_user_id() {
         let u = users
             .iter()
             .find(|u| u.internal_user_id() == o.user_id)
-            .unwrap_or_else(|| panic!("owner {} has no CRM user", o.id.0));
+            .unwrap_or_else(|| panic!("owner {} has no CRM user", o.id.as_u64()));
         assert_eq!(u.email(), o.email.as_deref());
         assert_eq!(u.availability().status, Status::Available);
     }

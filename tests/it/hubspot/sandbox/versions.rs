@@ -15,24 +15,41 @@ use crate::support::sandbox::*;
 /// Every CRM call of the pipeline, through `c`.
 async fn every_call(c: &HubspotClient) {
     let read = c
-        .batch_read_contacts(PORTAL, &[ContactId(51001), ContactId(999_999)], &["email"])
+        .batch_read_contacts(
+            PORTAL,
+            &[
+                ContactId::new(51001).unwrap(),
+                ContactId::new(999_999).unwrap(),
+            ],
+            &["email"],
+        )
         .await;
     assert!(read[0].result.is_ok(), "{:?}", read[0].result);
     assert!(matches!(read[1].result, Err(ItemError::NotFound)));
     let links = c
-        .contact_companies(PORTAL, &[ContactId(51008), ContactId(424_242)])
+        .contact_companies(
+            PORTAL,
+            &[
+                ContactId::new(51008).unwrap(),
+                ContactId::new(424_242).unwrap(),
+            ],
+        )
         .await;
     assert_eq!(
         links[0].result.as_ref().unwrap()[0].company_id,
-        CompanyId(8808)
+        CompanyId::new(8808).unwrap()
     );
     assert!(matches!(links[1].result, Err(ItemError::NotFound)));
     let companies = c
-        .batch_read_companies(PORTAL, &[CompanyId(8808), CompanyId(1)], &[])
+        .batch_read_companies(
+            PORTAL,
+            &[CompanyId::new(8808).unwrap(), CompanyId::new(1).unwrap()],
+            &[],
+        )
         .await;
     assert_eq!(
         companies[0].result.as_ref().unwrap().owner_id,
-        Some(OwnerId(104))
+        Some(OwnerId::new(104).unwrap())
     );
     assert!(matches!(companies[1].result, Err(ItemError::NotFound)));
     let updated = c
@@ -40,11 +57,11 @@ async fn every_call(c: &HubspotClient) {
             PORTAL,
             vec![
                 ContactUpdate {
-                    id: ContactId(51001),
+                    id: ContactId::new(51001).unwrap(),
                     properties: [("hubspot_owner_id".to_owned(), "101".to_owned())].into(),
                 },
                 ContactUpdate {
-                    id: ContactId(404_404),
+                    id: ContactId::new(404_404).unwrap(),
                     properties: [("hubspot_owner_id".to_owned(), "101".to_owned())].into(),
                 },
             ],
@@ -57,8 +74,8 @@ async fn every_call(c: &HubspotClient) {
         .create_tasks(
             PORTAL,
             vec![
-                NewTask::new(ContactId(51001), "Call Anna", due),
-                NewTask::new(ContactId(404_404), "Nobody", due),
+                NewTask::new(ContactId::new(51001).unwrap(), "Call Anna", due),
+                NewTask::new(ContactId::new(404_404).unwrap(), "Nobody", due),
             ],
         )
         .await;
@@ -227,7 +244,7 @@ async fn each_api_version_introspects_an_oauth_token_on_its_own_path() {
         let info = c.token_scopes(PORTAL).await.unwrap();
         assert_eq!(info.source, TokenScopesSource::Introspection);
         assert!(info.active);
-        assert_eq!(info.hub_id, Some(PORTAL.0));
+        assert_eq!(info.hub_id, Some(PORTAL.as_u64()));
         assert!(info.scopes.iter().any(|s| s == "crm.objects.owners.read"));
         let routes = sb.sandbox.stats().by_route;
         assert_eq!(routes.get(route), Some(&1), "{v}: {routes:?}");

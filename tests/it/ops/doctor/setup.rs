@@ -70,7 +70,7 @@ async fn setup_reports_a_property_of_another_type_as_a_conflict_and_leaves_it() 
         description: String::new(),
         options: Vec::new(),
     };
-    let pid = handoff::hubspot::client::PortalId(62515);
+    let pid = handoff::hubspot::client::PortalId::new(62515).unwrap();
     client
         .create_properties(pid, PropertyObject::Contacts, &[text])
         .await
