@@ -30,12 +30,8 @@ pub(crate) async fn tune(
         );
         return Ok(ExitCode::from(2));
     }
-    let portal_id = match report::review::pick_portal(&configured_portals(&loaded), portal) {
-        Ok((id, _)) => id,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return Ok(ExitCode::from(2));
-        }
+    let Some(portal_id) = chosen_portal(&loaded, portal) else {
+        return Ok(ExitCode::from(2));
     };
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let store = open_store(&loaded).await?;
@@ -87,12 +83,8 @@ pub(crate) async fn replay(
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let candidate = admin::load_playbook(candidate)?;
-    let portal_id = match report::review::pick_portal(&configured_portals(&loaded), portal) {
-        Ok((id, _)) => id,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return Ok(ExitCode::from(2));
-        }
+    let Some(portal_id) = chosen_portal(&loaded, portal) else {
+        return Ok(ExitCode::from(2));
     };
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let store = open_store(&loaded).await?;
@@ -108,6 +100,15 @@ pub(crate) async fn replay(
         say!("{replay}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The portal `--portal` names, or the only one configured; `None` (said on stderr) when it
+/// is unknown, or missing among several.
+fn chosen_portal(loaded: &LoadedConfig, portal: Option<i64>) -> Option<i64> {
+    report::review::pick_portal(&configured_portals(loaded), portal)
+        .map(|(id, _)| id)
+        .map_err(|err| eprintln!("error: {err}"))
+        .ok()
 }
 
 /// The configured portals with their time zones.
