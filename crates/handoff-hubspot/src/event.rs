@@ -2,6 +2,7 @@
 //! parsed once at the boundary into [`HubspotEvent`]s. Only verified bytes reach
 //! [`parse_delivery`].
 
+use handoff_ids::PortalId;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -60,7 +61,9 @@ impl EventAction {
 pub struct HubspotEvent {
     pub event_id: i64,
     pub subscription_id: i64,
-    pub portal_id: i64,
+    /// Refused out of range when the delivery is parsed; a number in the job payload.
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_id: Option<i64>,
     pub occurred_at: i64,
@@ -106,7 +109,7 @@ impl HubspotEvent {
     /// An event with the fields every event has and none of the optional ones (ids 0: events
     /// that did not come from a webhook, e.g. the journal's, carry no `eventId`).
     pub fn new(
-        portal_id: i64,
+        portal_id: PortalId,
         occurred_at: i64,
         subscription_type: String,
         action: EventAction,
@@ -161,7 +164,7 @@ impl HubspotEvent {
     /// small.
     pub fn dedup_key(&self) -> [u8; 16] {
         let mut hash = Sha256::new();
-        for n in [self.portal_id, self.occurred_at, self.object_id] {
+        for n in [self.portal_id.get(), self.occurred_at, self.object_id] {
             hash.update(n.to_le_bytes());
         }
         for text in [
@@ -410,6 +413,8 @@ fn classify(index: usize, w: WireEvent) -> Result<Option<HubspotEvent>, Delivery
             format!("must be a positive id, got {id}"),
         ));
     }
+    let portal_id = PortalId::try_from(w.portal_id)
+        .map_err(|err| schema(index, "portalId", err.to_string()))?;
     if w.occurred_at < 0 {
         return Err(schema(
             index,
@@ -427,7 +432,7 @@ fn classify(index: usize, w: WireEvent) -> Result<Option<HubspotEvent>, Delivery
     Ok(Some(HubspotEvent {
         event_id: w.event_id,
         subscription_id: w.subscription_id,
-        portal_id: w.portal_id,
+        portal_id,
         app_id: w.app_id,
         occurred_at: w.occurred_at,
         subscription_type,
