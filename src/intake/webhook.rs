@@ -114,7 +114,7 @@ async fn accept(
     let mut accepted = Accepted {
         events: parsed.events.len(),
         ignored: parsed.ignored,
-        portal_id: parsed.events.first().map(|e| e.portal_id),
+        portal_id: parsed.events.first().map(|e| e.portal_id.get()),
         signature: match webhook.version {
             SignatureVersion::V1 => "v1",
             SignatureVersion::V2 => "v2",
@@ -151,9 +151,9 @@ async fn accept(
     accepted.duplicates = duplicates;
     for e in &parsed.events {
         if e.object_type_id == LEAD_OBJECT_TYPE {
-            tracing::debug!(request_id, portal_id = e.portal_id, lead_id = e.object_id, event_id = e.event_id, subscription_type = %e.subscription_type, "webhook event received");
+            tracing::debug!(request_id, portal_id = e.portal_id.get(), lead_id = e.object_id, event_id = e.event_id, subscription_type = %e.subscription_type, "webhook event received");
         } else {
-            tracing::debug!(request_id, portal_id = e.portal_id, contact_id = e.object_id, event_id = e.event_id, subscription_type = %e.subscription_type, "webhook event received");
+            tracing::debug!(request_id, portal_id = e.portal_id.get(), contact_id = e.object_id, event_id = e.event_id, subscription_type = %e.subscription_type, "webhook event received");
         }
     }
     Ok(accepted)

@@ -2,6 +2,7 @@
 //! parsed once at the boundary into [`HubspotEvent`]s. Only verified bytes reach
 //! [`parse_delivery`].
 
+use handoff_ids::PortalId;
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -60,7 +61,9 @@ impl EventAction {
 pub struct HubspotEvent {
     pub event_id: i64,
     pub subscription_id: i64,
-    pub portal_id: i64,
+    /// Refused out of range when the delivery is parsed; a number in the job payload.
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_id: Option<i64>,
     pub occurred_at: i64,
@@ -106,7 +109,7 @@ impl HubspotEvent {
     /// An event with the fields every event has and none of the optional ones (ids 0: events
     /// that did not come from a webhook, e.g. the journal's, carry no `eventId`).
     pub fn new(
-        portal_id: i64,
+        portal_id: PortalId,
         occurred_at: i64,
         subscription_type: String,
         action: EventAction,
@@ -161,7 +164,7 @@ impl HubspotEvent {
     /// small.
     pub fn dedup_key(&self) -> [u8; 16] {
         let mut hash = Sha256::new();
-        for n in [self.portal_id, self.occurred_at, self.object_id] {
+        for n in [self.portal_id.get(), self.occurred_at, self.object_id] {
             hash.update(n.to_le_bytes());
         }
         for text in [
@@ -373,8 +376,9 @@ fn classify(index: usize, mut w: WireEvent) -> Result<Option<HubspotEvent>, Deli
                 "missing (and no primaryObjectId or fromObjectId)",
             )
         })?;
-    check_values(index, &w, object_id, action)?;
+    let portal_id = check_values(index, &w, object_id, action)?;
     Ok(Some(w.into_event(
+        portal_id,
         subscription_type,
         action,
         object_type_id,
@@ -386,6 +390,7 @@ impl WireEvent {
     /// The event, once classified and checked.
     fn into_event(
         self,
+        portal_id: PortalId,
         subscription_type: String,
         action: EventAction,
         object_type_id: String,
@@ -394,7 +399,7 @@ impl WireEvent {
         HubspotEvent {
             event_id: self.event_id,
             subscription_id: self.subscription_id,
-            portal_id: self.portal_id,
+            portal_id,
             app_id: self.app_id,
             occurred_at: self.occurred_at,
             subscription_type,
@@ -420,13 +425,14 @@ impl WireEvent {
     }
 }
 
-/// Ids are positive, the time is not before the epoch, a property change names its property.
+/// Ids are positive, the time is not before the epoch, a property change names its property;
+/// the portal id, parsed once.
 fn check_values(
     index: usize,
     w: &WireEvent,
     object_id: i64,
     action: EventAction,
-) -> Result<(), DeliveryError> {
+) -> Result<PortalId, DeliveryError> {
     for (field, id) in [
         ("eventId", w.event_id),
         ("subscriptionId", w.subscription_id),
@@ -461,6 +467,8 @@ fn check_values(
             format!("must be a positive id, got {id}"),
         ));
     }
+    let portal_id = PortalId::try_from(w.portal_id)
+        .map_err(|err| schema(index, "portalId", err.to_string()))?;
     if w.occurred_at < 0 {
         return Err(schema(
             index,
@@ -475,7 +483,7 @@ fn check_values(
             "missing on a propertyChange event",
         ));
     }
-    Ok(())
+    Ok(portal_id)
 }
 
 #[cfg(test)]

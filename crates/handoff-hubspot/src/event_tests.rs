@@ -22,7 +22,7 @@ fn the_official_sdk_creation_event_parses_with_64_bit_ids() {
     assert_eq!(event.action, EventAction::Creation);
     assert_eq!(event.object_type_id, "0-1");
     assert_eq!(
-        (event.portal_id, event.object_id, event.app_id),
+        (event.portal_id.get(), event.object_id, event.app_id),
         (62515, 123, Some(54321))
     );
     assert_eq!(event.object_key(), "62515:0-1:123");

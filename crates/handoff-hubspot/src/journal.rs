@@ -6,7 +6,7 @@
 //! `occurredAt` may be an ISO string or epoch milliseconds, and an entry that cannot be mapped is
 //! counted as skipped, not fatal.
 
-use handoff_ids::ContactId;
+use handoff_ids::{ContactId, PortalId};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
@@ -78,7 +78,7 @@ pub struct MappedEntries {
 /// webhook events"): CREATE → `creation`, UPDATE → one `propertyChange` per changed property (the
 /// push path sends one event per property), DELETE/MERGE/RESTORE/GDPR_DELETE → their classic
 /// action. Only contacts (`0-1`) are kept, as on the push path.
-pub fn map_entries(portal: i64, entries: &[JournalEntry]) -> MappedEntries {
+pub fn map_entries(portal: PortalId, entries: &[JournalEntry]) -> MappedEntries {
     let mut out = MappedEntries::default();
     for entry in entries {
         let (Some(occurred_at), Some(object_id), Some(action)) =
@@ -99,7 +99,8 @@ pub fn map_entries(portal: i64, entries: &[JournalEntry]) -> MappedEntries {
             .object_type_id
             .as_deref()
             .unwrap_or(CONTACT_OBJECT_TYPE);
-        if entry.portal_id.is_some_and(|p| p != portal) || object_type != CONTACT_OBJECT_TYPE {
+        if entry.portal_id.is_some_and(|p| p != portal.get()) || object_type != CONTACT_OBJECT_TYPE
+        {
             out.skipped += 1;
             continue;
         }
@@ -169,7 +170,10 @@ mod tests {
     fn entries_map_to_classic_events_one_per_changed_property() {
         let file = parse_file(FILE.as_bytes()).unwrap();
         assert_eq!(file.published_at, Some(1_788_430_502_000));
-        let mapped = map_entries(62515, &file.journal_events);
+        let mapped = map_entries(
+            handoff_ids::PortalId::new(62515).unwrap(),
+            &file.journal_events,
+        );
         let kinds: Vec<_> = mapped
             .events
             .iter()
@@ -202,7 +206,7 @@ mod tests {
                 {"portalId":62515,"occurredAt":1,"objectTypeId":"0-1","objectId":7,"action":"CREATE"}]"#,
         )
         .unwrap();
-        let mapped = map_entries(62515, &entries);
+        let mapped = map_entries(handoff_ids::PortalId::new(62515).unwrap(), &entries);
         assert_eq!(mapped.malformed, 3);
         let ids: Vec<i64> = mapped.events.iter().map(|e| e.object_id).collect();
         assert_eq!(ids, [7]);
@@ -217,7 +221,10 @@ mod tests {
         )
         .unwrap();
         let file = parse_file(FILE.as_bytes()).unwrap();
-        let journal = map_entries(62515, &file.journal_events);
+        let journal = map_entries(
+            handoff_ids::PortalId::new(62515).unwrap(),
+            &file.journal_events,
+        );
         assert_eq!(push.events[0].dedup_key(), journal.events[1].dedup_key());
         assert_ne!(push.events[0].dedup_key(), journal.events[2].dedup_key());
     }

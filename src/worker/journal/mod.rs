@@ -225,7 +225,7 @@ async fn apply_file(
     report: &mut BackfillReport,
 ) -> Result<(), BackfillError> {
     let portal_id = report.portal_id;
-    let mapped = map_entries(portal_id, entries);
+    let mapped = map_entries(req.portal, entries);
     report.entries += entries.len();
     report.skipped += mapped.skipped + mapped.malformed;
     if mapped.malformed > 0 {

@@ -154,10 +154,9 @@ async fn unit(
     let first_event_ms = first.occurred_at;
     // The receiver and the journal refuse ids out of range; a stored payload that has one
     // anyway is dead, not handed off as record 0.
-    let ids = PortalId::try_from(first.portal_id)
-        .and_then(|p| Ok((p, ContactId::try_from(first.object_id)?)));
-    let (portal_id, contact_id) = match ids {
-        Ok(ids) => ids,
+    let portal_id = first.portal_id;
+    let contact_id = match ContactId::try_from(first.object_id) {
+        Ok(id) => id,
         Err(err) => {
             let reason = format!("event job payload: {err}");
             return Err((head, Outcome::Dead { reason }));

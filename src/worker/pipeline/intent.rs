@@ -109,7 +109,7 @@ mod tests {
         HubspotEvent {
             property_name: property.map(str::to_string),
             ..HubspotEvent::new(
-                7,
+                handoff_ids::PortalId::new(7).unwrap(),
                 1,
                 "contact.x".into(),
                 action,

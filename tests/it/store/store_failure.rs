@@ -77,3 +77,25 @@ async fn readiness_fails_when_the_database_is_gone() {
         503
     );
 }
+
+#[tokio::test]
+async fn a_stored_handoff_whose_contact_id_is_out_of_range_fails_to_load_and_is_not_contact_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, url, _) =
+        crate::support::ledger::seeded(handoff::store::Dialect::Sqlite, dir.path()).await;
+    assert!(!store.ledger().handoffs_since(0).await.unwrap().is_empty());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE handoffs SET contact_id = 0 WHERE id = (SELECT MIN(id) FROM handoffs)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let err = store
+        .ledger()
+        .handoffs_since(0)
+        .await
+        .unwrap_err()
+        .to_string();
+    // A StoreError naming the column (sqlx does not print the id's own error).
+    assert!(err.contains("decoding column contact_id"), "{err}");
+}
