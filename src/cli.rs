@@ -166,7 +166,7 @@ pub enum Command {
         since: handoff::report::Window,
         /// The portal ([[hubspot.portals]] id); may be left out when only one is configured.
         #[arg(long, value_name = "P")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
         /// table: aligned text; json: everything, machine-readable; html: one page.
         #[arg(long, value_enum, default_value_t = TuneFormatArg::Table)]
         format: TuneFormatArg,
@@ -291,7 +291,7 @@ pub enum Command {
         since: handoff::report::Window,
         /// Without --contacts: the portal whose decisions are replayed.
         #[arg(long, value_name = "P")]
-        portal: Option<i64>,
+        portal: Option<PortalId>,
         /// The candidate playbook: a TOML file with a [playbook] table (or a bare playbook).
         #[arg(long, value_name = "NEW")]
         playbook: PathBuf,

@@ -114,7 +114,7 @@ fn run(command: Command, loaded: LoadedConfig) -> ExitCode {
         } => run_code(tune_cmd::tune(
             loaded,
             since,
-            portal,
+            portal.map(PortalId::get),
             format,
             suggest.zip(from),
         )),
@@ -125,7 +125,13 @@ fn run(command: Command, loaded: LoadedConfig) -> ExitCode {
             portal,
             json,
             ..
-        } => run_code(tune_cmd::replay(loaded, &playbook, since, portal, json)),
+        } => run_code(tune_cmd::replay(
+            loaded,
+            &playbook,
+            since,
+            portal.map(PortalId::get),
+            json,
+        )),
         Command::Simulate {
             contacts: Some(contacts),
             playbook,

@@ -190,3 +190,29 @@ fn check_config_catches_a_misspelled_property_before_production() {
     );
     assert!(ok.status.success(), "{}", stderr(&ok));
 }
+
+#[test]
+fn an_id_hubspot_cannot_have_is_refused_by_the_command_line_and_nothing_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["review", "--portal", "0"][..],
+        &["tune", "--portal", "abc"],
+        &["doctor", "--portal=-1"],
+        &["explain", "--contact-id", "0", "--portal", "62515"],
+        &[
+            "simulate",
+            "--playbook",
+            "candidate.toml",
+            "--portal",
+            "9223372036854775808",
+        ],
+    ] {
+        let out = handoff(dir.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let err = stderr(&out);
+        assert!(err.contains("is not an id"), "{args:?}: {err}");
+        assert!(stdout(&out).is_empty(), "{args:?}");
+    }
+    // Nothing ran: no store was created where the test environment points it.
+    assert!(!dir.path().join("handoff.db").exists());
+}
