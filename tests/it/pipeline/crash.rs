@@ -6,7 +6,9 @@ use handoff::demo::service::ServiceMode;
 use handoff::store::ledger::Step;
 use serde_json::json;
 
-use crate::support::world::{calm, follow_ups, handoff_row, new_lead, poll_child, start_with};
+use crate::support::world::{
+    calm, crash_and_finish, follow_ups, handoff_row, new_lead, poll_child, start_with,
+};
 
 /// Short leases so the restarted process picks up the killed one's job within seconds, and a
 /// first touch far away so no SLA step runs during the test.
@@ -60,23 +62,7 @@ async fn a_sigkill_after_the_owner_is_written_and_the_task_sent_leaves_one_task(
     );
     assert!(row.task_attempted_at_ms.is_some());
 
-    env.child().unwrap().kill().await.unwrap();
-    env.set_faults(&json!({})).await.unwrap();
-    env.child().unwrap().restart().await.unwrap();
-
-    poll_child(30, "the handoff to resume and finish", || async {
-        let rows = env
-            .store
-            .ledger()
-            .handoffs_for(
-                handoff_ids::PortalId::new(62515).unwrap(),
-                &[handoff_ids::ContactId::try_from(id).unwrap()],
-            )
-            .await
-            .unwrap();
-        rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
-    })
-    .await;
+    crash_and_finish(&mut env, id).await;
     let tasks = env.tasks(Some(id)).await.unwrap();
     let follow = follow_ups(&tasks);
     assert_eq!(follow.len(), 1, "one task, not two: {tasks:#?}");

@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 use crate::support::world::{
-    calm, events_waiting, follow_ups, handed_off_lead, handoff_row, new_lead, poll_child,
-    run_until, settle, speed, start_with,
+    calm, crash_and_finish, events_waiting, follow_ups, handed_off_lead, handoff_row, new_lead,
+    poll_child, run_until, settle, speed, start_with,
 };
 
 /// The demo playbook with leads on; `extra` is appended (other sections) as the last layer.
@@ -341,23 +341,7 @@ async fn a_sigkill_while_the_lead_create_is_in_flight_leaves_one_lead() {
         "the crash comes before the answer"
     );
 
-    env.child().unwrap().kill().await.unwrap();
-    env.set_faults(&json!({})).await.unwrap();
-    env.child().unwrap().restart().await.unwrap();
-
-    poll_child(30, "the handoff to resume and finish", || async {
-        let rows = env
-            .store
-            .ledger()
-            .handoffs_for(
-                handoff_ids::PortalId::new(62515).unwrap(),
-                &[handoff_ids::ContactId::try_from(id).unwrap()],
-            )
-            .await
-            .unwrap();
-        rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
-    })
-    .await;
+    crash_and_finish(&mut env, id).await;
     let leads = leads_of(&env, id).await;
     assert_eq!(leads.len(), 1, "one lead, not two: {leads:#?}");
     let stored = env.store.leads().of_handoffs(&[row.id]).await.unwrap();

@@ -217,6 +217,26 @@ pub async fn events_waiting(env: &DemoEnv) -> i64 {
 
 /// Polls until `check` holds or `secs` pass: only for a world whose `serve` is the real binary
 /// in a child process, which runs its worker's own loop on the wall clock.
+/// The `serve` child is killed mid-handoff (SIGKILL), HubSpot's faults are cleared, the child
+/// restarts, and the handoff of contact `id` resumes until its SLA is scheduled.
+pub async fn crash_and_finish(env: &mut DemoEnv, id: i64) {
+    env.child().unwrap().kill().await.unwrap();
+    env.set_faults(&json!({})).await.unwrap();
+    env.child().unwrap().restart().await.unwrap();
+    poll_child(30, "the handoff to resume and finish", || async {
+        let portal = handoff_ids::PortalId::try_from(handoff::demo::setup::PORTAL_ID).unwrap();
+        let contact = handoff_ids::ContactId::try_from(id).unwrap();
+        let rows = env
+            .store
+            .ledger()
+            .handoffs_for(portal, &[contact])
+            .await
+            .unwrap();
+        rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
+    })
+    .await;
+}
+
 pub async fn poll_child<F, Fut>(secs: u64, what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
