@@ -1,0 +1,29 @@
+//! Everything that speaks Slack's protocol, for lead alerts where reps work (issue #18): the
+//! interactivity request's signature (Slack → intake), the click it carries, the Block Kit
+//! messages handoff sends, and the Web API client (worker → **slack client** → Slack) with its
+//! per-workspace rate budget. Nothing here decides anything about leads — which alert goes
+//! where, and what a click does, is the service's — and nothing here knows the store
+//! (docs/architecture.md "Crates"; Slack's facts in docs/slack.md).
+//!
+//! # Layout
+//! - [`signature`]: the `v0` request signature (pure; no clock, `now` is passed in).
+//! - [`interaction`]: a verified `block_actions` body → a [`interaction::Click`].
+//! - [`blocks`]: the assignment DM, re-ping, escalation, channel fallback and "acted" update,
+//!   within Block Kit's limits; text rules in `mrkdwn`.
+//! - [`client`]: `users.lookupByEmail`, `conversations.open`, `chat.postMessage`, `chat.update`;
+//!   failures as a closed set; one rate budget per workspace.
+//! - [`ids`]: Slack's ids and the lead reference handoff writes into its buttons.
+//!
+//! Items are `pub(crate)` unless the service uses them across the crate edge.
+
+#![warn(unreachable_pub)]
+
+pub mod blocks;
+pub mod ids;
+pub mod interaction;
+pub(crate) mod mrkdwn;
+pub mod signature;
+
+/// The path of the interactivity Request URL the service serves (the app manifest's
+/// `settings.interactivity.request_url` ends with it; docs/slack.md "The app manifest").
+pub const INTERACTIONS_PATH: &str = "/slack/interactions";
