@@ -200,8 +200,6 @@ pub struct SlackUser {
     pub team_id: Option<TeamId>,
     /// The user's IANA time zone name (`tz`), when Slack gives one.
     pub time_zone: Option<String>,
-    /// `deleted`: a deactivated account (a DM to it cannot be read).
-    pub deleted: bool,
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 #![warn(unreachable_pub)]
 
 pub mod blocks;
+pub mod client;
 pub mod ids;
 pub mod interaction;
 pub(crate) mod mrkdwn;
