@@ -28,3 +28,45 @@ pub mod signature;
 /// The path of the interactivity Request URL the service serves (the app manifest's
 /// `settings.interactivity.request_url` ends with it; docs/slack.md "The app manifest").
 pub const INTERACTIONS_PATH: &str = "/slack/interactions";
+
+#[cfg(test)]
+mod tests {
+    /// deploy/slack/manifest.yaml, the app an admin creates (docs/slack.md "The app manifest").
+    fn manifest() -> String {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../deploy/slack/manifest.yaml"
+        );
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn the_app_manifest_sends_clicks_to_the_interactions_route() {
+        let manifest = manifest();
+        let urls: Vec<&str> = manifest
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("request_url:"))
+            .map(str::trim)
+            .collect();
+        assert_eq!(urls.len(), 1, "{urls:?}");
+        assert!(urls[0].starts_with("https://"), "{}", urls[0]);
+        assert!(urls[0].ends_with(super::INTERACTIONS_PATH), "{}", urls[0]);
+        let events = manifest
+            .lines()
+            .any(|l| l.trim_start().starts_with("event_subscriptions:"));
+        assert!(!events, "handoff receives no events");
+    }
+
+    #[test]
+    fn the_app_manifest_asks_for_the_scopes_of_the_methods_the_client_calls() {
+        let manifest = manifest();
+        let scopes: Vec<&str> = manifest
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("- "))
+            .collect();
+        assert_eq!(
+            scopes,
+            ["chat:write", "im:write", "users:read", "users:read.email"]
+        );
+    }
+}
