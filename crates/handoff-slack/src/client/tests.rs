@@ -46,6 +46,18 @@ fn message() -> Message {
     }
 }
 
+/// Posts [`message`] to [`dm`], not in a thread.
+async fn post_to_dm(c: &SlackClient) -> Result<Posted, SlackError> {
+    let m = message();
+    let post = PostMessage {
+        channel: &dm(),
+        message: &m,
+        thread_ts: None,
+        reply_broadcast: false,
+    };
+    c.post_message(&post).await
+}
+
 fn dm() -> ChannelId {
     ChannelId::parse("D0123ABCDEF").unwrap()
 }
@@ -196,13 +208,7 @@ async fn a_refused_token_is_an_auth_failure_naming_a_missing_scope() {
         "needed": "chat:write", "provided": "users:read"})),
     )
     .await;
-    let post = PostMessage {
-        channel: &dm(),
-        message: &message(),
-        thread_ts: None,
-        reply_broadcast: false,
-    };
-    let err = client(&server).post_message(&post).await.unwrap_err();
+    let err = post_to_dm(&client(&server)).await.unwrap_err();
     assert_eq!(
         err,
         SlackError::Auth {
@@ -325,13 +331,7 @@ async fn server_failures_are_transient_and_other_refusals_permanent() {
     for (response, class, code) in cases {
         let server = MockServer::start().await;
         answer(&server, "chat.postMessage", response).await;
-        let post = PostMessage {
-            channel: &dm(),
-            message: &message(),
-            thread_ts: None,
-            reply_broadcast: false,
-        };
-        let err = client(&server).post_message(&post).await.unwrap_err();
+        let err = post_to_dm(&client(&server)).await.unwrap_err();
         assert_eq!((err.class(), err.code()), (class, code));
     }
 }
