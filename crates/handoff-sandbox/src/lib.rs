@@ -28,6 +28,14 @@
 //! delivery, is [`sign_v3`] (`signing.rs`), which the load generator (`src/bin/loadgen.rs`,
 //! `handoff-loadgen`) posts with.
 //!
+//! It also plays Slack (`slack/`, docs/slack.md "The stand-in"): the Web API methods handoff's
+//! Slack client calls under `/api/` (`users.lookupByEmail`, `conversations.open`,
+//! `chat.postMessage`, `chat.update`) with the users derived from the owners, Slack's error and
+//! 429 shapes, injected faults and a per-channel pace, every message kept for tests and the demo,
+//! and `POST /_sandbox/slack/click`, which sends handoff a click signed as Slack signs one. Like
+//! the HubSpot side it imports nothing of the service: `handoff-slack` is a dev-dependency, for
+//! the tests that prove the two compatible (`tests/slack/`).
+//!
 //! Items are `pub(crate)` unless the service or its tests use them across the crate edge.
 
 #![warn(unreachable_pub)]
