@@ -96,7 +96,13 @@ fn the_slack_crate_knows_no_store_engine_sandbox_hubspot_or_server() {
 fn the_sandbox_imports_nothing_of_the_service_not_even_the_crm_client() {
     assert_none_of(
         "handoff-sandbox",
-        &["handoff", "handoff-hubspot", "handoff-engine", "sqlx"],
+        &[
+            "handoff",
+            "handoff-hubspot",
+            "handoff-engine",
+            "handoff-slack",
+            "sqlx",
+        ],
     );
 }
 
