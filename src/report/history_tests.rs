@@ -16,7 +16,7 @@ fn history(owner: &str) -> History {
         sla_tier: Some("hot".into()),
         source: Some("webinar".into()),
         trace_id: "t".into(),
-        task_id: Some("T-2".into()),
+        task_id: handoff_ids::TaskId::new(2002),
         task_attempted_at_ms: None,
         handed_off_at_ms: T0,
         sla_due_at_ms: Some(T0 + HOUR),

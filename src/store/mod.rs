@@ -13,6 +13,7 @@
 #[macro_use]
 mod dispatch;
 mod group_commit;
+mod id_columns;
 mod inbox;
 mod journal_offsets;
 pub mod ledger;

@@ -99,3 +99,28 @@ async fn a_stored_handoff_whose_contact_id_is_out_of_range_fails_to_load_and_is_
     // A StoreError naming the column (sqlx does not print the id's own error).
     assert!(err.contains("decoding column contact_id"), "{err}");
 }
+
+#[tokio::test]
+async fn a_stored_handoff_whose_task_id_is_not_a_task_id_fails_to_load_and_is_not_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, url, _) =
+        crate::support::ledger::seeded(handoff::store::Dialect::Sqlite, dir.path()).await;
+    let rows = store.ledger().handoffs_since(0).await.unwrap();
+    assert!(
+        rows.iter().any(|r| r.task_id.is_some()),
+        "seeded with a task"
+    );
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE handoffs SET task_id = 'T-1' WHERE task_id IS NOT NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let err = store
+        .ledger()
+        .handoffs_since(0)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("decoding column task_id"), "{err}");
+}
