@@ -26,7 +26,7 @@ pub(crate) fn event_entry(
     let payload = serde_json::value::to_raw_value(&EventJob { request_id, event })?;
     Ok(InboxEntry {
         dedup_key: event.dedup_key(),
-        portal_id: event.portal_id.get(),
+        portal_id: event.portal_id,
         job: NewJob {
             lane: LANE_EVENTS,
             key: event.object_key(),

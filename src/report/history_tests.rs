@@ -36,8 +36,8 @@ fn history(owner: &str) -> History {
     };
     let decision = DecisionRow {
         id: 1,
-        portal_id: 62515,
-        contact_id: 7,
+        portal_id: handoff_ids::PortalId::new(62515).unwrap(),
+        contact_id: handoff_ids::ContactId::new(7).unwrap(),
         decided_at_ms: T0,
         trigger: "contact.creation".into(),
         outcome: "handed_off".into(),

@@ -150,8 +150,12 @@ pub struct NewDecision {
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct DecisionRow {
     pub id: i64,
-    pub portal_id: i64,
-    pub contact_id: i64,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     pub decided_at_ms: i64,
     pub trigger: String,
     pub outcome: String,

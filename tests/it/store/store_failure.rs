@@ -124,3 +124,35 @@ async fn a_stored_handoff_whose_task_id_is_not_a_task_id_fails_to_load_and_is_no
         .to_string();
     assert!(err.contains("decoding column task_id"), "{err}");
 }
+
+/// The KPI rows and the decision facts read ids typed too: a decision whose contact or portal
+/// id is out of range fails the report with a StoreError naming the column, never counts as
+/// lead 0.
+#[tokio::test]
+async fn a_stored_decision_whose_id_is_out_of_range_fails_the_kpi_and_tune_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, url, _) =
+        crate::support::ledger::seeded(handoff::store::Dialect::Sqlite, dir.path()).await;
+    let kpis = store.kpis();
+    assert!(!kpis.lead_outcomes_since(0).await.unwrap().is_empty());
+    let portal = handoff_ids::PortalId::new(62515).unwrap();
+    let facts = kpis.decision_facts_between(portal, 0, i64::MAX);
+    assert!(!facts.await.unwrap().is_empty(), "seeded with facts");
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE decisions SET contact_id = -7")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let err = kpis.lead_outcomes_since(0).await.unwrap_err().to_string();
+    assert!(err.contains("decoding column contact_id"), "{err}");
+    let err = kpis.decision_facts_between(portal, 0, i64::MAX);
+    let err = err.await.unwrap_err().to_string();
+    assert!(err.contains("decoding column contact_id"), "{err}");
+    sqlx::query("UPDATE decisions SET contact_id = 7, portal_id = 0")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let err = kpis.lead_outcomes_since(0).await.unwrap_err().to_string();
+    assert!(err.contains("decoding column portal_id"), "{err}");
+}
