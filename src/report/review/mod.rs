@@ -7,7 +7,7 @@
 //!   (the KPIs are `Kpis::compute`, the scoreboard's one definition of each);
 //! - `page.rs`, `scoreboard.rs`, `tables.rs`, `chart.rs`, `review.css`: the page, with maud
 //!   (HTML templates checked at compile time and escaped by default) and hand-drawn SVG;
-//! - this file: loading the rows (one store query per kind of row and week) and the rules that
+//! - this file: loading the rows (one store query per kind of row and week, run concurrently) and the rules that
 //!   pick the portal, the week and how many weeks.
 //!
 //! Two parts of the page come from the tuning report (`ReviewHooks`): the fallbacks per pool
@@ -144,7 +144,9 @@ impl ReviewRequest {
     }
 }
 
-/// Loads what the review of `request` reads, as of `now_ms`.
+/// Loads what the review of `request` reads, as of `now_ms`. The 12 weeks of handoffs, the
+/// weekly lead rows and the reviewed week's routing rows are read at once, each on its own
+/// reader connection.
 pub async fn load(
     store: &Store,
     request: &ReviewRequest,
@@ -156,32 +158,48 @@ pub async fn load(
     let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else {
         return Ok(ReviewRows::default());
     };
-    let mut handoffs = kpis
-        .handoffs_between(portal, first.since_ms, last.until_ms)
-        .await?
-        .into_iter()
-        .peekable();
-    let mut out = ReviewRows::default();
-    for week in &weeks {
-        let mut rows = LedgerRows::default();
+    let weekly = async {
+        let mut out = Vec::with_capacity(weeks.len());
+        for week in &weeks {
+            let (since, until) = (week.since_ms, week.until_ms);
+            let (ready, leads) = tokio::try_join!(
+                kpis.ready_leads_between(portal, since, until),
+                kpis.lead_outcomes_between(portal, since, until),
+            )?;
+            out.push((ready, leads));
+        }
+        Ok::<_, crate::store::StoreError>(out)
+    };
+    let routing = async {
+        tokio::try_join!(
+            kpis.pool_picks_between(portal, last.since_ms, last.until_ms),
+            kpis.reassigned_between(portal, last.since_ms, last.until_ms),
+            kpis.loops_overdue(portal, now_ms),
+        )
+    };
+    let (handoffs, weekly, (picks, reassigned, overdue)) = tokio::try_join!(
+        kpis.handoffs_between(portal, first.since_ms, last.until_ms),
+        weekly,
+        routing,
+    )?;
+    let mut handoffs = handoffs.into_iter().peekable();
+    let mut out = ReviewRows {
+        picks,
+        reassigned,
+        overdue,
+        ..ReviewRows::default()
+    };
+    for (week, (ready, leads)) in weeks.iter().zip(weekly) {
+        let mut rows = LedgerRows {
+            ready,
+            leads,
+            ..LedgerRows::default()
+        };
         while let Some(h) = handoffs.next_if(|h| h.handed_off_at_ms < week.until_ms) {
             rows.handoffs.push(h);
         }
-        rows.ready = kpis
-            .ready_leads_between(portal, week.since_ms, week.until_ms)
-            .await?;
-        rows.leads = kpis
-            .lead_outcomes_between(portal, week.since_ms, week.until_ms)
-            .await?;
         out.weeks.push((week.clone(), rows));
     }
-    out.picks = kpis
-        .pool_picks_between(portal, last.since_ms, last.until_ms)
-        .await?;
-    out.reassigned = kpis
-        .reassigned_between(portal, last.since_ms, last.until_ms)
-        .await?;
-    out.overdue = kpis.loops_overdue(portal, now_ms).await?;
     Ok(out)
 }
 
@@ -194,8 +212,34 @@ pub async fn page(
     now_ms: i64,
 ) -> Result<String, ReportError> {
     let rows = load(store, request, now_ms).await?;
+    Ok(render(request, rules, &rows, hooks, now_ms))
+}
+
+/// The whole page as `handoff review` and `GET /review` show it: [`ledger_hooks`] and
+/// [`load`] read at once (neither waits for the other), then the page is computed and
+/// rendered, as [`page`] with those hooks would.
+pub async fn page_with_hooks(
+    store: &Store,
+    request: &ReviewRequest,
+    rules: (&Playbook, &Roster),
+    now_ms: i64,
+) -> Result<String, ReportError> {
+    let (hooks, rows) = tokio::try_join!(
+        ledger_hooks(store, request, rules.0),
+        load(store, request, now_ms)
+    )?;
+    Ok(render(request, rules, &rows, &hooks, now_ms))
+}
+
+fn render(
+    request: &ReviewRequest,
+    rules: (&Playbook, &Roster),
+    rows: &ReviewRows,
+    hooks: &ReviewHooks,
+    now_ms: i64,
+) -> String {
     let review = Review::build(
-        &rows,
+        rows,
         &Setup {
             portal_id: request.portal_id,
             time_zone: &request.time_zone,
@@ -205,7 +249,7 @@ pub async fn page(
             pool_fallbacks: hooks.pool_fallbacks.as_ref(),
         },
     );
-    Ok(page::render(&review, rules.1, hooks))
+    page::render(&review, rules.1, hooks)
 }
 
 /// What the decision facts add to the page: the reviewed week's fallbacks per pool (`None`
@@ -220,13 +264,18 @@ pub async fn ledger_hooks(
     let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else {
         return Ok(ReviewHooks::default());
     };
-    let fallbacks = store
-        .kpis()
-        .pool_fallbacks_between(request.portal_id, last.since_ms, last.until_ms)
-        .await?;
     let setup = super::tune::TuneSetup::of(playbook);
     let range = (first.since_ms, last.until_ms);
-    let tuning = super::tune::load(store, request.portal_id, range, &setup).await?;
+    let (fallbacks, tuning) = tokio::try_join!(
+        async {
+            let kpis = store.kpis();
+            Ok::<_, ReportError>(
+                kpis.pool_fallbacks_between(request.portal_id, last.since_ms, last.until_ms)
+                    .await?,
+            )
+        },
+        super::tune::load(store, request.portal_id, range, &setup),
+    )?;
     let no_facts = tuning.leads == 0 && tuning.not_recorded > 0;
     Ok(ReviewHooks {
         pool_fallbacks: fallbacks,
