@@ -7,7 +7,8 @@
 //!   (the KPIs are `Kpis::compute`, the scoreboard's one definition of each);
 //! - `page.rs`, `scoreboard.rs`, `tables.rs`, `chart.rs`, `review.css`: the page, with maud
 //!   (HTML templates checked at compile time and escaped by default) and hand-drawn SVG;
-//! - this file: loading the rows (one store query per kind of row and week, run concurrently) and the rules that
+//! - this file: loading the rows (one store query per kind of row and week; the hooks and the
+//!   rows on two connections at once) and the rules that
 //!   pick the portal, the week and how many weeks.
 //!
 //! Two parts of the page come from the tuning report (`ReviewHooks`): the fallbacks per pool
@@ -144,9 +145,8 @@ impl ReviewRequest {
     }
 }
 
-/// Loads what the review of `request` reads, as of `now_ms`. The 12 weeks of handoffs, the
-/// weekly lead rows and the reviewed week's routing rows are read at once, each on its own
-/// reader connection.
+/// Loads what the review of `request` reads, as of `now_ms`: one query at a time, so a
+/// review holds one reader connection and leaves the rest of the pool to the pipeline.
 pub async fn load(
     store: &Store,
     request: &ReviewRequest,
@@ -158,48 +158,32 @@ pub async fn load(
     let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else {
         return Ok(ReviewRows::default());
     };
-    let weekly = async {
-        let mut out = Vec::with_capacity(weeks.len());
-        for week in &weeks {
-            let (since, until) = (week.since_ms, week.until_ms);
-            let (ready, leads) = tokio::try_join!(
-                kpis.ready_leads_between(portal, since, until),
-                kpis.lead_outcomes_between(portal, since, until),
-            )?;
-            out.push((ready, leads));
-        }
-        Ok::<_, crate::store::StoreError>(out)
-    };
-    let routing = async {
-        tokio::try_join!(
-            kpis.pool_picks_between(portal, last.since_ms, last.until_ms),
-            kpis.reassigned_between(portal, last.since_ms, last.until_ms),
-            kpis.loops_overdue(portal, now_ms),
-        )
-    };
-    let (handoffs, weekly, (picks, reassigned, overdue)) = tokio::try_join!(
-        kpis.handoffs_between(portal, first.since_ms, last.until_ms),
-        weekly,
-        routing,
-    )?;
-    let mut handoffs = handoffs.into_iter().peekable();
-    let mut out = ReviewRows {
-        picks,
-        reassigned,
-        overdue,
-        ..ReviewRows::default()
-    };
-    for (week, (ready, leads)) in weeks.iter().zip(weekly) {
-        let mut rows = LedgerRows {
-            ready,
-            leads,
-            ..LedgerRows::default()
-        };
+    let mut handoffs = kpis
+        .handoffs_between(portal, first.since_ms, last.until_ms)
+        .await?
+        .into_iter()
+        .peekable();
+    let mut out = ReviewRows::default();
+    for week in &weeks {
+        let mut rows = LedgerRows::default();
         while let Some(h) = handoffs.next_if(|h| h.handed_off_at_ms < week.until_ms) {
             rows.handoffs.push(h);
         }
+        rows.ready = kpis
+            .ready_leads_between(portal, week.since_ms, week.until_ms)
+            .await?;
+        rows.leads = kpis
+            .lead_outcomes_between(portal, week.since_ms, week.until_ms)
+            .await?;
         out.weeks.push((week.clone(), rows));
     }
+    out.picks = kpis
+        .pool_picks_between(portal, last.since_ms, last.until_ms)
+        .await?;
+    out.reassigned = kpis
+        .reassigned_between(portal, last.since_ms, last.until_ms)
+        .await?;
+    out.overdue = kpis.loops_overdue(portal, now_ms).await?;
     Ok(out)
 }
 
@@ -216,8 +200,8 @@ pub async fn page(
 }
 
 /// The whole page as `handoff review` and `GET /review` show it: [`ledger_hooks`] and
-/// [`load`] read at once (neither waits for the other), then the page is computed and
-/// rendered, as [`page`] with those hooks would.
+/// [`load`] read at once, on two reader connections (neither waits for the other), then the
+/// page is computed and rendered, as [`page`] with those hooks would.
 pub async fn page_with_hooks(
     store: &Store,
     request: &ReviewRequest,
@@ -266,16 +250,11 @@ pub async fn ledger_hooks(
     };
     let setup = super::tune::TuneSetup::of(playbook);
     let range = (first.since_ms, last.until_ms);
-    let (fallbacks, tuning) = tokio::try_join!(
-        async {
-            let kpis = store.kpis();
-            Ok::<_, ReportError>(
-                kpis.pool_fallbacks_between(request.portal_id, last.since_ms, last.until_ms)
-                    .await?,
-            )
-        },
-        super::tune::load(store, request.portal_id, range, &setup),
-    )?;
+    let fallbacks = store
+        .kpis()
+        .pool_fallbacks_between(request.portal_id, last.since_ms, last.until_ms)
+        .await?;
+    let tuning = super::tune::load(store, request.portal_id, range, &setup).await?;
     let no_facts = tuning.leads == 0 && tuning.not_recorded > 0;
     Ok(ReviewHooks {
         pool_fallbacks: fallbacks,
