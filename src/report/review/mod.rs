@@ -7,7 +7,8 @@
 //!   (the KPIs are `Kpis::compute`, the scoreboard's one definition of each);
 //! - `page.rs`, `scoreboard.rs`, `tables.rs`, `chart.rs`, `review.css`: the page, with maud
 //!   (HTML templates checked at compile time and escaped by default) and hand-drawn SVG;
-//! - this file: loading the rows (one store query per kind of row and week) and the rules that
+//! - this file: loading the rows (one store query per kind of row and week; the hooks and the
+//!   rows on two connections at once) and the rules that
 //!   pick the portal, the week and how many weeks.
 //!
 //! Two parts of the page come from the tuning report (`ReviewHooks`): the fallbacks per pool
@@ -145,7 +146,8 @@ impl ReviewRequest {
     }
 }
 
-/// Loads what the review of `request` reads, as of `now_ms`.
+/// Loads what the review of `request` reads, as of `now_ms`: one query at a time, so a
+/// review holds one reader connection and leaves the rest of the pool to the pipeline.
 pub async fn load(
     store: &Store,
     request: &ReviewRequest,
@@ -195,8 +197,34 @@ pub async fn page(
     now_ms: i64,
 ) -> Result<String, ReportError> {
     let rows = load(store, request, now_ms).await?;
+    Ok(render(request, rules, &rows, hooks, now_ms))
+}
+
+/// The whole page as `handoff review` and `GET /review` show it: [`ledger_hooks`] and
+/// [`load`] read at once, on two reader connections (neither waits for the other), then the
+/// page is computed and rendered, as [`page`] with those hooks would.
+pub async fn page_with_hooks(
+    store: &Store,
+    request: &ReviewRequest,
+    rules: (&Playbook, &Roster),
+    now_ms: i64,
+) -> Result<String, ReportError> {
+    let (hooks, rows) = tokio::try_join!(
+        ledger_hooks(store, request, rules.0),
+        load(store, request, now_ms)
+    )?;
+    Ok(render(request, rules, &rows, &hooks, now_ms))
+}
+
+fn render(
+    request: &ReviewRequest,
+    rules: (&Playbook, &Roster),
+    rows: &ReviewRows,
+    hooks: &ReviewHooks,
+    now_ms: i64,
+) -> String {
     let review = Review::build(
-        &rows,
+        rows,
         &Setup {
             portal_id: request.portal_id,
             time_zone: &request.time_zone,
@@ -206,7 +234,7 @@ pub async fn page(
             pool_fallbacks: hooks.pool_fallbacks.as_ref(),
         },
     );
-    Ok(page::render(&review, rules.1, hooks))
+    page::render(&review, rules.1, hooks)
 }
 
 /// What the decision facts add to the page: the reviewed week's fallbacks per pool (`None`
@@ -221,12 +249,12 @@ pub async fn ledger_hooks(
     let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else {
         return Ok(ReviewHooks::default());
     };
+    let setup = super::tune::TuneSetup::of(playbook);
+    let range = (first.since_ms, last.until_ms);
     let fallbacks = store
         .kpis()
         .pool_fallbacks_between(request.portal_id, last.since_ms, last.until_ms)
         .await?;
-    let setup = super::tune::TuneSetup::of(playbook);
-    let range = (first.since_ms, last.until_ms);
     let tuning = super::tune::load(store, request.portal_id, range, &setup).await?;
     let no_facts = tuning.leads == 0 && tuning.not_recorded > 0;
     Ok(ReviewHooks {
