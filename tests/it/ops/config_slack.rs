@@ -79,6 +79,11 @@ fn slack_alerts_load_with_secrets_from_the_environment_and_files() {
         .map(|s| s.expose_secret())
         .collect();
     assert_eq!(signing, ["new-signing-secret", "old-signing-secret"]);
+    // Neither shows in any Debug output.
+    let shown = format!("{secrets:?} {loaded:?}");
+    for secret in ["xoxb-from-env", "new-signing-secret", "old-signing-secret"] {
+        assert!(!shown.contains(secret), "{secret} in {shown}");
+    }
 }
 
 #[test]
