@@ -8,13 +8,16 @@
 //! One straight pipe, one folder per stage. This package is the service; the stages whose
 //! limits the compiler holds are crates of the workspace, re-exported here
 //! (docs/architecture.md "Crates"): [`engine`] (`handoff-engine`), [`hubspot`]
-//! (`handoff-hubspot`) and, with the default `demo` feature, `sandbox` (`handoff-sandbox`).
-//! - [`intake`]: the public HTTP routes (webhook, health, metrics), the verified-webhook
-//!   extractor, thin handlers.
+//! (`handoff-hubspot`), [`slack`] (`handoff-slack`) and, with the default `demo` feature,
+//! `sandbox` (`handoff-sandbox`).
+//! - [`intake`]: the public HTTP routes (webhook, Slack clicks, health, metrics), the
+//!   verified-webhook extractor, thin handlers.
 //! - [`jobs`]: the queue's lanes, job kinds and payloads, shared by the stages that write jobs
 //!   (intake, the journal backfill, the SLA ladder) and the worker that runs them.
 //! - [`hubspot`] (crate): HubSpot's protocol: signature check (pure), event parsing, and the CRM
 //!   client (batching, one rate budget per portal, auth, retries; `hubspot::client`).
+//! - [`slack`] (crate): Slack's protocol for lead alerts: request signatures, clicks, Block Kit
+//!   messages and the Web API client.
 //! - [`engine`] (crate): the pure lead engine: playbooks, scoring, readiness, routing, business
 //!   calendars, SLA ladder, dispositions, explanations. No I/O, clock or randomness inside.
 //! - [`store`]: the `Store` handle and its parts (inbox, job queue, dead letters, handoff
@@ -57,3 +60,4 @@ pub use handoff_engine as engine;
 pub use handoff_hubspot as hubspot;
 #[cfg(feature = "demo")]
 pub use handoff_sandbox as sandbox;
+pub use handoff_slack as slack;

@@ -34,6 +34,9 @@ pub enum StartupError {
     Serve(#[from] std::io::Error),
     #[error("server.admin_token_file: {0}")]
     AdminToken(String),
+    /// `[alerts.slack]`'s secrets could not be read (they were there when checked).
+    #[error("{0}")]
+    SlackSecrets(String),
     #[error("cannot bind the admin listener {addr} (server.admin_bind)")]
     AdminBind {
         addr: std::net::SocketAddr,
@@ -87,6 +90,26 @@ fn hubspot_client(
     };
     let client = HubspotClient::with_metrics(cfg, http, deps, metrics.hubspot.clone())?;
     Ok(Some(client))
+}
+
+/// The Slack click route's secrets and clock, when `[alerts.slack]` is enabled: read again here
+/// (as the admin token is), so a secret that went missing since the checks stops the start.
+fn slack_intake(
+    config: &LoadedConfig,
+    drive: &Drive,
+) -> Result<Option<intake::SlackIntake>, StartupError> {
+    let slack = &config.settings.alerts.slack;
+    if !slack.enabled {
+        return Ok(None);
+    }
+    let secrets = crate::config::slack_secrets(slack, &config.sources).map_err(|problems| {
+        let text: Vec<String> = problems.iter().map(|(k, m)| format!("{k}: {m}")).collect();
+        StartupError::SlackSecrets(text.join("; "))
+    })?;
+    Ok(Some(intake::SlackIntake {
+        signing_secrets: secrets.signing_secrets,
+        clock: drive.clock.clone(),
+    }))
 }
 
 /// The handoff pipeline, with the rules it reloads.
@@ -149,6 +172,7 @@ impl Application {
             apps,
             timestamp_tolerance_ms: settings.webhook.timestamp_tolerance_ms,
             max_body_bytes: settings.webhook.max_body_bytes,
+            slack: slack_intake(&config, &drive)?,
         };
         let metrics = Arc::new(Metrics::new());
         let tiers = &config.playbook.doc.sla.tiers;

@@ -11,6 +11,7 @@ pub(crate) use engine::example_playbook;
 mod load;
 mod redact;
 mod report;
+mod slack;
 mod source;
 mod typed;
 mod validate;
@@ -24,6 +25,7 @@ use serde::Deserialize;
 pub use admin::admin_token;
 pub use load::{ConfigSources, LoadedConfig, load, load_for};
 pub use report::{Problem, Report};
+pub use slack::{AlertEvent, AlertsSettings, SlackAlertsSettings, SlackSecrets, slack_secrets};
 pub use validate::read_secret;
 
 /// What a command uses, so its configuration is checked for that and nothing more: a RevOps
@@ -72,6 +74,8 @@ pub struct Settings {
     pub queue: crate::worker::settings::QueueSettings,
     pub worker: crate::worker::settings::WorkerSettings,
     pub pipeline: crate::worker::settings::PipelineSettings,
+    /// `[alerts.slack]` (off unless enabled).
+    pub alerts: AlertsSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -11,7 +11,7 @@ use super::report::Problem;
 /// Secret-bearing keys (`[]` for any index) and where their secret goes instead. Secrets come
 /// only from the environment or files: a value written in a file would end up in version
 /// control, backups and, through a syntax error's snippet, in logs.
-const INLINE_SECRETS: [(&str, &str); 7] = [
+const INLINE_SECRETS: [(&str, &str); 9] = [
     (
         "server.admin_token",
         "set HANDOFF__SERVER__ADMIN_TOKEN in the environment or point server.admin_token_file at a file holding it",
@@ -39,6 +39,14 @@ const INLINE_SECRETS: [(&str, &str); 7] = [
     (
         "hubspot.portals[].auth.refresh_token",
         "name the variable holding it with refresh_token_env, or its file with refresh_token_file",
+    ),
+    (
+        "alerts.slack.bot_token",
+        "name the variable holding it with bot_token_env, or its file with bot_token_file",
+    ),
+    (
+        "alerts.slack.signing_secret",
+        "name the variable holding it with signing_secret_env, or its file with signing_secret_file",
     ),
 ];
 

@@ -10,8 +10,9 @@ use super::Settings;
 use super::engine;
 use super::report::Problem;
 
-const SECTIONS: [&str; 9] = [
+const SECTIONS: [&str; 10] = [
     "server", "store", "webhook", "hubspot", "log", "engine", "queue", "worker", "pipeline",
+    "alerts",
 ];
 
 /// Deserializes each section on its own, so a type error in one does not hide another's, and
@@ -50,6 +51,7 @@ pub(super) fn typed_settings(
     let queue = section(origins, &top, "queue", problems);
     let worker = section(origins, &top, "worker", problems);
     let pipeline = section(origins, &top, "pipeline", problems);
+    let alerts = section(origins, &top, "alerts", problems);
     // Unknown keys are reported but do not stop the semantic checks; a type error does.
     Some(Settings {
         server: server?,
@@ -61,6 +63,7 @@ pub(super) fn typed_settings(
         queue: queue?,
         worker: worker?,
         pipeline: pipeline?,
+        alerts: alerts?,
     })
 }
 

@@ -32,6 +32,7 @@ pub(crate) fn validate(
     sequence_portals(settings, &mut p);
     webhook(&settings.webhook, purpose, &mut p);
     hubspot(settings, (sources, purpose), &mut p);
+    super::slack::validate(settings, (sources, purpose), &mut p);
     if let Err(err) = tracing_subscriber::EnvFilter::try_new(&settings.log.filter) {
         p("log.filter", format!("not a valid tracing filter: {err}"));
     }
@@ -195,7 +196,7 @@ fn section(
     check(&mut |key: &str, message: String| p(&format!("{name}.{key}"), message));
 }
 
-fn check_url(url: &str) -> Result<(), String> {
+pub(super) fn check_url(url: &str) -> Result<(), String> {
     if url.is_empty() {
         return Err("is required".into());
     }
@@ -317,7 +318,7 @@ fn app_key(app_id: Option<i64>, secret: SecretString, legacy: &[LegacySignature]
 
 /// Reads a secret from the environment variable `name`; the message says whether it is unset
 /// or empty, never its value.
-fn env_secret(sources: &ConfigSources, name: &str) -> Result<SecretString, String> {
+pub(super) fn env_secret(sources: &ConfigSources, name: &str) -> Result<SecretString, String> {
     match sources.env_var(name) {
         None => Err(format!("environment variable {name} is not set")),
         Some(value) if value.trim().is_empty() => {

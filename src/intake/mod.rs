@@ -1,10 +1,12 @@
-//! HTTP intake: the webhook route, health probes and metrics on the public listener. Handlers
+//! HTTP intake: the webhook route, Slack's click route, health probes and metrics on the public
+//! listener. Handlers
 //! are thin: extract typed input, call one function, map the result to a status. (The admin
 //! routes, on a listener of their own, are `admin::http`.)
 
 mod error;
 mod health;
 mod metrics;
+mod slack;
 mod state;
 mod verified;
 mod webhook;
@@ -20,12 +22,17 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use error::ApiError;
+pub use slack::SlackIntake;
 pub use state::{AppState, IntakeSettings};
 
-/// All routes of the public listener.
+/// All routes of the public listener: the webhook, and Slack's clicks when Slack alerts are on.
 pub fn router(state: AppState, request_timeout: Duration) -> Router {
     let webhook_path = state.settings().path.clone();
-    common(webhook::router(&webhook_path), state, request_timeout)
+    let mut routes = webhook::router(&webhook_path);
+    if state.settings().slack.is_some() {
+        routes = routes.merge(slack::router());
+    }
+    common(routes, state, request_timeout)
 }
 
 /// The listener of `handoff work`: health probes and metrics, no webhook route (a worker
@@ -36,10 +43,11 @@ pub fn probes_router(state: AppState, request_timeout: Duration) -> Router {
 
 /// `routes` plus the health probes, metrics, JSON 404/405 and the shared layers.
 fn common(routes: Router<AppState>, state: AppState, request_timeout: Duration) -> Router {
-    let sensitive: [HeaderName; 3] = [
+    let sensitive: [HeaderName; 4] = [
         header::AUTHORIZATION,
         HeaderName::from_static(crate::hubspot::signature::HEADER_V3),
         HeaderName::from_static(crate::hubspot::signature::HEADER_LEGACY),
+        HeaderName::from_static(crate::slack::signature::HEADER_SIGNATURE),
     ];
     routes
         .merge(health::router())

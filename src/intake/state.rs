@@ -15,6 +15,8 @@ pub struct IntakeSettings {
     pub apps: Vec<AppKey>,
     pub timestamp_tolerance_ms: i64,
     pub max_body_bytes: usize,
+    /// `POST /slack/interactions`, when `[alerts.slack]` is enabled.
+    pub slack: Option<super::slack::SlackIntake>,
 }
 
 #[derive(Debug, Clone)]

@@ -30,6 +30,12 @@ pub struct ReasonLabel {
     pub reason: &'static str,
 }
 
+/// What became of a request: `accepted`, `duplicate`, or the refusal's code.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OutcomeLabel {
+    pub outcome: &'static str,
+}
+
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct JobLabel {
     pub kind: String,
@@ -57,6 +63,8 @@ pub struct Metrics {
     pub deliveries_rejected: Family<ReasonLabel, Counter>,
     /// Time from request start to the answer, for accepted deliveries (commit included).
     pub ack_seconds: Histogram,
+    /// `POST /slack/interactions` requests by outcome.
+    pub slack_interactions: Family<OutcomeLabel, Counter>,
     pub queue_jobs: Family<QueueLabel, Gauge>,
     /// Jobs handed to this process's workers.
     pub queue_claims: Counter,
@@ -101,6 +109,7 @@ impl Metrics {
             events_ignored: Counter::default(),
             deliveries_rejected: Family::default(),
             ack_seconds: Histogram::new(exponential_buckets(0.000_25, 2.0, 16)),
+            slack_interactions: Family::default(),
             queue_jobs: Family::default(),
             queue_claims: Counter::default(),
             jobs_finished: Family::default(),
@@ -123,6 +132,8 @@ impl Metrics {
             "webhook_deliveries_rejected" => deliveries_rejected:
                 "Webhook deliveries refused, by reason",
             "webhook_ack_seconds" => ack_seconds: "Time to answer an accepted delivery",
+            "slack_interactions" => slack_interactions:
+                "Slack clicks on POST /slack/interactions by outcome: accepted, duplicate, or the refusal's code",
             "queue_jobs" => queue_jobs:
                 "Jobs per lane and status: due, held, paused, scheduled, leased, dead",
             "queue_claims" => queue_claims: "Jobs claimed by this process",

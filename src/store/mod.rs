@@ -7,8 +7,8 @@
 //! `Store` is a handle; each concern is its own part reached from it, so a caller names what it
 //! works on: `store.inbox()`, `store.queue()`, `store.dead_letters()`, `store.probes()`,
 //! `store.ledger()`, `store.leads()`, `store.sequences()`, `store.kpis()`, `store.portals()`,
-//! `store.secrets()`, `store.journal()`. Every part writes its SQL once for both engines and
-//! reaches the engine only through `dispatch`.
+//! `store.secrets()`, `store.journal()`, `store.slack()`. Every part writes its SQL once for
+//! both engines and reaches the engine only through `dispatch`.
 
 use handoff_ids::PortalId;
 #[macro_use]
@@ -26,6 +26,7 @@ pub mod queue;
 mod secrets;
 pub mod sequences;
 mod settings;
+pub mod slack;
 mod sqlite;
 mod wake;
 
@@ -221,5 +222,10 @@ impl Store {
     /// The Webhooks Journal checkpoint per portal.
     pub fn journal(&self) -> Journal<'_> {
         Journal { db: &self.db }
+    }
+
+    /// Slack alerts: owners' Slack users, alerts sent, clicks taken.
+    pub fn slack(&self) -> slack::Slack<'_> {
+        slack::Slack { db: &self.db }
     }
 }

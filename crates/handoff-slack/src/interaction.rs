@@ -50,6 +50,10 @@ pub struct Click {
     pub action: ClickAction,
     /// Which lead's alert, and which version of it.
     pub handoff: HandoffRef,
+    /// The action's `action_ts` (`actions[0].action_ts`, shaped like a message `ts`): Slack's
+    /// stamp of this one click, so a request sent again for the same click is recognisable
+    /// (docs/slack.md "Interaction payloads").
+    pub action_ts: MessageTs,
 }
 
 /// What the click asks for.
@@ -194,6 +198,10 @@ fn click_of(wire: Wire) -> Result<Click, InteractionError> {
         .into_iter()
         .next()
         .ok_or(InteractionError::MissingField("actions"))?;
+    let action_ts = action
+        .action_ts
+        .clone()
+        .ok_or(InteractionError::MissingField("actions[0].action_ts"))?;
     let (action, handoff) = action_of(action)?;
     Ok(Click {
         team: id("team.id", &team, TeamId::parse)?,
@@ -202,6 +210,7 @@ fn click_of(wire: Wire) -> Result<Click, InteractionError> {
         message_ts: id("container.message_ts", &message_ts, MessageTs::parse)?,
         action,
         handoff,
+        action_ts: id("actions[0].action_ts", &action_ts, MessageTs::parse)?,
     })
 }
 
@@ -287,6 +296,7 @@ struct WireMessage {
 #[derive(Deserialize)]
 struct WireAction {
     action_id: String,
+    action_ts: Option<String>,
     block_id: Option<String>,
     value: Option<String>,
     selected_option: Option<WireOption>,

@@ -47,6 +47,7 @@ fn an_accept_click_names_who_where_and_which_lead() {
     assert_eq!(click.team.as_str(), "T1DC2JH3J");
     assert_eq!(click.channel.as_str(), "D0123ABCDEF");
     assert_eq!(click.message_ts.as_str(), "1503435956.000247");
+    assert_eq!(click.action_ts.as_str(), "1548426417.840180");
 }
 
 #[test]
@@ -126,12 +127,13 @@ fn an_action_handoff_did_not_send_is_refused() {
 
 #[test]
 fn missing_fields_are_named() {
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["user"], "user"),
         (&["team", "user.team_id"], "team.id"),
         (&["channel", "container.channel_id"], "channel.id"),
         (&["container", "message"], "container.message_ts"),
         (&["actions.0.value"], "actions[0].value"),
+        (&["actions.0.action_ts"], "actions[0].action_ts"),
     ];
     for (paths, field) in cases {
         let mut v = fixture("accept");

@@ -111,6 +111,8 @@ fn the_sandbox_imports_nothing_of_the_service_not_even_the_crm_client() {
 fn the_service_without_the_demo_feature_carries_no_sandbox() {
     let lean = dependencies("handoff", &["--no-default-features"]);
     assert!(lean.contains("handoff-engine") && lean.contains("handoff-hubspot"));
+    // Slack alerts are part of the service (off unless configured), so the lean build has them.
+    assert!(lean.contains("handoff-slack"), "{lean:?}");
     assert!(!lean.contains("handoff-sandbox"), "{lean:?}");
     assert!(dependencies("handoff", &[]).contains("handoff-sandbox"));
 }

@@ -8,6 +8,7 @@ mod binary;
 mod config_loading;
 mod config_precision;
 mod config_secrets;
+mod config_slack;
 mod crate_edges;
 mod demo_cli;
 mod demo_secrets;

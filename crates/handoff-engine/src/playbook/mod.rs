@@ -209,6 +209,75 @@ pub struct LadderStepDoc {
     pub action: LadderAction,
     /// When: `"50%"` of the SLA after handoff, or `"due+30m"` business time after the due time.
     pub at: String,
+    /// Who is alerted in Slack at this step, when Slack alerts are on: `"owner"`, `"manager"`
+    /// or `"channel:#name"` ([`LadderAlert::parse`]); none when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alert: Option<String>,
+}
+
+impl LadderStepDoc {
+    /// The step's Slack alert; `None` when unset or (refused by the playbook check) unreadable.
+    pub fn slack_alert(&self) -> Option<LadderAlert> {
+        self.alert
+            .as_deref()
+            .and_then(|a| LadderAlert::parse(a).ok())
+    }
+}
+
+/// Who a ladder step alerts in Slack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LadderAlert {
+    /// A re-ping in the owner's alert thread.
+    Owner,
+    /// A direct message to the owner's team manager.
+    Manager,
+    /// A post in a channel: `#name`, or a channel id (`C…`, `G…`).
+    Channel(String),
+}
+
+impl LadderAlert {
+    /// Reads `"owner"`, `"manager"` or `"channel:<#name or id>"`; the error says what is allowed.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "owner" => Ok(Self::Owner),
+            "manager" => Ok(Self::Manager),
+            _ => match text.strip_prefix("channel:") {
+                Some(channel) => {
+                    check_slack_channel(channel).map(|()| Self::Channel(channel.into()))
+                }
+                None => Err(format!(
+                    "{text:?} is not one of \"owner\", \"manager\" or \"channel:#name\""
+                )),
+            },
+        }
+    }
+}
+
+/// A Slack channel as `chat.postMessage` takes it: `#name` (lower-case letters, digits, `-`
+/// and `_`, at most 80 characters) or a channel id (`C…` public, `G…` private; upper-case
+/// letters and digits). The error never repeats a long value.
+pub fn check_slack_channel(channel: &str) -> Result<(), String> {
+    if let Some(name) = channel.strip_prefix('#') {
+        let ok = (1..=80).contains(&name.chars().count())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+        return if ok {
+            Ok(())
+        } else {
+            Err("a channel name is # and 1 to 80 lower-case letters, digits, - or _".into())
+        };
+    }
+    let id = (2..=32).contains(&channel.len())
+        && channel.starts_with(['C', 'G'])
+        && channel
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+    if id {
+        Ok(())
+    } else {
+        Err("a channel is #name or a channel id (C… or G…, upper-case letters and digits)".into())
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -244,4 +313,38 @@ pub struct DispositionRuleDoc {
     /// … the property holding the reason (e.g. `hs_lead_disqualification_reason`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason_property: Option<String>,
+}
+
+#[cfg(test)]
+mod ladder_alert_tests {
+    use super::*;
+
+    #[test]
+    fn a_ladder_alert_is_the_owner_the_manager_or_a_channel() {
+        assert_eq!(LadderAlert::parse("owner"), Ok(LadderAlert::Owner));
+        assert_eq!(LadderAlert::parse("manager"), Ok(LadderAlert::Manager));
+        assert_eq!(
+            LadderAlert::parse("channel:#sales-escalations"),
+            Ok(LadderAlert::Channel("#sales-escalations".into()))
+        );
+        assert_eq!(
+            LadderAlert::parse("channel:C0123ABCDEF"),
+            Ok(LadderAlert::Channel("C0123ABCDEF".into()))
+        );
+        for bad in [
+            "",
+            "Owner",
+            "team",
+            "channel:",
+            "channel:#",
+            "channel:sales",
+            "channel:#Sales",
+            "channel:#a b",
+            "channel:D0123ABCDEF",
+            "channel:U0123ABCDEF",
+        ] {
+            assert!(LadderAlert::parse(bad).is_err(), "{bad}");
+        }
+        assert!(LadderAlert::parse(&format!("channel:#{}", "a".repeat(81))).is_err());
+    }
 }

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::calendar::duration::{BizDuration, LadderOffset};
-use crate::playbook::PlaybookDoc;
+use crate::playbook::{LadderAlert, PlaybookDoc};
 
 /// One problem in a config file, at a key path.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -259,6 +259,9 @@ fn calendar(c: &mut Collector, at: &str, cal: &crate::playbook::CalendarDoc) {
 fn ladder(c: &mut Collector, doc: &PlaybookDoc) {
     let mut last: Option<(u8, u32)> = None;
     for (i, step) in doc.ladder.iter().enumerate() {
+        if let Some(Err(m)) = step.alert.as_deref().map(LadderAlert::parse) {
+            c.push(format!("playbook.ladder[{i}].alert"), m);
+        }
         let key = match LadderOffset::parse(&step.at) {
             Err(m) => {
                 c.push(format!("playbook.ladder[{i}].at"), m);

@@ -123,16 +123,22 @@ async fn each_button_reaches_handoff_signed_and_parses_into_the_click_that_was_s
         assert_eq!(status, 200, "{extra}: {outcome}");
         assert_eq!(outcome, json!({"status": 200, "body": ""}), "{extra}");
     }
-    let expected = |user: &str, action| Click {
+    let got = got.lock().unwrap().clone();
+    // Each click carries its own stamp, taken from the sandbox's clock.
+    let stamps: Vec<_> = got.iter().map(|c| c.action_ts.clone()).collect();
+    assert!(stamps.windows(2).all(|w| w[0] != w[1]), "{stamps:?}");
+    let mut stamp = stamps.into_iter();
+    let mut expected = |user: &str, action| Click {
         team: handoff_slack::ids::TeamId::parse("T0SANDBOX").unwrap(),
         user: UserId::parse(user).unwrap(),
         channel: posted.channel.clone(),
         message_ts: posted.ts.clone(),
         action,
         handoff: handoff_ref(),
+        action_ts: stamp.next().unwrap(),
     };
     assert_eq!(
-        *got.lock().unwrap(),
+        got,
         vec![
             expected("U100", ClickAction::Accept),
             expected(
