@@ -9,6 +9,7 @@
 
 pub mod data;
 pub mod env;
+pub mod history;
 pub mod secrets;
 pub mod service;
 pub mod setup;

@@ -1,0 +1,426 @@
+//! The simulated portal's contacts: who arrives from which source, when (mostly in the
+//! business hours of the lead's region), and what their HubSpot record says — the properties
+//! the shipped playbook's scoring, readiness, disqualifiers and routing read. What the record
+//! does not say (how good the lead really is) is drawn here too and kept beside it, for
+//! `quality.rs`.
+
+use std::collections::BTreeMap;
+
+use fastrand::Rng;
+use handoff_ids::ContactId;
+use jiff::Timestamp;
+
+use crate::engine::Contact;
+use crate::engine::contact::Company;
+
+/// Where leads come from (the source property's value), and what each source brings.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Source {
+    pub(super) name: &'static str,
+    /// The offer its leads converted on (`recent_conversion_event_name`) when not a demo.
+    pub(super) offer: &'static str,
+    /// Share of its leads asking for a demo, a decision maker, a champion, a student.
+    pub(super) demo: f64,
+    pub(super) decision_maker: f64,
+    pub(super) champion: f64,
+    pub(super) student: f64,
+    /// Share converting three times or more (`repeat-converter`), using a freemail address,
+    /// from an enterprise (1000+) and a mid-market (100+) company.
+    pub(super) repeat: f64,
+    pub(super) freemail: f64,
+    pub(super) enterprise: f64,
+    pub(super) mid_market: f64,
+}
+
+/// The five sources; their weights per week are `weight`'s.
+pub(super) const SOURCES: [Source; 5] = [
+    Source {
+        name: "webinar",
+        offer: "Webinar: lead routing in practice",
+        demo: 0.15,
+        decision_maker: 0.25,
+        champion: 0.40,
+        student: 0.03,
+        repeat: 0.45,
+        freemail: 0.08,
+        enterprise: 0.15,
+        mid_market: 0.45,
+    },
+    Source {
+        name: "paid-ads",
+        offer: "Landing page: free trial",
+        demo: 0.40,
+        decision_maker: 0.20,
+        champion: 0.25,
+        student: 0.06,
+        repeat: 0.15,
+        freemail: 0.25,
+        enterprise: 0.08,
+        mid_market: 0.30,
+    },
+    Source {
+        name: "partner-referral",
+        offer: "Partner referral",
+        demo: 0.50,
+        decision_maker: 0.50,
+        champion: 0.30,
+        student: 0.0,
+        repeat: 0.10,
+        freemail: 0.02,
+        enterprise: 0.35,
+        mid_market: 0.45,
+    },
+    Source {
+        name: "content-download",
+        offer: "Ebook: CRM hygiene",
+        demo: 0.08,
+        decision_maker: 0.15,
+        champion: 0.35,
+        student: 0.08,
+        repeat: 0.75,
+        freemail: 0.15,
+        enterprise: 0.12,
+        mid_market: 0.35,
+    },
+    Source {
+        name: "trade-show",
+        offer: "Trade show: badge scan",
+        demo: 0.25,
+        decision_maker: 0.45,
+        champion: 0.30,
+        student: 0.02,
+        repeat: 0.10,
+        freemail: 0.05,
+        enterprise: 0.30,
+        mid_market: 0.40,
+    },
+];
+
+/// The weeks (0 = the oldest) with a trade show: its source spikes then.
+fn trade_show_week(week: usize) -> bool {
+    week % 5 == 3
+}
+
+/// How likely each source is in `week` of `weeks`: partner referrals grow, paid ads too.
+fn weight(source: &Source, week: usize, weeks: usize) -> f64 {
+    let t = week as f64 / weeks.saturating_sub(1).max(1) as f64;
+    match source.name {
+        "webinar" => 0.22,
+        "paid-ads" => 0.24 + 0.08 * t,
+        "partner-referral" => 0.08 + 0.12 * t,
+        "content-download" => 0.22,
+        _ if trade_show_week(week) => 0.40,
+        _ => 0.03,
+    }
+}
+
+/// A lead as generated: its contact, when it arrived, and what the record does not show.
+#[derive(Debug, Clone)]
+pub(super) struct Lead {
+    pub(super) contact: Contact,
+    pub(super) arrived_ms: i64,
+    pub(super) week: usize,
+    pub(super) source: &'static Source,
+    pub(super) role: Role,
+    pub(super) repeat: bool,
+    pub(super) freemail: bool,
+    pub(super) employees: i64,
+    /// In an industry the ideal customer profile targets.
+    pub(super) target_industry: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    DecisionMaker,
+    Champion,
+    Other,
+    Student,
+}
+
+/// Countries (with a US state), their weight, and the zone their business hours are in.
+const REGIONS: [(&str, Option<&str>, f64, &str); 12] = [
+    ("DE", None, 0.26, "Europe/Berlin"),
+    ("AT", None, 0.05, "Europe/Vienna"),
+    ("CH", None, 0.06, "Europe/Zurich"),
+    ("GB", None, 0.16, "Europe/London"),
+    ("IE", None, 0.03, "Europe/Dublin"),
+    ("US", Some("CA"), 0.09, "America/Los_Angeles"),
+    ("US", Some("WA"), 0.04, "America/Los_Angeles"),
+    ("US", Some("NY"), 0.09, "America/New_York"),
+    ("US", Some("TX"), 0.07, "America/Chicago"),
+    ("CA", None, 0.04, "America/Toronto"),
+    ("FR", None, 0.05, "Europe/Paris"),
+    ("IN", None, 0.04, "Asia/Kolkata"),
+];
+
+const FIRST: [&str; 16] = [
+    "Anna", "Lukas", "Mia", "Felix", "Emma", "Noah", "Olivia", "James", "Sofia", "Liam", "Hannah",
+    "Ethan", "Clara", "Mateo", "Zoe", "Ravi",
+];
+const LAST: [&str; 16] = [
+    "Schmidt", "Müller", "Weber", "Brown", "Taylor", "Murphy", "Garcia", "Nguyen", "Fischer",
+    "Wagner", "Evans", "Walsh", "Martin", "Patel", "Keller", "Novak",
+];
+const COMPANY: [&str; 12] = [
+    "Nordwerk",
+    "Brightledger",
+    "Kestrel",
+    "Alpenfeld",
+    "Harbourline",
+    "Bluequill",
+    "Ironmoss",
+    "Sunvale",
+    "Quantra",
+    "Lindgrove",
+    "Copperleaf",
+    "Westbrook",
+];
+const KIND: [&str; 6] = [
+    "Software",
+    "Analytics",
+    "Logistics",
+    "Health",
+    "Finance",
+    "Media",
+];
+const TARGET_INDUSTRIES: [&str; 4] = [
+    "COMPUTER_SOFTWARE",
+    "INFORMATION_TECHNOLOGY_AND_SERVICES",
+    "FINANCIAL_SERVICES",
+    "MARKETING_AND_ADVERTISING",
+];
+const OTHER_INDUSTRIES: [&str; 4] = [
+    "RETAIL",
+    "CONSTRUCTION",
+    "HOSPITAL_HEALTH_CARE",
+    "EDUCATION_MANAGEMENT",
+];
+const TITLES_DECISION: [&str; 6] = [
+    "CEO",
+    "CTO",
+    "VP Sales",
+    "Head of Marketing",
+    "Director of Revenue",
+    "Founder",
+];
+const TITLES_CHAMPION: [&str; 4] = [
+    "Sales Manager",
+    "Marketing Ops Lead",
+    "Revenue Operations Manager",
+    "Team Lead, Inbound",
+];
+const TITLES_OTHER: [&str; 5] = [
+    "Account Executive",
+    "Marketing Specialist",
+    "Business Analyst",
+    "Consultant",
+    "Sales Representative",
+];
+const TITLES_STUDENT: [&str; 2] = ["Student", "Marketing Intern"];
+
+fn pick<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
+    items[rng.usize(..items.len())]
+}
+
+/// One index of `weights`, drawn in proportion to them.
+pub(super) fn weighted(rng: &mut Rng, weights: &[f64]) -> usize {
+    let total: f64 = weights.iter().sum();
+    let mut x = rng.f64() * total;
+    for (i, w) in weights.iter().enumerate() {
+        if x < *w {
+            return i;
+        }
+        x -= w;
+    }
+    weights.len().saturating_sub(1)
+}
+
+/// The leads arriving on `day` (week `week` of `weeks`): about 11 a weekday, 1 a weekend day,
+/// more in a trade show's week, each at a time in its region's business hours (one in six
+/// outside them), in arrival order. `next_id` numbers the contacts.
+pub(super) fn day_of_leads(
+    rng: &mut Rng,
+    day: jiff::civil::Date,
+    (week, weeks): (usize, usize),
+    next_id: &mut i64,
+) -> Vec<Lead> {
+    let weekend = day.weekday().to_monday_one_offset() > 5;
+    let growth = 1.0 + 0.25 * week as f64 / weeks.max(1) as f64;
+    let show = if trade_show_week(week) { 1.3 } else { 1.0 };
+    let mean = if weekend { 1.0 } else { 11.0 * growth * show };
+    let n = (mean * (0.6 + 0.8 * rng.f64())).round() as usize;
+    let mut leads: Vec<Lead> = (0..n)
+        .filter_map(|_| {
+            let lead = one(rng, day, (week, weeks), *next_id)?;
+            *next_id += 1;
+            Some(lead)
+        })
+        .collect();
+    leads.sort_by_key(|l| l.arrived_ms);
+    leads
+}
+
+fn one(
+    rng: &mut Rng,
+    day: jiff::civil::Date,
+    (week, weeks): (usize, usize),
+    id: i64,
+) -> Option<Lead> {
+    let weights: Vec<f64> = SOURCES.iter().map(|s| weight(s, week, weeks)).collect();
+    let source = &SOURCES[weighted(rng, &weights)];
+    let region = REGIONS[weighted(rng, &REGIONS.map(|r| r.2))];
+    let minute = if rng.f64() < 0.83 {
+        8 * 60 + rng.i64(0..10 * 60)
+    } else {
+        rng.i64(0..24 * 60)
+    };
+    let time = jiff::civil::Time::new((minute / 60) as i8, (minute % 60) as i8, rng.i8(0..60), 0);
+    let arrived = day
+        .to_datetime(time.ok()?)
+        .in_tz(region.3)
+        .ok()?
+        .timestamp();
+    let role = match weighted(
+        rng,
+        &[
+            source.decision_maker,
+            source.champion,
+            1.0 - source.decision_maker - source.champion - source.student,
+            source.student,
+        ],
+    ) {
+        0 => Role::DecisionMaker,
+        1 => Role::Champion,
+        3 => Role::Student,
+        _ => Role::Other,
+    };
+    let employees = match weighted(
+        rng,
+        &[
+            source.enterprise,
+            source.mid_market,
+            1.0 - source.enterprise - source.mid_market,
+        ],
+    ) {
+        0 => rng.i64(1000..20_000),
+        1 => rng.i64(100..1000),
+        _ => rng.i64(20..100),
+    };
+    let mut lead = Lead {
+        contact: Contact::new(ContactId::try_from(id).ok()?),
+        arrived_ms: arrived.as_millisecond(),
+        week,
+        source,
+        role,
+        repeat: rng.f64() < source.repeat,
+        freemail: rng.f64() < source.freemail,
+        employees,
+        target_industry: rng.f64() < 0.8,
+    };
+    lead.contact.properties = properties(rng, &lead, region, arrived);
+    lead.contact.company = Some(company(rng, &lead, region.0));
+    Some(lead)
+}
+
+/// The contact's HubSpot properties, as strings.
+fn properties(
+    rng: &mut Rng,
+    lead: &Lead,
+    (country, state, _, _): (&str, Option<&str>, f64, &str),
+    arrived: Timestamp,
+) -> BTreeMap<String, Option<String>> {
+    let (first, last) = (pick(rng, &FIRST), pick(rng, &LAST));
+    let company = format!("{} {}", pick(rng, &COMPANY), pick(rng, &KIND));
+    let local = format!("{}.{}", ascii(first), ascii(last));
+    let email = match () {
+        _ if rng.f64() < 0.01 => format!("{local}@rivalcrm.example"),
+        _ if lead.freemail => format!("{local}{}@gmail.com", rng.u16(1..99)),
+        _ => format!("{local}@{}.example", ascii(&company)),
+    };
+    let title = match lead.role {
+        Role::DecisionMaker => pick(rng, &TITLES_DECISION),
+        Role::Champion => pick(rng, &TITLES_CHAMPION),
+        Role::Other => pick(rng, &TITLES_OTHER),
+        Role::Student => pick(rng, &TITLES_STUDENT),
+    };
+    let demo = rng.f64() < lead.source.demo;
+    let conversions = if lead.repeat {
+        rng.u8(3..8)
+    } else {
+        rng.u8(1..3)
+    };
+    let mut p: Vec<(&str, String)> = vec![
+        ("email", email),
+        ("firstname", first.into()),
+        ("lastname", last.into()),
+        ("jobtitle", title.into()),
+        ("country", country.into()),
+        ("company", company),
+        ("hs_analytics_source", lead.source.name.into()),
+        (
+            "recent_conversion_event_name",
+            (if demo {
+                "Demo request"
+            } else {
+                lead.source.offer
+            })
+            .into(),
+        ),
+        ("recent_conversion_date", arrived.to_string()),
+        ("num_conversion_events", conversions.to_string()),
+        ("hs_analytics_num_page_views", rng.u8(1..25).to_string()),
+        ("numberofemployees", lead.employees.to_string()),
+        ("hs_lead_status", "NEW".into()),
+        ("lifecyclestage", "marketingqualifiedlead".into()),
+    ];
+    if let Some(state) = state {
+        p.push(("state", state.into()));
+    }
+    if rng.f64() < 0.92 {
+        p.push(("phone", format!("+1 555 01{:02}", rng.u8(..100))));
+    }
+    if rng.f64() < 0.4 {
+        let opened = arrived - jiff::SignedDuration::from_hours(rng.i64(1..240));
+        p.push(("hs_email_last_open_date", opened.to_string()));
+    }
+    p.into_iter()
+        .map(|(k, v)| (k.to_owned(), Some(v)))
+        .collect()
+}
+
+/// The contact's company: its size and industry.
+fn company(rng: &mut Rng, lead: &Lead, country: &str) -> Company {
+    let name = lead.contact.get("company").unwrap_or_default().to_owned();
+    let industry = if lead.target_industry {
+        pick(rng, &TARGET_INDUSTRIES)
+    } else {
+        pick(rng, &OTHER_INDUSTRIES)
+    };
+    let properties = [
+        ("domain", format!("{}.example", ascii(&name))),
+        ("name", name),
+        ("industry", industry.into()),
+        ("numberofemployees", lead.employees.to_string()),
+        ("country", country.into()),
+    ];
+    Company {
+        id: Some(format!("7{}", lead.contact.id.get())),
+        properties: properties
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), Some(v)))
+            .collect(),
+    }
+}
+
+/// `text` in lower-case ASCII letters and digits only (for e-mail addresses and domains).
+fn ascii(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            'ü' => 'u',
+            'ö' => 'o',
+            'ä' => 'a',
+            c => c.to_ascii_lowercase(),
+        })
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
+}
