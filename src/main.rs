@@ -370,7 +370,7 @@ async fn review(
     portal: Option<i64>,
     out: Option<std::path::PathBuf>,
 ) -> anyhow::Result<ExitCode> {
-    use report::review::{ReviewRequest, default_file_name, ledger_hooks, page, pick_portal};
+    use report::review::{ReviewRequest, default_file_name, document, pick_portal};
     let configured: Vec<(i64, String)> = loaded
         .settings
         .hubspot
@@ -391,10 +391,7 @@ async fn review(
     let path = out.unwrap_or_else(|| default_file_name(&request).into());
     let store = open_store(&loaded).await?;
     let rules = (loaded.playbook.as_ref(), loaded.roster.as_ref());
-    let html = match ledger_hooks(&store, &request, rules.0).await {
-        Ok(hooks) => page(&store, &request, rules, &hooks, now_ms).await,
-        Err(err) => Err(err),
-    };
+    let html = document(&store, &request, rules, now_ms).await;
     store.close().await;
     write_whole(&path, html?.as_bytes())?;
     let shown = std::fs::canonicalize(&path).unwrap_or(path);

@@ -88,12 +88,9 @@ async fn render(admin: &AdminState, q: ReviewQuery) -> Result<String, ApiError> 
         )));
     };
     let rules = live.rules.current();
-    let page = async {
-        let rules = (&*rules.playbook, &*rules.roster);
-        let hooks = review::ledger_hooks(admin.store(), &request, rules.0).await?;
-        review::page(admin.store(), &request, rules, &hooks, now_ms).await
-    };
-    page.await.map_err(|err| {
+    let rules = (&*rules.playbook, &*rules.roster);
+    let page = review::document(admin.store(), &request, rules, now_ms).await;
+    page.map_err(|err| {
         tracing::error!(error = %err, "admin request failed: store unavailable");
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

@@ -3,9 +3,10 @@
 //! into a page: generated contacts run through the real engine and the real ledger on a
 //! simulated clock, and the page reads that ledger like any other.
 //!
-//! - `leads.rs`: contacts from five sources (webinar, paid ads, partner referrals, content
-//!   downloads, a trade show every few weeks), arriving mostly in their region's business
-//!   hours, with the properties the shipped playbook scores, gates and routes on;
+//! - `sources.rs`, `leads.rs`: contacts from five sources (webinar, paid ads, partner
+//!   referrals, content downloads, a trade show every few weeks), arriving mostly in their
+//!   region's business hours, with the properties the shipped playbook scores, gates and
+//!   routes on;
 //! - `quality.rs`: what the ledger does not know — how likely sales accepts each lead, how
 //!   fast each rep is, what a deal is worth — with planted signals the tuning report finds
 //!   (`repeat-converter` scores leads that convert worse, `champion` under-weights leads that
@@ -29,6 +30,7 @@
 mod leads;
 mod quality;
 mod sim;
+mod sources;
 
 use std::sync::Arc;
 

@@ -22,8 +22,8 @@ pub const CHAMPION: f64 = 2.2;
 pub(super) fn acceptance(lead: &Lead, weeks: usize) -> f64 {
     let t = lead.week as f64 / weeks.saturating_sub(1).max(1) as f64;
     let base = match lead.source.name {
-        "partner-referral" => 0.45 + 0.35 * t,
-        "paid-ads" => 0.42 - 0.27 * t,
+        "partner-referral" => 0.40 + 0.40 * t,
+        "paid-ads" => 0.45 - 0.33 * t,
         "webinar" => 0.40,
         "content-download" => 0.38,
         _ => 0.45,
@@ -79,7 +79,7 @@ pub(super) fn touch_at(
 /// Days from the first touch to the disposition, or none when the rep never sets one (one lead
 /// in twelve: the close-the-loop check escalates it).
 pub(super) fn days_to_disposition(rng: &mut Rng) -> Option<f64> {
-    (rng.f64() >= 1.0 / 12.0).then(|| 0.3 + 6.0 * rng.f64() * rng.f64())
+    (rng.f64() >= 1.0 / 12.0).then(|| 0.2 + 4.0 * rng.f64() * rng.f64())
 }
 
 /// The properties a rep sets when closing the loop on `lead`: a lead status or lifecycle stage

@@ -208,6 +208,18 @@ pub async fn page(
     Ok(page::render(&review, rules.1, hooks))
 }
 
+/// The whole page of `request`, as `handoff review` writes it: the figures, with what the
+/// decision facts add ([`ledger_hooks`]).
+pub async fn document(
+    store: &Store,
+    request: &ReviewRequest,
+    rules: (&Playbook, &Roster),
+    now_ms: i64,
+) -> Result<String, ReportError> {
+    let hooks = ledger_hooks(store, request, rules.0).await?;
+    page(store, request, rules, &hooks, now_ms).await
+}
+
 /// What the decision facts add to the page: the reviewed week's fallbacks per pool (`None`
 /// when a decision of the week was recorded without facts), and the tuning report over the
 /// weeks the page shows (`None` when none of their leads has facts).
