@@ -4,8 +4,6 @@
 //! does not say (how good the lead really is) is drawn here too and kept beside it, for
 //! `quality.rs`.
 
-use std::collections::BTreeMap;
-
 use fastrand::Rng;
 use handoff_ids::ContactId;
 use jiff::Timestamp;
@@ -169,66 +167,63 @@ fn one(
     let weights: Vec<f64> = SOURCES.iter().map(|s| weight(s, week, weeks)).collect();
     let source = &SOURCES[weighted(rng, &weights)];
     let region = REGIONS[weighted(rng, &REGIONS.map(|r| r.2))];
+    let arrived = arrival(rng, day, region.3)?;
+    let mut lead = Lead {
+        contact: Contact::new(ContactId::try_from(id).ok()?),
+        arrived_ms: arrived.as_millisecond(),
+        week,
+        source,
+        role: role(rng, source),
+        repeat: rng.f64() < source.repeat,
+        freemail: rng.f64() < source.freemail,
+        employees: employees(rng, source),
+        target_industry: rng.f64() < 0.8,
+    };
+    let mut properties = identity(rng, &lead);
+    properties.extend(engagement(rng, &lead, region, arrived));
+    lead.contact.properties = properties
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), Some(v)))
+        .collect();
+    lead.contact.company = Some(company(rng, &lead, region.0));
+    Some(lead)
+}
+
+/// A time on `day` in `zone`: in business hours (08:00–18:00) five times in six.
+fn arrival(rng: &mut Rng, day: jiff::civil::Date, zone: &str) -> Option<Timestamp> {
     let minute = if rng.f64() < 0.83 {
         8 * 60 + rng.i64(0..10 * 60)
     } else {
         rng.i64(0..24 * 60)
     };
     let time = jiff::civil::Time::new((minute / 60) as i8, (minute % 60) as i8, rng.i8(0..60), 0);
-    let arrived = day
-        .to_datetime(time.ok()?)
-        .in_tz(region.3)
-        .ok()?
-        .timestamp();
-    let role = match weighted(
-        rng,
-        &[
-            source.decision_maker,
-            source.champion,
-            1.0 - source.decision_maker - source.champion - source.student,
-            source.student,
-        ],
-    ) {
+    let zoned = day.to_datetime(time.ok()?).in_tz(zone).ok()?;
+    Some(zoned.timestamp())
+}
+
+fn role(rng: &mut Rng, source: &Source) -> Role {
+    let (dm, champion, student) = (source.decision_maker, source.champion, source.student);
+    match weighted(rng, &[dm, champion, 1.0 - dm - champion - student, student]) {
         0 => Role::DecisionMaker,
         1 => Role::Champion,
         3 => Role::Student,
         _ => Role::Other,
-    };
-    let employees = match weighted(
-        rng,
-        &[
-            source.enterprise,
-            source.mid_market,
-            1.0 - source.enterprise - source.mid_market,
-        ],
-    ) {
+    }
+}
+
+/// The company's size: enterprise (1000+), mid-market (100+) or small.
+fn employees(rng: &mut Rng, source: &Source) -> i64 {
+    let (enterprise, mid) = (source.enterprise, source.mid_market);
+    match weighted(rng, &[enterprise, mid, 1.0 - enterprise - mid]) {
         0 => rng.i64(1000..20_000),
         1 => rng.i64(100..1000),
         _ => rng.i64(20..100),
-    };
-    let mut lead = Lead {
-        contact: Contact::new(ContactId::try_from(id).ok()?),
-        arrived_ms: arrived.as_millisecond(),
-        week,
-        source,
-        role,
-        repeat: rng.f64() < source.repeat,
-        freemail: rng.f64() < source.freemail,
-        employees,
-        target_industry: rng.f64() < 0.8,
-    };
-    lead.contact.properties = properties(rng, &lead, region, arrived);
-    lead.contact.company = Some(company(rng, &lead, region.0));
-    Some(lead)
+    }
 }
 
-/// The contact's HubSpot properties, as strings.
-fn properties(
-    rng: &mut Rng,
-    lead: &Lead,
-    (country, state, _, _): (&str, Option<&str>, f64, &str),
-    arrived: Timestamp,
-) -> BTreeMap<String, Option<String>> {
+/// Who the contact is: name, e-mail (at the company, a freemail, now and then a competitor),
+/// job title by role, company name.
+fn identity(rng: &mut Rng, lead: &Lead) -> Vec<(&'static str, String)> {
     let (first, last) = (pick(rng, &FIRST), pick(rng, &LAST));
     let company = format!("{} {}", pick(rng, &COMPANY), pick(rng, &KIND));
     let local = format!("{}.{}", ascii(first), ascii(last));
@@ -243,29 +238,41 @@ fn properties(
         Role::Other => pick(rng, &TITLES_OTHER),
         Role::Student => pick(rng, &TITLES_STUDENT),
     };
-    let demo = rng.f64() < lead.source.demo;
+    let mut p = vec![
+        ("email", email),
+        ("firstname", first.into()),
+        ("lastname", last.into()),
+        ("jobtitle", title.into()),
+        ("company", company),
+    ];
+    if rng.f64() < 0.92 {
+        p.push(("phone", format!("+1 555 01{:02}", rng.u8(..100))));
+    }
+    p
+}
+
+/// Where the contact is and what it did: country, source, offer, conversions, page views,
+/// e-mail opens, and the lead status and lifecycle stage marketing handed it over with.
+fn engagement(
+    rng: &mut Rng,
+    lead: &Lead,
+    (country, state, _, _): (&str, Option<&str>, f64, &str),
+    arrived: Timestamp,
+) -> Vec<(&'static str, String)> {
+    let offer = if rng.f64() < lead.source.demo {
+        "Demo request"
+    } else {
+        lead.source.offer
+    };
     let conversions = if lead.repeat {
         rng.u8(3..8)
     } else {
         rng.u8(1..3)
     };
-    let mut p: Vec<(&str, String)> = vec![
-        ("email", email),
-        ("firstname", first.into()),
-        ("lastname", last.into()),
-        ("jobtitle", title.into()),
-        ("country", country.into()),
-        ("company", company),
+    let mut p = vec![
+        ("country", country.to_owned()),
         ("hs_analytics_source", lead.source.name.into()),
-        (
-            "recent_conversion_event_name",
-            (if demo {
-                "Demo request"
-            } else {
-                lead.source.offer
-            })
-            .into(),
-        ),
+        ("recent_conversion_event_name", offer.into()),
         ("recent_conversion_date", arrived.to_string()),
         ("num_conversion_events", conversions.to_string()),
         ("hs_analytics_num_page_views", rng.u8(1..25).to_string()),
@@ -276,16 +283,11 @@ fn properties(
     if let Some(state) = state {
         p.push(("state", state.into()));
     }
-    if rng.f64() < 0.92 {
-        p.push(("phone", format!("+1 555 01{:02}", rng.u8(..100))));
-    }
     if rng.f64() < 0.4 {
         let opened = arrived - jiff::SignedDuration::from_hours(rng.i64(1..240));
         p.push(("hs_email_last_open_date", opened.to_string()));
     }
-    p.into_iter()
-        .map(|(k, v)| (k.to_owned(), Some(v)))
-        .collect()
+    p
 }
 
 /// The contact's company: its size and industry.

@@ -120,6 +120,21 @@ fn screenshot(page: &Path, work: &Path, png: &Path) {
     assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
 }
 
+/// The page logged nothing and asked for nothing; it is kept with its screenshot as
+/// `target/tmp/review-browser/NAME.html` and `NAME.png`.
+fn quiet_and_kept(rendered: &Rendered, page: &Path, work: &Path, name: &str) {
+    assert_eq!(rendered.console, Vec::<String>::new(), "console messages");
+    assert_eq!(
+        rendered.requests,
+        Vec::<String>::new(),
+        "requests from the page"
+    );
+    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("review-browser");
+    std::fs::create_dir_all(&kept).unwrap();
+    std::fs::copy(page, kept.join(format!("{name}.html"))).unwrap();
+    screenshot(page, work, &kept.join(format!("{name}.png")));
+}
+
 /// The part of `dom` from the element with `attr` to the end of its `</tag>`.
 fn element<'d>(dom: &'d str, attr: &str, tag: &str) -> &'d str {
     let at = dom
@@ -208,17 +223,7 @@ async fn the_page_renders_in_chromium_with_every_tile_chart_and_table_and_asks_f
 
     let rendered = open(&page, dir.path());
     check_dom(&rendered.dom);
-    assert_eq!(rendered.console, Vec::<String>::new(), "console messages");
-    assert_eq!(
-        rendered.requests,
-        Vec::<String>::new(),
-        "requests from the page"
-    );
-
-    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("review-browser");
-    std::fs::create_dir_all(&kept).unwrap();
-    std::fs::copy(&page, kept.join("review.html")).unwrap();
-    screenshot(&page, dir.path(), &kept.join("review.png"));
+    quiet_and_kept(&rendered, &page, dir.path(), "review");
 
     // The checks can fail: a page that logs an error and loads an image is caught by both.
     let control = dir.path().join("control.html");
@@ -263,29 +268,9 @@ fn rows(dom: &str, id: &str) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn a_ledger_with_decision_facts_renders_the_tuning_tables_in_chromium() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = engines::fresh_url(Dialect::Sqlite, dir.path()).await;
-    let store = Store::connect(&engines::settings(&url)).await.unwrap();
-    store.migrate().await.unwrap();
-    // The portal of `review` is in Berlin: the history's weeks are its weeks (to 2026-W50).
-    let options = HistoryOptions {
-        time_zone: "Europe/Berlin".into(),
-        ..options(SEED)
-    };
-    history::record(&store, &options).await.unwrap();
-    store.close().await;
-    let out = review(
-        dir.path(),
-        &url,
-        &["--week", "2026-W50", "--out", "history.html"],
-    );
-    assert!(out.status.success(), "{}", cli::stderr(&out));
-    let page = dir.path().join("history.html");
-
-    let rendered = open(&page, dir.path());
-    let dom = &rendered.dom;
+/// The tuning section of the history's page: a row per scoring rule of the shipped playbook,
+/// the planted signals' lifts, and rows in every other table.
+fn check_tuning(dom: &str) {
     assert!(!dom.contains("data-tuning=\"n/a\""), "tuning available");
     // A row per scoring rule of the shipped playbook, each with its lift.
     let rules = rows(dom, "tune-rules");
@@ -341,14 +326,30 @@ async fn a_ledger_with_decision_facts_renders_the_tuning_tables_in_chromium() {
         sweep.iter().any(|r| r.starts_with("50 (playbook)")),
         "{sweep:#?}"
     );
-    assert_eq!(rendered.console, Vec::<String>::new(), "console messages");
-    assert_eq!(
-        rendered.requests,
-        Vec::<String>::new(),
-        "requests from the page"
-    );
+}
 
-    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("review-browser");
-    std::fs::create_dir_all(&kept).unwrap();
-    screenshot(&page, dir.path(), &kept.join("history.png"));
+#[tokio::test]
+async fn a_ledger_with_decision_facts_renders_the_tuning_tables_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = engines::fresh_url(Dialect::Sqlite, dir.path()).await;
+    let store = Store::connect(&engines::settings(&url)).await.unwrap();
+    store.migrate().await.unwrap();
+    // The portal of `review` is in Berlin: the history's weeks are its weeks (to 2026-W50).
+    let options = HistoryOptions {
+        time_zone: "Europe/Berlin".into(),
+        ..options(SEED)
+    };
+    history::record(&store, &options).await.unwrap();
+    store.close().await;
+    let out = review(
+        dir.path(),
+        &url,
+        &["--week", "2026-W50", "--out", "history.html"],
+    );
+    assert!(out.status.success(), "{}", cli::stderr(&out));
+    let page = dir.path().join("history.html");
+
+    let rendered = open(&page, dir.path());
+    check_tuning(&rendered.dom);
+    quiet_and_kept(&rendered, &page, dir.path(), "history");
 }

@@ -139,10 +139,10 @@ async fn the_tuning_report_finds_the_rules_the_history_planted() {
     let t = tuning(&db.store, &recorded).await;
     assert_eq!(t.not_recorded, 0, "every decision has its facts");
     // `repeat-converter` gives points to leads that convert worse: its lift is well below 1
-    // (about 0.8 without the planted effect, from its sources alone).
+    // (0.4 here; about 0.75 without the planted effect, from its sources alone).
     let repeat = rule(&t, "repeat-converter");
     let lift = repeat.lift.expect("both sides judged");
-    assert!(lift < 0.7, "repeat-converter lift {lift}: {repeat:?}");
+    assert!(lift < 0.6, "repeat-converter lift {lift}: {repeat:?}");
     // `champion` scores 10 points, yet its leads convert far better than the rest (about
     // 1.2 without the planted effect: the rest hold the roles that convert worst).
     let champion = rule(&t, "champion");
