@@ -218,7 +218,7 @@ async fn preload(store: &Store, jobs: usize, keys: usize) {
                 dedup_key[..8].copy_from_slice(&(i as u64).to_be_bytes());
                 InboxEntry {
                     dedup_key,
-                    portal_id: 62515,
+                    portal_id: handoff_ids::PortalId::new(62515).unwrap(),
                     job: job(format!("62515:{}", i % keys), base + d as i64),
                 }
             })

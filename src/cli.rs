@@ -404,9 +404,9 @@ pub struct SendWebhookArgs {
     /// Send this delivery as it is: a JSON array of events, or one event object.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["contact", "property", "value"], required_unless_present = "contact")]
     pub event: Option<PathBuf>,
-    /// The contact the built event is about (its objectId).
+    /// The contact the built event is about (its objectId); an impossible id is refused here.
     #[arg(long, value_name = "ID")]
-    pub contact: Option<i64>,
+    pub contact: Option<ContactId>,
     /// The built event's kind.
     #[arg(long, value_enum, default_value = "creation")]
     pub kind: KindArg,

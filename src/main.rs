@@ -104,7 +104,7 @@ fn run(command: Command, loaded: LoadedConfig) -> ExitCode {
             weeks,
             portal,
             out,
-        } => run_code(review(loaded, week, weeks, portal.map(PortalId::get), out)),
+        } => run_code(review(loaded, week, weeks, portal, out)),
         Command::Tune {
             since,
             portal,
@@ -114,7 +114,7 @@ fn run(command: Command, loaded: LoadedConfig) -> ExitCode {
         } => run_code(tune_cmd::tune(
             loaded,
             since,
-            portal.map(PortalId::get),
+            portal,
             format,
             suggest.zip(from),
         )),
@@ -125,13 +125,7 @@ fn run(command: Command, loaded: LoadedConfig) -> ExitCode {
             portal,
             json,
             ..
-        } => run_code(tune_cmd::replay(
-            loaded,
-            &playbook,
-            since,
-            portal.map(PortalId::get),
-            json,
-        )),
+        } => run_code(tune_cmd::replay(loaded, &playbook, since, portal, json)),
         Command::Simulate {
             contacts: Some(contacts),
             playbook,
@@ -234,18 +228,18 @@ async fn dlq(loaded: LoadedConfig, command: DlqCommand) -> anyhow::Result<String
 }
 
 async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<String> {
-    let configured: Vec<i64> = loaded
+    let configured: Vec<PortalId> = loaded
         .settings
         .hubspot
         .portals
         .iter()
-        .map(|p| p.id.get())
+        .map(|p| p.id)
         .collect();
     let store = open_store(&loaded).await?;
     let now = jiff::Timestamp::now();
     let out = match command {
         PortalCommand::Pause { portal, reason } => {
-            admin::pause_portal(&store, &configured, portal.get(), reason.as_deref(), now)
+            admin::pause_portal(&store, &configured, portal, reason.as_deref(), now)
                 .await
                 .map(|s| {
                     format!(
@@ -255,20 +249,18 @@ async fn portal(loaded: LoadedConfig, command: PortalCommand) -> anyhow::Result<
                     )
                 })
         }
-        PortalCommand::Resume { portal } => {
-            admin::resume_portal(&store, &configured, portal.get(), now)
-                .await
-                .map(|(s, due)| {
-                    format!(
-                        "portal {} resumed; {due} waiting job(s) due now",
-                        s.portal_id
-                    )
-                })
-        }
+        PortalCommand::Resume { portal } => admin::resume_portal(&store, &configured, portal, now)
+            .await
+            .map(|(s, due)| {
+                format!(
+                    "portal {} resumed; {due} waiting job(s) due now",
+                    s.portal_id
+                )
+            }),
         // Handled by `portal_setup`.
         PortalCommand::Setup { .. } => Ok(String::new()),
         PortalCommand::List { portal, json } => {
-            admin::portal_statuses(&store, &configured, portal.map(PortalId::get), now)
+            admin::portal_statuses(&store, &configured, portal, now)
                 .await
                 .map(|list| {
                     if json {
@@ -367,16 +359,16 @@ async fn review(
     loaded: LoadedConfig,
     week: Option<report::review::IsoWeek>,
     weeks: usize,
-    portal: Option<i64>,
+    portal: Option<PortalId>,
     out: Option<std::path::PathBuf>,
 ) -> anyhow::Result<ExitCode> {
     use report::review::{ReviewRequest, default_file_name, document, pick_portal};
-    let configured: Vec<(i64, String)> = loaded
+    let configured: Vec<(PortalId, String)> = loaded
         .settings
         .hubspot
         .portals
         .iter()
-        .map(|p| (p.id.get(), p.time_zone.clone()))
+        .map(|p| (p.id, p.time_zone.clone()))
         .collect();
     let now_ms = jiff::Timestamp::now().as_millisecond();
     let request = match pick_portal(&configured, portal)
@@ -629,7 +621,7 @@ async fn send_webhook(loaded: &LoadedConfig, args: cli::SendWebhookArgs) -> anyh
         (Some(path), _) => Delivery::File(path),
         (None, Some(contact_id)) => Delivery::Event {
             portal_id: match args.portal {
-                Some(p) => p.get(),
+                Some(p) => p,
                 None => the_portal(loaded)?,
             },
             contact_id,
@@ -654,9 +646,9 @@ async fn send_webhook(loaded: &LoadedConfig, args: cli::SendWebhookArgs) -> anyh
 }
 
 /// The one configured portal, for commands whose `--portal` may be left out.
-fn the_portal(loaded: &LoadedConfig) -> anyhow::Result<i64> {
+fn the_portal(loaded: &LoadedConfig) -> anyhow::Result<PortalId> {
     match loaded.settings.hubspot.portals.as_slice() {
-        [one] => Ok(one.id.get()),
+        [one] => Ok(one.id),
         [] => anyhow::bail!("no [[hubspot.portals]] is configured: give --portal P"),
         _ => anyhow::bail!("several portals are configured: give --portal P"),
     }

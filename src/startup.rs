@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::admin::http::{AdminState, Live};
 use crate::config::{AdminBind, LoadedConfig};
-use crate::hubspot::client::{ClientDeps, HubspotClient};
+use crate::hubspot::client::{ClientDeps, HubspotClient, PortalId};
 use crate::intake::{self, AppState, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
@@ -56,7 +56,7 @@ pub struct Application {
     admin_token: Option<secrecy::SecretString>,
     /// The configured portals with their time zones, for the admin routes (`/review` cuts
     /// its weeks in the portal's zone).
-    time_zones: Vec<(i64, String)>,
+    time_zones: Vec<(PortalId, String)>,
     /// Each portal's Webhooks Journal settings (`worker::journal`).
     journals: Vec<(
         crate::hubspot::client::PortalId,
@@ -159,12 +159,7 @@ impl Application {
         let pipeline = hubspot
             .clone()
             .map(|client| pipeline(&config, client, (&store, &metrics, &drive)));
-        let portals: Vec<i64> = settings
-            .hubspot
-            .portals
-            .iter()
-            .map(|p| p.id.get())
-            .collect();
+        let portals: Vec<PortalId> = settings.hubspot.portals.iter().map(|p| p.id).collect();
         if pipeline.is_some() {
             let now = drive.clock.now().as_millisecond();
             crate::worker::pipeline::pause::fresh_start(&store, &portals, now).await;
@@ -185,7 +180,7 @@ impl Application {
                 .hubspot
                 .portals
                 .iter()
-                .map(|p| (p.id.get(), p.time_zone.clone()))
+                .map(|p| (p.id, p.time_zone.clone()))
                 .collect(),
             journals: journals(&config),
             owners_refresh: Duration::from_millis(settings.hubspot.owners_refresh_ms.max(1_000)),

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use handoff::admin;
 use handoff::config::LoadedConfig;
+use handoff::hubspot::client::PortalId;
 use handoff::report;
 
 use super::{cli, open_store, write_whole};
@@ -16,7 +17,7 @@ use super::{cli, open_store, write_whole};
 pub(crate) async fn tune(
     loaded: LoadedConfig,
     since: report::Window,
-    portal: Option<i64>,
+    portal: Option<PortalId>,
     format: cli::TuneFormatArg,
     suggest: Option<(std::path::PathBuf, std::path::PathBuf)>,
 ) -> anyhow::Result<ExitCode> {
@@ -79,7 +80,7 @@ pub(crate) async fn replay(
     loaded: LoadedConfig,
     candidate: &Path,
     since: report::Window,
-    portal: Option<i64>,
+    portal: Option<PortalId>,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
     let candidate = admin::load_playbook(candidate)?;
@@ -104,7 +105,7 @@ pub(crate) async fn replay(
 
 /// The portal `--portal` names, or the only one configured; `None` (said on stderr) when it
 /// is unknown, or missing among several.
-fn chosen_portal(loaded: &LoadedConfig, portal: Option<i64>) -> Option<i64> {
+fn chosen_portal(loaded: &LoadedConfig, portal: Option<PortalId>) -> Option<PortalId> {
     report::review::pick_portal(&configured_portals(loaded), portal)
         .map(|(id, _)| id)
         .map_err(|err| eprintln!("error: {err}"))
@@ -112,12 +113,12 @@ fn chosen_portal(loaded: &LoadedConfig, portal: Option<i64>) -> Option<i64> {
 }
 
 /// The configured portals with their time zones.
-fn configured_portals(loaded: &LoadedConfig) -> Vec<(i64, String)> {
+fn configured_portals(loaded: &LoadedConfig) -> Vec<(PortalId, String)> {
     loaded
         .settings
         .hubspot
         .portals
         .iter()
-        .map(|p| (p.id.get(), p.time_zone.clone()))
+        .map(|p| (p.id, p.time_zone.clone()))
         .collect()
 }

@@ -71,7 +71,7 @@ pub async fn handoffs(w: &World, ids: &[i64]) -> anyhow::Result<String> {
             );
             let task = follow_ups[&id.to_string()][0];
             anyhow::ensure!(
-                task["id"].as_str() == r.task_id.as_deref(),
+                task["id"].as_str() == r.task_id.map(|t| t.to_string()).as_deref(),
                 "contact {id}: the ledger's task is not HubSpot's"
             );
         } else {

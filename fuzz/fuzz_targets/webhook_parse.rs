@@ -11,7 +11,7 @@ fuzz_target!(|body: &[u8]| {
         Ok(parsed) => {
             assert!(parsed.events.len() + parsed.ignored <= MAX_EVENTS_PER_DELIVERY);
             for event in &parsed.events {
-                assert!(event.event_id > 0 && event.portal_id > 0 && event.object_id > 0);
+                assert!(event.event_id > 0 && event.portal_id.get() > 0 && event.object_id.get() > 0);
                 assert!(event.occurred_at >= 0);
                 let _ = (event.dedup_key(), event.object_key());
                 // The job payload round trip (intake writes it, the worker reads it).

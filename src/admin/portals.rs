@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::AdminError;
+use crate::hubspot::client::PortalId;
 use crate::store::{PortalPause, Store};
 
 /// Longest pause reason kept (it is shown, not parsed).
@@ -18,7 +19,8 @@ const MAX_REASON_CHARS: usize = 500;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PortalStatus {
-    pub portal_id: i64,
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
     pub paused: bool,
     /// Since when it is paused (RFC 3339).
     pub since: Option<String>,
@@ -45,7 +47,7 @@ impl PortalStatus {
     /// The state a portal's record says, and how many of its jobs wait at `now`.
     async fn read(
         store: &Store,
-        portal_id: i64,
+        portal_id: PortalId,
         row: Option<&PortalPause>,
         now: Timestamp,
     ) -> Result<Self, AdminError> {
@@ -57,7 +59,7 @@ impl PortalStatus {
         Ok(status)
     }
 
-    fn of(portal_id: i64, row: Option<&PortalPause>) -> Self {
+    fn of(portal_id: PortalId, row: Option<&PortalPause>) -> Self {
         Self {
             portal_id,
             paused: row.is_some_and(PortalPause::is_paused),
@@ -93,11 +95,11 @@ impl PortalStatus {
     }
 }
 
-fn known(configured: &[i64], portal_id: i64) -> Result<(), AdminError> {
+fn known(configured: &[PortalId], portal_id: PortalId) -> Result<(), AdminError> {
     if configured.contains(&portal_id) {
         Ok(())
     } else {
-        Err(AdminError::UnknownPortal(portal_id))
+        Err(AdminError::UnknownPortal(portal_id.get()))
     }
 }
 
@@ -105,8 +107,8 @@ fn known(configured: &[i64], portal_id: i64) -> Result<(), AdminError> {
 /// are still accepted and queued. Pausing again keeps the start time; a reason replaces the old.
 pub async fn pause_portal(
     store: &Store,
-    configured: &[i64],
-    portal_id: i64,
+    configured: &[PortalId],
+    portal_id: PortalId,
     reason: Option<&str>,
     now: Timestamp,
 ) -> Result<PortalStatus, AdminError> {
@@ -120,7 +122,7 @@ pub async fn pause_portal(
         .pause(portal_id, reason, now.as_millisecond())
         .await?;
     tracing::warn!(
-        portal_id,
+        portal_id = portal_id.get(),
         reason = reason.unwrap_or(""),
         "portal paused by an operator"
     );
@@ -132,8 +134,8 @@ pub async fn pause_portal(
 /// became due.
 pub async fn resume_portal(
     store: &Store,
-    configured: &[i64],
-    portal_id: i64,
+    configured: &[PortalId],
+    portal_id: PortalId,
     now: Timestamp,
 ) -> Result<(PortalStatus, u64), AdminError> {
     known(configured, portal_id)?;
@@ -141,7 +143,11 @@ pub async fn resume_portal(
         .portals()
         .resume(portal_id, now.as_millisecond())
         .await?;
-    tracing::info!(portal_id, jobs_due = due, "portal resumed by an operator");
+    tracing::info!(
+        portal_id = portal_id.get(),
+        jobs_due = due,
+        "portal resumed by an operator"
+    );
     Ok((
         PortalStatus::read(store, portal_id, Some(&row), now).await?,
         due,
@@ -151,8 +157,8 @@ pub async fn resume_portal(
 /// Every configured portal's state (or one's) at `now`, in configuration order.
 pub async fn portal_statuses(
     store: &Store,
-    configured: &[i64],
-    only: Option<i64>,
+    configured: &[PortalId],
+    only: Option<PortalId>,
     now: Timestamp,
 ) -> Result<Vec<PortalStatus>, AdminError> {
     if let Some(portal_id) = only {
@@ -164,7 +170,7 @@ pub async fn portal_statuses(
         .iter()
         .filter(|id| only.is_none_or(|o| o == **id))
     {
-        let row = rows.iter().find(|r| r.portal_id.get() == *id);
+        let row = rows.iter().find(|r| r.portal_id == *id);
         out.push(PortalStatus::read(store, *id, row, now).await?);
     }
     Ok(out)
@@ -222,10 +228,13 @@ mod tests {
 
     #[test]
     fn a_portal_without_a_record_runs_and_a_record_with_a_start_is_paused() {
-        let running = PortalStatus::of(1, None);
+        let running = PortalStatus::of(PortalId::new(1).unwrap(), None);
         assert!(!running.paused && running.since.is_none());
         assert_eq!(running.auth, "ok");
-        let paused = PortalStatus::of(1, Some(&record(Some(1_764_000_000_000), None)));
+        let paused = PortalStatus::of(
+            PortalId::new(1).unwrap(),
+            Some(&record(Some(1_764_000_000_000), None)),
+        );
         assert!(paused.paused);
         assert_eq!(paused.since.as_deref(), Some("2025-11-24T16:00:00Z"));
         let table = render_statuses(&[running, paused]);
@@ -239,7 +248,10 @@ mod tests {
 
     #[test]
     fn a_portal_paused_by_rejected_credentials_does_not_read_as_running() {
-        let mut held = PortalStatus::of(1, Some(&record(None, Some("token_rejected"))));
+        let mut held = PortalStatus::of(
+            PortalId::new(1).unwrap(),
+            Some(&record(None, Some("token_rejected"))),
+        );
         held.held_jobs = 2;
         assert!(!held.paused, "no operator pause");
         assert_eq!(held.auth, "token_rejected");
@@ -268,10 +280,14 @@ mod tests {
     #[test]
     fn the_answering_process_s_own_auth_pause_wins_over_the_record() {
         let now: Timestamp = "2025-11-24T17:00:00Z".parse().unwrap();
-        let running = PortalStatus::of(1, None).with_live_auth(Some("refresh_rejected"), now);
+        let running = PortalStatus::of(PortalId::new(1).unwrap(), None)
+            .with_live_auth(Some("refresh_rejected"), now);
         assert_eq!(running.auth, "refresh_rejected");
         assert_eq!(running.auth_since.as_deref(), Some("2025-11-24T17:00:00Z"));
-        let recorded = PortalStatus::of(1, Some(&record(None, Some("token_rejected"))));
+        let recorded = PortalStatus::of(
+            PortalId::new(1).unwrap(),
+            Some(&record(None, Some("token_rejected"))),
+        );
         let kept = recorded.clone().with_live_auth(None, now);
         assert_eq!(kept, recorded, "another replica's pause stays visible");
     }

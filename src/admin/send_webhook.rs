@@ -6,6 +6,7 @@
 //! proxy stands between them. The secret comes from an environment variable or a file and is
 //! never printed.
 
+use handoff_ids::{ContactId, PortalId};
 use std::path::PathBuf;
 
 use secrecy::SecretString;
@@ -38,8 +39,8 @@ pub enum Delivery {
     File(PathBuf),
     /// One event about a contact, built here.
     Event {
-        portal_id: i64,
-        contact_id: i64,
+        portal_id: PortalId,
+        contact_id: ContactId,
         kind: EventKind,
         /// `(name, value)` for a property change.
         property: Option<(String, String)>,
@@ -166,8 +167,8 @@ fn events(delivery: &Delivery) -> Result<Value, SendError> {
 }
 
 fn event(
-    portal_id: i64,
-    contact_id: i64,
+    portal_id: PortalId,
+    contact_id: ContactId,
     kind: EventKind,
     property: &Option<(String, String)>,
     app_id: Option<i64>,
@@ -178,11 +179,11 @@ fn event(
         "eventId": now,
         // A positive id, as HubSpot's are; the receiver does not look it up.
         "subscriptionId": 1,
-        "portalId": portal_id,
+        "portalId": portal_id.get(),
         "occurredAt": now,
         "subscriptionType": kind.subscription_type(),
         "attemptNumber": 0,
-        "objectId": contact_id,
+        "objectId": contact_id.get(),
         "changeSource": "CRM",
     });
     if let Some(app_id) = app_id {
@@ -215,8 +216,8 @@ mod tests {
     #[test]
     fn a_built_event_has_hubspots_shape() {
         let d = Delivery::Event {
-            portal_id: 62515,
-            contact_id: 7,
+            portal_id: PortalId::new(62515).unwrap(),
+            contact_id: ContactId::new(7).unwrap(),
             kind: EventKind::PropertyChange,
             property: Some(("hs_lead_status".into(), "CONNECTED".into())),
             app_id: Some(54321),
@@ -240,8 +241,8 @@ mod tests {
     #[test]
     fn a_property_change_without_a_property_is_refused_before_sending() {
         let d = Delivery::Event {
-            portal_id: 1,
-            contact_id: 2,
+            portal_id: PortalId::new(1).unwrap(),
+            contact_id: ContactId::new(2).unwrap(),
             kind: EventKind::PropertyChange,
             property: None,
             app_id: None,

@@ -19,6 +19,7 @@ pub mod service;
 pub mod setup;
 pub mod summary;
 
+use handoff_ids::ContactId;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -101,7 +102,7 @@ pub async fn run(dir: &Path, options: DemoOptions) -> anyhow::Result<String> {
         .map(|l| {
             env.event(
                 "contact.creation",
-                l.contact_id,
+                l.contact_id.get(),
                 json!({ "changeFlag": "NEW" }),
             )
         })
@@ -216,8 +217,9 @@ async fn create_leads(env: &DemoEnv, dir: &Path) -> anyhow::Result<Vec<DemoLead>
         let contact_id = env
             .upsert_contact(None, &t.properties, company.as_deref())
             .await?;
+        // The sandbox's answer, parsed once: the demo never names contact 0.
         leads.push(DemoLead {
-            contact_id,
+            contact_id: ContactId::try_from(contact_id)?,
             label: t.label(),
         });
     }

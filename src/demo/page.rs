@@ -42,7 +42,10 @@ pub struct ReviewPage {
 /// `dir` under the name `handoff review` gives it.
 pub async fn write_review(env: &DemoEnv, dir: &Path, now: Timestamp) -> anyhow::Result<ReviewPage> {
     let now_ms = now.as_millisecond();
-    let portal = (PORTAL_ID, TIME_ZONE.to_owned());
+    let portal = (
+        handoff_ids::PortalId::try_from(PORTAL_ID)?,
+        TIME_ZONE.to_owned(),
+    );
     let request = ReviewRequest::new(portal, None, DEFAULT_WEEKS, now_ms)?;
     let rules = (env.playbook.as_ref(), env.roster.as_ref());
     let html = document(&env.store, &request, rules, now_ms).await?;

@@ -2,6 +2,7 @@
 //! lead (who got it, by name, and what happened to it), where the demo's store was kept, and
 //! the exact `explain` and `report` commands that open it.
 
+use handoff_ids::{ContactId, PortalId};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -16,7 +17,7 @@ use crate::store::ledger::HandoffRow;
 /// One example lead the demo created: its HubSpot id and how a person would name it.
 #[derive(Debug, Clone)]
 pub struct DemoLead {
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     /// `Anna Schmidt, Nordwerk Software GmbH`.
     pub label: String,
 }
@@ -25,9 +26,9 @@ pub struct DemoLead {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Picks {
     /// A handoff the SLA ladder reassigned (else the first handoff).
-    pub handed_off: Option<i64>,
+    pub handed_off: Option<ContactId>,
     /// A lead that was not handed off (not ready or disqualified).
-    pub held_back: Option<i64>,
+    pub held_back: Option<ContactId>,
 }
 
 /// The lead table and the picks for the closing commands, read from the ledger.
@@ -35,6 +36,7 @@ pub async fn leads(env: &DemoEnv, leads: &[DemoLead]) -> anyhow::Result<(String,
     let handoffs = env.store.ledger().handoffs_since(0).await?;
     let outcomes = env.store.kpis().lead_outcomes_since(0).await?;
     let outcomes = outcome_per_lead(&outcomes);
+    let portal = PortalId::try_from(PORTAL_ID)?;
     let mut out = String::from("Leads (owners by name from the roster):\n");
     let mut picks = Picks::default();
     let width = leads
@@ -44,12 +46,10 @@ pub async fn leads(env: &DemoEnv, leads: &[DemoLead]) -> anyhow::Result<(String,
         .unwrap_or(0);
     for lead in leads {
         let outcome = outcomes
-            .get(&(PORTAL_ID, lead.contact_id))
+            .get(&(portal, lead.contact_id))
             .copied()
             .unwrap_or("not decided");
-        let handoff = handoffs
-            .iter()
-            .find(|h| h.contact_id.get() == lead.contact_id);
+        let handoff = handoffs.iter().find(|h| h.contact_id == lead.contact_id);
         let story = match handoff {
             Some(h) => story(h, &env.roster),
             None => {
@@ -69,12 +69,12 @@ pub async fn leads(env: &DemoEnv, leads: &[DemoLead]) -> anyhow::Result<(String,
     let in_order = || {
         leads
             .iter()
-            .filter_map(|l| handoffs.iter().find(|h| h.contact_id.get() == l.contact_id))
+            .filter_map(|l| handoffs.iter().find(|h| h.contact_id == l.contact_id))
     };
     picks.handed_off = in_order()
         .find(|h| h.reassignments > 0)
         .or_else(|| in_order().next())
-        .map(|h| h.contact_id.get());
+        .map(|h| h.contact_id);
     Ok((out, picks))
 }
 
@@ -182,8 +182,8 @@ mod tests {
     #[test]
     fn the_closing_commands_name_the_config_and_the_picked_leads() {
         let picks = Picks {
-            handed_off: Some(1000009),
-            held_back: Some(1000007),
+            handed_off: ContactId::new(1000009),
+            held_back: ContactId::new(1000007),
         };
         let review = ReviewPage {
             path: "/tmp/handoff-demo-1/review-62515-2026-W50.html".into(),

@@ -27,6 +27,7 @@ use crate::hubspot::signature::SignatureVersion;
 use crate::jobs::event_entry;
 use crate::metrics::ReasonLabel;
 use crate::store::{EnqueueReceipt, InboxEntry, NewDelivery};
+use handoff_ids::RecordId;
 
 pub(super) fn router(path: &str) -> Router<AppState> {
     Router::new().route(path, post(receive))
@@ -151,9 +152,9 @@ async fn accept(
     accepted.duplicates = duplicates;
     for e in &parsed.events {
         if e.object_type_id == LEAD_OBJECT_TYPE {
-            tracing::debug!(request_id, portal_id = e.portal_id.get(), lead_id = e.object_id, event_id = e.event_id, subscription_type = %e.subscription_type, "webhook event received");
+            tracing::debug!(request_id, portal_id = e.portal_id.get(), lead_id = e.object_id.get(), event_id = e.event_id, subscription_type = %e.subscription_type, "webhook event received");
         } else {
-            tracing::debug!(request_id, portal_id = e.portal_id.get(), contact_id = e.object_id, event_id = e.event_id, subscription_type = %e.subscription_type, "webhook event received");
+            tracing::debug!(request_id, portal_id = e.portal_id.get(), contact_id = e.object_id.get(), event_id = e.event_id, subscription_type = %e.subscription_type, "webhook event received");
         }
     }
     Ok(accepted)
@@ -162,7 +163,7 @@ async fn accept(
 /// The distinct contact ids and lead ids of `events`, each list comma-separated in order of
 /// appearance (at most 100 events per delivery, so the line stays short).
 fn object_ids(events: &[HubspotEvent]) -> (String, Option<String>) {
-    let (mut contacts, mut leads): (Vec<i64>, Vec<i64>) = (Vec::new(), Vec::new());
+    let (mut contacts, mut leads): (Vec<RecordId>, Vec<RecordId>) = (Vec::new(), Vec::new());
     for e in events {
         let list = if e.object_type_id == LEAD_OBJECT_TYPE {
             &mut leads
@@ -173,7 +174,12 @@ fn object_ids(events: &[HubspotEvent]) -> (String, Option<String>) {
             list.push(e.object_id);
         }
     }
-    let join = |ids: &[i64]| ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+    let join = |ids: &[RecordId]| {
+        ids.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
     let leads = (!leads.is_empty()).then(|| join(&leads));
     (join(&contacts), leads)
 }

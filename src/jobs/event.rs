@@ -26,7 +26,7 @@ pub(crate) fn event_entry(
     let payload = serde_json::value::to_raw_value(&EventJob { request_id, event })?;
     Ok(InboxEntry {
         dedup_key: event.dedup_key(),
-        portal_id: event.portal_id.get(),
+        portal_id: event.portal_id,
         job: NewJob {
             lane: LANE_EVENTS,
             key: event.object_key(),
@@ -61,5 +61,21 @@ mod tests {
         };
         assert_eq!(job.request_id, "req-1");
         assert_eq!(job.event, events[0]);
+    }
+
+    #[test]
+    fn a_stored_event_whose_record_id_is_out_of_range_is_dead_not_record_0() {
+        let payload = |object: &str, merged: &str| {
+            format!(
+                r#"{{"requestId":"r","event":{{"eventId":1,"subscriptionId":1,"portalId":7,
+                "occurredAt":1,"subscriptionType":"contact.merge","action":"merge",
+                "objectTypeId":"0-1","objectId":{object},"mergedObjectIds":[{merged}]}}}}"#
+            )
+        };
+        assert!(Job::parse_parts(KIND_HUBSPOT_EVENT, &payload("5", "9")).is_ok());
+        for (object, merged) in [("0", "9"), ("-5", "9"), ("5", "9, 0")] {
+            let err = Job::parse_parts(KIND_HUBSPOT_EVENT, &payload(object, merged)).unwrap_err();
+            assert!(err.contains("record id"), "{object} {merged}: {err}");
+        }
     }
 }

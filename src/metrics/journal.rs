@@ -1,14 +1,25 @@
 //! Webhooks Journal backfill metrics (`worker::journal`), registered under `handoff_journal_*`.
 
+use handoff_ids::PortalId;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
+/// The label keeps the plain number: `prometheus-client` encodes its own value types only
+/// (the id crate knows nothing of it); every series is made from a [`PortalId`].
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct PortalLabel {
     pub portal_id: i64,
+}
+
+impl From<PortalId> for PortalLabel {
+    fn from(id: PortalId) -> Self {
+        Self {
+            portal_id: id.get(),
+        }
+    }
 }
 
 /// What one backfill run of a portal read and queued.
@@ -52,14 +63,14 @@ impl JournalMetrics {
     }
 
     /// Seconds behind: now − the time up to which every journal event is applied.
-    pub(crate) fn lag(&self, portal_id: i64, lag_ms: i64) {
+    pub(crate) fn lag(&self, portal_id: PortalId, lag_ms: i64) {
         self.lag_seconds
-            .get_or_create(&PortalLabel { portal_id })
+            .get_or_create(&PortalLabel::from(portal_id))
             .set(lag_ms.max(0) / 1000);
     }
 
-    pub(crate) fn record(&self, portal_id: i64, run: JournalRun) {
-        let l = PortalLabel { portal_id };
+    pub(crate) fn record(&self, portal_id: PortalId, run: JournalRun) {
+        let l = PortalLabel::from(portal_id);
         self.entries_read
             .get_or_create(&l)
             .inc_by(run.entries as u64);
@@ -72,8 +83,8 @@ impl JournalMetrics {
     }
 
     /// Creates the portal's series (at zero), so they are on `/metrics` before the first run.
-    pub(crate) fn init(&self, portal_id: i64) {
-        let l = PortalLabel { portal_id };
+    pub(crate) fn init(&self, portal_id: PortalId) {
+        let l = PortalLabel::from(portal_id);
         self.lag_seconds.get_or_create(&l).set(0);
         for family in [
             &self.entries_read,
@@ -85,7 +96,7 @@ impl JournalMetrics {
         }
     }
 
-    pub(crate) fn gap(&self, portal_id: i64) {
-        self.gaps.get_or_create(&PortalLabel { portal_id }).inc();
+    pub(crate) fn gap(&self, portal_id: PortalId) {
+        self.gaps.get_or_create(&PortalLabel::from(portal_id)).inc();
     }
 }

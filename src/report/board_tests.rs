@@ -41,8 +41,8 @@ fn rows() -> LedgerRows {
 /// `decisions` decisions about `contact_id`, all with `outcome`.
 fn outcome(contact_id: i64, outcome: &str, decisions: i64) -> LeadOutcome {
     LeadOutcome {
-        portal_id: 62515,
-        contact_id,
+        portal_id: handoff_ids::PortalId::new(62515).unwrap(),
+        contact_id: handoff_ids::ContactId::try_from(contact_id).unwrap(),
         outcome: outcome.into(),
         decisions,
         last_decided_at_ms: NOW,

@@ -9,8 +9,8 @@ pub const NOW: i64 = T0 + 100 * HOUR;
 /// An open, untouched handoff at `T0` with a one-hour SLA; tests change what they need.
 pub fn handoff(contact_id: i64) -> KpiHandoff {
     KpiHandoff {
-        portal_id: 62515,
-        contact_id,
+        portal_id: handoff_ids::PortalId::new(62515).unwrap(),
+        contact_id: handoff_ids::ContactId::try_from(contact_id).unwrap(),
         status: "open".into(),
         owner_id: "101".into(),
         team: Some("dach".into()),
@@ -30,8 +30,8 @@ pub fn handoff(contact_id: i64) -> KpiHandoff {
 
 pub fn ready(contact_id: i64, owner: Option<&str>) -> ReadyLead {
     ReadyLead {
-        portal_id: 62515,
-        contact_id,
+        portal_id: handoff_ids::PortalId::new(62515).unwrap(),
+        contact_id: handoff_ids::ContactId::try_from(contact_id).unwrap(),
         decided_owner: Some("101".into()),
         owner_id: owner.map(str::to_owned),
         team: owner.map(|_| "dach".into()),

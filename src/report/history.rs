@@ -255,7 +255,8 @@ fn handoff_rest(out: &mut String, h: &HandoffRow, now_ms: i64, missed: &[String]
     row(
         out,
         "task",
-        h.task_id.as_deref().unwrap_or("not created yet"),
+        &h.task_id
+            .map_or_else(|| "not created yet".to_string(), |t| t.to_string()),
     );
     row(
         out,

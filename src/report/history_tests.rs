@@ -16,7 +16,7 @@ fn history(owner: &str) -> History {
         sla_tier: Some("hot".into()),
         source: Some("webinar".into()),
         trace_id: "t".into(),
-        task_id: Some("T-2".into()),
+        task_id: handoff_ids::TaskId::new(2002),
         task_attempted_at_ms: None,
         handed_off_at_ms: T0,
         sla_due_at_ms: Some(T0 + HOUR),
@@ -36,8 +36,8 @@ fn history(owner: &str) -> History {
     };
     let decision = DecisionRow {
         id: 1,
-        portal_id: 62515,
-        contact_id: 7,
+        portal_id: handoff_ids::PortalId::new(62515).unwrap(),
+        contact_id: handoff_ids::ContactId::new(7).unwrap(),
         decided_at_ms: T0,
         trigger: "contact.creation".into(),
         outcome: "handed_off".into(),

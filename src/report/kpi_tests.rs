@@ -84,7 +84,7 @@ fn first_touch_percentiles_use_touched_handoffs_only() {
     let mut rows: Vec<KpiHandoff> = minutes
         .iter()
         .enumerate()
-        .map(|(i, m)| touched(handoff(i as i64), m * 60_000))
+        .map(|(i, m)| touched(handoff(i as i64 + 1), m * 60_000))
         .collect();
     rows.push(handoff(99));
     let k = kpis(&rows, &[]);

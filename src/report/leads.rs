@@ -3,6 +3,7 @@
 //! reads changes, so decisions outnumber leads; counting leads keeps this line in step with
 //! the handoffs and assignment coverage next to it.
 
+use handoff_ids::{ContactId, PortalId};
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -27,10 +28,10 @@ pub struct LeadCounts {
 
 /// The outcome each lead (portal, contact) counts under: `handed_off` when any of its
 /// decisions was, otherwise the outcome of its latest decision.
-pub fn outcome_per_lead(rows: &[LeadOutcome]) -> BTreeMap<(i64, i64), &str> {
+pub fn outcome_per_lead(rows: &[LeadOutcome]) -> BTreeMap<(PortalId, ContactId), &str> {
     /// Whether any decision handed the lead off, and its latest `(time, outcome)`.
     type Seen<'a> = (bool, (i64, &'a str));
-    let mut leads: BTreeMap<(i64, i64), Seen<'_>> = BTreeMap::new();
+    let mut leads: BTreeMap<(PortalId, ContactId), Seen<'_>> = BTreeMap::new();
     for r in rows {
         let latest = (r.last_decided_at_ms, r.outcome.as_str());
         let entry = leads
@@ -73,10 +74,10 @@ impl LeadCounts {
 mod tests {
     use super::*;
 
-    fn row(contact_id: i64, outcome: &str, decisions: i64, last: i64) -> LeadOutcome {
+    fn row(contact_id: u64, outcome: &str, decisions: i64, last: i64) -> LeadOutcome {
         LeadOutcome {
-            portal_id: 62515,
-            contact_id,
+            portal_id: PortalId::new(62515).unwrap(),
+            contact_id: ContactId::new(contact_id).unwrap(),
             outcome: outcome.into(),
             decisions,
             last_decided_at_ms: last,
@@ -136,7 +137,7 @@ mod tests {
     #[test]
     fn the_same_contact_id_in_two_portals_is_two_leads() {
         let mut other = row(1, "not_ready", 1, 10);
-        other.portal_id = 1;
+        other.portal_id = PortalId::new(1).unwrap();
         let leads = LeadCounts::from_rows(&[row(1, "handed_off", 1, 10), other]);
         assert_eq!(leads.total, 2);
         assert_eq!((leads.with("handed_off"), leads.with("not_ready")), (1, 1));

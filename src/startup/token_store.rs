@@ -29,7 +29,7 @@ impl TokenStore for PersistentTokenStore {
             let record = self
                 .store
                 .secrets()
-                .load(portal.get())
+                .load(portal)
                 .await
                 .map_err(|e| TokenStoreError::Unavailable(e.to_string()))?;
             match record {
@@ -56,7 +56,7 @@ impl TokenStore for PersistentTokenStore {
             let now_ms = Timestamp::now().as_millisecond();
             self.store
                 .secrets()
-                .save(portal.get(), &record, now_ms)
+                .save(portal, &record, now_ms)
                 .await
                 .map_err(|e| TokenStoreError::Unavailable(e.to_string()))
         })

@@ -238,7 +238,7 @@ async fn insert(
     inbox.push_values(chunk, |mut row, (at, entry)| {
         row.push_bind(entry.job.occurred_at_ms)
             .push_bind(entry.dedup_key.to_vec())
-            .push_bind(entry.portal_id)
+            .push_bind(entry.portal_id.get())
             .push_bind(*at);
     });
     inbox.push(" ON CONFLICT DO NOTHING");
@@ -266,7 +266,7 @@ mod tests {
     fn entry(key: u8) -> InboxEntry {
         InboxEntry {
             dedup_key: [key; 16],
-            portal_id: 1,
+            portal_id: handoff_ids::PortalId::new(1).unwrap(),
             job: crate::store::NewJob {
                 lane: "events",
                 key: format!("contact:{key}"),

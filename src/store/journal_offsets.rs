@@ -2,6 +2,7 @@
 //! are already enqueued. The backfill (`worker::journal`) reads and advances it; SQL is shared
 //! by both engines.
 
+use handoff_ids::PortalId;
 use serde::Serialize;
 
 use super::StoreError;
@@ -10,7 +11,9 @@ use super::dispatch::Db;
 /// A portal's journal checkpoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct JournalOffset {
-    pub portal_id: i64,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
     /// HubSpot's `currentOffset` of the last applied file.
     pub journal_offset: String,
     /// Every journal event up to this time is enqueued: the last applied file's publish time,
@@ -29,12 +32,12 @@ pub struct Journal<'s> {
 
 impl Journal<'_> {
     /// The portal's checkpoint, if it has read the journal before.
-    pub async fn offset(self, portal_id: i64) -> Result<Option<JournalOffset>, StoreError> {
+    pub async fn offset(self, portal_id: PortalId) -> Result<Option<JournalOffset>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM journal_offsets WHERE portal_id = $1");
         Ok(on_reader!(self.db, |pool| sqlx::query_as(
             sqlx::AssertSqlSafe(sql)
         )
-        .bind(portal_id)
+        .bind(portal_id.get())
         .fetch_optional(pool)
         .await?))
     }
@@ -44,7 +47,7 @@ impl Journal<'_> {
     /// duplicates.
     pub async fn set_offset(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         offset: &str,
         applied_through_ms: i64,
         now_ms: i64,
@@ -55,7 +58,7 @@ impl Journal<'_> {
              applied_through_ms = excluded.applied_through_ms, updated_at_ms = excluded.updated_at_ms";
         on_writer!(self.db, |pool| {
             sqlx::query(SQL)
-                .bind(portal_id)
+                .bind(portal_id.get())
                 .bind(offset)
                 .bind(applied_through_ms)
                 .bind(now_ms)

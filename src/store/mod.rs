@@ -10,9 +10,11 @@
 //! `store.secrets()`, `store.journal()`. Every part writes its SQL once for both engines and
 //! reaches the engine only through `dispatch`.
 
+use handoff_ids::PortalId;
 #[macro_use]
 mod dispatch;
 mod group_commit;
+mod id_columns;
 mod inbox;
 mod journal_offsets;
 pub mod ledger;
@@ -48,7 +50,7 @@ use sqlite::SqliteStore;
 #[derive(Debug, Clone)]
 pub struct InboxEntry {
     pub dedup_key: [u8; 16],
-    pub portal_id: i64,
+    pub portal_id: PortalId,
     pub job: NewJob,
 }
 

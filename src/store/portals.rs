@@ -68,7 +68,7 @@ impl Portals<'_> {
     /// the old one.
     pub async fn pause(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         reason: Option<&str>,
         now_ms: i64,
     ) -> Result<PortalPause, StoreError> {
@@ -83,7 +83,7 @@ impl Portals<'_> {
         Ok(on_writer!(self.db, |pool| sqlx::query_as(
             sqlx::AssertSqlSafe(sql)
         )
-        .bind(portal_id)
+        .bind(portal_id.get())
         .bind(now_ms)
         .bind(reason)
         .fetch_one(pool)
@@ -96,7 +96,7 @@ impl Portals<'_> {
     /// SLA checks keep their times. Returns the record and how many jobs became due.
     pub async fn resume(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         now_ms: i64,
     ) -> Result<(PortalPause, u64), StoreError> {
         let resume = format!(
@@ -113,7 +113,7 @@ impl Portals<'_> {
         let portal = portal_id.to_string();
         let out = in_tx!(self.db, |tx| {
             let row: PortalPause = sqlx::query_as(sqlx::AssertSqlSafe(resume))
-                .bind(portal_id)
+                .bind(portal_id.get())
                 .bind(now_ms)
                 .fetch_one(&mut *tx)
                 .await?;
@@ -138,7 +138,7 @@ impl Portals<'_> {
     /// while the failure lasts. Returns whether it was recorded.
     pub async fn record_auth_failure(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         failure: &str,
         seen_resume_ms: Option<i64>,
         now_ms: i64,
@@ -151,7 +151,7 @@ impl Portals<'_> {
              WHERE COALESCE(portal_pauses.resumed_at_ms, -1) = COALESCE(CAST($4 AS BIGINT), -1)";
         let recorded = on_writer!(self.db, |pool| {
             sqlx::query(SQL)
-                .bind(portal_id)
+                .bind(portal_id.get())
                 .bind(failure)
                 .bind(now_ms)
                 .bind(seen_resume_ms)
@@ -167,7 +167,7 @@ impl Portals<'_> {
     /// Returns the failure cleared, if any, and how many jobs became due.
     pub async fn auth_fresh_start(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         now_ms: i64,
     ) -> Result<(Option<String>, u64), StoreError> {
         const FAILURE: &str = "SELECT auth_failure FROM portal_pauses WHERE portal_id = $1";
@@ -180,11 +180,11 @@ impl Portals<'_> {
         let portal = portal_id.to_string();
         let out = in_tx!(self.db, |tx| {
             let failure: Option<Option<String>> = sqlx::query_scalar(FAILURE)
-                .bind(portal_id)
+                .bind(portal_id.get())
                 .fetch_optional(&mut *tx)
                 .await?;
             sqlx::query(CLEAR)
-                .bind(portal_id)
+                .bind(portal_id.get())
                 .bind(now_ms)
                 .execute(&mut *tx)
                 .await?;
@@ -204,7 +204,7 @@ impl Portals<'_> {
 
     /// How many of the portal's jobs wait, at `now_ms`, to run later for its pause or out an
     /// auth failure.
-    pub async fn held_jobs(self, portal_id: i64, now_ms: i64) -> Result<i64, StoreError> {
+    pub async fn held_jobs(self, portal_id: PortalId, now_ms: i64) -> Result<i64, StoreError> {
         let sql = format!("SELECT COUNT(*) FROM jobs WHERE {HELD} AND run_at_ms > $3");
         Ok(on_reader!(self.db, |pool| sqlx::query_scalar(
             sqlx::AssertSqlSafe(sql)

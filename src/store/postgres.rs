@@ -116,7 +116,7 @@ async fn insert_inbox(
     let entries = &delivery.entries;
     let occurred: Vec<i64> = entries.iter().map(|e| e.job.occurred_at_ms).collect();
     let keys: Vec<Vec<u8>> = entries.iter().map(|e| e.dedup_key.to_vec()).collect();
-    let portals: Vec<i64> = entries.iter().map(|e| e.portal_id).collect();
+    let portals: Vec<i64> = entries.iter().map(|e| e.portal_id.get()).collect();
     let inserted: Vec<Vec<u8>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "{INSERT_INBOX} \
          SELECT o, k, p, $4 FROM UNNEST($1::bigint[], $2::bytea[], $3::bigint[]) AS t(o, k, p) \

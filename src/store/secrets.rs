@@ -4,6 +4,7 @@
 
 use super::StoreError;
 use super::dispatch::Db;
+use handoff_ids::PortalId;
 
 /// A sealed record: the nonce and the AEAD output.
 #[derive(Clone, PartialEq, Eq)]
@@ -28,10 +29,10 @@ pub struct Secrets<'s> {
 
 impl Secrets<'_> {
     /// The portal's sealed tokens, if any were saved.
-    pub async fn load(self, portal_id: i64) -> Result<Option<SealedRecord>, StoreError> {
+    pub async fn load(self, portal_id: PortalId) -> Result<Option<SealedRecord>, StoreError> {
         const SQL: &str = "SELECT nonce, ciphertext FROM oauth_tokens WHERE portal_id = $1";
         let row: Option<(Vec<u8>, Vec<u8>)> = on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id)
+            .bind(portal_id.get())
             .fetch_optional(pool)
             .await?);
         Ok(row.map(|(nonce, ciphertext)| SealedRecord { nonce, ciphertext }))
@@ -40,7 +41,7 @@ impl Secrets<'_> {
     /// Saves (or replaces) the portal's sealed tokens.
     pub async fn save(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         record: &SealedRecord,
         now_ms: i64,
     ) -> Result<(), StoreError> {
@@ -50,7 +51,7 @@ impl Secrets<'_> {
                  updated_at_ms = excluded.updated_at_ms";
         on_writer!(self.db, |pool| {
             sqlx::query(UPSERT)
-                .bind(portal_id)
+                .bind(portal_id.get())
                 .bind(&record.nonce)
                 .bind(&record.ciphertext)
                 .bind(now_ms)

@@ -3,6 +3,7 @@
 //! a crash or an unknown answer reads the contact's enrollment before it ever sends again; a
 //! final `enrolled` or `skipped` is never overwritten, so a handoff is enrolled at most once.
 
+use handoff_ids::{ContactId, PortalId};
 use serde::Serialize;
 
 use super::StoreError;
@@ -13,8 +14,12 @@ use super::dispatch::id_list;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct SequenceRecord {
     pub handoff_id: i64,
-    pub portal_id: i64,
-    pub contact_id: i64,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     pub sequence_id: Option<String>,
     /// `None`, `attempted`, `enrolled` or `skipped`.
     pub sequence_state: Option<String>,
@@ -71,16 +76,16 @@ impl Sequences<'_> {
     /// The enrollment record of a contact's handoff.
     pub async fn record(
         self,
-        portal_id: i64,
-        contact_id: i64,
+        portal_id: PortalId,
+        contact_id: ContactId,
     ) -> Result<Option<SequenceRecord>, StoreError> {
         let sql =
             format!("SELECT {COLUMNS} FROM handoffs WHERE portal_id = $1 AND contact_id = $2");
         Ok(on_reader!(self.db, |pool| sqlx::query_as(
             sqlx::AssertSqlSafe(sql)
         )
-        .bind(portal_id)
-        .bind(contact_id)
+        .bind(portal_id.get())
+        .bind(contact_id.get())
         .fetch_optional(pool)
         .await?))
     }

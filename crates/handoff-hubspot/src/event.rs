@@ -1,8 +1,14 @@
 //! HubSpot webhook deliveries (docs/hubspot.md "Webhooks"): a JSON array of at most 100 events,
 //! parsed once at the boundary into [`HubspotEvent`]s. Only verified bytes reach
 //! [`parse_delivery`].
+//!
+//! Every id is typed once parsed. The record ids (`objectId`, the merge's and the association's)
+//! are [`RecordId`]s, not contact ids: a generic `object.*` event may be about any object type
+//! (the worker acts on contacts and leads), and an association names records of two kinds, so
+//! the parser checks the range and the object type beside the id says what it is.
+//! [`HubspotEvent::contact_id`] names a contact event's record as a [`ContactId`].
 
-use handoff_ids::PortalId;
+use handoff_ids::{ContactId, PortalId, RecordId};
 use serde::{Deserialize, Deserializer, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -72,7 +78,9 @@ pub struct HubspotEvent {
     /// `0-1` for classic `contact.*` events; as sent for `object.*` events.
     pub object_type_id: String,
     /// The record the event is about: `objectId`, else the merge winner, else `fromObjectId`.
-    pub object_id: i64,
+    /// A number in the job payload.
+    #[serde(with = "handoff_ids::number")]
+    pub object_id: RecordId,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub attempt_number: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,18 +93,38 @@ pub struct HubspotEvent {
     pub source_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change_flag: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub primary_object_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub merged_object_ids: Option<Vec<i64>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub new_object_id: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "handoff_ids::number::option"
+    )]
+    pub primary_object_id: Option<RecordId>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "handoff_ids::number::option_vec"
+    )]
+    pub merged_object_ids: Option<Vec<RecordId>>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "handoff_ids::number::option"
+    )]
+    pub new_object_id: Option<RecordId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub association_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub from_object_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to_object_id: Option<i64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "handoff_ids::number::option"
+    )]
+    pub from_object_id: Option<RecordId>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        with = "handoff_ids::number::option"
+    )]
+    pub to_object_id: Option<RecordId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub association_removed: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -114,7 +142,7 @@ impl HubspotEvent {
         subscription_type: String,
         action: EventAction,
         object_type_id: String,
-        object_id: i64,
+        object_id: RecordId,
     ) -> Self {
         Self {
             event_id: 0,
@@ -144,6 +172,11 @@ impl HubspotEvent {
         }
     }
 
+    /// The record as a contact, when the event is about a contact (`0-1`).
+    pub fn contact_id(&self) -> Option<ContactId> {
+        (self.object_type_id == CONTACT_OBJECT_TYPE).then(|| self.object_id.contact())
+    }
+
     /// The per-object serialisation key of its job: `portal:objectType:object`.
     pub fn object_key(&self) -> String {
         format!(
@@ -164,7 +197,7 @@ impl HubspotEvent {
     /// small.
     pub fn dedup_key(&self) -> [u8; 16] {
         let mut hash = Sha256::new();
-        for n in [self.portal_id.get(), self.occurred_at, self.object_id] {
+        for n in [self.portal_id.get(), self.occurred_at, self.object_id.get()] {
             hash.update(n.to_le_bytes());
         }
         for text in [
@@ -376,48 +409,57 @@ fn classify(index: usize, mut w: WireEvent) -> Result<Option<HubspotEvent>, Deli
                 "missing (and no primaryObjectId or fromObjectId)",
             )
         })?;
-    let portal_id = check_values(index, &w, object_id, action)?;
+    let ids = check_values(index, &w, object_id, action)?;
     Ok(Some(w.into_event(
-        portal_id,
+        ids,
         subscription_type,
         action,
         object_type_id,
-        object_id,
     )))
+}
+
+/// The ids of one event, checked.
+struct Ids {
+    portal: PortalId,
+    object: RecordId,
+    primary: Option<RecordId>,
+    merged: Option<Vec<RecordId>>,
+    new: Option<RecordId>,
+    from: Option<RecordId>,
+    to: Option<RecordId>,
 }
 
 impl WireEvent {
     /// The event, once classified and checked.
     fn into_event(
         self,
-        portal_id: PortalId,
+        ids: Ids,
         subscription_type: String,
         action: EventAction,
         object_type_id: String,
-        object_id: i64,
     ) -> HubspotEvent {
         HubspotEvent {
             event_id: self.event_id,
             subscription_id: self.subscription_id,
-            portal_id,
+            portal_id: ids.portal,
             app_id: self.app_id,
             occurred_at: self.occurred_at,
             subscription_type,
             action,
             object_type_id,
-            object_id,
+            object_id: ids.object,
             attempt_number: self.attempt_number,
             property_name: self.property_name,
             property_value: self.property_value,
             change_source: self.change_source,
             source_id: self.source_id,
             change_flag: self.change_flag,
-            primary_object_id: self.primary_object_id,
-            merged_object_ids: self.merged_object_ids,
-            new_object_id: self.new_object_id,
+            primary_object_id: ids.primary,
+            merged_object_ids: ids.merged,
+            new_object_id: ids.new,
             association_type: self.association_type,
-            from_object_id: self.from_object_id,
-            to_object_id: self.to_object_id,
+            from_object_id: ids.from,
+            to_object_id: ids.to,
             association_removed: self.association_removed,
             is_primary_association: self.is_primary_association,
             is_sensitive: self.is_sensitive,
@@ -426,49 +468,40 @@ impl WireEvent {
 }
 
 /// Ids are positive, the time is not before the epoch, a property change names its property;
-/// the portal id, parsed once.
+/// every id parsed once.
 fn check_values(
     index: usize,
     w: &WireEvent,
     object_id: i64,
     action: EventAction,
-) -> Result<PortalId, DeliveryError> {
+) -> Result<Ids, DeliveryError> {
     for (field, id) in [
         ("eventId", w.event_id),
         ("subscriptionId", w.subscription_id),
-        ("portalId", w.portal_id),
-        ("objectId", object_id),
     ] {
         if id <= 0 {
-            return Err(schema(
-                index,
-                field,
-                format!("must be a positive id, got {id}"),
-            ));
+            return Err(positive(index, field, id));
         }
     }
+    let portal = typed(index, "portalId", w.portal_id)?;
+    let object = typed(index, "objectId", object_id)?;
     // The record ids a merge or an association names are ids too: one out of range refuses
     // the delivery here rather than reaching a handoff as record 0 (crates/handoff-ids).
-    let optional = [
-        ("primaryObjectId", w.primary_object_id),
-        ("newObjectId", w.new_object_id),
-        ("fromObjectId", w.from_object_id),
-        ("toObjectId", w.to_object_id),
-    ];
-    let merged = w.merged_object_ids.iter().flatten().enumerate();
-    let merged = merged.map(|(i, id)| (format!("mergedObjectIds[{i}]"), *id));
-    let named = optional
-        .into_iter()
-        .filter_map(|(f, id)| Some((f.to_owned(), id?)));
-    if let Some((field, id)) = named.chain(merged).find(|(_, id)| *id <= 0) {
-        return Err(schema(
-            index,
-            &field,
-            format!("must be a positive id, got {id}"),
-        ));
-    }
-    let portal_id = PortalId::try_from(w.portal_id)
-        .map_err(|err| schema(index, "portalId", err.to_string()))?;
+    let optional = |field: &str, id: Option<i64>| id.map(|id| typed(index, field, id)).transpose();
+    let merged = w.merged_object_ids.as_ref().map(|ids| {
+        let each = ids.iter().enumerate();
+        each.map(|(i, id)| typed(index, &format!("mergedObjectIds[{i}]"), *id))
+            .collect::<Result<Vec<_>, _>>()
+    });
+    let ids = Ids {
+        portal,
+        object,
+        primary: optional("primaryObjectId", w.primary_object_id)?,
+        new: optional("newObjectId", w.new_object_id)?,
+        from: optional("fromObjectId", w.from_object_id)?,
+        to: optional("toObjectId", w.to_object_id)?,
+        merged: merged.transpose()?,
+    };
     if w.occurred_at < 0 {
         return Err(schema(
             index,
@@ -483,7 +516,16 @@ fn check_values(
             "missing on a propertyChange event",
         ));
     }
-    Ok(portal_id)
+    Ok(ids)
+}
+
+fn positive(index: usize, field: &str, id: i64) -> DeliveryError {
+    schema(index, field, format!("must be a positive id, got {id}"))
+}
+
+/// The id at `field`, or why it is not one (the wire form is `i64`, so only `..= 0` fails).
+fn typed<T: TryFrom<i64>>(index: usize, field: &str, id: i64) -> Result<T, DeliveryError> {
+    T::try_from(id).map_err(|_| positive(index, field, id))
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ fn the_official_sdk_creation_event_parses_with_64_bit_ids() {
     assert_eq!(event.action, EventAction::Creation);
     assert_eq!(event.object_type_id, "0-1");
     assert_eq!(
-        (event.portal_id.get(), event.object_id, event.app_id),
+        (event.portal_id.get(), event.object_id.get(), event.app_id),
         (62515, 123, Some(54321))
     );
     assert_eq!(event.object_key(), "62515:0-1:123");
@@ -42,13 +42,12 @@ fn the_event_type_key_is_accepted_like_subscription_type() {
 #[test]
 fn merge_association_and_generic_events_find_their_object() {
     let merge = parse_delivery(fixture!("contact_merge.json")).unwrap();
-    assert_eq!(merge.events[0].object_id, 57_156_923_994);
-    assert_eq!(
-        merge.events[0].merged_object_ids.as_deref(),
-        Some(&[1_246_965, 1_246_978][..])
-    );
+    assert_eq!(merge.events[0].object_id.get(), 57_156_923_994);
+    let merged = merge.events[0].merged_object_ids.iter().flatten();
+    let merged: Vec<i64> = merged.map(|id| id.get()).collect();
+    assert_eq!(merged, [1_246_965, 1_246_978]);
     let assoc = parse_delivery(fixture!("contact_association_change.json")).unwrap();
-    assert_eq!(assoc.events[0].object_id, 1_246_965);
+    assert_eq!(assoc.events[0].object_id.get(), 1_246_965);
     assert_eq!(assoc.events[0].action, EventAction::AssociationChange);
     let generic = parse_delivery(fixture!("generic_object_property_change.json")).unwrap();
     let types: Vec<_> = generic
@@ -57,6 +56,32 @@ fn merge_association_and_generic_events_find_their_object() {
         .map(|e| e.object_type_id.as_str())
         .collect();
     assert_eq!(types, ["0-1", "0-1", "0-136"]);
+    // Only a contact event's record is a contact; a lead's is not.
+    let contacts: Vec<bool> = generic
+        .events
+        .iter()
+        .map(|e| e.contact_id().is_some())
+        .collect();
+    assert_eq!(contacts, [true, true, false]);
+}
+
+#[test]
+fn the_job_payload_keeps_record_ids_as_numbers_and_reads_them_back() {
+    let merge = parse_delivery(fixture!("contact_merge.json")).unwrap();
+    let event = &merge.events[0];
+    let json = serde_json::to_value(event).unwrap();
+    assert_eq!(json["objectId"], serde_json::json!(57_156_923_994_i64));
+    assert_eq!(
+        json["primaryObjectId"],
+        serde_json::json!(57_156_923_994_i64)
+    );
+    assert_eq!(
+        json["mergedObjectIds"],
+        serde_json::json!([1_246_965, 1_246_978])
+    );
+    assert!(json.get("toObjectId").is_none(), "absent ids stay absent");
+    let back: HubspotEvent = serde_json::from_value(json).unwrap();
+    assert_eq!(&back, event);
 }
 
 #[test]

@@ -6,7 +6,7 @@
 //! `occurredAt` may be an ISO string or epoch milliseconds, and an entry that cannot be mapped is
 //! counted as skipped, not fatal.
 
-use handoff_ids::{ContactId, PortalId};
+use handoff_ids::{PortalId, RecordId};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
@@ -88,13 +88,16 @@ pub fn map_entries(portal: PortalId, entries: &[JournalEntry]) -> MappedEntries 
             continue;
         };
         // An id out of range is malformed, never record 0 (crates/handoff-ids).
-        let mut merged = entry.merged_object_ids.iter().flatten();
-        if ContactId::try_from(object_id).is_err()
-            || merged.any(|m| ContactId::try_from(*m).is_err())
-        {
+        let merged = entry.merged_object_ids.as_ref().map(|ids| {
+            ids.iter()
+                .map(|m| RecordId::try_from(*m))
+                .collect::<Result<Vec<_>, _>>()
+        });
+        let (Ok(object_id), Ok(merged)) = (RecordId::try_from(object_id), merged.transpose())
+        else {
             out.malformed += 1;
             continue;
-        }
+        };
         let object_type = entry
             .object_type_id
             .as_deref()
@@ -132,7 +135,7 @@ pub fn map_entries(portal: PortalId, entries: &[JournalEntry]) -> MappedEntries 
             "GDPR_DELETE" => out.events.push(base(EventAction::PrivacyDeletion)),
             "MERGE" => out.events.push(HubspotEvent {
                 primary_object_id: Some(object_id),
-                merged_object_ids: entry.merged_object_ids.clone(),
+                merged_object_ids: merged,
                 ..base(EventAction::Merge)
             }),
             _ => out.skipped += 1,
@@ -192,7 +195,10 @@ mod tests {
         assert_eq!(mapped.events[0].occurred_at, 1_788_430_498_123);
         assert_eq!(mapped.events[2].property_value.as_deref(), Some("250"));
         assert_eq!(mapped.events[3].property_value, None);
-        assert_eq!(mapped.events[4].merged_object_ids, Some(vec![8]));
+        assert_eq!(
+            mapped.events[4].merged_object_ids,
+            Some(vec![handoff_ids::RecordId::new(8).unwrap()])
+        );
         // A company and another portal's entry are skipped; one without occurredAt is malformed.
         assert_eq!((mapped.skipped, mapped.malformed), (2, 1));
     }
@@ -208,7 +214,7 @@ mod tests {
         .unwrap();
         let mapped = map_entries(handoff_ids::PortalId::new(62515).unwrap(), &entries);
         assert_eq!(mapped.malformed, 3);
-        let ids: Vec<i64> = mapped.events.iter().map(|e| e.object_id).collect();
+        let ids: Vec<i64> = mapped.events.iter().map(|e| e.object_id.get()).collect();
         assert_eq!(ids, [7]);
     }
 

@@ -1,4 +1,5 @@
-//! Record ids — portal, contact, company, owner, task — parsed once where they enter the service
+//! Record ids — portal, contact, company, owner, task, and a record of a kind named beside it —
+//! parsed once where they enter the service
 //! (webhook, journal, config, CLI, store rows) and trusted after.
 //!
 //! HubSpot's ids are unsigned 64-bit numbers sent as strings or numbers (docs/hubspot.md
@@ -10,7 +11,8 @@
 //!
 //! Serde reads `123` or `"123"` (HubSpot sends both) and writes a string, the form HubSpot's
 //! request bodies use. Where a JSON output has the id as a number, the field says
-//! `#[serde(with = "handoff_ids::number")]`.
+//! `#[serde(with = "handoff_ids::number")]` (`number::option`, `number::option_vec` for optional
+//! ones). A store column of text (owner and task ids) reads back through `TryFrom<String>`.
 
 #![warn(unreachable_pub)]
 
@@ -111,6 +113,13 @@ macro_rules! id_type {
             }
         }
 
+        impl TryFrom<String> for $name {
+            type Error = IdError;
+            fn try_from(s: String) -> Result<Self, IdError> {
+                s.parse()
+            }
+        }
+
         impl TryFrom<u64> for $name {
             type Error = IdError;
             fn try_from(v: u64) -> Result<Self, IdError> {
@@ -181,6 +190,28 @@ id_type!(
     "owner id"
 );
 
+id_type!(
+    /// A CRM record of an object type named beside it, e.g. the object of a webhook event: the
+    /// parser checks the id before it knows what kind of record it is (a generic `object.*`
+    /// event may be about any object type). Once the object type says which, [`RecordId::contact`]
+    /// names it as such; the range is the same, so that can not fail.
+    RecordId,
+    "record id"
+);
+
+impl RecordId {
+    /// This record as a contact (its object type is `0-1`).
+    pub const fn contact(self) -> ContactId {
+        ContactId(self.0)
+    }
+}
+
+impl From<ContactId> for RecordId {
+    fn from(id: ContactId) -> Self {
+        Self(id.0)
+    }
+}
+
 /// What the id types share, for the serde helpers.
 pub trait Id: Copy + Sized {
     /// What the error messages call this id.
@@ -245,6 +276,65 @@ pub mod number {
     /// Reads `123` or `"123"`.
     pub fn deserialize<'de, T: Id, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
         d.deserialize_any(IdVisitor::<T>::new())
+    }
+
+    /// One id in the number form, for the helpers below.
+    struct AsNumber<T>(T);
+
+    impl<T: Id> serde::Serialize for AsNumber<T> {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            serialize(&self.0, s)
+        }
+    }
+
+    impl<'de, T: Id> serde::Deserialize<'de> for AsNumber<T> {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            deserialize(d).map(AsNumber)
+        }
+    }
+
+    /// `#[serde(default, with = "handoff_ids::number::option")]`: an optional id as a number
+    /// or `null`.
+    pub mod option {
+        use super::AsNumber;
+        use crate::Id;
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        /// Writes the id as a number, `None` as `null`.
+        pub fn serialize<T: Id, S: Serializer>(id: &Option<T>, s: S) -> Result<S::Ok, S::Error> {
+            id.map(AsNumber).serialize(s)
+        }
+
+        /// Reads `123`, `"123"` or `null`.
+        pub fn deserialize<'de, T: Id, D: Deserializer<'de>>(d: D) -> Result<Option<T>, D::Error> {
+            Ok(Option::<AsNumber<T>>::deserialize(d)?.map(|n| n.0))
+        }
+    }
+
+    /// `#[serde(default, with = "handoff_ids::number::option_vec")]`: an optional list of ids
+    /// as numbers.
+    pub mod option_vec {
+        use super::AsNumber;
+        use crate::Id;
+        use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+        /// Writes each id as a number, `None` as `null`.
+        pub fn serialize<T: Id, S: Serializer>(
+            ids: &Option<Vec<T>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            ids.as_ref()
+                .map(|ids| ids.iter().copied().map(AsNumber).collect::<Vec<_>>())
+                .serialize(s)
+        }
+
+        /// Reads a list of `123` or `"123"`, or `null`.
+        pub fn deserialize<'de, T: Id, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<Vec<T>>, D::Error> {
+            let ids = Option::<Vec<AsNumber<T>>>::deserialize(d)?;
+            Ok(ids.map(|ids| ids.into_iter().map(|n| n.0).collect()))
+        }
     }
 }
 

@@ -72,3 +72,39 @@ fn serde_reads_numbers_and_strings_writes_strings_or_numbers_as_asked() {
     );
     assert!(serde_json::from_str::<Row>(r#"{"portal_id":0}"#).is_err());
 }
+
+#[test]
+fn text_columns_read_back_convert_only_in_range() {
+    assert_eq!(OwnerId::try_from("101".to_string()).unwrap().get(), 101);
+    for bad in ["", "0", "jonas@example.com", "-1"] {
+        let err = TaskId::try_from(bad.to_string()).unwrap_err();
+        assert!(err.to_string().starts_with("task id"), "{err}");
+    }
+}
+
+#[test]
+fn optional_ids_and_lists_keep_the_number_form_and_refuse_out_of_range() {
+    #[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+    struct Event {
+        #[serde(default, with = "crate::number::option")]
+        primary: Option<RecordId>,
+        #[serde(default, with = "crate::number::option_vec")]
+        merged: Option<Vec<RecordId>>,
+    }
+    let e: Event = serde_json::from_str(r#"{"primary":"5","merged":[9,"11"]}"#).unwrap();
+    assert_eq!(
+        serde_json::to_string(&e).unwrap(),
+        r#"{"primary":5,"merged":[9,11]}"#
+    );
+    let none: Event = serde_json::from_str("{}").unwrap();
+    assert_eq!(
+        serde_json::to_string(&none).unwrap(),
+        r#"{"primary":null,"merged":null}"#
+    );
+    for bad in [r#"{"primary":0}"#, r#"{"merged":[9,-1]}"#] {
+        let err = serde_json::from_str::<Event>(bad).unwrap_err().to_string();
+        assert!(err.contains("record id"), "{bad}: {err}");
+    }
+    let contact = RecordId::new(42).unwrap().contact();
+    assert_eq!(contact, ContactId::new(42).unwrap());
+}

@@ -1,5 +1,5 @@
-//! What a sandbox starts with: listen address, seed directory, rate limit, faults and accepted
-//! tokens. The rate limit and faults also parse from the compact CLI specs (`110/10s`,
+//! What a sandbox starts with: listen address, seed directory, rate limit, faults, accepted
+//! tokens and the Slack stand-in's settings (`slack/config.rs`). The rate limit and faults also parse from the compact CLI specs (`110/10s`,
 //! `fail_next=3,status=500`) and can be replaced at run time through the control API.
 
 use std::net::SocketAddr;
@@ -28,6 +28,8 @@ pub struct SandboxConfig {
     pub token_ttl_s: u64,
     /// The account id reported as `hub_id`.
     pub portal_id: u64,
+    /// The Slack stand-in (`slack/`).
+    pub slack: super::slack::SlackConfig,
 }
 
 impl Default for SandboxConfig {
@@ -41,6 +43,7 @@ impl Default for SandboxConfig {
             refresh_tokens: Vec::new(),
             token_ttl_s: 1_800,
             portal_id: 62_515,
+            slack: super::slack::SlackConfig::default(),
         }
     }
 }

@@ -28,6 +28,14 @@
 //! delivery, is [`sign_v3`] (`signing.rs`), which the load generator (`src/bin/loadgen.rs`,
 //! `handoff-loadgen`) posts with.
 //!
+//! It also plays Slack (`slack/`, docs/slack.md "The stand-in"): the Web API methods handoff's
+//! Slack client calls under `/api/` (`users.lookupByEmail`, `conversations.open`,
+//! `chat.postMessage`, `chat.update`) with the users derived from the owners, Slack's error and
+//! 429 shapes, injected faults and a per-channel pace, every message kept for tests and the demo,
+//! and `POST /_sandbox/slack/click`, which sends handoff a click signed as Slack signs one. Like
+//! the HubSpot side it imports nothing of the service: `handoff-slack` is a dev-dependency, for
+//! the tests that prove the two compatible (`tests/slack/`).
+//!
 //! Items are `pub(crate)` unless the service or its tests use them across the crate edge.
 
 #![warn(unreachable_pub)]
@@ -48,6 +56,7 @@ mod routes;
 mod seed;
 mod sequences;
 mod signing;
+mod slack;
 mod state;
 mod stats;
 mod users;
@@ -68,7 +77,11 @@ pub use config::{FaultConfig, RateLimit, SandboxConfig};
 pub use control_portal::OwnerPatch;
 pub use error::SandboxError;
 pub use signing::{SignError, sign_v3};
-pub use stats::Stats;
+pub use slack::{
+    ChannelRate, ClickAction, ClickError, ClickOutcome, MessageRef, SlackAnswer, SlackClick,
+    SlackConfig, SlackFault, SlackMessage, sign_slack_v0,
+};
+pub use stats::{SlackStats, Stats};
 pub use views::ContactInput;
 
 use faults::Faults;
@@ -91,6 +104,8 @@ struct Shared {
     gate: Mutex<Gate>,
     /// Webhooks Journal subscriptions and files (`journal.rs`).
     journal: Mutex<journal::Journal>,
+    /// The Slack stand-in (`slack/`).
+    slack: Mutex<slack::Slack>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -104,6 +119,7 @@ impl Sandbox {
             .rate_limit
             .validate()
             .and_then(|()| config.faults.validate())
+            .and_then(|()| config.slack.validate())
             .map_err(SandboxError::Config)?;
         let started = state::now_ms();
         let seeded = match &config.seed_dir {
@@ -121,6 +137,7 @@ impl Sandbox {
                 seeded,
                 gate: Mutex::new(gate),
                 journal: Mutex::default(),
+                slack: Mutex::new(slack::Slack::new(&config.slack, Instant::now())),
                 config,
             }),
         })
@@ -138,16 +155,21 @@ impl Sandbox {
         lock(&self.inner.journal)
     }
 
+    pub(crate) fn slack(&self) -> MutexGuard<'_, slack::Slack> {
+        lock(&self.inner.slack)
+    }
+
     pub(crate) fn config(&self) -> &SandboxConfig {
         &self.inner.config
     }
 
     /// Back to the start: the seeded records, the configured limits and faults, zero stats,
-    /// empty windows, no issued tokens.
+    /// empty windows, no issued tokens, no Slack messages.
     pub fn reset(&self) {
         *self.crm() = self.inner.seeded.clone();
         *self.journal() = journal::Journal::default();
         let cfg = &self.inner.config;
+        *self.slack() = slack::Slack::new(&cfg.slack, Instant::now());
         *self.gate() = Gate::new(
             cfg.tokens.clone(),
             Limiter::new(cfg.rate_limit.clone()),
@@ -158,17 +180,21 @@ impl Sandbox {
     /// Zero stats, nothing else changed (tests count the requests of one step).
     pub fn reset_stats(&self) {
         self.gate().stats = Stats::default();
+        self.slack().stats = SlackStats::default();
     }
 
-    /// Builds the router: HubSpot's routes behind the gate, plus `/_sandbox/`.
+    /// Builds the router: HubSpot's routes behind the gate, Slack's under `/api/`, plus
+    /// `/_sandbox/`.
     pub fn router(&self) -> Router {
         routes::router(self.clone())
+            .merge(slack::api_router(self.clone()))
             .nest(
                 "/_sandbox",
                 control::router(self.clone())
                     .merge(leads::control(self.clone()))
                     .merge(validation::control(self.clone()))
-                    .merge(control_portal::router(self.clone())),
+                    .merge(control_portal::router(self.clone()))
+                    .merge(slack::control_router(self.clone())),
             )
             .fallback(routes::unknown_route)
     }
@@ -191,7 +217,8 @@ pub(crate) async fn serve_sandbox(
 ) -> Result<(), SandboxError> {
     let listen = listener.local_addr()?;
     let (owners, companies, contacts) = sandbox.counts();
-    tracing::info!(listen = %listen, owners, companies, contacts, "sandbox listening");
+    let slack_base_url = format!("http://{listen}/api/");
+    tracing::info!(listen = %listen, slack_base_url, owners, companies, contacts, "sandbox listening");
     axum::serve(listener, sandbox.router())
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await?;
@@ -201,8 +228,10 @@ pub(crate) async fn serve_sandbox(
 
 /// A sandbox serving in the background, stopped when dropped.
 pub struct RunningSandbox {
-    /// `http://127.0.0.1:PORT`: the client's `base_url`.
+    /// `http://127.0.0.1:PORT`: the CRM client's `base_url`.
     pub base_url: String,
+    /// `http://127.0.0.1:PORT/api/`: the Slack client's `base_url`.
+    pub slack_base_url: String,
     /// The bound address.
     pub addr: SocketAddr,
     /// The state, for assertions and set-up.
@@ -239,6 +268,7 @@ pub async fn spawn(config: SandboxConfig) -> Result<RunningSandbox, SandboxError
     let task = tokio::spawn(serve_sandbox(sandbox.clone(), listener, shutdown.clone()));
     Ok(RunningSandbox {
         base_url: format!("http://{addr}"),
+        slack_base_url: format!("http://{addr}/api/"),
         addr,
         sandbox,
         shutdown,

@@ -65,6 +65,18 @@ impl Owner {
         self.user_id
     }
 
+    /// "First Last" as HubSpot has it, or the e-mail without a name.
+    pub(crate) fn full_name(&self) -> String {
+        let parts: Vec<&str> = [&self.first_name, &self.last_name]
+            .into_iter()
+            .filter_map(|p| p.as_deref())
+            .collect();
+        match parts.join(" ") {
+            name if name.trim().is_empty() => self.email.clone().unwrap_or_default(),
+            name => name,
+        }
+    }
+
     /// Archived owners have `userId: null`; the id stays in `userIdIncludingInactive`.
     pub(crate) fn render(&self, created_ms: i64) -> Value {
         let teams: Vec<Value> = self

@@ -27,3 +27,30 @@ pub struct Stats {
     /// Access tokens issued by `POST /oauth/v3/token`.
     pub tokens_issued: u64,
 }
+
+/// What the Slack stand-in has seen since start or reset (`GET /_sandbox/slack/stats`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SlackStats {
+    /// Web API calls, whatever their answer.
+    pub calls: u64,
+    /// Per method, e.g. `"chat.postMessage"`.
+    pub by_method: BTreeMap<String, u64>,
+    /// Every 429 served: injected, or the per-channel pace.
+    pub rate_limited: u64,
+    /// The 429s of the per-channel pace alone.
+    pub channel_rate_limited: u64,
+    /// Injected `ok: false` answers.
+    pub injected_errors: u64,
+    /// Injected 5xx answers.
+    pub injected_5xx: u64,
+    /// Calls refused with `not_authed` or `invalid_auth`.
+    pub unauthorized: u64,
+    /// Messages posted (`chat.postMessage` successes).
+    pub posted: u64,
+    /// Messages updated (`chat.update` successes).
+    pub updated: u64,
+    /// Clicks sent to handoff by `POST /_sandbox/slack/click`.
+    pub clicks: u64,
+    /// The most posts one channel had within one pace window.
+    pub max_channel_posts_in_window: u32,
+}

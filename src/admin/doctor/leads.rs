@@ -14,7 +14,7 @@ const S: Section = Section::LeadsAndSequences;
 pub(crate) async fn check(ctx: &Ctx<'_>) -> Vec<Check> {
     let mut out = Vec::new();
     let leads = &ctx.loaded.playbook.doc.leads;
-    if leads.on_for(ctx.id.get()) {
+    if leads.on_for(ctx.id) {
         out.extend(stages(ctx).await);
     }
     if ctx

@@ -32,7 +32,7 @@ use tower_http::sensitive_headers::SetSensitiveRequestHeadersLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use super::AdminError;
-use crate::hubspot::client::HubspotClient;
+use crate::hubspot::client::{HubspotClient, PortalId};
 use crate::intake::ApiError;
 use crate::store::Store;
 use crate::worker::pipeline::RulesHandle;
@@ -50,9 +50,9 @@ struct Inner {
     store: Store,
     live: Option<Live>,
     /// The configured portals (`[[hubspot.portals]]`), in configuration order.
-    portals: Vec<i64>,
+    portals: Vec<PortalId>,
     /// Each configured portal with its time zone, in which the review cuts its weeks.
-    time_zones: Vec<(i64, String)>,
+    time_zones: Vec<(PortalId, String)>,
 }
 
 /// What the admin routes reach of a running pipeline (there is none without portals): its
@@ -70,7 +70,7 @@ impl AdminState {
         token: Option<SecretString>,
         store: Store,
         live: Option<Live>,
-        time_zones: Vec<(i64, String)>,
+        time_zones: Vec<(PortalId, String)>,
     ) -> Self {
         Self {
             inner: Arc::new(Inner {
@@ -180,6 +180,17 @@ fn id(raw: &str, what: &str) -> Result<i64, ApiError> {
                 format!("{what} {raw:?} is not a positive integer"),
             )
         })
+}
+
+/// A portal id from a path: parsed once here, like every id that enters (422 otherwise).
+fn portal_id(raw: &str, what: &str) -> Result<PortalId, ApiError> {
+    raw.parse::<PortalId>().map_err(|_| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_id",
+            format!("{what} {raw:?} is not a positive integer"),
+        )
+    })
 }
 
 /// How an admin failure answers. A store failure is logged here, once.

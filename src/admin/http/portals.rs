@@ -10,9 +10,8 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{AdminState, Answer, body, id, refusal};
+use super::{AdminState, Answer, body, portal_id, refusal};
 use crate::admin::{self, PortalStatus};
-use crate::hubspot::client::PortalId;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -22,11 +21,7 @@ struct PauseBody {
 
 /// Adds this process's own auth pause, which may be newer than what the store recorded.
 fn with_auth(admin: &AdminState, status: PortalStatus) -> PortalStatus {
-    // A configured portal (`known`), so in range.
-    let Ok(portal) = PortalId::try_from(status.portal_id) else {
-        return status;
-    };
-    let live = admin.client().and_then(|c| c.auth_pause(portal));
+    let live = admin.client().and_then(|c| c.auth_pause(status.portal_id));
     status.with_live_auth(live, Timestamp::now())
 }
 
@@ -44,7 +39,7 @@ pub(super) async fn pause(
     Path(raw): Path<String>,
     bytes: Bytes,
 ) -> Answer {
-    let portal_id = id(&raw, "portal id")?;
+    let portal_id = portal_id(&raw, "portal id")?;
     let input: PauseBody = body(&bytes)?;
     let status = admin::pause_portal(
         admin.store(),
@@ -59,14 +54,14 @@ pub(super) async fn pause(
 }
 
 pub(super) async fn resume(State(admin): State<AdminState>, Path(raw): Path<String>) -> Answer {
-    let portal_id = id(&raw, "portal id")?;
+    let portal_id = portal_id(&raw, "portal id")?;
     let now = Timestamp::now();
     let (status, due) = admin::resume_portal(admin.store(), &admin.inner.portals, portal_id, now)
         .await
         .map_err(refusal)?;
-    if let (Some(live), Ok(portal)) = (&admin.inner.live, PortalId::try_from(portal_id)) {
+    if let Some(live) = &admin.inner.live {
         live.pauses
-            .lift_auth_pause(&live.client, portal, now.as_millisecond());
+            .lift_auth_pause(&live.client, portal_id, now.as_millisecond());
     }
     Ok(Json(json!({
         "portal": with_auth(&admin, status),

@@ -65,7 +65,7 @@ fn request(admin: &AdminState, q: ReviewQuery, now_ms: i64) -> Result<ReviewRequ
     let portal = q
         .portal
         .as_deref()
-        .map(|raw| super::id(raw, "portal"))
+        .map(|raw| super::portal_id(raw, "portal"))
         .transpose()?;
     let picked = review::pick_portal(&admin.inner.time_zones, portal).map_err(|err| {
         let code = if portal.is_some() {

@@ -110,7 +110,7 @@ impl Shipped {
 pub async fn record(store: &Store, options: &HistoryOptions) -> anyhow::Result<Recorded> {
     let until_ms = options.until.as_millisecond();
     let request = ReviewRequest::new(
-        (options.portal_id.get(), options.time_zone.clone()),
+        (options.portal_id, options.time_zone.clone()),
         None,
         options.weeks,
         until_ms,

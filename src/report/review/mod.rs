@@ -13,6 +13,7 @@
 //! Two parts of the page come from the tuning report (`ReviewHooks`): the fallbacks per pool
 //! and the tuning section. Without them the page says they are not available.
 
+use handoff_ids::PortalId;
 mod chart;
 mod metric;
 mod model;
@@ -52,7 +53,7 @@ pub struct ReviewHooks {
 /// Which review: a portal, a week and how many weeks of trend end with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewRequest {
-    pub portal_id: i64,
+    pub portal_id: PortalId,
     /// The portal's IANA time zone, in which weeks start on Monday 00:00.
     pub time_zone: String,
     pub week: IsoWeek,
@@ -71,9 +72,9 @@ pub fn parse_weeks(text: &str) -> Result<usize, ReportError> {
 /// The portal a review is of: `asked` when it is one of the `configured` portals (id, time
 /// zone), else the only configured one; several or none without `asked` is an error.
 pub fn pick_portal(
-    configured: &[(i64, String)],
-    asked: Option<i64>,
-) -> Result<(i64, String), ReportError> {
+    configured: &[(PortalId, String)],
+    asked: Option<PortalId>,
+) -> Result<(PortalId, String), ReportError> {
     let ids = || {
         configured
             .iter()
@@ -111,7 +112,7 @@ impl ReviewRequest {
     /// A request for `week` (default: the week `now_ms` falls in), refused when the week has
     /// not started by `now_ms` or the zone is unknown.
     pub fn new(
-        (portal_id, time_zone): (i64, String),
+        (portal_id, time_zone): (PortalId, String),
         week: Option<IsoWeek>,
         weeks: usize,
         now_ms: i64,

@@ -3,6 +3,7 @@
 //! week by source, tier, team and owner, its disqualification and nurture reasons (Pareto) and
 //! its routing health. A figure with nothing behind it is `None`, never a division by zero.
 
+use handoff_ids::PortalId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -80,7 +81,8 @@ pub struct Segment {
 /// Everything the page shows but the tuning report's parts (see `ReviewHooks`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Review {
-    pub portal_id: i64,
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
     /// The IANA zone the weeks are cut in.
     pub time_zone: String,
     /// When the figures were read; SLAs due before it count as missed.
@@ -95,7 +97,7 @@ pub struct Review {
 /// What the review reads besides the ledger.
 #[derive(Debug, Clone, Copy)]
 pub struct Setup<'a> {
-    pub portal_id: i64,
+    pub portal_id: PortalId,
     pub time_zone: &'a str,
     pub now_ms: i64,
     pub playbook: &'a crate::engine::Playbook,

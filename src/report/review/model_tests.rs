@@ -46,8 +46,8 @@ fn disposed(mut h: KpiHandoff, outcome: &str, reason: &str, amount: Option<f64>)
 
 fn lead(contact_id: i64, outcome: &str) -> LeadOutcome {
     LeadOutcome {
-        portal_id: 62515,
-        contact_id,
+        portal_id: handoff_ids::PortalId::new(62515).unwrap(),
+        contact_id: handoff_ids::ContactId::try_from(contact_id).unwrap(),
         outcome: outcome.into(),
         decisions: 1,
         last_decided_at_ms: T0,
@@ -119,7 +119,7 @@ pub(in crate::report::review) fn build(weeks: Vec<(Week, LedgerRows)>) -> Review
     Review::build(
         &rows,
         &Setup {
-            portal_id: 62515,
+            portal_id: handoff_ids::PortalId::new(62515).unwrap(),
             time_zone: "UTC",
             now_ms: NOW,
             playbook: &playbook,

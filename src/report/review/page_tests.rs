@@ -126,9 +126,15 @@ fn weeks_and_portals_are_checked_before_anything_is_read() {
                 .contains(&format!("{bad:?}"))
         );
     }
-    let configured = [(62515, "Europe/Berlin".to_owned()), (7, "UTC".to_owned())];
-    assert_eq!(pick_portal(&configured, Some(7)).unwrap().0, 7);
-    let unknown = pick_portal(&configured, Some(8)).unwrap_err().to_string();
+    let id = |n| handoff_ids::PortalId::new(n).unwrap();
+    let configured = [
+        (id(62515), "Europe/Berlin".to_owned()),
+        (id(7), "UTC".to_owned()),
+    ];
+    assert_eq!(pick_portal(&configured, Some(id(7))).unwrap().0, id(7));
+    let unknown = pick_portal(&configured, Some(id(8)))
+        .unwrap_err()
+        .to_string();
     assert!(
         unknown.contains("portal 8 is not configured") && unknown.contains("62515, 7"),
         "{unknown}"
@@ -139,7 +145,7 @@ fn weeks_and_portals_are_checked_before_anything_is_read() {
             .to_string()
             .contains("give --portal P")
     );
-    assert_eq!(pick_portal(&configured[..1], None).unwrap().0, 62515);
+    assert_eq!(pick_portal(&configured[..1], None).unwrap().0, id(62515));
     assert!(pick_portal(&[], None).is_err());
 
     let now = IsoWeek::parse("2026-W49")
@@ -147,12 +153,17 @@ fn weeks_and_portals_are_checked_before_anything_is_read() {
         .bounds_ms(&jiff::tz::TimeZone::UTC)
         .0
         + 1;
-    let request = ReviewRequest::new((1, "UTC".into()), None, 12, now).unwrap();
+    let request = ReviewRequest::new((id(1), "UTC".into()), None, 12, now).unwrap();
     assert_eq!(request.week.to_string(), "2026-W49");
     let labels: Vec<String> = request.weeks().into_iter().map(|w| w.label).collect();
     assert_eq!((labels.len(), labels[0].as_str()), (12, "2026-W38"));
     assert_eq!(default_file_name(&request), "review-1-2026-W49.html");
-    let future = ReviewRequest::new((1, "UTC".into()), IsoWeek::parse("2026-W50").ok(), 12, now);
+    let future = ReviewRequest::new(
+        (id(1), "UTC".into()),
+        IsoWeek::parse("2026-W50").ok(),
+        12,
+        now,
+    );
     assert!(
         future
             .unwrap_err()

@@ -20,7 +20,7 @@ fn pick(pool: &str, owner: &str, n: i64) -> PoolPick {
 fn routing(rows: ReviewRows, fallbacks: Option<&BTreeMap<String, u64>>) -> Routing {
     let (playbook, roster) = rules();
     let setup = Setup {
-        portal_id: 62515,
+        portal_id: handoff_ids::PortalId::new(62515).unwrap(),
         time_zone: "UTC",
         now_ms: crate::report::fixtures::NOW,
         playbook: &playbook,

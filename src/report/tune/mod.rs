@@ -27,6 +27,7 @@ mod sweep;
 #[cfg(test)]
 mod tests;
 
+use handoff_ids::ContactId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -115,7 +116,7 @@ impl TuneSetup {
 /// One lead per contact: the last of its rows (`rows` are by contact and time), and how many
 /// contacts had no facts.
 pub(crate) fn leads(rows: &[DecisionFactRow]) -> (Vec<Lead<'_>>, u64) {
-    let mut last: BTreeMap<i64, &DecisionFactRow> = BTreeMap::new();
+    let mut last: BTreeMap<ContactId, &DecisionFactRow> = BTreeMap::new();
     for r in rows {
         last.insert(r.contact_id, r);
     }

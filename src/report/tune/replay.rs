@@ -5,6 +5,7 @@
 //! routing state, which starts afresh — so an owner picked by a pool's round-robin may differ
 //! from the recorded one for that reason alone.
 
+use handoff_ids::ContactId;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -25,7 +26,8 @@ pub struct Decided {
 /// A lead whose replay differs from what was recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Change {
-    pub contact_id: i64,
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     pub recorded: Decided,
     pub replayed: Decided,
 }
@@ -52,7 +54,7 @@ fn outcome_name(o: Outcome) -> &'static str {
 
 /// Replays `recorded` (by contact and time) through `candidate` with `roster`.
 pub fn replay(recorded: &[RecordedContact], roster: &Roster, candidate: &Playbook) -> Replay {
-    let mut last: BTreeMap<i64, &RecordedContact> = BTreeMap::new();
+    let mut last: BTreeMap<ContactId, &RecordedContact> = BTreeMap::new();
     for r in recorded {
         last.insert(r.contact_id, r);
     }

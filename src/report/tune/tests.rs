@@ -8,7 +8,7 @@ const HOUR: i64 = 3_600_000;
 /// `amount` when accepted).
 fn lead(contact_id: i64, score: i64, rules: &[&str], disposition: Option<&str>) -> DecisionFactRow {
     DecisionFactRow {
-        contact_id,
+        contact_id: handoff_ids::ContactId::new(contact_id.unsigned_abs()).unwrap(),
         decided_at_ms: 0,
         outcome: "handed_off".into(),
         owner_id: Some("101".into()),
@@ -20,7 +20,11 @@ fn lead(contact_id: i64, score: i64, rules: &[&str], disposition: Option<&str>) 
         handed_off_at_ms: Some(0),
         disposition: disposition.map(str::to_string),
         deal_amount: (disposition == Some("accepted")).then_some(1_000.0),
-        ..DecisionFactRow::default()
+        buying_role: None,
+        route_kind: None,
+        route_pool: None,
+        fallback_from: None,
+        first_touch_at_ms: None,
     }
 }
 
@@ -102,7 +106,7 @@ fn forty() -> Vec<DecisionFactRow> {
                 20..25 => (&["icp"], "accepted"),
                 _ => (&[], "nurture"),
             };
-            lead(i, 40 + i, rules, Some(d))
+            lead(i + 1, 40 + i, rules, Some(d))
         })
         .collect()
 }

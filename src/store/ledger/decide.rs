@@ -32,7 +32,7 @@ pub struct DecisionFacts {
 }
 
 /// Records decision `d` about a contact of portal `portal_id`.
-fn insert_decision<DB: Database>(portal_id: i64, d: &NewDecision) -> Statement<DB>
+fn insert_decision<DB: Database>(portal_id: PortalId, d: &NewDecision) -> Statement<DB>
 where
     i64: Param<DB>,
     Option<i64>: Param<DB>,
@@ -46,7 +46,7 @@ where
     let f = d.facts.as_ref();
     let text = |pick: fn(&DecisionFacts) -> &Option<String>| f.and_then(|f| pick(f).clone());
     sqlx::query(SQL)
-        .bind(portal_id)
+        .bind(portal_id.get())
         .bind(d.contact_id.get())
         .bind(d.decided_at_ms)
         .bind(d.trigger.as_str())
@@ -67,8 +67,8 @@ where
 /// Inserts handoff `h` of a contact at its first step and returns its id; nothing (no row)
 /// when the contact already has a handoff, which it keeps.
 fn insert_handoff<DB: Database>(
-    portal_id: i64,
-    contact_id: i64,
+    portal_id: PortalId,
+    contact_id: ContactId,
     h: &NewHandoff,
     now_ms: i64,
 ) -> Statement<DB>
@@ -84,8 +84,8 @@ where
          VALUES ($1, $2, 'decided', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
          ON CONFLICT (portal_id, contact_id) DO NOTHING RETURNING id";
     sqlx::query(SQL)
-        .bind(portal_id)
-        .bind(contact_id)
+        .bind(portal_id.get())
+        .bind(contact_id.get())
         .bind(h.owner_id.as_str())
         .bind(h.team.clone())
         .bind(h.score)
@@ -128,15 +128,14 @@ impl Ledger<'_> {
             Dialect::Postgres => "FOR UPDATE",
         };
         let load = format!("SELECT state FROM routing_state WHERE portal_id = $1 {lock}");
-        let portal_id = portal_id.get();
         let created = in_tx!(self.db, |tx| {
             sqlx::query(ENSURE)
-                .bind(portal_id)
+                .bind(portal_id.get())
                 .bind(now_ms)
                 .execute(&mut *tx)
                 .await?;
             let text: String = sqlx::query_scalar(sqlx::AssertSqlSafe(load))
-                .bind(portal_id)
+                .bind(portal_id.get())
                 .fetch_one(&mut *tx)
                 .await?;
             let mut state: S = serde_json::from_str(&text).unwrap_or_default();
@@ -145,7 +144,7 @@ impl Ledger<'_> {
             for d in &decisions {
                 insert_decision(portal_id, d).execute(&mut *tx).await?;
                 let Some(h) = &d.handoff else { continue };
-                let row = insert_handoff(portal_id, d.contact_id.get(), h, now_ms)
+                let row = insert_handoff(portal_id, d.contact_id, h, now_ms)
                     .fetch_optional(&mut *tx)
                     .await?;
                 if let Some(row) = row {
@@ -154,7 +153,7 @@ impl Ledger<'_> {
             }
             let text = serde_json::to_string(&state).unwrap_or_else(|_| "{}".into());
             sqlx::query(SAVE)
-                .bind(portal_id)
+                .bind(portal_id.get())
                 .bind(text)
                 .bind(now_ms)
                 .execute(&mut *tx)

@@ -1,6 +1,7 @@
 //! Read-only ledger queries for the KPIs (`handoff report`, the `handoff_kpi_*` gauges): lean
 //! rows without free text or plans, so a 30-day window stays cheap to load on every engine.
 
+use handoff_ids::{ContactId, PortalId};
 use serde::Serialize;
 
 use crate::store::StoreError;
@@ -9,8 +10,12 @@ use crate::store::dispatch::Db;
 /// A handoff as the KPIs read it: who, which segment, and how far the lead got.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct KpiHandoff {
-    pub portal_id: i64,
-    pub contact_id: i64,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     /// `open`, `closed` or `merged`.
     pub status: String,
     pub owner_id: String,
@@ -33,8 +38,12 @@ pub struct KpiHandoff {
 /// with the owner and segment of its handoff when the ledger has one.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct ReadyLead {
-    pub portal_id: i64,
-    pub contact_id: i64,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     /// The owner a ready decision named (the greatest id when decisions differ).
     pub decided_owner: Option<String>,
     /// The handoff's owner; `None` when no handoff holds the lead.
@@ -48,8 +57,12 @@ pub struct ReadyLead {
 /// latest was made (`handoff report` counts leads, not decisions, from these).
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct LeadOutcome {
-    pub portal_id: i64,
-    pub contact_id: i64,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     /// `handed_off`, `not_ready` or `disqualified`.
     pub outcome: String,
     pub decisions: i64,

@@ -15,7 +15,9 @@ use crate::store::dispatch::{Db, id_list};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct LeadRow {
     pub handoff_id: i64,
-    pub portal_id: i64,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
     pub lead_id: Option<String>,
     /// The owner last written to the lead (follows the handoff's owner on reassignment).
     pub owner_id: Option<String>,

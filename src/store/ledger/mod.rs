@@ -10,7 +10,7 @@
 //! KPI views are [`Kpis`] (`kpis.rs`, the weekly review's in `review.rs`, the tuning
 //! report's and replays' in `tune.rs`).
 
-use handoff_ids::{ContactId, PortalId};
+use handoff_ids::{ContactId, PortalId, TaskId};
 use serde::Serialize;
 
 use super::dispatch::Db;
@@ -35,7 +35,9 @@ pub struct HandoffRow {
     pub sla_tier: Option<String>,
     pub source: Option<String>,
     pub trace_id: String,
-    pub task_id: Option<String>,
+    /// A task id that is not an id fails the row's load, like the record ids.
+    #[sqlx(try_from = "crate::store::id_columns::NullableText")]
+    pub task_id: Option<TaskId>,
     pub task_attempted_at_ms: Option<i64>,
     pub handed_off_at_ms: i64,
     pub sla_due_at_ms: Option<i64>,
@@ -148,8 +150,12 @@ pub struct NewDecision {
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct DecisionRow {
     pub id: i64,
-    pub portal_id: i64,
-    pub contact_id: i64,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     pub decided_at_ms: i64,
     pub trigger: String,
     pub outcome: String,

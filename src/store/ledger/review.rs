@@ -4,6 +4,7 @@
 //! sides, so every KPI keeps its one definition; the routing-health rows (pool picks, who
 //! missed, loops not closed) are small aggregates. Indexed by `0013_review_indexes.sql` and, for pools, `0012_decision_facts.sql`.
 
+use handoff_ids::PortalId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -51,7 +52,7 @@ impl Kpis<'_> {
     /// The portal's handoffs made in `[since_ms, until_ms)`, oldest first.
     pub async fn handoffs_between(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Vec<KpiHandoff>, StoreError> {
@@ -67,7 +68,7 @@ impl Kpis<'_> {
     /// `handed_off` decision in `[since_ms, until_ms)`, once, joined to its handoff.
     pub async fn ready_leads_between(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Vec<ReadyLead>, StoreError> {
@@ -83,7 +84,7 @@ impl Kpis<'_> {
     /// [`Kpis::lead_outcomes_since`] for one portal and a bounded period.
     pub async fn lead_outcomes_between(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Vec<LeadOutcome>, StoreError> {
@@ -100,7 +101,7 @@ impl Kpis<'_> {
     /// counts the same; on a ledger without any, that part reads an empty index.
     pub async fn pool_picks_between(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Vec<PoolPick>, StoreError> {
@@ -131,7 +132,7 @@ impl Kpis<'_> {
     /// its fallbacks are unknown, and a count without it would be wrong.
     pub async fn pool_fallbacks_between(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Option<BTreeMap<String, u64>>, StoreError> {
@@ -142,7 +143,7 @@ impl Kpis<'_> {
              AND decided_at_ms >= $2 AND decided_at_ms < $3 AND fallback_from IS NOT NULL \
              GROUP BY fallback_from";
         let unknown: i64 = on_reader!(self.db, |pool| sqlx::query_scalar(UNKNOWN)
-            .bind(portal_id)
+            .bind(portal_id.get())
             .bind(since_ms)
             .bind(until_ms)
             .fetch_one(pool)
@@ -151,7 +152,7 @@ impl Kpis<'_> {
             return Ok(None);
         }
         let rows: Vec<(String, i64)> = on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id)
+            .bind(portal_id.get())
             .bind(since_ms)
             .bind(until_ms)
             .fetch_all(pool)
@@ -166,7 +167,7 @@ impl Kpis<'_> {
     /// The portal's handoffs made in `[since_ms, until_ms)` that were reassigned.
     pub async fn reassigned_between(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Vec<Reassigned>, StoreError> {
@@ -180,7 +181,7 @@ impl Kpis<'_> {
     /// (`close_loop_due_ms`) is before `now_ms`, whenever they were made.
     pub async fn loops_overdue(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         now_ms: i64,
     ) -> Result<Vec<LoopOverdue>, StoreError> {
         const SQL: &str = "SELECT owner_id, COUNT(*) AS handoffs, \
@@ -188,7 +189,7 @@ impl Kpis<'_> {
              WHERE portal_id = $1 AND status = 'open' AND disposition IS NULL \
              AND close_loop_due_ms < $2 GROUP BY owner_id ORDER BY COUNT(*) DESC, owner_id";
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id)
+            .bind(portal_id.get())
             .bind(now_ms)
             .fetch_all(pool)
             .await?))
@@ -198,7 +199,7 @@ impl Kpis<'_> {
     async fn in_period<T>(
         self,
         sql: impl sqlx::SqlSafeStr,
-        (portal_id, since_ms, until_ms): (i64, i64, i64),
+        (portal_id, since_ms, until_ms): (PortalId, i64, i64),
     ) -> Result<Vec<T>, StoreError>
     where
         T: Send
@@ -207,7 +208,7 @@ impl Kpis<'_> {
             + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
     {
         Ok(on_reader!(self.db, |pool| sqlx::query_as(sql)
-            .bind(portal_id)
+            .bind(portal_id.get())
             .bind(since_ms)
             .bind(until_ms)
             .fetch_all(pool)

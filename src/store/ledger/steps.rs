@@ -2,6 +2,8 @@
 //! SLA scheduled): the worker records each as it completes, so a retry resumes at the first
 //! step not done and never sends a task twice.
 
+use handoff_ids::TaskId;
+
 use super::{HandoffRow, LANE_SLA, Ledger, Step, sla_key};
 use crate::store::StoreError;
 use crate::store::dispatch::id_list;
@@ -46,12 +48,17 @@ impl Ledger<'_> {
     }
 
     /// Records the task created for a handoff.
-    pub async fn task_created(self, id: i64, task_id: &str, now_ms: i64) -> Result<(), StoreError> {
+    pub async fn task_created(
+        self,
+        id: i64,
+        task_id: TaskId,
+        now_ms: i64,
+    ) -> Result<(), StoreError> {
         const SQL: &str = "UPDATE handoffs SET step = 'task_created', task_id = $2, updated_at_ms = $3 \
              WHERE id = $1 AND step IN ('decided', 'contact_written')";
         on_writer!(self.db, |pool| sqlx::query(SQL)
             .bind(id)
-            .bind(task_id)
+            .bind(task_id.to_string())
             .bind(now_ms)
             .execute(pool)
             .await?

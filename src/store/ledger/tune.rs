@@ -3,6 +3,7 @@
 //! 0012) with what became of its lead (the handoff's disposition, pipeline and first touch).
 //! One range read by portal and time (`decisions_portal_time`), one indexed handoff per row.
 
+use handoff_ids::{ContactId, PortalId};
 use serde::Serialize;
 
 use super::kpis::Kpis;
@@ -11,9 +12,11 @@ use crate::store::StoreError;
 /// One decision's facts with its lead's outcome. The facts are `None` on decisions recorded
 /// before they existed (`score_total` is the marker); the outcome is `None` while the lead
 /// has no handoff, no disposition, no deal or no touch yet.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct DecisionFactRow {
-    pub contact_id: i64,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     pub decided_at_ms: i64,
     /// `handed_off`, `not_ready` or `disqualified`.
     pub outcome: String,
@@ -47,7 +50,9 @@ impl DecisionFactRow {
 /// read), with what was decided, for replays.
 #[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct RecordedContact {
-    pub contact_id: i64,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     pub decided_at_ms: i64,
     pub outcome: String,
     pub owner_id: Option<String>,
@@ -60,7 +65,7 @@ impl Kpis<'_> {
     /// outcome, by contact and time (a lead's last decision is its last row).
     pub async fn decision_facts_between(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Vec<DecisionFactRow>, StoreError> {
@@ -73,7 +78,7 @@ impl Kpis<'_> {
              WHERE d.portal_id = $1 AND d.decided_at_ms >= $2 AND d.decided_at_ms < $3 \
              ORDER BY d.contact_id, d.decided_at_ms, d.id";
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id)
+            .bind(portal_id.get())
             .bind(since_ms)
             .bind(until_ms)
             .fetch_all(pool)
@@ -84,7 +89,7 @@ impl Kpis<'_> {
     /// decisions recorded without one (before migration 0012) are left out.
     pub async fn recorded_contacts_between(
         self,
-        portal_id: i64,
+        portal_id: PortalId,
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Vec<RecordedContact>, StoreError> {
@@ -93,7 +98,7 @@ impl Kpis<'_> {
              AND decided_at_ms < $3 AND contact IS NOT NULL \
              ORDER BY contact_id, decided_at_ms, id";
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id)
+            .bind(portal_id.get())
             .bind(since_ms)
             .bind(until_ms)
             .fetch_all(pool)

@@ -42,7 +42,7 @@ pub async fn catch_up_loop(
 ) {
     let portals: Vec<_> = portals.into_iter().filter(|(_, c)| c.enabled).collect();
     for (portal, _) in &portals {
-        metrics.journal.init(portal.get());
+        metrics.journal.init(*portal);
     }
     let portals = portals.into_iter().filter(|(_, c)| c.catch_up_at_start);
     let mut set = tokio::task::JoinSet::new();

@@ -50,7 +50,7 @@ impl Run<'_> {
                     // the earliest entry already): read from the earliest entry; the inbox
                     // drops what is already queued.
                     tracing::warn!(
-                        portal_id,
+                        portal_id = portal_id.get(),
                         "journal offset unknown to HubSpot; reading from the earliest entry"
                     );
                     restarted = true;
@@ -112,7 +112,7 @@ impl Run<'_> {
             );
         }
         tracing::info!(
-            portal_id,
+            portal_id = portal_id.get(),
             files = report.files,
             entries = report.entries,
             enqueued = report.enqueued,

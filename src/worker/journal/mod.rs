@@ -38,9 +38,10 @@ pub struct BackfillRequest {
 }
 
 /// Events the journal still had but handoff had not: what one run recovered.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BackfillReport {
-    pub portal_id: i64,
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
     /// What this run did to the portal's journal subscription.
     pub subscription: SubscriptionChange,
     pub files: usize,
@@ -114,7 +115,7 @@ pub async fn ensure_subscription(
 ) -> Result<SubscriptionChange, HubspotError> {
     let id = portal.get();
     let existing = client.journal_subscriptions(portal).await?;
-    let want = config.subscription(id);
+    let want = config.subscription(portal);
     let sorted = |v: &[String]| {
         let mut v = v.to_vec();
         v.sort();
@@ -153,11 +154,17 @@ pub async fn backfill(
     metrics: Option<&JournalMetrics>,
     req: &BackfillRequest,
 ) -> Result<BackfillReport, BackfillError> {
-    let portal_id = req.portal.get();
+    let portal_id = req.portal;
     let mut report = BackfillReport {
         portal_id,
         subscription: ensure_subscription(client, req.portal, &req.config).await?,
-        ..BackfillReport::default()
+        files: 0,
+        entries: 0,
+        enqueued: 0,
+        duplicates: 0,
+        skipped: 0,
+        gap: None,
+        offset: None,
     };
     let checkpoint = store.journal().offset(portal_id).await?;
     let applied_through = checkpoint.as_ref().map(|c| c.applied_through_ms);
@@ -230,7 +237,7 @@ async fn apply_file(
     report.skipped += mapped.skipped + mapped.malformed;
     if mapped.malformed > 0 {
         tracing::warn!(
-            portal_id,
+            portal_id = portal_id.get(),
             malformed = mapped.malformed,
             "journal entries without occurredAt, objectId or action skipped"
         );
@@ -260,13 +267,13 @@ async fn apply_file(
 
 fn record_gap(
     metrics: Option<&JournalMetrics>,
-    portal_id: i64,
+    portal_id: PortalId,
     reason: &'static str,
     from_ms: i64,
     to_ms: i64,
 ) -> Gap {
     tracing::error!(
-        portal_id,
+        portal_id = portal_id.get(),
         reason,
         from_ms,
         to_ms,
@@ -299,7 +306,7 @@ mod tests {
 
     fn checkpoint(applied_through_ms: i64) -> JournalOffset {
         JournalOffset {
-            portal_id: 1,
+            portal_id: PortalId::new(1).unwrap(),
             journal_offset: "off-1".into(),
             applied_through_ms,
             updated_at_ms: applied_through_ms,

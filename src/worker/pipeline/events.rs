@@ -152,20 +152,15 @@ async fn unit(
     let (events, siblings) = fold_siblings(run, &head, event).await;
     let first = &events[0];
     let first_event_ms = first.occurred_at;
-    // The receiver and the journal refuse ids out of range; a stored payload that has one
-    // anyway is dead, not handed off as record 0.
+    // The receiver and the journal refuse ids out of range, and so does reading the payload
+    // back (`Job::parse`: dead, never record 0).
     let portal_id = first.portal_id;
-    let contact_id = match ContactId::try_from(first.object_id) {
-        Ok(id) => id,
-        Err(err) => {
-            let reason = format!("event job payload: {err}");
-            return Err((head, Outcome::Dead { reason }));
-        }
-    };
     let lead = first.object_type_id == LEAD_OBJECT_TYPE;
+    // For a Lead's events, the lead id (`ContactWork::contact_id`).
+    let contact_id = first.object_id.contact();
     let span = trace::event_job(
         portal_id,
-        contact_id,
+        first.object_id,
         lead,
         head.id,
         &request_id,

@@ -69,13 +69,14 @@ pub fn plan(events: &[HubspotEvent], watched: &Watched) -> Plan {
             }
             EventAction::Merge => {
                 let primary = e.primary_object_id.unwrap_or(e.object_id);
-                // The receiver refuses a delivery with an id out of range (`event.rs`).
+                // A contact event's merge: its records are contacts (parsed in `event.rs`).
                 let merged = e
                     .merged_object_ids
                     .iter()
                     .flatten()
-                    .filter(|m| **m != primary);
-                for m in merged.filter_map(|m| ContactId::try_from(*m).ok()) {
+                    .filter(|m| **m != primary)
+                    .map(|m| m.contact());
+                for m in merged {
                     if !p.merged.contains(&m) {
                         p.merged.push(m);
                     }
@@ -104,6 +105,7 @@ pub fn plan(events: &[HubspotEvent], watched: &Watched) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use handoff_ids::RecordId;
 
     fn event(action: EventAction, property: Option<&str>) -> HubspotEvent {
         HubspotEvent {
@@ -114,7 +116,7 @@ mod tests {
                 "contact.x".into(),
                 action,
                 CONTACT_OBJECT_TYPE.into(),
-                5,
+                RecordId::new(5).unwrap(),
             )
         }
     }
@@ -182,8 +184,9 @@ mod tests {
     #[test]
     fn a_merge_lists_the_merged_contacts_but_not_the_survivor() {
         let mut merge = event(EventAction::Merge, None);
-        merge.primary_object_id = Some(5);
-        merge.merged_object_ids = Some(vec![5, 9, 11]);
+        let id = |n| RecordId::new(n).unwrap();
+        merge.primary_object_id = Some(id(5));
+        merge.merged_object_ids = Some(vec![id(5), id(9), id(11)]);
         let p = plan(&[merge], &relevant());
         let ids: Vec<i64> = p.merged.iter().map(|id| id.get()).collect();
         assert_eq!(ids, vec![9, 11]);

@@ -268,7 +268,7 @@ pub(crate) async fn read_at_start(p: &Pipeline) {
     let run = p.run();
     let leads = &run.rules.playbook.doc.leads;
     for id in run.crm.portals() {
-        if !leads.on_for(id.get()) {
+        if !leads.on_for(id) {
             continue;
         }
         if let Err(outcome) = stages_for(&run, id, std::iter::empty()).await {

@@ -51,7 +51,7 @@ pub(super) fn count(run: &Run<'_>, outcome: &str) {
 /// the job; a lead never makes a handoff dead.
 pub(crate) async fn create_leads(b: &PortalRun<'_>, rows: &[HandoffRow], failures: &mut Failures) {
     let (run, portal_id, attempts) = (b.run, b.portal_id, b.attempts);
-    if !run.rules.playbook.doc.leads.on_for(portal_id.get()) {
+    if !run.rules.playbook.doc.leads.on_for(portal_id) {
         return;
     }
     let due: Vec<(&HandoffRow, String)> = rows

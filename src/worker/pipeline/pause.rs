@@ -122,7 +122,7 @@ async fn record_auth_pauses(
         let Some(failure) = client.auth_pause(id) else {
             continue;
         };
-        let portal_id = id.get();
+        let portal_id = id;
         let row = rows.iter().find(|r| r.portal_id == id);
         if row.is_some_and(|r| r.auth_failure.is_some()) {
             continue;
@@ -135,12 +135,12 @@ async fn record_auth_pauses(
         match recorded {
             Ok(false) => {}
             Ok(true) => tracing::warn!(
-                portal_id,
+                portal_id = portal_id.get(),
                 error.code = failure,
                 "portal held by a HubSpot auth failure: its jobs wait until it is resumed or handoff restarts"
             ),
             Err(err) => {
-                tracing::warn!(portal_id, error = %err, "could not record a portal's auth pause; retrying")
+                tracing::warn!(portal_id = portal_id.get(), error = %err, "could not record a portal's auth pause; retrying")
             }
         }
     }
@@ -176,18 +176,18 @@ impl Pipeline {
 /// the last run and makes the jobs that waited one out due now, instead of after the rest of
 /// their backoff (up to an hour). Logs what it did per portal; a store error is logged and
 /// the jobs keep their times.
-pub async fn fresh_start(store: &Store, portals: &[i64], now_ms: i64) {
+pub async fn fresh_start(store: &Store, portals: &[PortalId], now_ms: i64) {
     for &portal_id in portals {
         match store.portals().auth_fresh_start(portal_id, now_ms).await {
             Ok((None, 0)) => {}
             Ok((failure, jobs_due)) => tracing::info!(
-                portal_id,
+                portal_id = portal_id.get(),
                 recorded = failure.as_deref().unwrap_or("none"),
                 jobs_due,
                 "credentials loaded afresh: jobs held by a HubSpot auth failure are due now"
             ),
             Err(err) => tracing::warn!(
-                portal_id,
+                portal_id = portal_id.get(),
                 error = %err,
                 "could not release the jobs held by an auth failure; they run at their retry time"
             ),

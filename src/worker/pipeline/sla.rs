@@ -14,7 +14,7 @@ use super::touch::{self, ChangeWindow};
 use super::trace::Contacts;
 use super::{Pipeline, PortalRun, Run};
 use crate::engine::{self, DecideInput, Outcome as Decided};
-use crate::hubspot::client::{NewTask, OwnerId, TaskId};
+use crate::hubspot::client::{NewTask, OwnerId};
 use crate::jobs::{SlaAction, SlaCheck};
 use crate::store::ledger::{HandoffRow, NewDecision, Reassignment, Step};
 use crate::store::queue::Outcome;
@@ -105,11 +105,7 @@ async fn look(
 
 /// The handoff's task is completed in HubSpot.
 async fn task_completed(run: &Run<'_>, row: &HandoffRow) -> bool {
-    let Some(task_id) = row
-        .task_id
-        .as_deref()
-        .and_then(|t| t.parse::<TaskId>().ok())
-    else {
+    let Some(task_id) = row.task_id else {
         return false;
     };
     let tasks = run.crm.batch_read_tasks(row.portal_id, &[task_id]).await;

@@ -5,7 +5,7 @@
 //! result is unknown (timeout, 5xx, no answer for the input) is looked up by its marker before
 //! it is ever sent again, so a handoff never gets a second task.
 
-use crate::hubspot::client::PortalId;
+use crate::hubspot::client::{PortalId, TaskId};
 use std::collections::{BTreeMap, HashMap};
 
 use tracing::Instrument;
@@ -212,7 +212,7 @@ async fn look_up_task(b: &PortalRun<'_>, row: &mut HandoffRow, attempted: i64, n
     match found {
         Ok(Some(task_id)) => {
             let ledger = run.store.ledger();
-            if ledger.task_created(row.id, &task_id, now).await.is_ok() {
+            if ledger.task_created(row.id, task_id, now).await.is_ok() {
                 row.step = Step::TaskCreated;
                 row.task_id = Some(task_id);
             }
@@ -266,11 +266,11 @@ async fn send_tasks(
 /// Records a created task; `Some` when the ledger could not take it.
 async fn task_created(b: &PortalRun<'_>, row: &mut HandoffRow, task: &Task) -> Option<Outcome> {
     let run = b.run;
-    let task_id = task.id.to_string();
+    let task_id = task.id;
     if let Err(err) = run
         .store
         .ledger()
-        .task_created(row.id, &task_id, run.now_ms())
+        .task_created(row.id, task_id, run.now_ms())
         .await
     {
         return Some(run.retry_later(b.attempts, err.to_string()));
@@ -320,7 +320,7 @@ async fn find_task(
     run: &Run<'_>,
     portal_id: PortalId,
     row: &HandoffRow,
-) -> Result<Option<String>, HubspotError> {
+) -> Result<Option<TaskId>, HubspotError> {
     let request = SearchRequest {
         filter_groups: vec![FilterGroup {
             filters: vec![
@@ -338,7 +338,18 @@ async fn find_task(
         .crm
         .search(portal_id, SearchObject::Tasks, &request)
         .await?;
-    Ok(page.results.first().map(|t| t.id.clone()))
+    // HubSpot's record ids are numbers; one that is not is skipped, said once, never task 0.
+    let task = page
+        .results
+        .iter()
+        .find_map(|t| match t.id.parse::<TaskId>() {
+            Ok(id) => Some(id),
+            Err(err) => {
+                tracing::warn!(error = %err, "task search result skipped: its id is not a task id");
+                None
+            }
+        });
+    Ok(task)
 }
 
 /// How a failed batch input ends its contact's job.

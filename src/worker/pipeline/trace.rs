@@ -9,6 +9,7 @@
 //! `warn`-only filter still gets the ids on its warnings.
 
 use crate::hubspot::client::{ContactId, PortalId};
+use handoff_ids::RecordId;
 use std::collections::HashMap;
 
 use tracing::Span;
@@ -20,7 +21,7 @@ use crate::jobs::SlaCheck;
 /// The span of one contact's (or, for `object.*` Lead events, one lead's) events job.
 pub(crate) fn event_job(
     portal_id: PortalId,
-    object_id: ContactId,
+    object_id: RecordId,
     lead: bool,
     job_id: i64,
     request_id: &str,

@@ -78,10 +78,31 @@ fn the_hubspot_crate_knows_no_store_engine_or_service() {
 }
 
 #[test]
+fn the_slack_crate_knows_no_store_engine_sandbox_hubspot_or_server() {
+    assert_none_of(
+        "handoff-slack",
+        &[
+            "handoff",
+            "handoff-engine",
+            "handoff-sandbox",
+            "handoff-hubspot",
+            "sqlx",
+            "axum",
+        ],
+    );
+}
+
+#[test]
 fn the_sandbox_imports_nothing_of_the_service_not_even_the_crm_client() {
     assert_none_of(
         "handoff-sandbox",
-        &["handoff", "handoff-hubspot", "handoff-engine", "sqlx"],
+        &[
+            "handoff",
+            "handoff-hubspot",
+            "handoff-engine",
+            "handoff-slack",
+            "sqlx",
+        ],
     );
 }
 

@@ -40,10 +40,17 @@ async fn a_decision_records_its_facts_and_erasing_the_contact_removes_them() {
     let facts = env
         .store
         .kpis()
-        .decision_facts_between(62515, 0, i64::MAX)
+        .decision_facts_between(
+            handoff_ids::PortalId::try_from(62515_i64).unwrap(),
+            0,
+            i64::MAX,
+        )
         .await
         .unwrap();
-    let f = facts.iter().find(|f| f.contact_id == id).unwrap();
+    let f = facts
+        .iter()
+        .find(|f| f.contact_id == contact_id(id))
+        .unwrap();
     let handoff = ledger
         .handoff_of(PORTAL_ID, contact_id(id))
         .await
@@ -75,7 +82,11 @@ async fn a_decision_records_its_facts_and_erasing_the_contact_removes_them() {
     let recorded = env
         .store
         .kpis()
-        .recorded_contacts_between(62515, 0, i64::MAX)
+        .recorded_contacts_between(
+            handoff_ids::PortalId::try_from(62515_i64).unwrap(),
+            0,
+            i64::MAX,
+        )
         .await
         .unwrap();
     let snap: Value = serde_json::from_str(&recorded[0].contact).unwrap();
@@ -92,17 +103,25 @@ async fn a_decision_records_its_facts_and_erasing_the_contact_removes_them() {
     settle(&env).await;
     let kpis = env.store.kpis();
     assert!(
-        kpis.recorded_contacts_between(62515, 0, i64::MAX)
-            .await
-            .unwrap()
-            .is_empty(),
+        kpis.recorded_contacts_between(
+            handoff_ids::PortalId::try_from(62515_i64).unwrap(),
+            0,
+            i64::MAX
+        )
+        .await
+        .unwrap()
+        .is_empty(),
         "the snapshot is erased with the contact"
     );
     assert!(
-        kpis.decision_facts_between(62515, 0, i64::MAX)
-            .await
-            .unwrap()
-            .is_empty()
+        kpis.decision_facts_between(
+            handoff_ids::PortalId::try_from(62515_i64).unwrap(),
+            0,
+            i64::MAX
+        )
+        .await
+        .unwrap()
+        .is_empty()
     );
     env.stop().await;
 }

@@ -99,7 +99,10 @@ async fn a_429_storm_and_5xx_answers_delay_handoffs_but_lose_or_double_none() {
             json!(row.owner_id),
             "owner of {id} written back"
         );
-        assert_eq!(row.task_id.as_deref(), follow_ups(&own)[0]["id"].as_str());
+        assert_eq!(
+            row.task_id.map(|t| t.to_string()).as_deref(),
+            follow_ups(&own)[0]["id"].as_str()
+        );
     }
     env.stop().await;
 }

@@ -232,7 +232,7 @@ async fn a_checkpoint_older_than_the_journal_retention_is_reported_as_a_gap() {
     let offset = env
         .store
         .journal()
-        .offset(PORTAL_ID)
+        .offset(handoff_ids::PortalId::try_from(PORTAL_ID).unwrap())
         .await
         .unwrap()
         .unwrap();
@@ -243,7 +243,12 @@ async fn a_checkpoint_older_than_the_journal_retention_is_reported_as_a_gap() {
     let four_days_ago = now - 4 * 86_400_000;
     env.store
         .journal()
-        .set_offset(PORTAL_ID, &offset.journal_offset, four_days_ago, now)
+        .set_offset(
+            handoff_ids::PortalId::try_from(PORTAL_ID).unwrap(),
+            &offset.journal_offset,
+            four_days_ago,
+            now,
+        )
         .await
         .unwrap();
     for ms in [0, 3 * 86_400_000] {

@@ -189,7 +189,10 @@ async fn refused_then_replayed(v: ApiVersion) {
         .await
         .unwrap()
         .remove(0);
-    assert_eq!(row.task_id.as_deref(), task["id"].as_str());
+    assert_eq!(
+        row.task_id.map(|t| t.to_string()).as_deref(),
+        task["id"].as_str()
+    );
     env.stop().await;
 }
 

@@ -57,7 +57,10 @@ async fn enrollments(env: &DemoEnv) -> Vec<Value> {
 async fn ledger(env: &DemoEnv, id: i64) -> handoff::store::sequences::SequenceRecord {
     env.store
         .sequences()
-        .record(PORTAL, id)
+        .record(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            handoff_ids::ContactId::try_from(id).unwrap(),
+        )
         .await
         .unwrap()
         .unwrap()

@@ -82,7 +82,7 @@ async fn seed(store: &handoff::store::Store, now: i64) {
         .unwrap();
     store
         .ledger()
-        .task_created(id(3), "T-3", now)
+        .task_created(id(3), handoff_ids::TaskId::new(7003).unwrap(), now)
         .await
         .unwrap();
     let closed = store.ledger().handoff(id(7)).await.unwrap().unwrap();

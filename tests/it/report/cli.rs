@@ -105,7 +105,7 @@ async fn explain_by_contact_id_shows_the_stored_history(engine: Dialect) {
         "Contact 1 in portal 62515: 1 decision(s), handed off",
         "Handoff (closed, step task_created)",
         "owner           101 (Jonas Becker), team dach",
-        "task            T-1",
+        "task            7001",
         "first touch     ",
         "(10m 00s after handoff, SLA met)",
         "disposition     accepted (fit) at ",
@@ -140,7 +140,10 @@ async fn explain_by_contact_id_shows_the_stored_history(engine: Dialect) {
         "--json",
     ])))
     .unwrap();
-    assert_eq!(json["handoff"]["task_id"], "T-1");
+    assert_eq!(
+        json["handoff"]["task_id"], "7001",
+        "a task id stays a string in JSON"
+    );
     assert_eq!(json["handoff"]["missed_by"], serde_json::json!([]));
     assert_eq!(
         json["decisions"][0]["explanation"]["routing"]["assignment"]["owner_id"],

@@ -6,6 +6,7 @@ use handoff::demo::history::{self, HistoryOptions, Recorded};
 use handoff::report::review::ReviewRequest;
 use handoff::report::tune::{self, RuleRow, TuneSetup, Tuning};
 use handoff::store::{Dialect, Store};
+use handoff_ids::PortalId;
 
 use crate::support::engines::open_store;
 use crate::support::ledger::PORTAL;
@@ -15,9 +16,13 @@ pub const UNTIL: &str = "2026-12-07T16:00:00Z";
 /// The demo's seed: these tests check the history every demo shows.
 pub const SEED: u64 = handoff::demo::page::HISTORY_SEED;
 
+fn portal() -> PortalId {
+    PortalId::try_from(PORTAL).unwrap()
+}
+
 pub fn options(seed: u64) -> HistoryOptions {
     HistoryOptions {
-        portal_id: handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+        portal_id: portal(),
         time_zone: "UTC".into(),
         weeks: 12,
         seed,
@@ -30,7 +35,7 @@ async fn tuning(store: &Store, recorded: &Recorded) -> Tuning {
     let shipped = history::Shipped::load().unwrap();
     let setup = TuneSetup::of(&shipped.rules.playbook);
     let range = (recorded.since_ms, recorded.until_ms);
-    tune::load(store, PORTAL, range, &setup).await.unwrap()
+    tune::load(store, portal(), range, &setup).await.unwrap()
 }
 
 fn rule<'t>(t: &'t Tuning, id: &str) -> &'t RuleRow {
@@ -41,7 +46,7 @@ fn rule<'t>(t: &'t Tuning, id: &str) -> &'t RuleRow {
 async fn ledger_text(store: &Store, recorded: &Recorded) -> String {
     let facts = store
         .kpis()
-        .decision_facts_between(PORTAL, recorded.since_ms, recorded.until_ms)
+        .decision_facts_between(portal(), recorded.since_ms, recorded.until_ms)
         .await
         .unwrap();
     let handoffs = store.ledger().handoffs_since(0).await.unwrap();
@@ -81,7 +86,7 @@ async fn the_history_fills_twelve_weeks_with_leads_handoffs_and_outcomes() {
     let db = open_store(Dialect::Sqlite).await;
     let recorded = history::record(&db.store, &options(SEED)).await.unwrap();
     let until = recorded.until_ms;
-    let request = ReviewRequest::new((PORTAL, "UTC".into()), None, 12, until).unwrap();
+    let request = ReviewRequest::new((portal(), "UTC".into()), None, 12, until).unwrap();
     let weeks = request.weeks();
     assert_eq!(weeks.len(), 12);
     assert_eq!(weeks[0].since_ms, recorded.since_ms);
@@ -90,7 +95,7 @@ async fn the_history_fills_twelve_weeks_with_leads_handoffs_and_outcomes() {
         let leads = db
             .store
             .kpis()
-            .lead_outcomes_between(PORTAL, week.since_ms, week.until_ms)
+            .lead_outcomes_between(portal(), week.since_ms, week.until_ms)
             .await
             .unwrap();
         let in_week = |at: i64| (week.since_ms..week.until_ms).contains(&at);
@@ -182,10 +187,10 @@ async fn sources_differ_and_drift_over_the_weeks() {
         let row = t.sources.iter().find(|s| s.value == source).unwrap();
         row.outcomes.acceptance().rate().unwrap()
     };
-    let early = tune::load(&db.store, PORTAL, (recorded.since_ms, half), &setup)
+    let early = tune::load(&db.store, portal(), (recorded.since_ms, half), &setup)
         .await
         .unwrap();
-    let late = tune::load(&db.store, PORTAL, (half, recorded.until_ms), &setup)
+    let late = tune::load(&db.store, portal(), (half, recorded.until_ms), &setup)
         .await
         .unwrap();
     assert!(acceptance(&late, "partner-referral") > acceptance(&early, "partner-referral"));

@@ -168,17 +168,15 @@ async fn ready_jobs_are_told_apart_and_a_held_job_keeps_ageing(engine: Dialect) 
 async fn an_auth_pause_is_recorded_until_a_resume_or_a_fresh_start(engine: Dialect) {
     let t = open_store(engine).await;
     let s = &t.store;
+    let portal = handoff_ids::PortalId::try_from(PORTAL).unwrap();
     let auth_of = |rows: Vec<handoff::store::PortalPause>| {
-        let row = rows
-            .into_iter()
-            .find(|r| r.portal_id == handoff_ids::PortalId::try_from(PORTAL).unwrap())
-            .unwrap();
+        let row = rows.into_iter().find(|r| r.portal_id == portal).unwrap();
         (row.is_paused(), row.auth_failure, row.auth_failed_at_ms)
     };
     for at in [T0, T0 + 5_000] {
         let recorded = s
             .portals()
-            .record_auth_failure(PORTAL, "token_rejected", None, at);
+            .record_auth_failure(portal, "token_rejected", None, at);
         assert!(recorded.await.unwrap());
     }
     assert_eq!(
@@ -194,13 +192,19 @@ async fn an_auth_pause_is_recorded_until_a_resume_or_a_fresh_start(engine: Diale
     };
     run_once(s, "events", T0, retry).await;
     add(s, "events", "99:0-1:7", T0 + 1_000).await;
-    assert_eq!(s.portals().held_jobs(PORTAL, T0 + 10_000).await.unwrap(), 1);
-    assert_eq!(s.portals().held_jobs(99, T0 + 10_000).await.unwrap(), 0);
+    assert_eq!(s.portals().held_jobs(portal, T0 + 10_000).await.unwrap(), 1);
+    assert_eq!(
+        s.portals()
+            .held_jobs(handoff_ids::PortalId::new(99).unwrap(), T0 + 10_000)
+            .await
+            .unwrap(),
+        0
+    );
 
     // A start with credentials loaded afresh: the record goes, the held job is due now.
     let (cleared, due) = s
         .portals()
-        .auth_fresh_start(PORTAL, T0 + 10_000)
+        .auth_fresh_start(portal, T0 + 10_000)
         .await
         .unwrap();
     assert_eq!((cleared.as_deref(), due), (Some("token_rejected"), 1));
@@ -208,7 +212,7 @@ async fn an_auth_pause_is_recorded_until_a_resume_or_a_fresh_start(engine: Diale
         auth_of(s.portals().pauses().await.unwrap()),
         (false, None, None)
     );
-    assert_eq!(s.portals().held_jobs(PORTAL, T0 + 10_000).await.unwrap(), 0);
+    assert_eq!(s.portals().held_jobs(portal, T0 + 10_000).await.unwrap(), 0);
     let claimed = s
         .queue()
         .claim("events", "w", T0 + 10_000, LEASE, 10)
@@ -217,7 +221,7 @@ async fn an_auth_pause_is_recorded_until_a_resume_or_a_fresh_start(engine: Diale
     assert_eq!(claimed.len(), 2, "the held job runs now, not at T0 + 60 s");
     assert_eq!(
         s.portals()
-            .auth_fresh_start(PORTAL, T0 + 11_000)
+            .auth_fresh_start(portal, T0 + 11_000)
             .await
             .unwrap(),
         (None, 0)
@@ -226,9 +230,9 @@ async fn an_auth_pause_is_recorded_until_a_resume_or_a_fresh_start(engine: Diale
     // A resume clears a recorded failure too (every replica lifts its pause)...
     let recorded = s
         .portals()
-        .record_auth_failure(PORTAL, "refresh_rejected", None, T0 + 20_000);
+        .record_auth_failure(portal, "refresh_rejected", None, T0 + 20_000);
     assert!(recorded.await.unwrap());
-    s.portals().resume(PORTAL, T0 + 30_000).await.unwrap();
+    s.portals().resume(portal, T0 + 30_000).await.unwrap();
     assert_eq!(
         auth_of(s.portals().pauses().await.unwrap()),
         (false, None, None)
@@ -237,7 +241,7 @@ async fn an_auth_pause_is_recorded_until_a_resume_or_a_fresh_start(engine: Diale
     // paused again after the resume it saw does.
     let stale = s
         .portals()
-        .record_auth_failure(PORTAL, "refresh_rejected", None, T0 + 31_000);
+        .record_auth_failure(portal, "refresh_rejected", None, T0 + 31_000);
     assert!(!stale.await.unwrap(), "the resume since the read wins");
     assert_eq!(
         auth_of(s.portals().pauses().await.unwrap()),
@@ -245,7 +249,7 @@ async fn an_auth_pause_is_recorded_until_a_resume_or_a_fresh_start(engine: Diale
     );
     let again =
         s.portals()
-            .record_auth_failure(PORTAL, "token_rejected", Some(T0 + 30_000), T0 + 40_000);
+            .record_auth_failure(portal, "token_rejected", Some(T0 + 30_000), T0 + 40_000);
     assert!(again.await.unwrap());
     assert_eq!(
         auth_of(s.portals().pauses().await.unwrap()),

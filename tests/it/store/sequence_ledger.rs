@@ -66,7 +66,10 @@ async fn a_final_enrollment_outcome_is_never_replaced(engine: Dialect) {
     };
     let rec = store
         .sequences()
-        .record(PORTAL, CONTACT)
+        .record(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            handoff_ids::ContactId::try_from(CONTACT).unwrap(),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -83,7 +86,10 @@ async fn a_final_enrollment_outcome_is_never_replaced(engine: Dialect) {
     );
     let rec = store
         .sequences()
-        .record(PORTAL, CONTACT)
+        .record(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            handoff_ids::ContactId::try_from(CONTACT).unwrap(),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -135,7 +141,10 @@ async fn a_skip_is_recorded_with_its_reason(engine: Dialect) {
         .unwrap();
     let rec = store
         .sequences()
-        .record(PORTAL, CONTACT)
+        .record(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            handoff_ids::ContactId::try_from(CONTACT).unwrap(),
+        )
         .await
         .unwrap()
         .unwrap();

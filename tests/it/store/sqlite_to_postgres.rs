@@ -98,7 +98,11 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
     let id = handed_off_lead(&env, "lena@pinecrest-analytics.com").await;
     env.store
         .portals()
-        .pause(PORTAL, Some("moving to PostgreSQL"), 1_000)
+        .pause(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            Some("moving to PostgreSQL"),
+            1_000,
+        )
         .await
         .unwrap();
     dead_letter(&env.store).await;
@@ -108,7 +112,11 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
     };
     env.store
         .secrets()
-        .save(PORTAL, &sealed, 2_000)
+        .save(
+            handoff_ids::PortalId::try_from(PORTAL).unwrap(),
+            &sealed,
+            2_000,
+        )
         .await
         .unwrap();
     let handoff_id = env
@@ -193,7 +201,14 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         target.portals().pauses().await.unwrap(),
         source.portals().pauses().await.unwrap()
     );
-    assert_eq!(target.secrets().load(PORTAL).await.unwrap(), Some(sealed));
+    assert_eq!(
+        target
+            .secrets()
+            .load(handoff_ids::PortalId::try_from(PORTAL).unwrap())
+            .await
+            .unwrap(),
+        Some(sealed)
+    );
     let handoffs = source
         .ledger()
         .handoffs_for(

@@ -78,24 +78,69 @@ async fn readiness_fails_when_the_database_is_gone() {
     );
 }
 
-#[tokio::test]
-async fn a_stored_handoff_whose_contact_id_is_out_of_range_fails_to_load_and_is_not_contact_0() {
+/// The error of reading the seeded ledger's handoffs after `corrupt` (SQL) ran on it.
+async fn handoffs_error_after(corrupt: &'static str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let (store, url, _) =
         crate::support::ledger::seeded(handoff::store::Dialect::Sqlite, dir.path()).await;
-    assert!(!store.ledger().handoffs_since(0).await.unwrap().is_empty());
+    let rows = store.ledger().handoffs_since(0).await.unwrap();
+    assert!(
+        rows.iter().any(|r| r.task_id.is_some()),
+        "seeded with a task"
+    );
     let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    sqlx::query("UPDATE handoffs SET contact_id = 0 WHERE id = (SELECT MIN(id) FROM handoffs)")
+    let changed = sqlx::query(corrupt).execute(&pool).await.unwrap();
+    assert!(changed.rows_affected() > 0, "{corrupt}");
+    pool.close().await;
+    let err = store.ledger().handoffs_since(0).await.unwrap_err();
+    err.to_string()
+}
+
+#[tokio::test]
+async fn a_stored_handoff_whose_contact_id_is_out_of_range_fails_to_load_and_is_not_contact_0() {
+    let err = handoffs_error_after(
+        "UPDATE handoffs SET contact_id = 0 WHERE id = (SELECT MIN(id) FROM handoffs)",
+    )
+    .await;
+    // A StoreError naming the column (sqlx does not print the id's own error).
+    assert!(err.contains("decoding column contact_id"), "{err}");
+}
+
+#[tokio::test]
+async fn a_stored_handoff_whose_task_id_is_not_a_task_id_fails_to_load_and_is_not_dropped() {
+    let err =
+        handoffs_error_after("UPDATE handoffs SET task_id = 'T-1' WHERE task_id IS NOT NULL").await;
+    assert!(err.contains("decoding column task_id"), "{err}");
+}
+
+/// The KPI rows and the decision facts read ids typed too: a decision whose contact or portal
+/// id is out of range fails the report with a StoreError naming the column, never counts as
+/// lead 0.
+#[tokio::test]
+async fn a_stored_decision_whose_id_is_out_of_range_fails_the_kpi_and_tune_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, url, _) =
+        crate::support::ledger::seeded(handoff::store::Dialect::Sqlite, dir.path()).await;
+    let kpis = store.kpis();
+    assert!(!kpis.lead_outcomes_since(0).await.unwrap().is_empty());
+    let portal = handoff_ids::PortalId::new(62515).unwrap();
+    let facts = kpis.decision_facts_between(portal, 0, i64::MAX);
+    assert!(!facts.await.unwrap().is_empty(), "seeded with facts");
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE decisions SET contact_id = -7")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let err = kpis.lead_outcomes_since(0).await.unwrap_err().to_string();
+    assert!(err.contains("decoding column contact_id"), "{err}");
+    let err = kpis.decision_facts_between(portal, 0, i64::MAX);
+    let err = err.await.unwrap_err().to_string();
+    assert!(err.contains("decoding column contact_id"), "{err}");
+    sqlx::query("UPDATE decisions SET contact_id = 7, portal_id = 0")
         .execute(&pool)
         .await
         .unwrap();
     pool.close().await;
-    let err = store
-        .ledger()
-        .handoffs_since(0)
-        .await
-        .unwrap_err()
-        .to_string();
-    // A StoreError naming the column (sqlx does not print the id's own error).
-    assert!(err.contains("decoding column contact_id"), "{err}");
+    let err = kpis.lead_outcomes_since(0).await.unwrap_err().to_string();
+    assert!(err.contains("decoding column portal_id"), "{err}");
 }

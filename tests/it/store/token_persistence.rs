@@ -54,7 +54,12 @@ async fn sealed_tokens_survive_a_restart_and_the_latest_save_wins(engine: Dialec
         tokens.load(PortalId::new(7).unwrap()).await.unwrap(),
         Some(sealed(3))
     );
-    let raw = reopened.secrets().load(62515).await.unwrap().unwrap();
+    let raw = reopened
+        .secrets()
+        .load(handoff_ids::PortalId::try_from(62515_i64).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         raw.ciphertext,
         vec![2; 48],

@@ -121,7 +121,7 @@ pub(crate) async fn seed(store: &Store, now: i64, explanation: &str) {
 
     store
         .ledger()
-        .task_created(id(1), "T-1", now)
+        .task_created(id(1), handoff_ids::TaskId::new(7001).unwrap(), now)
         .await
         .unwrap();
     store

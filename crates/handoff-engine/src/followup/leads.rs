@@ -5,6 +5,7 @@
 //! pipelines"): the playbook names stages by label or id, and [`stage_outcomes`] resolves them
 //! against the stages HubSpot's pipelines API lists.
 
+use handoff_ids::PortalId;
 use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Serialize};
@@ -115,8 +116,9 @@ impl Default for LeadsDoc {
 
 impl LeadsDoc {
     /// Whether `portal_id` creates leads.
-    pub fn on_for(&self, portal_id: i64) -> bool {
-        self.enabled && (self.portals.is_empty() || self.portals.contains(&portal_id))
+    pub fn on_for(&self, portal_id: PortalId) -> bool {
+        let id = portal_id.get();
+        self.enabled && (self.portals.is_empty() || self.portals.contains(&id))
     }
 }
 
@@ -344,8 +346,9 @@ mod tests {
             portals: vec![7],
             ..LeadsDoc::default()
         };
-        assert!(doc.on_for(7));
-        assert!(!doc.on_for(8));
-        assert!(!LeadsDoc::default().on_for(7));
+        let id = |n| PortalId::new(n).unwrap();
+        assert!(doc.on_for(id(7)));
+        assert!(!doc.on_for(id(8)));
+        assert!(!LeadsDoc::default().on_for(id(7)));
     }
 }

@@ -75,7 +75,8 @@ pub struct JournalSubscription {
 #[serde(rename_all = "camelCase")]
 pub struct NewJournalSubscription {
     pub subscription_type: &'static str,
-    pub portal_id: i64,
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
     pub object_type_id: String,
     pub actions: Vec<String>,
     pub properties: Vec<String>,
@@ -297,7 +298,7 @@ impl JournalConfig {
 
     /// The `OBJECT` subscription for contacts of `portal` (docs/hubspot.md "Journal
     /// subscriptions").
-    pub fn subscription(&self, portal: i64) -> NewJournalSubscription {
+    pub fn subscription(&self, portal: PortalId) -> NewJournalSubscription {
         NewJournalSubscription {
             subscription_type: "OBJECT",
             portal_id: portal,
@@ -349,7 +350,7 @@ journal = { enabled = true, retention_ms = 0, poll_interval_ms = 10, properties 
 
     #[test]
     fn the_subscription_watches_contacts_and_the_configured_properties() {
-        let sub = JournalConfig::default().subscription(62515);
+        let sub = JournalConfig::default().subscription(PortalId::new(62515).unwrap());
         let body = serde_json::to_value(&sub).unwrap();
         assert_eq!(body["subscriptionType"], "OBJECT");
         assert_eq!(body["objectTypeId"], "0-1");

@@ -48,7 +48,8 @@ const ACTIONS: [&str; 13] = [
 #[derive(Debug, Clone, PartialEq)]
 struct Subscription {
     id: u64,
-    portal_id: i64,
+    /// HubSpot's account ids are unsigned 64-bit numbers, as the sandbox's config holds them.
+    portal_id: u64,
     object_type_id: String,
     actions: Vec<String>,
     properties: Vec<String>,
@@ -118,7 +119,7 @@ pub(crate) enum Change<'a> {
 
 impl Journal {
     /// Appends a file for a change of contact `id`, if a subscription covers it.
-    pub(crate) fn record(&mut self, portal_id: i64, id: u64, change: &Change<'_>) {
+    pub(crate) fn record(&mut self, portal_id: u64, id: u64, change: &Change<'_>) {
         let action = match change {
             Change::Created(_) => "CREATE",
             Change::Updated { .. } => "UPDATE",
@@ -182,7 +183,8 @@ impl Journal {
 impl Sandbox {
     /// Journals a contact change (called by the control operations in `views.rs`).
     pub(crate) fn journal_change(&self, id: u64, change: &Change<'_>) {
-        let portal = i64::try_from(self.config().portal_id).unwrap_or_default();
+        // The configured id as it is: never narrowed (a portal past `i64::MAX` is not portal 0).
+        let portal = self.config().portal_id;
         self.journal().record(portal, id, change);
     }
 }
@@ -247,6 +249,22 @@ mod tests {
             e["propertyChanges"],
             json!({"email": null, "lifecyclestage": "lead"})
         );
+    }
+
+    #[test]
+    fn a_configured_portal_id_past_i64_max_is_journaled_as_itself_not_as_portal_0() {
+        let big = u64::MAX - 1;
+        let sb = Sandbox::new(crate::SandboxConfig {
+            portal_id: big,
+            ..crate::SandboxConfig::default()
+        })
+        .unwrap();
+        sb.journal().subscriptions = subscribed(&[]).subscriptions;
+        sb.journal().subscriptions[0].portal_id = big;
+        sb.journal_change(1, &Change::Created(&props(&[("email", "a@b.c")])));
+        let j = sb.journal();
+        assert_eq!(j.files.len(), 1, "journaled for the configured portal");
+        assert_eq!(j.files[0].events[0]["portalId"], json!(big));
     }
 
     #[test]

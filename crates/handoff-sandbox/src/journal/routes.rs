@@ -138,7 +138,7 @@ async fn list_subscriptions(State(sb): State<Sandbox>) -> Json<Value> {
 struct UpsertRequest {
     subscription_type: String,
     #[serde(default)]
-    portal_id: Option<i64>,
+    portal_id: Option<u64>,
     #[serde(default)]
     object_type_id: Option<String>,
     #[serde(default)]

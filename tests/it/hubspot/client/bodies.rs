@@ -345,7 +345,7 @@ async fn call_everything(c: &handoff::hubspot::client::HubspotClient) {
     };
     let _ = c.enroll_in_sequence(PORTAL, 7, &enroll).await;
     let _ = c.sequence(PORTAL, "4001", 7).await;
-    let sub = JournalConfig::default().subscription(i64::try_from(PORTAL.as_u64()).unwrap());
+    let sub = JournalConfig::default().subscription(PORTAL);
     let _ = c.create_journal_subscription(PORTAL, &sub).await;
     let _ = c.list_owners(PORTAL).await;
     let _ = c.list_users(PORTAL).await;

@@ -112,3 +112,20 @@ async fn the_owner_cache_is_reused_then_refreshed_on_schedule_and_on_demand() {
     c.refresh_owners(PORTAL).await.unwrap();
     assert_eq!(requests().await, 8, "explicit refresh");
 }
+
+#[tokio::test]
+async fn an_owner_id_hubspot_lists_that_is_not_an_id_is_a_decode_error_not_owner_0() {
+    let server = fake().await;
+    Mock::given(method("GET"))
+        .and(path("/crm/owners/2026-09"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"results": [owner("1", Some(1), false), owner("0", Some(2), false)]}),
+        ))
+        .mount(&server)
+        .await;
+    let c = client(&private_app_config(&server.uri(), "", ""));
+    let err = c.list_owners(PORTAL).await.unwrap_err();
+    assert_eq!(err.detail_code(), "hubspot.permanent.rejected");
+    let text = err.to_string();
+    assert!(text.contains("owner id `0` is not an id"), "{text}");
+}

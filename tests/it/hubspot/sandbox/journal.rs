@@ -45,7 +45,7 @@ async fn the_journal_holds_subscribed_changes_and_answers_caught_up_and_unknown_
         .unwrap();
     let bad = NewJournalSubscription {
         actions: vec!["NOT_AN_ACTION".into()],
-        ..JournalConfig::default().subscription(62515)
+        ..JournalConfig::default().subscription(PORTAL)
     };
     let refused = client.create_journal_subscription(PORTAL, &bad).await;
     assert!(
@@ -57,7 +57,7 @@ async fn the_journal_holds_subscribed_changes_and_answers_caught_up_and_unknown_
         ..JournalConfig::default()
     };
     client
-        .create_journal_subscription(PORTAL, &config.subscription(62515))
+        .create_journal_subscription(PORTAL, &config.subscription(PORTAL))
         .await
         .unwrap();
     let subs = client.journal_subscriptions(PORTAL).await.unwrap();
@@ -210,7 +210,13 @@ async fn backfill_keeps_its_offset_and_reports_lag_and_gaps(engine: Dialect) {
         (read.files, read.enqueued, read.gap.is_some()),
         (1, 1, false)
     );
-    let stored = db.store.journal().offset(62515).await.unwrap().unwrap();
+    let stored = db
+        .store
+        .journal()
+        .offset(handoff_ids::PortalId::try_from(62515_i64).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(Some(&stored.journal_offset), read.offset.as_ref());
 
     // Four days later, HubSpot no longer has that offset's file: a gap, counted.
