@@ -67,6 +67,8 @@ pub struct DemoEnv {
     pub config_dir: std::path::PathBuf,
     /// The roster `serve` routes to (owner names for the narration).
     pub roster: std::sync::Arc<crate::engine::Roster>,
+    /// The playbook `serve` decides with (the review page is read against it).
+    pub playbook: std::sync::Arc<crate::engine::Playbook>,
     service: Service,
     webhook_secret: SecretString,
     next_event_id: std::sync::atomic::AtomicI64,
@@ -135,6 +137,7 @@ impl DemoEnv {
             .map_err(|r| anyhow::anyhow!("demo configuration: {r}"))?;
         let config_dir = sources.dir.clone().unwrap_or_else(|| dir.join("conf"));
         let roster = loaded.roster.clone();
+        let playbook = loaded.playbook.clone();
         let mut stepped = None;
         let (service, store) = match &options.service {
             ServiceMode::InProcess => {
@@ -165,6 +168,7 @@ impl DemoEnv {
             http: reqwest::Client::new(),
             config_dir,
             roster,
+            playbook,
             service,
             webhook_secret: options.secrets.webhook_secret.clone(),
             next_event_id: std::sync::atomic::AtomicI64::new(1),

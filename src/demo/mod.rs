@@ -1,14 +1,19 @@
 //! `handoff demo`: the whole product on one machine in about a minute. It starts the HubSpot
-//! sandbox, `serve` on the embedded SQLite store, creates the example leads of
-//! `fixtures/contacts/` in the sandbox and sends the signed webhooks HubSpot would send. The
-//! logs show decisions, owners (by name), tasks; on an accelerated clock (SLAs of seconds) one
-//! rep touches a lead in time, one qualifies a lead, one disqualifies, and the untouched leads
-//! walk the escalation ladder (reminder, manager task, reassignment). It ends with the
-//! scoreboard, one line per lead, and the `explain` and `report` commands that open the store
-//! it keeps.
+//! sandbox, `serve` on the embedded SQLite store, and records twelve weeks of simulated history
+//! into the store (`history`: generated leads decided by the engine with the shipped playbook,
+//! and what sales did with them, on a simulated clock). Then the live part: it creates the
+//! example leads of `fixtures/contacts/` in the sandbox and sends the signed webhooks HubSpot
+//! would send. The logs show decisions, owners (by name), tasks; on an accelerated clock (SLAs
+//! of seconds) one rep touches a lead in time, one qualifies a lead, one disqualifies, and the
+//! untouched leads walk the escalation ladder (reminder, manager task, reassignment). It ends
+//! with the scoreboard of the live run, one line per lead, the weekly review page of the
+//! twelve weeks (written into the demo's directory, `page.rs`), and the `explain`, `report`
+//! and `review` commands that open the store it keeps.
 
 pub mod data;
 pub mod env;
+pub mod history;
+pub mod page;
 pub mod secrets;
 pub mod service;
 pub mod setup;
@@ -83,6 +88,14 @@ pub fn workdir(dir: Option<PathBuf>, now: jiff::Timestamp) -> anyhow::Result<Pat
 pub async fn run(dir: &Path, options: DemoOptions) -> anyhow::Result<String> {
     let env = DemoEnv::start(dir, options.env.clone()).await?;
     tracing::info!(listen = %env.addr, admin = %env.admin_addr, sandbox = %env.sandbox.base_url, "demo started: sandbox and serve are up");
+    let start = jiff::Timestamp::now();
+    let history = page::record_history(&env, start).await?;
+    tracing::info!(
+        leads = history.leads,
+        handoffs = history.handoffs,
+        dispositions = history.dispositions,
+        "demo: recorded 12 weeks of simulated history (decided by the engine, worked by sales on a simulated clock)"
+    );
     let leads = create_leads(&env, &options.contacts_dir).await?;
     let events: Vec<Value> = leads
         .iter()
@@ -102,7 +115,7 @@ pub async fn run(dir: &Path, options: DemoOptions) -> anyhow::Result<String> {
     );
     // A redelivery, as HubSpot does after a timeout: harmless.
     env.deliver(&events).await?;
-    act_like_sales(&env).await?;
+    act_like_sales(&env, start.as_millisecond()).await?;
     tracing::info!(
         run_s = options.run_s,
         "demo: the other leads wait — watch the SLA ladder"
@@ -110,19 +123,20 @@ pub async fn run(dir: &Path, options: DemoOptions) -> anyhow::Result<String> {
     tokio::time::sleep(Duration::from_secs(options.run_s)).await;
     let board = scoreboard(&env).await;
     let (table, picks) = summary::leads(&env, &leads).await?;
-    let next = summary::next_steps(dir, &env.config_dir, &options.command, &picks);
+    let review = page::write_review(&env, dir, jiff::Timestamp::now()).await?;
+    let next = summary::next_steps(dir, &env.config_dir, &options.command, &picks, &review);
     env.stop().await;
     Ok(format!("{board}\n{table}\n{next}"))
 }
 
-/// Waits for the handoffs, then acts like sales on the first three, a few seconds after their
-/// handoff (as a rep would, well within the accelerated SLA): a call, a qualification, a
-/// disqualification. The log names each lead's owner.
-async fn act_like_sales(env: &DemoEnv) -> anyhow::Result<()> {
+/// Waits for the handoffs made since `since_ms` (the live part's), then acts like sales on the
+/// first three, a few seconds after their handoff (as a rep would, well within the accelerated
+/// SLA): a call, a qualification, a disqualification. The log names each lead's owner.
+async fn act_like_sales(env: &DemoEnv, since_ms: i64) -> anyhow::Result<()> {
     let mut handed = Vec::new();
     for _ in 0..100 {
         tokio::time::sleep(Duration::from_millis(200)).await;
-        handed = env.store.ledger().handoffs_since(0).await?;
+        handed = env.store.ledger().handoffs_since(since_ms).await?;
         if handed.len() >= 3 {
             break;
         }
@@ -252,11 +266,12 @@ fn strings(v: &Value) -> Value {
     Value::Object(map)
 }
 
-/// The scoreboard of the demo's day — the same one `handoff report` prints — and what it cost
-/// in HubSpot requests.
+/// The scoreboard of the live run — the same one `handoff report --since 1h` prints; the
+/// simulated history stops an hour before it (`page::HISTORY_GAP`) — and what it cost in
+/// HubSpot requests.
 async fn scoreboard(env: &DemoEnv) -> String {
     let now = jiff::Timestamp::now().as_millisecond();
-    let board = match crate::report::Window::parse("1d") {
+    let board = match crate::report::Window::parse(summary::LIVE_WINDOW) {
         Ok(window) => crate::report::scoreboard(&env.store, &window, None, now)
             .await
             .map(|b| crate::report::render(&b, crate::report::Format::Table))

@@ -12,6 +12,8 @@ use crate::config::{ConfigSources, DEFAULT_TOML, LoadedConfig, Report};
 
 /// The demo portal (the sandbox's).
 pub const PORTAL_ID: i64 = 62515;
+/// The demo portal's time zone: its weeks start on Mondays 00:00 UTC.
+pub const TIME_ZONE: &str = "UTC";
 
 /// SLA timings of the accelerated playbook, seconds.
 #[derive(Debug, Clone, Copy)]
@@ -245,7 +247,7 @@ owners_refresh_ms = 60000
 [[hubspot.portals]]
 id = {PORTAL_ID}
 playbook = "example-b2b-saas"
-time_zone = "UTC"
+time_zone = "{TIME_ZONE}"
 auth = {auth}
 quota = {{ requests = 110, interval_ms = 10000, safety_margin_pct = 10 }}
 "#,

@@ -7,8 +7,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::env::DemoEnv;
+use super::page::ReviewPage;
 use super::setup::PORTAL_ID;
 use crate::engine::Roster;
+use crate::report::review::DEFAULT_WEEKS;
 use crate::report::{outcome_per_lead, owner_label};
 use crate::store::ledger::HandoffRow;
 
@@ -113,15 +115,27 @@ fn story(h: &HandoffRow, roster: &Roster) -> String {
     parts.join("; ")
 }
 
-/// Where the store is kept and the commands to open it, exactly as they run: `command` is how
-/// this `handoff` is invoked (e.g. `target/release/handoff`).
-pub fn next_steps(dir: &Path, config_dir: &Path, command: &str, picks: &Picks) -> String {
+/// The window of the demo's scoreboard and of its closing `report`: the live run alone.
+pub const LIVE_WINDOW: &str = "1h";
+
+/// Where the review page and the store are kept and the commands to open the store, exactly as
+/// they run: `command` is how this `handoff` is invoked (e.g. `target/release/handoff`).
+pub fn next_steps(
+    dir: &Path,
+    config_dir: &Path,
+    command: &str,
+    picks: &Picks,
+    review: &ReviewPage,
+) -> String {
     let prefix = format!(
         "{command} --config {}",
         shell_word(&config_dir.display().to_string())
     );
+    let page = shell_word(&review.path.display().to_string());
     let mut out = format!(
-        "The demo's store and configuration are kept in {} (delete it when done).\nTry next:\n",
+        "The weekly review of the last {DEFAULT_WEEKS} weeks (simulated history and this run), \
+         to open in a browser:\n  {page}\n\
+         The demo's store and configuration are kept in {} (delete it when done).\nTry next:\n",
         shell_word(&dir.display().to_string())
     );
     if let Some(id) = picks.handed_off {
@@ -138,7 +152,12 @@ pub fn next_steps(dir: &Path, config_dir: &Path, command: &str, picks: &Picks) -
     }
     let _ = writeln!(
         out,
-        "  # the scoreboard again, per owner\n  {prefix} report --since 1d --by owner"
+        "  # the scoreboard again, per owner\n  {prefix} report --since {LIVE_WINDOW} --by owner"
+    );
+    let _ = writeln!(
+        out,
+        "  # the weekly review page again\n  {prefix} review --week {} --out {page}",
+        review.week
     );
     out
 }
@@ -166,17 +185,24 @@ mod tests {
             handed_off: ContactId::new(1000009),
             held_back: ContactId::new(1000007),
         };
+        let review = ReviewPage {
+            path: "/tmp/handoff-demo-1/review-62515-2026-W50.html".into(),
+            week: crate::report::review::IsoWeek::parse("2026-W50").unwrap(),
+        };
         let text = next_steps(
             Path::new("/tmp/handoff-demo-1"),
             Path::new("/tmp/handoff-demo-1/conf"),
             "target/release/handoff",
             &picks,
+            &review,
         );
         for expected in [
+            "to open in a browser:\n  /tmp/handoff-demo-1/review-62515-2026-W50.html\n",
             "kept in /tmp/handoff-demo-1 (delete it when done)",
             "  target/release/handoff --config /tmp/handoff-demo-1/conf explain --contact-id 1000009 --portal 62515\n",
             "  target/release/handoff --config /tmp/handoff-demo-1/conf explain --contact-id 1000007 --portal 62515\n",
-            "  target/release/handoff --config /tmp/handoff-demo-1/conf report --since 1d --by owner\n",
+            "  target/release/handoff --config /tmp/handoff-demo-1/conf report --since 1h --by owner\n",
+            "  target/release/handoff --config /tmp/handoff-demo-1/conf review --week 2026-W50 --out /tmp/handoff-demo-1/review-62515-2026-W50.html\n",
         ] {
             assert!(text.contains(expected), "missing {expected:?} in\n{text}");
         }

@@ -251,7 +251,7 @@ async fn decide(
                     lines.push(DecisionLine::of(&d));
                     let plan = plans.get(&c.id);
                     let trigger = plan.map(|w| w.trigger.clone()).unwrap_or_default();
-                    record(run, c, &d, trigger, ChangeWindow::of(plan, c))
+                    record(&run.recorder(), c, &d, trigger, ChangeWindow::of(plan, c))
                 })
                 .collect()
         })

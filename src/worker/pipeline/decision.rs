@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use super::Run;
 use super::stored::{StoredPlan, StoredStep};
 use super::task_text::{self, Rendering};
 use super::touch::{self, ChangeWindow};
+use super::{Rules, Run};
 use crate::engine::playbook::LadderAction;
 use crate::engine::{self, Decision, Outcome as Decided, Playbook, Roster};
 use crate::hubspot::client::PortalId;
@@ -71,9 +71,28 @@ pub(crate) fn outcome_name(o: Decided) -> &'static str {
     }
 }
 
+/// What recording a decision reads besides the decision and the contact: the rules it was made
+/// with and the portal's source property. The worker's runs and the demo's simulated history
+/// (`demo::history`) record decisions through it alike.
+#[derive(Clone, Copy)]
+pub(crate) struct Recorder<'a> {
+    pub(crate) rules: &'a Rules,
+    /// `pipeline.source_property` ("" = not tracked).
+    pub(crate) source_property: &'a str,
+}
+
+impl Run<'_> {
+    pub(crate) fn recorder(&self) -> Recorder<'_> {
+        Recorder {
+            rules: &self.rules,
+            source_property: &self.settings.source_property,
+        }
+    }
+}
+
 /// The ledger entry for one decision (and its handoff, when it hands off).
 pub(crate) fn record(
-    run: &Run<'_>,
+    run: &Recorder<'_>,
     c: &engine::Contact,
     d: &Decision,
     trigger: String,
@@ -97,8 +116,8 @@ pub(crate) fn record(
 }
 
 /// The lead's source, read from the portal's source property (none when it names none).
-fn source_of<'c>(run: &Run<'_>, c: &'c engine::Contact) -> Option<&'c str> {
-    let source_property = &run.settings.source_property;
+fn source_of<'c>(run: &Recorder<'_>, c: &'c engine::Contact) -> Option<&'c str> {
+    let source_property = run.source_property;
     (!source_property.is_empty())
         .then(|| c.get(source_property))
         .flatten()
@@ -106,7 +125,7 @@ fn source_of<'c>(run: &Run<'_>, c: &'c engine::Contact) -> Option<&'c str> {
 
 /// What `d` was, as the ledger's columns (`handoff tune`), with the contact cut to what the
 /// playbook reads for replays (`handoff simulate --playbook`).
-pub(crate) fn facts(run: &Run<'_>, c: &engine::Contact, d: &Decision) -> DecisionFacts {
+pub(crate) fn facts(run: &Recorder<'_>, c: &engine::Contact, d: &Decision) -> DecisionFacts {
     use engine::routing::{StepResult, Via};
     let routing = d.routing.as_ref();
     let via = routing.map(|r| &r.assignment.via);
@@ -148,7 +167,7 @@ pub(crate) fn facts(run: &Run<'_>, c: &engine::Contact, d: &Decision) -> Decisio
 }
 
 fn new_handoff(
-    run: &Run<'_>,
+    run: &Recorder<'_>,
     c: &engine::Contact,
     d: &Decision,
     routing: &engine::routing::RoutingTrace,
@@ -158,7 +177,7 @@ fn new_handoff(
     let a = &routing.assignment;
     let source = source_of(run, c);
     let rendering = Rendering {
-        rules: &run.rules,
+        rules: run.rules,
         source,
         owner_id: &a.owner_id,
         owner_name: a.owner_name.as_deref(),

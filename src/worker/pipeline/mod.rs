@@ -29,7 +29,7 @@
 mod availability;
 mod batch;
 mod breach;
-mod decision;
+pub(crate) mod decision;
 pub(crate) mod events;
 mod intent;
 mod lead_owner;
@@ -46,9 +46,9 @@ mod sequence;
 pub mod sequence_check;
 pub mod sla;
 mod steps;
-mod stored;
+pub(crate) mod stored;
 mod task_text;
-mod touch;
+pub(crate) mod touch;
 pub(crate) mod trace;
 
 use std::collections::BTreeSet;

@@ -6,7 +6,7 @@
 //! a handoff that still has no disposition.
 
 use super::breach;
-use super::decision::{live_roster, record, stored_plan};
+use super::decision::{Recorder, live_roster, record, stored_plan};
 use super::observed::apply_observed;
 use super::steps::{self, StoredPlan};
 use super::task_text::{marker, subject_of};
@@ -276,7 +276,7 @@ async fn decide_again(
         .store
         .ledger()
         .record_decisions(row.portal_id, now.as_millisecond(), |state| {
-            let (rec, change) = again.decide(run, now, state);
+            let (rec, change) = again.decide(&run.recorder(), now, state);
             chosen = change;
             vec![rec]
         })
@@ -288,32 +288,33 @@ async fn decide_again(
 }
 
 /// A reassignment's decision: the contact as read now, the live roster, the owners who
-/// missed the lead, and whether it goes to the fallback queue.
-struct Again<'a> {
-    contact: &'a engine::Contact,
-    roster: std::sync::Arc<engine::Roster>,
-    missed: Vec<String>,
-    window: ChangeWindow,
-    trigger: String,
-    fallback: bool,
+/// missed the lead, and whether it goes to the fallback queue. The demo's simulated history
+/// (`demo::history`) reassigns through it too.
+pub(crate) struct Again<'a> {
+    pub(crate) contact: &'a engine::Contact,
+    pub(crate) roster: std::sync::Arc<engine::Roster>,
+    pub(crate) missed: Vec<String>,
+    pub(crate) window: ChangeWindow,
+    pub(crate) trigger: String,
+    pub(crate) fallback: bool,
 }
 
 impl Again<'_> {
     /// The decision to record, and the reassignment when the lead is handed off again.
-    fn decide(
+    pub(crate) fn decide(
         &self,
-        run: &Run<'_>,
+        recorder: &Recorder<'_>,
         now: jiff::Timestamp,
         state: &mut engine::RoutingState,
     ) -> (NewDecision, Option<Reassignment>) {
-        let (c, playbook) = (self.contact, &run.rules.playbook);
+        let (c, playbook) = (self.contact, &recorder.rules.playbook);
         let input = DecideInput {
             contact: c,
             roster: &self.roster,
             missed_sla_by: &self.missed,
         };
         let d = engine::decide_in_place(&input, playbook, now, state);
-        let mut rec = record(run, c, &d, self.trigger.clone(), self.window);
+        let mut rec = record(recorder, c, &d, self.trigger.clone(), self.window);
         let owner = if self.fallback {
             let queue = playbook.doc.routing.fallback_owner.as_str();
             let owner = self.roster.owner(queue);

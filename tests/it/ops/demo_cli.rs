@@ -1,7 +1,9 @@
 //! `handoff demo` through the real binary, as a newcomer runs it: owners by name, numbers that
-//! agree with each other, a store kept under a printed path, and closing `explain` and `report`
-//! commands that work exactly as printed (through a shell, with no environment).
+//! agree with each other, a store kept under a printed path, the weekly review page of its
+//! twelve simulated weeks, and closing `explain`, `report` and `review` commands that work
+//! exactly as printed (through a shell, with no environment).
 
+use std::path::Path;
 use std::process::Command;
 
 /// Runs `line` through `sh` from `cwd` with an empty environment (PATH only).
@@ -108,7 +110,11 @@ fn the_demo_keeps_its_store_and_its_closing_commands_run_as_printed() {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("Try next"))
         .collect();
-    assert_eq!(commands.len(), 3, "two explains and a report:\n{stdout}");
+    assert_eq!(
+        commands.len(),
+        4,
+        "two explains, a report and a review:\n{stdout}"
+    );
     for line in &commands[..2] {
         let text = run_as_printed(&cwd, line);
         assert!(text.contains("in portal 62515: "), "{line}:\n{text}");
@@ -127,4 +133,38 @@ fn the_demo_keeps_its_store_and_its_closing_commands_run_as_printed() {
         number_after(&stdout, "handoffs"),
         "the report reads the demo's store:\n{report}"
     );
+
+    // The weekly review page: named, in the demo's directory, with twelve weeks of history
+    // behind its tuning section (rule rows, not "not available"); its command writes it again.
+    let named = stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("The weekly review of the last 12 weeks"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("the page is named:\n{stdout}"));
+    let page = std::path::PathBuf::from(named.trim().trim_matches('\''));
+    assert_eq!(page.parent(), Some(dir.as_path()), "{named}");
+    let name = page.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("review-62515-") && name.ends_with(".html"),
+        "{name}"
+    );
+    let check_page = |html: &str| {
+        assert!(
+            !html.contains("data-tuning=\"n/a\""),
+            "tuning not available"
+        );
+        assert!(html.contains("data-table=\"tune-rules\""));
+        for rule in ["icp", "champion", "repeat-converter", "demo-request"] {
+            assert!(html.contains(&format!("data-rule=\"{rule}\"")), "{rule}");
+        }
+        // Handoffs, escalations and reassignments: a point for each of the twelve weeks.
+        let volume = html.split("data-chart=\"trend-volume\"").nth(1).unwrap();
+        let volume = &volume[..volume.find("</svg>").unwrap()];
+        assert_eq!(volume.matches("class=\"point\"").count(), 36);
+    };
+    check_page(&std::fs::read_to_string(&page).unwrap());
+    std::fs::remove_file(&page).unwrap();
+    let again = run_as_printed(&cwd, commands[3]);
+    assert_eq!(Path::new(again.trim()), page.as_path(), "{again}");
+    check_page(&std::fs::read_to_string(&page).unwrap());
 }

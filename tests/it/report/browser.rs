@@ -5,16 +5,19 @@
 //! as a `CONSOLE` line); and that the page requests nothing (`--log-net-log`: every request the
 //! page starts carries the page's `file://` origin in its isolation key). A control page with a
 //! console error and an image on a loopback port shows both checks can fail. Chromium's own
-//! background requests resolve nowhere (`--host-resolver-rules`). The screenshot is kept in
-//! `target/tmp/review-browser/`.
+//! background requests resolve nowhere (`--host-resolver-rules`). A second page is made from a
+//! ledger with decision facts — the demo's simulated history — so its tuning section's tables
+//! render too. The screenshots are kept in `target/tmp/review-browser/`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use handoff::store::Dialect;
+use handoff::demo::history::{self, HistoryOptions};
+use handoff::store::{Dialect, Store};
 
 use super::review::{WEEK, review, seeded_review};
-use crate::support::cli;
+use super::simulated::{SEED, options};
+use crate::support::{cli, engines};
 
 /// What Chromium made of a page.
 struct Rendered {
@@ -117,6 +120,21 @@ fn screenshot(page: &Path, work: &Path, png: &Path) {
     assert!(bytes.starts_with(b"\x89PNG"), "a PNG");
 }
 
+/// The page logged nothing and asked for nothing; it is kept with its screenshot as
+/// `target/tmp/review-browser/NAME.html` and `NAME.png`.
+fn quiet_and_kept(rendered: &Rendered, page: &Path, work: &Path, name: &str) {
+    assert_eq!(rendered.console, Vec::<String>::new(), "console messages");
+    assert_eq!(
+        rendered.requests,
+        Vec::<String>::new(),
+        "requests from the page"
+    );
+    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("review-browser");
+    std::fs::create_dir_all(&kept).unwrap();
+    std::fs::copy(page, kept.join(format!("{name}.html"))).unwrap();
+    screenshot(page, work, &kept.join(format!("{name}.png")));
+}
+
 /// The part of `dom` from the element with `attr` to the end of its `</tag>`.
 fn element<'d>(dom: &'d str, attr: &str, tag: &str) -> &'d str {
     let at = dom
@@ -205,17 +223,7 @@ async fn the_page_renders_in_chromium_with_every_tile_chart_and_table_and_asks_f
 
     let rendered = open(&page, dir.path());
     check_dom(&rendered.dom);
-    assert_eq!(rendered.console, Vec::<String>::new(), "console messages");
-    assert_eq!(
-        rendered.requests,
-        Vec::<String>::new(),
-        "requests from the page"
-    );
-
-    let kept = Path::new(env!("CARGO_TARGET_TMPDIR")).join("review-browser");
-    std::fs::create_dir_all(&kept).unwrap();
-    std::fs::copy(&page, kept.join("review.html")).unwrap();
-    screenshot(&page, dir.path(), &kept.join("review.png"));
+    quiet_and_kept(&rendered, &page, dir.path(), "review");
 
     // The checks can fail: a page that logs an error and loads an image is caught by both.
     let control = dir.path().join("control.html");
@@ -232,4 +240,116 @@ async fn the_page_renders_in_chromium_with_every_tile_chart_and_table_and_asks_f
         caught.console
     );
     assert_eq!(caught.requests, ["http://127.0.0.1:9/x.png"]);
+}
+
+/// The rows of the table `id` in `dom`, each row's text with its tags left out.
+fn rows(dom: &str, id: &str) -> Vec<String> {
+    let table = element(dom, &format!("data-table=\"{id}\""), "table");
+    let body = &table[table.find("<tbody").unwrap()..];
+    body.split("<tr")
+        .skip(1)
+        .map(|row| {
+            let mut text = String::new();
+            // Each piece starts inside its `<tr …>` tag.
+            let mut in_tag = true;
+            for c in row.chars() {
+                match c {
+                    '<' => in_tag = true,
+                    '>' => {
+                        in_tag = false;
+                        text.push(' ');
+                    }
+                    c if !in_tag => text.push(c),
+                    _ => {}
+                }
+            }
+            text.split_whitespace().collect::<Vec<_>>().join(" ")
+        })
+        .collect()
+}
+
+/// The tuning section of the history's page: a row per scoring rule of the shipped playbook,
+/// the planted signals' lifts, and rows in every other table.
+fn check_tuning(dom: &str) {
+    assert!(!dom.contains("data-tuning=\"n/a\""), "tuning available");
+    // A row per scoring rule of the shipped playbook, each with its lift.
+    let rules = rows(dom, "tune-rules");
+    assert_eq!(rules.len(), 9, "{rules:#?}");
+    for (rule, row) in [
+        "icp",
+        "decision-maker",
+        "champion",
+        "enterprise-size",
+        "freemail",
+        "demo-request",
+        "pricing-interest",
+        "repeat-converter",
+        "opens-email",
+    ]
+    .iter()
+    .zip(&rules)
+    {
+        assert!(row.starts_with(&format!("{rule} ")), "{row}");
+    }
+    let lift = |rule: &str| -> f64 {
+        let row = rules
+            .iter()
+            .find(|r| r.starts_with(&format!("{rule} ")))
+            .unwrap();
+        let last = row.rsplit(' ').next().unwrap();
+        last.trim_end_matches('\u{d7}')
+            .parse()
+            .unwrap_or_else(|_| panic!("{row}"))
+    };
+    assert!(lift("repeat-converter") < 1.0);
+    assert!(lift("champion") > 1.0);
+    // The five sources, the tiers, the roles, the sweep around the playbook's threshold, the
+    // pools and owners: every table has rows.
+    let sources = rows(dom, "tune-sources");
+    for source in [
+        "content-download",
+        "paid-ads",
+        "partner-referral",
+        "trade-show",
+        "webinar",
+    ] {
+        assert!(
+            sources.iter().any(|r| r.starts_with(source)),
+            "{sources:#?}"
+        );
+    }
+    for id in ["tune-tiers", "tune-roles", "tune-pools", "tune-owners"] {
+        assert!(!rows(dom, id).is_empty(), "{id}");
+    }
+    let sweep = rows(dom, "tune-sweep");
+    assert!(
+        sweep.iter().any(|r| r.starts_with("50 (playbook)")),
+        "{sweep:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_ledger_with_decision_facts_renders_the_tuning_tables_in_chromium() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = engines::fresh_url(Dialect::Sqlite, dir.path()).await;
+    let store = Store::connect(&engines::settings(&url)).await.unwrap();
+    store.migrate().await.unwrap();
+    // The portal of `review` is in Berlin: the history's weeks are its weeks (to 2026-W50).
+    let options = HistoryOptions {
+        time_zone: "Europe/Berlin".into(),
+        ..options(SEED)
+    };
+    history::record(&store, &options).await.unwrap();
+    store.close().await;
+    let out = review(
+        dir.path(),
+        &url,
+        &["--week", "2026-W50", "--out", "history.html"],
+    );
+    assert!(out.status.success(), "{}", cli::stderr(&out));
+    let page = dir.path().join("history.html");
+
+    let rendered = open(&page, dir.path());
+    check_tuning(&rendered.dom);
+    quiet_and_kept(&rendered, &page, dir.path(), "history");
 }

@@ -7,4 +7,5 @@ mod replay;
 mod review;
 mod review_facts;
 mod scoreboard;
+mod simulated;
 mod tune;
