@@ -81,7 +81,10 @@ pub fn replay(recorded: &[RecordedContact], roster: &Roster, candidate: &Playboo
         let d = crate::engine::decide_in_place(&input, candidate, at, &mut state);
         let replayed = Decided {
             outcome: outcome_name(d.outcome).into(),
-            owner: d.routing.map(|t| t.assignment.owner_id),
+            owner: d
+                .routing
+                .and_then(|t| t.assignment)
+                .map(|a| a.owner_id.to_string()),
             tier: d.score.tier,
         };
         let was = Decided {

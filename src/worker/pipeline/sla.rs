@@ -205,6 +205,13 @@ async fn escalate(
     Outcome::Done
 }
 
+/// Counts the missed deadline of a ladder that ends without a new owner.
+fn count_breach(run: &Run<'_>, row: &HandoffRow, check: &SlaCheck) {
+    if breach::overdue_check_counts(row, check.step, None) {
+        breach::count(&run.metrics.pipeline, row);
+    }
+}
+
 /// Hands the lead to the next eligible owner (or the fallback queue) with a new task and SLA.
 async fn reassign(
     run: &Run<'_>,
@@ -215,13 +222,23 @@ async fn reassign(
 ) -> Outcome {
     let now = run.clock.now();
     let change = match decide_again(run, row, check, fallback, attempts, now).await {
-        Ok(Some(change)) => change,
-        Ok(None) => {
+        Ok(Next::Reassign(change)) => change,
+        Ok(Next::NoOwnerId) => {
+            // Nobody to hand the lead to (the fallback queue owner, or the whole chain, has
+            // no HubSpot owner id): it stays with its owner rather than go to an email.
+            count_breach(run, row, check);
+            tracing::warn!(
+                portal_id = row.portal_id.get(),
+                contact_id = row.contact_id.get(),
+                owner_id = %row.owner_id,
+                "no owner id to reassign the lead to; it stays with its owner (see handoff doctor)"
+            );
+            return Outcome::Done;
+        }
+        Ok(Next::NotReady) => {
             // The lead is no longer ready (or was disqualified): the ladder ends here, the
             // deadline was missed all the same.
-            if breach::overdue_check_counts(row, check.step, None) {
-                breach::count(&run.metrics.pipeline, row);
-            }
+            count_breach(run, row, check);
             tracing::info!(
                 portal_id = row.portal_id.get(),
                 contact_id = row.contact_id.get(),
@@ -242,7 +259,7 @@ async fn reassign(
 
 /// Decides the lead again at `now` (with its company: readiness and routing read company
 /// fields), never for an owner who missed it, and records the decision; the reassignment it
-/// makes, or `None` when the lead is no longer handed off. `Err`: how the check ends instead.
+/// makes, or why there is none. `Err`: how the check ends instead.
 async fn decide_again(
     run: &Run<'_>,
     row: &HandoffRow,
@@ -250,7 +267,7 @@ async fn decide_again(
     fallback: bool,
     attempts: i64,
     now: jiff::Timestamp,
-) -> Result<Option<Reassignment>, Outcome> {
+) -> Result<Next, Outcome> {
     let c = match super::read::read_one(run, row.portal_id, row.contact_id, attempts).await? {
         Some(c) => c,
         None => return Err(Outcome::Done),
@@ -271,7 +288,7 @@ async fn decide_again(
         trigger: format!("sla.{}", check.action.as_str()),
         fallback,
     };
-    let mut chosen = None;
+    let mut chosen = Next::NotReady;
     let recorded = run
         .store
         .ledger()
@@ -285,6 +302,16 @@ async fn decide_again(
         Ok(_) => Ok(chosen),
         Err(err) => Err(run.retry_later(attempts, err.to_string())),
     }
+}
+
+/// What a reassignment's decision leads to.
+enum Next {
+    Reassign(Reassignment),
+    /// The lead is no longer ready (or was disqualified).
+    NotReady,
+    /// Ready, but there is no owner id to give it to: the fallback queue owner (or the owner
+    /// routing ended at) is given by email and HubSpot has not resolved it.
+    NoOwnerId,
 }
 
 /// A reassignment's decision: the contact as read now, the live roster, the owners who
@@ -305,7 +332,7 @@ impl Again<'_> {
         run: &Run<'_>,
         now: jiff::Timestamp,
         state: &mut engine::RoutingState,
-    ) -> (NewDecision, Option<Reassignment>) {
+    ) -> (NewDecision, Next) {
         let (c, playbook) = (self.contact, &run.rules.playbook);
         let input = DecideInput {
             contact: c,
@@ -314,19 +341,24 @@ impl Again<'_> {
         };
         let d = engine::decide_in_place(&input, playbook, now, state);
         let mut rec = record(run, c, &d, self.trigger.clone(), self.window);
+        if d.outcome != Decided::HandOff {
+            rec.handoff = None;
+            return (rec, Next::NotReady);
+        }
+        // The queue owner's id (never an email: `assignable_id`), else the one routing chose.
         let owner = if self.fallback {
             let queue = playbook.doc.routing.fallback_owner.as_str();
-            let owner = self.roster.owner(queue);
-            Some(owner.map_or(queue, |o| o.owner.key()).to_owned())
+            self.roster.assignable_id(queue)
         } else {
-            d.routing.as_ref().map(|r| r.assignment.owner_id.clone())
+            d.routing
+                .as_ref()
+                .and_then(|r| r.assignment.as_ref())
+                .map(|a| a.owner_id)
         };
         let (Some(h), Some(owner_id)) = (rec.handoff.take(), owner) else {
-            return (rec, None);
+            return (rec, Next::NoOwnerId);
         };
-        if d.outcome != Decided::HandOff {
-            return (rec, None);
-        }
+        let owner_id = owner_id.to_string();
         let plan = stored_plan(&d, c, playbook, self.window);
         let change = Reassignment {
             owner_id,
@@ -339,7 +371,7 @@ impl Again<'_> {
             task_text: h.task_text,
             close_loop_due_ms: None,
         };
-        (rec, Some(change))
+        (rec, Next::Reassign(change))
     }
 }
 

@@ -32,8 +32,10 @@ async fn seeded(engine: Dialect, dir: &Path) -> (String, String, Option<String>)
         .as_ref()
         .unwrap()
         .assignment
+        .as_ref()
+        .unwrap()
         .owner_id
-        .clone();
+        .to_string();
     let snapshot = serde_json::to_string(&handoff::engine::snapshot::snapshot(
         &contact,
         &loaded.playbook,

@@ -124,9 +124,12 @@ pub struct Team {
     pub fallback_owner: Option<String>,
 }
 
-/// An owner with zone and hours parsed.
+/// An owner with its id, zone and hours parsed.
 #[derive(Clone, Debug)]
 pub struct RosterOwner {
+    /// The HubSpot owner id: `None` while the owner is given by email alone and not resolved.
+    /// Only an owner with an id is ever assigned (routing excludes the others).
+    pub id: Option<OwnerId>,
     pub owner: Owner,
     pub tz: TimeZone,
     pub hours: Option<WeeklyHours>,
@@ -223,12 +226,13 @@ impl Roster {
             }
         }
         // Parsed once here: an id HubSpot cannot have is a config error, not owner 0.
-        if let Err(err) = owner_id(&o.id) {
+        let id = owner_id(&o.id).unwrap_or_else(|err| {
             problems.push(Problem::new(
                 format!("{at}.id"),
                 format!("{err}: give HubSpot's owner id, or leave `id` out and give `email`"),
             ));
-        }
+            None
+        });
         if o.key().trim().is_empty() {
             problems.push(Problem::new(
                 format!("{at}.email"),
@@ -242,6 +246,7 @@ impl Roster {
             ));
         }
         RosterOwner {
+            id,
             owner: o,
             tz,
             hours,
@@ -271,12 +276,30 @@ impl Roster {
     }
 
     /// Replaces or adds an owner (tests and the worker's refresh); the zone falls back to UTC
-    /// and bad hours to none when invalid, so this never fails.
+    /// and bad hours to none when invalid, and an id that is not an owner id leaves the owner
+    /// unresolved (never assigned), so this never fails.
     pub fn upsert(&mut self, owner: Owner) {
         let tz = TimeZone::get(&owner.time_zone).unwrap_or(TimeZone::UTC);
         let hours = owner.working_hours.as_ref().and_then(|h| h.parse().ok());
-        self.owners
-            .insert(owner.key().to_owned(), RosterOwner { owner, tz, hours });
+        let id = owner_id(&owner.id).ok().flatten();
+        let entry = RosterOwner {
+            id,
+            owner,
+            tz,
+            hours,
+        };
+        self.owners.insert(entry.owner.key().to_owned(), entry);
+    }
+
+    /// The owner id an owner reference (a playbook's or team's: an id, or the email of an
+    /// owner given by email alone) assigns: the roster owner's id, or, for a reference not in
+    /// the roster, the reference itself when it is an owner id. `None` for a roster owner
+    /// HubSpot has not resolved, or a reference that is neither (config loading refuses that).
+    pub fn assignable_id(&self, reference: &str) -> Option<OwnerId> {
+        match self.owner(reference) {
+            Some(o) => o.id,
+            None => reference.parse().ok(),
+        }
     }
 
     pub fn upsert_team(&mut self, team: Team) {
