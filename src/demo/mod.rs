@@ -132,7 +132,7 @@ async fn act_like_sales(env: &DemoEnv) -> anyhow::Result<()> {
         handed.get(i).map(|h| {
             (
                 h.contact_id.get(),
-                crate::report::owner_label(&env.roster, &h.owner_id),
+                crate::report::owner_label(&env.roster, h.owner_id),
             )
         })
     };

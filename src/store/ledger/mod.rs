@@ -10,7 +10,7 @@
 //! KPI views are [`Kpis`] (`kpis.rs`, the weekly review's in `review.rs`, the tuning
 //! report's and replays' in `tune.rs`).
 
-use handoff_ids::{ContactId, PortalId, TaskId};
+use handoff_ids::{ContactId, OwnerId, PortalId, TaskId};
 use serde::Serialize;
 
 use super::dispatch::Db;
@@ -28,7 +28,9 @@ pub struct HandoffRow {
     pub contact_id: ContactId,
     pub status: String,
     pub step: Step,
-    pub owner_id: String,
+    /// An owner id (text column) that is not an id fails the row's load.
+    #[sqlx(try_from = "String")]
+    pub owner_id: OwnerId,
     pub team: Option<String>,
     pub score: i64,
     pub tier: Option<String>,
@@ -66,7 +68,7 @@ impl HandoffRow {
             contact_id: ContactId::new(1).unwrap(),
             status: "open".into(),
             step: Step::SlaScheduled,
-            owner_id: "101".into(),
+            owner_id: OwnerId::new(101).unwrap(),
             team: None,
             score: 80,
             tier: None,
@@ -116,7 +118,7 @@ impl HandoffRow {
 /// A new handoff, recorded with the decision that made it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewHandoff {
-    pub owner_id: String,
+    pub owner_id: OwnerId,
     pub team: Option<String>,
     pub score: i64,
     pub tier: Option<String>,
@@ -138,7 +140,7 @@ pub struct NewDecision {
     /// What woke the worker, e.g. `contact.creation`, `sla.reassign`.
     pub trigger: String,
     pub outcome: String,
-    pub owner_id: Option<String>,
+    pub owner_id: Option<OwnerId>,
     pub explanation: String,
     /// What the decision was, as columns (`handoff tune`); `None` records none.
     pub facts: Option<DecisionFacts>,
@@ -159,7 +161,8 @@ pub struct DecisionRow {
     pub decided_at_ms: i64,
     pub trigger: String,
     pub outcome: String,
-    pub owner_id: Option<String>,
+    #[sqlx(try_from = "crate::store::id_columns::NullableText")]
+    pub owner_id: Option<OwnerId>,
     pub explanation: String,
 }
 

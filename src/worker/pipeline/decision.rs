@@ -80,7 +80,7 @@ pub(crate) fn record(
     window: ChangeWindow,
 ) -> NewDecision {
     let assignment = d.routing.as_ref().and_then(|r| r.assignment.as_ref());
-    let owner = assignment.map(|a| a.owner_id.to_string());
+    let owner = assignment.map(|a| a.owner_id);
     // A ready lead routing found no owner id for has no handoff: it counts as unassigned
     // (`unassigned_leads{stage="not_handed_off"}`) and is decided again on its next event.
     let handoff = match (assignment, d.outcome) {
@@ -159,15 +159,14 @@ fn new_handoff(
 ) -> NewHandoff {
     let plan = stored_plan(d, c, &run.rules.playbook, window);
     let source = source_of(run, c);
-    let owner_id = a.owner_id.to_string();
     let rendering = Rendering {
         rules: &run.rules,
         source,
-        owner_id: &owner_id,
+        owner_id: a.owner_id,
         owner_name: a.owner_name.as_deref(),
     };
     NewHandoff {
-        owner_id: owner_id.clone(),
+        owner_id: a.owner_id,
         team: a.team.clone(),
         score: d.score.total,
         tier: d.score.tier.clone(),

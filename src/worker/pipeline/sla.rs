@@ -130,7 +130,7 @@ fn counted(run: &Run<'_>, row: &HandoffRow, check: &SlaCheck) {
             action: action.as_str(),
         })
         .inc();
-    tracing::warn!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), owner_id = %row.owner_id, owner_name = %run.owner_name(&row.owner_id), action = action.as_str(), "SLA step taken");
+    tracing::warn!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), owner_id = %row.owner_id, owner_name = %run.owner_name(row.owner_id), action = action.as_str(), "SLA step taken");
 }
 
 /// Creates one extra task (reminder, escalation); its trace id is derived from the check so a
@@ -162,7 +162,16 @@ async fn extra_task(
 
 async fn remind(run: &Run<'_>, row: &HandoffRow, check: &SlaCheck, attempts: i64) -> Outcome {
     let subject = format!("Reminder: first touch due soon — {}", subject_of(row));
-    if let Err(o) = extra_task(run, row, check, Some(&row.owner_id), subject, attempts).await {
+    if let Err(o) = extra_task(
+        run,
+        row,
+        check,
+        Some(&row.owner_id.to_string()),
+        subject,
+        attempts,
+    )
+    .await
+    {
         return o;
     }
     counted(run, row, check);
@@ -253,7 +262,7 @@ async fn reassign(
         return run.retry_later(attempts, err.to_string());
     }
     counted(run, row, check);
-    tracing::info!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), from = %row.owner_id, from_name = %run.owner_name(&row.owner_id), to = %change.owner_id, to_name = %run.owner_name(&change.owner_id), "lead reassigned after a missed SLA");
+    tracing::info!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), from = %row.owner_id, from_name = %run.owner_name(row.owner_id), to = %change.owner_id, to_name = %run.owner_name(change.owner_id), "lead reassigned after a missed SLA");
     resume(run, row.id, attempts).await
 }
 
@@ -273,8 +282,9 @@ async fn decide_again(
         None => return Err(Outcome::Done),
     };
     let mut missed = row.missed_by();
-    if !missed.contains(&row.owner_id) {
-        missed.push(row.owner_id.clone());
+    let owner = row.owner_id.to_string();
+    if !missed.contains(&owner) {
+        missed.push(owner);
     }
     let again = Again {
         contact: &c,
@@ -358,7 +368,6 @@ impl Again<'_> {
         let (Some(h), Some(owner_id)) = (rec.handoff.take(), owner) else {
             return (rec, Next::NoOwnerId);
         };
-        let owner_id = owner_id.to_string();
         let plan = stored_plan(&d, c, playbook, self.window);
         let change = Reassignment {
             owner_id,

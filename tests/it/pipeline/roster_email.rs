@@ -50,7 +50,7 @@ async fn a_rep_given_by_email_is_handed_leads_under_the_id_hubspot_has_for_that_
             serde_json::json!(row.owner_id),
             "written as decided"
         );
-        owners.push(row.owner_id);
+        owners.push(row.owner_id.to_string());
     }
     owners.sort();
     assert_eq!(owners, ["301", "302"], "both US reps, by their HubSpot ids");

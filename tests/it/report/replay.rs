@@ -43,9 +43,9 @@ async fn seeded(engine: Dialect, dir: &Path) -> (String, String, Option<String>)
     .unwrap();
     let record = |id: i64, outcome: &str, owner: Option<&str>, tier: Option<String>, snap: &str| {
         let mut d: NewDecision =
-            with_facts(id, at.as_millisecond(), "x", ("p", None), (0, "", "", &[]));
+            with_facts(id, at.as_millisecond(), "1", ("p", None), (0, "", "", &[]));
         d.outcome = outcome.into();
-        d.owner_id = owner.map(str::to_string);
+        d.owner_id = owner.map(|o| o.parse().unwrap());
         if let Some(f) = d.facts.as_mut() {
             f.tier = tier;
             f.contact = Some(snap.into());

@@ -48,7 +48,7 @@ pub async fn seed_review(store: &Store, dir: &Path) {
         .unwrap()
         .unwrap();
     let change = Reassignment {
-        owner_id: "202".into(),
+        owner_id: "202".parse().unwrap(),
         team: Some("uk".into()),
         trace_id: "trace-4b".into(),
         sla_due_at_ms: Some(now + HOUR),

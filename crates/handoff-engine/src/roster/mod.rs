@@ -263,6 +263,11 @@ impl Roster {
         })
     }
 
+    /// The owner with HubSpot owner id `id` (given by id, or resolved since).
+    pub fn owner_by_id(&self, id: OwnerId) -> Option<&RosterOwner> {
+        self.owners.get(&id.to_string())
+    }
+
     pub fn team(&self, id: &str) -> Option<&Team> {
         self.teams.get(id)
     }
