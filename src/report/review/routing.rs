@@ -100,7 +100,7 @@ impl Routing {
             *picked
                 .entry(p.pool.as_str())
                 .or_default()
-                .entry(key(&p.owner_id))
+                .entry(key(&p.owner_id.to_string()))
                 .or_default() += n;
         }
         let pools = input

@@ -125,7 +125,7 @@ async fn a_stored_handoff_whose_owner_id_is_an_email_fails_to_load() {
     assert!(err.contains("decoding column owner_id"), "{err}");
 }
 
-/// A decision's owner id is read back typed as well.
+/// A decision's owner id is read back typed as well, by the ledger and the KPIs.
 #[tokio::test]
 async fn a_stored_decision_whose_owner_id_is_not_an_id_fails_to_load() {
     let dir = tempfile::tempdir().unwrap();
@@ -153,6 +153,10 @@ async fn a_stored_decision_whose_owner_id_is_not_an_id_fails_to_load() {
         err.to_string().contains("decoding column owner_id"),
         "{err}"
     );
+    // The KPIs' ready leads read the decided owner typed too: no lead counts for `queue@…`.
+    let err = store.kpis().ready_leads_since(0).await.unwrap_err();
+    let err = err.to_string();
+    assert!(err.contains("decoding column decided_owner"), "{err}");
 }
 
 /// The KPI rows and the decision facts read ids typed too: a decision whose contact or portal
