@@ -81,13 +81,7 @@ fn story(h: &HandoffRow, roster: &Roster) -> String {
     let mut parts = vec![format!("owner {}", owner_label(roster, h.owner_id))];
     let missed = h.missed_by();
     if !missed.is_empty() {
-        let label = |o: &String| {
-            o.parse().map_or_else(
-                |_| o.clone(),
-                |id: handoff_ids::OwnerId| owner_label(roster, id),
-            )
-        };
-        let names: Vec<String> = missed.iter().map(label).collect();
+        let names: Vec<String> = missed.iter().map(|o| owner_label(roster, o)).collect();
         parts.push(format!(
             "reassigned from {} after a missed SLA",
             names.join(", ")

@@ -76,7 +76,7 @@ impl History {
             .collect();
         if let Some(h) = &self.handoff {
             ids.push(h.owner_id.to_string());
-            ids.extend(h.missed_by());
+            ids.extend(h.missed_by().iter().map(|o| o.to_string()));
         }
         ids.extend(
             self.lead
@@ -239,7 +239,7 @@ impl History {
         format!("{}{id}{owner}{error} at {}", l.state, time(l.updated_at_ms))
     }
 
-    fn owners(&self, ids: &[String]) -> Vec<String> {
+    fn owners(&self, ids: &[handoff_ids::OwnerId]) -> Vec<String> {
         ids.iter().map(|id| self.owner(id)).collect()
     }
 }

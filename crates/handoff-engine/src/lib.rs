@@ -66,7 +66,7 @@ pub struct DecideInput<'a> {
     pub roster: &'a Roster,
     /// Owners who already missed this lead's SLA (set by the worker when the ladder reassigns);
     /// they are never chosen again for it.
-    pub missed_sla_by: &'a [String],
+    pub missed_sla_by: &'a [handoff_ids::OwnerId],
 }
 
 /// Decides one lead. Deterministic: the same inputs give the same decision and state.

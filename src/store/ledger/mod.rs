@@ -109,10 +109,17 @@ impl HandoffRow {
             }
     }
 
-    /// Owners who already missed this lead's SLA.
-    pub fn missed_by(&self) -> Vec<String> {
-        serde_json::from_str(&self.missed_by).unwrap_or_default()
+    /// Owners who already missed this lead's SLA (an entry that is not an owner id, or an
+    /// unreadable list, names nobody).
+    pub fn missed_by(&self) -> Vec<OwnerId> {
+        owner_list(&self.missed_by)
     }
+}
+
+/// A stored JSON list of owner ids (`missed_by`), typed; what is not an owner id is left out.
+pub(crate) fn owner_list(json: &str) -> Vec<OwnerId> {
+    let stored: Vec<String> = serde_json::from_str(json).unwrap_or_default();
+    stored.iter().filter_map(|o| o.parse().ok()).collect()
 }
 
 /// A new handoff, recorded with the decision that made it.
@@ -203,3 +210,18 @@ pub fn contact_key(portal_id: PortalId, contact_id: ContactId) -> String {
 
 /// The lane of SLA checks (`jobs::LANE_SLA`), whose pending jobs the ledger cancels.
 pub const LANE_SLA: &str = "sla";
+
+#[cfg(test)]
+mod owner_list_tests {
+    use super::*;
+
+    #[test]
+    fn a_missed_by_entry_that_is_not_an_owner_id_names_nobody_and_the_rest_stay() {
+        let mut row = HandoffRow::example();
+        row.missed_by = r#"["101","queue@example.com","103"]"#.into();
+        let missed: Vec<i64> = row.missed_by().iter().map(|o| o.get()).collect();
+        assert_eq!(missed, [101, 103]);
+        row.missed_by = "not json".into();
+        assert!(row.missed_by().is_empty());
+    }
+}

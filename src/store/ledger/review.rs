@@ -36,8 +36,8 @@ pub struct Reassigned {
 
 impl Reassigned {
     /// The owners who missed it; an unreadable list reads as none.
-    pub fn missed_by(&self) -> Vec<String> {
-        serde_json::from_str(&self.missed_by).unwrap_or_default()
+    pub fn missed_by(&self) -> Vec<OwnerId> {
+        super::owner_list(&self.missed_by)
     }
 }
 

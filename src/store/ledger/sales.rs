@@ -129,7 +129,7 @@ pub struct Reassignment {
     pub trace_id: String,
     pub sla_due_at_ms: Option<i64>,
     pub sla_plan: Option<String>,
-    pub missed_by: Vec<String>,
+    pub missed_by: Vec<OwnerId>,
     /// Counts as an escalation too (fallback queue).
     pub escalation: bool,
     pub task_text: Option<String>,

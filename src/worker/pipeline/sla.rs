@@ -282,9 +282,8 @@ async fn decide_again(
         None => return Err(Outcome::Done),
     };
     let mut missed = row.missed_by();
-    let owner = row.owner_id.to_string();
-    if !missed.contains(&owner) {
-        missed.push(owner);
+    if !missed.contains(&row.owner_id) {
+        missed.push(row.owner_id);
     }
     let again = Again {
         contact: &c,
@@ -329,7 +328,7 @@ enum Next {
 struct Again<'a> {
     contact: &'a engine::Contact,
     roster: std::sync::Arc<engine::Roster>,
-    missed: Vec<String>,
+    missed: Vec<crate::hubspot::client::OwnerId>,
     window: ChangeWindow,
     trigger: String,
     fallback: bool,

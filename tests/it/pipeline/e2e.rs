@@ -163,8 +163,7 @@ async fn a_missed_sla_reminds_escalates_and_reassigns_to_another_rep() {
     let missed = row.missed_by();
     assert_eq!(missed.len(), 1);
     assert_ne!(
-        row.owner_id.to_string(),
-        missed[0],
+        row.owner_id, missed[0],
         "never back to the rep who missed it"
     );
     assert!(row.escalations >= 1);

@@ -288,8 +288,8 @@ async fn a_reassignment_after_a_missed_sla_moves_the_lead_to_the_new_owner() {
     })
     .await;
     let row = handoff_row(&env, id).await;
-    let first = row.missed_by()[0].clone();
-    assert_ne!(row.owner_id.to_string(), first);
+    let first = row.missed_by()[0];
+    assert_ne!(row.owner_id, first);
     let leads = leads_of(&env, id).await;
     assert_eq!(leads.len(), 1, "the lead moves, no second lead: {leads:#?}");
     assert_eq!(

@@ -51,7 +51,7 @@ pub(crate) struct Checks {
 pub(crate) fn exclusion(
     owner: Option<&RosterOwner>,
     now: Timestamp,
-    missed: &[String],
+    missed: &[OwnerId],
     checks: Checks,
     state: &RoutingState,
 ) -> Option<Exclusion> {
@@ -67,7 +67,7 @@ pub(crate) fn exclusion(
     if o.owner.paused {
         return Some(Exclusion::Paused);
     }
-    if missed.iter().any(|m| m == o.owner.key()) {
+    if missed.contains(&id) {
         return Some(Exclusion::MissedSla);
     }
     let local = o.tz.to_datetime(now);

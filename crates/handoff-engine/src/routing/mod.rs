@@ -89,7 +89,7 @@ pub enum Via {
 pub(crate) struct RouteInput<'a> {
     pub contact: &'a Contact,
     pub roster: &'a Roster,
-    pub missed_sla_by: &'a [String],
+    pub missed_sla_by: &'a [OwnerId],
     pub tier: Option<&'a str>,
     pub segment: Option<&'a str>,
     pub now: Timestamp,

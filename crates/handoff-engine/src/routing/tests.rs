@@ -15,7 +15,7 @@ fn decide_one(
     c: &Contact,
     now: Timestamp,
     state: &RoutingState,
-    missed: &[String],
+    missed: &[handoff_ids::OwnerId],
 ) -> (Decision, RoutingState) {
     decide(
         &DecideInput {
@@ -54,6 +54,10 @@ fn assigned(d: &Decision) -> Option<(String, Via)> {
     Some((a.owner_id.to_string(), a.via.clone()))
 }
 
+fn oid(id: u64) -> handoff_ids::OwnerId {
+    handoff_ids::OwnerId::new(id).unwrap_or_else(|| unreachable!())
+}
+
 fn owner_of(d: &Decision) -> Option<String> {
     assigned(d).map(|(o, _)| o)
 }
@@ -79,7 +83,7 @@ fn sticky_keeps_the_current_owner_unless_they_missed_this_lead() {
         &c,
         ts(NOW),
         &RoutingState::default(),
-        &["103".to_string()],
+        &[oid(103)],
     );
     assert_eq!(assigned(&d), Some(("104".into(), Via::AccountMatch)));
 }
@@ -345,7 +349,8 @@ proptest! {
             });
         }
         let now = Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH);
-        let (d, _) = decide_one(&pb, &r, &c, now, &RoutingState::default(), &ids);
+        let missed: Vec<handoff_ids::OwnerId> = r.owners().filter_map(|o| o.id).collect();
+        let (d, _) = decide_one(&pb, &r, &c, now, &RoutingState::default(), &missed);
         if d.outcome == Outcome::HandOff {
             prop_assert!(owner_of(&d).is_some());
             prop_assert!(d.sla.is_some());
@@ -379,7 +384,7 @@ fn a_rule_can_target_one_owner_and_falls_back_when_they_are_away() {
         &c,
         ts(NOW),
         &RoutingState::default(),
-        &["101".to_string()],
+        &[oid(101)],
     );
     assert!(
         exclusions(&d).contains(&("101".into(), Exclusion::MissedSla)),
@@ -392,16 +397,17 @@ fn a_rule_can_target_one_owner_and_falls_back_when_they_are_away() {
 fn reassignment_never_returns_to_an_owner_who_missed_the_lead() {
     let (pb, roster, cs) = example();
     let c = fixture(&cs, "51001");
-    let mut missed: Vec<String> = Vec::new();
+    let mut missed: Vec<handoff_ids::OwnerId> = Vec::new();
     let mut seen = Vec::new();
     for _ in 0..4 {
         let (d, _) = decide_one(&pb, &roster, &c, ts(NOW), &RoutingState::default(), &missed);
-        let owner = owner_of(&d).unwrap_or_default();
+        let owner = d.routing.and_then(|r| r.assignment).map(|a| a.owner_id);
+        let owner = owner.unwrap_or_else(|| unreachable!());
         assert!(
-            !missed.contains(&owner) || owner == "900",
+            !missed.contains(&owner) || owner.get() == 900,
             "{owner} missed already"
         );
-        seen.push(owner.clone());
+        seen.push(owner.to_string());
         missed.push(owner);
     }
     assert_eq!(seen, ["101", "102", "103", "104"]);
