@@ -6,17 +6,18 @@
 //! a handoff that still has no disposition.
 
 use super::breach;
-use super::decision::{live_roster, record, stored_plan};
+use super::decision::live_roster;
 use super::observed::apply_observed;
-use super::steps::{self, StoredPlan};
+use super::reassign::{Next, decide_again};
+use super::steps;
 use super::task_text::{marker, subject_of};
-use super::touch::{self, ChangeWindow};
+use super::touch;
 use super::trace::Contacts;
 use super::{Pipeline, PortalRun, Run};
-use crate::engine::{self, DecideInput, Outcome as Decided};
+use crate::engine;
 use crate::hubspot::client::{NewTask, OwnerId};
 use crate::jobs::{SlaAction, SlaCheck};
-use crate::store::ledger::{HandoffRow, NewDecision, Reassignment, Step};
+use crate::store::ledger::{HandoffRow, Step};
 use crate::store::queue::Outcome;
 
 /// Runs one check; the outcome finishes its job. A paused portal's check waits (not run).
@@ -264,123 +265,6 @@ async fn reassign(
     counted(run, row, check);
     tracing::info!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), from = %row.owner_id, from_name = %run.owner_name(row.owner_id), to = %change.owner_id, to_name = %run.owner_name(change.owner_id), "lead reassigned after a missed SLA");
     resume(run, row.id, attempts).await
-}
-
-/// Decides the lead again at `now` (with its company: readiness and routing read company
-/// fields), never for an owner who missed it, and records the decision; the reassignment it
-/// makes, or why there is none. `Err`: how the check ends instead.
-async fn decide_again(
-    run: &Run<'_>,
-    row: &HandoffRow,
-    check: &SlaCheck,
-    fallback: bool,
-    attempts: i64,
-    now: jiff::Timestamp,
-) -> Result<Next, Outcome> {
-    let c = match super::read::read_one(run, row.portal_id, row.contact_id, attempts).await? {
-        Some(c) => c,
-        None => return Err(Outcome::Done),
-    };
-    let mut missed = row.missed_by();
-    if !missed.contains(&row.owner_id) {
-        missed.push(row.owner_id);
-    }
-    let again = Again {
-        contact: &c,
-        roster: live_roster(run, row.portal_id).await,
-        missed,
-        // The reassigned handoff keeps the window its disposition changes are judged by.
-        window: ChangeWindow {
-            start_ms: StoredPlan::of(row).window_start_ms,
-            changed_at_ms: None,
-        },
-        trigger: format!("sla.{}", check.action.as_str()),
-        fallback,
-    };
-    let mut chosen = Next::NotReady;
-    let recorded = run
-        .store
-        .ledger()
-        .record_decisions(row.portal_id, now.as_millisecond(), |state| {
-            let (rec, change) = again.decide(run, now, state);
-            chosen = change;
-            vec![rec]
-        })
-        .await;
-    match recorded {
-        Ok(_) => Ok(chosen),
-        Err(err) => Err(run.retry_later(attempts, err.to_string())),
-    }
-}
-
-/// What a reassignment's decision leads to.
-enum Next {
-    Reassign(Reassignment),
-    /// The lead is no longer ready (or was disqualified).
-    NotReady,
-    /// Ready, but there is no owner id to give it to: the fallback queue owner (or the owner
-    /// routing ended at) is given by email and HubSpot has not resolved it.
-    NoOwnerId,
-}
-
-/// A reassignment's decision: the contact as read now, the live roster, the owners who
-/// missed the lead, and whether it goes to the fallback queue.
-struct Again<'a> {
-    contact: &'a engine::Contact,
-    roster: std::sync::Arc<engine::Roster>,
-    missed: Vec<crate::hubspot::client::OwnerId>,
-    window: ChangeWindow,
-    trigger: String,
-    fallback: bool,
-}
-
-impl Again<'_> {
-    /// The decision to record, and the reassignment when the lead is handed off again.
-    fn decide(
-        &self,
-        run: &Run<'_>,
-        now: jiff::Timestamp,
-        state: &mut engine::RoutingState,
-    ) -> (NewDecision, Next) {
-        let (c, playbook) = (self.contact, &run.rules.playbook);
-        let input = DecideInput {
-            contact: c,
-            roster: &self.roster,
-            missed_sla_by: &self.missed,
-        };
-        let d = engine::decide_in_place(&input, playbook, now, state);
-        let mut rec = record(run, c, &d, self.trigger.clone(), self.window);
-        if d.outcome != Decided::HandOff {
-            rec.handoff = None;
-            return (rec, Next::NotReady);
-        }
-        // The queue owner's id (never an email: `assignable_id`), else the one routing chose.
-        let owner = if self.fallback {
-            let queue = playbook.doc.routing.fallback_owner.as_str();
-            self.roster.assignable_id(queue)
-        } else {
-            d.routing
-                .as_ref()
-                .and_then(|r| r.assignment.as_ref())
-                .map(|a| a.owner_id)
-        };
-        let (Some(h), Some(owner_id)) = (rec.handoff.take(), owner) else {
-            return (rec, Next::NoOwnerId);
-        };
-        let plan = stored_plan(&d, c, playbook, self.window);
-        let change = Reassignment {
-            owner_id,
-            team: if self.fallback { None } else { h.team.clone() },
-            trace_id: h.trace_id,
-            sla_due_at_ms: h.sla_due_at_ms,
-            sla_plan: serde_json::to_string(&plan).ok(),
-            missed_by: self.missed.clone(),
-            escalation: self.fallback,
-            task_text: h.task_text,
-            close_loop_due_ms: None,
-        };
-        (rec, Next::Reassign(change))
-    }
 }
 
 /// Runs the handoff's remaining steps (write owner, task, ladder) now.
