@@ -52,7 +52,9 @@ fn playbook(no_regex: bool) -> Playbook {
             "\n[[routing.rules]]\nid = \"gen-route-{i}\"\nwhen = 'has(contact.zip) && contact.zip.startsWith(\"{i:02}\")'\npool = \"big\"\n"
         );
     }
-    let members: Vec<String> = (0..50).map(|i| format!("{{ owner = \"b{i}\" }}")).collect();
+    let members: Vec<String> = (0..50)
+        .map(|i| format!("{{ owner = \"{}\" }}", 5000 + i))
+        .collect();
     let _ = write!(
         text,
         "\n[routing.pools.big]\nteam = \"dach\"\nmembers = [{}]\nmax_per_day = 1000\n",
@@ -76,7 +78,7 @@ fn roster() -> Roster {
         fallback_owner: None,
     });
     for i in 0..50 {
-        let mut o = Owner::simple(&format!("b{i}"), "Europe/Berlin");
+        let mut o = Owner::simple(&(5000 + i).to_string(), "Europe/Berlin");
         o.teams = vec!["dach".into()];
         r.upsert(o);
     }
@@ -114,7 +116,7 @@ fn bench_one(c: &mut Criterion, name: &str, no_regex: bool) {
     let (d, _) = decide(&input, &pb, now, &state);
     eprintln!(
         "conditions: {rules}; owner: {:?}",
-        d.routing.map(|r| r.assignment)
+        d.routing.and_then(|r| r.assignment)
     );
     c.bench_function(name, |b| {
         b.iter(|| {

@@ -11,7 +11,7 @@ use super::report::Problem;
 use crate::engine::playbook::PlaybookDoc;
 use crate::engine::playbook::toml_doc::from_toml;
 use crate::engine::roster::RosterDoc;
-use crate::engine::{Contact, Playbook, Roster, check_playbook};
+use crate::engine::{Contact, Playbook, Roster, check_playbook, unknown_owner_references};
 
 /// Sections handled here rather than by the typed settings tree.
 pub(super) const SECTIONS: [&str; 2] = ["playbook", "roster"];
@@ -54,6 +54,13 @@ pub(super) fn load(
             check_playbook(&playbook, &roster, &examples),
         );
         checked = Some((dir.to_path_buf(), examples.len()));
+    } else {
+        // Without the pre-flight, still refuse an owner nobody could ever be assigned as.
+        push(
+            problems,
+            pb_origin,
+            unknown_owner_references(&playbook, &roster),
+        );
     }
     (problems.len() == before).then_some(Compiled {
         playbook,
@@ -207,3 +214,7 @@ pub(crate) fn example_playbook() -> Playbook {
         .unwrap_or_else(|e| unreachable!("{e:?}"));
     Playbook::from_doc(layer.playbook).unwrap_or_else(|p| unreachable!("{p:#?}"))
 }
+
+#[cfg(test)]
+#[path = "engine_tests.rs"]
+mod tests;

@@ -146,7 +146,7 @@ async fn act_like_sales(env: &DemoEnv, since_ms: i64) -> anyhow::Result<()> {
         handed.get(i).map(|h| {
             (
                 h.contact_id.get(),
-                crate::report::owner_label(&env.roster, &h.owner_id),
+                crate::report::owner_label(&env.roster, h.owner_id),
             )
         })
     };

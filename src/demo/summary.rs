@@ -80,7 +80,7 @@ pub async fn leads(env: &DemoEnv, leads: &[DemoLead]) -> anyhow::Result<(String,
 
 /// What happened to one handoff, owners by name.
 fn story(h: &HandoffRow, roster: &Roster) -> String {
-    let mut parts = vec![format!("owner {}", owner_label(roster, &h.owner_id))];
+    let mut parts = vec![format!("owner {}", owner_label(roster, h.owner_id))];
     let missed = h.missed_by();
     if !missed.is_empty() {
         let names: Vec<String> = missed.iter().map(|o| owner_label(roster, o)).collect();

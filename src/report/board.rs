@@ -37,7 +37,7 @@ impl GroupBy {
             Self::Source => h.source.as_deref(),
             Self::Tier => h.tier.as_deref(),
             Self::Team => h.team.as_deref(),
-            Self::Owner => Some(h.owner_id.as_str()),
+            Self::Owner => return h.owner_id.to_string(),
         };
         value.unwrap_or(NONE).to_owned()
     }
@@ -49,7 +49,10 @@ impl GroupBy {
             Self::Source => r.source.as_deref(),
             Self::Tier => r.tier.as_deref(),
             Self::Team => r.team.as_deref(),
-            Self::Owner => r.owner_id.as_deref().or(r.decided_owner.as_deref()),
+            Self::Owner => {
+                let owner = r.owner_id.or(r.decided_owner);
+                return owner.map_or_else(|| NONE.to_owned(), |o| o.to_string());
+            }
         };
         value.unwrap_or(NONE).to_owned()
     }

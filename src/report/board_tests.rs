@@ -8,7 +8,7 @@ use crate::store::ledger::LeadOutcome;
 fn team(contact_id: i64, team: &str, owner: &str) -> KpiHandoff {
     let mut h = handoff(contact_id);
     h.team = Some(team.into());
-    h.owner_id = owner.into();
+    h.owner_id = owner.parse().unwrap();
     h
 }
 
@@ -20,7 +20,7 @@ fn rows() -> LedgerRows {
     let mut no_team = team(5, "x", "301");
     no_team.team = None;
     let mut orphan = ready(9, None);
-    orphan.decided_owner = Some("201".into());
+    orphan.decided_owner = Some("201".parse().unwrap());
     LedgerRows {
         handoffs: vec![
             accepted,

@@ -72,13 +72,17 @@ impl History {
         let mut ids: Vec<String> = self
             .decisions
             .iter()
-            .filter_map(|d| d.owner_id.clone())
+            .filter_map(|d| d.owner_id.map(|o| o.to_string()))
             .collect();
         if let Some(h) = &self.handoff {
-            ids.push(h.owner_id.clone());
-            ids.extend(h.missed_by());
+            ids.push(h.owner_id.to_string());
+            ids.extend(h.missed_by().iter().map(|o| o.to_string()));
         }
-        ids.extend(self.lead.iter().filter_map(|l| l.owner_id.clone()));
+        ids.extend(
+            self.lead
+                .iter()
+                .filter_map(|l| l.owner_id.map(|o| o.to_string())),
+        );
         for id in ids {
             if let Some(o) = roster.owner(&id) {
                 self.names.insert(id, o.owner.name.clone());
@@ -88,10 +92,11 @@ impl History {
     }
 
     /// `101 (Jonas Becker)`, or `101` when the roster does not name the owner.
-    fn owner(&self, id: &str) -> String {
-        match self.names.get(id) {
+    fn owner(&self, id: impl std::fmt::Display) -> String {
+        let id = id.to_string();
+        match self.names.get(&id) {
             Some(name) => format!("{id} ({name})"),
-            None => id.to_owned(),
+            None => id,
         }
     }
 
@@ -116,7 +121,7 @@ impl History {
                 decided_at_ms: d.decided_at_ms,
                 trigger: &d.trigger,
                 outcome: &d.outcome,
-                owner_id: d.owner_id.as_deref(),
+                owner_id: d.owner_id,
                 explanation: parse(&d.explanation).unwrap_or(Value::Null),
             })
             .collect();
@@ -161,7 +166,6 @@ impl History {
         for (i, d) in self.decisions.iter().enumerate() {
             let owner = d
                 .owner_id
-                .as_deref()
                 .map(|o| format!(", owner {}", self.owner(o)))
                 .unwrap_or_default();
             let _ = writeln!(
@@ -192,7 +196,7 @@ struct StoredDecision<'a> {
     decided_at_ms: i64,
     trigger: &'a str,
     outcome: &'a str,
-    owner_id: Option<&'a str>,
+    owner_id: Option<handoff_ids::OwnerId>,
     explanation: Value,
 }
 
@@ -212,7 +216,7 @@ impl History {
             .as_deref()
             .map(|t| format!(", team {t}"))
             .unwrap_or_default();
-        row(out, "owner", &format!("{}{team}", self.owner(&h.owner_id)));
+        row(out, "owner", &format!("{}{team}", self.owner(h.owner_id)));
         handoff_rest(out, h, now_ms, &self.owners(&h.missed_by()));
     }
 
@@ -225,7 +229,6 @@ impl History {
             .unwrap_or_default();
         let owner = l
             .owner_id
-            .as_deref()
             .map(|o| format!(", owner {}", self.owner(o)))
             .unwrap_or_default();
         let error = l
@@ -236,7 +239,7 @@ impl History {
         format!("{}{id}{owner}{error} at {}", l.state, time(l.updated_at_ms))
     }
 
-    fn owners(&self, ids: &[String]) -> Vec<String> {
+    fn owners(&self, ids: &[handoff_ids::OwnerId]) -> Vec<String> {
         ids.iter().map(|id| self.owner(id)).collect()
     }
 }

@@ -9,7 +9,7 @@ fn history(owner: &str) -> History {
         contact_id: handoff_ids::ContactId::new(7).unwrap(),
         status: "open".into(),
         step: crate::store::ledger::Step::TaskCreated,
-        owner_id: owner.into(),
+        owner_id: owner.parse().unwrap(),
         team: Some("dach".into()),
         score: 80,
         tier: Some("A".into()),
@@ -41,7 +41,7 @@ fn history(owner: &str) -> History {
         decided_at_ms: T0,
         trigger: "contact.creation".into(),
         outcome: "handed_off".into(),
-        owner_id: Some("103".into()),
+        owner_id: Some("103".parse().unwrap()),
         explanation: "{}".into(),
     };
     History {

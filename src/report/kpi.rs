@@ -109,10 +109,7 @@ impl Kpis {
         let count = |f: &dyn Fn(&KpiHandoff) -> bool| live.iter().filter(|h| f(h)).count() as u64;
         let disposed = count(&|h| h.disposition.is_some());
         let accepted = count(&|h| h.disposition.as_deref() == Some("accepted"));
-        let owned = ready
-            .iter()
-            .filter(|r| r.owner_id.as_deref().is_some_and(|o| !o.is_empty()))
-            .count() as u64;
+        let owned = ready.iter().filter(|r| r.owner_id.is_some()).count() as u64;
         Self {
             handoffs: live.len() as u64,
             open: count(&|h| h.status == "open"),

@@ -69,11 +69,13 @@ pub enum ReportError {
 }
 
 /// `101 (Jonas Becker)`: an owner id with its roster name, or the bare id when the roster does
-/// not know the owner. The form `explain` and the demo use for every owner they print.
-pub fn owner_label(roster: &crate::engine::Roster, id: &str) -> String {
-    match roster.owner(id) {
+/// not know the owner. The form `explain` and the demo use for every owner they print: an
+/// [`handoff_ids::OwnerId`], or an owner key as a report groups by it (text).
+pub fn owner_label(roster: &crate::engine::Roster, id: impl std::fmt::Display) -> String {
+    let id = id.to_string();
+    match roster.owner(&id) {
         Some(o) if !o.owner.name.is_empty() => format!("{id} ({})", o.owner.name),
-        _ => id.to_owned(),
+        _ => id,
     }
 }
 

@@ -48,7 +48,7 @@ use jiff::Timestamp;
 
 pub use contact::Contact;
 pub use decision::{Decision, Outcome};
-pub use playbook::check::check_playbook;
+pub use playbook::check::{check_playbook, unknown_owner_references};
 pub use playbook::compile::Playbook;
 pub use playbook::validate::Problem;
 pub use roster::{Owner, Roster, Team};
@@ -66,7 +66,7 @@ pub struct DecideInput<'a> {
     pub roster: &'a Roster,
     /// Owners who already missed this lead's SLA (set by the worker when the ladder reassigns);
     /// they are never chosen again for it.
-    pub missed_sla_by: &'a [String],
+    pub missed_sla_by: &'a [handoff_ids::OwnerId],
 }
 
 /// Decides one lead. Deterministic: the same inputs give the same decision and state.
@@ -118,7 +118,8 @@ fn judge<'a>(
     (flags, buying_role, disqualified_by)
 }
 
-/// A ready lead routed to an owner, and its SLA plan (a warning says why there is none).
+/// A ready lead routed to an owner, and its SLA plan (a warning says why there is none: no
+/// tier applies, the time arithmetic failed, or routing found no owner id to assign).
 fn hand_off<'a>(
     pb: &'a Playbook,
     (input, tier, now): (&DecideInput<'_>, Option<&str>, Timestamp),
@@ -138,10 +139,14 @@ fn hand_off<'a>(
         now,
     };
     let trace = routing::route(pb, ev, &route_input, state, warnings);
+    let Some(assignment) = &trace.assignment else {
+        warnings.push("no owner to assign, so no SLA: see the routing steps".to_string());
+        return (trace, None);
+    };
     let sla_input = sla::SlaInput {
         tier,
         segment,
-        assignment: &trace.assignment,
+        assignment,
         roster: input.roster,
         handed_off_at: now,
     };

@@ -92,7 +92,11 @@ fn every_fixture_gets_the_expected_outcome_and_owner() {
         let (d, _) = decide(&input, &pb, now, &RoutingState::default());
         assert_eq!(d.outcome, outcome, "{id}\n{d}");
         assert_eq!(
-            d.routing.as_ref().map(|r| r.assignment.owner_id.as_str()),
+            d.routing
+                .as_ref()
+                .and_then(|r| r.assignment.as_ref())
+                .map(|a| a.owner_id.to_string())
+                .as_deref(),
             owner,
             "{id}\n{d}"
         );

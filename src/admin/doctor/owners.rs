@@ -2,16 +2,20 @@
 //! deactivated) and has the email the roster gives; an owner given by email alone resolves to
 //! exactly one active owner (`engine::roster::live`). HubSpot's archived owners are read only
 //! when an id is missing from the active list, to say "archived" rather than "no such owner".
+//! A fallback owner that is not routable gets its own check: the global one fails (a lead that
+//! falls to it stays without an owner), a team's warns (the chain goes on to the global one).
 
 use super::{Check, Ctx, Section, Status, why};
-use crate::engine::roster::live::{LiveOwner, OwnerFinding, check_roster};
+use crate::engine::roster::live::{
+    LiveOwner, OwnerFinding, UnroutableFallback, check_roster, unroutable_fallbacks,
+};
 use crate::hubspot::client::Owner;
 
 const S: Section = Section::Owners;
 
 fn live(owners: &[Owner], archived: bool) -> impl Iterator<Item = LiveOwner> + '_ {
     owners.iter().map(move |o| LiveOwner {
-        id: o.id.to_string(),
+        id: o.id,
         email: o.email.clone(),
         assignable: !archived && o.is_assignable(),
         archived: archived || o.archived,
@@ -36,7 +40,8 @@ pub(crate) async fn check(ctx: &Ctx<'_>) -> Vec<Check> {
     let mut known: Vec<LiveOwner> = live(&active, false).collect();
     let unlisted = roster
         .owners()
-        .any(|o| !o.owner.id.is_empty() && !known.iter().any(|l| l.id == o.owner.id));
+        .filter_map(|o| o.id)
+        .any(|id| !known.iter().any(|l| l.id == id));
     if unlisted && let Ok(archived) = ctx.client.list_archived_owners(ctx.id).await {
         known.extend(live(&archived, true));
     }
@@ -55,7 +60,48 @@ pub(crate) async fn check(ctx: &Ctx<'_>) -> Vec<Check> {
         ),
     )];
     out.extend(findings.iter().filter_map(item));
+    let playbook = &ctx.loaded.playbook;
+    out.extend(
+        unroutable_fallbacks(roster, playbook, &findings)
+            .iter()
+            .map(fallback),
+    );
     out
+}
+
+/// The check for a fallback owner HubSpot cannot route to.
+fn fallback(f: &UnroutableFallback<'_>) -> Check {
+    let no_id = matches!(
+        f.finding,
+        OwnerFinding::Unresolved { .. } | OwnerFinding::Duplicate { .. }
+    );
+    let (status, consequence) = match (f.is_global(), no_id) {
+        (true, true) => (
+            Status::Fail,
+            "a lead that falls to it stays without an owner",
+        ),
+        (true, false) => (
+            Status::Fail,
+            "a lead that falls to it goes to an owner who cannot work it",
+        ),
+        (false, _) => (
+            Status::Warn,
+            "its team's leads go on to the global fallback owner",
+        ),
+    };
+    let why = if no_id {
+        "has no HubSpot owner id (given by email, not resolved)"
+    } else {
+        "is not an active HubSpot owner"
+    };
+    Check::problem(
+        status,
+        S,
+        format!("fallback:{}", f.at),
+        format!("fallback owner {}", f.owner),
+        format!("{} names {}, which {why}: {consequence}", f.at, f.owner),
+        "fix that owner (its own check above says how) or name another fallback owner",
+    )
 }
 
 fn fail(id: String, what: String, reason: String, fix: &str) -> Option<Check> {

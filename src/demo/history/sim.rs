@@ -16,7 +16,7 @@ use crate::jobs::SlaAction;
 use crate::store::Store;
 use crate::store::ledger::{HandoffRow, Step};
 use crate::worker::pipeline::decision::{Recorder, record};
-use crate::worker::pipeline::sla::Again;
+use crate::worker::pipeline::reassign::{Again, Next};
 use crate::worker::pipeline::stored::StoredPlan;
 use crate::worker::pipeline::touch::{self, ChangeWindow};
 
@@ -154,7 +154,7 @@ impl<'a> Sim<'a> {
         let lead = &self.leads[self.lead_of[&id]];
         let weeks = (lead.week, self.weeks);
         let due = (row.handed_off_at_ms, row.sla_due_at_ms);
-        let touch_at = quality::touch_at(&mut self.rng, &row.owner_id, due, weeks);
+        let touch_at = quality::touch_at(&mut self.rng, &row.owner_id.to_string(), due, weeks);
         self.schedule(touch_at, Event::Touch(id, row.trace_id.clone()));
         let plan = StoredPlan::of(&row);
         for step in plan.ladder.iter().filter(|s| s.at_ms < touch_at) {
@@ -214,7 +214,7 @@ impl<'a> Sim<'a> {
     ) -> anyhow::Result<()> {
         let mut missed = row.missed_by();
         if !missed.contains(&row.owner_id) {
-            missed.push(row.owner_id.clone());
+            missed.push(row.owner_id);
         }
         let again = Again {
             contact: &self.leads[self.lead_of[&row.id]].contact,
@@ -228,7 +228,7 @@ impl<'a> Sim<'a> {
             fallback: action == SlaAction::FallbackQueue,
         };
         let (recorder, now) = (self.recorder(), Timestamp::from_millisecond(at_ms)?);
-        let mut chosen = None;
+        let mut chosen = Next::NotReady;
         self.store
             .ledger()
             .record_decisions(self.portal_id, at_ms, |state| {
@@ -237,7 +237,7 @@ impl<'a> Sim<'a> {
                 vec![entry]
             })
             .await?;
-        if let Some(change) = chosen {
+        if let Next::Reassign(change) = chosen {
             self.store.ledger().reassign(row.id, &change, at_ms).await?;
             self.recorded.reassigned += 1;
             self.plan(row.id, at_ms).await?;

@@ -73,7 +73,7 @@ pub(in crate::report::review) fn quiet_week() -> LedgerRows {
 /// Ready: those six with an owner and contact 8 without; one more lead not ready.
 pub(in crate::report::review) fn busy_week() -> LedgerRows {
     let mut six = handoff(6);
-    six.owner_id = "102".into();
+    six.owner_id = "102".parse().unwrap();
     six.escalations = 1;
     LedgerRows {
         handoffs: vec![

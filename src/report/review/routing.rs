@@ -100,7 +100,7 @@ impl Routing {
             *picked
                 .entry(p.pool.as_str())
                 .or_default()
-                .entry(key(&p.owner_id))
+                .entry(key(&p.owner_id.to_string()))
                 .or_default() += n;
         }
         let pools = input
@@ -182,7 +182,7 @@ fn misses(owners: &[Group], reassigned: &[Reassigned]) -> Vec<RepMisses> {
     }
     for r in reassigned {
         for owner in r.missed_by() {
-            rep(&mut by, &owner).lost += 1;
+            rep(&mut by, &owner.to_string()).lost += 1;
         }
     }
     let mut out: Vec<RepMisses> = by.into_values().collect();

@@ -12,7 +12,7 @@ use crate::store::ledger::{LoopOverdue, PoolPick, Reassigned};
 fn pick(pool: &str, owner: &str, n: i64) -> PoolPick {
     PoolPick {
         pool: pool.into(),
-        owner_id: owner.into(),
+        owner_id: owner.parse().unwrap(),
         decisions: n,
     }
 }
@@ -117,23 +117,23 @@ fn sla_misses_count_what_a_rep_holds_and_what_it_lost() {
         weeks: vec![(week(0), busy_week())],
         reassigned: vec![
             Reassigned {
-                owner_id: "102".into(),
+                owner_id: "102".parse().unwrap(),
                 missed_by: r#"["101"]"#.into(),
                 reassignments: 1,
             },
             Reassigned {
-                owner_id: "104".into(),
+                owner_id: "104".parse().unwrap(),
                 missed_by: r#"["101","103"]"#.into(),
                 reassignments: 2,
             },
             Reassigned {
-                owner_id: "104".into(),
+                owner_id: "104".parse().unwrap(),
                 missed_by: "not json".into(),
                 reassignments: 1,
             },
         ],
         overdue: vec![LoopOverdue {
-            owner_id: "101".into(),
+            owner_id: "101".parse().unwrap(),
             handoffs: 2,
             oldest_due_ms: 5,
         }],

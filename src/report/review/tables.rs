@@ -243,7 +243,7 @@ fn overdue(r: &Routing, roster: &Roster, now_ms: i64) -> Markup {
                     thead { tr { th { "Owner" } th.num { "Handoffs" } th.num { "Oldest due" } } }
                     tbody {
                         @for o in &r.overdue {
-                            tr { td { (owner_label(roster, &o.owner_id)) } td.num { (o.handoffs) } td.num { (time(o.oldest_due_ms)) } }
+                            tr { td { (owner_label(roster, o.owner_id)) } td.num { (o.handoffs) } td.num { (time(o.oldest_due_ms)) } }
                         }
                         tr.total { td { "All owners" } td.num data-overdue=(total) { (total) } td {} }
                     }

@@ -156,8 +156,8 @@ pub fn build(rows: &[DecisionFactRow], setup: &TuneSetup) -> Tuning {
         buying_roles: segment(|r| r.buying_role.as_ref()),
         threshold: setup.threshold,
         sweep: sweep(&leads, setup.threshold),
-        pools: routing::by(&leads, |r| r.route_pool.as_ref()),
-        owners: routing::by(&leads, |r| r.handoff_owner.as_ref()),
+        pools: routing::by(&leads, |r| r.route_pool.clone()),
+        owners: routing::by(&leads, |r| r.handoff_owner.map(|o| o.to_string())),
     }
 }
 

@@ -19,7 +19,7 @@ use crate::store::ledger::RecordedContact;
 pub struct Decided {
     /// `handed_off`, `not_ready` or `disqualified`.
     pub outcome: String,
-    pub owner: Option<String>,
+    pub owner: Option<crate::hubspot::client::OwnerId>,
     pub tier: Option<String>,
 }
 
@@ -81,12 +81,12 @@ pub fn replay(recorded: &[RecordedContact], roster: &Roster, candidate: &Playboo
         let d = crate::engine::decide_in_place(&input, candidate, at, &mut state);
         let replayed = Decided {
             outcome: outcome_name(d.outcome).into(),
-            owner: d.routing.map(|t| t.assignment.owner_id),
+            owner: d.routing.and_then(|t| t.assignment).map(|a| a.owner_id),
             tier: d.score.tier,
         };
         let was = Decided {
             outcome: r.outcome.clone(),
-            owner: r.owner_id.clone(),
+            owner: r.owner_id,
             tier: r.tier.clone(),
         };
         out.leads += 1;
@@ -107,7 +107,7 @@ fn show(d: &Decided) -> String {
     format!(
         "{} owner {} tier {}",
         d.outcome,
-        d.owner.as_deref().unwrap_or("-"),
+        d.owner.map_or_else(|| "-".to_string(), |o| o.to_string()),
         d.tier.as_deref().unwrap_or("-")
     )
 }

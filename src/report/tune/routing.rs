@@ -21,11 +21,8 @@ pub struct RouteRow {
 }
 
 /// Handed-off leads grouped by `key` (leads without one are left out).
-pub(crate) fn by(
-    leads: &[Lead<'_>],
-    key: fn(&DecisionFactRow) -> Option<&String>,
-) -> Vec<RouteRow> {
-    let mut groups: BTreeMap<&String, (Outcomes, Vec<i64>)> = BTreeMap::new();
+pub(crate) fn by(leads: &[Lead<'_>], key: fn(&DecisionFactRow) -> Option<String>) -> Vec<RouteRow> {
+    let mut groups: BTreeMap<String, (Outcomes, Vec<i64>)> = BTreeMap::new();
     for l in leads.iter().filter(|l| l.handed_off) {
         let Some(name) = key(l.row) else { continue };
         let (outcomes, waits) = groups.entry(name).or_default();
@@ -39,7 +36,7 @@ pub(crate) fn by(
         .map(|(name, (outcomes, mut waits))| {
             waits.sort_unstable();
             RouteRow {
-                name: name.clone(),
+                name,
                 outcomes,
                 touched: waits.len() as u64,
                 touch_p50_ms: percentile(&waits, 0.5),

@@ -1,7 +1,7 @@
 //! Read-only ledger queries for the KPIs (`handoff report`, the `handoff_kpi_*` gauges): lean
 //! rows without free text or plans, so a 30-day window stays cheap to load on every engine.
 
-use handoff_ids::{ContactId, PortalId};
+use handoff_ids::{ContactId, OwnerId, PortalId};
 use serde::Serialize;
 
 use crate::store::StoreError;
@@ -18,7 +18,8 @@ pub struct KpiHandoff {
     pub contact_id: ContactId,
     /// `open`, `closed` or `merged`.
     pub status: String,
-    pub owner_id: String,
+    #[sqlx(try_from = "String")]
+    pub owner_id: OwnerId,
     pub team: Option<String>,
     pub tier: Option<String>,
     pub source: Option<String>,
@@ -45,9 +46,11 @@ pub struct ReadyLead {
     #[serde(with = "handoff_ids::number")]
     pub contact_id: ContactId,
     /// The owner a ready decision named (the greatest id when decisions differ).
-    pub decided_owner: Option<String>,
+    #[sqlx(try_from = "crate::store::id_columns::NullableText")]
+    pub decided_owner: Option<OwnerId>,
     /// The handoff's owner; `None` when no handoff holds the lead.
-    pub owner_id: Option<String>,
+    #[sqlx(try_from = "crate::store::id_columns::NullableText")]
+    pub owner_id: Option<OwnerId>,
     pub team: Option<String>,
     pub tier: Option<String>,
     pub source: Option<String>,

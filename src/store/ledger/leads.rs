@@ -3,7 +3,7 @@
 //! with the lead id once HubSpot answers, `refused`/`failed` when it will not. The mark is what
 //! makes the create exactly-once: an attempted lead without an id is looked up, not re-sent.
 
-use handoff_ids::PortalId;
+use handoff_ids::{OwnerId, PortalId};
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -20,7 +20,8 @@ pub struct LeadRow {
     pub portal_id: PortalId,
     pub lead_id: Option<String>,
     /// The owner last written to the lead (follows the handoff's owner on reassignment).
-    pub owner_id: Option<String>,
+    #[sqlx(try_from = "crate::store::id_columns::NullableText")]
+    pub owner_id: Option<OwnerId>,
     /// `attempted`, `created`, `refused` or `failed`.
     pub state: String,
     pub attempted_at_ms: i64,
@@ -31,7 +32,7 @@ pub struct LeadRow {
 /// How a lead create ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LeadSettled<'a> {
-    Created { lead_id: &'a str, owner_id: &'a str },
+    Created { lead_id: &'a str, owner_id: OwnerId },
     Refused(&'a str),
     Failed(&'a str),
 }
@@ -101,7 +102,7 @@ impl Leads<'_> {
              error = $5, updated_at_ms = $6 WHERE handoff_id = $1 AND state <> 'created'";
         let (state, lead_id, owner_id, error) = match settled {
             LeadSettled::Created { lead_id, owner_id } => {
-                ("created", Some(lead_id), Some(owner_id), None)
+                ("created", Some(lead_id), Some(owner_id.to_string()), None)
             }
             LeadSettled::Refused(why) => ("refused", None, None, Some(why)),
             LeadSettled::Failed(why) => ("failed", None, None, Some(why)),
@@ -123,14 +124,14 @@ impl Leads<'_> {
     pub async fn owner_written(
         self,
         handoff_id: i64,
-        owner_id: &str,
+        owner_id: OwnerId,
         now_ms: i64,
     ) -> Result<(), StoreError> {
         const SQL: &str =
             "UPDATE handoff_leads SET owner_id = $2, updated_at_ms = $3 WHERE handoff_id = $1";
         on_writer!(self.db, |pool| sqlx::query(SQL)
             .bind(handoff_id)
-            .bind(owner_id)
+            .bind(owner_id.to_string())
             .bind(now_ms)
             .execute(pool)
             .await?

@@ -10,7 +10,7 @@
 //! KPI views are [`Kpis`] (`kpis.rs`, the weekly review's in `review.rs`, the tuning
 //! report's and replays' in `tune.rs`).
 
-use handoff_ids::{ContactId, PortalId, TaskId};
+use handoff_ids::{ContactId, OwnerId, PortalId, TaskId};
 use serde::Serialize;
 
 use super::dispatch::Db;
@@ -28,7 +28,9 @@ pub struct HandoffRow {
     pub contact_id: ContactId,
     pub status: String,
     pub step: Step,
-    pub owner_id: String,
+    /// An owner id (text column) that is not an id fails the row's load.
+    #[sqlx(try_from = "String")]
+    pub owner_id: OwnerId,
     pub team: Option<String>,
     pub score: i64,
     pub tier: Option<String>,
@@ -66,7 +68,7 @@ impl HandoffRow {
             contact_id: ContactId::new(1).unwrap(),
             status: "open".into(),
             step: Step::SlaScheduled,
-            owner_id: "101".into(),
+            owner_id: OwnerId::new(101).unwrap(),
             team: None,
             score: 80,
             tier: None,
@@ -107,16 +109,23 @@ impl HandoffRow {
             }
     }
 
-    /// Owners who already missed this lead's SLA.
-    pub fn missed_by(&self) -> Vec<String> {
-        serde_json::from_str(&self.missed_by).unwrap_or_default()
+    /// Owners who already missed this lead's SLA (an entry that is not an owner id, or an
+    /// unreadable list, names nobody).
+    pub fn missed_by(&self) -> Vec<OwnerId> {
+        owner_list(&self.missed_by)
     }
+}
+
+/// A stored JSON list of owner ids (`missed_by`), typed; what is not an owner id is left out.
+pub(crate) fn owner_list(json: &str) -> Vec<OwnerId> {
+    let stored: Vec<String> = serde_json::from_str(json).unwrap_or_default();
+    stored.iter().filter_map(|o| o.parse().ok()).collect()
 }
 
 /// A new handoff, recorded with the decision that made it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewHandoff {
-    pub owner_id: String,
+    pub owner_id: OwnerId,
     pub team: Option<String>,
     pub score: i64,
     pub tier: Option<String>,
@@ -138,7 +147,7 @@ pub struct NewDecision {
     /// What woke the worker, e.g. `contact.creation`, `sla.reassign`.
     pub trigger: String,
     pub outcome: String,
-    pub owner_id: Option<String>,
+    pub owner_id: Option<OwnerId>,
     pub explanation: String,
     /// What the decision was, as columns (`handoff tune`); `None` records none.
     pub facts: Option<DecisionFacts>,
@@ -159,7 +168,8 @@ pub struct DecisionRow {
     pub decided_at_ms: i64,
     pub trigger: String,
     pub outcome: String,
-    pub owner_id: Option<String>,
+    #[sqlx(try_from = "crate::store::id_columns::NullableText")]
+    pub owner_id: Option<OwnerId>,
     pub explanation: String,
 }
 
@@ -200,3 +210,18 @@ pub fn contact_key(portal_id: PortalId, contact_id: ContactId) -> String {
 
 /// The lane of SLA checks (`jobs::LANE_SLA`), whose pending jobs the ledger cancels.
 pub const LANE_SLA: &str = "sla";
+
+#[cfg(test)]
+mod owner_list_tests {
+    use super::*;
+
+    #[test]
+    fn a_missed_by_entry_that_is_not_an_owner_id_names_nobody_and_the_rest_stay() {
+        let mut row = HandoffRow::example();
+        row.missed_by = r#"["101","queue@example.com","103"]"#.into();
+        let missed: Vec<i64> = row.missed_by().iter().map(|o| o.get()).collect();
+        assert_eq!(missed, [101, 103]);
+        row.missed_by = "not json".into();
+        assert!(row.missed_by().is_empty());
+    }
+}

@@ -4,7 +4,7 @@
 //! sides, so every KPI keeps its one definition; the routing-health rows (pool picks, who
 //! missed, loops not closed) are small aggregates. Indexed by `0013_review_indexes.sql` and, for pools, `0012_decision_facts.sql`.
 
-use handoff_ids::PortalId;
+use handoff_ids::{OwnerId, PortalId};
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -19,7 +19,8 @@ use crate::store::dispatch::Dialect;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct PoolPick {
     pub pool: String,
-    pub owner_id: String,
+    #[sqlx(try_from = "String")]
+    pub owner_id: OwnerId,
     pub decisions: i64,
 }
 
@@ -27,22 +28,24 @@ pub struct PoolPick {
 /// (a JSON array, as stored) and who holds it now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct Reassigned {
-    pub owner_id: String,
+    #[sqlx(try_from = "String")]
+    pub owner_id: OwnerId,
     pub missed_by: String,
     pub reassignments: i64,
 }
 
 impl Reassigned {
     /// The owners who missed it; an unreadable list reads as none.
-    pub fn missed_by(&self) -> Vec<String> {
-        serde_json::from_str(&self.missed_by).unwrap_or_default()
+    pub fn missed_by(&self) -> Vec<OwnerId> {
+        super::owner_list(&self.missed_by)
     }
 }
 
 /// One owner's open handoffs still without a disposition after it was due (close the loop).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct LoopOverdue {
-    pub owner_id: String,
+    #[sqlx(try_from = "String")]
+    pub owner_id: OwnerId,
     pub handoffs: i64,
     /// When the oldest of them was due.
     pub oldest_due_ms: i64,

@@ -5,6 +5,7 @@
 use super::{HandoffRow, LANE_SLA, Ledger, sla_key};
 use crate::store::StoreError;
 use crate::store::queue::cancel_pending;
+use handoff_ids::OwnerId;
 
 impl Ledger<'_> {
     /// Records the first sales touch (once); `true` if this call recorded it. The caller
@@ -103,7 +104,7 @@ impl Ledger<'_> {
              WHERE id = $1";
         on_writer!(self.db, |pool| sqlx::query(SQL)
             .bind(id)
-            .bind(&change.owner_id)
+            .bind(change.owner_id.to_string())
             .bind(&change.team)
             .bind(&change.trace_id)
             .bind(change.sla_due_at_ms)
@@ -123,12 +124,12 @@ impl Ledger<'_> {
 /// A reassignment after a missed SLA.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reassignment {
-    pub owner_id: String,
+    pub owner_id: OwnerId,
     pub team: Option<String>,
     pub trace_id: String,
     pub sla_due_at_ms: Option<i64>,
     pub sla_plan: Option<String>,
-    pub missed_by: Vec<String>,
+    pub missed_by: Vec<OwnerId>,
     /// Counts as an escalation too (fallback queue).
     pub escalation: bool,
     pub task_text: Option<String>,

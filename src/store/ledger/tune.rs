@@ -3,7 +3,7 @@
 //! 0012) with what became of its lead (the handoff's disposition, pipeline and first touch).
 //! One range read by portal and time (`decisions_portal_time`), one indexed handoff per row.
 
-use handoff_ids::{ContactId, PortalId};
+use handoff_ids::{ContactId, OwnerId, PortalId};
 use serde::Serialize;
 
 use super::kpis::Kpis;
@@ -20,7 +20,8 @@ pub struct DecisionFactRow {
     pub decided_at_ms: i64,
     /// `handed_off`, `not_ready` or `disqualified`.
     pub outcome: String,
-    pub owner_id: Option<String>,
+    #[sqlx(try_from = "crate::store::id_columns::NullableText")]
+    pub owner_id: Option<OwnerId>,
     pub score_total: Option<i64>,
     pub tier: Option<String>,
     pub source: Option<String>,
@@ -31,7 +32,8 @@ pub struct DecisionFactRow {
     /// Ids of the scoring rules that matched, a JSON array as stored.
     pub rules: Option<String>,
     /// The handoff's owner now (after any reassignment).
-    pub handoff_owner: Option<String>,
+    #[sqlx(try_from = "crate::store::id_columns::NullableText")]
+    pub handoff_owner: Option<OwnerId>,
     pub handed_off_at_ms: Option<i64>,
     pub first_touch_at_ms: Option<i64>,
     /// `accepted`, `nurture` or `disqualified`, as sales said.
@@ -55,7 +57,8 @@ pub struct RecordedContact {
     pub contact_id: ContactId,
     pub decided_at_ms: i64,
     pub outcome: String,
-    pub owner_id: Option<String>,
+    #[sqlx(try_from = "crate::store::id_columns::NullableText")]
+    pub owner_id: Option<OwnerId>,
     pub tier: Option<String>,
     pub contact: String,
 }

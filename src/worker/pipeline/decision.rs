@@ -98,9 +98,12 @@ pub(crate) fn record(
     trigger: String,
     window: ChangeWindow,
 ) -> NewDecision {
-    let owner = d.routing.as_ref().map(|r| r.assignment.owner_id.clone());
-    let handoff = match (&d.routing, d.outcome) {
-        (Some(routing), Decided::HandOff) => Some(new_handoff(run, c, d, routing, window)),
+    let assignment = d.routing.as_ref().and_then(|r| r.assignment.as_ref());
+    let owner = assignment.map(|a| a.owner_id);
+    // A ready lead routing found no owner id for has no handoff: it counts as unassigned
+    // (`unassigned_leads{stage="not_handed_off"}`) and is decided again on its next event.
+    let handoff = match (assignment, d.outcome) {
+        (Some(a), Decided::HandOff) => Some(new_handoff(run, c, d, a, window)),
         _ => None,
     };
     NewDecision {
@@ -128,7 +131,7 @@ fn source_of<'c>(run: &Recorder<'_>, c: &'c engine::Contact) -> Option<&'c str> 
 pub(crate) fn facts(run: &Recorder<'_>, c: &engine::Contact, d: &Decision) -> DecisionFacts {
     use engine::routing::{StepResult, Via};
     let routing = d.routing.as_ref();
-    let via = routing.map(|r| &r.assignment.via);
+    let via = routing.and_then(|r| r.assignment.as_ref()).map(|a| &a.via);
     let route_kind = via.map(|v| match v {
         Via::Sticky => "sticky",
         Via::AccountMatch => "account_match",
@@ -170,20 +173,19 @@ fn new_handoff(
     run: &Recorder<'_>,
     c: &engine::Contact,
     d: &Decision,
-    routing: &engine::routing::RoutingTrace,
+    a: &engine::routing::Assignment,
     window: ChangeWindow,
 ) -> NewHandoff {
     let plan = stored_plan(d, c, &run.rules.playbook, window);
-    let a = &routing.assignment;
     let source = source_of(run, c);
     let rendering = Rendering {
         rules: run.rules,
         source,
-        owner_id: &a.owner_id,
+        owner_id: a.owner_id,
         owner_name: a.owner_name.as_deref(),
     };
     NewHandoff {
-        owner_id: a.owner_id.clone(),
+        owner_id: a.owner_id,
         team: a.team.clone(),
         score: d.score.total,
         tier: d.score.tier.clone(),

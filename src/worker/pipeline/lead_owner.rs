@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use super::PortalRun;
 use super::leads::{MAX_LEAD_ATTEMPTS, count, why};
 use super::steps::Failures;
-use crate::hubspot::client::{HubspotError, ItemError, LeadOwnerUpdate, OwnerId};
+use crate::hubspot::client::{HubspotError, ItemError, LeadOwnerUpdate};
 use crate::store::ledger::HandoffRow;
 
 /// After a reassignment: each lead gets its handoff's new owner. A transient failure retries
@@ -22,11 +22,9 @@ pub(super) async fn move_owners(
     let (run, portal_id) = (b.run, b.portal_id);
     let updates: Vec<LeadOwnerUpdate> = moved
         .iter()
-        .filter_map(|(row, lead_id)| {
-            Some(LeadOwnerUpdate {
-                lead_id: lead_id.clone(),
-                owner_id: row.owner_id.parse::<OwnerId>().ok()?,
-            })
+        .map(|(row, lead_id)| LeadOwnerUpdate {
+            lead_id: lead_id.clone(),
+            owner_id: row.owner_id,
         })
         .collect();
     if updates.is_empty() {
@@ -45,7 +43,7 @@ pub(super) async fn move_owners(
         let _ = run
             .store
             .leads()
-            .owner_written(row.id, &row.owner_id, run.now_ms())
+            .owner_written(row.id, row.owner_id, run.now_ms())
             .await;
         count(run, "owner_updated");
         b.each.span(row.contact_id).in_scope(|| {

@@ -18,7 +18,7 @@ use super::steps::Failures;
 use super::task_text::{lead_name, with_values};
 use super::{PortalRun, Run};
 use crate::hubspot::client::{
-    Filter, FilterGroup, HubspotError, ItemError, NewLead, OwnerId, SearchObject, SearchRequest,
+    Filter, FilterGroup, HubspotError, ItemError, NewLead, SearchObject, SearchRequest,
 };
 use crate::metrics::pipeline::OutcomeLabel;
 use crate::store::ledger::{HandoffRow, LeadRow, LeadSettled, Step};
@@ -83,7 +83,7 @@ pub(crate) async fn create_leads(b: &PortalRun<'_>, rows: &[HandoffRow], failure
                     to_create.push((row, name));
                 }
             }
-            Some(l) if l.state == "created" && l.owner_id.as_deref() != Some(&row.owner_id) => {
+            Some(l) if l.state == "created" && l.owner_id != Some(row.owner_id) => {
                 if let Some(lead_id) = &l.lead_id {
                     moved.push((row, lead_id.clone()));
                 }
@@ -179,7 +179,7 @@ fn new_lead(run: &Run<'_>, r: &HandoffRow, name: &str) -> NewLead {
     NewLead {
         trace_id: format!("{}-lead", r.trace_id),
         contact_id: r.contact_id,
-        owner_id: r.owner_id.parse::<OwnerId>().ok(),
+        owner_id: Some(r.owner_id),
         name: name.to_owned(),
         extra: lead_properties(run, r),
     }
@@ -268,7 +268,7 @@ async fn search_failed(
 async fn settle_created(run: &Run<'_>, row: &HandoffRow, lead_id: &str) {
     let settled = LeadSettled::Created {
         lead_id,
-        owner_id: &row.owner_id,
+        owner_id: row.owner_id,
     };
     match run
         .store

@@ -38,6 +38,7 @@ mod leads;
 mod observed;
 pub mod pause;
 mod read;
+pub(crate) mod reassign;
 mod refusals;
 pub mod roster_check;
 pub mod rules;

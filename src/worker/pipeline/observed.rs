@@ -78,7 +78,7 @@ async fn first_touch(run: &Run<'_>, row: &HandoffRow, seen: &Observed, at: i64, 
     if super::breach::late_touch_counts(row, at) {
         super::breach::count(metrics, row);
     }
-    tracing::info!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), owner_id = %row.owner_id, owner_name = %run.owner_name(&row.owner_id), sla = label, "first touch recorded; SLA ladder stopped");
+    tracing::info!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), owner_id = %row.owner_id, owner_name = %run.owner_name(row.owner_id), sla = label, "first touch recorded; SLA ladder stopped");
     let keep: Vec<_> = row
         .close_loop_due_ms
         .filter(|_| seen.disposition.is_none() && row.disposition.is_none())

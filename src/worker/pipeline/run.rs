@@ -4,7 +4,7 @@
 //! `rules.rs` promises), and reads the time from the pipeline's clock, so tests drive time
 //! instead of waiting for it. The handoff steps of one portal get a [`PortalRun`].
 
-use crate::hubspot::client::PortalId;
+use crate::hubspot::client::{OwnerId, PortalId};
 use std::sync::Arc;
 
 use crate::hubspot::client::{Clock, HubspotClient, HubspotError};
@@ -37,10 +37,10 @@ impl Run<'_> {
 
     /// The roster's name for `owner_id`, for the `owner_name` field of log lines; empty when
     /// the roster does not know the owner.
-    pub(crate) fn owner_name(&self, owner_id: &str) -> String {
+    pub(crate) fn owner_name(&self, owner_id: OwnerId) -> String {
         self.rules
             .roster
-            .owner(owner_id)
+            .owner_by_id(owner_id)
             .map(|o| o.owner.name.clone())
             .unwrap_or_default()
     }

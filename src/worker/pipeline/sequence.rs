@@ -20,7 +20,7 @@ use super::steps::Failures;
 use super::task_text::sequence_of;
 use super::{PortalRun, Run};
 use crate::hubspot::client::{
-    EnrollmentRequest, HubspotError, OwnerId, PortalId, RateLimitPolicy, refusal_reason,
+    EnrollmentRequest, HubspotError, PortalId, RateLimitPolicy, refusal_reason,
 };
 use crate::metrics::pipeline::SequenceLabel;
 use crate::store::StoreError;
@@ -200,9 +200,7 @@ async fn sender(
     portal_id: PortalId,
     row: &HandoffRow,
 ) -> Result<(u64, String), Result<Option<Finished>, Failed>> {
-    let Ok(owner_id) = row.owner_id.parse::<OwnerId>() else {
-        return Err(Ok(Some(skipped("no_user", None))));
-    };
+    let owner_id = row.owner_id;
     let owner = match run.crm.assignable_owner(portal_id, owner_id).await {
         Ok(o) => o,
         Err(err) => return Err(refused(err)),

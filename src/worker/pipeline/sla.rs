@@ -6,17 +6,18 @@
 //! a handoff that still has no disposition.
 
 use super::breach;
-use super::decision::{Recorder, live_roster, record, stored_plan};
+use super::decision::live_roster;
 use super::observed::apply_observed;
-use super::steps::{self, StoredPlan};
+use super::reassign::{Next, decide_again};
+use super::steps;
 use super::task_text::{marker, subject_of};
-use super::touch::{self, ChangeWindow};
+use super::touch;
 use super::trace::Contacts;
 use super::{Pipeline, PortalRun, Run};
-use crate::engine::{self, DecideInput, Outcome as Decided};
+use crate::engine;
 use crate::hubspot::client::{NewTask, OwnerId};
 use crate::jobs::{SlaAction, SlaCheck};
-use crate::store::ledger::{HandoffRow, NewDecision, Reassignment, Step};
+use crate::store::ledger::{HandoffRow, Step};
 use crate::store::queue::Outcome;
 
 /// Runs one check; the outcome finishes its job. A paused portal's check waits (not run).
@@ -130,7 +131,7 @@ fn counted(run: &Run<'_>, row: &HandoffRow, check: &SlaCheck) {
             action: action.as_str(),
         })
         .inc();
-    tracing::warn!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), owner_id = %row.owner_id, owner_name = %run.owner_name(&row.owner_id), action = action.as_str(), "SLA step taken");
+    tracing::warn!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), owner_id = %row.owner_id, owner_name = %run.owner_name(row.owner_id), action = action.as_str(), "SLA step taken");
 }
 
 /// Creates one extra task (reminder, escalation); its trace id is derived from the check so a
@@ -162,7 +163,16 @@ async fn extra_task(
 
 async fn remind(run: &Run<'_>, row: &HandoffRow, check: &SlaCheck, attempts: i64) -> Outcome {
     let subject = format!("Reminder: first touch due soon — {}", subject_of(row));
-    if let Err(o) = extra_task(run, row, check, Some(&row.owner_id), subject, attempts).await {
+    if let Err(o) = extra_task(
+        run,
+        row,
+        check,
+        Some(&row.owner_id.to_string()),
+        subject,
+        attempts,
+    )
+    .await
+    {
         return o;
     }
     counted(run, row, check);
@@ -205,6 +215,13 @@ async fn escalate(
     Outcome::Done
 }
 
+/// Counts the missed deadline of a ladder that ends without a new owner.
+fn count_breach(run: &Run<'_>, row: &HandoffRow, check: &SlaCheck) {
+    if breach::overdue_check_counts(row, check.step, None) {
+        breach::count(&run.metrics.pipeline, row);
+    }
+}
+
 /// Hands the lead to the next eligible owner (or the fallback queue) with a new task and SLA.
 async fn reassign(
     run: &Run<'_>,
@@ -215,13 +232,23 @@ async fn reassign(
 ) -> Outcome {
     let now = run.clock.now();
     let change = match decide_again(run, row, check, fallback, attempts, now).await {
-        Ok(Some(change)) => change,
-        Ok(None) => {
+        Ok(Next::Reassign(change)) => change,
+        Ok(Next::NoOwnerId) => {
+            // Nobody to hand the lead to (the fallback queue owner, or the whole chain, has
+            // no HubSpot owner id): it stays with its owner rather than go to an email.
+            count_breach(run, row, check);
+            tracing::warn!(
+                portal_id = row.portal_id.get(),
+                contact_id = row.contact_id.get(),
+                owner_id = %row.owner_id,
+                "no owner id to reassign the lead to; it stays with its owner (see handoff doctor)"
+            );
+            return Outcome::Done;
+        }
+        Ok(Next::NotReady) => {
             // The lead is no longer ready (or was disqualified): the ladder ends here, the
             // deadline was missed all the same.
-            if breach::overdue_check_counts(row, check.step, None) {
-                breach::count(&run.metrics.pipeline, row);
-            }
+            count_breach(run, row, check);
             tracing::info!(
                 portal_id = row.portal_id.get(),
                 contact_id = row.contact_id.get(),
@@ -236,112 +263,8 @@ async fn reassign(
         return run.retry_later(attempts, err.to_string());
     }
     counted(run, row, check);
-    tracing::info!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), from = %row.owner_id, from_name = %run.owner_name(&row.owner_id), to = %change.owner_id, to_name = %run.owner_name(&change.owner_id), "lead reassigned after a missed SLA");
+    tracing::info!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), from = %row.owner_id, from_name = %run.owner_name(row.owner_id), to = %change.owner_id, to_name = %run.owner_name(change.owner_id), "lead reassigned after a missed SLA");
     resume(run, row.id, attempts).await
-}
-
-/// Decides the lead again at `now` (with its company: readiness and routing read company
-/// fields), never for an owner who missed it, and records the decision; the reassignment it
-/// makes, or `None` when the lead is no longer handed off. `Err`: how the check ends instead.
-async fn decide_again(
-    run: &Run<'_>,
-    row: &HandoffRow,
-    check: &SlaCheck,
-    fallback: bool,
-    attempts: i64,
-    now: jiff::Timestamp,
-) -> Result<Option<Reassignment>, Outcome> {
-    let c = match super::read::read_one(run, row.portal_id, row.contact_id, attempts).await? {
-        Some(c) => c,
-        None => return Err(Outcome::Done),
-    };
-    let mut missed = row.missed_by();
-    if !missed.contains(&row.owner_id) {
-        missed.push(row.owner_id.clone());
-    }
-    let again = Again {
-        contact: &c,
-        roster: live_roster(run, row.portal_id).await,
-        missed,
-        // The reassigned handoff keeps the window its disposition changes are judged by.
-        window: ChangeWindow {
-            start_ms: StoredPlan::of(row).window_start_ms,
-            changed_at_ms: None,
-        },
-        trigger: format!("sla.{}", check.action.as_str()),
-        fallback,
-    };
-    let mut chosen = None;
-    let recorded = run
-        .store
-        .ledger()
-        .record_decisions(row.portal_id, now.as_millisecond(), |state| {
-            let (rec, change) = again.decide(&run.recorder(), now, state);
-            chosen = change;
-            vec![rec]
-        })
-        .await;
-    match recorded {
-        Ok(_) => Ok(chosen),
-        Err(err) => Err(run.retry_later(attempts, err.to_string())),
-    }
-}
-
-/// A reassignment's decision: the contact as read now, the live roster, the owners who
-/// missed the lead, and whether it goes to the fallback queue. The demo's simulated history
-/// (`demo::history`) reassigns through it too.
-pub(crate) struct Again<'a> {
-    pub(crate) contact: &'a engine::Contact,
-    pub(crate) roster: std::sync::Arc<engine::Roster>,
-    pub(crate) missed: Vec<String>,
-    pub(crate) window: ChangeWindow,
-    pub(crate) trigger: String,
-    pub(crate) fallback: bool,
-}
-
-impl Again<'_> {
-    /// The decision to record, and the reassignment when the lead is handed off again.
-    pub(crate) fn decide(
-        &self,
-        recorder: &Recorder<'_>,
-        now: jiff::Timestamp,
-        state: &mut engine::RoutingState,
-    ) -> (NewDecision, Option<Reassignment>) {
-        let (c, playbook) = (self.contact, &recorder.rules.playbook);
-        let input = DecideInput {
-            contact: c,
-            roster: &self.roster,
-            missed_sla_by: &self.missed,
-        };
-        let d = engine::decide_in_place(&input, playbook, now, state);
-        let mut rec = record(recorder, c, &d, self.trigger.clone(), self.window);
-        let owner = if self.fallback {
-            let queue = playbook.doc.routing.fallback_owner.as_str();
-            let owner = self.roster.owner(queue);
-            Some(owner.map_or(queue, |o| o.owner.key()).to_owned())
-        } else {
-            d.routing.as_ref().map(|r| r.assignment.owner_id.clone())
-        };
-        let (Some(h), Some(owner_id)) = (rec.handoff.take(), owner) else {
-            return (rec, None);
-        };
-        if d.outcome != Decided::HandOff {
-            return (rec, None);
-        }
-        let plan = stored_plan(&d, c, playbook, self.window);
-        let change = Reassignment {
-            owner_id,
-            team: if self.fallback { None } else { h.team.clone() },
-            trace_id: h.trace_id,
-            sla_due_at_ms: h.sla_due_at_ms,
-            sla_plan: serde_json::to_string(&plan).ok(),
-            missed_by: self.missed.clone(),
-            escalation: self.fallback,
-            task_text: h.task_text,
-            close_loop_due_ms: None,
-        };
-        (rec, Some(change))
-    }
 }
 
 /// Runs the handoff's remaining steps (write owner, task, ladder) now.

@@ -53,7 +53,7 @@ pub(crate) async fn advance(b: &PortalRun<'_>, rows: Vec<HandoffRow>) -> Failure
 fn contact_update(b: &PortalRun<'_>, r: &HandoffRow) -> ContactUpdate {
     let wb = &b.run.settings.write_back;
     let mut props = BTreeMap::new();
-    props.insert(wb.owner.clone(), r.owner_id.clone());
+    props.insert(wb.owner.clone(), r.owner_id.to_string());
     let optional = [
         (&wb.score, Some(r.score.to_string())),
         (&wb.tier, r.tier.clone()),
@@ -279,7 +279,7 @@ async fn task_created(b: &PortalRun<'_>, row: &mut HandoffRow, task: &Task) -> O
     row.task_id = Some(task_id);
     run.metrics.pipeline.tasks_created.inc();
     b.each.span(row.contact_id).in_scope(|| {
-        tracing::info!(owner_id = %row.owner_id, owner_name = %run.owner_name(&row.owner_id), task_id = %task.id, "task created");
+        tracing::info!(owner_id = %row.owner_id, owner_name = %run.owner_name(row.owner_id), task_id = %task.id, "task created");
     });
     None
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::Rules;
 use crate::engine::followup::tasks::{TaskContext, TaskTemplateDoc};
 use crate::engine::{self, Decision};
-use crate::hubspot::client::{NewTask, OwnerId};
+use crate::hubspot::client::NewTask;
 use crate::store::ledger::HandoffRow;
 
 /// The task text as rendered at decision time (the JSON of `task_text`).
@@ -57,7 +57,7 @@ pub(crate) struct Rendering<'a> {
     /// The lead's source (`pipeline.source_property`), if the contact has one.
     pub(crate) source: Option<&'a str>,
     /// The assigned owner: id (for the zone the due time is written in) and name.
-    pub(crate) owner_id: &'a str,
+    pub(crate) owner_id: crate::hubspot::client::OwnerId,
     pub(crate) owner_name: Option<&'a str>,
 }
 
@@ -96,7 +96,7 @@ fn due_text(d: &Decision, with: &Rendering<'_>) -> Option<String> {
     let zone = with
         .rules
         .roster
-        .owner(with.owner_id)
+        .owner_by_id(with.owner_id)
         .map(|o| o.tz.clone())
         .unwrap_or(jiff::tz::TimeZone::UTC);
     let name = zone.iana_name().unwrap_or("UTC").to_string();
@@ -123,7 +123,7 @@ pub(crate) fn new_task(r: &HandoffRow, templates: &[TaskTemplateDoc]) -> NewTask
     };
     let mut task = NewTask::new(r.contact_id, subject, due);
     task.trace_id = r.trace_id.clone();
-    task.owner_id = r.owner_id.parse::<OwnerId>().ok();
+    task.owner_id = Some(r.owner_id);
     task.body = Some(format!("{}\n\n[{}]", text.body, marker(&r.trace_id)));
     task.priority = text.priority;
     task.task_type = text.task_type;

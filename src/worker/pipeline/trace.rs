@@ -106,7 +106,7 @@ pub(crate) struct DecisionLine {
 
 impl DecisionLine {
     pub(crate) fn of(d: &Decision) -> Self {
-        let a = d.routing.as_ref().map(|r| &r.assignment);
+        let a = d.routing.as_ref().and_then(|r| r.assignment.as_ref());
         let (route, rule, pool) = match a.map(|a| &a.via) {
             None => (None, None, None),
             Some(Via::Sticky) => (Some("sticky"), None, None),
@@ -118,7 +118,7 @@ impl DecisionLine {
         };
         Self {
             outcome: super::decision::outcome_name(d.outcome),
-            owner_id: a.map(|a| a.owner_id.clone()),
+            owner_id: a.map(|a| a.owner_id.to_string()),
             owner_name: a.and_then(|a| a.owner_name.clone()),
             team: a.and_then(|a| a.team.clone()),
             score: d.score.total,
@@ -152,6 +152,9 @@ impl DecisionLine {
 /// Why a lead was not handed off, in a few words (the ledger has the full explanation).
 fn reason(d: &Decision) -> Option<String> {
     match d.outcome {
+        Decided::HandOff if d.routing.as_ref().is_some_and(|r| r.assignment.is_none()) => {
+            Some("no owner id to assign (the explanation's last routing step says why)".into())
+        }
         Decided::HandOff => None,
         Decided::Disqualified => Some(format!(
             "disqualified by {}",

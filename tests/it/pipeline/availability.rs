@@ -57,7 +57,10 @@ async fn decide(env: &handoff::demo::DemoEnv, email: &str) -> (String, String) {
     )
     .await
     .unwrap();
-    let owner = history.decisions[0].owner_id.clone().unwrap_or_default();
+    let owner = history.decisions[0]
+        .owner_id
+        .map(|o| o.to_string())
+        .unwrap_or_default();
     (owner, history.to_text(env.now().as_millisecond()))
 }
 

@@ -77,7 +77,7 @@ async fn a_decision_records_its_facts_and_erasing_the_contact_removes_them() {
         .collect();
     assert!(!matched.is_empty());
     assert_eq!(f.rules(), Some(matched));
-    assert_eq!(f.handoff_owner.as_deref(), Some(handoff.owner_id.as_str()));
+    assert_eq!(f.handoff_owner, Some(handoff.owner_id));
 
     let recorded = env
         .store

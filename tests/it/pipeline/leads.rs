@@ -288,7 +288,7 @@ async fn a_reassignment_after_a_missed_sla_moves_the_lead_to_the_new_owner() {
     })
     .await;
     let row = handoff_row(&env, id).await;
-    let first = row.missed_by()[0].clone();
+    let first = row.missed_by()[0];
     assert_ne!(row.owner_id, first);
     let leads = leads_of(&env, id).await;
     assert_eq!(leads.len(), 1, "the lead moves, no second lead: {leads:#?}");
@@ -298,10 +298,7 @@ async fn a_reassignment_after_a_missed_sla_moves_the_lead_to_the_new_owner() {
         "the lead follows the handoff to its new owner, away from {first}"
     );
     let stored = env.store.leads().of_handoffs(&[row.id]).await.unwrap();
-    assert_eq!(
-        stored[&row.id].owner_id.as_deref(),
-        Some(row.owner_id.as_str())
-    );
+    assert_eq!(stored[&row.id].owner_id, Some(row.owner_id));
     env.stop().await;
 }
 

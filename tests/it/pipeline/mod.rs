@@ -7,6 +7,7 @@ mod companies;
 mod crash;
 mod e2e;
 mod facts;
+mod fallback_unresolved;
 mod faults;
 mod journal_backfill;
 mod leads;

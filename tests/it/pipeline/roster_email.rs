@@ -5,13 +5,12 @@
 
 use handoff::admin::doctor::Status;
 use handoff::config::DEFAULT_TOML;
-use handoff::demo::EnvOptions;
 use handoff::hubspot::client::PortalId;
 use handoff::sandbox::OwnerPatch;
 use handoff::worker::pipeline::roster_check::check_portals;
 
 use crate::support::portal::{Live, failing};
-use crate::support::world::{calm, handed_off_lead, handoff_row, start_with};
+use crate::support::world::{handed_off_lead, handoff_row, start_with_layer};
 
 /// The US reps 301 and 302 given by email alone, and named by email wherever the playbook and
 /// the roster named their ids.
@@ -40,16 +39,7 @@ fn default_playbook() -> toml::Table {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rep_given_by_email_is_handed_leads_under_the_id_hubspot_has_for_that_email() {
     let dir = tempfile::tempdir().unwrap();
-    let playbook = handoff::demo::setup::accelerated_playbook(calm()).unwrap();
-    let env = start_with(
-        dir.path(),
-        EnvOptions {
-            speed: calm(),
-            extra_settings: email_only_layer(playbook),
-            ..EnvOptions::default()
-        },
-    )
-    .await;
+    let env = start_with_layer(dir.path(), email_only_layer).await;
     let mut owners = Vec::new();
     for n in 0..2 {
         let id = handed_off_lead(&env, &format!("buyer{n}@pinecrest-analytics.com")).await;
@@ -60,7 +50,7 @@ async fn a_rep_given_by_email_is_handed_leads_under_the_id_hubspot_has_for_that_
             serde_json::json!(row.owner_id),
             "written as decided"
         );
-        owners.push(row.owner_id);
+        owners.push(row.owner_id.to_string());
     }
     owners.sort();
     assert_eq!(owners, ["301", "302"], "both US reps, by their HubSpot ids");
@@ -114,7 +104,7 @@ async fn the_start_check_names_an_unknown_id_and_an_unmatched_email() {
             (
                 PortalId::new(62515).unwrap(),
                 OwnerFinding::Missing {
-                    id: "101".into(),
+                    id: handoff::hubspot::client::OwnerId::new(101).unwrap(),
                     email: "jonas.becker@example.com".into()
                 }
             ),

@@ -94,7 +94,7 @@ async fn a_matching_lead_is_enrolled_once_on_behalf_of_its_owner() {
         .await
         .unwrap()
         .remove(0);
-    let (user_id, email) = owner_user(&row.owner_id);
+    let (user_id, email) = owner_user(&row.owner_id.to_string());
     let list = enrollments(&env).await;
     assert_eq!(list.len(), 1, "{list:?}");
     let e = &list[0];

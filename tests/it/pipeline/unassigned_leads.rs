@@ -19,11 +19,11 @@ fn decision(contact_id: i64, at: i64, outcome: &str, handoff: bool) -> NewDecisi
         decided_at_ms: at,
         trigger: "contact.creation".into(),
         outcome: outcome.into(),
-        owner_id: Some("101".into()),
+        owner_id: Some("101".parse().unwrap()),
         explanation: "{}".into(),
         facts: None,
         handoff: handoff.then(|| NewHandoff {
-            owner_id: "101".into(),
+            owner_id: "101".parse().unwrap(),
             team: Some("dach".into()),
             score: 80,
             tier: Some("A".into()),

@@ -32,8 +32,10 @@ async fn seeded(engine: Dialect, dir: &Path) -> (String, String, Option<String>)
         .as_ref()
         .unwrap()
         .assignment
+        .as_ref()
+        .unwrap()
         .owner_id
-        .clone();
+        .to_string();
     let snapshot = serde_json::to_string(&handoff::engine::snapshot::snapshot(
         &contact,
         &loaded.playbook,
@@ -41,9 +43,9 @@ async fn seeded(engine: Dialect, dir: &Path) -> (String, String, Option<String>)
     .unwrap();
     let record = |id: i64, outcome: &str, owner: Option<&str>, tier: Option<String>, snap: &str| {
         let mut d: NewDecision =
-            with_facts(id, at.as_millisecond(), "x", ("p", None), (0, "", "", &[]));
+            with_facts(id, at.as_millisecond(), "1", ("p", None), (0, "", "", &[]));
         d.outcome = outcome.into();
-        d.owner_id = owner.map(str::to_string);
+        d.owner_id = owner.map(|o| o.parse().unwrap());
         if let Some(f) = d.facts.as_mut() {
             f.tier = tier;
             f.contact = Some(snap.into());

@@ -48,12 +48,12 @@ pub async fn seed_review(store: &Store, dir: &Path) {
         .unwrap()
         .unwrap();
     let change = Reassignment {
-        owner_id: "202".into(),
+        owner_id: "202".parse().unwrap(),
         team: Some("uk".into()),
         trace_id: "trace-4b".into(),
         sla_due_at_ms: Some(now + HOUR),
         sla_plan: None,
-        missed_by: vec!["201".into()],
+        missed_by: vec!["201".parse().unwrap()],
         escalation: false,
         task_text: None,
         close_loop_due_ms: Some(now - HOUR),

@@ -73,7 +73,7 @@ async fn seeded(engine: Dialect, dir: &Path) -> String {
 
 fn handoff(contact: i64, at: i64, score: i64) -> NewHandoff {
     NewHandoff {
-        owner_id: "101".into(),
+        owner_id: "101".parse().unwrap(),
         team: Some("dach".into()),
         score,
         tier: Some("A".into()),

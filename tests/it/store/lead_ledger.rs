@@ -33,7 +33,7 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Dialect)
         .unwrap();
     let created = LeadSettled::Created {
         lead_id: "777",
-        owner_id: "301",
+        owner_id: "301".parse().unwrap(),
     };
     store.leads().settled(1, created, 2_000).await.unwrap();
     store
@@ -51,7 +51,7 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Dialect)
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[&1].state, "created");
     assert_eq!(rows[&1].lead_id.as_deref(), Some("777"));
-    assert_eq!(rows[&1].owner_id.as_deref(), Some("301"));
+    assert_eq!(rows[&1].owner_id.map(|o| o.get()), Some(301));
     assert_eq!(rows[&1].attempted_at_ms, 1_500);
     assert_eq!(rows[&2].state, "refused");
     assert_eq!(rows[&2].error.as_deref(), Some("leads not set up"));
@@ -97,9 +97,13 @@ async fn a_lead_is_marked_once_settled_once_and_found_by_its_id(engine: Dialect)
         ("refused", 1_000)
     );
 
-    store.leads().owner_written(1, "302", 4_000).await.unwrap();
+    store
+        .leads()
+        .owner_written(1, "302".parse().unwrap(), 4_000)
+        .await
+        .unwrap();
     let rows = store.leads().of_handoffs(&[1]).await.unwrap();
-    assert_eq!(rows[&1].owner_id.as_deref(), Some("302"));
+    assert_eq!(rows[&1].owner_id.map(|o| o.get()), Some(302));
     assert_eq!(rows[&1].updated_at_ms, 4_000);
 }
 

@@ -16,11 +16,11 @@ fn decision(at: i64) -> NewDecision {
         decided_at_ms: at,
         trigger: "contact.creation".into(),
         outcome: "handed_off".into(),
-        owner_id: Some("300".into()),
+        owner_id: Some("300".parse().unwrap()),
         explanation: "{}".into(),
         facts: None,
         handoff: Some(NewHandoff {
-            owner_id: "300".into(),
+            owner_id: "300".parse().unwrap(),
             team: Some("us".into()),
             score: 85,
             tier: Some("A".into()),

@@ -140,7 +140,7 @@ async fn the_copy_to_postgres_keeps_every_row_and_new_ids_follow_the_copied_ones
         .unwrap();
     let lead = handoff::store::ledger::LeadSettled::Created {
         lead_id: "4242",
-        owner_id: "301",
+        owner_id: "301".parse().unwrap(),
     };
     env.store
         .leads()

@@ -113,6 +113,52 @@ async fn a_stored_handoff_whose_task_id_is_not_a_task_id_fails_to_load_and_is_no
     assert!(err.contains("decoding column task_id"), "{err}");
 }
 
+/// An owner id is text in the ledger: a handoff whose owner is an email (as a fallback owner
+/// HubSpot never resolved was once assigned) fails to load naming the column; it never reaches
+/// HubSpot as an owner.
+#[tokio::test]
+async fn a_stored_handoff_whose_owner_id_is_an_email_fails_to_load() {
+    let err = handoffs_error_after(
+        "UPDATE handoffs SET owner_id = 'queue@example.com' WHERE id = (SELECT MIN(id) FROM handoffs)",
+    )
+    .await;
+    assert!(err.contains("decoding column owner_id"), "{err}");
+}
+
+/// A decision's owner id is read back typed as well, by the ledger and the KPIs.
+#[tokio::test]
+async fn a_stored_decision_whose_owner_id_is_not_an_id_fails_to_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, url, _) =
+        crate::support::ledger::seeded(handoff::store::Dialect::Sqlite, dir.path()).await;
+    let rows = store.ledger().handoffs_since(0).await.unwrap();
+    let (portal, contact) = (rows[0].portal_id, rows[0].contact_id);
+    let decisions = store.ledger().decisions_of(portal, contact).await.unwrap();
+    assert!(
+        decisions.iter().any(|d| d.owner_id.is_some()),
+        "{decisions:?}"
+    );
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE decisions SET owner_id = 'queue@example.com' WHERE owner_id IS NOT NULL")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let err = store
+        .ledger()
+        .decisions_of(portal, contact)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("decoding column owner_id"),
+        "{err}"
+    );
+    // The KPIs' ready leads read the decided owner typed too: no lead counts for `queue@…`.
+    let err = store.kpis().ready_leads_since(0).await.unwrap_err();
+    let err = err.to_string();
+    assert!(err.contains("decoding column decided_owner"), "{err}");
+}
+
 /// The KPI rows and the decision facts read ids typed too: a decision whose contact or portal
 /// id is out of range fails the report with a StoreError naming the column, never counts as
 /// lead 0.

@@ -51,11 +51,11 @@ fn decision(now: i64, lead: &Lead, explanation: &str) -> NewDecision {
         decided_at_ms: at,
         trigger: "contact.creation".into(),
         outcome: "handed_off".into(),
-        owner_id: Some(owner.into()),
+        owner_id: Some(owner.parse().unwrap()),
         explanation: explanation.into(),
         facts: None,
         handoff: Some(NewHandoff {
-            owner_id: owner.into(),
+            owner_id: owner.parse().unwrap(),
             team: Some(team.into()),
             score: 80,
             tier: Some("A".into()),
@@ -99,7 +99,7 @@ pub(crate) async fn seed(store: &Store, now: i64, explanation: &str) {
     decisions.push(not_handed_off(now, 5, "not_ready"));
     decisions.push(not_handed_off(now, 6, "disqualified"));
     let mut unheld = not_handed_off(now, 8, "handed_off");
-    unheld.owner_id = Some("101".into());
+    unheld.owner_id = Some("101".parse().unwrap());
     decisions.push(unheld);
     let created = store
         .ledger()
@@ -179,7 +179,7 @@ pub fn with_facts(
         decided_at_ms: at,
         trigger: "contact.creation".into(),
         outcome: "handed_off".into(),
-        owner_id: Some(owner.into()),
+        owner_id: Some(owner.parse().unwrap()),
         explanation: "{}".into(),
         facts: Some(handoff::store::ledger::DecisionFacts {
             score_total,

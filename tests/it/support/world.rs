@@ -77,6 +77,21 @@ pub async fn start_with(dir: &std::path::Path, options: EnvOptions) -> DemoEnv {
     DemoEnv::start(dir, options).await.unwrap()
 }
 
+/// Starts a calm world whose settings add `layer(the accelerated playbook)`: a playbook and
+/// roster a test rewrites.
+pub async fn start_with_layer(
+    dir: &std::path::Path,
+    layer: impl FnOnce(toml::Table) -> String,
+) -> DemoEnv {
+    let playbook = handoff::demo::setup::accelerated_playbook(calm()).unwrap();
+    let options = EnvOptions {
+        speed: calm(),
+        extra_settings: layer(playbook),
+        ..EnvOptions::default()
+    };
+    start_with(dir, options).await
+}
+
 /// A ready US lead (tier A/B), as the example playbook routes it to the us-sdr pool, with a
 /// conversion now.
 pub fn us_lead(email: &str) -> Value {

@@ -110,18 +110,18 @@ fn group(f: &mut Formatter<'_>, name: &str, g: &GroupScore) -> fmt::Result {
 }
 
 fn routing(f: &mut Formatter<'_>, t: &RoutingTrace) -> fmt::Result {
-    let a = &t.assignment;
-    let name = a
-        .owner_name
-        .as_deref()
-        .map(|n| format!(" ({n})"))
-        .unwrap_or_default();
-    writeln!(
-        f,
-        "Owner {}{name} via {}",
-        a.owner_id,
-        crate::explain::simulate::describe_via(&a.via)
-    )?;
+    match &t.assignment {
+        Some(a) => {
+            let name = a
+                .owner_name
+                .as_deref()
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default();
+            let via = crate::explain::simulate::describe_via(&a.via);
+            writeln!(f, "Owner {}{name} via {via}", a.owner_id)?;
+        }
+        None => writeln!(f, "NO OWNER: no owner id to assign (last step below)")?,
+    }
     for s in &t.steps {
         writeln!(f, "  {:<24} {:?}: {}", s.stage, s.result, s.detail)?;
         for c in &s.candidates {
@@ -138,6 +138,7 @@ fn routing(f: &mut Formatter<'_>, t: &RoutingTrace) -> fmt::Result {
 fn exclusion(x: &Exclusion) -> String {
     match x {
         Exclusion::NotInRoster => "not in roster".into(),
+        Exclusion::Unresolved => "no HubSpot owner id (given by email, not resolved)".into(),
         Exclusion::Inactive => "inactive".into(),
         Exclusion::Paused => "paused in config".into(),
         Exclusion::Away => "away in HubSpot".into(),

@@ -19,7 +19,7 @@ pub struct LeadResult {
     pub outcome: Outcome,
     pub score: i64,
     pub tier: Option<String>,
-    pub owner: Option<String>,
+    pub owner: Option<handoff_ids::OwnerId>,
     pub team: Option<String>,
     pub via: Option<String>,
     pub sla_due: Option<Timestamp>,
@@ -74,7 +74,12 @@ pub fn simulate(
         };
         let a = brief(&decide_in_place(&input, baseline, now, &mut state_a));
         let b = brief(&decide_in_place(&input, candidate, now, &mut state_b));
-        count(&mut sim.by_owner, a.owner.as_deref(), b.owner.as_deref());
+        let owner = |r: &LeadResult| r.owner.map(|o| o.to_string());
+        count(
+            &mut sim.by_owner,
+            owner(&a).as_deref(),
+            owner(&b).as_deref(),
+        );
         count(&mut sim.by_team, a.team.as_deref(), b.team.as_deref());
         count(&mut sim.by_tier, a.tier.as_deref(), b.tier.as_deref());
         count(
@@ -96,12 +101,12 @@ pub fn simulate(
 }
 
 fn brief(d: &Decision) -> LeadResult {
-    let assignment = d.routing.as_ref().map(|r| &r.assignment);
+    let assignment = d.routing.as_ref().and_then(|r| r.assignment.as_ref());
     LeadResult {
         outcome: d.outcome,
         score: d.score.total,
         tier: d.score.tier.clone(),
-        owner: assignment.map(|a| a.owner_id.clone()),
+        owner: assignment.map(|a| a.owner_id),
         team: assignment.and_then(|a| a.team.clone()),
         via: assignment.map(|a| describe_via(&a.via)),
         sla_due: d.sla.as_ref().map(|s| s.due_at),
@@ -182,9 +187,11 @@ fn differences(a: &LeadResult, b: &LeadResult) -> Vec<String> {
         ));
     }
     if a.owner != b.owner {
+        let was = a.owner.map_or_else(|| "-".to_string(), |o| o.to_string());
         why.push(match &b.owner {
-            Some(owner) => format!("owner {} → {owner} via {}", show(&a.owner), show(&b.via)),
-            None => format!("owner {} → none (not handed off)", show(&a.owner)),
+            Some(owner) => format!("owner {was} → {owner} via {}", show(&b.via)),
+            None if b.outcome == Outcome::HandOff => format!("owner {was} → none (no owner id)"),
+            None => format!("owner {was} → none (not handed off)"),
         });
     } else if a.team != b.team {
         why.push(format!("team {} → {}", show(&a.team), show(&b.team)));

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeSet;
 
+use handoff_ids::OwnerId;
 use jiff::Timestamp;
 
 use crate::conditions::EvalError;
@@ -44,31 +45,59 @@ pub fn check_playbook(playbook: &Playbook, owners: &Roster, examples: &[Contact]
     problems
 }
 
-fn references(pb: &Playbook, roster: &Roster) -> Vec<Problem> {
-    let mut out = Vec::new();
+/// The playbook's owner references (key path, reference): the global fallback owner, rule
+/// owners and pool members.
+fn owner_references(pb: &Playbook) -> Vec<(String, &str)> {
     let r = &pb.doc.routing;
-    let mut owner = |path: String, id: &str| {
-        if roster.owner(id).is_none() {
-            out.push(Problem::new(
-                path,
-                format!("owner `{id}` is not in the roster"),
-            ));
-        }
-    };
-    owner("playbook.routing.fallback_owner".into(), &r.fallback_owner);
+    let mut out = vec![(
+        "playbook.routing.fallback_owner".to_string(),
+        r.fallback_owner.as_str(),
+    )];
     for (i, rule) in r.rules.iter().enumerate() {
         if let Some(o) = &rule.owner {
-            owner(format!("playbook.routing.rules[{i}].owner"), o);
+            out.push((format!("playbook.routing.rules[{i}].owner"), o));
         }
     }
     for (id, pool) in &r.pools {
         for (j, m) in pool.members.iter().enumerate() {
-            owner(
-                format!("playbook.routing.pools.{id}.members[{j}].owner"),
-                &m.owner,
-            );
+            let path = format!("playbook.routing.pools.{id}.members[{j}].owner");
+            out.push((path, &m.owner));
         }
     }
+    out
+}
+
+fn not_an_owner(reference: &str) -> String {
+    format!(
+        "owner `{reference}` is neither in the roster nor a HubSpot owner id: give an owner id, \
+         or the email of a roster owner given by email"
+    )
+}
+
+/// Owner references that can never be assigned: not in the roster, and not an owner id
+/// either (a misspelt email or name). Checked whenever the configuration loads; a numeric id
+/// not in the roster is allowed there (routing assigns it as that owner id) and only the
+/// pre-flight with example contacts ([`check_playbook`]) asks for it to be in the roster.
+pub fn unknown_owner_references(pb: &Playbook, roster: &Roster) -> Vec<Problem> {
+    owner_references(pb)
+        .into_iter()
+        .filter(|(_, o)| roster.owner(o).is_none() && o.parse::<OwnerId>().is_err())
+        .map(|(path, o)| Problem::new(path, not_an_owner(o)))
+        .collect()
+}
+
+fn references(pb: &Playbook, roster: &Roster) -> Vec<Problem> {
+    let mut out = Vec::new();
+    for (path, id) in owner_references(pb) {
+        if roster.owner(id).is_none() {
+            let message = match id.parse::<OwnerId>() {
+                Ok(_) => format!("owner `{id}` is not in the roster"),
+                Err(_) => not_an_owner(id),
+            };
+            out.push(Problem::new(path, message));
+        }
+    }
+    let r = &pb.doc.routing;
     let escalates = pb
         .doc
         .ladder

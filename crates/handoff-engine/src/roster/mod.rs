@@ -124,9 +124,12 @@ pub struct Team {
     pub fallback_owner: Option<String>,
 }
 
-/// An owner with zone and hours parsed.
+/// An owner with its id, zone and hours parsed.
 #[derive(Clone, Debug)]
 pub struct RosterOwner {
+    /// The HubSpot owner id: `None` while the owner is given by email alone and not resolved.
+    /// Only an owner with an id is ever assigned (routing excludes the others).
+    pub id: Option<OwnerId>,
     pub owner: Owner,
     pub tz: TimeZone,
     pub hours: Option<WeeklyHours>,
@@ -223,12 +226,13 @@ impl Roster {
             }
         }
         // Parsed once here: an id HubSpot cannot have is a config error, not owner 0.
-        if let Err(err) = owner_id(&o.id) {
+        let id = owner_id(&o.id).unwrap_or_else(|err| {
             problems.push(Problem::new(
                 format!("{at}.id"),
                 format!("{err}: give HubSpot's owner id, or leave `id` out and give `email`"),
             ));
-        }
+            None
+        });
         if o.key().trim().is_empty() {
             problems.push(Problem::new(
                 format!("{at}.email"),
@@ -242,6 +246,7 @@ impl Roster {
             ));
         }
         RosterOwner {
+            id,
             owner: o,
             tz,
             hours,
@@ -258,6 +263,11 @@ impl Roster {
         })
     }
 
+    /// The owner with HubSpot owner id `id` (given by id, or resolved since).
+    pub fn owner_by_id(&self, id: OwnerId) -> Option<&RosterOwner> {
+        self.owners.get(&id.to_string())
+    }
+
     pub fn team(&self, id: &str) -> Option<&Team> {
         self.teams.get(id)
     }
@@ -271,12 +281,30 @@ impl Roster {
     }
 
     /// Replaces or adds an owner (tests and the worker's refresh); the zone falls back to UTC
-    /// and bad hours to none when invalid, so this never fails.
+    /// and bad hours to none when invalid, and an id that is not an owner id leaves the owner
+    /// unresolved (never assigned), so this never fails.
     pub fn upsert(&mut self, owner: Owner) {
         let tz = TimeZone::get(&owner.time_zone).unwrap_or(TimeZone::UTC);
         let hours = owner.working_hours.as_ref().and_then(|h| h.parse().ok());
-        self.owners
-            .insert(owner.key().to_owned(), RosterOwner { owner, tz, hours });
+        let id = owner_id(&owner.id).ok().flatten();
+        let entry = RosterOwner {
+            id,
+            owner,
+            tz,
+            hours,
+        };
+        self.owners.insert(entry.owner.key().to_owned(), entry);
+    }
+
+    /// The owner id an owner reference (a playbook's or team's: an id, or the email of an
+    /// owner given by email alone) assigns: the roster owner's id, or, for a reference not in
+    /// the roster, the reference itself when it is an owner id. `None` for a roster owner
+    /// HubSpot has not resolved, or a reference that is neither (config loading refuses that).
+    pub fn assignable_id(&self, reference: &str) -> Option<OwnerId> {
+        match self.owner(reference) {
+            Some(o) => o.id,
+            None => reference.parse().ok(),
+        }
     }
 
     pub fn upsert_team(&mut self, team: Team) {
@@ -322,62 +350,4 @@ fn owner_id(id: &str) -> Result<Option<OwnerId>, handoff_ids::IdError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_owner_id_hubspot_cannot_have_is_a_problem_at_its_key_not_owner_0() {
-        let owner = |id: &str| {
-            format!("[[owners]]\n{id}email = \"a@x.de\"\nname = \"A\"\ntime_zone = \"UTC\"\n")
-        };
-        for bad in ["jonas", "0", "-3", "9223372036854775808"] {
-            let text = owner(&format!("id = \"{bad}\"\n"));
-            let problems = Roster::from_toml_str(&text).err().unwrap_or_default();
-            let found: Vec<(&str, &str)> = problems
-                .iter()
-                .map(|p| (p.path.as_str(), p.message.as_str()))
-                .collect();
-            assert_eq!(found.len(), 1, "{bad}: {found:?}");
-            assert_eq!(found[0].0, "owners.owners[0].id");
-            assert!(
-                found[0]
-                    .1
-                    .starts_with(&format!("owner id `{bad}` is not an id")),
-                "{found:?}"
-            );
-        }
-        // Given by email alone: no id until HubSpot's owners list resolves it.
-        assert!(Roster::from_toml_str(&owner("")).is_ok());
-        assert!(Roster::from_toml_str(&owner("id = \"41629779\"\n")).is_ok());
-    }
-
-    #[test]
-    fn reports_every_roster_problem() {
-        let text = r#"
-            [[teams]]
-            id = "dach"
-            name = "DACH"
-            manager = "nobody"
-            [[owners]]
-            id = "1"
-            email = "a@x.de"
-            name = "A"
-            teams = ["dach", "uk"]
-            time_zone = "Europe/Berlni"
-            working_hours = { mon = ["9-17"] }
-            out_of_office = [{ from = "2026-12-24", to = "2026-12-20" }]
-        "#;
-        let problems = Roster::from_toml_str(text).err().unwrap_or_default();
-        let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
-        assert_eq!(
-            paths,
-            [
-                "owners.owners[0].time_zone",
-                "owners.owners[0].working_hours.mon[0]",
-                "owners.owners[0].out_of_office[0]",
-                "owners.owners[0].teams[1]",
-                "owners.teams.dach.manager"
-            ]
-        );
-    }
-}
+mod tests;

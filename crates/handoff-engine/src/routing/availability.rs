@@ -1,8 +1,10 @@
-//! Whether an owner can take a lead now, and if not, why: inactive, paused (config), away (HubSpot),
+//! Whether an owner can take a lead now, and if not, why: not in the roster, given by email and
+//! not resolved to a HubSpot owner id, inactive, paused (config), away (HubSpot),
 //! already missed this lead's SLA, out of office (local dates), outside working hours (owner's
 //! zone), at capacity. Out of office and working hours say whether they came from the config or
 //! from HubSpot's user record.
 
+use handoff_ids::OwnerId;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use serde::Serialize;
@@ -14,6 +16,8 @@ use crate::roster::{RosterOwner, Source};
 #[serde(tag = "reason", rename_all = "snake_case")]
 pub enum Exclusion {
     NotInRoster,
+    /// Given by email alone and HubSpot has not resolved its owner id: nothing to assign.
+    Unresolved,
     Inactive,
     /// Paused in the roster (config).
     Paused,
@@ -47,12 +51,15 @@ pub(crate) struct Checks {
 pub(crate) fn exclusion(
     owner: Option<&RosterOwner>,
     now: Timestamp,
-    missed: &[String],
+    missed: &[OwnerId],
     checks: Checks,
     state: &RoutingState,
 ) -> Option<Exclusion> {
     let Some(o) = owner else {
         return Some(Exclusion::NotInRoster);
+    };
+    let Some(id) = o.id else {
+        return Some(Exclusion::Unresolved);
     };
     if !o.owner.active {
         return Some(Exclusion::Inactive);
@@ -60,7 +67,7 @@ pub(crate) fn exclusion(
     if o.owner.paused {
         return Some(Exclusion::Paused);
     }
-    if missed.iter().any(|m| m == o.owner.key()) {
+    if missed.contains(&id) {
         return Some(Exclusion::MissedSla);
     }
     let local = o.tz.to_datetime(now);
@@ -88,18 +95,18 @@ pub(crate) fn exclusion(
             source: source(o.owner.from_hubspot.working_hours),
         });
     }
-    at_capacity(o.owner.key(), local.date(), checks, state)
+    at_capacity(id, local.date(), checks, state)
 }
 
 /// The day's or the week's cap on handoffs the owner has reached, if any.
 fn at_capacity(
-    owner_key: &str,
+    owner: OwnerId,
     local_date: Date,
     checks: Checks,
     state: &RoutingState,
 ) -> Option<Exclusion> {
     let (day, week) = week_of(local_date);
-    let (d, w) = state.load_in(owner_key, day, week);
+    let (d, w) = state.load_in(owner, day, week);
     if let Some(limit) = checks.max_per_day.filter(|l| d >= *l) {
         return Some(Exclusion::AtCapacity {
             period: "day",

@@ -1,6 +1,8 @@
 //! The fallback chain: a rule's pool, then each pool's `fallback_pool` (cycle-safe), then the
 //! first pool's team fallback owner, then the global fallback queue owner, who is assigned
-//! whatever their availability: a ready lead is never left without an owner.
+//! whatever their availability — as long as there is an owner id to assign: a global fallback
+//! owner given by email that HubSpot has not resolved leaves the lead without an owner (a step
+//! says so; `handoff doctor` and the start-up check warn about it), never assigned the email.
 
 use std::collections::BTreeSet;
 
@@ -127,28 +129,64 @@ pub(crate) fn global(
     state: &mut RoutingState,
     mut steps: Vec<RouteStep>,
 ) -> RoutingTrace {
-    let id = &pb.doc.routing.fallback_owner;
-    let detail = match input.roster.owner(id) {
-        Some(_) => "global fallback queue owner".to_string(),
-        None => format!("global fallback queue owner {id} (not in roster)"),
+    let reference = &pb.doc.routing.fallback_owner;
+    let in_roster = input.roster.owner(reference).is_some();
+    let (result, detail) = match (in_roster, input.roster.assignable_id(reference)) {
+        (true, Some(_)) => (StepResult::Assigned, "global fallback queue owner".into()),
+        (false, Some(id)) => (
+            StepResult::Assigned,
+            format!("global fallback queue owner {id} (not in roster)"),
+        ),
+        (true, None) => (
+            StepResult::Unassigned,
+            format!(
+                "global fallback queue owner {reference} has no HubSpot owner id (given by \
+                 email, not resolved): the lead stays without an owner (see `handoff doctor`)"
+            ),
+        ),
+        (false, None) => (
+            StepResult::Unassigned,
+            format!(
+                "global fallback queue owner `{reference}` is neither in the roster nor an \
+                 owner id: the lead stays without an owner"
+            ),
+        ),
     };
-    steps.push(step("global fallback", StepResult::Assigned, detail));
-    finish(input, state, steps, id, Via::GlobalFallback, None)
+    let unassigned = result == StepResult::Unassigned;
+    steps.push(step("global fallback", result, detail));
+    if unassigned {
+        return RoutingTrace {
+            steps,
+            assignment: None,
+        };
+    }
+    finish(input, state, steps, reference, Via::GlobalFallback, None)
 }
 
-/// Records the handoff against the owner's capacity and builds the trace.
+/// Records the handoff against the owner's capacity and builds the trace. `reference` names
+/// the owner as the playbook or roster does (an id, or the email of an owner given by email):
+/// what is assigned is its HubSpot owner id, never the email; without one (only an unresolved
+/// fallback owner gets here without being excluded), nobody is.
 pub(crate) fn finish(
     input: &RouteInput<'_>,
     state: &mut RoutingState,
     mut steps: Vec<RouteStep>,
-    owner_id: &str,
+    reference: &str,
     via: Via,
     team: Option<String>,
 ) -> RoutingTrace {
-    let owner = input.roster.owner(owner_id);
-    // A pool or team may name an owner by email (given by email alone in the roster): what is
-    // assigned is the HubSpot id it resolved to (the roster key), never the email.
-    let owner_id = owner.map_or(owner_id, |o| o.owner.key());
+    let owner = input.roster.owner(reference);
+    let Some(owner_id) = input.roster.assignable_id(reference) else {
+        steps.push(step(
+            "owner",
+            StepResult::Unassigned,
+            format!("owner {reference} has no HubSpot owner id: the lead stays without an owner"),
+        ));
+        return RoutingTrace {
+            steps,
+            assignment: None,
+        };
+    };
     let tz = owner
         .map(|o| o.tz.clone())
         .unwrap_or(jiff::tz::TimeZone::UTC);
@@ -168,11 +206,11 @@ pub(crate) fn finish(
     let team = team.or_else(|| owner.and_then(|o| o.owner.teams.first().cloned()));
     RoutingTrace {
         steps,
-        assignment: Assignment {
-            owner_id: owner_id.to_string(),
+        assignment: Some(Assignment {
+            owner_id,
             owner_name: owner.map(|o| o.owner.name.clone()),
             team,
             via,
-        },
+        }),
     }
 }

@@ -1,7 +1,9 @@
 //! Routing: who gets a ready lead. In order: keep the current owner (sticky), the company's
 //! owner (account match), the first matching rule (territory, segment, tier, condition) to a
 //! pool or owner, then the fallback chain (next pool → team fallback owner → global fallback
-//! queue owner). A ready lead always ends with an owner; every step is recorded.
+//! queue owner). A ready lead ends with an owner unless the global fallback owner has no HubSpot
+//! owner id (given by email, not resolved): then it has none, and the last step says why. An
+//! email is never assigned as an owner id. Every step is recorded.
 
 pub(crate) mod availability;
 pub(crate) mod fallback;
@@ -10,7 +12,10 @@ pub(crate) mod rules;
 pub(crate) mod state;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_unresolved;
 
+use handoff_ids::OwnerId;
 use jiff::Timestamp;
 use serde::Serialize;
 
@@ -26,7 +31,9 @@ use availability::{Checks, exclusion};
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RoutingTrace {
     pub steps: Vec<RouteStep>,
-    pub assignment: Assignment,
+    /// `None` when the chain ended at a fallback owner with no HubSpot owner id
+    /// ([`StepResult::Unassigned`]): the lead stays without an owner.
+    pub assignment: Option<Assignment>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -47,6 +54,8 @@ pub enum StepResult {
     NoMatch,
     Skipped,
     Exhausted,
+    /// The chain ended at an owner with no HubSpot owner id: nobody is assigned.
+    Unassigned,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -59,7 +68,7 @@ pub struct Candidate {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Assignment {
-    pub owner_id: String,
+    pub owner_id: OwnerId,
     pub owner_name: Option<String>,
     pub team: Option<String>,
     pub via: Via,
@@ -80,7 +89,7 @@ pub enum Via {
 pub(crate) struct RouteInput<'a> {
     pub contact: &'a Contact,
     pub roster: &'a Roster,
-    pub missed_sla_by: &'a [String],
+    pub missed_sla_by: &'a [OwnerId],
     pub tier: Option<&'a str>,
     pub segment: Option<&'a str>,
     pub now: Timestamp,

@@ -15,7 +15,7 @@ fn decide_one(
     c: &Contact,
     now: Timestamp,
     state: &RoutingState,
-    missed: &[String],
+    missed: &[handoff_ids::OwnerId],
 ) -> (Decision, RoutingState) {
     decide(
         &DecideInput {
@@ -48,6 +48,20 @@ fn with_owner(roster: &Roster, id: &str, f: impl FnOnce(&mut Owner)) -> Roster {
 
 const NOW: &str = "2026-11-24T09:00:00Z";
 
+/// The owner id assigned (as text) and how, if any.
+fn assigned(d: &Decision) -> Option<(String, Via)> {
+    let a = d.routing.as_ref()?.assignment.as_ref()?;
+    Some((a.owner_id.to_string(), a.via.clone()))
+}
+
+fn oid(id: u64) -> handoff_ids::OwnerId {
+    handoff_ids::OwnerId::new(id).unwrap_or_else(|| unreachable!())
+}
+
+fn owner_of(d: &Decision) -> Option<String> {
+    assigned(d).map(|(o, _)| o)
+}
+
 fn exclusions(d: &Decision) -> Vec<(String, Exclusion)> {
     d.routing
         .iter()
@@ -62,23 +76,16 @@ fn sticky_keeps_the_current_owner_unless_they_missed_this_lead() {
     let (pb, roster, cs) = example();
     let c = fixture(&cs, "51008");
     let (d, _) = decide_one(&pb, &roster, &c, ts(NOW), &RoutingState::default(), &[]);
-    assert_eq!(
-        d.routing.map(|r| (r.assignment.owner_id, r.assignment.via)),
-        Some(("103".into(), Via::Sticky))
-    );
+    assert_eq!(assigned(&d), Some(("103".into(), Via::Sticky)));
     let (d, _) = decide_one(
         &pb,
         &roster,
         &c,
         ts(NOW),
         &RoutingState::default(),
-        &["103".to_string()],
+        &[oid(103)],
     );
-    let r = d.routing.unwrap_or_else(|| unreachable!());
-    assert_eq!(
-        (r.assignment.owner_id.as_str(), &r.assignment.via),
-        ("104", &Via::AccountMatch)
-    );
+    assert_eq!(assigned(&d), Some(("104".into(), Via::AccountMatch)));
 }
 
 #[test]
@@ -107,7 +114,7 @@ fn out_of_office_paused_and_inactive_owners_are_excluded_with_reasons() {
     );
     assert!(ex.contains(&("102".into(), Exclusion::Paused)), "{d}");
     assert!(ex.contains(&("103".into(), Exclusion::Inactive)), "{d}");
-    assert_eq!(d.routing.map(|r| r.assignment.owner_id), Some("104".into()));
+    assert_eq!(owner_of(&d), Some("104".into()));
 }
 
 #[test]
@@ -142,7 +149,7 @@ fn hubspot_availability_excludes_with_its_source_and_out_of_office_says_more_tha
         text.contains("out of office until 2026-12-01 per HubSpot"),
         "{text}"
     );
-    assert_ne!(d.routing.map(|r| r.assignment.owner_id), Some("101".into()));
+    assert_ne!(owner_of(&d), Some("101".into()));
 }
 
 #[test]
@@ -154,7 +161,7 @@ fn capacity_caps_per_day_move_leads_along_the_fallback_chain() {
     for _ in 0..14 {
         let (d, s) = decide_one(&pb, &roster, &c, ts(NOW), &state, &[]);
         state = s;
-        owners.push(d.routing.map(|r| r.assignment.owner_id).unwrap_or_default());
+        owners.push(owner_of(&d).unwrap_or_default());
     }
     // dach-ae: 101 (weight 2) and 102 (weight 1), 8 per day each; then dach-sdr.
     assert_eq!(owners.iter().filter(|o| *o == "101").count(), 8);
@@ -165,7 +172,7 @@ fn capacity_caps_per_day_move_leads_along_the_fallback_chain() {
     // Next local day the cap resets.
     let (d, _) = decide_one(&pb, &roster, &c, ts("2026-11-25T09:00:00Z"), &state, &[]);
     assert!(
-        matches!(d.routing.map(|r| r.assignment.via), Some(Via::Pool { pool, .. }) if pool == "dach-ae")
+        matches!(assigned(&d).map(|(_, v)| v), Some(Via::Pool { pool, .. }) if pool == "dach-ae")
     );
 }
 
@@ -205,10 +212,7 @@ fn outside_working_hours_and_the_global_fallback_queue() {
         &RoutingState::default(),
         &[],
     );
-    assert_eq!(
-        d.routing.map(|r| (r.assignment.owner_id, r.assignment.via)),
-        Some(("900".into(), Via::GlobalFallback))
-    );
+    assert_eq!(assigned(&d), Some(("900".into(), Via::GlobalFallback)));
 }
 
 #[test]
@@ -345,9 +349,10 @@ proptest! {
             });
         }
         let now = Timestamp::from_second(secs).unwrap_or(Timestamp::UNIX_EPOCH);
-        let (d, _) = decide_one(&pb, &r, &c, now, &RoutingState::default(), &ids);
+        let missed: Vec<handoff_ids::OwnerId> = r.owners().filter_map(|o| o.id).collect();
+        let (d, _) = decide_one(&pb, &r, &c, now, &RoutingState::default(), &missed);
         if d.outcome == Outcome::HandOff {
-            prop_assert!(d.routing.as_ref().is_some_and(|r| !r.assignment.owner_id.is_empty()));
+            prop_assert!(owner_of(&d).is_some());
             prop_assert!(d.sla.is_some());
         }
     }
@@ -363,7 +368,7 @@ fn a_rule_can_target_one_owner_and_falls_back_when_they_are_away() {
     let (_, roster, cs) = example();
     let c = fixture(&cs, "51001");
     let (d, _) = decide_one(&pb, &roster, &c, ts(NOW), &RoutingState::default(), &[]);
-    let via = d.routing.map(|r| (r.assignment.owner_id, r.assignment.via));
+    let via = assigned(&d);
     assert_eq!(
         via,
         Some((
@@ -379,32 +384,30 @@ fn a_rule_can_target_one_owner_and_falls_back_when_they_are_away() {
         &c,
         ts(NOW),
         &RoutingState::default(),
-        &["101".to_string()],
+        &[oid(101)],
     );
     assert!(
         exclusions(&d).contains(&("101".into(), Exclusion::MissedSla)),
         "{d}"
     );
-    assert_eq!(
-        d.routing.map(|r| r.assignment.via),
-        Some(Via::GlobalFallback)
-    );
+    assert_eq!(assigned(&d).map(|(_, v)| v), Some(Via::GlobalFallback));
 }
 
 #[test]
 fn reassignment_never_returns_to_an_owner_who_missed_the_lead() {
     let (pb, roster, cs) = example();
     let c = fixture(&cs, "51001");
-    let mut missed: Vec<String> = Vec::new();
+    let mut missed: Vec<handoff_ids::OwnerId> = Vec::new();
     let mut seen = Vec::new();
     for _ in 0..4 {
         let (d, _) = decide_one(&pb, &roster, &c, ts(NOW), &RoutingState::default(), &missed);
-        let owner = d.routing.map(|r| r.assignment.owner_id).unwrap_or_default();
+        let owner = d.routing.and_then(|r| r.assignment).map(|a| a.owner_id);
+        let owner = owner.unwrap_or_else(|| unreachable!());
         assert!(
-            !missed.contains(&owner) || owner == "900",
+            !missed.contains(&owner) || owner.get() == 900,
             "{owner} missed already"
         );
-        seen.push(owner.clone());
+        seen.push(owner.to_string());
         missed.push(owner);
     }
     assert_eq!(seen, ["101", "102", "103", "104"]);
@@ -423,9 +426,7 @@ fn equal_weights_through_decide_stay_within_one() {
     for _ in 0..30 {
         let (d, s) = decide_one(&pb, &roster, &c, ts(NOW), &state, &[]);
         state = s;
-        *counts
-            .entry(d.routing.map(|r| r.assignment.owner_id).unwrap_or_default())
-            .or_default() += 1;
+        *counts.entry(owner_of(&d).unwrap_or_default()).or_default() += 1;
         let (mx, mn) = (
             counts.values().max().copied(),
             counts.values().min().copied(),
@@ -481,11 +482,7 @@ fn a_pool_member_named_by_email_is_assigned_by_the_id_hubspot_resolved_for_it() 
     let live: Vec<LiveOwner> = roster
         .owners()
         .map(|o| LiveOwner {
-            id: if o.owner.id.is_empty() {
-                "101".into()
-            } else {
-                o.owner.id.clone()
-            },
+            id: o.id.or(handoff_ids::OwnerId::new(101)).unwrap(),
             email: Some(o.owner.email.to_uppercase()),
             assignable: true,
             archived: false,
@@ -494,12 +491,13 @@ fn a_pool_member_named_by_email_is_assigned_by_the_id_hubspot_resolved_for_it() 
     roster.resolve_emails(&live);
     let c = fixture(&cs, "51001");
     let (d, state) = decide_one(&pb, &roster, &c, ts(NOW), &RoutingState::default(), &[]);
-    let r = d.routing.unwrap_or_else(|| unreachable!());
-    assert_eq!(r.assignment.owner_id, "101");
-    assert_eq!(r.assignment.owner_name.as_deref(), Some("Jonas Becker"));
+    let a = d.routing.and_then(|r| r.assignment).unwrap();
+    assert_eq!(a.owner_id.get(), 101);
+    assert_eq!(a.owner_name.as_deref(), Some("Jonas Becker"));
     // Capacity counts against the id, as the ledger records it.
     let berlin = jiff::tz::TimeZone::get("Europe/Berlin").unwrap_or(jiff::tz::TimeZone::UTC);
     let (day, week) = crate::routing::state::week_of(berlin.to_datetime(ts(NOW)).date());
-    assert_eq!(state.load_in("101", day, week), (1, 1));
-    assert_eq!(state.load_in("jonas.becker@example.com", day, week), (0, 0));
+    let owners: Vec<i64> = state.load.keys().map(|o| o.get()).collect();
+    assert_eq!(owners, [101]);
+    assert_eq!(state.load_in(a.owner_id, day, week), (1, 1));
 }

@@ -36,10 +36,14 @@ pub(crate) fn ladder(
             .as_deref()
             .and_then(|t| input.roster.team(t));
         let target = match step.action {
-            LadderAction::Remind => Some(input.assignment.owner_id.clone()),
+            LadderAction::Remind => Some(input.assignment.owner_id.to_string()),
             LadderAction::Escalate => team.and_then(|t| t.manager.clone()),
             LadderAction::Reassign => None,
-            LadderAction::FallbackQueue => Some(pb.doc.routing.fallback_owner.clone()),
+            // The owner id the queue owner has now; none while it has none to assign.
+            LadderAction::FallbackQueue => input
+                .roster
+                .assignable_id(&pb.doc.routing.fallback_owner)
+                .map(|id| id.to_string()),
         };
         out.push(LadderStep {
             action: step.action,
