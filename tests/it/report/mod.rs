@@ -6,5 +6,6 @@ mod cli;
 mod replay;
 mod review;
 mod review_facts;
+mod review_totals;
 mod scoreboard;
 mod tune;
