@@ -1,6 +1,7 @@
-//! Loading the tuning report: one read of the portal's decision facts in the period.
+//! Loading the tuning report: one query that totals the portal's leads of the period in the
+//! store (`Kpis::tune_totals`), folded by `totals.rs` into what `build` makes of the rows.
 
-use super::{TuneSetup, Tuning, build};
+use super::{TuneSetup, Tuning};
 use crate::report::ReportError;
 use crate::store::Store;
 use handoff_ids::PortalId;
@@ -12,9 +13,9 @@ pub async fn load(
     (since_ms, until_ms): (i64, i64),
     setup: &TuneSetup,
 ) -> Result<Tuning, ReportError> {
-    let rows = store
+    let totals = store
         .kpis()
-        .decision_facts_between(portal_id, since_ms, until_ms)
+        .tune_totals(portal_id, since_ms, until_ms)
         .await?;
-    Ok(build(&rows, setup))
+    Ok(super::totals::from_totals(&totals, setup))
 }

@@ -148,4 +148,54 @@ async fn the_trend_weeks_totalled_by_the_store_are_the_figures_of_their_rows(eng
     store.close().await;
 }
 
-on_both_engines!(the_trend_weeks_totalled_by_the_store_are_the_figures_of_their_rows);
+/// The tuning report totalled by the store (`tune::load`) is the report `tune::build` makes
+/// of the period's decision rows, rule by rule, segment by segment, threshold by threshold.
+async fn the_tuning_report_totalled_by_the_store_is_the_report_of_its_rows(engine: Dialect) {
+    use handoff::report::tune;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, request, _) = seeded(engine, dir.path(), 3_000).await;
+    let loaded = crate::support::app::load_config(
+        dir.path(),
+        "",
+        &[("HANDOFF__ENGINE__EXAMPLES_DIR", examples().as_str())],
+    );
+    let weeks = request.weeks();
+    let range = (weeks[0].since_ms, weeks[weeks.len() - 1].until_ms);
+    let mut setup = tune::TuneSetup::of(loaded.playbook.as_ref());
+    // A rule the playbook no longer has comes after the playbook's, where leads name it.
+    let dropped = setup.rules.remove(0);
+    let rows = store
+        .kpis()
+        .decision_facts_between(request.portal_id, range.0, range.1)
+        .await
+        .unwrap();
+    let oracle = tune::build(&rows, &setup);
+    let totalled = tune::load(&store, request.portal_id, range, &setup)
+        .await
+        .unwrap();
+    assert_eq!(totalled.rules, oracle.rules);
+    assert_eq!(totalled.sweep, oracle.sweep);
+    assert_eq!(totalled.pools, oracle.pools);
+    assert_eq!(totalled.owners, oracle.owners);
+    assert_eq!(totalled, oracle);
+    assert!(oracle.leads > 3_000 && oracle.all.accepted > 0 && oracle.all.pipeline > 0.0);
+    assert!(
+        oracle
+            .rules
+            .iter()
+            .any(|r| r.rule == dropped && r.matched.leads > 0)
+    );
+    assert!(oracle.owners.iter().any(|o| o.touch_p50_ms.is_some()));
+    assert!(
+        oracle
+            .sweep
+            .iter()
+            .any(|s| s.would_hand_off != oracle.sweep[0].would_hand_off)
+    );
+    store.close().await;
+}
+
+on_both_engines!(
+    the_trend_weeks_totalled_by_the_store_are_the_figures_of_their_rows,
+    the_tuning_report_totalled_by_the_store_is_the_report_of_its_rows
+);
