@@ -1,7 +1,6 @@
-//! Loading the tuning report: one query that totals the portal's leads of the period in the
-//! store (`Kpis::tune_totals`), folded by `totals.rs` into what `build` makes of the rows.
+//! Loading the tuning report: one read of the portal's decision facts in the period.
 
-use super::{TuneSetup, Tuning};
+use super::{TuneSetup, Tuning, build};
 use crate::report::ReportError;
 use crate::store::Store;
 use handoff_ids::PortalId;
@@ -13,9 +12,9 @@ pub async fn load(
     (since_ms, until_ms): (i64, i64),
     setup: &TuneSetup,
 ) -> Result<Tuning, ReportError> {
-    let totals = store
+    let rows = store
         .kpis()
-        .tune_totals(portal_id, since_ms, until_ms)
+        .decision_facts_between(portal_id, since_ms, until_ms)
         .await?;
-    Ok(super::totals::from_totals(&totals, setup))
+    Ok(build(&rows, setup))
 }

@@ -16,9 +16,6 @@
 //!   handed-off leads can have a disposition, so acceptance above a lower threshold than the
 //!   playbook's counts only the leads that were handed off;
 //! - routing: acceptance and time to first touch per pool and per owner (`routing.rs`).
-//!
-//! `build` computes it from the rows; `load` from totals the store sums (`totals.rs`), the same
-//! report without moving the period's decisions out of the engine.
 
 mod load;
 mod render;
@@ -29,7 +26,6 @@ mod suggest;
 mod sweep;
 #[cfg(test)]
 mod tests;
-mod totals;
 
 use handoff_ids::ContactId;
 use std::collections::BTreeMap;

@@ -175,7 +175,6 @@ mod step;
 mod steps;
 mod trend;
 mod tune;
-mod tune_totals;
 pub use decide::DecisionFacts;
 pub use kpis::{KpiHandoff, Kpis, LeadOutcome, ReadyLead, Unassigned};
 pub use leads::{LeadRow, LeadSettled, Leads};
@@ -184,7 +183,6 @@ pub use sales::Reassignment;
 pub use step::Step;
 pub use trend::{HandoffTotals, TrendTotals};
 pub use tune::{DecisionFactRow, RecordedContact};
-pub use tune_totals::TuneTotal;
 
 /// The ledger part of a [`super::Store`].
 #[derive(Debug, Clone, Copy)]
