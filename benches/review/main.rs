@@ -268,6 +268,15 @@ async fn queries(store: &Store, request: &ReviewRequest, now_ms: i64, runs: u64)
         n
     })
     .await;
+    let trend: Vec<(i64, i64)> = weeks[..weeks.len() - 1]
+        .iter()
+        .map(|w| (w.since_ms, w.until_ms))
+        .collect();
+    time("  trend_totals (11 weeks)", runs, || async {
+        let t = k.trend_totals(PORTAL, &trend, now_ms).await.unwrap();
+        t.handoffs.iter().map(|h| h.handoffs as usize).sum()
+    })
+    .await;
     let (ls, lu) = (last.since_ms, last.until_ms);
     time("  pool_picks_between (week)", runs, || async {
         k.pool_picks_between(PORTAL, ls, lu).await.unwrap().len()

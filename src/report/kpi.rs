@@ -174,14 +174,17 @@ fn dispositions(live: &[&KpiHandoff]) -> Vec<DispositionCount> {
         let reason = h.disposition_reason.as_deref().unwrap_or(NONE);
         *entry.reasons.entry(reason.to_owned()).or_default() += 1;
     }
-    // The canonical outcomes first, in funnel order; anything else after, by name.
+    order_dispositions(by.into_values().collect())
+}
+
+/// The canonical outcomes first, in funnel order; anything else after, by name.
+pub(crate) fn order_dispositions(mut out: Vec<DispositionCount>) -> Vec<DispositionCount> {
     let order = |d: &str| match d {
         "accepted" => 0,
         "nurture" => 1,
         "disqualified" => 2,
         _ => 3,
     };
-    let mut out: Vec<DispositionCount> = by.into_values().collect();
     out.sort_by(|a, b| {
         (order(&a.disposition), &a.disposition).cmp(&(order(&b.disposition), &b.disposition))
     });

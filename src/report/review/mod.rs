@@ -7,7 +7,9 @@
 //!   (the KPIs are `Kpis::compute`, the scoreboard's one definition of each);
 //! - `page.rs`, `scoreboard.rs`, `tables.rs`, `chart.rs`, `review.css`: the page, with maud
 //!   (HTML templates checked at compile time and escaped by default) and hand-drawn SVG;
-//! - this file: loading the rows (one store query per kind of row and week; the hooks and the
+//! - `trend.rs`: the trend weeks' figures from totals the store sums by week (the rows of
+//!   only the reviewed week leave the store);
+//! - this file: loading (one store query per kind of figure; the hooks and the
 //!   rows on two connections at once) and the rules that
 //!   pick the portal, the week and how many weeks.
 //!
@@ -22,6 +24,7 @@ mod page;
 mod routing;
 mod scoreboard;
 mod tables;
+mod trend;
 mod week;
 
 use std::collections::BTreeMap;
@@ -146,8 +149,10 @@ impl ReviewRequest {
     }
 }
 
-/// Loads what the review of `request` reads, as of `now_ms`: one query at a time, so a
-/// review holds one reader connection and leaves the rest of the pool to the pipeline.
+/// Loads what the review of `request` reads, as of `now_ms`: the weeks before the reviewed
+/// one as totals the store computes (`trend.rs`), the reviewed week as rows; one query at a
+/// time, so a review holds one reader connection and leaves the rest of the pool to the
+/// pipeline.
 pub async fn load(
     store: &Store,
     request: &ReviewRequest,
@@ -155,29 +160,28 @@ pub async fn load(
 ) -> Result<ReviewRows, ReportError> {
     let kpis = store.kpis();
     let portal = request.portal_id;
-    let weeks = request.weeks();
-    let (Some(first), Some(last)) = (weeks.first(), weeks.last()) else {
+    let mut weeks = request.weeks();
+    let Some(last) = weeks.pop() else {
         return Ok(ReviewRows::default());
     };
-    let mut handoffs = kpis
-        .handoffs_between(portal, first.since_ms, last.until_ms)
-        .await?
-        .into_iter()
-        .peekable();
-    let mut out = ReviewRows::default();
-    for week in &weeks {
-        let mut rows = LedgerRows::default();
-        while let Some(h) = handoffs.next_if(|h| h.handed_off_at_ms < week.until_ms) {
-            rows.handoffs.push(h);
-        }
-        rows.ready = kpis
-            .ready_leads_between(portal, week.since_ms, week.until_ms)
-            .await?;
-        rows.leads = kpis
-            .lead_outcomes_between(portal, week.since_ms, week.until_ms)
-            .await?;
-        out.weeks.push((week.clone(), rows));
-    }
+    let bounds: Vec<(i64, i64)> = weeks.iter().map(|w| (w.since_ms, w.until_ms)).collect();
+    let totals = kpis.trend_totals(portal, &bounds, now_ms).await?;
+    let rows = LedgerRows {
+        handoffs: kpis
+            .handoffs_between(portal, last.since_ms, last.until_ms)
+            .await?,
+        ready: kpis
+            .ready_leads_between(portal, last.since_ms, last.until_ms)
+            .await?,
+        leads: kpis
+            .lead_outcomes_between(portal, last.since_ms, last.until_ms)
+            .await?,
+    };
+    let mut out = ReviewRows {
+        earlier: trend::figures(&weeks, &totals),
+        weeks: vec![(last.clone(), rows)],
+        ..ReviewRows::default()
+    };
     out.picks = kpis
         .pool_picks_between(portal, last.since_ms, last.until_ms)
         .await?;

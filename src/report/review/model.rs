@@ -18,7 +18,10 @@ use crate::store::ledger::{KpiHandoff, LoopOverdue, PoolPick, ReadyLead, Reassig
 /// What the ledger holds for a review, as loaded.
 #[derive(Debug, Clone, Default)]
 pub struct ReviewRows {
-    /// Each week with its KPI rows, oldest first; the last is the reviewed week.
+    /// The trend weeks' figures, totalled by the store (`review::trend`), oldest first: the
+    /// page's weeks before those of `weeks`.
+    pub earlier: Vec<WeekFigures>,
+    /// Each week read as KPI rows, oldest first; the last is the reviewed week.
     pub weeks: Vec<(Week, LedgerRows)>,
     /// The reviewed week's pool picks.
     pub picks: Vec<PoolPick>,
@@ -38,7 +41,7 @@ pub struct Pipeline {
 }
 
 impl Pipeline {
-    fn of(k: &Kpis) -> Self {
+    pub(super) fn of(k: &Kpis) -> Self {
         let deals: u64 = k.pipeline.iter().map(|p| p.deals).sum();
         let sum: f64 = k.pipeline.iter().map(|p| p.sum).sum();
         Self {
@@ -117,9 +120,14 @@ impl Review {
     /// The review of `rows`; an empty `rows.weeks` gives an empty review, not a panic.
     pub fn build(rows: &ReviewRows, setup: &Setup<'_>) -> Self {
         let weeks: Vec<WeekFigures> = rows
-            .weeks
+            .earlier
             .iter()
-            .map(|(week, r)| figures(week, r, setup.now_ms))
+            .cloned()
+            .chain(
+                rows.weeks
+                    .iter()
+                    .map(|(week, r)| figures(week, r, setup.now_ms)),
+            )
             .collect();
         let reviewed = rows.weeks.last().map(|(_, r)| r);
         let segments = GROUPINGS

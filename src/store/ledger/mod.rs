@@ -7,7 +7,8 @@
 //! [`Ledger`] is the store's part for handoffs and decisions: reads (`handoffs.rs`), deciding
 //! (`decide.rs`), the write-back steps (`steps.rs`), what sales does next (`sales.rs`), merges
 //! and erasure (`contacts.rs`). The Lead record of each handoff is [`Leads`] (`leads.rs`); the
-//! KPI views are [`Kpis`] (`kpis.rs`, the weekly review's in `review.rs`, the tuning
+//! KPI views are [`Kpis`] (`kpis.rs`, the weekly review's in `review.rs` and its trend
+//! weeks' totals in `trend.rs`, the tuning
 //! report's and replays' in `tune.rs`).
 
 use handoff_ids::{ContactId, OwnerId, PortalId, TaskId};
@@ -182,6 +183,7 @@ mod review;
 mod sales;
 mod step;
 mod steps;
+mod trend;
 mod tune;
 pub use decide::DecisionFacts;
 pub use kpis::{KpiHandoff, Kpis, LeadOutcome, ReadyLead, Unassigned};
@@ -189,6 +191,7 @@ pub use leads::{LeadRow, LeadSettled, Leads};
 pub use review::{LoopOverdue, PoolPick, Reassigned};
 pub use sales::Reassignment;
 pub use step::Step;
+pub use trend::{HandoffTotals, TrendTotals};
 pub use tune::{DecisionFactRow, RecordedContact};
 
 /// The ledger part of a [`super::Store`].

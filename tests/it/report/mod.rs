@@ -6,6 +6,7 @@ mod cli;
 mod replay;
 mod review;
 mod review_facts;
+mod review_totals;
 mod scoreboard;
 mod simulated;
 mod tune;

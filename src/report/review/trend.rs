@@ -1,0 +1,130 @@
+//! The trend weeks' figures from the store's totals (`Kpis::trend_totals`) instead of their
+//! rows: the same [`WeekFigures`] `Kpis::compute` and `LeadCounts::from_rows` give, folded
+//! from counts the engine made. Only the reviewed week, whose segments and routing need row
+//! detail, is still read as rows.
+
+use std::collections::BTreeMap;
+
+use super::model::{Pipeline, WeekFigures};
+use super::week::Week;
+use crate::report::kpi::{
+    DispositionCount, FirstTouch, Kpis, NONE, Ratio, Sla, SourcePipeline, order_dispositions,
+};
+use crate::report::leads::LeadCounts;
+use crate::store::ledger::{HandoffTotals, TrendTotals};
+
+fn count(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or(0)
+}
+
+/// The figures of each of `weeks` (in the order the totals were asked for).
+pub(crate) fn figures(weeks: &[Week], totals: &TrendTotals) -> Vec<WeekFigures> {
+    weeks
+        .iter()
+        .enumerate()
+        .map(|(i, week)| {
+            let i = i as i64;
+            let kpis = kpis(i, totals);
+            WeekFigures {
+                week: week.clone(),
+                leads: leads(i, totals),
+                pipeline: Pipeline::of(&kpis),
+                kpis,
+            }
+        })
+        .collect()
+}
+
+fn leads(i: i64, totals: &TrendTotals) -> LeadCounts {
+    let mut out = LeadCounts::default();
+    for (_, outcome, leads, decisions) in totals.leads.iter().filter(|r| r.0 == i) {
+        out.total += count(*leads);
+        out.decisions += count(*decisions);
+        *out.by_outcome.entry(outcome.clone()).or_default() += count(*leads);
+    }
+    out
+}
+
+fn kpis(i: i64, totals: &TrendTotals) -> Kpis {
+    let h = totals
+        .handoffs
+        .iter()
+        .find(|h| h.week == i)
+        .cloned()
+        .unwrap_or_default();
+    let (ready, owned) = totals
+        .coverage
+        .iter()
+        .find(|c| c.0 == i)
+        .map_or((0, 0), |c| (c.1, c.2));
+    let (met, missed) = (count(h.sla_met), count(h.sla_missed));
+    Kpis {
+        handoffs: count(h.handoffs),
+        open: count(h.open),
+        closed: count(h.closed),
+        merged: count(h.merged),
+        acceptance: Ratio::new(count(h.accepted), count(h.disposed)),
+        coverage: Ratio::new(count(owned), count(ready)),
+        first_touch: first_touch(i, &h, totals),
+        sla: Sla {
+            met,
+            missed,
+            pending: count(h.sla_pending),
+            compliance: Ratio::new(met, met + missed),
+        },
+        escalations: h.escalations,
+        reassignments: h.reassignments,
+        dispositions: dispositions(i, totals),
+        pipeline: pipeline(i, totals),
+    }
+}
+
+/// p50 and p90 by nearest rank, as `kpi::percentile` picks them from the sorted waits.
+fn first_touch(i: i64, h: &HandoffTotals, totals: &TrendTotals) -> FirstTouch {
+    let touched = count(h.touched);
+    let at = |p: f64| {
+        let rank = (p * touched as f64).ceil() as i64;
+        totals
+            .waits
+            .iter()
+            .find(|w| w.0 == i && w.2 == rank.max(1))
+            .map(|w| w.1)
+    };
+    FirstTouch {
+        touched,
+        p50_ms: at(0.5),
+        p90_ms: at(0.9),
+    }
+}
+
+fn dispositions(i: i64, totals: &TrendTotals) -> Vec<DispositionCount> {
+    let mut by: BTreeMap<&str, DispositionCount> = BTreeMap::new();
+    for (_, d, reason, n) in totals.dispositions.iter().filter(|r| r.0 == i) {
+        let entry = by.entry(d).or_insert_with(|| DispositionCount {
+            disposition: d.clone(),
+            count: 0,
+            reasons: BTreeMap::new(),
+        });
+        entry.count += count(*n);
+        let reason = reason.as_deref().unwrap_or(NONE);
+        *entry.reasons.entry(reason.to_owned()).or_default() += count(*n);
+    }
+    order_dispositions(by.into_values().collect())
+}
+
+fn pipeline(i: i64, totals: &TrendTotals) -> Vec<SourcePipeline> {
+    let mut by: BTreeMap<&str, (u64, f64)> = BTreeMap::new();
+    for (_, source, deals, sum) in totals.pipeline.iter().filter(|r| r.0 == i) {
+        let e = by.entry(source.as_deref().unwrap_or(NONE)).or_default();
+        e.0 += count(*deals);
+        e.1 += sum;
+    }
+    by.into_iter()
+        .map(|(source, (deals, sum))| SourcePipeline {
+            source: source.to_owned(),
+            deals,
+            sum,
+            mean: sum / deals as f64,
+        })
+        .collect()
+}
