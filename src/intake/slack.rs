@@ -128,8 +128,8 @@ async fn accept(
         action_ts: click.action_ts.as_str(),
         action: action_name(&click.action),
         reason,
-        portal_id: click.handoff.portal.get(),
-        contact_id: click.handoff.contact.get(),
+        portal_id: click.handoff.portal,
+        contact_id: click.handoff.contact,
         version: i64::from(click.handoff.version),
     };
     let new = state

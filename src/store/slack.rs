@@ -1,9 +1,11 @@
 //! Lead alerts in Slack as the store keeps them (migration 0015): each owner's Slack user, each
 //! alert a handoff is due (claimed before it is posted, so a step is sent at most once), and the
 //! clicks `POST /slack/interactions` took (stored before its 200, applied later by the worker).
-//! Plain ids and text: the store knows neither Slack nor HTTP. One statement per query for both
+//! Typed HubSpot ids (a row whose id is not an id fails to load), Slack's ids as text: the
+//! store knows neither Slack nor HTTP. One statement per query for both
 //! engines.
 
+use handoff_ids::{ContactId, OwnerId, PortalId};
 use serde::Serialize;
 
 use super::StoreError;
@@ -12,8 +14,12 @@ use super::dispatch::Db;
 /// An owner's Slack user, as `users.lookupByEmail` last answered.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct SlackUserRow {
-    pub portal_id: i64,
-    pub owner_id: String,
+    /// A row whose id is not `1 ..= i64::MAX` fails to load (a `StoreError`), never reads as 0.
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
+    #[sqlx(try_from = "String")]
+    pub owner_id: OwnerId,
     pub email: String,
     /// `U…`/`W…`, or [`NO_SLACK_USER`].
     pub slack_user_id: String,
@@ -38,8 +44,8 @@ pub struct NewClick<'a> {
     /// `accept`, `not_a_fit` or `reassign`.
     pub action: &'a str,
     pub reason: Option<&'a str>,
-    pub portal_id: i64,
-    pub contact_id: i64,
+    pub portal_id: PortalId,
+    pub contact_id: ContactId,
     pub version: i64,
 }
 
@@ -55,8 +61,13 @@ pub struct ClickRow {
     pub action_ts: String,
     pub action: String,
     pub reason: Option<String>,
-    pub portal_id: i64,
-    pub contact_id: i64,
+    /// A row whose id is not `1 ..= i64::MAX` fails to load (a `StoreError`), never reads as 0.
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     pub version: i64,
     pub applied_at_ms: Option<i64>,
     pub outcome: Option<String>,
@@ -69,8 +80,13 @@ const CLICK_COLUMNS: &str = "id, received_at_ms, team_id, user_id, channel_id, m
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct AlertRow {
     pub id: i64,
-    pub portal_id: i64,
-    pub contact_id: i64,
+    /// A row whose id is not `1 ..= i64::MAX` fails to load (a `StoreError`), never reads as 0.
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub portal_id: PortalId,
+    #[sqlx(try_from = "i64")]
+    #[serde(with = "handoff_ids::number")]
+    pub contact_id: ContactId,
     pub version: i64,
     pub step: String,
     pub channel: Option<String>,
@@ -89,8 +105,8 @@ const ALERT_COLUMNS: &str = "id, portal_id, contact_id, version, step, channel, 
 /// Which alert: a handoff's assignment (`version`) and its step (`assigned`, `ladder:<i>`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AlertKey<'a> {
-    pub portal_id: i64,
-    pub contact_id: i64,
+    pub portal_id: PortalId,
+    pub contact_id: ContactId,
     pub version: i64,
     pub step: &'a str,
 }
@@ -117,8 +133,8 @@ impl Slack<'_> {
             .bind(c.action_ts)
             .bind(c.action)
             .bind(c.reason)
-            .bind(c.portal_id)
-            .bind(c.contact_id)
+            .bind(c.portal_id.get())
+            .bind(c.contact_id.get())
             .bind(c.version)
             .execute(pool)
             .await?
@@ -143,8 +159,8 @@ impl Slack<'_> {
     /// Every stored click of a lead, oldest first.
     pub async fn clicks_of(
         self,
-        portal_id: i64,
-        contact_id: i64,
+        portal_id: PortalId,
+        contact_id: ContactId,
     ) -> Result<Vec<ClickRow>, StoreError> {
         let sql = format!(
             "SELECT {CLICK_COLUMNS} FROM slack_clicks WHERE portal_id = $1 AND contact_id = $2 \
@@ -153,8 +169,8 @@ impl Slack<'_> {
         Ok(on_reader!(self.db, |pool| sqlx::query_as(
             sqlx::AssertSqlSafe(sql)
         )
-        .bind(portal_id)
-        .bind(contact_id)
+        .bind(portal_id.get())
+        .bind(contact_id.get())
         .fetch_all(pool)
         .await?))
     }
@@ -188,8 +204,8 @@ impl Slack<'_> {
              time_zone = excluded.time_zone, refreshed_at_ms = excluded.refreshed_at_ms";
         on_writer!(self.db, |pool| {
             sqlx::query(SQL)
-                .bind(u.portal_id)
-                .bind(&u.owner_id)
+                .bind(u.portal_id.get())
+                .bind(u.owner_id.to_string())
                 .bind(&u.email)
                 .bind(&u.slack_user_id)
                 .bind(&u.team_id)
@@ -204,14 +220,14 @@ impl Slack<'_> {
     /// An owner's Slack user, if looked up before.
     pub async fn user(
         self,
-        portal_id: i64,
-        owner_id: &str,
+        portal_id: PortalId,
+        owner_id: OwnerId,
     ) -> Result<Option<SlackUserRow>, StoreError> {
         const SQL: &str = "SELECT portal_id, owner_id, email, slack_user_id, team_id, time_zone, \
              refreshed_at_ms FROM slack_users WHERE portal_id = $1 AND owner_id = $2";
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id)
-            .bind(owner_id)
+            .bind(portal_id.get())
+            .bind(owner_id.to_string())
             .fetch_optional(pool)
             .await?))
     }
@@ -228,8 +244,8 @@ impl Slack<'_> {
              state, attempts, next_attempt_at_ms, created_at_ms, updated_at_ms) \
              VALUES ($1, $2, $3, $4, 'pending', 0, $5, $6, $6) ON CONFLICT DO NOTHING";
         let n = on_writer!(self.db, |pool| sqlx::query(SQL)
-            .bind(key.portal_id)
-            .bind(key.contact_id)
+            .bind(key.portal_id.get())
+            .bind(key.contact_id.get())
             .bind(key.version)
             .bind(key.step)
             .bind(due_at_ms)
@@ -249,8 +265,8 @@ impl Slack<'_> {
         Ok(on_reader!(self.db, |pool| sqlx::query_as(
             sqlx::AssertSqlSafe(sql)
         )
-        .bind(key.portal_id)
-        .bind(key.contact_id)
+        .bind(key.portal_id.get())
+        .bind(key.contact_id.get())
         .bind(key.version)
         .bind(key.step)
         .fetch_optional(pool)

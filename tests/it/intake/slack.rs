@@ -88,8 +88,10 @@ fn code(body: &str) -> String {
     v["code"].as_str().unwrap().to_owned()
 }
 
-async fn clicks(app: &TestApp, contact: i64) -> Vec<ClickRow> {
-    app.store.slack().clicks_of(62515, contact).await.unwrap()
+async fn clicks(app: &TestApp, contact: u64) -> Vec<ClickRow> {
+    let portal = handoff_ids::PortalId::new(62515).unwrap();
+    let contact = handoff_ids::ContactId::new(contact).unwrap();
+    app.store.slack().clicks_of(portal, contact).await.unwrap()
 }
 
 async fn all_clicks(app: &TestApp) -> usize {
@@ -356,7 +358,10 @@ async fn clicks_sent_by_the_slack_stand_in_land_in_slack_clicks() {
         ]
     );
     for r in &rows {
-        assert_eq!((r.portal_id, r.contact_id, r.version), (62515, 1001, 2));
+        assert_eq!(
+            (r.portal_id.get(), r.contact_id.get(), r.version),
+            (62515, 1001, 2)
+        );
         assert_eq!(
             (r.channel_id.as_str(), r.message_ts.as_str()),
             ("D100", ts.as_str())

@@ -4,10 +4,27 @@
 
 use handoff::store::Dialect;
 use handoff::store::slack::{AlertKey, NO_SLACK_USER, NewClick, SlackUserRow};
+use handoff_ids::{ContactId, OwnerId, PortalId};
 
 use crate::support::engines::open_store;
 
-const PORTAL: i64 = 62515;
+const PORTAL: PortalId = id(62515);
+const OTHER_PORTAL: PortalId = id(62516);
+const CONTACT: ContactId = match ContactId::new(1001) {
+    Some(c) => c,
+    None => panic!("1001 is a contact id"),
+};
+const OWNER: OwnerId = match OwnerId::new(100) {
+    Some(o) => o,
+    None => panic!("100 is an owner id"),
+};
+
+const fn id(n: u64) -> PortalId {
+    match PortalId::new(n) {
+        Some(p) => p,
+        None => panic!("not a portal id"),
+    }
+}
 
 fn click<'a>(action_ts: &'a str, action: &'a str, reason: Option<&'a str>) -> NewClick<'a> {
     NewClick {
@@ -20,7 +37,7 @@ fn click<'a>(action_ts: &'a str, action: &'a str, reason: Option<&'a str>) -> Ne
         action,
         reason,
         portal_id: PORTAL,
-        contact_id: 1001,
+        contact_id: CONTACT,
         version: 2,
     }
 }
@@ -64,14 +81,20 @@ async fn a_click_is_stored_once_and_applied_once(engine: Dialect) {
             .await
             .unwrap()
     );
-    let all = slack.clicks_of(PORTAL, 1001).await.unwrap();
+    let all = slack.clicks_of(PORTAL, CONTACT).await.unwrap();
     assert_eq!(all.len(), 2);
     assert_eq!(
         (all[0].applied_at_ms, all[0].outcome.as_deref()),
         (Some(2_000), Some("accepted"))
     );
     assert_eq!(slack.unapplied_clicks(10).await.unwrap().len(), 1);
-    assert!(slack.clicks_of(PORTAL, 1002).await.unwrap().is_empty());
+    assert!(
+        slack
+            .clicks_of(PORTAL, ContactId::new(1002).unwrap())
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 async fn an_alert_step_is_claimed_once_and_settled_once(engine: Dialect) {
@@ -79,7 +102,7 @@ async fn an_alert_step_is_claimed_once_and_settled_once(engine: Dialect) {
     let slack = t.store.slack();
     let key = AlertKey {
         portal_id: PORTAL,
-        contact_id: 1001,
+        contact_id: CONTACT,
         version: 1,
         step: "assigned",
     };
@@ -172,10 +195,10 @@ async fn an_alert_step_is_claimed_once_and_settled_once(engine: Dialect) {
 async fn an_owners_slack_user_is_stored_and_refreshed(engine: Dialect) {
     let t = open_store(engine).await;
     let slack = t.store.slack();
-    assert_eq!(slack.user(PORTAL, "100").await.unwrap(), None);
+    assert_eq!(slack.user(PORTAL, OWNER).await.unwrap(), None);
     let mut user = SlackUserRow {
         portal_id: PORTAL,
-        owner_id: "100".into(),
+        owner_id: OWNER,
         email: "katrin.vogel@example.com".into(),
         slack_user_id: "U100".into(),
         team_id: Some("T0SANDBOX".into()),
@@ -183,15 +206,15 @@ async fn an_owners_slack_user_is_stored_and_refreshed(engine: Dialect) {
         refreshed_at_ms: 1_000,
     };
     slack.put_user(&user).await.unwrap();
-    assert_eq!(slack.user(PORTAL, "100").await.unwrap(), Some(user.clone()));
+    assert_eq!(slack.user(PORTAL, OWNER).await.unwrap(), Some(user.clone()));
     // The account was removed from Slack since.
     user.slack_user_id = NO_SLACK_USER.into();
     user.team_id = None;
     user.time_zone = None;
     user.refreshed_at_ms = 2_000;
     slack.put_user(&user).await.unwrap();
-    assert_eq!(slack.user(PORTAL, "100").await.unwrap(), Some(user));
-    assert_eq!(slack.user(PORTAL + 1, "100").await.unwrap(), None);
+    assert_eq!(slack.user(PORTAL, OWNER).await.unwrap(), Some(user));
+    assert_eq!(slack.user(OTHER_PORTAL, OWNER).await.unwrap(), None);
 }
 
 on_both_engines!(
@@ -199,3 +222,30 @@ on_both_engines!(
     an_alert_step_is_claimed_once_and_settled_once,
     an_owners_slack_user_is_stored_and_refreshed,
 );
+
+/// A stored click whose contact id is not an id (a hand edit, a bad restore) fails the
+/// worker's read naming the column: it is never applied to contact 0.
+#[tokio::test]
+async fn a_stored_click_whose_contact_id_is_out_of_range_fails_to_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = crate::support::engines::fresh_url(Dialect::Sqlite, dir.path()).await;
+    let store = handoff::store::Store::connect(&crate::support::engines::settings(&url))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    let slack = store.slack();
+    assert!(
+        slack
+            .record_click(&click("1.1", "accept", None))
+            .await
+            .unwrap()
+    );
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("UPDATE slack_clicks SET contact_id = 0")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let err = slack.unapplied_clicks(10).await.unwrap_err().to_string();
+    assert!(err.contains("decoding column contact_id"), "{err}");
+}
