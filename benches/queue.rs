@@ -27,6 +27,9 @@ use handoff::store::{
 use sqlx::postgres::PgListener;
 use tokio::sync::{Notify, mpsc};
 
+#[path = "../tests/it/support/pg_env.rs"]
+mod pg_env;
+
 const LEASE_MS: i64 = 60_000;
 /// Events per preloaded delivery (HubSpot sends up to 100 per request).
 const PER_DELIVERY: usize = 100;
@@ -60,50 +63,23 @@ fn now_ms() -> i64 {
         .as_millis() as i64
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 /// The PostgreSQL server of the environment (as tests/it/support/engines.rs builds it), or `None`.
 struct PgServer {
-    base: String,
+    server: pg_env::PgEnv,
     admin_url: String,
 }
 
 impl PgServer {
     fn from_env() -> Option<Self> {
-        let host = env("PGHOST")?;
-        let port = env("PGPORT").unwrap_or_else(|| "5432".into());
-        let user = env("PGUSER").unwrap_or_else(|| "postgres".into());
-        let password = env("PGPASSWORD")
-            .map(|p| format!("&password={}", encode(&p)))
-            .unwrap_or_default();
-        let base = format!(
-            "postgres:///?host={}&port={port}&user={}{password}",
-            encode(&host),
-            encode(&user)
-        );
-        let admin_db = env("PGDATABASE").unwrap_or_else(|| "postgres".into());
-        let admin_url = base.replacen("postgres:///", &format!("postgres:///{admin_db}"), 1);
-        Some(Self { base, admin_url })
+        let server = pg_env::PgEnv::from_env()?;
+        let admin_url = server.admin_url();
+        Some(Self { server, admin_url })
     }
 
     async fn admin(&self, sql: String) {
         let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&self.admin_url)
             .await
-            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL: {e}"));
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {}: {e}", self.server.address));
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .execute(&mut admin)
             .await
@@ -114,7 +90,7 @@ impl PgServer {
     async fn durability(&self) -> String {
         let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&self.admin_url)
             .await
-            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL: {e}"));
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {}: {e}", self.server.address));
         let mut parts = Vec::new();
         for name in ["server_version", "fsync", "synchronous_commit"] {
             let value: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SHOW {name}")))
@@ -130,9 +106,7 @@ impl PgServer {
     async fn fresh(&self) -> (String, String) {
         let name = format!("handoff_bench_{}", uuid::Uuid::now_v7().simple());
         self.admin(format!("CREATE DATABASE \"{name}\"")).await;
-        let url = self
-            .base
-            .replacen("postgres:///", &format!("postgres:///{name}"), 1);
+        let url = self.server.url(&name);
         (name, url)
     }
 

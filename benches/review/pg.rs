@@ -5,53 +5,26 @@ use std::future::Future;
 
 use sqlx::Connection;
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
+#[path = "../../tests/it/support/pg_env.rs"]
+mod pg_env;
 
 pub struct Server {
-    base: String,
-    admin_db: String,
+    env: pg_env::PgEnv,
 }
 
 impl Server {
     pub fn from_env() -> Option<Self> {
-        let host = env("PGHOST")?;
-        let port = env("PGPORT").unwrap_or_else(|| "5432".into());
-        let user = env("PGUSER").unwrap_or_else(|| "postgres".into());
-        let password = env("PGPASSWORD")
-            .map(|p| format!("&password={}", encode(&p)))
-            .unwrap_or_default();
-        let base = format!(
-            "postgres:///?host={}&port={port}&user={}{password}",
-            encode(&host),
-            encode(&user)
-        );
-        let admin_db = env("PGDATABASE").unwrap_or_else(|| "postgres".into());
-        Some(Self { base, admin_db })
+        pg_env::PgEnv::from_env().map(|env| Self { env })
     }
 
     fn url(&self, db: &str) -> String {
-        self.base
-            .replacen("postgres:///", &format!("postgres:///{db}"), 1)
+        self.env.url(db)
     }
 
     async fn admin(&self) -> sqlx::PgConnection {
-        sqlx::PgConnection::connect(&self.url(&self.admin_db))
+        sqlx::PgConnection::connect(&self.env.admin_url())
             .await
-            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL: {e}"))
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {}: {e}", self.env.address))
     }
 
     /// The URL of database `name`, seeded by `seed` (given the URL of a fresh database) unless

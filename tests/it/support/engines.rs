@@ -37,45 +37,17 @@ pub async fn open_store(engine: Dialect) -> TestStore {
     TestStore { store, _dir: dir }
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
-
 async fn fresh_postgres_database() -> String {
-    let host = env("PGHOST").unwrap_or_else(|| {
+    let server = super::pg_env::PgEnv::from_env().unwrap_or_else(|| {
         panic!("PostgreSQL is not available (PGHOST is unset): run the tests with scripts/test, which starts a throwaway cluster")
     });
-    let port = env("PGPORT").unwrap_or_else(|| "5432".into());
-    let user = env("PGUSER").unwrap_or_else(|| "postgres".into());
-    let password = env("PGPASSWORD")
-        .map(|p| format!("&password={}", encode(&p)))
-        .unwrap_or_default();
-    let base = format!(
-        "postgres:///?host={}&port={port}&user={}{password}",
-        encode(&host),
-        encode(&user)
-    );
-    let admin_db = env("PGDATABASE").unwrap_or_else(|| "postgres".into());
-    let admin_url = base.replacen("postgres:///", &format!("postgres:///{admin_db}"), 1);
     let name = format!("handoff_test_{}", uuid::Uuid::now_v7().simple());
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&server.admin_url())
         .await
-        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {host}:{port}: {e}"));
+        .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {}: {e}", server.address));
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
         .execute(&mut admin)
         .await
         .unwrap();
-    base.replacen("postgres:///", &format!("postgres:///{name}"), 1)
+    server.url(&name)
 }

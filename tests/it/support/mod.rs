@@ -24,6 +24,7 @@ pub mod cli;
 pub mod engines;
 pub mod hubspot;
 pub mod ledger;
+pub mod pg_env;
 pub mod portal;
 pub mod sandbox;
 pub mod scrape;
