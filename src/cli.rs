@@ -364,19 +364,58 @@ pub struct SandboxArgs {
     /// Accept only this bearer token (repeatable); default: any non-empty token.
     #[arg(long = "token", value_name = "TOKEN")]
     pub tokens: Vec<String>,
+    /// Slack stand-in: environment variable holding the bot token its Web API methods accept
+    /// (default: any non-empty token).
+    #[arg(long, value_name = "VAR")]
+    pub slack_bot_token_env: Option<String>,
+    /// Slack stand-in: environment variable holding the signing secret clicks are signed with
+    /// (`POST /_sandbox/slack/click`); the same secret as handoff's `[alerts.slack]`.
+    #[arg(long, value_name = "VAR")]
+    pub slack_signing_secret_env: Option<String>,
+    /// Slack stand-in: handoff's interactivity URL, where clicks are sent
+    /// (e.g. http://127.0.0.1:8080/slack/interactions).
+    #[arg(long, value_name = "URL")]
+    pub slack_interactions_url: Option<String>,
+    /// Slack stand-in: a HubSpot owner id with no Slack account (repeatable).
+    #[arg(long, value_name = "OWNER_ID")]
+    pub slack_without_account: Vec<handoff_ids::OwnerId>,
 }
 
 #[cfg(feature = "demo")]
 impl SandboxArgs {
-    pub fn config(&self) -> handoff::sandbox::SandboxConfig {
-        handoff::sandbox::SandboxConfig {
+    /// The sandbox's configuration; `lookup` reads the environment. Err: a named variable that
+    /// is unset or empty (its name, never a value).
+    pub fn config(
+        &self,
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> Result<handoff::sandbox::SandboxConfig, String> {
+        let secret = |flag: &str, var: &Option<String>| match var {
+            None => Ok(None),
+            Some(name) => lookup(name)
+                .filter(|v| !v.is_empty())
+                .map(|v| Some(secrecy::SecretString::from(v)))
+                .ok_or_else(|| format!("{flag}: environment variable {name} is not set")),
+        };
+        let slack = handoff::sandbox::SlackConfig {
+            bot_token: secret("--slack-bot-token-env", &self.slack_bot_token_env)?,
+            signing_secret: secret("--slack-signing-secret-env", &self.slack_signing_secret_env)?,
+            interactions_url: self.slack_interactions_url.clone(),
+            without_account: self
+                .slack_without_account
+                .iter()
+                .map(|o| o.as_u64())
+                .collect(),
+            ..handoff::sandbox::SlackConfig::default()
+        };
+        Ok(handoff::sandbox::SandboxConfig {
             listen: self.listen,
             seed_dir: self.seed.clone(),
             rate_limit: self.rate.clone(),
             faults: self.faults.clone().unwrap_or_default(),
             tokens: self.tokens.clone(),
+            slack,
             ..handoff::sandbox::SandboxConfig::default()
-        }
+        })
     }
 }
 

@@ -41,7 +41,13 @@ fn main() -> ExitCode {
     // The sandbox stands in for HubSpot: it needs none of handoff's configuration.
     #[cfg(feature = "demo")]
     if let Command::Sandbox(args) = &cli.command {
-        return run_async(sandbox(args.config()));
+        return match args.config(|name| std::env::var(name).ok()) {
+            Ok(config) => run_async(sandbox(config)),
+            Err(err) => {
+                eprintln!("error: {err}");
+                ExitCode::from(2)
+            }
+        };
     }
     let Some(loaded) = load_config(&cli) else {
         return ExitCode::FAILURE;
