@@ -29,23 +29,7 @@ async fn on_postgres_a_delivery_is_stored_once_and_a_redelivery_adds_nothing() {
 
 #[tokio::test]
 async fn on_postgres_concurrent_copies_of_a_burst_queue_each_event_once() {
-    let app = spawn_app_on(Dialect::Postgres, "", &[]).await;
-    let body = fixture("import_burst_100.json");
-    let mut posts = tokio::task::JoinSet::new();
-    for _ in 0..6 {
-        let request = app.signed_request(&body);
-        posts.spawn(async move { request.send().await.unwrap() });
-    }
-    let mut enqueued = 0;
-    while let Some(response) = posts.join_next().await {
-        let response = response.unwrap();
-        assert_eq!(response.status(), 200);
-        let answer: Value = response.json().await.unwrap();
-        enqueued += answer["enqueued"].as_u64().unwrap();
-    }
-    assert_eq!(enqueued, 100);
-    assert_eq!(app.job_rows().await, 100);
-    app.stop().await;
+    super::webhooks::copies_of_a_burst_queue_each_event_once(Dialect::Postgres, 6).await;
 }
 
 #[tokio::test]

@@ -72,10 +72,19 @@ async fn a_redelivery_answers_200_and_adds_no_job() {
 
 #[tokio::test]
 async fn concurrent_duplicate_deliveries_queue_each_event_once() {
-    let app = spawn_app().await;
+    copies_of_a_burst_queue_each_event_once(handoff::store::Dialect::Sqlite, 8).await;
+}
+
+/// `copies` concurrent deliveries of one 100-event burst on `engine`: each answered 200,
+/// 100 events enqueued among them, 100 jobs stored.
+pub(super) async fn copies_of_a_burst_queue_each_event_once(
+    engine: handoff::store::Dialect,
+    copies: usize,
+) {
+    let app = spawn_app_on(engine, "", &[]).await;
     let body = fixture("import_burst_100.json");
     let mut posts = tokio::task::JoinSet::new();
-    for _ in 0..8 {
+    for _ in 0..copies {
         let request = app.signed_request(&body);
         posts.spawn(async move { request.send().await.unwrap() });
     }
