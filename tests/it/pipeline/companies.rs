@@ -98,15 +98,8 @@ async fn a_lead_a_company_free_rule_disqualifies_costs_no_company_or_association
         .await
         .unwrap();
     settle(&env).await;
-    let decision = env
-        .store
-        .ledger()
-        .decisions_of(
-            handoff_ids::PortalId::try_from(PORTAL_ID).unwrap(),
-            handoff_ids::ContactId::try_from(id).unwrap(),
-        )
+    let decision = crate::support::world::decisions_of(&env, id)
         .await
-        .unwrap()
         .remove(0);
     assert_eq!(decision.outcome, "disqualified");
     assert!(

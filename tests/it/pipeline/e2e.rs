@@ -99,15 +99,7 @@ async fn hands_off_one_lead(v: ApiVersion) {
         rows[0].task_id.map(|t| t.to_string()).as_deref(),
         task["id"].as_str()
     );
-    let history = env
-        .store
-        .ledger()
-        .decisions_of(
-            handoff_ids::PortalId::new(62515).unwrap(),
-            handoff_ids::ContactId::try_from(id).unwrap(),
-        )
-        .await
-        .unwrap();
+    let history = crate::support::world::decisions_of(&env, id).await;
     assert_eq!(
         history.len(),
         1,
@@ -315,14 +307,8 @@ async fn a_merge_keeps_one_handoff_and_a_deletion_erases_the_contact() {
         .unwrap();
     settle(&env).await;
     assert!(
-        env.store
-            .ledger()
-            .decisions_of(
-                handoff_ids::PortalId::new(62515).unwrap(),
-                handoff_ids::ContactId::try_from(a).unwrap()
-            )
+        crate::support::world::decisions_of(&env, a)
             .await
-            .unwrap()
             .is_empty(),
         "the contact's decisions are erased"
     );

@@ -129,14 +129,8 @@ async fn a_lead_whose_company_cannot_be_read_waits_instead_of_being_decided_with
         "the company read failed: {stats}"
     );
     assert!(
-        env.store
-            .ledger()
-            .decisions_of(
-                handoff_ids::PortalId::new(62515).unwrap(),
-                handoff_ids::ContactId::try_from(id).unwrap()
-            )
+        crate::support::world::decisions_of(&env, id)
             .await
-            .unwrap()
             .is_empty(),
         "no decision on partial data"
     );
@@ -155,15 +149,7 @@ async fn a_lead_whose_company_cannot_be_read_waits_instead_of_being_decided_with
         rows.first().is_some_and(|r| r.step == Step::SlaScheduled)
     })
     .await;
-    let decisions = env
-        .store
-        .ledger()
-        .decisions_of(
-            handoff_ids::PortalId::new(62515).unwrap(),
-            handoff_ids::ContactId::try_from(id).unwrap(),
-        )
-        .await
-        .unwrap();
+    let decisions = crate::support::world::decisions_of(&env, id).await;
     assert_eq!(decisions.len(), 1);
     // The ICP flag needs the company's size and industry.
     assert!(

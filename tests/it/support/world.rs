@@ -43,6 +43,18 @@ pub async fn handoff_row(env: &DemoEnv, id: i64) -> handoff::store::ledger::Hand
         .remove(0)
 }
 
+/// The demo portal's recorded decisions about contact `id`, oldest first.
+pub async fn decisions_of(env: &DemoEnv, id: i64) -> Vec<handoff::store::ledger::DecisionRow> {
+    env.store
+        .ledger()
+        .decisions_of(
+            handoff_ids::PortalId::try_from(handoff::demo::setup::PORTAL_ID).unwrap(),
+            handoff_ids::ContactId::try_from(id).unwrap(),
+        )
+        .await
+        .unwrap()
+}
+
 pub async fn start(dir: &std::path::Path) -> DemoEnv {
     start_at(dir, speed()).await
 }
