@@ -1,0 +1,17 @@
+-- Lead alerts in Slack, the worker's part (issue #18; docs/slack.md).
+--
+-- Which channel a disposition came from: 'slack' when a button in a Slack alert set it,
+-- 'hubspot' when the contact's status or the lead's stage did; NULL on rows recorded before
+-- this column (they came from HubSpot). Read by the KPIs' acceptance by channel.
+ALTER TABLE handoffs ADD COLUMN disposition_via TEXT;
+
+-- What an alert is: 'assignment' (the owner's DM), 'reping' (a reply in that DM's thread),
+-- 'escalation' (the manager's DM) or 'channel' (the team channel); the Slack user it was
+-- addressed to (NULL for a channel post), which is who may click its buttons.
+ALTER TABLE slack_alerts ADD COLUMN kind TEXT NOT NULL DEFAULT 'assignment';
+ALTER TABLE slack_alerts ADD COLUMN recipient TEXT;
+-- Set just before chat.postMessage is called and cleared when the answer says nothing was
+-- posted. A row found with it still set was interrupted with its outcome unknown (a crash, a
+-- timeout): chat.postMessage has no idempotency key, so it is given up rather than posted a
+-- second time.
+ALTER TABLE slack_alerts ADD COLUMN sending_at_ms BIGINT;
