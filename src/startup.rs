@@ -15,6 +15,7 @@ use crate::hubspot::client::{ClientDeps, HubspotClient, PortalId};
 use crate::intake::{self, AppState, IntakeSettings};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreError};
+use crate::worker::pipeline::slack::SlackAlerts;
 use crate::worker::pipeline::{Pipeline, PipelineParts, Rules, RulesHandle};
 use crate::worker::settings::{QueueSettings, WorkerSettings};
 
@@ -92,12 +93,13 @@ fn hubspot_client(
     Ok(Some(client))
 }
 
-/// The Slack click route's secrets and clock, when `[alerts.slack]` is enabled: read again here
-/// (as the admin token is), so a secret that went missing since the checks stops the start.
-fn slack_intake(
+/// The Slack click route's secrets and clock, and the alerts' client, when `[alerts.slack]` is
+/// enabled: read again here (as the admin token is), so a secret that went missing since the
+/// checks stops the start.
+fn slack_parts(
     config: &LoadedConfig,
     drive: &Drive,
-) -> Result<Option<intake::SlackIntake>, StartupError> {
+) -> Result<Option<(intake::SlackIntake, Arc<SlackAlerts>)>, StartupError> {
     let slack = &config.settings.alerts.slack;
     if !slack.enabled {
         return Ok(None);
@@ -106,16 +108,20 @@ fn slack_intake(
         let text: Vec<String> = problems.iter().map(|(k, m)| format!("{k}: {m}")).collect();
         StartupError::SlackSecrets(text.join("; "))
     })?;
-    Ok(Some(intake::SlackIntake {
+    let refresh_ms = config.settings.hubspot.owners_refresh_ms.max(1_000) as i64;
+    let alerts = SlackAlerts::new(slack, secrets.bot_token, refresh_ms)
+        .map_err(|e| StartupError::SlackSecrets(format!("alerts.slack: {e}")))?;
+    let intake = intake::SlackIntake {
         signing_secrets: secrets.signing_secrets,
         clock: drive.clock.clone(),
-    }))
+    };
+    Ok(Some((intake, Arc::new(alerts))))
 }
 
 /// The handoff pipeline, with the rules it reloads.
 fn pipeline(
     config: &LoadedConfig,
-    client: HubspotClient,
+    (client, slack): (HubspotClient, Option<Arc<SlackAlerts>>),
     (store, metrics, drive): (&Store, &Arc<Metrics>, &Drive),
 ) -> Arc<Pipeline> {
     let rules = RulesHandle::new(
@@ -133,6 +139,7 @@ fn pipeline(
         settings: config.settings.pipeline.clone(),
         metrics: metrics.clone(),
         clock: drive.clock.clone(),
+        slack,
     }))
 }
 
@@ -166,13 +173,14 @@ impl Application {
         let settings = &config.settings;
         let store = Store::connect(&settings.store).await?;
         store.migrate().await?;
+        let (slack_intake, slack_alerts) = slack_parts(&config, &drive)?.unzip();
         let intake = IntakeSettings {
             path: settings.webhook.path.clone(),
             public_url: settings.webhook.public_url.clone(),
             apps,
             timestamp_tolerance_ms: settings.webhook.timestamp_tolerance_ms,
             max_body_bytes: settings.webhook.max_body_bytes,
-            slack: slack_intake(&config, &drive)?,
+            slack: slack_intake,
         };
         let metrics = Arc::new(Metrics::new());
         let tiers = &config.playbook.doc.sla.tiers;
@@ -182,7 +190,7 @@ impl Application {
         let hubspot = hubspot_client(&settings.hubspot, &store, &metrics, &drive)?;
         let pipeline = hubspot
             .clone()
-            .map(|client| pipeline(&config, client, (&store, &metrics, &drive)));
+            .map(|client| pipeline(&config, (client, slack_alerts), (&store, &metrics, &drive)));
         let portals: Vec<PortalId> = settings.hubspot.portals.iter().map(|p| p.id).collect();
         if pipeline.is_some() {
             let now = drive.clock.now().as_millisecond();

@@ -15,3 +15,7 @@ ALTER TABLE slack_alerts ADD COLUMN recipient TEXT;
 -- timeout): chat.postMessage has no idempotency key, so it is given up rather than posted a
 -- second time.
 ALTER TABLE slack_alerts ADD COLUMN sending_at_ms INTEGER;
+
+-- The owner's direct-message conversation (D…), kept from conversations.open so each alert
+-- to a rep costs one chat.postMessage, not an open as well.
+ALTER TABLE slack_users ADD COLUMN dm_channel TEXT;

@@ -46,6 +46,9 @@ pub struct SlackAlertsSettings {
     pub events: Vec<AlertEvent>,
     /// Slack's Web API (docs/slack.md "Web API methods"); the sandbox's `/api/` in development.
     pub base_url: String,
+    /// HubSpot's app, for the alert's link to the contact's record (`https://app.hubspot.com`;
+    /// `https://app-eu1.hubspot.com` for a portal hosted in the EU).
+    pub hubspot_app_url: String,
 }
 
 /// An alert kind `events` may list.
@@ -150,6 +153,9 @@ pub(super) fn validate(
     let slack = &settings.alerts.slack;
     if let Err(message) = check_url(&slack.base_url) {
         p(&format!("{KEY}.base_url"), message);
+    }
+    if let Err(message) = check_url(&slack.hubspot_app_url) {
+        p(&format!("{KEY}.hubspot_app_url"), message);
     }
     if !slack.default_channel.is_empty()
         && let Err(message) = check_slack_channel(&slack.default_channel)

@@ -13,6 +13,7 @@ macro_rules! register {
 pub mod journal;
 pub mod kpi;
 pub mod pipeline;
+pub mod slack;
 
 use std::sync::atomic::AtomicU64;
 
@@ -82,6 +83,8 @@ pub struct Metrics {
     pub hubspot: crate::hubspot::client::metrics::HubspotMetrics,
     /// Webhooks Journal backfill (`worker::journal`).
     pub journal: journal::JournalMetrics,
+    /// Slack alerts and clicks (`worker::pipeline::slack`).
+    pub slack: slack::SlackMetrics,
 }
 
 impl Default for Metrics {
@@ -97,8 +100,10 @@ impl Metrics {
         let kpi = kpi::KpiMetrics::new(&mut registry);
         let hubspot = crate::hubspot::client::metrics::HubspotMetrics::new(&mut registry);
         let journal = journal::JournalMetrics::new(&mut registry);
+        let slack = slack::SlackMetrics::new(&mut registry);
         let m = Self {
             journal,
+            slack,
             pipeline,
             kpi,
             hubspot,

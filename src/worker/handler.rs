@@ -184,9 +184,19 @@ async fn execute(
             }
             return finish(ctx, job, &outcome).await;
         }
-        (Ok(Job::Event(_) | Job::Sla(_)), _) => Outcome::Dead {
-            reason: "this job kind runs in its own lane with a HubSpot client".to_string(),
-        },
+        (Ok(Job::SlackAlert(alert)), Some(p)) => {
+            let outcome = pipeline::slack::send::run(p, alert, job.attempts).await;
+            return finish(ctx, job, &outcome).await;
+        }
+        (Ok(Job::SlackClick(click)), Some(p)) => {
+            let outcome = pipeline::slack::clicks::run(p, click, job.attempts).await;
+            return finish(ctx, job, &outcome).await;
+        }
+        (Ok(Job::Event(_) | Job::Sla(_) | Job::SlackAlert(_) | Job::SlackClick(_)), _) => {
+            Outcome::Dead {
+                reason: "this job kind runs in its own lane with a HubSpot client".to_string(),
+            }
+        }
         (Err(reason), _) => Outcome::Dead { reason },
     };
     let name = finish(ctx, job, &outcome).await?;

@@ -15,7 +15,7 @@ use super::lane::{At, Lane};
 use super::pipeline::Pipeline;
 use super::settings::{QueueSettings, WorkerSettings};
 use crate::hubspot::client::Clock;
-use crate::jobs::{LANE_EVENTS, LANE_SLA};
+use crate::jobs::{LANE_ALERTS, LANE_EVENTS, LANE_SLA};
 use crate::metrics::{JobLabel, Metrics};
 use crate::store::Store;
 
@@ -139,7 +139,7 @@ impl Worker {
     fn lanes(&self) -> (Vec<Lane>, Vec<&str>) {
         let (mut lanes, mut waiting) = (Vec::new(), Vec::new());
         for lane in &self.ctx.settings.lanes {
-            let needs_pipeline = lane == LANE_EVENTS || lane == LANE_SLA;
+            let needs_pipeline = [LANE_EVENTS, LANE_SLA, LANE_ALERTS].contains(&lane.as_str());
             match (&self.ctx.pipeline, lane.as_str()) {
                 (None, _) if needs_pipeline => waiting.push(lane.as_str()),
                 (Some(p), LANE_EVENTS) => {

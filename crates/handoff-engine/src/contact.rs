@@ -77,7 +77,7 @@ impl Contact {
     }
 
     /// A company property, `None` when there is no company or the value is null or blank.
-    pub(crate) fn company_get(&self, name: &str) -> Option<&str> {
+    pub fn company_get(&self, name: &str) -> Option<&str> {
         self.company
             .as_ref()
             .and_then(|c| non_blank(c.properties.get(name)))

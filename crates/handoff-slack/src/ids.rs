@@ -137,6 +137,59 @@ impl fmt::Display for MessageTs {
     }
 }
 
+/// Where a message is posted: a conversation's id, or a channel's name as an admin writes it
+/// (`#sales-leads`: lower-case letters, digits, `-` and `_`, at most 80 characters after the
+/// `#`). `chat.postMessage` takes either; its answer always names the id, which `chat.update`
+/// needs (docs/slack.md "Web API methods").
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Conversation {
+    /// `C…`, `G…` or `D…`.
+    Id(ChannelId),
+    /// `#name`.
+    Name(String),
+}
+
+impl Conversation {
+    /// An id (`C…`, `G…`, `D…`) or a `#name`.
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        let Some(name) = s.strip_prefix('#') else {
+            return ChannelId::parse(s).map(Self::Id);
+        };
+        let ok = (1..=80).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if ok {
+            Ok(Self::Name(s.to_owned()))
+        } else {
+            Err(IdError {
+                what: "channel name",
+                problem: "must be # and 1 to 80 lower-case letters, digits, - or _",
+            })
+        }
+    }
+
+    /// As `chat.postMessage` takes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Id(id) => id.as_str(),
+            Self::Name(name) => name,
+        }
+    }
+}
+
+impl From<ChannelId> for Conversation {
+    fn from(id: ChannelId) -> Self {
+        Self::Id(id)
+    }
+}
+
+impl fmt::Display for Conversation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Which alert a button belongs to, written by handoff into each button's `value` and into the
 /// actions block's `block_id` (the select has no value of its own): `h1:<portal>:<contact>:
 /// <version>`. `version` is the alert's version for this lead (phase 2: the handoff's assignment

@@ -85,7 +85,7 @@ async fn the_token_is_sent_but_never_shown_in_debug_errors_or_logs() {
     let dm = || ChannelId::parse("D0123ABCDEF").unwrap();
     let mut shown = vec![format!("{c:?}")];
     let post = PostMessage {
-        channel: &dm(),
+        channel: &dm().into(),
         message: &message(),
         thread_ts: None,
         reply_broadcast: false,

@@ -40,6 +40,8 @@ impl Ledger<'_> {
             for key in [
                 contact_key(portal_id, contact_id),
                 sla_key(portal_id, contact_id),
+                crate::store::slack::alert_key(portal_id, contact_id),
+                crate::store::slack::click_key(portal_id, contact_id),
             ] {
                 sqlx::query(JOBS).bind(key).execute(&mut *tx).await?;
             }

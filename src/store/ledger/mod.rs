@@ -174,6 +174,7 @@ pub struct DecisionRow {
     pub explanation: String,
 }
 
+mod clicks;
 mod contacts;
 mod decide;
 mod handoffs;
@@ -185,6 +186,7 @@ mod step;
 mod steps;
 mod trend;
 mod tune;
+pub use clicks::ClickDisposition;
 pub use decide::DecisionFacts;
 pub use kpis::{KpiHandoff, Kpis, LeadOutcome, ReadyLead, Unassigned};
 pub use leads::{LeadRow, LeadSettled, Leads};

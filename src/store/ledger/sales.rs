@@ -30,8 +30,10 @@ impl Ledger<'_> {
         Ok(n == 1)
     }
 
-    /// Records a disposition (accepted / nurture / disqualified + reason) and closes the loop:
-    /// the contact's pending SLA jobs are cancelled.
+    /// Records a disposition (accepted / nurture / disqualified + reason) as HubSpot shows it
+    /// (`disposition_via = 'hubspot'`) and closes the loop: the contact's pending SLA jobs are
+    /// cancelled. A disposition given in Slack stands against HubSpot showing the same outcome
+    /// (the status handoff wrote for it coming back); false when nothing changed.
     pub async fn record_disposition(
         self,
         handoff: &HandoffRow,
@@ -39,23 +41,36 @@ impl Ledger<'_> {
         reason: Option<&str>,
         deal_amount: Option<f64>,
         now_ms: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         const SQL: &str = "UPDATE handoffs SET status = 'closed', disposition = $2, disposition_reason = $3, \
              disposition_at_ms = COALESCE(disposition_at_ms, $4), deal_amount = COALESCE($5, deal_amount), \
-             updated_at_ms = $4 WHERE id = $1";
+             disposition_via = 'hubspot', updated_at_ms = $4 \
+             WHERE id = $1 \
+             AND NOT (COALESCE(disposition_via, '') = 'slack' AND COALESCE(disposition, '') = $2)";
+        const AMOUNT: &str =
+            "UPDATE handoffs SET deal_amount = COALESCE($2, deal_amount) WHERE id = $1";
         let key = sla_key(handoff.portal_id, handoff.contact_id);
-        in_tx!(self.db, |tx| {
-            sqlx::query(SQL)
+        let changed: bool = in_tx!(self.db, |tx| {
+            let n = sqlx::query(SQL)
                 .bind(handoff.id)
                 .bind(outcome)
                 .bind(reason)
                 .bind(now_ms)
                 .bind(deal_amount)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+            if n == 0 {
+                sqlx::query(AMOUNT)
+                    .bind(handoff.id)
+                    .bind(deal_amount)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             cancel_pending(LANE_SLA, &key).execute(&mut *tx).await?;
+            n == 1
         });
-        Ok(())
+        Ok(changed)
     }
 
     /// Updates the deal amount of a handoff (pipeline by source).
@@ -97,11 +112,7 @@ impl Ledger<'_> {
         change: &Reassignment,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        const SQL: &str = "UPDATE handoffs SET step = 'decided', owner_id = $2, team = $3, trace_id = $4, \
-             task_id = NULL, task_attempted_at_ms = NULL, sla_due_at_ms = $5, sla_plan = $6, \
-             missed_by = $7, reassignments = reassignments + 1, escalations = escalations + $8, \
-             updated_at_ms = $9, task_text = $10, close_loop_due_ms = COALESCE($11, close_loop_due_ms) \
-             WHERE id = $1";
+        const SQL: &str = REASSIGN;
         on_writer!(self.db, |pool| sqlx::query(SQL)
             .bind(id)
             .bind(change.owner_id.to_string())
@@ -120,6 +131,13 @@ impl Ledger<'_> {
         Ok(())
     }
 }
+
+/// A reassignment: the new owner, task and ladder follow (`$1` the handoff, `$2..$11` the change).
+pub(super) const REASSIGN: &str = "UPDATE handoffs SET step = 'decided', owner_id = $2, team = $3, \
+     trace_id = $4, task_id = NULL, task_attempted_at_ms = NULL, sla_due_at_ms = $5, sla_plan = $6, \
+     missed_by = $7, reassignments = reassignments + 1, escalations = escalations + $8, \
+     updated_at_ms = $9, task_text = $10, close_loop_due_ms = COALESCE($11, close_loop_due_ms) \
+     WHERE id = $1";
 
 /// A reassignment after a missed SLA.
 #[derive(Debug, Clone, PartialEq)]

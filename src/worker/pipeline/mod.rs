@@ -24,7 +24,9 @@
 //! - `leads.rs`: the HubSpot Lead of each handoff (`[playbook.leads]`), created once;
 //!   `lead_owner.rs`: a reassigned handoff's lead gets the new owner;
 //! - `lead_stages.rs`: lead stage webhooks read as dispositions;
-//! - `trace.rs`: the spans that put a lead's ids on every log line about it.
+//! - `trace.rs`: the spans that put a lead's ids on every log line about it;
+//! - `slack/`: lead alerts in Slack (`[alerts.slack]`): claimed here, sent and their clicks
+//!   applied by the alerts lane.
 
 mod availability;
 mod batch;
@@ -46,6 +48,7 @@ mod run;
 mod sequence;
 pub mod sequence_check;
 pub mod sla;
+pub mod slack;
 mod steps;
 pub(crate) mod stored;
 mod task_text;
@@ -81,6 +84,8 @@ pub struct Pipeline {
     /// Each portal's lead stages (`lead_stages.rs`).
     lead_stages: lead_stages::StageCache,
     clock: Arc<dyn Clock>,
+    /// Slack alerts, when `[alerts.slack]` is enabled.
+    slack: Option<Arc<slack::SlackAlerts>>,
 }
 
 /// How the events lane batches: at most `max_contacts` contacts a batch, gathered over
@@ -102,6 +107,8 @@ pub(crate) struct PipelineParts {
     pub(crate) metrics: Arc<Metrics>,
     /// The time every run reads (the client's clock, so both agree).
     pub(crate) clock: Arc<dyn Clock>,
+    /// Slack alerts, when `[alerts.slack]` is enabled.
+    pub(crate) slack: Option<Arc<slack::SlackAlerts>>,
 }
 
 impl Pipeline {
@@ -116,6 +123,7 @@ impl Pipeline {
             pauses: Arc::new(pause::Pauses::new(started_at_ms)),
             lead_stages: lead_stages::StageCache::default(),
             clock: parts.clock,
+            slack: parts.slack,
         }
     }
 
@@ -153,6 +161,7 @@ impl Pipeline {
             metrics: &self.metrics,
             stages: &self.lead_stages,
             clock: self.clock.as_ref(),
+            slack: self.slack.as_deref(),
         }
     }
 

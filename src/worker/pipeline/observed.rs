@@ -103,7 +103,7 @@ async fn disposition(
         .ledger()
         .record_disposition(row, outcome, reason, deal_amount, now)
         .await;
-    if recorded.is_err() {
+    if !matches!(recorded, Ok(true)) {
         return;
     }
     run.metrics

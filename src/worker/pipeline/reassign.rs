@@ -8,17 +8,16 @@ use super::decision::{Recorder, live_roster, record, stored_plan};
 use super::steps::StoredPlan;
 use super::touch::ChangeWindow;
 use crate::engine::{self, DecideInput, Outcome as Decided};
-use crate::jobs::SlaCheck;
 use crate::store::ledger::{HandoffRow, NewDecision, Reassignment};
 use crate::store::queue::Outcome;
 
-/// Decides the lead again at `now` (with its company: readiness and routing read company
+/// Decides the lead again at `now` for `trigger` (`sla.reassign`, `slack.reassign` ...) (with its company: readiness and routing read company
 /// fields), never for an owner who missed it, and records the decision; the reassignment it
 /// makes, or why there is none. `Err`: how the check ends instead.
 pub(super) async fn decide_again(
     run: &Run<'_>,
     row: &HandoffRow,
-    check: &SlaCheck,
+    trigger: String,
     fallback: bool,
     attempts: i64,
     now: jiff::Timestamp,
@@ -40,7 +39,7 @@ pub(super) async fn decide_again(
             start_ms: StoredPlan::of(row).window_start_ms,
             changed_at_ms: None,
         },
-        trigger: format!("sla.{}", check.action.as_str()),
+        trigger,
         fallback,
     };
     let mut chosen = Next::NotReady;

@@ -27,6 +27,8 @@ pub(crate) struct Run<'a> {
     /// Each portal's lead stages, as last read (`lead_stages.rs`).
     pub(crate) stages: &'a StageCache,
     pub(crate) clock: &'a dyn Clock,
+    /// Slack alerts, when `[alerts.slack]` is enabled.
+    pub(crate) slack: Option<&'a super::slack::SlackAlerts>,
 }
 
 impl Run<'_> {

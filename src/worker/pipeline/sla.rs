@@ -50,17 +50,37 @@ async fn act(run: &Run<'_>, check: &SlaCheck, row: &HandoffRow, attempts: i64) -
         Ok(looked) => looked,
         Err(outcome) => return outcome,
     };
-    match check.action {
+    let taken = step(run, check, row, (&seen, touched), attempts).await;
+    if matches!(taken, Some(Outcome::Done)) {
+        // The step was taken: its Slack alert, if the playbook names one. A store failure
+        // here loses only the alert (the step's task stands), so it is logged, not retried.
+        if let Err(err) = super::slack::claim::ladder(run, row, check).await {
+            tracing::warn!(portal_id = row.portal_id.get(), contact_id = row.contact_id.get(), error = %err, "could not claim the ladder step's slack alert");
+        }
+    }
+    taken.unwrap_or(Outcome::Done)
+}
+
+/// Takes the check's step unless sales got there first; `None` when it was not taken.
+async fn step(
+    run: &Run<'_>,
+    check: &SlaCheck,
+    row: &HandoffRow,
+    (seen, touched): (&touch::Observed, bool),
+    attempts: i64,
+) -> Option<Outcome> {
+    let outcome = match check.action {
         SlaAction::CloseLoop if seen.disposition.is_some() || row.disposition.is_some() => {
-            Outcome::Done
+            return None;
         }
         SlaAction::CloseLoop => escalate(run, row, check, "no disposition", attempts).await,
-        _ if touched => Outcome::Done,
+        _ if touched => return None,
         SlaAction::Remind => remind(run, row, check, attempts).await,
         SlaAction::Escalate => escalate(run, row, check, "SLA missed", attempts).await,
         SlaAction::Reassign => reassign(run, row, check, false, attempts).await,
         SlaAction::FallbackQueue => reassign(run, row, check, true, attempts).await,
-    }
+    };
+    Some(outcome)
 }
 
 /// Reads the contact (and, for a ladder step, its task: a completed task is a touch too) and
@@ -231,7 +251,8 @@ async fn reassign(
     attempts: i64,
 ) -> Outcome {
     let now = run.clock.now();
-    let change = match decide_again(run, row, check, fallback, attempts, now).await {
+    let trigger = format!("sla.{}", check.action.as_str());
+    let change = match decide_again(run, row, trigger, fallback, attempts, now).await {
         Ok(Next::Reassign(change)) => change,
         Ok(Next::NoOwnerId) => {
             // Nobody to hand the lead to (the fallback queue owner, or the whole chain, has

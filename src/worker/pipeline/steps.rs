@@ -41,6 +41,13 @@ pub(crate) async fn advance(b: &PortalRun<'_>, rows: Vec<HandoffRow>) -> Failure
         .filter(|r| r.step == Step::TaskCreated && !failures.contains_key(&r.contact_id))
         .collect();
     for row in ready {
+        // The owner's Slack alert is claimed before the ladder: a handoff whose ladder is
+        // scheduled has its alert claimed too (a retry claims it once).
+        if let Err(err) = super::slack::claim::assigned(b.run, row).await {
+            let outcome = b.run.retry_later(b.attempts, err.to_string());
+            failures.insert(row.contact_id, outcome);
+            continue;
+        }
         if let Err(err) = schedule(b.run, row).await {
             let outcome = b.run.retry_later(b.attempts, err.to_string());
             failures.insert(row.contact_id, outcome);

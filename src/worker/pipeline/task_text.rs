@@ -35,6 +35,79 @@ struct TaskText {
     /// Placeholder values at decision time, for the templates' `properties`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     values: BTreeMap<String, String>,
+    /// What a Slack alert says about the lead (`slack/lead.rs`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    alert: Option<AlertText>,
+}
+
+/// The lead as a Slack alert presents it, taken at decision time so that an alert (sent later,
+/// maybe after a retry) costs no HubSpot read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct AlertText {
+    /// The contact's name (or e-mail).
+    pub(crate) name: String,
+    pub(crate) company: Option<String>,
+    /// Why this owner: the routing step that assigned the lead.
+    pub(crate) why: String,
+    /// The score's reasons, strongest first.
+    pub(crate) reasons: Vec<String>,
+}
+
+impl AlertText {
+    fn of(d: &Decision, c: &engine::Contact) -> Self {
+        let prop = |p: &str| c.get(p).map(str::trim).filter(|v| !v.is_empty());
+        let full = [prop("firstname"), prop("lastname")]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let name = if full.is_empty() {
+            prop("email").map_or_else(|| format!("Contact {}", c.id), str::to_owned)
+        } else {
+            full
+        };
+        let company = c
+            .company_get("name")
+            .or_else(|| c.get("company"))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned);
+        let why = d
+            .routing
+            .as_ref()
+            .and_then(|r| {
+                r.steps
+                    .iter()
+                    .rev()
+                    .find(|s| s.result == engine::routing::StepResult::Assigned)
+            })
+            .map(|s| format!("{}: {}", s.stage, s.detail))
+            .unwrap_or_default();
+        let mut hits: Vec<_> = d
+            .score
+            .fit
+            .matched
+            .iter()
+            .chain(&d.score.engagement.matched)
+            .collect();
+        hits.sort_by_key(|h| std::cmp::Reverse(h.points.abs()));
+        let reasons = hits
+            .iter()
+            .map(|h| format!("{} {:+}", h.id, h.points))
+            .collect();
+        Self {
+            name,
+            company,
+            why,
+            reasons,
+        }
+    }
+}
+
+/// What a handoff's Slack alerts say about its lead, if it was rendered (handoffs decided
+/// before alerts existed have none).
+pub(crate) fn alert_text(r: &HandoffRow) -> Option<AlertText> {
+    TaskText::stored(r).and_then(|t| t.alert)
 }
 
 impl TaskText {
@@ -86,6 +159,7 @@ pub(crate) fn render(d: &Decision, c: &engine::Contact, with: &Rendering<'_>) ->
         sequence_id: engine::followup::sequences::pick(&playbook.sequences, &sequence)
             .map(str::to_owned),
         lead_name: engine::followup::leads::name(&playbook.leads, d, c, &ctx, c.id),
+        alert: Some(AlertText::of(d, c)),
     };
     serde_json::to_string(&task).ok()
 }

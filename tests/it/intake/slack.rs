@@ -295,7 +295,7 @@ async fn posted_alert(sb: &handoff::sandbox::RunningSandbox) -> (ChannelId, Stri
     let message = alert(&lead, &Alert::Assignment, &reasons);
     let dm = ChannelId::parse("D100").unwrap();
     let post = PostMessage {
-        channel: &dm,
+        channel: &dm.clone().into(),
         message: &message,
         thread_ts: None,
         reply_broadcast: false,

@@ -1,9 +1,10 @@
-//! The Slack tables (migration 0015) on both engines: a click stored once per `action_ts` and
-//! applied once, an alert claimed once per assignment and step and settled once, and an
-//! owner's Slack user stored and refreshed.
+//! The Slack tables (migrations 0015, 0016) on both engines: a click stored once per
+//! `action_ts` (with the job that applies it) and applied once, an alert claimed once per
+//! assignment and step (with the job that sends it) and settled once, and an owner's Slack
+//! user and DM stored and refreshed.
 
 use handoff::store::Dialect;
-use handoff::store::slack::{AlertKey, NO_SLACK_USER, NewClick, SlackUserRow};
+use handoff::store::slack::{AlertKey, NO_SLACK_USER, NewAlert, NewClick, SlackUserRow};
 use handoff_ids::{ContactId, OwnerId, PortalId};
 
 use crate::support::engines::open_store;
@@ -58,6 +59,13 @@ async fn a_click_is_stored_once_and_applied_once(engine: Dialect) {
             .await
             .unwrap()
     );
+    // One job applies it, written with the row; the repeat wrote none.
+    let stored = slack.unapplied_clicks(10).await.unwrap();
+    let payload = format!("{{\"clickId\":{}}}", stored[0].id);
+    assert_eq!(
+        alert_jobs(&t, 1_000).await,
+        [("slack_click.v1".to_owned(), payload)]
+    );
     let choice = click("1.2", "not_a_fit", Some("no_budget"));
     assert!(slack.record_click(&choice).await.unwrap());
     let pending = slack.unapplied_clicks(10).await.unwrap();
@@ -97,7 +105,27 @@ async fn a_click_is_stored_once_and_applied_once(engine: Dialect) {
     );
 }
 
-async fn an_alert_step_is_claimed_once_and_settled_once(engine: Dialect) {
+fn new_alert<'a>(key: AlertKey<'a>, due_at_ms: i64) -> NewAlert<'a> {
+    NewAlert {
+        key,
+        kind: "assignment",
+        channel: None,
+        due_at_ms,
+    }
+}
+
+/// The alerts lane's jobs due at `now_ms`, as `(kind, payload)`; claimed, so each shows once.
+async fn alert_jobs(t: &crate::support::engines::TestStore, now_ms: i64) -> Vec<(String, String)> {
+    let jobs = t
+        .store
+        .queue()
+        .claim("alerts", "test", now_ms, 60_000, 100)
+        .await
+        .unwrap();
+    jobs.into_iter().map(|j| (j.kind, j.payload)).collect()
+}
+
+async fn an_alert_step_is_claimed_once_with_its_job_and_settled_once(engine: Dialect) {
     let t = open_store(engine).await;
     let slack = t.store.slack();
     let key = AlertKey {
@@ -106,43 +134,80 @@ async fn an_alert_step_is_claimed_once_and_settled_once(engine: Dialect) {
         version: 1,
         step: "assigned",
     };
-    assert!(slack.claim_alert(key, 1_000, 1_000).await.unwrap());
-    assert!(!slack.claim_alert(key, 5_000, 5_000).await.unwrap());
+    assert!(
+        slack
+            .claim_alert(&new_alert(key, 1_000), 1_000)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !slack
+            .claim_alert(&new_alert(key, 5_000), 5_000)
+            .await
+            .unwrap()
+    );
+    let row = slack.alert(key).await.unwrap().unwrap();
+    // One job sends it, written with the row.
+    let payload = format!("{{\"alertId\":{}}}", row.id);
+    assert_eq!(
+        alert_jobs(&t, 1_000).await,
+        [("slack_alert.v1".to_owned(), payload)]
+    );
     // Another step, and the same step of the next assignment, are alerts of their own.
     let ladder = AlertKey {
         step: "ladder:0",
         ..key
     };
-    assert!(slack.claim_alert(ladder, 9_000, 1_000).await.unwrap());
+    let to_channel = NewAlert {
+        kind: "channel",
+        channel: Some("#sales-escalations"),
+        ..new_alert(ladder, 9_000)
+    };
+    assert!(slack.claim_alert(&to_channel, 1_000).await.unwrap());
     let reassigned = AlertKey { version: 2, ..key };
-    assert!(slack.claim_alert(reassigned, 1_500, 1_500).await.unwrap());
-    let due: Vec<_> = slack
-        .due_alerts(2_000, 10)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|a| (a.step, a.version))
-        .collect();
+    assert!(
+        slack
+            .claim_alert(&new_alert(reassigned, 1_500), 1_500)
+            .await
+            .unwrap()
+    );
+    let ladder_row = slack.alert(ladder).await.unwrap().unwrap();
     assert_eq!(
-        due,
-        [("assigned".to_owned(), 1), ("assigned".to_owned(), 2)]
+        (ladder_row.kind.as_str(), ladder_row.channel.as_deref()),
+        ("channel", Some("#sales-escalations"))
     );
 
-    let row = slack.alert(key).await.unwrap().unwrap();
     assert_eq!((row.state.as_str(), row.attempts), ("pending", 0));
+    // A try marks the post in flight; a second try cannot start meanwhile.
     assert!(
         slack
-            .alert_attempt_failed(row.id, "rate_limited", Some(4_000), 2_000)
+            .alert_sending(row.id, Some("U100"), 2_000)
             .await
             .unwrap()
     );
     assert!(
-        slack
-            .due_alerts(3_000, 10)
+        !slack
+            .alert_sending(row.id, Some("U100"), 2_001)
             .await
             .unwrap()
-            .iter()
-            .all(|a| a.id != row.id)
+    );
+    // A 429: nothing was posted, the mark is cleared and it is due again later.
+    assert!(
+        slack
+            .alert_attempt_failed(row.id, "ratelimited", Some(4_000), 2_000)
+            .await
+            .unwrap()
+    );
+    let retried = slack.alert(key).await.unwrap().unwrap();
+    assert_eq!(
+        (retried.sending_at_ms, retried.next_attempt_at_ms),
+        (None, Some(4_000))
+    );
+    assert!(
+        slack
+            .alert_sending(row.id, Some("U100"), 4_000)
+            .await
+            .unwrap()
     );
     let sent = ("D100", "1795532400.000100", None);
     assert!(slack.alert_sent(row.id, sent, 4_100).await.unwrap());
@@ -159,20 +224,35 @@ async fn an_alert_step_is_claimed_once_and_settled_once(engine: Dialect) {
             .await
             .unwrap()
     );
+    assert!(
+        !slack
+            .alert_settled(row.id, "failed", "unknown_outcome", 4_400)
+            .await
+            .unwrap()
+    );
     let row = slack.alert(key).await.unwrap().unwrap();
     assert_eq!(
         (
             row.state.as_str(),
             row.attempts,
             row.channel.as_deref(),
-            row.ts.as_deref()
+            row.ts.as_deref(),
+            row.recipient.as_deref(),
         ),
-        ("sent", 2, Some("D100"), Some("1795532400.000100"))
+        (
+            "sent",
+            2,
+            Some("D100"),
+            Some("1795532400.000100"),
+            Some("U100")
+        )
     );
-    assert_eq!(row.last_error.as_deref(), Some("rate_limited"));
+    assert_eq!(row.last_error.as_deref(), Some("ratelimited"));
+    // The message is found again by where it was posted (a click names it so).
+    let at = slack.alert_at("D100", "1795532400.000100").await.unwrap();
+    assert_eq!(at.map(|a| a.id), Some(row.id));
 
-    // Given up: failed, with its reason, and no longer due.
-    let ladder_row = slack.alert(ladder).await.unwrap().unwrap();
+    // Given up: failed, with its reason; skipped: with why.
     assert!(
         slack
             .alert_attempt_failed(ladder_row.id, "channel_not_found", None, 9_500)
@@ -180,16 +260,25 @@ async fn an_alert_step_is_claimed_once_and_settled_once(engine: Dialect) {
             .unwrap()
     );
     let ladder_row = slack.alert(ladder).await.unwrap().unwrap();
-    assert_eq!(ladder_row.state, "failed");
-    assert_eq!(ladder_row.next_attempt_at_ms, None);
+    assert_eq!(
+        (ladder_row.state.as_str(), ladder_row.last_error.as_deref()),
+        ("failed", Some("channel_not_found"))
+    );
+    let next = slack.alert(reassigned).await.unwrap().unwrap();
     assert!(
         slack
-            .due_alerts(100_000, 10)
+            .alert_settled(next.id, "skipped", "lead_closed", 9_600)
             .await
             .unwrap()
-            .iter()
-            .all(|a| a.id != ladder_row.id)
     );
+    let states: Vec<String> = slack
+        .alerts_of(PORTAL, CONTACT)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.state)
+        .collect();
+    assert_eq!(states, ["sent", "failed", "skipped"]);
 }
 
 async fn an_owners_slack_user_is_stored_and_refreshed(engine: Dialect) {
@@ -204,22 +293,30 @@ async fn an_owners_slack_user_is_stored_and_refreshed(engine: Dialect) {
         team_id: Some("T0SANDBOX".into()),
         time_zone: Some("Europe/Berlin".into()),
         refreshed_at_ms: 1_000,
+        dm_channel: None,
     };
     slack.put_user(&user).await.unwrap();
     assert_eq!(slack.user(PORTAL, OWNER).await.unwrap(), Some(user.clone()));
+    // The DM opened for them is kept, also when the user is looked up again unchanged.
+    slack.put_dm_channel(PORTAL, OWNER, "D100").await.unwrap();
+    user.refreshed_at_ms = 1_500;
+    slack.put_user(&user).await.unwrap();
+    let kept = slack.user(PORTAL, OWNER).await.unwrap().unwrap();
+    assert_eq!(kept.dm_channel.as_deref(), Some("D100"));
     // The account was removed from Slack since.
     user.slack_user_id = NO_SLACK_USER.into();
     user.team_id = None;
     user.time_zone = None;
     user.refreshed_at_ms = 2_000;
     slack.put_user(&user).await.unwrap();
+    // Another user (none): the old DM is not theirs.
     assert_eq!(slack.user(PORTAL, OWNER).await.unwrap(), Some(user));
     assert_eq!(slack.user(OTHER_PORTAL, OWNER).await.unwrap(), None);
 }
 
 on_both_engines!(
     a_click_is_stored_once_and_applied_once,
-    an_alert_step_is_claimed_once_and_settled_once,
+    an_alert_step_is_claimed_once_with_its_job_and_settled_once,
     an_owners_slack_user_is_stored_and_refreshed,
 );
 

@@ -289,7 +289,25 @@ pub struct DispositionsDoc {
     /// Business time after handoff by which a disposition is expected ("close the loop").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub close_loop_after: Option<String>,
+    /// The reasons a rep may give with **Not a fit** in a Slack alert, in the order shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<DispositionReasonDoc>,
 }
+
+/// One **Not a fit** reason: `value` is what is recorded (and written to the disqualifying
+/// rule's `reason_property` in HubSpot), `label` what the rep reads.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DispositionReasonDoc {
+    pub value: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub label: String,
+}
+
+/// The most reasons a Slack select offers, and the longest value it carries (Block Kit's
+/// limits on a `static_select`'s options).
+pub const MAX_DISPOSITION_REASONS: usize = 100;
+pub const MAX_REASON_VALUE: usize = 75;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

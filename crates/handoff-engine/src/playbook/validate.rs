@@ -142,6 +142,34 @@ fn dispositions(c: &mut Collector, doc: &PlaybookDoc) {
     if let Some(Err(m)) = close_loop.map(BizDuration::parse) {
         c.push(format!("{p}.close_loop_after"), m);
     }
+    reasons(c, doc);
+}
+
+/// The **Not a fit** reasons: what a Slack select can carry, each value once.
+fn reasons(c: &mut Collector, doc: &PlaybookDoc) {
+    use crate::playbook::{MAX_DISPOSITION_REASONS, MAX_REASON_VALUE};
+    let p = "playbook.dispositions.reasons";
+    let reasons = &doc.dispositions.reasons;
+    if reasons.len() > MAX_DISPOSITION_REASONS {
+        c.push(
+            p.to_owned(),
+            format!(
+                "{} reasons; a Slack select offers at most {MAX_DISPOSITION_REASONS}",
+                reasons.len()
+            ),
+        );
+    }
+    for (i, r) in reasons.iter().enumerate() {
+        let v = r.value.trim();
+        if v.is_empty() || v.chars().count() > MAX_REASON_VALUE || v.chars().any(char::is_control) {
+            c.push(
+                format!("{p}[{i}].value"),
+                format!("give a value of 1 to {MAX_REASON_VALUE} characters, one line"),
+            );
+        } else if reasons[..i].iter().any(|o| o.value.trim() == v) {
+            c.push(format!("{p}[{i}].value"), format!("{v:?} is listed twice"));
+        }
+    }
 }
 
 fn scoring(c: &mut Collector, doc: &PlaybookDoc) {

@@ -149,7 +149,7 @@ async fn post(
     message: &Message,
 ) -> Result<Posted, handoff_slack::client::SlackError> {
     let post = PostMessage {
-        channel: to,
+        channel: &to.clone().into(),
         message,
         thread_ts: None,
         reply_broadcast: false,

@@ -49,7 +49,7 @@ async fn the_client_opens_a_dm_posts_into_it_and_replies_in_the_thread() {
     assert_eq!(parent.channel, dm);
     let reminder = text("Still waiting");
     let reply = PostMessage {
-        channel: &dm,
+        channel: &dm.clone().into(),
         message: &reminder,
         thread_ts: Some(&parent.ts),
         reply_broadcast: false,

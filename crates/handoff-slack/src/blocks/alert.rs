@@ -149,6 +149,16 @@ pub fn reping(lead: &Lead, owner: &UserId) -> Message {
     }
 }
 
+/// A click that changed nothing, answered in the alert's thread to the person who clicked:
+/// `why` is handoff's own sentence (never text from outside).
+pub fn refused(lead: &Lead, by: &UserId, why: &str) -> Message {
+    let body = format!("{} {} Nothing was changed.", mention(by), why);
+    Message {
+        text: clip(&body, limits::FALLBACK_TEXT),
+        blocks: vec![section(block_id(&lead.handoff, "refused"), &body)],
+    }
+}
+
 /// `Name (Company)`, escaped and cut.
 fn who(lead: &Lead) -> String {
     let name = escape_clipped(&lead.name, NAME_MAX);

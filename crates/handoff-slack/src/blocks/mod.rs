@@ -11,7 +11,7 @@
 mod alert;
 mod reasons;
 
-pub use alert::{Act, ActKind, Alert, FallbackWhy, Lead, acted, alert, reping};
+pub use alert::{Act, ActKind, Alert, FallbackWhy, Lead, acted, alert, refused, reping};
 pub use reasons::{DispositionReasons, ReasonsError};
 
 use serde::Serialize;

@@ -340,3 +340,20 @@ fn check_element(e: &Value) {
         }
     }
 }
+
+#[test]
+fn a_refused_click_is_answered_to_who_clicked_and_says_nothing_changed() {
+    let m = refused(
+        &lead(),
+        &user("U0OTHER1"),
+        "Only the lead's owner can act on it.",
+    );
+    let body = block(&m, "refused")["text"]["text"].as_str().unwrap();
+    assert!(
+        body.starts_with("<@U0OTHER1> Only the lead's owner"),
+        "{body}"
+    );
+    assert!(body.ends_with("Nothing was changed."), "{body}");
+    assert!(m.text.contains("Nothing was changed."), "{}", m.text);
+    check_limits(&m);
+}

@@ -23,7 +23,7 @@ use tokio::time::Instant;
 
 use super::Method;
 use super::error::SlackError;
-use crate::ids::ChannelId;
+use crate::ids::Conversation;
 
 /// The budget's settings; [`Default`] is Slack's published limits (docs/slack.md "Rate
 /// limits").
@@ -67,7 +67,7 @@ impl governor::clock::Clock for TokioClock {
 
 type Direct = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Nanos>>;
 type Keyed =
-    RateLimiter<ChannelId, HashMapStateStore<ChannelId>, TokioClock, NoOpMiddleware<Nanos>>;
+    RateLimiter<Conversation, HashMapStateStore<Conversation>, TokioClock, NoOpMiddleware<Nanos>>;
 
 /// Channels remembered before idle ones are forgotten.
 const CHANNELS_KEPT: usize = 10_000;
@@ -127,7 +127,7 @@ impl Budget {
     pub(crate) async fn acquire(
         &self,
         method: Method,
-        channel: Option<&ChannelId>,
+        channel: Option<&Conversation>,
     ) -> Result<(), SlackError> {
         let deadline = Instant::now() + self.max_wait;
         loop {
@@ -147,7 +147,7 @@ impl Budget {
     /// The decision for one call now: a pause first, then the workspace ceiling, then the
     /// channel (a cell spent on a limiter before a later one refuses is lost, which only ever
     /// slows handoff down).
-    pub(crate) fn decide(&self, method: Method, channel: Option<&ChannelId>) -> Decision {
+    pub(crate) fn decide(&self, method: Method, channel: Option<&Conversation>) -> Decision {
         if let Some(wait) = self.paused_for(method) {
             return Decision::Wait(wait);
         }

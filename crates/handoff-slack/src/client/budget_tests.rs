@@ -7,8 +7,8 @@ use tokio::time::{Instant, advance};
 
 use super::*;
 
-fn channel(id: &str) -> ChannelId {
-    ChannelId::parse(id).unwrap()
+fn channel(id: &str) -> Conversation {
+    Conversation::parse(id).unwrap()
 }
 
 fn budget() -> Budget {

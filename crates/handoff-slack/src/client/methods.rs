@@ -10,13 +10,14 @@ use serde_json::Value;
 use super::error::SlackError;
 use super::{Method, SlackClient};
 use crate::blocks::Message;
-use crate::ids::{ChannelId, MessageTs, SlackUser, TeamId, UserId};
+use crate::ids::{ChannelId, Conversation, MessageTs, SlackUser, TeamId, UserId};
 
 /// A message to post.
 #[derive(Debug, Clone, Copy)]
 pub struct PostMessage<'a> {
-    /// The conversation: a DM's `D…` from [`SlackClient::open_dm`], or a channel.
-    pub channel: &'a ChannelId,
+    /// The conversation: a DM's `D…` from [`SlackClient::open_dm`], or a channel's id or
+    /// `#name`.
+    pub channel: &'a Conversation,
     /// What to post.
     pub message: &'a Message,
     /// Post as a reply in this message's thread (the parent's `ts`, never a reply's).

@@ -9,7 +9,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use super::*;
 use crate::blocks::Message;
-use crate::ids::{ChannelId, MessageTs, UserId};
+use crate::ids::{ChannelId, Conversation, MessageTs, UserId};
 
 const TOKEN: &str = "xoxb-17-secret-token-value";
 
@@ -50,7 +50,7 @@ fn message() -> Message {
 async fn post_to_dm(c: &SlackClient) -> Result<Posted, SlackError> {
     let m = message();
     let post = PostMessage {
-        channel: &dm(),
+        channel: &dm().into(),
         message: &m,
         thread_ts: None,
         reply_broadcast: false,
@@ -154,7 +154,7 @@ async fn a_thread_reply_is_posted_as_json_and_its_place_returned() {
         .mount(&server)
         .await;
     let post = PostMessage {
-        channel: &dm(),
+        channel: &dm().into(),
         message: &m,
         thread_ts: Some(&parent),
         reply_broadcast: true,
@@ -249,7 +249,7 @@ async fn a_429_returns_retry_after_and_pauses_that_method_but_no_other() {
     let c = client(&server);
     let m = message();
     let post = PostMessage {
-        channel: &dm(),
+        channel: &dm().into(),
         message: &m,
         thread_ts: None,
         reply_broadcast: false,
@@ -261,7 +261,7 @@ async fn a_429_returns_retry_after_and_pauses_that_method_but_no_other() {
     assert_eq!(c.post_message(&post).await.unwrap_err(), limited);
     // The pause holds for every channel of the workspace, without a request to Slack
     // (`expect(1)` above); the clones of a client share it.
-    let other = ChannelId::parse("C0TEAM0001").unwrap();
+    let other = Conversation::parse("#team").unwrap();
     let to_other = PostMessage {
         channel: &other,
         ..post

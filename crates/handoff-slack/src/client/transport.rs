@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::error::{SlackError, classify, retry_after};
 use super::{Method, SlackClient, bearer};
-use crate::ids::ChannelId;
+use crate::ids::Conversation;
 
 /// The largest answer read; Slack's answers to these methods are a few kilobytes.
 const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
@@ -35,7 +35,7 @@ impl SlackClient {
     pub(super) async fn call(
         &self,
         method: Method,
-        channel: Option<&ChannelId>,
+        channel: Option<&Conversation>,
         request: RequestBuilder,
     ) -> Result<Value, SlackError> {
         self.inner.budget.acquire(method, channel).await?;
