@@ -38,6 +38,10 @@ pub struct EnvOptions {
     /// In process only: `serve`'s worker runs no loop; the caller steps it
     /// ([`DemoEnv::run_due`]) on the world's own clock, which it moves ([`DemoEnv::advance`]).
     pub stepped: bool,
+    /// The sandbox plays Slack too and `serve` sends its alerts there (`[alerts.slack]`).
+    pub slack: bool,
+    /// Playing Slack: the owners (HubSpot owner ids) who have no Slack account.
+    pub slack_without_account: Vec<u64>,
 }
 
 impl Default for EnvOptions {
@@ -51,6 +55,8 @@ impl Default for EnvOptions {
             service: ServiceMode::InProcess,
             secrets: DemoSecrets::default(),
             stepped: false,
+            slack: false,
+            slack_without_account: Vec::new(),
         }
     }
 }
@@ -77,12 +83,19 @@ pub struct DemoEnv {
 }
 
 /// The sandbox of a world: its seed and rate limit, accepting only the world's credentials
-/// (so a miswired secret shows).
-fn sandbox_config(options: &EnvOptions) -> SandboxConfig {
+/// (so a miswired secret shows); playing Slack, its clicks go to `serve` at `addr`.
+fn sandbox_config(options: &EnvOptions, addr: SocketAddr) -> SandboxConfig {
     let mut config = SandboxConfig {
         seed_dir: options.seed_dir.clone(),
         ..SandboxConfig::default()
     };
+    if options.slack {
+        let s = &options.secrets;
+        config.slack.bot_token = Some(s.slack_bot_token.clone());
+        config.slack.signing_secret = Some(s.slack_signing_secret.clone());
+        config.slack.interactions_url = Some(format!("http://{addr}/slack/interactions"));
+        config.slack.without_account = options.slack_without_account.clone();
+    }
     match &options.secrets.auth {
         DemoAuth::PrivateApp { token } => config.tokens = vec![token.expose_secret().to_owned()],
         DemoAuth::OAuth { refresh_token, .. } => {
@@ -117,9 +130,14 @@ async fn in_process(
 impl DemoEnv {
     /// Starts the sandbox and the service (store under `dir`).
     pub async fn start(dir: &Path, options: EnvOptions) -> anyhow::Result<Self> {
-        let sandbox = sandbox::spawn(sandbox_config(&options)).await?;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
+        let sandbox = sandbox::spawn(sandbox_config(&options, addr)).await?;
+        let mut extra = options.extra_settings.clone();
+        if options.slack {
+            let layer = setup::slack_layer(dir, &sandbox.slack_base_url, &options.secrets)?;
+            extra = format!("{layer}\n{extra}");
+        }
         let admin = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let admin_addr = admin.local_addr()?;
         let public_url = format!("http://{addr}/webhooks/hubspot");
@@ -129,7 +147,7 @@ impl DemoEnv {
             &public_url,
             options.speed,
             options.log_format,
-            &options.extra_settings,
+            &extra,
             &options.secrets,
         )
         .map_err(|r| anyhow::anyhow!("demo configuration: {r}"))?;

@@ -17,6 +17,7 @@ pub mod page;
 pub mod secrets;
 pub mod service;
 pub mod setup;
+pub mod slack;
 pub mod summary;
 
 use handoff_ids::ContactId;

@@ -9,6 +9,7 @@
 //! | `HANDOFF_DEMO_OAUTH_CLIENT_SECRET`, `HANDOFF_DEMO_OAUTH_REFRESH_TOKEN` | both set: the portal authenticates with OAuth instead |
 //! | `HANDOFF_DEMO_TOKEN_KEY` | with OAuth: the 64-hex-digit key that seals stored tokens |
 //! | `HANDOFF_DEMO_ADMIN_TOKEN` | set: the admin routes are on, with this bearer token |
+//! | `HANDOFF_DEMO_SLACK_BOT_TOKEN`, `HANDOFF_DEMO_SLACK_SIGNING_SECRET` | the Slack stand-in's bot token and signing secret (when the world plays Slack) |
 
 use secrecy::SecretString;
 
@@ -32,6 +33,9 @@ pub struct DemoSecrets {
     pub webhook_secret: SecretString,
     pub auth: DemoAuth,
     pub admin_token: Option<SecretString>,
+    /// The Slack app's bot token and signing secret, when the world plays Slack.
+    pub slack_bot_token: SecretString,
+    pub slack_signing_secret: SecretString,
 }
 
 /// A fresh random-looking value for one run (uuid v7: 74 random bits per id).
@@ -48,6 +52,8 @@ impl Default for DemoSecrets {
                 token: generated("demo-pat"),
             },
             admin_token: None,
+            slack_bot_token: generated("xoxb-demo"),
+            slack_signing_secret: generated("demo-slack-signing"),
         }
     }
 }
@@ -82,6 +88,8 @@ impl DemoSecrets {
             webhook_secret: given("HANDOFF_DEMO_WEBHOOK_SECRET", "demo-webhook"),
             auth,
             admin_token: get("HANDOFF_DEMO_ADMIN_TOKEN").map(SecretString::from),
+            slack_bot_token: given("HANDOFF_DEMO_SLACK_BOT_TOKEN", "xoxb-demo"),
+            slack_signing_secret: given("HANDOFF_DEMO_SLACK_SIGNING_SECRET", "demo-slack-signing"),
         }
     }
 }

@@ -61,10 +61,10 @@ hours = { mon = ["00:00-24:00"], tue = ["00:00-24:00"], wed = ["00:00-24:00"], t
     }
     let ladder: toml::Table = toml::from_str(&format!(
         r#"ladder = [
-  {{ action = "remind", at = "50%" }},
-  {{ action = "escalate", at = "due" }},
+  {{ action = "remind", at = "50%", alert = "owner" }},
+  {{ action = "escalate", at = "due", alert = "manager" }},
   {{ action = "reassign", at = "due+{r}s" }},
-  {{ action = "fallback_queue", at = "due+{f}s" }},
+  {{ action = "fallback_queue", at = "due+{f}s", alert = "channel:{SLACK_TEAM_CHANNEL}" }},
 ]"#,
         r = speed.reassign_after_s,
         f = speed.reassign_after_s * 4,
@@ -95,6 +95,26 @@ fn tables_in(value: Option<&mut toml::Value>) -> Vec<&mut toml::Table> {
             .collect(),
         _ => Vec::new(),
     }
+}
+
+/// The team channel of the demo's Slack workspace (the stand-in's channel).
+pub const SLACK_TEAM_CHANNEL: &str = "C0TEAM";
+
+/// The `[alerts.slack]` layer of a world that plays Slack: the stand-in's Web API under the
+/// sandbox, the secrets in files under `dir`, the stand-in's channel as the team's.
+pub fn slack_layer(dir: &Path, slack_url: &str, secrets: &DemoSecrets) -> std::io::Result<String> {
+    let token = secret_file(dir, "slack-bot-token", &secrets.slack_bot_token)?;
+    let signing = secret_file(dir, "slack-signing-secret", &secrets.slack_signing_secret)?;
+    Ok(format!(
+        r#"
+[alerts.slack]
+enabled = true
+bot_token_file = "{token}"
+signing_secret_file = "{signing}"
+default_channel = "{SLACK_TEAM_CHANNEL}"
+base_url = "{slack_url}"
+"#
+    ))
 }
 
 /// Writes one secret to `dir/name` (owner-only where the OS has modes); returns the path.

@@ -14,5 +14,6 @@ mod leads;
 mod refusals;
 mod roster_email;
 mod sequences;
+mod slack_alerts;
 mod unassigned_leads;
 mod worker;
