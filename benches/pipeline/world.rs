@@ -49,6 +49,11 @@ fn slow_sla() -> Speed {
 impl World {
     /// Starts the sandbox and `serve` with the shipped defaults plus `extra` TOML.
     pub async fn start(extra: &str) -> anyhow::Result<Self> {
+        Self::start_with(extra, false).await
+    }
+
+    /// [`World::start`], the sandbox playing Slack and `serve` alerting there when `slack`.
+    pub async fn start_with(extra: &str, slack: bool) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let options = EnvOptions {
             speed: slow_sla(),
@@ -62,6 +67,8 @@ impl World {
                 ..DemoSecrets::default()
             },
             stepped: false,
+            slack,
+            slack_without_account: Vec::new(),
         };
         let env = DemoEnv::start(dir.path(), options).await?;
         let sandbox = env.sandbox.base_url.clone();
