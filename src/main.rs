@@ -602,6 +602,8 @@ async fn demo(run_s: u64, dir: Option<std::path::PathBuf>) -> anyhow::Result<()>
         env: handoff::demo::EnvOptions {
             secrets,
             seed_dir: Some(data.sandbox),
+            // The sandbox plays Slack too: the owners get their alerts there.
+            slack: true,
             ..handoff::demo::EnvOptions::default()
         },
     };

@@ -4,8 +4,9 @@
 //! and what sales did with them, on a simulated clock). Then the live part: it creates the
 //! example leads of `fixtures/contacts/` in the sandbox and sends the signed webhooks HubSpot
 //! would send. The logs show decisions, owners (by name), tasks; on an accelerated clock (SLAs
-//! of seconds) one rep touches a lead in time, one qualifies a lead, one disqualifies, and the
-//! untouched leads walk the escalation ladder (reminder, manager task, reassignment). It ends
+//! of seconds) one rep accepts a lead from handoff's Slack DM (the sandbox plays Slack too), one
+//! qualifies a lead, one disqualifies, one calls, and the untouched leads walk the escalation
+//! ladder (reminder, manager task, reassignment; re-pings and escalations in Slack). It ends
 //! with the scoreboard of the live run, one line per lead, the weekly review page of the
 //! twelve weeks (written into the demo's directory, `page.rs`), and the `explain`, `report`
 //! and `review` commands that open the store it keeps.
@@ -131,8 +132,9 @@ pub async fn run(dir: &Path, options: DemoOptions) -> anyhow::Result<String> {
 }
 
 /// Waits for the handoffs made since `since_ms` (the live part's), then acts like sales on the
-/// first three, a few seconds after their handoff (as a rep would, well within the accelerated
-/// SLA): a call, a qualification, a disqualification. The log names each lead's owner.
+/// first four, a few seconds after their handoff (as a rep would, well within the accelerated
+/// SLA): an Accept in the Slack DM, a qualification, a disqualification, a call. The log names
+/// each lead's owner.
 async fn act_like_sales(env: &DemoEnv, since_ms: i64) -> anyhow::Result<()> {
     let mut handed = Vec::new();
     for _ in 0..100 {
@@ -151,8 +153,11 @@ async fn act_like_sales(env: &DemoEnv, since_ms: i64) -> anyhow::Result<()> {
             )
         })
     };
-    if let Some((id, owner)) = owner(0) {
-        tracing::info!(contact_id = id, owner = %owner, "demo: a rep calls the first lead in time");
+    if let Some(first) = handed.first() {
+        accept_in_slack(env, first, &owner_of(env, first)).await?;
+    }
+    if let Some((id, owner)) = owner(3) {
+        tracing::info!(contact_id = id, owner = %owner, "demo: a rep calls the fourth lead in time");
         let now = jiff::Timestamp::now().as_millisecond().to_string();
         env.change(id, &json!({ "hs_last_sales_activity_timestamp": now }))
             .await?;
@@ -170,6 +175,46 @@ async fn act_like_sales(env: &DemoEnv, since_ms: i64) -> anyhow::Result<()> {
         env.change(id, &json!({ "hs_lead_status": "UNQUALIFIED", "hs_lead_disqualification_reason": "no budget this year" }))
             .await?;
     }
+    Ok(())
+}
+
+fn owner_of(env: &DemoEnv, h: &crate::store::ledger::HandoffRow) -> String {
+    crate::report::owner_label(&env.roster, h.owner_id)
+}
+
+/// The first lead's owner finds handoff's DM in Slack and clicks **Accept**: the lead is
+/// accepted and touched, its ladder stops, and the DM says who accepted it.
+async fn accept_in_slack(
+    env: &DemoEnv,
+    h: &crate::store::ledger::HandoffRow,
+    owner: &str,
+) -> anyhow::Result<()> {
+    // The stand-in's users and DMs follow the HubSpot owner ids.
+    let (user, dm) = (format!("U{}", h.owner_id), format!("D{}", h.owner_id));
+    let mut sent = None;
+    for _ in 0..50 {
+        let messages = env.slack_messages(Some(&dm)).await?;
+        sent = messages.into_iter().find(|m| m["thread_ts"].is_null());
+        if sent.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let Some(sent) = sent else {
+        tracing::warn!(
+            contact_id = h.contact_id.get(),
+            "demo: no Slack DM arrived for the first lead"
+        );
+        return Ok(());
+    };
+    let text = sent["text"].as_str().unwrap_or_default();
+    tracing::info!(contact_id = h.contact_id.get(), owner = %owner, slack_dm = %dm, text, "demo: the owner got a Slack DM with Accept, Not a fit and Reassign");
+    let at = (
+        sent["channel"].as_str().unwrap_or_default(),
+        sent["ts"].as_str().unwrap_or_default(),
+    );
+    let status = env.slack_click(at, slack::Button::Accept, &user).await?;
+    tracing::info!(contact_id = h.contact_id.get(), owner = %owner, status, "demo: the rep clicks Accept in Slack: the lead is accepted and its ladder stops");
     Ok(())
 }
 

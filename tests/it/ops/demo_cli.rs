@@ -91,12 +91,22 @@ fn the_demo_keeps_its_store_and_its_closing_commands_run_as_printed() {
         .unwrap();
     assert!(!touch.contains(" 0s"), "{touch}");
 
-    // The rep who qualifies the second lead is counted: its ladder stopped, it is accepted.
+    // The owner of the first lead got handoff's DM in Slack and accepted it there; the rep who
+    // qualifies the second lead in HubSpot is counted too: both ladders stopped, both accepted.
+    assert!(
+        log.contains("demo: the owner got a Slack DM with Accept, Not a fit and Reassign"),
+        "{log}"
+    );
+    assert!(
+        log.contains("demo: the rep clicks Accept in Slack"),
+        "{log}"
+    );
+    assert!(log.contains("slack click applied"), "{log}");
     let acceptance = stdout
         .lines()
         .find(|l| l.starts_with("lead acceptance"))
         .unwrap();
-    assert!(acceptance.contains("(1 accepted of 2"), "{acceptance}");
+    assert!(acceptance.contains("(2 accepted of 3"), "{acceptance}");
 
     // The store is kept where the demo says, and its closing commands work as printed.
     assert!(dir.join("handoff-demo.db").exists());
