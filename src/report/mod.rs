@@ -32,15 +32,21 @@ mod kpi;
 mod leads;
 mod render;
 pub mod review;
+mod sheet;
+mod slack;
 pub mod tune;
 mod window;
 
 pub use board::{Group, GroupBy, LedgerRows, Scoreboard};
 pub use gauges::{REFRESH_EVERY_MS, UNASSIGNED_GRACE_MS, refresh_gauges};
 pub use history::History;
-pub use kpi::{DispositionCount, FirstTouch, Kpis, Ratio, Sla, SourcePipeline, percentile};
+pub use kpi::{
+    AcceptedVia, DispositionCount, FirstTouch, Kpis, Ratio, Sla, SourcePipeline, TimeToAccept,
+    percentile,
+};
 pub use leads::{LeadCounts, outcome_per_lead};
 pub use render::{Format, human_ms, render};
+pub use slack::{Count, SlackAlerts};
 pub use window::Window;
 
 use crate::store::{Store, StoreError};
@@ -101,5 +107,7 @@ pub async fn scoreboard(
     now_ms: i64,
 ) -> Result<Scoreboard, ReportError> {
     let rows = load_rows(store, window, now_ms).await?;
-    Ok(Scoreboard::build(&rows, window, by, now_ms))
+    let since = window.since_ms(now_ms);
+    let slack = store.kpis().slack_counts(None, since, i64::MAX).await?;
+    Ok(Scoreboard::build(&rows, window, by, now_ms).with_slack(&slack))
 }

@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 use super::model::{Pipeline, WeekFigures};
 use super::week::Week;
 use crate::report::kpi::{
-    DispositionCount, FirstTouch, Kpis, NONE, Ratio, Sla, SourcePipeline, order_dispositions,
+    AcceptedVia, DispositionCount, FirstTouch, Kpis, NONE, Ratio, Sla, SourcePipeline,
+    TimeToAccept, order_dispositions,
 };
 use crate::report::leads::LeadCounts;
-use crate::store::ledger::{HandoffTotals, TrendTotals};
+use crate::store::ledger::{HandoffTotals, TrendTotals, WAIT_ACCEPT, WAIT_FIRST_TOUCH};
 
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
@@ -64,6 +65,18 @@ fn kpis(i: i64, totals: &TrendTotals) -> Kpis {
         closed: count(h.closed),
         merged: count(h.merged),
         acceptance: Ratio::new(count(h.accepted), count(h.disposed)),
+        time_to_accept: {
+            let (p50_ms, p90_ms) = ranked(i, WAIT_ACCEPT, count(h.accept_timed), totals);
+            TimeToAccept {
+                accepted: count(h.accept_timed),
+                p50_ms,
+                p90_ms,
+            }
+        },
+        accepted_via: Some(AcceptedVia::new(
+            count(h.accepted_via_slack),
+            count(h.accepted),
+        )),
         coverage: Ratio::new(count(owned), count(ready)),
         first_touch: first_touch(i, &h, totals),
         sla: Sla {
@@ -79,22 +92,28 @@ fn kpis(i: i64, totals: &TrendTotals) -> Kpis {
     }
 }
 
-/// p50 and p90 by nearest rank, as `kpi::percentile` picks them from the sorted waits.
 fn first_touch(i: i64, h: &HandoffTotals, totals: &TrendTotals) -> FirstTouch {
     let touched = count(h.touched);
+    let (p50_ms, p90_ms) = ranked(i, WAIT_FIRST_TOUCH, touched, totals);
+    FirstTouch {
+        touched,
+        p50_ms,
+        p90_ms,
+    }
+}
+
+/// p50 and p90 of week `i`'s `n` waits of `kind` by nearest rank, as `kpi::percentile` picks
+/// them from the sorted waits.
+fn ranked(i: i64, kind: i64, n: u64, totals: &TrendTotals) -> (Option<i64>, Option<i64>) {
     let at = |p: f64| {
-        let rank = (p * touched as f64).ceil() as i64;
+        let rank = (p * n as f64).ceil() as i64;
         totals
             .waits
             .iter()
-            .find(|w| w.0 == i && w.2 == rank.max(1))
-            .map(|w| w.1)
+            .find(|w| w.0 == i && w.1 == kind && w.3 == rank.max(1))
+            .map(|w| w.2)
     };
-    FirstTouch {
-        touched,
-        p50_ms: at(0.5),
-        p90_ms: at(0.9),
-    }
+    (at(0.5), at(0.9))
 }
 
 fn dispositions(i: i64, totals: &TrendTotals) -> Vec<DispositionCount> {
