@@ -116,7 +116,7 @@ impl Scoreboard {
 
     /// Adds the period's Slack alerts (`counts`); where Slack alerts were never used, takes
     /// what the KPIs say about Slack away instead.
-    pub fn with_slack(mut self, counts: &SlackCounts) -> Self {
+    pub(crate) fn with_slack(mut self, counts: &SlackCounts) -> Self {
         self.slack = SlackAlerts::of(counts, self.total.accepted_in_slack());
         if self.slack.is_none() {
             self.total.forget_slack();

@@ -50,7 +50,7 @@ pub struct AcceptedVia {
 }
 
 impl AcceptedVia {
-    pub fn new(slack: u64, accepted: u64) -> Self {
+    pub(crate) fn new(slack: u64, accepted: u64) -> Self {
         Self {
             slack: Ratio::new(slack, accepted),
             hubspot: Ratio::new(accepted.saturating_sub(slack), accepted),
@@ -166,12 +166,12 @@ impl Kpis {
     }
 
     /// Takes away what these KPIs say about Slack, for a ledger that never used Slack alerts.
-    pub fn forget_slack(&mut self) {
+    pub(crate) fn forget_slack(&mut self) {
         self.accepted_via = None;
     }
 
     /// Whether a Slack button accepted any of these handoffs.
-    pub fn accepted_in_slack(&self) -> bool {
+    pub(crate) fn accepted_in_slack(&self) -> bool {
         self.accepted_via.is_some_and(|v| v.slack.num > 0)
     }
 }

@@ -56,7 +56,7 @@ pub use kpi::{
 };
 pub use leads::{LeadCounts, outcome_per_lead};
 pub use render::{Format, human_ms, render};
-pub use slack::{Count, SlackAlerts};
+pub use slack::{CodeCount, SlackAlerts};
 pub use window::Window;
 
 use crate::store::{Store, StoreError};

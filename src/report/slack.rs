@@ -12,13 +12,13 @@ use crate::store::ledger::SlackCounts;
 
 /// A reason or outcome with how often it occurred.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Count {
+pub struct CodeCount {
     pub code: String,
     pub count: u64,
 }
 
 /// What a failed alert without a recorded reason is shown as.
-pub const NO_REASON: &str = "(none)";
+pub(crate) const NO_REASON: &str = "(none)";
 
 /// Alerts created and clicks received in a period.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -29,7 +29,7 @@ pub struct SlackAlerts {
     /// Due or being retried.
     pub alerts_pending: u64,
     /// Why the failed ones failed (Slack's error code or handoff's own), most first.
-    pub failed_by_reason: Vec<Count>,
+    pub failed_by_reason: Vec<CodeCount>,
     /// **Accept** clicks that accepted the lead.
     pub accept_clicks: u64,
     /// **Not a fit** clicks that set that disposition.
@@ -40,7 +40,7 @@ pub struct SlackAlerts {
     /// closed, someone other than the owner): answered and changed nothing.
     pub clicks_refused: u64,
     /// The refused clicks by outcome, most first.
-    pub refused_by_outcome: Vec<Count>,
+    pub refused_by_outcome: Vec<CodeCount>,
     /// Stored but not applied by the worker yet.
     pub clicks_unapplied: u64,
 }
@@ -52,7 +52,7 @@ fn count(n: i64) -> u64 {
 impl SlackAlerts {
     /// The figures of `counts`; `None` when Slack alerts were never used: no alert or click
     /// ever, and no handoff of the period accepted in Slack (`accepted_in_slack`).
-    pub fn of(counts: &SlackCounts, accepted_in_slack: bool) -> Option<Self> {
+    pub(crate) fn of(counts: &SlackCounts, accepted_in_slack: bool) -> Option<Self> {
         if !counts.ever && !accepted_in_slack {
             return None;
         }
@@ -96,10 +96,10 @@ impl SlackAlerts {
 }
 
 /// Most first, ties by code.
-fn most_first(by: BTreeMap<&str, u64>) -> Vec<Count> {
-    let mut out: Vec<Count> = by
+fn most_first(by: BTreeMap<&str, u64>) -> Vec<CodeCount> {
+    let mut out: Vec<CodeCount> = by
         .into_iter()
-        .map(|(code, count)| Count {
+        .map(|(code, count)| CodeCount {
             code: code.to_owned(),
             count,
         })
@@ -110,7 +110,7 @@ fn most_first(by: BTreeMap<&str, u64>) -> Vec<Count> {
 
 /// `channel_not_found 3, invalid_auth 1 and 2 more`: the first `top` counts, then how many
 /// other codes there are.
-pub fn top(counts: &[Count], top: usize) -> String {
+pub(crate) fn top(counts: &[CodeCount], top: usize) -> String {
     let shown: Vec<String> = counts
         .iter()
         .take(top)

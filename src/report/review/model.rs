@@ -137,19 +137,7 @@ impl Review {
             .collect();
         let (weeks, slack) = slack(weeks, &rows.slack);
         let reviewed = rows.weeks.last().map(|(_, r)| r);
-        let mut segments = GROUPINGS
-            .iter()
-            .map(|&by| Segment {
-                by,
-                groups: reviewed
-                    .map(|r| board::groups(r, by, setup.now_ms))
-                    .unwrap_or_default(),
-            })
-            .collect::<Vec<_>>();
-        if slack.is_none() {
-            let groups = segments.iter_mut().flat_map(|s| s.groups.iter_mut());
-            groups.for_each(|g| g.kpis.forget_slack());
-        }
+        let segments = segments(reviewed, setup.now_ms, slack.is_some());
         let reasons = weeks.last().map(|w| pareto(&w.kpis)).unwrap_or_default();
         let owners = segments
             .iter()
@@ -213,6 +201,22 @@ fn slack(
         weeks.iter_mut().for_each(|w| w.kpis.forget_slack());
     }
     (weeks, slack)
+}
+
+/// The reviewed week by each grouping; nothing about Slack unless `slack_used`.
+fn segments(reviewed: Option<&LedgerRows>, now_ms: i64, slack_used: bool) -> Vec<Segment> {
+    GROUPINGS
+        .iter()
+        .map(|&by| {
+            let mut groups = reviewed
+                .map(|r| board::groups(r, by, now_ms))
+                .unwrap_or_default();
+            if !slack_used {
+                groups.iter_mut().for_each(|g| g.kpis.forget_slack());
+            }
+            Segment { by, groups }
+        })
+        .collect()
 }
 
 fn figures(week: &Week, rows: &LedgerRows, now_ms: i64) -> WeekFigures {

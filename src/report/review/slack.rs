@@ -8,7 +8,7 @@ use super::metric::thousands;
 use super::model::Review;
 use crate::report::Ratio;
 use crate::report::render::percent;
-use crate::report::slack::{Count, SlackAlerts};
+use crate::report::slack::{CodeCount, SlackAlerts};
 
 /// The section, or nothing where the portal never used Slack alerts.
 pub fn section(review: &Review) -> Markup {
@@ -61,7 +61,7 @@ fn row(label: &str, id: &str, n: u64) -> Markup {
 }
 
 /// One row per reason or outcome, indented under its total.
-fn reasons(of: &str, counts: &[Count]) -> Markup {
+fn reasons(of: &str, counts: &[CodeCount]) -> Markup {
     html! {
         @for c in counts {
             tr data-slack-reason=(of) {

@@ -5,7 +5,7 @@
 //! `report::scoreboard` and `review::page_with_hooks`.
 
 use handoff::report::review::{self, IsoWeek, ReviewRequest};
-use handoff::report::{self, Count, SlackAlerts, Window, render};
+use handoff::report::{self, CodeCount, SlackAlerts, Window, render};
 use handoff::store::slack::{AlertKey, NewClick};
 use handoff::store::{Dialect, Store};
 use handoff_ids::{ContactId, PortalId};
@@ -101,14 +101,56 @@ async fn slack_activity(store: &Store, now: i64) {
     click(store, (7, old), "accept", Some("accepted")).await;
 }
 
-fn counts(pairs: &[(&str, u64)]) -> Vec<Count> {
+fn counts(pairs: &[(&str, u64)]) -> Vec<CodeCount> {
     pairs
         .iter()
-        .map(|(code, count)| Count {
+        .map(|(code, count)| CodeCount {
             code: (*code).to_owned(),
             count: *count,
         })
         .collect()
+}
+
+/// Lead 4 (handed off an hour ago) accepted after 30 minutes, by HubSpot (no channel
+/// recorded); lead 1's acceptance came from Slack.
+async fn accept_four_in_hubspot_and_one_in_slack(store: &Store, url: &str) {
+    let four = store
+        .ledger()
+        .handoff_of(portal(PORTAL), ContactId::new(4).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let at = four.handed_off_at_ms + 30 * MINUTE;
+    store
+        .ledger()
+        .record_disposition(&four, "accepted", None, None, at)
+        .await
+        .unwrap();
+    execute(
+        url,
+        "UPDATE handoffs SET disposition_via = 'slack' WHERE portal_id = 62515 AND contact_id = 1",
+    )
+    .await;
+}
+
+/// What `slack_activity` leaves in the 7 days to its `now`, over every portal.
+fn alerts_of_the_week() -> SlackAlerts {
+    SlackAlerts {
+        alerts_sent: 1,
+        alerts_failed: 4,
+        alerts_pending: 1,
+        failed_by_reason: counts(&[
+            ("channel_not_found", 2),
+            ("invalid_auth", 1),
+            ("unknown_outcome", 1),
+        ]),
+        accept_clicks: 1,
+        not_a_fit_clicks: 0,
+        reassign_clicks: 0,
+        clicks_refused: 2,
+        refused_by_outcome: counts(&[("already_closed", 1), ("not_owner", 1)]),
+        clicks_unapplied: 1,
+    }
 }
 
 async fn the_report_counts_the_periods_slack_alerts_clicks_and_channels(engine: Dialect) {
@@ -125,25 +167,7 @@ async fn the_report_counts_the_periods_slack_alerts_clicks_and_channels(engine: 
         (None, None)
     );
 
-    // Lead 4 (handed off an hour ago) accepted after 30 minutes, by HubSpot (no channel
-    // recorded); lead 1's acceptance came from Slack.
-    let four = store
-        .ledger()
-        .handoff_of(portal(PORTAL), ContactId::new(4).unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let at = four.handed_off_at_ms + 30 * MINUTE;
-    store
-        .ledger()
-        .record_disposition(&four, "accepted", None, None, at)
-        .await
-        .unwrap();
-    execute(
-        &url,
-        "UPDATE handoffs SET disposition_via = 'slack' WHERE portal_id = 62515 AND contact_id = 1",
-    )
-    .await;
+    accept_four_in_hubspot_and_one_in_slack(&store, &url).await;
     slack_activity(&store, now).await;
 
     let board = report::scoreboard(&store, &week, None, now).await.unwrap();
@@ -155,22 +179,7 @@ async fn the_report_counts_the_periods_slack_alerts_clicks_and_channels(engine: 
     let via = board.total.accepted_via.unwrap();
     assert_eq!((via.slack.num, via.hubspot.num, via.slack.den), (1, 1, 2));
     // Every portal's alerts of the week (the other portal's too); the old ones left out.
-    let expected = SlackAlerts {
-        alerts_sent: 1,
-        alerts_failed: 4,
-        alerts_pending: 1,
-        failed_by_reason: counts(&[
-            ("channel_not_found", 2),
-            ("invalid_auth", 1),
-            ("unknown_outcome", 1),
-        ]),
-        accept_clicks: 1,
-        not_a_fit_clicks: 0,
-        reassign_clicks: 0,
-        clicks_refused: 2,
-        refused_by_outcome: counts(&[("already_closed", 1), ("not_owner", 1)]),
-        clicks_unapplied: 1,
-    };
+    let expected = alerts_of_the_week();
     assert_eq!(board.slack.as_ref(), Some(&expected));
     let text = render(&board, report::Format::Table);
     for line in [
