@@ -12,7 +12,7 @@ use crate::report::kpi::{
     TimeToAccept, order_dispositions,
 };
 use crate::report::leads::LeadCounts;
-use crate::store::ledger::{HandoffTotals, TrendTotals, WAIT_ACCEPT, WAIT_FIRST_TOUCH};
+use crate::store::ledger::{HandoffTotals, TrendTotals};
 
 fn count(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
@@ -65,14 +65,7 @@ fn kpis(i: i64, totals: &TrendTotals) -> Kpis {
         closed: count(h.closed),
         merged: count(h.merged),
         acceptance: Ratio::new(count(h.accepted), count(h.disposed)),
-        time_to_accept: {
-            let (p50_ms, p90_ms) = ranked(i, WAIT_ACCEPT, count(h.accept_timed), totals);
-            TimeToAccept {
-                accepted: count(h.accept_timed),
-                p50_ms,
-                p90_ms,
-            }
-        },
+        time_to_accept: time_to_accept(i, totals),
         accepted_via: Some(AcceptedVia::new(
             count(h.accepted_via_slack),
             count(h.accepted),
@@ -94,7 +87,7 @@ fn kpis(i: i64, totals: &TrendTotals) -> Kpis {
 
 fn first_touch(i: i64, h: &HandoffTotals, totals: &TrendTotals) -> FirstTouch {
     let touched = count(h.touched);
-    let (p50_ms, p90_ms) = ranked(i, WAIT_FIRST_TOUCH, touched, totals);
+    let (p50_ms, p90_ms) = ranked(i, touched, &totals.waits);
     FirstTouch {
         touched,
         p50_ms,
@@ -102,16 +95,27 @@ fn first_touch(i: i64, h: &HandoffTotals, totals: &TrendTotals) -> FirstTouch {
     }
 }
 
-/// p50 and p90 of week `i`'s `n` waits of `kind` by nearest rank, as `kpi::percentile` picks
-/// them from the sorted waits.
-fn ranked(i: i64, kind: i64, n: u64, totals: &TrendTotals) -> (Option<i64>, Option<i64>) {
+/// The week's accept waits carry how many there are (`n`); none means nothing was accepted.
+fn time_to_accept(i: i64, totals: &TrendTotals) -> TimeToAccept {
+    let of_week = totals.accept_waits.iter().find(|w| w.0 == i);
+    let accepted = of_week.map_or(0, |w| count(w.3));
+    let (p50_ms, p90_ms) = ranked(i, accepted, &totals.accept_waits);
+    TimeToAccept {
+        accepted,
+        p50_ms,
+        p90_ms,
+    }
+}
+
+/// p50 and p90 of week `i`'s `n` ranked `waits` (`(week, wait_ms, rank, n)`) by nearest rank,
+/// as `kpi::percentile` picks them from the sorted waits.
+fn ranked(i: i64, n: u64, waits: &[(i64, i64, i64, i64)]) -> (Option<i64>, Option<i64>) {
     let at = |p: f64| {
         let rank = (p * n as f64).ceil() as i64;
-        totals
-            .waits
+        waits
             .iter()
-            .find(|w| w.0 == i && w.1 == kind && w.3 == rank.max(1))
-            .map(|w| w.2)
+            .find(|w| w.0 == i && w.2 == rank.max(1))
+            .map(|w| w.1)
     };
     (at(0.5), at(0.9))
 }

@@ -193,7 +193,7 @@ pub use review::{LoopOverdue, PoolPick, Reassigned};
 pub use sales::Reassignment;
 pub use slack_kpis::SlackCounts;
 pub use step::Step;
-pub use trend::{HandoffTotals, TrendTotals, WAIT_ACCEPT, WAIT_FIRST_TOUCH};
+pub use trend::{HandoffTotals, TrendTotals};
 pub use tune::{DecisionFactRow, RecordedContact};
 
 /// The ledger part of a [`super::Store`].
