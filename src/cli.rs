@@ -113,11 +113,11 @@ pub enum Command {
     ///   escalations, reassignments, disposition mix (by outcome and reason), pipeline per
     ///   accepted lead by source (deal amounts of accepted handoffs, where there are any),
     ///   handoffs open and closed.
-    /// Where Slack alerts are used (docs/slack.md), also: accepted via Slack
-    /// button or HubSpot status (each ÷ accepted handoffs), and the alerts created in the
-    /// period (sent, failed with their reasons, pending) and the clicks received (accept,
-    /// not a fit, reassign; refused, by the answer given). Where they never were, nothing is
-    /// said about Slack.
+    /// Where Slack alerts are used (docs/slack.md), also: accepted via Slack button or
+    /// HubSpot status (each ÷ accepted handoffs), the alerts created in the period (sent,
+    /// failed with their reasons, pending) and the clicks received (accept, not a fit,
+    /// reassign; refused ones by the answer given). Where they never were, nothing is said
+    /// about Slack.
     /// A KPI with nothing to divide by shows n/a (an empty CSV cell, null in JSON). Owners
     /// show with their roster names.
     #[command(verbatim_doc_comment)]

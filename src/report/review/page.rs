@@ -176,7 +176,7 @@ fn definitions(review: &Review) -> Markup {
                 dt { "Time to accept p50 / p90" } dd { "disposition \u{2212} handoff, accepted handoffs with a disposition time, nearest rank" }
                 @if review.slack.is_some() {
                     dt { "Accepted by channel" } dd { "accepted handoffs whose acceptance came from a Slack alert's Accept button, or from HubSpot's lead status or lead stage (older handoffs, recorded before the channel was, count as HubSpot), each \u{f7} accepted handoffs" }
-                    dt { "Alerts in Slack" } dd { "alerts due in the week: sent, failed (given up, with Slack's or handoff's reason) or pending; clicks received in the week: those that did what their button says, and those refused (a second click, a lead since reassigned or closed, a click by someone else), by the answer given" }
+                    dt { "Alerts in Slack" } dd { "alerts created in the week: sent, failed (given up, with Slack's or handoff's reason) or pending; clicks received in the week: those that did what their button says, and those refused (a second click, a lead since reassigned or closed, a click by someone else), by the answer given" }
                 }
                 dt { "Assignment coverage" } dd { "ready leads (a decision found them ready) with an owner in the ledger \u{f7} ready leads" }
                 dt { "First touch p50 / p90" } dd { "first sales touch \u{2212} handoff, touched handoffs only, nearest rank" }

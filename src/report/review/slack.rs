@@ -20,7 +20,7 @@ pub fn section(review: &Review) -> Markup {
         section #slack {
             h2 { "Alerts in Slack, " (week) }
             p.note {
-                "Alerts are counted in the week they were due, clicks in the week they arrived. "
+                "Alerts are counted in the week they were created, clicks in the week they arrived. "
                 "A refused click was answered in Slack and changed nothing."
             }
             div.pair {
