@@ -102,6 +102,8 @@ pub enum Command {
     ///                        if any decision found it ready, else its latest outcome
     ///                        (not_ready, disqualified); the decisions behind them apart
     ///   lead acceptance      accepted ÷ handoffs with a disposition
+    ///   time to accept       p50 / p90 of disposition − handoff, accepted handoffs only
+    ///                        ("nothing accepted yet" when none is)
     ///   assignment coverage  handed_off leads that have an owner in the ledger ÷
     ///                        handed_off leads
     ///   time to first touch  p50 / p90 of first touch − handoff, touched handoffs only
@@ -111,6 +113,11 @@ pub enum Command {
     ///   escalations, reassignments, disposition mix (by outcome and reason), pipeline per
     ///   accepted lead by source (deal amounts of accepted handoffs, where there are any),
     ///   handoffs open and closed.
+    /// Where Slack alerts are used (docs/slack.md), also: accepted via Slack button or
+    /// HubSpot status (each ÷ accepted handoffs), the alerts created in the period (sent,
+    /// failed with their reasons, pending) and the clicks received (accept, not a fit,
+    /// reassign; refused ones by the answer given). Where they never were, nothing is said
+    /// about Slack.
     /// A KPI with nothing to divide by shows n/a (an empty CSV cell, null in JSON). Owners
     /// show with their roster names.
     #[command(verbatim_doc_comment)]
@@ -129,7 +136,8 @@ pub enum Command {
     ///
     /// The week's scoreboard (the KPIs of `handoff report`) with its change from the week
     /// before and a trend over the weeks before it; the disposition mix and the top
-    /// disqualification and nurture reasons; marketing-sourced pipeline by source; the KPIs
+    /// disqualification and nurture reasons; marketing-sourced pipeline by source; the
+    /// week's Slack alerts and acceptance by channel (only where Slack alerts are used); the KPIs
     /// by source, tier, team and owner; routing health (pool picks against weights,
     /// unassigned leads, reassignments and who missed, SLA misses per rep, loops not closed).
     /// One HTML file with inline styles and charts and no script: it opens offline, travels as

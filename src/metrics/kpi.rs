@@ -41,6 +41,7 @@ pub struct KpiMetrics {
     pub acceptance_ratio: Ratio,
     pub assignment_coverage_ratio: Ratio,
     pub first_touch_seconds: Family<QuantileLabel, Gauge<f64, AtomicU64>>,
+    pub time_to_accept_seconds: Family<QuantileLabel, Gauge<f64, AtomicU64>>,
     pub sla_compliance_ratio: Ratio,
     /// Handoffs touched late, or untouched past due.
     pub sla_missed: Count,
@@ -73,6 +74,8 @@ impl KpiMetrics {
                 "handed_off leads (handoff_kpi_leads) with an owner in the ledger / handed_off leads",
             "first_touch_seconds" => first_touch_seconds:
                 "Handoff to first sales touch, touched handoffs only (no series before the first touch), by quantile",
+            "time_to_accept_seconds" => time_to_accept_seconds:
+                "Handoff to its acceptance (the disposition's time), accepted handoffs only (no series before the first), by quantile",
             "sla_compliance_ratio" => sla_compliance_ratio:
                 "Touched within SLA / handoffs touched or past due",
             "sla_missed" => sla_missed: "Handoffs in the window touched late or untouched past due",
@@ -108,6 +111,7 @@ impl KpiMetrics {
         self.acceptance_ratio.clear();
         self.assignment_coverage_ratio.clear();
         self.first_touch_seconds.clear();
+        self.time_to_accept_seconds.clear();
         self.sla_compliance_ratio.clear();
         self.sla_missed.clear();
         self.escalations.clear();

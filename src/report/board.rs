@@ -8,9 +8,10 @@ use serde::Serialize;
 
 use super::kpi::{Kpis, NONE};
 use super::leads::LeadCounts;
+use super::slack::SlackAlerts;
 use super::window::Window;
 use crate::engine::Roster;
-use crate::store::ledger::{KpiHandoff, LeadOutcome, ReadyLead};
+use crate::store::ledger::{KpiHandoff, LeadOutcome, ReadyLead, SlackCounts};
 
 /// What the scoreboard is split by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -90,6 +91,10 @@ pub struct Scoreboard {
     pub total: Kpis,
     /// Empty without `by`; else most handoffs first.
     pub groups: Vec<Group>,
+    /// The Slack alerts of the period (every portal); absent where Slack alerts were never
+    /// used, and then no KPI says anything about Slack either.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slack: Option<SlackAlerts>,
 }
 
 impl Scoreboard {
@@ -105,7 +110,21 @@ impl Scoreboard {
             leads: LeadCounts::from_rows(&rows.leads),
             total: Kpis::compute(&handoffs, &ready, now_ms),
             groups: by.map(|by| groups(rows, by, now_ms)).unwrap_or_default(),
+            slack: None,
         }
+    }
+
+    /// Adds the period's Slack alerts (`counts`); where Slack alerts were never used, takes
+    /// what the KPIs say about Slack away instead.
+    pub(crate) fn with_slack(mut self, counts: &SlackCounts) -> Self {
+        self.slack = SlackAlerts::of(counts, self.total.accepted_in_slack());
+        if self.slack.is_none() {
+            self.total.forget_slack();
+            for g in &mut self.groups {
+                g.kpis.forget_slack();
+            }
+        }
+        self
     }
 
     /// Names the owner groups from `roster` (`101` reads `101 (Jonas Becker)` in the table).

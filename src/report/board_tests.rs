@@ -235,9 +235,10 @@ fn csv_has_one_row_per_group_with_empty_cells_for_n_a() {
     let header: Vec<&str> = all.lines().next().unwrap().split(',').collect();
     let row: Vec<&str> = all.lines().nth(1).unwrap().split(',').collect();
     assert_eq!(row[0], "(all)");
-    let tail: Vec<&str> = header[header.len() - 4..].to_vec();
+    let at = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let leads = at("leads_handed_off");
     assert_eq!(
-        tail,
+        header[leads..leads + 4],
         [
             "leads_handed_off",
             "leads_not_ready",
@@ -245,7 +246,17 @@ fn csv_has_one_row_per_group_with_empty_cells_for_n_a() {
             "decisions"
         ]
     );
-    assert_eq!(&row[row.len() - 4..], ["2", "1", "0", "6"]);
+    assert_eq!(&row[leads..leads + 4], ["2", "1", "0", "6"]);
+    // Time to accept, added later, comes after them: nothing accepted here has a time.
+    assert_eq!(
+        &header[leads + 4..],
+        [
+            "time_to_accept_accepted",
+            "time_to_accept_p50_seconds",
+            "time_to_accept_p90_seconds"
+        ]
+    );
+    assert_eq!(&row[leads + 4..], ["0", "", ""]);
 }
 
 #[test]

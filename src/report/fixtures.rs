@@ -24,6 +24,8 @@ pub fn handoff(contact_id: i64) -> KpiHandoff {
         reassignments: 0,
         disposition: None,
         disposition_reason: None,
+        disposition_at_ms: None,
+        disposition_via: None,
         deal_amount: None,
     }
 }

@@ -93,15 +93,19 @@ fn set(m: &KpiMetrics, board: &Scoreboard) {
             family.get_or_create(&window()).set(v);
         }
     }
-    for (quantile, ms) in [("0.5", k.first_touch.p50_ms), ("0.9", k.first_touch.p90_ms)] {
+    let (touch, accept) = (&k.first_touch, &k.time_to_accept);
+    for (family, quantile, ms) in [
+        (&m.first_touch_seconds, "0.5", touch.p50_ms),
+        (&m.first_touch_seconds, "0.9", touch.p90_ms),
+        (&m.time_to_accept_seconds, "0.5", accept.p50_ms),
+        (&m.time_to_accept_seconds, "0.9", accept.p90_ms),
+    ] {
         if let Some(ms) = ms {
             let label = QuantileLabel {
                 window: board.window.clone(),
                 quantile,
             };
-            m.first_touch_seconds
-                .get_or_create(&label)
-                .set(ms as f64 / 1000.0);
+            family.get_or_create(&label).set(ms as f64 / 1000.0);
         }
     }
     let outcome = |outcome: &str| WindowOutcomeLabel {

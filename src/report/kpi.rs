@@ -31,6 +31,33 @@ pub struct FirstTouch {
     pub p90_ms: Option<i64>,
 }
 
+/// Time from handoff to its acceptance (the disposition's time), over accepted handoffs
+/// that have one, whichever channel accepted them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct TimeToAccept {
+    pub accepted: u64,
+    pub p50_ms: Option<i64>,
+    pub p90_ms: Option<i64>,
+}
+
+/// Which channel accepted the accepted handoffs: a Slack alert's **Accept** button, or
+/// HubSpot's contact status / lead stage (older rows, recorded before the channel was, count
+/// as HubSpot). Each share is of all accepted handoffs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AcceptedVia {
+    pub slack: Ratio,
+    pub hubspot: Ratio,
+}
+
+impl AcceptedVia {
+    pub(crate) fn new(slack: u64, accepted: u64) -> Self {
+        Self {
+            slack: Ratio::new(slack, accepted),
+            hubspot: Ratio::new(accepted.saturating_sub(slack), accepted),
+        }
+    }
+}
+
 /// SLA outcomes of handoffs that have an SLA.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Sla {
@@ -73,6 +100,12 @@ pub struct Kpis {
     pub merged: u64,
     /// Accepted ÷ handoffs with a disposition.
     pub acceptance: Ratio,
+    /// Disposition − handoff of accepted handoffs.
+    pub time_to_accept: TimeToAccept,
+    /// Accepted handoffs by channel; `None` where Slack alerts were never used (see
+    /// [`Kpis::forget_slack`]), so a portal without them reads nothing about Slack.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted_via: Option<AcceptedVia>,
     /// Ready leads with an owner in the ledger ÷ ready leads.
     pub coverage: Ratio,
     pub first_touch: FirstTouch,
@@ -109,6 +142,10 @@ impl Kpis {
         let count = |f: &dyn Fn(&KpiHandoff) -> bool| live.iter().filter(|h| f(h)).count() as u64;
         let disposed = count(&|h| h.disposition.is_some());
         let accepted = count(&|h| h.disposition.as_deref() == Some("accepted"));
+        let via_slack = count(&|h| {
+            h.disposition.as_deref() == Some("accepted")
+                && h.disposition_via.as_deref() == Some("slack")
+        });
         let owned = ready.iter().filter(|r| r.owner_id.is_some()).count() as u64;
         Self {
             handoffs: live.len() as u64,
@@ -116,6 +153,8 @@ impl Kpis {
             closed: count(&|h| h.status == "closed"),
             merged,
             acceptance: Ratio::new(accepted, disposed),
+            time_to_accept: time_to_accept(&live),
+            accepted_via: Some(AcceptedVia::new(via_slack, accepted)),
             coverage: Ratio::new(owned, ready.len() as u64),
             first_touch: first_touch(&live),
             sla: sla(&live, now_ms),
@@ -124,6 +163,30 @@ impl Kpis {
             dispositions: dispositions(&live),
             pipeline: pipeline(&live),
         }
+    }
+
+    /// Takes away what these KPIs say about Slack, for a ledger that never used Slack alerts.
+    pub(crate) fn forget_slack(&mut self) {
+        self.accepted_via = None;
+    }
+
+    /// Whether a Slack button accepted any of these handoffs.
+    pub(crate) fn accepted_in_slack(&self) -> bool {
+        self.accepted_via.is_some_and(|v| v.slack.num > 0)
+    }
+}
+
+fn time_to_accept(live: &[&KpiHandoff]) -> TimeToAccept {
+    let mut waits: Vec<i64> = live
+        .iter()
+        .filter(|h| h.disposition.as_deref() == Some("accepted"))
+        .filter_map(|h| h.disposition_at_ms.map(|t| (t - h.handed_off_at_ms).max(0)))
+        .collect();
+    waits.sort_unstable();
+    TimeToAccept {
+        accepted: waits.len() as u64,
+        p50_ms: percentile(&waits, 0.5),
+        p90_ms: percentile(&waits, 0.9),
     }
 }
 

@@ -238,3 +238,64 @@ fn handoffs_nobody_touched_have_no_first_touch_time_at_all() {
     // Untouched and past due: missed, so compliance is 0 of 3 (not n/a).
     assert_eq!(k.sla.compliance, Ratio::new(0, 3));
 }
+
+fn accepted_after(contact_id: i64, after_ms: Option<i64>, via: Option<&str>) -> KpiHandoff {
+    let mut h = disposed(handoff(contact_id), "accepted", None, None);
+    h.disposition_at_ms = after_ms.map(|ms| h.handed_off_at_ms + ms);
+    h.disposition_via = via.map(str::to_owned);
+    h
+}
+
+#[test]
+fn time_to_accept_is_the_nearest_rank_of_disposition_minus_handoff_over_accepted_handoffs() {
+    let minute = 60_000;
+    // Accepted after 1..=10 minutes, listed out of order.
+    let mut handoffs: Vec<KpiHandoff> = [7, 3, 10, 1, 5, 9, 2, 8, 4, 6]
+        .iter()
+        .map(|&m| accepted_after(m, Some(m * minute), None))
+        .collect();
+    // Not accepted, merged, or accepted without a time: none of them is a wait to accept.
+    let mut nurtured = disposed(handoff(11), "nurture", None, None);
+    nurtured.disposition_at_ms = Some(nurtured.handed_off_at_ms);
+    let mut merged = accepted_after(12, Some(0), None);
+    merged.status = "merged".into();
+    handoffs.extend([nurtured, merged, accepted_after(13, None, None)]);
+    let t = kpis(&handoffs, &[]).time_to_accept;
+    assert_eq!(
+        t,
+        TimeToAccept {
+            accepted: 10,
+            p50_ms: Some(5 * minute),
+            p90_ms: Some(9 * minute),
+        }
+    );
+    // A disposition recorded before the handoff's time (clock skew) is no wait, not a negative one.
+    let early = kpis(&[accepted_after(1, Some(-minute), None)], &[]);
+    assert_eq!(early.time_to_accept.p50_ms, Some(0));
+    assert_eq!(kpis(&[], &[]).time_to_accept.p90_ms, None);
+}
+
+#[test]
+fn acceptance_by_channel_counts_accepted_handoffs_and_an_unset_channel_as_hubspot() {
+    let mut nurtured_in_slack = disposed(handoff(5), "nurture", None, None);
+    nurtured_in_slack.disposition_via = Some("slack".into());
+    let k = kpis(
+        &[
+            accepted_after(1, Some(HOUR), Some("slack")),
+            accepted_after(2, Some(HOUR), Some("slack")),
+            accepted_after(3, Some(HOUR), Some("hubspot")),
+            accepted_after(4, Some(HOUR), None),
+            nurtured_in_slack,
+        ],
+        &[],
+    );
+    let via = k.accepted_via.unwrap();
+    assert_eq!((via.slack.num, via.slack.den), (2, 4));
+    assert_eq!((via.hubspot.num, via.hubspot.den), (2, 4));
+    assert_eq!(via.slack.value, Some(0.5));
+    assert!(k.accepted_in_slack());
+    let mut none_in_slack = kpis(&[accepted_after(1, Some(HOUR), None)], &[]);
+    assert!(!none_in_slack.accepted_in_slack());
+    none_in_slack.forget_slack();
+    assert_eq!(none_in_slack.accepted_via, None);
+}

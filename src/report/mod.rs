@@ -1,7 +1,8 @@
 //! Reports from the ledger, the end of the pipe: the seed scoreboard (`handoff report`), the
 //! same KPIs as `handoff_kpi_*` gauges, one lead's stored history (`handoff explain
-//! --contact-id`) and the weekly review page (`handoff review`, `review/`) and the tuning report (`handoff tune`, `tune/`). Reads only: computing is pure (`kpi`, `board`), loading is a thin layer over
-//! the store's read queries.
+//! --contact-id`) and the weekly review page (`handoff review`, `review/`) and the tuning report
+//! (`handoff tune`, `tune/`). Reads only: computing is pure (`kpi`, `board`, `slack`), loading
+//! is a thin layer over the store's read queries.
 //!
 //! # KPI definitions
 //! One definition each, the same in `handoff report`, the demo's scoreboard, the
@@ -12,6 +13,8 @@
 //!   decisions found it ready, else its latest outcome (`leads.rs`); the decisions behind
 //!   them are counted apart, since a lead is decided again on every change it reads;
 //! - **lead acceptance** = accepted ÷ handoffs with a disposition;
+//! - **time to accept** p50/p90 = disposition − handoff, accepted handoffs with a disposition
+//!   time only, whichever channel accepted them (nearest rank); none when nothing was;
 //! - **assignment coverage** = `handed_off` leads that have an owner in the ledger ÷
 //!   `handed_off` leads (the same leads as above: `ready_leads_since` and `leads.rs` agree);
 //! - **time to first touch** p50/p90 = first touch − handoff, touched handoffs only (nearest
@@ -21,6 +24,13 @@
 //! - escalations and reassignments (sums), disposition mix (per outcome and reason), pipeline
 //!   per accepted lead by source (sum and mean of deal amounts over accepted handoffs with one),
 //!   handoffs open and closed.
+//!
+//! Where Slack alerts are used (`slack.rs`; an alert or click ever, or a handoff of the
+//! period accepted in Slack), also: **accepted via** Slack button or HubSpot status (an
+//! unrecorded channel is HubSpot), each ÷ accepted handoffs; and the **Slack alerts** created
+//! in the period (sent, failed by reason, pending) and the clicks received in it (accept,
+//! not a fit and reassign clicks that did what they say; refused ones by outcome; not yet
+//! applied). Where they never were, nothing says anything about Slack.
 
 mod board;
 mod explanation;
@@ -32,15 +42,21 @@ mod kpi;
 mod leads;
 mod render;
 pub mod review;
+mod sheet;
+mod slack;
 pub mod tune;
 mod window;
 
 pub use board::{Group, GroupBy, LedgerRows, Scoreboard};
 pub use gauges::{REFRESH_EVERY_MS, UNASSIGNED_GRACE_MS, refresh_gauges};
 pub use history::History;
-pub use kpi::{DispositionCount, FirstTouch, Kpis, Ratio, Sla, SourcePipeline, percentile};
+pub use kpi::{
+    AcceptedVia, DispositionCount, FirstTouch, Kpis, Ratio, Sla, SourcePipeline, TimeToAccept,
+    percentile,
+};
 pub use leads::{LeadCounts, outcome_per_lead};
 pub use render::{Format, human_ms, render};
+pub use slack::{CodeCount, SlackAlerts};
 pub use window::Window;
 
 use crate::store::{Store, StoreError};
@@ -101,5 +117,7 @@ pub async fn scoreboard(
     now_ms: i64,
 ) -> Result<Scoreboard, ReportError> {
     let rows = load_rows(store, window, now_ms).await?;
-    Ok(Scoreboard::build(&rows, window, by, now_ms))
+    let since = window.since_ms(now_ms);
+    let slack = store.kpis().slack_counts(None, since, i64::MAX).await?;
+    Ok(Scoreboard::build(&rows, window, by, now_ms).with_slack(&slack))
 }

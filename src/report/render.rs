@@ -1,6 +1,6 @@
 //! The scoreboard as a person reads it (aligned text), as a spreadsheet reads it (CSV, one row
-//! per group) and as a program reads it (JSON). A KPI with nothing to divide by reads `n/a`
-//! (an empty CSV cell, `null` in JSON).
+//! per group: `sheet.rs`) and as a program reads it (JSON). A KPI with nothing to divide by
+//! reads `n/a` (an empty CSV cell, `null` in JSON).
 
 use std::fmt::Write as _;
 
@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use super::board::{Group, Scoreboard};
 use super::kpi::{Kpis, Ratio};
 use super::leads::LeadCounts;
+use super::slack::{SlackAlerts, top};
 
 /// Output format of `handoff report`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,7 +23,7 @@ pub fn render(board: &Scoreboard, format: Format) -> String {
     match format {
         Format::Table => table(board),
         Format::Json => serde_json::to_string_pretty(board).unwrap_or_default(),
-        Format::Csv => csv(board),
+        Format::Csv => super::sheet::csv(board),
     }
 }
 
@@ -59,7 +60,7 @@ fn wait(ms: Option<i64>) -> String {
     ms.map(human_ms).unwrap_or_else(|| "n/a".into())
 }
 
-fn money(v: f64) -> String {
+pub(super) fn money(v: f64) -> String {
     format!("{v:.2}")
 }
 
@@ -72,6 +73,9 @@ fn table(board: &Scoreboard) -> String {
     );
     line(&mut out, "leads", &leads(&board.leads));
     summary(&mut out, &board.total);
+    if let Some(slack) = &board.slack {
+        slack_lines(&mut out, slack);
+    }
     if let Some(by) = board.by {
         let _ = writeln!(out, "\nBy {}:", by.as_str());
         group_table(&mut out, by.as_str(), &board.groups);
@@ -114,6 +118,7 @@ fn summary(out: &mut String, k: &Kpis) {
         percent(a)
     );
     line(out, "lead acceptance", &acceptance);
+    accepting(out, k);
     let c = &k.coverage;
     let (num, den) = (c.num, c.den);
     let coverage = format!(
@@ -145,6 +150,57 @@ fn summary(out: &mut String, k: &Kpis) {
     line(out, "escalations", &k.escalations.to_string());
     line(out, "reassignments", &k.reassignments.to_string());
     mix(out, k);
+}
+
+/// Time to accept, and (where Slack alerts are used) which channel accepted.
+fn accepting(out: &mut String, k: &Kpis) {
+    let t = &k.time_to_accept;
+    let text = if t.accepted == 0 {
+        "n/a (nothing accepted yet)".to_owned()
+    } else {
+        format!(
+            "p50 {}, p90 {} ({} accepted)",
+            wait(t.p50_ms),
+            wait(t.p90_ms),
+            t.accepted
+        )
+    };
+    line(out, "time to accept", &text);
+    if let Some(via) = &k.accepted_via {
+        let text = format!(
+            "Slack button {} ({}), HubSpot status {} ({})",
+            via.slack.num,
+            percent(&via.slack),
+            via.hubspot.num,
+            percent(&via.hubspot)
+        );
+        line(out, "accepted via", &text);
+    }
+}
+
+/// The period's Slack alerts and what their buttons did.
+fn slack_lines(out: &mut String, s: &SlackAlerts) {
+    let alerts = format!(
+        "{} sent, {} failed, {} pending",
+        s.alerts_sent, s.alerts_failed, s.alerts_pending
+    );
+    line(out, "Slack alerts", &alerts);
+    if !s.failed_by_reason.is_empty() {
+        line(out, "  failed because", &top(&s.failed_by_reason, 3));
+    }
+    let clicks = format!(
+        "{} accept, {} not a fit, {} reassign",
+        s.accept_clicks, s.not_a_fit_clicks, s.reassign_clicks
+    );
+    line(out, "Slack clicks", &clicks);
+    let mut refused = format!("{} refused", s.clicks_refused);
+    if !s.refused_by_outcome.is_empty() {
+        let _ = write!(refused, " ({})", top(&s.refused_by_outcome, 3));
+    }
+    if s.clicks_unapplied > 0 {
+        let _ = write!(refused, "; {} not applied yet", s.clicks_unapplied);
+    }
+    line(out, "", &refused);
 }
 
 /// Disposition mix and pipeline per accepted lead, one line per outcome or source.
@@ -250,97 +306,6 @@ fn group_cells(k: &Kpis) -> [String; 10] {
     ]
 }
 
-const CSV_HEADER: &str = "group,handoffs,open,closed,merged,with_disposition,accepted,\
-acceptance_ratio,ready_leads,ready_with_owner,assignment_coverage_ratio,touched,\
-first_touch_p50_seconds,first_touch_p90_seconds,sla_met,sla_missed,sla_pending,\
-sla_compliance_ratio,escalations,reassignments,disposition_accepted,disposition_nurture,\
-disposition_disqualified,deals,pipeline_sum,pipeline_per_accepted_lead,leads_handed_off,\
-leads_not_ready,leads_disqualified,decisions";
-
-/// One row per group (`(all)` without `--by`); lead counts only on `(all)`, since a lead that
-/// was not handed off belongs to no group.
-fn csv(board: &Scoreboard) -> String {
-    let mut out = format!("{CSV_HEADER}\n");
-    if board.by.is_none() {
-        let l = &board.leads;
-        let decided = [
-            l.with("handed_off"),
-            l.with("not_ready"),
-            l.with("disqualified"),
-            l.decisions,
-        ];
-        csv_row(&mut out, "(all)", &board.total, Some(decided));
-    }
-    for g in &board.groups {
-        csv_row(&mut out, &g.key, &g.kpis, None);
-    }
-    out
-}
-
-fn csv_row(out: &mut String, key: &str, k: &Kpis, decided: Option<[u64; 4]>) {
-    let ratio = |r: &Ratio| r.value.map(|v| format!("{v:.4}")).unwrap_or_default();
-    let secs = |ms: Option<i64>| {
-        ms.map(|ms| format!("{:.3}", ms as f64 / 1000.0))
-            .unwrap_or_default()
-    };
-    let disposed = |name: &str| {
-        let n = k
-            .dispositions
-            .iter()
-            .find(|d| d.disposition == name)
-            .map_or(0, |d| d.count);
-        n.to_string()
-    };
-    let [deals, sum_cell, mean_cell] = pipeline_cells(k);
-    let decided = decided
-        .map(|d| d.map(|n| n.to_string()))
-        .unwrap_or_default();
-    let cells = [
-        quote(key),
-        k.handoffs.to_string(),
-        k.open.to_string(),
-        k.closed.to_string(),
-        k.merged.to_string(),
-        k.acceptance.den.to_string(),
-        k.acceptance.num.to_string(),
-        ratio(&k.acceptance),
-        k.coverage.den.to_string(),
-        k.coverage.num.to_string(),
-        ratio(&k.coverage),
-        k.first_touch.touched.to_string(),
-        secs(k.first_touch.p50_ms),
-        secs(k.first_touch.p90_ms),
-        k.sla.met.to_string(),
-        k.sla.missed.to_string(),
-        k.sla.pending.to_string(),
-        ratio(&k.sla.compliance),
-        k.escalations.to_string(),
-        k.reassignments.to_string(),
-        disposed("accepted"),
-        disposed("nurture"),
-        disposed("disqualified"),
-        deals,
-        sum_cell,
-        mean_cell,
-    ];
-    let _ = writeln!(out, "{},{}", cells.join(","), decided.join(","));
-}
-
-/// Deals, their sum and the mean per accepted lead over every source; empty without deals.
-fn pipeline_cells(k: &Kpis) -> [String; 3] {
-    let deals: u64 = k.pipeline.iter().map(|p| p.deals).sum();
-    let sum: f64 = k.pipeline.iter().map(|p| p.sum).sum();
-    if deals == 0 {
-        return ["0".into(), String::new(), String::new()];
-    }
-    [deals.to_string(), money(sum), money(sum / deals as f64)]
-}
-
-/// A CSV field, quoted when it holds a comma, quote or line break.
-fn quote(field: &str) -> String {
-    if field.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", field.replace('"', "\"\""))
-    } else {
-        field.to_owned()
-    }
-}
+#[cfg(test)]
+#[path = "render_tests.rs"]
+mod tests;

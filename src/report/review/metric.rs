@@ -22,6 +22,8 @@ pub enum Unit {
 pub enum Metric {
     Handoffs,
     Acceptance,
+    AcceptP50,
+    AcceptP90,
     Coverage,
     TouchP50,
     TouchP90,
@@ -34,9 +36,11 @@ pub enum Metric {
 
 impl Metric {
     /// In the order of the tiles.
-    pub const ALL: [Metric; 10] = [
+    pub const ALL: [Metric; 12] = [
         Metric::Handoffs,
         Metric::Acceptance,
+        Metric::AcceptP50,
+        Metric::AcceptP90,
         Metric::Coverage,
         Metric::TouchP50,
         Metric::TouchP90,
@@ -51,6 +55,8 @@ impl Metric {
         match self {
             Metric::Handoffs => "Handoffs",
             Metric::Acceptance => "Lead acceptance",
+            Metric::AcceptP50 => "Time to accept p50",
+            Metric::AcceptP90 => "Time to accept p90",
             Metric::Coverage => "Assignment coverage",
             Metric::TouchP50 => "First touch p50",
             Metric::TouchP90 => "First touch p90",
@@ -67,6 +73,8 @@ impl Metric {
         match self {
             Metric::Handoffs => "handoffs",
             Metric::Acceptance => "acceptance",
+            Metric::AcceptP50 => "accept-p50",
+            Metric::AcceptP90 => "accept-p90",
             Metric::Coverage => "coverage",
             Metric::TouchP50 => "touch-p50",
             Metric::TouchP90 => "touch-p90",
@@ -81,7 +89,9 @@ impl Metric {
     pub fn unit(self) -> Unit {
         match self {
             Metric::Acceptance | Metric::Coverage | Metric::SlaCompliance => Unit::Percent,
-            Metric::TouchP50 | Metric::TouchP90 => Unit::Duration,
+            Metric::TouchP50 | Metric::TouchP90 | Metric::AcceptP50 | Metric::AcceptP90 => {
+                Unit::Duration
+            }
             Metric::Handoffs | Metric::Escalations | Metric::Reassignments => Unit::Count,
             Metric::PipelinePerAccepted | Metric::MarketingPipeline => Unit::Money,
         }
@@ -91,9 +101,12 @@ impl Metric {
     pub fn higher_is_better(self) -> Option<bool> {
         match self {
             Metric::Handoffs => None,
-            Metric::TouchP50 | Metric::TouchP90 | Metric::Escalations | Metric::Reassignments => {
-                Some(false)
-            }
+            Metric::TouchP50
+            | Metric::TouchP90
+            | Metric::AcceptP50
+            | Metric::AcceptP90
+            | Metric::Escalations
+            | Metric::Reassignments => Some(false),
             _ => Some(true),
         }
     }
@@ -104,6 +117,8 @@ impl Metric {
         match self {
             Metric::Handoffs => Some(k.handoffs as f64),
             Metric::Acceptance => k.acceptance.value,
+            Metric::AcceptP50 => k.time_to_accept.p50_ms.map(|ms| ms as f64),
+            Metric::AcceptP90 => k.time_to_accept.p90_ms.map(|ms| ms as f64),
             Metric::Coverage => k.coverage.value,
             Metric::TouchP50 => k.first_touch.p50_ms.map(|ms| ms as f64),
             Metric::TouchP90 => k.first_touch.p90_ms.map(|ms| ms as f64),
@@ -128,6 +143,12 @@ impl Metric {
         match self {
             Metric::Handoffs => format!("{} leads decided, {} open", w.leads.total, k.open),
             Metric::Acceptance => ratio(&k.acceptance, "with a disposition", "no dispositions"),
+            Metric::AcceptP50 | Metric::AcceptP90 if k.time_to_accept.accepted == 0 => {
+                "nothing accepted yet".into()
+            }
+            Metric::AcceptP50 | Metric::AcceptP90 => {
+                format!("{} accepted", k.time_to_accept.accepted)
+            }
             Metric::Coverage => ratio(&k.coverage, "ready leads have an owner", "no ready leads"),
             Metric::TouchP50 | Metric::TouchP90 if k.first_touch.touched == 0 => {
                 "no touches yet".into()

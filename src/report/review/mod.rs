@@ -5,8 +5,9 @@
 //! - `week.rs`: ISO weeks in the portal's time zone (`2026-W49`);
 //! - `model.rs`, `routing.rs`, `metric.rs`: the figures, computed without I/O from ledger rows
 //!   (the KPIs are `Kpis::compute`, the scoreboard's one definition of each);
-//! - `page.rs`, `scoreboard.rs`, `tables.rs`, `chart.rs`, `review.css`: the page, with maud
-//!   (HTML templates checked at compile time and escaped by default) and hand-drawn SVG;
+//! - `page.rs`, `scoreboard.rs`, `tables.rs`, `slack.rs`, `chart.rs`, `review.css`: the page,
+//!   with maud (HTML templates checked at compile time and escaped by default) and
+//!   hand-drawn SVG; the Slack section only for a portal that uses Slack alerts;
 //! - `trend.rs`: the trend weeks' figures from totals the store sums by week (the rows of
 //!   only the reviewed week leave the store);
 //! - this file: loading (one store query per kind of figure; the hooks and the
@@ -23,6 +24,7 @@ mod model;
 mod page;
 mod routing;
 mod scoreboard;
+mod slack;
 mod tables;
 mod trend;
 mod week;
@@ -189,6 +191,9 @@ pub async fn load(
         .reassigned_between(portal, last.since_ms, last.until_ms)
         .await?;
     out.overdue = kpis.loops_overdue(portal, now_ms).await?;
+    out.slack = kpis
+        .slack_counts(Some(portal), last.since_ms, last.until_ms)
+        .await?;
     Ok(out)
 }
 

@@ -13,7 +13,8 @@ use super::week::Week;
 use crate::report::board::{self, Group, GroupBy, LedgerRows};
 use crate::report::kpi::Kpis;
 use crate::report::leads::LeadCounts;
-use crate::store::ledger::{KpiHandoff, LoopOverdue, PoolPick, ReadyLead, Reassigned};
+use crate::report::slack::SlackAlerts;
+use crate::store::ledger::{KpiHandoff, LoopOverdue, PoolPick, ReadyLead, Reassigned, SlackCounts};
 
 /// What the ledger holds for a review, as loaded.
 #[derive(Debug, Clone, Default)]
@@ -29,6 +30,8 @@ pub struct ReviewRows {
     pub reassigned: Vec<Reassigned>,
     /// Open handoffs past their close-the-loop time, now, per owner.
     pub overdue: Vec<LoopOverdue>,
+    /// The reviewed week's Slack alerts and clicks.
+    pub slack: SlackCounts,
 }
 
 /// Deal amounts of the accepted handoffs that have one, over every source.
@@ -95,6 +98,9 @@ pub struct Review {
     pub segments: Vec<Segment>,
     pub reasons: Vec<Reason>,
     pub routing: Routing,
+    /// The reviewed week's Slack alerts; `None` where the portal never used them (then no
+    /// week's KPIs say anything about Slack either).
+    pub slack: Option<SlackAlerts>,
 }
 
 /// What the review reads besides the ledger.
@@ -129,16 +135,9 @@ impl Review {
                     .map(|(week, r)| figures(week, r, setup.now_ms)),
             )
             .collect();
+        let (weeks, slack) = slack(weeks, &rows.slack);
         let reviewed = rows.weeks.last().map(|(_, r)| r);
-        let segments = GROUPINGS
-            .iter()
-            .map(|&by| Segment {
-                by,
-                groups: reviewed
-                    .map(|r| board::groups(r, by, setup.now_ms))
-                    .unwrap_or_default(),
-            })
-            .collect::<Vec<_>>();
+        let segments = segments(reviewed, setup.now_ms, slack.is_some());
         let reasons = weeks.last().map(|w| pareto(&w.kpis)).unwrap_or_default();
         let owners = segments
             .iter()
@@ -164,6 +163,7 @@ impl Review {
             segments,
             reasons,
             routing,
+            slack,
         }
     }
 
@@ -186,6 +186,37 @@ impl Review {
             .iter()
             .all(|w| w.leads.total == 0 && w.kpis.handoffs == 0 && w.kpis.merged == 0)
     }
+}
+
+/// The reviewed week's Slack alerts of `counts`, if the portal ever used them (an alert, a
+/// click, or a handoff of these weeks accepted in Slack); if not, `weeks` say nothing about
+/// Slack.
+fn slack(
+    mut weeks: Vec<WeekFigures>,
+    counts: &SlackCounts,
+) -> (Vec<WeekFigures>, Option<SlackAlerts>) {
+    let accepted_in_slack = weeks.iter().any(|w| w.kpis.accepted_in_slack());
+    let slack = SlackAlerts::of(counts, accepted_in_slack);
+    if slack.is_none() {
+        weeks.iter_mut().for_each(|w| w.kpis.forget_slack());
+    }
+    (weeks, slack)
+}
+
+/// The reviewed week by each grouping; nothing about Slack unless `slack_used`.
+fn segments(reviewed: Option<&LedgerRows>, now_ms: i64, slack_used: bool) -> Vec<Segment> {
+    GROUPINGS
+        .iter()
+        .map(|&by| {
+            let mut groups = reviewed
+                .map(|r| board::groups(r, by, now_ms))
+                .unwrap_or_default();
+            if !slack_used {
+                groups.iter_mut().for_each(|g| g.kpis.forget_slack());
+            }
+            Segment { by, groups }
+        })
+        .collect()
 }
 
 fn figures(week: &Week, rows: &LedgerRows, now_ms: i64) -> WeekFigures {

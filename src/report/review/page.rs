@@ -9,7 +9,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::ReviewHooks;
 use super::model::Review;
-use super::{scoreboard, tables};
+use super::{scoreboard, slack, tables};
 use crate::engine::Roster;
 use crate::report::render::time;
 
@@ -36,10 +36,10 @@ pub fn render(review: &Review, roster: &Roster, hooks: &ReviewHooks) -> String {
             body {
                 (masthead(review))
                 main {
-                    (toc())
+                    (toc(review))
                     (notice(review))
                     (sections(review, roster, hooks))
-                    (definitions())
+                    (definitions(review))
                 }
             }
         }
@@ -83,6 +83,7 @@ fn sections(review: &Review, roster: &Roster, hooks: &ReviewHooks) -> Markup {
             (scoreboard::reasons(review))
             (scoreboard::pipeline(review))
         }
+        (slack::section(review))
         section #segments {
             h2 { "By source, tier, team and owner, " (week) }
             (tables::segments(review, roster))
@@ -150,12 +151,13 @@ fn days(since_ms: i64, until_ms: i64, tz: &TimeZone) -> String {
     }
 }
 
-fn toc() -> Markup {
+fn toc(review: &Review) -> Markup {
     html! {
         nav.toc {
             a href="#scoreboard" { "Scoreboard" }
             a href="#trends" { "Trends" }
             a href="#outcomes" { "Outcomes" }
+            @if review.slack.is_some() { a href="#slack" { "Alerts in Slack" } }
             a href="#segments" { "By segment" }
             a href="#routing" { "Routing health" }
             a href="#tuning" { "Tuning" }
@@ -164,13 +166,18 @@ fn toc() -> Markup {
     }
 }
 
-fn definitions() -> Markup {
+fn definitions(review: &Review) -> Markup {
     html! {
         footer #definitions {
             h2 { "Definitions" }
             p.note { "The same definitions as " code { "handoff report" } ", over the handoffs made in each week (merged ones left out); a figure with nothing to divide by reads n/a." }
             dl.defs {
                 dt { "Lead acceptance" } dd { "accepted \u{f7} handoffs with a disposition" }
+                dt { "Time to accept p50 / p90" } dd { "disposition \u{2212} handoff, accepted handoffs with a disposition time, nearest rank" }
+                @if review.slack.is_some() {
+                    dt { "Accepted by channel" } dd { "accepted handoffs whose acceptance came from a Slack alert's Accept button, or from HubSpot's lead status or lead stage (older handoffs, recorded before the channel was, count as HubSpot), each \u{f7} accepted handoffs" }
+                    dt { "Alerts in Slack" } dd { "alerts created in the week: sent, failed (given up, with Slack's or handoff's reason) or pending; clicks received in the week: those that did what their button says, and those refused (a second click, a lead since reassigned or closed, a click by someone else), by the answer given" }
+                }
                 dt { "Assignment coverage" } dd { "ready leads (a decision found them ready) with an owner in the ledger \u{f7} ready leads" }
                 dt { "First touch p50 / p90" } dd { "first sales touch \u{2212} handoff, touched handoffs only, nearest rank" }
                 dt { "SLA compliance" } dd { "touched before due \u{f7} handoffs with an SLA that were touched or are past due (untouched and not yet due: pending)" }

@@ -94,12 +94,18 @@ struct Trend {
     top: Option<f64>,
 }
 
-const TRENDS: [Trend; 7] = [
+const TRENDS: [Trend; 8] = [
     Trend {
         id: "trend-acceptance",
         title: "Lead acceptance",
         metrics: &[Metric::Acceptance],
         top: Some(1.0),
+    },
+    Trend {
+        id: "trend-accept",
+        title: "Time to accept",
+        metrics: &[Metric::AcceptP50, Metric::AcceptP90],
+        top: None,
     },
     Trend {
         id: "trend-coverage",

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 use super::model::{Pipeline, WeekFigures};
 use super::week::Week;
 use crate::report::kpi::{
-    DispositionCount, FirstTouch, Kpis, NONE, Ratio, Sla, SourcePipeline, order_dispositions,
+    AcceptedVia, DispositionCount, FirstTouch, Kpis, NONE, Ratio, Sla, SourcePipeline,
+    TimeToAccept, order_dispositions,
 };
 use crate::report::leads::LeadCounts;
 use crate::store::ledger::{HandoffTotals, TrendTotals};
@@ -64,6 +65,11 @@ fn kpis(i: i64, totals: &TrendTotals) -> Kpis {
         closed: count(h.closed),
         merged: count(h.merged),
         acceptance: Ratio::new(count(h.accepted), count(h.disposed)),
+        time_to_accept: time_to_accept(i, totals),
+        accepted_via: Some(AcceptedVia::new(
+            count(h.accepted_via_slack),
+            count(h.accepted),
+        )),
         coverage: Ratio::new(count(owned), count(ready)),
         first_touch: first_touch(i, &h, totals),
         sla: Sla {
@@ -79,22 +85,39 @@ fn kpis(i: i64, totals: &TrendTotals) -> Kpis {
     }
 }
 
-/// p50 and p90 by nearest rank, as `kpi::percentile` picks them from the sorted waits.
 fn first_touch(i: i64, h: &HandoffTotals, totals: &TrendTotals) -> FirstTouch {
     let touched = count(h.touched);
+    let (p50_ms, p90_ms) = ranked(i, touched, &totals.waits);
+    FirstTouch {
+        touched,
+        p50_ms,
+        p90_ms,
+    }
+}
+
+/// The week's accept waits carry how many there are (`n`); none means nothing was accepted.
+fn time_to_accept(i: i64, totals: &TrendTotals) -> TimeToAccept {
+    let of_week = totals.accept_waits.iter().find(|w| w.0 == i);
+    let accepted = of_week.map_or(0, |w| count(w.3));
+    let (p50_ms, p90_ms) = ranked(i, accepted, &totals.accept_waits);
+    TimeToAccept {
+        accepted,
+        p50_ms,
+        p90_ms,
+    }
+}
+
+/// p50 and p90 of week `i`'s `n` ranked `waits` (`(week, wait_ms, rank, n)`) by nearest rank,
+/// as `kpi::percentile` picks them from the sorted waits.
+fn ranked(i: i64, n: u64, waits: &[(i64, i64, i64, i64)]) -> (Option<i64>, Option<i64>) {
     let at = |p: f64| {
-        let rank = (p * touched as f64).ceil() as i64;
-        totals
-            .waits
+        let rank = (p * n as f64).ceil() as i64;
+        waits
             .iter()
             .find(|w| w.0 == i && w.2 == rank.max(1))
             .map(|w| w.1)
     };
-    FirstTouch {
-        touched,
-        p50_ms: at(0.5),
-        p90_ms: at(0.9),
-    }
+    (at(0.5), at(0.9))
 }
 
 fn dispositions(i: i64, totals: &TrendTotals) -> Vec<DispositionCount> {

@@ -32,6 +32,11 @@ pub struct KpiHandoff {
     pub reassignments: i64,
     pub disposition: Option<String>,
     pub disposition_reason: Option<String>,
+    /// When sales gave the disposition (time to accept reads it for accepted handoffs).
+    pub disposition_at_ms: Option<i64>,
+    /// `slack` when a Slack alert's button set the disposition; `hubspot` or unset (older
+    /// rows) when HubSpot's contact status or lead stage did.
+    pub disposition_via: Option<String>,
     pub deal_amount: Option<f64>,
 }
 
@@ -95,8 +100,8 @@ impl Kpis<'_> {
     pub async fn handoffs_since(self, since_ms: i64) -> Result<Vec<KpiHandoff>, StoreError> {
         const SQL: &str = "SELECT portal_id, contact_id, status, owner_id, team, tier, source, \
              handed_off_at_ms, sla_due_at_ms, first_touch_at_ms, sla_met, escalations, reassignments, \
-             disposition, disposition_reason, deal_amount FROM handoffs \
-             WHERE handed_off_at_ms >= $1 ORDER BY handed_off_at_ms, id";
+             disposition, disposition_reason, disposition_at_ms, disposition_via, deal_amount \
+             FROM handoffs WHERE handed_off_at_ms >= $1 ORDER BY handed_off_at_ms, id";
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
             .bind(since_ms)
             .fetch_all(pool)

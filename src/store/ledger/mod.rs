@@ -8,7 +8,7 @@
 //! (`decide.rs`), the write-back steps (`steps.rs`), what sales does next (`sales.rs`), merges
 //! and erasure (`contacts.rs`). The Lead record of each handoff is [`Leads`] (`leads.rs`); the
 //! KPI views are [`Kpis`] (`kpis.rs`, the weekly review's in `review.rs` and its trend
-//! weeks' totals in `trend.rs`, the tuning
+//! weeks' totals in `trend.rs`, the Slack alerts' counts in `slack_kpis.rs`, the tuning
 //! report's and replays' in `tune.rs`).
 
 use handoff_ids::{ContactId, OwnerId, PortalId, TaskId};
@@ -182,6 +182,7 @@ mod kpis;
 mod leads;
 mod review;
 mod sales;
+mod slack_kpis;
 mod step;
 mod steps;
 mod trend;
@@ -192,6 +193,7 @@ pub use kpis::{KpiHandoff, Kpis, LeadOutcome, ReadyLead, Unassigned};
 pub use leads::{LeadRow, LeadSettled, Leads};
 pub use review::{LoopOverdue, PoolPick, Reassigned};
 pub use sales::Reassignment;
+pub use slack_kpis::SlackCounts;
 pub use step::Step;
 pub use trend::{HandoffTotals, TrendTotals};
 pub use tune::{DecisionFactRow, RecordedContact};

@@ -61,8 +61,8 @@ impl Kpis<'_> {
     ) -> Result<Vec<KpiHandoff>, StoreError> {
         const SQL: &str = "SELECT portal_id, contact_id, status, owner_id, team, tier, source, \
              handed_off_at_ms, sla_due_at_ms, first_touch_at_ms, sla_met, escalations, reassignments, \
-             disposition, disposition_reason, deal_amount FROM handoffs \
-             WHERE portal_id = $1 AND handed_off_at_ms >= $2 AND handed_off_at_ms < $3 \
+             disposition, disposition_reason, disposition_at_ms, disposition_via, deal_amount \
+             FROM handoffs WHERE portal_id = $1 AND handed_off_at_ms >= $2 AND handed_off_at_ms < $3 \
              ORDER BY handed_off_at_ms, id";
         self.in_period(SQL, (portal_id, since_ms, until_ms)).await
     }

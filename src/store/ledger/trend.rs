@@ -24,6 +24,8 @@ pub struct HandoffTotals {
     pub merged: i64,
     pub disposed: i64,
     pub accepted: i64,
+    /// Accepted through a Slack alert's button (`disposition_via = 'slack'`).
+    pub accepted_via_slack: i64,
     pub touched: i64,
     pub sla_met: i64,
     pub sla_missed: i64,
@@ -43,6 +45,9 @@ pub struct TrendTotals {
     /// `(week, wait_ms, rank, touched)`: the first-touch waits of nearest rank ⌈n/2⌉ and
     /// ⌈9n/10⌉ among the week's `touched` waits, sorted.
     pub waits: Vec<(i64, i64, i64, i64)>,
+    /// `(week, wait_ms, rank, n)`: the same of the week's `n` waits to accept (disposition −
+    /// handoff of accepted handoffs with a disposition time).
+    pub accept_waits: Vec<(i64, i64, i64, i64)>,
     /// `(week, outcome, leads, decisions)` as `LeadCounts` counts leads.
     pub leads: Vec<(i64, String, i64, i64)>,
     /// `(week, ready leads, with an owner)` as assignment coverage counts them.
@@ -86,6 +91,10 @@ fn handoffs_sql(cte: &str) -> String {
             "accepted",
         ),
         n(
+            &format!("{live} AND h.disposition = 'accepted' AND h.disposition_via = 'slack'"),
+            "accepted_via_slack",
+        ),
+        n(
             &format!("{live} AND h.first_touch_at_ms IS NOT NULL"),
             "touched",
         ),
@@ -117,7 +126,9 @@ fn handoffs_sql(cte: &str) -> String {
     )
 }
 
-fn waits_sql(cte: &str, dialect: Dialect) -> String {
+/// The waits `at − handoff` of each week's live handoffs that match `when`, ranked: those of
+/// nearest rank ⌈n/2⌉ and ⌈9n/10⌉, with their rank and `n`.
+fn waits_sql(cte: &str, dialect: Dialect, (at, when): (&str, &str)) -> String {
     let greatest = match dialect {
         Dialect::Sqlite => "MAX",
         Dialect::Postgres => "GREATEST",
@@ -127,11 +138,21 @@ fn waits_sql(cte: &str, dialect: Dialect) -> String {
         "{cte}SELECT week, wait_ms, rn, n FROM (SELECT week, wait_ms, \
          ROW_NUMBER() OVER (PARTITION BY week ORDER BY wait_ms) AS rn, \
          COUNT(*) OVER (PARTITION BY week) AS n FROM (SELECT wk.i AS week, \
-         {greatest}(h.first_touch_at_ms - h.handed_off_at_ms, 0) AS wait_ms {HANDOFFS_OF_WEEK} \
-         WHERE h.status <> 'merged' AND h.first_touch_at_ms IS NOT NULL) t) r \
+         {greatest}({at} - h.handed_off_at_ms, 0) AS wait_ms {HANDOFFS_OF_WEEK} \
+         WHERE h.status <> 'merged' AND {when}) t) r \
          WHERE rn = (n + 1) / 2 OR rn = (9 * n + 9) / 10"
     )
 }
+
+/// Time to first touch: touched handoffs.
+const FIRST_TOUCH: (&str, &str) = ("h.first_touch_at_ms", "h.first_touch_at_ms IS NOT NULL");
+/// Time to accept: accepted handoffs with a disposition time. A query of its own rather than
+/// a second kind in the first-touch one: on SQLite, ranking both kinds in one window sort
+/// took longer than the two sorts apart (BENCHMARKS.md "Time to accept in the trend weeks").
+const ACCEPT: (&str, &str) = (
+    "h.disposition_at_ms",
+    "h.disposition = 'accepted' AND h.disposition_at_ms IS NOT NULL",
+);
 
 fn leads_sql(cte: &str, dialect: Dialect) -> String {
     // The latest decision's outcome, ties by the greater outcome: the greatest
@@ -185,7 +206,12 @@ impl Kpis<'_> {
                 .await?),
             dispositions: self.by_week(sql(dispositions_sql(&cte)), portal).await?,
             pipeline: self.by_week(sql(pipeline_sql(&cte)), portal).await?,
-            waits: self.by_week(sql(waits_sql(&cte, dialect)), portal).await?,
+            waits: self
+                .by_week(sql(waits_sql(&cte, dialect, FIRST_TOUCH)), portal)
+                .await?,
+            accept_waits: self
+                .by_week(sql(waits_sql(&cte, dialect, ACCEPT)), portal)
+                .await?,
             leads: self.by_week(sql(leads_sql(&cte, dialect)), portal).await?,
             coverage: self.by_week(sql(coverage_sql(&cte)), portal).await?,
         })

@@ -150,6 +150,8 @@ fn check_dom(dom: &str) {
     for metric in [
         "handoffs",
         "acceptance",
+        "accept-p50",
+        "accept-p90",
         "coverage",
         "touch-p50",
         "touch-p90",
@@ -166,13 +168,14 @@ fn check_dom(dom: &str) {
         let value = &dom[at..][dom[at..].find(marker).unwrap() + marker.len()..];
         assert!(!value.starts_with('<'), "tile {metric} has a value");
     }
-    assert_eq!(dom.matches("class=\"tile\"").count(), 10);
+    assert_eq!(dom.matches("class=\"tile\"").count(), 12);
     // Every chart with its points (12 weeks, 2026-W38 to W49; see review.rs for the ledger):
-    // acceptance in W49 only; coverage and SLA in W47 and W49; p50 and p90 in W49; handoffs,
-    // escalations and reassignments in all 12; pipeline in W49; three dispositions; two
-    // reasons; one source; pool dach-ae's three owners.
+    // acceptance in W49 only; time to accept p50 and p90 in W49; coverage and SLA in W47 and
+    // W49; p50 and p90 in W49; handoffs, escalations and reassignments in all 12; pipeline in
+    // W49; three dispositions; two reasons; one source; pool dach-ae's three owners.
     let charts = [
         ("trend-acceptance", 1),
+        ("trend-accept", 2),
         ("trend-coverage", 2),
         ("trend-sla", 2),
         ("trend-touch", 2),
@@ -208,8 +211,8 @@ fn check_dom(dom: &str) {
         let block = element(dom, &format!("data-table=\"{id}\""), "div");
         assert!(block.contains("<table"), "table {id}");
     }
-    // 7 trends, dispositions, reasons, pipeline, 4 segments, 5 pools, 3 routing tables.
-    assert_eq!(dom.matches("<table").count(), 22);
+    // 8 trends, dispositions, reasons, pipeline, 4 segments, 5 pools, 3 routing tables.
+    assert_eq!(dom.matches("<table").count(), 23);
     assert!(dom.contains("2026-W49"));
 }
 

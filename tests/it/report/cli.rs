@@ -32,6 +32,8 @@ async fn the_report_command_prints_a_table_json_and_csv(engine: Dialect) {
         "leads                 7 decided: disqualified 1, handed_off 5, not_ready 1 (7 decisions)",
         "handoffs              4 (open 1, closed 3; merged 0 not counted)",
         "lead acceptance       33.3% (1 accepted of 3 with a disposition)",
+        // Lead 1, handed off three hours before it was accepted.
+        "time to accept        p50 3h 00m, p90 3h 00m (1 accepted)",
         "assignment coverage   80.0% (4 of 5 handed_off leads have an owner)",
         "time to first touch   p50 10m 00s, p90 1h 00m (2 touched)",
         "SLA compliance        33.3% (1 met of 3 due or touched; 1 not yet due)",
@@ -45,6 +47,10 @@ async fn the_report_command_prints_a_table_json_and_csv(engine: Dialect) {
             "missing {line:?} in\n{table}"
         );
     }
+    assert!(
+        !table.to_lowercase().contains("slack"),
+        "no Slack alert was ever sent: nothing about Slack\n{table}"
+    );
 
     let by_team = stdout(&run(&["report", "--by", "team", "--since", "2w"]));
     let rows: Vec<&str> = by_team
@@ -73,6 +79,8 @@ async fn the_report_command_prints_a_table_json_and_csv(engine: Dialect) {
     assert_eq!(json["total"]["handoffs"], 5);
     assert_eq!(json["total"]["coverage"]["den"], 6);
     assert_eq!(json["leads"]["by_outcome"]["handed_off"], 6);
+    assert_eq!(json["total"]["time_to_accept"]["p90_ms"], 3 * 3_600_000);
+    assert_eq!(json.get("slack"), None);
 
     let csv = stdout(&run(&[
         "report", "--format", "csv", "--by", "source", "--since", "24h",

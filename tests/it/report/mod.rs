@@ -1,5 +1,6 @@
 //! The scoreboard (`handoff report`, `/metrics` KPI gauges) and the weekly review page
-//! (`handoff review`, `GET /review`, and the page in headless Chromium) over a seeded ledger.
+//! (`handoff review`, `GET /review`, and the page in headless Chromium) over a seeded ledger;
+//! time to accept and the Slack alerts' figures in both (`slack_kpis`).
 
 mod browser;
 mod cli;
@@ -9,4 +10,5 @@ mod review_facts;
 mod review_totals;
 mod scoreboard;
 mod simulated;
+mod slack_kpis;
 mod tune;

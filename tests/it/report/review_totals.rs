@@ -1,9 +1,9 @@
 //! The review's trend weeks as totals the store computes (`Kpis::trend_totals`) show exactly
 //! the figures the rows gave: on a ledger from the review benchmark's generator at a small
 //! size (12 weeks, three portals, merged and reassigned handoffs, touched late and never,
-//! every disposition with and without a reason, deals), `review::load` builds the same
-//! review as reading every week's rows and computing them with `Kpis::compute` (the oracle,
-//! the loading code before the totals).
+//! every disposition with and without a reason and from each channel, deals), `review::load`
+//! builds the same review as reading every week's rows and computing them with
+//! `Kpis::compute` (the oracle, the loading code before the totals).
 
 #[allow(dead_code)]
 #[path = "../../../benches/review/data.rs"]
@@ -92,6 +92,13 @@ async fn seeded(
         Dialect::Postgres => seed::Conn::Postgres(sqlx::PgConnection::connect(&url).await.unwrap()),
     };
     seed::seed(&mut conn, &explanation(dir), &portals).await;
+    // Which channel gave each disposition: Slack, HubSpot, or not recorded (older rows).
+    crate::support::engines::execute(
+        &url,
+        "UPDATE handoffs SET disposition_via = CASE contact_id % 3 WHEN 0 THEN 'slack' \
+         WHEN 1 THEN 'hubspot' END WHERE disposition IS NOT NULL",
+    )
+    .await;
     (store, request, now_ms)
 }
 
@@ -131,6 +138,9 @@ async fn the_trend_weeks_totalled_by_the_store_are_the_figures_of_their_rows(eng
     assert!(sum(&|w| w.kpis.merged) > 0);
     assert!(sum(&|w| w.kpis.sla.met) > 0 && sum(&|w| w.kpis.sla.missed) > 0);
     assert!(sum(&|w| w.kpis.first_touch.touched) > 0);
+    assert!(sum(&|w| w.kpis.time_to_accept.accepted) > 0);
+    let via = |w: &review::WeekFigures| w.kpis.accepted_via.unwrap();
+    assert!(sum(&|w| via(w).slack.num) > 0 && sum(&|w| via(w).hubspot.num) > 0);
     assert!(sum(&|w| w.leads.with("not_ready")) > 0 && sum(&|w| w.leads.with("disqualified")) > 0);
     assert!(sum(&|w| w.pipeline.deals) > 0);
     assert!(

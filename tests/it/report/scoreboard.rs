@@ -102,6 +102,11 @@ async fn the_metrics_endpoint_shows_the_kpi_gauges(engine: Dialect) {
         value("handoff_kpi_first_touch_seconds{window=\"7d\",quantile=\"0.9\"}"),
         3600.0
     );
+    // Lead 1, accepted three hours after its handoff.
+    assert_eq!(
+        value("handoff_kpi_time_to_accept_seconds{window=\"7d\",quantile=\"0.9\"}"),
+        10_800.0
+    );
     assert_eq!(value("handoff_kpi_escalations{window=\"7d\"}"), 1.0);
     assert_eq!(value("handoff_kpi_sla_missed{window=\"7d\"}"), 2.0);
     assert_eq!(value("handoff_kpi_sla_missed{window=\"30d\"}"), 3.0);

@@ -51,3 +51,19 @@ async fn fresh_postgres_database() -> String {
         .unwrap();
     server.url(&name)
 }
+
+/// Runs one statement on the database at `url` outside the store: for a column the store has
+/// no writer for yet, or a state no API makes.
+pub async fn execute(url: &str, statement: &str) {
+    use sqlx::Connection;
+    let statement = sqlx::AssertSqlSafe(statement.to_owned());
+    if url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+        sqlx::query(statement).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+        sqlx::query(statement).execute(&mut conn).await.unwrap();
+        conn.close().await.unwrap();
+    }
+}
