@@ -19,3 +19,12 @@ ALTER TABLE slack_alerts ADD COLUMN sending_at_ms BIGINT;
 -- The owner's direct-message conversation (D…), kept from conversations.open so each alert
 -- to a rep costs one chat.postMessage, not an open as well.
 ALTER TABLE slack_users ADD COLUMN dm_channel TEXT;
+
+-- The review's covering index for a week's handoffs (0014) also holds when and through which
+-- channel each was accepted (time to accept, acceptance by channel), so those reads stay
+-- index-only.
+DROP INDEX handoffs_portal_kpis;
+CREATE INDEX handoffs_portal_kpis ON handoffs (portal_id, handed_off_at_ms, id) INCLUDE
+    (contact_id, status, owner_id, team, tier, source, sla_due_at_ms, first_touch_at_ms, sla_met,
+    escalations, reassignments, disposition, disposition_reason, deal_amount,
+    disposition_at_ms, disposition_via);

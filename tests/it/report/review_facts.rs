@@ -143,7 +143,8 @@ async fn the_reviews_period_reads_are_answered_by_covering_indexes() {
         (
             "SELECT contact_id, status, owner_id, team, tier, source, handed_off_at_ms, \
              sla_due_at_ms, first_touch_at_ms, sla_met, escalations, reassignments, \
-             disposition, disposition_reason, deal_amount FROM handoffs WHERE portal_id = 1 \
+             disposition, disposition_reason, deal_amount, disposition_at_ms, disposition_via \
+             FROM handoffs WHERE portal_id = 1 \
              AND handed_off_at_ms >= 0 AND handed_off_at_ms < 9 ORDER BY handed_off_at_ms, id"
                 .to_owned(),
             "COVERING INDEX handoffs_portal_kpis",

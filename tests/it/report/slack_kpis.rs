@@ -6,7 +6,7 @@
 
 use handoff::report::review::{self, IsoWeek, ReviewRequest};
 use handoff::report::{self, CodeCount, SlackAlerts, Window, render};
-use handoff::store::slack::{AlertKey, NewClick};
+use handoff::store::slack::{AlertKey, NewAlert, NewClick};
 use handoff::store::{Dialect, Store};
 use handoff_ids::{ContactId, PortalId};
 
@@ -35,7 +35,13 @@ async fn alert(
         step: "assigned",
     };
     let slack = store.slack();
-    assert!(slack.claim_alert(key, at, at).await.unwrap());
+    let new = NewAlert {
+        key,
+        kind: "assignment",
+        channel: None,
+        due_at_ms: at,
+    };
+    assert!(slack.claim_alert(&new, at).await.unwrap());
     let id = slack.alert(key).await.unwrap().unwrap().id;
     let settled = match end {
         Ok(()) => {
