@@ -283,6 +283,18 @@ pub(crate) async fn read_at_start(p: &Pipeline) {
 
 /// Reads the portal's lead stages once per process, when it creates its first lead: a playbook
 /// stage name that matches no stage is logged then, not only when a rep moves a lead.
+/// The stage id a lead of `portal_id` moves to for `outcome` (a disposition given in Slack),
+/// when the playbook names one of the portal's stages for it.
+pub(crate) async fn stage_id_for(
+    run: &Run<'_>,
+    portal_id: PortalId,
+    outcome: crate::engine::playbook::DispositionOutcome,
+) -> Result<Option<String>, Outcome> {
+    let stages = stages_for(run, portal_id, std::iter::empty()).await?;
+    let doc = &run.rules.playbook.doc.leads;
+    Ok(crate::engine::followup::leads::stage_for(doc, &stages, outcome).map(|s| s.id.clone()))
+}
+
 pub(crate) async fn warm(run: &Run<'_>, portal_id: PortalId) {
     if run.stages.get(portal_id).is_none() {
         let _ = stages_for(run, portal_id, std::iter::empty()).await;

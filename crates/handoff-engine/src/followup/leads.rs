@@ -156,6 +156,26 @@ pub fn stage_outcomes(
     (map, unmatched)
 }
 
+/// The stage a lead is moved to for `outcome`: the first of the playbook's names for it that
+/// names one of `stages` (by id or label, as [`stage_outcomes`] matches them).
+pub fn stage_for<'s>(
+    doc: &LeadsDoc,
+    stages: &'s [Stage],
+    outcome: DispositionOutcome,
+) -> Option<&'s Stage> {
+    let (_, names) = doc
+        .stages
+        .by_outcome()
+        .into_iter()
+        .find(|(o, _)| *o == outcome)?;
+    names.iter().find_map(|name| {
+        let key = name.trim().to_lowercase();
+        stages
+            .iter()
+            .find(|s| s.id.to_lowercase() == key || s.label.trim().to_lowercase() == key)
+    })
+}
+
 fn as_template(doc: &LeadsDoc) -> TaskTemplateDoc {
     TaskTemplateDoc {
         id: "lead".into(),

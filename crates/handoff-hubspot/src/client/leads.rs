@@ -54,7 +54,16 @@ impl NewLead {
     }
 }
 
-/// A new owner for a lead.
+/// New property values for a lead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadUpdate {
+    /// The lead's record id.
+    pub lead_id: String,
+    /// Property name → new value.
+    pub properties: std::collections::BTreeMap<String, String>,
+}
+
+/// A lead's new owner.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LeadOwnerUpdate {
     /// The lead's record id.
@@ -202,11 +211,27 @@ impl HubspotClient {
     }
 
     /// Sets the owner of leads (reassignment); one result per lead id.
-    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = updates.len()))]
     pub async fn update_lead_owners(
         &self,
         portal: PortalId,
         updates: Vec<LeadOwnerUpdate>,
+    ) -> Vec<BatchItem<String, CrmObject>> {
+        let updates = updates
+            .into_iter()
+            .map(|u| LeadUpdate {
+                lead_id: u.lead_id,
+                properties: [("hubspot_owner_id".to_owned(), u.owner_id.to_string())].into(),
+            })
+            .collect();
+        self.update_leads(portal, updates).await
+    }
+
+    /// Sets properties of leads (the owner, the stage); one result per lead id.
+    #[tracing::instrument(skip_all, fields(portal_id = portal.as_u64(), count = updates.len()))]
+    pub async fn update_leads(
+        &self,
+        portal: PortalId,
+        updates: Vec<LeadUpdate>,
     ) -> Vec<BatchItem<String, CrmObject>> {
         batched(
             self,
@@ -220,7 +245,7 @@ impl HubspotClient {
                     .map(|u| {
                         serde_json::json!({
                             "id": u.lead_id,
-                            "properties": { "hubspot_owner_id": u.owner_id.to_string() },
+                            "properties": u.properties,
                         })
                     })
                     .collect();

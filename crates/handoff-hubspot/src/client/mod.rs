@@ -63,7 +63,8 @@ pub use journal::{
     NewJournalSubscription,
 };
 pub use leads::{
-    LEAD_OBJECT_TYPE, LEAD_STAGE_PROPERTY, LeadOwnerUpdate, LeadPipeline, LeadStage, NewLead,
+    LEAD_OBJECT_TYPE, LEAD_STAGE_PROPERTY, LeadOwnerUpdate, LeadPipeline, LeadStage, LeadUpdate,
+    NewLead,
 };
 pub use owners::{Owner, OwnerType};
 pub use paths::{Api, ApiVersion};

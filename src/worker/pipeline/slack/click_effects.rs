@@ -67,11 +67,11 @@ pub(super) async fn show(
     let done = match (outcome, &row) {
         ("accepted", Some(row)) => {
             let status = (DispositionOutcome::Accepted, None);
-            write_status(run, row, status, attempts).await
+            write_disposition(run, row, status, attempts).await
         }
         ("not_a_fit", Some(row)) => {
             let status = (DispositionOutcome::Disqualified, click.reason.as_deref());
-            write_status(run, row, status, attempts).await
+            write_disposition(run, row, status, attempts).await
         }
         ("reassigned", Some(row)) => match super::super::sla::resume(run, row.id, attempts).await {
             Outcome::Done => Ok(()),
@@ -110,6 +110,18 @@ fn applied_as(outcome: &str, click: &ClickRow, run: &Run<'_>) -> Option<ActKind>
         "reassigned" => Some(ActKind::Reassigned),
         _ => None,
     }
+}
+
+/// Writes a disposition given in Slack to HubSpot: the contact's status, and the stage of the
+/// handoff's Lead when the playbook creates leads.
+async fn write_disposition(
+    run: &Run<'_>,
+    row: &HandoffRow,
+    status: (DispositionOutcome, Option<&str>),
+    attempts: i64,
+) -> Result<(), Outcome> {
+    write_status(run, row, status, attempts).await?;
+    super::lead_stage::move_lead(run, row, status, attempts).await
 }
 
 /// Writes the playbook's status for `outcome` to the contact (and the reason, when its rule

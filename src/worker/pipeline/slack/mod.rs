@@ -14,6 +14,7 @@ pub(crate) mod claim;
 mod click_effects;
 pub(crate) mod clicks;
 mod lead;
+mod lead_stage;
 mod people;
 mod retry;
 pub(crate) mod send;
