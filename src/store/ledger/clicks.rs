@@ -5,7 +5,7 @@
 
 use handoff_ids::{ContactId, PortalId};
 
-use super::sales::{REASSIGN, Reassignment};
+use super::sales::{REASSIGN, Reassignment, reassign_statement};
 use super::{LANE_SLA, Ledger, sla_key};
 use crate::store::StoreError;
 use crate::store::queue::cancel_pending;
@@ -84,18 +84,7 @@ impl Ledger<'_> {
     ) -> Result<bool, StoreError> {
         let sql = format!("{REASSIGN} AND {}", CURRENT.replace("$V", "$12"));
         let applied: bool = in_tx!(self.db, |tx| {
-            let n = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-                .bind(handoff_id)
-                .bind(change.owner_id.to_string())
-                .bind(&change.team)
-                .bind(&change.trace_id)
-                .bind(change.sla_due_at_ms)
-                .bind(&change.sla_plan)
-                .bind(serde_json::to_string(&change.missed_by).unwrap_or_else(|_| "[]".into()))
-                .bind(i64::from(change.escalation))
-                .bind(now_ms)
-                .bind(&change.task_text)
-                .bind(change.close_loop_due_ms)
+            let n = reassign_statement(sql.clone(), handoff_id, change, now_ms)
                 .bind(version)
                 .execute(&mut *tx)
                 .await?

@@ -2,8 +2,11 @@
 //! the first touch, a disposition, the deal amount, escalations, and a reassignment after a
 //! missed SLA.
 
+use sqlx::Database;
+
 use super::{HandoffRow, LANE_SLA, Ledger, sla_key};
 use crate::store::StoreError;
+use crate::store::dispatch::{Param, Statement};
 use crate::store::queue::cancel_pending;
 use handoff_ids::OwnerId;
 
@@ -112,22 +115,15 @@ impl Ledger<'_> {
         change: &Reassignment,
         now_ms: i64,
     ) -> Result<(), StoreError> {
-        const SQL: &str = REASSIGN;
-        on_writer!(self.db, |pool| sqlx::query(SQL)
-            .bind(id)
-            .bind(change.owner_id.to_string())
-            .bind(&change.team)
-            .bind(&change.trace_id)
-            .bind(change.sla_due_at_ms)
-            .bind(&change.sla_plan)
-            .bind(serde_json::to_string(&change.missed_by).unwrap_or_else(|_| "[]".into()))
-            .bind(i64::from(change.escalation))
-            .bind(now_ms)
-            .bind(&change.task_text)
-            .bind(change.close_loop_due_ms)
-            .execute(pool)
-            .await?
-            .rows_affected());
+        on_writer!(self.db, |pool| reassign_statement(
+            REASSIGN.to_owned(),
+            id,
+            change,
+            now_ms
+        )
+        .execute(pool)
+        .await?
+        .rows_affected());
         Ok(())
     }
 }
@@ -138,6 +134,34 @@ pub(super) const REASSIGN: &str = "UPDATE handoffs SET step = 'decided', owner_i
      missed_by = $7, reassignments = reassignments + 1, escalations = escalations + $8, \
      updated_at_ms = $9, task_text = $10, close_loop_due_ms = COALESCE($11, close_loop_due_ms) \
      WHERE id = $1";
+
+/// [`REASSIGN`] (or a statement that extends it: `sql`) bound for handoff `id` and `change`
+/// at `now_ms` (`$1..$11`).
+pub(super) fn reassign_statement<DB: Database>(
+    sql: String,
+    id: i64,
+    change: &Reassignment,
+    now_ms: i64,
+) -> Statement<DB>
+where
+    i64: Param<DB>,
+    Option<i64>: Param<DB>,
+    String: Param<DB>,
+    Option<String>: Param<DB>,
+{
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .bind(change.owner_id.to_string())
+        .bind(change.team.clone())
+        .bind(change.trace_id.clone())
+        .bind(change.sla_due_at_ms)
+        .bind(change.sla_plan.clone())
+        .bind(serde_json::to_string(&change.missed_by).unwrap_or_else(|_| "[]".into()))
+        .bind(i64::from(change.escalation))
+        .bind(now_ms)
+        .bind(change.task_text.clone())
+        .bind(change.close_loop_due_ms)
+}
 
 /// A reassignment after a missed SLA.
 #[derive(Debug, Clone, PartialEq)]

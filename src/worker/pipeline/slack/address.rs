@@ -48,14 +48,8 @@ async fn assignment(run: &Run<'_>, slack: &SlackAlerts, row: &HandoffRow) -> Add
     let reasons = SlackAlerts::reasons(&run.rules.playbook);
     match people::slack_user(run, slack, row.portal_id, row.owner_id).await? {
         Some(user) => {
-            let dm = people::dm_channel(run, slack, &user).await?;
-            Ok(Ok(Post {
-                to: dm.into(),
-                recipient: UserId::parse(&user.slack_user_id).ok(),
-                user: Some(user),
-                thread_ts: None,
-                message: blocks::alert(&lead, &Alert::Assignment, &reasons),
-            }))
+            let message = blocks::alert(&lead, &Alert::Assignment, &reasons);
+            Ok(Ok(dm_post(run, slack, user, message).await?))
         }
         None => {
             let Some(to) = slack.default_channel.clone() else {
@@ -127,16 +121,7 @@ async fn escalation(run: &Run<'_>, slack: &SlackAlerts, row: &HandoffRow) -> Add
     let lead = lead::lead(slack, row);
     let message = blocks::alert(&lead, &kind, &SlackAlerts::reasons(&run.rules.playbook));
     match people::slack_user(run, slack, row.portal_id, manager).await? {
-        Some(user) => {
-            let dm = people::dm_channel(run, slack, &user).await?;
-            Ok(Ok(Post {
-                to: dm.into(),
-                recipient: UserId::parse(&user.slack_user_id).ok(),
-                user: Some(user),
-                thread_ts: None,
-                message,
-            }))
-        }
+        Some(user) => Ok(Ok(dm_post(run, slack, user, message).await?)),
         None => match slack.default_channel.clone() {
             Some(to) => Ok(Ok(in_channel(to, message))),
             None => Ok(Err("no_slack_user")),
@@ -175,6 +160,23 @@ async fn channel(
     let lead = lead::lead(slack, row);
     let reasons = SlackAlerts::reasons(&run.rules.playbook);
     Ok(Ok(in_channel(to, blocks::alert(&lead, &kind, &reasons))))
+}
+
+/// `message` in `user`'s DM, addressed to them.
+async fn dm_post(
+    run: &Run<'_>,
+    slack: &SlackAlerts,
+    user: SlackUserRow,
+    message: Message,
+) -> Result<Post, Unsettled> {
+    let dm = people::dm_channel(run, slack, &user).await?;
+    Ok(Post {
+        to: dm.into(),
+        recipient: UserId::parse(&user.slack_user_id).ok(),
+        user: Some(user),
+        thread_ts: None,
+        message,
+    })
 }
 
 fn in_channel(to: Conversation, message: Message) -> Post {

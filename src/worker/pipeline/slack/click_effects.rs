@@ -186,11 +186,7 @@ async fn update(
     row: &HandoffRow,
     what: ActKind,
 ) -> Result<(), SlackError> {
-    let (Ok(channel), Ok(ts), Some(by)) = (
-        ChannelId::parse(&click.channel_id),
-        MessageTs::parse(&click.message_ts),
-        clicker(click),
-    ) else {
+    let Some((channel, ts, by)) = clicked_message(click) else {
         return Ok(());
     };
     let clicked = run
@@ -206,6 +202,15 @@ async fn update(
         .update_message(&channel, &ts, &message)
         .await
         .map(drop)
+}
+
+/// Where the click was (the message's conversation and `ts`) and who clicked, as Slack's ids.
+fn clicked_message(click: &ClickRow) -> Option<(ChannelId, MessageTs, handoff_slack::ids::UserId)> {
+    Some((
+        ChannelId::parse(&click.channel_id).ok()?,
+        MessageTs::parse(&click.message_ts).ok()?,
+        clicker(click)?,
+    ))
 }
 
 /// The alert kind to draw the update with, as the clicked alert was sent.
@@ -227,11 +232,7 @@ async fn refuse(
     let Some(why) = refusal_text(outcome) else {
         return Ok(());
     };
-    let (Ok(channel), Ok(ts), Some(by)) = (
-        ChannelId::parse(&click.channel_id),
-        MessageTs::parse(&click.message_ts),
-        clicker(click),
-    ) else {
+    let Some((channel, ts, by)) = clicked_message(click) else {
         return Ok(());
     };
     let message = blocks::refused(&lead::lead(slack, row), &by, why);
