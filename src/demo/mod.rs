@@ -5,8 +5,9 @@
 //! example leads of `fixtures/contacts/` in the sandbox and sends the signed webhooks HubSpot
 //! would send. The logs show decisions, owners (by name), tasks; on an accelerated clock (SLAs
 //! of seconds) one rep accepts a lead from handoff's Slack DM (the sandbox plays Slack too), one
-//! qualifies a lead, one disqualifies, one calls, and the untouched leads walk the escalation
-//! ladder (reminder, manager task, reassignment; re-pings and escalations in Slack). It ends
+//! qualifies a lead, one disqualifies, and the untouched leads walk the escalation ladder
+//! (reminder, manager task, reassignment; a re-ping in the owner's DM thread and the manager's
+//! DM in Slack). It ends
 //! with the scoreboard of the live run, one line per lead, the weekly review page of the
 //! twelve weeks (written into the demo's directory, `page.rs`), and the `explain`, `report`
 //! and `review` commands that open the store it keeps.
@@ -132,9 +133,9 @@ pub async fn run(dir: &Path, options: DemoOptions) -> anyhow::Result<String> {
 }
 
 /// Waits for the handoffs made since `since_ms` (the live part's), then acts like sales on the
-/// first four, a few seconds after their handoff (as a rep would, well within the accelerated
-/// SLA): an Accept in the Slack DM, a qualification, a disqualification, a call. The log names
-/// each lead's owner.
+/// first three, a few seconds after their handoff (as a rep would, well within the accelerated
+/// SLA): an Accept in the Slack DM, a qualification, a disqualification. The others walk the
+/// ladder (re-pinged in Slack, escalated to their manager). The log names each lead's owner.
 async fn act_like_sales(env: &DemoEnv, since_ms: i64) -> anyhow::Result<()> {
     let mut handed = Vec::new();
     for _ in 0..100 {
@@ -155,12 +156,6 @@ async fn act_like_sales(env: &DemoEnv, since_ms: i64) -> anyhow::Result<()> {
     };
     if let Some(first) = handed.first() {
         accept_in_slack(env, first, &owner_of(env, first)).await?;
-    }
-    if let Some((id, owner)) = owner(3) {
-        tracing::info!(contact_id = id, owner = %owner, "demo: a rep calls the fourth lead in time");
-        let now = jiff::Timestamp::now().as_millisecond().to_string();
-        env.change(id, &json!({ "hs_last_sales_activity_timestamp": now }))
-            .await?;
     }
     if let Some((id, owner)) = owner(1) {
         tracing::info!(contact_id = id, owner = %owner, "demo: a rep qualifies the second lead");

@@ -41,6 +41,9 @@ pub struct SlackAlerts {
     app_url: String,
     /// How long an owner's Slack user is trusted before it is looked up again.
     user_refresh_ms: i64,
+    /// One lookup of an owner at a time in this process: the alerts of one owner that run at
+    /// the same moment wait for the first lookup's answer instead of each asking Slack.
+    lookups: people::Lookups,
 }
 
 impl SlackAlerts {
@@ -66,6 +69,7 @@ impl SlackAlerts {
             default_channel: Conversation::parse(&settings.default_channel).ok(),
             app_url: settings.hubspot_app_url.trim_end_matches('/').to_owned(),
             user_refresh_ms,
+            lookups: people::Lookups::default(),
         })
     }
 

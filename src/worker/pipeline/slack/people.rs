@@ -4,6 +4,9 @@
 //! too; and the team manager an escalation goes to. An owner with no Slack account is kept as
 //! such ([`NO_SLACK_USER`]): their alerts go to the team channel.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
 use handoff_slack::client::SlackError;
 use handoff_slack::ids::{ChannelId, UserId};
 
@@ -32,6 +35,20 @@ impl From<crate::store::StoreError> for Unsettled {
     }
 }
 
+/// A lock per owner, so one owner is looked up once at a time in this process.
+#[derive(Debug, Default)]
+pub(super) struct Lookups(Mutex<HashMap<(PortalId, OwnerId), OwnerLock>>);
+
+/// Held while an owner is looked up.
+type OwnerLock = Arc<tokio::sync::Mutex<()>>;
+
+impl Lookups {
+    fn of(&self, key: (PortalId, OwnerId)) -> OwnerLock {
+        let mut map = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        map.entry(key).or_default().clone()
+    }
+}
+
 /// An owner's Slack user: `Some` with their row, `None` when they have no Slack account (or
 /// no e-mail handoff knows).
 pub(super) async fn slack_user(
@@ -40,6 +57,8 @@ pub(super) async fn slack_user(
     portal: PortalId,
     owner: OwnerId,
 ) -> Result<Option<SlackUserRow>, Unsettled> {
+    let lock = slack.lookups.of((portal, owner));
+    let _one_at_a_time = lock.lock().await;
     let store = run.store.slack();
     let cached = store.user(portal, owner).await?;
     let Some(email) = email_of(run, portal, owner).await else {
