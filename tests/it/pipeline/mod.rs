@@ -14,6 +14,6 @@ mod leads;
 mod refusals;
 mod roster_email;
 mod sequences;
-mod slack_alerts;
+mod slack;
 mod unassigned_leads;
 mod worker;
