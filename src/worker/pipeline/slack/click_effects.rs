@@ -250,7 +250,7 @@ pub(super) fn refusal_text(outcome: &str) -> Option<&'static str> {
     Some(match outcome {
         "stale" => "This lead was reassigned after this alert was sent.",
         "already_closed" => "This lead already has a disposition.",
-        "not_owner" => "Only the lead's owner can act on it.",
+        "not_owner" => "Only the lead's owner or their manager can act on it.",
         "unknown_reason" => "That reason is not one the playbook offers.",
         "unknown_lead" => "handoff no longer has this lead.",
         "not_ready" => "The lead is no longer ready for sales, so it was not reassigned.",

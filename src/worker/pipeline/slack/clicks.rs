@@ -6,16 +6,15 @@
 //! click, a click on an earlier assignment of the lead, or one from someone who may not act on
 //! it changes nothing and is answered in the alert's thread.
 //!
-//! Who may act: the lead's owner (their Slack user, as last looked up); and, for **Reassign**,
-//! the manager an escalation went to. A click is applied at most once: its outcome is recorded
+//! Who may act: the lead's owner (their Slack user, as last looked up), or their team's manager
+//! (on an escalation, or on a team-channel alert about an owner without Slack). A click is applied at most once: its outcome is recorded
 //! with the change, so a retry after a crash only finishes showing it.
 
 use handoff_slack::ids::UserId;
 
 use super::super::reassign::{Next, decide_again};
 use super::super::{Pipeline, Run};
-use super::claim::ESCALATION;
-use super::{SlackAlerts, click_effects};
+use super::{SlackAlerts, click_effects, people};
 use crate::jobs::SlackClickJob;
 use crate::metrics::slack::ClickLabel;
 use crate::store::ledger::{ClickDisposition, HandoffRow};
@@ -61,7 +60,7 @@ pub(crate) async fn run(p: &Pipeline, job: SlackClickJob, attempts: i64) -> Outc
         Ok(row) => row,
         Err(err) => return run.retry_later(attempts, err.to_string()),
     };
-    let verdict = match judge(&run, &click, row.as_ref()).await {
+    let verdict = match judge((&run, slack), &click, row.as_ref()).await {
         Ok(v) => v,
         Err(err) => return run.retry_later(attempts, err),
     };
@@ -88,7 +87,7 @@ pub(crate) async fn run(p: &Pipeline, job: SlackClickJob, attempts: i64) -> Outc
 
 /// Whether the click may change the lead as it is now.
 async fn judge(
-    run: &Run<'_>,
+    (run, alerts): (&Run<'_>, &SlackAlerts),
     click: &ClickRow,
     row: Option<&HandoffRow>,
 ) -> Result<Verdict, String> {
@@ -116,15 +115,17 @@ async fn judge(
     if owner.is_some_and(|u| u.slack_user_id == click.user_id) {
         return Ok(Verdict::Apply);
     }
-    // The manager an escalation went to may send the lead back to routing.
-    let clicked = slack
-        .alert_at(&click.channel_id, &click.message_ts)
-        .await
-        .map_err(|e| e.to_string())?;
-    let escalated_to_them = clicked.is_some_and(|a| {
-        a.kind == ESCALATION && a.recipient.as_deref() == Some(click.user_id.as_str())
-    });
-    if click.action == "reassign" && escalated_to_them {
+    // The team's manager may act for the owner: on an escalation, or on a team-channel alert
+    // about an owner without Slack.
+    let Some(manager) = people::manager_of(run, row).await else {
+        return Ok(Verdict::Refuse("not_owner"));
+    };
+    let manager = match people::slack_user(run, alerts, row.portal_id, manager).await {
+        Ok(user) => user,
+        Err(people::Unsettled::Slack(e)) => return Err(e.to_string()),
+        Err(people::Unsettled::Store(e)) => return Err(e),
+    };
+    if manager.is_some_and(|u| u.slack_user_id == click.user_id) {
         return Ok(Verdict::Apply);
     }
     Ok(Verdict::Refuse("not_owner"))

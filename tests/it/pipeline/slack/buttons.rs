@@ -158,8 +158,13 @@ async fn a_second_a_stale_and_a_strangers_click_change_nothing_and_are_answered(
     let row = handoff_row(&env, id).await;
     let (user, dm) = slack_of(&row);
     let dm_msg = bot_messages(&env, &dm).await.remove(0);
-    // Someone who is not the owner.
-    let stranger = if user == "U100" { "U200" } else { "U100" };
+    // Someone who is neither the owner nor their team's manager.
+    let team = env.roster.team(row.team.as_deref().unwrap()).unwrap();
+    let manager = format!("U{}", team.manager.clone().unwrap_or_default());
+    let stranger = ["U100", "U200", "U300"]
+        .into_iter()
+        .find(|u| *u != user && *u != manager)
+        .unwrap();
     click(&env, &dm_msg, Button::Accept, stranger).await;
     settle(&env).await;
     assert_eq!(
@@ -204,7 +209,9 @@ async fn a_second_a_stale_and_a_strangers_click_change_nothing_and_are_answered(
         .collect();
     assert_eq!(answers.len(), 2, "{answers:#?}");
     assert!(
-        answers[0].contains(&format!("<@{stranger}> Only the lead's owner")),
+        answers[0].contains(&format!(
+            "<@{stranger}> Only the lead's owner or their manager"
+        )),
         "{answers:?}"
     );
     assert!(

@@ -48,6 +48,24 @@ async fn a_rep_without_slack_is_alerted_in_the_team_channel() {
         (alerts[0].state.as_str(), alerts[0].recipient.as_deref()),
         ("sent", None)
     );
+    // The team's manager acts for the owner from the channel.
+    let team_of = env.roster.team(row.team.as_deref().unwrap()).unwrap();
+    let manager = format!("U{}", team_of.manager.clone().unwrap());
+    click(&env, &team[0], Button::Accept, &manager).await;
+    settle(&env).await;
+    assert_eq!(
+        handoff_row(&env, id).await.disposition.as_deref(),
+        Some("accepted")
+    );
+    assert_eq!(
+        click_outcomes(&env, id).await,
+        [("accept".to_owned(), Some("accepted".to_owned()))]
+    );
+    let text = blocks_text(&bot_messages(&env, handoff::demo::setup::SLACK_TEAM_CHANNEL).await[0]);
+    assert!(
+        text.contains(&format!("Accepted by <@{manager}>")),
+        "{text}"
+    );
     env.stop().await;
 }
 
