@@ -1,6 +1,7 @@
 //! `handoff explain --contact-id ID --portal P`: what the ledger holds about one lead — its
 //! handoff (owner, step, task, SLA, touch, escalations, disposition, first-touch sequence,
-//! HubSpot Lead record) and every decision with its explanation — as text or JSON.
+//! HubSpot Lead record, Slack alerts and clicks) and every decision with its explanation — as
+//! text or JSON.
 
 use handoff_ids::{ContactId, PortalId};
 use std::collections::BTreeMap;
@@ -15,6 +16,7 @@ use crate::engine::Roster;
 use crate::store::Store;
 use crate::store::ledger::{DecisionRow, HandoffRow, LeadRow};
 use crate::store::sequences::SequenceRecord;
+use crate::store::slack::{AlertRow, ClickRow};
 
 /// The stored history of one lead.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +30,8 @@ pub struct History {
     pub lead: Option<LeadRow>,
     /// Oldest first.
     pub decisions: Vec<DecisionRow>,
+    /// The lead's Slack alerts and the clicks on them (`[alerts.slack]`), oldest first.
+    pub slack: (Vec<AlertRow>, Vec<ClickRow>),
     /// Owner names from the roster, by owner id (see [`History::named`]).
     pub names: BTreeMap<String, String>,
 }
@@ -55,6 +59,8 @@ impl History {
             .into_iter()
             .find(|s| s.sequence_id.is_some() || s.sequence_state.is_some());
         let lead = store.leads().of_handoffs(&ids).await?.into_values().next();
+        let alerts = store.slack().alerts_of(portal_id, contact_id).await?;
+        let clicks = store.slack().clicks_of(portal_id, contact_id).await?;
         Ok(Self {
             portal_id,
             contact_id,
@@ -62,6 +68,7 @@ impl History {
             sequence,
             lead,
             decisions,
+            slack: (alerts, clicks),
             names: BTreeMap::new(),
         })
     }
@@ -131,6 +138,7 @@ impl History {
             "handoff": handoff,
             "sequence": self.sequence,
             "lead": self.lead,
+            "slack": { "alerts": self.slack.0, "clicks": self.slack.1 },
             "decisions": decisions,
         });
         serde_json::to_string_pretty(&doc).unwrap_or_default()
@@ -156,6 +164,12 @@ impl History {
         }
         if let Some(l) = &self.lead {
             row(&mut out, "HubSpot lead", &self.lead_text(l));
+        }
+        for a in &self.slack.0 {
+            row(&mut out, "Slack alert", &alert_text(a));
+        }
+        for c in &self.slack.1 {
+            row(&mut out, "Slack click", &click_text(c));
         }
         if self.decisions.is_empty() {
             out.push_str(
@@ -297,6 +311,46 @@ fn sequence_text(s: &SequenceRecord) -> String {
         .map(|t| format!(" at {}", time(t)))
         .unwrap_or_default();
     format!("{id}: {state}{detail}{at}")
+}
+
+/// `assignment v0 (assigned): sent to U101 in D101 at …`, `… failed (channel_not_found) at …`.
+fn alert_text(a: &AlertRow) -> String {
+    let to = match (a.recipient.as_deref(), a.channel.as_deref()) {
+        (Some(user), Some(channel)) => format!(" to {user} in {channel}"),
+        (None, Some(channel)) => format!(" in {channel}"),
+        _ => String::new(),
+    };
+    let why = a
+        .last_error
+        .as_deref()
+        .filter(|_| a.state != "sent")
+        .map(|e| format!(" ({e})"))
+        .unwrap_or_default();
+    format!(
+        "{} v{} ({}): {}{to}{why} at {}",
+        a.kind,
+        a.version,
+        a.step,
+        a.state,
+        time(a.updated_at_ms)
+    )
+}
+
+/// `accept by U101 at … on v0: accepted`, `… not yet applied`.
+fn click_text(c: &ClickRow) -> String {
+    let reason = c
+        .reason
+        .as_deref()
+        .map(|r| format!(" ({r})"))
+        .unwrap_or_default();
+    let outcome = c.outcome.as_deref().unwrap_or("not yet applied");
+    format!(
+        "{}{reason} by {} at {} on v{}: {outcome}",
+        c.action,
+        c.user_id,
+        time(c.received_at_ms),
+        c.version
+    )
 }
 
 fn touch(h: &HandoffRow, now_ms: i64) -> String {

@@ -51,6 +51,7 @@ fn history(owner: &str) -> History {
         sequence: None,
         lead: None,
         decisions: vec![decision],
+        slack: (Vec::new(), Vec::new()),
         names: BTreeMap::new(),
     }
 }

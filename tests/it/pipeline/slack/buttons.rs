@@ -7,7 +7,9 @@ use handoff::demo::slack::Button;
 use handoff::store::ledger::Step;
 use serde_json::json;
 
-use super::{PORTAL, at, blocks_text, bot_messages, click, click_outcomes, slack_of, slack_world};
+use super::{
+    PORTAL, at, blocks_text, bot_messages, click, click_outcomes, lead, slack_of, slack_world,
+};
 use crate::support::world::{calm, handed_off_lead, handoff_row, run_for, settle, speed};
 
 #[tokio::test]
@@ -83,6 +85,24 @@ async fn an_accept_in_the_owners_dm_accepts_the_lead_ends_the_ladder_and_counts(
     );
     let row = handoff_row(&env, id).await;
     assert_eq!(row.disposition_reason.as_deref(), Some("accepted in Slack"));
+
+    // `handoff explain` tells the lead's Slack story.
+    let (p, c) = lead(id);
+    let history = handoff::report::History::load(&env.store, p, c)
+        .await
+        .unwrap();
+    let text = history.to_text(now);
+    assert!(
+        text.contains(&format!(
+            "Slack alert     assignment v0 (assigned): sent to {user} in {dm}"
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("Slack click     accept by {user} at ")),
+        "{text}"
+    );
+    assert!(text.contains("on v0: accepted"), "{text}");
     env.stop().await;
 }
 
