@@ -40,6 +40,16 @@ pub struct SlackMetrics {
 impl SlackMetrics {
     pub fn new(r: &mut Registry) -> Self {
         let m = Self::default();
+        // Every kind and outcome from the start, at 0: an alert rule on failures then has a
+        // series to read before the first failure (and a dashboard shows the 0).
+        for kind in ["assignment", "reping", "escalation", "channel"] {
+            for outcome in ["sent", "retry", "failed", "skipped"] {
+                m.alerts.get_or_create(&AlertLabel {
+                    kind: kind.to_owned(),
+                    outcome,
+                });
+            }
+        }
         let s = r.sub_registry_with_prefix("slack");
         register!(s, m, {
             "alerts" => alerts:
