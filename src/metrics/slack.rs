@@ -44,7 +44,7 @@ impl SlackMetrics {
         // series to read before the first failure (and a dashboard shows the 0).
         for kind in ["assignment", "reping", "escalation", "channel"] {
             for outcome in ["sent", "retry", "failed", "skipped"] {
-                m.alerts.get_or_create(&AlertLabel {
+                let _ = m.alerts.get_or_create(&AlertLabel {
                     kind: kind.to_owned(),
                     outcome,
                 });

@@ -194,3 +194,66 @@ fn count(run: &Run<'_>, alert: &AlertRow, outcome: &'static str) {
         })
         .inc();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn alert(kind: &str, version: i64) -> AlertRow {
+        AlertRow {
+            id: 1,
+            portal_id: handoff_ids::PortalId::new(62515).unwrap(),
+            contact_id: handoff_ids::ContactId::new(7).unwrap(),
+            version,
+            step: "assigned".into(),
+            kind: kind.into(),
+            channel: None,
+            ts: None,
+            thread_ts: None,
+            recipient: None,
+            state: "pending".into(),
+            attempts: 0,
+            last_error: None,
+            next_attempt_at_ms: Some(0),
+            sending_at_ms: None,
+            created_at_ms: 0,
+            updated_at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn an_alert_is_skipped_once_the_lead_moved_on_and_only_then() {
+        let open = HandoffRow::example();
+        for kind in ["assignment", "reping", "escalation", "channel"] {
+            assert_eq!(
+                moved_on(&alert(kind, open.reassignments), &open),
+                None,
+                "{kind}"
+            );
+        }
+        let closed = HandoffRow {
+            status: "closed".into(),
+            ..HandoffRow::example()
+        };
+        assert_eq!(moved_on(&alert("channel", 0), &closed), Some("lead_closed"));
+        // The owner's own alerts are about one assignment; a channel post is about the lead.
+        let later = open.reassignments + 1;
+        assert_eq!(
+            moved_on(&alert("assignment", later), &open),
+            Some("reassigned")
+        );
+        assert_eq!(moved_on(&alert("reping", later), &open), Some("reassigned"));
+        assert_eq!(moved_on(&alert("channel", later), &open), None);
+        // A touch ends the owner's and the manager's alerts, not the team channel's notice.
+        let touched = HandoffRow {
+            first_touch_at_ms: Some(1),
+            ..HandoffRow::example()
+        };
+        let v = touched.reassignments;
+        assert_eq!(
+            moved_on(&alert("escalation", v), &touched),
+            Some("lead_touched")
+        );
+        assert_eq!(moved_on(&alert("channel", v), &touched), None);
+    }
+}
