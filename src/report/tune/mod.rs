@@ -113,8 +113,8 @@ impl TuneSetup {
     }
 }
 
-/// One lead per contact: the last of its rows (`rows` are by contact and time), and how many
-/// contacts had no facts.
+/// One lead per contact: the last of its rows (`rows` are by contact and time, or one per
+/// contact in any order), and how many contacts had no facts.
 pub(crate) fn leads(rows: &[DecisionFactRow]) -> (Vec<Lead<'_>>, u64) {
     let mut last: BTreeMap<ContactId, &DecisionFactRow> = BTreeMap::new();
     for r in rows {
