@@ -57,8 +57,10 @@ CREATE FUNCTION lead_facts_refresh(p BIGINT, c BIGINT) RETURNS void LANGUAGE sql
 $$;
 
 -- A new decision is the lead's last unless one decided later (or at the same time with a
--- greater id) is there already; a decision deleted (a contact erased) or changed makes the
--- lead's row again from the decisions left.
+-- greater id) is there already: one upsert by the primary key, with no statement the planner
+-- could plan as a scan (PL/pgSQL keeps a plan made while the table was small for the session,
+-- and a scan per decision made seeding a million leads quadratic). A decision deleted (a
+-- contact erased) or changed makes the lead's row again from the decisions left.
 CREATE FUNCTION decisions_lead_facts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
@@ -68,16 +70,32 @@ BEGIN
         VALUES (NEW.portal_id, NEW.contact_id, NEW.decided_at_ms, NEW.id, NEW.decided_at_ms,
             NEW.outcome, NEW.owner_id, NEW.score_total, NEW.tier, NEW.source, NEW.buying_role,
             NEW.route_kind, NEW.route_pool, NEW.fallback_from, NEW.rules)
-        ON CONFLICT (portal_id, contact_id) DO UPDATE SET decision_id = excluded.decision_id,
-            decided_at_ms = excluded.decided_at_ms, outcome = excluded.outcome,
-            owner_id = excluded.owner_id, score_total = excluded.score_total,
-            tier = excluded.tier, source = excluded.source, buying_role = excluded.buying_role,
-            route_kind = excluded.route_kind, route_pool = excluded.route_pool,
-            fallback_from = excluded.fallback_from, rules = excluded.rules
-        WHERE (excluded.decided_at_ms, excluded.decision_id) > (f.decided_at_ms, f.decision_id);
-        UPDATE lead_facts SET first_decided_at_ms = NEW.decided_at_ms
-        WHERE portal_id = NEW.portal_id AND contact_id = NEW.contact_id
-            AND first_decided_at_ms > NEW.decided_at_ms;
+        ON CONFLICT (portal_id, contact_id) DO UPDATE SET
+            first_decided_at_ms = LEAST(f.first_decided_at_ms, excluded.first_decided_at_ms),
+            decision_id = CASE WHEN (excluded.decided_at_ms, excluded.decision_id)
+                > (f.decided_at_ms, f.decision_id) THEN excluded.decision_id ELSE f.decision_id END,
+            decided_at_ms = CASE WHEN (excluded.decided_at_ms, excluded.decision_id)
+                > (f.decided_at_ms, f.decision_id) THEN excluded.decided_at_ms ELSE f.decided_at_ms END,
+            outcome = CASE WHEN (excluded.decided_at_ms, excluded.decision_id)
+                > (f.decided_at_ms, f.decision_id) THEN excluded.outcome ELSE f.outcome END,
+            owner_id = CASE WHEN (excluded.decided_at_ms, excluded.decision_id)
+                > (f.decided_at_ms, f.decision_id) THEN excluded.owner_id ELSE f.owner_id END,
+            score_total = CASE WHEN (excluded.decided_at_ms, excluded.decision_id)
+                > (f.decided_at_ms, f.decision_id) THEN excluded.score_total ELSE f.score_total END,
+            tier = CASE WHEN (excluded.decided_at_ms, excluded.decision_id)
+                > (f.decided_at_ms, f.decision_id) THEN excluded.tier ELSE f.tier END,
+            source = CASE WHEN (excluded.decided_at_ms, excluded.decision_id)
+                > (f.decided_at_ms, f.decision_id) THEN excluded.source ELSE f.source END,
+            buying_role = CASE WHEN (excluded.decided_at_ms, excluded.decision_id)
+                > (f.decided_at_ms, f.decision_id) THEN excluded.buying_role ELSE f.buying_role END,
+            route_kind = CASE WHEN (excluded.decided_at_ms, excluded.decision_id)
+                > (f.decided_at_ms, f.decision_id) THEN excluded.route_kind ELSE f.route_kind END,
+            route_pool = CASE WHEN (excluded.decided_at_ms, excluded.decision_id)
+                > (f.decided_at_ms, f.decision_id) THEN excluded.route_pool ELSE f.route_pool END,
+            fallback_from = CASE WHEN (excluded.decided_at_ms, excluded.decision_id)
+                > (f.decided_at_ms, f.decision_id) THEN excluded.fallback_from ELSE f.fallback_from END,
+            rules = CASE WHEN (excluded.decided_at_ms, excluded.decision_id)
+                > (f.decided_at_ms, f.decision_id) THEN excluded.rules ELSE f.rules END;
         RETURN NULL;
     END IF;
     PERFORM lead_facts_refresh(OLD.portal_id, OLD.contact_id);

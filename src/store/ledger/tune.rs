@@ -10,6 +10,7 @@ use handoff_ids::{ContactId, OwnerId, PortalId};
 use serde::Serialize;
 
 use super::kpis::Kpis;
+use super::lead_batches::BATCH;
 use crate::store::StoreError;
 
 /// One decision's facts with its lead's outcome. The facts are `None` on decisions recorded
@@ -93,9 +94,36 @@ impl Kpis<'_> {
 
     /// The last decision of each lead decided in `[since_ms, until_ms)` (latest time, ties by
     /// the greater id), with its lead's outcome, in no order: the last of that lead's rows in
-    /// `decision_facts_between`. A lead's last decision overall comes from `lead_facts`; only
-    /// leads decided again at or after `until_ms` are looked up in `decisions`.
+    /// `decision_facts_between`. A lead's last decision overall comes from `lead_facts`, in
+    /// batches (`lead_batches.rs`); only leads decided again at or after `until_ms` are looked
+    /// up in `decisions`.
     pub async fn last_decision_facts_between(
+        self,
+        portal_id: PortalId,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<DecisionFactRow>, StoreError> {
+        self.last_decision_facts_in_batches(portal_id, (since_ms, until_ms), BATCH)
+            .await
+    }
+
+    /// `last_decision_facts_between` with `batch` leads a statement (tests use small ones).
+    #[doc(hidden)]
+    pub async fn last_decision_facts_in_batches(
+        self,
+        portal_id: PortalId,
+        (since_ms, until_ms): (i64, i64),
+        batch: i64,
+    ) -> Result<Vec<DecisionFactRow>, StoreError> {
+        let mut rows = self
+            .lead_facts_batched(portal_id, (since_ms, until_ms), batch)
+            .await?;
+        rows.extend(self.decided_again(portal_id, since_ms, until_ms).await?);
+        Ok(rows)
+    }
+
+    /// EXPERIMENT (bench only): the same as one row per lead.
+    pub async fn last_decision_facts_rows_between(
         self,
         portal_id: PortalId,
         since_ms: i64,
@@ -107,11 +135,28 @@ impl Kpis<'_> {
              h.first_touch_at_ms, h.disposition, h.deal_amount \
              FROM lead_facts f LEFT JOIN handoffs h \
              ON h.portal_id = f.portal_id AND h.contact_id = f.contact_id \
-             WHERE f.portal_id = $1 AND f.decided_at_ms >= $2 AND f.decided_at_ms < $3 \
-             UNION ALL \
-             SELECT d.contact_id, d.decided_at_ms, d.outcome, d.owner_id, \
+             WHERE f.portal_id = $1 AND f.decided_at_ms >= $2 AND f.decided_at_ms < $3";
+        let mut rows: Vec<DecisionFactRow> = on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id.get())
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?);
+        rows.extend(self.decided_again(portal_id, since_ms, until_ms).await?);
+        Ok(rows)
+    }
+
+    /// The last decision in `[since_ms, until_ms)` of the leads decided there and again at or
+    /// after `until_ms` (none when the period runs to now).
+    async fn decided_again(
+        self,
+        portal_id: PortalId,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<DecisionFactRow>, StoreError> {
+        const SQL: &str = "SELECT d.contact_id, d.decided_at_ms, d.outcome, d.owner_id, \
              d.score_total, d.tier, d.source, d.buying_role, d.route_kind, d.route_pool, \
-             d.fallback_from, d.rules, h.owner_id, h.handed_off_at_ms, \
+             d.fallback_from, d.rules, h.owner_id AS handoff_owner, h.handed_off_at_ms, \
              h.first_touch_at_ms, h.disposition, h.deal_amount \
              FROM lead_facts f JOIN decisions d ON d.id = (SELECT e.id FROM decisions e \
              WHERE e.portal_id = f.portal_id AND e.contact_id = f.contact_id \

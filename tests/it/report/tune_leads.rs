@@ -3,7 +3,8 @@
 //! (`decision_facts_between`, the oracle: the read before the table): on a ledger from the
 //! review benchmark's generator (leads decided not ready first, reassigned, never handed off,
 //! three portals), for the 12 weeks, for each week alone (leads decided again after it) and
-//! for all time; after contacts are erased and decisions changed; and for a ledger recorded
+//! for all time, with deal amounts that need 17 digits; after contacts are erased and
+//! decisions changed; and for a ledger recorded
 //! before migration 0017, which the migration fills.
 
 use std::collections::BTreeMap;
@@ -96,6 +97,14 @@ async fn assert_same_report(store: &Store, periods: &[(i64, i64)]) {
             .unwrap();
         got.sort_by_key(|r| r.contact_id);
         assert_eq!(got, want, "leads of [{since}, {until})");
+        // Read 97 leads a statement, the keyset (time, contact) goes through every one.
+        let mut small = store
+            .kpis()
+            .last_decision_facts_in_batches(portal(), (since, until), 97)
+            .await
+            .unwrap();
+        small.sort_by_key(|r| r.contact_id);
+        assert_eq!(small, want, "leads of [{since}, {until}) in batches of 97");
         let all = store
             .kpis()
             .decision_facts_between(portal(), since, until)
@@ -148,6 +157,12 @@ async fn the_tuning_reports_leads_from_lead_facts_are_its_leads_from_every_decis
     let store = Store::connect(&settings(&url)).await.unwrap();
     store.migrate().await.unwrap();
     seed_ledger(engine, &url, dir.path(), 2_000).await;
+    // Deal amounts whose shortest text has 16 or 17 digits: they must read back exactly.
+    execute(
+        &url,
+        "UPDATE handoffs SET deal_amount = deal_amount / 3.0 + 0.1 WHERE deal_amount IS NOT NULL",
+    )
+    .await;
     assert!(
         leads_spanning_weeks(&store).await > 20,
         "leads decided in a week and again after it"
@@ -174,6 +189,13 @@ async fn the_tuning_reports_leads_from_lead_facts_are_its_leads_from_every_decis
         &url,
         "UPDATE decisions SET decided_at_ms = decided_at_ms - 86400000, outcome = 'not_ready' \
          WHERE id % 5 = 0 AND portal_id = 62515",
+    )
+    .await;
+    // Leads whose last decisions share a time: the batches' keyset breaks ties by contact.
+    execute(
+        &url,
+        "UPDATE decisions SET decided_at_ms = decided_at_ms - decided_at_ms % 86400000 \
+         WHERE id % 3 = 0 AND portal_id = 62515",
     )
     .await;
     assert_same_report(&store, &periods()).await;
