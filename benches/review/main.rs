@@ -304,15 +304,8 @@ async fn queries(store: &Store, request: &ReviewRequest, now_ms: i64, runs: u64)
             .len()
     })
     .await;
-    time("  last_decision_facts_between (12 weeks)", runs, || async {
+    time("  last_decision_facts_between (12w)", runs, || async {
         k.last_decision_facts_between(PORTAL, since, until)
-            .await
-            .unwrap()
-            .len()
-    })
-    .await;
-    time("  last_decision_facts_rows_between (12w)", runs, || async {
-        k.last_decision_facts_rows_between(PORTAL, since, until)
             .await
             .unwrap()
             .len()

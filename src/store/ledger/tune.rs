@@ -122,30 +122,6 @@ impl Kpis<'_> {
         Ok(rows)
     }
 
-    /// EXPERIMENT (bench only): the same as one row per lead.
-    pub async fn last_decision_facts_rows_between(
-        self,
-        portal_id: PortalId,
-        since_ms: i64,
-        until_ms: i64,
-    ) -> Result<Vec<DecisionFactRow>, StoreError> {
-        const SQL: &str = "SELECT f.contact_id, f.decided_at_ms, f.outcome, f.owner_id, \
-             f.score_total, f.tier, f.source, f.buying_role, f.route_kind, f.route_pool, \
-             f.fallback_from, f.rules, h.owner_id AS handoff_owner, h.handed_off_at_ms, \
-             h.first_touch_at_ms, h.disposition, h.deal_amount \
-             FROM lead_facts f LEFT JOIN handoffs h \
-             ON h.portal_id = f.portal_id AND h.contact_id = f.contact_id \
-             WHERE f.portal_id = $1 AND f.decided_at_ms >= $2 AND f.decided_at_ms < $3";
-        let mut rows: Vec<DecisionFactRow> = on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id.get())
-            .bind(since_ms)
-            .bind(until_ms)
-            .fetch_all(pool)
-            .await?);
-        rows.extend(self.decided_again(portal_id, since_ms, until_ms).await?);
-        Ok(rows)
-    }
-
     /// The last decision in `[since_ms, until_ms)` of the leads decided there and again at or
     /// after `until_ms` (none when the period runs to now).
     async fn decided_again(
