@@ -1,13 +1,14 @@
-//! The tuning report's leads read in batches: each statement returns one text, the JSON array
-//! of up to [`BATCH`] leads (`json_group_array` / `json_agg`), instead of one result row per
-//! lead. Over a million leads the rows cost more to move out of the engine and decode (per
-//! row and per column, in sqlx) than the query costs to run (BENCHMARKS.md "Weekly review over
-//! 1M handoffs"); a batch is one value to move and `serde_json` reads it fast. Batches follow
+//! The tuning report's leads read in batches on SQLite: each statement returns one text, the
+//! JSON array of up to [`BATCH`] leads (`json_group_array`), instead of one result row per
+//! lead. Over a million leads sqlx's SQLite rows cost more to move out of the engine and
+//! decode (per row and per column) than the query costs to run (BENCHMARKS.md "Each lead's
+//! last decision kept at write time"); a batch is one value to move and `serde_json` reads it
+//! fast. On PostgreSQL rows cost less than building the JSON (`tune.rs` reads rows there). Batches follow
 //! `lead_facts_portal_time` (time, then contact) by keyset, so no statement sorts.
 //!
 //! Values keep their exact types: integers are JSON integers, texts JSON strings, and the deal
-//! amount travels as text (`quote()` on SQLite, `float8::text` on PostgreSQL: both give the
-//! shortest text that reads back to the same `f64`; SQLite's JSON numbers have 15 digits).
+//! amount travels as text: `quote()` gives one that reads back to the same `f64`, SQLite's
+//! JSON numbers have 15 digits.
 
 use handoff_ids::{ContactId, OwnerId, PortalId};
 use serde::Deserialize;
@@ -15,7 +16,6 @@ use serde::Deserialize;
 use super::kpis::Kpis;
 use super::tune::DecisionFactRow;
 use crate::store::StoreError;
-use crate::store::dispatch::Dialect;
 
 /// Leads per statement: a few MB of JSON.
 pub(super) const BATCH: i64 = 20_000;
@@ -90,33 +90,19 @@ impl BatchLead {
 /// One batch: the first `$5` leads after key `($2, $3)` (time, contact) decided before `$4`.
 /// The key is the only lower bound, so the index seeks to it (with `decided_at_ms >= since`
 /// beside it SQLite starts every batch at `since`).
-fn batch_sql(dialect: Dialect) -> String {
-    let (array, deal) = match dialect {
-        Dialect::Sqlite => (
-            "json_array",
-            "CASE WHEN l.deal_amount IS NULL THEN NULL ELSE quote(l.deal_amount) END",
-        ),
-        Dialect::Postgres => ("json_build_array", "CAST(l.deal_amount AS TEXT)"),
-    };
-    let lead = format!(
-        "{array}(l.contact_id, l.decided_at_ms, l.outcome, l.owner_id, l.score_total, l.tier, \
-         l.source, l.buying_role, l.route_kind, l.route_pool, l.fallback_from, l.rules, \
-         l.handoff_owner, l.handed_off_at_ms, l.first_touch_at_ms, l.disposition, {deal})"
-    );
-    let batch = match dialect {
-        Dialect::Sqlite => format!("json_group_array({lead})"),
-        Dialect::Postgres => format!("CAST(COALESCE(json_agg({lead}), '[]') AS TEXT)"),
-    };
-    format!(
-        "SELECT {batch} FROM (SELECT f.contact_id, f.decided_at_ms, f.outcome, f.owner_id, \
-         f.score_total, f.tier, f.source, f.buying_role, f.route_kind, f.route_pool, \
-         f.fallback_from, f.rules, h.owner_id AS handoff_owner, h.handed_off_at_ms, \
-         h.first_touch_at_ms, h.disposition, h.deal_amount \
-         FROM lead_facts f LEFT JOIN handoffs h \
-         ON h.portal_id = f.portal_id AND h.contact_id = f.contact_id \
-         WHERE f.portal_id = $1 AND (f.decided_at_ms, f.contact_id) > ($2, $3) \
-         AND f.decided_at_ms < $4 ORDER BY f.decided_at_ms, f.contact_id LIMIT $5) l"
-    )
+fn batch_sql() -> &'static str {
+    "SELECT json_group_array(json_array(l.contact_id, l.decided_at_ms, l.outcome, l.owner_id, \
+     l.score_total, l.tier, l.source, l.buying_role, l.route_kind, l.route_pool, \
+     l.fallback_from, l.rules, l.handoff_owner, l.handed_off_at_ms, l.first_touch_at_ms, \
+     l.disposition, CASE WHEN l.deal_amount IS NULL THEN NULL ELSE quote(l.deal_amount) END)) \
+     FROM (SELECT f.contact_id, f.decided_at_ms, f.outcome, f.owner_id, \
+     f.score_total, f.tier, f.source, f.buying_role, f.route_kind, f.route_pool, \
+     f.fallback_from, f.rules, h.owner_id AS handoff_owner, h.handed_off_at_ms, \
+     h.first_touch_at_ms, h.disposition, h.deal_amount \
+     FROM lead_facts f LEFT JOIN handoffs h \
+     ON h.portal_id = f.portal_id AND h.contact_id = f.contact_id \
+     WHERE f.portal_id = $1 AND (f.decided_at_ms, f.contact_id) > ($2, $3) \
+     AND f.decided_at_ms < $4 ORDER BY f.decided_at_ms, f.contact_id LIMIT $5) l"
 }
 
 impl Kpis<'_> {
@@ -129,8 +115,7 @@ impl Kpis<'_> {
         batch: i64,
     ) -> Result<Vec<DecisionFactRow>, StoreError> {
         let batch = batch.max(1);
-        // Only constants are formatted in.
-        let sql = batch_sql(self.db.dialect());
+        let sql = batch_sql();
         let mut out = Vec::new();
         // The key before every lead of `since_ms` or later (contact ids are above i64::MIN).
         let mut after = match since_ms.checked_sub(1) {
@@ -138,16 +123,14 @@ impl Kpis<'_> {
             None => (i64::MIN, i64::MIN),
         };
         loop {
-            let text: String = on_reader!(self.db, |pool| sqlx::query_scalar(sqlx::AssertSqlSafe(
-                sql.clone()
-            ))
-            .bind(portal_id.get())
-            .bind(after.0)
-            .bind(after.1)
-            .bind(until_ms)
-            .bind(batch)
-            .fetch_one(pool)
-            .await?);
+            let text: String = on_reader!(self.db, |pool| sqlx::query_scalar(sql)
+                .bind(portal_id.get())
+                .bind(after.0)
+                .bind(after.1)
+                .bind(until_ms)
+                .bind(batch)
+                .fetch_one(pool)
+                .await?);
             let leads: Vec<BatchLead> =
                 serde_json::from_str(&text).map_err(|e| column_error("lead_facts batch", e))?;
             let full = leads.len() as i64 == batch;

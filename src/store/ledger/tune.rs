@@ -12,6 +12,7 @@ use serde::Serialize;
 use super::kpis::Kpis;
 use super::lead_batches::BATCH;
 use crate::store::StoreError;
+use crate::store::dispatch::Dialect;
 
 /// One decision's facts with its lead's outcome. The facts are `None` on decisions recorded
 /// before they existed (`score_total` is the marker); the outcome is `None` while the lead
@@ -94,9 +95,9 @@ impl Kpis<'_> {
 
     /// The last decision of each lead decided in `[since_ms, until_ms)` (latest time, ties by
     /// the greater id), with its lead's outcome, in no order: the last of that lead's rows in
-    /// `decision_facts_between`. A lead's last decision overall comes from `lead_facts`, in
-    /// batches (`lead_batches.rs`); only leads decided again at or after `until_ms` are looked
-    /// up in `decisions`.
+    /// `decision_facts_between`. A lead's last decision overall comes from `lead_facts` (on
+    /// SQLite in batches, `lead_batches.rs`); only leads decided again at or after `until_ms`
+    /// are looked up in `decisions`.
     pub async fn last_decision_facts_between(
         self,
         portal_id: PortalId,
@@ -107,7 +108,10 @@ impl Kpis<'_> {
             .await
     }
 
-    /// `last_decision_facts_between` with `batch` leads a statement (tests use small ones).
+    /// `last_decision_facts_between` with `batch` leads a statement on SQLite (tests use small
+    /// ones). PostgreSQL returns a row per lead: there sqlx moves rows cheaply and building the
+    /// JSON costs more than it saves (BENCHMARKS.md "Each lead's last decision kept at write
+    /// time").
     #[doc(hidden)]
     pub async fn last_decision_facts_in_batches(
         self,
@@ -115,11 +119,37 @@ impl Kpis<'_> {
         (since_ms, until_ms): (i64, i64),
         batch: i64,
     ) -> Result<Vec<DecisionFactRow>, StoreError> {
-        let mut rows = self
-            .lead_facts_batched(portal_id, (since_ms, until_ms), batch)
-            .await?;
+        let mut rows = match self.db.dialect() {
+            Dialect::Sqlite => {
+                self.lead_facts_batched(portal_id, (since_ms, until_ms), batch)
+                    .await?
+            }
+            Dialect::Postgres => self.lead_facts_rows(portal_id, since_ms, until_ms).await?,
+        };
         rows.extend(self.decided_again(portal_id, since_ms, until_ms).await?);
         Ok(rows)
+    }
+
+    /// The facts of the leads whose last decision was in `[since_ms, until_ms)`, a row each.
+    async fn lead_facts_rows(
+        self,
+        portal_id: PortalId,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<DecisionFactRow>, StoreError> {
+        const SQL: &str = "SELECT f.contact_id, f.decided_at_ms, f.outcome, f.owner_id, \
+             f.score_total, f.tier, f.source, f.buying_role, f.route_kind, f.route_pool, \
+             f.fallback_from, f.rules, h.owner_id AS handoff_owner, h.handed_off_at_ms, \
+             h.first_touch_at_ms, h.disposition, h.deal_amount \
+             FROM lead_facts f LEFT JOIN handoffs h \
+             ON h.portal_id = f.portal_id AND h.contact_id = f.contact_id \
+             WHERE f.portal_id = $1 AND f.decided_at_ms >= $2 AND f.decided_at_ms < $3";
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id.get())
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?))
     }
 
     /// The last decision in `[since_ms, until_ms)` of the leads decided there and again at or
