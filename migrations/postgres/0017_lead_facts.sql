@@ -37,8 +37,8 @@ FROM (SELECT id, portal_id, contact_id, decided_at_ms, outcome, owner_id, score_
     FROM decisions) last
 WHERE rn = 1;
 
--- A portal's leads by the time of their last decision, then contact (the key the report's
--- batches page by, so it must be a key column), with every column the report reads.
+-- A portal's leads by the time of their last decision, then contact (the order SQLite's
+-- batched read pages by; the same keys here), with every column the report reads.
 CREATE INDEX lead_facts_portal_time ON lead_facts (portal_id, decided_at_ms, contact_id) INCLUDE
     (first_decided_at_ms, outcome, owner_id, score_total, tier, source, buying_role, route_kind,
     route_pool, fallback_from, rules);
