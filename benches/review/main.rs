@@ -304,6 +304,13 @@ async fn queries(store: &Store, request: &ReviewRequest, now_ms: i64, runs: u64)
             .len()
     })
     .await;
+    time("  last_decision_facts_between (12w)", runs, || async {
+        k.last_decision_facts_between(PORTAL, since, until)
+            .await
+            .unwrap()
+            .len()
+    })
+    .await;
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]

@@ -1,4 +1,4 @@
-//! Loading the tuning report: one read of the portal's decision facts in the period.
+//! Loading the tuning report: one read of the last decision of each lead in the period.
 
 use super::{TuneSetup, Tuning, build};
 use crate::report::ReportError;
@@ -14,7 +14,7 @@ pub async fn load(
 ) -> Result<Tuning, ReportError> {
     let rows = store
         .kpis()
-        .decision_facts_between(portal_id, since_ms, until_ms)
+        .last_decision_facts_between(portal_id, since_ms, until_ms)
         .await?;
     Ok(build(&rows, setup))
 }

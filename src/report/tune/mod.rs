@@ -27,7 +27,6 @@ mod sweep;
 #[cfg(test)]
 mod tests;
 
-use handoff_ids::ContactId;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -113,16 +112,24 @@ impl TuneSetup {
     }
 }
 
-/// One lead per contact: the last of its rows (`rows` are by contact and time), and how many
-/// contacts had no facts.
+/// One lead per contact: the last of its rows (`rows` are by contact and time, or one per
+/// contact in any order), and how many contacts had no facts.
 pub(crate) fn leads(rows: &[DecisionFactRow]) -> (Vec<Lead<'_>>, u64) {
-    let mut last: BTreeMap<ContactId, &DecisionFactRow> = BTreeMap::new();
-    for r in rows {
-        last.insert(r.contact_id, r);
-    }
+    // By contact, each contact's rows in their order (a stable sort), then its last row.
+    let mut by_contact: Vec<&DecisionFactRow> = rows.iter().collect();
+    by_contact.sort_by_key(|r| r.contact_id);
+    let last = by_contact
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| {
+            by_contact
+                .get(i + 1)
+                .is_none_or(|n| n.contact_id != r.contact_id)
+        })
+        .map(|(_, r)| *r);
     let mut missing = 0;
-    let mut out = Vec::new();
-    for row in last.into_values() {
+    let mut out = Vec::with_capacity(by_contact.len());
+    for row in last {
         let (Some(score), Some(rules)) = (row.score_total, row.rules()) else {
             missing += 1;
             continue;
@@ -156,8 +163,8 @@ pub fn build(rows: &[DecisionFactRow], setup: &TuneSetup) -> Tuning {
         buying_roles: segment(|r| r.buying_role.as_ref()),
         threshold: setup.threshold,
         sweep: sweep(&leads, setup.threshold),
-        pools: routing::by(&leads, |r| r.route_pool.clone()),
-        owners: routing::by(&leads, |r| r.handoff_owner.map(|o| o.to_string())),
+        pools: routing::by(&leads, |r| r.route_pool.as_deref()),
+        owners: routing::by(&leads, |r| r.handoff_owner),
     }
 }
 
@@ -196,12 +203,15 @@ fn rule_rows(leads: &[Lead<'_>], rules: &[String]) -> Vec<RuleRow> {
 }
 
 fn segments(leads: &[Lead<'_>], key: fn(&DecisionFactRow) -> Option<&String>) -> Vec<SegmentRow> {
-    let mut by: BTreeMap<String, Outcomes> = BTreeMap::new();
+    let mut by: BTreeMap<&str, Outcomes> = BTreeMap::new();
     for l in leads {
-        let value = key(l.row).cloned().unwrap_or_else(|| "(none)".into());
+        let value = key(l.row).map_or("(none)", String::as_str);
         by.entry(value).or_default().add(l);
     }
     by.into_iter()
-        .map(|(value, outcomes)| SegmentRow { value, outcomes })
+        .map(|(value, outcomes)| SegmentRow {
+            value: value.to_owned(),
+            outcomes,
+        })
         .collect()
 }

@@ -20,9 +20,12 @@ pub struct RouteRow {
     pub touch_p50_ms: Option<i64>,
 }
 
-/// Handed-off leads grouped by `key` (leads without one are left out).
-pub(crate) fn by(leads: &[Lead<'_>], key: fn(&DecisionFactRow) -> Option<String>) -> Vec<RouteRow> {
-    let mut groups: BTreeMap<String, (Outcomes, Vec<i64>)> = BTreeMap::new();
+/// Handed-off leads grouped by `key` (leads without one are left out), by name.
+pub(crate) fn by<'r, K: Ord + ToString>(
+    leads: &[Lead<'r>],
+    key: impl Fn(&'r DecisionFactRow) -> Option<K>,
+) -> Vec<RouteRow> {
+    let mut groups: BTreeMap<K, (Outcomes, Vec<i64>)> = BTreeMap::new();
     for l in leads.iter().filter(|l| l.handed_off) {
         let Some(name) = key(l.row) else { continue };
         let (outcomes, waits) = groups.entry(name).or_default();
@@ -31,16 +34,18 @@ pub(crate) fn by(leads: &[Lead<'_>], key: fn(&DecisionFactRow) -> Option<String>
             waits.push(touch.saturating_sub(at).max(0));
         }
     }
-    groups
+    let mut rows: Vec<RouteRow> = groups
         .into_iter()
         .map(|(name, (outcomes, mut waits))| {
             waits.sort_unstable();
             RouteRow {
-                name,
+                name: name.to_string(),
                 outcomes,
                 touched: waits.len() as u64,
                 touch_p50_ms: percentile(&waits, 0.5),
             }
         })
-        .collect()
+        .collect();
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
+    rows
 }

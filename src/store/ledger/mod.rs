@@ -9,7 +9,9 @@
 //! and erasure (`contacts.rs`). The Lead record of each handoff is [`Leads`] (`leads.rs`); the
 //! KPI views are [`Kpis`] (`kpis.rs`, the weekly review's in `review.rs` and its trend
 //! weeks' totals in `trend.rs`, the Slack alerts' counts in `slack_kpis.rs`, the tuning
-//! report's and replays' in `tune.rs`).
+//! report's and replays' in `tune.rs`, its leads read in batches in `lead_batches.rs`).
+//! `lead_facts` (migration 0017: each lead's last decision) is kept by triggers on
+//! `decisions`, so every writer of decisions keeps it without code here.
 
 use handoff_ids::{ContactId, OwnerId, PortalId, TaskId};
 use serde::Serialize;
@@ -179,6 +181,7 @@ mod contacts;
 mod decide;
 mod handoffs;
 mod kpis;
+mod lead_batches;
 mod leads;
 mod review;
 mod sales;

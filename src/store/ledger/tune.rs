@@ -1,13 +1,18 @@
 //! Read-only ledger rows for the tuning report (`handoff tune`, the review's tuning section)
 //! and replays (`handoff simulate --playbook`): each decision's recorded facts (migration
 //! 0012) with what became of its lead (the handoff's disposition, pipeline and first touch).
-//! One range read by portal and time (`decisions_portal_time`), one indexed handoff per row.
+//! The report reads a lead's last decision of the period from `lead_facts` (migration 0017:
+//! one row per lead, kept by triggers), one indexed handoff per lead; every decision of a
+//! period with its outcome is still there for the tests' oracle and for callers that want
+//! them all.
 
 use handoff_ids::{ContactId, OwnerId, PortalId};
 use serde::Serialize;
 
 use super::kpis::Kpis;
+use super::lead_batches::BATCH;
 use crate::store::StoreError;
+use crate::store::dispatch::Dialect;
 
 /// One decision's facts with its lead's outcome. The facts are `None` on decisions recorded
 /// before they existed (`score_total` is the marker); the outcome is `None` while the lead
@@ -80,6 +85,91 @@ impl Kpis<'_> {
              ON h.portal_id = d.portal_id AND h.contact_id = d.contact_id \
              WHERE d.portal_id = $1 AND d.decided_at_ms >= $2 AND d.decided_at_ms < $3 \
              ORDER BY d.contact_id, d.decided_at_ms, d.id";
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id.get())
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// The last decision of each lead decided in `[since_ms, until_ms)` (latest time, ties by
+    /// the greater id), with its lead's outcome, in no order: the last of that lead's rows in
+    /// `decision_facts_between`. A lead's last decision overall comes from `lead_facts` (on
+    /// SQLite in batches, `lead_batches.rs`); only leads decided again at or after `until_ms`
+    /// are looked up in `decisions`.
+    pub async fn last_decision_facts_between(
+        self,
+        portal_id: PortalId,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<DecisionFactRow>, StoreError> {
+        self.last_decision_facts_in_batches(portal_id, (since_ms, until_ms), BATCH)
+            .await
+    }
+
+    /// `last_decision_facts_between` with `batch` leads a statement on SQLite (tests use small
+    /// ones). PostgreSQL returns a row per lead: there sqlx moves rows cheaply and building the
+    /// JSON costs more than it saves (BENCHMARKS.md "Each lead's last decision kept at write
+    /// time").
+    #[doc(hidden)]
+    pub async fn last_decision_facts_in_batches(
+        self,
+        portal_id: PortalId,
+        (since_ms, until_ms): (i64, i64),
+        batch: i64,
+    ) -> Result<Vec<DecisionFactRow>, StoreError> {
+        let mut rows = match self.db.dialect() {
+            Dialect::Sqlite => {
+                self.lead_facts_batched(portal_id, (since_ms, until_ms), batch)
+                    .await?
+            }
+            Dialect::Postgres => self.lead_facts_rows(portal_id, since_ms, until_ms).await?,
+        };
+        rows.extend(self.decided_again(portal_id, since_ms, until_ms).await?);
+        Ok(rows)
+    }
+
+    /// The facts of the leads whose last decision was in `[since_ms, until_ms)`, a row each.
+    async fn lead_facts_rows(
+        self,
+        portal_id: PortalId,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<DecisionFactRow>, StoreError> {
+        const SQL: &str = "SELECT f.contact_id, f.decided_at_ms, f.outcome, f.owner_id, \
+             f.score_total, f.tier, f.source, f.buying_role, f.route_kind, f.route_pool, \
+             f.fallback_from, f.rules, h.owner_id AS handoff_owner, h.handed_off_at_ms, \
+             h.first_touch_at_ms, h.disposition, h.deal_amount \
+             FROM lead_facts f LEFT JOIN handoffs h \
+             ON h.portal_id = f.portal_id AND h.contact_id = f.contact_id \
+             WHERE f.portal_id = $1 AND f.decided_at_ms >= $2 AND f.decided_at_ms < $3";
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id.get())
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// The last decision in `[since_ms, until_ms)` of the leads decided there and again at or
+    /// after `until_ms` (none when the period runs to now).
+    async fn decided_again(
+        self,
+        portal_id: PortalId,
+        since_ms: i64,
+        until_ms: i64,
+    ) -> Result<Vec<DecisionFactRow>, StoreError> {
+        const SQL: &str = "SELECT d.contact_id, d.decided_at_ms, d.outcome, d.owner_id, \
+             d.score_total, d.tier, d.source, d.buying_role, d.route_kind, d.route_pool, \
+             d.fallback_from, d.rules, h.owner_id AS handoff_owner, h.handed_off_at_ms, \
+             h.first_touch_at_ms, h.disposition, h.deal_amount \
+             FROM lead_facts f JOIN decisions d ON d.id = (SELECT e.id FROM decisions e \
+             WHERE e.portal_id = f.portal_id AND e.contact_id = f.contact_id \
+             AND e.decided_at_ms >= $2 AND e.decided_at_ms < $3 \
+             ORDER BY e.decided_at_ms DESC, e.id DESC LIMIT 1) \
+             LEFT JOIN handoffs h ON h.portal_id = f.portal_id AND h.contact_id = f.contact_id \
+             WHERE f.portal_id = $1 AND f.decided_at_ms >= $3 AND f.first_decided_at_ms < $3";
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
             .bind(portal_id.get())
             .bind(since_ms)

@@ -12,3 +12,4 @@ mod scoreboard;
 mod simulated;
 mod slack_kpis;
 mod tune;
+mod tune_leads;

@@ -7,10 +7,10 @@
 
 #[allow(dead_code)]
 #[path = "../../../benches/review/data.rs"]
-mod data;
+pub(super) mod data;
 #[allow(dead_code)]
 #[path = "../../../benches/review/seed.rs"]
-mod seed;
+pub(super) mod seed;
 
 use handoff::report::review::{self, IsoWeek, Review, ReviewRequest, ReviewRows, Setup};
 use handoff::store::{Dialect, Store};
