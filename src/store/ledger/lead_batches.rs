@@ -91,18 +91,18 @@ impl BatchLead {
 /// The key is the only lower bound, so the index seeks to it (with `decided_at_ms >= since`
 /// beside it SQLite starts every batch at `since`).
 fn batch_sql() -> &'static str {
-    "SELECT json_group_array(json_array(l.contact_id, l.decided_at_ms, l.outcome, l.owner_id, \
+    concat!(
+        "SELECT json_group_array(json_array(l.contact_id, l.decided_at_ms, l.outcome, l.owner_id, \
      l.score_total, l.tier, l.source, l.buying_role, l.route_kind, l.route_pool, \
      l.fallback_from, l.rules, l.handoff_owner, l.handed_off_at_ms, l.first_touch_at_ms, \
      l.disposition, CASE WHEN l.deal_amount IS NULL THEN NULL ELSE quote(l.deal_amount) END)) \
-     FROM (SELECT f.contact_id, f.decided_at_ms, f.outcome, f.owner_id, \
-     f.score_total, f.tier, f.source, f.buying_role, f.route_kind, f.route_pool, \
-     f.fallback_from, f.rules, h.owner_id AS handoff_owner, h.handed_off_at_ms, \
-     h.first_touch_at_ms, h.disposition, h.deal_amount \
-     FROM lead_facts f LEFT JOIN handoffs h \
+     FROM (SELECT ",
+        fact_columns!("f"),
+        " FROM lead_facts f LEFT JOIN handoffs h \
      ON h.portal_id = f.portal_id AND h.contact_id = f.contact_id \
      WHERE f.portal_id = $1 AND (f.decided_at_ms, f.contact_id) > ($2, $3) \
      AND f.decided_at_ms < $4 ORDER BY f.decided_at_ms, f.contact_id LIMIT $5) l"
+    )
 }
 
 impl Kpis<'_> {

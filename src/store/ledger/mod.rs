@@ -176,6 +176,41 @@ pub struct DecisionRow {
     pub explanation: String,
 }
 
+/// The columns of a `DecisionFactRow` (the tuning report's lead): a decision's facts from the
+/// table aliased `$t` (`decisions` or `lead_facts`) and the lead's handoff aliased `h`.
+macro_rules! fact_columns {
+    ($t:literal) => {
+        concat!(
+            $t,
+            ".contact_id, ",
+            $t,
+            ".decided_at_ms, ",
+            $t,
+            ".outcome, ",
+            $t,
+            ".owner_id, ",
+            $t,
+            ".score_total, ",
+            $t,
+            ".tier, ",
+            $t,
+            ".source, ",
+            $t,
+            ".buying_role, ",
+            $t,
+            ".route_kind, ",
+            $t,
+            ".route_pool, ",
+            $t,
+            ".fallback_from, ",
+            $t,
+            ".rules, ",
+            "h.owner_id AS handoff_owner, h.handed_off_at_ms, h.first_touch_at_ms, ",
+            "h.disposition, h.deal_amount"
+        )
+    };
+}
+
 mod clicks;
 mod contacts;
 mod decide;

@@ -77,14 +77,14 @@ impl Kpis<'_> {
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Vec<DecisionFactRow>, StoreError> {
-        const SQL: &str = "SELECT d.contact_id, d.decided_at_ms, d.outcome, d.owner_id, \
-             d.score_total, d.tier, d.source, d.buying_role, d.route_kind, d.route_pool, \
-             d.fallback_from, d.rules, h.owner_id AS handoff_owner, h.handed_off_at_ms, \
-             h.first_touch_at_ms, h.disposition, h.deal_amount \
-             FROM decisions d LEFT JOIN handoffs h \
+        const SQL: &str = concat!(
+            "SELECT ",
+            fact_columns!("d"),
+            " FROM decisions d LEFT JOIN handoffs h \
              ON h.portal_id = d.portal_id AND h.contact_id = d.contact_id \
              WHERE d.portal_id = $1 AND d.decided_at_ms >= $2 AND d.decided_at_ms < $3 \
-             ORDER BY d.contact_id, d.decided_at_ms, d.id";
+             ORDER BY d.contact_id, d.decided_at_ms, d.id",
+        );
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
             .bind(portal_id.get())
             .bind(since_ms)
@@ -137,13 +137,13 @@ impl Kpis<'_> {
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Vec<DecisionFactRow>, StoreError> {
-        const SQL: &str = "SELECT f.contact_id, f.decided_at_ms, f.outcome, f.owner_id, \
-             f.score_total, f.tier, f.source, f.buying_role, f.route_kind, f.route_pool, \
-             f.fallback_from, f.rules, h.owner_id AS handoff_owner, h.handed_off_at_ms, \
-             h.first_touch_at_ms, h.disposition, h.deal_amount \
-             FROM lead_facts f LEFT JOIN handoffs h \
+        const SQL: &str = concat!(
+            "SELECT ",
+            fact_columns!("f"),
+            " FROM lead_facts f LEFT JOIN handoffs h \
              ON h.portal_id = f.portal_id AND h.contact_id = f.contact_id \
-             WHERE f.portal_id = $1 AND f.decided_at_ms >= $2 AND f.decided_at_ms < $3";
+             WHERE f.portal_id = $1 AND f.decided_at_ms >= $2 AND f.decided_at_ms < $3",
+        );
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
             .bind(portal_id.get())
             .bind(since_ms)
@@ -160,16 +160,16 @@ impl Kpis<'_> {
         since_ms: i64,
         until_ms: i64,
     ) -> Result<Vec<DecisionFactRow>, StoreError> {
-        const SQL: &str = "SELECT d.contact_id, d.decided_at_ms, d.outcome, d.owner_id, \
-             d.score_total, d.tier, d.source, d.buying_role, d.route_kind, d.route_pool, \
-             d.fallback_from, d.rules, h.owner_id AS handoff_owner, h.handed_off_at_ms, \
-             h.first_touch_at_ms, h.disposition, h.deal_amount \
-             FROM lead_facts f JOIN decisions d ON d.id = (SELECT e.id FROM decisions e \
+        const SQL: &str = concat!(
+            "SELECT ",
+            fact_columns!("d"),
+            " FROM lead_facts f JOIN decisions d ON d.id = (SELECT e.id FROM decisions e \
              WHERE e.portal_id = f.portal_id AND e.contact_id = f.contact_id \
              AND e.decided_at_ms >= $2 AND e.decided_at_ms < $3 \
              ORDER BY e.decided_at_ms DESC, e.id DESC LIMIT 1) \
              LEFT JOIN handoffs h ON h.portal_id = f.portal_id AND h.contact_id = f.contact_id \
-             WHERE f.portal_id = $1 AND f.decided_at_ms >= $3 AND f.first_decided_at_ms < $3";
+             WHERE f.portal_id = $1 AND f.decided_at_ms >= $3 AND f.first_decided_at_ms < $3",
+        );
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
             .bind(portal_id.get())
             .bind(since_ms)
