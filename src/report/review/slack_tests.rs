@@ -1,31 +1,19 @@
 //! The review's time to accept and Slack section on hand-built rows: figures computed by hand,
 //! and not a word about Slack for a portal that never used Slack alerts.
 
-use super::super::model::tests::{busy_week, quiet_week, rules, week};
-use super::super::model::{Review, ReviewRows, Setup};
+use super::super::model::tests::{build_rows, busy_week, quiet_week, rules, week};
+use super::super::model::{Review, ReviewRows};
 use super::super::{ReviewHooks, page};
 use crate::report::board::LedgerRows;
-use crate::report::fixtures::{HOUR, NOW};
+use crate::report::fixtures::HOUR;
 use crate::store::ledger::SlackCounts;
 
 fn review(weeks: Vec<(crate::report::review::Week, LedgerRows)>, slack: SlackCounts) -> Review {
-    let (playbook, roster) = rules();
-    let rows = ReviewRows {
+    build_rows(ReviewRows {
         weeks,
         slack,
         ..ReviewRows::default()
-    };
-    Review::build(
-        &rows,
-        &Setup {
-            portal_id: handoff_ids::PortalId::new(62515).unwrap(),
-            time_zone: "UTC",
-            now_ms: NOW,
-            playbook: &playbook,
-            roster: &roster,
-            pool_fallbacks: None,
-        },
-    )
+    })
 }
 
 fn html(review: &Review) -> String {

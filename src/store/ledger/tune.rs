@@ -85,12 +85,7 @@ impl Kpis<'_> {
              WHERE d.portal_id = $1 AND d.decided_at_ms >= $2 AND d.decided_at_ms < $3 \
              ORDER BY d.contact_id, d.decided_at_ms, d.id",
         );
-        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id.get())
-            .bind(since_ms)
-            .bind(until_ms)
-            .fetch_all(pool)
-            .await?))
+        self.fact_rows(SQL, portal_id, (since_ms, until_ms)).await
     }
 
     /// The last decision of each lead decided in `[since_ms, until_ms)` (latest time, ties by
@@ -144,12 +139,7 @@ impl Kpis<'_> {
              ON h.portal_id = f.portal_id AND h.contact_id = f.contact_id \
              WHERE f.portal_id = $1 AND f.decided_at_ms >= $2 AND f.decided_at_ms < $3",
         );
-        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id.get())
-            .bind(since_ms)
-            .bind(until_ms)
-            .fetch_all(pool)
-            .await?))
+        self.fact_rows(SQL, portal_id, (since_ms, until_ms)).await
     }
 
     /// The last decision in `[since_ms, until_ms)` of the leads decided there and again at or
@@ -170,12 +160,7 @@ impl Kpis<'_> {
              LEFT JOIN handoffs h ON h.portal_id = f.portal_id AND h.contact_id = f.contact_id \
              WHERE f.portal_id = $1 AND f.decided_at_ms >= $3 AND f.first_decided_at_ms < $3",
         );
-        Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
-            .bind(portal_id.get())
-            .bind(since_ms)
-            .bind(until_ms)
-            .fetch_all(pool)
-            .await?))
+        self.fact_rows(SQL, portal_id, (since_ms, until_ms)).await
     }
 
     /// The portal's recorded contacts of `[since_ms, until_ms)`, by contact and time;
@@ -191,6 +176,21 @@ impl Kpis<'_> {
              AND decided_at_ms < $3 AND contact IS NOT NULL \
              ORDER BY contact_id, decided_at_ms, id";
         Ok(on_reader!(self.db, |pool| sqlx::query_as(SQL)
+            .bind(portal_id.get())
+            .bind(since_ms)
+            .bind(until_ms)
+            .fetch_all(pool)
+            .await?))
+    }
+
+    /// The `DecisionFactRow`s `sql` reads for the portal (`$1`) and period (`$2`, `$3`).
+    async fn fact_rows(
+        self,
+        sql: &'static str,
+        portal_id: PortalId,
+        (since_ms, until_ms): (i64, i64),
+    ) -> Result<Vec<DecisionFactRow>, StoreError> {
+        Ok(on_reader!(self.db, |pool| sqlx::query_as(sql)
             .bind(portal_id.get())
             .bind(since_ms)
             .bind(until_ms)
